@@ -1,0 +1,60 @@
+//! Where finished rows go: push-style sinks in the spirit of ripgrep's `Sink`.
+//!
+//! The renderer produces the canvas band by band, top to bottom, and hands each band to
+//! every sink of the render. A sink asks the band for what it needs (shaded pixels for the
+//! PNG, raw aggregate values for `--agg-out`) row by row, so no sink ever holds more than a
+//! band. Every file a sink writes stays under a temporary name until [`Sink::finish`]
+//! renames it ([`atomic`]).
+
+pub mod atomic;
+pub mod deflate;
+pub mod npy;
+pub mod png;
+
+pub use atomic::AtomicFile;
+pub use npy::{AggregateSink, NpyWriter};
+pub use png::{Compression, PixelFormat, PngSink, PngWriter};
+
+use crate::data::DType;
+use crate::error::Result;
+
+/// The shape of the canvas, told to each sink before the first band.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CanvasInfo {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// True when every shaded pixel is opaque (an opaque background), so RGB suffices.
+    pub opaque: bool,
+    /// Element type of the raw aggregate (what [`Band::aggregate_row`] writes).
+    pub aggregate_dtype: DType,
+}
+
+/// One band of finished canvas rows, `y0 .. y0 + height` in image order (row 0 = top).
+///
+/// Rows may be requested in any order and from several threads at once.
+pub trait Band: Sync {
+    /// First row of the band in the canvas, counted from the top.
+    fn y0(&self) -> u32;
+    /// Number of rows.
+    fn height(&self) -> u32;
+    /// Writes the shaded pixels of band row `row` (0-based within the band) into `out`:
+    /// `4 * width` bytes of straight RGBA, or `3 * width` bytes of RGB when
+    /// `format` is [`PixelFormat::Rgb`] (only asked for when the canvas is opaque).
+    fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]);
+    /// Writes the raw aggregate values of band row `row`, little-endian, in the canvas's
+    /// aggregate dtype: `width * dtype.size()` bytes.
+    fn aggregate_row(&self, row: u32, out: &mut [u8]);
+}
+
+/// A consumer of finished bands: a PNG file, an aggregate `.npy`, a tile pyramid...
+pub trait Sink: Send {
+    /// Called once before the first band.
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()>;
+    /// Called for every band, top to bottom, each exactly once.
+    fn band(&mut self, band: &dyn Band) -> Result<()>;
+    /// Called after the last band: completes the output and moves it into place. A sink
+    /// dropped without `finish` (an error or an interrupt) leaves no file behind.
+    fn finish(self: Box<Self>) -> Result<()>;
+}
