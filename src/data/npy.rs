@@ -33,17 +33,46 @@ pub enum DType {
 impl DType {
     /// Size of one element in bytes.
     pub fn size(self) -> usize {
-        todo!()
+        match self {
+            DType::Bool | DType::I8 | DType::U8 => 1,
+            DType::I16 | DType::U16 => 2,
+            DType::I32 | DType::U32 | DType::F32 => 4,
+            DType::I64 | DType::U64 | DType::F64 => 8,
+        }
     }
 
     /// The numpy descriptor string written in headers, e.g. `<f4`.
     pub fn descr(self) -> &'static str {
-        todo!()
+        match self {
+            DType::Bool => "|b1",
+            DType::I8 => "|i1",
+            DType::I16 => "<i2",
+            DType::I32 => "<i4",
+            DType::I64 => "<i8",
+            DType::U8 => "|u1",
+            DType::U16 => "<u2",
+            DType::U32 => "<u4",
+            DType::U64 => "<u8",
+            DType::F32 => "<f4",
+            DType::F64 => "<f8",
+        }
     }
 
     /// numpy's name for the type, e.g. `float32`, for messages and `gigaplot info`.
     pub fn name(self) -> &'static str {
-        todo!()
+        match self {
+            DType::Bool => "bool",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+        }
     }
 
     /// True for `F32` and `F64`.
@@ -91,6 +120,34 @@ impl NpyHeader {
 /// Encodes a version 1.0 header (2.0 if the dictionary needs it) for a C-order array of
 /// `dtype` and `shape`, padded so the data starts at a multiple of 64 bytes.
 pub fn encode_header(dtype: DType, shape: &[usize]) -> Vec<u8> {
-    let _ = (dtype, shape);
-    todo!()
+    let shape_text = match shape {
+        [n] => format!("({n},)"),
+        dims => format!(
+            "({})",
+            dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let mut dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+        dtype.descr(),
+        shape_text
+    );
+    // Magic (6) + version (2) + length field (2 in v1, 4 in v2), then the dictionary and a
+    // newline, padded with spaces so the data starts at a multiple of 64 bytes.
+    let v1 = (10 + dict.len() + 1).div_ceil(64) * 64 - 10 <= usize::from(u16::MAX);
+    let prefix = if v1 { 10 } else { 12 };
+    let total = (prefix + dict.len() + 1).div_ceil(64) * 64;
+    dict.push_str(&" ".repeat(total - prefix - dict.len() - 1));
+    dict.push('\n');
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(b"\x93NUMPY");
+    if v1 {
+        out.extend_from_slice(&[1, 0]);
+        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&[2, 0]);
+        out.extend_from_slice(&(dict.len() as u32).to_le_bytes());
+    }
+    out.extend_from_slice(dict.as_bytes());
+    out
 }
