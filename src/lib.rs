@@ -1,4 +1,68 @@
-//! gigaplot: out-of-core rendering of gigapixel plots.
+//! gigaplot renders plots of billions of points into gigapixel images in bounded memory.
+//!
+//! Matplotlib keeps the whole RGBA canvas in memory and Datashader the whole aggregate (and
+//! float64 copies of it while shading), so both run out of memory long before a 65536 x 65536
+//! figure. gigaplot never holds more than a band of the canvas: peak memory is set by a
+//! budget and the canvas width, not by the canvas height or the number of points.
+//!
+//! # The pipeline
+//!
+//! A render is a story in five stages, one module each:
+//!
+//! 1. [`data`]: the x and y columns are `.npy` files, memory-mapped and read zero-copy in
+//!    bounded chunks whose pages are released after use (mapped pages count as RSS).
+//! 2. [`canvas`]: the data ranges map onto pixels with Datashader's exact binning rule, and
+//!    a [`canvas::Plan`] cuts the canvas into tiles (the unit of parallel work) and bands
+//!    (the unit of streaming) sized by the memory budget.
+//! 3. [`glyph`] and [`partition`]: each point becomes a record on the GLOBAL pixel grid,
+//!    and a two-pass counting sort buckets the records by band into a scratch file, so each
+//!    band later reads only its own points: O(N) in the data, whatever the number of bands.
+//! 4. [`reduce`] and [`shade`]: every band is aggregated tile by tile in parallel (count per
+//!    pixel), once to gather the exact global histogram of counts, and again to shade with
+//!    it (Datashader's `shade` semantics: eq-hist, linear, log, cbrt), so there are no seams
+//!    and eq-hist is consistent across the whole canvas.
+//! 5. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in
+//!    fixed segments joined into one zlib stream, and the raw aggregate as `.npy`. Files are
+//!    written under temporary names and renamed when complete.
+//!
+//! [`render::render`] orchestrates the passes. The output is byte-identical whatever the tile
+//! size and thread count: records keep input order within a band, tiles are laid out on
+//! the global grid, and the PNG is cut into segments at fixed rows.
+//!
+//! # Example
+//!
+//! ```
+//! use gigaplot::data::{ColumnSpec, PointColumns};
+//! use gigaplot::data::generate::{generate, GenerateOptions};
+//! use gigaplot::progress::NoProgress;
+//! use gigaplot::render::{render, RenderOptions};
+//! use gigaplot::shade::Colormap;
+//! use gigaplot::sink::{AggregateSink, Compression, PngSink, Sink};
+//!
+//! # fn main() -> gigaplot::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("gigaplot-doc-{}", std::process::id()));
+//! let files = generate(&GenerateOptions { points: 100_000, seed: 1, out_dir: dir.clone() }, &NoProgress)?;
+//! let points = PointColumns::open(&ColumnSpec::parse(files.x.to_str().unwrap()),
+//!                                 &ColumnSpec::parse(files.y.to_str().unwrap()))?;
+//! let options = RenderOptions {
+//!     width: 800,
+//!     height: 600,
+//!     x_range: Some((-10.0, 10.0)),
+//!     y_range: Some((-10.0, 10.0)),
+//!     cmap: Colormap::by_name("inferno").unwrap(),
+//!     ..RenderOptions::default()
+//! };
+//! let sinks: Vec<Box<dyn Sink>> = vec![
+//!     Box::new(PngSink::new(&dir.join("plot.png"), Compression::Fast)),
+//!     Box::new(AggregateSink::new(&dir.join("counts.npy"))),
+//! ];
+//! let report = render(&points, &options, sinks, &NoProgress)?;
+//! assert!(report.plotted > 90_000);
+//! assert!(dir.join("plot.png").exists());
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
 #![warn(missing_docs)]
 
 pub mod canvas;

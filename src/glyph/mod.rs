@@ -1,1 +1,8 @@
-//! (in progress)
+//! Glyphs: how input items become records on the GLOBAL pixel grid, bucketed by band.
+//!
+//! Every glyph computes pixel coordinates from the whole canvas's axes in f64, never from
+//! a tile's, so a glyph's pixels do not depend on which tile or band draws them.
+
+pub mod points;
+
+pub use points::PointBinner;

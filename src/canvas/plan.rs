@@ -1,0 +1,219 @@
+//! The canvas plan: tiles, bands and the memory budget that sizes them.
+//!
+//! The canvas is cut into square tiles of `tile` pixels (the unit of parallel work) and
+//! into bands of whole tile rows (the unit of streaming). A band is what is held in memory
+//! at once: its aggregate, twice (one band is emitted while the next is aggregated). The
+//! band height is the largest number of tile rows whose buffers, plus the fixed costs of a
+//! render, fit the budget. On canvases so wide that one tile row does not fit, a band is a
+//! slice of a tile row; at least one pixel row must fit, or the plan fails and names the
+//! minimum budget. Nothing in the plan depends on the number of points, and the height
+//! only changes the number of bands.
+
+use crate::error::{Error, Result};
+
+const MIB: u64 = 1 << 20;
+
+/// Fixed memory of a render that does not depend on the canvas: the program itself,
+/// partition windows and the partition's count matrix.
+const FIXED_OVERHEAD: u64 = 40 * MIB;
+
+/// Memory per worker thread: column read buffers, scatter buffers, histograms and the
+/// PNG encoder's segments in flight.
+const PER_THREAD_OVERHEAD: u64 = 20 * MIB;
+
+/// Bands held at once: the one being emitted and the next one being aggregated.
+const BANDS_IN_FLIGHT: u64 = 2;
+
+/// How the canvas is cut and how much memory each part may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Canvas width in pixels.
+    pub width: u32,
+    /// Canvas height in pixels.
+    pub height: u32,
+    /// Side of a square tile in pixels.
+    pub tile: u32,
+    /// Rows per band (the last band may be shorter).
+    pub band_height: u32,
+    /// Number of bands.
+    pub bands: u32,
+    /// The memory budget in bytes.
+    pub budget: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Bytes per aggregate pixel.
+    pub aggregate_bytes: u32,
+    /// Records pack a pixel as `row_in_band << column_bits | column`.
+    pub column_bits: u32,
+}
+
+impl Plan {
+    /// Plans a `width` x `height` canvas in `tile`-pixel tiles whose aggregate takes
+    /// `aggregate_bytes` per pixel, with `threads` workers, within `budget` bytes.
+    pub fn new(
+        width: u32,
+        height: u32,
+        tile: u32,
+        budget: u64,
+        threads: usize,
+        aggregate_bytes: u32,
+    ) -> Result<Plan> {
+        check_side("--width", width)?;
+        check_side("--height", height)?;
+        if tile == 0 {
+            return Err(Error::bad_parameter("--tile", "the tile size must be at least 1 pixel"));
+        }
+        let threads = threads.max(1);
+        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * threads as u64;
+        let row_cost = BANDS_IN_FLIGHT * u64::from(width) * u64::from(aggregate_bytes);
+        let rows_that_fit = budget.saturating_sub(overhead) / row_cost;
+        if rows_that_fit == 0 {
+            let minimum = overhead + row_cost;
+            return Err(Error::BudgetTooSmall {
+                budget,
+                width: u64::from(width),
+                minimum,
+                minimum_mib: minimum.div_ceil(MIB),
+            });
+        }
+        let column_bits = 32 - (width - 1).leading_zeros();
+        // A record is a u32, so a band may not have more rows than the column bits leave.
+        let max_rows_by_record = 1u64 << (32 - column_bits).min(31);
+        let tile_rows = u64::from(tile);
+        let mut rows = rows_that_fit.min(max_rows_by_record).min(u64::from(height));
+        if rows >= tile_rows {
+            rows -= rows % tile_rows;
+        }
+        let band_height = rows.max(1) as u32;
+        let bands = height.div_ceil(band_height);
+        Ok(Plan {
+            width,
+            height,
+            tile,
+            band_height,
+            bands,
+            budget,
+            threads,
+            aggregate_bytes,
+            column_bits,
+        })
+    }
+
+    /// The canvas rows of band `band`, counted from the top: `start .. end`.
+    pub fn band_rows(&self, band: u32) -> std::ops::Range<u32> {
+        let start = band * self.band_height;
+        start..(start + self.band_height).min(self.height)
+    }
+
+    /// Number of tiles across the canvas.
+    pub fn tiles_across(&self) -> u32 {
+        self.width.div_ceil(self.tile)
+    }
+
+    /// The columns of tile column `t`: `start .. end`.
+    pub fn tile_columns(&self, t: u32) -> std::ops::Range<u32> {
+        let start = t * self.tile;
+        start..(start + self.tile).min(self.width)
+    }
+}
+
+fn check_side(name: &str, pixels: u32) -> Result<()> {
+    if pixels == 0 || pixels > i32::MAX as u32 {
+        return Err(Error::bad_parameter(
+            name,
+            format!("{pixels} pixels is outside what a PNG can hold (1 to 2147483647)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a byte size: a number with an optional unit, `B`, `K`/`KiB`, `M`/`MiB`,
+/// `G`/`GiB`, `T`/`TiB` (powers of 1024) or `KB`, `MB`, `GB`, `TB` (powers of 1000),
+/// e.g. `256MiB`, `1.5G`, `100000`.
+pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size; write e.g. 256MiB, 2GiB or 100000000"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        other => return Err(format!("unknown unit '{other}' in '{text}'; use KiB, MiB, GiB or MB, GB")),
+    };
+    let bytes = value * multiplier as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {
+        return Err(format!("'{text}' is not a usable size"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("100MB"), Ok(100_000_000));
+        assert_eq!(parse_size("12345"), Ok(12345));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn bands_are_whole_tile_rows_and_cover_the_canvas() {
+        let p = Plan::new(40_000, 40_000, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!(p.band_height % 256, 0);
+        assert!(p.band_height >= 256);
+        assert_eq!(p.bands, 40_000u32.div_ceil(p.band_height));
+        assert_eq!(p.band_rows(p.bands - 1).end, 40_000);
+        assert_eq!(p.column_bits, 16);
+    }
+
+    #[test]
+    fn band_height_does_not_depend_on_canvas_height_beyond_it() {
+        let a = Plan::new(10_000, 100_000, 256, 256 << 20, 2, 4).unwrap();
+        let b = Plan::new(10_000, 1_000_000, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!(a.band_height, b.band_height);
+    }
+
+    #[test]
+    fn very_wide_canvases_get_thin_bands() {
+        let p = Plan::new(1_000_000, 1000, 256, 256 << 20, 2, 4).unwrap();
+        assert!(p.band_height < 256 && p.band_height >= 1);
+    }
+
+    #[test]
+    fn too_small_budgets_name_the_minimum() {
+        let err = Plan::new(40_000, 40_000, 256, 10 << 20, 2, 4).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("--memory") && text.contains("at least"), "{text}");
+        match err {
+            Error::BudgetTooSmall { minimum, .. } => {
+                assert!(Plan::new(40_000, 40_000, 256, minimum, 2, 4).is_ok());
+                assert!(Plan::new(40_000, 40_000, 256, minimum - 1, 2, 4).is_err());
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn bad_sizes_are_errors() {
+        assert!(Plan::new(0, 10, 256, 256 << 20, 2, 4).is_err());
+        assert!(Plan::new(10, 1 << 31, 256, 256 << 20, 2, 4).is_err());
+        assert!(Plan::new(10, 10, 0, 256 << 20, 2, 4).is_err());
+    }
+}

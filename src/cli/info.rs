@@ -1,0 +1,55 @@
+//! `gigaplot info`: what is in a .npy column.
+
+use gigaplot::data::npy::NpyHeader;
+use gigaplot::data::{Column, ColumnSpec};
+use gigaplot::{Error, Result};
+
+use super::args::InfoArgs;
+
+/// Prints one line per column: dtype, shape, min, max, NaN and infinity counts.
+pub fn run(args: &InfoArgs) -> Result<()> {
+    for spec in &args.columns {
+        for spec in expand(spec)? {
+            let column = Column::open(&spec)?;
+            let s = column.summary();
+            let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
+            println!(
+                "{}: dtype {}, {} values, min {}, max {}, {} NaN, {} infinite",
+                column.label(),
+                s.dtype.name(),
+                s.len,
+                fmt(s.min),
+                fmt(s.max),
+                s.nan_count,
+                s.inf_count
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A 2-D file named without `:K` stands for all its columns.
+fn expand(spec: &ColumnSpec) -> Result<Vec<ColumnSpec>> {
+    if spec.column.is_some() {
+        return Ok(vec![spec.clone()]);
+    }
+    let mut head = vec![0u8; 4096];
+    let n = {
+        use std::io::Read;
+        let mut file = std::fs::File::open(&spec.path).map_err(|e| Error::io(&spec.path, e))?;
+        let mut filled = 0;
+        loop {
+            let k = file.read(&mut head[filled..]).map_err(|e| Error::io(&spec.path, e))?;
+            if k == 0 || filled + k == head.len() {
+                break filled + k;
+            }
+            filled += k;
+        }
+    };
+    match NpyHeader::parse(&head[..n]) {
+        Ok(h) if h.shape.len() == 2 => Ok((0..h.shape[1])
+            .map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) })
+            .collect()),
+        _ => Ok(vec![spec.clone()]),
+    }
+}

@@ -1,0 +1,106 @@
+//! `gigaplot render` and `gigaplot generate`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
+use gigaplot::data::PointColumns;
+use gigaplot::render::{render, RenderOptions};
+use gigaplot::sink::{AggregateSink, PngSink, Sink};
+use gigaplot::{Error, Result};
+
+use super::args::{GenerateArgs, RenderArgs};
+use super::progress::Bar;
+
+/// Runs `render`.
+pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let mut outputs = vec![("--output", args.output.as_path())];
+    if let Some(agg) = &args.agg_out {
+        outputs.push(("--agg-out", agg.as_path()));
+    }
+    for (flag, output) in &outputs {
+        for input in [&args.x.path, &args.y.path] {
+            if same_file(output, input) {
+                return Err(Error::bad_parameter(
+                    *flag,
+                    format!("{} is also an input file; choose another output path", output.display()),
+                ));
+            }
+        }
+    }
+    if outputs.len() == 2 && outputs[0].1 == outputs[1].1 {
+        return Err(Error::bad_parameter("--agg-out", "is the same path as --output"));
+    }
+    let points = PointColumns::open(&args.x, &args.y)?;
+    let options = RenderOptions {
+        width: args.width,
+        height: args.height,
+        x_range: args.x_range,
+        y_range: args.y_range,
+        x_scale: args.x_scale,
+        y_scale: args.y_scale,
+        how: args.how,
+        cmap: args.cmap.clone(),
+        background: args.background,
+        tile: args.tile,
+        threads: args.threads,
+        memory_budget: args.memory,
+        scratch_dir: args.scratch_dir.clone(),
+    };
+    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(PngSink::new(&args.output, args.compression))];
+    if let Some(agg) = &args.agg_out {
+        sinks.push(Box::new(AggregateSink::new(agg)));
+    }
+    let bar = Bar::new(!quiet);
+    let report = render(&points, &options, sinks, &bar);
+    bar.finish();
+    let report = report?;
+    if !quiet {
+        let (x0, x1) = report.x_range;
+        let (y0, y1) = report.y_range;
+        eprintln!(
+            "gigaplot: {} x {} px, {} of {} points plotted, x {x0}..{x1}, y {y0}..{y1}, \
+             {} bands of {} rows, {:.2} s -> {}",
+            report.plan.width,
+            report.plan.height,
+            report.plotted,
+            report.points,
+            report.plan.bands,
+            report.plan.band_height,
+            started.elapsed().as_secs_f64(),
+            args.output.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs `generate`.
+pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let bar = Bar::new(!quiet);
+    let files = generate_points(
+        &GenerateOptions { points: args.points, seed: args.seed, out_dir: args.out.clone() },
+        &bar,
+    );
+    bar.finish();
+    let files = files?;
+    if !quiet {
+        eprintln!(
+            "gigaplot: {} points -> {} {} in {:.2} s",
+            args.points,
+            files.x.display(),
+            files.y.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// True when both paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}

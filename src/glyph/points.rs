@@ -1,0 +1,79 @@
+//! Points: each (x, y) falls in at most one pixel, by Datashader's binning rule.
+
+use crate::canvas::{Axis, FastDiv, Plan};
+use crate::data::PointColumns;
+use crate::partition::Binner;
+
+/// Points are read in sub-chunks of this many values, so buffers stay in L2 cache and
+/// mapped pages are released as soon as they have been read.
+const READ_BLOCK: usize = 1 << 16;
+
+/// Bins points into band records: `row_in_band << column_bits | column`, where rows count
+/// from the top of the image (y max).
+pub struct PointBinner<'a> {
+    points: &'a PointColumns,
+    x: Axis,
+    y: Axis,
+    height: u32,
+    bands: u32,
+    band_height: u32,
+    band_div: FastDiv,
+    column_bits: u32,
+}
+
+impl<'a> PointBinner<'a> {
+    /// A binner for `points` on the canvas of `plan` with axes `x` and `y`.
+    pub fn new(points: &'a PointColumns, x: Axis, y: Axis, plan: &Plan) -> Self {
+        PointBinner {
+            points,
+            x,
+            y,
+            height: plan.height,
+            bands: plan.bands,
+            band_height: plan.band_height,
+            band_div: FastDiv::new(plan.band_height),
+            column_bits: plan.column_bits,
+        }
+    }
+
+    /// The pixel (column, row from the top) of a point, or None if it is dropped.
+    #[inline(always)]
+    pub fn pixel(&self, x: f64, y: f64) -> Option<(u32, u32)> {
+        let column = self.x.bin(x)?;
+        let from_bottom = self.y.bin(y)?;
+        Some((column, self.height - 1 - from_bottom))
+    }
+}
+
+impl Binner for PointBinner<'_> {
+    fn items(&self) -> usize {
+        self.points.len()
+    }
+
+    fn bands(&self) -> u32 {
+        self.bands
+    }
+
+    fn bin<E: FnMut(u32, u32)>(&self, start: usize, len: usize, mut emit: E) {
+        let block = READ_BLOCK.min(len.max(1));
+        let mut xs = vec![0f64; block];
+        let mut ys = vec![0f64; block];
+        let mut at = start;
+        let end = start + len;
+        while at < end {
+            let n = block.min(end - at);
+            self.points.x.read_f64(at, &mut xs[..n]);
+            self.points.y.read_f64(at, &mut ys[..n]);
+            for (&x, &y) in xs[..n].iter().zip(&ys[..n]) {
+                if let Some((column, row)) = self.pixel(x, y) {
+                    let band = self.band_div.div(row);
+                    let row_in_band = row - band * self.band_height;
+                    emit(band, (row_in_band << self.column_bits) | column);
+                }
+            }
+            self.points.x.release(at, n);
+            self.points.y.release(at, n);
+            at += n;
+        }
+    }
+}

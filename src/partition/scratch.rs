@@ -1,0 +1,154 @@
+//! The scratch file that holds partitioned records: created in a temporary directory,
+//! written and read with positioned I/O (page cache, not mapped, so it never counts towards
+//! RSS), removed when dropped. Leftovers of killed runs are recognised by name and removed.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+/// Name prefix of scratch files; the pid of the owning process follows it.
+pub const SCRATCH_PREFIX: &str = "gigaplot-scratch-";
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary file of fixed size, removed on drop.
+#[derive(Debug)]
+pub struct ScratchFile {
+    path: PathBuf,
+    file: File,
+}
+
+impl ScratchFile {
+    /// Creates a scratch file of `bytes` bytes in `dir`, after checking the free space there
+    /// and removing stale scratch files of processes that no longer run.
+    pub fn create(dir: &Path, bytes: u64) -> Result<ScratchFile> {
+        remove_stale(dir);
+        let available = free_space(dir).map_err(|e| Error::io(dir, e))?;
+        // Leave a little room so the output file still fits afterwards.
+        let needed = bytes + (64 << 20);
+        if bytes > 0 && needed > available {
+            return Err(Error::DiskSpace { path: dir.to_path_buf(), needed, available });
+        }
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("{SCRATCH_PREFIX}{}-{id}.bin", std::process::id()));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let scratch = ScratchFile { path, file };
+        scratch.file.set_len(bytes).map_err(|e| Error::io(&scratch.path, e))?;
+        Ok(scratch)
+    }
+
+    /// Writes `bytes` at byte `offset`.
+    pub fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()> {
+        self.file.write_all_at(bytes, offset).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Reads exactly `out.len()` bytes at byte `offset`.
+    pub fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
+        self.file.read_exact_at(out, offset).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Free bytes for unprivileged users on the file system holding `dir`.
+pub fn free_space(dir: &Path) -> std::io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains NUL"))?;
+    // SAFETY: statvfs only writes into the zeroed struct we own; the path is NUL-terminated.
+    unsafe {
+        let mut stat: libc::statvfs = std::mem::zeroed();
+        if libc::statvfs(c_path.as_ptr(), &mut stat) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+    }
+}
+
+/// Removes `gigaplot-scratch-PID-*` files in `dir` whose process is gone (after a `kill -9`).
+pub fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(SCRATCH_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        if !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// True if a process with this pid exists (signal 0 probes without sending anything).
+pub fn process_alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill with signal 0 performs only the existence and permission check.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_read_and_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let path;
+        {
+            let s = ScratchFile::create(dir.path(), 16).unwrap();
+            s.write_at(4, &[1, 2, 3, 4]).unwrap();
+            let mut out = [0u8; 8];
+            s.read_at(0, &mut out).unwrap();
+            assert_eq!(out, [0, 0, 0, 0, 1, 2, 3, 4]);
+            path = s.path().to_path_buf();
+            assert!(path.exists());
+        }
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn stale_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // pid 2^22+1 is above Linux's default pid_max range used here; treat as dead.
+        let dead = dir.path().join(format!("{SCRATCH_PREFIX}4194305-0.bin"));
+        let alive = dir.path().join(format!("{SCRATCH_PREFIX}{}-99.bin", std::process::id()));
+        let other = dir.path().join("unrelated.bin");
+        for p in [&dead, &alive, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        remove_stale(dir.path());
+        assert!(!dead.exists());
+        assert!(alive.exists());
+        assert!(other.exists());
+    }
+
+    #[test]
+    fn impossible_sizes_fail_with_disk_space() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = ScratchFile::create(dir.path(), u64::MAX / 2).unwrap_err();
+        assert!(matches!(err, Error::DiskSpace { .. }), "{err}");
+    }
+}

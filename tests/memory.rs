@@ -1,0 +1,63 @@
+//! Peak RSS is bounded by the budget, not by the canvas height or the number of points:
+//! a 40000 x 40000 render of 10^7 points, run as a child process, peaks below 300 MB.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+#[test]
+fn render_40000_squared_of_10_million_points_stays_under_300_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pts");
+    run_ok(&["generate", "-q", "--points", "10000000", "--out", data.to_str().unwrap()]);
+    let png = dir.path().join("big.png");
+    let (status, peak) = run_measuring_rss(
+        Command::new(bin())
+            .args(["render", "-q", "--x"])
+            .arg(data.join("x.npy"))
+            .arg("--y")
+            .arg(data.join("y.npy"))
+            .args(["--width", "40000", "--height", "40000", "--x-range", "-10,10", "--y-range", "-10,10"])
+            .arg("--scratch-dir")
+            .arg(dir.path())
+            .arg("-o")
+            .arg(&png),
+    );
+    assert!(status.success());
+    eprintln!("peak RSS of a 40000^2 render of 10^7 points: {} MB", peak / 1_000_000);
+    assert!(peak < 300_000_000, "peak RSS {} MB", peak / 1_000_000);
+    // The file is a complete PNG of the right size (read the header only: 6.4 GB decoded).
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (40_000, 40_000));
+}
+
+#[test]
+fn peak_memory_does_not_grow_with_canvas_height() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pts");
+    run_ok(&["generate", "-q", "--points", "1000000", "--out", data.to_str().unwrap()]);
+    let peak_for = |height: &str| {
+        let (status, peak) = run_measuring_rss(
+            Command::new(bin())
+                .args(["render", "-q", "--x"])
+                .arg(data.join("x.npy"))
+                .arg("--y")
+                .arg(data.join("y.npy"))
+                .args(["--width", "8000", "--height", height, "--memory", "128MiB"])
+                .arg("--scratch-dir")
+                .arg(dir.path())
+                .arg("-o")
+                .arg(dir.path().join(format!("h{height}.png"))),
+        );
+        assert!(status.success());
+        peak
+    };
+    let short = peak_for("2000");
+    let tall = peak_for("32000");
+    eprintln!("peak RSS 8000x2000: {} MB, 8000x32000: {} MB", short / 1_000_000, tall / 1_000_000);
+    assert!(tall < 128 << 20, "tall canvas peaked at {} MB", tall / 1_000_000);
+    assert!(tall < short + (24 << 20), "{} MB vs {} MB", tall / 1_000_000, short / 1_000_000);
+}
