@@ -1,8 +1,8 @@
 //! Data range to pixel mapping, with Datashader's exact binning rule.
 //!
-//! For a range `[lo, hi]` over `n` pixels, Datashader computes `s = n / (hi - lo)`,
-//! `t = -lo * s` and puts a value `v` in bin `trunc(v * s + t)`, except that a value whose
-//! bin equals `round(hi * s + t)` (the point exactly on `hi`) goes into the last bin. Values
+//! For a range `[lo, hi]` over `n` pixels, Datashader (0.19, `glyphs/points.py`) computes
+//! `s = n / (hi - lo)`, `t = -lo * s` and puts a value `v` in bin `trunc(v * s + t)`, and a
+//! bin index of `n` or more (the point exactly on `hi`) in the last bin, `n - 1`. Values
 //! outside `[lo, hi]` and NaN are dropped. The same rule holds after a `log10` for log axes.
 //! gigaplot reproduces this in f64 so its aggregates equal Datashader's element for element.
 
@@ -59,7 +59,6 @@ pub struct Axis {
     scale: Scale,
     s: f64,
     t: f64,
-    last_bin_at: i64,
 }
 
 impl Axis {
@@ -91,8 +90,7 @@ impl Axis {
         let (start, end) = (scale.forward(lo), scale.forward(hi));
         let s = f64::from(pixels) / (end - start);
         let t = -start * s;
-        let last_bin_at = (end * s + t).round_ties_even() as i64;
-        Ok(Axis { lo, hi, pixels, scale, s, t, last_bin_at })
+        Ok(Axis { lo, hi, pixels, scale, s, t })
     }
 
     /// The data range `(lo, hi)`.
@@ -117,12 +115,9 @@ impl Axis {
         if !(v >= self.lo && v <= self.hi) {
             return None;
         }
-        let mut i = (self.scale.forward(v) * self.s + self.t) as i64;
-        if i == self.last_bin_at {
-            i -= 1;
-        }
-        // Clamping guards against rounding at the very ends; Datashader would write out of
-        // bounds there.
+        // `as` truncates towards zero like Python's int(); a tiny negative from rounding at
+        // `lo` becomes 0 as in Datashader, and the clamp at the top is Datashader's.
+        let i = (self.scale.forward(v) * self.s + self.t) as i64;
         Some(i.clamp(0, i64::from(self.pixels) - 1) as u32)
     }
 
