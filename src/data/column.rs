@@ -143,27 +143,25 @@ impl Column {
     /// Opens, maps and validates a column. Errors name the file (and `:K`).
     pub fn open(spec: &ColumnSpec) -> Result<Column> {
         let path = &spec.path;
+        // Problems with the contents name `FILE.npy:K`; OS errors name the file itself.
         let bad = |problem: String| Error::bad_input(spec.label(), problem);
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
-            return Err(Error::bad_input(path, "is a directory, not a .npy file"));
+            return Err(bad("is a directory, not a .npy file".to_string()));
         }
         if meta.len() == 0 {
-            return Err(Error::bad_input(
-                path,
-                "is empty (0 bytes), not a .npy file",
-            ));
+            return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        // SAFETY: the mapping is a read-only shared file mapping owned by this Column; gigaplot never writes
+        // SAFETY: a read-only shared file mapping owned by this Column; gigaplot never writes
         // to its inputs. Another process could still truncate or rewrite the file while it
         // is mapped (the usual caveat of file mappings); `check_unchanged` detects changes
         // of size and modification time so a render does not silently mix two versions.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         // Only a hint: a failure changes nothing but speed.
         let _ = map.advise(Advice::Sequential);
-        let header = NpyHeader::parse(&map).map_err(|p| Error::bad_input(path, p))?;
-        check_data_fits(&header, map.len()).map_err(|p| Error::bad_input(path, p))?;
+        let header = NpyHeader::parse(&map).map_err(bad)?;
+        check_data_fits(&header, map.len()).map_err(bad)?;
         let (len, first, step) = select_column(&header, spec.column).map_err(bad)?;
         Ok(Column {
             spec: spec.clone(),
@@ -635,6 +633,12 @@ mod tests {
             open(&big, None).unwrap_err(),
             &label(&big),
             &["big-endian (>f8)", "astype('<f8')"],
+        );
+
+        assert_error(
+            open(&big, Some(2)).unwrap_err(),
+            &format!("{}:2", label(&big)),
+            &["big-endian (>f8)"],
         );
 
         let cut = write_file(&dir, "cut.npy", &encode_header(DType::F32, &[10]), &[0; 39]);
