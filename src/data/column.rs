@@ -232,13 +232,15 @@ impl Column {
     }
 
     /// Tells the OS that the pages holding values `start .. start + len` are no longer needed,
-    /// so they stop counting towards this process's RSS. Only whole pages are released.
+    /// so they stop counting towards this process's RSS. The page shared with the next values
+    /// is released with them, so a walk over consecutive spans releases every page. Releasing
+    /// a page another thread still reads only costs it a re-read from the page cache.
     pub fn release(&self, start: usize, len: usize) {
         if len == 0 || start >= self.len {
             return;
         }
         let len = len.min(self.len - start);
-        if let Some(pages) = whole_pages_inside(self.byte_span(start, len), page_size()) {
+        if let Some(pages) = pages_to_release(self.byte_span(start, len), page_size(), self.map.len()) {
             // SAFETY: the mapping is a read-only shared mapping of a file: MADV_DONTNEED only
             // drops this process's page-table entries, and any later access re-reads the
             // pages from the file (or the page cache), so no value the column hands out can
@@ -324,9 +326,17 @@ fn select_column(header: &NpyHeader, k: Option<usize>) -> Result<(usize, usize, 
 }
 
 /// The pages (as a byte range) lying wholly inside `span`, if any.
-fn whole_pages_inside(span: std::ops::Range<usize>, page: usize) -> Option<std::ops::Range<usize>> {
-    let lo = span.start.div_ceil(page) * page;
-    let hi = span.end / page * page;
+fn pages_to_release(
+    span: std::ops::Range<usize>,
+    page: usize,
+    map_len: usize,
+) -> Option<std::ops::Range<usize>> {
+    // Every page that starts before the span's end, from the page holding its start: the
+    // page shared with the next span is left for that span's release (so walking a column
+    // in consecutive spans releases every page exactly when its last value has been read),
+    // except at the end of the file, where nothing follows.
+    let lo = span.start / page * page;
+    let hi = if span.end >= map_len { map_len } else { span.end / page * page };
     (hi > lo).then_some(lo..hi)
 }
 
@@ -731,11 +741,13 @@ mod tests {
     }
 
     #[test]
-    fn release_covers_whole_pages_inside_the_span() {
-        assert_eq!(whole_pages_inside(0..4096, 4096), Some(0..4096));
-        assert_eq!(whole_pages_inside(1..8192, 4096), Some(4096..8192));
-        assert_eq!(whole_pages_inside(1..8191, 4096), None);
-        assert_eq!(whole_pages_inside(100..13000, 4096), Some(4096..12288));
+    fn release_covers_pages_up_to_the_next_span() {
+        assert_eq!(pages_to_release(0..4096, 4096, 100_000), Some(0..4096));
+        assert_eq!(pages_to_release(1..8192, 4096, 100_000), Some(0..8192));
+        assert_eq!(pages_to_release(1..8191, 4096, 100_000), Some(0..4096));
+        assert_eq!(pages_to_release(100..13000, 4096, 100_000), Some(0..12288));
+        assert_eq!(pages_to_release(5000..6000, 4096, 100_000), None);
+        assert_eq!(pages_to_release(98_000..100_000, 4096, 100_000), Some(94_208..100_000));
         let dir = tempfile::tempdir().unwrap();
         let page = page_size();
         let path = write_file(
