@@ -273,12 +273,10 @@ mod tests {
         let shader = CountShader::new(&histogram(&counts), How::Linear, &cmap, Color::TRANSPARENT);
         assert_eq!(shader.shade(1), Color::rgb(173, 216, 230));
         assert_eq!(shader.shade(200_000), Color::rgb(0, 0, 139));
-        // 100_000.5 would be the middle; 100_001 - 1 = 100_000 of 199_999 -> channels
-        // 173 - 173 * t, truncated
-        let t = 100_000.0 / 199_999.0;
-        let expected_r = (173.0 + (0.0 - 173.0) / 199_999.0 * 100_000.0) as u8;
+        // count 100_001 is 100_000 of 199_999 along: red = slope * 100_000 + 173, truncated
+        let expected_r = ((0.0 - 173.0) / 199_999.0 * 100_000.0 + 173.0) as u8;
+        assert_eq!(expected_r, 86);
         assert_eq!(shader.shade(100_001).r, expected_r);
-        assert!(t > 0.5);
         // counts beyond the histogram's maximum take the last colour (interp's right value)
         assert_eq!(shader.shade(4_000_000_000), Color::rgb(0, 0, 139));
         // a count below the minimum is shaded as the minimum
@@ -295,13 +293,10 @@ mod tests {
         assert_eq!(shade_all(&shader, &[0, 1, 2, 3]), shade_all(&default, &[0, 1, 2, 3]));
     }
 
-    /// Run with `cargo test --release --lib shade::shader::tests::throughput -- --ignored
-    /// --nocapture` to measure pixels per second.
-    #[test]
-    #[ignore]
-    fn throughput() {
-        let counts: Vec<u32> = (0..4_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 20) % 3000).collect();
-        let h = histogram(&counts);
+    /// Pixels per second of `shade_rgba`, `shade_rgb` and `CountHistogram::add_counts`
+    /// on `counts`, printed with `label`.
+    fn measure(label: &str, counts: &[u32]) {
+        let h = histogram(counts);
         let cmap = Colormap::by_name("fire").unwrap();
         let t0 = std::time::Instant::now();
         let shader = CountShader::new(&h, How::EqHist, &cmap, Color::TRANSPARENT);
@@ -309,28 +304,113 @@ mod tests {
         let mut out = vec![0u8; 4 * counts.len()];
         let mut rgb = vec![0u8; 3 * counts.len()];
         let rounds = 25;
-        let t0 = std::time::Instant::now();
-        for _ in 0..rounds {
-            shader.shade_rgba(std::hint::black_box(&counts), &mut out);
-        }
-        let rgba_rate = (rounds * counts.len()) as f64 / t0.elapsed().as_secs_f64();
-        let t0 = std::time::Instant::now();
-        for _ in 0..rounds {
-            shader.shade_rgb(std::hint::black_box(&counts), &mut rgb);
-        }
-        let rgb_rate = (rounds * counts.len()) as f64 / t0.elapsed().as_secs_f64();
-        let t0 = std::time::Instant::now();
+        let rate = |f: &mut dyn FnMut()| {
+            let t0 = std::time::Instant::now();
+            for _ in 0..rounds {
+                f();
+            }
+            (rounds * counts.len()) as f64 / t0.elapsed().as_secs_f64() / 1e6
+        };
+        let rgba_rate = rate(&mut || shader.shade_rgba(std::hint::black_box(counts), &mut out));
+        let rgb_rate = rate(&mut || shader.shade_rgb(std::hint::black_box(counts), &mut rgb));
         let mut h2 = CountHistogram::new();
-        for _ in 0..rounds {
-            h2.add_counts(std::hint::black_box(&counts));
-        }
-        let hist_rate = (rounds * counts.len()) as f64 / t0.elapsed().as_secs_f64();
+        let hist_rate = rate(&mut || h2.add_counts(std::hint::black_box(counts)));
         println!(
-            "build {build:?}; shade_rgba {:.0} Mpx/s; shade_rgb {:.0} Mpx/s; add_counts {:.0} Mpx/s",
-            rgba_rate / 1e6,
-            rgb_rate / 1e6,
-            hist_rate / 1e6
+            "{label}: build {build:?}; shade_rgba {rgba_rate:.0} Mpx/s; shade_rgb {rgb_rate:.0} \
+             Mpx/s; add_counts {hist_rate:.0} Mpx/s"
         );
         assert!(out.iter().any(|&b| b != 0));
+    }
+
+    /// Run with `cargo test --release --lib shade::shader::tests::throughput -- --ignored
+    /// --nocapture` to measure pixels per second.
+    #[test]
+    #[ignore]
+    fn throughput() {
+        let hash = |i: u32| i.wrapping_mul(2_654_435_761).rotate_right(13);
+        let small: Vec<u32> = (0..4_000_000u32).map(|i| (hash(i) >> 20) % 3000).collect();
+        measure("counts < 3000, 1/4000 zero", &small);
+        let wide: Vec<u32> = (0..4_000_000u32)
+            .map(|i| match hash(i) % 100 {
+                0..=59 => 0,
+                60 => 65_536 + hash(i ^ 0x55) % 1_000_000,
+                _ => hash(i ^ 0xaa) % 65_536,
+            })
+            .collect();
+        measure("60% zero, 1% > 65535, rest < 65536", &wide);
+    }
+}
+
+/// A larger comparison with Datashader than the committed vectors: reads the cases that
+/// `tools/gen_shade_fuzz.py` writes (random aggregates shaded by Datashader) from the file
+/// named by `GIGAPLOT_SHADE_FUZZ` and reports every mismatch. Run with
+/// `GIGAPLOT_SHADE_FUZZ=/tmp/fuzz.bin cargo test --lib shade::shader::fuzz -- --ignored
+/// --nocapture`.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    /// One case of the file: counts, how, colormap and Datashader's RGBA bytes.
+    struct FuzzCase {
+        counts: Vec<u32>,
+        how: How,
+        cmap: Colormap,
+        rgba: Vec<u8>,
+    }
+
+    /// Reads a little-endian u32 at `*pos` and advances.
+    fn read_u32(data: &[u8], pos: &mut usize) -> u32 {
+        let value = u32::from_le_bytes([data[*pos], data[*pos + 1], data[*pos + 2], data[*pos + 3]]);
+        *pos += 4;
+        value
+    }
+
+    /// Parses the whole file: per case u32 n, u8 how, u8 cmap, n u32 counts, 4n bytes.
+    fn parse(data: &[u8]) -> Vec<FuzzCase> {
+        let names = ["datashader", "viridis", "fire"];
+        let mut cases = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            let n = read_u32(data, &mut pos) as usize;
+            let how = How::ALL[data[pos] as usize];
+            let cmap = Colormap::by_name(names[data[pos + 1] as usize]).unwrap();
+            pos += 2;
+            let counts = (0..n).map(|_| read_u32(data, &mut pos)).collect();
+            let rgba = data[pos..pos + 4 * n].to_vec();
+            pos += 4 * n;
+            cases.push(FuzzCase { counts, how, cmap, rgba });
+        }
+        cases
+    }
+
+    #[test]
+    #[ignore]
+    fn datashader_fuzz_file() {
+        let path = std::env::var("GIGAPLOT_SHADE_FUZZ").expect("set GIGAPLOT_SHADE_FUZZ");
+        let cases = parse(&std::fs::read(path).unwrap());
+        let mut bad = 0;
+        for (i, case) in cases.iter().enumerate() {
+            let mut h = CountHistogram::new();
+            h.add_counts(&case.counts);
+            let shader = CountShader::new(&h, case.how, &case.cmap, Color::TRANSPARENT);
+            let mut got = vec![0u8; case.rgba.len()];
+            shader.shade_rgba(&case.counts, &mut got);
+            let wrong: Vec<usize> =
+                (0..case.counts.len()).filter(|&p| got[4 * p..4 * p + 4] != case.rgba[4 * p..4 * p + 4]).collect();
+            if let Some(&p) = wrong.first() {
+                bad += 1;
+                println!(
+                    "case {i} {} {}: {} pixels differ, e.g. count {}: {:?} vs Datashader {:?}",
+                    case.how,
+                    case.cmap.name(),
+                    wrong.len(),
+                    case.counts[p],
+                    &got[4 * p..4 * p + 4],
+                    &case.rgba[4 * p..4 * p + 4]
+                );
+            }
+        }
+        println!("{} cases, {bad} differ", cases.len());
+        assert_eq!(bad, 0);
     }
 }
