@@ -6,9 +6,15 @@
 
 pub mod color;
 pub mod colormap;
+mod eqhist;
+mod numpy;
 pub mod shader;
 pub mod stats;
+mod tables;
 pub mod transfer;
+
+#[cfg(test)]
+mod reference;
 
 pub use color::Color;
 pub use colormap::Colormap;

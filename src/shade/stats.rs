@@ -4,10 +4,17 @@
 
 use std::collections::BTreeMap;
 
+/// Counts below this are kept in the dense part of a [`CountHistogram`].
+pub const DENSE_LIMIT: u32 = 65_536;
+
 /// Exact histogram of the non-zero counts of a canvas: dense below 65,536, sparse above.
 ///
 /// Zero counts are empty pixels (masked, as in Datashader) and are not recorded. Merging is
 /// exact and order-independent, so the result does not depend on tiles or threads.
+///
+/// The dense part is indexed by count and only as long as the largest count below 65,536
+/// recorded so far plus one (empty when there is none), so equal distributions compare
+/// equal and serialise to the same, short JSON.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CountHistogram {
     dense: Vec<u64>,
@@ -17,33 +24,160 @@ pub struct CountHistogram {
 impl CountHistogram {
     /// An empty histogram.
     pub fn new() -> Self {
-        todo!()
+        CountHistogram::default()
     }
 
     /// Records every non-zero value of `counts`.
     pub fn add_counts(&mut self, counts: &[u32]) {
-        let _ = counts;
-        todo!()
+        for &count in counts {
+            if count == 0 {
+                continue;
+            }
+            match self.dense.get_mut(count as usize) {
+                Some(slot) => *slot += 1,
+                None => self.add_rare(count, 1),
+            }
+        }
+    }
+
+    /// Records `pixels` pixels with the value `count` (ignored when `count` is 0).
+    pub fn add_count_n(&mut self, count: u32, pixels: u64) {
+        if count == 0 || pixels == 0 {
+            return;
+        }
+        match self.dense.get_mut(count as usize) {
+            Some(slot) => *slot += pixels,
+            None => self.add_rare(count, pixels),
+        }
+    }
+
+    /// The slow path of recording: grows the dense part or adds to the sparse part.
+    fn add_rare(&mut self, count: u32, pixels: u64) {
+        if count < DENSE_LIMIT {
+            self.dense.resize(count as usize + 1, 0);
+            self.dense[count as usize] += pixels;
+        } else {
+            *self.sparse.entry(count).or_insert(0) += pixels;
+        }
     }
 
     /// Adds another histogram into this one.
     pub fn merge(&mut self, other: &CountHistogram) {
-        let _ = other;
-        todo!()
+        if other.dense.len() > self.dense.len() {
+            self.dense.resize(other.dense.len(), 0);
+        }
+        for (mine, theirs) in self.dense.iter_mut().zip(&other.dense) {
+            *mine += theirs;
+        }
+        for (&count, &pixels) in &other.sparse {
+            *self.sparse.entry(count).or_insert(0) += pixels;
+        }
     }
 
     /// Number of non-zero pixels recorded.
     pub fn pixels(&self) -> u64 {
-        todo!()
+        self.iter().map(|(_, n)| n).sum()
     }
 
     /// Smallest and largest non-zero count, or None if every pixel is empty.
     pub fn min_max(&self) -> Option<(u32, u32)> {
-        todo!()
+        let min = self.iter().next()?.0;
+        let max = match self.sparse.iter().next_back() {
+            Some((&count, _)) => count,
+            None => self.dense_values().next_back()?.0,
+        };
+        Some((min, max))
     }
 
     /// (value, number of pixels with that value) for every distinct non-zero value, ascending.
     pub fn values(&self) -> Vec<(u32, u64)> {
-        todo!()
+        self.iter().collect()
+    }
+
+    /// Like [`CountHistogram::values`] without allocating.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
+        self.dense_values().chain(self.sparse.iter().map(|(&c, &n)| (c, n)))
+    }
+
+    /// The recorded values of the dense part, ascending (index 0, a zero count, skipped).
+    fn dense_values(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
+        self.dense
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|&(_, &n)| n > 0)
+            .map(|(c, &n)| (c as u32, n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_non_zero_counts_exactly() {
+        let mut h = CountHistogram::new();
+        assert_eq!(h.min_max(), None);
+        assert_eq!(h.pixels(), 0);
+        h.add_counts(&[0, 3, 3, 1, 0, 70_000, 4_000_000_000, 3, 65_535, 65_536]);
+        assert_eq!(
+            h.values(),
+            vec![(1, 1), (3, 3), (65_535, 1), (65_536, 1), (70_000, 1), (4_000_000_000, 1)]
+        );
+        assert_eq!(h.pixels(), 8);
+        assert_eq!(h.min_max(), Some((1, 4_000_000_000)));
+    }
+
+    #[test]
+    fn min_max_of_dense_only_and_sparse_only() {
+        let mut h = CountHistogram::new();
+        h.add_counts(&[5, 9, 7]);
+        assert_eq!(h.min_max(), Some((5, 9)));
+        let mut s = CountHistogram::new();
+        s.add_counts(&[100_000, 80_000]);
+        assert_eq!(s.min_max(), Some((80_000, 100_000)));
+        let mut zeros = CountHistogram::new();
+        zeros.add_counts(&[0, 0, 0]);
+        assert_eq!(zeros, CountHistogram::new());
+        assert_eq!(zeros.min_max(), None);
+    }
+
+    #[test]
+    fn merge_equals_adding_everything_in_any_order() {
+        let data: Vec<u32> = (0..5000u32).map(|i| (i * 7919) % 997 + (i % 13) * 90_000).collect();
+        let mut whole = CountHistogram::new();
+        whole.add_counts(&data);
+        let (a, b) = data.split_at(1234);
+        let mut left = CountHistogram::new();
+        left.add_counts(a);
+        let mut right = CountHistogram::new();
+        right.add_counts(b);
+        let mut ab = left.clone();
+        ab.merge(&right);
+        let mut ba = right.clone();
+        ba.merge(&left);
+        assert_eq!(ab, whole);
+        assert_eq!(ba, whole);
+        assert_eq!(whole.pixels(), data.iter().filter(|&&c| c != 0).count() as u64);
+    }
+
+    #[test]
+    fn add_count_n_matches_add_counts() {
+        let mut a = CountHistogram::new();
+        a.add_counts(&[2, 2, 2, 90_000, 90_000]);
+        let mut b = CountHistogram::new();
+        b.add_count_n(2, 3);
+        b.add_count_n(90_000, 2);
+        b.add_count_n(0, 10);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let mut h = CountHistogram::new();
+        h.add_counts(&[1, 2, 2, 100_000]);
+        let text = serde_json::to_string(&h).unwrap();
+        assert_eq!(text, r#"{"dense":[0,1,2],"sparse":{"100000":1}}"#);
+        assert_eq!(serde_json::from_str::<CountHistogram>(&text).unwrap(), h);
     }
 }
