@@ -73,13 +73,23 @@ impl AtomicFile {
     }
 
     /// Flushes, syncs and renames the temporary file onto the final path.
+    /// On failure the temporary file is removed, like an uncommitted drop.
     pub fn commit(mut self) -> Result<PathBuf> {
         let mut file = self.file.take().expect("AtomicFile committed twice");
-        file.flush().map_err(|e| Error::io(&self.path, e))?;
-        file.sync_all().map_err(|e| Error::io(&self.path, e))?;
-        drop(file);
-        std::fs::rename(&self.temp_path, &self.path).map_err(|e| Error::io(&self.path, e))?;
-        Ok(self.path.clone())
+        let moved = file
+            .flush()
+            .and_then(|()| file.sync_all())
+            .and_then(|()| {
+                drop(file);
+                std::fs::rename(&self.temp_path, &self.path)
+            });
+        match moved {
+            Ok(()) => Ok(self.path.clone()),
+            Err(e) => {
+                let _ = std::fs::remove_file(&self.temp_path);
+                Err(Error::io(&self.path, e))
+            }
+        }
     }
 }
 
@@ -88,5 +98,44 @@ impl Drop for AtomicFile {
         if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.temp_path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn commit_renames_and_drop_removes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.bin");
+        let mut file = AtomicFile::create(&path).expect("create");
+        file.file().write_all(b"abc").expect("write");
+        assert_eq!(names(dir.path()), [format!(".out.bin{TEMP_MARKER}{}.tmp", std::process::id())]);
+        file.commit().expect("commit");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abc");
+        drop(AtomicFile::create(&dir.path().join("other.bin")).expect("create"));
+        assert_eq!(names(dir.path()), ["out.bin"]);
+    }
+
+    #[test]
+    fn failed_rename_removes_the_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.bin");
+        let file = AtomicFile::create(&path).expect("create");
+        // The final path becomes a non-empty directory: the rename must fail.
+        std::fs::create_dir(&path).expect("mkdir");
+        std::fs::write(path.join("x"), b"x").expect("write");
+        assert!(matches!(file.commit(), Err(Error::Io { .. })));
+        assert_eq!(names(dir.path()), ["out.bin"]);
     }
 }

@@ -1,2 +1,744 @@
 //! A fast deflate encoder for independent segments of PNG scanlines, so bands compress in
 //! parallel and join into one valid zlib stream (the technique pigz uses).
+//!
+//! Each segment becomes a byte-aligned run of dynamic-Huffman blocks (stored blocks when that
+//! is smaller) ending with a sync flush, or with a final block for the last segment; segments
+//! never refer to each other's bytes, so they can be concatenated in order. The parser is
+//! greedy and looks only where image data repeats: the previous byte (runs), the previous
+//! pixel and the pixel above, so it runs at memory speed on sparse plots.
+
+/// Bytes of input per deflate block: small enough to keep the Huffman tables adapted.
+const BLOCK_INPUT: usize = 1 << 20;
+/// Shortest match emitted; shorter repeats are cheaper as literals.
+const MIN_MATCH: usize = 4;
+/// Longest match deflate can express.
+const MAX_MATCH: usize = 258;
+/// Largest distance deflate can express.
+const MAX_DISTANCE: usize = 32768;
+/// Longest Huffman code of the literal/length and distance alphabets.
+const MAX_CODE_BITS: u8 = 15;
+/// Longest Huffman code of the code-length alphabet.
+const MAX_CLEN_BITS: u8 = 7;
+/// End-of-block symbol.
+const END_OF_BLOCK: usize = 256;
+/// Number of literal/length symbols used (286 and 287 never occur).
+const LIT_SYMBOLS: usize = 286;
+/// Number of distance symbols.
+const DIST_SYMBOLS: usize = 30;
+
+/// First length of each length symbol 257..=285.
+const LENGTH_BASE: [u16; 29] = [
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+    131, 163, 195, 227, 258,
+];
+/// Extra bits of each length symbol 257..=285.
+const LENGTH_EXTRA: [u8; 29] =
+    [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+/// First distance of each distance symbol.
+const DIST_BASE: [u16; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
+/// Extra bits of each distance symbol.
+const DIST_EXTRA: [u8; 30] =
+    [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+/// Order in which the code-length code lengths are stored in a dynamic block header.
+const CLEN_ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+/// The length symbol index (0..29, i.e. symbol - 257) of every match length 0..=258.
+const LENGTH_SYMBOL: [u8; 259] = length_symbol_table();
+
+const fn length_symbol_table() -> [u8; 259] {
+    let mut table = [0u8; 259];
+    let mut sym = 0;
+    let mut len = 3;
+    while len <= 258 {
+        while sym + 1 < 29 && LENGTH_BASE[sym + 1] as usize <= len {
+            sym += 1;
+        }
+        table[len] = sym as u8;
+        len += 1;
+    }
+    table
+}
+
+/// The zlib stream header for a 32 KiB window (CMF 0x78) and a given compression level hint.
+pub fn zlib_header(fastest: bool) -> [u8; 2] {
+    if fastest {
+        [0x78, 0x01]
+    } else {
+        [0x78, 0x9C]
+    }
+}
+
+/// The distances at which a segment's parser looks for repeats, besides 1 (runs of a byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatchHints {
+    /// Bytes per pixel: repeats of the pixel to the left.
+    pub pixel: usize,
+    /// Bytes per filtered scanline (filter byte included): repeats of the row above.
+    pub row: usize,
+}
+
+/// Appends the deflate encoding of `data` to `out`: byte-aligned blocks that refer only to
+/// `data` itself, ending with a sync flush (an empty stored block) or, when `last`, with a
+/// final block. The result depends only on the arguments.
+pub fn compress_segment(data: &[u8], hints: MatchHints, last: bool, out: &mut Vec<u8>) {
+    let mut writer = BitWriter::new(out);
+    let distances = candidate_distances(hints);
+    let mut seqs = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let start = pos;
+        let limit = (start + BLOCK_INPUT).min(data.len());
+        let mut stats = BlockStats::new();
+        seqs.clear();
+        pos = parse_block(data, start, limit, &distances, &mut seqs, &mut stats);
+        let is_final = last && pos == data.len();
+        write_block(&mut writer, &data[start..pos], &seqs, &stats, &distances, is_final);
+    }
+    if data.is_empty() && last {
+        write_empty_final_block(&mut writer);
+    }
+    if !last {
+        write_sync_flush(&mut writer);
+    }
+    writer.finish();
+}
+
+/// Combines the Adler-32 of two byte strings into the Adler-32 of their concatenation, given
+/// the length of the second (zlib's `adler32_combine`).
+pub fn adler32_combine(adler1: u32, adler2: u32, len2: u64) -> u32 {
+    const BASE: u64 = 65521;
+    let rem = len2 % BASE;
+    let a1 = u64::from(adler1 & 0xffff);
+    let b1 = u64::from(adler1 >> 16);
+    let a2 = u64::from(adler2 & 0xffff);
+    let b2 = u64::from(adler2 >> 16);
+    let a = (a1 + a2 + BASE - 1) % BASE;
+    let b = (rem * a1 + b1 + b2 + BASE - rem) % BASE;
+    (a | (b << 16)) as u32
+}
+
+/// The candidate distances in order of preference (cheapest code first), deduplicated and
+/// limited to what deflate can express.
+fn candidate_distances(hints: MatchHints) -> Vec<usize> {
+    let mut distances = vec![1];
+    for d in [hints.pixel, hints.row] {
+        if d > 1 && d <= MAX_DISTANCE && !distances.contains(&d) {
+            distances.push(d);
+        }
+    }
+    distances
+}
+
+/// One parsed sequence: `literals` literal bytes, then a match of `length` bytes (0 = none)
+/// at distance `distances[distance]`.
+#[derive(Clone, Copy, Debug)]
+struct Seq {
+    literals: u32,
+    length: u16,
+    distance: u8,
+}
+
+/// Symbol frequencies of one block.
+struct BlockStats {
+    lit: [u32; LIT_SYMBOLS],
+    dist: [u32; 3],
+}
+
+impl BlockStats {
+    fn new() -> BlockStats {
+        BlockStats { lit: [0; LIT_SYMBOLS], dist: [0; 3] }
+    }
+}
+
+/// Reads 8 bytes at `at` as a little-endian word.
+#[inline(always)]
+fn load(data: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&data[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// A word with 0x80 in each byte of `x` that is zero, and 0 elsewhere.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// Length of the common prefix of `data[a..]` and `data[b..]`, at most `max`.
+#[inline(always)]
+fn common_length(data: &[u8], a: usize, b: usize, max: usize) -> usize {
+    let mut n = 0;
+    while n + 8 <= max {
+        let x = load(data, a + n) ^ load(data, b + n);
+        if x != 0 {
+            return n + (x.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while n < max && data[a + n] == data[b + n] {
+        n += 1;
+    }
+    n
+}
+
+/// Greedily parses `data[start..]` from `start` until at least `limit` into `seqs`, counting
+/// symbols into `stats`. Returns where the block ends (>= `limit`, <= `data.len()`).
+fn parse_block(
+    data: &[u8],
+    start: usize,
+    limit: usize,
+    distances: &[usize],
+    seqs: &mut Vec<Seq>,
+    stats: &mut BlockStats,
+) -> usize {
+    let mut pos = start;
+    let mut literal_start = start;
+    // Only look for matches where 8 bytes can be read.
+    let scan_end = limit.min(data.len().saturating_sub(8));
+    while pos < scan_end {
+        let (offset, length, which) = find_match(data, pos, distances);
+        if length == 0 {
+            pos += offset;
+            continue;
+        }
+        pos += offset;
+        let literals = pos - literal_start;
+        count_literals(&data[literal_start..pos], &mut stats.lit);
+        stats.lit[257 + LENGTH_SYMBOL[length] as usize] += 1;
+        stats.dist[which] += 1;
+        seqs.push(Seq { literals: literals as u32, length: length as u16, distance: which as u8 });
+        pos += length;
+        literal_start = pos;
+    }
+    let end = pos.max(limit);
+    if end > literal_start {
+        count_literals(&data[literal_start..end], &mut stats.lit);
+        seqs.push(Seq { literals: (end - literal_start) as u32, length: 0, distance: 0 });
+    }
+    end
+}
+
+/// Looks for a match of at least `MIN_MATCH` bytes at `pos .. pos + 4` (reading 8 bytes at
+/// `pos`). Returns (offset from `pos`, length, distance index); length 0 means none starts
+/// in the first `offset` positions.
+#[inline(always)]
+fn find_match(data: &[u8], pos: usize, distances: &[usize]) -> (usize, usize, usize) {
+    let here = load(data, pos);
+    let mut starts = 0u64;
+    for &d in distances {
+        if d <= pos {
+            let z = zero_bytes(here ^ load(data, pos - d));
+            starts |= z & (z >> 8) & (z >> 16) & (z >> 24);
+        }
+    }
+    if starts == 0 {
+        return (5, 0, 0);
+    }
+    let offset = (starts.trailing_zeros() / 8) as usize;
+    let at = pos + offset;
+    let max = MAX_MATCH.min(data.len() - at);
+    let mut best = (0, 0);
+    for (which, &d) in distances.iter().enumerate() {
+        if d <= at {
+            let length = common_length(data, at, at - d, max);
+            if length > best.0 {
+                best = (length, which);
+                if length == max {
+                    break;
+                }
+            }
+        }
+    }
+    if best.0 < MIN_MATCH {
+        // Cannot happen (the word test found 4 equal bytes), but stay valid regardless.
+        return (offset + 1, 0, 0);
+    }
+    (offset, best.0, best.1)
+}
+
+/// Adds the bytes of `literals` to the literal histogram.
+#[inline(always)]
+fn count_literals(literals: &[u8], freq: &mut [u32; LIT_SYMBOLS]) {
+    for &b in literals {
+        freq[b as usize] += 1;
+    }
+}
+
+/// Huffman code lengths (<= `max_bits`) for `freq`, complete whenever two or more symbols
+/// are used; with a single used symbol, a second one gets a code too, so decoders that
+/// reject incomplete codes accept the result. Symbols of frequency 0 get length 0.
+fn code_lengths(freq: &[u32], max_bits: u8) -> Vec<u8> {
+    let mut lengths = vec![0u8; freq.len()];
+    let mut used: Vec<(u32, usize)> =
+        freq.iter().enumerate().filter(|(_, &f)| f > 0).map(|(s, &f)| (f, s)).collect();
+    match used.len() {
+        0 => {
+            lengths[0] = 1;
+            lengths[1] = 1;
+            return lengths;
+        }
+        1 => {
+            let other = if used[0].1 == 0 { 1 } else { 0 };
+            lengths[used[0].1] = 1;
+            lengths[other] = 1;
+            return lengths;
+        }
+        _ => {}
+    }
+    used.sort_unstable();
+    let mut weights: Vec<u32> = used.iter().map(|&(f, _)| f).collect();
+    minimum_redundancy(&mut weights);
+    // weights[i] is now the code length of used[i] (longest first).
+    let mut count_per_length = [0u32; 64];
+    for &len in &weights {
+        count_per_length[(len as usize).min(63)] += 1;
+    }
+    limit_lengths(&mut count_per_length, max_bits);
+    let mut next = 0;
+    for len in (1..=max_bits as usize).rev() {
+        for _ in 0..count_per_length[len] {
+            lengths[used[next].1] = len as u8;
+            next += 1;
+        }
+    }
+    lengths
+}
+
+/// In-place Moffat-Katajainen: turns ascending weights (at least 2) into optimal code
+/// lengths (the first, lightest symbol gets the longest code).
+fn minimum_redundancy(a: &mut [u32]) {
+    let n = a.len();
+    // Phase 1: build the tree, storing parent pointers and internal weights.
+    a[0] += a[1];
+    let (mut root, mut leaf) = (0usize, 2usize);
+    for next in 1..n - 1 {
+        if leaf >= n || a[root] < a[leaf] {
+            a[next] = a[root];
+            a[root] = next as u32;
+            root += 1;
+        } else {
+            a[next] = a[leaf];
+            leaf += 1;
+        }
+        if leaf >= n || (root < next && a[root] < a[leaf]) {
+            a[next] += a[root];
+            a[root] = next as u32;
+            root += 1;
+        } else {
+            a[next] += a[leaf];
+            leaf += 1;
+        }
+    }
+    // Phase 2: depths of internal nodes.
+    a[n - 2] = 0;
+    for next in (0..n.saturating_sub(2)).rev() {
+        a[next] = a[a[next] as usize] + 1;
+    }
+    // Phase 3: depths of leaves.
+    let (mut avail, mut used, mut depth) = (1i64, 0i64, 0u32);
+    let mut root = n as i64 - 2;
+    let mut next = n as i64 - 1;
+    while avail > 0 {
+        while root >= 0 && a[root as usize] == depth {
+            used += 1;
+            root -= 1;
+        }
+        while avail > used {
+            a[next as usize] = depth;
+            next -= 1;
+            avail -= 1;
+        }
+        avail = 2 * used;
+        depth += 1;
+        used = 0;
+    }
+}
+
+/// Moves codes longer than `max_bits` to `max_bits` and rebalances so the Kraft sum is
+/// exactly 1 again (miniz's method).
+fn limit_lengths(count_per_length: &mut [u32; 64], max_bits: u8) {
+    let max = max_bits as usize;
+    for len in max + 1..64 {
+        count_per_length[max] += count_per_length[len];
+        count_per_length[len] = 0;
+    }
+    let mut total: u64 = 0;
+    for len in 1..=max {
+        total += u64::from(count_per_length[len]) << (max - len);
+    }
+    while total > 1u64 << max {
+        count_per_length[max] -= 1;
+        for len in (1..max).rev() {
+            if count_per_length[len] > 0 {
+                count_per_length[len] -= 1;
+                count_per_length[len + 1] += 2;
+                break;
+            }
+        }
+        total -= 1;
+    }
+}
+
+/// Canonical codes for `lengths`, bit-reversed for LSB-first output.
+fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
+    let mut count = [0u16; 16];
+    for &len in lengths {
+        count[len as usize] += 1;
+    }
+    count[0] = 0;
+    let mut next = [0u16; 16];
+    let mut code = 0u16;
+    for len in 1..16 {
+        code = (code + count[len - 1]) << 1;
+        next[len] = code;
+    }
+    lengths
+        .iter()
+        .map(|&len| {
+            if len == 0 {
+                return 0;
+            }
+            let c = next[len as usize];
+            next[len as usize] += 1;
+            c.reverse_bits() >> (16 - len)
+        })
+        .collect()
+}
+
+/// The distance symbol, extra bits value and extra bit count of distance `d`.
+fn distance_symbol(d: usize) -> (usize, u32, u8) {
+    let sym = DIST_BASE.iter().rposition(|&base| base as usize <= d).unwrap_or(0);
+    (sym, (d - DIST_BASE[sym] as usize) as u32, DIST_EXTRA[sym])
+}
+
+/// Writes one block of `block` (parsed into `seqs`): dynamic Huffman, or stored if smaller.
+fn write_block(
+    w: &mut BitWriter,
+    block: &[u8],
+    seqs: &[Seq],
+    stats: &BlockStats,
+    distances: &[usize],
+    is_final: bool,
+) {
+    let mut lit_freq = stats.lit;
+    lit_freq[END_OF_BLOCK] = 1;
+    let mut dist_freq = [0u32; DIST_SYMBOLS];
+    for (which, &d) in distances.iter().enumerate() {
+        dist_freq[distance_symbol(d).0] += stats.dist[which];
+    }
+    let lit_lengths = code_lengths(&lit_freq, MAX_CODE_BITS);
+    let dist_lengths = code_lengths(&dist_freq, MAX_CODE_BITS);
+    let header = DynamicHeader::new(&lit_lengths, &dist_lengths);
+    let huffman_bits = header.bits() + payload_bits(&lit_freq, &lit_lengths, &dist_freq, &dist_lengths);
+    if huffman_bits > stored_bits(block.len()) {
+        write_stored(w, block, is_final);
+        return;
+    }
+    w.put(u64::from(is_final) | (2 << 1), 3);
+    header.write(w);
+    let lit_codes = canonical_codes(&lit_lengths);
+    let dist_codes = canonical_codes(&dist_lengths);
+    let tables = EmitTables::new(&lit_codes, &lit_lengths, &dist_codes, &dist_lengths, distances);
+    emit_sequences(w, block, seqs, &tables);
+    w.put(u64::from(lit_codes[END_OF_BLOCK]), u32::from(lit_lengths[END_OF_BLOCK]));
+    w.flush();
+}
+
+/// Bits of the symbols of a block (without header), from its histograms.
+fn payload_bits(lit_freq: &[u32], lit_lengths: &[u8], dist_freq: &[u32], dist_lengths: &[u8]) -> u64 {
+    let mut bits = 0u64;
+    for sym in 0..LIT_SYMBOLS {
+        let extra = if sym > 256 { LENGTH_EXTRA[sym - 257] } else { 0 };
+        bits += u64::from(lit_freq[sym]) * u64::from(lit_lengths[sym] + extra);
+    }
+    for sym in 0..DIST_SYMBOLS {
+        bits += u64::from(dist_freq[sym]) * u64::from(dist_lengths[sym] + DIST_EXTRA[sym]);
+    }
+    bits
+}
+
+/// Upper bound of the bits stored blocks take for `len` bytes (headers, padding, lengths).
+fn stored_bits(len: usize) -> u64 {
+    let blocks = len.div_ceil(65535).max(1) as u64;
+    len as u64 * 8 + blocks * (3 + 7 + 32)
+}
+
+/// Writes `block` as stored blocks of at most 65535 bytes.
+fn write_stored(w: &mut BitWriter, block: &[u8], is_final: bool) {
+    let mut chunks = block.chunks(65535).peekable();
+    if block.is_empty() {
+        w.put(u64::from(is_final), 3);
+        w.align_bytes(&[0, 0, 0xff, 0xff]);
+        return;
+    }
+    while let Some(chunk) = chunks.next() {
+        let final_chunk = is_final && chunks.peek().is_none();
+        w.put(u64::from(final_chunk), 3);
+        let len = chunk.len() as u16;
+        let [l0, l1] = len.to_le_bytes();
+        let [n0, n1] = (!len).to_le_bytes();
+        w.align_bytes(&[l0, l1, n0, n1]);
+        w.bytes(chunk);
+    }
+}
+
+/// An empty fixed-Huffman block with BFINAL set: the end of a stream.
+fn write_empty_final_block(w: &mut BitWriter) {
+    w.put(0b011, 3);
+    w.put(0, 7);
+    w.flush();
+}
+
+/// An empty stored block (a sync flush): leaves the stream byte-aligned.
+fn write_sync_flush(w: &mut BitWriter) {
+    w.put(0, 3);
+    w.align_bytes(&[0, 0, 0xff, 0xff]);
+}
+
+/// Code lengths of a dynamic block, run-length coded with the code-length alphabet.
+struct DynamicHeader {
+    lit_count: usize,
+    dist_count: usize,
+    clen_count: usize,
+    clen_lengths: Vec<u8>,
+    clen_codes: Vec<u16>,
+    /// (symbol 0..=18, extra bits value).
+    symbols: Vec<(u8, u8)>,
+}
+
+impl DynamicHeader {
+    fn new(lit_lengths: &[u8], dist_lengths: &[u8]) -> DynamicHeader {
+        let lit_count = 257.max(lit_lengths.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1));
+        let dist_count = 1.max(dist_lengths.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1));
+        let mut all = lit_lengths[..lit_count].to_vec();
+        all.extend_from_slice(&dist_lengths[..dist_count]);
+        let symbols = run_length_code(&all);
+        let mut freq = [0u32; 19];
+        for &(sym, _) in &symbols {
+            freq[sym as usize] += 1;
+        }
+        let clen_lengths = code_lengths(&freq, MAX_CLEN_BITS);
+        let clen_codes = canonical_codes(&clen_lengths);
+        let clen_count =
+            4.max(CLEN_ORDER.iter().rposition(|&s| clen_lengths[s] > 0).map_or(0, |p| p + 1));
+        DynamicHeader { lit_count, dist_count, clen_count, clen_lengths, clen_codes, symbols }
+    }
+
+    /// Size of the header in bits (after the 3 block-type bits).
+    fn bits(&self) -> u64 {
+        let mut bits = 14 + 3 * self.clen_count as u64;
+        for &(sym, _) in &self.symbols {
+            bits += u64::from(self.clen_lengths[sym as usize]) + u64::from(clen_extra_bits(sym));
+        }
+        bits
+    }
+
+    fn write(&self, w: &mut BitWriter) {
+        w.put((self.lit_count - 257) as u64, 5);
+        w.put((self.dist_count - 1) as u64, 5);
+        w.put((self.clen_count - 4) as u64, 4);
+        for &sym in &CLEN_ORDER[..self.clen_count] {
+            w.put(u64::from(self.clen_lengths[sym]), 3);
+            w.flush();
+        }
+        for &(sym, extra) in &self.symbols {
+            let s = sym as usize;
+            w.put(u64::from(self.clen_codes[s]), u32::from(self.clen_lengths[s]));
+            w.put(u64::from(extra), u32::from(clen_extra_bits(sym)));
+            w.flush();
+        }
+    }
+}
+
+/// Extra bits after a code-length symbol: 16 repeats 3-6, 17 zeros 3-10, 18 zeros 11-138.
+fn clen_extra_bits(sym: u8) -> u8 {
+    match sym {
+        16 => 2,
+        17 => 3,
+        18 => 7,
+        _ => 0,
+    }
+}
+
+/// Run-length codes a list of code lengths into code-length symbols with extra values.
+fn run_length_code(lengths: &[u8]) -> Vec<(u8, u8)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lengths.len() {
+        let len = lengths[i];
+        let mut run = lengths[i..].iter().take_while(|&&l| l == len).count();
+        i += run;
+        if len == 0 {
+            while run >= 11 {
+                let r = run.min(138);
+                out.push((18, (r - 11) as u8));
+                run -= r;
+            }
+            if run >= 3 {
+                out.push((17, (run - 3) as u8));
+                run = 0;
+            }
+        } else {
+            out.push((len, 0));
+            run -= 1;
+            while run >= 3 {
+                let r = run.min(6);
+                out.push((16, (r - 3) as u8));
+                run -= r;
+            }
+        }
+        for _ in 0..run {
+            out.push((len, 0));
+        }
+    }
+    out
+}
+
+/// Precomputed bit patterns of one block: literal codes, and length and distance codes
+/// joined with their extra bits.
+struct EmitTables {
+    /// code | bit count << 16, per literal byte.
+    literal: [u32; 256],
+    /// (code + extra bits, bit count), per match length 0..=258.
+    length: [(u32, u8); 259],
+    /// (code + extra bits, bit count), per candidate distance.
+    distance: [(u32, u8); 3],
+}
+
+impl EmitTables {
+    fn new(
+        lit_codes: &[u16],
+        lit_lengths: &[u8],
+        dist_codes: &[u16],
+        dist_lengths: &[u8],
+        distances: &[usize],
+    ) -> EmitTables {
+        let mut literal = [0u32; 256];
+        for (b, entry) in literal.iter_mut().enumerate() {
+            *entry = u32::from(lit_codes[b]) | (u32::from(lit_lengths[b]) << 16);
+        }
+        let mut length = [(0u32, 0u8); 259];
+        for (len, entry) in length.iter_mut().enumerate().skip(3) {
+            let idx = LENGTH_SYMBOL[len] as usize;
+            let sym = 257 + idx;
+            let bits = u32::from(lit_lengths[sym]);
+            let extra = (len - LENGTH_BASE[idx] as usize) as u32;
+            *entry = (u32::from(lit_codes[sym]) | (extra << bits), lit_lengths[sym] + LENGTH_EXTRA[idx]);
+        }
+        let mut distance = [(0u32, 0u8); 3];
+        for (which, &d) in distances.iter().enumerate() {
+            let (sym, extra, extra_bits) = distance_symbol(d);
+            let bits = u32::from(dist_lengths[sym]);
+            distance[which] = (u32::from(dist_codes[sym]) | (extra << bits), dist_lengths[sym] + extra_bits);
+        }
+        EmitTables { literal, length, distance }
+    }
+}
+
+/// Writes the Huffman codes of every sequence of a block.
+fn emit_sequences(w: &mut BitWriter, block: &[u8], seqs: &[Seq], tables: &EmitTables) {
+    let mut pos = 0;
+    for seq in seqs {
+        let literals = &block[pos..pos + seq.literals as usize];
+        emit_literals(w, literals, &tables.literal);
+        pos += seq.literals as usize;
+        if seq.length > 0 {
+            let (lbits, lcount) = tables.length[seq.length as usize];
+            let (dbits, dcount) = tables.distance[seq.distance as usize];
+            w.put(u64::from(lbits), u32::from(lcount));
+            w.put(u64::from(dbits), u32::from(dcount));
+            w.flush();
+            pos += seq.length as usize;
+        }
+    }
+}
+
+/// Writes literal codes, three per flush (3 x 15 bits fit the bit buffer).
+#[inline(always)]
+fn emit_literals(w: &mut BitWriter, literals: &[u8], table: &[u32; 256]) {
+    let mut triples = literals.chunks_exact(3);
+    for t in &mut triples {
+        let (a, b, c) = (table[t[0] as usize], table[t[1] as usize], table[t[2] as usize]);
+        w.put(u64::from(a & 0xffff), a >> 16);
+        w.put(u64::from(b & 0xffff), b >> 16);
+        w.put(u64::from(c & 0xffff), c >> 16);
+        w.flush();
+    }
+    for &byte in triples.remainder() {
+        let e = table[byte as usize];
+        w.put(u64::from(e & 0xffff), e >> 16);
+        w.flush();
+    }
+}
+
+/// LSB-first bit output into a growing byte vector.
+struct BitWriter<'a> {
+    out: &'a mut Vec<u8>,
+    /// Bytes of `out` written so far (the rest is scratch space).
+    pos: usize,
+    bits: u64,
+    count: u32,
+}
+
+impl<'a> BitWriter<'a> {
+    fn new(out: &'a mut Vec<u8>) -> BitWriter<'a> {
+        let pos = out.len();
+        BitWriter { out, pos, bits: 0, count: 0 }
+    }
+
+    /// Adds `count` bits (the caller keeps the buffer under 64 bits between flushes).
+    #[inline(always)]
+    fn put(&mut self, value: u64, count: u32) {
+        debug_assert!(self.count + count <= 64);
+        self.bits |= value << self.count;
+        self.count += count;
+    }
+
+    /// Moves whole bytes of the buffer into `out`, leaving at most 7 bits.
+    #[inline(always)]
+    fn flush(&mut self) {
+        if self.pos + 8 > self.out.len() {
+            self.grow();
+        }
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.bits.to_le_bytes());
+        let bytes = self.count / 8;
+        self.pos += bytes as usize;
+        self.bits = self.bits.checked_shr(bytes * 8).unwrap_or(0);
+        self.count -= bytes * 8;
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let len = (self.out.len() * 2).max(self.pos + 4096);
+        self.out.resize(len, 0);
+    }
+
+    /// Pads to a byte boundary with zero bits, then writes `bytes`.
+    fn align_bytes(&mut self, bytes: &[u8]) {
+        self.count = self.count.div_ceil(8) * 8;
+        self.flush();
+        self.bytes(bytes);
+    }
+
+    /// Writes raw bytes; the stream must be byte-aligned.
+    fn bytes(&mut self, bytes: &[u8]) {
+        debug_assert_eq!(self.count, 0);
+        self.out.truncate(self.pos);
+        self.out.extend_from_slice(bytes);
+        self.pos = self.out.len();
+    }
+
+    /// Pads the last byte with zero bits and trims the scratch space.
+    fn finish(mut self) {
+        self.count = self.count.div_ceil(8) * 8;
+        self.flush();
+        self.out.truncate(self.pos);
+    }
+}
+
+#[cfg(test)]
+mod tests;

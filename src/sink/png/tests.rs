@@ -1,0 +1,301 @@
+//! Tests of the PNG writer: files are decoded with the `png` crate and flate2.
+
+use std::io::Read;
+
+use super::*;
+use crate::data::DType;
+
+/// A deterministic pixel hash.
+fn hash(x: u64, y: u64, salt: u64) -> u64 {
+    let mut h = x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ salt;
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h ^ (h >> 32)
+}
+
+/// A plot-like image: mostly transparent zero, some coloured pixels, some repeated ones.
+fn pixel(x: usize, y: usize, bpp: usize, out: &mut [u8]) {
+    let h = hash(x as u64, y as u64, 1);
+    let lit = h % 23 == 0 || (y % 17 == 3 && x % 5 < 3);
+    for (c, b) in out.iter_mut().enumerate().take(bpp) {
+        *b = if lit { (h >> (8 * c)) as u8 | 1 } else { 0 };
+    }
+}
+
+fn image(width: usize, height: usize, bpp: usize) -> Vec<u8> {
+    let mut data = vec![0u8; width * height * bpp];
+    for (i, px) in data.chunks_exact_mut(bpp).enumerate() {
+        pixel(i % width, i / width, bpp, px);
+    }
+    data
+}
+
+/// Writes `data` (rows of `width` pixels) with `write_rows` calls of `split` rows.
+fn write_png(
+    path: &Path,
+    width: usize,
+    data: &[u8],
+    format: PixelFormat,
+    compression: Compression,
+    filter: RowFilter,
+    split: usize,
+) -> Result<()> {
+    let row_bytes = width * format.bytes_per_pixel();
+    let height = data.len() / row_bytes;
+    let mut writer = PngWriter::create(path, width as u32, height as u32, format, compression)?
+        .with_filter(filter);
+    let mut y = 0;
+    while y < height {
+        let n = split.min(height - y);
+        let first = y;
+        writer.write_rows(n, &|i, out| {
+            out.copy_from_slice(&data[(first + i) * row_bytes..(first + i + 1) * row_bytes])
+        })?;
+        y += n;
+    }
+    writer.finish()
+}
+
+fn decode(path: &Path) -> (png::OutputInfo, Vec<u8>) {
+    let file = std::io::BufReader::new(std::fs::File::open(path).expect("open"));
+    let mut reader = png::Decoder::new(file).read_info().expect("png header");
+    let mut buf = vec![0u8; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("png data");
+    buf.truncate(info.buffer_size());
+    (info, buf)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn compression_parses() {
+    assert_eq!("fast".parse::<Compression>(), Ok(Compression::Fast));
+    assert_eq!("small".parse::<Compression>(), Ok(Compression::Small));
+    assert_eq!(
+        "best".parse::<Compression>(),
+        Err("unknown compression 'best'; use 'fast' or 'small'".to_string())
+    );
+}
+
+#[test]
+fn bad_dimensions_are_rejected_naming_the_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let err = PngWriter::create(&path, 0, 5, PixelFormat::Rgba, Compression::Fast).unwrap_err();
+    assert_eq!(err.to_string(), "--width: 0 pixels is outside PNG's range 1..=2147483647");
+    let err =
+        PngWriter::create(&path, 5, 1 << 31, PixelFormat::Rgb, Compression::Fast).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--height: 2147483648 pixels is outside PNG's range 1..=2147483647"
+    );
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn file_layout_is_signature_ihdr_idat_iend() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let data = image(3, 2, 4);
+    write_png(&path, 3, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::None, 9).expect("write");
+    let bytes = std::fs::read(&path).expect("read");
+    assert_eq!(&bytes[..8], &SIGNATURE);
+    let ihdr = [
+        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0,
+    ];
+    assert_eq!(&bytes[8..29], &ihdr);
+    let crc = crc32fast::hash(&ihdr[4..]);
+    assert_eq!(&bytes[29..33], &crc.to_be_bytes());
+    assert_eq!(&bytes[33 + 4..33 + 8], b"IDAT");
+    assert_eq!(&bytes[bytes.len() - 12..], &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
+    // IDAT payload: zlib header 78 01, deflate data, Adler-32 of the filtered rows.
+    let len = u32::from_be_bytes(bytes[33..37].try_into().expect("4 bytes")) as usize;
+    let idat = &bytes[41..41 + len];
+    assert_eq!(&idat[..2], &[0x78, 0x01]);
+    let mut raw = Vec::new();
+    flate2::read::ZlibDecoder::new(idat).read_to_end(&mut raw).expect("zlib");
+    let mut expected = vec![0u8];
+    expected.extend_from_slice(&data[..12]);
+    expected.push(0);
+    expected.extend_from_slice(&data[12..]);
+    assert_eq!(raw, expected);
+    assert_eq!(decode(&path).1, data);
+}
+
+#[test]
+fn filter_bytes_are_sub_first_then_up_per_segment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    // 300000 RGBA pixels = 1.2 MB per row: 3 rows per segment.
+    let width = 300_000;
+    let data = image(width, 7, 4);
+    write_png(&path, width, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::Up, 2).expect("write");
+    let bytes = std::fs::read(&path).expect("read");
+    let mut zlib = Vec::new();
+    let mut at = 33;
+    while &bytes[at + 4..at + 8] == b"IDAT" {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
+        zlib.extend_from_slice(&bytes[at + 8..at + 8 + len]);
+        at += 12 + len;
+    }
+    let mut raw = Vec::new();
+    flate2::read::ZlibDecoder::new(&zlib[..]).read_to_end(&mut raw).expect("zlib");
+    let filters: Vec<u8> = raw.chunks(width * 4 + 1).map(|row| row[0]).collect();
+    assert_eq!(filters, [1, 2, 2, 1, 2, 2, 1]);
+    // The combined Adler-32 is checked by the decoder: a wrong one is refused.
+    let last = zlib.len() - 1;
+    zlib[last] ^= 1;
+    let mut sink = Vec::new();
+    assert!(flate2::read::ZlibDecoder::new(&zlib[..]).read_to_end(&mut sink).is_err());
+    assert_eq!(decode(&path).1, data);
+}
+
+#[test]
+fn decoded_pixels_equal_input_for_all_modes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let sizes = [(1usize, 1usize), (1, 40), (40, 1), (13, 9), (257, 33), (2000, 700)];
+    for &(width, height) in &sizes {
+        for format in [PixelFormat::Rgba, PixelFormat::Rgb] {
+            let data = image(width, height, format.bytes_per_pixel());
+            for compression in [Compression::Fast, Compression::Small] {
+                for filter in [RowFilter::None, RowFilter::Sub, RowFilter::Up] {
+                    write_png(&path, width, &data, format, compression, filter, 5).expect("write");
+                    let (info, pixels) = decode(&path);
+                    assert_eq!((info.width as usize, info.height as usize), (width, height));
+                    let expected_type =
+                        if format == PixelFormat::Rgb { png::ColorType::Rgb } else { png::ColorType::Rgba };
+                    assert_eq!(info.color_type, expected_type);
+                    assert!(pixels == data, "{width}x{height} {format:?} {compression:?} {filter:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rows_bigger_than_a_segment_and_dense_noise_roundtrip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let width = 1_100_000; // 4.4 MB per RGBA row: one row per segment.
+    let mut data = image(width, 3, 4);
+    for (i, b) in data.iter_mut().enumerate().skip(width * 4) {
+        *b = hash(i as u64, 0, 9) as u8;
+    }
+    for compression in [Compression::Fast, Compression::Small] {
+        write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, 1).expect("write");
+        assert!(decode(&path).1 == data, "{compression:?}");
+    }
+}
+
+#[test]
+fn output_is_identical_for_any_split_and_thread_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let width = 20_000; // 80000-byte rows: 52 rows per segment, 4 segments.
+    let data = image(width, 200, 4);
+    for compression in [Compression::Fast, Compression::Small] {
+        let mut reference: Option<Vec<u8>> = None;
+        for threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            for split in [200, 7, 1] {
+                let path = dir.path().join(format!("t{threads}-s{split}.png"));
+                pool.install(|| {
+                    write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, split)
+                })
+                .expect("write");
+                let bytes = std::fs::read(&path).expect("read");
+                match &reference {
+                    None => {
+                        assert!(decode(&path).1 == data);
+                        reference = Some(bytes);
+                    }
+                    Some(r) => assert!(*r == bytes, "{compression:?} threads {threads} split {split}"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn unfinished_writer_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let mut writer = PngWriter::create(&path, 100, 10, PixelFormat::Rgba, Compression::Fast).expect("create");
+    writer.write_rows(4, &|_, out| out.fill(7)).expect("rows");
+    assert_eq!(files_in(dir.path()).len(), 1, "the temporary file exists while writing");
+    drop(writer);
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn missing_or_extra_rows_are_errors_and_leave_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let mut writer = PngWriter::create(&path, 10, 10, PixelFormat::Rgb, Compression::Small).expect("create");
+    let err = writer.write_rows(11, &|_, out| out.fill(1)).unwrap_err();
+    assert_eq!(err.to_string(), "--height: 11 rows were given but only 10 of the image's 10 remain");
+    writer.write_rows(9, &|_, out| out.fill(1)).expect("rows");
+    let err = writer.finish().unwrap_err();
+    assert_eq!(err.to_string(), "--height: the image has 10 rows but only 9 were written");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+/// A band whose pixels come from [`pixel`].
+struct FakeBand {
+    y0: u32,
+    height: u32,
+}
+
+impl Band for FakeBand {
+    fn y0(&self) -> u32 {
+        self.y0
+    }
+    fn height(&self) -> u32 {
+        self.height
+    }
+    fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]) {
+        let bpp = format.bytes_per_pixel();
+        for (x, px) in out.chunks_exact_mut(bpp).enumerate() {
+            pixel(x, (self.y0 + row) as usize, bpp, px);
+        }
+    }
+    fn aggregate_row(&self, _row: u32, _out: &mut [u8]) {}
+}
+
+#[test]
+fn png_sink_writes_rgb_for_opaque_canvases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for opaque in [true, false] {
+        let path = dir.path().join(format!("{opaque}.png"));
+        let mut sink: Box<dyn Sink> = Box::new(PngSink::new(&path, Compression::Fast));
+        let canvas =
+            CanvasInfo { width: 31, height: 20, opaque, aggregate_dtype: DType::U32 };
+        sink.begin(&canvas).expect("begin");
+        for y0 in (0..20).step_by(6) {
+            sink.band(&FakeBand { y0, height: 6.min(20 - y0) }).expect("band");
+        }
+        sink.finish().expect("finish");
+        let bpp = if opaque { 3 } else { 4 };
+        let (info, pixels) = decode(&path);
+        assert_eq!(info.color_type, if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba });
+        assert_eq!(pixels, image(31, 20, bpp));
+    }
+}
+
+#[test]
+fn png_sink_rejects_out_of_order_bands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let mut sink = PngSink::new(&path, Compression::Fast);
+    let canvas = CanvasInfo { width: 4, height: 8, opaque: true, aggregate_dtype: DType::U32 };
+    sink.begin(&canvas).expect("begin");
+    let err = sink.band(&FakeBand { y0: 2, height: 2 }).unwrap_err();
+    assert!(err.to_string().ends_with("band starting at row 2 given after 0 rows"), "{err}");
+}
