@@ -80,8 +80,11 @@ impl Plan {
         // A record is a u32, so a band may not have more rows than the column bits leave.
         let max_rows_by_record = 1u64 << (32 - column_bits).min(31);
         let tile_rows = u64::from(tile);
-        let mut rows = rows_that_fit.min(max_rows_by_record).min(u64::from(height));
-        if rows >= tile_rows {
+        let mut rows = rows_that_fit.min(max_rows_by_record);
+        if rows >= u64::from(height) {
+            // The whole canvas is one band.
+            rows = u64::from(height);
+        } else if rows >= tile_rows {
             rows -= rows % tile_rows;
         }
         let band_height = rows.max(1) as u32;
@@ -188,6 +191,12 @@ mod tests {
         let a = Plan::new(10_000, 100_000, 256, 256 << 20, 2, 4).unwrap();
         let b = Plan::new(10_000, 1_000_000, 256, 256 << 20, 2, 4).unwrap();
         assert_eq!(a.band_height, b.band_height);
+    }
+
+    #[test]
+    fn a_canvas_that_fits_is_one_band() {
+        let p = Plan::new(800, 600, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!((p.bands, p.band_height), (1, 600));
     }
 
     #[test]
