@@ -768,4 +768,4 @@ impl<'a> BitWriter<'a> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -414,3 +414,24 @@ fn throughput() {
         }
     }
 }
+
+#[test]
+fn random_images_decode_to_their_pixels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let mut rng = crate::sink::deflate::tests::XorShift(21);
+    for case in 0..40 {
+        let width = 1 + rng.below(70) as usize;
+        let height = 1 + rng.below(30) as usize;
+        let format = if case % 2 == 0 { PixelFormat::Rgba } else { PixelFormat::Rgb };
+        let density = 1 + rng.below(4);
+        let data: Vec<u8> = (0..width * height * format.bytes_per_pixel())
+            .map(|_| if rng.below(4) < density { rng.next() as u8 } else { 0 })
+            .collect();
+        let compression = if case % 3 == 0 { Compression::Small } else { Compression::Fast };
+        let filter = [RowFilter::None, RowFilter::Sub, RowFilter::Up][case % 3];
+        let split = 1 + rng.below(height as u64) as usize;
+        write_png(&path, width, &data, format, compression, filter, split).expect("write");
+        assert!(decode(&path).1 == data, "case {case}: {width}x{height}");
+    }
+}
