@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use super::huffman::{canonical_codes, code_lengths};
 use super::*;
 
 /// A small deterministic generator (xorshift64*), so tests need no RNG crate API.

@@ -351,6 +351,18 @@ fn bench_image(sparse: bool) -> Vec<u8> {
     data
 }
 
+/// User + system CPU seconds of this process so far.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
 /// Raw RGBA throughput into a file; run by hand:
 /// `cargo test --release --lib sink::png::tests::throughput -- --ignored --nocapture`.
 #[test]
@@ -360,8 +372,8 @@ fn throughput() {
     let path = dir.path().join("bench.png");
     let width = 20_000;
     let only = std::env::var("GIGAPLOT_BENCH").unwrap_or_default();
-    println!("| image | encoder | filter | threads | GB/s | MB |");
-    println!("|---|---|---|---|---|---|");
+    println!("| image | encoder | filter | threads | GB/s | MB | CPU s / wall s |");
+    println!("|---|---|---|---|---|---|---|");
     for sparse in [true, false] {
         let data = bench_image(sparse);
         let kind = if sparse { "sparse" } else { "dense" };
@@ -376,6 +388,7 @@ fn throughput() {
                 for threads in [1, 2] {
                     let pool =
                         rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                    let cpu = cpu_seconds();
                     let start = std::time::Instant::now();
                     pool.install(|| {
                         write_png(&path, width, &data, PixelFormat::Rgba, compression, filter, 64)
@@ -383,9 +396,10 @@ fn throughput() {
                     .expect("write");
                     let secs = start.elapsed().as_secs_f64();
                     println!(
-                        "| {kind} | {compression:?} | {filter:?} | {threads} | {:.2} | {:.1} |",
+                        "| {kind} | {compression:?} | {filter:?} | {threads} | {:.2} | {:.1} | {:.2} |",
                         gbps(secs),
-                        size(&path)
+                        size(&path),
+                        (cpu_seconds() - cpu) / secs
                     );
                 }
             }
