@@ -7,6 +7,8 @@
 //! greedy and looks only where image data repeats: the previous byte (runs), the previous
 //! pixel and the pixel above, so it runs at memory speed on sparse plots.
 
+use huffman::{canonical_codes, code_lengths};
+
 /// Bytes of input per deflate block: small enough to keep the Huffman tables adapted.
 const BLOCK_INPUT: usize = 1 << 20;
 /// Shortest match emitted; shorter repeats are cheaper as literals.
@@ -632,5 +634,3 @@ impl<'a> BitWriter<'a> {
 mod huffman;
 #[cfg(test)]
 pub(crate) mod tests;
-
-use huffman::{canonical_codes, code_lengths};
