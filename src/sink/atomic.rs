@@ -76,13 +76,10 @@ impl AtomicFile {
     /// On failure the temporary file is removed, like an uncommitted drop.
     pub fn commit(mut self) -> Result<PathBuf> {
         let mut file = self.file.take().expect("AtomicFile committed twice");
-        let moved = file
-            .flush()
-            .and_then(|()| file.sync_all())
-            .and_then(|()| {
-                drop(file);
-                std::fs::rename(&self.temp_path, &self.path)
-            });
+        let moved = file.flush().and_then(|()| file.sync_all()).and_then(|()| {
+            drop(file);
+            std::fs::rename(&self.temp_path, &self.path)
+        });
         match moved {
             Ok(()) => Ok(self.path.clone()),
             Err(e) => {

@@ -7,6 +7,8 @@
 //! greedy and looks only where image data repeats: the previous byte (runs), the previous
 //! pixel and the pixel above, so it runs at memory speed on sparse plots.
 
+use huffman::{canonical_codes, code_lengths};
+
 /// Bytes of input per deflate block: small enough to keep the Huffman tables adapted.
 const BLOCK_INPUT: usize = 1 << 20;
 /// Shortest match emitted; shorter repeats are cheaper as literals.
@@ -28,8 +30,8 @@ const DIST_SYMBOLS: usize = 30;
 
 /// First length of each length symbol 257..=285.
 const LENGTH_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
-    131, 163, 195, 227, 258,
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
 ];
 /// Extra bits of each length symbol 257..=285.
 const LENGTH_EXTRA: [u8; 29] =
@@ -40,8 +42,10 @@ const DIST_BASE: [u16; 30] = [
     2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
 ];
 /// Extra bits of each distance symbol.
-const DIST_EXTRA: [u8; 30] =
-    [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+const DIST_EXTRA: [u8; 30] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
 /// Order in which the code-length code lengths are stored in a dynamic block header.
 const CLEN_ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
@@ -143,13 +147,26 @@ struct Seq {
 
 /// Symbol frequencies of one block.
 struct BlockStats {
+    /// Literal/length frequencies (literals are added from `bytes` by `merge_bytes`).
     lit: [u32; LIT_SYMBOLS],
+    /// Literal byte counts by position modulo 8: separate tables avoid the store-to-load
+    /// stalls of incrementing the same counter back to back (every 4th byte of RGBA is alpha).
+    bytes: [[u32; 256]; 8],
     dist: [u32; 3],
 }
 
 impl BlockStats {
     fn new() -> BlockStats {
-        BlockStats { lit: [0; LIT_SYMBOLS], dist: [0; 3] }
+        BlockStats { lit: [0; LIT_SYMBOLS], bytes: [[0; 256]; 8], dist: [0; 3] }
+    }
+
+    /// Adds the literal byte counts into `lit`.
+    fn merge_bytes(&mut self) {
+        for table in &self.bytes {
+            for (total, &n) in self.lit.iter_mut().zip(table) {
+                *total += n;
+            }
+        }
     }
 }
 
@@ -207,7 +224,7 @@ fn parse_block(
         }
         pos += offset;
         let literals = pos - literal_start;
-        count_literals(&data[literal_start..pos], &mut stats.lit);
+        count_literals(&data[literal_start..pos], &mut stats.bytes);
         stats.lit[257 + LENGTH_SYMBOL[length] as usize] += 1;
         stats.dist[which] += 1;
         seqs.push(Seq { literals: literals as u32, length: length as u16, distance: which as u8 });
@@ -216,9 +233,10 @@ fn parse_block(
     }
     let end = pos.max(limit);
     if end > literal_start {
-        count_literals(&data[literal_start..end], &mut stats.lit);
+        count_literals(&data[literal_start..end], &mut stats.bytes);
         seqs.push(Seq { literals: (end - literal_start) as u32, length: 0, distance: 0 });
     }
+    stats.merge_bytes();
     end
 }
 
@@ -260,153 +278,18 @@ fn find_match(data: &[u8], pos: usize, distances: &[usize]) -> (usize, usize, us
     (offset, best.0, best.1)
 }
 
-/// Adds the bytes of `literals` to the literal histogram.
+/// Adds the bytes of `literals` to the literal histograms (the i-th byte to table i % 8).
 #[inline(always)]
-fn count_literals(literals: &[u8], freq: &mut [u32; LIT_SYMBOLS]) {
-    for &b in literals {
-        freq[b as usize] += 1;
-    }
-}
-
-/// Huffman code lengths (<= `max_bits`) for `freq`, complete whenever two or more symbols
-/// are used; with a single used symbol, a second one gets a code too, so decoders that
-/// reject incomplete codes accept the result. Symbols of frequency 0 get length 0.
-fn code_lengths(freq: &[u32], max_bits: u8) -> Vec<u8> {
-    let mut lengths = vec![0u8; freq.len()];
-    let mut used: Vec<(u32, usize)> =
-        freq.iter().enumerate().filter(|(_, &f)| f > 0).map(|(s, &f)| (f, s)).collect();
-    match used.len() {
-        0 => {
-            lengths[0] = 1;
-            lengths[1] = 1;
-            return lengths;
-        }
-        1 => {
-            let other = if used[0].1 == 0 { 1 } else { 0 };
-            lengths[used[0].1] = 1;
-            lengths[other] = 1;
-            return lengths;
-        }
-        _ => {}
-    }
-    used.sort_unstable();
-    let mut weights: Vec<u32> = used.iter().map(|&(f, _)| f).collect();
-    minimum_redundancy(&mut weights);
-    // weights[i] is now the code length of used[i] (longest first).
-    let mut count_per_length = [0u32; 64];
-    for &len in &weights {
-        count_per_length[(len as usize).min(63)] += 1;
-    }
-    limit_lengths(&mut count_per_length, max_bits);
-    let mut next = 0;
-    for len in (1..=max_bits as usize).rev() {
-        for _ in 0..count_per_length[len] {
-            lengths[used[next].1] = len as u8;
-            next += 1;
+fn count_literals(literals: &[u8], tables: &mut [[u32; 256]; 8]) {
+    let mut chunks = literals.chunks_exact(8);
+    for c in &mut chunks {
+        for (table, &b) in tables.iter_mut().zip(c) {
+            table[b as usize] += 1;
         }
     }
-    lengths
-}
-
-/// In-place Moffat-Katajainen: turns ascending weights (at least 2) into optimal code
-/// lengths (the first, lightest symbol gets the longest code).
-fn minimum_redundancy(a: &mut [u32]) {
-    let n = a.len();
-    // Phase 1: build the tree, storing parent pointers and internal weights.
-    a[0] += a[1];
-    let (mut root, mut leaf) = (0usize, 2usize);
-    for next in 1..n - 1 {
-        if leaf >= n || a[root] < a[leaf] {
-            a[next] = a[root];
-            a[root] = next as u32;
-            root += 1;
-        } else {
-            a[next] = a[leaf];
-            leaf += 1;
-        }
-        if leaf >= n || (root < next && a[root] < a[leaf]) {
-            a[next] += a[root];
-            a[root] = next as u32;
-            root += 1;
-        } else {
-            a[next] += a[leaf];
-            leaf += 1;
-        }
+    for (table, &b) in tables.iter_mut().zip(chunks.remainder()) {
+        table[b as usize] += 1;
     }
-    // Phase 2: depths of internal nodes.
-    a[n - 2] = 0;
-    for next in (0..n.saturating_sub(2)).rev() {
-        a[next] = a[a[next] as usize] + 1;
-    }
-    // Phase 3: depths of leaves.
-    let (mut avail, mut used, mut depth) = (1i64, 0i64, 0u32);
-    let mut root = n as i64 - 2;
-    let mut next = n as i64 - 1;
-    while avail > 0 {
-        while root >= 0 && a[root as usize] == depth {
-            used += 1;
-            root -= 1;
-        }
-        while avail > used {
-            a[next as usize] = depth;
-            next -= 1;
-            avail -= 1;
-        }
-        avail = 2 * used;
-        depth += 1;
-        used = 0;
-    }
-}
-
-/// Moves codes longer than `max_bits` to `max_bits` and rebalances so the Kraft sum is
-/// exactly 1 again (miniz's method).
-fn limit_lengths(count_per_length: &mut [u32; 64], max_bits: u8) {
-    let max = max_bits as usize;
-    for len in max + 1..64 {
-        count_per_length[max] += count_per_length[len];
-        count_per_length[len] = 0;
-    }
-    let mut total: u64 = 0;
-    for len in 1..=max {
-        total += u64::from(count_per_length[len]) << (max - len);
-    }
-    while total > 1u64 << max {
-        count_per_length[max] -= 1;
-        for len in (1..max).rev() {
-            if count_per_length[len] > 0 {
-                count_per_length[len] -= 1;
-                count_per_length[len + 1] += 2;
-                break;
-            }
-        }
-        total -= 1;
-    }
-}
-
-/// Canonical codes for `lengths`, bit-reversed for LSB-first output.
-fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
-    let mut count = [0u16; 16];
-    for &len in lengths {
-        count[len as usize] += 1;
-    }
-    count[0] = 0;
-    let mut next = [0u16; 16];
-    let mut code = 0u16;
-    for len in 1..16 {
-        code = (code + count[len - 1]) << 1;
-        next[len] = code;
-    }
-    lengths
-        .iter()
-        .map(|&len| {
-            if len == 0 {
-                return 0;
-            }
-            let c = next[len as usize];
-            next[len as usize] += 1;
-            c.reverse_bits() >> (16 - len)
-        })
-        .collect()
 }
 
 /// The distance symbol, extra bits value and extra bit count of distance `d`.
@@ -433,7 +316,8 @@ fn write_block(
     let lit_lengths = code_lengths(&lit_freq, MAX_CODE_BITS);
     let dist_lengths = code_lengths(&dist_freq, MAX_CODE_BITS);
     let header = DynamicHeader::new(&lit_lengths, &dist_lengths);
-    let huffman_bits = header.bits() + payload_bits(&lit_freq, &lit_lengths, &dist_freq, &dist_lengths);
+    let huffman_bits =
+        header.bits() + payload_bits(&lit_freq, &lit_lengths, &dist_freq, &dist_lengths);
     if huffman_bits > stored_bits(block.len()) {
         write_stored(w, block, is_final);
         return;
@@ -449,7 +333,12 @@ fn write_block(
 }
 
 /// Bits of the symbols of a block (without header), from its histograms.
-fn payload_bits(lit_freq: &[u32], lit_lengths: &[u8], dist_freq: &[u32], dist_lengths: &[u8]) -> u64 {
+fn payload_bits(
+    lit_freq: &[u32],
+    lit_lengths: &[u8],
+    dist_freq: &[u32],
+    dist_lengths: &[u8],
+) -> u64 {
     let mut bits = 0u64;
     for sym in 0..LIT_SYMBOLS {
         let extra = if sym > 256 { LENGTH_EXTRA[sym - 257] } else { 0 };
@@ -627,13 +516,15 @@ impl EmitTables {
             let sym = 257 + idx;
             let bits = u32::from(lit_lengths[sym]);
             let extra = (len - LENGTH_BASE[idx] as usize) as u32;
-            *entry = (u32::from(lit_codes[sym]) | (extra << bits), lit_lengths[sym] + LENGTH_EXTRA[idx]);
+            *entry =
+                (u32::from(lit_codes[sym]) | (extra << bits), lit_lengths[sym] + LENGTH_EXTRA[idx]);
         }
         let mut distance = [(0u32, 0u8); 3];
         for (which, &d) in distances.iter().enumerate() {
             let (sym, extra, extra_bits) = distance_symbol(d);
             let bits = u32::from(dist_lengths[sym]);
-            distance[which] = (u32::from(dist_codes[sym]) | (extra << bits), dist_lengths[sym] + extra_bits);
+            distance[which] =
+                (u32::from(dist_codes[sym]) | (extra << bits), dist_lengths[sym] + extra_bits);
         }
         EmitTables { literal, length, distance }
     }
@@ -740,5 +631,6 @@ impl<'a> BitWriter<'a> {
     }
 }
 
+mod huffman;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -224,9 +224,17 @@ mod tests {
         let mut writer = NpyWriter::create(&path, DType::F64, &[2, 2]).expect("create");
         writer.write(&[0; 24]).expect("write");
         let err = writer.write(&[0; 9]).unwrap_err();
-        assert!(err.to_string().ends_with("33 bytes of array data were written but the header promises 32"), "{err}");
+        assert!(
+            err.to_string()
+                .ends_with("33 bytes of array data were written but the header promises 32"),
+            "{err}"
+        );
         let err = writer.finish().unwrap_err();
-        assert!(err.to_string().ends_with("24 bytes of array data were written but the header promises 32"), "{err}");
+        assert!(
+            err.to_string()
+                .ends_with("24 bytes of array data were written but the header promises 32"),
+            "{err}"
+        );
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
     }
 

@@ -17,6 +17,8 @@ use crate::sink::{Band, CanvasInfo, Sink};
 
 /// Raw bytes of scanlines per segment (at least one row): the unit of parallel compression.
 pub const SEGMENT_TARGET_BYTES: usize = 4 << 20;
+/// Most bytes of complete segments held for parallel compression.
+pub const MAX_IN_FLIGHT_BYTES: usize = 256 << 20;
 /// Largest PNG width or height (and chunk length).
 const PNG_MAX: u32 = (1 << 31) - 1;
 /// PNG file signature.
@@ -96,24 +98,38 @@ pub struct PngWriter {
     rows_per_segment: usize,
     /// Rows received so far.
     rows_done: u64,
-    /// Filled rows of the current, incomplete segment (`stride` bytes each).
-    pending: Vec<u8>,
+    /// Segments started but not yet written, in row order; all complete but the last.
+    queue: Vec<Job>,
     /// Segment buffers kept for reuse.
     spare: Vec<Vec<u8>>,
     /// Adler-32 of the filtered bytes written so far.
     adler: u32,
 }
 
-/// One segment to fill (rows `have .. have + count`) and, once complete, compress.
+/// One segment: its rows as they are filled, then its compressed bytes.
+#[derive(Debug)]
 struct Job {
+    /// Segment number (row `index * rows_per_segment` is its first).
     index: u64,
+    /// Rows in the segment.
     rows: usize,
-    have: usize,
+    /// Rows already filled.
+    filled: usize,
+    /// Rows to fill in the current call, from row `first_call_row` of the call.
     count: usize,
     first_call_row: usize,
+    /// `rows` scanlines of `stride` bytes.
     buffer: Vec<u8>,
     compressed: Vec<u8>,
+    /// Adler-32 of the filtered scanlines.
     adler: u32,
+}
+
+impl Job {
+    /// True when every row is filled or is being filled in the current call.
+    fn complete(&self) -> bool {
+        self.filled + self.count == self.rows
+    }
 }
 
 impl PngWriter {
@@ -147,7 +163,7 @@ impl PngWriter {
             stride,
             rows_per_segment,
             rows_done: 0,
-            pending: Vec::new(),
+            queue: Vec::new(),
             spare: Vec::new(),
             adler: 1,
         })
@@ -169,6 +185,9 @@ impl PngWriter {
     /// call (0-based) into `out` (`width * bytes_per_pixel` bytes). It is called exactly once
     /// per row, from several threads. The bytes written do not depend on how rows are split
     /// into calls or on the thread count.
+    ///
+    /// Complete segments wait (filled, at most [`PngWriter::segments_in_flight`] of them)
+    /// until enough are ready to compress in parallel, so small calls still use every core.
     pub fn write_rows(
         &mut self,
         rows: usize,
@@ -184,19 +203,17 @@ impl PngWriter {
                 ),
             ));
         }
-        let in_flight = 2 * rayon::current_num_threads();
+        let in_flight = self.segments_in_flight();
         let mut next = 0;
         while next < rows {
-            let mut jobs = Vec::with_capacity(in_flight);
-            while jobs.len() < in_flight && next < rows {
-                let job = self.next_job(next, rows - next)?;
-                next += job.count;
-                self.rows_done += job.count as u64;
-                jobs.push(job);
+            while next < rows && self.complete_jobs() < in_flight {
+                next += self.assign_rows(next, rows - next)?;
             }
-            self.run_jobs(&mut jobs, fill_row);
-            for job in jobs {
-                self.store_job(job)?;
+            let flush =
+                self.complete_jobs() >= in_flight || self.rows_done == u64::from(self.height);
+            self.run_queue(fill_row, flush);
+            if flush {
+                self.write_queue()?;
             }
         }
         Ok(())
@@ -213,6 +230,7 @@ impl PngWriter {
                 ),
             ));
         }
+        debug_assert!(self.queue.is_empty());
         let mut tail = Vec::new();
         append_chunk(&mut tail, b"IEND", &[]);
         self.write_all(&tail)?;
@@ -220,21 +238,42 @@ impl PngWriter {
         Ok(())
     }
 
-    /// The next segment job for up to `available` rows starting at row `first_call_row` of
-    /// the current call, continuing the pending segment if there is one.
-    fn next_job(&mut self, first_call_row: usize, available: usize) -> Result<Job> {
-        let rps = self.rows_per_segment as u64;
-        let index = self.rows_done / rps;
-        let rows = (u64::from(self.height) - index * rps).min(rps) as usize;
-        let have = (self.rows_done - index * rps) as usize;
-        let count = (rows - have).min(available);
-        let buffer = if have > 0 {
-            std::mem::take(&mut self.pending)
-        } else {
-            self.segment_buffer(rows)?
-        };
-        let compressed = Vec::new();
-        Ok(Job { index, rows, have, count, first_call_row, buffer, compressed, adler: 1 })
+    /// How many complete segments are compressed together: two per thread, within
+    /// [`MAX_IN_FLIGHT_BYTES`] (at least one).
+    pub fn segments_in_flight(&self) -> usize {
+        let segment_bytes = self.rows_per_segment * self.stride;
+        (MAX_IN_FLIGHT_BYTES / segment_bytes).clamp(1, 2 * rayon::current_num_threads())
+    }
+
+    /// Number of queued segments that are complete (or will be after the current fill).
+    fn complete_jobs(&self) -> usize {
+        self.queue.iter().filter(|job| job.complete()).count()
+    }
+
+    /// Gives up to `available` rows of the call, from row `first_call_row`, to the last
+    /// queued segment (or a new one). Returns how many rows it took.
+    fn assign_rows(&mut self, first_call_row: usize, available: usize) -> Result<usize> {
+        if !matches!(self.queue.last(), Some(job) if !job.complete()) {
+            let rps = self.rows_per_segment as u64;
+            let index = self.rows_done / rps;
+            let rows = (u64::from(self.height) - index * rps).min(rps) as usize;
+            let buffer = self.segment_buffer(rows)?;
+            self.queue.push(Job {
+                index,
+                rows,
+                filled: 0,
+                count: 0,
+                first_call_row: 0,
+                buffer,
+                compressed: Vec::new(),
+                adler: 1,
+            });
+        }
+        let job = self.queue.last_mut().expect("a job was just queued");
+        job.count = (job.rows - job.filled).min(available);
+        job.first_call_row = first_call_row;
+        self.rows_done += job.count as u64;
+        Ok(job.count)
     }
 
     /// A buffer for a segment of `rows` rows, reused when possible.
@@ -253,19 +292,25 @@ impl PngWriter {
         Ok(buffer)
     }
 
-    /// Fills the rows of every job in parallel, then filters and compresses complete ones.
-    fn run_jobs(&self, jobs: &mut [Job], fill_row: &(dyn Fn(usize, &mut [u8]) + Sync)) {
+    /// Fills the rows given to each queued segment in parallel and, when `compress`, filters
+    /// and compresses the complete ones.
+    fn run_queue(&mut self, fill_row: &(dyn Fn(usize, &mut [u8]) + Sync), compress: bool) {
         let stride = self.stride;
         let last_index = (u64::from(self.height) - 1) / self.rows_per_segment as u64;
-        jobs.par_iter_mut().for_each(|job| {
-            let rows = &mut job.buffer[job.have * stride..(job.have + job.count) * stride];
+        let mut queue = std::mem::take(&mut self.queue);
+        let this = &*self;
+        queue.par_iter_mut().for_each(|job| {
+            let rows = &mut job.buffer[job.filled * stride..(job.filled + job.count) * stride];
             rows.par_chunks_mut(stride).enumerate().for_each(|(k, row)| {
                 fill_row(job.first_call_row + k, &mut row[1..]);
             });
-            if job.have + job.count == job.rows {
-                self.compress_job(job, job.index == last_index);
+            job.filled += job.count;
+            job.count = 0;
+            if compress && job.filled == job.rows {
+                this.compress_job(job, job.index == last_index);
             }
         });
+        self.queue = queue;
     }
 
     /// Filters a complete segment in place, checksums it and compresses it.
@@ -282,20 +327,30 @@ impl PngWriter {
         }
         match self.compression {
             Compression::Fast => {
-                let hints =
-                    MatchHints { pixel: self.format.bytes_per_pixel(), row: self.stride };
+                let hints = MatchHints { pixel: self.format.bytes_per_pixel(), row: self.stride };
                 deflate::compress_segment(data, hints, last, out);
             }
             Compression::Small => zlib_deflate_segment(data, last, out),
         }
     }
 
-    /// Writes a compressed job to the file (or keeps an incomplete one pending).
-    fn store_job(&mut self, mut job: Job) -> Result<()> {
-        if job.have + job.count < job.rows {
-            self.pending = job.buffer;
-            return Ok(());
+    /// Writes the compressed segments at the front of the queue to the file, in order,
+    /// keeping an incomplete last one.
+    fn write_queue(&mut self) -> Result<()> {
+        let keep = match self.queue.last() {
+            Some(job) if job.filled < job.rows => self.queue.pop(),
+            _ => None,
+        };
+        let jobs = std::mem::take(&mut self.queue);
+        for job in jobs {
+            self.write_job(job)?;
         }
+        self.queue.extend(keep);
+        Ok(())
+    }
+
+    /// Writes one compressed segment as IDAT chunks, adding the checksum after the last.
+    fn write_job(&mut self, mut job: Job) -> Result<()> {
         let len = (job.rows * self.stride) as u64;
         self.adler = deflate::adler32_combine(self.adler, job.adler, len);
         if job.index == (u64::from(self.height) - 1) / self.rows_per_segment as u64 {
@@ -365,8 +420,29 @@ fn filter_rows(data: &mut [u8], stride: usize, bpp: usize, filter: RowFilter) {
 
 /// Sub filter in place: each byte minus the byte one pixel to the left.
 fn filter_sub(row: &mut [u8], bpp: usize) {
-    for x in (bpp..row.len()).rev() {
-        row[x] = row[x].wrapping_sub(row[x - bpp]);
+    // Work on pixels with the previous raw pixel kept aside, so the loop has no
+    // dependency through memory and vectorises.
+    match bpp {
+        4 => filter_sub_fixed::<4>(row),
+        3 => filter_sub_fixed::<3>(row),
+        _ => {
+            for x in (bpp..row.len()).rev() {
+                row[x] = row[x].wrapping_sub(row[x - bpp]);
+            }
+        }
+    }
+}
+
+/// [`filter_sub`] for `N` bytes per pixel.
+fn filter_sub_fixed<const N: usize>(row: &mut [u8]) {
+    let mut prev = [0u8; N];
+    for px in row.chunks_exact_mut(N) {
+        let mut cur = [0u8; N];
+        cur.copy_from_slice(px);
+        for c in 0..N {
+            px[c] = cur[c].wrapping_sub(prev[c]);
+        }
+        prev = cur;
     }
 }
 
@@ -374,8 +450,7 @@ fn filter_sub(row: &mut [u8], bpp: usize) {
 /// or a final block when `last`.
 fn zlib_deflate_segment(data: &[u8], last: bool, out: &mut Vec<u8>) {
     let mut compress = flate2::Compress::new(flate2::Compression::new(6), false);
-    let flush =
-        if last { flate2::FlushCompress::Finish } else { flate2::FlushCompress::Sync };
+    let flush = if last { flate2::FlushCompress::Finish } else { flate2::FlushCompress::Sync };
     out.reserve(data.len() / 2 + 1024);
     loop {
         let consumed = compress.total_in() as usize;
@@ -408,12 +483,7 @@ pub struct PngSink {
 impl PngSink {
     /// A PNG sink writing to `path` (created when the render begins).
     pub fn new(path: &Path, compression: Compression) -> PngSink {
-        PngSink {
-            path: path.to_path_buf(),
-            compression,
-            format: PixelFormat::Rgba,
-            writer: None,
-        }
+        PngSink { path: path.to_path_buf(), compression, format: PixelFormat::Rgba, writer: None }
     }
 }
 
@@ -440,9 +510,8 @@ impl Sink for PngSink {
                 format!("band starting at row {} given after {} rows", band.y0(), writer.rows_done),
             ));
         }
-        writer.write_rows(band.height() as usize, &|row, out| {
-            band.shade_row(row as u32, format, out)
-        })
+        writer
+            .write_rows(band.height() as usize, &|row, out| band.shade_row(row as u32, format, out))
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {

@@ -7,7 +7,8 @@ use crate::data::DType;
 
 /// A deterministic pixel hash.
 fn hash(x: u64, y: u64, salt: u64) -> u64 {
-    let mut h = x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ salt;
+    let mut h =
+        x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ salt;
     h ^= h >> 29;
     h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     h ^ (h >> 32)
@@ -104,17 +105,19 @@ fn file_layout_is_signature_ihdr_idat_iend() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
     let data = image(3, 2, 4);
-    write_png(&path, 3, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::None, 9).expect("write");
+    write_png(&path, 3, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::None, 9)
+        .expect("write");
     let bytes = std::fs::read(&path).expect("read");
     assert_eq!(&bytes[..8], &SIGNATURE);
-    let ihdr = [
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0,
-    ];
+    let ihdr = [0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0];
     assert_eq!(&bytes[8..29], &ihdr);
     let crc = crc32fast::hash(&ihdr[4..]);
     assert_eq!(&bytes[29..33], &crc.to_be_bytes());
     assert_eq!(&bytes[33 + 4..33 + 8], b"IDAT");
-    assert_eq!(&bytes[bytes.len() - 12..], &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
+    assert_eq!(
+        &bytes[bytes.len() - 12..],
+        &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]
+    );
     // IDAT payload: zlib header 78 01, deflate data, Adler-32 of the filtered rows.
     let len = u32::from_be_bytes(bytes[33..37].try_into().expect("4 bytes")) as usize;
     let idat = &bytes[41..41 + len];
@@ -136,7 +139,8 @@ fn filter_bytes_are_sub_first_then_up_per_segment() {
     // 300000 RGBA pixels = 1.2 MB per row: 3 rows per segment.
     let width = 300_000;
     let data = image(width, 7, 4);
-    write_png(&path, width, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::Up, 2).expect("write");
+    write_png(&path, width, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::Up, 2)
+        .expect("write");
     let bytes = std::fs::read(&path).expect("read");
     let mut zlib = Vec::new();
     let mut at = 33;
@@ -170,10 +174,16 @@ fn decoded_pixels_equal_input_for_all_modes() {
                     write_png(&path, width, &data, format, compression, filter, 5).expect("write");
                     let (info, pixels) = decode(&path);
                     assert_eq!((info.width as usize, info.height as usize), (width, height));
-                    let expected_type =
-                        if format == PixelFormat::Rgb { png::ColorType::Rgb } else { png::ColorType::Rgba };
+                    let expected_type = if format == PixelFormat::Rgb {
+                        png::ColorType::Rgb
+                    } else {
+                        png::ColorType::Rgba
+                    };
                     assert_eq!(info.color_type, expected_type);
-                    assert!(pixels == data, "{width}x{height} {format:?} {compression:?} {filter:?}");
+                    assert!(
+                        pixels == data,
+                        "{width}x{height} {format:?} {compression:?} {filter:?}"
+                    );
                 }
             }
         }
@@ -190,7 +200,8 @@ fn rows_bigger_than_a_segment_and_dense_noise_roundtrip() {
         *b = hash(i as u64, 0, 9) as u8;
     }
     for compression in [Compression::Fast, Compression::Small] {
-        write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, 1).expect("write");
+        write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, 1)
+            .expect("write");
         assert!(decode(&path).1 == data, "{compression:?}");
     }
 }
@@ -207,7 +218,15 @@ fn output_is_identical_for_any_split_and_thread_count() {
             for split in [200, 7, 1] {
                 let path = dir.path().join(format!("t{threads}-s{split}.png"));
                 pool.install(|| {
-                    write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, split)
+                    write_png(
+                        &path,
+                        width,
+                        &data,
+                        PixelFormat::Rgba,
+                        compression,
+                        RowFilter::Up,
+                        split,
+                    )
                 })
                 .expect("write");
                 let bytes = std::fs::read(&path).expect("read");
@@ -216,7 +235,9 @@ fn output_is_identical_for_any_split_and_thread_count() {
                         assert!(decode(&path).1 == data);
                         reference = Some(bytes);
                     }
-                    Some(r) => assert!(*r == bytes, "{compression:?} threads {threads} split {split}"),
+                    Some(r) => {
+                        assert!(*r == bytes, "{compression:?} threads {threads} split {split}")
+                    }
                 }
             }
         }
@@ -227,7 +248,8 @@ fn output_is_identical_for_any_split_and_thread_count() {
 fn unfinished_writer_leaves_no_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
-    let mut writer = PngWriter::create(&path, 100, 10, PixelFormat::Rgba, Compression::Fast).expect("create");
+    let mut writer =
+        PngWriter::create(&path, 100, 10, PixelFormat::Rgba, Compression::Fast).expect("create");
     writer.write_rows(4, &|_, out| out.fill(7)).expect("rows");
     assert_eq!(files_in(dir.path()).len(), 1, "the temporary file exists while writing");
     drop(writer);
@@ -238,9 +260,13 @@ fn unfinished_writer_leaves_no_file() {
 fn missing_or_extra_rows_are_errors_and_leave_no_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
-    let mut writer = PngWriter::create(&path, 10, 10, PixelFormat::Rgb, Compression::Small).expect("create");
+    let mut writer =
+        PngWriter::create(&path, 10, 10, PixelFormat::Rgb, Compression::Small).expect("create");
     let err = writer.write_rows(11, &|_, out| out.fill(1)).unwrap_err();
-    assert_eq!(err.to_string(), "--height: 11 rows were given but only 10 of the image's 10 remain");
+    assert_eq!(
+        err.to_string(),
+        "--height: 11 rows were given but only 10 of the image's 10 remain"
+    );
     writer.write_rows(9, &|_, out| out.fill(1)).expect("rows");
     let err = writer.finish().unwrap_err();
     assert_eq!(err.to_string(), "--height: the image has 10 rows but only 9 were written");
@@ -275,8 +301,7 @@ fn png_sink_writes_rgb_for_opaque_canvases() {
     for opaque in [true, false] {
         let path = dir.path().join(format!("{opaque}.png"));
         let mut sink: Box<dyn Sink> = Box::new(PngSink::new(&path, Compression::Fast));
-        let canvas =
-            CanvasInfo { width: 31, height: 20, opaque, aggregate_dtype: DType::U32 };
+        let canvas = CanvasInfo { width: 31, height: 20, opaque, aggregate_dtype: DType::U32 };
         sink.begin(&canvas).expect("begin");
         for y0 in (0..20).step_by(6) {
             sink.band(&FakeBand { y0, height: 6.min(20 - y0) }).expect("band");
@@ -284,7 +309,10 @@ fn png_sink_writes_rgb_for_opaque_canvases() {
         sink.finish().expect("finish");
         let bpp = if opaque { 3 } else { 4 };
         let (info, pixels) = decode(&path);
-        assert_eq!(info.color_type, if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba });
+        assert_eq!(
+            info.color_type,
+            if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba }
+        );
         assert_eq!(pixels, image(31, 20, bpp));
     }
 }
@@ -298,4 +326,126 @@ fn png_sink_rejects_out_of_order_bands() {
     sink.begin(&canvas).expect("begin");
     let err = sink.band(&FakeBand { y0: 2, height: 2 }).unwrap_err();
     assert!(err.to_string().ends_with("band starting at row 2 given after 0 rows"), "{err}");
+}
+
+/// A 20000 x 2000 RGBA plot: `sparse` lights 0.25% of the pixels; otherwise every pixel is
+/// a smooth gradient plus noise.
+fn bench_image(sparse: bool) -> Vec<u8> {
+    let (width, height) = (20_000usize, 2_000usize);
+    let mut data = vec![0u8; width * height * 4];
+    for (i, px) in data.chunks_exact_mut(4).enumerate() {
+        let (x, y) = (i % width, i / width);
+        let h = hash(x as u64, y as u64, 3);
+        if sparse {
+            if h % 400 == 0 {
+                px.copy_from_slice(&[(h >> 8) as u8, (h >> 16) as u8, (h >> 24) as u8, 255]);
+            }
+        } else {
+            let noise = (h % 9) as i32 - 4;
+            let r = (x * 255 / width) as i32 + noise;
+            let g = (y * 255 / height) as i32 - noise;
+            let b = ((x + y) % 256) as i32;
+            px.copy_from_slice(&[r.clamp(0, 255) as u8, g.clamp(0, 255) as u8, b as u8, 255]);
+        }
+    }
+    data
+}
+
+/// User + system CPU seconds of this process so far.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Raw RGBA throughput into a file; run by hand:
+/// `cargo test --release --lib sink::png::tests::throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let dir = tempfile::tempdir_in(".").expect("tempdir");
+    let path = dir.path().join("bench.png");
+    let width = 20_000;
+    let only = std::env::var("GIGAPLOT_BENCH").unwrap_or_default();
+    println!("| image | encoder | filter | threads | GB/s | MB | CPU s / wall s |");
+    println!("|---|---|---|---|---|---|---|");
+    for sparse in [true, false] {
+        let data = bench_image(sparse);
+        let kind = if sparse { "sparse" } else { "dense" };
+        let gbps = |secs: f64| data.len() as f64 / secs / 1e9;
+        let size = |p: &Path| std::fs::metadata(p).expect("size").len() as f64 / 1e6;
+        for compression in [Compression::Fast, Compression::Small] {
+            for filter in [RowFilter::None, RowFilter::Sub, RowFilter::Up] {
+                let label = format!("{kind} {compression:?} {filter:?}").to_lowercase();
+                if !label.contains(&only) {
+                    continue;
+                }
+                for threads in [1, 2] {
+                    let pool =
+                        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                    let cpu = cpu_seconds();
+                    let start = std::time::Instant::now();
+                    pool.install(|| {
+                        write_png(&path, width, &data, PixelFormat::Rgba, compression, filter, 64)
+                    })
+                    .expect("write");
+                    let secs = start.elapsed().as_secs_f64();
+                    println!(
+                        "| {kind} | {compression:?} | {filter:?} | {threads} | {:.2} | {:.1} | {:.2} |",
+                        gbps(secs),
+                        size(&path),
+                        (cpu_seconds() - cpu) / secs
+                    );
+                }
+            }
+        }
+        for filter in [png::Filter::NoFilter, png::Filter::Up] {
+            if !format!("{kind} png {filter:?}").to_lowercase().contains(&only) {
+                continue;
+            }
+            let start = std::time::Instant::now();
+            let file = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+            let mut encoder = png::Encoder::new(file, width as u32, 2000);
+            encoder.set_color(png::ColorType::Rgba);
+            encoder.set_depth(png::BitDepth::Eight);
+            encoder.set_compression(png::Compression::Fast);
+            encoder.set_filter(filter);
+            let mut stream =
+                encoder.write_header().expect("header").into_stream_writer().expect("stream");
+            stream.write_all(&data).expect("write");
+            stream.finish().expect("finish");
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "| {kind} | png 0.18 Fast | {filter:?} | 1 | {:.2} | {:.1} |",
+                gbps(secs),
+                size(&path)
+            );
+        }
+    }
+}
+
+#[test]
+fn random_images_decode_to_their_pixels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.png");
+    let mut rng = crate::sink::deflate::tests::XorShift(21);
+    for case in 0..40 {
+        let width = 1 + rng.below(70) as usize;
+        let height = 1 + rng.below(30) as usize;
+        let format = if case % 2 == 0 { PixelFormat::Rgba } else { PixelFormat::Rgb };
+        let density = 1 + rng.below(4);
+        let data: Vec<u8> = (0..width * height * format.bytes_per_pixel())
+            .map(|_| if rng.below(4) < density { rng.next() as u8 } else { 0 })
+            .collect();
+        let compression = if case % 3 == 0 { Compression::Small } else { Compression::Fast };
+        let filter = [RowFilter::None, RowFilter::Sub, RowFilter::Up][case % 3];
+        let split = 1 + rng.below(height as u64) as usize;
+        write_png(&path, width, &data, format, compression, filter, split).expect("write");
+        assert!(decode(&path).1 == data, "case {case}: {width}x{height}");
+    }
 }
