@@ -111,13 +111,25 @@ impl Axis {
     /// The bin of `v` (0 = the `lo` end), or None if `v` is NaN or outside the range.
     #[inline(always)]
     pub fn bin(&self, v: f64) -> Option<u32> {
+        match self.scale {
+            Scale::Linear => self.bin_scaled::<false>(v),
+            Scale::Log => self.bin_scaled::<true>(v),
+        }
+    }
+
+    /// [`Axis::bin`] with the scale fixed at compile time, for hot loops: with the scale a
+    /// run-time value, the compiler may evaluate `log10` speculatively for linear axes.
+    #[inline(always)]
+    pub fn bin_scaled<const LOG: bool>(&self, v: f64) -> Option<u32> {
+        debug_assert_eq!(LOG, self.scale == Scale::Log);
         // Written so that NaN fails the comparison.
         if !(v >= self.lo && v <= self.hi) {
             return None;
         }
+        let mapped = if LOG { v.log10() } else { v };
         // `as` truncates towards zero like Python's int(); a tiny negative from rounding at
         // `lo` becomes 0 as in Datashader, and the clamp at the top is Datashader's.
-        let i = (self.scale.forward(v) * self.s + self.t) as i64;
+        let i = (mapped * self.s + self.t) as i64;
         Some(i.clamp(0, i64::from(self.pixels) - 1) as u32)
     }
 

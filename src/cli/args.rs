@@ -97,6 +97,9 @@ pub struct RenderArgs {
     /// Directory for the scratch file (default: the system temporary directory).
     #[arg(long)]
     pub scratch_dir: Option<PathBuf>,
+    /// Print how long each stage of the render took.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Arguments of `info`.

@@ -3,7 +3,8 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -11,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Bar {
     bar: ProgressBar,
     stop: Arc<AtomicBool>,
+    stages: Mutex<Vec<(String, Instant)>>,
 }
 
 impl Bar {
@@ -36,7 +38,21 @@ impl Bar {
             .expect("valid template")
             .progress_chars("=> "),
         );
-        Bar { bar, stop }
+        Bar { bar, stop, stages: Mutex::new(Vec::new()) }
+    }
+
+    /// How long each stage took, in order (the last one until now).
+    pub fn timings(&self) -> Vec<(String, Duration)> {
+        let stages = self.stages.lock().map(|s| s.clone()).unwrap_or_default();
+        let now = Instant::now();
+        stages
+            .iter()
+            .enumerate()
+            .map(|(i, (name, start))| {
+                let end = stages.get(i + 1).map_or(now, |(_, next)| *next);
+                (name.clone(), end - *start)
+            })
+            .collect()
     }
 
     /// Removes the bar from the terminal.
@@ -47,6 +63,9 @@ impl Bar {
 
 impl gigaplot::progress::Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
+        if let Ok(mut stages) = self.stages.lock() {
+            stages.push((name.to_string(), Instant::now()));
+        }
         self.bar.set_message(name.to_string());
         self.bar.set_length(total);
         self.bar.set_position(0);

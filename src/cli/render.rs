@@ -56,6 +56,11 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     let report = render(&points, &options, sinks, &bar);
     bar.finish();
     let report = report?;
+    if args.timings {
+        for (stage, took) in bar.timings() {
+            eprintln!("gigaplot: {stage:>20}: {:8.3} s", took.as_secs_f64());
+        }
+    }
     if !quiet {
         let (x0, x1) = report.x_range;
         let (y0, y1) = report.y_range;

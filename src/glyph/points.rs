@@ -1,6 +1,6 @@
 //! Points: each (x, y) falls in at most one pixel, by Datashader's binning rule.
 
-use crate::canvas::{Axis, FastDiv, Plan};
+use crate::canvas::{Axis, FastDiv, Plan, Scale};
 use crate::data::PointColumns;
 use crate::partition::Binner;
 
@@ -43,6 +43,27 @@ impl<'a> PointBinner<'a> {
         let from_bottom = self.y.bin(y)?;
         Some((column, self.height - 1 - from_bottom))
     }
+
+    /// The binning loop, monomorphised for the axis scales.
+    #[inline(always)]
+    fn bin_block<const XLOG: bool, const YLOG: bool, E: FnMut(u32, u32)>(
+        &self,
+        xs: &[f64],
+        ys: &[f64],
+        emit: &mut E,
+    ) {
+        for (&x, &y) in xs.iter().zip(ys) {
+            let (Some(column), Some(from_bottom)) =
+                (self.x.bin_scaled::<XLOG>(x), self.y.bin_scaled::<YLOG>(y))
+            else {
+                continue;
+            };
+            let row = self.height - 1 - from_bottom;
+            let band = self.band_div.div(row);
+            let row_in_band = row - band * self.band_height;
+            emit(band, (row_in_band << self.column_bits) | column);
+        }
+    }
 }
 
 impl Binner for PointBinner<'_> {
@@ -64,12 +85,12 @@ impl Binner for PointBinner<'_> {
             let n = block.min(end - at);
             self.points.x.read_f64(at, &mut xs[..n]);
             self.points.y.read_f64(at, &mut ys[..n]);
-            for (&x, &y) in xs[..n].iter().zip(&ys[..n]) {
-                if let Some((column, row)) = self.pixel(x, y) {
-                    let band = self.band_div.div(row);
-                    let row_in_band = row - band * self.band_height;
-                    emit(band, (row_in_band << self.column_bits) | column);
-                }
+            let (xs, ys) = (&xs[..n], &ys[..n]);
+            match (self.x.scale(), self.y.scale()) {
+                (Scale::Linear, Scale::Linear) => self.bin_block::<false, false, E>(xs, ys, &mut emit),
+                (Scale::Log, Scale::Linear) => self.bin_block::<true, false, E>(xs, ys, &mut emit),
+                (Scale::Linear, Scale::Log) => self.bin_block::<false, true, E>(xs, ys, &mut emit),
+                (Scale::Log, Scale::Log) => self.bin_block::<true, true, E>(xs, ys, &mut emit),
             }
             self.points.x.release(at, n);
             self.points.y.release(at, n);
