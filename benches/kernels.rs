@@ -1,0 +1,201 @@
+//! Criterion benchmarks of gigaplot's kernels, each on sizes that show how its cost grows:
+//! binning points, the partition pass, band aggregation, shading, and PNG encoding.
+//!
+//! Run with `cargo bench --bench kernels`; add a filter (`cargo bench --bench kernels png`)
+//! to run one group. Input files are generated once per run in a temporary directory.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use gigaplot::canvas::{Axis, Plan, Scale};
+use gigaplot::data::generate::{generate, GenerateOptions};
+use gigaplot::data::{ColumnSpec, PointColumns};
+use gigaplot::glyph::PointBinner;
+use gigaplot::partition::{partition, Binner};
+use gigaplot::progress::NoProgress;
+use gigaplot::reduce::CountBand;
+use gigaplot::shade::{Color, Colormap, CountHistogram, CountShader, How};
+use gigaplot::sink::{Compression, PixelFormat, PngWriter};
+
+const POINT_COUNTS: [u64; 2] = [1_000_000, 10_000_000];
+
+fn dataset(dir: &Path, points: u64) -> PointColumns {
+    let out = dir.join(format!("p{points}"));
+    let files = generate(&GenerateOptions { points, seed: 3, out_dir: out }, &NoProgress).unwrap();
+    PointColumns::open(
+        &ColumnSpec { path: files.x, column: None },
+        &ColumnSpec { path: files.y, column: None },
+    )
+    .unwrap()
+}
+
+fn axes(width: u32, height: u32) -> (Axis, Axis) {
+    (
+        Axis::new("x", (-10.0, 10.0), width, Scale::Linear).unwrap(),
+        Axis::new("y", (-10.0, 10.0), height, Scale::Linear).unwrap(),
+    )
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gigaplot-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Points mapped to band records per second (no I/O beyond the page cache).
+fn bin_points(c: &mut Criterion) {
+    let dir = temp_dir();
+    let mut group = c.benchmark_group("bin_points");
+    for &n in &POINT_COUNTS {
+        let points = dataset(&dir, n);
+        let plan = Plan::new(16_000, 16_000, 256, 256 << 20, 2, 4).unwrap();
+        let (x, y) = axes(plan.width, plan.height);
+        let binner = PointBinner::new(&points, x, y, &plan);
+        group.throughput(Throughput::Elements(n));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                let mut sum = 0u64;
+                binner.bin(0, points.len(), |band, record| sum += u64::from(band ^ record));
+                black_box(sum)
+            })
+        });
+    }
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The whole partition pass (count + scatter into the scratch file), by points and bands.
+fn partition_pass(c: &mut Criterion) {
+    let dir = temp_dir();
+    let mut group = c.benchmark_group("partition");
+    for &n in &POINT_COUNTS {
+        let points = dataset(&dir, n);
+        for side in [2_000u32, 20_000] {
+            let plan = Plan::new(side, side, 256, 256 << 20, 2, 4).unwrap();
+            let (x, y) = axes(side, side);
+            let binner = PointBinner::new(&points, x, y, &plan);
+            group.throughput(Throughput::Elements(n));
+            let id = BenchmarkId::new(format!("{}_bands", plan.bands), n);
+            group.bench_with_input(id, &n, |b, _| {
+                b.iter(|| black_box(partition(&binner, &dir, &NoProgress).unwrap().total()))
+            });
+        }
+    }
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Aggregating one band of counts from the partition, by canvas width.
+fn aggregate_band(c: &mut Criterion) {
+    let dir = temp_dir();
+    let points = dataset(&dir, 10_000_000);
+    let mut group = c.benchmark_group("aggregate_band");
+    for side in [4_000u32, 20_000] {
+        let plan = Plan::new(side, side, 256, 256 << 20, 2, 4).unwrap();
+        let (x, y) = axes(side, side);
+        let part = partition(&PointBinner::new(&points, x, y, &plan), &dir, &NoProgress).unwrap();
+        let band = plan.bands / 2;
+        group.throughput(Throughput::Elements(part.band_len(band)));
+        let mut counts = CountBand::new();
+        group.bench_function(BenchmarkId::from_parameter(side), |b| {
+            b.iter(|| counts.aggregate(&plan, &part, band).unwrap())
+        });
+    }
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A row of counts with the long tail of a real plot: mostly empty, many small counts,
+/// a few large ones.
+fn plot_like_counts(len: usize) -> Vec<u32> {
+    let mut state = 0x9e37_79b9u32;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            match state % 100 {
+                0..=59 => 0,
+                60..=97 => state % 50,
+                _ => state % 200_000,
+            }
+        })
+        .collect()
+}
+
+/// Shading counts to RGBA, pixels per second, by how.
+fn shade(c: &mut Criterion) {
+    let counts = plot_like_counts(1 << 20);
+    let mut histogram = CountHistogram::new();
+    histogram.add_counts(&counts);
+    let mut out = vec![0u8; counts.len() * 4];
+    let mut group = c.benchmark_group("shade_rgba");
+    group.throughput(Throughput::Elements(counts.len() as u64));
+    for how in [How::EqHist, How::Log, How::Linear] {
+        let shader = CountShader::new(&histogram, how, &Colormap::by_name("viridis").unwrap(), Color::TRANSPARENT);
+        group.bench_function(how.to_string(), |b| b.iter(|| shader.shade_rgba(&counts, &mut out)));
+    }
+    group.finish();
+    let mut group = c.benchmark_group("histogram");
+    group.throughput(Throughput::Elements(counts.len() as u64));
+    group.bench_function("add_counts", |b| {
+        b.iter(|| {
+            let mut h = CountHistogram::new();
+            h.add_counts(&counts);
+            black_box(h.pixels())
+        })
+    });
+    group.finish();
+}
+
+/// PNG encoding: raw RGBA bytes into the file per second, sparse and dense plots.
+fn png_encode(c: &mut Criterion) {
+    let dir = temp_dir();
+    let counts = plot_like_counts(1 << 20);
+    let mut histogram = CountHistogram::new();
+    histogram.add_counts(&counts);
+    let shader = CountShader::new(&histogram, How::EqHist, &Colormap::by_name("fire").unwrap(), Color::TRANSPARENT);
+    let mut group = c.benchmark_group("png_encode");
+    for (name, lit_percent) in [("sparse", 1u32), ("dense", 100)] {
+        for (width, height) in [(4_000u32, 1_000u32), (20_000, 1_000)] {
+            let row_counts: Vec<Vec<u32>> = (0..16)
+                .map(|r| {
+                    plot_like_counts(width as usize + r)
+                        .into_iter()
+                        .skip(r)
+                        .enumerate()
+                        .map(|(i, c)| if (i as u32 * 7919) % 100 < lit_percent { c.max(1) } else { 0 })
+                        .collect()
+                })
+                .collect();
+            group.throughput(Throughput::Bytes(u64::from(width) * u64::from(height) * 4));
+            let id = BenchmarkId::new(name, format!("{width}x{height}"));
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    let path = dir.join("bench.png");
+                    let mut png = PngWriter::create(&path, width, height, PixelFormat::Rgba, Compression::Fast).unwrap();
+                    png.write_rows(height as usize, &|row, out| shader.shade_rgba(&row_counts[row % 16], out)).unwrap();
+                    png.finish().unwrap();
+                })
+            });
+        }
+    }
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+}
+
+criterion_group! {
+    name = kernels;
+    config = config();
+    targets = bin_points, partition_pass, aggregate_band, shade, png_encode
+}
+criterion_main!(kernels);
