@@ -11,6 +11,7 @@
 //! file is written and read with positioned I/O, so it lives in the page cache and never
 //! in this process's RSS.
 
+pub mod record;
 pub mod scratch;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::progress::{check_cancelled, Progress};
+pub use record::{Record, ValueRecord};
 pub use scratch::ScratchFile;
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
@@ -33,13 +35,15 @@ const SCATTER_BUFFER_RECORDS: usize = 512 << 10;
 
 /// Turns input items into `(band, record)` pairs. Implemented by each glyph.
 pub trait Binner: Sync {
+    /// What is stored per record.
+    type Record: Record;
     /// Number of input items (points, vertices...).
     fn items(&self) -> usize;
     /// Number of bands records go to.
     fn bands(&self) -> u32;
     /// Calls `emit(band, record)` for every record of items `start .. start + len`, in item
     /// order. Must emit the same sequence every time it is called for the same range.
-    fn bin<E: FnMut(u32, u32)>(&self, start: usize, len: usize, emit: E);
+    fn bin<E: FnMut(u32, Self::Record)>(&self, start: usize, len: usize, emit: E);
 }
 
 /// The records of every band, stored contiguously band after band in a scratch file.
@@ -47,6 +51,7 @@ pub trait Binner: Sync {
 pub struct Partition {
     scratch: Option<ScratchFile>,
     band_starts: Vec<u64>,
+    record_size: u64,
 }
 
 impl Partition {
@@ -61,13 +66,15 @@ impl Partition {
         *self.band_starts.last().unwrap_or(&0)
     }
 
-    /// Reads records `start .. start + out.len()` of `band` into `out`.
-    pub fn read(&self, band: u32, start: u64, out: &mut [u32]) -> Result<()> {
+    /// Reads records `start .. start + out.len()` of `band` into `out`. `R` must be the
+    /// record type the partition was built with.
+    pub fn read<R: Record>(&self, band: u32, start: u64, out: &mut [R]) -> Result<()> {
+        assert_eq!(std::mem::size_of::<R>() as u64, self.record_size, "wrong record type");
         if out.is_empty() {
             return Ok(());
         }
         let scratch = self.scratch.as_ref().expect("records exist, so the scratch file does");
-        let offset = (self.band_starts[band as usize] + start) * 4;
+        let offset = (self.band_starts[band as usize] + start) * self.record_size;
         scratch.read_at(offset, bytemuck::cast_slice_mut(out))
     }
 }
@@ -116,17 +123,18 @@ pub fn partition<B: Binner>(
     drop(counts);
 
     let total = band_starts[bands];
+    let record_size = std::mem::size_of::<B::Record>() as u64;
     if total == 0 {
-        return Ok(Partition { scratch: None, band_starts });
+        return Ok(Partition { scratch: None, band_starts, record_size });
     }
-    let scratch = ScratchFile::create(scratch_dir, total * 4)?;
+    let scratch = ScratchFile::create(scratch_dir, total * record_size)?;
     let per_band_buffer = (SCATTER_BUFFER_RECORDS / bands).max(16);
 
     progress.stage("partition: scatter", items as u64);
     (0..chunks).into_par_iter().try_for_each(|c| -> Result<()> {
         check_cancelled(progress)?;
         let (start, len) = chunk_range(c, chunk, items);
-        let mut writer = ScatterWriter::new(&scratch, &offsets[c], per_band_buffer);
+        let mut writer = ScatterWriter::<B::Record>::new(&scratch, &offsets[c], per_band_buffer);
         let mut failed = None;
         binner.bin(start, len, |band, record| {
             if failed.is_none() {
@@ -142,7 +150,7 @@ pub fn partition<B: Binner>(
         progress.advance(len as u64);
         Ok(())
     })?;
-    Ok(Partition { scratch: Some(scratch), band_starts })
+    Ok(Partition { scratch: Some(scratch), band_starts, record_size })
 }
 
 /// Chunk length: about [`TARGET_CHUNK`], larger when needed to keep the count matrix small.
@@ -157,27 +165,27 @@ fn chunk_range(c: usize, chunk: usize, items: usize) -> (usize, usize) {
 }
 
 /// Per-chunk buffers, one per band, flushed with positioned writes when full.
-struct ScatterWriter<'a> {
+struct ScatterWriter<'a, R> {
     scratch: &'a ScratchFile,
     cursor: Vec<u64>,
-    buffer: Vec<u32>,
+    buffer: Vec<R>,
     filled: Vec<usize>,
     capacity: usize,
 }
 
-impl<'a> ScatterWriter<'a> {
+impl<'a, R: Record> ScatterWriter<'a, R> {
     fn new(scratch: &'a ScratchFile, offsets: &[u64], capacity: usize) -> Self {
         ScatterWriter {
             scratch,
             cursor: offsets.to_vec(),
-            buffer: vec![0; offsets.len() * capacity],
+            buffer: vec![R::zeroed(); offsets.len() * capacity],
             filled: vec![0; offsets.len()],
             capacity,
         }
     }
 
     #[inline(always)]
-    fn push(&mut self, band: u32, record: u32) -> Result<()> {
+    fn push(&mut self, band: u32, record: R) -> Result<()> {
         let b = band as usize;
         let n = self.filled[b];
         self.buffer[b * self.capacity + n] = record;
@@ -194,7 +202,8 @@ impl<'a> ScatterWriter<'a> {
             return Ok(());
         }
         let records = &self.buffer[b * self.capacity..b * self.capacity + n];
-        self.scratch.write_at(self.cursor[b] * 4, bytemuck::cast_slice(records))?;
+        let size = std::mem::size_of::<R>() as u64;
+        self.scratch.write_at(self.cursor[b] * size, bytemuck::cast_slice(records))?;
         self.cursor[b] += n as u64;
         self.filled[b] = 0;
         Ok(())
@@ -218,6 +227,7 @@ mod tests {
     }
 
     impl Binner for Toy {
+        type Record = u32;
         fn items(&self) -> usize {
             self.items
         }
@@ -244,7 +254,7 @@ mod tests {
     fn read_all(p: &Partition, bands: u32) -> Vec<Vec<u32>> {
         (0..bands)
             .map(|b| {
-                let mut v = vec![0; p.band_len(b) as usize];
+                let mut v = vec![0u32; p.band_len(b) as usize];
                 p.read(b, 0, &mut v).unwrap();
                 v
             })

@@ -31,7 +31,7 @@ impl CountBand {
         {
             let mut tiles = layout.split_tiles_mut(&mut self.counts);
             tiles.par_iter_mut().for_each(|t| t.fill(0));
-            for_each_tile_window(partition, band, &layout, &mut tiles, |tile, indices| {
+            for_each_tile_window(partition, band, &layout, &mut tiles, |tile, indices: &[u32]| {
                 for &i in indices {
                     tile[i as usize] += 1;
                 }

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::canvas::{FastDiv, Plan};
 use crate::error::Result;
-use crate::partition::Partition;
+use crate::partition::{Partition, Record};
 
 /// Records are read from the partition in windows of this many.
 const WINDOW: usize = 1 << 20;
@@ -99,26 +99,28 @@ impl TileLayout {
     }
 }
 
-/// Reads all records of `band` window by window, routes each to its tile as an index
-/// within the tile, and calls `accumulate(tile, tile_indices)` for every tile and window,
-/// tiles in parallel, records in input order.
-pub fn for_each_tile_window<F>(
+/// Reads all records of `band` window by window, routes each to its tile (replacing its
+/// packed pixel by its index within the tile), and calls `accumulate(tile, records)` for
+/// every tile and window, tiles in parallel, records in input order.
+pub fn for_each_tile_window<R, T, F>(
     partition: &Partition,
     band: u32,
     layout: &TileLayout,
-    tiles: &mut [&mut [u32]],
+    tiles: &mut [&mut [T]],
     accumulate: F,
 ) -> Result<()>
 where
-    F: Fn(&mut [u32], &[u32]) + Sync,
+    R: Record,
+    T: Send,
+    F: Fn(&mut [T], &[R]) + Sync,
 {
     let total = partition.band_len(band);
     if total == 0 {
         return Ok(());
     }
     let window = (WINDOW as u64).min(total) as usize;
-    let mut records = vec![0u32; window];
-    let mut sorted = vec![0u32; window];
+    let mut records = vec![R::zeroed(); window];
+    let mut sorted = vec![R::zeroed(); window];
     let n_tiles = layout.tiles();
     let mut read = 0u64;
     while read < total {
@@ -138,22 +140,22 @@ where
 
 /// Counting sort of `records` by tile into `out` (as indices within the tile), stable;
 /// returns the start of each tile's run (`n_tiles + 1` entries).
-fn sort_by_tile(layout: &TileLayout, records: &[u32], out: &mut [u32], n_tiles: usize) -> Vec<usize> {
+fn sort_by_tile<R: Record>(layout: &TileLayout, records: &[R], out: &mut [R], n_tiles: usize) -> Vec<usize> {
     if n_tiles == 1 {
-        for (o, &r) in out.iter_mut().zip(records) {
-            *o = layout.locate(r).1;
+        for (o, r) in out.iter_mut().zip(records) {
+            *o = R::new(layout.locate(r.pixel()).1, r.value());
         }
         return vec![0, records.len()];
     }
     let part_len = records.len().div_ceil(SORT_PARTS).max(1);
-    let parts: Vec<&[u32]> = records.chunks(part_len).collect();
+    let parts: Vec<&[R]> = records.chunks(part_len).collect();
     // counts[p][t]: records of part p in tile t.
     let counts: Vec<Vec<usize>> = parts
         .par_iter()
         .map(|part| {
             let mut c = vec![0usize; n_tiles];
-            for &r in *part {
-                c[layout.locate(r).0] += 1;
+            for r in *part {
+                c[layout.locate(r.pixel()).0] += 1;
             }
             c
         })
@@ -172,9 +174,9 @@ fn sort_by_tile(layout: &TileLayout, records: &[u32], out: &mut [u32], n_tiles: 
     let target = SharedSlice(out.as_mut_ptr(), out.len());
     parts.par_iter().zip(starts.par_iter()).for_each(|(part, start)| {
         let mut cursor = start.clone();
-        for &r in *part {
-            let (t, i) = layout.locate(r);
-            target.write(cursor[t], i);
+        for r in *part {
+            let (t, i) = layout.locate(r.pixel());
+            target.write(cursor[t], R::new(i, r.value()));
             cursor[t] += 1;
         }
     });
@@ -182,17 +184,16 @@ fn sort_by_tile(layout: &TileLayout, records: &[u32], out: &mut [u32], n_tiles: 
 }
 
 /// The output of the parallel scatter, written by several parts at disjoint positions.
-#[derive(Clone, Copy)]
-struct SharedSlice(*mut u32, usize);
+struct SharedSlice<R>(*mut R, usize);
 
 // SAFETY: only used by `sort_by_tile`, whose parts write disjoint positions.
-unsafe impl Send for SharedSlice {}
+unsafe impl<R: Send> Send for SharedSlice<R> {}
 // SAFETY: as above.
-unsafe impl Sync for SharedSlice {}
+unsafe impl<R: Send> Sync for SharedSlice<R> {}
 
-impl SharedSlice {
+impl<R> SharedSlice<R> {
     #[inline(always)]
-    fn write(&self, position: usize, value: u32) {
+    fn write(&self, position: usize, value: R) {
         assert!(position < self.1);
         // SAFETY: in bounds (checked above); part p writes only positions
         // starts[p][t] .. starts[p][t] + counts[p][t] for each tile t, and these ranges are
