@@ -94,7 +94,7 @@ pub struct Built {
 }
 
 /// Margins around the data area, in whole pixels.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Margins {
     left: f64,
     top: f64,
@@ -116,12 +116,11 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
 
     let (lw, s) = (style.line, &style);
     let half_x = |i: Option<&Label>| i.map_or(0.0, |l| l.width() / 2.0);
-    let mut m = Margins::default();
-    m.left = s.outer + lw + s.major_len + s.pad + yaxis.label_width();
+    let mut left = s.outer + lw + s.major_len + s.pad + yaxis.label_width();
     if let Some(l) = &ylabel {
-        m.left += s.label_pad + l.height();
+        left += s.label_pad + l.height();
     }
-    m.left = m.left.max(s.outer + half_x(xaxis.labels.first()));
+    left = left.max(s.outer + half_x(xaxis.labels.first()));
     let mut top = yaxis.label_height() / 2.0;
     if let Some(o) = &yaxis.offset {
         top = top.max(lw + s.pad + o.height());
@@ -129,11 +128,11 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
     if let Some(t) = &title {
         top = top.max(lw + s.title_pad + t.height());
     }
-    m.top = s.outer + top;
-    m.bottom = lw + s.major_len + s.pad + xaxis.label_height() + s.outer;
+    let top = s.outer + top;
+    let mut bottom = lw + s.major_len + s.pad + xaxis.label_height() + s.outer;
     let row = xlabel.as_ref().map_or(0.0, Label::height).max(xaxis.offset.as_ref().map_or(0.0, Label::height));
     if row > 0.0 {
-        m.bottom += s.label_pad + row;
+        bottom += s.label_pad + row;
     }
     let mut right = lw + half_x(xaxis.labels.last());
     if let Some(c) = &cbar {
@@ -143,8 +142,8 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
     if let Some(l) = &legend {
         right = legend_x + l.width(s);
     }
-    m.right = right + s.outer;
-    let m = Margins { left: m.left.ceil(), top: m.top.ceil(), right: m.right.ceil(), bottom: m.bottom.ceil() };
+    let right = right + s.outer;
+    let m = Margins { left: left.ceil(), top: top.ceil(), right: right.ceil(), bottom: bottom.ceil() };
 
     // Wide titles and tall legends grow the figure.
     let mut fig_w = m.left + w + m.right;

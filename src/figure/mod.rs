@@ -224,7 +224,7 @@ impl Figure {
         let (ox, oy) = self.origin;
         let (w, h) = self.data;
         if let Some(data) = data_row {
-            if y >= oy && y - oy < h {
+            if y >= oy && y - oy < h && ox as usize * 4 <= out.len() {
                 let start = ox as usize * 4;
                 let len = (w as usize * 4).min(data.len()).min(out.len().saturating_sub(start));
                 out[start..start + len].copy_from_slice(&data[..len]);
@@ -249,8 +249,8 @@ fn validate(spec: &FigureSpec, width: u32, height: u32) -> Result<()> {
         }
     }
     if let Some(size) = spec.font_size {
-        if !(size.is_finite() && size > 0.0 && size <= 10_000.0) {
-            return Err(Error::bad_parameter("--font-size", format!("{size} is not a size in 0..10000 pixels")));
+        if !(size.is_finite() && size > 0.0 && size <= 2_000.0) {
+            return Err(Error::bad_parameter("--font-size", format!("{size} is not a size in 0..2000 pixels")));
         }
     }
     if let Some(cb) = &spec.colorbar {

@@ -136,7 +136,7 @@ fn scale_range(lo: f64, hi: f64, n: f64) -> (f64, f64) {
 fn close_to(ms: f64, edge: f64, step: f64, offset: f64) -> bool {
     let tol = if offset > 0.0 {
         let digits = (offset / step).log10();
-        (10f64.powf(digits - 12.0)).max(1e-10).min(0.4999)
+        10f64.powf(digits - 12.0).clamp(1e-10, 0.4999)
     } else {
         1e-10
     };
