@@ -68,6 +68,7 @@
 pub mod canvas;
 pub mod data;
 pub mod error;
+pub mod figure;
 pub mod glyph;
 pub mod partition;
 pub mod progress;
