@@ -85,6 +85,11 @@ def cases():
     out = []
     for name, (xr, yr), series in geo:
         out.append((name, xr, yr, series, 0.0, "count"))
+    # Log x axis: Datashader clips linearly in data space, then maps through log10.
+    # (Width 0 only: its anti-aliased clamp uses round((xmax - xmin) * sx), wrong on log.)
+    out.append(("log_x_axis", (1.0, 1000.0), (0.0, 23.0), [(
+        [0.5, 3.0, 40.0, 999.0, 1000.0, 1500.0, 7.0, 2.0],
+        [1.0, 20.0, 3.0, 22.0, 11.0, 5.0, 24.0, 0.5])], 0.0, "count"))
     aa = ["diagonal_crossing_edges", "leave_and_reenter", "horizontal_vertical",
           "on_the_max_bounds", "reverse_directions", "nan_breaks_and_points",
           "duplicated_vertices", "odd_ranges_random", "random_polyline", "two_series"]
@@ -115,8 +120,10 @@ def frame(series):
     return pd.DataFrame(data)
 
 
-def aggregate(xr, yr, series, lw, reduction):
-    cvs = ds.Canvas(plot_width=W, plot_height=H, x_range=xr, y_range=yr)
+def aggregate(name, xr, yr, series, lw, reduction):
+    x_axis_type = "log" if name.startswith("log_x") else "linear"
+    cvs = ds.Canvas(plot_width=W, plot_height=H, x_range=xr, y_range=yr,
+                    x_axis_type=x_axis_type)
     df = frame(series)
     agg = {"count": ds.count(), "sum": ds.sum("v"),
            "count_max": ds.count(self_intersect=False)}[reduction]
@@ -147,6 +154,8 @@ def main():
     print("pub struct Case {")
     print("    pub name: &'static str,")
     print("    pub x_range: (f64, f64),")
+    print("    /// The x axis is logarithmic (Datashader's `x_axis_type='log'`).")
+    print("    pub x_log: bool,")
     print("    pub y_range: (f64, f64),")
     print("    pub width: u32,")
     print("    pub height: u32,")
@@ -166,7 +175,7 @@ def main():
     print()
     print("pub const CASES: &[Case] = &[")
     for name, xr, yr, series, lw, reduction in cases():
-        values, dtype = aggregate(xr, yr, series, lw, reduction)
+        values, dtype = aggregate(name, xr, yr, series, lw, reduction)
         f32 = dtype == np.float32
         flat = np.asarray(values, dtype=np.float64).ravel()
         empty = 0.0 if lw == 0 else NAN
@@ -175,6 +184,7 @@ def main():
         print("    Case {")
         print(f"        name: {name!r},".replace("'", '"'))
         print(f"        x_range: ({rust_f64(xr[0])}, {rust_f64(xr[1])}),")
+        print(f"        x_log: {'true' if name.startswith('log_x') else 'false'},")
         print(f"        y_range: ({rust_f64(yr[0])}, {rust_f64(yr[1])}),")
         print(f"        width: {W},")
         print(f"        height: {H},")

@@ -11,6 +11,8 @@ const NAN: f64 = f64::NAN;
 pub struct Case {
     pub name: &'static str,
     pub x_range: (f64, f64),
+    /// The x axis is logarithmic (Datashader's `x_axis_type='log'`).
+    pub x_log: bool,
     pub y_range: (f64, f64),
     pub width: u32,
     pub height: u32,
@@ -32,6 +34,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "diagonal_crossing_edges",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -46,6 +49,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "steep_crossing_edges",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -60,6 +64,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -74,6 +79,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "horizontal_vertical",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -88,6 +94,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "on_the_max_bounds",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -102,6 +109,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "reverse_directions",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -116,6 +124,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "ties_both_ways",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -130,6 +139,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "nan_breaks_and_points",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -144,6 +154,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "nan_in_one_coordinate",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -158,6 +169,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "fully_outside_segments",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -172,6 +184,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "duplicated_vertices",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -186,6 +199,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "odd_ranges_random",
         x_range: (-1.3, 2.9),
+        x_log: false,
         y_range: (10.0, 10.7),
         width: 37,
         height: 23,
@@ -200,6 +214,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "random_polyline",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -214,6 +229,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -227,8 +243,24 @@ pub const CASES: &[Case] = &[
         expected: &[(42, 1.0), (43, 1.0), (44, 1.0), (45, 1.0), (83, 1.0), (84, 1.0), (85, 1.0), (86, 2.0), (87, 1.0), (88, 1.0), (122, 1.0), (124, 1.0), (126, 1.0), (127, 1.0), (128, 1.0), (129, 1.0), (159, 1.0), (162, 1.0), (167, 1.0), (195, 1.0), (200, 1.0), (205, 1.0), (232, 1.0), (238, 1.0), (239, 1.0), (242, 1.0), (268, 1.0), (277, 1.0), (280, 1.0), (305, 1.0), (315, 1.0), (318, 1.0), (341, 1.0), (353, 1.0), (356, 1.0), (378, 1.0), (391, 1.0), (394, 1.0), (414, 1.0), (429, 1.0), (431, 1.0), (450, 1.0), (467, 1.0), (469, 1.0), (487, 1.0), (505, 1.0), (507, 1.0), (523, 1.0), (543, 1.0), (544, 1.0), (545, 1.0), (560, 1.0), (582, 1.0), (583, 1.0), (596, 1.0), (620, 2.0), (633, 1.0), (658, 2.0), (669, 1.0), (696, 2.0), (706, 1.0), (742, 1.0)],
     },
     Case {
+        name: "log_x_axis",
+        x_range: (1.0, 1000.0),
+        x_log: true,
+        y_range: (0.0, 23.0),
+        width: 37,
+        height: 23,
+        series: &[
+            (&[0.5, 3.0, 40.0, 999.0, 1000.0, 1500.0, 7.0, 2.0], &[1.0, 20.0, 3.0, 22.0, 11.0, 5.0, 24.0, 0.5]),
+        ],
+        line_width: 0.0,
+        reduction: "count",
+        float32: false,
+        expected: &[(10, 1.0), (23, 1.0), (36, 1.0), (47, 1.0), (61, 1.0), (72, 1.0), (73, 1.0), (79, 1.0), (83, 1.0), (99, 1.0), (108, 1.0), (110, 1.0), (116, 1.0), (117, 1.0), (120, 1.0), (137, 1.0), (138, 1.0), (144, 1.0), (147, 1.0), (152, 1.0), (155, 1.0), (157, 1.0), (176, 1.0), (180, 1.0), (184, 1.0), (189, 1.0), (192, 1.0), (193, 1.0), (214, 1.0), (217, 1.0), (221, 1.0), (226, 1.0), (230, 2.0), (252, 1.0), (253, 1.0), (258, 1.0), (262, 1.0), (267, 1.0), (268, 1.0), (289, 1.0), (290, 1.0), (295, 1.0), (299, 1.0), (303, 1.0), (306, 1.0), (325, 1.0), (328, 1.0), (329, 1.0), (332, 1.0), (336, 1.0), (340, 1.0), (344, 1.0), (361, 1.0), (367, 1.0), (369, 1.0), (373, 1.0), (377, 1.0), (382, 1.0), (397, 1.0), (405, 1.0), (406, 1.0), (409, 1.0), (414, 1.0), (419, 1.0), (433, 1.0), (443, 2.0), (446, 1.0), (450, 1.0), (457, 1.0), (469, 1.0), (483, 1.0), (487, 1.0), (495, 1.0), (505, 1.0), (519, 1.0), (524, 1.0), (533, 1.0), (541, 1.0), (556, 1.0), (560, 1.0), (571, 1.0), (578, 1.0), (593, 1.0), (597, 1.0), (609, 1.0), (614, 1.0), (629, 1.0), (634, 1.0), (646, 1.0), (650, 1.0), (666, 1.0), (670, 1.0), (684, 1.0), (686, 1.0), (707, 1.0), (722, 1.0), (744, 1.0), (780, 1.0), (817, 1.0)],
+    },
+    Case {
         name: "diagonal_crossing_edges",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -243,6 +275,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -257,6 +290,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "horizontal_vertical",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -271,6 +305,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "on_the_max_bounds",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -285,6 +320,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "reverse_directions",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -299,6 +335,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "nan_breaks_and_points",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -313,6 +350,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "duplicated_vertices",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -327,6 +365,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "odd_ranges_random",
         x_range: (-1.3, 2.9),
+        x_log: false,
         y_range: (10.0, 10.7),
         width: 37,
         height: 23,
@@ -341,6 +380,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "random_polyline",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -355,6 +395,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -370,6 +411,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "diagonal_crossing_edges",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -384,6 +426,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -398,6 +441,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "horizontal_vertical",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -412,6 +456,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "on_the_max_bounds",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -426,6 +471,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "reverse_directions",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -440,6 +486,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "nan_breaks_and_points",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -454,6 +501,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "duplicated_vertices",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -468,6 +516,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -483,6 +532,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "diagonal_crossing_edges",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -497,6 +547,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -511,6 +562,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "horizontal_vertical",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -525,6 +577,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "on_the_max_bounds",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -539,6 +592,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "reverse_directions",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -553,6 +607,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "nan_breaks_and_points",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -567,6 +622,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "duplicated_vertices",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -581,6 +637,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "odd_ranges_random",
         x_range: (-1.3, 2.9),
+        x_log: false,
         y_range: (10.0, 10.7),
         width: 37,
         height: 23,
@@ -595,6 +652,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "random_polyline",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -609,6 +667,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -624,6 +683,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "diagonal_crossing_edges",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -638,6 +698,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -652,6 +713,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "horizontal_vertical",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -666,6 +728,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "on_the_max_bounds",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -680,6 +743,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "reverse_directions",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -694,6 +758,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "nan_breaks_and_points",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -708,6 +773,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "duplicated_vertices",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -722,6 +788,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -737,6 +804,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -751,6 +819,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "leave_and_reenter",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -765,6 +834,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "random_polyline",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -779,6 +849,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "random_polyline",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -793,6 +864,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
@@ -808,6 +880,7 @@ pub const CASES: &[Case] = &[
     Case {
         name: "two_series",
         x_range: (0.0, 37.0),
+        x_log: false,
         y_range: (0.0, 23.0),
         width: 37,
         height: 23,
