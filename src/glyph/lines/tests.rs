@@ -39,7 +39,11 @@ fn raw_segments(case: &Case) -> Vec<Vec<RawSegment>> {
 /// The aggregate gigaplot computes for a case, image order, as f64.
 fn aggregate(case: &Case) -> Vec<f64> {
     let (w, h) = (case.width, case.height);
-    let x_scale = if case.x_log { Scale::Log } else { Scale::Linear };
+    let x_scale = if case.x_log {
+        Scale::Log
+    } else {
+        Scale::Linear
+    };
     let x = Axis::new("--x-range", case.x_range, w, x_scale).unwrap();
     let y = axis(case.y_range, h);
     let n = (w * h) as usize;
