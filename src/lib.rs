@@ -71,6 +71,7 @@ pub mod error;
 pub mod glyph;
 pub mod partition;
 pub mod progress;
+pub mod pyramid;
 pub mod reduce;
 pub mod render;
 pub mod shade;
