@@ -151,10 +151,10 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
     let pixels: Vec<[u8; 3]> = buf[..info.buffer_size()].chunks(bpp).map(|p| [p[0], p[1], p[2]]).collect();
     // The plot's colours (viridis) cover a good part of the window, not just the grey
     // map background and the white panels.
+    // Viridis runs from purple-blue (blue above red) through green to yellow (green high).
     let plotted = pixels.iter().filter(|p| {
         let grey = p[0] == p[1] && p[1] == p[2];
-        !grey && p[2] > p[0] // viridis is blue-green through yellow; purple-blue at the low end
-            || (!grey && p[1] > 100)
+        !grey && (p[2] > p[0] || p[1] > 100)
     });
     let count = plotted.count();
     let mut distinct: Vec<[u8; 3]> = pixels.clone();
