@@ -72,6 +72,7 @@ pub mod figure;
 pub mod glyph;
 pub mod partition;
 pub mod progress;
+pub mod pyramid;
 pub mod reduce;
 pub mod render;
 pub mod shade;

@@ -1,0 +1,292 @@
+//! A whole pyramid (or one shard of it) from the finest level's count rows: levels,
+//! shading with per-level global statistics, tiles, `metadata.json` and `index.html`.
+//!
+//! Wiring into a render (see the module docs of [`crate::pyramid`]): with complete
+//! [`PyramidStats`], create a [`PyramidWriter`], feed it the finest rows
+//! [`PyramidWriter::rows`] in order, then [`PyramidWriter::finish`]. Memory: the level
+//! accumulators (under `4 * width` bytes) plus one row-of-tiles buffer per level (under
+//! `2 * 4 * tile * width` bytes in all, each capped by
+//! [`crate::pyramid::TileWriterOptions::memory_cap`] beyond which it spills to a scratch
+//! file) plus about `2 * 4 * tile^2` bytes per encoding thread.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::pyramid::metadata::Axes;
+use crate::pyramid::{
+    LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder,
+    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, TOP_SHARD,
+};
+use crate::shade::{Color, Colormap, How};
+use crate::sink::{Band, CanvasInfo, Sink};
+
+/// How a pyramid is shaded and where it goes.
+#[derive(Clone, Debug)]
+pub struct PyramidOptions {
+    /// The pyramid directory (`--pyramid DIR`), created if missing.
+    pub dir: PathBuf,
+    /// Transfer function.
+    pub how: How,
+    /// Colormap.
+    pub cmap: Colormap,
+    /// Colour of empty pixels.
+    pub background: Color,
+    /// Shade every level with this level's statistics (`--span-from-level`).
+    pub span_from_level: Option<u32>,
+    /// Where the viewer page gets Leaflet (`--viewer-assets`).
+    pub viewer: ViewerAssets,
+    /// Which shard this process renders (`--shard`), [`ShardSpec::WHOLE`] by default.
+    pub shard: ShardSpec,
+    /// Tile buffering and compression.
+    pub tiles: TileWriterOptions,
+}
+
+impl PyramidOptions {
+    /// Defaults (eq-hist, default colormap, transparent, whole pyramid, CDN viewer) into `dir`.
+    pub fn new(dir: &Path) -> PyramidOptions {
+        PyramidOptions {
+            dir: dir.to_path_buf(),
+            how: How::default(),
+            cmap: Colormap::default(),
+            background: Color::TRANSPARENT,
+            span_from_level: None,
+            viewer: ViewerAssets::default(),
+            shard: ShardSpec::WHOLE,
+            tiles: TileWriterOptions::default(),
+        }
+    }
+}
+
+/// What a finished pyramid writer did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PyramidSummary {
+    /// Tiles written and empty tiles skipped, over every level.
+    pub tiles: TileCounts,
+    /// True when this process wrote `metadata.json` and `index.html` (the top shard).
+    pub wrote_metadata: bool,
+}
+
+/// Builds the tiles of a pyramid, or of one shard, from finest count rows.
+pub struct PyramidWriter {
+    options: PyramidOptions,
+    metadata: PyramidMetadata,
+    stack: LevelStack,
+    writers: Vec<Option<TileWriter>>,
+    rows: Range<u32>,
+    fed: u32,
+}
+
+impl PyramidWriter {
+    /// Prepares the writer for `stats` (complete; see [`PyramidStats::check_for`]) over the
+    /// axes `axes`, creating the directory. The shard plan comes from the stats' work
+    /// estimates, so every shard given the same stats agrees on it.
+    pub fn new(stats: &PyramidStats, axes: Axes, options: PyramidOptions) -> Result<PyramidWriter> {
+        if !stats.is_complete() {
+            return Err(Error::bad_parameter("--stats", "the statistics are incomplete; merge every shard's part"));
+        }
+        let plan = stats.plan()?;
+        let shard = options.shard;
+        if let Some(level) = options.span_from_level.filter(|&l| l > plan.max_zoom) {
+            return Err(Error::bad_parameter(
+                "--span-from-level",
+                format!("level {level} does not exist; the pyramid has levels 0 to {}", plan.max_zoom),
+            ));
+        }
+        let shards = match shard.count {
+            1 => ShardPlan::uniform(&plan, 1),
+            n => ShardPlan::new(&plan, n, &stats.row_work(), stats.top_work()),
+        };
+        let shaders = stats.shaders(options.how, &options.cmap, options.background, options.span_from_level)?;
+        std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
+        let rows = shards.finest_rows(shard.index);
+        let min_zoom = shards.min_zoom(shard.index);
+        let select: TileSelection = {
+            let shards = shards.clone();
+            Arc::new(move |z, x, y| shards.owns(shard.index, z, x, y))
+        };
+        let writers = plan
+            .all_levels()
+            .iter()
+            .map(|l| {
+                (l.zoom >= min_zoom).then(|| {
+                    TileWriter::new(
+                        &options.dir,
+                        l.zoom,
+                        (l.width, l.height),
+                        plan.tile,
+                        shaders[l.zoom as usize].clone(),
+                        options.tiles.clone(),
+                    )
+                    .with_selection(select.clone())
+                })
+            })
+            .collect();
+        let metadata = PyramidMetadata::new(
+            &plan,
+            axes,
+            &stats.levels,
+            (options.how, &options.cmap, options.background),
+            options.span_from_level,
+        );
+        Ok(PyramidWriter {
+            stack: LevelStack::for_rows(plan.width, plan.max_zoom, min_zoom, rows.clone()),
+            options,
+            metadata,
+            writers,
+            rows,
+            fed: 0,
+        })
+    }
+
+    /// The finest rows to feed, in order, each once.
+    pub fn rows(&self) -> Range<u32> {
+        self.rows.clone()
+    }
+
+    /// The plan of the pyramid.
+    pub fn plan(&self) -> PyramidPlan {
+        PyramidPlan {
+            width: self.metadata.width,
+            height: self.metadata.height,
+            tile: self.metadata.tile,
+            max_zoom: self.metadata.max_zoom,
+        }
+    }
+
+    /// Feeds the next finest row of counts (`width` values).
+    pub fn push_row(&mut self, counts: &[u32]) -> Result<()> {
+        let writers = &mut self.writers;
+        self.stack.push_row(counts, &mut |z, row, data| feed(writers, z, row, data))?;
+        self.fed += 1;
+        Ok(())
+    }
+
+    /// Completes the levels, writes the last tiles, then (top shard) `metadata.json` and
+    /// `index.html`.
+    pub fn finish(mut self) -> Result<PyramidSummary> {
+        if self.fed != self.rows.len() as u32 {
+            return Err(Error::bad_parameter(
+                "pyramid",
+                format!("{} of {} rows were fed", self.fed, self.rows.len()),
+            ));
+        }
+        let writers = &mut self.writers;
+        self.stack.finish(&mut |z, row, data| feed(writers, z, row, data))?;
+        let mut summary = PyramidSummary::default();
+        for writer in self.writers.into_iter().flatten() {
+            let counts = writer.finish()?;
+            summary.tiles.written += counts.written;
+            summary.tiles.empty += counts.empty;
+        }
+        if self.options.shard.index == TOP_SHARD {
+            self.metadata.write(&self.options.dir)?;
+            crate::pyramid::write_viewer(&self.options.dir, &self.options.viewer)?;
+            summary.wrote_metadata = true;
+        }
+        Ok(summary)
+    }
+}
+
+/// Hands a level row to its writer, if this shard writes that level.
+fn feed(writers: &mut [Option<TileWriter>], zoom: u32, row: u32, data: &[u32]) -> Result<()> {
+    match &mut writers[zoom as usize] {
+        Some(writer) => writer.push_row(row, data),
+        None => Ok(()),
+    }
+}
+
+/// Feeds the rows of `band` within `rows` to `push`, as u32 counts.
+fn feed_band(
+    band: &dyn Band,
+    width: u32,
+    rows: &Range<u32>,
+    push: &mut dyn FnMut(&[u32]) -> Result<()>,
+) -> Result<()> {
+    let mut counts = vec![0u32; width as usize];
+    let first = band.y0().max(rows.start);
+    let end = (band.y0() + band.height()).min(rows.end);
+    for row in first..end {
+        band.aggregate_row(row - band.y0(), bytemuck::cast_slice_mut(&mut counts));
+        for c in counts.iter_mut() {
+            *c = u32::from_le(*c);
+        }
+        push(&counts)?;
+    }
+    Ok(())
+}
+
+/// Fails unless the render's canvas is the pyramid's.
+fn check_canvas(canvas: &CanvasInfo, plan: &PyramidPlan) -> Result<()> {
+    if (canvas.width, canvas.height) != (plan.width, plan.height) {
+        return Err(Error::bad_parameter(
+            "--stats",
+            format!(
+                "the statistics are for a {}x{} canvas, not {}x{}",
+                plan.width, plan.height, canvas.width, canvas.height
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A [`Sink`] that writes a pyramid from a render's bands (the render's count aggregate;
+/// its own shading is not used).
+pub struct PyramidSink {
+    writer: PyramidWriter,
+}
+
+impl PyramidSink {
+    /// A sink around a prepared writer.
+    pub fn new(writer: PyramidWriter) -> PyramidSink {
+        PyramidSink { writer }
+    }
+}
+
+impl Sink for PyramidSink {
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
+        check_canvas(canvas, &self.writer.plan())
+    }
+
+    fn band(&mut self, band: &dyn Band) -> Result<()> {
+        let (width, rows) = (self.writer.plan().width, self.writer.rows());
+        let writer = &mut self.writer;
+        feed_band(band, width, &rows, &mut |c| writer.push_row(c))
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.writer.finish().map(|_| ())
+    }
+}
+
+/// A [`Sink`] that gathers a stats part from a render's bands and writes it to a file
+/// (`gigaplot stats -o FILE`).
+pub struct StatsSink {
+    builder: StatsBuilder,
+    plan: PyramidPlan,
+    out: PathBuf,
+}
+
+impl StatsSink {
+    /// A sink writing `builder`'s part to `out` when the render finishes.
+    pub fn new(builder: StatsBuilder, plan: PyramidPlan, out: &Path) -> StatsSink {
+        StatsSink { builder, plan, out: out.to_path_buf() }
+    }
+}
+
+impl Sink for StatsSink {
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
+        check_canvas(canvas, &self.plan)
+    }
+
+    fn band(&mut self, band: &dyn Band) -> Result<()> {
+        let rows = self.builder.rows();
+        let builder = &mut self.builder;
+        feed_band(band, self.plan.width, &rows, &mut |c| builder.push_row(c))
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.builder.finish()?.write(&self.out)
+    }
+}

@@ -1,0 +1,190 @@
+//! The viewer in a real browser: a small pyramid with local Leaflet assets is served by
+//! `gigaplot serve`'s server on a loopback port and loaded by headless Chromium, which
+//! must fetch the page, Leaflet, the metadata and tiles, and draw a non-blank screenshot.
+//!
+//! Needs /usr/bin/chromium and Leaflet from npm (`.ci/run` installs both and sets
+//! GIGAPLOT_LEAFLET_DIST); skipped with a notice when either is missing.
+//! GIGAPLOT_KEEP_SCREENSHOT=FILE keeps the screenshot for a look.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gigaplot::pyramid::serve::RequestLog;
+use gigaplot::pyramid::*;
+use gigaplot::shade::Colormap;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Leaflet's dist directory: $GIGAPLOT_LEAFLET_DIST or the CI cache.
+fn leaflet_dist() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = std::env::var_os("GIGAPLOT_LEAFLET_DIST").map(PathBuf::from).into_iter().collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".cache/gigaplot-ci/npm/node_modules/leaflet/dist"));
+    }
+    candidates.into_iter().find(|d| d.join("leaflet.js").is_file())
+}
+
+/// A 600 x 400 canvas (zooms 0 to 2 with 256 px tiles): a ring of counts and a gradient.
+fn counts_row(y: u32) -> Vec<u32> {
+    (0..600u32)
+        .map(|x| {
+            let (dx, dy) = (f64::from(x) - 300.0, f64::from(y) - 200.0);
+            let r = (dx * dx + dy * dy).sqrt();
+            let ring = if (120.0..180.0).contains(&r) { 50 } else { 0 };
+            ring + if y > 300 { x / 10 } else { 0 }
+        })
+        .collect()
+}
+
+fn build_pyramid(dir: &Path, leaflet: &Path) {
+    let key = StatsKey {
+        width: 600,
+        height: 400,
+        tile: 256,
+        x_range: (-3.0, 3.0),
+        y_range: (0.0, 4.0),
+        x_scale: Default::default(),
+        y_scale: Default::default(),
+        inputs: vec!["synthetic".into()],
+    };
+    let mut stats = StatsBuilder::new(key, ShardSpec::WHOLE).unwrap();
+    for y in stats.rows() {
+        stats.push_row(&counts_row(y)).unwrap();
+    }
+    let stats = stats.finish().unwrap();
+    let mut options = PyramidOptions::new(dir);
+    options.cmap = Colormap::by_name("viridis").unwrap();
+    options.viewer = ViewerAssets::Local(leaflet.to_path_buf());
+    let axes = (((-3.0, 3.0), Default::default()), ((0.0, 4.0), Default::default()));
+    let mut writer = PyramidWriter::new(&stats, axes, options).unwrap();
+    for y in writer.rows() {
+        writer.push_row(&counts_row(y)).unwrap();
+    }
+    let summary = writer.finish().unwrap();
+    assert!(summary.tiles.written >= 4, "{summary:?}");
+}
+
+/// Runs Chromium to a screenshot, killing it after `limit`.
+fn screenshot(url: &str, out: &Path, profile: &Path, limit: Duration) -> bool {
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", out.display()))
+        .args(["--window-size=800,600", "--virtual-time-budget=5000", url])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait chromium") {
+            return status.success();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn headless_chromium_loads_tiles_and_draws_the_plot() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!("SKIPPED viewer_browser: {CHROMIUM} is missing (apt-get install chromium)");
+        return;
+    }
+    let Some(leaflet) = leaflet_dist() else {
+        eprintln!("SKIPPED viewer_browser: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("pyr");
+    build_pyramid(&dir, &leaflet);
+
+    let log: Arc<Mutex<Vec<RequestLog>>> = Arc::default();
+    let sink = log.clone();
+    let server = StaticServer::bind(&dir, "127.0.0.1:0".parse().unwrap())
+        .unwrap()
+        .with_logger(Arc::new(move |r: &RequestLog| sink.lock().unwrap().push(r.clone())));
+    let addr = server.local_addr().unwrap();
+    let stop = server.stop_handle().unwrap();
+    let thread = std::thread::spawn(move || server.run());
+
+    let shot = tmp.path().join("shot.png");
+    let ok = screenshot(&format!("http://{addr}/index.html"), &shot, &tmp.path().join("profile"), Duration::from_secs(90));
+    stop.stop();
+    thread.join().unwrap().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert!(ok && shot.exists(), "chromium failed; requests: {log:?}");
+
+    let served = |path: &str| log.iter().any(|r| r.path == path && r.status == 200);
+    assert!(served("/index.html") && served("/leaflet/leaflet.js") && served("/metadata.json"), "{log:?}");
+    let tiles: Vec<&RequestLog> = log
+        .iter()
+        .filter(|r| r.status == 200 && r.path.ends_with(".png") && r.path.split('/').count() == 4 && !r.path.starts_with("/leaflet"))
+        .collect();
+    assert!(tiles.len() >= 2, "tiles requested: {log:?}");
+
+    if let Some(keep) = std::env::var_os("GIGAPLOT_KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (800, 600));
+    let bpp = info.color_type.samples();
+    let pixels: Vec<[u8; 3]> = buf[..info.buffer_size()].chunks(bpp).map(|p| [p[0], p[1], p[2]]).collect();
+    // The plot's colours (viridis) cover a good part of the window, not just the grey
+    // map background and the white panels.
+    // Viridis runs from purple-blue (blue above red) through green to yellow (green high).
+    let plotted = pixels.iter().filter(|p| {
+        let grey = p[0] == p[1] && p[1] == p[2];
+        !grey && (p[2] > p[0] || p[1] > 100)
+    });
+    let count = plotted.count();
+    let mut distinct: Vec<[u8; 3]> = pixels.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(count > 20_000, "only {count} plot pixels in the screenshot; requests: {log:?}");
+    assert!(distinct.len() > 30, "only {} colours in the screenshot", distinct.len());
+}
+
+/// The integrity hashes the page pins are those of the npm package's files (what unpkg
+/// serves), computed with openssl.
+#[test]
+fn pinned_integrity_hashes_match_the_npm_package() {
+    let Some(leaflet) = leaflet_dist() else {
+        eprintln!("SKIPPED integrity check: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)");
+        return;
+    };
+    for (name, pinned) in [("leaflet.js", viewer::LEAFLET_JS_SRI), ("leaflet.css", viewer::LEAFLET_CSS_SRI)] {
+        let script = format!(
+            "openssl dgst -sha384 -binary '{}' | openssl base64 -A",
+            leaflet.join(name).display()
+        );
+        let Ok(out) = Command::new("sh").args(["-c", &script]).output() else {
+            eprintln!("SKIPPED integrity check: no shell");
+            return;
+        };
+        if !out.status.success() {
+            eprintln!("SKIPPED integrity check: openssl failed");
+            return;
+        }
+        assert_eq!(format!("sha384-{}", String::from_utf8_lossy(&out.stdout).trim()), pinned, "{name}");
+    }
+}
