@@ -111,6 +111,14 @@ def _table(runs):
     return '\n'.join(lines)
 
 
+def _busy_note(meta):
+    """A warning when other work shared the CPUs: wall times are then inflated, RSS is not."""
+    if max(float(meta['load_before']), float(meta['load_after'])) <= meta['machine']['nproc']:
+        return []
+    return ['', '**The machine was busy (load average above the number of CPUs): the wall times '
+            'are inflated; peak RSS is unaffected.**']
+
+
 def markdown(meta, results):
     """RESULTS.md: the machine, the versions, one table per case and the same-answer checks."""
     m, v = meta['machine'], meta['versions']
@@ -121,6 +129,7 @@ def markdown(meta, results):
            f'- Limits per run: address space {meta["mem_limit"] / 2**30:g} GiB, '
            f'wall time {meta["timeout"]:g} s. Data range {meta["range"]} on both axes.',
            '- Versions: ' + ', '.join(f'{name} {version}' for name, version in v.items()) + '.',
+           *_busy_note(meta),
            '', 'Wall time is the whole child process (start-up, imports, loading the .npy '
            'columns, binning, shading, PNG). Peak RSS is its maximum resident set (ru_maxrss).']
     for result in results:
