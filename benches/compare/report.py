@@ -43,7 +43,7 @@ def versions(gigaplot):
     version = subprocess.run([gigaplot, '--version'], capture_output=True, text=True).stdout.strip()
     directory = Path(gigaplot).resolve().parent
     commit = _git(directory, 'rev-parse', '--short', 'HEAD')
-    dirty = ' (uncommitted changes)' if _git(directory, 'status', '--porcelain', '--', 'src') else ''
+    dirty = ' (uncommitted changes)' if _git(directory, 'status', '--porcelain', '--', ':/src') else ''
     version = version.removeprefix('gigaplot ') or '?'
     found = {'gigaplot': f'{version} ({gigaplot}, commit {commit or "?"}{dirty})',
              'python': platform.python_version()}
