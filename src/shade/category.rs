@@ -244,7 +244,8 @@ impl CategoryShader {
         let mut sums = [0u64; 3];
         for (&count, color) in counts.iter().zip(&self.colors) {
             // (count - baseline).astype(float32): exact below 2^24, rounded above
-            let w = (count.saturating_sub(self.baseline) as f32) as u64;
+            let w = count.saturating_sub(self.baseline);
+            let w = if w < 1 << 24 { u64::from(w) } else { (w as f32) as u64 };
             total += w;
             for k in 0..3 {
                 sums[k] += w * u64::from(color[k]);

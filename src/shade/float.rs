@@ -153,8 +153,8 @@ impl FloatHistogram {
     /// bins over `[-0.5, 0.5]` when `stats` is empty).
     pub fn new(stats: &FloatStats) -> FloatHistogram {
         let (offset, max) = stats.min_max().unwrap_or((0.0, 0.0));
-        // data2.min() is offset - offset = 0; data2.max() is the same subtraction of max
-        let bins = FloatBins::new(offset - offset, max - offset);
+        // data2.min() is offset - offset = 0 (offset finite); data2.max() is max - offset
+        let bins = FloatBins::new(0.0, max - offset);
         let top = bins.index(max - offset).unwrap_or(FLOAT_BINS - 1);
         let top_center = bins.center(top);
         FloatHistogram {
@@ -292,9 +292,10 @@ impl FloatShader {
     /// The colour of one pixel with value `value`.
     pub fn shade(&self, value: f64) -> Color {
         match (&self.mapping, value.is_nan()) {
+            // shaded colours are opaque: over any background they stay as they are
             (Some(mapping), false) => {
                 let [r, g, b] = mapping.rgb(value);
-                Color::rgb(r, g, b).over(self.background)
+                Color::rgb(r, g, b)
             }
             _ => self.background,
         }
@@ -351,7 +352,7 @@ impl FloatMapping {
             FloatMapping { offset, how, eq, knots: Vec::new(), channels: [channel(0), channel(1), channel(2)] };
         let (lo, hi) = match (&mapping.eq, histogram) {
             (Some(eq), Some(h)) => (eq.cdf[0], eq.cdf[eq.cdf.len() - 1].max(eq.apply(h.below_top))),
-            _ => (mapping.transform(offset - offset), mapping.transform(max - offset)),
+            _ => (mapping.transform(0.0), mapping.transform(max - offset)),
         };
         mapping.knots = numpy::linspace(lo, hi, cmap.colors().len());
         Some(mapping)
@@ -365,10 +366,29 @@ impl FloatMapping {
         }
     }
 
+    /// [`numpy::search`] over the evenly spaced knots: a guess from the spacing, checked
+    /// and corrected, so the answer is the same.
+    fn search_knots(&self, x: f64) -> isize {
+        let k = &self.knots;
+        let (lo, hi) = (k[0], k[k.len() - 1]);
+        if !(x >= lo && x <= hi) || k.len() < 3 {
+            return numpy::search(x, k);
+        }
+        let guess = ((x - lo) / (hi - lo) * (k.len() - 1) as f64) as usize;
+        let mut j = guess.min(k.len() - 1);
+        while j > 0 && k[j] > x {
+            j -= 1;
+        }
+        while j + 1 < k.len() && k[j + 1] <= x {
+            j += 1;
+        }
+        j as isize
+    }
+
     /// Steps 2 to 5 for one non-NaN value.
     fn rgb(&self, value: f64) -> [u8; 3] {
         let x = self.transform(value - self.offset);
-        let j = numpy::search(x, &self.knots);
+        let j = self.search_knots(x);
         self.channels.each_ref().map(|fp| {
             let v = numpy::interp_at(x, j, &self.knots, fp, 255.0, fp[fp.len() - 1]);
             if v.is_nan() { 0 } else { v as u8 }

@@ -72,6 +72,9 @@ pub struct Spreader {
     px: usize,
     /// Source offsets `(dy, dx)` of the mask, in row-major order.
     offsets: Vec<(isize, isize)>,
+    /// For every mask row `dy` (ascending), the half-width `k` of its run `-k..=k` (both
+    /// masks are symmetric and convex along rows).
+    extents: Vec<(isize, usize)>,
 }
 
 impl Spreader {
@@ -86,7 +89,13 @@ impl Spreader {
                 }
             }
         }
-        Spreader { px, offsets }
+        let extents = (-e..=e)
+            .filter_map(|dy| {
+                let k = offsets.iter().filter(|o| o.0 == dy).map(|o| o.1).max()?;
+                Some((dy, k as usize))
+            })
+            .collect();
+        Spreader { px, offsets, extents }
     }
 
     /// Number of rows above and below an output row that it depends on (`px`).
@@ -105,23 +114,23 @@ impl Spreader {
             return;
         }
         out.fill(0);
-        for &(dy, dx) in &self.offsets {
+        // stamping the sources in row-major order composites them in Datashader's order
+        for &(dy, k) in &self.extents {
             let Some(row) = center.checked_add_signed(dy).and_then(|y| rows.get(y)) else {
                 continue;
             };
-            // output x takes source x + dx, for sources inside the row
-            let x_lo = (-dx).max(0) as usize;
-            let x_hi = (width as isize - dx).clamp(0, width as isize) as usize;
-            for x in x_lo..x_hi {
-                let s = 4 * (x as isize + dx) as usize;
-                if row[s + 3] == 0 {
+            for (sx, src) in row[..4 * width].chunks_exact(4).enumerate() {
+                if src[3] == 0 {
                     continue;
                 }
-                let src = [row[s], row[s + 1], row[s + 2], row[s + 3]];
-                let dst = &mut out[4 * x..4 * x + 4];
-                let acc = [dst[0], dst[1], dst[2], dst[3]];
-                let result = if acc == [0; 4] { src } else { over_ds(src, acc) };
-                dst.copy_from_slice(&result);
+                let src = [src[0], src[1], src[2], src[3]];
+                let lo = sx.saturating_sub(k);
+                let hi = (sx + k + 1).min(width);
+                for dst in out[4 * lo..4 * hi].chunks_exact_mut(4) {
+                    let acc = [dst[0], dst[1], dst[2], dst[3]];
+                    let result = if acc == [0; 4] { src } else { over_ds(src, acc) };
+                    dst.copy_from_slice(&result);
+                }
             }
         }
     }
