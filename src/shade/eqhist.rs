@@ -61,7 +61,7 @@ fn binned_counts(histogram: &CountHistogram, offset: u32, ptp: u32) -> (Vec<f64>
 }
 
 /// `cdf = hist.cumsum(); cdf / float(cdf[-1])`.
-fn normalised_cumsum(counts: &[u64]) -> Vec<f64> {
+pub(crate) fn normalised_cumsum(counts: &[u64]) -> Vec<f64> {
     let mut running = 0u64;
     let cumsum: Vec<u64> = counts
         .iter()

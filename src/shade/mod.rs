@@ -4,20 +4,28 @@
 //! The semantics follow Datashader's `tf.shade` exactly (see the module docs of
 //! [`transfer`] and [`shader`]).
 
+pub mod category;
 pub mod color;
 pub mod colormap;
 mod eqhist;
+pub mod float;
 mod numpy;
 pub mod shader;
+pub mod spread;
 pub mod stats;
 mod tables;
 pub mod transfer;
 
 #[cfg(test)]
 mod reference;
+#[cfg(test)]
+mod reference2;
 
+pub use category::{CategoryShader, CategoryStats};
 pub use color::Color;
 pub use colormap::Colormap;
+pub use float::{FloatHistogram, FloatShader, FloatStats};
 pub use shader::CountShader;
+pub use spread::{DensityStats, Shape, Spreader};
 pub use stats::CountHistogram;
 pub use transfer::How;
