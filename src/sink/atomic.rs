@@ -1,10 +1,15 @@
 //! Output files that appear only complete: written under a temporary name in the same
 //! directory, renamed over the final path on commit, removed if dropped uncommitted.
+//!
+//! The temporary name carries the process id (`.NAME.gigaplot-PID.tmp`), so the leftover of
+//! a killed run is recognised and removed by the next run writing the same output, and the
+//! path is registered with [`crate::cleanup`] so an emergency exit removes it too.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::cleanup::{process_alive, register_temporary, Registration};
 use crate::error::{Error, Result};
 
 /// Marker in the names of gigaplot's temporary output files, so a later run can recognise
@@ -17,6 +22,8 @@ pub struct AtomicFile {
     path: PathBuf,
     temp_path: PathBuf,
     file: Option<File>,
+    /// Dropped after the file is removed or renamed (fields drop after `Drop::drop`).
+    _registration: Registration,
 }
 
 impl AtomicFile {
@@ -45,16 +52,23 @@ impl AtomicFile {
                 ),
             ));
         }
+        remove_stale_temporaries(&dir, &name.to_string_lossy());
         let temp_name =
             format!(".{}{}{}.tmp", name.to_string_lossy(), TEMP_MARKER, std::process::id());
         let temp_path = dir.join(temp_name);
+        let registration = register_temporary(&temp_path);
         let file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .open(&temp_path)
             .map_err(|e| Error::io(path, e))?;
-        Ok(AtomicFile { path: path.to_path_buf(), temp_path, file: Some(file) })
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            temp_path,
+            file: Some(file),
+            _registration: registration,
+        })
     }
 
     /// The open temporary file.
@@ -98,6 +112,24 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Removes `.NAME.gigaplot-PID.tmp` files in `dir` left by processes that no longer run
+/// (a `kill -9` during an earlier render of the same output).
+pub fn remove_stale_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}{TEMP_MARKER}");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let pid = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<i32>().ok());
+        if pid.is_some_and(|pid| !process_alive(pid)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +166,23 @@ mod tests {
         std::fs::write(path.join("x"), b"x").expect("write");
         assert!(matches!(file.commit(), Err(Error::Io { .. })));
         assert_eq!(names(dir.path()), ["out.bin"]);
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dead = format!(".out.png{TEMP_MARKER}4194305.tmp");
+        let alive = format!(".out.png{TEMP_MARKER}{}.tmp", std::process::id());
+        let other_output = format!(".other.png{TEMP_MARKER}4194305.tmp");
+        for name in [&dead, &alive, &other_output] {
+            std::fs::write(dir.path().join(name), b"x").expect("write");
+        }
+        let file = AtomicFile::create(&dir.path().join("out.png")).expect("create");
+        // Our own temporary (same name as `alive`) is reused; the dead one is gone.
+        let mut expected = vec![alive.clone(), other_output.clone()];
+        expected.sort();
+        assert_eq!(names(dir.path()), expected);
+        drop(file);
+        assert_eq!(names(dir.path()), [other_output]);
     }
 }
