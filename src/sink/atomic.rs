@@ -4,7 +4,12 @@
 //! The temporary name carries the process id (`.NAME.gigaplot-PID.tmp`), so the leftover of
 //! a killed run is recognised and removed by the next run writing the same output, and the
 //! path is registered with [`crate::cleanup`] so an emergency exit removes it too.
+//!
+//! A render with several outputs (PNG and aggregate) must not replace one and then fail on
+//! the other: inside a [`CommitGroup`], [`AtomicFile::commit`] writes and syncs but defers
+//! the rename until the group commits, and a group dropped uncommitted removes them all.
 
+use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -86,20 +91,90 @@ impl AtomicFile {
         &self.temp_path
     }
 
-    /// Flushes, syncs and renames the temporary file onto the final path.
+    /// Flushes, syncs and renames the temporary file onto the final path (inside a
+    /// [`CommitGroup`] on this thread, the rename waits for the group's commit).
     /// On failure the temporary file is removed, like an uncommitted drop.
     pub fn commit(mut self) -> Result<PathBuf> {
         let mut file = self.file.take().expect("AtomicFile committed twice");
-        let moved = file.flush().and_then(|()| file.sync_all()).and_then(|()| {
-            drop(file);
-            std::fs::rename(&self.temp_path, &self.path)
-        });
-        match moved {
+        let synced = file.flush().and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(e) = synced {
+            let _ = std::fs::remove_file(&self.temp_path);
+            return Err(Error::io(&self.path, e));
+        }
+        let path = self.path.clone();
+        match defer(self) {
+            Ok(()) => Ok(path),
+            Err(this) => this.rename(),
+        }
+    }
+
+    /// Renames the (closed, synced) temporary file onto the final path.
+    fn rename(self) -> Result<PathBuf> {
+        match std::fs::rename(&self.temp_path, &self.path) {
             Ok(()) => Ok(self.path.clone()),
             Err(e) => {
                 let _ = std::fs::remove_file(&self.temp_path);
                 Err(Error::io(&self.path, e))
             }
+        }
+    }
+}
+
+thread_local! {
+    /// Files committed inside this thread's open [`CommitGroup`], waiting to be renamed.
+    static DEFERRED: RefCell<Option<Vec<AtomicFile>>> = const { RefCell::new(None) };
+}
+
+/// Queues `file` in this thread's group; gives it back when no group is open.
+fn defer(file: AtomicFile) -> std::result::Result<(), AtomicFile> {
+    DEFERRED.with(|deferred| match deferred.borrow_mut().as_mut() {
+        Some(queue) => {
+            queue.push(file);
+            Ok(())
+        }
+        None => Err(file),
+    })
+}
+
+/// Defers the renames of every [`AtomicFile`] committed on this thread until
+/// [`CommitGroup::commit`], so a render's outputs replace the old ones only if all of them
+/// were written; dropped uncommitted, it removes their temporary files.
+#[derive(Debug)]
+pub struct CommitGroup {
+    /// Not Send: the group belongs to the thread that opened it.
+    _thread: std::marker::PhantomData<*const ()>,
+}
+
+impl CommitGroup {
+    /// Opens a group on this thread (groups do not nest: an inner one joins the outer).
+    pub fn begin() -> CommitGroup {
+        DEFERRED.with(|d| d.borrow_mut().get_or_insert_with(Vec::new).len());
+        CommitGroup { _thread: std::marker::PhantomData }
+    }
+
+    /// Renames every deferred file onto its final path, in commit order.
+    pub fn commit(self) -> Result<()> {
+        let files = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+        let mut result = Ok(());
+        for file in files {
+            match result {
+                Ok(()) => result = file.rename().map(|_| ()),
+                // After a failure the remaining temporaries go, like an uncommitted group.
+                Err(_) => {
+                    let _ = std::fs::remove_file(&file.temp_path);
+                }
+            }
+        }
+        result
+    }
+}
+
+impl Drop for CommitGroup {
+    fn drop(&mut self) {
+        let files = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+        for file in files {
+            let _ = std::fs::remove_file(&file.temp_path);
         }
     }
 }
@@ -166,6 +241,36 @@ mod tests {
         std::fs::write(path.join("x"), b"x").expect("write");
         assert!(matches!(file.commit(), Err(Error::Io { .. })));
         assert_eq!(names(dir.path()), ["out.bin"]);
+    }
+
+    #[test]
+    fn a_commit_group_renames_all_or_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a.bin"), dir.path().join("b.bin"));
+        std::fs::write(&a, b"old").expect("write");
+        let group = CommitGroup::begin();
+        let mut file = AtomicFile::create(&a).expect("create");
+        file.file().write_all(b"new").expect("write");
+        file.commit().expect("commit");
+        assert_eq!(std::fs::read(&a).expect("read"), b"old", "the rename waits for the group");
+        drop(AtomicFile::create(&b).expect("create")); // b fails: never committed
+        drop(group);
+        assert_eq!(names(dir.path()), ["a.bin"]);
+        assert_eq!(std::fs::read(&a).expect("read"), b"old");
+
+        let group = CommitGroup::begin();
+        for path in [&a, &b] {
+            let mut file = AtomicFile::create(path).expect("create");
+            file.file().write_all(b"new").expect("write");
+            file.commit().expect("commit");
+        }
+        group.commit().expect("group commit");
+        assert_eq!(names(dir.path()), ["a.bin", "b.bin"]);
+        assert_eq!(std::fs::read(&b).expect("read"), b"new");
+        // Without a group, commits rename at once again.
+        let file = AtomicFile::create(&dir.path().join("c.bin")).expect("create");
+        file.commit().expect("commit");
+        assert!(dir.path().join("c.bin").exists());
     }
 
     #[test]
