@@ -66,6 +66,7 @@
 #![warn(missing_docs)]
 
 pub mod canvas;
+pub mod cleanup;
 pub mod data;
 pub mod error;
 pub mod figure;

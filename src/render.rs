@@ -159,9 +159,12 @@ fn render_in_pool(
     let (histogram, kept) = gather_statistics(&plan, &partition, progress)?;
     let shader = CountShader::new(&histogram, options.how, &options.cmap, options.background);
     emit(&plan, &partition, &shader, kept, &mut sinks, progress)?;
+    // Outputs replace the old files only once every sink has finished (issue 7).
+    let commits = crate::sink::atomic::CommitGroup::begin();
     for sink in sinks {
         sink.finish()?;
     }
+    commits.commit()?;
     Ok(RenderReport {
         points: points.len() as u64,
         plotted: partition.total(),

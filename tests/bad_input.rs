@@ -1,14 +1,20 @@
-//! Bad input: every malformed case exits non-zero with one line on stderr naming the file
-//! (or flag) and the problem, never panics, and leaves no output file behind.
+//! The bad-input matrix: every malformed input, flag or path exits with the expected code
+//! and exactly one line on stderr naming the file or flag and the problem, never panics,
+//! and leaves no file behind (no output, no temporary, no scratch file).
+//!
+//! Exit codes: 2 for a command line clap rejects (a flag value that does not parse, an
+//! unknown name), 1 for everything found while running (bad files, bad combinations).
+//! Each case runs in its own directory; all cases run, and the test lists every failure.
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::*;
 
-/// A .npy file with a hand-written header dictionary and `data` after it.
-fn raw_npy(path: &Path, dict: &str, data: &[u8]) {
+/// A .npy version 1.0 file with a hand-written header dictionary and `data` after it.
+fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.to_string();
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
@@ -18,104 +24,355 @@ fn raw_npy(path: &Path, dict: &str, data: &[u8]) {
     bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
     bytes.extend_from_slice(header.as_bytes());
     bytes.extend_from_slice(data);
-    std::fs::write(path, bytes).unwrap();
+    bytes
 }
 
-/// Renders with `x` as the x column (and a good y column) and checks the failure.
-fn assert_fails(dir: &Path, x: &Path, y: &Path, extra: &[&str], must_mention: &[&str]) {
-    let out_png = dir.join("out.png");
-    let agg = dir.join("agg.npy");
-    let mut args = vec![
-        "render", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "--width", "100",
-        "--height", "100", "-o", out_png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let before = files_in(dir);
-    let out = run(&args);
+/// A header dictionary for `descr`, `fortran` and `shape` (a Python tuple, e.g. `(4,)`).
+fn dict(descr: &str, fortran: bool, shape: &str) -> String {
+    let fortran = if fortran { "True" } else { "False" };
+    format!("{{'descr': {descr}, 'fortran_order': {fortran}, 'shape': {shape}, }}")
+}
+
+/// The files and flags of one case, in its own directory.
+struct Setup {
+    dir: PathBuf,
+    x: String,
+    y: String,
+    output: String,
+    agg_out: Option<String>,
+    extra: Vec<String>,
+    /// Run the binary as an unprivileged user (for permission cases when tests run as root).
+    unprivileged: bool,
+}
+
+impl Setup {
+    /// A directory with good 4-point x.npy and y.npy, rendering to out.png and agg.npy.
+    fn new(dir: &Path) -> Setup {
+        write_f64(&dir.join("x.npy"), &[1.0, 2.0, 3.0, 4.0]);
+        write_f64(&dir.join("y.npy"), &[0.5, 0.5, 0.25, 1.0]);
+        let s = |name: &str| dir.join(name).to_string_lossy().into_owned();
+        Setup {
+            dir: dir.to_path_buf(),
+            x: s("x.npy"),
+            y: s("y.npy"),
+            output: s("out.png"),
+            agg_out: Some(s("agg.npy")),
+            extra: vec!["--width".into(), "50".into(), "--height".into(), "40".into()],
+            unprivileged: false,
+        }
+    }
+
+    /// Replaces x.npy with `bytes`.
+    fn x_bytes(&mut self, bytes: &[u8]) {
+        std::fs::write(&self.x, bytes).unwrap();
+    }
+
+    /// Adds flags the default command line does not set.
+    fn flags(&mut self, flags: &[&str]) {
+        self.extra.extend(flags.iter().map(|f| f.to_string()));
+    }
+
+    /// Sets the canvas size (as text, so invalid numbers can be given).
+    fn size(&mut self, width: &str, height: &str) {
+        self.extra[1] = width.into();
+        self.extra[3] = height.into();
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(bin());
+        command.args(["render", "--x", &self.x, "--y", &self.y, "-o", &self.output]);
+        if let Some(agg) = &self.agg_out {
+            command.args(["--agg-out", agg]);
+        }
+        command.args(&self.extra);
+        command.env("TMPDIR", &self.dir);
+        if self.unprivileged {
+            drop_privileges(&mut command);
+        }
+        command
+    }
+}
+
+/// Makes the child run as `nobody` when the tests run as root (root ignores permissions).
+fn drop_privileges(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    // SAFETY: setgid/setuid are async-signal-safe and touch no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// One row of the matrix.
+struct Case {
+    name: &'static str,
+    setup: fn(&mut Setup),
+    code: i32,
+    /// Words stderr must contain (the file or flag, and the problem).
+    mention: &'static [&'static str],
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // --- Input files ---
+        Case { name: "empty file", code: 1, mention: &["x.npy", "empty"], setup: |s| s.x_bytes(b"") },
+        Case { name: "wrong magic", code: 1, mention: &["x.npy", "magic"], setup: |s| s.x_bytes(b"PK\x03\x04 not numpy at all") },
+        Case { name: "truncated header", code: 1, mention: &["x.npy", "truncated"], setup: |s| {
+            let bytes = npy_bytes(&dict("'<f8'", false, "(4,)"), &[0; 32]);
+            s.x_bytes(&bytes[..40]);
+        }},
+        Case { name: "truncated preamble", code: 1, mention: &["x.npy", "truncated"], setup: |s| s.x_bytes(b"\x93NUMPY\x01") },
+        Case { name: "truncated data", code: 1, mention: &["x.npy", "truncated"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4,)"), &[0; 20]));
+        }},
+        Case { name: "header claims more data than the file holds", code: 1, mention: &["x.npy", "promises 8000000000 bytes"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(1000000000,)"), &[0; 32]));
+        }},
+        Case { name: "shape too large to address", code: 1, mention: &["x.npy", "too large"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4611686018427387904, 4611686018427387904)"), &[0; 32]));
+            s.x = format!("{}:0", s.x);
+        }},
+        Case { name: "malformed header dictionary", code: 1, mention: &["x.npy", "malformed"], setup: |s| {
+            s.x_bytes(&npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (4,", &[0; 32]));
+        }},
+        Case { name: "unknown format version", code: 1, mention: &["x.npy", "version 9.0"], setup: |s| {
+            let mut bytes = npy_bytes(&dict("'<f8'", false, "(4,)"), &[0; 32]);
+            bytes[6] = 9;
+            s.x_bytes(&bytes);
+        }},
+        Case { name: "big-endian", code: 1, mention: &["x.npy", "big-endian"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'>f8'", false, "(4,)"), &[0; 32]));
+        }},
+        Case { name: "Fortran order", code: 1, mention: &["x.npy", "Fortran"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", true, "(4, 2)"), &[0; 64]));
+            s.x = format!("{}:0", s.x);
+        }},
+        Case { name: "object dtype", code: 1, mention: &["x.npy", "object"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'|O'", false, "(4,)"), &[0; 32]));
+        }},
+        Case { name: "unicode string dtype", code: 1, mention: &["x.npy", "string"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<U2'", false, "(4,)"), &[0; 32]));
+        }},
+        Case { name: "byte string dtype", code: 1, mention: &["x.npy", "string"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'|S8'", false, "(4,)"), &[0; 32]));
+        }},
+        Case { name: "complex dtype", code: 1, mention: &["x.npy", "complex"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<c16'", false, "(4,)"), &[0; 64]));
+        }},
+        Case { name: "structured dtype", code: 1, mention: &["x.npy", "structured"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("[('a', '<f8'), ('b', '<f8')]", false, "(4,)"), &[0; 64]));
+        }},
+        Case { name: "float16 dtype", code: 1, mention: &["x.npy", "float16"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f2'", false, "(4,)"), &[0; 8]));
+        }},
+        Case { name: "0-D array", code: 1, mention: &["x.npy", "0-D"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "()"), &[0; 8]));
+        }},
+        Case { name: "3-D array", code: 1, mention: &["x.npy", "3-D"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(2, 2, 1)"), &[0; 32]));
+        }},
+        Case { name: "2-D array without a column", code: 1, mention: &["x.npy", "FILE.npy:K"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));
+        }},
+        Case { name: "column index out of range", code: 1, mention: &["x.npy:2", "column 2"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));
+            s.x = format!("{}:2", s.x);
+        }},
+        Case { name: "columns of different lengths", code: 1, mention: &["y.npy", "x.npy", "same length"], setup: |s| {
+            write_f64(Path::new(&s.y), &[1.0, 2.0, 3.0]);
+        }},
+        Case { name: "all-NaN column", code: 1, mention: &["x.npy", "NaN"], setup: |s| {
+            write_f64(Path::new(&s.x), &[f64::NAN; 4]);
+        }},
+        Case { name: "zero points", code: 1, mention: &["x.npy", "no points"], setup: |s| {
+            write_f64(Path::new(&s.x), &[]);
+            write_f64(Path::new(&s.y), &[]);
+        }},
+        Case { name: "infinities without a range", code: 1, mention: &["x.npy", "infinite", "--x-range"], setup: |s| {
+            write_f64(Path::new(&s.x), &[1.0, f64::INFINITY, 2.0, f64::NEG_INFINITY]);
+        }},
+        Case { name: "missing input file", code: 1, mention: &["nope.npy", "No such file"], setup: |s| s.x = s.path("nope.npy") },
+        Case { name: "input is a directory", code: 1, mention: &["x.npy", "directory"], setup: |s| {
+            std::fs::remove_file(&s.x).unwrap();
+            std::fs::create_dir(&s.x).unwrap();
+        }},
+        Case { name: "empty input name", code: 2, mention: &["--x", "empty file name"], setup: |s| s.x = String::new() },
+        // --- Flags ---
+        Case { name: "range with x0 = x1", code: 2, mention: &["--x-range", "LO must be below HI"], setup: |s| s.flags(&["--x-range", "5,5"]) },
+        Case { name: "range with x0 > x1", code: 2, mention: &["--y-range", "LO must be below HI"], setup: |s| s.flags(&["--y-range", "1,-1"]) },
+        Case { name: "range with NaN", code: 2, mention: &["--x-range", "NaN"], setup: |s| s.flags(&["--x-range", "nan,1"]) },
+        Case { name: "infinite range", code: 2, mention: &["--x-range", "finite"], setup: |s| s.flags(&["--x-range", "0,inf"]) },
+        Case { name: "range that is not a range", code: 2, mention: &["--x-range", "LO,HI"], setup: |s| s.flags(&["--x-range", "7"]) },
+        Case { name: "width 0", code: 1, mention: &["--width", "0 pixels"], setup: |s| s.size("0", "40") },
+        Case { name: "height 0", code: 1, mention: &["--height", "0 pixels"], setup: |s| s.size("50", "0") },
+        Case { name: "width 2^31", code: 1, mention: &["--width", "2147483647"], setup: |s| s.size("2147483648", "40") },
+        Case { name: "height 2^31", code: 1, mention: &["--height", "2147483647"], setup: |s| s.size("50", "2147483648") },
+        Case { name: "width over 2^32", code: 2, mention: &["--width", "4294967296"], setup: |s| s.size("4294967296", "40") },
+        Case { name: "negative height", code: 2, mention: &["'-3'"], setup: |s| s.size("50", "-3") },
+        Case { name: "tile size 0", code: 1, mention: &["--tile", "at least 1"], setup: |s| s.flags(&["--tile", "0"]) },
+        Case { name: "memory budget too small for one band", code: 1, mention: &["--memory", "at least"], setup: |s| s.flags(&["--memory", "1MiB"]) },
+        Case { name: "memory that is not a size", code: 2, mention: &["--memory", "not a size"], setup: |s| s.flags(&["--memory", "lots"]) },
+        Case { name: "memory with an unknown unit", code: 2, mention: &["--memory", "unknown unit"], setup: |s| s.flags(&["--memory", "5parsecs"]) },
+        Case { name: "zero threads", code: 1, mention: &["--threads", "at least one"], setup: |s| s.flags(&["--threads", "0"]) },
+        Case { name: "unknown colormap", code: 2, mention: &["--cmap", "unknown colormap 'rainbowz'"], setup: |s| s.flags(&["--cmap", "rainbowz"]) },
+        // The count is the only reduction so far: --how names the transfer function.
+        Case { name: "unknown shading (--how)", code: 2, mention: &["--how", "'sqrtish'"], setup: |s| s.flags(&["--how", "sqrtish"]) },
+        Case { name: "unknown background colour", code: 2, mention: &["--background", "'blurple'"], setup: |s| s.flags(&["--background", "blurple"]) },
+        Case { name: "unknown compression", code: 2, mention: &["--compression"], setup: |s| s.flags(&["--compression", "tiny"]) },
+        Case { name: "unknown flag", code: 2, mention: &["--colour"], setup: |s| s.flags(&["--colour", "red"]) },
+        // --- Output paths ---
+        Case { name: "output in a missing directory", code: 1, mention: &["missing/dir/out.png", "does not exist"], setup: |s| {
+            s.output = s.path("missing/dir/out.png");
+        }},
+        Case { name: "aggregate in a missing directory", code: 1, mention: &["missing/agg.npy", "does not exist"], setup: |s| {
+            s.agg_out = Some(s.path("missing/agg.npy"));
+        }},
+        Case { name: "output in a read-only directory", code: 1, mention: &["ro/out.png", "Permission denied"], setup: |s| {
+            read_only_dir(s);
+            s.output = s.path("ro/out.png");
+            s.agg_out = None;
+        }},
+        Case { name: "output that is the input", code: 1, mention: &["--output", "input"], setup: |s| s.output = s.x.clone() },
+        Case { name: "aggregate that is the input", code: 1, mention: &["--agg-out", "input"], setup: |s| s.agg_out = Some(s.y.clone()) },
+        Case { name: "aggregate that is the output", code: 1, mention: &["--agg-out", "--output"], setup: |s| s.agg_out = Some(s.output.clone()) },
+        Case { name: "output is a directory", code: 1, mention: &["sub", "directory"], setup: |s| {
+            std::fs::create_dir(s.path("sub")).unwrap();
+            s.output = s.path("sub");
+        }},
+        Case { name: "aggregate is a directory", code: 1, mention: &["sub", "directory"], setup: |s| {
+            std::fs::create_dir(s.path("sub")).unwrap();
+            s.agg_out = Some(s.path("sub"));
+        }},
+        Case { name: "scratch directory is a file", code: 1, mention: &["--scratch-dir", "not a directory"], setup: |s| {
+            std::fs::write(s.path("file"), b"x").unwrap();
+            let file = s.path("file");
+            s.flags(&["--scratch-dir", &file]);
+        }},
+        Case { name: "scratch directory is missing", code: 1, mention: &["--scratch-dir", "not a directory"], setup: |s| {
+            let missing = s.path("nowhere");
+            s.flags(&["--scratch-dir", &missing]);
+        }},
+        // --- Limits ---
+        Case { name: "aggregate larger than the disk", code: 1, mention: &["not enough free disk space", "4000000000144 bytes needed"], setup: |s| {
+            // 10^12 pixels of u32 + the header, plus 4 points x 4 bytes of scratch.
+            s.size("1000000", "1000000");
+        }},
+    ]
+}
+
+/// A read-only subdirectory `ro` (files inside readable by the unprivileged user).
+fn read_only_dir(s: &mut Setup) {
+    use std::os::unix::fs::PermissionsExt;
+    let ro = s.dir.join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::set_permissions(&s.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    s.unprivileged = true;
+}
+
+/// Every file under `dir`, recursively, as relative paths.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            out.push(path.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs one case; returns what is wrong with its outcome, if anything.
+fn check(case: &Case) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut setup = Setup::new(dir.path());
+    (case.setup)(&mut setup);
+    let before = tree(dir.path());
+    let out = setup.command().output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "expected exit 1 for {must_mention:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    assert!(!stderr.contains("panick"), "{stderr}");
-    for word in must_mention {
-        assert!(stderr.contains(word), "stderr should mention {word:?}: {stderr}");
+    let mut problems = Vec::new();
+    if out.status.code() != Some(case.code) {
+        problems.push(format!("exit {:?}, expected {}", out.status.code(), case.code));
     }
-    assert_eq!(files_in(dir), before, "no file may appear: {stderr}");
-}
-
-fn good_y(dir: &Path, n: usize) -> std::path::PathBuf {
-    let y = dir.join("y.npy");
-    write_f64(&y, &vec![0.5; n]);
-    y
-}
-
-#[test]
-fn malformed_npy_files_are_rejected_with_their_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let y = good_y(d, 4);
-    let eight = [0u8; 32];
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
-        ("truncated.npy", Box::new(|p| raw_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", &eight[..20])), "truncated"),
-        ("bigendian.npy", Box::new(|p| raw_npy(p, "{'descr': '>f8', 'fortran_order': False, 'shape': (4,), }", &eight)), "big-endian"),
-        ("fortran.npy", Box::new(|p| raw_npy(p, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }", &eight)), "Fortran"),
-        ("object.npy", Box::new(|p| raw_npy(p, "{'descr': '|O', 'fortran_order': False, 'shape': (4,), }", &eight)), "object"),
-        ("empty.npy", Box::new(|p| std::fs::write(p, b"").unwrap()), "empty"),
-        ("magic.npy", Box::new(|p| std::fs::write(p, b"PK\x03\x04 not numpy at all").unwrap()), "magic"),
-    ];
-    for (name, make, word) in cases {
-        let x = d.join(name);
-        make(&x);
-        assert_fails(d, &x, &y, &[], &[name, word]);
-        std::fs::remove_file(&x).unwrap();
+    if stderr.lines().count() != 1 || !stderr.ends_with('\n') {
+        problems.push("stderr is not exactly one line".to_string());
     }
+    if !stderr.starts_with("gigaplot: error: ") {
+        problems.push("stderr does not start with 'gigaplot: error: '".to_string());
+    }
+    if stderr.contains("panick") || stderr.contains("RUST_BACKTRACE") {
+        problems.push("panicked".to_string());
+    }
+    for word in case.mention {
+        if !stderr.contains(word) {
+            problems.push(format!("does not mention {word:?}"));
+        }
+    }
+    if !out.stdout.is_empty() {
+        problems.push("wrote to stdout".to_string());
+    }
+    let after = tree(dir.path());
+    if after != before {
+        problems.push(format!("files changed: {before:?} -> {after:?}"));
+    }
+    (!problems.is_empty())
+        .then(|| format!("{}: {}\n    stderr: {}", case.name, problems.join("; "), stderr.trim_end()))
 }
 
 #[test]
-fn columns_of_different_lengths_are_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let y = good_y(d, 5);
-    let x = d.join("x.npy");
-    write_f64(&x, &[1.0, 2.0, 3.0]);
-    assert_fails(d, &x, &y, &[], &["y.npy", "x.npy", "same length"]);
+fn every_bad_input_fails_cleanly_with_one_line() {
+    let cases = cases();
+    let failures: Vec<String> = cases.iter().filter_map(check).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
-fn missing_files_and_bad_flags_are_rejected() {
+fn infinities_and_nans_are_skipped_when_a_range_is_given() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let y = good_y(d, 3);
-    let x = d.join("x.npy");
-    write_f64(&x, &[1.0, 2.0, 3.0]);
-    assert_fails(d, &d.join("nope.npy"), &y, &[], &["nope.npy"]);
-    assert_fails(d, &x, &y, &["--tile", "0"], &["--tile"]);
-    assert_fails(d, &x, &y, &["--memory", "1MiB"], &["--memory", "at least"]);
-    // Output into a directory that does not exist.
-    let out = run(&[
-        "render", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "-o",
-        d.join("missing/dir/out.png").to_str().unwrap(),
+    write_f64(&d.join("x.npy"), &[1.0, f64::INFINITY, f64::NAN, f64::NEG_INFINITY, 2.0]);
+    write_f64(&d.join("y.npy"), &[1.0, 1.0, 1.0, 1.0, f64::NAN]);
+    let s = |n: &str| d.join(n).to_string_lossy().into_owned();
+    let out = run_ok(&[
+        "render", "--x", &s("x.npy"), "--y", &s("y.npy"), "--x-range", "0,4", "--y-range", "0,2",
+        "--width", "4", "--height", "2", "-o", &s("out.png"), "--agg-out", &s("agg.npy"), "-q",
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing/dir"));
-    // The output is an input.
-    let out = run(&["render", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "-o", x.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("input"));
-    assert_eq!(std::fs::read(&x).unwrap().len(), 128 + 24, "the input is untouched");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (shape, counts) = read_counts(&d.join("agg.npy"));
+    assert_eq!(shape, [2, 4]);
+    // Only (1, 1) is finite in both coordinates: x bin 1 of 4, y bin 1 of 2 counted from the
+    // bottom, which is row 0 from the top.
+    assert_eq!(counts, [0, 1, 0, 0, 0, 0, 0, 0]);
 }
 
 #[test]
-fn nothing_to_plot_is_an_error_not_an_empty_picture() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let x = d.join("x.npy");
-    let y0 = d.join("y0.npy");
-    write_f64(&x, &[]);
-    write_f64(&y0, &[]);
-    assert_fails(d, &x, &y0, &[], &["x.npy", "no points"]);
-    write_f64(&x, &[f64::NAN, f64::NAN]);
-    let y = good_y(d, 2);
-    assert_fails(d, &x, &y, &[], &["x.npy", "NaN"]);
-    write_f64(&x, &[1.0, f64::INFINITY]);
-    assert_fails(d, &x, &y, &[], &["x.npy", "infinite", "--x-range"]);
+fn help_and_version_still_print_normally() {
+    let out = run(&["render", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--x-range"));
+    let out = run(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod info;
+mod preflight;
 mod progress;
 mod render;
 
@@ -9,14 +10,25 @@ use clap::Parser;
 
 use args::{Cli, Command};
 
-/// Runs the command line and returns the process exit code (0 only on success).
+/// Exit status of a command line clap rejects (a bad flag value, a missing argument).
+pub const EXIT_USAGE: i32 = 2;
+
+/// Exit status of a failed run (bad input, I/O error, full disk...).
+pub const EXIT_FAILURE: i32 = 1;
+
+/// Runs the command line and returns the process exit code: 0 on success,
+/// [`EXIT_FAILURE`], [`EXIT_USAGE`], or 128 + the signal number when interrupted.
 pub fn run() -> i32 {
+    gigaplot::cleanup::install_fault_handlers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprintln!("gigaplot: {}", one_line(&e.render().to_string()));
+            return EXIT_USAGE;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     let result = match &cli.command {
@@ -27,11 +39,36 @@ pub fn run() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("gigaplot: error: {e}");
+            eprintln!("gigaplot: error: {}", one_line(&e.to_string()));
             match e {
-                gigaplot::Error::Interrupted => 130,
-                _ => 1,
+                gigaplot::Error::Interrupted => 128 + progress::stop_signal().unwrap_or(2),
+                _ => EXIT_FAILURE,
             }
         }
+    }
+}
+
+/// A message on one line: clap's usage and tip lines dropped, the rest joined with spaces.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty() && !line.starts_with("tip:"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let text = "error: the following required arguments were not provided:\n  --x <X>\n  --y <Y>\n\n\
+                    Usage: gigaplot render --x <X>\n\nFor more information, try '--help'.\n";
+        assert_eq!(one_line(text), "error: the following required arguments were not provided: --x <X> --y <Y>");
+        let text = "error: unexpected argument '--foo' found\n\n  tip: to pass '--foo' as a value, use '-- --foo'\n\nUsage: x\n";
+        assert_eq!(one_line(text), "error: unexpected argument '--foo' found");
     }
 }

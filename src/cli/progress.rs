@@ -1,9 +1,13 @@
 //! A progress bar with ETA on stderr (only when stderr is a terminal), and cancellation on
 //! SIGINT / SIGTERM so the library can stop and clean up.
+//!
+//! The first signal sets a flag the library polls: it stops at its next check, and every
+//! temporary and scratch file is removed by its destructor. A second signal does not wait:
+//! the handler unlinks the registered temporary files ([`gigaplot::cleanup`]) and exits.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,20 +15,43 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// The CLI's [`gigaplot::progress::Progress`]: a bar per stage and a signal flag.
 pub struct Bar {
     bar: ProgressBar,
-    stop: Arc<AtomicBool>,
     stages: Mutex<Vec<(String, Instant)>>,
+}
+
+/// The first stop signal received (0 while none).
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// The signal that interrupted the run, if any, for the exit status (128 + signal).
+pub fn stop_signal() -> Option<i32> {
+    Some(STOP_SIGNAL.load(Ordering::SeqCst)).filter(|&s| s != 0)
+}
+
+/// Installs the SIGINT / SIGTERM handlers (once per process).
+fn install_stop_handlers() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // SAFETY: the action only uses an atomic swap and `emergency_exit`, which is
+            // async-signal-safe (write, unlink, _exit).
+            let _ = unsafe {
+                signal_hook::low_level::register(signal, move || {
+                    if STOP_SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
+                        gigaplot::cleanup::emergency_exit(
+                            128 + signal,
+                            b"gigaplot: error: interrupted again; stopped at once, no output was written\n",
+                        );
+                    }
+                })
+            };
+        }
+    });
 }
 
 impl Bar {
     /// A bar that draws only when `visible` and stderr is a terminal. A first SIGINT or
     /// SIGTERM asks the render to stop cleanly; a second one exits at once.
     pub fn new(visible: bool) -> Bar {
-        let stop = Arc::new(AtomicBool::new(false));
-        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            // A second signal while `stop` is set terminates immediately.
-            let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop));
-            let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
-        }
+        install_stop_handlers();
         let target = if visible && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
@@ -38,7 +65,7 @@ impl Bar {
             .expect("valid template")
             .progress_chars("=> "),
         );
-        Bar { bar, stop, stages: Mutex::new(Vec::new()) }
+        Bar { bar, stages: Mutex::new(Vec::new()) }
     }
 
     /// How long each stage took, in order (the last one until now).
@@ -77,6 +104,6 @@ impl gigaplot::progress::Progress for Bar {
     }
 
     fn is_cancelled(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        STOP_SIGNAL.load(Ordering::Relaxed) != 0
     }
 }

@@ -4,12 +4,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
+use gigaplot::canvas::Plan;
 use gigaplot::data::PointColumns;
 use gigaplot::render::{render, RenderOptions};
 use gigaplot::sink::{AggregateSink, PngSink, Sink};
 use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
+use super::preflight;
 use super::progress::Bar;
 
 /// Runs `render`.
@@ -33,6 +35,21 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         return Err(Error::bad_parameter("--agg-out", "is the same path as --output"));
     }
     let points = PointColumns::open(&args.x, &args.y)?;
+    let scratch_dir = args.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
+    if !scratch_dir.is_dir() {
+        return Err(Error::bad_parameter(
+            "--scratch-dir",
+            format!("{} is not a directory", scratch_dir.display()),
+        ));
+    }
+    // The canvas flags are checked before the disk, so their errors come first.
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    Plan::new(args.width, args.height, args.tile, args.memory, threads, 4)?;
+    let agg = args.agg_out.as_deref().map(|path| (path, args.width, args.height));
+    preflight::check_disk_space(&preflight::needs(points.len() as u64, &scratch_dir, agg))?;
+    if let Some(warning) = preflight::wide_canvas_warning(args.width) {
+        eprintln!("{warning}");
+    }
     let options = RenderOptions {
         width: args.width,
         height: args.height,

@@ -128,6 +128,9 @@ impl ColumnSummary {
 #[derive(Debug)]
 pub struct Column {
     spec: ColumnSpec,
+    /// Names the file in the CLI's SIGBUS message while mapped; declared before `map` so it
+    /// is dropped before the mapping goes away.
+    _mapped: crate::cleanup::Registration,
     map: Mmap,
     dtype: DType,
     len: usize,
@@ -165,6 +168,7 @@ impl Column {
         let (len, first, step) = select_column(&header, spec.column).map_err(bad)?;
         Ok(Column {
             spec: spec.clone(),
+            _mapped: crate::cleanup::register_input(path, &map),
             map,
             dtype: header.dtype,
             len,

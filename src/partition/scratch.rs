@@ -7,7 +7,10 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::cleanup::Registration;
 use crate::error::{Error, Result};
+
+pub use crate::cleanup::process_alive;
 
 /// Name prefix of scratch files; the pid of the owning process follows it.
 pub const SCRATCH_PREFIX: &str = "gigaplot-scratch-";
@@ -19,6 +22,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 pub struct ScratchFile {
     path: PathBuf,
     file: File,
+    /// Lets an emergency exit (second Ctrl-C, SIGBUS) unlink the file too.
+    _registration: Registration,
 }
 
 impl ScratchFile {
@@ -34,13 +39,14 @@ impl ScratchFile {
         }
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("{SCRATCH_PREFIX}{}-{id}.bin", std::process::id()));
+        let registration = crate::cleanup::register_temporary(&path);
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        let scratch = ScratchFile { path, file };
+        let scratch = ScratchFile { path, file, _registration: registration };
         scratch.file.set_len(bytes).map_err(|e| Error::io(&scratch.path, e))?;
         Ok(scratch)
     }
@@ -97,16 +103,6 @@ pub fn remove_stale(dir: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-}
-
-/// True if a process with this pid exists (signal 0 probes without sending anything).
-pub fn process_alive(pid: i32) -> bool {
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: kill with signal 0 performs only the existence and permission check.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 #[cfg(test)]

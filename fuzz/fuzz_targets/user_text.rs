@@ -1,0 +1,29 @@
+//! Every parser of user text (ranges, sizes, colours, colormap and transfer names, scales,
+//! compression, column specs) on arbitrary text: never panics, and what is accepted makes
+//! sense.
+#![no_main]
+
+use std::str::FromStr;
+
+use gigaplot::canvas::{parse_range, parse_size, Scale};
+use gigaplot::data::ColumnSpec;
+use gigaplot::shade::{Color, Colormap, How};
+use gigaplot::sink::Compression;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    if let Ok((lo, hi)) = parse_range(&text) {
+        assert!(lo.is_finite() && hi.is_finite() && lo < hi, "{text:?}");
+    }
+    if let Ok(bytes) = parse_size(&text) {
+        assert!(bytes >= 1, "{text:?}");
+    }
+    let _ = Color::parse(&text);
+    let _ = Colormap::by_name(&text);
+    let _ = How::from_str(&text);
+    let _ = Scale::from_str(&text);
+    let _ = Compression::from_str(&text);
+    let spec = ColumnSpec::parse(&text);
+    assert!(!spec.label().is_empty() || text.is_empty());
+});

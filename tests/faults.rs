@@ -1,0 +1,280 @@
+//! Faults and interruptions, on the real binary: a file-size limit mid-write, SIGINT and
+//! SIGTERM (once and twice), `kill -9` and the next run's cleanup, an input truncated while
+//! it is mapped (SIGBUS), and limits (very wide canvases).
+//!
+//! After each of them the output path holds the previous file or nothing, and no temporary
+//! or scratch file is left (except after `kill -9`, which the next run cleans up).
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// What an interrupted or failed render must leave: the old output, nothing else.
+const OLD_OUTPUT: &[u8] = b"the previous picture";
+
+/// A directory with a point set and a separate scratch directory.
+struct Scene {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    out: PathBuf,
+    scratch: PathBuf,
+}
+
+impl Scene {
+    /// `points` random points (float32, from `gigaplot generate`).
+    fn new(points: u64) -> Scene {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let out = dir.path().join("out");
+        let scratch = dir.path().join("scratch");
+        for d in [&out, &scratch] {
+            std::fs::create_dir(d).unwrap();
+        }
+        let points = points.to_string();
+        run_ok(&["generate", "--points", &points, "--out", data.to_str().unwrap(), "-q"]);
+        Scene { _dir: dir, data, out, scratch }
+    }
+
+    /// A render command into `out/out.png` with the scratch file in `scratch/`.
+    fn render(&self, size: u32, extra: &[&str]) -> Command {
+        let mut command = Command::new(bin());
+        let size = size.to_string();
+        command
+            .args(["render", "-q", "--x"])
+            .arg(self.data.join("x.npy"))
+            .arg("--y")
+            .arg(self.data.join("y.npy"))
+            .args(["--width", &size, "--height", &size, "--x-range", "-10,10", "--y-range", "-10,10"])
+            .arg("-o")
+            .arg(self.out.join("out.png"))
+            .arg("--scratch-dir")
+            .arg(&self.scratch)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn output(&self) -> PathBuf {
+        self.out.join("out.png")
+    }
+
+    /// Files left in the output and scratch directories besides `out.png`.
+    fn leftovers(&self) -> Vec<String> {
+        let mut names = files_in(&self.scratch);
+        names.extend(files_in(&self.out).into_iter().filter(|n| n != "out.png"));
+        names
+    }
+}
+
+/// Polls `ready` every millisecond until it holds (true) or `timeout` passes (false).
+fn wait_for(timeout: Duration, ready: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
+
+fn signal(child: &Child, signal: i32) {
+    // SAFETY: kill on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+}
+
+/// Waits for the child and returns its output and how long the wait took.
+fn finish(child: Child) -> (Output, Duration) {
+    let start = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    (out, start.elapsed())
+}
+
+/// A render that runs for a while after its scratch file appears: a big canvas in many
+/// bands, so there is time to interrupt it mid-render.
+fn slow_render(scene: &Scene) -> Child {
+    scene.render(6000, &["--memory", "100MiB", "--threads", "2"]).spawn().unwrap()
+}
+
+/// Starts a slow render and waits until it is mid-render (the scratch file exists).
+fn start_mid_render(scene: &Scene) -> Child {
+    std::fs::write(scene.output(), OLD_OUTPUT).unwrap();
+    let child = slow_render(scene);
+    let started = wait_for(Duration::from_secs(20), || !files_in(&scene.scratch).is_empty());
+    assert!(started, "the scratch file never appeared");
+    child
+}
+
+#[test]
+fn sigint_and_sigterm_stop_promptly_and_leave_the_old_output() {
+    let scene = Scene::new(2_000_000);
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let child = start_mid_render(&scene);
+        signal(&child, sig);
+        let (out, took) = finish(child);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "signal {sig}: {stderr}");
+        assert_eq!(stderr, "gigaplot: error: interrupted; no output was written\n");
+        assert!(took < Duration::from_secs(2), "signal {sig}: took {took:?} to stop");
+        assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT);
+        assert_eq!(scene.leftovers(), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn a_second_signal_exits_at_once_and_still_removes_temporary_files() {
+    let scene = Scene::new(2_000_000);
+    let child = start_mid_render(&scene);
+    // Both signals arrive together when the process continues, before the render can poll
+    // the first one: the second takes the emergency path (unlink from the handler, _exit).
+    signal(&child, libc::SIGSTOP);
+    signal(&child, libc::SIGINT);
+    signal(&child, libc::SIGTERM);
+    signal(&child, libc::SIGCONT);
+    let (out, took) = finish(child);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(130 | 143)), "{:?}: {stderr}", out.status);
+    assert!(stderr.contains("interrupted again; stopped at once"), "{stderr}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT);
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn after_kill_9_the_old_output_stays_and_the_next_run_cleans_up() {
+    let scene = Scene::new(2_000_000);
+    let mut child = start_mid_render(&scene);
+    let pid = child.id();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT);
+    let mut left = scene.leftovers();
+    left.sort();
+    let temp = format!(".out.png.gigaplot-{pid}.tmp");
+    assert!(left.contains(&temp), "{left:?}");
+    assert!(left.iter().any(|n| n.starts_with(&format!("gigaplot-scratch-{pid}-"))), "{left:?}");
+    // The next run (a small one) removes the dead run's files and replaces the output.
+    let out = scene.render(64, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
+    assert_eq!(read_png(&scene.output()).0, 64);
+}
+
+/// Runs `command` with a file-size limit of `bytes` (what `prlimit --fsize` does).
+fn with_file_size_limit(command: &mut Command, bytes: u64) -> &mut Command {
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
+
+#[test]
+fn a_file_size_limit_mid_write_is_a_clear_error_and_leaves_nothing() {
+    let scene = Scene::new(20_000);
+    let agg = scene.out.join("agg.npy");
+    // (what overflows, canvas side, extra flags, file-size limit, the file the error names)
+    let cases: [(&str, u32, Vec<&str>, u64, &str); 3] = [
+        // The aggregate (400 x 400 x 4 = 640 KB) overflows; scratch (80 KB) and PNG fit.
+        ("aggregate", 400, vec!["--agg-out", agg.to_str().unwrap()], 300_000, "agg.npy"),
+        // The scratch file (80 KB) overflows first.
+        ("scratch", 400, vec![], 40_000, "gigaplot-scratch-"),
+        // The PNG (about 117 KB at 800 x 800) overflows; the scratch file fits.
+        ("png", 800, vec![], 100_000, "out.png"),
+    ];
+    for (what, side, extra, limit, names) in cases {
+        std::fs::write(scene.output(), OLD_OUTPUT).unwrap();
+        let out = with_file_size_limit(&mut scene.render(side, &extra), limit).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {:?} {stderr}", out.status);
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+        assert!(stderr.contains(names) && stderr.contains("File too large"), "{what}: {stderr}");
+        assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT, "{what}");
+        assert_eq!(scene.leftovers(), Vec::<String>::new(), "{what}");
+    }
+}
+
+#[test]
+fn an_input_truncated_mid_render_is_reported_not_a_crash() {
+    let scene = Scene::new(2_000_000);
+    let child = start_mid_render(&scene);
+    signal(&child, libc::SIGSTOP);
+    let x = scene.data.join("x.npy");
+    std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(128).unwrap();
+    signal(&child, libc::SIGCONT);
+    let (out, _) = finish(child);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Either the SIGBUS handler (reading the truncated mapping) or the size and mtime
+    // check after the partition catches it; both name the file.
+    assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("x.npy") && stderr.contains("changed while it was being read"), "{stderr}");
+    assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT);
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
+}
+
+/// Environment variable that turns [`sigbus_child`] into the real test body.
+const SIGBUS_CHILD: &str = "GIGAPLOT_TEST_SIGBUS_DIR";
+
+/// Not a test on its own: run by [`sigbus_in_a_mapped_input_names_it_and_cleans_up`] in a
+/// child process. Maps a column, registers a temporary output, truncates the column and
+/// reads it: the SIGBUS handler must name the file, unlink the temporary and exit 1.
+#[test]
+fn sigbus_child() {
+    let Some(dir) = std::env::var_os(SIGBUS_CHILD).map(PathBuf::from) else { return };
+    gigaplot::cleanup::install_fault_handlers();
+    let x = dir.join("x.npy");
+    let column = gigaplot::data::Column::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
+    let _output = gigaplot::sink::AtomicFile::create(&dir.join("out.png")).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(0).unwrap();
+    let summary = column.summary(); // faults
+    panic!("read {summary:?} from a truncated mapping without SIGBUS");
+}
+
+#[test]
+fn sigbus_in_a_mapped_input_names_it_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    write_f64(&dir.path().join("x.npy"), &vec![1.5; 100_000]);
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "sigbus_child", "--nocapture", "--test-threads=1"])
+        .env(SIGBUS_CHILD, dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
+    let expected = format!(
+        "gigaplot: error: {}: the file was truncated or changed while it was being read (SIGBUS); render again\n",
+        dir.path().join("x.npy").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert_eq!(files_in(dir.path()), ["x.npy"], "the temporary output must be gone");
+}
+
+#[test]
+fn a_canvas_over_a_million_pixels_wide_renders_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_f64(&d.join("x.npy"), &[0.0, 1.0, 2.0]);
+    write_f64(&d.join("y.npy"), &[0.0, 1.0, 2.0]);
+    let s = |n: &str| d.join(n).to_string_lossy().into_owned();
+    let out = run_ok(&[
+        "render", "-q", "--x", &s("x.npy"), "--y", &s("y.npy"), "--width", "1000001", "--height", "2",
+        "-o", &s("wide.png"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("gigaplot: warning: --width 1000001") && stderr.contains("--pyramid"), "{stderr}");
+    let (width, height, _, _) = read_png(Path::new(&s("wide.png")));
+    assert_eq!((width, height), (1_000_001, 2));
+}
