@@ -37,13 +37,8 @@ fn main() -> gigaplot::Result<()> {
     ];
     let report = render(&points, &options, sinks, &NoProgress)?;
     println!(
-        "{} of {} points plotted on {} x {} px; counts {:?}; {} non-empty pixels",
-        report.plotted,
-        report.points,
-        options.width,
-        options.height,
-        report.count_range,
-        report.nonzero_pixels
+        "{} of {} points plotted on {} x {} px in {} bands",
+        report.plotted, report.points, options.width, options.height, report.plan.bands
     );
     Ok(())
 }

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use gigaplot::canvas::{parse_range, parse_size, Scale};
 use gigaplot::data::ColumnSpec;
+use gigaplot::reduce::Reduction;
+use gigaplot::shade::category::parse_color_key;
 use gigaplot::shade::{Color, Colormap, How};
 use gigaplot::sink::Compression;
 
@@ -66,6 +68,16 @@ pub struct RenderArgs {
     /// y axis scale: linear or log.
     #[arg(long, default_value = "linear")]
     pub y_scale: Scale,
+    /// Reduction per pixel: count, any, sum, mean, var, std, min, max, first, last (of
+    /// --value), or count-cat (one count per category of an integer --value column).
+    #[arg(long = "agg", default_value = "count")]
+    pub reduction: Reduction,
+    /// Value column the reduction reads: FILE.npy or FILE.npy:K (same length as x and y).
+    #[arg(long, value_parser = parse_column)]
+    pub value: Option<ColumnSpec>,
+    /// Category colours for count-cat, comma-separated (default: Datashader's Sets1to3).
+    #[arg(long, value_parser = parse_color_key)]
+    pub color_key: Option<Vec<Color>>,
     /// Transfer function: eq-hist, linear, log or cbrt.
     #[arg(long, default_value = "eq-hist")]
     pub how: How,

@@ -34,7 +34,10 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if outputs.len() == 2 && outputs[0].1 == outputs[1].1 {
         return Err(Error::bad_parameter("--agg-out", "is the same path as --output"));
     }
-    let points = PointColumns::open(&args.x, &args.y)?;
+    let points = match &args.value {
+        Some(value) => PointColumns::open_with_value(&args.x, &args.y, value)?,
+        None => PointColumns::open(&args.x, &args.y)?,
+    };
     let scratch_dir = args.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     if !scratch_dir.is_dir() {
         return Err(Error::bad_parameter(
@@ -64,6 +67,8 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         threads: args.threads,
         memory_budget: args.memory,
         scratch_dir: args.scratch_dir.clone(),
+        reduction: args.reduction,
+        color_key: args.color_key.clone(),
     };
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(PngSink::new(&args.output, args.compression))];
     if let Some(agg) = &args.agg_out {

@@ -19,6 +19,8 @@ pub struct PointColumns {
     pub x: Column,
     /// Vertical coordinates.
     pub y: Column,
+    /// The value column reductions such as sum or count-cat read (`--value`), if any.
+    pub value: Option<Column>,
 }
 
 impl PointColumns {
@@ -37,7 +39,26 @@ impl PointColumns {
                 ),
             ));
         }
-        Ok(PointColumns { x, y })
+        Ok(PointColumns { x, y, value: None })
+    }
+
+    /// Opens x, y and a value column, checking that all three have the same length.
+    pub fn open_with_value(x: &ColumnSpec, y: &ColumnSpec, value: &ColumnSpec) -> Result<Self> {
+        let mut points = PointColumns::open(x, y)?;
+        let value = Column::open(value)?;
+        if value.len() != points.len() {
+            return Err(Error::bad_input(
+                value.label(),
+                format!(
+                    "has {} values but the x column {} has {}; --value must have one value per point",
+                    value.len(),
+                    points.x.label(),
+                    points.len()
+                ),
+            ));
+        }
+        points.value = Some(value);
+        Ok(points)
     }
 
     /// Number of points (rows), including any that will be dropped as NaN or out of range.
@@ -53,6 +74,7 @@ impl PointColumns {
     /// Fails if either file changed size or modification time since it was opened.
     pub fn check_unchanged(&self) -> Result<()> {
         self.x.check_unchanged()?;
-        self.y.check_unchanged()
+        self.y.check_unchanged()?;
+        self.value.as_ref().map_or(Ok(()), Column::check_unchanged)
     }
 }

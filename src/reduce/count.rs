@@ -80,3 +80,10 @@ impl CountBand {
         self.counts.par_iter().map(|&c| u64::from(c)).sum()
     }
 }
+
+impl CountBand {
+    /// Turns counts into 0/1 (the `any` reduction).
+    pub fn clamp_to_one(&mut self) {
+        self.counts.par_iter_mut().for_each(|c| *c = (*c).min(1));
+    }
+}

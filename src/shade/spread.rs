@@ -71,6 +71,7 @@ pub fn over_ds(src: [u8; 4], dst: [u8; 4]) -> [u8; 4] {
 pub struct Spreader {
     px: usize,
     /// Source offsets `(dy, dx)` of the mask, in row-major order.
+    #[cfg_attr(not(test), allow(dead_code))]
     offsets: Vec<(isize, isize)>,
     /// For every mask row `dy` (ascending), the half-width `k` of its run `-k..=k` (both
     /// masks are symmetric and convex along rows).

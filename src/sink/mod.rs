@@ -29,6 +29,8 @@ pub struct CanvasInfo {
     pub opaque: bool,
     /// Element type of the raw aggregate (what [`Band::aggregate_row`] writes).
     pub aggregate_dtype: DType,
+    /// Values per pixel of the raw aggregate: 1, or the number of categories.
+    pub aggregate_channels: u32,
 }
 
 /// One band of finished canvas rows, `y0 .. y0 + height` in image order (row 0 = top).
@@ -44,7 +46,7 @@ pub trait Band: Sync {
     /// `format` is [`PixelFormat::Rgb`] (only asked for when the canvas is opaque).
     fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]);
     /// Writes the raw aggregate values of band row `row`, little-endian, in the canvas's
-    /// aggregate dtype: `width * dtype.size()` bytes.
+    /// aggregate dtype: `width * channels * dtype.size()` bytes.
     fn aggregate_row(&self, row: u32, out: &mut [u8]);
 }
 

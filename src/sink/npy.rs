@@ -127,8 +127,11 @@ impl Sink for AggregateSink {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
         let (width, height) = (canvas.width as usize, canvas.height as usize);
         let dtype = canvas.aggregate_dtype;
-        self.writer = Some(NpyWriter::create(&self.path, dtype, &[height, width])?);
-        self.row_bytes = width * dtype.size();
+        let channels = canvas.aggregate_channels.max(1) as usize;
+        let shape: Vec<usize> =
+            if channels == 1 { vec![height, width] } else { vec![height, width, channels] };
+        self.writer = Some(NpyWriter::create(&self.path, dtype, &shape)?);
+        self.row_bytes = width * channels * dtype.size();
         self.row = vec![0; self.row_bytes];
         self.rows_done = 0;
         Ok(())
@@ -188,7 +191,7 @@ mod tests {
     }
 
     fn canvas(width: u32, height: u32) -> CanvasInfo {
-        CanvasInfo { width, height, opaque: false, aggregate_dtype: DType::U32 }
+        CanvasInfo { width, height, opaque: false, aggregate_dtype: DType::U32, aggregate_channels: 1 }
     }
 
     #[test]

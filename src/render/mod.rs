@@ -11,17 +11,25 @@
 //! Passes 3 and 4 read the partitioned records, not the input; when the whole canvas is a
 //! single band, pass 4 reuses the aggregate of pass 3.
 
+mod kinds;
+
 use std::path::PathBuf;
 
 use crate::canvas::{auto_range, Axis, Plan, Scale};
-use crate::data::{Column, PointColumns};
+use crate::data::{Column, DType, PointColumns};
 use crate::error::{Error, Result};
 use crate::glyph::PointBinner;
 use crate::partition::{partition, Partition};
 use crate::progress::{check_cancelled, Progress};
-use crate::reduce::CountBand;
-use crate::shade::{Color, Colormap, CountHistogram, CountShader, How};
+use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
+use crate::reduce::{Accumulator, Reduction};
+use crate::shade::{Color, Colormap, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
+
+pub use kinds::{Categories, Counts, Kind, Values};
+
+/// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
+pub const MAX_CATEGORIES: usize = 256;
 
 /// Everything that describes a render except the data and the outputs.
 #[derive(Clone, Debug)]
@@ -52,6 +60,10 @@ pub struct RenderOptions {
     pub memory_budget: u64,
     /// Directory for the scratch file; None uses the system temporary directory.
     pub scratch_dir: Option<PathBuf>,
+    /// What each pixel aggregates; all but count and any read the points' value column.
+    pub reduction: Reduction,
+    /// Colours of the categories of `count-cat` (None: Datashader's Sets1to3 palette).
+    pub color_key: Option<Vec<Color>>,
 }
 
 impl Default for RenderOptions {
@@ -70,6 +82,8 @@ impl Default for RenderOptions {
             threads: None,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             scratch_dir: None,
+            reduction: Reduction::Count,
+            color_key: None,
         }
     }
 }
@@ -93,13 +107,9 @@ pub struct RenderReport {
     pub y_range: (f64, f64),
     /// The plan: tile, band height, number of bands.
     pub plan: Plan,
-    /// Smallest and largest non-zero pixel count, if any pixel is non-empty.
-    pub count_range: Option<(u32, u32)>,
-    /// Number of non-empty pixels.
-    pub nonzero_pixels: u64,
 }
 
-/// Renders the count of `points` into every sink.
+/// Renders `points` with `options.reduction` into every sink.
 pub fn render(
     points: &PointColumns,
     options: &RenderOptions,
@@ -122,22 +132,79 @@ pub fn render(
 fn render_in_pool(
     points: &PointColumns,
     options: &RenderOptions,
+    sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+) -> Result<RenderReport> {
+    let value = match (options.reduction.needs_value(), points.value.as_ref()) {
+        (true, Some(value)) => Some(value),
+        (true, None) => {
+            return Err(Error::bad_parameter(
+                "--value",
+                format!("the {} reduction needs a value column (--value FILE.npy)", options.reduction),
+            ))
+        }
+        (false, _) => None,
+    };
+    let width = options.width;
+    let float_dtype = |keep_f32: bool| match value.map(Column::dtype) {
+        Some(DType::F32) if keep_f32 => DType::F32,
+        _ => DType::F64,
+    };
+    match options.reduction {
+        Reduction::Count => run(Counts::new(false), points, None, options, sinks, progress),
+        Reduction::Any => run(Counts::new(true), points, None, options, sinks, progress),
+        Reduction::Sum => run_values::<Sum>(width, float_dtype(false), points, value, options, sinks, progress),
+        Reduction::Mean => run_values::<Mean>(width, float_dtype(false), points, value, options, sinks, progress),
+        Reduction::Var => run_values::<Var>(width, float_dtype(false), points, value, options, sinks, progress),
+        Reduction::Std => run_values::<Std>(width, float_dtype(false), points, value, options, sinks, progress),
+        Reduction::Min => run_values::<Min>(width, float_dtype(true), points, value, options, sinks, progress),
+        Reduction::Max => run_values::<Max>(width, float_dtype(true), points, value, options, sinks, progress),
+        Reduction::First => run_values::<First>(width, float_dtype(true), points, value, options, sinks, progress),
+        Reduction::Last => run_values::<Last>(width, float_dtype(true), points, value, options, sinks, progress),
+        Reduction::CountCat => {
+            let column = value.expect("checked above");
+            let categories = category_count(column, progress)?;
+            run(Categories::new(categories), points, value, options, sinks, progress)
+        }
+    }
+}
+
+fn run_values<A: Accumulator>(
+    width: u32,
+    dtype: DType,
+    points: &PointColumns,
+    value: Option<&Column>,
+    options: &RenderOptions,
+    sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+) -> Result<RenderReport> {
+    run(Values::<A>::new(width, dtype), points, value, options, sinks, progress)
+}
+
+/// The whole render of one reduction family `K`.
+fn run<K: Kind>(
+    kind: K,
+    points: &PointColumns,
+    value: Option<&Column>,
+    options: &RenderOptions,
     mut sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
+    let bytes_per_pixel = (kind.dtype().size() as u32 * kind.channels()).max(4);
     let plan = Plan::new(
         options.width,
         options.height,
         options.tile,
         options.memory_budget,
         rayon::current_num_threads(),
-        4,
+        accumulator_bytes::<K>(&kind).max(bytes_per_pixel),
     )?;
     let canvas = CanvasInfo {
         width: plan.width,
         height: plan.height,
         opaque: options.background.is_opaque(),
-        aggregate_dtype: crate::data::DType::U32,
+        aggregate_dtype: kind.dtype(),
+        aggregate_channels: kind.channels(),
     };
     // Outputs are opened first, so a bad output path fails before any work.
     for sink in &mut sinks {
@@ -152,13 +219,13 @@ fn render_in_pool(
     let y = Axis::new("--y-range", y_range, plan.height, options.y_scale)?;
 
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let binner = PointBinner::new(points, x, y, &plan);
+    let binner = PointBinner::<K::Record>::with_value(points, value, x, y, &plan);
     let partition = partition(&binner, &scratch_dir, progress)?;
     points.check_unchanged()?;
 
-    let (histogram, kept) = gather_statistics(&plan, &partition, progress)?;
-    let shader = CountShader::new(&histogram, options.how, &options.cmap, options.background);
-    emit(&plan, &partition, &shader, kept, &mut sinks, progress)?;
+    let (stats, kept) = gather_statistics(&kind, &plan, &partition, options.how, progress)?;
+    let shader = K::shader(&stats, options);
+    emit(kind, &plan, &partition, &shader, kept, &mut sinks, progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::sink::atomic::CommitGroup::begin();
     for sink in sinks {
@@ -171,9 +238,38 @@ fn render_in_pool(
         x_range,
         y_range,
         plan,
-        count_range: histogram.min_max(),
-        nonzero_pixels: histogram.pixels(),
     })
+}
+
+/// Bytes per pixel of a band buffer of kind `K` (its accumulators), for the plan.
+fn accumulator_bytes<K: Kind>(kind: &K) -> u32 {
+    match kind.dtype() {
+        DType::U32 | DType::Bool => 4 * kind.channels(),
+        // Value accumulators hold up to three 8-byte fields (var: n, mean, m2).
+        _ => 24,
+    }
+}
+
+/// The number of categories of a count-cat column: its maximum + 1, after checking that
+/// it holds non-negative integers below [`MAX_CATEGORIES`].
+fn category_count(column: &Column, progress: &dyn Progress) -> Result<usize> {
+    if column.dtype().is_float() {
+        return Err(Error::bad_input(
+            column.label(),
+            format!("is {}; count-cat needs an integer or bool category column", column.dtype().name()),
+        ));
+    }
+    progress.stage("categories", column.len() as u64);
+    let summary = column.summary();
+    progress.advance(column.len() as u64);
+    match (summary.min, summary.max) {
+        (Some(min), Some(max)) if min >= 0.0 && max < MAX_CATEGORIES as f64 => Ok(max as usize + 1),
+        (Some(min), Some(max)) => Err(Error::bad_input(
+            column.label(),
+            format!("holds categories {min} to {max}; count-cat takes 0 to {}", MAX_CATEGORIES - 1),
+        )),
+        _ => Err(Error::bad_input(column.label(), "has no categories")),
+    }
 }
 
 /// The range to use for one axis: the given one, or Datashader's automatic one.
@@ -205,33 +301,44 @@ fn resolve_range(
     Ok(auto_range(summary.min, summary.max))
 }
 
-/// Pass 3: aggregates every band and merges the exact histogram of its counts. Keeps the
-/// aggregate when there is a single band, so pass 4 need not redo it.
-fn gather_statistics(
+/// Pass 3: aggregates every band and gathers the global statistics, in as many passes
+/// as the shading needs. A single-band canvas is aggregated once and kept for pass 4.
+fn gather_statistics<K: Kind>(
+    kind: &K,
     plan: &Plan,
     partition: &Partition,
+    how: How,
     progress: &dyn Progress,
-) -> Result<(CountHistogram, Option<CountBand>)> {
-    progress.stage("statistics", u64::from(plan.height));
-    let mut histogram = CountHistogram::new();
-    let mut band_counts = CountBand::new();
-    for band in 0..plan.bands {
-        check_cancelled(progress)?;
-        band_counts.aggregate(plan, partition, band)?;
-        histogram.merge(&band_counts.histogram());
-        progress.advance(u64::from(band_counts.rows()));
+) -> Result<(K::Stats, Option<K>)> {
+    let mut stats = kind.new_stats();
+    let mut band = kind.fresh();
+    let single = plan.bands == 1;
+    if single {
+        band.aggregate(plan, partition, 0)?;
     }
-    let kept = (plan.bands == 1).then_some(band_counts);
-    Ok((histogram, kept))
+    for pass in 0..K::passes(how) {
+        progress.stage("statistics", u64::from(plan.height));
+        for b in 0..plan.bands {
+            check_cancelled(progress)?;
+            if !single {
+                band.aggregate(plan, partition, b)?;
+            }
+            band.gather(plan.width as usize, pass, &mut stats);
+            progress.advance(u64::from(band.rows()));
+        }
+        K::end_pass(&mut stats, pass, how);
+    }
+    Ok((stats, single.then_some(band)))
 }
 
 /// Pass 4: aggregates, shades and emits every band, top to bottom; band k + 1 aggregates
 /// while band k is encoded.
-fn emit(
+fn emit<K: Kind>(
+    kind: K,
     plan: &Plan,
     partition: &Partition,
-    shader: &CountShader,
-    kept: Option<CountBand>,
+    shader: &K::Shader,
+    kept: Option<K>,
     sinks: &mut [Box<dyn Sink>],
     progress: &dyn Progress,
 ) -> Result<()> {
@@ -239,15 +346,15 @@ fn emit(
     let mut current = match kept {
         Some(band) => band,
         None => {
-            let mut band = CountBand::new();
+            let mut band = kind.fresh();
             band.aggregate(plan, partition, 0)?;
             band
         }
     };
-    let mut next = CountBand::new();
+    let mut next = kind;
     for band in 0..plan.bands {
         check_cancelled(progress)?;
-        let view = ShadedBand { y0: plan.band_rows(band).start, counts: &current, shader };
+        let view = ShadedBand { y0: plan.band_rows(band).start, band: &current, shader };
         let (emitted, aggregated) = rayon::join(
             || sinks.iter_mut().try_for_each(|sink| sink.band(&view)),
             || match band + 1 < plan.bands {
@@ -263,38 +370,27 @@ fn emit(
     Ok(())
 }
 
-/// A band's counts together with the shader, as the sinks see it.
-struct ShadedBand<'a> {
+/// A band's aggregate together with the shader, as the sinks see it.
+struct ShadedBand<'a, K: Kind> {
     y0: u32,
-    counts: &'a CountBand,
-    shader: &'a CountShader,
+    band: &'a K,
+    shader: &'a K::Shader,
 }
 
-impl Band for ShadedBand<'_> {
+impl<K: Kind> Band for ShadedBand<'_, K> {
     fn y0(&self) -> u32 {
         self.y0
     }
 
     fn height(&self) -> u32 {
-        self.counts.rows()
+        self.band.rows()
     }
 
     fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]) {
-        let bpp = format.bytes_per_pixel();
-        for (x0, counts) in self.counts.row_pieces(row) {
-            let start = x0 as usize * bpp;
-            let piece = &mut out[start..start + counts.len() * bpp];
-            match format {
-                PixelFormat::Rgba => self.shader.shade_rgba(counts, piece),
-                PixelFormat::Rgb => self.shader.shade_rgb(counts, piece),
-            }
-        }
+        self.band.shade_row(self.shader, row, format, out);
     }
 
     fn aggregate_row(&self, row: u32, out: &mut [u8]) {
-        for (x0, counts) in self.counts.row_pieces(row) {
-            let start = x0 as usize * 4;
-            out[start..start + counts.len() * 4].copy_from_slice(bytemuck::cast_slice(counts));
-        }
+        self.band.aggregate_row(row, out);
     }
 }

@@ -1,0 +1,323 @@
+//! What differs between reductions once points are partitioned: how a band aggregates,
+//! which global statistics its shading needs (and in how many passes), how it shades and
+//! what it exports. One implementation per family: counts (count, any), values (sum, mean,
+//! var, std, min, max, first, last) and categories (count-cat).
+
+use rayon::prelude::*;
+
+use crate::canvas::Plan;
+use crate::data::DType;
+use crate::error::Result;
+use crate::partition::{Partition, Record, ValueRecord};
+use crate::reduce::{Accumulator, CategoryBand, CountBand, ValueBand};
+use crate::render::RenderOptions;
+use crate::shade::{
+    CategoryShader, CategoryStats, CountHistogram, CountShader, FloatHistogram, FloatShader,
+    FloatStats, How,
+};
+use crate::sink::PixelFormat;
+
+/// A reduction family: its band buffer, statistics and shader.
+pub trait Kind: Send + Sync + Sized {
+    /// What the partition stores per point.
+    type Record: Record;
+    /// The global statistics shading needs.
+    type Stats: Send;
+    /// Colours from values, built from the statistics.
+    type Shader: Sync;
+
+    /// A new, empty band buffer of the same family.
+    fn fresh(&self) -> Self;
+    /// Aggregates one band from the partition.
+    fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()>;
+    /// Rows in the aggregated band.
+    fn rows(&self) -> u32;
+    /// Empty statistics for this render.
+    fn new_stats(&self) -> Self::Stats;
+    /// Statistics passes over all bands that shading with `how` needs.
+    fn passes(how: How) -> u32;
+    /// Adds this band's contribution to pass `pass` of the statistics.
+    fn gather(&self, width: usize, pass: u32, stats: &mut Self::Stats);
+    /// Called after every band went through pass `pass`.
+    fn end_pass(_stats: &mut Self::Stats, _pass: u32, _how: How) {}
+    /// The shader for the whole canvas.
+    fn shader(stats: &Self::Stats, options: &RenderOptions) -> Self::Shader;
+    /// Shades band row `row` into `out`.
+    fn shade_row(&self, shader: &Self::Shader, row: u32, format: PixelFormat, out: &mut [u8]);
+    /// Writes band row `row` of the raw aggregate, little-endian, in [`Kind::dtype`].
+    fn aggregate_row(&self, row: u32, out: &mut [u8]);
+    /// Element type of the exported aggregate.
+    fn dtype(&self) -> DType;
+    /// Values per pixel in the exported aggregate (categories; 1 otherwise).
+    fn channels(&self) -> u32 {
+        1
+    }
+}
+
+/// count (u32) and any (bool): integer counts shaded through their exact histogram.
+#[derive(Debug, Default)]
+pub struct Counts {
+    band: CountBand,
+    any: bool,
+}
+
+impl Counts {
+    /// Plain counts, or `any` (counts clamped to 1, exported as bool).
+    pub fn new(any: bool) -> Counts {
+        Counts { band: CountBand::new(), any }
+    }
+
+    /// The band's counts, for sinks that need them (pyramids).
+    pub fn band(&self) -> &CountBand {
+        &self.band
+    }
+}
+
+impl Kind for Counts {
+    type Record = u32;
+    type Stats = CountHistogram;
+    type Shader = CountShader;
+
+    fn fresh(&self) -> Self {
+        Counts::new(self.any)
+    }
+    fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        self.band.aggregate(plan, partition, band)?;
+        if self.any {
+            self.band.clamp_to_one();
+        }
+        Ok(())
+    }
+    fn rows(&self) -> u32 {
+        self.band.rows()
+    }
+    fn new_stats(&self) -> CountHistogram {
+        CountHistogram::new()
+    }
+    fn passes(_how: How) -> u32 {
+        1
+    }
+    fn gather(&self, _width: usize, _pass: u32, stats: &mut CountHistogram) {
+        stats.merge(&self.band.histogram());
+    }
+    fn shader(stats: &CountHistogram, o: &RenderOptions) -> CountShader {
+        CountShader::new(stats, o.how, &o.cmap, o.background)
+    }
+    fn shade_row(&self, shader: &CountShader, row: u32, format: PixelFormat, out: &mut [u8]) {
+        let bpp = format.bytes_per_pixel();
+        for (x0, counts) in self.band.row_pieces(row) {
+            let piece = &mut out[x0 as usize * bpp..(x0 as usize + counts.len()) * bpp];
+            match format {
+                PixelFormat::Rgba => shader.shade_rgba(counts, piece),
+                PixelFormat::Rgb => shader.shade_rgb(counts, piece),
+            }
+        }
+    }
+    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
+        for (x0, counts) in self.band.row_pieces(row) {
+            let x0 = x0 as usize;
+            if self.any {
+                for (o, &c) in out[x0..x0 + counts.len()].iter_mut().zip(counts) {
+                    *o = u8::from(c > 0);
+                }
+            } else {
+                let bytes = &mut out[x0 * 4..(x0 + counts.len()) * 4];
+                for (o, &c) in bytes.chunks_exact_mut(4).zip(counts) {
+                    o.copy_from_slice(&c.to_le_bytes());
+                }
+            }
+        }
+    }
+    fn dtype(&self) -> DType {
+        if self.any {
+            DType::Bool
+        } else {
+            DType::U32
+        }
+    }
+}
+
+/// Global statistics of a float aggregate: min/max/count, then (eq-hist) the histogram.
+#[derive(Debug)]
+pub struct FloatGlobal {
+    stats: FloatStats,
+    histogram: Option<FloatHistogram>,
+}
+
+/// sum, mean, var, std, min, max, first, last: float64 values, NaN for empty pixels.
+#[derive(Debug)]
+pub struct Values<A> {
+    band: ValueBand<A>,
+    width: usize,
+    dtype: DType,
+}
+
+impl<A: Accumulator> Values<A> {
+    /// A value reduction exported as `dtype` (F64, or F32 for min/max/first/last of f32).
+    pub fn new(width: u32, dtype: DType) -> Values<A> {
+        Values { band: ValueBand::default(), width: width as usize, dtype }
+    }
+}
+
+impl<A: Accumulator> Kind for Values<A> {
+    type Record = ValueRecord;
+    type Stats = FloatGlobal;
+    type Shader = FloatShader;
+
+    fn fresh(&self) -> Self {
+        Values { band: ValueBand::default(), width: self.width, dtype: self.dtype }
+    }
+    fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        self.band.aggregate(plan, partition, band)
+    }
+    fn rows(&self) -> u32 {
+        self.band.rows()
+    }
+    fn new_stats(&self) -> FloatGlobal {
+        FloatGlobal { stats: FloatStats::new(), histogram: None }
+    }
+    fn passes(how: How) -> u32 {
+        if how == How::EqHist {
+            2
+        } else {
+            1
+        }
+    }
+    fn gather(&self, width: usize, pass: u32, global: &mut FloatGlobal) {
+        let rows: Vec<u32> = (0..self.rows()).collect();
+        let mut buffer = vec![0f64; width];
+        // Rows one after another: the statistics are exact either way, and a band's rows
+        // are few compared with the work of aggregating them.
+        for row in rows {
+            self.band.finish_row(row, &mut buffer);
+            match (pass, global.histogram.as_mut()) {
+                (0, _) => global.stats.add_values(&buffer),
+                (_, Some(histogram)) => histogram.add_values(&buffer),
+                _ => {}
+            }
+        }
+    }
+    fn end_pass(global: &mut FloatGlobal, pass: u32, how: How) {
+        if pass == 0 && how == How::EqHist {
+            global.histogram = Some(FloatHistogram::new(&global.stats));
+        }
+    }
+    fn shader(global: &FloatGlobal, o: &RenderOptions) -> FloatShader {
+        FloatShader::new(&global.stats, global.histogram.as_ref(), o.how, &o.cmap, o.background)
+    }
+    fn shade_row(&self, shader: &FloatShader, row: u32, format: PixelFormat, out: &mut [u8]) {
+        let mut values = vec![0f64; self.width];
+        self.band.finish_row(row, &mut values);
+        match format {
+            PixelFormat::Rgba => shader.shade_rgba(&values, out),
+            PixelFormat::Rgb => shader.shade_rgb(&values, out),
+        }
+    }
+    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
+        let mut values = vec![0f64; self.width];
+        self.band.finish_row(row, &mut values);
+        match self.dtype {
+            DType::F32 => {
+                for (o, v) in out.chunks_exact_mut(4).zip(&values) {
+                    o.copy_from_slice(&(*v as f32).to_le_bytes());
+                }
+            }
+            _ => {
+                for (o, v) in out.chunks_exact_mut(8).zip(&values) {
+                    o.copy_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+    }
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+}
+
+/// count-cat: per-category counts, shaded by Datashader's weighted colour mixing.
+#[derive(Debug)]
+pub struct Categories {
+    band: CategoryBand,
+}
+
+impl Categories {
+    /// A count-cat aggregate of `categories` categories.
+    pub fn new(categories: usize) -> Categories {
+        Categories { band: CategoryBand::new(categories) }
+    }
+}
+
+impl Kind for Categories {
+    type Record = ValueRecord;
+    type Stats = CategoryStats;
+    type Shader = CategoryShader;
+
+    fn fresh(&self) -> Self {
+        Categories::new(self.band.categories())
+    }
+    fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        self.band.aggregate(plan, partition, band)
+    }
+    fn rows(&self) -> u32 {
+        self.band.rows()
+    }
+    fn new_stats(&self) -> CategoryStats {
+        CategoryStats::new(self.band.categories())
+    }
+    fn passes(_how: How) -> u32 {
+        1
+    }
+    fn gather(&self, _width: usize, _pass: u32, stats: &mut CategoryStats) {
+        let c = self.band.categories();
+        let part = (0..self.rows())
+            .into_par_iter()
+            .fold(
+                || CategoryStats::new(c),
+                |mut s, row| {
+                    for (_, counts) in self.band.row_pieces(row) {
+                        s.add_counts(counts);
+                    }
+                    s
+                },
+            )
+            .reduce(
+                || CategoryStats::new(c),
+                |mut a, b| {
+                    a.merge(&b);
+                    a
+                },
+            );
+        stats.merge(&part);
+    }
+    fn shader(stats: &CategoryStats, o: &RenderOptions) -> CategoryShader {
+        let key = o.color_key.clone().unwrap_or_default();
+        CategoryShader::new(&key, o.how, 255, 40, stats, o.background)
+    }
+    fn shade_row(&self, shader: &CategoryShader, row: u32, format: PixelFormat, out: &mut [u8]) {
+        let bpp = format.bytes_per_pixel();
+        let c = self.band.categories();
+        for (x0, counts) in self.band.row_pieces(row) {
+            let pixels = counts.len() / c.max(1);
+            let piece = &mut out[x0 as usize * bpp..(x0 as usize + pixels) * bpp];
+            match format {
+                PixelFormat::Rgba => shader.shade_rgba(counts, piece),
+                PixelFormat::Rgb => shader.shade_rgb(counts, piece),
+            }
+        }
+    }
+    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
+        let c = self.band.categories();
+        for (x0, counts) in self.band.row_pieces(row) {
+            let start = x0 as usize * c * 4;
+            for (o, &n) in out[start..start + counts.len() * 4].chunks_exact_mut(4).zip(counts) {
+                o.copy_from_slice(&n.to_le_bytes());
+            }
+        }
+    }
+    fn dtype(&self) -> DType {
+        DType::U32
+    }
+    fn channels(&self) -> u32 {
+        self.band.categories() as u32
+    }
+}
