@@ -226,6 +226,8 @@ fn run<K: Kind>(
     let (stats, kept) = gather_statistics(&kind, &plan, &partition, options.how, progress)?;
     let shader = K::shader(&stats, options);
     emit(kind, &plan, &partition, &shader, kept, &mut sinks, progress)?;
+    // An input modified during the render makes the output suspect: check again.
+    points.check_unchanged()?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::sink::atomic::CommitGroup::begin();
     for sink in sinks {
