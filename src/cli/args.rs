@@ -30,6 +30,12 @@ pub enum Command {
     /// Show dtype, shape, min, max and NaN count of .npy columns.
     #[command(after_help = "Example:\n  gigaplot info pts/x.npy pts/xy.npy:1")]
     Info(InfoArgs),
+    /// Compute a pyramid's global shading statistics (or merge shards' parts) into JSON.
+    #[command(after_help = "Examples:\n  gigaplot stats --x x.npy --y y.npy --width 65536 --height 65536 --x-range -10,10 --y-range -10,10 --shard 0/4 -o part0.json\n  gigaplot stats --merge part0.json part1.json part2.json part3.json -o stats.json")]
+    Stats(StatsArgs),
+    /// Serve a pyramid directory on localhost for the browser viewer.
+    #[command(after_help = "Example:\n  gigaplot serve pyr/   # then open http://127.0.0.1:8000/")]
+    Serve(ServeArgs),
     /// Write a deterministic synthetic point set (x.npy, y.npy, float32).
     #[command(after_help = "Example:\n  gigaplot generate --points 100000000 --out pts/")]
     Generate(GenerateArgs),
@@ -97,9 +103,9 @@ pub struct RenderArgs {
     /// Peak memory budget, e.g. 256MiB or 2GiB.
     #[arg(long, default_value = "256MiB", value_parser = parse_size)]
     pub memory: u64,
-    /// Output PNG.
-    #[arg(long, short)]
-    pub output: PathBuf,
+    /// Output PNG (optional with --pyramid).
+    #[arg(long, short, required_unless_present = "pyramid")]
+    pub output: Option<PathBuf>,
     /// Also write the raw count aggregate as a (height, width) uint32 .npy, row 0 = top.
     #[arg(long)]
     pub agg_out: Option<PathBuf>,
@@ -112,6 +118,87 @@ pub struct RenderArgs {
     /// Print how long each stage of the render took.
     #[arg(long)]
     pub timings: bool,
+    #[command(flatten)]
+    pub pyramid: PyramidArgs,
+}
+
+/// Deep-zoom pyramid flags of `render`.
+#[derive(Debug, Args)]
+pub struct PyramidArgs {
+    /// Also write a slippy-map tile pyramid DIR/{z}/{x}/{y}.png with metadata.json and an
+    /// index.html viewer (count reduction).
+    #[arg(long, value_name = "DIR")]
+    pub pyramid: Option<PathBuf>,
+    /// Pyramid tile size in pixels.
+    #[arg(long, default_value_t = 256)]
+    pub pyramid_tile: u32,
+    /// Shade every zoom level with the statistics of this level.
+    #[arg(long, value_name = "LEVEL")]
+    pub span_from_level: Option<u32>,
+    /// A local Leaflet (node_modules/leaflet/dist or above) to copy into the pyramid, so the
+    /// viewer works offline.
+    #[arg(long, value_name = "DIR")]
+    pub viewer_assets: Option<PathBuf>,
+    /// Global statistics from `gigaplot stats` (required with --shard).
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
+    /// Render only the tiles of shard I of N (0-based), e.g. 3/16.
+    #[arg(long, value_name = "I/N", requires = "stats")]
+    pub shard: Option<String>,
+}
+
+/// Arguments of `stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Statistics files of shards to merge into -o (instead of computing).
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["x", "y"])]
+    pub merge: Vec<PathBuf>,
+    /// x column, as for render.
+    #[arg(long, value_parser = parse_column, required_unless_present = "merge")]
+    pub x: Option<ColumnSpec>,
+    /// y column, as for render.
+    #[arg(long, value_parser = parse_column, required_unless_present = "merge")]
+    pub y: Option<ColumnSpec>,
+    /// Canvas width, as for render.
+    #[arg(long, default_value_t = 2000)]
+    pub width: u32,
+    /// Canvas height, as for render.
+    #[arg(long, default_value_t = 2000)]
+    pub height: u32,
+    /// x data range LO,HI (required: every shard must use the same).
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present = "merge")]
+    pub x_range: Option<(f64, f64)>,
+    /// y data range LO,HI.
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present = "merge")]
+    pub y_range: Option<(f64, f64)>,
+    /// Pyramid tile size in pixels.
+    #[arg(long, default_value_t = 256)]
+    pub pyramid_tile: u32,
+    /// Compute only shard I of N (0-based).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Worker threads.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Peak memory budget.
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    pub memory: u64,
+    /// Directory for the scratch file.
+    #[arg(long)]
+    pub scratch_dir: Option<PathBuf>,
+    /// Output JSON.
+    #[arg(long, short)]
+    pub output: PathBuf,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The pyramid directory.
+    pub dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = gigaplot::pyramid::serve::DEFAULT_ADDR)]
+    pub addr: std::net::SocketAddr,
 }
 
 /// Arguments of `info`.

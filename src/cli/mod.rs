@@ -4,6 +4,7 @@ mod args;
 mod info;
 mod preflight;
 mod progress;
+mod pyramid;
 mod render;
 
 use clap::Parser;
@@ -35,6 +36,8 @@ pub fn run() -> i32 {
         Command::Render(a) => render::run(a, cli.quiet),
         Command::Info(a) => info::run(a),
         Command::Generate(a) => render::generate(a, cli.quiet),
+        Command::Stats(a) => pyramid::stats(a, cli.quiet),
+        Command::Serve(a) => pyramid::serve(a),
     };
     match result {
         Ok(()) => 0,

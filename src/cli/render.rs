@@ -12,12 +12,16 @@ use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
 use super::preflight;
+use super::pyramid;
 use super::progress::Bar;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
-    let mut outputs = vec![("--output", args.output.as_path())];
+    let mut outputs = Vec::new();
+    if let Some(output) = &args.output {
+        outputs.push(("--output", output.as_path()));
+    }
     if let Some(agg) = &args.agg_out {
         outputs.push(("--agg-out", agg.as_path()));
     }
@@ -31,7 +35,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
             }
         }
     }
-    if outputs.len() == 2 && outputs[0].1 == outputs[1].1 {
+    if args.output.is_some() && args.output == args.agg_out {
         return Err(Error::bad_parameter("--agg-out", "is the same path as --output"));
     }
     let points = match &args.value {
@@ -70,11 +74,24 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         reduction: args.reduction,
         color_key: args.color_key.clone(),
     };
-    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(PngSink::new(&args.output, args.compression))];
+    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    if let Some(output) = &args.output {
+        sinks.push(Box::new(PngSink::new(output, args.compression)));
+    }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
     let bar = Bar::new(!quiet);
+    if let Some(dir) = &args.pyramid.pyramid {
+        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (&args.x, &args.y), &points, &options, &bar);
+        match pyramid {
+            Ok(sink) => sinks.push(sink),
+            Err(e) => {
+                bar.finish();
+                return Err(e);
+            }
+        }
+    }
     let report = render(&points, &options, sinks, &bar);
     bar.finish();
     let report = report?;
@@ -96,7 +113,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
             report.plan.bands,
             report.plan.band_height,
             started.elapsed().as_secs_f64(),
-            args.output.display()
+            args.output.as_ref().or(args.pyramid.pyramid.as_ref()).map_or(String::new(), |p| p.display().to_string())
         );
     }
     Ok(())
