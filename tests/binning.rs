@@ -54,7 +54,7 @@ fn render_counts(
     let (ws, hs) = (w.to_string(), h.to_string());
     let (xrs, yrs) = (format!("{},{}", xr.0, xr.1), format!("{},{}", yr.0, yr.1));
     let mut args = vec![
-        "render", "-q", "--x", xp.to_str().unwrap(), "--y", yp.to_str().unwrap(),
+        "render", "-q", "--bare", "--x", xp.to_str().unwrap(), "--y", yp.to_str().unwrap(),
         "--width", &ws, "--height", &hs, "--x-range", &xrs, "--y-range", &yrs,
         "-o", png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
     ];

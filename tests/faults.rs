@@ -45,7 +45,7 @@ impl Scene {
         let mut command = Command::new(bin());
         let size = size.to_string();
         command
-            .args(["render", "-q", "--x"])
+            .args(["render", "-q", "--bare", "--x"])
             .arg(self.data.join("x.npy"))
             .arg("--y")
             .arg(self.data.join("y.npy"))
@@ -269,7 +269,7 @@ fn a_canvas_over_a_million_pixels_wide_renders_with_a_warning() {
     write_f64(&d.join("y.npy"), &[0.0, 1.0, 2.0]);
     let s = |n: &str| d.join(n).to_string_lossy().into_owned();
     let out = run_ok(&[
-        "render", "-q", "--x", &s("x.npy"), "--y", &s("y.npy"), "--width", "1000001", "--height", "2",
+        "render", "-q", "--bare", "--x", &s("x.npy"), "--y", &s("y.npy"), "--width", "1000001", "--height", "2",
         "-o", &s("wide.png"),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);

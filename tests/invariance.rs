@@ -18,7 +18,7 @@ fn output_is_identical_for_tiles_64_256_1000_and_threads_1_2_4() {
             let png = dir.path().join(format!("t{tile}-{threads}.png"));
             let agg = dir.path().join(format!("t{tile}-{threads}.npy"));
             run_ok(&[
-                "render", "-q", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(),
+                "render", "-q", "--bare", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(),
                 "--width", "2100", "--height", "1500", "--tile", tile, "--threads", threads,
                 // Small enough for several bands at every thread count.
                 "--memory", "125MiB", "--how", "eq-hist", "--cmap", "viridis",
@@ -38,6 +38,33 @@ fn output_is_identical_for_tiles_64_256_1000_and_threads_1_2_4() {
                     assert!(a == &agg_bytes, "aggregate differs for tile {tile}, {threads} threads");
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn figures_with_every_decoration_are_identical_for_every_tile_and_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pts");
+    run_ok(&["generate", "-q", "--points", "100000", "--out", data.to_str().unwrap()]);
+    let (x, y) = (data.join("x.npy"), data.join("y.npy"));
+    let mut reference: Option<Vec<u8>> = None;
+    for (tile, threads, memory) in [("64", "1", "100MiB"), ("1000", "3", "150MiB"), ("256", "2", "1GiB")] {
+        let png = dir.path().join(format!("fig{tile}.png"));
+        run_ok(&[
+            "render", "-q", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "--width", "1700",
+            "--height", "1100", "--x-range", "-10,10", "--y-range", "-10,10", "--tile", tile,
+            "--threads", threads, "--memory", memory, "--title", "A title", "--xlabel", "x",
+            "--ylabel", "y", "--colorbar", "--grid", "-o", png.to_str().unwrap(),
+        ]);
+        let bytes = std::fs::read(&png).unwrap();
+        match &reference {
+            None => {
+                let (w, h, _, _) = read_png(&png);
+                assert!(w > 1700 && h > 1100, "margins around the data area: {w} x {h}");
+                reference = Some(bytes);
+            }
+            Some(r) => assert!(r == &bytes, "figure differs for tile {tile}, {threads} threads"),
         }
     }
 }

@@ -176,7 +176,7 @@ def command(tool, case, data, gigaplot, png=None, agg_out=None):
     size = ['--width', str(case.width), '--height', str(case.height)]
     columns = ['--x', str(data / 'x.npy'), '--y', str(data / 'y.npy')]
     if tool == 'gigaplot':
-        cmd = [gigaplot, 'render', *columns, *size, f'--x-range={RANGE}', f'--y-range={RANGE}',
+        cmd = [gigaplot, 'render', '--bare', *columns, *size, f'--x-range={RANGE}', f'--y-range={RANGE}',
                '--how', 'eq-hist', '-o', png]
     else:
         cmd = [sys.executable, HERE / f'tool_{tool}.py', *columns, *size, f'--range={RANGE}']

@@ -119,7 +119,38 @@ pub struct RenderArgs {
     #[arg(long)]
     pub timings: bool,
     #[command(flatten)]
+    pub figure: FigureArgs,
+    #[command(flatten)]
     pub pyramid: PyramidArgs,
+}
+
+/// Figure flags of `render`: axes and labels around the data area.
+#[derive(Debug, Args)]
+pub struct FigureArgs {
+    /// The plain data image, without axes (what --agg-out always matches).
+    #[arg(long)]
+    pub bare: bool,
+    /// Title above the plot.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Label of the x axis.
+    #[arg(long)]
+    pub xlabel: Option<String>,
+    /// Label of the y axis.
+    #[arg(long)]
+    pub ylabel: Option<String>,
+    /// Text size in pixels (default: grows with the figure, readable at 1:1 zoom).
+    #[arg(long)]
+    pub font_size: Option<f32>,
+    /// Grid lines at the major ticks.
+    #[arg(long)]
+    pub grid: bool,
+    /// A colorbar of the shading, its ticks at data values (also under eq-hist and log).
+    #[arg(long)]
+    pub colorbar: bool,
+    /// Names of the count-cat categories for the legend, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub labels: Option<Vec<String>>,
 }
 
 /// Deep-zoom pyramid flags of `render`.

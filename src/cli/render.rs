@@ -7,6 +7,9 @@ use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::canvas::Plan;
 use gigaplot::data::PointColumns;
 use gigaplot::render::{render, RenderOptions};
+use gigaplot::figure::{FigureSink, FigureSpec};
+use gigaplot::reduce::Reduction;
+use gigaplot::shade::category::default_color_key;
 use gigaplot::sink::{AggregateSink, PngSink, Sink};
 use gigaplot::{Error, Result};
 
@@ -76,7 +79,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     };
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
-        sinks.push(Box::new(PngSink::new(output, args.compression)));
+        sinks.push(image_sink(args, output, &options, &points)?);
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
@@ -117,6 +120,40 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The PNG sink: the bare data image, or the figure around it.
+fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, points: &PointColumns) -> Result<Box<dyn Sink>> {
+    let f = &args.figure;
+    if f.bare {
+        return Ok(Box::new(PngSink::new(output, args.compression)));
+    }
+    let legend = match (&f.labels, options.reduction, points.value.as_ref()) {
+        (labels, Reduction::CountCat, Some(value)) => {
+            let categories = match labels {
+                Some(labels) => labels.len(),
+                None => value.summary().max.map_or(0, |m| m as usize + 1),
+            };
+            let key = options.color_key.clone().unwrap_or_else(|| default_color_key(categories));
+            let names: Vec<String> = match labels {
+                Some(labels) => labels.clone(),
+                None => (0..categories).map(|c| c.to_string()).collect(),
+            };
+            Some(names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect())
+        }
+        _ => None,
+    };
+    let spec = FigureSpec {
+        title: f.title.clone(),
+        xlabel: f.xlabel.clone(),
+        ylabel: f.ylabel.clone(),
+        font_size: f.font_size,
+        grid: f.grid,
+        legend,
+        ..FigureSpec::default()
+    };
+    let colorbar = f.colorbar.then(|| Some(options.reduction.to_string()));
+    Ok(Box::new(FigureSink::new(output, args.compression, spec, colorbar)))
 }
 
 /// Runs `generate`.

@@ -30,6 +30,7 @@
 //! ```
 
 mod axes;
+pub mod sink;
 mod colorbar;
 mod display;
 mod layout;
@@ -45,6 +46,7 @@ use crate::error::{Error, Result};
 use crate::shade::Color;
 
 pub use display::{BandDecorations, DisplayList, Shape};
+pub use sink::FigureSink;
 pub use layout::{default_font_size, Style};
 
 /// One axis of the data area: its data range (left to right, bottom to top) and scale.

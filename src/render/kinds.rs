@@ -15,7 +15,9 @@ use crate::shade::{
     CategoryShader, CategoryStats, CountHistogram, CountShader, FloatHistogram, FloatShader,
     FloatStats, How,
 };
-use crate::sink::PixelFormat;
+use std::sync::Arc;
+
+use crate::sink::{ColorScale, PixelFormat};
 
 /// A reduction family: its band buffer, statistics and shader.
 pub trait Kind: Send + Sync + Sized {
@@ -51,6 +53,10 @@ pub trait Kind: Send + Sync + Sized {
     /// Values per pixel in the exported aggregate (categories; 1 otherwise).
     fn channels(&self) -> u32 {
         1
+    }
+    /// How values map to colours, for a colorbar.
+    fn color_scale(_shader: &Self::Shader) -> Option<ColorScale> {
+        None
     }
 }
 
@@ -134,6 +140,15 @@ impl Kind for Counts {
         } else {
             DType::U32
         }
+    }
+    fn color_scale(shader: &CountShader) -> Option<ColorScale> {
+        let (lo, hi) = shader.count_range()?;
+        let shader = Arc::new(shader.clone());
+        Some(ColorScale {
+            colors: shader.colormap_samples(256),
+            range: (f64::from(lo), f64::from(hi)),
+            position: Arc::new(move |v| shader.position(v)),
+        })
     }
 }
 

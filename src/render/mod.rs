@@ -199,17 +199,6 @@ fn run<K: Kind>(
         rayon::current_num_threads(),
         accumulator_bytes::<K>(&kind).max(bytes_per_pixel),
     )?;
-    let canvas = CanvasInfo {
-        width: plan.width,
-        height: plan.height,
-        opaque: options.background.is_opaque(),
-        aggregate_dtype: kind.dtype(),
-        aggregate_channels: kind.channels(),
-    };
-    // Outputs are opened first, so a bad output path fails before any work.
-    for sink in &mut sinks {
-        sink.begin(&canvas)?;
-    }
     if points.is_empty() {
         return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot"));
     }
@@ -217,6 +206,18 @@ fn run<K: Kind>(
     let y_range = resolve_range(&points.y, options.y_range, "--y-range", progress)?;
     let x = Axis::new("--x-range", x_range, plan.width, options.x_scale)?;
     let y = Axis::new("--y-range", y_range, plan.height, options.y_scale)?;
+    let canvas = CanvasInfo {
+        width: plan.width,
+        height: plan.height,
+        opaque: options.background.is_opaque(),
+        aggregate_dtype: kind.dtype(),
+        aggregate_channels: kind.channels(),
+        axes: ((x_range, options.x_scale), (y_range, options.y_scale)),
+    };
+    // Outputs are opened before the partition, so a bad output path fails early.
+    for sink in &mut sinks {
+        sink.begin(&canvas)?;
+    }
 
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     let binner = PointBinner::<K::Record>::with_value(points, value, x, y, &plan);
@@ -394,5 +395,9 @@ impl<K: Kind> Band for ShadedBand<'_, K> {
 
     fn aggregate_row(&self, row: u32, out: &mut [u8]) {
         self.band.aggregate_row(row, out);
+    }
+
+    fn color_scale(&self) -> Option<crate::sink::ColorScale> {
+        K::color_scale(self.shader)
     }
 }

@@ -51,6 +51,40 @@ impl CountShader {
         shader
     }
 
+    /// Where `count` falls along the colormap, from 0 (its first colour) to 1 (its last),
+    /// through the same transform as the pixels (so non-linear under eq-hist and log); None
+    /// when the canvas is empty or `count` is outside the counts it holds. For colorbars.
+    pub fn position(&self, count: f64) -> Option<f64> {
+        let mapping = self.mapping.as_ref()?;
+        let (lo, hi) = (mapping.knots[0], mapping.knots[mapping.knots.len() - 1]);
+        if !(count >= f64::from(mapping.offset) && count <= f64::from(mapping.max)) {
+            return None;
+        }
+        let x = mapping.transform(count.round() as u32);
+        Some(if hi > lo { ((x - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 })
+    }
+
+    /// The colormap sampled at `n` evenly spaced positions from its first to its last
+    /// colour (linear in RGB, as the shading interpolates), for colorbars.
+    pub fn colormap_samples(&self, n: usize) -> Vec<Color> {
+        let Some(mapping) = self.mapping.as_ref() else { return Vec::new() };
+        let last = mapping.channels[0].len() - 1;
+        (0..n)
+            .map(|i| {
+                let t = i as f64 / (n.max(2) - 1) as f64 * last as f64;
+                let (k, f) = ((t.floor() as usize).min(last), t - t.floor());
+                let k1 = (k + 1).min(last);
+                let [r, g, b] = mapping.channels.each_ref().map(|c| (c[k] + (c[k1] - c[k]) * f) as u8);
+                Color::rgb(r, g, b)
+            })
+            .collect()
+    }
+
+    /// Smallest and largest non-zero count of the canvas, None when it is empty.
+    pub fn count_range(&self) -> Option<(u32, u32)> {
+        self.mapping.as_ref().map(|m| (m.offset, m.max))
+    }
+
     /// The colour of one pixel with `count` points.
     pub fn shade(&self, count: u32) -> Color {
         let [r, g, b, a] = self.lookup(count);
@@ -111,6 +145,8 @@ impl CountShader {
 struct Mapping {
     /// The minimum non-zero count, subtracted first.
     offset: u32,
+    /// The maximum count.
+    max: u32,
     /// The transform.
     how: How,
     /// The equalisation curve when `how` is eq-hist.
@@ -129,6 +165,7 @@ impl Mapping {
         let channel = |c: usize| cmap.colors().iter().map(|rgb| f64::from(rgb[c])).collect();
         let mut mapping = Mapping {
             offset: min,
+            max,
             how,
             eq_hist,
             knots: Vec::new(),

@@ -15,11 +15,34 @@ pub use atomic::AtomicFile;
 pub use npy::{AggregateSink, NpyWriter};
 pub use png::{Compression, PixelFormat, PngSink, PngWriter};
 
+use std::sync::Arc;
+
+use crate::canvas::Scale;
 use crate::data::DType;
 use crate::error::Result;
+use crate::shade::Color;
+
+/// How data values map onto the colormap, for colorbars: the colormap sampled from its
+/// low to its high end, the range of values shown, and where a value falls (0..1).
+#[derive(Clone)]
+pub struct ColorScale {
+    /// The colormap, sampled evenly from position 0 to 1.
+    pub colors: Vec<Color>,
+    /// Smallest and largest value on the canvas.
+    pub range: (f64, f64),
+    /// A value's position along the colormap (non-linear under eq-hist and log), None
+    /// outside the range.
+    pub position: Arc<dyn Fn(f64) -> Option<f64> + Send + Sync>,
+}
+
+impl std::fmt::Debug for ColorScale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ColorScale").field("colors", &self.colors.len()).field("range", &self.range).finish()
+    }
+}
 
 /// The shape of the canvas, told to each sink before the first band.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CanvasInfo {
     /// Width in pixels.
     pub width: u32,
@@ -31,7 +54,12 @@ pub struct CanvasInfo {
     pub aggregate_dtype: DType,
     /// Values per pixel of the raw aggregate: 1, or the number of categories.
     pub aggregate_channels: u32,
+    /// The data ranges (x, y) and scales the canvas shows, for axes.
+    pub axes: CanvasAxes,
 }
+
+/// The data coordinates of a canvas: `((x_lo, x_hi), x_scale)` and the same for y.
+pub type CanvasAxes = (((f64, f64), Scale), ((f64, f64), Scale));
 
 /// One band of finished canvas rows, `y0 .. y0 + height` in image order (row 0 = top).
 ///
@@ -48,6 +76,10 @@ pub trait Band: Sync {
     /// Writes the raw aggregate values of band row `row`, little-endian, in the canvas's
     /// aggregate dtype: `width * channels * dtype.size()` bytes.
     fn aggregate_row(&self, row: u32, out: &mut [u8]);
+    /// How values map to colours, for a colorbar (None when the reduction has none).
+    fn color_scale(&self) -> Option<ColorScale> {
+        None
+    }
 }
 
 /// A consumer of finished bands: a PNG file, an aggregate `.npy`, a tile pyramid...

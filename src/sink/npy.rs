@@ -191,7 +191,7 @@ mod tests {
     }
 
     fn canvas(width: u32, height: u32) -> CanvasInfo {
-        CanvasInfo { width, height, opaque: false, aggregate_dtype: DType::U32, aggregate_channels: 1 }
+        CanvasInfo { width, height, opaque: false, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() }
     }
 
     #[test]

@@ -301,7 +301,7 @@ fn png_sink_writes_rgb_for_opaque_canvases() {
     for opaque in [true, false] {
         let path = dir.path().join(format!("{opaque}.png"));
         let mut sink: Box<dyn Sink> = Box::new(PngSink::new(&path, Compression::Fast));
-        let canvas = CanvasInfo { width: 31, height: 20, opaque, aggregate_dtype: DType::U32, aggregate_channels: 1 };
+        let canvas = CanvasInfo { width: 31, height: 20, opaque, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() };
         sink.begin(&canvas).expect("begin");
         for y0 in (0..20).step_by(6) {
             sink.band(&FakeBand { y0, height: 6.min(20 - y0) }).expect("band");
@@ -322,7 +322,7 @@ fn png_sink_rejects_out_of_order_bands() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
     let mut sink = PngSink::new(&path, Compression::Fast);
-    let canvas = CanvasInfo { width: 4, height: 8, opaque: true, aggregate_dtype: DType::U32, aggregate_channels: 1 };
+    let canvas = CanvasInfo { width: 4, height: 8, opaque: true, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() };
     sink.begin(&canvas).expect("begin");
     let err = sink.band(&FakeBand { y0: 2, height: 2 }).unwrap_err();
     assert!(err.to_string().ends_with("band starting at row 2 given after 0 rows"), "{err}");

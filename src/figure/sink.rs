@@ -1,0 +1,135 @@
+//! A PNG sink that frames the data in a figure: margins with axes, ticks, labels, title and
+//! colorbar around the data area, drawn band by band as the data bands arrive.
+//!
+//! The figure's size depends on its colorbar, whose ticks need the global statistics, so
+//! the PNG is started when the first band arrives (the output path is checked at
+//! `begin`, before any work). The figure rows above the data area are written with the
+//! first band, those below it at `finish`; decorations are drawn for the rows being
+//! written only ([`Figure::draw_band`]), never onto a full-size buffer.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::figure::{AxisSpec, ColorbarSpec, Figure, FigureSpec};
+use crate::shade::Color;
+use crate::sink::{AtomicFile, Band, CanvasInfo, Compression, PixelFormat, PngWriter, Sink};
+
+/// Rows of figure margin written per PNG call (bounded buffers for tall margins).
+const MARGIN_ROWS: u32 = 256;
+
+/// A [`Sink`] writing the figure (data area plus decorations) to a PNG.
+pub struct FigureSink {
+    path: PathBuf,
+    compression: Compression,
+    spec: Option<FigureSpec>,
+    colorbar: Option<Option<String>>,
+    data: (u32, u32),
+    state: Option<(Figure, PngWriter, PixelFormat)>,
+}
+
+impl FigureSink {
+    /// A figure PNG at `path` drawn from `spec` (its axes are set to the render's); with
+    /// `colorbar` = Some(label), a colorbar of the render's colour scale is added.
+    pub fn new(path: &Path, compression: Compression, spec: FigureSpec, colorbar: Option<Option<String>>) -> FigureSink {
+        FigureSink { path: path.to_path_buf(), compression, spec: Some(spec), colorbar, data: (0, 0), state: None }
+    }
+
+    /// Builds the figure and starts the PNG, once the colour scale is known.
+    fn start(&mut self, band: &dyn Band) -> Result<()> {
+        let mut spec = self.spec.take().expect("started once");
+        if let (Some(label), Some(scale)) = (self.colorbar.clone(), band.color_scale()) {
+            let position = scale.position.clone();
+            spec.colorbar = Some(ColorbarSpec {
+                colors: scale.colors,
+                value_range: scale.range,
+                position: Box::new(move |v| position(v)),
+                label,
+            });
+        }
+        let figure = Figure::new(spec, self.data.0, self.data.1)?;
+        let (w, h) = figure.size();
+        let format = if figure.background().is_opaque() { PixelFormat::Rgb } else { PixelFormat::Rgba };
+        let png = PngWriter::create(&self.path, w, h, format, self.compression)?;
+        self.state = Some((figure, png, format));
+        let oy = self.state.as_ref().map_or(0, |s| s.0.data_origin().1);
+        self.margin(0, oy)
+    }
+
+    /// Writes figure rows `y0 .. y1` that hold no data (margins).
+    fn margin(&mut self, y0: u32, y1: u32) -> Result<()> {
+        let (figure, png, format) = self.state.as_mut().expect("started");
+        let mut y = y0;
+        while y < y1 {
+            let rows = MARGIN_ROWS.min(y1 - y);
+            let deco = figure.draw_band(y, rows);
+            let width = figure.size().0 as usize;
+            let fill = |i: usize, out: &mut [u8]| {
+                let mut rgba = vec![0u8; width * 4];
+                figure.compose_row(&deco, y + i as u32, None, &mut rgba);
+                write_pixels(&rgba, *format, out);
+            };
+            png.write_rows(rows as usize, &fill)?;
+            y += rows;
+        }
+        Ok(())
+    }
+}
+
+/// Copies straight RGBA into `out` as RGBA or RGB.
+fn write_pixels(rgba: &[u8], format: PixelFormat, out: &mut [u8]) {
+    match format {
+        PixelFormat::Rgba => out.copy_from_slice(rgba),
+        PixelFormat::Rgb => {
+            for (o, p) in out.chunks_exact_mut(3).zip(rgba.chunks_exact(4)) {
+                o.copy_from_slice(&p[..3]);
+            }
+        }
+    }
+}
+
+impl Sink for FigureSink {
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
+        self.data = (canvas.width, canvas.height);
+        if let Some(spec) = self.spec.as_mut() {
+            let ((x_range, x_scale), (y_range, y_scale)) = canvas.axes;
+            spec.x = AxisSpec { range: x_range, scale: x_scale };
+            spec.y = AxisSpec { range: y_range, scale: y_scale };
+        }
+        // Fail on a bad output path now, not after the render.
+        drop(AtomicFile::create(&self.path)?);
+        Ok(())
+    }
+
+    fn band(&mut self, band: &dyn Band) -> Result<()> {
+        if self.state.is_none() {
+            self.start(band)?;
+        }
+        let (figure, png, format) = self.state.as_mut().expect("started");
+        let y0 = figure.data_origin().1 + band.y0();
+        let deco = figure.draw_band(y0, band.height());
+        let (width, data_width) = (figure.size().0 as usize, self.data.0 as usize);
+        let background = figure.background();
+        let fill = |i: usize, out: &mut [u8]| {
+            let mut data = vec![0u8; data_width * 4];
+            band.shade_row(i as u32, PixelFormat::Rgba, &mut data);
+            for px in data.chunks_exact_mut(4).filter(|p| p[3] != 255) {
+                let c = Color { r: px[0], g: px[1], b: px[2], a: px[3] }.over(background);
+                px.copy_from_slice(&c.to_array());
+            }
+            let mut rgba = vec![0u8; width * 4];
+            figure.compose_row(&deco, y0 + i as u32, Some(&data), &mut rgba);
+            write_pixels(&rgba, *format, out);
+        };
+        png.write_rows(band.height() as usize, &fill)
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        let (h, bottom) = match self.state.as_ref() {
+            Some((figure, _, _)) => (figure.size().1, figure.data_origin().1 + self.data.1),
+            None => return Ok(()),
+        };
+        self.margin(bottom, h)?;
+        let (_, png, _) = self.state.take().expect("started");
+        png.finish()
+    }
+}
