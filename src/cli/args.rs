@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use gigaplot::canvas::{parse_range, parse_size, Scale};
 use gigaplot::data::ColumnSpec;
 use gigaplot::reduce::Reduction;
+use gigaplot::render::Glyph;
 use gigaplot::shade::category::parse_color_key;
 use gigaplot::shade::{Color, Colormap, How};
 use gigaplot::sink::Compression;
@@ -74,6 +75,9 @@ pub struct RenderArgs {
     /// y axis scale: linear or log.
     #[arg(long, default_value = "linear")]
     pub y_scale: Scale,
+    /// What to draw: points, or lines joining consecutive points (NaN breaks a line).
+    #[arg(long, default_value = "points")]
+    pub glyph: Glyph,
     /// Reduction per pixel: count, any, sum, mean, var, std, min, max, first, last (of
     /// --value), or count-cat (one count per category of an integer --value column).
     #[arg(long = "agg", default_value = "count")]

@@ -76,6 +76,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         scratch_dir: args.scratch_dir.clone(),
         reduction: args.reduction,
         color_key: args.color_key.clone(),
+        glyph: args.glyph,
     };
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {

@@ -3,7 +3,9 @@
 //! Every glyph computes pixel coordinates from the whole canvas's axes in f64, never from
 //! a tile's, so a glyph's pixels do not depend on which tile or band draws them.
 
+pub mod line_binner;
 pub mod lines;
 pub mod points;
 
+pub use line_binner::LineBinner;
 pub use points::PointBinner;

@@ -35,8 +35,8 @@ const SCATTER_BUFFER_RECORDS: usize = 512 << 10;
 
 /// Turns input items into `(band, record)` pairs. Implemented by each glyph.
 pub trait Binner: Sync {
-    /// What is stored per record.
-    type Record: Record;
+    /// What is stored per record (plain bytes: a packed pixel, a segment...).
+    type Record: bytemuck::Pod + Send + Sync;
     /// Number of input items (points, vertices...).
     fn items(&self) -> usize;
     /// Number of bands records go to.
@@ -68,7 +68,7 @@ impl Partition {
 
     /// Reads records `start .. start + out.len()` of `band` into `out`. `R` must be the
     /// record type the partition was built with.
-    pub fn read<R: Record>(&self, band: u32, start: u64, out: &mut [R]) -> Result<()> {
+    pub fn read<R: bytemuck::Pod>(&self, band: u32, start: u64, out: &mut [R]) -> Result<()> {
         assert_eq!(std::mem::size_of::<R>() as u64, self.record_size, "wrong record type");
         if out.is_empty() {
             return Ok(());
@@ -173,7 +173,7 @@ struct ScatterWriter<'a, R> {
     capacity: usize,
 }
 
-impl<'a, R: Record> ScatterWriter<'a, R> {
+impl<'a, R: bytemuck::Pod> ScatterWriter<'a, R> {
     fn new(scratch: &'a ScratchFile, offsets: &[u64], capacity: usize) -> Self {
         ScatterWriter {
             scratch,

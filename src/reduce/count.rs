@@ -6,7 +6,8 @@ use rayon::prelude::*;
 use crate::canvas::Plan;
 use crate::error::Result;
 use crate::partition::Partition;
-use crate::reduce::tiles::{for_each_tile_window, TileLayout};
+use crate::glyph::lines::{draw, LineSegment, PixelWindow};
+use crate::reduce::tiles::{for_each_tile_window, for_each_tile_window_spans, TileLayout};
 use crate::shade::CountHistogram;
 
 /// The count aggregate of one band, stored tile by tile.
@@ -82,6 +83,30 @@ impl CountBand {
 }
 
 impl CountBand {
+    /// Aggregates band `band` of width-0 line segments: every pixel a segment passes
+    /// through counts once per segment (a polyline's shared vertices once, as Datashader).
+    pub fn aggregate_lines(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        let rows = plan.band_rows(band);
+        let layout = TileLayout::new(plan, rows.end - rows.start);
+        self.counts.clear();
+        self.counts.resize(layout.pixels(), 0);
+        {
+            let mut tiles = layout.split_tiles_mut(&mut self.counts);
+            let columns = |s: &LineSegment| (s.x0.min(s.x1), s.x0.max(s.x1));
+            for_each_tile_window_spans(partition, band, &layout, &mut tiles, columns, |t, tile, segments| {
+                let (x0, w) = layout.tile_columns(t);
+                let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
+                for segment in segments {
+                    draw(segment, window, |x, y, _| {
+                        tile[((y - rows.start) * w + (x - x0)) as usize] += 1;
+                    });
+                }
+            })?;
+        }
+        self.layout = Some(layout);
+        Ok(())
+    }
+
     /// Turns counts into 0/1 (the `any` reduction).
     pub fn clamp_to_one(&mut self) {
         self.counts.par_iter_mut().for_each(|c| *c = (*c).min(1));

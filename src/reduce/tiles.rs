@@ -138,6 +138,65 @@ where
     Ok(())
 }
 
+/// Like [`for_each_tile_window`] for glyphs that cover several tiles (line segments):
+/// `columns(record)` gives the first and last canvas column the record may touch, the record
+/// is routed (copied) to every tile column in that span, and `draw(tile_index, tile,
+/// records)` is called per tile, tiles in parallel, records in input order.
+pub fn for_each_tile_window_spans<R, T, C, F>(
+    partition: &Partition,
+    band: u32,
+    layout: &TileLayout,
+    tiles: &mut [&mut [T]],
+    columns: C,
+    draw: F,
+) -> Result<()>
+where
+    R: bytemuck::Pod + Send + Sync,
+    T: Send,
+    C: Fn(&R) -> (u32, u32),
+    F: Fn(usize, &mut [T], &[R]) + Sync,
+{
+    let total = partition.band_len(band);
+    let window = (WINDOW as u64).min(total) as usize;
+    let mut records = vec![R::zeroed(); window];
+    let n_tiles = layout.tiles();
+    let mut read = 0u64;
+    while read < total {
+        let n = (window as u64).min(total - read) as usize;
+        partition.read(band, read, &mut records[..n])?;
+        read += n as u64;
+        let tile_range = |r: &R| {
+            let (a, b) = columns(r);
+            (layout.tile_div.div(a) as usize, (layout.tile_div.div(b) as usize).min(n_tiles - 1))
+        };
+        let mut bounds = vec![0usize; n_tiles + 1];
+        for r in &records[..n] {
+            let (a, b) = tile_range(r);
+            for t in a..=b {
+                bounds[t + 1] += 1;
+            }
+        }
+        for t in 0..n_tiles {
+            bounds[t + 1] += bounds[t];
+        }
+        let mut routed = vec![R::zeroed(); bounds[n_tiles]];
+        let mut cursor = bounds.clone();
+        for r in &records[..n] {
+            let (a, b) = tile_range(r);
+            for t in a..=b {
+                routed[cursor[t]] = *r;
+                cursor[t] += 1;
+            }
+        }
+        tiles.par_iter_mut().enumerate().with_min_len(1).for_each(|(t, tile)| {
+            if bounds[t] < bounds[t + 1] {
+                draw(t, tile, &routed[bounds[t]..bounds[t + 1]]);
+            }
+        });
+    }
+    Ok(())
+}
+
 /// Counting sort of `records` by tile into `out` (as indices within the tile), stable;
 /// returns the start of each tile's run (`n_tiles + 1` entries).
 fn sort_by_tile<R: Record>(layout: &TileLayout, records: &[R], out: &mut [R], n_tiles: usize) -> Vec<usize> {

@@ -8,7 +8,14 @@ use rayon::prelude::*;
 use crate::canvas::Plan;
 use crate::data::DType;
 use crate::error::Result;
-use crate::partition::{Partition, Record, ValueRecord};
+use std::path::Path;
+
+use crate::canvas::Axis;
+use crate::data::{Column, PointColumns};
+use crate::glyph::lines::LineSegment;
+use crate::glyph::{LineBinner, PointBinner};
+use crate::partition::{partition, Partition, Record, ValueRecord};
+use crate::progress::Progress;
 use crate::reduce::{Accumulator, CategoryBand, CountBand, ValueBand};
 use crate::render::RenderOptions;
 use crate::shade::{
@@ -21,13 +28,15 @@ use crate::sink::{ColorScale, PixelFormat};
 
 /// A reduction family: its band buffer, statistics and shader.
 pub trait Kind: Send + Sync + Sized {
-    /// What the partition stores per point.
-    type Record: Record;
+    /// What the partition stores per point (or segment).
+    type Record: bytemuck::Pod + Send + Sync;
     /// The global statistics shading needs.
     type Stats: Send;
     /// Colours from values, built from the statistics.
     type Shader: Sync;
 
+    /// Partitions the input into records of this family, by band.
+    fn partition(input: Input<'_>, plan: &Plan, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition>;
     /// A new, empty band buffer of the same family.
     fn fresh(&self) -> Self;
     /// Aggregates one band from the partition.
@@ -60,17 +69,77 @@ pub trait Kind: Send + Sync + Sized {
     }
 }
 
-/// count (u32) and any (bool): integer counts shaded through their exact histogram.
-#[derive(Debug, Default)]
-pub struct Counts {
-    band: CountBand,
-    any: bool,
+/// How a glyph's records become counts: one pixel per point, or the pixels of a segment.
+pub trait CountGlyph: Send + Sync + 'static {
+    /// What the partition stores.
+    type Record: bytemuck::Pod + Send + Sync;
+    /// Counts band `band` into `counts`.
+    fn aggregate(counts: &mut CountBand, plan: &Plan, partition: &Partition, band: u32) -> Result<()>;
+    /// Partitions the points into this glyph's records.
+    fn partition(input: Input<'_>, plan: &Plan, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition>;
 }
 
-impl Counts {
+/// What a render reads: the points, the value column if the reduction reads one, and the
+/// canvas axes.
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    /// x and y (and the value column, if opened).
+    pub points: &'a PointColumns,
+    /// The value column the reduction reads.
+    pub value: Option<&'a Column>,
+    /// The x axis.
+    pub x: Axis,
+    /// The y axis.
+    pub y: Axis,
+}
+
+/// Partitions points whose records carry `R` (a pixel, or a pixel and a value).
+fn partition_points<R: Record>(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+    let binner = PointBinner::<R>::with_value(input.points, input.value, input.x, input.y, plan);
+    partition(&binner, dir, progress)
+}
+
+/// Points: each record is one pixel.
+#[derive(Debug, Default)]
+pub struct PointGlyph;
+
+impl CountGlyph for PointGlyph {
+    type Record = u32;
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        partition_points::<u32>(input, plan, dir, progress)
+    }
+    fn aggregate(counts: &mut CountBand, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        counts.aggregate(plan, partition, band)
+    }
+}
+
+/// Lines of width 0: each record is a segment drawn with Datashader's Bresenham.
+#[derive(Debug, Default)]
+pub struct LineGlyph;
+
+impl CountGlyph for LineGlyph {
+    type Record = LineSegment;
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        partition(&LineBinner::new(input.points, input.x, input.y, plan), dir, progress)
+    }
+    fn aggregate(counts: &mut CountBand, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        counts.aggregate_lines(plan, partition, band)
+    }
+}
+
+/// count (u32) and any (bool) of a glyph: integer counts shaded through their exact
+/// histogram.
+#[derive(Debug, Default)]
+pub struct Counts<G = PointGlyph> {
+    band: CountBand,
+    any: bool,
+    glyph: std::marker::PhantomData<G>,
+}
+
+impl<G: CountGlyph> Counts<G> {
     /// Plain counts, or `any` (counts clamped to 1, exported as bool).
-    pub fn new(any: bool) -> Counts {
-        Counts { band: CountBand::new(), any }
+    pub fn new(any: bool) -> Counts<G> {
+        Counts { band: CountBand::new(), any, glyph: std::marker::PhantomData }
     }
 
     /// The band's counts, for sinks that need them (pyramids).
@@ -79,16 +148,19 @@ impl Counts {
     }
 }
 
-impl Kind for Counts {
-    type Record = u32;
+impl<G: CountGlyph> Kind for Counts<G> {
+    type Record = G::Record;
     type Stats = CountHistogram;
     type Shader = CountShader;
 
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        G::partition(input, plan, dir, progress)
+    }
     fn fresh(&self) -> Self {
         Counts::new(self.any)
     }
     fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        self.band.aggregate(plan, partition, band)?;
+        G::aggregate(&mut self.band, plan, partition, band)?;
         if self.any {
             self.band.clamp_to_one();
         }
@@ -179,6 +251,9 @@ impl<A: Accumulator> Kind for Values<A> {
     type Stats = FloatGlobal;
     type Shader = FloatShader;
 
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        partition_points::<ValueRecord>(input, plan, dir, progress)
+    }
     fn fresh(&self) -> Self {
         Values { band: ValueBand::default(), width: self.width, dtype: self.dtype }
     }
@@ -267,6 +342,9 @@ impl Kind for Categories {
     type Stats = CategoryStats;
     type Shader = CategoryShader;
 
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        partition_points::<ValueRecord>(input, plan, dir, progress)
+    }
     fn fresh(&self) -> Self {
         Categories::new(self.band.categories())
     }

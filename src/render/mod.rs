@@ -18,15 +18,14 @@ use std::path::PathBuf;
 use crate::canvas::{auto_range, Axis, Plan, Scale};
 use crate::data::{Column, DType, PointColumns};
 use crate::error::{Error, Result};
-use crate::glyph::PointBinner;
-use crate::partition::{partition, Partition};
+use crate::partition::Partition;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
 use crate::reduce::{Accumulator, Reduction};
 use crate::shade::{Color, Colormap, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
-pub use kinds::{Categories, Counts, Kind, Values};
+pub use kinds::{Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, Values};
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
 pub const MAX_CATEGORIES: usize = 256;
@@ -64,6 +63,29 @@ pub struct RenderOptions {
     pub reduction: Reduction,
     /// Colours of the categories of `count-cat` (None: Datashader's Sets1to3 palette).
     pub color_key: Option<Vec<Color>>,
+    /// Points, or the line through consecutive points.
+    pub glyph: Glyph,
+}
+
+/// What is drawn for the x/y columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Glyph {
+    /// One point per row (Datashader's `Canvas.points`).
+    #[default]
+    Points,
+    /// A polyline through consecutive rows, broken at NaN, width 0 (`Canvas.line`).
+    Lines,
+}
+
+impl std::str::FromStr for Glyph {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Glyph, String> {
+        match text {
+            "points" => Ok(Glyph::Points),
+            "lines" | "line" => Ok(Glyph::Lines),
+            _ => Err(format!("unknown glyph '{text}'; use points or lines")),
+        }
+    }
 }
 
 impl Default for RenderOptions {
@@ -84,6 +106,7 @@ impl Default for RenderOptions {
             scratch_dir: None,
             reduction: Reduction::Count,
             color_key: None,
+            glyph: Glyph::Points,
         }
     }
 }
@@ -150,9 +173,19 @@ fn render_in_pool(
         Some(DType::F32) if keep_f32 => DType::F32,
         _ => DType::F64,
     };
+    if options.glyph == Glyph::Lines {
+        return match options.reduction {
+            Reduction::Count => run(Counts::<LineGlyph>::new(false), points, None, options, sinks, progress),
+            Reduction::Any => run(Counts::<LineGlyph>::new(true), points, None, options, sinks, progress),
+            other => Err(Error::bad_parameter(
+                "--agg",
+                format!("lines support count and any so far, not {other}"),
+            )),
+        };
+    }
     match options.reduction {
-        Reduction::Count => run(Counts::new(false), points, None, options, sinks, progress),
-        Reduction::Any => run(Counts::new(true), points, None, options, sinks, progress),
+        Reduction::Count => run(Counts::<PointGlyph>::new(false), points, None, options, sinks, progress),
+        Reduction::Any => run(Counts::<PointGlyph>::new(true), points, None, options, sinks, progress),
         Reduction::Sum => run_values::<Sum>(width, float_dtype(false), points, value, options, sinks, progress),
         Reduction::Mean => run_values::<Mean>(width, float_dtype(false), points, value, options, sinks, progress),
         Reduction::Var => run_values::<Var>(width, float_dtype(false), points, value, options, sinks, progress),
@@ -220,8 +253,7 @@ fn run<K: Kind>(
     }
 
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let binner = PointBinner::<K::Record>::with_value(points, value, x, y, &plan);
-    let partition = partition(&binner, &scratch_dir, progress)?;
+    let partition = K::partition(kinds::Input { points, value, x, y }, &plan, &scratch_dir, progress)?;
     points.check_unchanged()?;
 
     let (stats, kept) = gather_statistics(&kind, &plan, &partition, options.how, progress)?;

@@ -1,0 +1,69 @@
+//! Lines through the command line: `--glyph lines` equals drawing every segment of the
+//! polyline on the whole canvas at once (the library's Datashader-exact Bresenham), for
+//! several tile sizes, thread counts and band heights, with NaN breaks and segments that
+//! leave the canvas and cross many tiles.
+
+mod common;
+
+use common::*;
+use gigaplot::canvas::{Axis, Scale};
+use gigaplot::glyph::lines::{draw, segments_of_polyline, PixelWindow};
+
+const W: u32 = 700;
+const H: u32 = 500;
+
+fn polyline() -> (Vec<f64>, Vec<f64>) {
+    let mut state = 0x1234_5678u64;
+    let mut next = || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for i in 0..20_000 {
+        if i % 997 == 0 {
+            xs.push(f64::NAN);
+            ys.push(0.0);
+            continue;
+        }
+        // Mostly short steps of a random walk, sometimes a jump across the canvas or out of it.
+        let (x, y) = if i % 53 == 0 { (next() * 14.0 - 2.0, next() * 14.0 - 2.0) } else { (next() * 10.0, next() * 10.0) };
+        xs.push(x);
+        ys.push(y);
+    }
+    (xs, ys)
+}
+
+#[test]
+fn lines_equal_the_whole_canvas_drawing_for_every_tile_thread_and_band() {
+    let (xs, ys) = polyline();
+    let x = Axis::new("x", (0.0, 10.0), W, Scale::Linear).unwrap();
+    let y = Axis::new("y", (0.0, 10.0), H, Scale::Linear).unwrap();
+    let mut want = vec![0u32; (W * H) as usize];
+    segments_of_polyline(&xs, &ys, &x, &y, false, |s| {
+        draw(&s, PixelWindow { x0: 0, x1: W, y0: 0, y1: H }, |px, py, _| want[(py * W + px) as usize] += 1);
+    });
+    assert!(want.iter().filter(|&&c| c > 0).count() > 50_000);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (xp, yp) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
+    write_f64(&xp, &xs);
+    write_f64(&yp, &ys);
+    let mut png_ref: Option<Vec<u8>> = None;
+    for (tile, threads, memory) in [("700", "1", "1GiB"), ("64", "2", "81MiB"), ("33", "4", "121MiB")] {
+        let (png, agg) = (dir.path().join("l.png"), dir.path().join("l.npy"));
+        run_ok(&[
+            "render", "-q", "--bare", "--glyph", "lines", "--x", xp.to_str().unwrap(), "--y",
+            yp.to_str().unwrap(), "--width", "700", "--height", "500", "--x-range", "0,10",
+            "--y-range", "0,10", "--tile", tile, "--threads", threads, "--memory", memory, "-o",
+            png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+        ]);
+        let (shape, got) = read_counts(&agg);
+        assert_eq!(shape, vec![H as usize, W as usize]);
+        assert!(got == want, "tile {tile}, {threads} threads: counts differ");
+        let bytes = std::fs::read(&png).unwrap();
+        match &png_ref {
+            None => png_ref = Some(bytes),
+            Some(r) => assert!(r == &bytes, "tile {tile}: PNG differs"),
+        }
+    }
+}
