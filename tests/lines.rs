@@ -67,3 +67,39 @@ fn lines_equal_the_whole_canvas_drawing_for_every_tile_thread_and_band() {
         }
     }
 }
+
+#[test]
+fn a_long_time_series_renders_in_bounded_memory() {
+    // 2 * 10^6 vertices of a random walk over the whole width of a 20000 x 8000 canvas.
+    let n = 2_000_000;
+    let mut state = 7u64;
+    let mut level = 0.0f64;
+    let mut xs = Vec::with_capacity(n);
+    let mut ys = Vec::with_capacity(n);
+    for i in 0..n {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        level += ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.02;
+        xs.push(i as f64);
+        ys.push(level);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (xp, yp) = (dir.path().join("t.npy"), dir.path().join("v.npy"));
+    write_f64(&xp, &xs);
+    write_f64(&yp, &ys);
+    drop((xs, ys));
+    let png = dir.path().join("series.png");
+    let (status, peak) = run_measuring_rss(
+        std::process::Command::new(bin())
+            .args(["render", "-q", "--glyph", "lines", "--x"])
+            .arg(&xp)
+            .arg("--y")
+            .arg(&yp)
+            .args(["--width", "20000", "--height", "8000", "--memory", "128MiB", "--scratch-dir"])
+            .arg(dir.path())
+            .arg("-o")
+            .arg(&png),
+    );
+    assert!(status.success());
+    eprintln!("peak RSS of a 2e6-vertex series on 20000 x 8000: {} MB", peak / 1_000_000);
+    assert!(peak < 160_000_000, "peak RSS {} MB", peak / 1_000_000);
+}
