@@ -26,19 +26,7 @@ fn user_text() -> impl Strategy<Value = String> {
     ]
 }
 
-const DTYPES: [DType; 11] = [
-    DType::Bool,
-    DType::I8,
-    DType::I16,
-    DType::I32,
-    DType::I64,
-    DType::U8,
-    DType::U16,
-    DType::U32,
-    DType::U64,
-    DType::F32,
-    DType::F64,
-];
+const DTYPES: [DType; 11] = DType::ALL;
 
 /// A valid .npy file (header and data) with some bytes overwritten, inserted, removed, or
 /// cut off at the end.

@@ -93,20 +93,7 @@ fn pyramid(points: &PointColumns, stats: &PyramidStats, dir: &Path, shard: Shard
 
 /// Every file under `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    out.sort();
-    out
+    tree(dir).into_keys().collect()
 }
 
 /// RGBA pixels of an image, expanding RGB.

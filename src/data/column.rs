@@ -469,19 +469,7 @@ mod tests {
         }
     }
 
-    const ALL: [DType; 11] = [
-        DType::Bool,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-        DType::F32,
-        DType::F64,
-    ];
+    const ALL: [DType; 11] = DType::ALL;
 
     #[test]
     fn parses_specs() {

@@ -33,6 +33,21 @@ pub enum DType {
 }
 
 impl DType {
+    /// Every dtype gigaplot reads.
+    pub const ALL: [DType; 11] = [
+        DType::Bool,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::U8,
+        DType::U16,
+        DType::U32,
+        DType::U64,
+        DType::F32,
+        DType::F64,
+    ];
+
     /// Size of one element in bytes.
     pub fn size(self) -> usize {
         match self {
@@ -331,20 +346,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Every dtype gigaplot reads.
-    const ALL: [DType; 11] = [
-        DType::Bool,
-        DType::I8,
-        DType::I16,
-        DType::I32,
-        DType::I64,
-        DType::U8,
-        DType::U16,
-        DType::U32,
-        DType::U64,
-        DType::F32,
-        DType::F64,
-    ];
+    const ALL: [DType; 11] = DType::ALL;
 
     /// A header of `version` around the dictionary `dict` (no padding).
     fn with_dict(version: u8, dict: &str) -> Vec<u8> {
