@@ -4,5 +4,6 @@
 //! a tile's, so a glyph's pixels do not depend on which tile or band draws them.
 
 pub mod points;
+pub mod raster;
 
 pub use points::PointBinner;
