@@ -14,6 +14,10 @@ use crate::data::column::{check_stamp, decode_f64, map_npy, page_size};
 use crate::data::npy::{DType, NpyHeader};
 use crate::error::{Error, Result};
 
+/// Bytes Linux maps around each page fault of a file mapping (`fault_around_bytes`, 64 KiB
+/// by default): the granularity of [`Grid::release_rows`].
+const FAULT_AROUND: usize = 64 * 1024;
+
 /// A memory-mapped 2-D numeric array, checked against its file when opened. Row 0 is the
 /// first row in memory; where it lands on the canvas is the placement's business.
 #[derive(Debug)]
@@ -87,10 +91,10 @@ impl Grid {
     }
 
     /// Tells the OS that the pages holding rows `rows` are no longer needed, so they stop
-    /// counting towards this process's RSS. The pages at both ends, shared with the
-    /// neighbouring rows, are released too: whoever touches them again re-reads them from the
-    /// page cache and releases them after use, so every page touched is released by its last
-    /// reader and none stays resident.
+    /// counting towards this process's RSS. The span is widened to whole 64 KiB windows
+    /// (the kernel's default fault-around), which may release pages of neighbouring rows:
+    /// whoever touches them again re-reads them from the page cache and releases them after
+    /// use, so every page mapped is released by its last reader and none stays resident.
     pub fn release_rows(&self, rows: Range<usize>) {
         let rows = rows.start..rows.end.min(self.rows);
         if rows.is_empty() {
@@ -98,9 +102,12 @@ impl Grid {
         }
         let row_bytes = self.cols * self.dtype.size();
         let span = self.first + rows.start * row_bytes..self.first + rows.end * row_bytes;
-        let page = page_size();
-        let lo = span.start / page * page;
-        let hi = span.end.div_ceil(page).saturating_mul(page).min(self.map.len());
+        // On a fault Linux maps every cached page of the aligned 64 KiB window around it
+        // ("fault-around"), which may include pages of rows released earlier: release whole
+        // windows so that whatever reading these rows mapped is unmapped again.
+        let window = FAULT_AROUND.max(page_size());
+        let lo = span.start / window * window;
+        let hi = span.end.div_ceil(window).saturating_mul(window).min(self.map.len());
         if hi > lo {
             // SAFETY: the mapping is a read-only shared mapping of a file: MADV_DONTNEED only
             // drops this process's page-table entries, and any later access re-reads the
