@@ -148,23 +148,9 @@ impl Column {
         let path = &spec.path;
         // Problems with the contents name `FILE.npy:K`; OS errors name the file itself.
         let bad = |problem: String| Error::bad_input(spec.label(), problem);
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.is_dir() {
-            return Err(bad("is a directory, not a .npy file".to_string()));
-        }
-        if meta.len() == 0 {
-            return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
-        }
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        // SAFETY: a read-only shared file mapping owned by this Column; gigaplot never writes
-        // to its inputs. Another process could still truncate or rewrite the file while it
-        // is mapped (the usual caveat of file mappings); `check_unchanged` detects changes
-        // of size and modification time so a render does not silently mix two versions.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let (map, header, meta) = map_npy(path, &spec.label())?;
         // Only a hint: a failure changes nothing but speed.
         let _ = map.advise(Advice::Sequential);
-        let header = NpyHeader::parse(&map).map_err(bad)?;
-        check_data_fits(&header, map.len()).map_err(bad)?;
         let (len, first, step) = select_column(&header, spec.column).map_err(bad)?;
         Ok(Column {
             spec: spec.clone(),
@@ -219,20 +205,7 @@ impl Column {
             return;
         }
         let bytes = &self.map[self.byte_span(start, out.len())];
-        let step = self.step;
-        match self.dtype {
-            DType::Bool => convert::<u8>(bytes, step, out, |b| f64::from(u8::from(b != 0))),
-            DType::I8 => convert::<i8>(bytes, step, out, f64::from),
-            DType::I16 => convert::<i16>(bytes, step, out, f64::from),
-            DType::I32 => convert::<i32>(bytes, step, out, f64::from),
-            DType::I64 => convert::<i64>(bytes, step, out, |v| v as f64),
-            DType::U8 => convert::<u8>(bytes, step, out, f64::from),
-            DType::U16 => convert::<u16>(bytes, step, out, f64::from),
-            DType::U32 => convert::<u32>(bytes, step, out, f64::from),
-            DType::U64 => convert::<u64>(bytes, step, out, |v| v as f64),
-            DType::F32 => convert::<f32>(bytes, step, out, f64::from),
-            DType::F64 => convert::<f64>(bytes, step, out, |v| v),
-        }
+        decode_f64(self.dtype, bytes, self.step, out);
     }
 
     /// Tells the OS that the pages holding values `start .. start + len` are no longer needed,
@@ -260,14 +233,7 @@ impl Column {
     /// Fails with [`crate::Error::InputChanged`] if the file's size or modification time
     /// differs from when it was opened.
     pub fn check_unchanged(&self) -> Result<()> {
-        let path = self.path();
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.len() != self.file_len || meta.modified().ok() != self.mtime {
-            return Err(Error::InputChanged {
-                path: path.to_path_buf(),
-            });
-        }
-        Ok(())
+        check_stamp(self.path(), self.file_len, self.mtime)
     }
 
     /// min, max, NaN and infinity counts in one parallel pass over bounded chunks.
@@ -292,6 +258,58 @@ impl Column {
         let row = self.step * size;
         let begin = self.first + start * row;
         begin..begin + (len - 1) * row + size
+    }
+}
+
+/// Maps `path` read-only, parses its `.npy` header and checks that the data fits the file.
+/// Problems with the contents are [`Error::BadInput`] naming `label`; OS errors name the file.
+pub(crate) fn map_npy(path: &Path, label: &str) -> Result<(Mmap, NpyHeader, std::fs::Metadata)> {
+    let bad = |problem: String| Error::bad_input(label, problem);
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(bad("is a directory, not a .npy file".to_string()));
+    }
+    if meta.len() == 0 {
+        return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
+    }
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: a read-only shared file mapping owned by the caller; gigaplot never writes
+    // to its inputs. Another process could still truncate or rewrite the file while it
+    // is mapped (the usual caveat of file mappings); `check_stamp` detects changes
+    // of size and modification time so a render does not silently mix two versions.
+    let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    let header = NpyHeader::parse(&map).map_err(bad)?;
+    check_data_fits(&header, map.len()).map_err(bad)?;
+    Ok((map, header, meta))
+}
+
+/// Fails with [`Error::InputChanged`] if `path`'s size or modification time is no longer
+/// `len` and `mtime` (as recorded when it was opened).
+pub(crate) fn check_stamp(path: &Path, len: u64, mtime: Option<SystemTime>) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() != len || meta.modified().ok() != mtime {
+        return Err(Error::InputChanged {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Converts every `step`-th element of `bytes` (little-endian `dtype` values, starting at an
+/// element and ending right after one) to f64 into `out`; bool becomes 0 or 1.
+pub(crate) fn decode_f64(dtype: DType, bytes: &[u8], step: usize, out: &mut [f64]) {
+    match dtype {
+        DType::Bool => convert::<u8>(bytes, step, out, |b| f64::from(u8::from(b != 0))),
+        DType::I8 => convert::<i8>(bytes, step, out, f64::from),
+        DType::I16 => convert::<i16>(bytes, step, out, f64::from),
+        DType::I32 => convert::<i32>(bytes, step, out, f64::from),
+        DType::I64 => convert::<i64>(bytes, step, out, |v| v as f64),
+        DType::U8 => convert::<u8>(bytes, step, out, f64::from),
+        DType::U16 => convert::<u16>(bytes, step, out, f64::from),
+        DType::U32 => convert::<u32>(bytes, step, out, f64::from),
+        DType::U64 => convert::<u64>(bytes, step, out, |v| v as f64),
+        DType::F32 => convert::<f32>(bytes, step, out, f64::from),
+        DType::F64 => convert::<f64>(bytes, step, out, |v| v),
     }
 }
 
@@ -345,7 +363,7 @@ fn pages_to_release(
 }
 
 /// The system's page size (4 KiB if it cannot be queried).
-fn page_size() -> usize {
+pub(crate) fn page_size() -> usize {
     static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *PAGE.get_or_init(|| {
         // SAFETY: sysconf has no preconditions; it returns -1 on error.

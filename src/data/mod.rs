@@ -5,6 +5,7 @@
 
 pub mod column;
 pub mod generate;
+pub mod grid;
 pub mod npy;
 
 pub use column::{Column, ColumnSpec, ColumnSummary};

@@ -6,6 +6,7 @@
 pub mod line_binner;
 pub mod lines;
 pub mod points;
+pub mod raster;
 
 pub use line_binner::LineBinner;
 pub use points::PointBinner;
