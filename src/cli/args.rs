@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use gigaplot::canvas::{parse_range, parse_size, Scale};
 use gigaplot::data::ColumnSpec;
 use gigaplot::reduce::Reduction;
+use gigaplot::glyph::raster::{parse_extent, Downsample, Origin, Upsample};
 use gigaplot::render::Glyph;
 use gigaplot::shade::category::parse_color_key;
 use gigaplot::shade::{Color, Colormap, How};
@@ -52,11 +53,13 @@ const RENDER_EXAMPLES: &str = "Examples:
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// x column: FILE.npy, or FILE.npy:K for column K of a 2-D array.
-    #[arg(long, value_parser = parse_column)]
-    pub x: ColumnSpec,
+    #[arg(long, value_parser = parse_column, required_unless_present = "raster")]
+    pub x: Option<ColumnSpec>,
     /// y column: FILE.npy or FILE.npy:K.
-    #[arg(long, value_parser = parse_column)]
-    pub y: ColumnSpec,
+    #[arg(long, value_parser = parse_column, required_unless_present = "raster")]
+    pub y: Option<ColumnSpec>,
+    #[command(flatten)]
+    pub raster: RasterArgs,
     /// Canvas width in pixels (up to 2147483647).
     #[arg(long, default_value_t = 2000)]
     pub width: u32,
@@ -126,6 +129,26 @@ pub struct RenderArgs {
     pub figure: FigureArgs,
     #[command(flatten)]
     pub pyramid: PyramidArgs,
+}
+
+/// Raster flags of `render`: a 2-D array instead of points.
+#[derive(Debug, Args)]
+pub struct RasterArgs {
+    /// A 2-D .npy array (any numeric dtype) to render instead of points.
+    #[arg(long, value_name = "GRID.npy", conflicts_with_all = ["x", "y", "value"])]
+    pub raster: Option<PathBuf>,
+    /// Data extent of the raster X0,X1,Y0,Y1 (default: 0,columns,0,rows).
+    #[arg(long, value_parser = parse_extent, allow_hyphen_values = true, requires = "raster")]
+    pub extent: Option<(f64, f64, f64, f64)>,
+    /// Which raster row is on top: upper (row 0 at Y1, like imshow) or lower.
+    #[arg(long, default_value = "upper")]
+    pub origin: Origin,
+    /// How cells combine when several fall in a pixel: mean, min, max, first, last, mode.
+    #[arg(long, default_value = "mean")]
+    pub downsample: Downsample,
+    /// How pixels smaller than a cell are filled: nearest or linear.
+    #[arg(long, default_value = "linear")]
+    pub upsample: Upsample,
 }
 
 /// Figure flags of `render`: axes and labels around the data area.

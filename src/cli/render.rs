@@ -5,8 +5,10 @@ use std::time::Instant;
 
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::canvas::Plan;
-use gigaplot::data::PointColumns;
-use gigaplot::render::{render, RenderOptions};
+use gigaplot::data::grid::Grid;
+use gigaplot::data::{Column, PointColumns};
+use gigaplot::glyph::raster::RasterPlacement;
+use gigaplot::render::{render, render_raster, RasterInput, RenderOptions};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::reduce::Reduction;
 use gigaplot::shade::category::default_color_key;
@@ -28,8 +30,12 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if let Some(agg) = &args.agg_out {
         outputs.push(("--agg-out", agg.as_path()));
     }
+    let inputs: Vec<&Path> = [args.x.as_ref().map(|c| c.path.as_path()), args.y.as_ref().map(|c| c.path.as_path()), args.raster.raster.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
     for (flag, output) in &outputs {
-        for input in [&args.x.path, &args.y.path] {
+        for input in &inputs {
             if same_file(output, input) {
                 return Err(Error::bad_parameter(
                     *flag,
@@ -41,9 +47,15 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if args.output.is_some() && args.output == args.agg_out {
         return Err(Error::bad_parameter("--agg-out", "is the same path as --output"));
     }
+    if let Some(grid) = &args.raster.raster {
+        return raster(args, grid, quiet, started);
+    }
+    let (Some(x), Some(y)) = (&args.x, &args.y) else {
+        return Err(Error::bad_parameter("--x", "give --x and --y, or --raster"));
+    };
     let points = match &args.value {
-        Some(value) => PointColumns::open_with_value(&args.x, &args.y, value)?,
-        None => PointColumns::open(&args.x, &args.y)?,
+        Some(value) => PointColumns::open_with_value(x, y, value)?,
+        None => PointColumns::open(x, y)?,
     };
     let scratch_dir = args.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     if !scratch_dir.is_dir() {
@@ -60,34 +72,17 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
         eprintln!("{warning}");
     }
-    let options = RenderOptions {
-        width: args.width,
-        height: args.height,
-        x_range: args.x_range,
-        y_range: args.y_range,
-        x_scale: args.x_scale,
-        y_scale: args.y_scale,
-        how: args.how,
-        cmap: args.cmap.clone(),
-        background: args.background,
-        tile: args.tile,
-        threads: args.threads,
-        memory_budget: args.memory,
-        scratch_dir: args.scratch_dir.clone(),
-        reduction: args.reduction,
-        color_key: args.color_key.clone(),
-        glyph: args.glyph,
-    };
+    let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
-        sinks.push(image_sink(args, output, &options, &points)?);
+        sinks.push(image_sink(args, output, &options, points.value.as_ref())?);
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
     let bar = Bar::new(!quiet);
     if let Some(dir) = &args.pyramid.pyramid {
-        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (&args.x, &args.y), &points, &options, &bar);
+        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (x, y), &points, &options, &bar);
         match pyramid {
             Ok(sink) => sinks.push(sink),
             Err(e) => {
@@ -123,13 +118,35 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// The library options the flags describe.
+fn options(args: &RenderArgs) -> RenderOptions {
+    RenderOptions {
+        width: args.width,
+        height: args.height,
+        x_range: args.x_range,
+        y_range: args.y_range,
+        x_scale: args.x_scale,
+        y_scale: args.y_scale,
+        how: args.how,
+        cmap: args.cmap.clone(),
+        background: args.background,
+        tile: args.tile,
+        threads: args.threads,
+        memory_budget: args.memory,
+        scratch_dir: args.scratch_dir.clone(),
+        reduction: args.reduction,
+        color_key: args.color_key.clone(),
+        glyph: args.glyph,
+    }
+}
+
 /// The PNG sink: the bare data image, or the figure around it.
-fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, points: &PointColumns) -> Result<Box<dyn Sink>> {
+fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, value: Option<&Column>) -> Result<Box<dyn Sink>> {
     let f = &args.figure;
     if f.bare {
         return Ok(Box::new(PngSink::new(output, args.compression)));
     }
-    let legend = match (&f.labels, options.reduction, points.value.as_ref()) {
+    let legend = match (&f.labels, options.reduction, value) {
         (labels, Reduction::CountCat, Some(value)) => {
             let categories = match labels {
                 Some(labels) => labels.len(),
@@ -155,6 +172,42 @@ fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, points:
     };
     let colorbar = f.colorbar.then(|| Some(options.reduction.to_string()));
     Ok(Box::new(FigureSink::new(output, args.compression, spec, colorbar)))
+}
+
+/// Runs `render --raster`: a 2-D array resampled onto the canvas.
+fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Result<()> {
+    let grid = Grid::open(path)?;
+    let (rows, cols) = grid.shape();
+    let r = &args.raster;
+    let placement = RasterPlacement {
+        extent: r.extent.unwrap_or((0.0, cols as f64, 0.0, rows as f64)),
+        origin: r.origin,
+    };
+    let options = options(args);
+    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    if let Some(output) = &args.output {
+        sinks.push(image_sink(args, output, &options, None)?);
+    }
+    if let Some(agg) = &args.agg_out {
+        sinks.push(Box::new(AggregateSink::new(agg)));
+    }
+    let bar = Bar::new(!quiet);
+    let input = RasterInput { grid: &grid, placement, how: (r.downsample, r.upsample) };
+    let report = render_raster(&input, &options, sinks, &bar);
+    bar.finish();
+    let report = report?;
+    if !quiet {
+        eprintln!(
+            "gigaplot: {} x {} raster -> {} x {} px in {} bands, {:.2} s",
+            rows,
+            cols,
+            report.plan.width,
+            report.plan.height,
+            report.plan.bands,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Runs `generate`.

@@ -55,6 +55,12 @@ pub struct Partition {
 }
 
 impl Partition {
+    /// A partition with no records in any of `bands` bands, for renders that read their
+    /// input band by band directly (rasters).
+    pub fn empty(bands: u32) -> Partition {
+        Partition { scratch: None, band_starts: vec![0; bands as usize + 1], record_size: 1 }
+    }
+
     /// Number of records in `band`.
     pub fn band_len(&self, band: u32) -> u64 {
         let b = band as usize;

@@ -231,6 +231,65 @@ pub struct FloatGlobal {
     histogram: Option<FloatHistogram>,
 }
 
+impl FloatGlobal {
+    /// Empty statistics.
+    pub fn new() -> FloatGlobal {
+        FloatGlobal { stats: FloatStats::new(), histogram: None }
+    }
+
+    /// Adds a row of finished values (NaN = empty) to pass `pass`: min/max first, then the
+    /// eq-hist histogram.
+    pub fn add_row(&mut self, pass: u32, values: &[f64]) {
+        match (pass, self.histogram.as_mut()) {
+            (0, _) => self.stats.add_values(values),
+            (_, Some(histogram)) => histogram.add_values(values),
+            _ => {}
+        }
+    }
+
+    /// After pass 0 under eq-hist, prepares the histogram of pass 1 from the min/max.
+    pub fn end_pass(&mut self, pass: u32, how: How) {
+        if pass == 0 && how == How::EqHist {
+            self.histogram = Some(FloatHistogram::new(&self.stats));
+        }
+    }
+
+    /// The shader for these statistics.
+    pub fn shader(&self, o: &RenderOptions) -> FloatShader {
+        FloatShader::new(&self.stats, self.histogram.as_ref(), o.how, &o.cmap, o.background)
+    }
+}
+
+impl Default for FloatGlobal {
+    fn default() -> Self {
+        FloatGlobal::new()
+    }
+}
+
+/// Shades a row of float values as RGBA or RGB.
+pub fn shade_floats(shader: &FloatShader, values: &[f64], format: PixelFormat, out: &mut [u8]) {
+    match format {
+        PixelFormat::Rgba => shader.shade_rgba(values, out),
+        PixelFormat::Rgb => shader.shade_rgb(values, out),
+    }
+}
+
+/// Writes a row of float values little-endian as f32 (for `DType::F32`) or f64.
+pub fn write_floats(values: &[f64], dtype: DType, out: &mut [u8]) {
+    match dtype {
+        DType::F32 => {
+            for (o, v) in out.chunks_exact_mut(4).zip(values) {
+                o.copy_from_slice(&(*v as f32).to_le_bytes());
+            }
+        }
+        _ => {
+            for (o, v) in out.chunks_exact_mut(8).zip(values) {
+                o.copy_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+}
+
 /// sum, mean, var, std, min, max, first, last: float64 values, NaN for empty pixels.
 #[derive(Debug)]
 pub struct Values<A> {
@@ -264,7 +323,7 @@ impl<A: Accumulator> Kind for Values<A> {
         self.band.rows()
     }
     fn new_stats(&self) -> FloatGlobal {
-        FloatGlobal { stats: FloatStats::new(), histogram: None }
+        FloatGlobal::new()
     }
     fn passes(how: How) -> u32 {
         if how == How::EqHist {
@@ -274,50 +333,29 @@ impl<A: Accumulator> Kind for Values<A> {
         }
     }
     fn gather(&self, width: usize, pass: u32, global: &mut FloatGlobal) {
-        let rows: Vec<u32> = (0..self.rows()).collect();
         let mut buffer = vec![0f64; width];
         // Rows one after another: the statistics are exact either way, and a band's rows
         // are few compared with the work of aggregating them.
-        for row in rows {
+        for row in 0..self.rows() {
             self.band.finish_row(row, &mut buffer);
-            match (pass, global.histogram.as_mut()) {
-                (0, _) => global.stats.add_values(&buffer),
-                (_, Some(histogram)) => histogram.add_values(&buffer),
-                _ => {}
-            }
+            global.add_row(pass, &buffer);
         }
     }
     fn end_pass(global: &mut FloatGlobal, pass: u32, how: How) {
-        if pass == 0 && how == How::EqHist {
-            global.histogram = Some(FloatHistogram::new(&global.stats));
-        }
+        global.end_pass(pass, how);
     }
     fn shader(global: &FloatGlobal, o: &RenderOptions) -> FloatShader {
-        FloatShader::new(&global.stats, global.histogram.as_ref(), o.how, &o.cmap, o.background)
+        global.shader(o)
     }
     fn shade_row(&self, shader: &FloatShader, row: u32, format: PixelFormat, out: &mut [u8]) {
         let mut values = vec![0f64; self.width];
         self.band.finish_row(row, &mut values);
-        match format {
-            PixelFormat::Rgba => shader.shade_rgba(&values, out),
-            PixelFormat::Rgb => shader.shade_rgb(&values, out),
-        }
+        shade_floats(shader, &values, format, out);
     }
     fn aggregate_row(&self, row: u32, out: &mut [u8]) {
         let mut values = vec![0f64; self.width];
         self.band.finish_row(row, &mut values);
-        match self.dtype {
-            DType::F32 => {
-                for (o, v) in out.chunks_exact_mut(4).zip(&values) {
-                    o.copy_from_slice(&(*v as f32).to_le_bytes());
-                }
-            }
-            _ => {
-                for (o, v) in out.chunks_exact_mut(8).zip(&values) {
-                    o.copy_from_slice(&v.to_le_bytes());
-                }
-            }
-        }
+        write_floats(&values, self.dtype, out);
     }
     fn dtype(&self) -> DType {
         self.dtype

@@ -12,6 +12,7 @@
 //! single band, pass 4 reuses the aggregate of pass 3.
 
 mod kinds;
+pub mod raster;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,7 @@ use crate::shade::{Color, Colormap, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
 pub use kinds::{Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, Values};
+pub use raster::{render_raster, RasterInput};
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
 pub const MAX_CATEGORIES: usize = 256;
@@ -139,6 +141,12 @@ pub fn render(
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
+    let pool = thread_pool(options)?;
+    pool.install(|| render_in_pool(points, options, sinks, progress))
+}
+
+/// The worker pool of a render: `options.threads` threads, or one per core.
+fn thread_pool(options: &RenderOptions) -> Result<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = options.threads {
         if threads == 0 {
@@ -146,10 +154,7 @@ pub fn render(
         }
         builder = builder.num_threads(threads);
     }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::bad_parameter("--threads", format!("cannot start threads: {e}")))?;
-    pool.install(|| render_in_pool(points, options, sinks, progress))
+    builder.build().map_err(|e| Error::bad_parameter("--threads", format!("cannot start threads: {e}")))
 }
 
 fn render_in_pool(
@@ -256,17 +261,7 @@ fn run<K: Kind>(
     let partition = K::partition(kinds::Input { points, value, x, y }, &plan, &scratch_dir, progress)?;
     points.check_unchanged()?;
 
-    let (stats, kept) = gather_statistics(&kind, &plan, &partition, options.how, progress)?;
-    let shader = K::shader(&stats, options);
-    emit(kind, &plan, &partition, &shader, kept, &mut sinks, progress)?;
-    // An input modified during the render makes the output suspect: check again.
-    points.check_unchanged()?;
-    // Outputs replace the old files only once every sink has finished (issue 7).
-    let commits = crate::sink::atomic::CommitGroup::begin();
-    for sink in sinks {
-        sink.finish()?;
-    }
-    commits.commit()?;
+    finish_render(kind, &plan, &partition, options, sinks, progress, || points.check_unchanged())?;
     Ok(RenderReport {
         points: points.len() as u64,
         plotted: partition.total(),
@@ -274,6 +269,31 @@ fn run<K: Kind>(
         y_range,
         plan,
     })
+}
+
+/// Passes 3 and 4 and the commit of the outputs, shared by every render: statistics,
+/// shading and emission, then `unchanged` (the inputs must not have changed meanwhile),
+/// then every output replaces its old file at once.
+fn finish_render<K: Kind>(
+    kind: K,
+    plan: &Plan,
+    partition: &Partition,
+    options: &RenderOptions,
+    mut sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+    unchanged: impl Fn() -> Result<()>,
+) -> Result<()> {
+    let (stats, kept) = gather_statistics(&kind, plan, partition, options.how, progress)?;
+    let shader = K::shader(&stats, options);
+    emit(kind, plan, partition, &shader, kept, &mut sinks, progress)?;
+    // An input modified during the render makes the output suspect: check again.
+    unchanged()?;
+    // Outputs replace the old files only once every sink has finished (issue 7).
+    let commits = crate::sink::atomic::CommitGroup::begin();
+    for sink in sinks {
+        sink.finish()?;
+    }
+    commits.commit()
 }
 
 /// Bytes per pixel of a band buffer of kind `K` (its accumulators), for the plan.
