@@ -274,6 +274,17 @@ pub fn shade_floats(shader: &FloatShader, values: &[f64], format: PixelFormat, o
     }
 }
 
+/// The colour scale of a float shading, for colorbars.
+pub fn float_color_scale(shader: &FloatShader) -> Option<ColorScale> {
+    let range = shader.value_range()?;
+    let shader = Arc::new(shader.clone());
+    Some(ColorScale {
+        colors: shader.colormap_samples(256),
+        range,
+        position: Arc::new(move |v| shader.position(v)),
+    })
+}
+
 /// Writes a row of float values little-endian as f32 (for `DType::F32`) or f64.
 pub fn write_floats(values: &[f64], dtype: DType, out: &mut [u8]) {
     match dtype {
@@ -356,6 +367,9 @@ impl<A: Accumulator> Kind for Values<A> {
         let mut values = vec![0f64; self.width];
         self.band.finish_row(row, &mut values);
         write_floats(&values, self.dtype, out);
+    }
+    fn color_scale(shader: &FloatShader) -> Option<ColorScale> {
+        float_color_scale(shader)
     }
     fn dtype(&self) -> DType {
         self.dtype

@@ -286,13 +286,14 @@ fn finish_render<K: Kind>(
     let (stats, kept) = gather_statistics(&kind, plan, partition, options.how, progress)?;
     let shader = K::shader(&stats, options);
     emit(kind, plan, partition, &shader, kept, &mut sinks, progress)?;
-    // An input modified during the render makes the output suspect: check again.
-    unchanged()?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::sink::atomic::CommitGroup::begin();
     for sink in sinks {
         sink.finish()?;
     }
+    // An input modified during the render makes the output suspect: check again, as late
+    // as possible.
+    unchanged()?;
     commits.commit()
 }
 

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::glyph::raster::{output_dtype, Downsample, RasterPlacement, Resampler, Upsample};
 use crate::partition::Partition;
 use crate::progress::Progress;
-use crate::render::kinds::{shade_floats, write_floats, FloatGlobal, Input, Kind};
+use crate::render::kinds::{float_color_scale, shade_floats, write_floats, FloatGlobal, Input, Kind};
 use crate::render::{finish_render, RenderOptions, RenderReport};
 use crate::shade::{FloatShader, How};
 use crate::sink::{CanvasInfo, PixelFormat, Sink};
@@ -86,6 +86,9 @@ impl Kind for RasterBand<'_> {
     }
     fn dtype(&self) -> DType {
         self.dtype
+    }
+    fn color_scale(shader: &FloatShader) -> Option<crate::sink::ColorScale> {
+        float_color_scale(shader)
     }
 }
 

@@ -289,6 +289,29 @@ impl FloatShader {
         FloatShader { mapping, background }
     }
 
+    /// Where `value` falls along the colormap, 0 (first colour) to 1 (last), through the
+    /// same transform as the pixels; None when the canvas is empty or `value` is outside
+    /// its range. For colorbars.
+    pub fn position(&self, value: f64) -> Option<f64> {
+        let m = self.mapping.as_ref()?;
+        if !(value >= m.offset && value <= m.max) {
+            return None;
+        }
+        let (lo, hi) = (m.knots[0], m.knots[m.knots.len() - 1]);
+        let x = m.transform(value - m.offset);
+        Some(if hi > lo { ((x - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 })
+    }
+
+    /// Smallest and largest value of the canvas, None when it is empty.
+    pub fn value_range(&self) -> Option<(f64, f64)> {
+        self.mapping.as_ref().map(|m| (m.offset, m.max))
+    }
+
+    /// The colormap sampled at `n` evenly spaced positions, for colorbars.
+    pub fn colormap_samples(&self, n: usize) -> Vec<Color> {
+        self.mapping.as_ref().map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
+    }
+
     /// The colour of one pixel with value `value`.
     pub fn shade(&self, value: f64) -> Color {
         match (&self.mapping, value.is_nan()) {
@@ -333,6 +356,7 @@ impl FloatShader {
 #[derive(Clone, Debug)]
 struct FloatMapping {
     offset: f64,
+    max: f64,
     how: How,
     eq: Option<EqCurve>,
     knots: Vec<f64>,
@@ -349,7 +373,7 @@ impl FloatMapping {
         };
         let channel = |c: usize| cmap.colors().iter().map(|rgb| f64::from(rgb[c])).collect();
         let mut mapping =
-            FloatMapping { offset, how, eq, knots: Vec::new(), channels: [channel(0), channel(1), channel(2)] };
+            FloatMapping { offset, max, how, eq, knots: Vec::new(), channels: [channel(0), channel(1), channel(2)] };
         let (lo, hi) = match (&mapping.eq, histogram) {
             (Some(eq), Some(h)) => (eq.cdf[0], eq.cdf[eq.cdf.len() - 1].max(eq.apply(h.below_top))),
             _ => (mapping.transform(0.0), mapping.transform(max - offset)),

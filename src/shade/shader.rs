@@ -67,17 +67,7 @@ impl CountShader {
     /// The colormap sampled at `n` evenly spaced positions from its first to its last
     /// colour (linear in RGB, as the shading interpolates), for colorbars.
     pub fn colormap_samples(&self, n: usize) -> Vec<Color> {
-        let Some(mapping) = self.mapping.as_ref() else { return Vec::new() };
-        let last = mapping.channels[0].len() - 1;
-        (0..n)
-            .map(|i| {
-                let t = i as f64 / (n.max(2) - 1) as f64 * last as f64;
-                let (k, f) = ((t.floor() as usize).min(last), t - t.floor());
-                let k1 = (k + 1).min(last);
-                let [r, g, b] = mapping.channels.each_ref().map(|c| (c[k] + (c[k1] - c[k]) * f) as u8);
-                Color::rgb(r, g, b)
-            })
-            .collect()
+        self.mapping.as_ref().map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
     }
 
     /// Smallest and largest non-zero count of the canvas, None when it is empty.
