@@ -112,9 +112,16 @@ impl Sink for FigureSink {
         let fill = |i: usize, out: &mut [u8]| {
             let mut data = vec![0u8; data_width * 4];
             band.shade_row(i as u32, PixelFormat::Rgba, &mut data);
-            for px in data.chunks_exact_mut(4).filter(|p| p[3] != 255) {
-                let c = Color { r: px[0], g: px[1], b: px[2], a: px[3] }.over(background);
-                px.copy_from_slice(&c.to_array());
+            let bg = background.to_array();
+            for px in data.chunks_exact_mut(4) {
+                match px[3] {
+                    255 => {}
+                    0 => px.copy_from_slice(&bg),
+                    _ => {
+                        let c = Color { r: px[0], g: px[1], b: px[2], a: px[3] }.over(background);
+                        px.copy_from_slice(&c.to_array());
+                    }
+                }
             }
             let mut rgba = vec![0u8; width * 4];
             figure.compose_row(&deco, y0 + i as u32, Some(&data), &mut rgba);
