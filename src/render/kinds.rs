@@ -237,6 +237,16 @@ impl FloatGlobal {
         FloatGlobal { stats: FloatStats::new(), histogram: None }
     }
 
+    /// Statistics passes a float shading with `how` needs: min/max, then for eq-hist the
+    /// histogram whose bins depend on them.
+    pub fn passes(how: How) -> u32 {
+        if how == How::EqHist {
+            2
+        } else {
+            1
+        }
+    }
+
     /// Adds a row of finished values (NaN = empty) to pass `pass`: min/max first, then the
     /// eq-hist histogram.
     pub fn add_row(&mut self, pass: u32, values: &[f64]) {
@@ -337,11 +347,7 @@ impl<A: Accumulator> Kind for Values<A> {
         FloatGlobal::new()
     }
     fn passes(how: How) -> u32 {
-        if how == How::EqHist {
-            2
-        } else {
-            1
-        }
+        FloatGlobal::passes(how)
     }
     fn gather(&self, width: usize, pass: u32, global: &mut FloatGlobal) {
         let mut buffer = vec![0f64; width];

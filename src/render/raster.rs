@@ -59,11 +59,7 @@ impl Kind for RasterBand<'_> {
         FloatGlobal::new()
     }
     fn passes(how: How) -> u32 {
-        if how == How::EqHist {
-            2
-        } else {
-            1
-        }
+        FloatGlobal::passes(how)
     }
     fn gather(&self, _width: usize, pass: u32, stats: &mut FloatGlobal) {
         for row in self.values.chunks_exact(self.width) {
