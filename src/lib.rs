@@ -7,27 +7,34 @@
 //!
 //! # The pipeline
 //!
-//! A render is a story in five stages, one module each:
+//! A render is a story in six stages, one module each:
 //!
-//! 1. [`data`]: the x and y columns are `.npy` files, memory-mapped and read zero-copy in
-//!    bounded chunks whose pages are released after use (mapped pages count as RSS).
+//! 1. [`data`]: the x and y columns (and a value column) are `.npy` files, memory-mapped and
+//!    read zero-copy in bounded chunks whose pages are released after use (mapped pages count
+//!    as RSS); rasters are 2-D arrays read row by row ([`data::grid`]).
 //! 2. [`canvas`]: the data ranges map onto pixels with Datashader's exact binning rule, and
 //!    a [`canvas::Plan`] cuts the canvas into tiles (the unit of parallel work) and bands
 //!    (the unit of streaming) sized by the memory budget.
-//! 3. [`glyph`] and [`partition`]: each point becomes a record on the GLOBAL pixel grid,
-//!    and a two-pass counting sort buckets the records by band into a scratch file, so each
-//!    band later reads only its own points: O(N) in the data, whatever the number of bands.
-//! 4. [`reduce`] and [`shade`]: every band is aggregated tile by tile in parallel (count per
-//!    pixel), once to gather the exact global histogram of counts, and again to shade with
-//!    it (Datashader's `shade` semantics: eq-hist, linear, log, cbrt), so there are no seams
-//!    and eq-hist is consistent across the whole canvas.
-//! 5. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in
-//!    fixed segments joined into one zlib stream, and the raw aggregate as `.npy`. Files are
-//!    written under temporary names and renamed when complete.
+//! 3. [`glyph`] and [`partition`]: each point (or line segment) becomes a record on the
+//!    GLOBAL pixel grid, and a two-pass counting sort buckets the records by band into a
+//!    scratch file, so each band later reads only its own records: O(N) in the data,
+//!    whatever the number of bands. Rasters need no partition: a band resamples the rows it
+//!    covers.
+//! 4. [`reduce`] and [`shade`]: every band is aggregated tile by tile in parallel (count, any,
+//!    sum, mean, var, std, min, max, first, last, count-cat), first to gather the GLOBAL
+//!    statistics, then again to shade with them (Datashader's `shade` semantics: eq-hist,
+//!    linear, log, cbrt), so there are no seams and eq-hist is consistent across the canvas.
+//! 5. [`figure`]: axes, ticks, labels, title, colorbar and legend around the data area, drawn
+//!    band by band from a display list.
+//! 6. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in fixed
+//!    segments joined into one zlib stream, the raw aggregate as `.npy`, a deep-zoom tile
+//!    [`pyramid`]. Files are written under temporary names and renamed together when complete
+//!    ([`cleanup`] removes them on signals and faults).
 //!
-//! [`render::render`] orchestrates the passes. The output is byte-identical whatever the tile
-//! size and thread count: records keep input order within a band, tiles are laid out on
-//! the global grid, and the PNG is cut into segments at fixed rows.
+//! [`render::render`] and [`render::render_raster`] orchestrate the passes; one generic
+//! driver serves every reduction family ([`render::Kind`]). The output is byte-identical
+//! whatever the tile size and thread count: records keep input order within a band, tiles
+//! are laid out on the global grid, and the PNG is cut into segments at fixed rows.
 //!
 //! # Example
 //!

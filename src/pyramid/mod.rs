@@ -13,7 +13,7 @@
 //!    into tiles; empty tiles are skipped and each tile appears atomically.
 //! 5. [`PyramidWriter`] ties 2 and 4 together for a whole pyramid or one shard
 //!    ([`ShardPlan`]), then writes [`PyramidMetadata`] and the [`viewer`] page, which
-//!    [`serve`] (or any static server) serves.
+//!    [`serve()`] (or any static server) serves.
 //!
 //! Passes over the partitioned data: one to gather the statistics (feed a
 //! [`StatsBuilder`]), one to write the tiles (feed a [`PyramidWriter`]), whatever the
