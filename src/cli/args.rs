@@ -9,7 +9,7 @@ use gigaplot::reduce::Reduction;
 use gigaplot::glyph::raster::{parse_extent, Downsample, Origin, Upsample};
 use gigaplot::render::Glyph;
 use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::{Color, Colormap, How};
+use gigaplot::shade::{Color, Colormap, How, Shape};
 use gigaplot::sink::Compression;
 
 /// Render plots of billions of points to gigapixel PNGs in bounded memory.
@@ -125,6 +125,13 @@ pub struct RenderArgs {
     /// Print how long each stage of the render took.
     #[arg(long)]
     pub timings: bool,
+    /// Spread every shaded pixel over a disc (or square) of PX pixels around it, as
+    /// Datashader's tf.spread does, to make isolated points visible (the PNG only; 0..=255).
+    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(0..=255))]
+    pub spread: Option<u32>,
+    /// Shape of --spread: circle or square.
+    #[arg(long, default_value = "circle", requires = "spread")]
+    pub spread_shape: Shape,
     #[command(flatten)]
     pub figure: FigureArgs,
     #[command(flatten)]

@@ -12,7 +12,8 @@ use gigaplot::render::{render, render_raster, RasterInput, RenderOptions};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::reduce::Reduction;
 use gigaplot::shade::category::default_color_key;
-use gigaplot::sink::{AggregateSink, PngSink, Sink};
+use gigaplot::shade::{Color, Spreader};
+use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
 use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
@@ -75,14 +76,16 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
-        sinks.push(image_sink(args, output, &options, points.value.as_ref())?);
+        sinks.push(spread(args, image_sink(args, output, &options, points.value.as_ref())?));
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
     let bar = Bar::new(!quiet);
     if let Some(dir) = &args.pyramid.pyramid {
-        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (x, y), &points, &options, &bar);
+        // the pyramid is not spread: it shades over the background itself
+        let unspread = RenderOptions { background: args.background, ..options.clone() };
+        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (x, y), &points, &unspread, &bar);
         match pyramid {
             Ok(sink) => sinks.push(sink),
             Err(e) => {
@@ -129,7 +132,8 @@ fn options(args: &RenderArgs) -> RenderOptions {
         y_scale: args.y_scale,
         how: args.how,
         cmap: args.cmap.clone(),
-        background: args.background,
+        // with --spread the SpreadSink composites over the background after spreading
+        background: if args.spread.is_some() { Color::TRANSPARENT } else { args.background },
         tile: args.tile,
         threads: args.threads,
         memory_budget: args.memory,
@@ -137,6 +141,15 @@ fn options(args: &RenderArgs) -> RenderOptions {
         reduction: args.reduction,
         color_key: args.color_key.clone(),
         glyph: args.glyph,
+    }
+}
+
+/// `sink` fed with the spread canvas when --spread is given (Datashader's shade, spread,
+/// then set_background), else `sink` itself.
+fn spread(args: &RenderArgs, sink: Box<dyn Sink>) -> Box<dyn Sink> {
+    match args.spread {
+        Some(px) => Box::new(SpreadSink::new(sink, Spreader::new(px as usize, args.spread_shape), args.background)),
+        None => sink,
     }
 }
 
@@ -186,7 +199,7 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
-        sinks.push(image_sink(args, output, &options, None)?);
+        sinks.push(spread(args, image_sink(args, output, &options, None)?));
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));

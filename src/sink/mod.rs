@@ -10,10 +10,12 @@ pub mod atomic;
 pub mod deflate;
 pub mod npy;
 pub mod png;
+pub mod spread;
 
 pub use atomic::AtomicFile;
 pub use npy::{AggregateSink, NpyWriter};
 pub use png::{Compression, PixelFormat, PngSink, PngWriter};
+pub use spread::SpreadSink;
 
 use std::sync::Arc;
 
