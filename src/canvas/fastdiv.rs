@@ -20,7 +20,7 @@ impl FastDiv {
 
     /// `n / divisor`.
     #[inline(always)]
-    pub fn div(self, n: u32) -> u32 {
+    pub fn quotient(self, n: u32) -> u32 {
         if self.divisor == 1 {
             return n;
         }
@@ -44,12 +44,12 @@ mod tests {
         for &d in &divisors {
             let f = FastDiv::new(d);
             for &n in &numerators {
-                assert_eq!(f.div(n), n / d, "{n} / {d}");
+                assert_eq!(f.quotient(n), n / d, "{n} / {d}");
             }
             let mut n = 12_345u32;
             for _ in 0..10_000 {
                 n = n.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                assert_eq!(f.div(n), n / d, "{n} / {d}");
+                assert_eq!(f.quotient(n), n / d, "{n} / {d}");
             }
         }
     }

@@ -28,13 +28,13 @@ pub struct Cli {
 pub enum Command {
     /// Render points from .npy columns to a PNG (and optionally the raw aggregate).
     #[command(after_help = RENDER_EXAMPLES)]
-    Render(RenderArgs),
+    Render(Box<RenderArgs>),
     /// Show dtype, shape, min, max and NaN count of .npy columns.
     #[command(after_help = "Example:\n  gigaplot info pts/x.npy pts/xy.npy:1")]
     Info(InfoArgs),
     /// Compute a pyramid's global shading statistics (or merge shards' parts) into JSON.
     #[command(after_help = "Examples:\n  gigaplot stats --x x.npy --y y.npy --width 65536 --height 65536 --x-range -10,10 --y-range -10,10 --shard 0/4 -o part0.json\n  gigaplot stats --merge part0.json part1.json part2.json part3.json -o stats.json")]
-    Stats(StatsArgs),
+    Stats(Box<StatsArgs>),
     /// Serve a pyramid directory on localhost for the browser viewer.
     #[command(after_help = "Example:\n  gigaplot serve pyr/   # then open http://127.0.0.1:8000/")]
     Serve(ServeArgs),

@@ -355,7 +355,7 @@ mod tests {
         let b = rasterize(&placed[0].key).unwrap();
         assert_eq!(a.data, b.data);
         assert_eq!(a.data.len(), (a.width * a.height) as usize);
-        assert!(a.data.iter().any(|&c| c == 255));
+        assert!(a.data.contains(&255));
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Binner for LineBinner<'_> {
             let continues = at > 0 && !self.vertex_is_nan(at - 1);
             segments_of_polyline(&xs, &ys, &self.x, &self.y, continues, |segment| {
                 let (first, last) = rows_spanned(&segment);
-                for band in self.band_div.div(first)..=self.band_div.div(last).min(self.bands - 1) {
+                for band in self.band_div.quotient(first)..=self.band_div.quotient(last).min(self.bands - 1) {
                     emit(band, segment);
                 }
             });

@@ -82,7 +82,7 @@ impl<'a, R: Record> PointBinner<'a, R> {
                 continue;
             };
             let row = self.height - 1 - from_bottom;
-            let band = self.band_div.div(row);
+            let band = self.band_div.quotient(row);
             let row_in_band = row - band * self.band_height;
             let value = if R::HAS_VALUE { values[i] } else { f64::NAN };
             emit(band, R::new((row_in_band << self.column_bits) | column, value));

@@ -92,7 +92,7 @@ impl TileLayout {
     fn locate(&self, record: u32) -> (usize, u32) {
         let column = record & self.column_mask;
         let row = record >> self.column_bits;
-        let t = self.tile_div.div(column);
+        let t = self.tile_div.quotient(column);
         let x0 = t * self.tile;
         let w = self.tile.min(self.width - x0);
         (t as usize, row * w + (column - x0))
@@ -167,7 +167,7 @@ where
         read += n as u64;
         let tile_range = |r: &R| {
             let (a, b) = columns(r);
-            (layout.tile_div.div(a) as usize, (layout.tile_div.div(b) as usize).min(n_tiles - 1))
+            (layout.tile_div.quotient(a) as usize, (layout.tile_div.quotient(b) as usize).min(n_tiles - 1))
         };
         let mut bounds = vec![0usize; n_tiles + 1];
         for r in &records[..n] {
@@ -291,7 +291,7 @@ mod tests {
         let records: Vec<u32> = (0..100_000)
             .map(|_| {
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                ((x >> 8) % 5 << p.column_bits) | ((x >> 3) % 1000)
+                (((x >> 8) % 5) << p.column_bits) | ((x >> 3) % 1000)
             })
             .collect();
         let mut out = vec![0; records.len()];

@@ -95,6 +95,21 @@ impl Default for Colormap {
     }
 }
 
+/// `n` colours evenly spaced from the first to the last of a colormap given as its red,
+/// green and blue channels (linear interpolation in RGB, as shading does), for colorbars.
+pub fn sample_channels(channels: &[Vec<f64>; 3], n: usize) -> Vec<crate::shade::Color> {
+    let last = channels[0].len().saturating_sub(1);
+    (0..n)
+        .map(|i| {
+            let t = i as f64 / (n.max(2) - 1) as f64 * last as f64;
+            let (k, f) = ((t.floor() as usize).min(last), t - t.floor());
+            let k1 = (k + 1).min(last);
+            let [r, g, b] = channels.each_ref().map(|c| (c[k] + (c[k1] - c[k]) * f) as u8);
+            crate::shade::Color::rgb(r, g, b)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,19 +164,4 @@ mod tests {
         );
         assert!(Colormap::by_name("_r").is_err());
     }
-}
-
-/// `n` colours evenly spaced from the first to the last of a colormap given as its red,
-/// green and blue channels (linear interpolation in RGB, as shading does), for colorbars.
-pub fn sample_channels(channels: &[Vec<f64>; 3], n: usize) -> Vec<crate::shade::Color> {
-    let last = channels[0].len().saturating_sub(1);
-    (0..n)
-        .map(|i| {
-            let t = i as f64 / (n.max(2) - 1) as f64 * last as f64;
-            let (k, f) = ((t.floor() as usize).min(last), t - t.floor());
-            let k1 = (k + 1).min(last);
-            let [r, g, b] = channels.each_ref().map(|c| (c[k] + (c[k1] - c[k]) * f) as u8);
-            crate::shade::Color::rgb(r, g, b)
-        })
-        .collect()
 }

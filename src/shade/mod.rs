@@ -17,8 +17,10 @@ mod tables;
 pub mod transfer;
 
 #[cfg(test)]
+#[allow(clippy::all)]
 mod reference;
 #[cfg(test)]
+#[allow(clippy::all)]
 mod reference2;
 
 pub use category::{CategoryShader, CategoryStats};
