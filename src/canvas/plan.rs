@@ -120,7 +120,9 @@ impl Plan {
     }
 }
 
-fn check_side(name: &str, pixels: u32) -> Result<()> {
+/// Checks one side of an image: 1 to 2^31 - 1 pixels, what a PNG can hold. `name` is the
+/// flag reported in the error.
+pub fn check_side(name: &str, pixels: u32) -> Result<()> {
     if pixels == 0 || pixels > i32::MAX as u32 {
         return Err(Error::bad_parameter(
             name,

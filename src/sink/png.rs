@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
+use crate::canvas::plan::check_side;
 use crate::error::{Error, Result};
 use crate::sink::atomic::AtomicFile;
 use crate::sink::deflate::{self, MatchHints};
@@ -141,8 +142,8 @@ impl PngWriter {
         format: PixelFormat,
         compression: Compression,
     ) -> Result<PngWriter> {
-        check_dimension("--width", width)?;
-        check_dimension("--height", height)?;
+        check_side("--width", width)?;
+        check_side("--height", height)?;
         let row_bytes = width as usize * format.bytes_per_pixel();
         let stride = row_bytes + 1;
         let rows_per_segment = (SEGMENT_TARGET_BYTES / row_bytes).max(1);
@@ -370,17 +371,6 @@ impl PngWriter {
         let path: PathBuf = self.file.path().to_path_buf();
         self.file.file().write_all(bytes).map_err(|e| Error::io(path, e))
     }
-}
-
-/// Checks a PNG dimension is in 1..=2^31-1, naming the flag otherwise.
-fn check_dimension(name: &str, value: u32) -> Result<()> {
-    if value == 0 || value > PNG_MAX {
-        return Err(Error::bad_parameter(
-            name,
-            format!("{value} pixels is outside PNG's range 1..={PNG_MAX}"),
-        ));
-    }
-    Ok(())
 }
 
 /// Appends a PNG chunk (length, type, data, CRC-32 of type and data) to `out`.
