@@ -183,7 +183,8 @@ fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, value: 
         legend,
         ..FigureSpec::default()
     };
-    let colorbar = f.colorbar.then(|| Some(options.reduction.to_string()));
+    let label = if args.raster.raster.is_some() { "value".to_string() } else { options.reduction.to_string() };
+    let colorbar = f.colorbar.then_some(Some(label));
     Ok(Box::new(FigureSink::new(output, args.compression, spec, colorbar)))
 }
 
