@@ -73,6 +73,9 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
         eprintln!("{warning}");
     }
+    if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
+        return Err(Error::bad_parameter("--line-width", "pyramids of anti-aliased lines are not supported yet"));
+    }
     let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
@@ -141,6 +144,7 @@ fn options(args: &RenderArgs) -> RenderOptions {
         reduction: args.reduction,
         color_key: args.color_key.clone(),
         glyph: args.glyph,
+        line_width: args.line_width,
     }
 }
 

@@ -3,10 +3,12 @@
 //! Every glyph computes pixel coordinates from the whole canvas's axes in f64, never from
 //! a tile's, so a glyph's pixels do not depend on which tile or band draws them.
 
+pub mod aa_binner;
 pub mod line_binner;
 pub mod lines;
 pub mod points;
 pub mod raster;
 
+pub use aa_binner::AaLineBinner;
 pub use line_binner::LineBinner;
 pub use points::PointBinner;

@@ -6,6 +6,7 @@
 
 pub mod category;
 pub mod count;
+pub mod coverage;
 pub mod tiles;
 pub mod value;
 
@@ -14,6 +15,7 @@ use std::str::FromStr;
 
 pub use category::CategoryBand;
 pub use count::CountBand;
+pub use coverage::CoverageBand;
 pub use tiles::TileLayout;
 pub use value::{Accumulator, ValueBand};
 

@@ -13,10 +13,11 @@ use std::path::Path;
 use crate::canvas::Axis;
 use crate::data::{Column, PointColumns};
 use crate::glyph::lines::LineSegment;
-use crate::glyph::{LineBinner, PointBinner};
+use crate::glyph::lines::{AaSegment, AaStyle};
+use crate::glyph::{AaLineBinner, LineBinner, PointBinner};
 use crate::partition::{partition, Partition, Record, ValueRecord};
 use crate::progress::Progress;
-use crate::reduce::{Accumulator, CategoryBand, CountBand, ValueBand};
+use crate::reduce::{Accumulator, CategoryBand, CountBand, CoverageBand, ValueBand};
 use crate::render::RenderOptions;
 use crate::shade::{
     CategoryShader, CategoryStats, CountHistogram, CountShader, FloatHistogram, FloatShader,
@@ -67,6 +68,14 @@ pub trait Kind: Send + Sync + Sized {
     fn color_scale(_shader: &Self::Shader) -> Option<ColorScale> {
         None
     }
+    /// Bytes per pixel of the band buffer (its accumulators), for the plan.
+    fn accumulator_bytes(&self) -> u32 {
+        match self.dtype() {
+            DType::U32 | DType::Bool => 4 * self.channels(),
+            // Value accumulators hold up to three 8-byte fields (var: n, mean, m2).
+            _ => 24,
+        }
+    }
 }
 
 /// How a glyph's records become counts: one pixel per point, or the pixels of a segment.
@@ -91,6 +100,8 @@ pub struct Input<'a> {
     pub x: Axis,
     /// The y axis.
     pub y: Axis,
+    /// Line width in pixels for anti-aliased lines (0: width-0 lines or points).
+    pub line_width: f64,
 }
 
 /// Partitions points whose records carry `R` (a pixel, or a pixel and a value).
@@ -308,6 +319,77 @@ pub fn write_floats(values: &[f64], dtype: DType, out: &mut [u8]) {
                 o.copy_from_slice(&v.to_le_bytes());
             }
         }
+    }
+}
+
+/// count of anti-aliased lines (`line_width > 0`): Datashader's float32 coverage
+/// aggregate (NaN where no line passed), shaded like any float aggregate.
+#[derive(Debug)]
+pub struct AaLines {
+    band: CoverageBand,
+    style: AaStyle,
+}
+
+impl AaLines {
+    /// The count of lines `line_width` pixels wide on a `width` x `height` canvas.
+    pub fn new(line_width: f64, width: u32, height: u32) -> AaLines {
+        AaLines { band: CoverageBand::new(), style: AaStyle { line_width, overwrite: false, width, height } }
+    }
+}
+
+impl Kind for AaLines {
+    type Record = AaSegment;
+    type Stats = FloatGlobal;
+    type Shader = FloatShader;
+
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        let style = AaStyle { line_width: input.line_width, overwrite: false, width: plan.width, height: plan.height };
+        partition(&AaLineBinner::new(input.points, input.x, input.y, style, plan), dir, progress)
+    }
+    fn fresh(&self) -> Self {
+        AaLines { band: CoverageBand::new(), style: self.style }
+    }
+    fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
+        self.band.aggregate_aa_lines(plan, partition, band, &self.style)
+    }
+    fn rows(&self) -> u32 {
+        self.band.rows()
+    }
+    fn new_stats(&self) -> FloatGlobal {
+        FloatGlobal::new()
+    }
+    fn passes(how: How) -> u32 {
+        FloatGlobal::passes(how)
+    }
+    fn gather(&self, width: usize, pass: u32, global: &mut FloatGlobal) {
+        let mut buffer = vec![0f64; width];
+        for row in 0..self.rows() {
+            self.band.row_into(row, &mut buffer);
+            global.add_row(pass, &buffer);
+        }
+    }
+    fn end_pass(global: &mut FloatGlobal, pass: u32, how: How) {
+        global.end_pass(pass, how);
+    }
+    fn shader(global: &FloatGlobal, o: &RenderOptions) -> FloatShader {
+        global.shader(o)
+    }
+    fn shade_row(&self, shader: &FloatShader, row: u32, format: PixelFormat, out: &mut [u8]) {
+        let mut values = vec![0f64; self.style.width as usize];
+        self.band.row_into(row, &mut values);
+        shade_floats(shader, &values, format, out);
+    }
+    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
+        self.band.row_bytes(row, out);
+    }
+    fn color_scale(shader: &FloatShader) -> Option<ColorScale> {
+        float_color_scale(shader)
+    }
+    fn dtype(&self) -> DType {
+        DType::F32
+    }
+    fn accumulator_bytes(&self) -> u32 {
+        4
     }
 }
 

@@ -26,7 +26,7 @@ use crate::reduce::{Accumulator, Reduction};
 use crate::shade::{Color, Colormap, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
-pub use kinds::{Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, Values};
+pub use kinds::{AaLines, Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, Values};
 pub use raster::{render_raster, RasterInput};
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
@@ -67,6 +67,9 @@ pub struct RenderOptions {
     pub color_key: Option<Vec<Color>>,
     /// Points, or the line through consecutive points.
     pub glyph: Glyph,
+    /// Line width in pixels of `Glyph::Lines`: 0 draws width-0 lines (Bresenham, u32
+    /// counts), more draws Datashader's anti-aliased lines (count only, float32 coverage).
+    pub line_width: f64,
 }
 
 /// What is drawn for the x/y columns.
@@ -109,6 +112,7 @@ impl Default for RenderOptions {
             reduction: Reduction::Count,
             color_key: None,
             glyph: Glyph::Points,
+            line_width: 0.0,
         }
     }
 }
@@ -178,6 +182,11 @@ fn render_in_pool(
         Some(DType::F32) if keep_f32 => DType::F32,
         _ => DType::F64,
     };
+    check_line_width(options)?;
+    if options.glyph == Glyph::Lines && options.line_width > 0.0 {
+        let kind = AaLines::new(options.line_width, options.width, options.height);
+        return run(kind, points, None, options, sinks, progress);
+    }
     if options.glyph == Glyph::Lines {
         return match options.reduction {
             Reduction::Count => run(Counts::<LineGlyph>::new(false), points, None, options, sinks, progress),
@@ -205,6 +214,24 @@ fn render_in_pool(
             run(Categories::new(categories), points, value, options, sinks, progress)
         }
     }
+}
+
+/// A line width is a finite number >= 0, and above 0 only for the count of lines.
+fn check_line_width(options: &RenderOptions) -> Result<()> {
+    let w = options.line_width;
+    if !w.is_finite() || w < 0.0 {
+        return Err(Error::bad_parameter("--line-width", format!("must be a finite number >= 0, not {w}")));
+    }
+    if w > 0.0 && options.glyph != Glyph::Lines {
+        return Err(Error::bad_parameter("--line-width", "applies to --glyph lines only"));
+    }
+    if w > 0.0 && options.reduction != Reduction::Count {
+        return Err(Error::bad_parameter(
+            "--line-width",
+            format!("anti-aliased lines support the count reduction only, not {}", options.reduction),
+        ));
+    }
+    Ok(())
 }
 
 fn run_values<A: Accumulator>(
@@ -235,7 +262,7 @@ fn run<K: Kind>(
         options.tile,
         options.memory_budget,
         rayon::current_num_threads(),
-        accumulator_bytes::<K>(&kind).max(bytes_per_pixel),
+        kind.accumulator_bytes().max(bytes_per_pixel),
     )?;
     if points.is_empty() {
         return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot"));
@@ -258,7 +285,7 @@ fn run<K: Kind>(
     }
 
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let partition = K::partition(kinds::Input { points, value, x, y }, &plan, &scratch_dir, progress)?;
+    let partition = K::partition(kinds::Input { points, value, x, y, line_width: options.line_width }, &plan, &scratch_dir, progress)?;
     points.check_unchanged()?;
 
     finish_render(kind, &plan, &partition, options, sinks, progress, || points.check_unchanged())?;
@@ -295,15 +322,6 @@ fn finish_render<K: Kind>(
     // as possible.
     unchanged()?;
     commits.commit()
-}
-
-/// Bytes per pixel of a band buffer of kind `K` (its accumulators), for the plan.
-fn accumulator_bytes<K: Kind>(kind: &K) -> u32 {
-    match kind.dtype() {
-        DType::U32 | DType::Bool => 4 * kind.channels(),
-        // Value accumulators hold up to three 8-byte fields (var: n, mean, m2).
-        _ => 24,
-    }
 }
 
 /// The number of categories of a count-cat column: its maximum + 1, after checking that

@@ -1,0 +1,158 @@
+//! Anti-aliased lines through the command line (`--glyph lines --line-width W`): the
+//! float32 coverage aggregate equals drawing every segment of the polyline with the
+//! library's Datashader port over the whole canvas at once, bit for bit, whatever the tile
+//! size, thread count and band split, with NaN breaks and segments crossing many tiles.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use gigaplot::canvas::{Axis, Scale};
+use gigaplot::data::npy::NpyHeader;
+use gigaplot::data::DType;
+use gigaplot::glyph::lines::{aa_segment, draw_aa, AaStyle, PixelWindow, Polyline};
+use gigaplot::reduce::coverage::add_coverage;
+
+const W: u32 = 300;
+const H: u32 = 200;
+
+/// A random walk with NaN breaks, jumps across the canvas and excursions out of it.
+fn polyline() -> (Vec<f64>, Vec<f64>) {
+    let mut state = 0x9e37_79b9u64;
+    let mut next = || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let (mut x, mut y) = (5.0, 5.0);
+    for i in 0..3_000 {
+        if i % 211 == 0 || i % 211 == 1 && i % 2 == 0 {
+            xs.push(f64::NAN);
+            ys.push(1.0);
+            continue;
+        }
+        if i % 37 == 0 {
+            (x, y) = (next() * 14.0 - 2.0, next() * 14.0 - 2.0);
+        } else {
+            x = (x + next() - 0.5).clamp(-1.0, 11.0);
+            y = (y + next() - 0.5).clamp(-1.0, 11.0);
+        }
+        xs.push(x);
+        ys.push(y);
+    }
+    (xs, ys)
+}
+
+/// The whole-canvas drawing: every segment in order into one float32 aggregate (image
+/// order, row 0 = top), NaN where nothing was drawn.
+fn whole_canvas(xs: &[f64], ys: &[f64], line_width: f64) -> Vec<f32> {
+    let x = Axis::new("x", (0.0, 10.0), W, Scale::Linear).unwrap();
+    let y = Axis::new("y", (0.0, 10.0), H, Scale::Linear).unwrap();
+    let style = AaStyle { line_width, overwrite: false, width: W, height: H };
+    let mut raws = Vec::new();
+    let mut line = Polyline::new();
+    line.push(xs, ys, |r| raws.push(r));
+    line.finish(|r| raws.push(r));
+    let mut agg = vec![f32::NAN; (W * H) as usize];
+    for raw in &raws {
+        let Some(seg) = aa_segment(raw, &x, &y) else { continue };
+        draw_aa(&seg, &style, PixelWindow { x0: 0, x1: W, y0: 0, y1: H }, |c, r, value, prev| {
+            add_coverage(&mut agg[(r * W + c) as usize], value - prev);
+        });
+    }
+    agg
+}
+
+/// Reads a (height, width) float32 .npy written by `--agg-out`.
+fn read_f32(path: &Path) -> (Vec<usize>, Vec<f32>) {
+    let bytes = std::fs::read(path).unwrap();
+    let header = NpyHeader::parse(&bytes).unwrap();
+    assert_eq!(header.dtype, DType::F32);
+    let data = &bytes[header.data_offset..];
+    (header.shape.clone(), data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+}
+
+/// Renders with `--line-width` and the given tile, threads and memory; returns the PNG and
+/// aggregate bytes.
+fn render(dir: &Path, line_width: &str, tile: &str, threads: &str, memory: &str) -> (Vec<u8>, Vec<u8>) {
+    let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
+    let (png, agg) = (dir.join("aa.png"), dir.join("aa.npy"));
+    let out = run_ok(&[
+        "render", "--bare", "--glyph", "lines", "--line-width", line_width, "--x", xp.to_str().unwrap(),
+        "--y", yp.to_str().unwrap(), "--width", "300", "--height", "200", "--x-range", "0,10",
+        "--y-range", "0,10", "--tile", tile, "--threads", threads, "--memory", memory, "-o",
+        png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let bands = if memory == "1GiB" { " 1 bands" } else { " 5 bands of 48 rows" };
+    assert!(stderr.contains(bands), "expected{bands}: {stderr}");
+    (std::fs::read(&png).unwrap(), std::fs::read(&agg).unwrap())
+}
+
+/// 40 MiB + 20 MiB per thread (2), plus 50 rows of two 300-pixel float32 bands: 48-row
+/// bands (a multiple of the 16-pixel tile), 5 of them.
+const SEVERAL_BANDS: &str = "84006080";
+
+fn write_inputs(dir: &Path) -> (Vec<f64>, Vec<f64>) {
+    let (xs, ys) = polyline();
+    write_f64(&dir.join("x.npy"), &xs);
+    write_f64(&dir.join("y.npy"), &ys);
+    (xs, ys)
+}
+
+#[test]
+fn the_aggregate_equals_the_whole_canvas_drawing_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (xs, ys) = write_inputs(dir.path());
+    for (line_width, lw) in [("1.5", 1.5), ("0.6", 0.6)] {
+        let want = whole_canvas(&xs, &ys, lw);
+        let covered = want.iter().filter(|v| !v.is_nan()).count();
+        assert!(covered > 10_000, "only {covered} pixels covered");
+        // Joins correct the previous segment's coverage: some pixels add less than 1 per pass.
+        assert!(want.iter().any(|v| !v.is_nan() && v.fract() != 0.0));
+        for (tile, threads, memory) in [("1000", "1", "1GiB"), ("16", "2", SEVERAL_BANDS)] {
+            render(dir.path(), line_width, tile, threads, memory);
+            let (shape, got) = read_f32(&dir.path().join("aa.npy"));
+            assert_eq!(shape, vec![H as usize, W as usize]);
+            let differ = got.iter().zip(&want).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+            assert_eq!(differ, 0, "width {line_width}, tile {tile}, {threads} threads: {differ} pixels differ");
+        }
+    }
+}
+
+#[test]
+fn png_and_aggregate_bytes_do_not_depend_on_tiles_threads_or_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    let one = render(dir.path(), "3", "1000", "1", "1GiB");
+    let several = render(dir.path(), "3", "16", "2", SEVERAL_BANDS);
+    assert!(one.0 == several.0, "PNG differs");
+    assert!(one.1 == several.1, "aggregate differs");
+    let (_, _, _, pixels) = read_png(&dir.path().join("aa.png"));
+    assert!(pixels.chunks_exact(4).filter(|p| p[3] > 0).count() > 10_000);
+}
+
+#[test]
+fn line_width_errors_name_the_flag_and_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    let (x, y) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
+    let out_png = dir.path().join("e.png");
+    let base = ["render", "-q", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "-o", out_png.to_str().unwrap()];
+    let cases: [(&[&str], &str); 4] = [
+        (&["--glyph", "lines", "--line-width", "2", "--x-range", "0,1", "--y-range", "0,1", "--pyramid", "p"], "pyramids of anti-aliased lines"),
+        (&["--line-width", "2"], "applies to --glyph lines only"),
+        (&["--glyph", "lines", "--line-width", "2", "--agg", "any"], "count reduction only, not any"),
+        (&["--glyph", "lines", "--line-width", "inf"], "finite number >= 0"),
+    ];
+    for (extra, message) in cases {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let out = run(&args);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--line-width") && stderr.contains(message), "{extra:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(!out_png.exists());
+    }
+}
