@@ -32,7 +32,7 @@ impl<'a> AaLineBinner<'a> {
     fn route<E: FnMut(u32, AaSegment)>(&self, raw: &RawSegment, emit: &mut E) {
         let Some(segment) = aa_segment(raw, &self.x, &self.y) else { return };
         let Some((first, last)) = aa_rows_spanned(&segment, &self.style) else { return };
-        for band in self.band_div.div(first)..=self.band_div.div(last).min(self.bands - 1) {
+        for band in self.band_div.quotient(first)..=self.band_div.quotient(last).min(self.bands - 1) {
             emit(band, segment);
         }
     }

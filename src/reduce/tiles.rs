@@ -7,8 +7,14 @@ use crate::canvas::{FastDiv, Plan};
 use crate::error::Result;
 use crate::partition::{Partition, Record};
 
-/// Records are read from the partition in windows of this many.
-const WINDOW: usize = 1 << 20;
+/// Records are read from the partition in windows of this many bytes (1 Mi pixel records;
+/// fewer of the larger value and segment records), so the window's memory is bounded.
+const WINDOW_BYTES: usize = 4 << 20;
+
+/// Records of type `R` per window.
+fn window_len<R>() -> u64 {
+    (WINDOW_BYTES / std::mem::size_of::<R>().max(1)).max(1) as u64
+}
 
 /// Windows are sorted by tile in this many independent parts (fixed, so the order of
 /// records within a tile never depends on the thread count).
@@ -118,7 +124,7 @@ where
     if total == 0 {
         return Ok(());
     }
-    let window = (WINDOW as u64).min(total) as usize;
+    let window = window_len::<R>().min(total) as usize;
     let mut records = vec![R::zeroed(); window];
     let mut sorted = vec![R::zeroed(); window];
     let n_tiles = layout.tiles();
@@ -157,7 +163,7 @@ where
     F: Fn(usize, &mut [T], &[R]) + Sync,
 {
     let total = partition.band_len(band);
-    let window = (WINDOW as u64).min(total) as usize;
+    let window = window_len::<R>().min(total) as usize;
     let mut records = vec![R::zeroed(); window];
     let n_tiles = layout.tiles();
     let mut read = 0u64;
