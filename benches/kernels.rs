@@ -134,7 +134,8 @@ fn shade(c: &mut Criterion) {
     let mut group = c.benchmark_group("shade_rgba");
     group.throughput(Throughput::Elements(counts.len() as u64));
     for how in [How::EqHist, How::Log, How::Linear] {
-        let shader = CountShader::new(&histogram, how, &Colormap::by_name("viridis").unwrap(), Color::TRANSPARENT);
+        let shader =
+            CountShader::new(&histogram, how, &Colormap::by_name("viridis").unwrap(), Color::TRANSPARENT);
         group.bench_function(how.to_string(), |b| b.iter(|| shader.shade_rgba(&counts, &mut out)));
     }
     group.finish();
@@ -156,7 +157,8 @@ fn png_encode(c: &mut Criterion) {
     let counts = plot_like_counts(1 << 20);
     let mut histogram = CountHistogram::new();
     histogram.add_counts(&counts);
-    let shader = CountShader::new(&histogram, How::EqHist, &Colormap::by_name("fire").unwrap(), Color::TRANSPARENT);
+    let shader =
+        CountShader::new(&histogram, How::EqHist, &Colormap::by_name("fire").unwrap(), Color::TRANSPARENT);
     let mut group = c.benchmark_group("png_encode");
     for (name, lit_percent) in [("sparse", 1u32), ("dense", 100)] {
         for (width, height) in [(4_000u32, 1_000u32), (20_000, 1_000)] {
@@ -175,8 +177,13 @@ fn png_encode(c: &mut Criterion) {
             group.bench_function(id, |b| {
                 b.iter(|| {
                     let path = dir.join("bench.png");
-                    let mut png = PngWriter::create(&path, width, height, PixelFormat::Rgba, Compression::Fast).unwrap();
-                    png.write_rows(height as usize, &|row, out| shader.shade_rgba(&row_counts[row % 16], out)).unwrap();
+                    let mut png =
+                        PngWriter::create(&path, width, height, PixelFormat::Rgba, Compression::Fast)
+                            .unwrap();
+                    png.write_rows(height as usize, &|row, out| {
+                        shader.shade_rgba(&row_counts[row % 16], out)
+                    })
+                    .unwrap();
                     png.finish().unwrap();
                 })
             });

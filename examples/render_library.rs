@@ -13,10 +13,8 @@ use gigaplot::sink::{AggregateSink, Compression, PngSink, Sink};
 fn main() -> gigaplot::Result<()> {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "out".into()));
     std::fs::create_dir_all(&out).map_err(|e| gigaplot::Error::io(&out, e))?;
-    let files = generate(
-        &GenerateOptions { points: 1_000_000, seed: 7, out_dir: out.join("points") },
-        &NoProgress,
-    )?;
+    let files =
+        generate(&GenerateOptions { points: 1_000_000, seed: 7, out_dir: out.join("points") }, &NoProgress)?;
     let points = PointColumns::open(
         &ColumnSpec { path: files.x, column: None },
         &ColumnSpec { path: files.y, column: None },

@@ -79,10 +79,34 @@ fn render(dir: &Path, line_width: &str, tile: &str, threads: &str, memory: &str)
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
     let (png, agg) = (dir.join("aa.png"), dir.join("aa.npy"));
     let out = run_ok(&[
-        "render", "--bare", "--glyph", "lines", "--line-width", line_width, "--x", xp.to_str().unwrap(),
-        "--y", yp.to_str().unwrap(), "--width", "300", "--height", "200", "--x-range", "0,10",
-        "--y-range", "0,10", "--tile", tile, "--threads", threads, "--memory", memory, "-o",
-        png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+        "render",
+        "--bare",
+        "--glyph",
+        "lines",
+        "--line-width",
+        line_width,
+        "--x",
+        xp.to_str().unwrap(),
+        "--y",
+        yp.to_str().unwrap(),
+        "--width",
+        "300",
+        "--height",
+        "200",
+        "--x-range",
+        "0,10",
+        "--y-range",
+        "0,10",
+        "--tile",
+        tile,
+        "--threads",
+        threads,
+        "--memory",
+        memory,
+        "-o",
+        png.to_str().unwrap(),
+        "--agg-out",
+        agg.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let bands = if memory == "1GiB" { " 1 bands" } else { " 5 bands of 48 rows" };
@@ -116,7 +140,10 @@ fn the_aggregate_equals_the_whole_canvas_drawing_bit_for_bit() {
             let (shape, got) = read_f32(&dir.path().join("aa.npy"));
             assert_eq!(shape, vec![H as usize, W as usize]);
             let differ = got.iter().zip(&want).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-            assert_eq!(differ, 0, "width {line_width}, tile {tile}, {threads} threads: {differ} pixels differ");
+            assert_eq!(
+                differ, 0,
+                "width {line_width}, tile {tile}, {threads} threads: {differ} pixels differ"
+            );
         }
     }
 }
@@ -139,9 +166,32 @@ fn line_width_errors_name_the_flag_and_the_reason() {
     write_inputs(dir.path());
     let (x, y) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
     let out_png = dir.path().join("e.png");
-    let base = ["render", "-q", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "-o", out_png.to_str().unwrap()];
+    let base = [
+        "render",
+        "-q",
+        "--x",
+        x.to_str().unwrap(),
+        "--y",
+        y.to_str().unwrap(),
+        "-o",
+        out_png.to_str().unwrap(),
+    ];
     let cases: [(&[&str], &str); 4] = [
-        (&["--glyph", "lines", "--line-width", "2", "--x-range", "0,1", "--y-range", "0,1", "--pyramid", "p"], "pyramids of anti-aliased lines"),
+        (
+            &[
+                "--glyph",
+                "lines",
+                "--line-width",
+                "2",
+                "--x-range",
+                "0,1",
+                "--y-range",
+                "0,1",
+                "--pyramid",
+                "p",
+            ],
+            "pyramids of anti-aliased lines",
+        ),
         (&["--line-width", "2"], "applies to --glyph lines only"),
         (&["--glyph", "lines", "--line-width", "2", "--agg", "any"], "count reduction only, not any"),
         (&["--glyph", "lines", "--line-width", "inf"], "finite number >= 0"),

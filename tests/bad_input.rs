@@ -124,6 +124,7 @@ struct Case {
     mention: &'static [&'static str],
 }
 
+#[rustfmt::skip] // One case per line reads as a table.
 fn cases() -> Vec<Case> {
     vec![
         // --- Input files ---
@@ -357,8 +358,24 @@ fn infinities_and_nans_are_skipped_when_a_range_is_given() {
     write_f64(&d.join("y.npy"), &[1.0, 1.0, 1.0, 1.0, f64::NAN]);
     let s = |n: &str| d.join(n).to_string_lossy().into_owned();
     let out = run_ok(&[
-        "render", "--x", &s("x.npy"), "--y", &s("y.npy"), "--x-range", "0,4", "--y-range", "0,2",
-        "--width", "4", "--height", "2", "-o", &s("out.png"), "--agg-out", &s("agg.npy"), "-q",
+        "render",
+        "--x",
+        &s("x.npy"),
+        "--y",
+        &s("y.npy"),
+        "--x-range",
+        "0,4",
+        "--y-range",
+        "0,2",
+        "--width",
+        "4",
+        "--height",
+        "2",
+        "-o",
+        &s("out.png"),
+        "--agg-out",
+        &s("agg.npy"),
+        "-q",
     ]);
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let (shape, counts) = read_counts(&d.join("agg.npy"));

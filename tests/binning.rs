@@ -54,9 +54,25 @@ fn render_counts(
     let (ws, hs) = (w.to_string(), h.to_string());
     let (xrs, yrs) = (format!("{},{}", xr.0, xr.1), format!("{},{}", yr.0, yr.1));
     let mut args = vec![
-        "render", "-q", "--bare", "--x", xp.to_str().unwrap(), "--y", yp.to_str().unwrap(),
-        "--width", &ws, "--height", &hs, "--x-range", &xrs, "--y-range", &yrs,
-        "-o", png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+        "render",
+        "-q",
+        "--bare",
+        "--x",
+        xp.to_str().unwrap(),
+        "--y",
+        yp.to_str().unwrap(),
+        "--width",
+        &ws,
+        "--height",
+        &hs,
+        "--x-range",
+        &xrs,
+        "--y-range",
+        &yrs,
+        "-o",
+        png.to_str().unwrap(),
+        "--agg-out",
+        agg.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
     run_ok(&args);
@@ -141,11 +157,22 @@ fn automatic_ranges_follow_datashader() {
     write_f64(&yp, &ys);
     let (png, agg) = (dir.path().join("o.png"), dir.path().join("a.npy"));
     run_ok(&[
-        "render", "-q", "--x", xp.to_str().unwrap(), "--y", yp.to_str().unwrap(), "--width", "4",
-        "--height", "2", "-o", png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+        "render",
+        "-q",
+        "--x",
+        xp.to_str().unwrap(),
+        "--y",
+        yp.to_str().unwrap(),
+        "--width",
+        "4",
+        "--height",
+        "2",
+        "-o",
+        png.to_str().unwrap(),
+        "--agg-out",
+        agg.to_str().unwrap(),
     ]);
     let (_, counts) = read_counts(&agg);
     assert_eq!(counts, reference_counts(&xs, &ys, (1.0, 5.0), (10.0, 30.0), 4, 2));
     assert_eq!(counts, vec![0, 0, 1, 1, 1, 1, 0, 0]);
 }
-

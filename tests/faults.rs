@@ -235,7 +235,8 @@ fn sigbus_child() {
     let Some(dir) = std::env::var_os(SIGBUS_CHILD).map(PathBuf::from) else { return };
     gigaplot::cleanup::install_fault_handlers();
     let x = dir.join("x.npy");
-    let column = gigaplot::data::Column::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
+    let column =
+        gigaplot::data::Column::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
     let _output = gigaplot::sink::AtomicFile::create(&dir.join("out.png")).unwrap();
     std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(0).unwrap();
     let summary = column.summary(); // faults
@@ -269,12 +270,26 @@ fn a_canvas_over_a_million_pixels_wide_renders_with_a_warning() {
     write_f64(&d.join("y.npy"), &[0.0, 1.0, 2.0]);
     let s = |n: &str| d.join(n).to_string_lossy().into_owned();
     let out = run_ok(&[
-        "render", "-q", "--bare", "--x", &s("x.npy"), "--y", &s("y.npy"), "--width", "1000001", "--height", "2",
-        "-o", &s("wide.png"),
+        "render",
+        "-q",
+        "--bare",
+        "--x",
+        &s("x.npy"),
+        "--y",
+        &s("y.npy"),
+        "--width",
+        "1000001",
+        "--height",
+        "2",
+        "-o",
+        &s("wide.png"),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("gigaplot: warning: --width 1000001") && stderr.contains("--pyramid"), "{stderr}");
+    assert!(
+        stderr.starts_with("gigaplot: warning: --width 1000001") && stderr.contains("--pyramid"),
+        "{stderr}"
+    );
     let (width, height, _, _) = read_png(Path::new(&s("wide.png")));
     assert_eq!((width, height), (1_000_001, 2));
 }

@@ -18,11 +18,32 @@ fn output_is_identical_for_tiles_64_256_1000_and_threads_1_2_4() {
             let png = dir.path().join(format!("t{tile}-{threads}.png"));
             let agg = dir.path().join(format!("t{tile}-{threads}.npy"));
             run_ok(&[
-                "render", "-q", "--bare", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(),
-                "--width", "2100", "--height", "1500", "--tile", tile, "--threads", threads,
+                "render",
+                "-q",
+                "--bare",
+                "--x",
+                x.to_str().unwrap(),
+                "--y",
+                y.to_str().unwrap(),
+                "--width",
+                "2100",
+                "--height",
+                "1500",
+                "--tile",
+                tile,
+                "--threads",
+                threads,
                 // Small enough for several bands at every thread count.
-                "--memory", "125MiB", "--how", "eq-hist", "--cmap", "viridis",
-                "-o", png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+                "--memory",
+                "125MiB",
+                "--how",
+                "eq-hist",
+                "--cmap",
+                "viridis",
+                "-o",
+                png.to_str().unwrap(),
+                "--agg-out",
+                agg.to_str().unwrap(),
             ]);
             let png_bytes = std::fs::read(&png).unwrap();
             let agg_bytes = std::fs::read(&agg).unwrap();
@@ -52,10 +73,36 @@ fn figures_with_every_decoration_are_identical_for_every_tile_and_thread_count()
     for (tile, threads, memory) in [("64", "1", "100MiB"), ("1000", "3", "150MiB"), ("256", "2", "1GiB")] {
         let png = dir.path().join(format!("fig{tile}.png"));
         run_ok(&[
-            "render", "-q", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "--width", "1700",
-            "--height", "1100", "--x-range", "-10,10", "--y-range", "-10,10", "--tile", tile,
-            "--threads", threads, "--memory", memory, "--title", "A title", "--xlabel", "x",
-            "--ylabel", "y", "--colorbar", "--grid", "-o", png.to_str().unwrap(),
+            "render",
+            "-q",
+            "--x",
+            x.to_str().unwrap(),
+            "--y",
+            y.to_str().unwrap(),
+            "--width",
+            "1700",
+            "--height",
+            "1100",
+            "--x-range",
+            "-10,10",
+            "--y-range",
+            "-10,10",
+            "--tile",
+            tile,
+            "--threads",
+            threads,
+            "--memory",
+            memory,
+            "--title",
+            "A title",
+            "--xlabel",
+            "x",
+            "--ylabel",
+            "y",
+            "--colorbar",
+            "--grid",
+            "-o",
+            png.to_str().unwrap(),
         ]);
         let bytes = std::fs::read(&png).unwrap();
         match &reference {

@@ -26,7 +26,11 @@ fn polyline() -> (Vec<f64>, Vec<f64>) {
             continue;
         }
         // Mostly short steps of a random walk, sometimes a jump across the canvas or out of it.
-        let (x, y) = if i % 53 == 0 { (next() * 14.0 - 2.0, next() * 14.0 - 2.0) } else { (next() * 10.0, next() * 10.0) };
+        let (x, y) = if i % 53 == 0 {
+            (next() * 14.0 - 2.0, next() * 14.0 - 2.0)
+        } else {
+            (next() * 10.0, next() * 10.0)
+        };
         xs.push(x);
         ys.push(y);
     }
@@ -52,10 +56,33 @@ fn lines_equal_the_whole_canvas_drawing_for_every_tile_thread_and_band() {
     for (tile, threads, memory) in [("700", "1", "1GiB"), ("64", "2", "81MiB"), ("33", "4", "121MiB")] {
         let (png, agg) = (dir.path().join("l.png"), dir.path().join("l.npy"));
         run_ok(&[
-            "render", "-q", "--bare", "--glyph", "lines", "--x", xp.to_str().unwrap(), "--y",
-            yp.to_str().unwrap(), "--width", "700", "--height", "500", "--x-range", "0,10",
-            "--y-range", "0,10", "--tile", tile, "--threads", threads, "--memory", memory, "-o",
-            png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+            "render",
+            "-q",
+            "--bare",
+            "--glyph",
+            "lines",
+            "--x",
+            xp.to_str().unwrap(),
+            "--y",
+            yp.to_str().unwrap(),
+            "--width",
+            "700",
+            "--height",
+            "500",
+            "--x-range",
+            "0,10",
+            "--y-range",
+            "0,10",
+            "--tile",
+            tile,
+            "--threads",
+            threads,
+            "--memory",
+            memory,
+            "-o",
+            png.to_str().unwrap(),
+            "--agg-out",
+            agg.to_str().unwrap(),
         ]);
         let (shape, got) = read_counts(&agg);
         assert_eq!(shape, vec![H as usize, W as usize]);

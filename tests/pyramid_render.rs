@@ -40,7 +40,8 @@ fn points(dir: &Path) -> PointColumns {
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
     write_f64(&xp, &xs);
     write_f64(&yp, &ys);
-    PointColumns::open(&ColumnSpec::parse(xp.to_str().unwrap()), &ColumnSpec::parse(yp.to_str().unwrap())).unwrap()
+    PointColumns::open(&ColumnSpec::parse(xp.to_str().unwrap()), &ColumnSpec::parse(yp.to_str().unwrap()))
+        .unwrap()
 }
 
 fn options(width: u32, height: u32, x: (f64, f64), y: (f64, f64)) -> RenderOptions {
@@ -204,7 +205,9 @@ fn shards_in_one_directory_give_exactly_the_single_process_files() {
     for n in [2u32, 3, 5] {
         // stats --shard I/N for every I, then stats --merge.
         let parts: Vec<PyramidStats> = (0..n)
-            .map(|i| stats_part(&pts, ShardSpec { index: i, count: n }, &tmp.path().join(format!("s{n}-{i}.json"))))
+            .map(|i| {
+                stats_part(&pts, ShardSpec { index: i, count: n }, &tmp.path().join(format!("s{n}-{i}.json")))
+            })
             .collect();
         let merged = PyramidStats::merge_all(&parts).unwrap();
         assert_eq!(merged.levels, whole.levels, "{n} stats shards merge into the whole");
@@ -216,7 +219,8 @@ fn shards_in_one_directory_give_exactly_the_single_process_files() {
         }
         assert_eq!(files(&sharded), single_files, "{n} shards");
         for name in &single_files {
-            let (a, b) = (std::fs::read(single.join(name)).unwrap(), std::fs::read(sharded.join(name)).unwrap());
+            let (a, b) =
+                (std::fs::read(single.join(name)).unwrap(), std::fs::read(sharded.join(name)).unwrap());
             assert!(a == b, "{name} differs with {n} shards");
         }
     }

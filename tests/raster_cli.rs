@@ -20,7 +20,8 @@ fn write_grid(path: &Path) {
     let mut bytes = encode_header(DType::F64, &[ROWS, COLS]);
     for r in 0..ROWS {
         for c in 0..COLS {
-            let v = if (r * 7 + c * 3) % 101 == 0 { f64::NAN } else { ((r as f64) * 0.05).sin() * (c as f64) };
+            let v =
+                if (r * 7 + c * 3) % 101 == 0 { f64::NAN } else { ((r as f64) * 0.05).sin() * (c as f64) };
             bytes.extend_from_slice(&v.to_le_bytes());
         }
     }
@@ -52,10 +53,35 @@ fn raster_bands_equal_one_whole_canvas_resampling() {
             let (png, agg) = (dir.path().join("r.png"), dir.path().join("r.npy"));
             let (ws, hs) = (w.to_string(), h.to_string());
             run_ok(&[
-                "render", "-q", "--bare", "--raster", grid_path.to_str().unwrap(), "--extent", "-2,6,1,7",
-                "--downsample", down, "--upsample", up, "--width", &ws, "--height", &hs,
-                "--tile", tile, "--threads", threads, "--memory", memory, "--how", "linear", "--cmap", "viridis",
-                "-o", png.to_str().unwrap(), "--agg-out", agg.to_str().unwrap(),
+                "render",
+                "-q",
+                "--bare",
+                "--raster",
+                grid_path.to_str().unwrap(),
+                "--extent",
+                "-2,6,1,7",
+                "--downsample",
+                down,
+                "--upsample",
+                up,
+                "--width",
+                &ws,
+                "--height",
+                &hs,
+                "--tile",
+                tile,
+                "--threads",
+                threads,
+                "--memory",
+                memory,
+                "--how",
+                "linear",
+                "--cmap",
+                "viridis",
+                "-o",
+                png.to_str().unwrap(),
+                "--agg-out",
+                agg.to_str().unwrap(),
             ]);
             assert!(read_f64s(&agg) == want, "{w}x{h} tile {tile}: aggregate differs");
             let bytes = std::fs::read(&png).unwrap();

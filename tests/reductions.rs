@@ -98,9 +98,28 @@ fn render(dir: &Path, d: &Data, agg: &str, value: &Path, extra: &[&str]) -> (Str
     let (png, out) = (dir.join("o.png"), dir.join(format!("{agg}.npy")));
     let (w, h) = (W.to_string(), H.to_string());
     let mut args = vec![
-        "render", "-q", "--x", xp.to_str().unwrap(), "--y", yp.to_str().unwrap(), "--width", &w,
-        "--height", &h, "--x-range", "0,13", "--y-range", "0,7", "--agg", agg, "--value",
-        value.to_str().unwrap(), "-o", png.to_str().unwrap(), "--agg-out", out.to_str().unwrap(),
+        "render",
+        "-q",
+        "--x",
+        xp.to_str().unwrap(),
+        "--y",
+        yp.to_str().unwrap(),
+        "--width",
+        &w,
+        "--height",
+        &h,
+        "--x-range",
+        "0,13",
+        "--y-range",
+        "0,7",
+        "--agg",
+        agg,
+        "--value",
+        value.to_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
+        "--agg-out",
+        out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
     run_ok(&args);
@@ -118,7 +137,8 @@ fn float_reductions_match_brute_force() {
     for name in ["sum", "mean", "var", "std", "min", "max", "first", "last"] {
         let (header, bytes) = render(dir.path(), &d, name, &vp, &[]);
         assert!(header.contains("'<f8'") && header.contains("(7, 13)"), "{name}: {header}");
-        let got: Vec<f64> = bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+        let got: Vec<f64> =
+            bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
         for (p, values) in groups.iter().enumerate() {
             let want = reference(name, values);
             let ok = if want.is_nan() {
@@ -179,13 +199,27 @@ fn value_reductions_need_a_value_column() {
     let x = dir.path().join("x.npy");
     write_f64(&x, &[1.0, 2.0]);
     let out = run(&[
-        "render", "--x", x.to_str().unwrap(), "--y", x.to_str().unwrap(), "--agg", "mean", "-o",
+        "render",
+        "--x",
+        x.to_str().unwrap(),
+        "--y",
+        x.to_str().unwrap(),
+        "--agg",
+        "mean",
+        "-o",
         dir.path().join("o.png").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--value"));
     let out = run(&[
-        "render", "--x", x.to_str().unwrap(), "--y", x.to_str().unwrap(), "--agg", "median", "-o",
+        "render",
+        "--x",
+        x.to_str().unwrap(),
+        "--y",
+        x.to_str().unwrap(),
+        "--agg",
+        "median",
+        "-o",
         dir.path().join("o.png").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));

@@ -21,8 +21,22 @@ fn render(dir: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, String) {
     write_f64(&y, &POINTS.map(|p| p.1 as f64 + 0.5));
     let out = dir.join(name);
     let mut args = vec![
-        "render", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap(), "--width", "50", "--height", "40",
-        "--x-range", "0,50", "--y-range", "0,40", "--bare", "-o", out.to_str().unwrap(),
+        "render",
+        "--x",
+        x.to_str().unwrap(),
+        "--y",
+        y.to_str().unwrap(),
+        "--width",
+        "50",
+        "--height",
+        "40",
+        "--x-range",
+        "0,50",
+        "--y-range",
+        "0,40",
+        "--bare",
+        "-o",
+        out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
     let run = run_ok(&args);
@@ -93,10 +107,25 @@ fn spread_png_is_the_same_whatever_the_band_height() {
     for (memory, bands) in [("62915000", "40 bands of 1 rows"), ("62916000", "14 bands of 3 rows")] {
         for shape in ["circle", "square"] {
             let name = format!("{memory}{shape}.png");
-            let flags = ["--spread", "2", "--spread-shape", shape, "--tile", "4", "--threads", "1", "--memory", memory];
+            let flags = [
+                "--spread",
+                "2",
+                "--spread-shape",
+                shape,
+                "--tile",
+                "4",
+                "--threads",
+                "1",
+                "--memory",
+                memory,
+            ];
             let (banded, log) = render(dir.path(), &name, &flags);
             assert!(log.contains(bands), "{log}");
-            let (single, _) = render(dir.path(), &format!("single{shape}.png"), &["--spread", "2", "--spread-shape", shape]);
+            let (single, _) = render(
+                dir.path(),
+                &format!("single{shape}.png"),
+                &["--spread", "2", "--spread-shape", shape],
+            );
             assert!(banded == single, "{memory} {shape}");
         }
     }
@@ -108,6 +137,22 @@ fn spread_flags_are_checked() {
     let out = run(&["render", "--x", "x.npy", "--y", "y.npy", "-o", "o.png", "--spread", "256"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--spread"));
-    let out = run(&["render", "--x", "x.npy", "--y", "y.npy", "-o", "o.png", "--spread", "1", "--spread-shape", "star"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'star'"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "render",
+        "--x",
+        "x.npy",
+        "--y",
+        "y.npy",
+        "-o",
+        "o.png",
+        "--spread",
+        "1",
+        "--spread-shape",
+        "star",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("'star'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -19,7 +19,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Leaflet's dist directory: $GIGAPLOT_LEAFLET_DIST or the CI cache.
 fn leaflet_dist() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = std::env::var_os("GIGAPLOT_LEAFLET_DIST").map(PathBuf::from).into_iter().collect();
+    let mut candidates: Vec<PathBuf> =
+        std::env::var_os("GIGAPLOT_LEAFLET_DIST").map(PathBuf::from).into_iter().collect();
     if let Some(home) = std::env::var_os("HOME") {
         candidates.push(Path::new(&home).join(".cache/gigaplot-ci/npm/node_modules/leaflet/dist"));
     }
@@ -108,7 +109,9 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
         return;
     }
     let Some(leaflet) = leaflet_dist() else {
-        eprintln!("SKIPPED viewer_browser: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)");
+        eprintln!(
+            "SKIPPED viewer_browser: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)"
+        );
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -125,7 +128,12 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
     let thread = std::thread::spawn(move || server.run());
 
     let shot = tmp.path().join("shot.png");
-    let ok = screenshot(&format!("http://{addr}/index.html"), &shot, &tmp.path().join("profile"), Duration::from_secs(90));
+    let ok = screenshot(
+        &format!("http://{addr}/index.html"),
+        &shot,
+        &tmp.path().join("profile"),
+        Duration::from_secs(90),
+    );
     stop.stop();
     thread.join().unwrap().unwrap();
     let log = log.lock().unwrap().clone();
@@ -135,7 +143,12 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
     assert!(served("/index.html") && served("/leaflet/leaflet.js") && served("/metadata.json"), "{log:?}");
     let tiles: Vec<&RequestLog> = log
         .iter()
-        .filter(|r| r.status == 200 && r.path.ends_with(".png") && r.path.split('/').count() == 4 && !r.path.starts_with("/leaflet"))
+        .filter(|r| {
+            r.status == 200
+                && r.path.ends_with(".png")
+                && r.path.split('/').count() == 4
+                && !r.path.starts_with("/leaflet")
+        })
         .collect();
     assert!(tiles.len() >= 2, "tiles requested: {log:?}");
 
@@ -169,14 +182,14 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
 #[test]
 fn pinned_integrity_hashes_match_the_npm_package() {
     let Some(leaflet) = leaflet_dist() else {
-        eprintln!("SKIPPED integrity check: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)");
+        eprintln!(
+            "SKIPPED integrity check: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)"
+        );
         return;
     };
     for (name, pinned) in [("leaflet.js", viewer::LEAFLET_JS_SRI), ("leaflet.css", viewer::LEAFLET_CSS_SRI)] {
-        let script = format!(
-            "openssl dgst -sha384 -binary '{}' | openssl base64 -A",
-            leaflet.join(name).display()
-        );
+        let script =
+            format!("openssl dgst -sha384 -binary '{}' | openssl base64 -A", leaflet.join(name).display());
         let Ok(out) = Command::new("sh").args(["-c", &script]).output() else {
             eprintln!("SKIPPED integrity check: no shell");
             return;

@@ -67,10 +67,7 @@ impl Axis {
     pub fn new(name: &str, range: (f64, f64), pixels: u32, scale: Scale) -> crate::Result<Axis> {
         let (lo, hi) = range;
         if !(lo.is_finite() && hi.is_finite()) {
-            return Err(crate::Error::bad_parameter(
-                name,
-                format!("the range {lo},{hi} is not finite"),
-            ));
+            return Err(crate::Error::bad_parameter(name, format!("the range {lo},{hi} is not finite")));
         }
         if lo >= hi {
             return Err(crate::Error::bad_parameter(
@@ -164,9 +161,8 @@ pub fn parse_range(text: &str) -> Result<(f64, f64), String> {
     let (a, b) = text
         .split_once(',')
         .ok_or_else(|| format!("'{text}' is not a range; write it as LO,HI, e.g. -10,10"))?;
-    let parse = |s: &str| {
-        s.trim().parse::<f64>().map_err(|_| format!("'{}' in '{text}' is not a number", s.trim()))
-    };
+    let parse =
+        |s: &str| s.trim().parse::<f64>().map_err(|_| format!("'{}' in '{text}' is not a number", s.trim()));
     let (lo, hi) = (parse(a)?, parse(b)?);
     if lo.is_nan() || hi.is_nan() {
         return Err(format!("'{text}' contains NaN; give two finite numbers"));

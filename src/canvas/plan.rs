@@ -89,17 +89,7 @@ impl Plan {
         }
         let band_height = rows.max(1) as u32;
         let bands = height.div_ceil(band_height);
-        Ok(Plan {
-            width,
-            height,
-            tile,
-            band_height,
-            bands,
-            budget,
-            threads,
-            aggregate_bytes,
-            column_bits,
-        })
+        Ok(Plan { width, height, tile, band_height, bands, budget, threads, aggregate_bytes, column_bits })
     }
 
     /// The canvas rows of band `band`, counted from the top: `start .. end`.

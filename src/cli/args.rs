@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use gigaplot::canvas::{parse_range, parse_size, Scale};
 use gigaplot::data::ColumnSpec;
-use gigaplot::reduce::Reduction;
 use gigaplot::glyph::raster::{parse_extent, Downsample, Origin, Upsample};
+use gigaplot::reduce::Reduction;
 use gigaplot::render::Glyph;
 use gigaplot::shade::category::parse_color_key;
 use gigaplot::shade::{Color, Colormap, How, Shape};
@@ -33,7 +33,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  gigaplot info pts/x.npy pts/xy.npy:1")]
     Info(InfoArgs),
     /// Compute a pyramid's global shading statistics (or merge shards' parts) into JSON.
-    #[command(after_help = "Examples:\n  gigaplot stats --x x.npy --y y.npy --width 65536 --height 65536 --x-range -10,10 --y-range -10,10 --shard 0/4 -o part0.json\n  gigaplot stats --merge part0.json part1.json part2.json part3.json -o stats.json")]
+    #[command(
+        after_help = "Examples:\n  gigaplot stats --x x.npy --y y.npy --width 65536 --height 65536 --x-range -10,10 --y-range -10,10 --shard 0/4 -o part0.json\n  gigaplot stats --merge part0.json part1.json part2.json part3.json -o stats.json"
+    )]
     Stats(Box<StatsArgs>),
     /// Serve a pyramid directory on localhost for the browser viewer.
     #[command(after_help = "Example:\n  gigaplot serve pyr/   # then open http://127.0.0.1:8000/")]

@@ -47,9 +47,9 @@ fn expand(spec: &ColumnSpec) -> Result<Vec<ColumnSpec>> {
         }
     };
     match NpyHeader::parse(&head[..n]) {
-        Ok(h) if h.shape.len() == 2 => Ok((0..h.shape[1])
-            .map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) })
-            .collect()),
+        Ok(h) if h.shape.len() == 2 => {
+            Ok((0..h.shape[1]).map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) }).collect())
+        }
         _ => Ok(vec![spec.clone()]),
     }
 }

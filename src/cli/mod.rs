@@ -70,7 +70,10 @@ mod tests {
     fn clap_errors_become_one_line() {
         let text = "error: the following required arguments were not provided:\n  --x <X>\n  --y <Y>\n\n\
                     Usage: gigaplot render --x <X>\n\nFor more information, try '--help'.\n";
-        assert_eq!(one_line(text), "error: the following required arguments were not provided: --x <X> --y <Y>");
+        assert_eq!(
+            one_line(text),
+            "error: the following required arguments were not provided: --x <X> --y <Y>"
+        );
         let text = "error: unexpected argument '--foo' found\n\n  tip: to pass '--foo' as a value, use '-- --foo'\n\nUsage: x\n";
         assert_eq!(one_line(text), "error: unexpected argument '--foo' found");
     }

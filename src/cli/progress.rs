@@ -59,11 +59,9 @@ impl Bar {
         };
         let bar = ProgressBar::with_draw_target(None, target);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{msg:>20} [{bar:40}] {percent:>3}% {elapsed_precise} ETA {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{msg:>20} [{bar:40}] {percent:>3}% {elapsed_precise} ETA {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         Bar { bar, stages: Mutex::new(Vec::new()) }
     }

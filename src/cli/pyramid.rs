@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use gigaplot::canvas::Scale;
 use gigaplot::data::{ColumnSpec, PointColumns};
 use gigaplot::pyramid::{
-    PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder,
-    StatsKey, StatsSink, ViewerAssets,
+    PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder, StatsKey,
+    StatsSink, ViewerAssets,
 };
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, RenderOptions};
@@ -70,8 +70,12 @@ fn compute_stats(
 fn ranges(x: Option<(f64, f64)>, y: Option<(f64, f64)>) -> Result<((f64, f64), (f64, f64))> {
     match (x, y) {
         (Some(x), Some(y)) => Ok((x, y)),
-        (None, _) => Err(Error::bad_parameter("--x-range", "a pyramid needs explicit --x-range and --y-range")),
-        (_, None) => Err(Error::bad_parameter("--y-range", "a pyramid needs explicit --x-range and --y-range")),
+        (None, _) => {
+            Err(Error::bad_parameter("--x-range", "a pyramid needs explicit --x-range and --y-range"))
+        }
+        (_, None) => {
+            Err(Error::bad_parameter("--y-range", "a pyramid needs explicit --x-range and --y-range"))
+        }
     }
 }
 

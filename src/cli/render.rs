@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::canvas::Plan;
+use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
 use gigaplot::data::{Column, PointColumns};
-use gigaplot::glyph::raster::RasterPlacement;
-use gigaplot::render::{render, render_raster, RasterInput, RenderOptions};
 use gigaplot::figure::{FigureSink, FigureSpec};
+use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::reduce::Reduction;
+use gigaplot::render::{render, render_raster, RasterInput, RenderOptions};
 use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{Color, Spreader};
 use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
@@ -18,8 +18,8 @@ use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
 use super::preflight;
-use super::pyramid;
 use super::progress::Bar;
+use super::pyramid;
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
@@ -31,10 +31,14 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if let Some(agg) = &args.agg_out {
         outputs.push(("--agg-out", agg.as_path()));
     }
-    let inputs: Vec<&Path> = [args.x.as_ref().map(|c| c.path.as_path()), args.y.as_ref().map(|c| c.path.as_path()), args.raster.raster.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let inputs: Vec<&Path> = [
+        args.x.as_ref().map(|c| c.path.as_path()),
+        args.y.as_ref().map(|c| c.path.as_path()),
+        args.raster.raster.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     for (flag, output) in &outputs {
         for input in &inputs {
             if same_file(output, input) {
@@ -74,7 +78,10 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         eprintln!("{warning}");
     }
     if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
-        return Err(Error::bad_parameter("--line-width", "pyramids of anti-aliased lines are not supported yet"));
+        return Err(Error::bad_parameter(
+            "--line-width",
+            "pyramids of anti-aliased lines are not supported yet",
+        ));
     }
     let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
@@ -118,7 +125,10 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
             report.plan.bands,
             report.plan.band_height,
             started.elapsed().as_secs_f64(),
-            args.output.as_ref().or(args.pyramid.pyramid.as_ref()).map_or(String::new(), |p| p.display().to_string())
+            args.output
+                .as_ref()
+                .or(args.pyramid.pyramid.as_ref())
+                .map_or(String::new(), |p| p.display().to_string())
         );
     }
     Ok(())
@@ -152,13 +162,20 @@ fn options(args: &RenderArgs) -> RenderOptions {
 /// then set_background), else `sink` itself.
 fn spread(args: &RenderArgs, sink: Box<dyn Sink>) -> Box<dyn Sink> {
     match args.spread {
-        Some(px) => Box::new(SpreadSink::new(sink, Spreader::new(px as usize, args.spread_shape), args.background)),
+        Some(px) => {
+            Box::new(SpreadSink::new(sink, Spreader::new(px as usize, args.spread_shape), args.background))
+        }
         None => sink,
     }
 }
 
 /// The PNG sink: the bare data image, or the figure around it.
-fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, value: Option<&Column>) -> Result<Box<dyn Sink>> {
+fn image_sink(
+    args: &RenderArgs,
+    output: &Path,
+    options: &RenderOptions,
+    value: Option<&Column>,
+) -> Result<Box<dyn Sink>> {
     let f = &args.figure;
     if f.bare {
         return Ok(Box::new(PngSink::new(output, args.compression)));
@@ -187,7 +204,8 @@ fn image_sink(args: &RenderArgs, output: &Path, options: &RenderOptions, value: 
         legend,
         ..FigureSpec::default()
     };
-    let label = if args.raster.raster.is_some() { "value".to_string() } else { options.reduction.to_string() };
+    let label =
+        if args.raster.raster.is_some() { "value".to_string() } else { options.reduction.to_string() };
     let colorbar = f.colorbar.then_some(Some(label));
     Ok(Box::new(FigureSink::new(output, args.compression, spec, colorbar)))
 }

@@ -34,15 +34,9 @@ impl ColumnSpec {
             Some((path, k)) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
                 // All digits: only overflow can fail, and such a column never exists.
                 let column = k.parse().unwrap_or(usize::MAX);
-                ColumnSpec {
-                    path: PathBuf::from(path),
-                    column: Some(column),
-                }
+                ColumnSpec { path: PathBuf::from(path), column: Some(column) }
             }
-            _ => ColumnSpec {
-                path: PathBuf::from(text),
-                column: None,
-            },
+            _ => ColumnSpec { path: PathBuf::from(text), column: None },
         }
     }
 
@@ -97,14 +91,7 @@ impl ColumnSummary {
 
     /// The summary of no values.
     fn empty(dtype: DType) -> ColumnSummary {
-        ColumnSummary {
-            len: 0,
-            dtype,
-            min: None,
-            max: None,
-            nan_count: 0,
-            inf_count: 0,
-        }
+        ColumnSummary { len: 0, dtype, min: None, max: None, nan_count: 0, inf_count: 0 }
     }
 
     /// The summary of the values of `self` and `other` together.
@@ -223,10 +210,7 @@ impl Column {
             // pages from the file (or the page cache), so no value the column hands out can
             // change. No reference into the mapping outlives a call to `read_f64`.
             let advice = UncheckedAdvice::DontNeed;
-            let _ = unsafe {
-                self.map
-                    .unchecked_advise_range(advice, pages.start, pages.len())
-            };
+            let _ = unsafe { self.map.unchecked_advise_range(advice, pages.start, pages.len()) };
         }
     }
 
@@ -288,9 +272,7 @@ pub(crate) fn map_npy(path: &Path, label: &str) -> Result<(Mmap, NpyHeader, std:
 pub(crate) fn check_stamp(path: &Path, len: u64, mtime: Option<SystemTime>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() != len || meta.modified().ok() != mtime {
-        return Err(Error::InputChanged {
-            path: path.to_path_buf(),
-        });
+        return Err(Error::InputChanged { path: path.to_path_buf() });
     }
     Ok(())
 }
@@ -321,10 +303,7 @@ fn check_data_fits(header: &NpyHeader, file_len: usize) -> Result<(), String> {
         Some(needed) => Err(format!(
             "is truncated: the header promises {needed} bytes of data but only {available} follow it"
         )),
-        None => Err(format!(
-            "has a shape {:?} too large to address on this machine",
-            header.shape
-        )),
+        None => Err(format!("has a shape {:?} too large to address on this machine", header.shape)),
     }
 }
 
@@ -334,12 +313,10 @@ fn select_column(header: &NpyHeader, k: Option<usize>) -> Result<(usize, usize, 
     let offset = header.data_offset;
     match (header.shape.as_slice(), k) {
         (&[n], None) => Ok((n, offset, 1)),
-        (&[n], Some(k)) => Err(format!(
-            "is 1-D with shape ({n},), so it has no column {k}; give it without ':{k}'"
-        )),
-        (&[n, c], None) => Err(format!(
-            "is 2-D with shape ({n}, {c}); select a column as FILE.npy:K"
-        )),
+        (&[n], Some(k)) => {
+            Err(format!("is 1-D with shape ({n},), so it has no column {k}; give it without ':{k}'"))
+        }
+        (&[n, c], None) => Err(format!("is 2-D with shape ({n}, {c}); select a column as FILE.npy:K")),
         (&[_, c], Some(k)) if k >= c => Err(format!("has {c} columns; column {k} does not exist")),
         // k < c and the data fits, so k * size is within the file.
         (&[n, c], Some(k)) => Ok((n, offset + k * header.dtype.size(), c)),
@@ -368,10 +345,7 @@ pub(crate) fn page_size() -> usize {
     *PAGE.get_or_init(|| {
         // SAFETY: sysconf has no preconditions; it returns -1 on error.
         let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        usize::try_from(size)
-            .ok()
-            .filter(|&s| s.is_power_of_two())
-            .unwrap_or(4096)
+        usize::try_from(size).ok().filter(|&s| s.is_power_of_two()).unwrap_or(4096)
     })
 }
 
@@ -440,8 +414,7 @@ mod tests {
 
     /// A v1 header for `descr`/`shape` padded so that its total length is `total` bytes.
     fn header_of_length(descr: &str, shape: &str, total: usize) -> Vec<u8> {
-        let mut dict =
-            format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+        let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         dict.push_str(&" ".repeat(total - 10 - dict.len() - 1));
         dict.push('\n');
         let mut out = b"\x93NUMPY\x01\x00".to_vec();
@@ -451,10 +424,7 @@ mod tests {
     }
 
     fn open(path: &Path, column: Option<usize>) -> Result<Column> {
-        Column::open(&ColumnSpec {
-            path: path.to_path_buf(),
-            column,
-        })
+        Column::open(&ColumnSpec { path: path.to_path_buf(), column })
     }
 
     fn read_all(c: &Column) -> Vec<f64> {
@@ -491,20 +461,14 @@ mod tests {
 
     #[test]
     fn parses_specs() {
-        let spec = |p: &str, c| ColumnSpec {
-            path: PathBuf::from(p),
-            column: c,
-        };
+        let spec = |p: &str, c| ColumnSpec { path: PathBuf::from(p), column: c };
         assert_eq!(ColumnSpec::parse("a.npy"), spec("a.npy", None));
         assert_eq!(ColumnSpec::parse("a.npy:3"), spec("a.npy", Some(3)));
         assert_eq!(ColumnSpec::parse("a:b.npy"), spec("a:b.npy", None));
         assert_eq!(ColumnSpec::parse("d:/x.npy:12"), spec("d:/x.npy", Some(12)));
         assert_eq!(ColumnSpec::parse("a.npy:"), spec("a.npy:", None));
         assert_eq!(ColumnSpec::parse("a.npy:1x"), spec("a.npy:1x", None));
-        assert_eq!(
-            ColumnSpec::parse("a.npy:99999999999999999999999"),
-            spec("a.npy", Some(usize::MAX))
-        );
+        assert_eq!(ColumnSpec::parse("a.npy:99999999999999999999999"), spec("a.npy", Some(usize::MAX)));
         assert_eq!(ColumnSpec::parse("a.npy:3").label(), "a.npy:3");
     }
 
@@ -515,10 +479,7 @@ mod tests {
             let (data, want) = sample(dtype);
             let path = write_file(&dir, "a.npy", &encode_header(dtype, &[want.len()]), &data);
             let c = open(&path, None).unwrap();
-            assert_eq!(
-                (c.len(), c.dtype(), c.label()),
-                (5, dtype, path.display().to_string())
-            );
+            assert_eq!((c.len(), c.dtype(), c.label()), (5, dtype, path.display().to_string()));
             assert_eq!(read_all(&c), want, "{dtype:?}");
             let mut part = [0.0; 2];
             c.read_f64(2, &mut part);
@@ -544,11 +505,8 @@ mod tests {
 
     #[test]
     fn unaligned_bytes_take_the_fallback() {
-        let raw: Vec<u8> = [0u8]
-            .into_iter()
-            .chain(2.5f64.to_le_bytes())
-            .chain((-1.0f64).to_le_bytes())
-            .collect();
+        let raw: Vec<u8> =
+            [0u8].into_iter().chain(2.5f64.to_le_bytes()).chain((-1.0f64).to_le_bytes()).collect();
         assert!(bytemuck::try_cast_slice::<u8, f64>(&raw[1..]).is_err());
         let mut out = [0.0; 2];
         convert::<f64>(&raw[1..], 1, &mut out, |v| v);
@@ -596,10 +554,7 @@ mod tests {
     /// Asserts that `err`'s message contains `label` and every one of `words`.
     fn assert_error(err: Error, label: &str, words: &[&str]) {
         let msg = err.to_string();
-        assert!(
-            msg.starts_with(&format!("{label}: ")),
-            "{msg:?} does not start with {label:?}"
-        );
+        assert!(msg.starts_with(&format!("{label}: ")), "{msg:?} does not start with {label:?}");
         for w in words {
             assert!(msg.contains(w), "{msg:?} lacks {w:?}");
         }
@@ -637,29 +592,12 @@ mod tests {
         );
 
         let short = write_file(&dir, "short.npy", b"\x93NUMPY\x01", &[]);
-        assert_error(
-            open(&short, None).unwrap_err(),
-            &label(&short),
-            &["truncated .npy header"],
-        );
+        assert_error(open(&short, None).unwrap_err(), &label(&short), &["truncated .npy header"]);
 
-        let big = write_file(
-            &dir,
-            "big.npy",
-            &header_of_length(">f8", "(1,)", 80),
-            &[0; 8],
-        );
-        assert_error(
-            open(&big, None).unwrap_err(),
-            &label(&big),
-            &["big-endian (>f8)", "astype('<f8')"],
-        );
+        let big = write_file(&dir, "big.npy", &header_of_length(">f8", "(1,)", 80), &[0; 8]);
+        assert_error(open(&big, None).unwrap_err(), &label(&big), &["big-endian (>f8)", "astype('<f8')"]);
 
-        assert_error(
-            open(&big, Some(2)).unwrap_err(),
-            &format!("{}:2", label(&big)),
-            &["big-endian (>f8)"],
-        );
+        assert_error(open(&big, Some(2)).unwrap_err(), &format!("{}:2", label(&big)), &["big-endian (>f8)"]);
 
         let cut = write_file(&dir, "cut.npy", &encode_header(DType::F32, &[10]), &[0; 39]);
         assert_error(
@@ -674,11 +612,7 @@ mod tests {
             &header_of_length("<f8", &format!("({}, 2)", usize::MAX / 2), 128),
             &[],
         );
-        assert_error(
-            open(&huge, None).unwrap_err(),
-            &label(&huge),
-            &["too large"],
-        );
+        assert_error(open(&huge, None).unwrap_err(), &label(&huge), &["too large"]);
 
         let one = write_file(&dir, "one.npy", &encode_header(DType::F32, &[2]), &[0; 8]);
         assert_error(
@@ -687,12 +621,7 @@ mod tests {
             &["1-D", "no column 1"],
         );
 
-        let two = write_file(
-            &dir,
-            "two.npy",
-            &encode_header(DType::U8, &[4, 3]),
-            &[0; 12],
-        );
+        let two = write_file(&dir, "two.npy", &encode_header(DType::U8, &[4, 3]), &[0; 12]);
         assert_error(
             open(&two, None).unwrap_err(),
             &label(&two),
@@ -726,24 +655,14 @@ mod tests {
         let n = 100_000;
         let values: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
         let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let path = write_file(
-            &dir,
-            "r.npy",
-            &header_of_length("<f8", &format!("({n},)"), 83),
-            &data,
-        );
+        let path = write_file(&dir, "r.npy", &header_of_length("<f8", &format!("({n},)"), 83), &data);
         let c = open(&path, None).unwrap();
         assert_eq!(read_all(&c), values);
         c.release(0, n);
         c.release(1000, 30_000);
         c.release(n - 1, 5);
         assert_eq!(read_all(&c), values);
-        let matrix = write_file(
-            &dir,
-            "m.npy",
-            &encode_header(DType::F64, &[n / 2, 2]),
-            &data,
-        );
+        let matrix = write_file(&dir, "m.npy", &encode_header(DType::F64, &[n / 2, 2]), &data);
         let col = open(&matrix, Some(1)).unwrap();
         col.release(0, n / 2);
         let want: Vec<f64> = values.iter().skip(1).step_by(2).copied().collect();
@@ -760,12 +679,7 @@ mod tests {
         assert_eq!(pages_to_release(98_000..100_000, 4096, 100_000), Some(94_208..100_000));
         let dir = tempfile::tempdir().unwrap();
         let page = page_size();
-        let path = write_file(
-            &dir,
-            "s.npy",
-            &encode_header(DType::U8, &[4 * page, 2]),
-            &vec![0; 8 * page],
-        );
+        let path = write_file(&dir, "s.npy", &encode_header(DType::U8, &[4 * page, 2]), &vec![0; 8 * page]);
         let c = open(&path, Some(1)).unwrap();
         // Row r of column 1 is at byte 128 + 2r + 1.
         assert_eq!(c.first, 129);
@@ -828,24 +742,14 @@ mod tests {
     fn summary_spans_many_chunks() {
         let dir = tempfile::tempdir().unwrap();
         let n = 2 * SUMMARY_CHUNK + 12_345;
-        let values: Vec<i32> = (0..n as i32)
-            .map(|i| (i % 1000) - 500 + i / 100_000)
-            .collect();
+        let values: Vec<i32> = (0..n as i32).map(|i| (i % 1000) - 500 + i / 100_000).collect();
         let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let path = write_file(
-            &dir,
-            "big.npy",
-            &encode_header(DType::I32, &[n / 3, 3]),
-            &data,
-        );
+        let path = write_file(&dir, "big.npy", &encode_header(DType::I32, &[n / 3, 3]), &data);
         let s = open(&path, Some(2)).unwrap().summary();
         let col: Vec<i32> = values.iter().skip(2).step_by(3).copied().collect();
         let want_min = f64::from(*col.iter().min().unwrap());
         let want_max = f64::from(*col.iter().max().unwrap());
-        assert_eq!(
-            (s.len, s.min, s.max, s.nan_count),
-            (n / 3, Some(want_min), Some(want_max), 0)
-        );
+        assert_eq!((s.len, s.min, s.max, s.nan_count), (n / 3, Some(want_min), Some(want_max), 0));
         let path = write_file(&dir, "big1.npy", &encode_header(DType::I32, &[n]), &data);
         let s = open(&path, None).unwrap().summary();
         assert_eq!((s.len, s.min, s.max), (n, Some(-500.0), Some(499.0 + 21.0)));
@@ -857,12 +761,7 @@ mod tests {
         let path = write_file(&dir, "c.npy", &encode_header(DType::U8, &[2]), &[1, 2]);
         let c = open(&path, None).unwrap();
         c.check_unchanged().unwrap();
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(&[3])
-            .unwrap();
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(&[3]).unwrap();
         let err = c.check_unchanged().unwrap_err();
         assert!(matches!(err, Error::InputChanged { ref path } if *path == c.path()));
     }

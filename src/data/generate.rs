@@ -111,9 +111,8 @@ pub struct GeneratedFiles {
 /// Writes `x.npy` and `y.npy` (float32, 1-D) with the synthetic point set, chunk by chunk
 /// in parallel, each file under a temporary name until complete.
 pub fn generate(options: &GenerateOptions, progress: &dyn Progress) -> Result<GeneratedFiles> {
-    let count = usize::try_from(options.points).map_err(|_| {
-        Error::bad_parameter("--points", "is too large for this machine's address space")
-    })?;
+    let count = usize::try_from(options.points)
+        .map_err(|_| Error::bad_parameter("--points", "is too large for this machine's address space"))?;
     let dir = &options.out_dir;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut x = Output::create(&dir.join("x.npy"), count)?;
@@ -140,10 +139,7 @@ pub fn generate(options: &GenerateOptions, progress: &dyn Progress) -> Result<Ge
         std::mem::swap(&mut filled, &mut spare);
         (n_filled, next) = (n_next, next + n_next as u64);
     }
-    Ok(GeneratedFiles {
-        x: x.commit()?,
-        y: y.commit()?,
-    })
+    Ok(GeneratedFiles { x: x.commit()?, y: y.commit()? })
 }
 
 /// Appends the chunks of `group` to the x and y outputs, in order.
@@ -172,14 +168,9 @@ impl Output {
     fn create(path: &Path, count: usize) -> Result<Output> {
         let mut file = AtomicFile::create(path)?;
         let handle = file.file().try_clone().map_err(|e| Error::io(path, e))?;
-        let mut out = Output {
-            file,
-            writer: BufWriter::with_capacity(1 << 16, handle),
-        };
+        let mut out = Output { file, writer: BufWriter::with_capacity(1 << 16, handle) };
         let header = encode_header(DType::F32, &[count]);
-        out.writer
-            .write_all(&header)
-            .map_err(|e| Error::io(path, e))?;
+        out.writer.write_all(&header).map_err(|e| Error::io(path, e))?;
         Ok(out)
     }
 
@@ -188,18 +179,14 @@ impl Output {
         let result = if cfg!(target_endian = "little") {
             self.writer.write_all(bytemuck::cast_slice(values))
         } else {
-            values
-                .iter()
-                .try_for_each(|v| self.writer.write_all(&v.to_le_bytes()))
+            values.iter().try_for_each(|v| self.writer.write_all(&v.to_le_bytes()))
         };
         result.map_err(|e| Error::io(self.file.path(), e))
     }
 
     /// Flushes and moves the file into place.
     fn commit(mut self) -> Result<PathBuf> {
-        self.writer
-            .flush()
-            .map_err(|e| Error::io(self.file.path(), e))?;
+        self.writer.flush().map_err(|e| Error::io(self.file.path(), e))?;
         drop(self.writer);
         self.file.commit()
     }
@@ -223,27 +210,16 @@ impl Mixture {
             *c = total;
         }
         let rho_complement = CLUSTERS.map(|c| (1.0 - c.rho * c.rho).sqrt());
-        Mixture {
-            cumulative,
-            rho_complement,
-        }
+        Mixture { cumulative, rho_complement }
     }
 
     /// Fills `buffers[i]` with chunk `first + i` of the dataset, in parallel.
-    fn fill_group(
-        &self,
-        options: &GenerateOptions,
-        first: u64,
-        buffers: &mut [(Vec<f32>, Vec<f32>)],
-    ) {
-        buffers
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, (xs, ys))| {
-                let chunk = first + i as u64;
-                let len = CHUNK_POINTS.min(options.points - chunk * CHUNK_POINTS) as usize;
-                self.fill_chunk(options.seed, chunk, len, xs, ys);
-            });
+    fn fill_group(&self, options: &GenerateOptions, first: u64, buffers: &mut [(Vec<f32>, Vec<f32>)]) {
+        buffers.par_iter_mut().enumerate().for_each(|(i, (xs, ys))| {
+            let chunk = first + i as u64;
+            let len = CHUNK_POINTS.min(options.points - chunk * CHUNK_POINTS) as usize;
+            self.fill_chunk(options.seed, chunk, len, xs, ys);
+        });
     }
 
     /// Fills `xs` and `ys` with the `len` points of chunk `chunk` for `seed`.
@@ -263,10 +239,7 @@ impl Mixture {
         let u = unit(rng);
         if u < BACKGROUND_WEIGHT {
             let side = 2.0 * BACKGROUND_HALF_SIDE;
-            return (
-                side * unit(rng) - BACKGROUND_HALF_SIDE,
-                side * unit(rng) - BACKGROUND_HALF_SIDE,
-            );
+            return (side * unit(rng) - BACKGROUND_HALF_SIDE, side * unit(rng) - BACKGROUND_HALF_SIDE);
         }
         // The number of clusters whose share ends at or below u (branch-free); rounding may
         // leave u just above the last bound, which then counts for the last cluster.
@@ -304,15 +277,7 @@ fn normal_pair(rng: &mut Pcg64) -> (f64, f64) {
 fn ln(x: f64) -> f64 {
     const LN_2: f64 = std::f64::consts::LN_2;
     /// `1 / (2k + 1)`: the series `ln(m) = 2 z sum z^(2k) / (2k + 1)`, `z = (m-1)/(m+1)`.
-    const INVERSE_ODD: [f64; 7] = [
-        1.0,
-        1.0 / 3.0,
-        1.0 / 5.0,
-        1.0 / 7.0,
-        1.0 / 9.0,
-        1.0 / 11.0,
-        1.0 / 13.0,
-    ];
+    const INVERSE_ODD: [f64; 7] = [1.0, 1.0 / 3.0, 1.0 / 5.0, 1.0 / 7.0, 1.0 / 9.0, 1.0 / 11.0, 1.0 / 13.0];
     let bits = x.to_bits();
     let mut exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
     let mut m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
@@ -336,28 +301,15 @@ mod tests {
     use std::sync::Mutex;
 
     fn run(points: u64, seed: u64, dir: &Path) -> (Vec<u8>, Vec<u8>) {
-        let options = GenerateOptions {
-            points,
-            seed,
-            out_dir: dir.to_path_buf(),
-        };
+        let options = GenerateOptions { points, seed, out_dir: dir.to_path_buf() };
         let files = generate(&options, &NoProgress).unwrap();
-        assert_eq!(
-            (files.x.clone(), files.y.clone()),
-            (dir.join("x.npy"), dir.join("y.npy"))
-        );
-        (
-            std::fs::read(files.x).unwrap(),
-            std::fs::read(files.y).unwrap(),
-        )
+        assert_eq!((files.x.clone(), files.y.clone()), (dir.join("x.npy"), dir.join("y.npy")));
+        (std::fs::read(files.x).unwrap(), std::fs::read(files.y).unwrap())
     }
 
     fn values(bytes: &[u8]) -> Vec<f32> {
         let h = NpyHeader::parse(bytes).unwrap();
-        bytes[h.data_offset..]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
-            .collect()
+        bytes[h.data_offset..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
     }
 
     #[test]
@@ -365,10 +317,7 @@ mod tests {
         let mut x = 1e-30;
         while x <= 1.0 {
             let (ours, std) = (ln(x), x.ln());
-            assert!(
-                (ours - std).abs() <= 1e-12 + 1e-15 * std.abs(),
-                "ln({x}) = {ours} vs {std}"
-            );
+            assert!((ours - std).abs() <= 1e-12 + 1e-15 * std.abs(), "ln({x}) = {ours} vs {std}");
             x *= 1.0137;
         }
         assert_eq!(ln(1.0), 0.0);
@@ -379,23 +328,15 @@ mod tests {
     fn weights_sum_to_one() {
         let total: f64 = CLUSTERS.iter().map(|c| c.weight).sum::<f64>() + BACKGROUND_WEIGHT;
         assert!((total - 1.0).abs() < 1e-12, "{total}");
-        assert!(CLUSTERS
-            .iter()
-            .all(|c| c.rho.abs() < 1.0 && c.sigma_x > 0.0 && c.sigma_y > 0.0));
+        assert!(CLUSTERS.iter().all(|c| c.rho.abs() < 1.0 && c.sigma_x > 0.0 && c.sigma_y > 0.0));
     }
 
     #[test]
     fn same_seed_same_bytes_whatever_the_threads() {
         let points = CHUNK_POINTS + 1234;
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let three = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let first = one.install(|| run(points, 42, a.path()));
         let second = three.install(|| run(points, 42, b.path()));
         assert!(first == second);
@@ -413,10 +354,7 @@ mod tests {
         let (x, y) = run(5, 7, dir.path());
         for bytes in [&x, &y] {
             let h = NpyHeader::parse(bytes).unwrap();
-            assert_eq!(
-                (h.dtype, h.shape.as_slice(), h.data_offset),
-                (DType::F32, &[5usize][..], 128)
-            );
+            assert_eq!((h.dtype, h.shape.as_slice(), h.data_offset), (DType::F32, &[5usize][..], 128));
             assert_eq!(bytes.len(), 128 + 20);
         }
         // Pinned so that any change of the sampler (which changes every dataset) is noticed.
@@ -438,11 +376,7 @@ mod tests {
         let (x, y) = run(n, 1, dir.path());
         let (x, y) = (values(&x), values(&y));
         assert!(x.iter().chain(&y).all(|v| v.is_finite()));
-        let inside = x
-            .iter()
-            .zip(&y)
-            .filter(|(x, y)| x.abs() <= 10.0 && y.abs() <= 10.0)
-            .count();
+        let inside = x.iter().zip(&y).filter(|(x, y)| x.abs() <= 10.0 && y.abs() <= 10.0).count();
         assert!(inside as f64 > 0.95 * n as f64, "{inside}");
         let mut grid = vec![0u64; 100 * 100];
         for (&x, &y) in x.iter().zip(&y) {
@@ -452,10 +386,7 @@ mod tests {
         }
         grid.sort_unstable_by(|a, b| b.cmp(a));
         let densest: u64 = grid[..100].iter().sum();
-        assert!(
-            densest as f64 > 0.3 * n as f64,
-            "densest 1% of bins hold {densest} of {n}"
-        );
+        assert!(densest as f64 > 0.3 * n as f64, "densest 1% of bins hold {densest} of {n}");
         // Every cluster draws its share: count the points within 3 sigma of each centre.
         for c in CLUSTERS.iter().filter(|c| c.sigma_x.max(c.sigma_y) <= 0.1) {
             let near = x.iter().zip(&y).filter(|(&x, &y)| {
@@ -464,12 +395,7 @@ mod tests {
             let share = near.count() as f64 / n as f64;
             // A disc of radius 3 sigma holds 1 - exp(-4.5) = 98.9% of a 2-D Gaussian.
             let want = c.weight * (1.0 - (-4.5f64).exp());
-            assert!(
-                (share - want).abs() < 0.003,
-                "cluster at ({}, {}): {share} vs {want}",
-                c.x,
-                c.y
-            );
+            assert!((share - want).abs() < 0.003, "cluster at ({}, {}): {share} vs {want}", c.x, c.y);
         }
     }
 
@@ -516,38 +442,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out_dir = dir.path().join("new/sub");
         let points = 3 * CHUNK_POINTS;
-        let options = GenerateOptions {
-            points,
-            seed: 0,
-            out_dir: out_dir.clone(),
-        };
-        let recorder = Recorder {
-            stages: Mutex::default(),
-            done: AtomicU64::new(0),
-            cancel_after: u64::MAX,
-        };
+        let options = GenerateOptions { points, seed: 0, out_dir: out_dir.clone() };
+        let recorder = Recorder { stages: Mutex::default(), done: AtomicU64::new(0), cancel_after: u64::MAX };
         generate(&options, &recorder).unwrap();
-        assert_eq!(
-            *recorder.stages.lock().unwrap(),
-            vec![("generate".to_string(), points)]
-        );
+        assert_eq!(*recorder.stages.lock().unwrap(), vec![("generate".to_string(), points)]);
         assert_eq!(recorder.done.load(Ordering::Relaxed), points);
 
         let cancelled = tempfile::tempdir().unwrap();
-        let options = GenerateOptions {
-            points,
-            seed: 0,
-            out_dir: cancelled.path().to_path_buf(),
-        };
-        let recorder = Recorder {
-            stages: Mutex::default(),
-            done: AtomicU64::new(0),
-            cancel_after: 1,
-        };
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
+        let options = GenerateOptions { points, seed: 0, out_dir: cancelled.path().to_path_buf() };
+        let recorder = Recorder { stages: Mutex::default(), done: AtomicU64::new(0), cancel_after: 1 };
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let err = one.install(|| generate(&options, &recorder)).unwrap_err();
         assert!(matches!(err, Error::Interrupted));
         assert_eq!(std::fs::read_dir(cancelled.path()).unwrap().count(), 0);

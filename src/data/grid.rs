@@ -143,13 +143,12 @@ impl Grid {
 fn raster_shape(header: &NpyHeader) -> Result<(usize, usize), String> {
     match header.shape.as_slice() {
         &[rows, cols] if rows > 0 && cols > 0 => Ok((rows, cols)),
-        &[rows, cols] => Err(format!(
-            "has shape ({rows}, {cols}); a raster needs at least one row and one column"
-        )),
-        shape => Err(format!(
-            "has {} dimensions (shape {shape:?}); a raster must be a 2-D array",
-            shape.len()
-        )),
+        &[rows, cols] => {
+            Err(format!("has shape ({rows}, {cols}); a raster needs at least one row and one column"))
+        }
+        shape => {
+            Err(format!("has {} dimensions (shape {shape:?}); a raster must be a 2-D array", shape.len()))
+        }
     }
 }
 

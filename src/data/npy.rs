@@ -120,10 +120,8 @@ impl NpyHeader {
     /// [`NpyHeader::data_bytes`].
     pub fn parse(bytes: &[u8]) -> Result<NpyHeader, String> {
         let (version, dict_start, dict_len) = parse_preamble(bytes)?;
-        let dict_end = dict_start
-            .checked_add(dict_len)
-            .filter(|&end| end <= bytes.len())
-            .ok_or_else(|| {
+        let dict_end =
+            dict_start.checked_add(dict_len).filter(|&end| end <= bytes.len()).ok_or_else(|| {
                 format!(
                     "has a truncated .npy header: it declares {dict_len} header bytes but only {} follow",
                     bytes.len() - dict_start
@@ -136,18 +134,14 @@ impl NpyHeader {
         let fields = dict::parse_header_dict(text, dict_start)
             .map_err(|detail| format!("has a malformed .npy header dictionary ({detail})"))?;
         let descr = fields.descr.ok_or_else(|| missing_key("descr"))?;
-        let fortran_order = fields
-            .fortran_order
-            .ok_or_else(|| missing_key("fortran_order"))?;
+        let fortran_order = fields.fortran_order.ok_or_else(|| missing_key("fortran_order"))?;
         let shape = fields.shape.ok_or_else(|| missing_key("shape"))?;
         let dtype = match descr {
             dict::Descr::Text(text) => parse_descr(&text)?,
             dict::Descr::Structured => {
-                return Err(
-                    "has a structured dtype (a record of named fields); save each field \
+                return Err("has a structured dtype (a record of named fields); save each field \
                      as its own 1-D .npy file"
-                        .to_string(),
-                )
+                    .to_string())
             }
         };
         check_shape(&shape)?;
@@ -155,19 +149,12 @@ impl NpyHeader {
         if fortran_order && shape.len() > 1 {
             return Err("is Fortran-ordered; save it with np.ascontiguousarray".to_string());
         }
-        Ok(NpyHeader {
-            version,
-            dtype,
-            shape,
-            data_offset: dict_end,
-        })
+        Ok(NpyHeader { version, dtype, shape, data_offset: dict_end })
     }
 
     /// Number of elements (product of the shape), or None on overflow.
     pub fn element_count(&self) -> Option<usize> {
-        self.shape
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        self.shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 
     /// Number of data bytes the header promises, or None on overflow.
@@ -182,12 +169,7 @@ const MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// Checks magic and version and reads the header-length field: returns the version, the
 /// offset of the dictionary text and its declared length.
 fn parse_preamble(bytes: &[u8]) -> Result<((u8, u8), usize, usize), String> {
-    let truncated = || {
-        format!(
-            "has a truncated .npy header (the file is only {} bytes long)",
-            bytes.len()
-        )
-    };
+    let truncated = || format!("has a truncated .npy header (the file is only {} bytes long)", bytes.len());
     let magic_len = bytes.len().min(MAGIC.len());
     if bytes[..magic_len] != MAGIC[..magic_len] {
         return Err("is not a .npy file (bad magic bytes)".to_string());
@@ -207,10 +189,7 @@ fn parse_preamble(bytes: &[u8]) -> Result<((u8, u8), usize, usize), String> {
         }
     };
     let field = bytes.get(8..8 + field_len).ok_or_else(truncated)?;
-    let dict_len = field
-        .iter()
-        .rev()
-        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let dict_len = field.iter().rev().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
     Ok(((major, minor), 8 + field_len, dict_len))
 }
 
@@ -222,14 +201,9 @@ fn missing_key(key: &str) -> String {
 /// Checks the number of dimensions: gigaplot reads 1-D and 2-D arrays.
 fn check_shape(shape: &[usize]) -> Result<(), String> {
     match shape.len() {
-        0 => Err(
-            "is a 0-D array (a single value); gigaplot needs a 1-D column or a 2-D array"
-                .to_string(),
-        ),
+        0 => Err("is a 0-D array (a single value); gigaplot needs a 1-D column or a 2-D array".to_string()),
         1 | 2 => Ok(()),
-        n => Err(format!(
-            "is {n}-D; gigaplot reads 1-D columns and 2-D arrays"
-        )),
+        n => Err(format!("is {n}-D; gigaplot reads 1-D columns and 2-D arrays")),
     }
 }
 
@@ -308,19 +282,10 @@ fn reject_unsupported_kind(kind: char, descr: &str) -> Result<(), String> {
 pub fn encode_header(dtype: DType, shape: &[usize]) -> Vec<u8> {
     let shape_text = match shape {
         [n] => format!("({n},)"),
-        dims => format!(
-            "({})",
-            dims.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        dims => format!("({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     };
-    let mut dict = format!(
-        "{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
-        dtype.descr(),
-        shape_text
-    );
+    let mut dict =
+        format!("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", dtype.descr(), shape_text);
     // Magic (6) + version (2) + length field (2 in v1, 4 in v2), then the dictionary and a
     // newline, padded with spaces so the data starts at a multiple of 64 bytes.
     let v1 = (10 + dict.len() + 1).div_ceil(64) * 64 - 10 <= usize::from(u16::MAX);
@@ -363,10 +328,7 @@ mod tests {
 
     /// A v1 header with `descr`, `fortran` and `shape` (Python text).
     fn header(descr: &str, fortran: &str, shape: &str) -> Vec<u8> {
-        with_dict(
-            1,
-            &format!("{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}\n"),
-        )
+        with_dict(1, &format!("{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}\n"))
     }
 
     fn error_of(bytes: &[u8]) -> String {
@@ -377,21 +339,12 @@ mod tests {
     fn parses_what_numpy_writes() {
         // np.save(f, np.arange(3, dtype='<f4')) with numpy 2.4.
         let mut file =
-            b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"
-                .to_vec();
+            b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }".to_vec();
         file.resize(127, b' ');
         file.push(b'\n');
         file.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40]);
         let h = NpyHeader::parse(&file).unwrap();
-        assert_eq!(
-            h,
-            NpyHeader {
-                version: (1, 0),
-                dtype: DType::F32,
-                shape: vec![3],
-                data_offset: 128
-            }
-        );
+        assert_eq!(h, NpyHeader { version: (1, 0), dtype: DType::F32, shape: vec![3], data_offset: 128 });
         assert_eq!(h.element_count(), Some(3));
         assert_eq!(h.data_bytes(), Some(12));
         assert_eq!(encode_header(DType::F32, &[3]), file[..128]);
@@ -400,14 +353,7 @@ mod tests {
     #[test]
     fn round_trips_every_dtype_and_shape() {
         for dtype in ALL {
-            for shape in [
-                vec![0],
-                vec![7],
-                vec![1 << 40],
-                vec![5, 3],
-                vec![0, 2],
-                vec![4, 0],
-            ] {
+            for shape in [vec![0], vec![7], vec![1 << 40], vec![5, 3], vec![0, 2], vec![4, 0]] {
                 let bytes = encode_header(dtype, &shape);
                 assert_eq!(bytes.len() % 64, 0);
                 let h = NpyHeader::parse(&bytes).unwrap();
@@ -430,16 +376,10 @@ mod tests {
         let dict = "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), 'note': 'é', }\n";
         let h = NpyHeader::parse(&with_dict(3, dict)).unwrap();
         assert_eq!((h.version, h.dtype), ((3, 0), DType::I16));
-        let mut bad = with_dict(
-            3,
-            "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), 'x': '\u{1}'}",
-        );
+        let mut bad = with_dict(3, "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), 'x': '\u{1}'}");
         let last = bad.len() - 3;
         bad[last] = 0xff;
-        assert_eq!(
-            error_of(&bad),
-            "has a .npy version 3.0 header that is not valid UTF-8"
-        );
+        assert_eq!(error_of(&bad), "has a .npy version 3.0 header that is not valid UTF-8");
     }
 
     #[test]
@@ -463,12 +403,7 @@ mod tests {
 
     #[test]
     fn fortran_order_is_harmless_in_1_d() {
-        assert_eq!(
-            NpyHeader::parse(&header("<f4", "True", "(4,)"))
-                .unwrap()
-                .shape,
-            vec![4]
-        );
+        assert_eq!(NpyHeader::parse(&header("<f4", "True", "(4,)")).unwrap().shape, vec![4]);
     }
 
     #[test]
@@ -550,12 +485,7 @@ mod tests {
             (header("<f8", "False", "(1, 1, 1, 1)"), "is 4-D; gigaplot reads 1-D columns and 2-D arrays"),
         ];
         for (bytes, want) in cases {
-            assert_eq!(
-                error_of(&bytes),
-                want,
-                "for {:?}",
-                String::from_utf8_lossy(&bytes)
-            );
+            assert_eq!(error_of(&bytes), want, "for {:?}", String::from_utf8_lossy(&bytes));
         }
     }
 
@@ -564,8 +494,7 @@ mod tests {
         let h = NpyHeader::parse(&header("<f8", "False", &format!("({}, 3)", usize::MAX))).unwrap();
         assert_eq!(h.element_count(), None);
         assert_eq!(h.data_bytes(), None);
-        let h =
-            NpyHeader::parse(&header("<f8", "False", &format!("({},)", usize::MAX / 4))).unwrap();
+        let h = NpyHeader::parse(&header("<f8", "False", &format!("({},)", usize::MAX / 4))).unwrap();
         assert_eq!(h.element_count(), Some(usize::MAX / 4));
         assert_eq!(h.data_bytes(), None);
         let h = NpyHeader::parse(&header("|u1", "False", &format!("({},)", usize::MAX))).unwrap();
@@ -574,10 +503,7 @@ mod tests {
 
     /// A valid header with some of its bytes overwritten, inserted or removed.
     fn mutated_header() -> impl Strategy<Value = Vec<u8>> {
-        let base = (
-            0usize..ALL.len(),
-            proptest::collection::vec(0usize..1000, 0..4),
-        )
+        let base = (0usize..ALL.len(), proptest::collection::vec(0usize..1000, 0..4))
             .prop_map(|(i, shape)| encode_header(ALL[i], &shape));
         let edits = proptest::collection::vec((0usize..200, any::<u8>(), 0u8..3), 0..6);
         (base, edits).prop_map(|(mut bytes, edits)| {

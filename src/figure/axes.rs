@@ -115,7 +115,14 @@ fn tick_centre(start: f64, length: f64, frac: f64, width: f64, lw: f64) -> f64 {
 }
 
 /// Grid lines, placed under the other decorations.
-pub fn draw_grid(list: &mut DisplayList, x: &AxisLayout, y: &AxisLayout, spec: (&AxisSpec, &AxisSpec), a: Area, style: &Style) {
+pub fn draw_grid(
+    list: &mut DisplayList,
+    x: &AxisLayout,
+    y: &AxisLayout,
+    spec: (&AxisSpec, &AxisSpec),
+    a: Area,
+    style: &Style,
+) {
     let gw = style.grid_line;
     for &v in &x.ticks.major {
         let c = snap(a.x + fraction(spec.0, v) * a.w, gw);
@@ -132,7 +139,14 @@ pub fn draw_grid(list: &mut DisplayList, x: &AxisLayout, y: &AxisLayout, spec: (
 }
 
 /// Ticks and labels of the x axis, below the data area; returns the bottom of the labels.
-pub fn draw_x(list: &mut DisplayList, layout: &AxisLayout, axis: &AxisSpec, a: Area, style: &Style, minor: bool) -> f64 {
+pub fn draw_x(
+    list: &mut DisplayList,
+    layout: &AxisLayout,
+    axis: &AxisSpec,
+    a: Area,
+    style: &Style,
+    minor: bool,
+) -> f64 {
     let (lw, fg) = (style.line, style.foreground);
     let base = a.y + a.h;
     if minor {
@@ -152,7 +166,14 @@ pub fn draw_x(list: &mut DisplayList, layout: &AxisLayout, axis: &AxisSpec, a: A
 }
 
 /// Ticks and labels of the y axis, left of the data area; returns the left of the labels.
-pub fn draw_y(list: &mut DisplayList, layout: &AxisLayout, axis: &AxisSpec, a: Area, style: &Style, minor: bool) -> f64 {
+pub fn draw_y(
+    list: &mut DisplayList,
+    layout: &AxisLayout,
+    axis: &AxisSpec,
+    a: Area,
+    style: &Style,
+    minor: bool,
+) -> f64 {
     let (lw, fg) = (style.line, style.foreground);
     let base = a.x;
     let at = |v: f64, w: f64| tick_centre(a.y, a.h, 1.0 - fraction(axis, v), w, lw);
@@ -167,7 +188,8 @@ pub fn draw_y(list: &mut DisplayList, layout: &AxisLayout, axis: &AxisSpec, a: A
     for (v, label) in layout.ticks.major.iter().zip(&layout.labels) {
         let c = at(*v, lw);
         list.rect(base - lw - style.major_len, c - lw / 2.0, base, c + lw / 2.0, fg);
-        let placed = label.place(label_right, c, HAlign::Right, VAlign::CenterBaseline, Direction::Horizontal);
+        let placed =
+            label.place(label_right, c, HAlign::Right, VAlign::CenterBaseline, Direction::Horizontal);
         list.glyphs(placed, fg);
     }
     label_right - layout.label_width()

@@ -87,7 +87,9 @@ pub fn prepare(spec: &ColorbarSpec, height: f64, style: &Style) -> ColorbarLayou
         let all: Vec<(f64, String)> = t.major.iter().copied().zip(labels).collect();
         picked
             .into_iter()
-            .filter_map(|(v, p)| all.iter().find(|(w, _)| *w == v).map(|(_, s)| (p, Label::new(s, style.font))))
+            .filter_map(|(v, p)| {
+                all.iter().find(|(w, _)| *w == v).map(|(_, s)| (p, Label::new(s, style.font)))
+            })
             .collect()
     } else {
         let values = candidates(lo, hi, nbins);
@@ -131,7 +133,10 @@ impl ColorbarLayout {
         for (p, label) in &self.ticks {
             let c = snap(y + h - p * h, lw).clamp(y - lw / 2.0, y + h + lw / 2.0);
             list.rect(bx1, c - lw / 2.0, tick_x + style.major_len, c + lw / 2.0, fg);
-            list.glyphs(label.place(label_x, c, HAlign::Left, VAlign::CenterBaseline, Direction::Horizontal), fg);
+            list.glyphs(
+                label.place(label_x, c, HAlign::Left, VAlign::CenterBaseline, Direction::Horizontal),
+                fg,
+            );
         }
         if let Some(label) = &self.label {
             let labels = self.ticks.iter().map(|(_, l)| l.width()).fold(0.0, f64::max);

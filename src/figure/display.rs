@@ -146,7 +146,12 @@ impl DisplayList {
             match shape {
                 Shape::Glyph { glyph, color } => {
                     if let Some(mask) = self.mask(&glyph.key) {
-                        shapes.push(BandShape::Glyph { mask, left: glyph.left, top: glyph.top, color: *color });
+                        shapes.push(BandShape::Glyph {
+                            mask,
+                            left: glyph.left,
+                            top: glyph.top,
+                            color: *color,
+                        });
                     }
                 }
                 other => shapes.push(BandShape::Shape(other.clone())),

@@ -112,7 +112,8 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
     let cbar = spec.colorbar.as_ref().map(|c| colorbar::prepare(c, h, &style));
     let legend = spec.legend.as_ref().map(|e| legend::prepare(e, &style));
     let label = |t: &Option<String>, size: f64| t.as_ref().map(|t| Label::new(t, size));
-    let (title, xlabel, ylabel) = (label(&spec.title, style.title), label(&spec.xlabel, font), label(&spec.ylabel, font));
+    let (title, xlabel, ylabel) =
+        (label(&spec.title, style.title), label(&spec.xlabel, font), label(&spec.ylabel, font));
 
     let (lw, s) = (style.line, &style);
     let half_x = |i: Option<&Label>| i.map_or(0.0, |l| l.width() / 2.0);
@@ -130,7 +131,8 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
     }
     let top = s.outer + top;
     let mut bottom = lw + s.major_len + s.pad + xaxis.label_height() + s.outer;
-    let row = xlabel.as_ref().map_or(0.0, Label::height).max(xaxis.offset.as_ref().map_or(0.0, Label::height));
+    let row =
+        xlabel.as_ref().map_or(0.0, Label::height).max(xaxis.offset.as_ref().map_or(0.0, Label::height));
     if row > 0.0 {
         bottom += s.label_pad + row;
     }
@@ -154,7 +156,10 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
     let fig_h = m.top + h.max(legend_h) + m.bottom;
     let (fig_w, fig_h) = (fig_w.ceil(), fig_h.ceil());
     if fig_w > f64::from(u32::MAX) || fig_h > f64::from(u32::MAX) {
-        return Err(Error::bad_parameter("--width/--height", format!("the figure would be {fig_w} x {fig_h} pixels, over 2^32 - 1 a side")));
+        return Err(Error::bad_parameter(
+            "--width/--height",
+            format!("the figure would be {fig_w} x {fig_h} pixels, over 2^32 - 1 a side"),
+        ));
     }
 
     let a = Area { x: m.left, y: m.top, w, h };
@@ -181,7 +186,16 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
         list.glyphs(o.place(a.x, a.y - lw - s.pad, HAlign::Left, VAlign::Bottom, Direction::Horizontal), fg);
     }
     if let Some(t) = &title {
-        list.glyphs(t.place(a.x + w / 2.0, a.y - lw - s.title_pad, HAlign::Center, VAlign::Bottom, Direction::Horizontal), fg);
+        list.glyphs(
+            t.place(
+                a.x + w / 2.0,
+                a.y - lw - s.title_pad,
+                HAlign::Center,
+                VAlign::Bottom,
+                Direction::Horizontal,
+            ),
+            fg,
+        );
     }
     if let Some(c) = &cbar {
         c.draw(&mut list, a.x + w, a.y, h, s);

@@ -89,7 +89,10 @@ impl LegendLayout {
             let sy = (top + (self.row - self.swatch.1) / 2.0).round();
             list.rect(left, sy, left + self.swatch.0, sy + self.swatch.1, *color);
             let tx = left + self.swatch.0 + self.text_pad;
-            list.glyphs(label.place(tx, top, HAlign::Left, VAlign::Top, Direction::Horizontal), style.foreground);
+            list.glyphs(
+                label.place(tx, top, HAlign::Left, VAlign::Top, Direction::Horizontal),
+                style.foreground,
+            );
         }
     }
 }

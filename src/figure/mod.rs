@@ -30,11 +30,11 @@
 //! ```
 
 mod axes;
-pub mod sink;
 mod colorbar;
 mod display;
 mod layout;
 mod legend;
+pub mod sink;
 pub mod text;
 pub mod ticks;
 
@@ -46,8 +46,8 @@ use crate::error::{Error, Result};
 use crate::shade::Color;
 
 pub use display::{BandDecorations, DisplayList, Shape};
-pub use sink::FigureSink;
 pub use layout::{default_font_size, Style};
+pub use sink::FigureSink;
 
 /// One axis of the data area: its data range (left to right, bottom to top) and scale.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -244,21 +244,33 @@ fn validate(spec: &FigureSpec, width: u32, height: u32) -> Result<()> {
     for (name, axis) in [("--x-range", &spec.x), ("--y-range", &spec.y)] {
         let (lo, hi) = axis.range;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-            return Err(Error::bad_parameter(name, format!("the axis range {lo}..{hi} must be finite and increasing")));
+            return Err(Error::bad_parameter(
+                name,
+                format!("the axis range {lo}..{hi} must be finite and increasing"),
+            ));
         }
         if axis.scale == Scale::Log && lo <= 0.0 {
-            return Err(Error::bad_parameter(name, format!("a log axis needs a positive range, not {lo}..{hi}")));
+            return Err(Error::bad_parameter(
+                name,
+                format!("a log axis needs a positive range, not {lo}..{hi}"),
+            ));
         }
     }
     if let Some(size) = spec.font_size {
         if !(size.is_finite() && size > 0.0 && size <= 2_000.0) {
-            return Err(Error::bad_parameter("--font-size", format!("{size} is not a size in 0..2000 pixels")));
+            return Err(Error::bad_parameter(
+                "--font-size",
+                format!("{size} is not a size in 0..2000 pixels"),
+            ));
         }
     }
     if let Some(cb) = &spec.colorbar {
         let (lo, hi) = cb.value_range;
         if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
-            return Err(Error::bad_parameter("colorbar", format!("value range {lo}..{hi} must be finite and increasing")));
+            return Err(Error::bad_parameter(
+                "colorbar",
+                format!("value range {lo}..{hi} must be finite and increasing"),
+            ));
         }
     }
     Ok(())

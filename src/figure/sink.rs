@@ -30,8 +30,20 @@ pub struct FigureSink {
 impl FigureSink {
     /// A figure PNG at `path` drawn from `spec` (its axes are set to the render's); with
     /// `colorbar` = Some(label), a colorbar of the render's colour scale is added.
-    pub fn new(path: &Path, compression: Compression, spec: FigureSpec, colorbar: Option<Option<String>>) -> FigureSink {
-        FigureSink { path: path.to_path_buf(), compression, spec: Some(spec), colorbar, data: (0, 0), state: None }
+    pub fn new(
+        path: &Path,
+        compression: Compression,
+        spec: FigureSpec,
+        colorbar: Option<Option<String>>,
+    ) -> FigureSink {
+        FigureSink {
+            path: path.to_path_buf(),
+            compression,
+            spec: Some(spec),
+            colorbar,
+            data: (0, 0),
+            state: None,
+        }
     }
 
     /// Builds the figure and starts the PNG, once the colour scale is known.

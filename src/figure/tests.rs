@@ -8,7 +8,13 @@ use super::*;
 /// A ramp from dark purple to yellow, like viridis' ends.
 fn ramp() -> Vec<Color> {
     (0..256u32)
-        .map(|i| Color::rgb((68 + i * (253 - 68) / 255) as u8, (1 + i * (231 - 1) / 255) as u8, (84 + i * 37 / 255) as u8))
+        .map(|i| {
+            Color::rgb(
+                (68 + i * (253 - 68) / 255) as u8,
+                (1 + i * (231 - 1) / 255) as u8,
+                (84 + i * 37 / 255) as u8,
+            )
+        })
         .collect()
 }
 
@@ -22,7 +28,10 @@ fn full_spec() -> FigureSpec {
         x: AxisSpec::linear(-10.0, 10.0),
         y: AxisSpec::linear(0.001, 0.0013),
         colorbar: Some(ColorbarSpec::linear(ramp(), (0.0, 1.0), Some("density".into()))),
-        legend: Some(vec![("alpha".into(), Color::rgb(31, 119, 180)), ("beta".into(), Color::rgb(255, 127, 14))]),
+        legend: Some(vec![
+            ("alpha".into(), Color::rgb(31, 119, 180)),
+            ("beta".into(), Color::rgb(255, 127, 14)),
+        ]),
         ..FigureSpec::default()
     }
 }
@@ -39,7 +48,12 @@ fn log_spec() -> FigureSpec {
         ylabel: Some("rate".into()),
         x: AxisSpec::log(1.0, 1e6),
         y: AxisSpec::log(1e-3, 1e3),
-        colorbar: Some(ColorbarSpec { colors: ramp(), value_range: (1.0, 10000.0), position, label: Some("count".into()) }),
+        colorbar: Some(ColorbarSpec {
+            colors: ramp(),
+            value_range: (1.0, 10000.0),
+            position,
+            label: Some("count".into()),
+        }),
         ..FigureSpec::default()
     }
 }
@@ -83,7 +97,8 @@ fn write_png(path: &PathBuf, w: u32, h: u32, rgba: &[u8]) {
 }
 
 fn read_png(path: &PathBuf) -> (u32, u32, Vec<u8>) {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}; run with GIGAPLOT_UPDATE_IMAGES=1", path.display()));
+    let file = std::fs::File::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with GIGAPLOT_UPDATE_IMAGES=1", path.display()));
     let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
@@ -176,7 +191,6 @@ fn huge_figure_bands_stay_small() {
     figure.compose_row(&band, y, None, &mut row);
     assert!(row.chunks(4).any(|p| p == [0, 0, 0, 255]));
 }
-
 
 /// Writes 1:1 crops of a 40000 x 30000 figure's corners to the temp dir, to look at.
 #[test]

@@ -349,7 +349,8 @@ mod tests {
 
     #[test]
     fn glyph_masks_are_pure_and_inked() {
-        let placed = Label::new("A", 20.0).place(10.3, 40.0, HAlign::Left, VAlign::Bottom, Direction::Horizontal);
+        let placed =
+            Label::new("A", 20.0).place(10.3, 40.0, HAlign::Left, VAlign::Bottom, Direction::Horizontal);
         assert_eq!(placed.len(), 1);
         let a = rasterize(&placed[0].key).unwrap();
         let b = rasterize(&placed[0].key).unwrap();

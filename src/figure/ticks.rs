@@ -64,12 +64,8 @@ fn linear_ticks(lo: f64, hi: f64, nbins: usize) -> AxisTicks {
     let (labels, offset) = scalar_format(&all, (lo, hi));
     let minor = auto_minor(&all, (lo, hi));
     let keep = |v: &f64| in_view(*v, lo, hi);
-    let (major, labels): (Vec<f64>, Vec<TickLabel>) = all
-        .iter()
-        .zip(labels)
-        .filter(|(v, _)| keep(v))
-        .map(|(v, l)| (*v, TickLabel::Plain(l)))
-        .unzip();
+    let (major, labels): (Vec<f64>, Vec<TickLabel>) =
+        all.iter().zip(labels).filter(|(v, _)| keep(v)).map(|(v, l)| (*v, TickLabel::Plain(l))).unzip();
     AxisTicks { major, labels, minor, offset }
 }
 
@@ -201,20 +197,16 @@ fn unicode_minus(text: String) -> String {
 /// `ScalarFormatter`'s offset: a common leading part of ticks far from zero (`+1e3`).
 fn compute_offset(locs: &[f64], view: (f64, f64)) -> f64 {
     let inside: Vec<f64> = locs.iter().copied().filter(|v| *v >= view.0 && *v <= view.1).collect();
-    let (Some(lmin), Some(lmax)) = (
-        inside.iter().copied().reduce(f64::min),
-        inside.iter().copied().reduce(f64::max),
-    ) else {
+    let (Some(lmin), Some(lmax)) =
+        (inside.iter().copied().reduce(f64::min), inside.iter().copied().reduce(f64::max))
+    else {
         return 0.0;
     };
     if lmin == lmax || (lmin <= 0.0 && 0.0 <= lmax) {
         return 0.0;
     }
-    let (abs_min, abs_max) = if lmin.abs() <= lmax.abs() {
-        (lmin.abs(), lmax.abs())
-    } else {
-        (lmax.abs(), lmin.abs())
-    };
+    let (abs_min, abs_max) =
+        if lmin.abs() <= lmax.abs() { (lmin.abs(), lmax.abs()) } else { (lmax.abs(), lmin.abs()) };
     let sign = 1f64.copysign(lmin);
     let oom_max = abs_max.log10().ceil();
     let first_diff = |pred: &dyn Fn(f64) -> bool| -> f64 {
@@ -343,11 +335,8 @@ fn log_ticks(lo: f64, hi: f64, nbins: usize) -> AxisTicks {
         stride = (numdec - 1).max(1);
     }
     let start = llo.floor() as i64 - stride;
-    let exps: Vec<i64> = (0..)
-        .map(|i| start + i * stride)
-        .take_while(|&k| k <= last)
-        .filter(|&k| k >= first)
-        .collect();
+    let exps: Vec<i64> =
+        (0..).map(|i| start + i * stride).take_while(|&k| k <= last).filter(|&k| k >= first).collect();
     let major: Vec<f64> = exps.iter().map(|&k| 10f64.powi(k as i32)).collect();
     let labels = exps.iter().map(|&k| TickLabel::Power(k as i32)).collect();
     let minor = if stride == 1 {
@@ -371,7 +360,11 @@ fn few_decades(lo: f64, hi: f64) -> AxisTicks {
         for m in 1..10 {
             let v = m as f64 * 10f64.powi(k);
             if in_view(v, lo, hi) {
-                if [1, 2, 5].contains(&m) { major.push(v) } else { minor.push(v) }
+                if [1, 2, 5].contains(&m) {
+                    major.push(v)
+                } else {
+                    minor.push(v)
+                }
             }
         }
     }

@@ -108,7 +108,11 @@ mod tests {
         let (xp, yp) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
         write(&xp, &xs);
         write(&yp, &ys);
-        let points = PointColumns::open(&ColumnSpec::parse(xp.to_str().unwrap()), &ColumnSpec::parse(yp.to_str().unwrap())).unwrap();
+        let points = PointColumns::open(
+            &ColumnSpec::parse(xp.to_str().unwrap()),
+            &ColumnSpec::parse(yp.to_str().unwrap()),
+        )
+        .unwrap();
         let x = Axis::new("x", (0.0, 10.0), 40, Scale::Linear).unwrap();
         let y = Axis::new("y", (0.0, 10.0), 30, Scale::Linear).unwrap();
         let plan = Plan::new(40, 30, 8, 1 << 30, 1, 4).unwrap();

@@ -59,12 +59,7 @@ pub struct PixelWindow {
 impl PixelWindow {
     /// The window clipped to a canvas of `width` x `height` pixels.
     pub fn clamped(self, width: u32, height: u32) -> PixelWindow {
-        PixelWindow {
-            x0: self.x0,
-            x1: self.x1.min(width),
-            y0: self.y0,
-            y1: self.y1.min(height),
-        }
+        PixelWindow { x0: self.x0, x1: self.x1.min(width), y0: self.y0, y1: self.y1.min(height) }
     }
 
     /// True if the window holds no pixel.
@@ -116,13 +111,7 @@ pub fn line_segment(raw: &RawSegment, x: &Axis, y: &Axis) -> Option<LineSegment>
         return None;
     }
     let flags = if plot_start { PLOT_START } else { 0 };
-    Some(LineSegment {
-        x0,
-        y0: top - y0,
-        x1,
-        y1: top - y1,
-        flags,
-    })
+    Some(LineSegment { x0, y0: top - y0, x1, y1: top - y1, flags })
 }
 
 /// Maps the vertices `xs`, `ys` of one line to width-0 segments, calling `emit` for each
@@ -142,11 +131,8 @@ pub fn segments_of_polyline(
 ) {
     let n = xs.len().min(ys.len());
     for i in 1..n {
-        let segment_start = if i == 1 {
-            !first_index_continues
-        } else {
-            xs[i - 2].is_nan() || ys[i - 2].is_nan()
-        };
+        let segment_start =
+            if i == 1 { !first_index_continues } else { xs[i - 2].is_nan() || ys[i - 2].is_nan() };
         let raw = RawSegment {
             index: (i - 1) as u64,
             prev: None,
@@ -183,19 +169,7 @@ fn walk(seg: &LineSegment) -> (bool, Walk) {
         (r0, x0, sign(dr), sign(dx), dr.abs(), dx.abs(), dr < 0)
     };
     let c = if towards_larger || a == 0 { 0 } else { 1 };
-    (
-        x_major,
-        Walk {
-            p0,
-            q0,
-            ip,
-            iq,
-            a,
-            b,
-            c,
-            j_first,
-        },
-    )
+    (x_major, Walk { p0, q0, ip, iq, a, b, c, j_first })
 }
 
 /// Plots the pixels of `seg` inside `window` (image coordinates, half-open) with

@@ -43,7 +43,11 @@ impl<'a, R: Record> PointBinner<'a, R> {
         y: Axis,
         plan: &Plan,
     ) -> Self {
-        assert_eq!(R::HAS_VALUE, value.is_some(), "a value column is needed exactly when records carry values");
+        assert_eq!(
+            R::HAS_VALUE,
+            value.is_some(),
+            "a value column is needed exactly when records carry values"
+        );
         PointBinner {
             points,
             value,

@@ -107,9 +107,7 @@ impl FromStr for Downsample {
             "first" => Ok(Downsample::First),
             "last" => Ok(Downsample::Last),
             "mode" => Ok(Downsample::Mode),
-            _ => Err(format!(
-                "unknown downsampling '{text}'; use mean, min, max, first, last or mode"
-            )),
+            _ => Err(format!("unknown downsampling '{text}'; use mean, min, max, first, last or mode")),
         }
     }
 }
@@ -159,10 +157,7 @@ impl RasterPlacement {
     /// The default placement of a grid: one data unit per cell, `(0, C, 0, R)`, row 0 on top.
     pub fn unit_cells(grid: &Grid) -> RasterPlacement {
         let (rows, cols) = grid.shape();
-        RasterPlacement {
-            extent: (0.0, cols as f64, 0.0, rows as f64),
-            origin: Origin::Upper,
-        }
+        RasterPlacement { extent: (0.0, cols as f64, 0.0, rows as f64), origin: Origin::Upper }
     }
 
     /// Fails (naming `--extent`) unless `x0 < x1`, `y0 < y1`, all finite.
@@ -191,9 +186,9 @@ pub fn parse_extent(text: &str) -> Result<(f64, f64, f64, f64), String> {
                 Err(format!("'{text}' is not an extent: give finite x0 < x1 and y0 < y1"))
             }
         }
-        _ => Err(format!(
-            "'{text}' is not an extent; write x0,x1,y0,y1 with four numbers, e.g. 0,360,-90,90"
-        )),
+        _ => {
+            Err(format!("'{text}' is not an extent; write x0,x1,y0,y1 with four numbers, e.g. 0,360,-90,90"))
+        }
     }
 }
 
@@ -493,9 +488,7 @@ impl<'a> Resampler<'a> {
         };
         let taps: Vec<Tap> = (0..x.pixels()).map(|c| cols.tap(x, c, how.1)).collect();
         let spans = taps.iter().map(|t| t.span()).filter(|s| !s.is_empty());
-        let span = spans
-            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
-            .unwrap_or(0..0);
+        let span = spans.reduce(|a, b| a.start.min(b.start)..a.end.max(b.end)).unwrap_or(0..0);
         let x_taps = taps.into_iter().map(|t| t.shifted(span.start)).collect();
         Ok(Resampler { grid, how, y: *y, rows, x_taps, span })
     }
@@ -841,7 +834,8 @@ mod tests {
                 let tx = plain_tap(x, c, cols, cw, &cx, &px, (x0, x1), how.1);
                 let value = match (&ty, &tx) {
                     (Plain::Agg(is), Plain::Agg(js)) => {
-                        let cells: Vec<f64> = is.iter().flat_map(|&i| js.iter().map(move |&j| v(i, j))).collect();
+                        let cells: Vec<f64> =
+                            is.iter().flat_map(|&i| js.iter().map(move |&j| v(i, j))).collect();
                         plain_aggregate(how.0, &cells)
                     }
                     (Plain::Agg(is), Plain::Interp(pj)) => {

@@ -86,11 +86,7 @@ impl Partition {
 }
 
 /// Partitions everything `binner` emits by band into a scratch file in `scratch_dir`.
-pub fn partition<B: Binner>(
-    binner: &B,
-    scratch_dir: &Path,
-    progress: &dyn Progress,
-) -> Result<Partition> {
+pub fn partition<B: Binner>(binner: &B, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition> {
     let items = binner.items();
     let bands = binner.bands() as usize;
     let chunk = chunk_len(items, bands);

@@ -45,9 +45,9 @@ impl LevelStack {
         let steps = (max_zoom - min_zoom) as usize;
         let align = 1u64 << steps;
         assert!(u64::from(rows.start) % align == 0, "first row {} not aligned to {align}", rows.start);
-        let widths: Vec<u32> =
-            (0..=steps).map(|k| u64::from(width).div_ceil(1 << k) as u32).collect();
-        let acc = widths.iter().enumerate().map(|(k, &w)| vec![0; if k == 0 { 0 } else { w as usize }]).collect();
+        let widths: Vec<u32> = (0..=steps).map(|k| u64::from(width).div_ceil(1 << k) as u32).collect();
+        let acc =
+            widths.iter().enumerate().map(|(k, &w)| vec![0; if k == 0 { 0 } else { w as usize }]).collect();
         let next_row = (0..=steps).map(|k| (u64::from(rows.start) >> k) as u32).collect();
         LevelStack {
             max_zoom,
@@ -121,8 +121,8 @@ impl LevelStack {
         let row = self.next_row[k];
         self.next_row[k] += 1;
         let row_data = std::mem::take(&mut self.acc[k]);
-        let result = emit(self.max_zoom - k as u32, row, &row_data)
-            .and_then(|()| self.fold(k + 1, &row_data, emit));
+        let result =
+            emit(self.max_zoom - k as u32, row, &row_data).and_then(|()| self.fold(k + 1, &row_data, emit));
         self.acc[k] = row_data;
         result
     }

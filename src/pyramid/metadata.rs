@@ -161,7 +161,8 @@ impl PyramidMetadata {
     pub fn read(dir: &Path) -> Result<PyramidMetadata> {
         let path = dir.join("metadata.json");
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_str(&text).map_err(|e| Error::bad_input(&path, format!("is not pyramid metadata: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| Error::bad_input(&path, format!("is not pyramid metadata: {e}")))
     }
 }
 
@@ -176,7 +177,13 @@ mod tests {
         h.add_counts(&[0, 3, 9, 3]);
         let cmap = Colormap::from_colors("two", vec![[0, 0, 0], [255, 128, 1]]);
         let axes = (((0.0, 1000.0), Scale::Linear), ((0.0, 300.0), Scale::Linear));
-        let m = PyramidMetadata::new(&plan, axes, &[CountHistogram::new(), h.clone(), h], (How::Log, &cmap, Color::rgb(1, 2, 3)), None);
+        let m = PyramidMetadata::new(
+            &plan,
+            axes,
+            &[CountHistogram::new(), h.clone(), h],
+            (How::Log, &cmap, Color::rgb(1, 2, 3)),
+            None,
+        );
         assert_eq!((m.max_zoom, m.tile, m.levels.len()), (2, 256, 3));
         assert_eq!(m.extent, Extent { x: (0.0, 1024.0), y: (-724.0, 300.0) });
         assert_eq!(m.levels[0].extent, Extent { x: (0.0, 1000.0), y: (0.0, 300.0) });

@@ -128,7 +128,10 @@ mod tests {
     #[test]
     fn finest_zoom_is_ceil_log2_of_the_side_over_the_tile() {
         let z = |w, h| PyramidPlan::new(w, h, 256).unwrap().max_zoom;
-        assert_eq!([z(1, 1), z(256, 256), z(257, 10), z(10, 512), z(513, 1), z(1_000_000, 3)], [0, 0, 1, 1, 2, 12]);
+        assert_eq!(
+            [z(1, 1), z(256, 256), z(257, 10), z(10, 512), z(513, 1), z(1_000_000, 3)],
+            [0, 0, 1, 1, 2, 12]
+        );
     }
 
     #[test]

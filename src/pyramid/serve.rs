@@ -62,9 +62,7 @@ impl StopHandle {
 pub fn serve(dir: &Path, addr: SocketAddr) -> Result<()> {
     let server = StaticServer::bind(dir, addr)?;
     eprintln!("serving {} on http://{}/ (Ctrl-C to stop)", dir.display(), server.local_addr()?);
-    server
-        .with_logger(Arc::new(|r: &RequestLog| eprintln!("{} {} {}", r.method, r.path, r.status)))
-        .run()
+    server.with_logger(Arc::new(|r: &RequestLog| eprintln!("{} {} {}", r.method, r.path, r.status))).run()
 }
 
 impl StaticServer {
@@ -286,7 +284,8 @@ mod tests {
         assert!(tile.contains("Content-Type: image/png\r\nContent-Length: 4\r\n"), "{tile}");
         let head = get(addr, "HEAD /%30/0/0.png HTTP/1.1\r\n\r\n");
         assert!(head.starts_with("HTTP/1.1 200") && head.ends_with("\r\n\r\n"), "{head}");
-        for bad in ["/../secret", "/%2e%2e/secret", "/.0.png.gigaplot-1.tmp", "/0/0/9.png", "/%zz", "secret"] {
+        for bad in ["/../secret", "/%2e%2e/secret", "/.0.png.gigaplot-1.tmp", "/0/0/9.png", "/%zz", "secret"]
+        {
             let answer = get(addr, &format!("GET {bad} HTTP/1.1\r\n\r\n"));
             assert!(answer.starts_with("HTTP/1.1 404"), "{bad}: {answer}");
         }

@@ -33,8 +33,10 @@ impl ShardSpec {
         let (i, n) = text
             .split_once('/')
             .ok_or_else(|| bad(format!("'{text}' is not I/N (e.g. 0/8 for the first of 8 shards)")))?;
-        let index: u32 = i.trim().parse().map_err(|_| bad(format!("'{i}' in '{text}' is not a shard number")))?;
-        let count: u32 = n.trim().parse().map_err(|_| bad(format!("'{n}' in '{text}' is not a shard count")))?;
+        let index: u32 =
+            i.trim().parse().map_err(|_| bad(format!("'{i}' in '{text}' is not a shard number")))?;
+        let count: u32 =
+            n.trim().parse().map_err(|_| bad(format!("'{n}' in '{text}' is not a shard count")))?;
         if count == 0 || index >= count {
             return Err(bad(format!("'{text}': the shard index must be 0 to N-1 and N at least 1")));
         }
@@ -134,7 +136,11 @@ impl ShardPlan {
     /// The zooms shard `shard` must compute from its rows: all of them for the top shard,
     /// the block levels for the others.
     pub fn min_zoom(&self, shard: u32) -> u32 {
-        if shard == TOP_SHARD { 0 } else { self.block_min_zoom() }
+        if shard == TOP_SHARD {
+            0
+        } else {
+            self.block_min_zoom()
+        }
     }
 }
 
@@ -207,7 +213,11 @@ mod tests {
                 // The owner is fed every finest row the tile covers.
                 let rows = shards.finest_rows(owner);
                 let first = u64::from(y) * u64::from(plan.tile) * level.factor;
-                assert!(u64::from(rows.start) <= first && first < u64::from(rows.end), "zoom {} y {y}", level.zoom);
+                assert!(
+                    u64::from(rows.start) <= first && first < u64::from(rows.end),
+                    "zoom {} y {y}",
+                    level.zoom
+                );
                 assert!(level.zoom >= shards.min_zoom(owner));
             }
         }
@@ -215,7 +225,9 @@ mod tests {
 
     #[test]
     fn every_tile_has_one_owner_for_many_shapes() {
-        for (w, h, n) in [(100_000, 70_000, 7), (5000, 5000, 3), (300, 300, 5), (256, 256, 2), (1 << 20, 3000, 16)] {
+        for (w, h, n) in
+            [(100_000, 70_000, 7), (5000, 5000, 3), (300, 300, 5), (256, 256, 2), (1 << 20, 3000, 16)]
+        {
             let plan = PyramidPlan::new(w, h, 256).unwrap();
             check_cover(&plan, &ShardPlan::uniform(&plan, n));
             let work: Vec<u64> = (0..plan.finest_tile_rows()).map(|r| u64::from(r % 17) * 1000).collect();

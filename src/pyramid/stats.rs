@@ -138,7 +138,12 @@ impl PyramidStats {
                 (0..self.shards).filter(|s| !self.parts.contains(s)).map(|s| s.to_string()).collect();
             return Err(Error::bad_input(
                 path,
-                format!("holds {} of {} shards (missing {}); merge all parts with stats --merge", self.parts.len(), self.shards, missing.join(", ")),
+                format!(
+                    "holds {} of {} shards (missing {}); merge all parts with stats --merge",
+                    self.parts.len(),
+                    self.shards,
+                    missing.join(", ")
+                ),
             ));
         }
         if &self.key != key {
@@ -171,7 +176,10 @@ impl PyramidStats {
             let hist = self.levels.get(level as usize).ok_or_else(|| {
                 Error::bad_parameter(
                     "--span-from-level",
-                    format!("level {level} does not exist; the pyramid has levels 0 to {}", self.levels.len() - 1),
+                    format!(
+                        "level {level} does not exist; the pyramid has levels 0 to {}",
+                        self.levels.len() - 1
+                    ),
                 )
             })?;
             let shader = Arc::new(CountShader::new(hist, how, cmap, background));
@@ -188,12 +196,18 @@ impl PyramidStats {
         if stats.format != STATS_FORMAT || stats.version != STATS_VERSION {
             return Err(Error::bad_input(
                 path,
-                format!("is format {} version {}; this gigaplot reads {STATS_FORMAT} version {STATS_VERSION}", stats.format, stats.version),
+                format!(
+                    "is format {} version {}; this gigaplot reads {STATS_FORMAT} version {STATS_VERSION}",
+                    stats.format, stats.version
+                ),
             ));
         }
         let plan = stats.plan().map_err(|e| Error::bad_input(path, e.to_string()))?;
         let rows = plan.finest_tile_rows() as usize;
-        if stats.levels.len() != plan.levels() as usize || stats.row_points.len() != rows || stats.row_pixels.len() != rows {
+        if stats.levels.len() != plan.levels() as usize
+            || stats.row_points.len() != rows
+            || stats.row_pixels.len() != rows
+        {
             return Err(Error::bad_input(path, "has level or row lists that do not match its canvas"));
         }
         Ok(stats)
@@ -242,7 +256,8 @@ impl StatsBuilder {
         let plan = stats.plan()?;
         let shards = ShardPlan::uniform(&plan, shard.count);
         let rows = shards.finest_rows(shard.index);
-        let stack = LevelStack::for_rows(plan.width, plan.max_zoom, shards.min_zoom(shard.index), rows.clone());
+        let stack =
+            LevelStack::for_rows(plan.width, plan.max_zoom, shards.min_zoom(shard.index), rows.clone());
         Ok(StatsBuilder { stats, shards, shard: shard.index, tile: plan.tile, stack, rows })
     }
 
@@ -344,7 +359,10 @@ mod tests {
         let (w, h) = (70, 300); // 19 tile rows of 16, zoom 5
         let whole = part(w, h, ShardSpec::WHOLE);
         assert!(whole.is_complete());
-        assert_eq!(whole.levels[whole.levels.len() - 1].pixels(), counts(w, h).iter().filter(|&&c| c > 0).count() as u64);
+        assert_eq!(
+            whole.levels[whole.levels.len() - 1].pixels(),
+            counts(w, h).iter().filter(|&&c| c > 0).count() as u64
+        );
         // Zoom 0 is 3 x 10 pixels of 32 x 32 finest pixels each, none empty.
         assert_eq!(whole.levels[0].pixels(), 30);
         for n in [2, 3, 7] {
@@ -382,7 +400,10 @@ mod tests {
         let err = back.check_for(&other, &path).unwrap_err().to_string();
         assert!(err.contains("was computed for ranges"), "{err}");
         std::fs::write(&path, "{}").unwrap();
-        assert!(PyramidStats::read(&path).unwrap_err().to_string().contains("not a gigaplot statistics file"));
+        assert!(PyramidStats::read(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("not a gigaplot statistics file"));
     }
 
     #[test]

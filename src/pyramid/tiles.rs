@@ -139,10 +139,9 @@ impl TileWriter {
         let rows = self.rows_in(ty);
         let buffer = match &mut self.buffer {
             Some(buffer) => buffer,
-            None => self.buffer.insert(RowBuffer::new(
-                u64::from(width) * u64::from(self.tile),
-                &self.options,
-            )?),
+            None => {
+                self.buffer.insert(RowBuffer::new(u64::from(width) * u64::from(self.tile), &self.options)?)
+            }
         };
         buffer.write_row(self.filled, width, counts)?;
         self.filled += 1;
@@ -168,9 +167,8 @@ impl TileWriter {
     fn flush(&mut self) -> Result<()> {
         let ty = self.tile_row;
         let Some(buffer) = &self.buffer else { return Ok(()) };
-        let selected: Vec<u32> = (0..self.width.div_ceil(self.tile))
-            .filter(|&tx| (self.select)(self.zoom, tx, ty))
-            .collect();
+        let selected: Vec<u32> =
+            (0..self.width.div_ceil(self.tile)).filter(|&tx| (self.select)(self.zoom, tx, ty)).collect();
         let rows = self.rows_in(ty);
         let results: Vec<Result<bool>> = selected
             .par_iter()
@@ -235,9 +233,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = dir.join(format!(".{name}{TEMP_MARKER}{}.tmp", std::process::id()));
-    let written = File::create(&temp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&temp, path));
+    let written =
+        File::create(&temp).and_then(|mut f| f.write_all(bytes)).and_then(|()| std::fs::rename(&temp, path));
     written.map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         Error::io(path, e)
@@ -396,7 +393,10 @@ mod tests {
         let (a, _) = write(1 << 20, None);
         let (b, _) = write(0, None);
         for name in files(a.path()) {
-            assert_eq!(std::fs::read(a.path().join(&name)).unwrap(), std::fs::read(b.path().join(&name)).unwrap());
+            assert_eq!(
+                std::fs::read(a.path().join(&name)).unwrap(),
+                std::fs::read(b.path().join(&name)).unwrap()
+            );
         }
         assert_eq!(files(a.path()), files(b.path()));
     }

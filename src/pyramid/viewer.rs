@@ -119,7 +119,9 @@ mod tests {
     #[test]
     fn cdn_page_pins_leaflet_with_integrity() {
         let html = index_html(false);
-        assert!(html.contains(&format!("src=\"{LEAFLET_JS_URL}\" integrity=\"{LEAFLET_JS_SRI}\" crossorigin=\"anonymous\"")));
+        assert!(html.contains(&format!(
+            "src=\"{LEAFLET_JS_URL}\" integrity=\"{LEAFLET_JS_SRI}\" crossorigin=\"anonymous\""
+        )));
         assert!(html.contains(&format!("href=\"{LEAFLET_CSS_URL}\" integrity=\"{LEAFLET_CSS_SRI}\"")));
         assert!(html.contains("L.CRS.Simple") && html.contains("fetch(\"metadata.json\")"));
         assert!(!html.contains("VIEWER_JS") && !html.contains("<!-- LEAFLET -->"));

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::pyramid::metadata::Axes;
 use crate::pyramid::{
-    LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder,
-    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, TOP_SHARD,
+    LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder, TileCounts,
+    TileSelection, TileWriter, TileWriterOptions, ViewerAssets, TOP_SHARD,
 };
 use crate::shade::{Color, Colormap, How};
 use crate::sink::{Band, CanvasInfo, Sink};
@@ -84,7 +84,10 @@ impl PyramidWriter {
     /// estimates, so every shard given the same stats agrees on it.
     pub fn new(stats: &PyramidStats, axes: Axes, options: PyramidOptions) -> Result<PyramidWriter> {
         if !stats.is_complete() {
-            return Err(Error::bad_parameter("--stats", "the statistics are incomplete; merge every shard's part"));
+            return Err(Error::bad_parameter(
+                "--stats",
+                "the statistics are incomplete; merge every shard's part",
+            ));
         }
         let plan = stats.plan()?;
         let shard = options.shard;
@@ -98,7 +101,8 @@ impl PyramidWriter {
             1 => ShardPlan::uniform(&plan, 1),
             n => ShardPlan::new(&plan, n, &stats.row_work(), stats.top_work()),
         };
-        let shaders = stats.shaders(options.how, &options.cmap, options.background, options.span_from_level)?;
+        let shaders =
+            stats.shaders(options.how, &options.cmap, options.background, options.span_from_level)?;
         std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
         let rows = shards.finest_rows(shard.index);
         let min_zoom = shards.min_zoom(shard.index);

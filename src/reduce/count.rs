@@ -5,8 +5,8 @@ use rayon::prelude::*;
 
 use crate::canvas::Plan;
 use crate::error::Result;
-use crate::partition::Partition;
 use crate::glyph::lines::{draw, LineSegment, PixelWindow};
+use crate::partition::Partition;
 use crate::reduce::tiles::{for_each_tile_window, for_each_tile_window_spans, TileLayout};
 use crate::shade::CountHistogram;
 
@@ -93,15 +93,22 @@ impl CountBand {
         {
             let mut tiles = layout.split_tiles_mut(&mut self.counts);
             let columns = |s: &LineSegment| (s.x0.min(s.x1), s.x0.max(s.x1));
-            for_each_tile_window_spans(partition, band, &layout, &mut tiles, columns, |t, tile, segments| {
-                let (x0, w) = layout.tile_columns(t);
-                let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
-                for segment in segments {
-                    draw(segment, window, |x, y, _| {
-                        tile[((y - rows.start) * w + (x - x0)) as usize] += 1;
-                    });
-                }
-            })?;
+            for_each_tile_window_spans(
+                partition,
+                band,
+                &layout,
+                &mut tiles,
+                columns,
+                |t, tile, segments| {
+                    let (x0, w) = layout.tile_columns(t);
+                    let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
+                    for segment in segments {
+                        draw(segment, window, |x, y, _| {
+                            tile[((y - rows.start) * w + (x - x0)) as usize] += 1;
+                        });
+                    }
+                },
+            )?;
         }
         self.layout = Some(layout);
         Ok(())

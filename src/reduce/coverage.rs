@@ -44,7 +44,13 @@ impl CoverageBand {
     /// Aggregates band `band` of anti-aliased segments drawn with `style`, replacing the
     /// previous contents; every tile sees its segments in input order, so the float sums
     /// are the same for any tile size and thread count.
-    pub fn aggregate_aa_lines(&mut self, plan: &Plan, partition: &Partition, band: u32, style: &AaStyle) -> Result<()> {
+    pub fn aggregate_aa_lines(
+        &mut self,
+        plan: &Plan,
+        partition: &Partition,
+        band: u32,
+        style: &AaStyle,
+    ) -> Result<()> {
         let rows = plan.band_rows(band);
         let layout = TileLayout::new(plan, rows.end - rows.start);
         self.values.clear();
@@ -52,15 +58,22 @@ impl CoverageBand {
         {
             let mut tiles = layout.split_tiles_mut(&mut self.values);
             let columns = |s: &AaSegment| aa_columns_spanned(s, style);
-            for_each_tile_window_spans(partition, band, &layout, &mut tiles, columns, |t, tile, segments| {
-                let (x0, w) = layout.tile_columns(t);
-                let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
-                for segment in segments {
-                    draw_aa(segment, style, window, |x, y, value, prev| {
-                        add_coverage(&mut tile[((y - rows.start) * w + (x - x0)) as usize], value - prev);
-                    });
-                }
-            })?;
+            for_each_tile_window_spans(
+                partition,
+                band,
+                &layout,
+                &mut tiles,
+                columns,
+                |t, tile, segments| {
+                    let (x0, w) = layout.tile_columns(t);
+                    let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
+                    for segment in segments {
+                        draw_aa(segment, style, window, |x, y, value, prev| {
+                            add_coverage(&mut tile[((y - rows.start) * w + (x - x0)) as usize], value - prev);
+                        });
+                    }
+                },
+            )?;
         }
         self.layout = Some(layout);
         Ok(())

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::canvas::Plan;
 use crate::error::Result;
-use crate::partition::{Partition, ValueRecord, Record};
+use crate::partition::{Partition, Record, ValueRecord};
 use crate::reduce::tiles::{for_each_tile_window, TileLayout};
 
 /// The per-pixel state of a value reduction.

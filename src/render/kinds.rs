@@ -20,8 +20,7 @@ use crate::progress::Progress;
 use crate::reduce::{Accumulator, CategoryBand, CountBand, CoverageBand, ValueBand};
 use crate::render::RenderOptions;
 use crate::shade::{
-    CategoryShader, CategoryStats, CountHistogram, CountShader, FloatHistogram, FloatShader,
-    FloatStats, How,
+    CategoryShader, CategoryStats, CountHistogram, CountShader, FloatHistogram, FloatShader, FloatStats, How,
 };
 use std::sync::Arc;
 
@@ -37,7 +36,12 @@ pub trait Kind: Send + Sync + Sized {
     type Shader: Sync;
 
     /// Partitions the input into records of this family, by band.
-    fn partition(input: Input<'_>, plan: &Plan, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition>;
+    fn partition(
+        input: Input<'_>,
+        plan: &Plan,
+        scratch_dir: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Partition>;
     /// A new, empty band buffer of the same family.
     fn fresh(&self) -> Self;
     /// Aggregates one band from the partition.
@@ -85,7 +89,12 @@ pub trait CountGlyph: Send + Sync + 'static {
     /// Counts band `band` into `counts`.
     fn aggregate(counts: &mut CountBand, plan: &Plan, partition: &Partition, band: u32) -> Result<()>;
     /// Partitions the points into this glyph's records.
-    fn partition(input: Input<'_>, plan: &Plan, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition>;
+    fn partition(
+        input: Input<'_>,
+        plan: &Plan,
+        scratch_dir: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Partition>;
 }
 
 /// What a render reads: the points, the value column if the reduction reads one, and the
@@ -105,7 +114,12 @@ pub struct Input<'a> {
 }
 
 /// Partitions points whose records carry `R` (a pixel, or a pixel and a value).
-fn partition_points<R: Record>(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+fn partition_points<R: Record>(
+    input: Input<'_>,
+    plan: &Plan,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Partition> {
     let binner = PointBinner::<R>::with_value(input.points, input.value, input.x, input.y, plan);
     partition(&binner, dir, progress)
 }
@@ -343,7 +357,12 @@ impl Kind for AaLines {
     type Shader = FloatShader;
 
     fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
-        let style = AaStyle { line_width: input.line_width, overwrite: false, width: plan.width, height: plan.height };
+        let style = AaStyle {
+            line_width: input.line_width,
+            overwrite: false,
+            width: plan.width,
+            height: plan.height,
+        };
         partition(&AaLineBinner::new(input.points, input.x, input.y, style, plan), dir, progress)
     }
     fn fresh(&self) -> Self {

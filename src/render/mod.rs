@@ -191,23 +191,38 @@ fn render_in_pool(
         return match options.reduction {
             Reduction::Count => run(Counts::<LineGlyph>::new(false), points, None, options, sinks, progress),
             Reduction::Any => run(Counts::<LineGlyph>::new(true), points, None, options, sinks, progress),
-            other => Err(Error::bad_parameter(
-                "--agg",
-                format!("lines support count and any so far, not {other}"),
-            )),
+            other => {
+                Err(Error::bad_parameter("--agg", format!("lines support count and any so far, not {other}")))
+            }
         };
     }
     match options.reduction {
         Reduction::Count => run(Counts::<PointGlyph>::new(false), points, None, options, sinks, progress),
         Reduction::Any => run(Counts::<PointGlyph>::new(true), points, None, options, sinks, progress),
-        Reduction::Sum => run_values::<Sum>(width, float_dtype(false), points, value, options, sinks, progress),
-        Reduction::Mean => run_values::<Mean>(width, float_dtype(false), points, value, options, sinks, progress),
-        Reduction::Var => run_values::<Var>(width, float_dtype(false), points, value, options, sinks, progress),
-        Reduction::Std => run_values::<Std>(width, float_dtype(false), points, value, options, sinks, progress),
-        Reduction::Min => run_values::<Min>(width, float_dtype(true), points, value, options, sinks, progress),
-        Reduction::Max => run_values::<Max>(width, float_dtype(true), points, value, options, sinks, progress),
-        Reduction::First => run_values::<First>(width, float_dtype(true), points, value, options, sinks, progress),
-        Reduction::Last => run_values::<Last>(width, float_dtype(true), points, value, options, sinks, progress),
+        Reduction::Sum => {
+            run_values::<Sum>(width, float_dtype(false), points, value, options, sinks, progress)
+        }
+        Reduction::Mean => {
+            run_values::<Mean>(width, float_dtype(false), points, value, options, sinks, progress)
+        }
+        Reduction::Var => {
+            run_values::<Var>(width, float_dtype(false), points, value, options, sinks, progress)
+        }
+        Reduction::Std => {
+            run_values::<Std>(width, float_dtype(false), points, value, options, sinks, progress)
+        }
+        Reduction::Min => {
+            run_values::<Min>(width, float_dtype(true), points, value, options, sinks, progress)
+        }
+        Reduction::Max => {
+            run_values::<Max>(width, float_dtype(true), points, value, options, sinks, progress)
+        }
+        Reduction::First => {
+            run_values::<First>(width, float_dtype(true), points, value, options, sinks, progress)
+        }
+        Reduction::Last => {
+            run_values::<Last>(width, float_dtype(true), points, value, options, sinks, progress)
+        }
         Reduction::CountCat => {
             let column = value.expect("checked above");
             let categories = category_count(column, progress)?;
@@ -285,17 +300,16 @@ fn run<K: Kind>(
     }
 
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let partition = K::partition(kinds::Input { points, value, x, y, line_width: options.line_width }, &plan, &scratch_dir, progress)?;
+    let partition = K::partition(
+        kinds::Input { points, value, x, y, line_width: options.line_width },
+        &plan,
+        &scratch_dir,
+        progress,
+    )?;
     points.check_unchanged()?;
 
     finish_render(kind, &plan, &partition, options, sinks, progress, || points.check_unchanged())?;
-    Ok(RenderReport {
-        points: points.len() as u64,
-        plotted: partition.total(),
-        x_range,
-        y_range,
-        plan,
-    })
+    Ok(RenderReport { points: points.len() as u64, plotted: partition.total(), x_range, y_range, plan })
 }
 
 /// Passes 3 and 4 and the commit of the outputs, shared by every render: statistics,

@@ -41,11 +41,22 @@ impl Kind for RasterBand<'_> {
     type Stats = FloatGlobal;
     type Shader = FloatShader;
 
-    fn partition(_input: Input<'_>, plan: &Plan, _dir: &std::path::Path, _p: &dyn Progress) -> Result<Partition> {
+    fn partition(
+        _input: Input<'_>,
+        plan: &Plan,
+        _dir: &std::path::Path,
+        _p: &dyn Progress,
+    ) -> Result<Partition> {
         Ok(Partition::empty(plan.bands))
     }
     fn fresh(&self) -> Self {
-        RasterBand { resampler: self.resampler, values: Vec::new(), rows: 0..0, width: self.width, dtype: self.dtype }
+        RasterBand {
+            resampler: self.resampler,
+            values: Vec::new(),
+            rows: 0..0,
+            width: self.width,
+            dtype: self.dtype,
+        }
     }
     fn aggregate(&mut self, plan: &Plan, _partition: &Partition, band: u32) -> Result<()> {
         self.rows = plan.band_rows(band);
@@ -110,7 +121,14 @@ fn render_raster_in_pool(
     raster.placement.check()?;
     let (x0, x1, y0, y1) = raster.placement.extent;
     // Three f64 rows per pixel: the band, its statistics copy and the resampling buffers.
-    let plan = Plan::new(options.width, options.height, options.tile, options.memory_budget, rayon::current_num_threads(), 24)?;
+    let plan = Plan::new(
+        options.width,
+        options.height,
+        options.tile,
+        options.memory_budget,
+        rayon::current_num_threads(),
+        24,
+    )?;
     let x_range = options.x_range.unwrap_or((x0, x1));
     let y_range = options.y_range.unwrap_or((y0, y1));
     let x = Axis::new("--x-range", x_range, plan.width, options.x_scale)?;
@@ -120,7 +138,13 @@ fn render_raster_in_pool(
         DType::F32 => DType::F32,
         _ => DType::F64,
     };
-    let band = RasterBand { resampler: &resampler, values: Vec::new(), rows: 0..0, width: plan.width as usize, dtype };
+    let band = RasterBand {
+        resampler: &resampler,
+        values: Vec::new(),
+        rows: 0..0,
+        width: plan.width as usize,
+        dtype,
+    };
     let canvas = CanvasInfo {
         width: plan.width,
         height: plan.height,

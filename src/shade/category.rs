@@ -216,7 +216,11 @@ impl CategoryShader {
             None => self.alpha.alpha(total),
         };
         let raw = Color { r, g, b, a };
-        if self.background.a == 0 { raw } else { raw.over(self.background) }
+        if self.background.a == 0 {
+            raw
+        } else {
+            raw.over(self.background)
+        }
     }
 
     /// Shades a row of C-interleaved counts into RGBA bytes (`out.len() == 4 * pixels`).
@@ -341,7 +345,11 @@ impl AlphaMapping {
         let x = self.scaled(total);
         let j = numpy::search(x, &self.span);
         let a = numpy::interp_at(x, j, &self.span, &self.range, 0.0, 255.0);
-        if a.is_nan() { 0 } else { a as u8 }
+        if a.is_nan() {
+            0
+        } else {
+            a as u8
+        }
     }
 }
 
@@ -447,7 +455,8 @@ mod tests {
     fn short_color_key_is_completed_and_default_cycles() {
         let mut s = CategoryStats::new(3);
         s.add_counts(&[0, 0, 5]);
-        let shader = CategoryShader::new(&[Color::rgb(1, 2, 3)], How::Linear, 255, 40, &s, Color::TRANSPARENT);
+        let shader =
+            CategoryShader::new(&[Color::rgb(1, 2, 3)], How::Linear, 255, 40, &s, Color::TRANSPARENT);
         assert_eq!(shader.categories(), 3);
         assert_eq!(shader.shade_pixel(&[0, 0, 5]), SETS1TO3[2]);
         let key = default_color_key(25);
@@ -478,13 +487,15 @@ mod tests {
     fn throughput() {
         let hash = |i: u32| i.wrapping_mul(2_654_435_761).rotate_right(13);
         for c in [3usize, 10] {
-            let counts: Vec<u32> =
-                (0..(2_000_000 * c) as u32).map(|i| if hash(i) % 4 == 0 { (hash(i ^ 9) >> 20) % 500 } else { 0 }).collect();
+            let counts: Vec<u32> = (0..(2_000_000 * c) as u32)
+                .map(|i| if hash(i) % 4 == 0 { (hash(i ^ 9) >> 20) % 500 } else { 0 })
+                .collect();
             let t0 = std::time::Instant::now();
             let mut stats = CategoryStats::new(c);
             stats.add_counts(&counts);
             let stats_rate = 2e6 / t0.elapsed().as_secs_f64() / 1e6;
-            let shader = CategoryShader::new(&default_color_key(c), How::EqHist, 255, 40, &stats, Color::TRANSPARENT);
+            let shader =
+                CategoryShader::new(&default_color_key(c), How::EqHist, 255, 40, &stats, Color::TRANSPARENT);
             let mut out = vec![0u8; 4 * 2_000_000];
             let t0 = std::time::Instant::now();
             for _ in 0..5 {

@@ -22,10 +22,8 @@ const NAMED: [(&str, &[[u8; 3]]); 10] = [
 ];
 
 /// The names alone, in the order of [`NAMED`].
-const NAMES: [&str; 10] = [
-    "datashader", "default", "viridis", "inferno", "magma", "plasma", "cividis", "fire", "gray",
-    "grey",
-];
+const NAMES: [&str; 10] =
+    ["datashader", "default", "viridis", "inferno", "magma", "plasma", "cividis", "fire", "gray", "grey"];
 
 /// Datashader's default `cmap=['lightblue', 'darkblue']`.
 const DATASHADER: [[u8; 3]; 2] = [[173, 216, 230], [0, 0, 139]];

@@ -157,13 +157,7 @@ impl FloatHistogram {
         let bins = FloatBins::new(0.0, max - offset);
         let top = bins.index(max - offset).unwrap_or(FLOAT_BINS - 1);
         let top_center = bins.center(top);
-        FloatHistogram {
-            offset,
-            bins,
-            counts: vec![0; FLOAT_BINS],
-            top_center,
-            below_top: f64::NEG_INFINITY,
-        }
+        FloatHistogram { offset, bins, counts: vec![0; FLOAT_BINS], top_center, below_top: f64::NEG_INFINITY }
     }
 
     /// Records the non-NaN values of one band.
@@ -189,7 +183,8 @@ impl FloatHistogram {
     /// If the two were built from different statistics (a programming error).
     pub fn merge(&mut self, other: &FloatHistogram) {
         assert!(
-            self.offset.to_bits() == other.offset.to_bits() && self.bins.last.to_bits() == other.bins.last.to_bits(),
+            self.offset.to_bits() == other.offset.to_bits()
+                && self.bins.last.to_bits() == other.bins.last.to_bits(),
             "FloatHistogram::merge: histograms of different statistics"
         );
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
@@ -309,7 +304,9 @@ impl FloatShader {
 
     /// The colormap sampled at `n` evenly spaced positions, for colorbars.
     pub fn colormap_samples(&self, n: usize) -> Vec<Color> {
-        self.mapping.as_ref().map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
+        self.mapping
+            .as_ref()
+            .map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
     }
 
     /// The colour of one pixel with value `value`.
@@ -365,15 +362,26 @@ struct FloatMapping {
 
 impl FloatMapping {
     /// The mapping, or None when the canvas (or the eq-hist histogram) is empty.
-    fn new(stats: &FloatStats, histogram: Option<&FloatHistogram>, how: How, cmap: &Colormap) -> Option<Self> {
+    fn new(
+        stats: &FloatStats,
+        histogram: Option<&FloatHistogram>,
+        how: How,
+        cmap: &Colormap,
+    ) -> Option<Self> {
         let (offset, max) = stats.min_max()?;
         let eq = match how {
             How::EqHist => Some(histogram?.curve()?),
             _ => None,
         };
         let channel = |c: usize| cmap.colors().iter().map(|rgb| f64::from(rgb[c])).collect();
-        let mut mapping =
-            FloatMapping { offset, max, how, eq, knots: Vec::new(), channels: [channel(0), channel(1), channel(2)] };
+        let mut mapping = FloatMapping {
+            offset,
+            max,
+            how,
+            eq,
+            knots: Vec::new(),
+            channels: [channel(0), channel(1), channel(2)],
+        };
         let (lo, hi) = match (&mapping.eq, histogram) {
             (Some(eq), Some(h)) => (eq.cdf[0], eq.cdf[eq.cdf.len() - 1].max(eq.apply(h.below_top))),
             _ => (mapping.transform(0.0), mapping.transform(max - offset)),
@@ -415,7 +423,11 @@ impl FloatMapping {
         let j = self.search_knots(x);
         self.channels.each_ref().map(|fp| {
             let v = numpy::interp_at(x, j, &self.knots, fp, 255.0, fp[fp.len() - 1]);
-            if v.is_nan() { 0 } else { v as u8 }
+            if v.is_nan() {
+                0
+            } else {
+                v as u8
+            }
         })
     }
 }

@@ -67,7 +67,9 @@ impl CountShader {
     /// The colormap sampled at `n` evenly spaced positions from its first to its last
     /// colour (linear in RGB, as the shading interpolates), for colorbars.
     pub fn colormap_samples(&self, n: usize) -> Vec<Color> {
-        self.mapping.as_ref().map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
+        self.mapping
+            .as_ref()
+            .map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
     }
 
     /// Smallest and largest non-zero count of the canvas, None when it is empty.
@@ -188,7 +190,11 @@ impl Mapping {
         let j = numpy::search(x, &self.knots);
         self.channels.each_ref().map(|fp| {
             let v = numpy::interp_at(x, j, &self.knots, fp, 255.0, fp[fp.len() - 1]);
-            if v.is_nan() { 0 } else { v as u8 }
+            if v.is_nan() {
+                0
+            } else {
+                v as u8
+            }
         })
     }
 }
@@ -422,8 +428,9 @@ mod fuzz {
             let shader = CountShader::new(&h, case.how, &case.cmap, Color::TRANSPARENT);
             let mut got = vec![0u8; case.rgba.len()];
             shader.shade_rgba(&case.counts, &mut got);
-            let wrong: Vec<usize> =
-                (0..case.counts.len()).filter(|&p| got[4 * p..4 * p + 4] != case.rgba[4 * p..4 * p + 4]).collect();
+            let wrong: Vec<usize> = (0..case.counts.len())
+                .filter(|&p| got[4 * p..4 * p + 4] != case.rgba[4 * p..4 * p + 4])
+                .collect();
             if let Some(&p) = wrong.first() {
                 bad += 1;
                 println!(

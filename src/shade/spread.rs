@@ -257,7 +257,12 @@ mod tests {
             for &(y, x, a) in pixels {
                 let (y, x) = (usize::from(y), usize::from(x));
                 let p = 4 * (y * w + x);
-                rgba[p..p + 4].copy_from_slice(&[(3 * x % 256) as u8, (5 * y % 256) as u8, ((x + y) % 256) as u8, a]);
+                rgba[p..p + 4].copy_from_slice(&[
+                    (3 * x % 256) as u8,
+                    (5 * y % 256) as u8,
+                    ((x + y) % 256) as u8,
+                    a,
+                ]);
             }
             all.push((name, w, rgba));
         }
@@ -317,7 +322,11 @@ mod tests {
             let expected = unhex(rgba);
             assert_eq!(spreader.spread_image(image, *width), expected, "{name} {px} {shape}");
             for band in 1..=5 {
-                assert_eq!(spread_in_bands(&spreader, image, *width, band), expected, "{name} {px} {shape} {band}");
+                assert_eq!(
+                    spread_in_bands(&spreader, image, *width, band),
+                    expected,
+                    "{name} {px} {shape} {band}"
+                );
             }
         }
     }
@@ -361,7 +370,10 @@ mod tests {
                 // several px may give the same image; compare the images
                 let ours = Spreader::new(px, shape).spread_image(image, *width);
                 let theirs = Spreader::new(chosen, shape).spread_image(image, *width);
-                assert!(ours == theirs, "{name} {threshold} {max_px} {shape:?} band {band}: {px} vs {chosen}");
+                assert!(
+                    ours == theirs,
+                    "{name} {threshold} {max_px} {shape:?} band {band}: {px} vs {chosen}"
+                );
             }
         }
     }
@@ -393,7 +405,10 @@ mod tests {
                 let t0 = std::time::Instant::now();
                 let d = density_in_bands(3, &rgba, w, 64);
                 let drate = (w * h) as f64 / t0.elapsed().as_secs_f64() / 1e6;
-                println!("1/{lit} lit, px {px}: spread {rate:.0} Mpx/s; density(max_px 3) {drate:.0} Mpx/s {}", out.len() + d.halo());
+                println!(
+                    "1/{lit} lit, px {px}: spread {rate:.0} Mpx/s; density(max_px 3) {drate:.0} Mpx/s {}",
+                    out.len() + d.halo()
+                );
             }
         }
     }

@@ -101,12 +101,7 @@ impl CountHistogram {
 
     /// The recorded values of the dense part, ascending (index 0, a zero count, skipped).
     fn dense_values(&self) -> impl DoubleEndedIterator<Item = (u32, u64)> + '_ {
-        self.dense
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|&(_, &n)| n > 0)
-            .map(|(c, &n)| (c as u32, n))
+        self.dense.iter().enumerate().skip(1).filter(|&(_, &n)| n > 0).map(|(c, &n)| (c as u32, n))
     }
 }
 

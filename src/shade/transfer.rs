@@ -64,9 +64,9 @@ impl FromStr for How {
             "linear" => Ok(How::Linear),
             "log" => Ok(How::Log),
             "cbrt" => Ok(How::Cbrt),
-            _ => Err(format!(
-                "unknown shading transform '{text}': expected one of eq-hist, linear, log, cbrt"
-            )),
+            _ => {
+                Err(format!("unknown shading transform '{text}': expected one of eq-hist, linear, log, cbrt"))
+            }
         }
     }
 }

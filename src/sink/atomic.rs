@@ -41,9 +41,9 @@ impl AtomicFile {
                 "is a directory; give a file name for the output",
             ));
         }
-        let name = path.file_name().ok_or_else(|| {
-            Error::bad_parameter(path.display().to_string(), "is not a file name")
-        })?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::bad_parameter(path.display().to_string(), "is not a file name"))?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -58,8 +58,7 @@ impl AtomicFile {
             ));
         }
         remove_stale_temporaries(&dir, &name.to_string_lossy());
-        let temp_name =
-            format!(".{}{}{}.tmp", name.to_string_lossy(), TEMP_MARKER, std::process::id());
+        let temp_name = format!(".{}{}{}.tmp", name.to_string_lossy(), TEMP_MARKER, std::process::id());
         let temp_path = dir.join(temp_name);
         let registration = register_temporary(&temp_path);
         let file = OpenOptions::new()
@@ -68,12 +67,7 @@ impl AtomicFile {
             .truncate(true)
             .open(&temp_path)
             .map_err(|e| Error::io(path, e))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            temp_path,
-            file: Some(file),
-            _registration: registration,
-        })
+        Ok(AtomicFile { path: path.to_path_buf(), temp_path, file: Some(file), _registration: registration })
     }
 
     /// The open temporary file.

@@ -30,22 +30,20 @@ const DIST_SYMBOLS: usize = 30;
 
 /// First length of each length symbol 257..=285.
 const LENGTH_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-    163, 195, 227, 258,
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
+    227, 258,
 ];
 /// Extra bits of each length symbol 257..=285.
 const LENGTH_EXTRA: [u8; 29] =
     [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
 /// First distance of each distance symbol.
 const DIST_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
+    4097, 6145, 8193, 12289, 16385, 24577,
 ];
 /// Extra bits of each distance symbol.
-const DIST_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
-    13,
-];
+const DIST_EXTRA: [u8; 30] =
+    [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 /// Order in which the code-length code lengths are stored in a dynamic block header.
 const CLEN_ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
@@ -316,8 +314,7 @@ fn write_block(
     let lit_lengths = code_lengths(&lit_freq, MAX_CODE_BITS);
     let dist_lengths = code_lengths(&dist_freq, MAX_CODE_BITS);
     let header = DynamicHeader::new(&lit_lengths, &dist_lengths);
-    let huffman_bits =
-        header.bits() + payload_bits(&lit_freq, &lit_lengths, &dist_freq, &dist_lengths);
+    let huffman_bits = header.bits() + payload_bits(&lit_freq, &lit_lengths, &dist_freq, &dist_lengths);
     if huffman_bits > stored_bits(block.len()) {
         write_stored(w, block, is_final);
         return;
@@ -333,12 +330,7 @@ fn write_block(
 }
 
 /// Bits of the symbols of a block (without header), from its histograms.
-fn payload_bits(
-    lit_freq: &[u32],
-    lit_lengths: &[u8],
-    dist_freq: &[u32],
-    dist_lengths: &[u8],
-) -> u64 {
+fn payload_bits(lit_freq: &[u32], lit_lengths: &[u8], dist_freq: &[u32], dist_lengths: &[u8]) -> u64 {
     let mut bits = 0u64;
     for sym in 0..LIT_SYMBOLS {
         let extra = if sym > 256 { LENGTH_EXTRA[sym - 257] } else { 0 };
@@ -412,8 +404,7 @@ impl DynamicHeader {
         }
         let clen_lengths = code_lengths(&freq, MAX_CLEN_BITS);
         let clen_codes = canonical_codes(&clen_lengths);
-        let clen_count =
-            4.max(CLEN_ORDER.iter().rposition(|&s| clen_lengths[s] > 0).map_or(0, |p| p + 1));
+        let clen_count = 4.max(CLEN_ORDER.iter().rposition(|&s| clen_lengths[s] > 0).map_or(0, |p| p + 1));
         DynamicHeader { lit_count, dist_count, clen_count, clen_lengths, clen_codes, symbols }
     }
 
@@ -516,15 +507,13 @@ impl EmitTables {
             let sym = 257 + idx;
             let bits = u32::from(lit_lengths[sym]);
             let extra = (len - LENGTH_BASE[idx] as usize) as u32;
-            *entry =
-                (u32::from(lit_codes[sym]) | (extra << bits), lit_lengths[sym] + LENGTH_EXTRA[idx]);
+            *entry = (u32::from(lit_codes[sym]) | (extra << bits), lit_lengths[sym] + LENGTH_EXTRA[idx]);
         }
         let mut distance = [(0u32, 0u8); 3];
         for (which, &d) in distances.iter().enumerate() {
             let (sym, extra, extra_bits) = distance_symbol(d);
             let bits = u32::from(dist_lengths[sym]);
-            distance[which] =
-                (u32::from(dist_codes[sym]) | (extra << bits), dist_lengths[sym] + extra_bits);
+            distance[which] = (u32::from(dist_codes[sym]) | (extra << bits), dist_lengths[sym] + extra_bits);
         }
         EmitTables { literal, length, distance }
     }

@@ -80,10 +80,7 @@ impl NpyWriter {
     fn wrong_size(&self, bytes: u64) -> Error {
         Error::bad_parameter(
             self.path.display().to_string(),
-            format!(
-                "{bytes} bytes of array data were written but the header promises {}",
-                self.expected
-            ),
+            format!("{bytes} bytes of array data were written but the header promises {}", self.expected),
         )
     }
 }
@@ -105,21 +102,12 @@ pub struct AggregateSink {
 impl AggregateSink {
     /// An aggregate sink writing to `path` (created when the render begins).
     pub fn new(path: &Path) -> AggregateSink {
-        AggregateSink {
-            path: path.to_path_buf(),
-            writer: None,
-            row_bytes: 0,
-            rows_done: 0,
-            row: Vec::new(),
-        }
+        AggregateSink { path: path.to_path_buf(), writer: None, row_bytes: 0, rows_done: 0, row: Vec::new() }
     }
 
     /// The error for a sink used before `begin`.
     fn not_begun(&self) -> Error {
-        Error::bad_parameter(
-            self.path.display().to_string(),
-            "the aggregate sink was used before begin()",
-        )
+        Error::bad_parameter(self.path.display().to_string(), "the aggregate sink was used before begin()")
     }
 }
 
@@ -191,7 +179,14 @@ mod tests {
     }
 
     fn canvas(width: u32, height: u32) -> CanvasInfo {
-        CanvasInfo { width, height, opaque: false, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() }
+        CanvasInfo {
+            width,
+            height,
+            opaque: false,
+            aggregate_dtype: DType::U32,
+            aggregate_channels: 1,
+            axes: Default::default(),
+        }
     }
 
     #[test]
@@ -228,14 +223,12 @@ mod tests {
         writer.write(&[0; 24]).expect("write");
         let err = writer.write(&[0; 9]).unwrap_err();
         assert!(
-            err.to_string()
-                .ends_with("33 bytes of array data were written but the header promises 32"),
+            err.to_string().ends_with("33 bytes of array data were written but the header promises 32"),
             "{err}"
         );
         let err = writer.finish().unwrap_err();
         assert!(
-            err.to_string()
-                .ends_with("24 bytes of array data were written but the header promises 32"),
+            err.to_string().ends_with("24 bytes of array data were written but the header promises 32"),
             "{err}"
         );
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);

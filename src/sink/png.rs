@@ -189,19 +189,12 @@ impl PngWriter {
     ///
     /// Complete segments wait (filled, at most [`PngWriter::segments_in_flight`] of them)
     /// until enough are ready to compress in parallel, so small calls still use every core.
-    pub fn write_rows(
-        &mut self,
-        rows: usize,
-        fill_row: &(dyn Fn(usize, &mut [u8]) + Sync),
-    ) -> Result<()> {
+    pub fn write_rows(&mut self, rows: usize, fill_row: &(dyn Fn(usize, &mut [u8]) + Sync)) -> Result<()> {
         let left = u64::from(self.height) - self.rows_done;
         if rows as u64 > left {
             return Err(Error::bad_parameter(
                 "--height",
-                format!(
-                    "{} rows were given but only {left} of the image's {} remain",
-                    rows, self.height
-                ),
+                format!("{} rows were given but only {left} of the image's {} remain", rows, self.height),
             ));
         }
         let in_flight = self.segments_in_flight();
@@ -210,8 +203,7 @@ impl PngWriter {
             while next < rows && self.complete_jobs() < in_flight {
                 next += self.assign_rows(next, rows - next)?;
             }
-            let flush =
-                self.complete_jobs() >= in_flight || self.rows_done == u64::from(self.height);
+            let flush = self.complete_jobs() >= in_flight || self.rows_done == u64::from(self.height);
             self.run_queue(fill_row, flush);
             if flush {
                 self.write_queue()?;
@@ -225,10 +217,7 @@ impl PngWriter {
         if self.rows_done != u64::from(self.height) {
             return Err(Error::bad_parameter(
                 "--height",
-                format!(
-                    "the image has {} rows but only {} were written",
-                    self.height, self.rows_done
-                ),
+                format!("the image has {} rows but only {} were written", self.height, self.rows_done),
             ));
         }
         debug_assert!(self.queue.is_empty());
@@ -480,13 +469,8 @@ impl PngSink {
 impl Sink for PngSink {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
         self.format = if canvas.opaque { PixelFormat::Rgb } else { PixelFormat::Rgba };
-        let writer = PngWriter::create(
-            &self.path,
-            canvas.width,
-            canvas.height,
-            self.format,
-            self.compression,
-        )?;
+        let writer =
+            PngWriter::create(&self.path, canvas.width, canvas.height, self.format, self.compression)?;
         self.writer = Some(writer);
         Ok(())
     }
@@ -500,8 +484,7 @@ impl Sink for PngSink {
                 format!("band starting at row {} given after {} rows", band.y0(), writer.rows_done),
             ));
         }
-        writer
-            .write_rows(band.height() as usize, &|row, out| band.shade_row(row as u32, format, out))
+        writer.write_rows(band.height() as usize, &|row, out| band.shade_row(row as u32, format, out))
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {

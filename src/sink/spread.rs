@@ -114,7 +114,9 @@ impl Sink for SpreadSink {
     }
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
-        let canvas = self.canvas.ok_or_else(|| Error::bad_parameter("--spread", "the spread sink was used before begin()"))?;
+        let canvas = self
+            .canvas
+            .ok_or_else(|| Error::bad_parameter("--spread", "the spread sink was used before begin()"))?;
         if band.y0() != self.shaded {
             return Err(Error::bad_parameter(
                 "--spread",
@@ -140,7 +142,9 @@ impl Sink for SpreadSink {
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {
-        let canvas = self.canvas.ok_or_else(|| Error::bad_parameter("--spread", "the spread sink was finished before begin()"))?;
+        let canvas = self
+            .canvas
+            .ok_or_else(|| Error::bad_parameter("--spread", "the spread sink was finished before begin()"))?;
         if self.shaded != canvas.height {
             return Err(Error::bad_parameter(
                 "--spread",

@@ -35,12 +35,7 @@ pub fn run(args: &[&str]) -> Output {
 /// Runs the binary and panics with its stderr unless it succeeded.
 pub fn run_ok(args: &[&str]) -> Output {
     let out = run(args);
-    assert!(
-        out.status.success(),
-        "gigaplot {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "gigaplot {:?} failed: {}", args, String::from_utf8_lossy(&out.stderr));
     out
 }
 

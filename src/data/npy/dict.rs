@@ -46,11 +46,7 @@ enum Value {
 /// Parses the header dictionary `text`, which starts at byte `base` of the file (for
 /// positions in messages). Errors are short lowercase fragments.
 pub(super) fn parse_header_dict(text: &[u8], base: usize) -> Result<HeaderFields, String> {
-    let mut cursor = Cursor {
-        bytes: text,
-        pos: 0,
-        base,
-    };
+    let mut cursor = Cursor { bytes: text, pos: 0, base };
     cursor.skip_ws();
     if cursor.peek() != Some(b'{') {
         return Err(cursor.error("expected '{'"));
@@ -314,14 +310,8 @@ mod tests {
     fn shapes() {
         assert_eq!(parse("{'shape': ()}").unwrap().shape, Some(vec![]));
         assert_eq!(parse("{'shape': (5L,)}").unwrap().shape, Some(vec![5]));
-        assert_eq!(
-            parse("{'shape': (1, 2, 3,)}").unwrap().shape,
-            Some(vec![1, 2, 3])
-        );
-        assert_eq!(
-            parse("{'shape': (1_000,)}").unwrap().shape,
-            Some(vec![1000])
-        );
+        assert_eq!(parse("{'shape': (1, 2, 3,)}").unwrap().shape, Some(vec![1, 2, 3]));
+        assert_eq!(parse("{'shape': (1_000,)}").unwrap().shape, Some(vec![1000]));
     }
 
     #[test]
@@ -341,33 +331,18 @@ mod tests {
             ("", "expected '{' at byte 10"),
             ("{'descr' '<f4'}", "expected ':' at byte 19"),
             ("{'descr': '<f4", "unterminated string at byte 20"),
-            (
-                "{'shape': (3)}",
-                "the 'shape' value is not a tuple of non-negative integers",
-            ),
-            (
-                "{'shape': (-3,)}",
-                "the 'shape' value is not a tuple of non-negative integers",
-            ),
+            ("{'shape': (3)}", "the 'shape' value is not a tuple of non-negative integers"),
+            ("{'shape': (-3,)}", "the 'shape' value is not a tuple of non-negative integers"),
             (
                 "{'shape': (99999999999999999999999,)}",
                 "the 'shape' value is not a tuple of non-negative integers",
             ),
-            (
-                "{'shape': [3]}",
-                "the 'shape' value is not a tuple of non-negative integers",
-            ),
-            (
-                "{'fortran_order': 0}",
-                "the 'fortran_order' value is not True or False",
-            ),
+            ("{'shape': [3]}", "the 'shape' value is not a tuple of non-negative integers"),
+            ("{'fortran_order': 0}", "the 'fortran_order' value is not True or False"),
             ("{'descr': 3}", "the 'descr' value is not a string"),
             ("{3: 3}", "a dictionary key is not a string"),
             ("{'a': yes}", "unexpected name at byte 16"),
-            (
-                "{'a': 1} x",
-                "unexpected text after the closing '}' at byte 19",
-            ),
+            ("{'a': 1} x", "unexpected text after the closing '}' at byte 19"),
             ("{'a': (1 2)}", "expected ',' or ')' at byte 19"),
             ("{'a': 1 'b': 2}", "expected ',' or '}' at byte 18"),
             ("{'a': -}", "expected a digit at byte 17"),
@@ -381,9 +356,6 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let text = format!("{{'a': {}}}", "(".repeat(100_000));
-        assert_eq!(
-            parse(&text).unwrap_err(),
-            "brackets nested too deeply at byte 48"
-        );
+        assert_eq!(parse(&text).unwrap_err(), "brackets nested too deeply at byte 48");
     }
 }

@@ -93,10 +93,7 @@ pub fn aa_segment(raw: &RawSegment, x: &Axis, y: &Axis) -> Option<AaSegment> {
     let clipped = clip_segment(x, y, raw.start, raw.end)?;
     let (mx, my) = (PixelMap::new(x), PixelMap::new(y));
     let segment_start = raw.segment_start || clipped.clipped_start;
-    let (x0, y0) = (
-        mx.continuous(clipped.start.0),
-        my.continuous(clipped.start.1),
-    );
+    let (x0, y0) = (mx.continuous(clipped.start.0), my.continuous(clipped.start.1));
     let (x1, y1) = (mx.continuous(clipped.end.0), my.continuous(clipped.end.1));
     if x0 == x1 && y0 == y1 {
         return None;
@@ -106,16 +103,7 @@ pub fn aa_segment(raw: &RawSegment, x: &Axis, y: &Axis) -> Option<AaSegment> {
         _ => (0.0, 0.0),
     };
     let flags = if segment_start { START } else { 0 } | if raw.segment_end { END } else { 0 };
-    Some(AaSegment {
-        x0,
-        y0,
-        x1,
-        y1,
-        xm,
-        ym,
-        flags,
-        pad: 0,
-    })
+    Some(AaSegment { x0, y0, x1, y1, xm, ym, flags, pad: 0 })
 }
 
 /// The scan geometry of one segment: Datashader's local variables before the pixel loop.
@@ -228,11 +216,7 @@ impl Scan {
         if flip_xy {
             std::mem::swap(&mut xmax, &mut ymax);
         }
-        let lowindex = if flip_order {
-            usize::from(x0 <= x1)
-        } else {
-            usize::from(x1 <= x0)
-        };
+        let lowindex = if flip_order { usize::from(x0 <= x1) } else { usize::from(x1 <= x0) };
         let segment_start = seg.segment_start();
         let mut overwrite = style.overwrite;
         let mut prev = None;
@@ -242,13 +226,7 @@ impl Scan {
             if plen > 0.0 {
                 pax /= plen;
                 pay /= plen;
-                prev = Some(Prev {
-                    alongx: pax,
-                    alongy: pay,
-                    rightx: pay,
-                    righty: -pax,
-                    length: plen,
-                });
+                prev = Some(Prev { alongx: pax, alongy: pay, rightx: pay, righty: -pax, length: plen });
             } else {
                 overwrite = true;
             }
@@ -317,9 +295,7 @@ impl Scan {
         let mut prev_correction = false;
         let distance = if along < 0.0 {
             let joined = match &self.prev {
-                Some(p) if !self.overwrite && !self.segment_start => {
-                    dx * p.alongx + dy * p.alongy > 0.0
-                }
+                Some(p) if !self.overwrite && !self.segment_start => dx * p.alongx + dy * p.alongy > 0.0,
                 _ => true,
             };
             if !joined {
@@ -370,10 +346,7 @@ pub fn aa_rows_spanned(seg: &AaSegment, style: &AaStyle) -> Option<(u32, u32)> {
         let ys = &scan.buffer[..4];
         let min = ys.iter().copied().fold(f64::INFINITY, f64::min);
         let max = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (
-            clamp(min.ceil(), 0.0, scan.xmax) as i64,
-            clamp(max.floor(), 0.0, scan.xmax) as i64,
-        )
+        (clamp(min.ceil(), 0.0, scan.xmax) as i64, clamp(max.floor(), 0.0, scan.xmax) as i64)
     } else {
         scan.rows()
     };

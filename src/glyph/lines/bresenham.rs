@@ -70,11 +70,8 @@ impl Walk {
             return (1, 0);
         }
         let (a, b, c) = (i128::from(self.a), i128::from(self.b), i128::from(self.c));
-        let from = if m_lo <= 0 {
-            i128::from(i64::MIN)
-        } else {
-            ceil_div(2 * a * i128::from(m_lo) - a + c, 2 * b)
-        };
+        let from =
+            if m_lo <= 0 { i128::from(i64::MIN) } else { ceil_div(2 * a * i128::from(m_lo) - a + c, 2 * b) };
         let to = floor_div(2 * a * (i128::from(m_hi) + 1) - a + c - 1, 2 * b);
         let clamp = |v: i128| v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         (clamp(from), clamp(to))

@@ -23,12 +23,7 @@ pub struct ClippedSegment {
 /// Like Datashader, the clipping is linear in the data values even on log axes. A segment
 /// whose clipped endpoints are not finite (infinite or overflowing inputs, where Datashader's
 /// result is undefined) is dropped.
-pub fn clip_segment(
-    x: &Axis,
-    y: &Axis,
-    start: (f64, f64),
-    end: (f64, f64),
-) -> Option<ClippedSegment> {
+pub fn clip_segment(x: &Axis, y: &Axis, start: (f64, f64), end: (f64, f64)) -> Option<ClippedSegment> {
     let ((x0, y0), (x1, y1)) = (start, end);
     if x0.is_nan() || y0.is_nan() || x1.is_nan() || y1.is_nan() {
         return None;
@@ -45,36 +40,17 @@ pub fn clip_segment(
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
     let dx = x1 - x0;
     let dy = y1 - y0;
-    for (p, q) in [
-        (-dx, x0 - xmin),
-        (dx, xmax - x0),
-        (-dy, y0 - ymin),
-        (dy, ymax - y0),
-    ] {
+    for (p, q) in [(-dx, x0 - xmin), (dx, xmax - x0), (-dy, y0 - ymin), (dy, ymax - y0)] {
         if !clipt(p, q, &mut t0, &mut t1) {
             return None;
         }
     }
     let clipped_end = t1 < 1.0;
-    let end = if clipped_end {
-        (x0 + t1 * dx, y0 + t1 * dy)
-    } else {
-        (x1, y1)
-    };
+    let end = if clipped_end { (x0 + t1 * dx, y0 + t1 * dy) } else { (x1, y1) };
     let clipped_start = t0 > 0.0;
-    let start = if clipped_start {
-        (x0 + t0 * dx, y0 + t0 * dy)
-    } else {
-        (x0, y0)
-    };
-    let finite =
-        start.0.is_finite() && start.1.is_finite() && end.0.is_finite() && end.1.is_finite();
-    finite.then_some(ClippedSegment {
-        start,
-        end,
-        clipped_start,
-        clipped_end,
-    })
+    let start = if clipped_start { (x0 + t0 * dx, y0 + t0 * dy) } else { (x0, y0) };
+    let finite = start.0.is_finite() && start.1.is_finite() && end.0.is_finite() && end.1.is_finite();
+    finite.then_some(ClippedSegment { start, end, clipped_start, clipped_end })
 }
 
 /// One Liang-Barsky edge test (Datashader's `_clipt`); false rejects the segment.
@@ -120,13 +96,7 @@ impl PixelMap {
         let s = f64::from(pixels) / (end - start);
         let t = -start * s;
         let snap_max = (end * s + t).round_ties_even() as i64;
-        PixelMap {
-            scale,
-            s,
-            t,
-            snap_max,
-            pixels,
-        }
+        PixelMap { scale, s, t, snap_max, pixels }
     }
 
     /// Number of pixels along the axis.
@@ -165,12 +135,7 @@ mod tests {
         let c = clip_segment(&x, &y, (1.0, 1.0), (9.0, 4.0)).unwrap();
         assert_eq!(
             c,
-            ClippedSegment {
-                start: (1.0, 1.0),
-                end: (9.0, 4.0),
-                clipped_start: false,
-                clipped_end: false
-            }
+            ClippedSegment { start: (1.0, 1.0), end: (9.0, 4.0), clipped_start: false, clipped_end: false }
         );
     }
 
@@ -194,10 +159,7 @@ mod tests {
         assert_eq!(clip_segment(&x, &y, (-1.0, 9.5), (1.0, 12.0)), None);
         assert_eq!(clip_segment(&x, &y, (f64::NAN, 5.0), (1.0, 7.0)), None);
         assert_eq!(clip_segment(&x, &y, (1.0, 5.0), (1.0, f64::NAN)), None);
-        assert_eq!(
-            clip_segment(&x, &y, (1.0, 5.0), (f64::INFINITY, 1e308)),
-            None
-        );
+        assert_eq!(clip_segment(&x, &y, (1.0, 5.0), (f64::INFINITY, 1e308)), None);
     }
 
     #[test]

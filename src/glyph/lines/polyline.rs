@@ -119,29 +119,14 @@ mod tests {
     #[test]
     fn flags_follow_datashader() {
         let n = f64::NAN;
-        let v = [
-            (0.0, 0.0),
-            (1.0, 1.0),
-            (2.0, 0.0),
-            (n, 0.0),
-            (3.0, 3.0),
-            (4.0, 4.0),
-        ];
+        let v = [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (n, 0.0), (3.0, 3.0), (4.0, 4.0)];
         let segs = collect(&[&v]);
         assert_eq!(segs.len(), 5);
-        let flags: Vec<(u64, bool, bool)> = segs
-            .iter()
-            .map(|s| (s.index, s.segment_start, s.segment_end))
-            .collect();
+        let flags: Vec<(u64, bool, bool)> =
+            segs.iter().map(|s| (s.index, s.segment_start, s.segment_end)).collect();
         assert_eq!(
             flags,
-            vec![
-                (0, true, false),
-                (1, false, true),
-                (2, false, false),
-                (3, false, false),
-                (4, true, true)
-            ]
+            vec![(0, true, false), (1, false, true), (2, false, false), (3, false, false), (4, true, true)]
         );
         assert_eq!(segs[1].prev, Some((0.0, 0.0)));
         assert_eq!(segs[4].prev, None);
@@ -153,23 +138,13 @@ mod tests {
     fn chunking_does_not_change_segments() {
         let n = f64::NAN;
         let v: Vec<(f64, f64)> = (0..23)
-            .map(|i| {
-                if i % 7 == 3 {
-                    (n, 1.0)
-                } else {
-                    (f64::from(i), f64::from(i * i % 5))
-                }
-            })
+            .map(|i| if i % 7 == 3 { (n, 1.0) } else { (f64::from(i), f64::from(i * i % 5)) })
             .collect();
         let whole = collect(&[&v]);
         for size in 1..6 {
             let chunks: Vec<&[(f64, f64)]> = v.chunks(size).collect();
             // Debug text, so that NaN vertices compare equal.
-            assert_eq!(
-                format!("{:?}", collect(&chunks)),
-                format!("{whole:?}"),
-                "chunk size {size}"
-            );
+            assert_eq!(format!("{:?}", collect(&chunks)), format!("{whole:?}"), "chunk size {size}");
         }
     }
 

@@ -14,12 +14,7 @@ fn axis(range: (f64, f64), n: u32) -> Axis {
 }
 
 fn whole(width: u32, height: u32) -> PixelWindow {
-    PixelWindow {
-        x0: 0,
-        x1: width,
-        y0: 0,
-        y1: height,
-    }
+    PixelWindow { x0: 0, x1: width, y0: 0, y1: height }
 }
 
 /// Every raw segment of every series of a case, series by series.
@@ -39,11 +34,7 @@ fn raw_segments(case: &Case) -> Vec<Vec<RawSegment>> {
 /// The aggregate gigaplot computes for a case, image order, as f64.
 fn aggregate(case: &Case) -> Vec<f64> {
     let (w, h) = (case.width, case.height);
-    let x_scale = if case.x_log {
-        Scale::Log
-    } else {
-        Scale::Linear
-    };
+    let x_scale = if case.x_log { Scale::Log } else { Scale::Linear };
     let x = Axis::new("--x-range", case.x_range, w, x_scale).unwrap();
     let y = axis(case.y_range, h);
     let n = (w * h) as usize;
@@ -61,20 +52,11 @@ fn aggregate(case: &Case) -> Vec<f64> {
         return agg.into_iter().map(f64::from).collect();
     }
     let overwrite = case.reduction == "count_max";
-    let style = AaStyle {
-        line_width: case.line_width,
-        overwrite,
-        width: w,
-        height: h,
-    };
+    let style = AaStyle { line_width: case.line_width, overwrite, width: w, height: h };
     let mut total = vec![f64::NAN; n];
     for segments in &series {
         // Per series for count_max (Datashader's 2-stage aggregation); one pass otherwise.
-        let mut agg = if overwrite {
-            vec![f64::NAN; n]
-        } else {
-            std::mem::take(&mut total)
-        };
+        let mut agg = if overwrite { vec![f64::NAN; n] } else { std::mem::take(&mut total) };
         for raw in segments {
             let Some(seg) = aa_segment(raw, &x, &y) else {
                 continue;
@@ -97,11 +79,7 @@ fn aggregate(case: &Case) -> Vec<f64> {
         if overwrite {
             for (t, a) in total.iter_mut().zip(&agg) {
                 if !a.is_nan() {
-                    *t = if t.is_nan() {
-                        *a
-                    } else {
-                        f64::from(*t as f32 + *a as f32)
-                    };
+                    *t = if t.is_nan() { *a } else { f64::from(*t as f32 + *a as f32) };
                 }
             }
         } else {
@@ -131,11 +109,7 @@ fn sum_into(cell: f64, delta: f64) -> f64 {
 
 /// The reference as a dense image-order aggregate.
 fn expected(case: &Case) -> Vec<f64> {
-    let empty = if case.line_width == 0.0 {
-        0.0
-    } else {
-        f64::NAN
-    };
+    let empty = if case.line_width == 0.0 { 0.0 } else { f64::NAN };
     let mut out = vec![empty; (case.width * case.height) as usize];
     for &(i, v) in case.expected {
         out[i as usize] = v;
@@ -159,9 +133,7 @@ fn datashader_reference_aggregates() {
     let mut failures = Vec::new();
     for case in CASES {
         let (got, want) = (aggregate(case), expected(case));
-        let bad: Vec<usize> = (0..got.len())
-            .filter(|&i| !same(case, got[i], want[i]))
-            .collect();
+        let bad: Vec<usize> = (0..got.len()).filter(|&i| !same(case, got[i], want[i])).collect();
         if let Some(&i) = bad.first() {
             failures.push(format!(
                 "{} width {} {}: {} pixels differ, first at column {} row {}: got {} want {}",
@@ -203,17 +175,10 @@ fn bresenham_matches_datashader_loop() {
             for x1 in 0..w {
                 for y1 in 0..h {
                     for start in [false, true] {
-                        let seg = LineSegment {
-                            x0,
-                            y0: h - 1 - y0,
-                            x1,
-                            y1: h - 1 - y1,
-                            flags: u32::from(start),
-                        };
+                        let seg =
+                            LineSegment { x0, y0: h - 1 - y0, x1, y1: h - 1 - y1, flags: u32::from(start) };
                         let mut got = Vec::new();
-                        draw(&seg, whole(w, h), |x, r, _| {
-                            got.push((i64::from(x), i64::from(h - 1 - r)))
-                        });
+                        draw(&seg, whole(w, h), |x, r, _| got.push((i64::from(x), i64::from(h - 1 - r))));
                         let p = |x: u32, y: u32| (i64::from(x), i64::from(y));
                         let want = datashader_bresenham(p(x0, y0), p(x1, y1), start, true);
                         assert_eq!(got, want, "({x0},{y0}) -> ({x1},{y1}) start {start}");
@@ -250,12 +215,7 @@ fn stitched(
     while ty <= rows.1 && ty < h {
         let mut tx = 0;
         while tx < w {
-            let window = PixelWindow {
-                x0: tx,
-                x1: (tx + tw).min(w),
-                y0: ty,
-                y1: (ty + th).min(h),
-            };
+            let window = PixelWindow { x0: tx, x1: (tx + tw).min(w), y0: ty, y1: (ty + th).min(h) };
             let before = out.len();
             draw_one(window, &mut out);
             for &(x, y, _) in &out[before..] {
@@ -273,18 +233,7 @@ fn stitched(
 fn width0_windows_stitch_to_the_whole_drawing() {
     let mut rng = Pcg64::seed_from_u64(7);
     for (w, h, tiles) in [
-        (
-            97u32,
-            61u32,
-            vec![
-                (1u32, 1u32),
-                (7, 7),
-                (64, 64),
-                (1000, 1000),
-                (5, 3),
-                (1, 61),
-            ],
-        ),
+        (97u32, 61u32, vec![(1u32, 1u32), (7, 7), (64, 64), (1000, 1000), (5, 3), (1, 61)]),
         (20_000, 9_000, vec![(64, 64), (1000, 1000), (1000, 7)]),
     ] {
         for _ in 0..40 {
@@ -321,27 +270,17 @@ fn random_aa_segments(rng: &mut Pcg64, w: u32, h: u32) -> Vec<AaSegment> {
 fn anti_aliased_windows_stitch_to_the_whole_drawing() {
     let mut rng = Pcg64::seed_from_u64(11);
     for (w, h, tiles) in [
-        (
-            83u32,
-            59u32,
-            vec![(1u32, 1u32), (7, 7), (64, 64), (1000, 1000), (3, 5)],
-        ),
+        (83u32, 59u32, vec![(1u32, 1u32), (7, 7), (64, 64), (1000, 1000), (3, 5)]),
         (3000, 2000, vec![(64, 64), (1000, 1000), (1000, 9)]),
     ] {
         for round in 0..12 {
             let overwrite = round % 2 == 0;
-            let style = AaStyle {
-                line_width: [0.5, 1.0, 2.5, 7.0][round % 4],
-                overwrite,
-                width: w,
-                height: h,
-            };
+            let style =
+                AaStyle { line_width: [0.5, 1.0, 2.5, 7.0][round % 4], overwrite, width: w, height: h };
             for seg in random_aa_segments(&mut rng, w, h) {
                 let key = |v: f64, p: f64| v.to_bits() ^ p.to_bits().rotate_left(7);
                 let mut full = Vec::new();
-                draw_aa(&seg, &style, whole(w, h), |x, y, v, p| {
-                    full.push((x, y, key(v, p)))
-                });
+                draw_aa(&seg, &style, whole(w, h), |x, y, v, p| full.push((x, y, key(v, p))));
                 full.sort_unstable();
                 let Some(rows) = aa_rows_spanned(&seg, &style) else {
                     assert!(full.is_empty());
@@ -364,33 +303,13 @@ fn anti_aliased_windows_stitch_to_the_whole_drawing() {
 #[test]
 fn a_window_of_a_huge_segment_costs_its_pixels() {
     let n = 1_000_000u32;
-    let seg = LineSegment {
-        x0: 0,
-        y0: n - 1,
-        x1: n - 1,
-        y1: 300_000,
-        flags: PLOT_START,
-    };
+    let seg = LineSegment { x0: 0, y0: n - 1, x1: n - 1, y1: 300_000, flags: PLOT_START };
     // A 64x64 window on the line, about 600k pixels from its start.
     let (x0, r0) = (600_000u32, 0u32);
     let mut row = 0u32;
-    draw(
-        &seg,
-        PixelWindow {
-            x0,
-            x1: x0 + 1,
-            y0: 0,
-            y1: n,
-        },
-        |_, r, _| row = r,
-    );
+    draw(&seg, PixelWindow { x0, x1: x0 + 1, y0: 0, y1: n }, |_, r, _| row = r);
     // The line rises 0.7 rows per column: about 45 rows over the window's 64 columns.
-    let window = PixelWindow {
-        x0: x0 - 10,
-        x1: x0 + 54,
-        y0: row - 50,
-        y1: row + 14,
-    };
+    let window = PixelWindow { x0: x0 - 10, x1: x0 + 54, y0: row - 50, y1: row + 14 };
     let before = steps();
     let mut plotted = 0;
     draw(&seg, window, |_, _, _| plotted += 1);
@@ -399,46 +318,19 @@ fn a_window_of_a_huge_segment_costs_its_pixels() {
     assert!(cost <= 130, "{cost} steps");
     // A window the line misses costs nothing.
     let before = steps();
-    draw(
-        &seg,
-        PixelWindow {
-            x0: 0,
-            x1: 64,
-            y0: r0,
-            y1: r0 + 64,
-        },
-        |_, _, _| panic!("plotted"),
-    );
+    draw(&seg, PixelWindow { x0: 0, x1: 64, y0: r0, y1: r0 + 64 }, |_, _, _| panic!("plotted"));
     assert_eq!(steps() - before, 0);
 }
 
 #[test]
 fn a_window_of_a_huge_anti_aliased_segment_costs_its_pixels() {
     let n = 1_000_000u32;
-    let style = AaStyle {
-        line_width: 2.0,
-        overwrite: false,
-        width: n,
-        height: n,
-    };
-    let seg = AaSegment {
-        x0: 0.0,
-        y0: 0.0,
-        x1: 999_999.0,
-        y1: 700_000.3,
-        xm: 0.0,
-        ym: 0.0,
-        flags: 3,
-        pad: 0,
-    };
+    let style = AaStyle { line_width: 2.0, overwrite: false, width: n, height: n };
+    let seg =
+        AaSegment { x0: 0.0, y0: 0.0, x1: 999_999.0, y1: 700_000.3, xm: 0.0, ym: 0.0, flags: 3, pad: 0 };
     // Image row of the line at column 600_000.
     let row = n - 1 - (600_000.0 * 700_000.3 / 999_999.0f64).round() as u32;
-    let window = PixelWindow {
-        x0: 600_000,
-        x1: 600_064,
-        y0: row - 32,
-        y1: row + 32,
-    };
+    let window = PixelWindow { x0: 600_000, x1: 600_064, y0: row - 32, y1: row + 32 };
     let before = steps();
     let mut plotted = 0;
     draw_aa(&seg, &style, window, |_, _, _, _| plotted += 1);
@@ -470,13 +362,9 @@ fn polylines_in_chunks_match_one_pass_and_series_never_join() {
     assert_eq!(via, whole_line);
     // Two series: the second starts its own run, so its first pixel is plotted.
     let mut two = Vec::new();
-    line.push(&[1.0, 2.0], &[1.0, 1.0], |raw| {
-        two.extend(line_segment(&raw, &x, &y))
-    });
+    line.push(&[1.0, 2.0], &[1.0, 1.0], |raw| two.extend(line_segment(&raw, &x, &y)));
     line.finish(|raw| two.extend(line_segment(&raw, &x, &y)));
-    line.push(&[2.0, 3.0], &[1.0, 1.0], |raw| {
-        two.extend(line_segment(&raw, &x, &y))
-    });
+    line.push(&[2.0, 3.0], &[1.0, 1.0], |raw| two.extend(line_segment(&raw, &x, &y)));
     line.finish(|raw| two.extend(line_segment(&raw, &x, &y)));
     assert_eq!(two.len(), 2);
     assert!(two.iter().all(|s| s.flags == PLOT_START));

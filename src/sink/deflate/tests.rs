@@ -208,8 +208,7 @@ fn code_lengths_are_limited_and_complete() {
     assert_eq!(code_lengths(&[0, 0, 0], 15), [1, 1, 0]);
     let mut rng = XorShift(9);
     for _ in 0..200 {
-        let freq: Vec<u32> =
-            (0..286).map(|_| (rng.next() >> (rng.below(64))) as u32 % 100_000).collect();
+        let freq: Vec<u32> = (0..286).map(|_| (rng.next() >> (rng.below(64))) as u32 % 100_000).collect();
         kraft_is_one(&code_lengths(&freq, 15), 15);
     }
 }
@@ -232,19 +231,7 @@ fn run_length_code_uses_repeat_symbols() {
     lengths.extend([5u8, 0, 0, 7, 7, 7]);
     assert_eq!(
         run_length_code(&lengths),
-        [
-            (8, 0),
-            (16, 3),
-            (16, 0),
-            (18, 127),
-            (18, 1),
-            (5, 0),
-            (0, 0),
-            (0, 0),
-            (7, 0),
-            (7, 0),
-            (7, 0)
-        ]
+        [(8, 0), (16, 3), (16, 0), (18, 127), (18, 1), (5, 0), (0, 0), (0, 0), (7, 0), (7, 0), (7, 0)]
     );
 }
 
@@ -294,10 +281,6 @@ fn speed() {
             best = best.min(start.elapsed().as_secs_f64());
             size = out.len();
         }
-        println!(
-            "{name}: {:.2} GB/s, {size} bytes of {}",
-            data.len() as f64 / best / 1e9,
-            data.len()
-        );
+        println!("{name}: {:.2} GB/s, {size} bytes of {}", data.len() as f64 / best / 1e9, data.len());
     }
 }

@@ -7,8 +7,7 @@ use crate::data::DType;
 
 /// A deterministic pixel hash.
 fn hash(x: u64, y: u64, salt: u64) -> u64 {
-    let mut h =
-        x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ salt;
+    let mut h = x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ y.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) ^ salt;
     h ^= h >> 29;
     h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     h ^ (h >> 32)
@@ -43,8 +42,8 @@ fn write_png(
 ) -> Result<()> {
     let row_bytes = width * format.bytes_per_pixel();
     let height = data.len() / row_bytes;
-    let mut writer = PngWriter::create(path, width as u32, height as u32, format, compression)?
-        .with_filter(filter);
+    let mut writer =
+        PngWriter::create(path, width as u32, height as u32, format, compression)?.with_filter(filter);
     let mut y = 0;
     while y < height {
         let n = split.min(height - y);
@@ -91,8 +90,7 @@ fn bad_dimensions_are_rejected_naming_the_flag() {
     let path = dir.path().join("a.png");
     let err = PngWriter::create(&path, 0, 5, PixelFormat::Rgba, Compression::Fast).unwrap_err();
     assert_eq!(err.to_string(), "--width: 0 pixels is outside what a PNG can hold (1 to 2147483647)");
-    let err =
-        PngWriter::create(&path, 5, 1 << 31, PixelFormat::Rgb, Compression::Fast).unwrap_err();
+    let err = PngWriter::create(&path, 5, 1 << 31, PixelFormat::Rgb, Compression::Fast).unwrap_err();
     assert_eq!(
         err.to_string(),
         "--height: 2147483648 pixels is outside what a PNG can hold (1 to 2147483647)"
@@ -105,8 +103,7 @@ fn file_layout_is_signature_ihdr_idat_iend() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
     let data = image(3, 2, 4);
-    write_png(&path, 3, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::None, 9)
-        .expect("write");
+    write_png(&path, 3, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::None, 9).expect("write");
     let bytes = std::fs::read(&path).expect("read");
     assert_eq!(&bytes[..8], &SIGNATURE);
     let ihdr = [0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0];
@@ -114,10 +111,7 @@ fn file_layout_is_signature_ihdr_idat_iend() {
     let crc = crc32fast::hash(&ihdr[4..]);
     assert_eq!(&bytes[29..33], &crc.to_be_bytes());
     assert_eq!(&bytes[33 + 4..33 + 8], b"IDAT");
-    assert_eq!(
-        &bytes[bytes.len() - 12..],
-        &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]
-    );
+    assert_eq!(&bytes[bytes.len() - 12..], &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]);
     // IDAT payload: zlib header 78 01, deflate data, Adler-32 of the filtered rows.
     let len = u32::from_be_bytes(bytes[33..37].try_into().expect("4 bytes")) as usize;
     let idat = &bytes[41..41 + len];
@@ -139,8 +133,7 @@ fn filter_bytes_are_sub_first_then_up_per_segment() {
     // 300000 RGBA pixels = 1.2 MB per row: 3 rows per segment.
     let width = 300_000;
     let data = image(width, 7, 4);
-    write_png(&path, width, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::Up, 2)
-        .expect("write");
+    write_png(&path, width, &data, PixelFormat::Rgba, Compression::Fast, RowFilter::Up, 2).expect("write");
     let bytes = std::fs::read(&path).expect("read");
     let mut zlib = Vec::new();
     let mut at = 33;
@@ -174,16 +167,10 @@ fn decoded_pixels_equal_input_for_all_modes() {
                     write_png(&path, width, &data, format, compression, filter, 5).expect("write");
                     let (info, pixels) = decode(&path);
                     assert_eq!((info.width as usize, info.height as usize), (width, height));
-                    let expected_type = if format == PixelFormat::Rgb {
-                        png::ColorType::Rgb
-                    } else {
-                        png::ColorType::Rgba
-                    };
+                    let expected_type =
+                        if format == PixelFormat::Rgb { png::ColorType::Rgb } else { png::ColorType::Rgba };
                     assert_eq!(info.color_type, expected_type);
-                    assert!(
-                        pixels == data,
-                        "{width}x{height} {format:?} {compression:?} {filter:?}"
-                    );
+                    assert!(pixels == data, "{width}x{height} {format:?} {compression:?} {filter:?}");
                 }
             }
         }
@@ -200,8 +187,7 @@ fn rows_bigger_than_a_segment_and_dense_noise_roundtrip() {
         *b = hash(i as u64, 0, 9) as u8;
     }
     for compression in [Compression::Fast, Compression::Small] {
-        write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, 1)
-            .expect("write");
+        write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, 1).expect("write");
         assert!(decode(&path).1 == data, "{compression:?}");
     }
 }
@@ -218,15 +204,7 @@ fn output_is_identical_for_any_split_and_thread_count() {
             for split in [200, 7, 1] {
                 let path = dir.path().join(format!("t{threads}-s{split}.png"));
                 pool.install(|| {
-                    write_png(
-                        &path,
-                        width,
-                        &data,
-                        PixelFormat::Rgba,
-                        compression,
-                        RowFilter::Up,
-                        split,
-                    )
+                    write_png(&path, width, &data, PixelFormat::Rgba, compression, RowFilter::Up, split)
                 })
                 .expect("write");
                 let bytes = std::fs::read(&path).expect("read");
@@ -248,8 +226,7 @@ fn output_is_identical_for_any_split_and_thread_count() {
 fn unfinished_writer_leaves_no_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
-    let mut writer =
-        PngWriter::create(&path, 100, 10, PixelFormat::Rgba, Compression::Fast).expect("create");
+    let mut writer = PngWriter::create(&path, 100, 10, PixelFormat::Rgba, Compression::Fast).expect("create");
     writer.write_rows(4, &|_, out| out.fill(7)).expect("rows");
     assert_eq!(files_in(dir.path()).len(), 1, "the temporary file exists while writing");
     drop(writer);
@@ -260,13 +237,9 @@ fn unfinished_writer_leaves_no_file() {
 fn missing_or_extra_rows_are_errors_and_leave_no_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
-    let mut writer =
-        PngWriter::create(&path, 10, 10, PixelFormat::Rgb, Compression::Small).expect("create");
+    let mut writer = PngWriter::create(&path, 10, 10, PixelFormat::Rgb, Compression::Small).expect("create");
     let err = writer.write_rows(11, &|_, out| out.fill(1)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "--height: 11 rows were given but only 10 of the image's 10 remain"
-    );
+    assert_eq!(err.to_string(), "--height: 11 rows were given but only 10 of the image's 10 remain");
     writer.write_rows(9, &|_, out| out.fill(1)).expect("rows");
     let err = writer.finish().unwrap_err();
     assert_eq!(err.to_string(), "--height: the image has 10 rows but only 9 were written");
@@ -301,7 +274,14 @@ fn png_sink_writes_rgb_for_opaque_canvases() {
     for opaque in [true, false] {
         let path = dir.path().join(format!("{opaque}.png"));
         let mut sink: Box<dyn Sink> = Box::new(PngSink::new(&path, Compression::Fast));
-        let canvas = CanvasInfo { width: 31, height: 20, opaque, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() };
+        let canvas = CanvasInfo {
+            width: 31,
+            height: 20,
+            opaque,
+            aggregate_dtype: DType::U32,
+            aggregate_channels: 1,
+            axes: Default::default(),
+        };
         sink.begin(&canvas).expect("begin");
         for y0 in (0..20).step_by(6) {
             sink.band(&FakeBand { y0, height: 6.min(20 - y0) }).expect("band");
@@ -309,10 +289,7 @@ fn png_sink_writes_rgb_for_opaque_canvases() {
         sink.finish().expect("finish");
         let bpp = if opaque { 3 } else { 4 };
         let (info, pixels) = decode(&path);
-        assert_eq!(
-            info.color_type,
-            if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba }
-        );
+        assert_eq!(info.color_type, if opaque { png::ColorType::Rgb } else { png::ColorType::Rgba });
         assert_eq!(pixels, image(31, 20, bpp));
     }
 }
@@ -322,7 +299,14 @@ fn png_sink_rejects_out_of_order_bands() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
     let mut sink = PngSink::new(&path, Compression::Fast);
-    let canvas = CanvasInfo { width: 4, height: 8, opaque: true, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() };
+    let canvas = CanvasInfo {
+        width: 4,
+        height: 8,
+        opaque: true,
+        aggregate_dtype: DType::U32,
+        aggregate_channels: 1,
+        axes: Default::default(),
+    };
     sink.begin(&canvas).expect("begin");
     let err = sink.band(&FakeBand { y0: 2, height: 2 }).unwrap_err();
     assert!(err.to_string().ends_with("band starting at row 2 given after 0 rows"), "{err}");
@@ -386,8 +370,7 @@ fn throughput() {
                     continue;
                 }
                 for threads in [1, 2] {
-                    let pool =
-                        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+                    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
                     let cpu = cpu_seconds();
                     let start = std::time::Instant::now();
                     pool.install(|| {
@@ -415,16 +398,11 @@ fn throughput() {
             encoder.set_depth(png::BitDepth::Eight);
             encoder.set_compression(png::Compression::Fast);
             encoder.set_filter(filter);
-            let mut stream =
-                encoder.write_header().expect("header").into_stream_writer().expect("stream");
+            let mut stream = encoder.write_header().expect("header").into_stream_writer().expect("stream");
             stream.write_all(&data).expect("write");
             stream.finish().expect("finish");
             let secs = start.elapsed().as_secs_f64();
-            println!(
-                "| {kind} | png 0.18 Fast | {filter:?} | 1 | {:.2} | {:.1} |",
-                gbps(secs),
-                size(&path)
-            );
+            println!("| {kind} | png 0.18 Fast | {filter:?} | 1 | {:.2} | {:.1} |", gbps(secs), size(&path));
         }
     }
 }

@@ -11,7 +11,12 @@ fn image() -> Vec<u8> {
     for i in 0..W * H {
         let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_right(29);
         if h % 9 == 0 || i == 0 || i == W * H - 1 {
-            rgba[4 * i..4 * i + 4].copy_from_slice(&[h as u8, (h >> 8) as u8, (h >> 16) as u8, 1 + (h >> 24) as u8 % 255]);
+            rgba[4 * i..4 * i + 4].copy_from_slice(&[
+                h as u8,
+                (h >> 8) as u8,
+                (h >> 16) as u8,
+                1 + (h >> 24) as u8 % 255,
+            ]);
         }
     }
     rgba
@@ -88,7 +93,14 @@ impl Sink for RecordingSink {
 }
 
 fn canvas() -> CanvasInfo {
-    CanvasInfo { width: W as u32, height: H as u32, opaque: false, aggregate_dtype: DType::U32, aggregate_channels: 1, axes: Default::default() }
+    CanvasInfo {
+        width: W as u32,
+        height: H as u32,
+        opaque: false,
+        aggregate_dtype: DType::U32,
+        aggregate_channels: 1,
+        axes: Default::default(),
+    }
 }
 
 /// Renders the test image through a SpreadSink in bands of `band` rows.
@@ -130,11 +142,15 @@ fn output_matches_the_whole_image_spread_for_any_band_split() {
 fn spread_pixels_are_composited_over_the_background() {
     let spreader = Spreader::new(2, Shape::Circle);
     let spread = spreader.spread_image(&image(), W);
-    for (background, opaque) in [(Color::rgb(10, 20, 30), true), (Color { r: 200, g: 0, b: 0, a: 100 }, false)] {
+    for (background, opaque) in
+        [(Color::rgb(10, 20, 30), true), (Color { r: 200, g: 0, b: 0, a: 100 }, false)]
+    {
         let bytes = if opaque { 3 } else { 4 };
         let expected: Vec<u8> = spread
             .chunks_exact(4)
-            .flat_map(|p| Color { r: p[0], g: p[1], b: p[2], a: p[3] }.over(background).to_array()[..bytes].to_vec())
+            .flat_map(|p| {
+                Color { r: p[0], g: p[1], b: p[2], a: p[3] }.over(background).to_array()[..bytes].to_vec()
+            })
             .collect();
         for band in [1, 5, H] {
             let got = run(&spreader, background, band);
@@ -152,7 +168,11 @@ fn spread_pixels_are_composited_over_the_background() {
 fn bands_out_of_order_or_missing_are_errors() {
     let rgba = image();
     let recorder = std::sync::Arc::new(std::sync::Mutex::new(Recorder::default()));
-    let mut sink = SpreadSink::new(Box::new(RecordingSink(recorder.clone())), Spreader::new(1, Shape::Circle), Color::TRANSPARENT);
+    let mut sink = SpreadSink::new(
+        Box::new(RecordingSink(recorder.clone())),
+        Spreader::new(1, Shape::Circle),
+        Color::TRANSPARENT,
+    );
     sink.begin(&canvas()).unwrap();
     let err = sink.band(&FakeBand { rgba: &rgba, y0: 5, height: 2 }).unwrap_err();
     assert!(err.to_string().contains("band starting at row 5 given after 0 rows"), "{err}");
@@ -166,7 +186,11 @@ fn the_window_stays_small_whatever_the_band() {
     let rgba = image();
     let recorder = std::sync::Arc::new(std::sync::Mutex::new(Recorder::default()));
     let px = 2;
-    let mut sink = SpreadSink::new(Box::new(RecordingSink(recorder.clone())), Spreader::new(px, Shape::Square), Color::TRANSPARENT);
+    let mut sink = SpreadSink::new(
+        Box::new(RecordingSink(recorder.clone())),
+        Spreader::new(px, Shape::Square),
+        Color::TRANSPARENT,
+    );
     sink.begin(&canvas()).unwrap();
     // one band of all rows but one: rows are handed on as soon as their neighbours are shaded
     sink.band(&FakeBand { rgba: &rgba, y0: 0, height: H as u32 - 1 }).unwrap();
