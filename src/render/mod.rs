@@ -4,12 +4,15 @@
 //! Passes over the data:
 //! 1. ranges (only when not given): one parallel min/max pass per column;
 //! 2. partition: two passes over the columns (count, scatter), see [`crate::partition`];
-//! 3. statistics: every band is aggregated once to build the exact global histogram;
+//! 3. statistics: every band is aggregated to build the exact global statistics (once for
+//!    counts and categories; twice for float eq-hist, whose histogram bins need the global
+//!    min and max first);
 //! 4. emit: every band is aggregated again, shaded with the global statistics and handed to
 //!    the sinks, the next band aggregating while the previous one is encoded.
 //!
 //! Passes 3 and 4 read the partitioned records, not the input; when the whole canvas is a
-//! single band, pass 4 reuses the aggregate of pass 3.
+//! single band, it is aggregated once for all passes. What differs between reductions (and
+//! glyphs) is a [`Kind`] (`kinds.rs`); rasters skip the partition (`raster.rs`).
 
 mod kinds;
 pub mod raster;
