@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::canvas::Plan;
 use crate::error::Result;
-use crate::glyph::lines::{draw, LineSegment, PixelWindow};
+use crate::glyph::lines::{draw, LineSegment};
 use crate::partition::Partition;
 use crate::reduce::tiles::{for_each_tile_window, for_each_tile_window_spans, TileLayout};
 use crate::shade::CountHistogram;
@@ -100,8 +100,8 @@ impl CountBand {
                 &mut tiles,
                 columns,
                 |t, tile, segments| {
-                    let (x0, w) = layout.tile_columns(t);
-                    let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
+                    let window = layout.tile_window(t, rows.clone());
+                    let (x0, w) = (window.x0, window.x1 - window.x0);
                     for segment in segments {
                         draw(segment, window, |x, y, _| {
                             tile[((y - rows.start) * w + (x - x0)) as usize] += 1;

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::canvas::Plan;
 use crate::error::Result;
-use crate::glyph::lines::{draw_aa, AaSegment, AaStyle, PixelWindow};
+use crate::glyph::lines::{draw_aa, AaSegment, AaStyle};
 use crate::partition::Partition;
 use crate::reduce::tiles::{for_each_tile_window_spans, TileLayout};
 
@@ -65,8 +65,8 @@ impl CoverageBand {
                 &mut tiles,
                 columns,
                 |t, tile, segments| {
-                    let (x0, w) = layout.tile_columns(t);
-                    let window = PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end };
+                    let window = layout.tile_window(t, rows.clone());
+                    let (x0, w) = (window.x0, window.x1 - window.x0);
                     for segment in segments {
                         draw_aa(segment, style, window, |x, y, value, prev| {
                             add_coverage(&mut tile[((y - rows.start) * w + (x - x0)) as usize], value - prev);

@@ -61,6 +61,13 @@ impl TileLayout {
         (x0, self.tile.min(self.width - x0))
     }
 
+    /// The canvas pixels of tile `t` in a band covering canvas rows `rows`, as a drawing
+    /// window for glyphs that span several pixels (lines).
+    pub fn tile_window(&self, t: usize, rows: std::ops::Range<u32>) -> crate::glyph::lines::PixelWindow {
+        let (x0, w) = self.tile_columns(t);
+        crate::glyph::lines::PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end }
+    }
+
     /// Offset of tile `t`'s first pixel in the buffer.
     pub fn tile_offset(&self, t: usize) -> usize {
         (t as u32 * self.tile) as usize * self.rows as usize

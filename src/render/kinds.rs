@@ -282,6 +282,17 @@ impl FloatGlobal {
         }
     }
 
+    /// Adds `rows` rows of `width` values, each written by `fill(row, out)`, to pass `pass`.
+    /// Rows go one after another: the statistics are exact either way, and a band's rows
+    /// are few compared with the work of aggregating them.
+    pub fn add_rows(&mut self, pass: u32, width: usize, rows: u32, fill: impl Fn(u32, &mut [f64])) {
+        let mut buffer = vec![0f64; width];
+        for row in 0..rows {
+            fill(row, &mut buffer);
+            self.add_row(pass, &buffer);
+        }
+    }
+
     /// After pass 0 under eq-hist, prepares the histogram of pass 1 from the min/max.
     pub fn end_pass(&mut self, pass: u32, how: How) {
         if pass == 0 && how == How::EqHist {
@@ -381,11 +392,7 @@ impl Kind for AaLines {
         FloatGlobal::passes(how)
     }
     fn gather(&self, width: usize, pass: u32, global: &mut FloatGlobal) {
-        let mut buffer = vec![0f64; width];
-        for row in 0..self.rows() {
-            self.band.row_into(row, &mut buffer);
-            global.add_row(pass, &buffer);
-        }
+        global.add_rows(pass, width, self.rows(), |row, out| self.band.row_into(row, out));
     }
     fn end_pass(global: &mut FloatGlobal, pass: u32, how: How) {
         global.end_pass(pass, how);
@@ -451,13 +458,7 @@ impl<A: Accumulator> Kind for Values<A> {
         FloatGlobal::passes(how)
     }
     fn gather(&self, width: usize, pass: u32, global: &mut FloatGlobal) {
-        let mut buffer = vec![0f64; width];
-        // Rows one after another: the statistics are exact either way, and a band's rows
-        // are few compared with the work of aggregating them.
-        for row in 0..self.rows() {
-            self.band.finish_row(row, &mut buffer);
-            global.add_row(pass, &buffer);
-        }
+        global.add_rows(pass, width, self.rows(), |row, out| self.band.finish_row(row, out));
     }
     fn end_pass(global: &mut FloatGlobal, pass: u32, how: How) {
         global.end_pass(pass, how);
