@@ -92,3 +92,52 @@ fn raster_bands_equal_one_whole_canvas_resampling() {
         }
     }
 }
+
+/// Writes a `rows` x `cols` uint8 raster with a smooth pattern, a row at a time.
+fn write_big_u8_grid(path: &Path, rows: usize, cols: usize) {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    file.write_all(&encode_header(DType::U8, &[rows, cols])).unwrap();
+    let mut row = vec![0u8; cols];
+    for r in 0..rows {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = ((r / 7 + c / 5) % 251) as u8;
+        }
+        file.write_all(&row).unwrap();
+    }
+}
+
+/// A 16000 x 16000 uint8 raster (256 MB, memory-mapped, every row read) rendered to 2000 x 2000,
+/// 8000 x 1000 and 8000 x 4000 with a 96 MiB budget, as child processes: peak RSS stays far
+/// below the raster's size (only the rows a band needs are mapped, then released), and does
+/// not grow with the canvas height.
+#[test]
+fn a_raster_bigger_than_the_budget_renders_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("big.npy");
+    write_big_u8_grid(&grid, 16_000, 16_000);
+    let peak_for = |width: &str, height: &str| {
+        let png = dir.path().join(format!("{width}x{height}.png"));
+        let (status, peak) = run_measuring_rss(
+            std::process::Command::new(bin())
+                .args(["render", "-q", "--bare", "--raster"])
+                .arg(&grid)
+                .args(["--extent", "0,16000,0,16000", "--width", width, "--height", height])
+                .args(["--memory", "96MiB", "--threads", "2", "--how", "linear", "-o"])
+                .arg(&png),
+        );
+        assert!(status.success());
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+        let info = decoder.read_info().unwrap().info().clone();
+        assert_eq!((info.width.to_string(), info.height.to_string()), (width.to_string(), height.to_string()));
+        eprintln!("raster 16000^2 uint8 -> {width} x {height}: peak RSS {} MB", peak / 1_000_000);
+        peak
+    };
+    let down = peak_for("2000", "2000");
+    let short = peak_for("8000", "1000");
+    let tall = peak_for("8000", "4000");
+    for peak in [down, short, tall] {
+        assert!(peak < 100_000_000, "peak RSS {} MB for a 256 MB raster", peak / 1_000_000);
+    }
+    assert!(tall < short + 16_000_000, "4x the height: {} MB vs {} MB", tall / 1_000_000, short / 1_000_000);
+}
