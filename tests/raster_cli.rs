@@ -129,7 +129,10 @@ fn a_raster_bigger_than_the_budget_renders_in_bounded_memory() {
         assert!(status.success());
         let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
         let info = decoder.read_info().unwrap().info().clone();
-        assert_eq!((info.width.to_string(), info.height.to_string()), (width.to_string(), height.to_string()));
+        assert_eq!(
+            (info.width.to_string(), info.height.to_string()),
+            (width.to_string(), height.to_string())
+        );
         eprintln!("raster 16000^2 uint8 -> {width} x {height}: peak RSS {} MB", peak / 1_000_000);
         peak
     };
