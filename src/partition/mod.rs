@@ -21,6 +21,7 @@ pub mod record;
 pub mod scratch;
 
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -38,9 +39,9 @@ const TARGET_CHUNK: usize = 1 << 20;
 const MAX_INDEX_BYTES: usize = 16 << 20;
 
 /// Bytes per (band, chunk) entry of the index: records before the chunk (u64) and the
-/// run's first block in the chunk's directory (u32), plus the chunk's counts (u32) while
-/// it is being built.
-const INDEX_ENTRY_BYTES: usize = 16;
+/// run's first block in the chunk's directory (u32), plus the chunk's counts and first
+/// blocks (u32 each) while the index is being built.
+const INDEX_ENTRY_BYTES: usize = 20;
 
 /// Records buffered per worker before they are appended, in total over all bands.
 const SCATTER_BUFFER_RECORDS: usize = 512 << 10;
@@ -183,28 +184,32 @@ fn partition_in_blocks<B: Binner>(
     let scratch = ScratchFile::create(scratch_dir, (items * record_size) as u64)?;
 
     progress.stage("partition: bin and write", items as u64);
+    // Writers (their buffers are large) are reused from chunk to chunk: one per worker.
+    let writers = Mutex::new(Vec::new());
     let written: Vec<ChunkRuns> = (0..chunks)
         .into_par_iter()
-        .map_init(
-            || ScatterWriter::<B::Record>::new(&scratch, bands, block),
-            |writer, c| -> Result<ChunkRuns> {
-                check_cancelled(progress)?;
-                let (start, len) = chunk_range(c, chunk, items);
-                let mut failed = None;
-                binner.bin(start, len, |band, record| {
-                    if let Err(e) = writer.push(band, record) {
-                        failed.get_or_insert(e);
-                    }
-                });
-                if let Some(e) = failed {
-                    return Err(e);
+        .map(|c| -> Result<ChunkRuns> {
+            check_cancelled(progress)?;
+            let reuse = writers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let mut writer = reuse.unwrap_or_else(|| ScatterWriter::<B::Record>::new(&scratch, bands, block));
+            let (start, len) = chunk_range(c, chunk, items);
+            let mut failed = None;
+            binner.bin(start, len, |band, record| {
+                if let Err(e) = writer.push(band, record) {
+                    failed.get_or_insert(e);
                 }
-                let runs = writer.finish_chunk()?;
-                progress.advance(len as u64);
-                Ok(runs)
-            },
-        )
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let runs = writer.finish_chunk()?;
+            // Only a writer that finished its chunk is clean enough to reuse.
+            writers.lock().unwrap_or_else(PoisonError::into_inner).push(writer);
+            progress.advance(len as u64);
+            Ok(runs)
+        })
         .collect::<Result<_>>()?;
+    drop(writers);
 
     let mut before = vec![0u64; bands * (chunks + 1)];
     let mut first_block = vec![0u32; bands * chunks];

@@ -49,7 +49,20 @@ impl ScratchFile {
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        Ok(ScratchFile { path, file, end: AtomicU64::new(0), _registration: registration })
+        let scratch = ScratchFile { path, file, end: AtomicU64::new(0), _registration: registration };
+        scratch.reserve(bytes);
+        Ok(scratch)
+    }
+
+    /// Asks the file system to allocate `bytes` up front (keeping the file's size), which
+    /// makes appending cheaper; only a hint, so failures are ignored.
+    fn reserve(&self, bytes: u64) {
+        use std::os::fd::AsRawFd;
+        let Ok(len) = libc::off_t::try_from(bytes) else { return };
+        if len > 0 {
+            // SAFETY: fallocate only reads its integer arguments; the descriptor is open.
+            let _ = unsafe { libc::fallocate(self.file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len) };
+        }
     }
 
     /// Writes `bytes` after everything appended so far (also from other threads, which
