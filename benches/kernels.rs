@@ -66,7 +66,7 @@ fn bin_points(c: &mut Criterion) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// The whole partition pass (count + scatter into the scratch file), by points and bands.
+/// The whole partition pass (bin and append blocks to the scratch file), by points and bands.
 fn partition_pass(c: &mut Criterion) {
     let dir = temp_dir();
     let mut group = c.benchmark_group("partition");

@@ -16,7 +16,7 @@
 //!    a [`canvas::Plan`] cuts the canvas into tiles (the unit of parallel work) and bands
 //!    (the unit of streaming) sized by the memory budget.
 //! 3. [`glyph`] and [`partition`]: each point (or line segment) becomes a record on the
-//!    GLOBAL pixel grid, and a two-pass counting sort buckets the records by band into a
+//!    GLOBAL pixel grid, and one pass buckets the records by band into blocks of a
 //!    scratch file, so each band later reads only its own records: O(N) in the data,
 //!    whatever the number of bands. Rasters need no partition: a band resamples the rows it
 //!    covers.

@@ -5,6 +5,6 @@ pub mod axis;
 pub mod fastdiv;
 pub mod plan;
 
-pub use axis::{auto_range, parse_range, Axis, Scale};
+pub use axis::{auto_range, parse_range, Axis, Scale, DROPPED};
 pub use fastdiv::FastDiv;
 pub use plan::{parse_size, Plan};

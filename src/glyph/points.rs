@@ -2,13 +2,15 @@
 
 use std::marker::PhantomData;
 
-use crate::canvas::{Axis, FastDiv, Plan, Scale};
+use crate::canvas::{Axis, FastDiv, Plan, Scale, DROPPED};
 use crate::data::{Column, PointColumns};
 use crate::partition::{Binner, Record};
 
-/// Points are read in sub-chunks of this many values, so buffers stay in L2 cache and
-/// mapped pages are released as soon as they have been read.
-const READ_BLOCK: usize = 1 << 16;
+/// Mapped pages are released every this many values, soon after they have been read.
+const RELEASE_BLOCK: usize = 1 << 16;
+
+/// Points are decoded and binned in runs of this many, whose arrays stay in L1 cache.
+const BIN_RUN: usize = 512;
 
 /// Bins points into band records: `row_in_band << column_bits | column`, where rows count
 /// from the top of the image (y max), with the point's value when the record type carries
@@ -70,28 +72,74 @@ impl<'a, R: Record> PointBinner<'a, R> {
         Some((column, self.height - 1 - from_bottom))
     }
 
-    /// The binning loop, monomorphised for the axis scales.
+    /// Bins items `start .. start + len` (at most [`BIN_RUN`]), monomorphised for the axis
+    /// scales: decodes them, computes columns, then bands and packed pixels (branch-free
+    /// loops the compiler vectorises), then calls `emit` for each point on the canvas.
     #[inline(always)]
-    fn bin_block<const XLOG: bool, const YLOG: bool, E: FnMut(u32, R)>(
+    fn bin_run<const XLOG: bool, const YLOG: bool, E: FnMut(u32, R)>(
+        &self,
+        start: usize,
+        len: usize,
+        run: &mut Run,
+        emit: &mut E,
+    ) {
+        let n = len;
+        self.points.x.read_f64(start, &mut run.xs[..n]);
+        self.points.y.read_f64(start, &mut run.ys[..n]);
+        if let Some(value) = self.value {
+            value.read_f64(start, &mut run.values[..n]);
+        }
+        self.locate::<XLOG, YLOG>(&run.xs[..n], &run.ys[..n], &mut run.columns[..n], &mut run.rows[..n]);
+        let points = run.columns[..n].iter().zip(&run.rows[..n]).zip(&run.values);
+        for ((&column, &row), &value) in points {
+            // Dropped points have row -1.
+            if let Ok(row) = u32::try_from(row) {
+                let band = self.band_div.quotient(row);
+                let pixel = ((row - band * self.band_height) << self.column_bits) | column;
+                emit(band, R::new(pixel, if R::HAS_VALUE { value } else { f64::NAN }));
+            }
+        }
+    }
+
+    /// The column and row (from the top) of every point; a point dropped on either axis gets
+    /// row -1. Branch-free, so the compiler vectorises it.
+    #[inline(always)]
+    fn locate<const XLOG: bool, const YLOG: bool>(
         &self,
         xs: &[f64],
         ys: &[f64],
-        values: &[f64],
-        emit: &mut E,
+        columns: &mut [u32],
+        rows: &mut [i32],
     ) {
-        for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
-            let (Some(column), Some(from_bottom)) =
-                (self.x.bin_scaled::<XLOG>(x), self.y.bin_scaled::<YLOG>(y))
-            else {
-                continue;
-            };
-            let row = self.height - 1 - from_bottom;
-            let band = self.band_div.quotient(row);
-            let row_in_band = row - band * self.band_height;
-            let value = if R::HAS_VALUE { values[i] } else { f64::NAN };
-            emit(band, R::new((row_in_band << self.column_bits) | column, value));
+        let top_row = self.height as i32 - 1;
+        let points = xs.iter().zip(ys).zip(columns.iter_mut().zip(rows.iter_mut()));
+        for ((&x, &y), (column, row)) in points {
+            let c = self.x.bin_lane::<XLOG>(x);
+            let from_bottom = self.y.bin_lane::<YLOG>(y);
+            *column = c as u32;
+            *row = if c != DROPPED && from_bottom != DROPPED { top_row - from_bottom } else { -1 };
         }
     }
+}
+
+impl<R> PointBinner<'_, R> {
+    /// Releases the mapped pages of items `start .. start + len` of every column read.
+    fn release(&self, start: usize, len: usize) {
+        self.points.x.release(start, len);
+        self.points.y.release(start, len);
+        if let Some(value) = self.value {
+            value.release(start, len);
+        }
+    }
+}
+
+/// The intermediate arrays of one run of points.
+struct Run {
+    xs: [f64; BIN_RUN],
+    ys: [f64; BIN_RUN],
+    values: [f64; BIN_RUN],
+    columns: [u32; BIN_RUN],
+    rows: [i32; BIN_RUN],
 }
 
 impl<R: Record> Binner for PointBinner<'_, R> {
@@ -106,32 +154,27 @@ impl<R: Record> Binner for PointBinner<'_, R> {
     }
 
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) {
-        let block = READ_BLOCK.min(len.max(1));
-        let mut xs = vec![0f64; block];
-        let mut ys = vec![0f64; block];
-        let mut vs = vec![0f64; if self.value.is_some() { block } else { 0 }];
-        let mut at = start;
+        let mut run = Run {
+            xs: [0.0; BIN_RUN],
+            ys: [0.0; BIN_RUN],
+            values: [0.0; BIN_RUN],
+            columns: [0; BIN_RUN],
+            rows: [0; BIN_RUN],
+        };
         let end = start + len;
-        while at < end {
-            let n = block.min(end - at);
-            self.points.x.read_f64(at, &mut xs[..n]);
-            self.points.y.read_f64(at, &mut ys[..n]);
-            if let Some(value) = self.value {
-                value.read_f64(at, &mut vs[..n]);
-            }
-            let (xs, ys, vs) = (&xs[..n], &ys[..n], &vs[..vs.len().min(n)]);
+        let mut released = start;
+        for at in (start..end).step_by(BIN_RUN) {
+            let n = BIN_RUN.min(end - at);
             match (self.x.scale(), self.y.scale()) {
-                (Scale::Linear, Scale::Linear) => self.bin_block::<false, false, E>(xs, ys, vs, &mut emit),
-                (Scale::Log, Scale::Linear) => self.bin_block::<true, false, E>(xs, ys, vs, &mut emit),
-                (Scale::Linear, Scale::Log) => self.bin_block::<false, true, E>(xs, ys, vs, &mut emit),
-                (Scale::Log, Scale::Log) => self.bin_block::<true, true, E>(xs, ys, vs, &mut emit),
+                (Scale::Linear, Scale::Linear) => self.bin_run::<false, false, E>(at, n, &mut run, &mut emit),
+                (Scale::Log, Scale::Linear) => self.bin_run::<true, false, E>(at, n, &mut run, &mut emit),
+                (Scale::Linear, Scale::Log) => self.bin_run::<false, true, E>(at, n, &mut run, &mut emit),
+                (Scale::Log, Scale::Log) => self.bin_run::<true, true, E>(at, n, &mut run, &mut emit),
             }
-            self.points.x.release(at, n);
-            self.points.y.release(at, n);
-            if let Some(value) = self.value {
-                value.release(at, n);
+            if at + n - released >= RELEASE_BLOCK || at + n == end {
+                self.release(released, at + n - released);
+                released = at + n;
             }
-            at += n;
         }
     }
 }

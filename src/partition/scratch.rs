@@ -17,18 +17,21 @@ pub const SCRATCH_PREFIX: &str = "gigaplot-scratch-";
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-/// A temporary file of fixed size, removed on drop.
+/// A temporary file that grows as blocks are appended, removed on drop.
 #[derive(Debug)]
 pub struct ScratchFile {
     path: PathBuf,
     file: File,
+    /// Where the next [`ScratchFile::append`] writes.
+    end: AtomicU64,
     /// Lets an emergency exit (second Ctrl-C, SIGBUS) unlink the file too.
     _registration: Registration,
 }
 
 impl ScratchFile {
-    /// Creates a scratch file of `bytes` bytes in `dir`, after checking the free space there
-    /// and removing stale scratch files of processes that no longer run.
+    /// Creates an empty scratch file in `dir`, after checking that the `bytes` it is
+    /// expected to grow to fit in the free space there, and removing stale scratch files of
+    /// processes that no longer run.
     pub fn create(dir: &Path, bytes: u64) -> Result<ScratchFile> {
         remove_stale(dir);
         let available = free_space(dir).map_err(|e| Error::io(dir, e))?;
@@ -46,9 +49,28 @@ impl ScratchFile {
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        let scratch = ScratchFile { path, file, _registration: registration };
-        scratch.file.set_len(bytes).map_err(|e| Error::io(&scratch.path, e))?;
+        let scratch = ScratchFile { path, file, end: AtomicU64::new(0), _registration: registration };
+        scratch.reserve(bytes);
         Ok(scratch)
+    }
+
+    /// Asks the file system to allocate `bytes` up front (keeping the file's size), which
+    /// makes appending cheaper; only a hint, so failures are ignored.
+    fn reserve(&self, bytes: u64) {
+        use std::os::fd::AsRawFd;
+        let Ok(len) = libc::off_t::try_from(bytes) else { return };
+        if len > 0 {
+            // SAFETY: fallocate only reads its integer arguments; the descriptor is open.
+            let _ = unsafe { libc::fallocate(self.file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len) };
+        }
+    }
+
+    /// Writes `bytes` after everything appended so far (also from other threads, which
+    /// never wait for one another) and returns the byte offset they were written at.
+    pub fn append(&self, bytes: &[u8]) -> Result<u64> {
+        let offset = self.end.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.write_at(offset, bytes)?;
+        Ok(offset)
     }
 
     /// Writes `bytes` at byte `offset`.
@@ -123,6 +145,18 @@ mod tests {
             assert!(path.exists());
         }
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn appends_go_one_after_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ScratchFile::create(dir.path(), 16).unwrap();
+        assert_eq!(s.append(&[1, 2, 3]).unwrap(), 0);
+        assert_eq!(s.append(&[]).unwrap(), 3);
+        assert_eq!(s.append(&[4, 5]).unwrap(), 3);
+        let mut out = [0u8; 5];
+        s.read_at(0, &mut out).unwrap();
+        assert_eq!(out, [1, 2, 3, 4, 5]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! Passes over the data:
 //! 1. ranges (only when not given): one parallel min/max pass per column;
-//! 2. partition: two passes over the columns (count, scatter), see [`crate::partition`];
+//! 2. partition: one pass over the columns (bin and write), see [`crate::partition`];
 //! 3. statistics: every band is aggregated to build the exact global statistics (once for
 //!    counts and categories; twice for float eq-hist, whose histogram bins need the global
 //!    min and max first);
