@@ -6,7 +6,8 @@ use gigaplot::{Error, Result};
 
 use super::args::InfoArgs;
 
-/// Prints one line per column: dtype, shape, min, max, NaN and infinity counts.
+/// Prints one line per column: dtype, shape, min, max, NaN and infinity counts; a 2-D
+/// file named without `:K` first gets a line with its shape and order.
 pub fn run(args: &InfoArgs) -> Result<()> {
     for spec in &args.columns {
         for spec in expand(spec)? {
@@ -48,7 +49,15 @@ fn expand(spec: &ColumnSpec) -> Result<Vec<ColumnSpec>> {
     };
     match NpyHeader::parse(&head[..n]) {
         Ok(h) if h.shape.len() == 2 => {
-            Ok((0..h.shape[1]).map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) }).collect())
+            let (rows, cols) = (h.shape[0], h.shape[1]);
+            let order = if h.fortran_order { "Fortran" } else { "C" };
+            println!(
+                "{}: 2-D {} array of shape ({rows}, {cols}), {order} order: {cols} columns of {rows} values \
+                 (--glyph lines draws one line per column)",
+                spec.path.display(),
+                h.dtype.name()
+            );
+            Ok((0..cols).map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) }).collect())
         }
         _ => Ok(vec![spec.clone()]),
     }
