@@ -182,6 +182,7 @@ mod tests {
     use super::*;
     use crate::data::npy::encode_header_in_order;
     use crate::data::{ColumnSpec, DType};
+    use crate::glyph::lines::reference::{Case, CASES};
     use crate::glyph::lines::Polyline;
 
     /// Writes an f64 array of `shape` holding `values` in memory order (Fortran if asked).
@@ -323,6 +324,118 @@ mod tests {
                 .map(|i| (i % k, (i / k - 1) as u64, y[i]))
                 .collect();
             assert_eq!(got, want, "start {start} len {len}");
+        }
+    }
+
+    /// The aggregate file written by a render: its values as f64, image order.
+    fn read_aggregate(path: &std::path::Path) -> Vec<f64> {
+        let bytes = std::fs::read(path).unwrap();
+        let header = crate::data::npy::NpyHeader::parse(&bytes).unwrap();
+        let data = &bytes[header.data_offset..];
+        match header.dtype {
+            DType::U32 => {
+                data.chunks_exact(4).map(|c| f64::from(u32::from_le_bytes(c.try_into().unwrap()))).collect()
+            }
+            DType::F32 => {
+                data.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes(c.try_into().unwrap()))).collect()
+            }
+            other => panic!("unexpected aggregate dtype {other:?}"),
+        }
+    }
+
+    /// Renders the lines through `points` with the settings of `case`, as the CLI does.
+    fn render_case(
+        case: &Case,
+        points: &PointColumns,
+        dir: &std::path::Path,
+        tile: u32,
+        threads: usize,
+    ) -> Vec<f64> {
+        let options = crate::render::RenderOptions {
+            width: case.width,
+            height: case.height,
+            x_range: Some(case.x_range),
+            y_range: Some(case.y_range),
+            glyph: crate::render::Glyph::Lines,
+            line_width: case.line_width,
+            tile,
+            threads: Some(threads),
+            scratch_dir: Some(dir.to_path_buf()),
+            ..Default::default()
+        };
+        let out = dir.join("agg.npy");
+        let sink: Box<dyn crate::sink::Sink> = Box::new(crate::sink::AggregateSink::new(&out));
+        crate::render::render(points, &options, vec![sink], &crate::progress::NoProgress).unwrap();
+        read_aggregate(&out)
+    }
+
+    /// Datashader's `Canvas.line` with several columns (`LineAxis0Multi`: x and y lists, or
+    /// one x shared by a list of y), against gigaplot reading the same series from 2-D
+    /// arrays in C and Fortran order, back to back with --series K, and with a shared 1-D
+    /// x: exact counts (width 0) and exact float32 coverage (anti-aliased).
+    #[test]
+    fn several_series_match_datashader_in_every_layout() {
+        let cases: Vec<&Case> = CASES
+            .iter()
+            .filter(|c| c.series.len() > 1 && c.reduction == "count" && !c.x_log)
+            .filter(|c| {
+                c.series.iter().all(|(xs, ys)| xs.len() == c.series[0].0.len() && ys.len() == xs.len())
+            })
+            .collect();
+        assert!(cases.iter().any(|c| c.name.starts_with("shared_x") && c.line_width == 0.0));
+        assert!(cases.iter().any(|c| c.name.starts_with("shared_x") && c.line_width > 0.0));
+        assert!(cases.len() >= 10, "{} cases", cases.len());
+        let dir = tempfile::tempdir().unwrap();
+        for case in cases {
+            let (n, k) = (case.series[0].0.len(), case.series.len());
+            let coord = |i: usize, j: usize| {
+                move |r: usize| if i == 0 { case.series[j].0[r] } else { case.series[j].1[r] }
+            };
+            let c_order =
+                |i: usize| -> Vec<f64> { (0..n).flat_map(|r| (0..k).map(move |j| coord(i, j)(r))).collect() };
+            let f_order =
+                |i: usize| -> Vec<f64> { (0..k).flat_map(|j| (0..n).map(move |r| coord(i, j)(r))).collect() };
+            let xc = write(&dir, "xc.npy", &[n, k], false, &c_order(0));
+            let yc = write(&dir, "yc.npy", &[n, k], false, &c_order(1));
+            let xf = write(&dir, "xf.npy", &[n, k], true, &f_order(0));
+            let yf = write(&dir, "yf.npy", &[n, k], true, &f_order(1));
+            let x1 = write(&dir, "x1.npy", &[n * k], false, &f_order(0));
+            let y1 = write(&dir, "y1.npy", &[n * k], false, &f_order(1));
+            let mut layouts = vec![(&xc, &yc, None), (&xf, &yf, None), (&x1, &y1, Some(k)), (&xc, &yf, None)];
+            let t = write(&dir, "t.npy", &[n], false, case.series[0].0);
+            if case.name.starts_with("shared_x") {
+                layouts.extend([(&t, &yc, None), (&t, &yf, None), (&t, &y1, Some(k))]);
+            }
+            let empty = if case.line_width == 0.0 { 0.0 } else { f64::NAN };
+            let mut want = vec![empty; (case.width * case.height) as usize];
+            for &(i, v) in case.expected {
+                want[i as usize] = v;
+            }
+            for (x, y, series) in layouts {
+                let points = PointColumns::open_series(x, y, series).unwrap();
+                // Float32 sums of anti-aliased coverage depend on the order of the segments:
+                // row-major reading (any C-order array) adds a pixel's contributions in
+                // another order than Datashader, so only the last bits may differ.
+                let row_major = points.layout().order() == Order::RowMajor && case.line_width > 0.0;
+                let same = |a: f64, b: f64| match row_major {
+                    false => a as f32 == b as f32 || (a.is_nan() && b.is_nan()),
+                    true => (a - b).abs() <= 1e-6 * b.abs().max(1.0) || (a.is_nan() && b.is_nan()),
+                };
+                for (tile, threads) in [(256, 1), (8, 2)] {
+                    let got = render_case(case, &points, dir.path(), tile, threads);
+                    let bad: Vec<usize> = (0..got.len()).filter(|&i| !same(got[i], want[i])).collect();
+                    assert!(
+                        bad.is_empty(),
+                        "{} width {} x {} y {}: {} pixels differ, first {:?}",
+                        case.name,
+                        case.line_width,
+                        x.label(),
+                        y.label(),
+                        bad.len(),
+                        bad.first().map(|&i| (i, got[i], want[i]))
+                    );
+                }
+            }
         }
     }
 }
