@@ -14,8 +14,9 @@
 //! - row-major inputs (any C-order `(N, K)` array): the segments ending at row 1 of series
 //!   0, 1, ..., K - 1, then those ending at row 2, ... It differs from Datashader's order
 //!   (which would read a C-order file K times), so reductions that depend on order (first,
-//!   last) pick per pixel the earliest/latest segment in THIS order; counts, sums and
-//!   anti-aliased coverage do not depend on order.
+//!   last) pick per pixel the earliest/latest segment in THIS order. Width-0 counts do not
+//!   depend on order; anti-aliased coverage is a float32 sum, so where several series cover
+//!   one pixel its last bits may differ from Datashader's (tested to 1e-6 relative).
 //!
 //! Each segment is built statelessly from a window of four vertices of its series, rows
 //! r - 2 ..= r + 1, exactly as [`crate::glyph::lines::Polyline`] builds it walking the
