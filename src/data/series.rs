@@ -408,7 +408,7 @@ mod tests {
             [(Placement::Interleaved, Placement::Shared), (Placement::Consecutive, Placement::Shared)]
         {
             let layout = SeriesLayout { rows: 5, count: 3, x, y };
-            let mut seen = vec![false; 15];
+            let mut seen = [false; 15];
             for item in 0..15 {
                 let (k, r) = layout.locate(item);
                 assert_eq!(layout.item(k, r), item);
