@@ -156,10 +156,6 @@ fn cases() -> Vec<Case> {
         Case { name: "big-endian", code: 1, mention: &["x.npy", "big-endian"], setup: |s| {
             s.x_bytes(&npy_bytes(&dict("'>f8'", false, "(4,)"), &[0; 32]));
         }},
-        Case { name: "Fortran order", code: 1, mention: &["x.npy", "Fortran"], setup: |s| {
-            s.x_bytes(&npy_bytes(&dict("'<f8'", true, "(4, 2)"), &[0; 64]));
-            s.x = format!("{}:0", s.x);
-        }},
         Case { name: "object dtype", code: 1, mention: &["x.npy", "object"], setup: |s| {
             s.x_bytes(&npy_bytes(&dict("'|O'", false, "(4,)"), &[0; 32]));
         }},
@@ -184,8 +180,34 @@ fn cases() -> Vec<Case> {
         Case { name: "3-D array", code: 1, mention: &["x.npy", "3-D"], setup: |s| {
             s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(2, 2, 1)"), &[0; 32]));
         }},
-        Case { name: "2-D array without a column", code: 1, mention: &["x.npy", "FILE.npy:K"], setup: |s| {
+        Case { name: "2-D array without a column", code: 1, mention: &["x.npy", "FILE.npy:K", "--glyph lines"], setup: |s| {
             s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));
+        }},
+        Case { name: "2-D x and y of different shapes", code: 1, mention: &["y.npy", "(2, 4)", "x.npy", "(4, 2)", "same shape"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));
+            std::fs::write(&s.y, npy_bytes(&dict("'<f8'", false, "(2, 4)"), &[0; 64])).unwrap();
+            s.flags(&["--glyph", "lines"]);
+        }},
+        Case { name: "shared x of the wrong length", code: 1, mention: &["y.npy", "(3, 2)", "x.npy", "(4,)", "needs 3 values"], setup: |s| {
+            std::fs::write(&s.y, npy_bytes(&dict("'<f8'", true, "(3, 2)"), &[0; 48])).unwrap();
+            s.flags(&["--glyph", "lines"]);
+        }},
+        Case { name: "--series that does not divide", code: 1, mention: &["x.npy", "4 values", "--series 3"], setup: |s| {
+            s.flags(&["--glyph", "lines", "--series", "3"]);
+        }},
+        Case { name: "--series 0", code: 1, mention: &["--series", "at least 1"], setup: |s| {
+            s.flags(&["--glyph", "lines", "--series", "0"]);
+        }},
+        Case { name: "--series for points", code: 1, mention: &["--series", "--glyph lines"], setup: |s| {
+            s.flags(&["--series", "2"]);
+        }},
+        Case { name: "--series with a 2-D array", code: 1, mention: &["x.npy", "(4, 2)", "1-D columns"], setup: |s| {
+            s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));
+            s.flags(&["--glyph", "lines", "--series", "2"]);
+        }},
+        Case { name: "value of several series", code: 1, mention: &["--value", "several series"], setup: |s| {
+            let y = s.y.clone();
+            s.flags(&["--glyph", "lines", "--series", "2", "--agg", "sum", "--value", &y]);
         }},
         Case { name: "column index out of range", code: 1, mention: &["x.npy:2", "column 2"], setup: |s| {
             s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));

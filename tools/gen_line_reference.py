@@ -82,6 +82,19 @@ def cases():
         ([2.0, 12.0, 30.0], [2.0, 20.0, 4.0]),
         ([30.5, 18.0, 5.0], [4.5, 19.0, 21.0]),
     ]))
+    # Several series of equal length, as 2-D (N, K) arrays or --series K read them.
+    geo.append(("three_series_nan", full, [
+        ([1.0, 9.0, NAN, 15.0, 30.0, 36.5], [2.0, 20.0, 5.0, 7.0, 21.0, 1.0]),
+        ([35.0, 20.0, 10.0, -4.0, 3.0, 3.0], [2.5, 2.5, 18.0, 12.0, 22.0, NAN]),
+        ([5.0, 5.0, 30.0, NAN, NAN, 12.0], [1.0, 22.0, 11.0, 4.0, 4.0, 9.0]),
+    ]))
+    # One time axis shared by several y columns: cvs.line(df, x='x0', y=['y0', ...], axis=0).
+    t = [float(i) * 3.1 - 1.0 for i in range(14)]
+    rng = np.random.default_rng(7)
+    ys = [list(rng.uniform(-2.0, 25.0, len(t))) for _ in range(4)]
+    ys[1][5] = NAN
+    ys[3][0] = NAN
+    geo.append(("shared_x_time_series", full, [(t, y) for y in ys]))
     out = []
     for name, (xr, yr), series in geo:
         out.append((name, xr, yr, series, 0.0, "count"))
@@ -92,7 +105,8 @@ def cases():
         [1.0, 20.0, 3.0, 22.0, 11.0, 5.0, 24.0, 0.5])], 0.0, "count"))
     aa = ["diagonal_crossing_edges", "leave_and_reenter", "horizontal_vertical",
           "on_the_max_bounds", "reverse_directions", "nan_breaks_and_points",
-          "duplicated_vertices", "odd_ranges_random", "random_polyline", "two_series"]
+          "duplicated_vertices", "odd_ranges_random", "random_polyline", "two_series",
+          "three_series_nan", "shared_x_time_series"]
     by_name = {g[0]: g for g in geo}
     for lw in (0.5, 1.0, 1.5, 2.5):
         # Widths 1.0 and 2.5 on the busiest drawings add little but bytes.
@@ -129,6 +143,8 @@ def aggregate(name, xr, yr, series, lw, reduction):
            "count_max": ds.count(self_intersect=False)}[reduction]
     if len(series) == 1:
         x, y = "x0", "y0"
+    elif name.startswith("shared_x"):
+        x, y = "x0", [f"y{k}" for k in range(len(series))]
     else:
         x = [f"x{k}" for k in range(len(series))]
         y = [f"y{k}" for k in range(len(series))]

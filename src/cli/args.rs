@@ -80,9 +80,15 @@ pub struct RenderArgs {
     /// y axis scale: linear or log.
     #[arg(long, default_value = "linear")]
     pub y_scale: Scale,
-    /// What to draw: points, or lines joining consecutive points (NaN breaks a line).
+    /// What to draw: points, or lines joining consecutive points (NaN breaks a line). For
+    /// lines, a 2-D (N, K) --x or --y named without :K draws K lines, one per column (a 1-D
+    /// column of N values is shared by all).
     #[arg(long, default_value = "points")]
     pub glyph: Glyph,
+    /// For --glyph lines: the 1-D --x and --y hold K series of equal length back to back
+    /// (as a Fortran-order (N, K) array); draws K separate lines in one pass.
+    #[arg(long, value_name = "K")]
+    pub series: Option<usize>,
     /// Line width in pixels for --glyph lines: 0 draws width-0 lines (u32 counts); more
     /// draws Datashader's anti-aliased lines (count only, float32 coverage aggregate).
     #[arg(long, default_value_t = 0.0)]

@@ -6,14 +6,30 @@ use gigaplot::{Error, Result};
 
 use super::args::InfoArgs;
 
-/// Prints one line per column: dtype, shape, min, max, NaN and infinity counts.
+/// Prints one line per column: dtype, shape, min, max, NaN and infinity counts; a 2-D
+/// file named without `:K` first gets a line with its shape and order.
+/// A closed stdout (`gigaplot info ... | head`) ends the listing quietly.
 pub fn run(args: &InfoArgs) -> Result<()> {
+    match list(args) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Writes one line to stdout.
+fn say(line: String) -> Result<()> {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{line}").map_err(|e| Error::io(std::path::Path::new("<stdout>"), e))
+}
+
+/// The listing of [`run`].
+fn list(args: &InfoArgs) -> Result<()> {
     for spec in &args.columns {
         for spec in expand(spec)? {
             let column = Column::open(&spec)?;
             let s = column.summary();
             let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
-            println!(
+            say(format!(
                 "{}: dtype {}, {} values, min {}, max {}, {} NaN, {} infinite",
                 column.label(),
                 s.dtype.name(),
@@ -22,7 +38,7 @@ pub fn run(args: &InfoArgs) -> Result<()> {
                 fmt(s.max),
                 s.nan_count,
                 s.inf_count
-            );
+            ))?;
         }
     }
     Ok(())
@@ -48,7 +64,15 @@ fn expand(spec: &ColumnSpec) -> Result<Vec<ColumnSpec>> {
     };
     match NpyHeader::parse(&head[..n]) {
         Ok(h) if h.shape.len() == 2 => {
-            Ok((0..h.shape[1]).map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) }).collect())
+            let (rows, cols) = (h.shape[0], h.shape[1]);
+            let order = if h.fortran_order { "Fortran" } else { "C" };
+            say(format!(
+                "{}: 2-D {} array of shape ({rows}, {cols}), {order} order: {cols} columns of {rows} values \
+                 (--glyph lines draws one line per column)",
+                spec.path.display(),
+                h.dtype.name()
+            ))?;
+            Ok((0..cols).map(|k| ColumnSpec { path: spec.path.clone(), column: Some(k) }).collect())
         }
         _ => Ok(vec![spec.clone()]),
     }

@@ -6,11 +6,11 @@ use std::time::Instant;
 use gigaplot::canvas::Plan;
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
-use gigaplot::data::{Column, PointColumns};
+use gigaplot::data::{Column, ColumnSpec, PointColumns};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, render_raster, RasterInput, RenderOptions};
+use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions};
 use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{Color, Spreader};
 use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
@@ -58,10 +58,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     let (Some(x), Some(y)) = (&args.x, &args.y) else {
         return Err(Error::bad_parameter("--x", "give --x and --y, or --raster"));
     };
-    let points = match &args.value {
-        Some(value) => PointColumns::open_with_value(x, y, value)?,
-        None => PointColumns::open(x, y)?,
-    };
+    let points = open_points(args, x, y)?;
     let scratch_dir = args.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     if !scratch_dir.is_dir() {
         return Err(Error::bad_parameter(
@@ -132,6 +129,31 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The x, y (and value) columns: for lines, possibly several series (2-D arrays, --series).
+fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns> {
+    if args.glyph != Glyph::Lines {
+        if args.series.is_some() {
+            return Err(Error::bad_parameter("--series", "applies to --glyph lines only"));
+        }
+    } else {
+        let points = PointColumns::open_series(x, y, args.series)?;
+        match (&args.value, points.series) {
+            (Some(_), Some(layout)) => {
+                return Err(Error::bad_parameter(
+                    "--value",
+                    format!("is not supported yet with several series ({} series here)", layout.count),
+                ))
+            }
+            (None, _) => return Ok(points),
+            (Some(_), None) => {}
+        }
+    }
+    match &args.value {
+        Some(value) => PointColumns::open_with_value(x, y, value),
+        None => PointColumns::open(x, y),
+    }
 }
 
 /// The library options the flags describe.

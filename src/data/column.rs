@@ -49,6 +49,22 @@ impl ColumnSpec {
     }
 }
 
+/// What [`Column::open_array`] opened: one column, or a whole 2-D array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrayShape {
+    /// A 1-D array, or one column of a 2-D array selected with `:K`.
+    Column,
+    /// A whole 2-D array, numpy shape `(rows, cols)`, its values read flat in memory order.
+    Matrix {
+        /// First dimension (vertices per series, for lines).
+        rows: usize,
+        /// Second dimension (series, for lines).
+        cols: usize,
+        /// Fortran order: the columns lie one after the other (else C order: the rows do).
+        fortran: bool,
+    },
+}
+
 /// min, max and NaN count of a column, as `gigaplot info` shows them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnSummary {
@@ -132,14 +148,32 @@ pub struct Column {
 impl Column {
     /// Opens, maps and validates a column. Errors name the file (and `:K`).
     pub fn open(spec: &ColumnSpec) -> Result<Column> {
+        Column::open_as(spec, false).map(|(column, _)| column)
+    }
+
+    /// Opens a column as [`Column::open`] does, except that a 2-D array named without `:K`
+    /// opens whole: every value, in the file's memory order (C or Fortran), with its shape.
+    /// Lines read such arrays as one series per column.
+    pub fn open_array(spec: &ColumnSpec) -> Result<(Column, ArrayShape)> {
+        Column::open_as(spec, true)
+    }
+
+    /// [`Column::open`], or [`Column::open_array`] when `whole`.
+    fn open_as(spec: &ColumnSpec, whole: bool) -> Result<(Column, ArrayShape)> {
         let path = &spec.path;
         // Problems with the contents name `FILE.npy:K`; OS errors name the file itself.
         let bad = |problem: String| Error::bad_input(spec.label(), problem);
         let (map, header, meta) = map_npy(path, &spec.label())?;
         // Only a hint: a failure changes nothing but speed.
         let _ = map.advise(Advice::Sequential);
-        let (len, first, step) = select_column(&header, spec.column).map_err(bad)?;
-        Ok(Column {
+        let (shape, (len, first, step)) = match (header.shape.as_slice(), spec.column) {
+            (&[rows, cols], None) if whole => {
+                let fortran = header.fortran_order;
+                (ArrayShape::Matrix { rows, cols, fortran }, (rows * cols, header.data_offset, 1))
+            }
+            _ => (ArrayShape::Column, select_column(&header, spec.column).map_err(bad)?),
+        };
+        let column = Column {
             spec: spec.clone(),
             _mapped: crate::cleanup::register_input(path, &map),
             map,
@@ -149,7 +183,8 @@ impl Column {
             step,
             file_len: meta.len(),
             mtime: meta.modified().ok(),
-        })
+        };
+        Ok((column, shape))
     }
 
     /// Number of values in the column.
@@ -308,7 +343,7 @@ fn check_data_fits(header: &NpyHeader, file_len: usize) -> Result<(), String> {
 }
 
 /// Length, byte offset of the first value and values per row of column `k` (or of the
-/// whole 1-D array when `k` is None).
+/// whole 1-D array when `k` is None). A column of a Fortran-order array is contiguous.
 fn select_column(header: &NpyHeader, k: Option<usize>) -> Result<(usize, usize, usize), String> {
     let offset = header.data_offset;
     match (header.shape.as_slice(), k) {
@@ -316,9 +351,13 @@ fn select_column(header: &NpyHeader, k: Option<usize>) -> Result<(usize, usize, 
         (&[n], Some(k)) => {
             Err(format!("is 1-D with shape ({n},), so it has no column {k}; give it without ':{k}'"))
         }
-        (&[n, c], None) => Err(format!("is 2-D with shape ({n}, {c}); select a column as FILE.npy:K")),
+        (&[n, c], None) => Err(format!(
+            "is 2-D with shape ({n}, {c}); select a column as FILE.npy:K (--glyph lines draws one line \
+             per column)"
+        )),
         (&[_, c], Some(k)) if k >= c => Err(format!("has {c} columns; column {k} does not exist")),
-        // k < c and the data fits, so k * size is within the file.
+        // k < c and the data fits, so k * size (k * n * size) is within the file.
+        (&[n, _], Some(k)) if header.fortran_order => Ok((n, offset + k * n * header.dtype.size(), 1)),
         (&[n, c], Some(k)) => Ok((n, offset + k * header.dtype.size(), c)),
         (shape, _) => Err(format!("has an unexpected shape {shape:?}")),
     }
@@ -538,6 +577,32 @@ mod tests {
     }
 
     #[test]
+    fn reads_columns_of_fortran_arrays_and_whole_arrays() {
+        let dir = tempfile::tempdir().unwrap();
+        // A (5, 3) array in Fortran order: column k is values 5k .. 5k + 5.
+        let values: Vec<f64> = (0..15).map(|i| f64::from(i) * 1.5).collect();
+        let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let header = crate::data::npy::encode_header_in_order(DType::F64, &[5, 3], true);
+        let path = write_file(&dir, "f.npy", &header, &data);
+        for k in 0..3 {
+            let c = open(&path, Some(k)).unwrap();
+            assert_eq!((c.len(), c.step), (5, 1));
+            assert_eq!(read_all(&c), values[5 * k..5 * k + 5]);
+        }
+        let spec = ColumnSpec { path: path.clone(), column: None };
+        let (whole, shape) = Column::open_array(&spec).unwrap();
+        assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: true });
+        assert_eq!((read_all(&whole), whole.label()), (values.clone(), path.display().to_string()));
+        let c_path = write_file(&dir, "c.npy", &encode_header(DType::F64, &[5, 3]), &data);
+        let (whole, shape) = Column::open_array(&ColumnSpec { path: c_path, column: None }).unwrap();
+        assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: false });
+        assert_eq!(read_all(&whole), values);
+        // A 1-D array, or a selected column, opens as a column.
+        let (one, shape) = Column::open_array(&ColumnSpec { path, column: Some(2) }).unwrap();
+        assert_eq!((shape, read_all(&one)), (ArrayShape::Column, values[10..].to_vec()));
+    }
+
+    #[test]
     fn empty_arrays_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = write_file(&dir, "e.npy", &encode_header(DType::F64, &[0]), &[]);
@@ -625,7 +690,7 @@ mod tests {
         assert_error(
             open(&two, None).unwrap_err(),
             &label(&two),
-            &["is 2-D with shape (4, 3); select a column as FILE.npy:K"],
+            &["is 2-D with shape (4, 3); select a column as FILE.npy:K (--glyph lines draws one line per column)"],
         );
         assert_error(
             open(&two, Some(3)).unwrap_err(),

@@ -141,6 +141,11 @@ impl Grid {
 
 /// `(rows, columns)` of a header that describes a non-empty 2-D array.
 fn raster_shape(header: &NpyHeader) -> Result<(usize, usize), String> {
+    if header.fortran_order {
+        return Err(
+            "is Fortran-ordered; a raster is read row by row: save it with np.ascontiguousarray".into()
+        );
+    }
     match header.shape.as_slice() {
         &[rows, cols] if rows > 0 && cols > 0 => Ok((rows, cols)),
         &[rows, cols] => {
@@ -217,6 +222,12 @@ mod tests {
         }
         let path = write_npy(dir.path(), "short.npy", DType::U8, &[3, 3], &[0; 8]);
         assert!(Grid::open(&path).unwrap_err().to_string().contains("truncated"));
+        let mut fortran = crate::data::npy::encode_header_in_order(DType::U8, &[2, 2], true);
+        fortran.extend_from_slice(&[0; 4]);
+        let path = dir.path().join("f.npy");
+        std::fs::write(&path, fortran).unwrap();
+        let message = Grid::open(&path).unwrap_err().to_string();
+        assert!(message.contains("Fortran-ordered") && message.contains("np.ascontiguousarray"), "{message}");
         let missing = dir.path().join("missing.npy");
         assert!(matches!(Grid::open(&missing), Err(Error::Io { .. })));
     }

@@ -7,21 +7,27 @@ pub mod column;
 pub mod generate;
 pub mod grid;
 pub mod npy;
+pub mod series;
 
-pub use column::{Column, ColumnSpec, ColumnSummary};
+pub use column::{ArrayShape, Column, ColumnSpec, ColumnSummary};
 pub use npy::DType;
+pub use series::SeriesLayout;
 
 use crate::error::{Error, Result};
 
-/// The x and y columns of a point set, checked to have the same length.
+/// The x and y columns of a point set, checked to have the same length; or, for lines,
+/// the x and y of several series (see [`series`]).
 #[derive(Debug)]
 pub struct PointColumns {
-    /// Horizontal coordinates.
+    /// Horizontal coordinates (for several series: all their values, see `series`).
     pub x: Column,
     /// Vertical coordinates.
     pub y: Column,
     /// The value column reductions such as sum or count-cat read (`--value`), if any.
     pub value: Option<Column>,
+    /// How x and y hold several series (2-D arrays, `--series K`): None for one series of
+    /// equal-length 1-D columns, the only input points accept.
+    pub series: Option<SeriesLayout>,
 }
 
 impl PointColumns {
@@ -40,7 +46,23 @@ impl PointColumns {
                 ),
             ));
         }
-        Ok(PointColumns { x, y, value: None })
+        Ok(PointColumns { x, y, value: None, series: None })
+    }
+
+    /// Opens x and y for lines: 1-D columns, 2-D `(N, K)` arrays named without `:K` (one
+    /// series per column, a 1-D column of N values shared by all), or, with `series` = K,
+    /// 1-D columns holding K series back to back. Errors name the file and both shapes.
+    pub fn open_series(x: &ColumnSpec, y: &ColumnSpec, series: Option<usize>) -> Result<Self> {
+        let (x, x_shape) = Column::open_array(x)?;
+        let (y, y_shape) = Column::open_array(y)?;
+        let layout = SeriesLayout::of((&x, x_shape), (&y, y_shape), series)?;
+        let series = layout.is_multi().then_some(layout);
+        Ok(PointColumns { x, y, value: None, series })
+    }
+
+    /// The series layout: [`PointColumns::series`], or one series of all the points.
+    pub fn layout(&self) -> SeriesLayout {
+        self.series.unwrap_or_else(|| SeriesLayout::single(self.x.len()))
     }
 
     /// Opens x, y and a value column, checking that all three have the same length.
@@ -62,14 +84,15 @@ impl PointColumns {
         Ok(points)
     }
 
-    /// Number of points (rows), including any that will be dropped as NaN or out of range.
+    /// Number of points (rows; vertices of all series), including any that will be dropped
+    /// as NaN or out of range.
     pub fn len(&self) -> usize {
-        self.x.len()
+        self.series.map_or(self.x.len(), |s| s.vertices())
     }
 
     /// True when there are no points at all.
     pub fn is_empty(&self) -> bool {
-        self.x.is_empty()
+        self.len() == 0
     }
 
     /// Fails if either file changed size or modification time since it was opened.

@@ -109,13 +109,16 @@ pub struct NpyHeader {
     pub shape: Vec<usize>,
     /// Byte offset of the first element from the start of the file.
     pub data_offset: usize,
+    /// Column-major (Fortran) element order: the columns of a 2-D array lie one after the
+    /// other. Always false for 1-D arrays (their bytes are the same in either order).
+    pub fortran_order: bool,
 }
 
 impl NpyHeader {
     /// Parses the header at the start of `bytes` (the file's first bytes; more is fine).
     ///
     /// Rejects, with a one-sentence reason: wrong magic, unknown version, truncated header,
-    /// malformed dictionary, big-endian, Fortran order, object/string/complex/structured
+    /// malformed dictionary, big-endian, object/string/complex/structured
     /// dtypes, and 0-D arrays. It does not check that the data fits the file: see
     /// [`NpyHeader::data_bytes`].
     pub fn parse(bytes: &[u8]) -> Result<NpyHeader, String> {
@@ -146,10 +149,8 @@ impl NpyHeader {
         };
         check_shape(&shape)?;
         // A 1-D array has the same bytes in C and Fortran order (numpy itself writes False).
-        if fortran_order && shape.len() > 1 {
-            return Err("is Fortran-ordered; save it with np.ascontiguousarray".to_string());
-        }
-        Ok(NpyHeader { version, dtype, shape, data_offset: dict_end })
+        let fortran_order = fortran_order && shape.len() > 1;
+        Ok(NpyHeader { version, dtype, shape, data_offset: dict_end, fortran_order })
     }
 
     /// Number of elements (product of the shape), or None on overflow.
@@ -280,12 +281,19 @@ fn reject_unsupported_kind(kind: char, descr: &str) -> Result<(), String> {
 /// Encodes a version 1.0 header (2.0 if the dictionary needs it) for a C-order array of
 /// `dtype` and `shape`, padded so the data starts at a multiple of 64 bytes.
 pub fn encode_header(dtype: DType, shape: &[usize]) -> Vec<u8> {
+    encode_header_in_order(dtype, shape, false)
+}
+
+/// [`encode_header`] for an array in C order, or in Fortran (column-major) order when
+/// `fortran` (for 2-D arrays whose columns lie one after the other).
+pub fn encode_header_in_order(dtype: DType, shape: &[usize], fortran: bool) -> Vec<u8> {
+    let order = if fortran { "True" } else { "False" };
     let shape_text = match shape {
         [n] => format!("({n},)"),
         dims => format!("({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     };
     let mut dict =
-        format!("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", dtype.descr(), shape_text);
+        format!("{{'descr': '{}', 'fortran_order': {order}, 'shape': {}, }}", dtype.descr(), shape_text);
     // Magic (6) + version (2) + length field (2 in v1, 4 in v2), then the dictionary and a
     // newline, padded with spaces so the data starts at a multiple of 64 bytes.
     let v1 = (10 + dict.len() + 1).div_ceil(64) * 64 - 10 <= usize::from(u16::MAX);
@@ -344,7 +352,16 @@ mod tests {
         file.push(b'\n');
         file.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40]);
         let h = NpyHeader::parse(&file).unwrap();
-        assert_eq!(h, NpyHeader { version: (1, 0), dtype: DType::F32, shape: vec![3], data_offset: 128 });
+        assert_eq!(
+            h,
+            NpyHeader {
+                version: (1, 0),
+                dtype: DType::F32,
+                shape: vec![3],
+                data_offset: 128,
+                fortran_order: false
+            }
+        );
         assert_eq!(h.element_count(), Some(3));
         assert_eq!(h.data_bytes(), Some(12));
         assert_eq!(encode_header(DType::F32, &[3]), file[..128]);
@@ -403,7 +420,15 @@ mod tests {
 
     #[test]
     fn fortran_order_is_harmless_in_1_d() {
-        assert_eq!(NpyHeader::parse(&header("<f4", "True", "(4,)")).unwrap().shape, vec![4]);
+        let h = NpyHeader::parse(&header("<f4", "True", "(4,)")).unwrap();
+        assert_eq!((h.shape, h.fortran_order), (vec![4], false));
+    }
+
+    #[test]
+    fn fortran_order_is_kept_in_2_d() {
+        let h = NpyHeader::parse(&header("<f4", "True", "(3, 2)")).unwrap();
+        assert_eq!((h.shape, h.fortran_order), (vec![3, 2], true));
+        assert!(!NpyHeader::parse(&header("<f4", "False", "(3, 2)")).unwrap().fortran_order);
     }
 
     #[test]
@@ -436,7 +461,6 @@ mod tests {
                 header(">i8", "False", "(3,)"),
                 "is big-endian (>i8); gigaplot reads little-endian .npy; convert with arr.astype('<i8')",
             ),
-            (header("<f4", "True", "(3, 2)"), "is Fortran-ordered; save it with np.ascontiguousarray"),
             (header("|O", "False", "(3,)"), "has dtype object ('|O'); gigaplot reads numeric arrays only"),
             (header("|S5", "False", "(3,)"), "has a string dtype ('|S5'); gigaplot reads numeric arrays only"),
             (header("<U3", "False", "(3,)"), "has a string dtype ('<U3'); gigaplot reads numeric arrays only"),

@@ -5,16 +5,14 @@
 
 use crate::canvas::{Axis, FastDiv, Plan};
 use crate::data::PointColumns;
-use crate::glyph::lines::{aa_rows_spanned, aa_segment, AaSegment, AaStyle, Polyline, RawSegment};
+use crate::glyph::lines::{aa_rows_spanned, aa_segment, AaSegment, AaStyle, RawSegment};
+use crate::glyph::series::VertexSource;
 use crate::partition::Binner;
 
-/// Vertices are read in blocks of this many.
-const READ_BLOCK: usize = 1 << 16;
-
-/// Bins the anti-aliased segments of the polyline through all points into the bands they
-/// may touch.
+/// Bins the anti-aliased segments of the polylines through all points (one per series)
+/// into the bands they may touch.
 pub struct AaLineBinner<'a> {
-    points: &'a PointColumns,
+    source: VertexSource<'a>,
     x: Axis,
     y: Axis,
     style: AaStyle,
@@ -23,9 +21,11 @@ pub struct AaLineBinner<'a> {
 }
 
 impl<'a> AaLineBinner<'a> {
-    /// A binner for the line through `points` drawn with `style` on the canvas of `plan`.
+    /// A binner for the lines through `points` (one per series) drawn with `style` on the
+    /// canvas of `plan`.
     pub fn new(points: &'a PointColumns, x: Axis, y: Axis, style: AaStyle, plan: &Plan) -> Self {
-        AaLineBinner { points, x, y, style, bands: plan.bands, band_div: FastDiv::new(plan.band_height) }
+        let source = VertexSource::new(points);
+        AaLineBinner { source, x, y, style, bands: plan.bands, band_div: FastDiv::new(plan.band_height) }
     }
 
     /// Emits `raw` (if it draws anything) to every band it may touch.
@@ -42,7 +42,7 @@ impl Binner for AaLineBinner<'_> {
     type Record = AaSegment;
 
     fn items(&self) -> usize {
-        self.points.len()
+        self.source.items()
     }
 
     fn bands(&self) -> u32 {
@@ -50,40 +50,11 @@ impl Binner for AaLineBinner<'_> {
     }
 
     /// Emits the segments that END at vertices `start .. start + len` (the segment into
-    /// vertex i belongs to i's chunk), so every segment is emitted exactly once. The walk
-    /// starts two vertices early (the segment's previous vertex) and reads one vertex past
-    /// the chunk (whether the last segment ends a run).
+    /// vertex i belongs to i's chunk), so every segment is emitted exactly once, in the
+    /// order of [`crate::glyph::series`]. The vertex source reads two vertices before each
+    /// segment's end (its start and previous vertex) and one after (whether it ends a run).
     fn bin<E: FnMut(u32, AaSegment)>(&self, start: usize, len: usize, mut emit: E) {
-        let n = self.items();
-        let end = start + len;
-        let from = start.saturating_sub(2);
-        let to = (end + 1).min(n);
-        let mut line = Polyline::new();
-        let keep = |raw: RawSegment, emit: &mut E| {
-            // raw.index is the start vertex relative to `from`; the segment ends one later.
-            let ends_at = from + raw.index as usize + 1;
-            if (start..end).contains(&ends_at) {
-                self.route(&raw, emit);
-            }
-        };
-        let mut xs = Vec::with_capacity(READ_BLOCK);
-        let mut ys = Vec::with_capacity(READ_BLOCK);
-        let mut at = from;
-        while at < to {
-            let block_end = (at + READ_BLOCK).min(to);
-            let m = block_end - at;
-            xs.resize(m, 0.0);
-            ys.resize(m, 0.0);
-            self.points.x.read_f64(at, &mut xs);
-            self.points.y.read_f64(at, &mut ys);
-            line.push(&xs, &ys, |raw| keep(raw, &mut emit));
-            self.points.x.release(at, m);
-            self.points.y.release(at, m);
-            at = block_end;
-        }
-        if to == n {
-            line.finish(|raw| keep(raw, &mut emit));
-        }
+        self.source.segments(start, len, |s| self.route(&s.raw, &mut emit));
     }
 }
 
@@ -93,6 +64,7 @@ mod tests {
     use crate::canvas::Scale;
     use crate::data::npy::encode_header;
     use crate::data::{ColumnSpec, DType};
+    use crate::glyph::lines::Polyline;
 
     fn write(path: &std::path::Path, values: &[f64]) {
         let mut bytes = encode_header(DType::F64, &[values.len()]);

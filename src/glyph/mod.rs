@@ -8,6 +8,7 @@ pub mod line_binner;
 pub mod lines;
 pub mod points;
 pub mod raster;
+pub mod series;
 
 pub use aa_binner::AaLineBinner;
 pub use line_binner::LineBinner;

@@ -68,7 +68,8 @@ pub struct RenderOptions {
     pub reduction: Reduction,
     /// Colours of the categories of `count-cat` (None: Datashader's Sets1to3 palette).
     pub color_key: Option<Vec<Color>>,
-    /// Points, or the line through consecutive points.
+    /// Points, or the line through consecutive points (one line per series when the
+    /// points hold several: [`PointColumns::open_series`]).
     pub glyph: Glyph,
     /// Line width in pixels of `Glyph::Lines`: 0 draws width-0 lines (Bresenham, u32
     /// counts), more draws Datashader's anti-aliased lines (count only, float32 coverage).
@@ -186,6 +187,7 @@ fn render_in_pool(
         _ => DType::F64,
     };
     check_line_width(options)?;
+    check_series(points, options)?;
     if options.glyph == Glyph::Lines && options.line_width > 0.0 {
         let kind = AaLines::new(options.line_width, options.width, options.height);
         return run(kind, points, None, options, sinks, progress);
@@ -247,6 +249,28 @@ fn check_line_width(options: &RenderOptions) -> Result<()> {
         return Err(Error::bad_parameter(
             "--line-width",
             format!("anti-aliased lines support the count reduction only, not {}", options.reduction),
+        ));
+    }
+    Ok(())
+}
+
+/// Several series (2-D arrays, `--series`) draw lines, with reductions that read no value.
+fn check_series(points: &PointColumns, options: &RenderOptions) -> Result<()> {
+    let Some(layout) = points.series else { return Ok(()) };
+    if options.glyph != Glyph::Lines {
+        return Err(Error::bad_input(
+            points.y.label(),
+            format!(
+                "holds {} series of {} values; several series are drawn with --glyph lines (points need \
+                 1-D columns, or FILE.npy:K)",
+                layout.count, layout.rows
+            ),
+        ));
+    }
+    if options.reduction.needs_value() {
+        return Err(Error::bad_parameter(
+            "--agg",
+            format!("lines of several series support count and any so far, not {}", options.reduction),
         ));
     }
     Ok(())
