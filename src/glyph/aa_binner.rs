@@ -1,10 +1,13 @@
 //! Anti-aliased lines (`line_width > 0`) as a partition glyph: consecutive points of the
 //! x/y columns joined into a polyline (NaN breaks it), cut into [`AaSegment`]s with
 //! Datashader's flags, each segment sent to every band its scan may touch. O(N): a segment
-//! is stored once per band it reaches, and drawn later only where it meets a tile.
+//! is stored once per band it reaches, and drawn later only where it meets a tile. Value
+//! reductions store [`AaValueSegment`](crate::glyph::line_records::AaValueSegment)s: the
+//! segment and the value of its start vertex.
 
 use crate::canvas::{Axis, FastDiv, Plan};
-use crate::data::PointColumns;
+use crate::data::{Column, PointColumns};
+use crate::glyph::line_records::{read_values, AaRecord};
 use crate::glyph::lines::{aa_rows_spanned, aa_segment, AaSegment, AaStyle, Polyline, RawSegment};
 use crate::partition::Binner;
 
@@ -12,9 +15,11 @@ use crate::partition::Binner;
 const READ_BLOCK: usize = 1 << 16;
 
 /// Bins the anti-aliased segments of the polyline through all points into the bands they
-/// may touch.
-pub struct AaLineBinner<'a> {
+/// may touch, as records `R` (bare [`AaSegment`]s, or segments with a value).
+pub struct AaLineBinner<'a, R = AaSegment> {
     points: &'a PointColumns,
+    value: Option<&'a Column>,
+    record: std::marker::PhantomData<R>,
     x: Axis,
     y: Axis,
     style: AaStyle,
@@ -25,21 +30,47 @@ pub struct AaLineBinner<'a> {
 impl<'a> AaLineBinner<'a> {
     /// A binner for the line through `points` drawn with `style` on the canvas of `plan`.
     pub fn new(points: &'a PointColumns, x: Axis, y: Axis, style: AaStyle, plan: &Plan) -> Self {
-        AaLineBinner { points, x, y, style, bands: plan.bands, band_div: FastDiv::new(plan.band_height) }
+        AaLineBinner::with_value(points, None, x, y, style, plan)
+    }
+}
+
+impl<'a, R: AaRecord> AaLineBinner<'a, R> {
+    /// A binner whose records carry the `value` column's value at each segment's start
+    /// vertex (when `R` has a value).
+    pub fn with_value(
+        points: &'a PointColumns,
+        value: Option<&'a Column>,
+        x: Axis,
+        y: Axis,
+        style: AaStyle,
+        plan: &Plan,
+    ) -> Self {
+        let band_div = FastDiv::new(plan.band_height);
+        AaLineBinner {
+            points,
+            value,
+            record: std::marker::PhantomData,
+            x,
+            y,
+            style,
+            bands: plan.bands,
+            band_div,
+        }
     }
 
-    /// Emits `raw` (if it draws anything) to every band it may touch.
-    fn route<E: FnMut(u32, AaSegment)>(&self, raw: &RawSegment, emit: &mut E) {
+    /// Emits `raw` (if it draws anything) with `value` to every band it may touch.
+    fn route<E: FnMut(u32, R)>(&self, raw: &RawSegment, value: f64, emit: &mut E) {
         let Some(segment) = aa_segment(raw, &self.x, &self.y) else { return };
         let Some((first, last)) = aa_rows_spanned(&segment, &self.style) else { return };
+        let record = R::new(segment, value);
         for band in self.band_div.quotient(first)..=self.band_div.quotient(last).min(self.bands - 1) {
-            emit(band, segment);
+            emit(band, record);
         }
     }
 }
 
-impl Binner for AaLineBinner<'_> {
-    type Record = AaSegment;
+impl<R: AaRecord> Binner for AaLineBinner<'_, R> {
+    type Record = R;
 
     fn items(&self) -> usize {
         self.points.len()
@@ -53,22 +84,32 @@ impl Binner for AaLineBinner<'_> {
     /// vertex i belongs to i's chunk), so every segment is emitted exactly once. The walk
     /// starts two vertices early (the segment's previous vertex) and reads one vertex past
     /// the chunk (whether the last segment ends a run).
-    fn bin<E: FnMut(u32, AaSegment)>(&self, start: usize, len: usize, mut emit: E) {
+    fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) {
         let n = self.items();
         let end = start + len;
         let from = start.saturating_sub(2);
         let to = (end + 1).min(n);
         let mut line = Polyline::new();
-        let keep = |raw: RawSegment, emit: &mut E| {
+        // Values of the vertices at .. block_end, and of the two vertices before `at`: the
+        // polyline emits a segment one vertex late, so it may start two vertices before the
+        // block whose vertex completes it.
+        let mut vs: Vec<f64> = Vec::new();
+        let mut tail = [f64::NAN; 2];
+        let mut at = from;
+        let keep = |raw: RawSegment, at: usize, vs: &[f64], tail: [f64; 2], emit: &mut E| {
             // raw.index is the start vertex relative to `from`; the segment ends one later.
-            let ends_at = from + raw.index as usize + 1;
-            if (start..end).contains(&ends_at) {
-                self.route(&raw, emit);
+            let starts_at = from + raw.index as usize;
+            if (start..end).contains(&(starts_at + 1)) {
+                let value = match R::HAS_VALUE {
+                    false => 1.0,
+                    true if starts_at >= at => vs[starts_at - at],
+                    true => tail[starts_at + 2 - at],
+                };
+                self.route(&raw, value, emit);
             }
         };
         let mut xs = Vec::with_capacity(READ_BLOCK);
         let mut ys = Vec::with_capacity(READ_BLOCK);
-        let mut at = from;
         while at < to {
             let block_end = (at + READ_BLOCK).min(to);
             let m = block_end - at;
@@ -76,13 +117,23 @@ impl Binner for AaLineBinner<'_> {
             ys.resize(m, 0.0);
             self.points.x.read_f64(at, &mut xs);
             self.points.y.read_f64(at, &mut ys);
-            line.push(&xs, &ys, |raw| keep(raw, &mut emit));
+            if R::HAS_VALUE {
+                vs.resize(m, 0.0);
+                read_values(self.value, at, &mut vs);
+            }
+            line.push(&xs, &ys, |raw| keep(raw, at, &vs, tail, &mut emit));
             self.points.x.release(at, m);
             self.points.y.release(at, m);
+            if R::HAS_VALUE {
+                tail = if m >= 2 { [vs[m - 2], vs[m - 1]] } else { [tail[1], vs[0]] };
+                if let Some(value) = self.value {
+                    value.release(at, m);
+                }
+            }
             at = block_end;
         }
         if to == n {
-            line.finish(|raw| keep(raw, &mut emit));
+            line.finish(|raw| keep(raw, at, &[], tail, &mut emit));
         }
     }
 }

@@ -1,19 +1,24 @@
 //! Lines as a partition glyph: consecutive points of the x/y columns joined into a polyline
 //! (NaN breaks it), cut into width-0 segments with Datashader's rules, each segment sent to
 //! every band it crosses. O(N): a segment is stored once per band it crosses, and drawn
-//! later only where it meets a tile.
+//! later only where it meets a tile. Value reductions store [`LineValueSegment`]s: the
+//! segment and the value of its start vertex.
 
 use crate::canvas::{Axis, FastDiv, Plan};
-use crate::data::PointColumns;
+use crate::data::{Column, PointColumns};
+use crate::glyph::line_records::{read_values, LineRecord};
 use crate::glyph::lines::{rows_spanned, segments_of_polyline, LineSegment};
 use crate::partition::Binner;
 
 /// Vertices are read in blocks of this many.
 const READ_BLOCK: usize = 1 << 16;
 
-/// Bins the segments of the polyline through all points into the bands they cross.
-pub struct LineBinner<'a> {
+/// Bins the segments of the polyline through all points into the bands they cross, as
+/// records `R` (bare [`LineSegment`]s, or segments with a value).
+pub struct LineBinner<'a, R = LineSegment> {
     points: &'a PointColumns,
+    value: Option<&'a Column>,
+    record: std::marker::PhantomData<R>,
     x: Axis,
     y: Axis,
     bands: u32,
@@ -23,7 +28,29 @@ pub struct LineBinner<'a> {
 impl<'a> LineBinner<'a> {
     /// A binner for the line through `points` on the canvas of `plan`.
     pub fn new(points: &'a PointColumns, x: Axis, y: Axis, plan: &Plan) -> Self {
-        LineBinner { points, x, y, bands: plan.bands, band_div: FastDiv::new(plan.band_height) }
+        LineBinner::with_value(points, None, x, y, plan)
+    }
+}
+
+impl<'a, R: LineRecord> LineBinner<'a, R> {
+    /// A binner whose records carry the `value` column's value at each segment's start
+    /// vertex (when `R` has a value).
+    pub fn with_value(
+        points: &'a PointColumns,
+        value: Option<&'a Column>,
+        x: Axis,
+        y: Axis,
+        plan: &Plan,
+    ) -> Self {
+        LineBinner {
+            points,
+            value,
+            record: std::marker::PhantomData,
+            x,
+            y,
+            bands: plan.bands,
+            band_div: FastDiv::new(plan.band_height),
+        }
     }
 
     fn vertex_is_nan(&self, i: usize) -> bool {
@@ -35,8 +62,8 @@ impl<'a> LineBinner<'a> {
     }
 }
 
-impl Binner for LineBinner<'_> {
-    type Record = LineSegment;
+impl<R: LineRecord> Binner for LineBinner<'_, R> {
+    type Record = R;
 
     fn items(&self) -> usize {
         self.points.len()
@@ -48,11 +75,12 @@ impl Binner for LineBinner<'_> {
 
     /// Emits the segments that END at vertices `start .. start + len` (the segment into
     /// vertex i belongs to i's chunk), so every segment is emitted exactly once.
-    fn bin<E: FnMut(u32, LineSegment)>(&self, start: usize, len: usize, mut emit: E) {
+    fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) {
         let end = start + len;
         let mut at = start.saturating_sub(1);
         let mut xs = Vec::with_capacity(READ_BLOCK + 1);
         let mut ys = Vec::with_capacity(READ_BLOCK + 1);
+        let mut vs = Vec::new();
         while at + 1 < end {
             // Vertices at .. block_end, overlapping the previous block by one vertex.
             let block_end = (at + READ_BLOCK).min(end);
@@ -61,15 +89,23 @@ impl Binner for LineBinner<'_> {
             ys.resize(n, 0.0);
             self.points.x.read_f64(at, &mut xs);
             self.points.y.read_f64(at, &mut ys);
+            if R::HAS_VALUE {
+                vs.resize(n, 0.0);
+                read_values(self.value, at, &mut vs);
+            }
             let continues = at > 0 && !self.vertex_is_nan(at - 1);
-            segments_of_polyline(&xs, &ys, &self.x, &self.y, continues, |segment| {
+            segments_of_polyline(&xs, &ys, &self.x, &self.y, continues, |i, segment| {
                 let (first, last) = rows_spanned(&segment);
+                let record = R::new(segment, if R::HAS_VALUE { vs[i] } else { 1.0 });
                 for band in self.band_div.quotient(first)..=self.band_div.quotient(last).min(self.bands - 1) {
-                    emit(band, segment);
+                    emit(band, record);
                 }
             });
             self.points.x.release(at, n);
             self.points.y.release(at, n);
+            if let (true, Some(value)) = (R::HAS_VALUE, self.value) {
+                value.release(at, n);
+            }
             at = block_end - 1;
         }
     }

@@ -5,10 +5,12 @@
 
 pub mod aa_binner;
 pub mod line_binner;
+pub mod line_records;
 pub mod lines;
 pub mod points;
 pub mod raster;
 
 pub use aa_binner::AaLineBinner;
 pub use line_binner::LineBinner;
+pub use line_records::{AaRecord, AaValueSegment, LineRecord, LineValueSegment};
 pub use points::PointBinner;
