@@ -189,4 +189,48 @@ mod tests {
             assert_eq!(got, want, "chunks of {chunk}");
         }
     }
+
+    #[test]
+    fn value_records_carry_their_start_vertex_value_across_read_blocks_and_chunks() {
+        use crate::glyph::line_records::{AaRecord, AaValueSegment};
+        let n = 2 * READ_BLOCK + 50;
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let mut xs: Vec<f64> = (0..n).map(|_| next() * 12.0 - 1.0).collect();
+        let ys: Vec<f64> = (0..n).map(|_| next() * 12.0 - 1.0).collect();
+        // Breaks right at and around the read-block boundaries.
+        for i in [READ_BLOCK - 2, READ_BLOCK, 2 * READ_BLOCK - 1, 2 * READ_BLOCK + 1] {
+            xs[i] = f64::NAN;
+        }
+        let vs: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        write(&path("x.npy"), &xs);
+        write(&path("y.npy"), &ys);
+        write(&path("v.npy"), &vs);
+        let spec = |name: &str| ColumnSpec::parse(path(name).to_str().unwrap());
+        let points = PointColumns::open_with_value(&spec("x.npy"), &spec("y.npy"), &spec("v.npy")).unwrap();
+        let x = Axis::new("x", (0.0, 10.0), 40, Scale::Linear).unwrap();
+        let y = Axis::new("y", (0.0, 10.0), 30, Scale::Linear).unwrap();
+        let plan = Plan::new(40, 30, 8, 1 << 30, 1, 4).unwrap();
+        let style = AaStyle { line_width: 1.5, overwrite: false, width: 40, height: 30 };
+        let binner =
+            AaLineBinner::<AaValueSegment>::with_value(&points, points.value.as_ref(), x, y, style, &plan);
+        let mut want = Vec::new();
+        let mut line = Polyline::new();
+        let mut keep = |r: RawSegment| want.extend(aa_segment(&r, &x, &y).map(|s| (s, r.index as f64)));
+        line.push(&xs, &ys, &mut keep);
+        line.finish(&mut keep);
+        assert!(want.len() > n / 2);
+        for chunk in [n, READ_BLOCK - 1, READ_BLOCK + 1, 50_000] {
+            let mut got = Vec::new();
+            for start in (0..n).step_by(chunk) {
+                binner.bin(start, chunk.min(n - start), |_, r| got.push((r.segment(), r.value())));
+            }
+            assert!(got == want, "chunks of {chunk}");
+        }
+    }
 }
