@@ -110,3 +110,55 @@ impl<R: LineRecord> Binner for LineBinner<'_, R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canvas::Scale;
+    use crate::data::npy::encode_header;
+    use crate::data::{ColumnSpec, DType};
+    use crate::glyph::line_records::LineValueSegment;
+
+    fn write(path: &std::path::Path, values: &[f64]) {
+        let mut bytes = encode_header(DType::F64, &[values.len()]);
+        bytes.extend_from_slice(bytemuck::cast_slice(values));
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn value_records_carry_their_start_vertex_value_across_read_blocks_and_chunks() {
+        let n = 2 * READ_BLOCK + 50;
+        let mut state = 11u64;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let mut xs: Vec<f64> = (0..n).map(|_| next() * 12.0 - 1.0).collect();
+        let ys: Vec<f64> = (0..n).map(|_| next() * 12.0 - 1.0).collect();
+        for i in [READ_BLOCK - 1, READ_BLOCK + 1, 2 * READ_BLOCK] {
+            xs[i] = f64::NAN;
+        }
+        let vs: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        write(&path("x.npy"), &xs);
+        write(&path("y.npy"), &ys);
+        write(&path("v.npy"), &vs);
+        let spec = |name: &str| ColumnSpec::parse(path(name).to_str().unwrap());
+        let points = PointColumns::open_with_value(&spec("x.npy"), &spec("y.npy"), &spec("v.npy")).unwrap();
+        let x = Axis::new("x", (0.0, 10.0), 40, Scale::Linear).unwrap();
+        let y = Axis::new("y", (0.0, 10.0), 30, Scale::Linear).unwrap();
+        let plan = Plan::new(40, 30, 8, 1 << 30, 1, 4).unwrap();
+        let binner = LineBinner::<LineValueSegment>::with_value(&points, points.value.as_ref(), x, y, &plan);
+        let mut want = Vec::new();
+        segments_of_polyline(&xs, &ys, &x, &y, false, |i, s| want.push((s, vs[i])));
+        assert!(want.len() > n / 2);
+        for chunk in [n, READ_BLOCK - 1, READ_BLOCK + 1, 50_000] {
+            let mut got = Vec::new();
+            for start in (0..n).step_by(chunk) {
+                binner.bin(start, chunk.min(n - start), |_, r| got.push((r.segment(), r.value())));
+            }
+            assert!(got == want, "chunks of {chunk}");
+        }
+    }
+}
