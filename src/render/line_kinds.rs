@@ -153,12 +153,6 @@ pub(super) fn render_lines(
             other @ (R::Var | R::Std | R::CountCat) => Err(unsupported_with_width(other)),
         };
     }
-    let Some(column) = value else {
-        return match options.reduction {
-            R::Any => run(Counts::<LineGlyph>::new(true), points, None, options, sinks, progress),
-            _ => run(Counts::<LineGlyph>::new(false), points, None, options, sinks, progress),
-        };
-    };
     match options.reduction {
         R::Count | R::Any => {
             run(Counts::<LineGlyph>::new(options.reduction == R::Any), points, None, options, sinks, progress)
@@ -184,6 +178,10 @@ pub(super) fn render_lines(
             run(Values::<Last, LineGlyph>::new(w, dtype(true)), points, value, options, sinks, progress)
         }
         R::CountCat => {
+            // The caller checked that reductions reading values have a column.
+            let column = value.ok_or_else(|| {
+                crate::error::Error::bad_parameter("--value", "count-cat needs a value column")
+            })?;
             let categories = super::category_count(column, progress)?;
             run(Categories::<LineGlyph>::new(categories), points, value, options, sinks, progress)
         }
