@@ -193,7 +193,10 @@ fn line_width_errors_name_the_flag_and_the_reason() {
             "pyramids of anti-aliased lines",
         ),
         (&["--line-width", "2"], "applies to --glyph lines only"),
-        (&["--glyph", "lines", "--line-width", "2", "--agg", "any"], "count reduction only, not any"),
+        (
+            &["--glyph", "lines", "--line-width", "2", "--agg", "var", "--value", x.to_str().unwrap()],
+            "var along",
+        ),
         (&["--glyph", "lines", "--line-width", "inf"], "finite number >= 0"),
     ];
     for (extra, message) in cases {

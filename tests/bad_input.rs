@@ -205,9 +205,10 @@ fn cases() -> Vec<Case> {
             s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));
             s.flags(&["--glyph", "lines", "--series", "2"]);
         }},
-        Case { name: "value of several series", code: 1, mention: &["--value", "several series"], setup: |s| {
-            let y = s.y.clone();
-            s.flags(&["--glyph", "lines", "--series", "2", "--agg", "sum", "--value", &y]);
+        Case { name: "value of several series of another shape", code: 1, mention: &["v.npy", "(3,)", "--value along 2 series"], setup: |s| {
+            let v = s.y.replace("y.npy", "v.npy");
+            write_f64(Path::new(&v), &[1.0, 2.0, 3.0]);
+            s.flags(&["--glyph", "lines", "--series", "2", "--agg", "sum", "--value", &v]);
         }},
         Case { name: "column index out of range", code: 1, mention: &["x.npy:2", "column 2"], setup: |s| {
             s.x_bytes(&npy_bytes(&dict("'<f8'", false, "(4, 2)"), &[0; 64]));

@@ -297,3 +297,118 @@ fn many_long_series_render_in_bounded_memory() {
     );
     assert!(peak < 160_000_000, "peak RSS {} MB", peak / 1_000_000);
 }
+
+fn f64s(bytes: &[u8]) -> Vec<f64> {
+    bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()
+}
+
+/// Folds `b` into `a` pixel by pixel as Datashader combines per-line aggregates: NaN is
+/// empty, otherwise `op`.
+fn combine(a: &mut [f64], b: &[f64], op: fn(f64, f64) -> f64) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        *x = match (x.is_nan(), y.is_nan()) {
+            (_, true) => *x,
+            (true, false) => y,
+            (false, false) => op(*x, y),
+        };
+    }
+}
+
+/// Value reductions along several series read `--value` laid out like the series (C order,
+/// Fortran order, back to back, or one value per row shared by every series): `sum` and
+/// `max` equal those of the K single lines combined (small integer values, so sums are exact
+/// in any order), byte-identical for every split.
+#[test]
+fn values_along_several_series_equal_the_single_lines_combined() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let value = |k: usize, r: usize| ((r * 3 + k * 5) % 17) as f64 - 4.0;
+    let p = |name: &str| dir.path().join(name);
+    let (vc, vf, v1, vshared) = (p("vc.npy"), p("vf.npy"), p("v1.npy"), p("vshared.npy"));
+    let back: Vec<f64> = (0..K).flat_map(|k| (0..N).map(move |r| value(k, r))).collect();
+    let rows: Vec<f64> = (0..N).flat_map(|r| (0..K).map(move |k| value(k, r))).collect();
+    write_array(&vc, &[N, K], false, &rows);
+    write_array(&vf, &[N, K], true, &back);
+    write_f64(&v1, &back);
+    write_f64(&vshared, &(0..N).map(|r| value(0, r)).collect::<Vec<f64>>());
+    let k = K.to_string();
+    for (agg, op) in [("sum", (|a, b| a + b) as fn(f64, f64) -> f64), ("max", f64::max)] {
+        for (name, x, y, v, flags) in [
+            ("C order", &f.xc, &f.yc, &vc, &[][..]),
+            ("Fortran order", &f.xf, &f.yf, &vf, &[][..]),
+            ("--series", &f.x1, &f.y1, &v1, &["--series", &k][..]),
+            ("shared values", &f.t, &f.yc, &vshared, &[][..]),
+        ] {
+            let shared = name == "shared values";
+            let mut want = vec![f64::NAN; (W * H) as usize];
+            for (s, y_single) in f.single.iter().enumerate() {
+                let v_single = p(&format!("single-value{s}.npy"));
+                write_f64(
+                    &v_single,
+                    &(0..N).map(|r| value(if shared { 0 } else { s }, r)).collect::<Vec<_>>(),
+                );
+                let extra = ["--agg", agg, "--value", &path(&v_single)];
+                let (_, agg_bytes) = render_values(dir.path(), "single", &f.t, y_single, &extra);
+                combine(&mut want, &f64s(&agg_bytes), op);
+            }
+            assert!(want.iter().filter(|v| !v.is_nan()).count() > 1000);
+            let mut png_ref: Option<Vec<u8>> = None;
+            for split in SPLITS {
+                let vs = path(v);
+                let extra: Vec<&str> = ["--agg", agg, "--value", &vs]
+                    .iter()
+                    .copied()
+                    .chain(flags.iter().copied())
+                    .chain(split)
+                    .collect();
+                let (png, agg_bytes) = render_values(dir.path(), "multi", x, y, &extra);
+                let got = f64s(&agg_bytes);
+                let same = got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits() || a == b);
+                let diff: Vec<(usize, f64, f64)> = got
+                    .iter()
+                    .zip(&want)
+                    .enumerate()
+                    .filter(|(_, (a, b))| !(a.to_bits() == b.to_bits() || a == b))
+                    .map(|(i, (a, b))| (i, *a, *b))
+                    .collect();
+                assert!(
+                    same,
+                    "{agg} {name} {split:?}: differs from the single lines combined: {} pixels, {:?}",
+                    diff.len(),
+                    &diff[..diff.len().min(5)]
+                );
+                match &png_ref {
+                    None => png_ref = Some(png),
+                    Some(r) => assert!(r == &png, "{agg} {name} {split:?}: PNG differs"),
+                }
+            }
+        }
+    }
+}
+
+/// [`render`] for float64 aggregates (value reductions).
+fn render_values(dir: &Path, name: &str, x: &Path, y: &Path, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let (png, agg) = (dir.join(format!("{name}.png")), dir.join(format!("{name}.npy")));
+    let (xs, ys, ps, aggs) = (path(x), path(y), path(&png), path(&agg));
+    let mut args = vec!["render", "-q", "--bare", "--glyph", "lines", "--width", "400", "--height", "300"];
+    args.extend([
+        "--x-range",
+        "0,10",
+        "--y-range",
+        "0,10",
+        "--x",
+        &xs,
+        "--y",
+        &ys,
+        "-o",
+        &ps,
+        "--agg-out",
+        &aggs,
+    ]);
+    args.extend(extra);
+    run_ok(&args);
+    let bytes = std::fs::read(&agg).unwrap();
+    let header = NpyHeader::parse(&bytes).unwrap();
+    assert_eq!(header.shape, vec![H as usize, W as usize]);
+    (std::fs::read(&png).unwrap(), bytes[header.data_offset..].to_vec())
+}

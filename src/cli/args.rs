@@ -89,8 +89,8 @@ pub struct RenderArgs {
     /// (as a Fortran-order (N, K) array); draws K separate lines in one pass.
     #[arg(long, value_name = "K")]
     pub series: Option<usize>,
-    /// Line width in pixels for --glyph lines: 0 draws width-0 lines (u32 counts); more
-    /// draws Datashader's anti-aliased lines (count only, float32 coverage aggregate).
+    /// Line width in pixels for --glyph lines: 0 draws width-0 lines; more draws
+    /// Datashader's anti-aliased lines (values weighed by coverage; no var, std, count-cat).
     #[arg(long, default_value_t = 0.0)]
     pub line_width: f64,
     /// Reduction per pixel: count, any, sum, mean, var, std, min, max, first, last (of

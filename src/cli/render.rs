@@ -138,17 +138,10 @@ fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<Poin
             return Err(Error::bad_parameter("--series", "applies to --glyph lines only"));
         }
     } else {
-        let points = PointColumns::open_series(x, y, args.series)?;
-        match (&args.value, points.series) {
-            (Some(_), Some(layout)) => {
-                return Err(Error::bad_parameter(
-                    "--value",
-                    format!("is not supported yet with several series ({} series here)", layout.count),
-                ))
-            }
-            (None, _) => return Ok(points),
-            (Some(_), None) => {}
-        }
+        return match &args.value {
+            Some(value) => PointColumns::open_series_with_value(x, y, args.series, value),
+            None => PointColumns::open_series(x, y, args.series),
+        };
     }
     match &args.value {
         Some(value) => PointColumns::open_with_value(x, y, value),

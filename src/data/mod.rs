@@ -28,6 +28,9 @@ pub struct PointColumns {
     /// How x and y hold several series (2-D arrays, `--series K`): None for one series of
     /// equal-length 1-D columns, the only input points accept.
     pub series: Option<SeriesLayout>,
+    /// Where the value of vertex (series k, row r) lies in `value` (like x and y, see
+    /// [`series::Placement`]); `Consecutive` for one series.
+    pub value_placement: series::Placement,
 }
 
 impl PointColumns {
@@ -46,7 +49,7 @@ impl PointColumns {
                 ),
             ));
         }
-        Ok(PointColumns { x, y, value: None, series: None })
+        Ok(PointColumns { x, y, value: None, series: None, value_placement: series::Placement::Consecutive })
     }
 
     /// Opens x and y for lines: 1-D columns, 2-D `(N, K)` arrays named without `:K` (one
@@ -57,7 +60,28 @@ impl PointColumns {
         let (y, y_shape) = Column::open_array(y)?;
         let layout = SeriesLayout::of((&x, x_shape), (&y, y_shape), series)?;
         let series = layout.is_multi().then_some(layout);
-        Ok(PointColumns { x, y, value: None, series })
+        Ok(PointColumns { x, y, value: None, series, value_placement: series::Placement::Consecutive })
+    }
+
+    /// [`PointColumns::open_series`] with a value column for value reductions along lines:
+    /// one value per vertex, laid out like a coordinate of the series (a 2-D `(N, K)` array,
+    /// N * K values back to back, or N values shared by every series).
+    pub fn open_series_with_value(
+        x: &ColumnSpec,
+        y: &ColumnSpec,
+        series: Option<usize>,
+        value: &ColumnSpec,
+    ) -> Result<Self> {
+        let mut points = PointColumns::open_series(x, y, series)?;
+        match points.series {
+            Some(layout) => {
+                let (column, shape) = Column::open_array(value)?;
+                points.value_placement = layout.value_placement(&column, shape)?;
+                points.value = Some(column);
+            }
+            None => points.attach_value(Column::open(value)?)?,
+        }
+        Ok(points)
     }
 
     /// The series layout: [`PointColumns::series`], or one series of all the points.
@@ -68,7 +92,13 @@ impl PointColumns {
     /// Opens x, y and a value column, checking that all three have the same length.
     pub fn open_with_value(x: &ColumnSpec, y: &ColumnSpec, value: &ColumnSpec) -> Result<Self> {
         let mut points = PointColumns::open(x, y)?;
-        let value = Column::open(value)?;
+        points.attach_value(Column::open(value)?)?;
+        Ok(points)
+    }
+
+    /// Sets the value column of one series, checking it has one value per point.
+    fn attach_value(&mut self, value: Column) -> Result<()> {
+        let points = &*self;
         if value.len() != points.len() {
             return Err(Error::bad_input(
                 value.label(),
@@ -80,8 +110,8 @@ impl PointColumns {
                 ),
             ));
         }
-        points.value = Some(value);
-        Ok(points)
+        self.value = Some(value);
+        Ok(())
     }
 
     /// Number of points (rows; vertices of all series), including any that will be dropped

@@ -107,6 +107,31 @@ impl SeriesLayout {
     }
 }
 
+impl SeriesLayout {
+    /// Where a value column (`--value` of a value reduction along several series) holds the
+    /// value of vertex (series k, row r): an `(N, K)` array in either order, N * K values
+    /// back to back, or N values shared by every series. Errors name the file and shapes.
+    pub fn value_placement(&self, value: &Column, shape: ArrayShape) -> Result<Placement> {
+        let (rows, count) = (self.rows, self.count);
+        match shape {
+            ArrayShape::Matrix { rows: r, cols: c, fortran } if (r, c) == (rows, count) => {
+                Ok(matrix_placement(fortran))
+            }
+            ArrayShape::Column if value.len() == rows * count => Ok(Placement::Consecutive),
+            ArrayShape::Column if value.len() == rows => Ok(Placement::Shared),
+            _ => Err(Error::bad_input(
+                value.label(),
+                format!(
+                    "has shape {}; --value along {count} series of {rows} vertices needs shape \
+                     ({rows}, {count}), {} values back to back, or {rows} shared by every series",
+                    shape_text(value, shape),
+                    rows * count
+                ),
+            )),
+        }
+    }
+}
+
 /// `FILE.npy` shape text for messages: `(N,)` or `(N, K)`.
 fn shape_text(column: &Column, shape: ArrayShape) -> String {
     match shape {

@@ -114,8 +114,9 @@ pub fn line_segment(raw: &RawSegment, x: &Axis, y: &Axis) -> Option<LineSegment>
     Some(LineSegment { x0, y0: top - y0, x1, y1: top - y1, flags })
 }
 
-/// Maps the vertices `xs`, `ys` of one line to width-0 segments, calling `emit` for each
-/// segment that plots something, in order.
+/// Maps the vertices `xs`, `ys` of one line to width-0 segments, calling `emit(i, segment)`
+/// for each segment that plots something, in order, `i` being the index in `xs` of the
+/// segment's start vertex (whose value Datashader's reductions read).
 ///
 /// `first_index_continues` is false for the start of a line. To continue a line across
 /// chunks, start the next chunk with the previous chunk's last vertex and set it to true
@@ -127,7 +128,7 @@ pub fn segments_of_polyline(
     x: &Axis,
     y: &Axis,
     first_index_continues: bool,
-    mut emit: impl FnMut(LineSegment),
+    mut emit: impl FnMut(usize, LineSegment),
 ) {
     let n = xs.len().min(ys.len());
     for i in 1..n {
@@ -142,7 +143,7 @@ pub fn segments_of_polyline(
             segment_end: false,
         };
         if let Some(seg) = line_segment(&raw, x, y) {
-            emit(seg);
+            emit(i - 1, seg);
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod aa_binner;
 pub mod line_binner;
+pub mod line_records;
 pub mod lines;
 pub mod points;
 pub mod raster;
@@ -12,4 +13,5 @@ pub mod series;
 
 pub use aa_binner::AaLineBinner;
 pub use line_binner::LineBinner;
+pub use line_records::{AaRecord, AaValueSegment, LineRecord, LineValueSegment};
 pub use points::PointBinner;

@@ -23,7 +23,7 @@
 //! series from its start: `prev` (row r - 2, if present and not a break), `start` (r - 1),
 //! `end` (r), `segment_end` (row r + 1 missing or a break).
 
-use crate::data::series::{read_block, Order, SeriesLayout};
+use crate::data::series::{read_block, Order, Placement, SeriesLayout};
 use crate::data::{Column, PointColumns};
 use crate::glyph::lines::RawSegment;
 
@@ -43,12 +43,17 @@ pub struct SeriesSegment {
     pub series: usize,
     /// The segment with Datashader's flags, in data units.
     pub raw: RawSegment,
+    /// The value of its start vertex (series, raw.index) in the value column, or NaN when
+    /// the source reads no values.
+    pub value: f64,
 }
 
 /// The x and y of K series, walked into segments.
 pub struct VertexSource<'a> {
     x: &'a Column,
     y: &'a Column,
+    /// The value column read along (value reductions) and where it holds each vertex's value.
+    value: Option<(&'a Column, Placement)>,
     layout: SeriesLayout,
 }
 
@@ -62,6 +67,8 @@ struct Block {
     k0: usize,
     xs: Vec<f64>,
     ys: Vec<f64>,
+    /// Values of the vertices (empty when the source reads no values).
+    vs: Vec<f64>,
     scratch: Vec<f64>,
 }
 
@@ -70,6 +77,12 @@ impl Block {
     fn vertex(&self, k: usize, r: usize) -> (f64, f64) {
         let i = (k - self.k0) * self.n + (r - self.row0);
         (self.xs[i], self.ys[i])
+    }
+
+    /// Value of vertex (series k, row r), NaN when no values were read.
+    fn value(&self, k: usize, r: usize) -> f64 {
+        let i = (k - self.k0) * self.n + (r - self.row0);
+        self.vs.get(i).copied().unwrap_or(f64::NAN)
     }
 }
 
@@ -81,7 +94,14 @@ fn is_break(v: (f64, f64)) -> bool {
 impl<'a> VertexSource<'a> {
     /// The series of `points` (one series when it has no layout).
     pub fn new(points: &'a PointColumns) -> Self {
-        VertexSource { x: &points.x, y: &points.y, layout: points.layout() }
+        VertexSource { x: &points.x, y: &points.y, value: None, layout: points.layout() }
+    }
+
+    /// The series of `points`, each segment carrying its start vertex's value from `value`
+    /// (the points' value column, laid out as `points.value_placement` says).
+    pub fn with_value(points: &'a PointColumns, value: Option<&'a Column>) -> Self {
+        let value = value.map(|column| (column, points.value_placement));
+        VertexSource { value, ..VertexSource::new(points) }
     }
 
     /// The layout walked.
@@ -101,7 +121,15 @@ impl<'a> VertexSource<'a> {
         if start >= end {
             return;
         }
-        let mut block = Block { row0: 0, n: 0, k0: 0, xs: Vec::new(), ys: Vec::new(), scratch: Vec::new() };
+        let mut block = Block {
+            row0: 0,
+            n: 0,
+            k0: 0,
+            xs: Vec::new(),
+            ys: Vec::new(),
+            vs: Vec::new(),
+            scratch: Vec::new(),
+        };
         let (rows, count) = (self.layout.rows, self.layout.count);
         match self.layout.order() {
             Order::SeriesMajor => {
@@ -151,10 +179,14 @@ impl<'a> VertexSource<'a> {
         block.k0 = series.start;
         let (x, y, layout) = (self.x, self.y, &self.layout);
         read_block(x, layout.x, layout, held.clone(), series.clone(), &mut block.xs, &mut block.scratch);
-        read_block(y, layout.y, layout, held, series.clone(), &mut block.ys, &mut block.scratch);
+        read_block(y, layout.y, layout, held.clone(), series.clone(), &mut block.ys, &mut block.scratch);
+        if let Some((column, placement)) = self.value {
+            read_block(column, placement, layout, held, series.clone(), &mut block.vs, &mut block.scratch);
+        }
         let mut one = |k: usize, r: usize| {
             if r >= 1 && items.contains(&layout.item(k, r)) {
-                emit(&SeriesSegment { series: k, raw: self.segment(block, k, r) });
+                let value = block.value(k, r - 1);
+                emit(&SeriesSegment { series: k, raw: self.segment(block, k, r), value });
             }
         };
         match layout.order() {
@@ -216,8 +248,9 @@ mod tests {
     fn alone(k: usize, xs: &[f64], ys: &[f64]) -> Vec<String> {
         let mut out = Vec::new();
         let mut line = Polyline::new();
-        line.push(xs, ys, |raw| out.push(format!("{:?}", SeriesSegment { series: k, raw })));
-        line.finish(|raw| out.push(format!("{:?}", SeriesSegment { series: k, raw })));
+        let value = f64::NAN;
+        line.push(xs, ys, |raw| out.push(format!("{:?}", SeriesSegment { series: k, raw, value })));
+        line.finish(|raw| out.push(format!("{:?}", SeriesSegment { series: k, raw, value })));
         out
     }
 

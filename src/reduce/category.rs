@@ -8,9 +8,9 @@ use crate::reduce::tiles::{for_each_tile_window, TileLayout};
 /// The per-category counts of one band: `categories` u32 per pixel, stored tile by tile.
 #[derive(Debug, Default)]
 pub struct CategoryBand {
-    layout: Option<TileLayout>,
-    categories: usize,
-    counts: Vec<u32>,
+    pub(super) layout: Option<TileLayout>,
+    pub(super) categories: usize,
+    pub(super) counts: Vec<u32>,
 }
 
 impl CategoryBand {
@@ -33,14 +33,7 @@ impl CategoryBand {
         self.counts.clear();
         self.counts.resize(layout.pixels() * c, 0);
         {
-            let mut tiles: Vec<&mut [u32]> = Vec::with_capacity(layout.tiles());
-            let mut rest = self.counts.as_mut_slice();
-            for t in 0..layout.tiles() {
-                let (_, w) = layout.tile_columns(t);
-                let (head, tail) = rest.split_at_mut(w as usize * layout.rows() as usize * c);
-                tiles.push(head);
-                rest = tail;
-            }
+            let mut tiles = split_category_tiles(&layout, c, &mut self.counts);
             for_each_tile_window(partition, band, &layout, &mut tiles, |tile, records: &[ValueRecord]| {
                 for r in records {
                     let category = r.value() as usize;
@@ -67,4 +60,21 @@ impl CategoryBand {
             (x0, &self.counts[start..start + w as usize * c])
         })
     }
+}
+
+/// `counts` (`categories` u32 per pixel, tile after tile) cut into one slice per tile.
+pub(super) fn split_category_tiles<'b>(
+    layout: &TileLayout,
+    categories: usize,
+    counts: &'b mut [u32],
+) -> Vec<&'b mut [u32]> {
+    let mut tiles: Vec<&mut [u32]> = Vec::with_capacity(layout.tiles());
+    let mut rest = counts;
+    for t in 0..layout.tiles() {
+        let (_, w) = layout.tile_columns(t);
+        let (head, tail) = rest.split_at_mut(w as usize * layout.rows() as usize * categories);
+        tiles.push(head);
+        rest = tail;
+    }
+    tiles
 }

@@ -4,15 +4,18 @@
 //! accumulated in parallel with no shared state; records reach each tile in input order,
 //! so the result is the same for any tile size and thread count.
 
+pub mod aa_value;
 pub mod category;
 pub mod count;
 pub mod coverage;
+pub mod line_value;
 pub mod tiles;
 pub mod value;
 
 use std::fmt;
 use std::str::FromStr;
 
+pub use aa_value::{AaAccumulator, AaValueBand};
 pub use category::CategoryBand;
 pub use count::CountBand;
 pub use coverage::CoverageBand;

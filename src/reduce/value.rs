@@ -57,22 +57,26 @@ impl Accumulator for Mean {
     }
 }
 
-/// `var`: population variance (Welford's update, in input order).
+/// `var`: population variance, updated as Datashader's `m2` reduction does (from the
+/// running sum and count before each value), so results match it to the last bit.
 #[derive(Clone, Copy, Debug)]
 pub struct Var {
     n: u64,
-    mean: f64,
+    sum: f64,
     m2: f64,
 }
 
 impl Accumulator for Var {
-    const EMPTY: Self = Var { n: 0, mean: 0.0, m2: 0.0 };
+    const EMPTY: Self = Var { n: 0, sum: 0.0, m2: 0.0 };
     #[inline(always)]
     fn add(&mut self, value: f64) {
+        if self.n > 0 {
+            let before = self.sum / self.n as f64;
+            let after = (self.sum + value) / (self.n + 1) as f64;
+            self.m2 += (value - before) * (value - after);
+        }
+        self.sum += value;
         self.n += 1;
-        let delta = value - self.mean;
-        self.mean += delta / self.n as f64;
-        self.m2 += delta * (value - self.mean);
     }
     fn finish(&self) -> f64 {
         if self.n == 0 {
@@ -167,8 +171,8 @@ impl Accumulator for Last {
 /// The aggregate of one band for a value reduction, stored tile by tile.
 #[derive(Debug)]
 pub struct ValueBand<A> {
-    layout: Option<TileLayout>,
-    cells: Vec<A>,
+    pub(super) layout: Option<TileLayout>,
+    pub(super) cells: Vec<A>,
 }
 
 impl<A> Default for ValueBand<A> {

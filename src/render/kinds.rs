@@ -97,6 +97,47 @@ pub trait CountGlyph: Send + Sync + 'static {
     ) -> Result<Partition>;
 }
 
+/// How a glyph's records carry values: one pixel per point, or the pixels of a segment,
+/// each with the value (or category) of its row.
+pub trait ValueGlyph: Send + Sync + 'static {
+    /// What the partition stores.
+    type Record: bytemuck::Pod + Send + Sync;
+    /// Partitions the points and their values into this glyph's records.
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition>;
+    /// Aggregates band `band` into the value accumulators `values`.
+    fn aggregate_values<A: Accumulator>(
+        values: &mut ValueBand<A>,
+        plan: &Plan,
+        partition: &Partition,
+        band: u32,
+    ) -> Result<()>;
+    /// Aggregates band `band` into the per-category counts `categories`.
+    fn aggregate_categories(
+        categories: &mut CategoryBand,
+        plan: &Plan,
+        partition: &Partition,
+        band: u32,
+    ) -> Result<()>;
+}
+
+impl ValueGlyph for PointGlyph {
+    type Record = ValueRecord;
+    fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
+        partition_points::<ValueRecord>(input, plan, dir, progress)
+    }
+    fn aggregate_values<A: Accumulator>(
+        v: &mut ValueBand<A>,
+        plan: &Plan,
+        p: &Partition,
+        band: u32,
+    ) -> Result<()> {
+        v.aggregate(plan, p, band)
+    }
+    fn aggregate_categories(c: &mut CategoryBand, plan: &Plan, p: &Partition, band: u32) -> Result<()> {
+        c.aggregate(plan, p, band)
+    }
+}
+
 /// What a render reads: the points, the value column if the reduction reads one, and the
 /// canvas axes.
 #[derive(Clone, Copy)]
@@ -419,34 +460,36 @@ impl Kind for AaLines {
     }
 }
 
-/// sum, mean, var, std, min, max, first, last: float64 values, NaN for empty pixels.
+/// sum, mean, var, std, min, max, first, last of a glyph (points or width-0 lines):
+/// float64 values, NaN for empty pixels.
 #[derive(Debug)]
-pub struct Values<A> {
+pub struct Values<A, G = PointGlyph> {
     band: ValueBand<A>,
     width: usize,
     dtype: DType,
+    glyph: std::marker::PhantomData<G>,
 }
 
-impl<A: Accumulator> Values<A> {
+impl<A: Accumulator, G: ValueGlyph> Values<A, G> {
     /// A value reduction exported as `dtype` (F64, or F32 for min/max/first/last of f32).
-    pub fn new(width: u32, dtype: DType) -> Values<A> {
-        Values { band: ValueBand::default(), width: width as usize, dtype }
+    pub fn new(width: u32, dtype: DType) -> Values<A, G> {
+        Values { band: ValueBand::default(), width: width as usize, dtype, glyph: std::marker::PhantomData }
     }
 }
 
-impl<A: Accumulator> Kind for Values<A> {
-    type Record = ValueRecord;
+impl<A: Accumulator, G: ValueGlyph> Kind for Values<A, G> {
+    type Record = G::Record;
     type Stats = FloatGlobal;
     type Shader = FloatShader;
 
     fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
-        partition_points::<ValueRecord>(input, plan, dir, progress)
+        G::partition(input, plan, dir, progress)
     }
     fn fresh(&self) -> Self {
-        Values { band: ValueBand::default(), width: self.width, dtype: self.dtype }
+        Values::new(self.width as u32, self.dtype)
     }
     fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        self.band.aggregate(plan, partition, band)
+        G::aggregate_values(&mut self.band, plan, partition, band)
     }
     fn rows(&self) -> u32 {
         self.band.rows()
@@ -484,32 +527,34 @@ impl<A: Accumulator> Kind for Values<A> {
     }
 }
 
-/// count-cat: per-category counts, shaded by Datashader's weighted colour mixing.
+/// count-cat of a glyph (points or width-0 lines): per-category counts, shaded by
+/// Datashader's weighted colour mixing.
 #[derive(Debug)]
-pub struct Categories {
+pub struct Categories<G = PointGlyph> {
     band: CategoryBand,
+    glyph: std::marker::PhantomData<G>,
 }
 
-impl Categories {
+impl<G: ValueGlyph> Categories<G> {
     /// A count-cat aggregate of `categories` categories.
-    pub fn new(categories: usize) -> Categories {
-        Categories { band: CategoryBand::new(categories) }
+    pub fn new(categories: usize) -> Categories<G> {
+        Categories { band: CategoryBand::new(categories), glyph: std::marker::PhantomData }
     }
 }
 
-impl Kind for Categories {
-    type Record = ValueRecord;
+impl<G: ValueGlyph> Kind for Categories<G> {
+    type Record = G::Record;
     type Stats = CategoryStats;
     type Shader = CategoryShader;
 
     fn partition(input: Input<'_>, plan: &Plan, dir: &Path, progress: &dyn Progress) -> Result<Partition> {
-        partition_points::<ValueRecord>(input, plan, dir, progress)
+        G::partition(input, plan, dir, progress)
     }
     fn fresh(&self) -> Self {
         Categories::new(self.band.categories())
     }
     fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        self.band.aggregate(plan, partition, band)
+        G::aggregate_categories(&mut self.band, plan, partition, band)
     }
     fn rows(&self) -> u32 {
         self.band.rows()

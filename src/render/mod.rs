@@ -15,6 +15,7 @@
 //! glyphs) is a [`Kind`] (`kinds.rs`); rasters skip the partition (`raster.rs`).
 
 mod kinds;
+mod line_kinds;
 pub mod raster;
 
 use std::path::PathBuf;
@@ -29,7 +30,8 @@ use crate::reduce::{Accumulator, Reduction};
 use crate::shade::{Color, Colormap, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
-pub use kinds::{AaLines, Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, Values};
+pub use kinds::{AaLines, Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, ValueGlyph, Values};
+pub use line_kinds::AaValues;
 pub use raster::{render_raster, RasterInput};
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
@@ -71,8 +73,8 @@ pub struct RenderOptions {
     /// Points, or the line through consecutive points (one line per series when the
     /// points hold several: [`PointColumns::open_series`]).
     pub glyph: Glyph,
-    /// Line width in pixels of `Glyph::Lines`: 0 draws width-0 lines (Bresenham, u32
-    /// counts), more draws Datashader's anti-aliased lines (count only, float32 coverage).
+    /// Line width in pixels of `Glyph::Lines`: 0 draws width-0 lines (Bresenham), more
+    /// draws Datashader's anti-aliased lines (values weighed by coverage).
     pub line_width: f64,
 }
 
@@ -188,18 +190,8 @@ fn render_in_pool(
     };
     check_line_width(options)?;
     check_series(points, options)?;
-    if options.glyph == Glyph::Lines && options.line_width > 0.0 {
-        let kind = AaLines::new(options.line_width, options.width, options.height);
-        return run(kind, points, None, options, sinks, progress);
-    }
     if options.glyph == Glyph::Lines {
-        return match options.reduction {
-            Reduction::Count => run(Counts::<LineGlyph>::new(false), points, None, options, sinks, progress),
-            Reduction::Any => run(Counts::<LineGlyph>::new(true), points, None, options, sinks, progress),
-            other => {
-                Err(Error::bad_parameter("--agg", format!("lines support count and any so far, not {other}")))
-            }
-        };
+        return line_kinds::render_lines(points, value, options, sinks, progress);
     }
     match options.reduction {
         Reduction::Count => run(Counts::<PointGlyph>::new(false), points, None, options, sinks, progress),
@@ -231,12 +223,12 @@ fn render_in_pool(
         Reduction::CountCat => {
             let column = value.expect("checked above");
             let categories = category_count(column, progress)?;
-            run(Categories::new(categories), points, value, options, sinks, progress)
+            run(Categories::<PointGlyph>::new(categories), points, value, options, sinks, progress)
         }
     }
 }
 
-/// A line width is a finite number >= 0, and above 0 only for the count of lines.
+/// A line width is a finite number >= 0, and above 0 only for lines.
 fn check_line_width(options: &RenderOptions) -> Result<()> {
     let w = options.line_width;
     if !w.is_finite() || w < 0.0 {
@@ -245,16 +237,10 @@ fn check_line_width(options: &RenderOptions) -> Result<()> {
     if w > 0.0 && options.glyph != Glyph::Lines {
         return Err(Error::bad_parameter("--line-width", "applies to --glyph lines only"));
     }
-    if w > 0.0 && options.reduction != Reduction::Count {
-        return Err(Error::bad_parameter(
-            "--line-width",
-            format!("anti-aliased lines support the count reduction only, not {}", options.reduction),
-        ));
-    }
     Ok(())
 }
 
-/// Several series (2-D arrays, `--series`) draw lines, with reductions that read no value.
+/// Several series (2-D arrays, `--series`) are drawn as lines only.
 fn check_series(points: &PointColumns, options: &RenderOptions) -> Result<()> {
     let Some(layout) = points.series else { return Ok(()) };
     if options.glyph != Glyph::Lines {
@@ -265,12 +251,6 @@ fn check_series(points: &PointColumns, options: &RenderOptions) -> Result<()> {
                  1-D columns, or FILE.npy:K)",
                 layout.count, layout.rows
             ),
-        ));
-    }
-    if options.reduction.needs_value() {
-        return Err(Error::bad_parameter(
-            "--agg",
-            format!("lines of several series support count and any so far, not {}", options.reduction),
         ));
     }
     Ok(())

@@ -345,12 +345,12 @@ fn polylines_in_chunks_match_one_pass_and_series_never_join() {
     let xs = [1.0, 9.0, 2.0, f64::NAN, 3.0, 8.0, 8.0, 1.0];
     let ys = [1.0, 2.0, 9.0, 4.0, 3.0, 8.0, 1.0, 5.0];
     let mut whole_line = Vec::new();
-    segments_of_polyline(&xs, &ys, &x, &y, false, |s| whole_line.push(s));
+    segments_of_polyline(&xs, &ys, &x, &y, false, |_, s| whole_line.push(s));
     // Chunks overlapping by one vertex.
     let mut chunked = Vec::new();
-    segments_of_polyline(&xs[..3], &ys[..3], &x, &y, false, |s| chunked.push(s));
-    segments_of_polyline(&xs[2..6], &ys[2..6], &x, &y, true, |s| chunked.push(s));
-    segments_of_polyline(&xs[5..], &ys[5..], &x, &y, true, |s| chunked.push(s));
+    segments_of_polyline(&xs[..3], &ys[..3], &x, &y, false, |_, s| chunked.push(s));
+    segments_of_polyline(&xs[2..6], &ys[2..6], &x, &y, true, |_, s| chunked.push(s));
+    segments_of_polyline(&xs[5..], &ys[5..], &x, &y, true, |_, s| chunked.push(s));
     assert_eq!(chunked, whole_line);
     // The same through Polyline.
     let mut via = Vec::new();

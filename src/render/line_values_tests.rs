@@ -1,0 +1,156 @@
+//! Value reductions along lines against Datashader 0.19.1's own aggregates
+//! (`line_values_reference.rs`): the whole path from the columns through the binners, the
+//! partition (5-row bands, 8-pixel tiles, so segments cross band and tile edges) and the
+//! band aggregation to the exported rows. Integer aggregates (count_cat) and Datashader's
+//! float32 aggregates (`any` of anti-aliased lines) must be equal; float64 ones within
+//! 1e-12 relative (they are in fact bit-identical today).
+
+use super::reference::{Case, CASES, CATEGORIES, HEIGHT, WIDTH};
+use super::*;
+use crate::canvas::{Axis, Scale};
+use crate::data::npy::encode_header;
+use crate::data::{ColumnSpec, PointColumns};
+use crate::progress::NoProgress;
+use crate::reduce::aa_value::{AaAny, AaMax, AaMean, AaSum};
+use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
+use crate::render::{Categories, Values};
+
+fn write(path: &std::path::Path, values: &[f64]) {
+    let mut bytes = encode_header(DType::F64, &[values.len()]);
+    bytes.extend_from_slice(bytemuck::cast_slice(values));
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A plan of 5-row bands and 8-pixel tiles for the reference canvas.
+fn small_bands() -> Plan {
+    let mut plan = Plan::new(WIDTH, HEIGHT, 8, 1 << 30, 1, 24).unwrap();
+    plan.band_height = 5;
+    plan.bands = HEIGHT.div_ceil(5);
+    plan
+}
+
+/// Partitions `input` into `K`'s records, aggregates every band and returns the exported
+/// aggregate (image order, `channels` values per pixel) as f64.
+fn aggregate<K: Kind>(kind: K, input: Input<'_>, plan: &Plan) -> Vec<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let partition = K::partition(input, plan, dir.path(), &NoProgress).unwrap();
+    let (dtype, channels) = (kind.dtype(), kind.channels() as usize);
+    let row_bytes = WIDTH as usize * channels * dtype.size();
+    let mut out = Vec::new();
+    let mut band = kind.fresh();
+    for b in 0..plan.bands {
+        band.aggregate(plan, &partition, b).unwrap();
+        for row in 0..band.rows() {
+            let mut bytes = vec![0u8; row_bytes];
+            band.aggregate_row(row, &mut bytes);
+            out.extend(bytes.chunks_exact(dtype.size()).map(|c| match dtype {
+                DType::U32 => f64::from(u32::from_le_bytes(c.try_into().unwrap())),
+                DType::F32 => f64::from(f32::from_le_bytes(c.try_into().unwrap())),
+                _ => f64::from_le_bytes(c.try_into().unwrap()),
+            }));
+        }
+    }
+    out
+}
+
+/// gigaplot's aggregate of a reference case.
+fn gigaplot(case: &Case) -> Vec<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    write(&path("x.npy"), case.xs);
+    write(&path("y.npy"), case.ys);
+    let value: Vec<f64> = match case.reduction {
+        "count_cat" => (0..case.xs.len()).map(|i| (i % CATEGORIES) as f64).collect(),
+        _ => case.vs.to_vec(),
+    };
+    write(&path("v.npy"), &value);
+    let spec = |name: &str| ColumnSpec::parse(path(name).to_str().unwrap());
+    let points = PointColumns::open_with_value(&spec("x.npy"), &spec("y.npy"), &spec("v.npy")).unwrap();
+    let plan = small_bands();
+    let x = Axis::new("x", case.x_range, WIDTH, Scale::Linear).unwrap();
+    let y = Axis::new("y", case.y_range, HEIGHT, Scale::Linear).unwrap();
+    let input = Input { points: &points, value: points.value.as_ref(), x, y, line_width: case.line_width };
+    let (lw, w, h, f64_) = (case.line_width, WIDTH, HEIGHT, DType::F64);
+    match (lw > 0.0, case.reduction) {
+        (false, "sum") => aggregate(Values::<Sum, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "mean") => aggregate(Values::<Mean, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "var") => aggregate(Values::<Var, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "std") => aggregate(Values::<Std, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "min") => aggregate(Values::<Min, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "max") => aggregate(Values::<Max, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "first") => aggregate(Values::<First, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "last") => aggregate(Values::<Last, LineGlyph>::new(w, f64_), input, &plan),
+        (false, "count_cat") => aggregate(Categories::<LineGlyph>::new(CATEGORIES), input, &plan),
+        (true, "sum") => aggregate(AaValues::<AaSum>::new(lw, w, h, f64_), input, &plan),
+        (true, "mean") => aggregate(AaValues::<AaMean>::new(lw, w, h, f64_), input, &plan),
+        (true, "min" | "max" | "first" | "last") => {
+            aggregate(AaValues::<AaMax>::new(lw, w, h, f64_), input, &plan)
+        }
+        (true, "any") => aggregate(AaValues::<AaAny>::new(lw, w, h, DType::F32), input, &plan),
+        other => panic!("no reduction for {other:?}"),
+    }
+}
+
+/// The reference as a dense aggregate.
+fn expected(case: &Case) -> Vec<f64> {
+    let integer = case.dtype == "uint32";
+    let channels = if case.reduction == "count_cat" { CATEGORIES } else { 1 };
+    let mut out = vec![if integer { 0.0 } else { f64::NAN }; (WIDTH * HEIGHT) as usize * channels];
+    for &(i, v) in case.expected {
+        out[i as usize] = v;
+    }
+    out
+}
+
+fn same(case: &Case, got: f64, want: f64) -> bool {
+    if got.is_nan() || want.is_nan() {
+        return got.is_nan() && want.is_nan();
+    }
+    match case.dtype {
+        "float64" => got == want || (got - want).abs() <= 1e-12 * want.abs(),
+        _ => got == want,
+    }
+}
+
+#[test]
+fn datashader_reference_aggregates_of_values_along_lines() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let (got, want) = (gigaplot(case), expected(case));
+        assert_eq!(got.len(), want.len(), "{}", case.name);
+        let bad: Vec<usize> = (0..got.len()).filter(|&i| !same(case, got[i], want[i])).collect();
+        if let Some(&i) = bad.first() {
+            failures.push(format!(
+                "{} width {} {}: {} cells differ, first {i}: got {} want {}",
+                case.name,
+                case.line_width,
+                case.reduction,
+                bad.len(),
+                got[i],
+                want[i]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn reference_cases_cover_nan_values_edges_and_empty_drawings() {
+    assert!(CASES.len() >= 100);
+    let lit = |c: &Case| c.expected.len();
+    assert!(CASES.iter().filter(|c| lit(c) == 0).count() >= 10, "empty drawings and all-NaN values");
+    assert!(CASES.iter().filter(|c| c.line_width == 0.0 && lit(c) > 100).count() >= 10);
+    assert!(CASES.iter().any(|c| c.vs.iter().any(|v| v.is_nan()) && lit(c) > 0));
+    // The reference distinguishes the reductions: first and last differ somewhere.
+    let of = |name: &str, r: &str| {
+        CASES.iter().find(|c| c.name == name && c.reduction == r && c.line_width == 0.0)
+    };
+    let (first, last) = (of("random_polyline", "first").unwrap(), of("random_polyline", "last").unwrap());
+    assert_ne!(first.expected, last.expected);
+}
