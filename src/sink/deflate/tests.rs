@@ -284,3 +284,16 @@ fn speed() {
         println!("{name}: {:.2} GB/s, {size} bytes of {}", data.len() as f64 / best / 1e9, data.len());
     }
 }
+
+#[test]
+fn equal_mask_matches_its_definition() {
+    let mut rng = XorShift(5);
+    let data: Vec<u8> = (0..4096).map(|_| rng.below(3) as u8).collect();
+    for _ in 0..2000 {
+        let a = rng.below(4000) as usize;
+        let b = rng.below(4000) as usize;
+        let expected: u32 = (0..32).filter(|&i| data[a + i] == data[b + i]).map(|i| 1u32 << i).sum();
+        assert_eq!(equal_mask(&data, a, b), expected, "a {a} b {b}");
+        assert_eq!(equal_mask_portable(&data, a, b), expected, "a {a} b {b}");
+    }
+}
