@@ -297,3 +297,22 @@ fn equal_mask_matches_its_definition() {
         assert_eq!(equal_mask_portable(&data, a, b), expected, "a {a} b {b}");
     }
 }
+
+/// Literal frequencies that need codes longer than 15 bits unlimited, with the rarest
+/// literals side by side: four literal codes per flush must still fit the bit buffer
+/// (literal codes are limited to `MAX_LITERAL_BITS`).
+#[test]
+fn skewed_literals_roundtrip() {
+    let mut rng = XorShift(21);
+    // Symbol k (k < 12) with frequency 2^(17 - k), shuffled, then 100 distinct rare bytes.
+    let mut data: Vec<u8> = (0..12u8).flat_map(|k| std::iter::repeat_n(k * 3 + 1, 1 << (17 - k))).collect();
+    for i in (1..data.len()).rev() {
+        data.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    data.extend(100..200u8);
+    let mut freq = [0u32; 256];
+    data.iter().for_each(|&b| freq[b as usize] += 1);
+    assert_eq!(code_lengths(&freq, 15)[150], 15, "the rare literals get the longest codes");
+    roundtrip(&data, RGBA_ROW);
+    roundtrip(&data, MatchHints { pixel: 3, row: 1 << 20 });
+}
