@@ -6,7 +6,9 @@
 //! 2. partition: two passes over the columns (count, scatter), see [`crate::partition`];
 //! 3. statistics: every band is aggregated to build the exact global statistics (once for
 //!    counts and categories; twice for float eq-hist, whose histogram bins need the global
-//!    min and max first);
+//!    min and max first); with `--dynspread` the first of them also streams every row's
+//!    mask of non-empty pixels into a [`DensityStream`], which decides the spread of the
+//!    whole canvas (see [`crate::shade::density`]);
 //! 4. emit: every band is aggregated again, shaded with the global statistics and handed to
 //!    the sinks, the next band aggregating while the previous one is encoded.
 //!

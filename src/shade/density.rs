@@ -9,6 +9,17 @@
 //! one running column sum per `px`: a row is counted once the `2 max_px` rows below it have
 //! arrived. Rows without a lit pixel cost nothing but their copy, so sparse canvases (the
 //! ones dynspread is for) stream at memory speed.
+//!
+//! Datashader decides from the shaded image's alpha. The render feeds the stream from its
+//! statistics pass instead, before any shader exists, with the aggregate's non-empty mask
+//! (count > 0, a non-NaN float, a category total > 0). The two are the same pixels for
+//! every shading gigaplot offers: its colormaps are lists of opaque colours, so Datashader
+//! gives every unmasked pixel alpha 255 (`a = where(isnan(data), 0, alpha)`), and count-cat's
+//! alpha of a non-empty pixel is interpolated into `[min_alpha, alpha] = [40, 255]`. They
+//! would differ for Datashader options gigaplot does not have: a single-colour colormap or
+//! categories with `min_alpha = 0` (the smallest value gets alpha 0), or a float aggregate
+//! holding -inf (its `data - offset` is NaN). An all-empty shading (an eq-hist of infinite
+//! values only) spreads to the same transparent image whatever the px.
 
 use std::collections::VecDeque;
 
@@ -77,11 +88,11 @@ pub struct DensityStream {
     /// For px = 1..=max_px: column sums of lit pixels over rows `lo[k] .. hi[k]`.
     columns: Vec<Vec<u32>>,
     ranges: Vec<(usize, usize)>,
-    /// Prefix sums of a column-sum row, for dense rows.
-    prefix: Vec<u32>,
     lit: u64,
     with_neighbours: Vec<u64>,
     spare: Vec<MaskRow>,
+    /// Lit columns of the row being counted (a reused buffer).
+    positions: Vec<usize>,
 }
 
 impl DensityStream {
@@ -97,10 +108,10 @@ impl DensityStream {
             next: 0,
             columns: vec![vec![0; width]; max_px],
             ranges: vec![(0, 0); max_px],
-            prefix: vec![0; width + 1],
             lit: 0,
             with_neighbours: vec![0; max_px],
             spare: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -113,7 +124,12 @@ impl DensityStream {
         let mut row = self.spare.pop().unwrap_or_default();
         row.lit.resize(self.width, 0);
         fill(&mut row.lit);
-        row.count = row.lit.iter().filter(|&&b| b != 0).count();
+        let mut count = 0;
+        for b in row.lit.iter_mut() {
+            *b = u8::from(*b != 0);
+            count += usize::from(*b);
+        }
+        row.count = count;
         self.window.push_back(row);
         self.received += 1;
         while self.next < self.received && (self.next + self.reach < self.received || self.complete()) {
@@ -146,10 +162,35 @@ impl DensityStream {
         for k in 0..self.columns.len() {
             let r = 2 * (k + 1);
             self.slide_columns(k, y.saturating_sub(r), (y + r + 1).min(self.height));
-            if count > 0 {
-                self.with_neighbours[k] += self.count_with_neighbours(k, y, r);
+        }
+        if count == 0 {
+            return;
+        }
+        if count * (2 * self.reach + 1) < self.width {
+            self.count_sparse_row(y);
+        } else {
+            for k in 0..self.columns.len() {
+                self.with_neighbours[k] += self.count_with_neighbours(k, y, 2 * (k + 1));
             }
         }
+    }
+
+    /// Counts a row with few lit pixels, pixel by pixel: a pixel with a neighbour within
+    /// `2 px` has one within every larger reach too.
+    fn count_sparse_row(&mut self, y: usize) {
+        let mut positions = std::mem::take(&mut self.positions);
+        lit_positions(&self.row(y).lit, &mut positions);
+        let width = self.width;
+        for &x in &positions {
+            let first = (0..self.columns.len()).find(|&k| {
+                let r = 2 * (k + 1);
+                self.columns[k][x.saturating_sub(r)..(x + r + 1).min(width)].iter().sum::<u32>() > 1
+            });
+            if let Some(first) = first {
+                self.with_neighbours[first..].iter_mut().for_each(|n| *n += 1);
+            }
+        }
+        self.positions = positions;
     }
 
     /// Moves the column sums of px `k + 1` to cover rows `lo .. hi`.
@@ -166,21 +207,25 @@ impl DensityStream {
         self.ranges[k] = (lo, hi);
     }
 
-    /// Lit pixels of row `y` with another lit pixel within `r` (square, clipped).
-    fn count_with_neighbours(&mut self, k: usize, y: usize, r: usize) -> u64 {
+    /// Lit pixels of row `y` with another lit pixel within `r` (square, clipped), for a
+    /// row with many lit pixels.
+    fn count_with_neighbours(&self, k: usize, y: usize, r: usize) -> u64 {
         let width = self.width;
         let columns = &self.columns[k];
-        let row = &self.window[y - self.window_y0];
-        let lit = row.lit.iter().enumerate().filter(|(_, &b)| b != 0).map(|(x, _)| x);
-        if row.count * (2 * r + 1) < width {
-            let window = |x: usize| columns[x.saturating_sub(r)..(x + r + 1).min(width)].iter().sum::<u32>();
-            return lit.filter(|&x| window(x) > 1).count() as u64;
-        }
+        let row = &self.row(y);
+        // a running sum of columns x - r ..= x + r along the row
+        let mut sum: u32 = columns[..r.min(width)].iter().sum();
+        let mut found = 0u64;
         for x in 0..width {
-            self.prefix[x + 1] = self.prefix[x] + columns[x];
+            if x + r < width {
+                sum += columns[x + r];
+            }
+            if x > r {
+                sum -= columns[x - r - 1];
+            }
+            found += u64::from(row.lit[x] & u8::from(sum > 1));
         }
-        let prefix = &self.prefix;
-        lit.filter(|&x| prefix[(x + r + 1).min(width)] - prefix[x.saturating_sub(r)] > 1).count() as u64
+        found
     }
 
     /// Moves rows no later count needs from the window to the spares.
@@ -194,14 +239,29 @@ impl DensityStream {
     }
 }
 
-/// Adds (or subtracts) a mask row into column sums; empty rows are skipped.
+/// The columns of the non-zero bytes of `mask`, skipping eight zero bytes at a time.
+fn lit_positions(mask: &[u8], out: &mut Vec<usize>) {
+    out.clear();
+    let chunks = mask.chunks_exact(8);
+    let tail = chunks.remainder();
+    for (i, chunk) in chunks.enumerate() {
+        if u64::from_ne_bytes(chunk.try_into().unwrap_or_default()) != 0 {
+            out.extend(chunk.iter().enumerate().filter(|(_, &b)| b != 0).map(|(j, _)| 8 * i + j));
+        }
+    }
+    let start = mask.len() - tail.len();
+    out.extend(tail.iter().enumerate().filter(|(_, &b)| b != 0).map(|(j, _)| start + j));
+}
+
+/// Adds (or subtracts) a mask row of 0s and 1s into column sums; empty rows are skipped.
 fn add_row(columns: &mut [u32], row: &MaskRow, add: bool) {
     if row.count == 0 {
         return;
     }
-    for (c, &b) in columns.iter_mut().zip(&row.lit) {
-        let v = u32::from(b != 0);
-        *c = if add { *c + v } else { *c - v };
+    if add {
+        columns.iter_mut().zip(&row.lit).for_each(|(c, &b)| *c += u32::from(b));
+    } else {
+        columns.iter_mut().zip(&row.lit).for_each(|(c, &b)| *c -= u32::from(b));
     }
 }
 
