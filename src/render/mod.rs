@@ -443,7 +443,7 @@ fn gather_statistics<K: Kind>(
             }
             band.gather(plan.width as usize, pass, &mut stats);
             if let (0, Some(density)) = (pass, density.as_deref_mut()) {
-                (0..band.rows()).for_each(|row| density.push_row(|out| band.lit_row(row, out)));
+                density.push_rows(band.rows() as usize, |row, out| band.lit_row(row as u32, out));
             }
             progress.advance(u64::from(band.rows()));
         }

@@ -23,6 +23,8 @@
 
 use std::collections::VecDeque;
 
+use rayon::prelude::*;
+
 use super::spread::DensityStats;
 use crate::error::{Error, Result};
 
@@ -64,11 +66,43 @@ impl Dynspread {
     }
 }
 
-/// One mask row of the window: a byte per pixel (non-zero = lit) and how many are lit.
+/// One mask row of the window: a byte per pixel (1 = lit), how many are lit, and for a
+/// sparse row (at most one lit pixel in [`SPARSE`]) their columns.
 #[derive(Default)]
 struct MaskRow {
     lit: Vec<u8>,
     count: usize,
+    positions: Vec<usize>,
+}
+
+/// A row with at most one lit pixel in this many is handled through its lit columns.
+const SPARSE: usize = 8;
+
+/// Mask bytes written in parallel per batch by [`DensityStream::push_rows`].
+pub const BATCH_BYTES: usize = 1 << 20;
+
+impl MaskRow {
+    /// Fills the row through `fill` and normalises it to 0s and 1s, with its count and,
+    /// when sparse, its lit columns.
+    fn prepare(&mut self, width: usize, fill: impl FnOnce(&mut [u8])) {
+        self.lit.resize(width, 0);
+        fill(&mut self.lit);
+        let mut count = 0;
+        for b in self.lit.iter_mut() {
+            *b = u8::from(*b != 0);
+            count += usize::from(*b);
+        }
+        self.count = count;
+        self.positions.clear();
+        if count * SPARSE <= width {
+            lit_positions(&self.lit, &mut self.positions);
+        }
+    }
+
+    /// The columns of the lit pixels, when the row keeps them (a sparse row).
+    fn sparse_positions(&self) -> Option<&[usize]> {
+        (self.count * SPARSE <= self.lit.len()).then_some(self.positions.as_slice())
+    }
 }
 
 /// Counts the density statistics of a canvas whose lit mask arrives row by row, top to
@@ -118,18 +152,35 @@ impl DensityStream {
     /// Adds the next canvas row: `fill` writes its mask, one byte per pixel, non-zero where
     /// the shaded pixel is not transparent. Rows past the canvas height are ignored.
     pub fn push_row(&mut self, fill: impl FnOnce(&mut [u8])) {
+        let mut row = self.spare.pop().unwrap_or_default();
+        row.prepare(self.width, fill);
+        self.accept(row);
+    }
+
+    /// Adds the next `rows` canvas rows, `fill(i, mask)` writing the mask of the i-th of
+    /// them as for [`DensityStream::push_row`]: masks are written in parallel, a batch of
+    /// about [`BATCH_BYTES`] at a time, and counted in order.
+    pub fn push_rows(&mut self, rows: usize, fill: impl Fn(usize, &mut [u8]) + Sync) {
+        let batch = (BATCH_BYTES / self.width.max(1)).max(1);
+        for first in (0..rows).step_by(batch) {
+            let count = batch.min(rows - first);
+            let mut prepared: Vec<MaskRow> =
+                (0..count).map(|_| self.spare.pop().unwrap_or_default()).collect();
+            let width = self.width;
+            prepared
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(i, row)| row.prepare(width, |m| fill(first + i, m)));
+            prepared.into_iter().for_each(|row| self.accept(row));
+        }
+    }
+
+    /// Appends a prepared row to the window and counts every row that can be counted.
+    fn accept(&mut self, row: MaskRow) {
         if self.received == self.height {
+            self.spare.push(row);
             return;
         }
-        let mut row = self.spare.pop().unwrap_or_default();
-        row.lit.resize(self.width, 0);
-        fill(&mut row.lit);
-        let mut count = 0;
-        for b in row.lit.iter_mut() {
-            *b = u8::from(*b != 0);
-            count += usize::from(*b);
-        }
-        row.count = count;
         self.window.push_back(row);
         self.received += 1;
         while self.next < self.received && (self.next + self.reach < self.received || self.complete()) {
@@ -178,19 +229,24 @@ impl DensityStream {
     /// Counts a row with few lit pixels, pixel by pixel: a pixel with a neighbour within
     /// `2 px` has one within every larger reach too.
     fn count_sparse_row(&mut self, y: usize) {
-        let mut positions = std::mem::take(&mut self.positions);
-        lit_positions(&self.row(y).lit, &mut positions);
-        let width = self.width;
-        for &x in &positions {
-            let first = (0..self.columns.len()).find(|&k| {
+        let row = &self.window[y - self.window_y0];
+        let positions = match row.sparse_positions() {
+            Some(positions) => positions,
+            None => {
+                lit_positions(&row.lit, &mut self.positions);
+                &self.positions
+            }
+        };
+        let (width, columns) = (self.width, &self.columns);
+        for &x in positions {
+            let first = (0..columns.len()).find(|&k| {
                 let r = 2 * (k + 1);
-                self.columns[k][x.saturating_sub(r)..(x + r + 1).min(width)].iter().sum::<u32>() > 1
+                columns[k][x.saturating_sub(r)..(x + r + 1).min(width)].iter().sum::<u32>() > 1
             });
             if let Some(first) = first {
                 self.with_neighbours[first..].iter_mut().for_each(|n| *n += 1);
             }
         }
-        self.positions = positions;
     }
 
     /// Moves the column sums of px `k + 1` to cover rows `lo .. hi`.
@@ -253,12 +309,17 @@ fn lit_positions(mask: &[u8], out: &mut Vec<usize>) {
     out.extend(tail.iter().enumerate().filter(|(_, &b)| b != 0).map(|(j, _)| start + j));
 }
 
-/// Adds (or subtracts) a mask row of 0s and 1s into column sums; empty rows are skipped.
+/// Adds (or subtracts) a mask row of 0s and 1s into column sums; empty rows are skipped,
+/// sparse ones go through their lit columns.
 fn add_row(columns: &mut [u32], row: &MaskRow, add: bool) {
     if row.count == 0 {
         return;
     }
-    if add {
+    if let Some(positions) = row.sparse_positions() {
+        for &x in positions {
+            columns[x] = if add { columns[x] + 1 } else { columns[x] - 1 };
+        }
+    } else if add {
         columns.iter_mut().zip(&row.lit).for_each(|(c, &b)| *c += u32::from(b));
     } else {
         columns.iter_mut().zip(&row.lit).for_each(|(c, &b)| *c -= u32::from(b));
@@ -311,6 +372,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn rows_pushed_in_batches_count_the_same() {
+        let (width, height, max_px) = (300_000, 9, 2);
+        let m = mask(width, height, 7, 3);
+        let mut stream = DensityStream::new(width, height, max_px);
+        // batches of 3 rows, bands of 4 rows
+        stream.push_rows(4, |i, out| out.copy_from_slice(&m[i * width..(i + 1) * width]));
+        stream.push_rows(5, |i, out| out.copy_from_slice(&m[(4 + i) * width..(5 + i) * width]));
+        stream.push_row(|out| out.fill(1));
+        assert_eq!(stream.finish().unwrap(), whole(&m, width, max_px));
     }
 
     #[test]
