@@ -53,6 +53,7 @@ const RENDER_EXAMPLES: &str = "Examples:
 
 /// Arguments of `render`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("spreading").args(["spread", "dynspread"]).multiple(true)))]
 pub struct RenderArgs {
     /// x column: FILE.npy, or FILE.npy:K for column K of a 2-D array.
     #[arg(long, value_parser = parse_column, required_unless_present = "raster")]
@@ -141,9 +142,22 @@ pub struct RenderArgs {
     /// Datashader's tf.spread does, to make isolated points visible (the PNG only; 0..=255).
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(0..=255))]
     pub spread: Option<u32>,
-    /// Shape of --spread: circle or square.
-    #[arg(long, default_value = "circle", requires = "spread")]
+    /// Shape of --spread and --dynspread: circle or square.
+    #[arg(long, default_value = "circle", requires = "spreading")]
     pub spread_shape: Shape,
+    /// Spread as Datashader's tf.dynspread: by the largest PX up to --dynspread-max whose
+    /// density (the share of non-empty pixels with another within 2 PX) stays at or below
+    /// --dynspread-threshold, decided once for the whole canvas (the PNG only).
+    #[arg(long)]
+    pub dynspread: bool,
+    /// Largest spread --dynspread considers, in pixels (Datashader's max_px; 0..=255).
+    #[arg(long, value_name = "PX", default_value_t = 3, requires = "dynspread",
+          value_parser = clap::value_parser!(u32).range(0..=255))]
+    pub dynspread_max: u32,
+    /// Density threshold of --dynspread, in [0, 1]: higher values spread more.
+    #[arg(long, value_name = "T", default_value_t = 0.5, requires = "dynspread", value_parser = parse_threshold,
+          allow_hyphen_values = true)]
+    pub dynspread_threshold: f64,
     #[command(flatten)]
     pub figure: FigureArgs,
     #[command(flatten)]
@@ -298,6 +312,14 @@ pub struct GenerateArgs {
     /// Random seed; the same seed gives the same files on every machine.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+/// A `--dynspread-threshold`: a number in [0, 1].
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        _ => Err("must be a number in [0, 1]".into()),
+    }
 }
 
 fn parse_column(text: &str) -> Result<ColumnSpec, String> {

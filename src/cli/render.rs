@@ -12,7 +12,7 @@ use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions};
 use gigaplot::shade::category::default_color_key;
-use gigaplot::shade::{Color, Spreader};
+use gigaplot::shade::{Color, Dynspread, Spreader};
 use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
 use gigaplot::{Error, Result};
 
@@ -74,6 +74,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
         eprintln!("{warning}");
     }
+    check_spreading(args)?;
     if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
         return Err(Error::bad_parameter(
             "--line-width",
@@ -114,13 +115,14 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         let (y0, y1) = report.y_range;
         eprintln!(
             "gigaplot: {} x {} px, {} of {} points plotted, x {x0}..{x1}, y {y0}..{y1}, \
-             {} bands of {} rows, {:.2} s -> {}",
+             {} bands of {} rows{}, {:.2} s -> {}",
             report.plan.width,
             report.plan.height,
             report.plotted,
             report.points,
             report.plan.bands,
             report.plan.band_height,
+            dynspread_note(report.dynspread_px),
             started.elapsed().as_secs_f64(),
             args.output
                 .as_ref()
@@ -161,7 +163,7 @@ fn options(args: &RenderArgs) -> RenderOptions {
         how: args.how,
         cmap: args.cmap.clone(),
         // with --spread the SpreadSink composites over the background after spreading
-        background: if args.spread.is_some() { Color::TRANSPARENT } else { args.background },
+        background: if spreads(args) { Color::TRANSPARENT } else { args.background },
         tile: args.tile,
         threads: args.threads,
         memory_budget: args.memory,
@@ -170,16 +172,48 @@ fn options(args: &RenderArgs) -> RenderOptions {
         color_key: args.color_key.clone(),
         glyph: args.glyph,
         line_width: args.line_width,
+        dynspread: args.dynspread.then_some(Dynspread {
+            max_px: args.dynspread_max as usize,
+            threshold: args.dynspread_threshold,
+        }),
     }
 }
 
-/// `sink` fed with the spread canvas when --spread is given (Datashader's shade, spread,
-/// then set_background), else `sink` itself.
+/// True when the image is spread (--spread or --dynspread).
+fn spreads(args: &RenderArgs) -> bool {
+    args.spread.is_some() || args.dynspread
+}
+
+/// --spread and --dynspread exclude each other, and a pyramid is never spread.
+fn check_spreading(args: &RenderArgs) -> Result<()> {
+    if args.dynspread && args.spread.is_some() {
+        return Err(Error::bad_parameter(
+            "--dynspread",
+            "cannot be combined with --spread; give one of them",
+        ));
+    }
+    if args.dynspread && args.pyramid.pyramid.is_some() {
+        return Err(Error::bad_parameter(
+            "--dynspread",
+            "pyramids are not spread; render the pyramid without --dynspread",
+        ));
+    }
+    Ok(())
+}
+
+/// ", dynspread N px" for the summary line when --dynspread chose N.
+fn dynspread_note(px: Option<usize>) -> String {
+    px.map_or(String::new(), |px| format!(", dynspread {px} px"))
+}
+
+/// `sink` fed with the spread canvas when --spread or --dynspread is given (Datashader's
+/// shade, spread or dynspread, then set_background), else `sink` itself.
 fn spread(args: &RenderArgs, sink: Box<dyn Sink>) -> Box<dyn Sink> {
     match args.spread {
         Some(px) => {
             Box::new(SpreadSink::new(sink, Spreader::new(px as usize, args.spread_shape), args.background))
         }
+        None if args.dynspread => Box::new(SpreadSink::dynamic(sink, args.spread_shape, args.background)),
         None => sink,
     }
 }
@@ -234,6 +268,7 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
         extent: r.extent.unwrap_or((0.0, cols as f64, 0.0, rows as f64)),
         origin: r.origin,
     };
+    check_spreading(args)?;
     let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
@@ -249,12 +284,13 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     let report = report?;
     if !quiet {
         eprintln!(
-            "gigaplot: {} x {} raster -> {} x {} px in {} bands, {:.2} s",
+            "gigaplot: {} x {} raster -> {} x {} px in {} bands{}, {:.2} s",
             rows,
             cols,
             report.plan.width,
             report.plan.height,
             report.plan.bands,
+            dynspread_note(report.dynspread_px),
             started.elapsed().as_secs_f64()
         );
     }

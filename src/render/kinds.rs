@@ -62,6 +62,9 @@ pub trait Kind: Send + Sync + Sized {
     fn shade_row(&self, shader: &Self::Shader, row: u32, format: PixelFormat, out: &mut [u8]);
     /// Writes band row `row` of the raw aggregate, little-endian, in [`Kind::dtype`].
     fn aggregate_row(&self, row: u32, out: &mut [u8]);
+    /// Writes band row `row`'s mask, a byte per pixel, non-zero where the aggregate is not
+    /// empty: exactly the pixels shading makes non-transparent (`--dynspread`'s density).
+    fn lit_row(&self, row: u32, out: &mut [u8]);
     /// Element type of the exported aggregate.
     fn dtype(&self) -> DType;
     /// Values per pixel in the exported aggregate (categories; 1 otherwise).
@@ -272,6 +275,14 @@ impl<G: CountGlyph> Kind for Counts<G> {
             }
         }
     }
+    fn lit_row(&self, row: u32, out: &mut [u8]) {
+        for (x0, counts) in self.band.row_pieces(row) {
+            let x0 = x0 as usize;
+            for (o, &c) in out[x0..x0 + counts.len()].iter_mut().zip(counts) {
+                *o = u8::from(c > 0);
+            }
+        }
+    }
     fn dtype(&self) -> DType {
         if self.any {
             DType::Bool
@@ -358,6 +369,14 @@ pub fn shade_floats(shader: &FloatShader, values: &[f64], format: PixelFormat, o
     match format {
         PixelFormat::Rgba => shader.shade_rgba(values, out),
         PixelFormat::Rgb => shader.shade_rgb(values, out),
+    }
+}
+
+/// The lit mask of a row of float values: non-NaN (a float shading makes every non-NaN
+/// pixel opaque and every NaN one transparent).
+pub fn lit_floats(values: &[f64], out: &mut [u8]) {
+    for (o, v) in out.iter_mut().zip(values) {
+        *o = u8::from(!v.is_nan());
     }
 }
 
@@ -449,6 +468,11 @@ impl Kind for AaLines {
     fn aggregate_row(&self, row: u32, out: &mut [u8]) {
         self.band.row_bytes(row, out);
     }
+    fn lit_row(&self, row: u32, out: &mut [u8]) {
+        let mut values = vec![0f64; self.style.width as usize];
+        self.band.row_into(row, &mut values);
+        lit_floats(&values, out);
+    }
     fn color_scale(shader: &FloatShader) -> Option<ColorScale> {
         float_color_scale(shader)
     }
@@ -518,6 +542,11 @@ impl<A: Accumulator, G: ValueGlyph> Kind for Values<A, G> {
         let mut values = vec![0f64; self.width];
         self.band.finish_row(row, &mut values);
         write_floats(&values, self.dtype, out);
+    }
+    fn lit_row(&self, row: u32, out: &mut [u8]) {
+        let mut values = vec![0f64; self.width];
+        self.band.finish_row(row, &mut values);
+        lit_floats(&values, out);
     }
     fn color_scale(shader: &FloatShader) -> Option<ColorScale> {
         float_color_scale(shader)
@@ -609,6 +638,15 @@ impl<G: ValueGlyph> Kind for Categories<G> {
             let start = x0 as usize * c * 4;
             for (o, &n) in out[start..start + counts.len() * 4].chunks_exact_mut(4).zip(counts) {
                 o.copy_from_slice(&n.to_le_bytes());
+            }
+        }
+    }
+    fn lit_row(&self, row: u32, out: &mut [u8]) {
+        let c = self.band.categories().max(1);
+        for (x0, counts) in self.band.row_pieces(row) {
+            let x0 = x0 as usize;
+            for (o, pixel) in out[x0..].iter_mut().zip(counts.chunks_exact(c)) {
+                *o = u8::from(pixel.iter().any(|&n| n > 0));
             }
         }
     }

@@ -6,7 +6,9 @@
 //! 2. partition: one pass over the columns (bin and write), see [`crate::partition`];
 //! 3. statistics: every band is aggregated to build the exact global statistics (once for
 //!    counts and categories; twice for float eq-hist, whose histogram bins need the global
-//!    min and max first);
+//!    min and max first); with `--dynspread` the first of them also streams every row's
+//!    mask of non-empty pixels into a [`DensityStream`], which decides the spread of the
+//!    whole canvas (see [`crate::shade::density`]);
 //! 4. emit: every band is aggregated again, shaded with the global statistics and handed to
 //!    the sinks, the next band aggregating while the previous one is encoded.
 //!
@@ -27,7 +29,7 @@ use crate::partition::Partition;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
 use crate::reduce::{Accumulator, Reduction};
-use crate::shade::{Color, Colormap, How};
+use crate::shade::{Color, Colormap, DensityStream, Dynspread, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
 pub use kinds::{AaLines, Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, ValueGlyph, Values};
@@ -76,6 +78,10 @@ pub struct RenderOptions {
     /// Line width in pixels of `Glyph::Lines`: 0 draws width-0 lines (Bresenham), more
     /// draws Datashader's anti-aliased lines (values weighed by coverage).
     pub line_width: f64,
+    /// Datashader's `tf.dynspread`: choose one spread for the whole canvas from the density
+    /// of its non-empty pixels (gathered in the statistics pass), handed to the sinks with
+    /// every band ([`Band::spread_px`]; a [`crate::sink::SpreadSink::dynamic`] spreads by it).
+    pub dynspread: Option<Dynspread>,
 }
 
 /// What is drawn for the x/y columns.
@@ -119,6 +125,7 @@ impl Default for RenderOptions {
             color_key: None,
             glyph: Glyph::Points,
             line_width: 0.0,
+            dynspread: None,
         }
     }
 }
@@ -142,6 +149,8 @@ pub struct RenderReport {
     pub y_range: (f64, f64),
     /// The plan: tile, band height, number of bands.
     pub plan: Plan,
+    /// The spread `--dynspread` chose for the whole canvas (None without it).
+    pub dynspread_px: Option<usize>,
 }
 
 /// Renders `points` with `options.reduction` into every sink.
@@ -151,6 +160,7 @@ pub fn render(
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
+    options.dynspread.as_ref().map_or(Ok(()), Dynspread::check)?;
     let pool = thread_pool(options)?;
     pool.install(|| render_in_pool(points, options, sinks, progress))
 }
@@ -315,13 +325,16 @@ fn run<K: Kind>(
     )?;
     points.check_unchanged()?;
 
-    finish_render(kind, &plan, &partition, options, sinks, progress, || points.check_unchanged())?;
-    Ok(RenderReport { points: points.len() as u64, plotted: partition.total(), x_range, y_range, plan })
+    let dynspread_px =
+        finish_render(kind, &plan, &partition, options, sinks, progress, || points.check_unchanged())?;
+    let plotted = partition.total();
+    Ok(RenderReport { points: points.len() as u64, plotted, x_range, y_range, plan, dynspread_px })
 }
 
-/// Passes 3 and 4 and the commit of the outputs, shared by every render: statistics,
-/// shading and emission, then `unchanged` (the inputs must not have changed meanwhile),
-/// then every output replaces its old file at once.
+/// Passes 3 and 4 and the commit of the outputs, shared by every render: statistics (and
+/// the dynspread decision), shading and emission, then `unchanged` (the inputs must not have
+/// changed meanwhile), then every output replaces its old file at once. Returns the spread
+/// `options.dynspread` chose.
 fn finish_render<K: Kind>(
     kind: K,
     plan: &Plan,
@@ -330,10 +343,20 @@ fn finish_render<K: Kind>(
     mut sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
     unchanged: impl Fn() -> Result<()>,
-) -> Result<()> {
-    let (stats, kept) = gather_statistics(&kind, plan, partition, options.how, progress)?;
+) -> Result<Option<usize>> {
+    let mut density =
+        options.dynspread.map(|d| DensityStream::new(plan.width as usize, plan.height as usize, d.max_px));
+    let (stats, kept) = gather_statistics(&kind, plan, partition, options.how, density.as_mut(), progress)?;
+    let spread_px = match (density, options.dynspread) {
+        (Some(density), Some(d)) => {
+            let stats =
+                density.finish().ok_or_else(|| Error::bad_parameter("--dynspread", "rows missing"))?;
+            Some(stats.dynspread_px(d.threshold))
+        }
+        _ => None,
+    };
     let shader = K::shader(&stats, options);
-    emit(kind, plan, partition, &shader, kept, &mut sinks, progress)?;
+    emit(kind, plan, partition, (&shader, spread_px), kept, &mut sinks, progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::sink::atomic::CommitGroup::begin();
     for sink in sinks {
@@ -342,7 +365,8 @@ fn finish_render<K: Kind>(
     // An input modified during the render makes the output suspect: check again, as late
     // as possible.
     unchanged()?;
-    commits.commit()
+    commits.commit()?;
+    Ok(spread_px)
 }
 
 /// The number of categories of a count-cat column: its maximum + 1, after checking that
@@ -397,12 +421,15 @@ fn resolve_range(
 }
 
 /// Pass 3: aggregates every band and gathers the global statistics, in as many passes
-/// as the shading needs. A single-band canvas is aggregated once and kept for pass 4.
+/// as the shading needs, and in the first the lit mask into `density` (for dynspread:
+/// every kind's shading makes exactly its non-empty pixels non-transparent). A
+/// single-band canvas is aggregated once and kept for pass 4.
 fn gather_statistics<K: Kind>(
     kind: &K,
     plan: &Plan,
     partition: &Partition,
     how: How,
+    mut density: Option<&mut DensityStream>,
     progress: &dyn Progress,
 ) -> Result<(K::Stats, Option<K>)> {
     let mut stats = kind.new_stats();
@@ -419,6 +446,9 @@ fn gather_statistics<K: Kind>(
                 band.aggregate(plan, partition, b)?;
             }
             band.gather(plan.width as usize, pass, &mut stats);
+            if let (0, Some(density)) = (pass, density.as_deref_mut()) {
+                density.push_rows(band.rows() as usize, |row, out| band.lit_row(row as u32, out));
+            }
             progress.advance(u64::from(band.rows()));
         }
         K::end_pass(&mut stats, pass, how);
@@ -432,7 +462,7 @@ fn emit<K: Kind>(
     kind: K,
     plan: &Plan,
     partition: &Partition,
-    shader: &K::Shader,
+    (shader, spread_px): (&K::Shader, Option<usize>),
     kept: Option<K>,
     sinks: &mut [Box<dyn Sink>],
     progress: &dyn Progress,
@@ -449,7 +479,7 @@ fn emit<K: Kind>(
     let mut next = kind;
     for band in 0..plan.bands {
         check_cancelled(progress)?;
-        let view = ShadedBand { y0: plan.band_rows(band).start, band: &current, shader };
+        let view = ShadedBand { y0: plan.band_rows(band).start, band: &current, shader, spread_px };
         let (emitted, aggregated) = rayon::join(
             || sinks.iter_mut().try_for_each(|sink| sink.band(&view)),
             || match band + 1 < plan.bands {
@@ -470,6 +500,7 @@ struct ShadedBand<'a, K: Kind> {
     y0: u32,
     band: &'a K,
     shader: &'a K::Shader,
+    spread_px: Option<usize>,
 }
 
 impl<K: Kind> Band for ShadedBand<'_, K> {
@@ -491,5 +522,9 @@ impl<K: Kind> Band for ShadedBand<'_, K> {
 
     fn color_scale(&self) -> Option<crate::sink::ColorScale> {
         K::color_scale(self.shader)
+    }
+
+    fn spread_px(&self) -> Option<usize> {
+        self.spread_px
     }
 }

@@ -11,7 +11,9 @@ use crate::error::Result;
 use crate::glyph::raster::{output_dtype, Downsample, RasterPlacement, Resampler, Upsample};
 use crate::partition::Partition;
 use crate::progress::Progress;
-use crate::render::kinds::{float_color_scale, shade_floats, write_floats, FloatGlobal, Input, Kind};
+use crate::render::kinds::{
+    float_color_scale, lit_floats, shade_floats, write_floats, FloatGlobal, Input, Kind,
+};
 use crate::render::{finish_render, RenderOptions, RenderReport};
 use crate::shade::{FloatShader, How};
 use crate::sink::{CanvasInfo, PixelFormat, Sink};
@@ -91,6 +93,10 @@ impl Kind for RasterBand<'_> {
         let start = row as usize * self.width;
         write_floats(&self.values[start..start + self.width], self.dtype, out);
     }
+    fn lit_row(&self, row: u32, out: &mut [u8]) {
+        let start = row as usize * self.width;
+        lit_floats(&self.values[start..start + self.width], out);
+    }
     fn dtype(&self) -> DType {
         self.dtype
     }
@@ -108,6 +114,7 @@ pub fn render_raster(
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
+    options.dynspread.as_ref().map_or(Ok(()), crate::shade::Dynspread::check)?;
     let pool = super::thread_pool(options)?;
     pool.install(|| render_raster_in_pool(raster, options, sinks, progress))
 }
@@ -157,6 +164,7 @@ fn render_raster_in_pool(
         sink.begin(&canvas)?;
     }
     let partition = Partition::empty(plan.bands);
-    finish_render(band, &plan, &partition, options, sinks, progress, || raster.grid.check_unchanged())?;
-    Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan })
+    let dynspread_px =
+        finish_render(band, &plan, &partition, options, sinks, progress, || raster.grid.check_unchanged())?;
+    Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px })
 }

@@ -7,6 +7,7 @@
 pub mod category;
 pub mod color;
 pub mod colormap;
+pub mod density;
 mod eqhist;
 pub mod float;
 mod numpy;
@@ -29,6 +30,7 @@ mod reference2;
 pub use category::{CategoryShader, CategoryStats};
 pub use color::Color;
 pub use colormap::Colormap;
+pub use density::{DensityStream, Dynspread};
 pub use float::{FloatHistogram, FloatShader, FloatStats};
 pub use shader::CountShader;
 pub use spread::{DensityStats, Shape, Spreader};

@@ -15,7 +15,8 @@
 //! non-transparent pixel in the `(4 px + 1)`-square around them, clipped to the image)
 //! exceeds the threshold. [`DensityStats`] counts those pixels band by band (with
 //! `2 * max_px` halo rows) and merges, and [`DensityStats::dynspread_px`] makes Datashader's
-//! choice once for the whole canvas.
+//! choice once for the whole canvas; [`super::DensityStream`] counts the same from a
+//! canvas streamed row by row.
 
 use std::str::FromStr;
 
@@ -76,6 +77,9 @@ pub struct Spreader {
     /// For every mask row `dy` (ascending), the half-width `k` of its run `-k..=k` (both
     /// masks are symmetric and convex along rows).
     extents: Vec<(isize, usize)>,
+    /// Rows are in image order (row 0 at the top), so Datashader's row-major order, which
+    /// starts from the bottom row of the image, stamps the last rows first.
+    image_rows: bool,
 }
 
 impl Spreader {
@@ -96,7 +100,18 @@ impl Spreader {
                 Some((dy, k as usize))
             })
             .collect();
-        Spreader { px, offsets, extents }
+        Spreader { px, offsets, extents, image_rows: false }
+    }
+
+    /// The same spread for rows in image order (row 0 at the top, as the render's bands):
+    /// Datashader's aggregate (and so its spread) has row 0 at the bottom, and where
+    /// spread pixels overlap the order of compositing shows.
+    pub fn for_image_rows(mut self) -> Spreader {
+        if !self.image_rows {
+            self.extents.reverse();
+            self.image_rows = true;
+        }
+        self
     }
 
     /// Number of rows above and below an output row that it depends on (`px`).
@@ -115,7 +130,8 @@ impl Spreader {
             return;
         }
         out.fill(0);
-        // stamping the sources in row-major order composites them in Datashader's order
+        // stamping the sources in row-major order of Datashader's array composites them in
+        // its order (extents are reversed for image rows)
         for &(dy, k) in &self.extents {
             let Some(row) = center.checked_add_signed(dy).and_then(|y| rows.get(y)) else {
                 continue;
@@ -165,6 +181,11 @@ impl DensityStats {
     /// Nothing counted yet, for `dynspread(max_px)`.
     pub fn new(max_px: usize) -> DensityStats {
         DensityStats { lit: 0, with_neighbours: vec![0; max_px] }
+    }
+
+    /// Statistics from counts made elsewhere ([`super::DensityStream`]).
+    pub(crate) fn from_counts(lit: u64, with_neighbours: Vec<u64>) -> DensityStats {
+        DensityStats { lit, with_neighbours }
     }
 
     /// Rows needed above and below a band: `2 * max_px`.
@@ -328,6 +349,22 @@ mod tests {
                     "{name} {px} {shape} {band}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn image_rows_spread_the_flipped_image() {
+        let all = images();
+        let flip = |rgba: &[u8], width: usize| -> Vec<u8> {
+            rgba.chunks_exact(4 * width).rev().flatten().copied().collect()
+        };
+        for &(name, px, shape, rgba) in SPREAD_CASES {
+            let (_, width, image) = all.iter().find(|i| i.0 == name).unwrap();
+            let spreader = Spreader::new(px, shape.parse().unwrap()).for_image_rows();
+            let expected = flip(&unhex(rgba), *width);
+            let flipped = flip(image, *width);
+            assert_eq!(spreader.spread_image(&flipped, *width), expected, "{name} {px} {shape}");
+            assert_eq!(spread_in_bands(&spreader, &flipped, *width, 3), expected, "{name} {px} {shape}");
         }
     }
 

@@ -82,6 +82,11 @@ pub trait Band: Sync {
     fn color_scale(&self) -> Option<ColorScale> {
         None
     }
+    /// The spread in pixels chosen for the whole canvas by `--dynspread` (the same for every
+    /// band; None without it), for [`SpreadSink::dynamic`].
+    fn spread_px(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A consumer of finished bands: a PNG file, an aggregate `.npy`, a tile pyramid...

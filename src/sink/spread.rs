@@ -9,12 +9,16 @@
 //! (Datashader's `set_background` after `spread`). The window holds at most
 //! `CHUNK_ROWS + 2 px` rows, so memory is `O(px * width)` whatever the band height, and
 //! the output does not depend on how the canvas was split into bands.
+//!
+//! [`SpreadSink::dynamic`] is `tf.dynspread`: the render decides one spread for the whole
+//! canvas before the first band (from its statistics pass) and tells it with every band
+//! ([`Band::spread_px`]); the sink spreads by that.
 
 use std::collections::VecDeque;
 
 use super::{Band, CanvasInfo, ColorScale, PixelFormat, Sink};
 use crate::error::{Error, Result};
-use crate::shade::{Color, Spreader};
+use crate::shade::{Color, Shape, Spreader};
 
 /// Spread rows handed to the inner sink per band (at least; more when `2 px + 1` is larger).
 const CHUNK_ROWS: usize = 32;
@@ -46,12 +50,16 @@ pub struct SpreadSink {
     scale: Option<ColorScale>,
     /// Spread rows per band handed on.
     chunk: u32,
+    /// With `--dynspread`: the mask shape of the spread the bands will tell.
+    dynamic: Option<Shape>,
 }
 
 impl SpreadSink {
     /// Spreads with `spreader` what the render shades (over a transparent background) and
-    /// hands it, composited over `background`, to `inner`.
+    /// hands it, composited over `background`, to `inner`. Bands come in image order, so
+    /// the spreader stamps them as [`Spreader::for_image_rows`].
     pub fn new(inner: Box<dyn Sink>, spreader: Spreader, background: Color) -> SpreadSink {
+        let spreader = spreader.for_image_rows();
         let chunk = CHUNK_ROWS.max(2 * spreader.halo() + 1) as u32;
         SpreadSink {
             inner,
@@ -65,7 +73,27 @@ impl SpreadSink {
             spare: Vec::new(),
             scale: None,
             chunk,
+            dynamic: None,
         }
+    }
+
+    /// Spreads by the px the render's bands tell ([`Band::spread_px`], `--dynspread`'s
+    /// global decision) with a mask of `shape`; otherwise as [`SpreadSink::new`].
+    pub fn dynamic(inner: Box<dyn Sink>, shape: Shape, background: Color) -> SpreadSink {
+        SpreadSink { dynamic: Some(shape), ..SpreadSink::new(inner, Spreader::new(0, shape), background) }
+    }
+
+    /// Before the first band of a dynamic spread: takes the spread the render chose.
+    fn take_decision(&mut self, band: &dyn Band) -> Result<()> {
+        let Some(shape) = self.dynamic.take() else {
+            return Ok(());
+        };
+        let px = band.spread_px().ok_or_else(|| {
+            Error::bad_parameter("--dynspread", "the render chose no spread for the canvas")
+        })?;
+        self.spreader = Spreader::new(px, shape).for_image_rows();
+        self.chunk = CHUNK_ROWS.max(2 * px + 1) as u32;
+        Ok(())
     }
 
     /// Hands the inner sink every spread row that can be computed: rows whose `px` rows
@@ -126,6 +154,7 @@ impl Sink for SpreadSink {
         if self.scale.is_none() {
             self.scale = band.color_scale();
         }
+        self.take_decision(band)?;
         let width = canvas.width as usize;
         let aggregate_len = width * canvas.aggregate_channels as usize * canvas.aggregate_dtype.size();
         for row in 0..band.height() {

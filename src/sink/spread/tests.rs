@@ -125,7 +125,7 @@ fn output_matches_the_whole_image_spread_for_any_band_split() {
     for shape in [Shape::Circle, Shape::Square] {
         for px in [0, 1, 2, 3, 20] {
             let spreader = Spreader::new(px, shape);
-            let expected = spreader.spread_image(&rgba, W);
+            let expected = spreader.clone().for_image_rows().spread_image(&rgba, W);
             assert!((expected != rgba) == (px > 0), "{px} {shape:?}");
             for band in [1, 3, 7, 32, 33, H] {
                 let got = run(&spreader, Color::TRANSPARENT, band);
@@ -141,7 +141,7 @@ fn output_matches_the_whole_image_spread_for_any_band_split() {
 #[test]
 fn spread_pixels_are_composited_over_the_background() {
     let spreader = Spreader::new(2, Shape::Circle);
-    let spread = spreader.spread_image(&image(), W);
+    let spread = spreader.clone().for_image_rows().spread_image(&image(), W);
     for (background, opaque) in
         [(Color::rgb(10, 20, 30), true), (Color { r: 200, g: 0, b: 0, a: 100 }, false)]
     {
@@ -199,4 +199,53 @@ fn the_window_stays_small_whatever_the_band() {
     sink.band(&FakeBand { rgba: &rgba, y0: H as u32 - 1, height: 1 }).unwrap();
     Box::new(sink).finish().unwrap();
     assert_eq!(recorder.lock().unwrap().bands, vec![32, 32, 11]);
+}
+
+/// A [`FakeBand`] that tells a dynspread decision.
+struct Told<'a>(FakeBand<'a>, Option<usize>);
+
+impl Band for Told<'_> {
+    fn y0(&self) -> u32 {
+        self.0.y0()
+    }
+    fn height(&self) -> u32 {
+        self.0.height()
+    }
+    fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]) {
+        self.0.shade_row(row, format, out);
+    }
+    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
+        self.0.aggregate_row(row, out);
+    }
+    fn spread_px(&self) -> Option<usize> {
+        self.1
+    }
+}
+
+#[test]
+fn dynamic_sink_spreads_by_the_px_the_bands_tell() {
+    let rgba = image();
+    for (px, shape, band) in [(0, Shape::Circle, 5), (2, Shape::Square, 1), (3, Shape::Circle, 7)] {
+        let recorder = std::sync::Arc::new(std::sync::Mutex::new(Recorder::default()));
+        let inner = Box::new(RecordingSink(recorder.clone()));
+        let mut sink: Box<dyn Sink> = Box::new(SpreadSink::dynamic(inner, shape, Color::TRANSPARENT));
+        sink.begin(&canvas()).unwrap();
+        for y0 in (0..H).step_by(band) {
+            let height = band.min(H - y0) as u32;
+            sink.band(&Told(FakeBand { rgba: &rgba, y0: y0 as u32, height }, Some(px))).unwrap();
+        }
+        sink.finish().unwrap();
+        let got = std::mem::take(&mut recorder.lock().unwrap().rows);
+        let expected = Spreader::new(px, shape).for_image_rows().spread_image(&rgba, W);
+        assert!(got == expected, "{px} {shape:?}");
+        let top_first = Spreader::new(px, shape).spread_image(&rgba, W);
+        assert!((got != top_first) == (px > 0), "overlaps composite bottom rows first ({px})");
+    }
+    // a render that decided nothing is an error, not an unspread image
+    let recorder = std::sync::Arc::new(std::sync::Mutex::new(Recorder::default()));
+    let inner = Box::new(RecordingSink(recorder));
+    let mut sink = SpreadSink::dynamic(inner, Shape::Circle, Color::TRANSPARENT);
+    sink.begin(&canvas()).unwrap();
+    let err = sink.band(&Told(FakeBand { rgba: &rgba, y0: 0, height: 3 }, None)).unwrap_err();
+    assert!(err.to_string().contains("--dynspread"), "{err}");
 }
