@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use super::kinds::{
-    float_color_scale, shade_floats, write_floats, FloatGlobal, Input, Kind, LineGlyph, ValueGlyph,
+    float_color_scale, lit_floats, shade_floats, write_floats, FloatGlobal, Input, Kind, LineGlyph,
+    ValueGlyph,
 };
 use crate::canvas::Plan;
 use crate::data::DType;
@@ -109,6 +110,11 @@ impl<A: AaAccumulator> Kind for AaValues<A> {
         let mut values = vec![0f64; self.width as usize];
         self.band.finish_row(row, &mut values);
         write_floats(&values, self.dtype, out);
+    }
+    fn lit_row(&self, row: u32, out: &mut [u8]) {
+        let mut values = vec![0f64; self.width as usize];
+        self.band.finish_row(row, &mut values);
+        lit_floats(&values, out);
     }
     fn color_scale(shader: &FloatShader) -> Option<ColorScale> {
         float_color_scale(shader)
