@@ -348,7 +348,7 @@ fn values_along_several_series_equal_the_single_lines_combined() {
                     &(0..N).map(|r| value(if shared { 0 } else { s }, r)).collect::<Vec<_>>(),
                 );
                 let extra = ["--agg", agg, "--value", &path(&v_single)];
-                let (_, agg_bytes) = render_values(dir.path(), "single", &f.t, y_single, &extra);
+                let (_, agg_bytes) = render(dir.path(), "single", &f.t, y_single, &extra);
                 combine(&mut want, &f64s(&agg_bytes), op);
             }
             assert!(want.iter().filter(|v| !v.is_nan()).count() > 1000);
@@ -361,7 +361,7 @@ fn values_along_several_series_equal_the_single_lines_combined() {
                     .chain(flags.iter().copied())
                     .chain(split)
                     .collect();
-                let (png, agg_bytes) = render_values(dir.path(), "multi", x, y, &extra);
+                let (png, agg_bytes) = render(dir.path(), "multi", x, y, &extra);
                 let got = f64s(&agg_bytes);
                 let same = got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits() || a == b);
                 let diff: Vec<(usize, f64, f64)> = got
@@ -384,31 +384,4 @@ fn values_along_several_series_equal_the_single_lines_combined() {
             }
         }
     }
-}
-
-/// [`render`] for float64 aggregates (value reductions).
-fn render_values(dir: &Path, name: &str, x: &Path, y: &Path, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
-    let (png, agg) = (dir.join(format!("{name}.png")), dir.join(format!("{name}.npy")));
-    let (xs, ys, ps, aggs) = (path(x), path(y), path(&png), path(&agg));
-    let mut args = vec!["render", "-q", "--bare", "--glyph", "lines", "--width", "400", "--height", "300"];
-    args.extend([
-        "--x-range",
-        "0,10",
-        "--y-range",
-        "0,10",
-        "--x",
-        &xs,
-        "--y",
-        &ys,
-        "-o",
-        &ps,
-        "--agg-out",
-        &aggs,
-    ]);
-    args.extend(extra);
-    run_ok(&args);
-    let bytes = std::fs::read(&agg).unwrap();
-    let header = NpyHeader::parse(&bytes).unwrap();
-    assert_eq!(header.shape, vec![H as usize, W as usize]);
-    (std::fs::read(&png).unwrap(), bytes[header.data_offset..].to_vec())
 }
