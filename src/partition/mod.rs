@@ -43,8 +43,10 @@ const MAX_INDEX_BYTES: usize = 16 << 20;
 /// blocks (u32 each) while the index is being built.
 const INDEX_ENTRY_BYTES: usize = 20;
 
-/// Records buffered per worker before they are appended, in total over all bands.
-const SCATTER_BUFFER_RECORDS: usize = 512 << 10;
+/// Bytes of records buffered per worker before they are appended, in total over all bands
+/// (512 Ki pixel records; fewer of the larger segment records, so every record type stays
+/// within the plan's per-thread allowance).
+const SCATTER_BUFFER_BYTES: usize = 2 << 20;
 
 /// Turns input items into `(band, record)` pairs. Implemented by each glyph.
 pub trait Binner: Sync {
@@ -161,7 +163,8 @@ impl Partition {
 
 /// Partitions everything `binner` emits by band into a scratch file in `scratch_dir`.
 pub fn partition<B: Binner>(binner: &B, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition> {
-    let per_band = (SCATTER_BUFFER_RECORDS / (binner.bands() as usize).max(1)).max(16);
+    let records = SCATTER_BUFFER_BYTES / std::mem::size_of::<B::Record>().max(1);
+    let per_band = (records / (binner.bands() as usize).max(1)).max(16);
     // A power of two, so a buffer is found full with a mask.
     let block = 1 << per_band.ilog2();
     partition_in_blocks(binner, scratch_dir, progress, block)
