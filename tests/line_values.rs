@@ -162,12 +162,23 @@ fn brute_force_aa(reduction: &str, xs: &[f64], ys: &[f64], vs: &[f64], line_widt
 /// Renders `--agg reduction` with `--line-width lw` and a tile, threads and memory setup;
 /// returns the PNG and aggregate bytes and the number of bands.
 fn render(dir: &Path, reduction: &str, lw: &str, setup: (&str, &str, &str)) -> (Vec<u8>, Vec<u8>, u32) {
+    render_with(dir, reduction, lw, setup, &[])
+}
+
+/// [`render`] with `extra` flags.
+fn render_with(
+    dir: &Path,
+    reduction: &str,
+    lw: &str,
+    setup: (&str, &str, &str),
+    extra: &[&str],
+) -> (Vec<u8>, Vec<u8>, u32) {
     let (tile, threads, memory) = setup;
     let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
     let value = if reduction == "count-cat" { path("c.npy") } else { path("v.npy") };
     let (png, agg) = (path("out.png"), path("out.npy"));
     let (xp, yp) = (path("x.npy"), path("y.npy"));
-    let out = run_ok(&[
+    let mut args = vec![
         "render",
         "--bare",
         "--glyph",
@@ -200,7 +211,9 @@ fn render(dir: &Path, reduction: &str, lw: &str, setup: (&str, &str, &str)) -> (
         &png,
         "--agg-out",
         &agg,
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = run_ok(&args);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     let bands = stderr
         .split(" bands of ")
@@ -286,9 +299,9 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     write_inputs(dir.path());
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
-    let (x, y, v, c, png) = (path("x.npy"), path("y.npy"), path("v.npy"), path("c.npy"), path("e.png"));
+    let (x, y, v, png) = (path("x.npy"), path("y.npy"), path("v.npy"), path("e.png"));
     let base = ["render", "-q", "--glyph", "lines", "--x", &x, "--y", &y, "-o", &png];
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 4] = [
         (
             &["--line-width", "2", "--agg", "var", "--value", &v],
             "var along anti-aliased lines (--line-width > 0)",
@@ -297,7 +310,6 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
             &["--line-width", "2", "--agg", "std", "--value", &v],
             "std along anti-aliased lines (--line-width > 0)",
         ),
-        (&["--line-width", "1", "--agg", "count-cat", "--value", &c], "count-cat along anti-aliased lines"),
         (&["--agg", "sum"], "the sum reduction needs a value column"),
         (&["--agg", "max", "--value", &v, "--pyramid", &path("pyr")], "pyramids are built from the count"),
     ];
@@ -310,4 +322,45 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(!Path::new(&png).exists());
     }
+}
+
+/// The categories of `write_inputs`' c.npy.
+fn category(i: usize) -> usize {
+    (i / 7) % 4
+}
+
+#[test]
+fn anti_aliased_count_cat_planes_are_each_categorys_coverage_for_every_setup() {
+    let dir = tempfile::tempdir().unwrap();
+    let (xs, ys, _) = write_inputs(dir.path());
+    // Plane k: the float32 coverage of the segments starting at a vertex of category k,
+    // with the join corrections of the whole polyline, added in drawing order from NaN.
+    let mut want = vec![f32::NAN; (W * H) as usize * 4];
+    for (i, p, aa, prev) in whole_canvas(&xs, &ys, 1.5, false) {
+        gigaplot::reduce::coverage::add_coverage(&mut want[p * 4 + category(i)], aa - prev);
+    }
+    for k in 0..4 {
+        let lit = want.iter().skip(k).step_by(4).filter(|v| !v.is_nan()).count();
+        assert!(lit > 2_000, "category {k}: only {lit} pixels");
+    }
+    let mut seen = Vec::new();
+    for setup in SETUPS {
+        for extra in [&[][..], &["--dynspread", "--dynspread-threshold", "1"][..]] {
+            let (png, agg, bands) = render_with(dir.path(), "count-cat", "1.5", setup, extra);
+            let offset = 10 + usize::from(u16::from_le_bytes([agg[8], agg[9]]));
+            let header = String::from_utf8_lossy(&agg[10..offset]).to_string();
+            assert!(header.contains("'<f4'") && header.contains("(200, 300, 4)"), "{header}");
+            let got: Vec<f32> =
+                agg[offset..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+            let differ = got.iter().zip(&want).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+            assert_eq!(differ, 0, "{setup:?} {extra:?}: {differ} values differ");
+            seen.push((png, bands, extra.len().min(1)));
+        }
+    }
+    assert!(seen[2].1 >= 3, "{} bands", seen[2].1);
+    for dynspread in [0, 1] {
+        let pngs: Vec<_> = seen.iter().filter(|s| s.2 == dynspread).map(|s| &s.0).collect();
+        assert!(pngs.iter().all(|p| *p == pngs[0]), "dynspread {dynspread}: PNG differs between setups");
+    }
+    assert!(seen[0].0 != seen[1].0, "--dynspread changed nothing");
 }

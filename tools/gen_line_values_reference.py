@@ -8,7 +8,7 @@ Run with the Datashader venv (Datashader 0.19.1):
 Each case draws ONE polyline with `Canvas.line(df, 'x', 'y', agg=..., line_width=...)` where
 the value column `v` holds NaNs, negatives and repeats, and the category column `c` is
 `i % 3`. Reductions: sum, mean, var, std, min, max, first, last, count_cat (width 0) and
-sum, mean, max, any (anti-aliased; min, first, last once). Aggregates are written in gigaplot's
+sum, mean, max, any, count_cat (anti-aliased; min, first, last once). Aggregates are written in gigaplot's
 image order (row 0 = top = y max); for count_cat the index is `pixel * 3 + category`.
 """
 
@@ -73,7 +73,7 @@ def geometries():
 
 
 WIDTH0 = ["sum", "mean", "var", "std", "min", "max", "first", "last", "count_cat"]
-ANTIALIASED = ["sum", "mean", "max", "any"]
+ANTIALIASED = ["sum", "mean", "max", "any", "count_cat"]
 # Datashader's antialiased min, first and last keep the largest value * coverage, like max:
 # checked on the drawing where segments overlap most.
 ANTIALIASED_LIKE_MAX = ["min", "first", "last"]

@@ -91,7 +91,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "K")]
     pub series: Option<usize>,
     /// Line width in pixels for --glyph lines: 0 draws width-0 lines; more draws
-    /// Datashader's anti-aliased lines (values weighed by coverage; no var, std, count-cat).
+    /// Datashader's anti-aliased lines (values weighed by coverage; no var, std).
     #[arg(long, default_value_t = 0.0)]
     pub line_width: f64,
     /// Reduction per pixel: count, any, sum, mean, var, std, min, max, first, last (of

@@ -62,13 +62,13 @@ impl CategoryBand {
     }
 }
 
-/// `counts` (`categories` u32 per pixel, tile after tile) cut into one slice per tile.
-pub(super) fn split_category_tiles<'b>(
+/// `counts` (`categories` cells per pixel, tile after tile) cut into one slice per tile.
+pub(super) fn split_category_tiles<'b, T>(
     layout: &TileLayout,
     categories: usize,
-    counts: &'b mut [u32],
-) -> Vec<&'b mut [u32]> {
-    let mut tiles: Vec<&mut [u32]> = Vec::with_capacity(layout.tiles());
+    counts: &'b mut [T],
+) -> Vec<&'b mut [T]> {
+    let mut tiles: Vec<&mut [T]> = Vec::with_capacity(layout.tiles());
     let mut rest = counts;
     for t in 0..layout.tiles() {
         let (_, w) = layout.tile_columns(t);

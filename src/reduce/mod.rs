@@ -4,6 +4,7 @@
 //! accumulated in parallel with no shared state; records reach each tile in input order,
 //! so the result is the same for any tile size and thread count.
 
+pub mod aa_category;
 pub mod aa_value;
 pub mod category;
 pub mod count;
@@ -15,6 +16,7 @@ pub mod value;
 use std::fmt;
 use std::str::FromStr;
 
+pub use aa_category::AaCategoryBand;
 pub use aa_value::{AaAccumulator, AaValueBand};
 pub use category::CategoryBand;
 pub use count::CountBand;

@@ -2,7 +2,7 @@
 //! (`line_values_reference.rs`): the whole path from the columns through the binners, the
 //! partition (5-row bands, 8-pixel tiles, so segments cross band and tile edges) and the
 //! band aggregation to the exported rows. Integer aggregates (count_cat) and Datashader's
-//! float32 aggregates (`any` of anti-aliased lines) must be equal; float64 ones within
+//! float32 aggregates (`any` and `count_cat` of anti-aliased lines) must be equal; float64 ones within
 //! 1e-12 relative (they are in fact bit-identical today).
 
 use super::reference::{Case, CASES, CATEGORIES, HEIGHT, WIDTH};
@@ -13,7 +13,7 @@ use crate::data::{ColumnSpec, PointColumns};
 use crate::progress::NoProgress;
 use crate::reduce::aa_value::{AaAny, AaMax, AaMean, AaSum};
 use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
-use crate::render::{Categories, Values};
+use crate::render::{AaCategories, Categories, Values};
 
 fn write(path: &std::path::Path, values: &[f64]) {
     let mut bytes = encode_header(DType::F64, &[values.len()]);
@@ -87,6 +87,7 @@ fn gigaplot(case: &Case) -> Vec<f64> {
             aggregate(AaValues::<AaMax>::new(lw, w, h, f64_), input, &plan)
         }
         (true, "any") => aggregate(AaValues::<AaAny>::new(lw, w, h, DType::F32), input, &plan),
+        (true, "count_cat") => aggregate(AaCategories::new(CATEGORIES, lw, w, h), input, &plan),
         other => panic!("no reduction for {other:?}"),
     }
 }
@@ -153,4 +154,56 @@ fn reference_cases_cover_nan_values_edges_and_empty_drawings() {
     };
     let (first, last) = (of("random_polyline", "first").unwrap(), of("random_polyline", "last").unwrap());
     assert_ne!(first.expected, last.expected);
+}
+
+/// The shading of every anti-aliased count_cat reference aggregate, gathered in 5-row
+/// bands, as RGBA hex, for `how`.
+fn shade_aa_categories(case: &Case, how: How) -> String {
+    use crate::shade::{FloatCategoryShader, FloatCategoryStats};
+    let values: Vec<f32> = expected(case).iter().map(|&v| v as f32).collect();
+    let row_len = WIDTH as usize * CATEGORIES;
+    let bands: Vec<&[f32]> = values.chunks(row_len * 5).collect();
+    let mut stats = FloatCategoryStats::new(CATEGORIES);
+    for pass in 0..FloatCategoryStats::passes(how) {
+        for band in &bands {
+            for row in band.chunks(row_len) {
+                stats.add_values(pass, row);
+            }
+        }
+        stats.end_pass(pass, how);
+    }
+    let key = crate::shade::category::default_color_key(CATEGORIES);
+    let shader = FloatCategoryShader::new(&key, how, 255, 40, &stats, crate::shade::Color::TRANSPARENT);
+    let mut out = vec![0u8; (WIDTH * HEIGHT) as usize * 4];
+    for (row, dst) in values.chunks(row_len).zip(out.chunks_mut(WIDTH as usize * 4)) {
+        shader.shade_rgba(row, dst);
+    }
+    out.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn anti_aliased_count_cat_shades_as_datashader() {
+    use super::shade_reference::SHADES;
+    let mut failures = Vec::new();
+    for &(name, lw, how, want) in SHADES {
+        let case = CASES
+            .iter()
+            .find(|c| c.name == name && c.line_width == lw && c.reduction == "count_cat")
+            .unwrap();
+        let got = shade_aa_categories(case, how.parse().unwrap());
+        let (got, want) = (got.as_bytes(), want.as_bytes());
+        let differ: Vec<usize> =
+            (0..got.len() / 8).filter(|&p| got[p * 8..p * 8 + 8] != want[p * 8..p * 8 + 8]).collect();
+        if let Some(&p) = differ.first() {
+            let show = |h: &[u8]| String::from_utf8_lossy(&h[p * 8..p * 8 + 8]).to_string();
+            failures.push(format!(
+                "{name} {lw} {how}: {} pixels, first {p}: got {} want {}",
+                differ.len(),
+                show(got),
+                show(want)
+            ));
+        }
+    }
+    assert!(SHADES.len() >= 28);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -33,7 +33,7 @@ use crate::shade::{Color, Colormap, DensityStream, Dynspread, How};
 use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
 pub use kinds::{AaLines, Categories, CountGlyph, Counts, Kind, LineGlyph, PointGlyph, ValueGlyph, Values};
-pub use line_kinds::AaValues;
+pub use line_kinds::{AaCategories, AaValues};
 pub use raster::{render_raster, RasterInput};
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).

@@ -219,6 +219,13 @@ impl FloatHistogram {
     }
 }
 
+/// `[nanmin, nanmax]` of the eq-hist of the values this histogram holds through `curve`
+/// (its own [`FloatHistogram::curve`]): Datashader's span of the transformed values.
+pub(crate) fn eq_span(histogram: &FloatHistogram, curve: &EqCurve) -> [f64; 2] {
+    let last = curve.cdf[curve.cdf.len() - 1];
+    [curve.cdf[0], last.max(curve.apply(histogram.below_top))]
+}
+
 /// Datashader's eq-hist curve over float bins, with a fast exact `np.interp`.
 #[derive(Clone, Debug)]
 pub(crate) struct EqCurve {

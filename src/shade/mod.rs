@@ -5,6 +5,7 @@
 //! [`transfer`] and [`shader`]).
 
 pub mod category;
+pub mod category_float;
 pub mod color;
 pub mod colormap;
 pub mod density;
@@ -28,6 +29,7 @@ mod reference;
 mod reference2;
 
 pub use category::{CategoryShader, CategoryStats};
+pub use category_float::{FloatCategoryShader, FloatCategoryStats};
 pub use color::Color;
 pub use colormap::Colormap;
 pub use density::{DensityStream, Dynspread};
