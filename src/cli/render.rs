@@ -113,13 +113,15 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     if !quiet {
         let (x0, x1) = report.x_range;
         let (y0, y1) = report.y_range;
+        let drawn = match args.glyph {
+            Glyph::Lines => format!("{} vertices, {} segment records", report.points, report.plotted),
+            Glyph::Points => format!("{} of {} points plotted", report.plotted, report.points),
+        };
         eprintln!(
-            "gigaplot: {} x {} px, {} of {} points plotted, x {x0}..{x1}, y {y0}..{y1}, \
+            "gigaplot: {} x {} px, {drawn}, x {x0}..{x1}, y {y0}..{y1}, \
              {} bands of {} rows{}, {:.2} s -> {}",
             report.plan.width,
             report.plan.height,
-            report.plotted,
-            report.points,
             report.plan.bands,
             report.plan.band_height,
             dynspread_note(report.dynspread_px),

@@ -141,7 +141,8 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = 256 << 20;
 pub struct RenderReport {
     /// Points in the input.
     pub points: u64,
-    /// Points that landed on the canvas (not NaN, not out of range).
+    /// Points that landed on the canvas (not NaN, not out of range). For lines: the segment
+    /// records stored, a segment once per band it crosses (so it can exceed `points`).
     pub plotted: u64,
     /// The x range used.
     pub x_range: (f64, f64),
