@@ -10,11 +10,13 @@
 //! Where the time goes on dense plots (every pixel coloured, half the bytes literals):
 //! the match search compares 32 bytes with each candidate distance at once (two SSE2
 //! compares into a bit mask), so a window without a match costs a few instructions per
-//! byte, and a short match's length is read from the same masks; literals are counted into
-//! the block histogram once and written four codes per 8-byte store (literal codes are
-//! limited to 14 bits for that) from a bit buffer held in registers, into output space
-//! reserved from the block's exact size. About 25 instructions per input byte on a dense
-//! plot, 14 on a typical one.
+//! byte, and a short match's length is read from the same masks. On noise, where matches
+//! are rare, the search itself is skipped: it probes the first 4 KiB of every 32 KiB of a
+//! block and leaves the rest of the chunk to literals when matches cover under 1/16 of the
+//! probe (a decision made from the data alone, so the output never depends on threads).
+//! Literals are counted into the block histogram once and written four codes per 8-byte
+//! store (literal codes are limited to 14 bits for that) from a bit buffer held in
+//! registers, into output space reserved from the block's exact size.
 
 use huffman::{canonical_codes, code_lengths};
 
@@ -35,6 +37,15 @@ const MAX_CODE_BITS: u8 = 15;
 /// Longest Huffman code of the literal/length alphabet: one bit under deflate's limit, so
 /// four literal codes (56 bits) fit the bit buffer next to the 7 bits it may hold.
 const MAX_LITERAL_BITS: u8 = 14;
+/// Input bytes of a probe: the match search runs on the first `PROBE` bytes of every
+/// `CHUNK` of a block, and on the rest of the chunk only if the probe found matches.
+const PROBE: usize = 4 << 10;
+/// Input bytes judged by one probe.
+const CHUNK: usize = 32 << 10;
+/// A probe whose matches cover fewer than 1 byte in `SEARCH_RATIO` leaves the rest of its
+/// chunk to literals: on dense noise matches are rare, and not looking saves the search
+/// and the per-match work.
+const SEARCH_RATIO: usize = 16;
 /// Longest Huffman code of the code-length alphabet.
 const MAX_CLEN_BITS: u8 = 7;
 /// End-of-block symbol.
@@ -113,7 +124,8 @@ pub fn compress_segment(data: &[u8], hints: MatchHints, last: bool, out: &mut Ve
         seqs.clear();
         pos = parse_block(data, start, limit, &distances, &mut seqs, &mut stats);
         let is_final = last && pos == data.len();
-        write_block(&mut writer, &data[start..pos], &seqs, &stats, &distances, is_final);
+        let block = Block { data: &data[start..pos], seqs: &seqs, stats: &stats };
+        write_block(&mut writer, block, &distances, is_final);
     }
     if data.is_empty() && last {
         write_empty_final_block(&mut writer);
@@ -218,6 +230,10 @@ fn common_length(data: &[u8], a: usize, b: usize, max: usize) -> usize {
 
 /// Greedily parses `data[start..]` from `start` until at least `limit` into `seqs`, counting
 /// symbols into `stats`. Returns where the block ends (>= `limit`, <= `data.len()`).
+///
+/// The block is judged in chunks of `CHUNK` bytes: the match search runs over the first
+/// `PROBE` bytes of a chunk, and over the rest only if the probe found enough matches;
+/// otherwise the rest becomes literals. The decisions depend only on the data.
 fn parse_block(
     data: &[u8],
     start: usize,
@@ -226,25 +242,22 @@ fn parse_block(
     seqs: &mut Vec<Seq>,
     stats: &mut BlockStats,
 ) -> usize {
-    let mut pos = start;
-    let mut literal_start = start;
+    let mut parser = Parser { pos: start, literal_start: start, matched: 0 };
     // Only look for matches where a whole window can be read.
     let scan_end = limit.min(data.len().saturating_sub(WINDOW));
-    while pos < scan_end {
-        let (offset, length, which) = find_match(data, pos, distances);
-        if length == 0 {
-            pos += offset;
-            continue;
+    while parser.pos < scan_end {
+        let probe_start = parser.pos;
+        let matched_before = parser.matched;
+        parser.scan(data, (probe_start + PROBE).min(scan_end), distances, seqs, stats);
+        let chunk_end = (probe_start + CHUNK).min(scan_end);
+        let matched = parser.matched - matched_before;
+        if matched * SEARCH_RATIO >= parser.pos - probe_start {
+            parser.scan(data, chunk_end, distances, seqs, stats);
+        } else {
+            parser.pos = parser.pos.max(chunk_end);
         }
-        pos += offset;
-        let literals = pos - literal_start;
-        count_literals(&data[literal_start..pos], &mut stats.bytes);
-        stats.lit[257 + LENGTH_SYMBOL[length] as usize] += 1;
-        stats.dist[which] += 1;
-        seqs.push(Seq { literals: literals as u32, length: length as u16, distance: which as u8 });
-        pos += length;
-        literal_start = pos;
     }
+    let (pos, literal_start) = (parser.pos, parser.literal_start);
     let end = pos.max(limit);
     if end > literal_start {
         count_literals(&data[literal_start..end], &mut stats.bytes);
@@ -252,6 +265,47 @@ fn parse_block(
     }
     stats.merge_bytes();
     end
+}
+
+/// The state of the greedy parse of a block.
+struct Parser {
+    /// Next byte to parse.
+    pos: usize,
+    /// First byte of the pending literal run.
+    literal_start: usize,
+    /// Bytes covered by matches so far.
+    matched: usize,
+}
+
+impl Parser {
+    /// Parses greedily from `pos` until at least `end`, emitting a sequence per match.
+    #[inline(always)]
+    fn scan(
+        &mut self,
+        data: &[u8],
+        end: usize,
+        distances: &[usize],
+        seqs: &mut Vec<Seq>,
+        stats: &mut BlockStats,
+    ) {
+        let (mut pos, mut literal_start) = (self.pos, self.literal_start);
+        while pos < end {
+            let (offset, length, which) = find_match(data, pos, distances);
+            pos += offset;
+            if length == 0 {
+                continue;
+            }
+            let literals = pos - literal_start;
+            count_literals(&data[literal_start..pos], &mut stats.bytes);
+            stats.lit[257 + LENGTH_SYMBOL[length] as usize] += 1;
+            stats.dist[which] += 1;
+            seqs.push(Seq { literals: literals as u32, length: length as u16, distance: which as u8 });
+            pos += length;
+            self.matched += length;
+            literal_start = pos;
+        }
+        (self.pos, self.literal_start) = (pos, literal_start);
+    }
 }
 
 /// Looks for a match of at least `MIN_MATCH` bytes starting in the first
@@ -346,15 +400,16 @@ fn distance_symbol(d: usize) -> (usize, u32, u8) {
     (sym, (d - DIST_BASE[sym] as usize) as u32, DIST_EXTRA[sym])
 }
 
-/// Writes one block of `block` (parsed into `seqs`): dynamic Huffman, or stored if smaller.
-fn write_block(
-    w: &mut BitWriter,
-    block: &[u8],
-    seqs: &[Seq],
-    stats: &BlockStats,
-    distances: &[usize],
-    is_final: bool,
-) {
+/// A parsed block: its bytes, their sequences and symbol counts.
+struct Block<'a> {
+    data: &'a [u8],
+    seqs: &'a [Seq],
+    stats: &'a BlockStats,
+}
+
+/// Writes one parsed block: dynamic Huffman, or stored if smaller.
+fn write_block(w: &mut BitWriter, block: Block, distances: &[usize], is_final: bool) {
+    let Block { data: block, seqs, stats } = block;
     let mut lit_freq = stats.lit;
     lit_freq[END_OF_BLOCK] = 1;
     let mut dist_freq = [0u32; DIST_SYMBOLS];

@@ -3,6 +3,11 @@
 //! Rows are cut into segments at fixed row indices (independent of bands, tiles and
 //! threads), each segment filtered and deflated on its own, and the segments are joined into
 //! one zlib stream in order, so the file is byte-identical however the render was split.
+//!
+//! Nothing runs on one core alone: segments are filled, filtered, checksummed (Adler-32 and
+//! the IDAT chunk's CRC-32) and compressed in parallel, two per thread, and the file write of
+//! one batch of segments runs as one more task beside the compression of the next (and
+//! starts the disk's writeback, so the sync at commit finds little left to do).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,24 +92,39 @@ pub enum RowFilter {
 }
 
 /// A PNG file written row by row, compressed in parallel segments, under a temporary name.
+///
+/// Segments are compressed in batches; a batch's compressed bytes are written to the file
+/// while the next batch is filled and compressed, so no core waits for the file.
 #[derive(Debug)]
 pub struct PngWriter {
     file: AtomicFile,
     height: u32,
+    encoding: Encoding,
+    rows_per_segment: usize,
+    /// Rows received so far.
+    rows_done: u64,
+    /// Segments started but not yet compressed, in row order; all complete but the last.
+    queue: Vec<Job>,
+    /// Compressed segments not yet written, in row order (they precede `queue`).
+    ready: Vec<Job>,
+    /// Segment buffers kept for reuse.
+    spare: Vec<Vec<u8>>,
+    /// Compressed-segment buffers kept for reuse (fresh ones cost page faults).
+    spare_out: Vec<Vec<u8>>,
+    /// Adler-32 of the filtered bytes written so far.
+    adler: u32,
+}
+
+/// What a worker needs to filter and compress a segment.
+#[derive(Clone, Copy, Debug)]
+struct Encoding {
     format: PixelFormat,
     compression: Compression,
     filter: RowFilter,
     /// Bytes of one filtered scanline: filter byte + pixels.
     stride: usize,
-    rows_per_segment: usize,
-    /// Rows received so far.
-    rows_done: u64,
-    /// Segments started but not yet written, in row order; all complete but the last.
-    queue: Vec<Job>,
-    /// Segment buffers kept for reuse.
-    spare: Vec<Vec<u8>>,
-    /// Adler-32 of the filtered bytes written so far.
-    adler: u32,
+    /// Index of the last segment (its deflate blocks end the stream).
+    last_index: u64,
 }
 
 /// One segment: its rows as they are filled, then its compressed bytes.
@@ -124,6 +144,10 @@ struct Job {
     compressed: Vec<u8>,
     /// Adler-32 of the filtered scanlines.
     adler: u32,
+    /// CRC-32 of the IDAT chunk holding `compressed`, computed beside the compression
+    /// (`None` for the last segment, which gets the stream's Adler-32 appended, and for
+    /// segments that need several chunks).
+    chunk_crc: Option<u32>,
 }
 
 impl Job {
@@ -154,18 +178,19 @@ impl PngWriter {
         ihdr.extend_from_slice(&height.to_be_bytes());
         ihdr.extend_from_slice(&[8, format.color_type(), 0, 0, 0]);
         append_chunk(&mut header, b"IHDR", &ihdr);
-        file.file().write_all(&header).map_err(|e| Error::io(path, e))?;
+        write_bytes(&mut file, &header)?;
+        let last_index = (u64::from(height) - 1) / rows_per_segment as u64;
+        let encoding = Encoding { format, compression, filter: RowFilter::default(), stride, last_index };
         Ok(PngWriter {
             file,
             height,
-            format,
-            compression,
-            filter: RowFilter::default(),
-            stride,
+            encoding,
             rows_per_segment,
             rows_done: 0,
             queue: Vec::new(),
+            ready: Vec::new(),
             spare: Vec::new(),
+            spare_out: Vec::new(),
             adler: 1,
         })
     }
@@ -173,7 +198,7 @@ impl PngWriter {
     /// Chooses the row filter (before the first row; default [`RowFilter::Up`]).
     pub fn with_filter(mut self, filter: RowFilter) -> PngWriter {
         debug_assert_eq!(self.rows_done, 0);
-        self.filter = filter;
+        self.encoding.filter = filter;
         self
     }
 
@@ -204,9 +229,9 @@ impl PngWriter {
                 next += self.assign_rows(next, rows - next)?;
             }
             let flush = self.complete_jobs() >= in_flight || self.rows_done == u64::from(self.height);
-            self.run_queue(fill_row, flush);
+            self.run_queue(fill_row, flush)?;
             if flush {
-                self.write_queue()?;
+                self.move_compressed();
             }
         }
         Ok(())
@@ -221,9 +246,12 @@ impl PngWriter {
             ));
         }
         debug_assert!(self.queue.is_empty());
+        let ready = std::mem::take(&mut self.ready);
+        write_jobs(&mut self.file, &mut self.adler, ready, self.encoding)?;
+        self.spare_out.clear();
         let mut tail = Vec::new();
         append_chunk(&mut tail, b"IEND", &[]);
-        self.write_all(&tail)?;
+        write_bytes(&mut self.file, &tail)?;
         self.file.commit()?;
         Ok(())
     }
@@ -231,7 +259,7 @@ impl PngWriter {
     /// How many complete segments are compressed together: two per thread, within
     /// [`MAX_IN_FLIGHT_BYTES`] (at least one).
     pub fn segments_in_flight(&self) -> usize {
-        let segment_bytes = self.rows_per_segment * self.stride;
+        let segment_bytes = self.rows_per_segment * self.encoding.stride;
         (MAX_IN_FLIGHT_BYTES / segment_bytes).clamp(1, 2 * rayon::current_num_threads())
     }
 
@@ -255,8 +283,9 @@ impl PngWriter {
                 count: 0,
                 first_call_row: 0,
                 buffer,
-                compressed: Vec::new(),
+                compressed: self.spare_out.pop().unwrap_or_default(),
                 adler: 1,
+                chunk_crc: None,
             });
         }
         let job = self.queue.last_mut().expect("a job was just queued");
@@ -269,7 +298,7 @@ impl PngWriter {
     /// A buffer for a segment of `rows` rows, reused when possible.
     fn segment_buffer(&mut self, rows: usize) -> Result<Vec<u8>> {
         let mut buffer = self.spare.pop().unwrap_or_default();
-        let len = rows * self.stride;
+        let len = rows * self.encoding.stride;
         if buffer.len() < len {
             buffer.try_reserve_exact(len - buffer.len()).map_err(|_| {
                 Error::bad_parameter(
@@ -283,83 +312,140 @@ impl PngWriter {
     }
 
     /// Fills the rows given to each queued segment in parallel and, when `compress`, filters
-    /// and compresses the complete ones.
-    fn run_queue(&mut self, fill_row: &(dyn Fn(usize, &mut [u8]) + Sync), compress: bool) {
-        let stride = self.stride;
-        let last_index = (u64::from(self.height) - 1) / self.rows_per_segment as u64;
+    /// and compresses the complete ones; meanwhile writes the segments compressed before.
+    fn run_queue(&mut self, fill_row: &(dyn Fn(usize, &mut [u8]) + Sync), compress: bool) -> Result<()> {
+        let encoding = self.encoding;
         let mut queue = std::mem::take(&mut self.queue);
-        let this = &*self;
-        queue.par_iter_mut().for_each(|job| {
-            let rows = &mut job.buffer[job.filled * stride..(job.filled + job.count) * stride];
-            rows.par_chunks_mut(stride).enumerate().for_each(|(k, row)| {
-                fill_row(job.first_call_row + k, &mut row[1..]);
-            });
-            job.filled += job.count;
-            job.count = 0;
-            if compress && job.filled == job.rows {
-                this.compress_job(job, job.index == last_index);
-            }
-        });
+        let ready = std::mem::take(&mut self.ready);
+        let (file, adler) = (&mut self.file, &mut self.adler);
+        let (written, ()) = rayon::join(
+            || write_jobs(file, adler, ready, encoding),
+            || {
+                queue.par_iter_mut().for_each(|job| {
+                    let stride = encoding.stride;
+                    let rows = &mut job.buffer[job.filled * stride..(job.filled + job.count) * stride];
+                    rows.par_chunks_mut(stride).enumerate().for_each(|(k, row)| {
+                        fill_row(job.first_call_row + k, &mut row[1..]);
+                    });
+                    job.filled += job.count;
+                    job.count = 0;
+                    if compress && job.filled == job.rows {
+                        compress_job(job, encoding);
+                    }
+                })
+            },
+        );
         self.queue = queue;
+        self.spare_out.extend(written?);
+        Ok(())
     }
 
-    /// Filters a complete segment in place, checksums it and compresses it.
-    fn compress_job(&self, job: &mut Job, last: bool) {
-        let data = &mut job.buffer[..job.rows * self.stride];
-        filter_rows(data, self.stride, self.format.bytes_per_pixel(), self.filter);
-        let mut adler = simd_adler32::Adler32::new();
-        adler.write(data);
-        job.adler = adler.finish();
-        let out = &mut job.compressed;
-        out.clear();
-        if job.index == 0 {
-            out.extend_from_slice(&deflate::zlib_header(self.compression == Compression::Fast));
-        }
-        match self.compression {
-            Compression::Fast => {
-                let hints = MatchHints { pixel: self.format.bytes_per_pixel(), row: self.stride };
-                deflate::compress_segment(data, hints, last, out);
-            }
-            Compression::Small => zlib_deflate_segment(data, last, out),
-        }
-    }
-
-    /// Writes the compressed segments at the front of the queue to the file, in order,
-    /// keeping an incomplete last one.
-    fn write_queue(&mut self) -> Result<()> {
+    /// Moves the compressed segments at the front of the queue to `ready`, keeping an
+    /// incomplete last one, and their row buffers to `spare`.
+    fn move_compressed(&mut self) {
         let keep = match self.queue.last() {
             Some(job) if job.filled < job.rows => self.queue.pop(),
             _ => None,
         };
-        let jobs = std::mem::take(&mut self.queue);
-        for job in jobs {
-            self.write_job(job)?;
+        for mut job in std::mem::take(&mut self.queue) {
+            self.spare.push(std::mem::take(&mut job.buffer));
+            self.ready.push(job);
         }
         self.queue.extend(keep);
-        Ok(())
     }
+}
 
-    /// Writes one compressed segment as IDAT chunks, adding the checksum after the last.
-    fn write_job(&mut self, mut job: Job) -> Result<()> {
-        let len = (job.rows * self.stride) as u64;
-        self.adler = deflate::adler32_combine(self.adler, job.adler, len);
-        if job.index == (u64::from(self.height) - 1) / self.rows_per_segment as u64 {
-            job.compressed.extend_from_slice(&self.adler.to_be_bytes());
-        }
-        let mut bytes = Vec::new();
-        for part in job.compressed.chunks(PNG_MAX as usize) {
-            bytes.clear();
-            append_chunk(&mut bytes, b"IDAT", part);
-            self.write_all(&bytes)?;
-        }
-        self.spare.push(job.buffer);
-        Ok(())
+/// Filters a complete segment in place, checksums it and compresses it.
+fn compress_job(job: &mut Job, encoding: Encoding) {
+    let data = &mut job.buffer[..job.rows * encoding.stride];
+    filter_rows(data, encoding.stride, encoding.format.bytes_per_pixel(), encoding.filter);
+    let mut adler = simd_adler32::Adler32::new();
+    adler.write(data);
+    job.adler = adler.finish();
+    let out = &mut job.compressed;
+    out.clear();
+    if job.index == 0 {
+        out.extend_from_slice(&deflate::zlib_header(encoding.compression == Compression::Fast));
     }
+    let last = job.index == encoding.last_index;
+    match encoding.compression {
+        Compression::Fast => {
+            let hints = MatchHints { pixel: encoding.format.bytes_per_pixel(), row: encoding.stride };
+            deflate::compress_segment(data, hints, last, out);
+        }
+        Compression::Small => zlib_deflate_segment(data, last, out),
+    }
+    job.chunk_crc = (!last && out.len() <= PNG_MAX as usize).then(|| chunk_crc(b"IDAT", out));
+}
 
-    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        let path: PathBuf = self.file.path().to_path_buf();
-        self.file.file().write_all(bytes).map_err(|e| Error::io(path, e))
+/// Writes compressed segments to the file in order as IDAT chunks, folding their Adler-32
+/// into `adler` and adding the stream's checksum after the last segment. Returns the
+/// emptied buffers for reuse.
+fn write_jobs(
+    file: &mut AtomicFile,
+    adler: &mut u32,
+    jobs: Vec<Job>,
+    encoding: Encoding,
+) -> Result<Vec<Vec<u8>>> {
+    let mut buffers = Vec::with_capacity(jobs.len());
+    for mut job in jobs {
+        let len = (job.rows * encoding.stride) as u64;
+        *adler = deflate::adler32_combine(*adler, job.adler, len);
+        if job.index == encoding.last_index {
+            job.compressed.extend_from_slice(&adler.to_be_bytes());
+        }
+        match job.chunk_crc {
+            Some(crc) => write_chunk(file, b"IDAT", &job.compressed, crc)?,
+            None => {
+                for part in job.compressed.chunks(PNG_MAX as usize) {
+                    write_chunk(file, b"IDAT", part, chunk_crc(b"IDAT", part))?;
+                }
+            }
+        }
+        start_writeback(file);
+        job.compressed.clear();
+        buffers.push(job.compressed);
     }
+    Ok(buffers)
+}
+
+/// Starts the disk write of the file's dirty pages without waiting for it, so the sync at
+/// commit finds little left to do and the disk works while segments are compressed.
+fn start_writeback(file: &mut AtomicFile) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.file().as_raw_fd();
+        // SAFETY: sync_file_range only reads its integer arguments and `fd` is open while
+        // `file` is borrowed; a failure only leaves the work to the sync at commit.
+        unsafe { libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+}
+
+/// Writes one chunk whose CRC is known, without copying its data.
+fn write_chunk(file: &mut AtomicFile, kind: &[u8; 4], data: &[u8], crc: u32) -> Result<()> {
+    let mut head = [0u8; 8];
+    head[..4].copy_from_slice(&(data.len() as u32).to_be_bytes());
+    head[4..].copy_from_slice(kind);
+    write_bytes(file, &head)?;
+    write_bytes(file, data)?;
+    write_bytes(file, &crc.to_be_bytes())
+}
+
+/// Writes `bytes` to the file, naming the output on failure.
+fn write_bytes(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
+    let path: PathBuf = file.path().to_path_buf();
+    file.file().write_all(bytes).map_err(|e| Error::io(path, e))
+}
+
+/// CRC-32 of a chunk's type and data.
+fn chunk_crc(kind: &[u8; 4], data: &[u8]) -> u32 {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    crc.finalize()
 }
 
 /// Appends a PNG chunk (length, type, data, CRC-32 of type and data) to `out`.
@@ -367,10 +453,7 @@ fn append_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     out.extend_from_slice(kind);
     out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
+    out.extend_from_slice(&chunk_crc(kind, data).to_be_bytes());
 }
 
 /// Filters raw scanlines in place (`stride` bytes each, the first byte reserved for the

@@ -316,3 +316,21 @@ fn skewed_literals_roundtrip() {
     roundtrip(&data, RGBA_ROW);
     roundtrip(&data, MatchHints { pixel: 3, row: 1 << 20 });
 }
+
+/// A chunk whose probe finds no matches codes the rest of the chunk as literals, even where
+/// it repeats; the next chunk's probe finds the repeats and searches again.
+#[test]
+fn probes_without_matches_leave_their_chunk_to_literals() {
+    let mut rng = XorShift(8);
+    let noise: Vec<u8> = (0..PROBE).map(|_| rng.next() as u8).collect();
+    let mut one_chunk = noise.clone();
+    one_chunk.resize(CHUNK, 0);
+    let mut two_chunks = one_chunk.clone();
+    two_chunks.resize(2 * CHUNK, 0);
+    let first = roundtrip(&one_chunk, RGBA_ROW).len();
+    let second = roundtrip(&two_chunks, RGBA_ROW).len();
+    // The zeros after the probe cost at least one bit each as literals ...
+    assert!(first >= PROBE + (CHUNK - PROBE) / 8, "{first}");
+    // ... and the zeros of the second chunk are a few matches.
+    assert!(second - first < 512, "{first} {second}");
+}
