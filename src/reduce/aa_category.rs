@@ -9,12 +9,12 @@
 
 use crate::canvas::Plan;
 use crate::error::Result;
-use crate::glyph::lines::{draw_aa, AaStyle};
+use crate::glyph::lines::AaStyle;
 use crate::glyph::AaRecord;
 use crate::partition::Partition;
 use crate::reduce::category::split_category_tiles;
-use crate::reduce::coverage::{aa_columns_spanned, add_coverage};
-use crate::reduce::tiles::{for_each_tile_window_spans, TileLayout};
+use crate::reduce::coverage::{add_coverage, draw_aa_band};
+use crate::reduce::tiles::TileLayout;
 
 /// The per-category float32 coverage of one band: `categories` f32 per pixel (NaN =
 /// empty), stored tile by tile.
@@ -58,29 +58,14 @@ impl AaCategoryBand {
         self.values.resize(layout.pixels() * c, f32::NAN);
         {
             let mut tiles = split_category_tiles(&layout, c, &mut self.values);
-            let columns = |r: &R| aa_columns_spanned(&r.segment(), style);
-            for_each_tile_window_spans(
-                partition,
-                band,
-                &layout,
-                &mut tiles,
-                columns,
-                |t, tile, records: &[R]| {
-                    let window = layout.tile_window(t, rows.clone());
-                    let (x0, w) = (window.x0, window.x1 - window.x0);
-                    for record in records {
-                        let category = record.value();
-                        if !(category >= 0.0 && category < c as f64) {
-                            continue;
-                        }
-                        let category = category as usize;
-                        draw_aa(&record.segment(), style, window, |x, y, aa, prev| {
-                            let pixel = ((y - rows.start) * w + (x - x0)) as usize;
-                            add_coverage(&mut tile[pixel * c + category], aa - prev);
-                        });
-                    }
-                },
-            )?;
+            let plot = |tile: &mut [f32], pixel: usize, record: &R, aa: f64, prev: f64| {
+                let category = record.value();
+                // Categories out of range were reported when the column was read.
+                if category >= 0.0 && category < c as f64 {
+                    add_coverage(&mut tile[pixel * c + category as usize], aa - prev);
+                }
+            };
+            draw_aa_band(partition, band, &layout, rows, &mut tiles, style, plot)?;
         }
         self.layout = Some(layout);
         Ok(())

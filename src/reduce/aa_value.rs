@@ -16,11 +16,11 @@
 
 use crate::canvas::Plan;
 use crate::error::Result;
-use crate::glyph::lines::{draw_aa, AaStyle};
+use crate::glyph::lines::AaStyle;
 use crate::glyph::AaRecord;
 use crate::partition::Partition;
-use crate::reduce::coverage::aa_columns_spanned;
-use crate::reduce::tiles::{for_each_tile_window_spans, TileLayout};
+use crate::reduce::coverage::draw_aa_band;
+use crate::reduce::tiles::TileLayout;
 
 /// The per-pixel state of a value reduction along anti-aliased lines.
 pub trait AaAccumulator: Copy + Send + Sync + 'static {
@@ -155,24 +155,10 @@ impl<A: AaAccumulator> AaValueBand<A> {
         self.cells.resize(layout.pixels(), A::EMPTY);
         {
             let mut tiles = layout.split_tiles_mut(&mut self.cells);
-            let columns = |r: &R| aa_columns_spanned(&r.segment(), style);
-            for_each_tile_window_spans(
-                partition,
-                band,
-                &layout,
-                &mut tiles,
-                columns,
-                |t, tile, records: &[R]| {
-                    let window = layout.tile_window(t, rows.clone());
-                    let (x0, w) = (window.x0, window.x1 - window.x0);
-                    for record in records {
-                        let field = record.value();
-                        draw_aa(&record.segment(), style, window, |x, y, aa, prev| {
-                            tile[((y - rows.start) * w + (x - x0)) as usize].add(field, aa, prev);
-                        });
-                    }
-                },
-            )?;
+            let plot = |tile: &mut [A], pixel: usize, record: &R, aa: f64, prev: f64| {
+                tile[pixel].add(record.value(), aa, prev);
+            };
+            draw_aa_band(partition, band, &layout, rows, &mut tiles, style, plot)?;
         }
         self.layout = Some(layout);
         Ok(())

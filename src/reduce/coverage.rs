@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::canvas::Plan;
 use crate::error::Result;
 use crate::glyph::lines::{draw_aa, AaSegment, AaStyle};
+use crate::glyph::AaRecord;
 use crate::partition::Partition;
 use crate::reduce::tiles::{for_each_tile_window_spans, TileLayout};
 
@@ -35,6 +36,37 @@ pub fn aa_columns_spanned(seg: &AaSegment, style: &AaStyle) -> (u32, u32) {
     (lo as u32, hi.max(lo) as u32)
 }
 
+/// Draws the anti-aliased segment records `R` of band `band` (rows `rows` of the canvas)
+/// into `tiles`, tile by tile and in input order within a tile: `plot(tile, pixel, record,
+/// aa, prev)` for every pixel a segment's scan reaches in the tile, `pixel` indexing the
+/// tile's pixels row by row, `aa - prev` the coverage it adds there (Datashader's join
+/// correction). The one drawing loop of every anti-aliased reduction.
+pub fn draw_aa_band<R, T, P>(
+    partition: &Partition,
+    band: u32,
+    layout: &TileLayout,
+    rows: std::ops::Range<u32>,
+    tiles: &mut [&mut [T]],
+    style: &AaStyle,
+    plot: P,
+) -> Result<()>
+where
+    R: AaRecord,
+    T: Send,
+    P: Fn(&mut [T], usize, &R, f64, f64) + Sync,
+{
+    let columns = |r: &R| aa_columns_spanned(&r.segment(), style);
+    for_each_tile_window_spans(partition, band, layout, tiles, columns, |t, tile, records: &[R]| {
+        let window = layout.tile_window(t, rows.clone());
+        let (x0, w) = (window.x0, window.x1 - window.x0);
+        for record in records {
+            draw_aa(&record.segment(), style, window, |x, y, aa, prev| {
+                plot(tile, ((y - rows.start) * w + (x - x0)) as usize, record, aa, prev);
+            });
+        }
+    })
+}
+
 impl CoverageBand {
     /// An empty band buffer; it grows to the band size on first use and is then reused.
     pub fn new() -> CoverageBand {
@@ -57,23 +89,10 @@ impl CoverageBand {
         self.values.resize(layout.pixels(), f32::NAN);
         {
             let mut tiles = layout.split_tiles_mut(&mut self.values);
-            let columns = |s: &AaSegment| aa_columns_spanned(s, style);
-            for_each_tile_window_spans(
-                partition,
-                band,
-                &layout,
-                &mut tiles,
-                columns,
-                |t, tile, segments| {
-                    let window = layout.tile_window(t, rows.clone());
-                    let (x0, w) = (window.x0, window.x1 - window.x0);
-                    for segment in segments {
-                        draw_aa(segment, style, window, |x, y, value, prev| {
-                            add_coverage(&mut tile[((y - rows.start) * w + (x - x0)) as usize], value - prev);
-                        });
-                    }
-                },
-            )?;
+            let plot = |tile: &mut [f32], pixel: usize, _: &AaSegment, aa: f64, prev: f64| {
+                add_coverage(&mut tile[pixel], aa - prev);
+            };
+            draw_aa_band(partition, band, &layout, rows, &mut tiles, style, plot)?;
         }
         self.layout = Some(layout);
         Ok(())
