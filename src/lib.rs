@@ -11,7 +11,8 @@
 //!
 //! 1. [`data`]: the x and y columns (and a value column) are `.npy` files, memory-mapped and
 //!    read zero-copy in bounded chunks whose pages are released after use (mapped pages count
-//!    as RSS); rasters are 2-D arrays read row by row ([`data::grid`]).
+//!    as RSS); for lines, 2-D arrays hold several series ([`data::series`]); rasters are
+//!    2-D arrays read row by row ([`data::grid`]).
 //! 2. [`canvas`]: the data ranges map onto pixels with Datashader's exact binning rule, and
 //!    a [`canvas::Plan`] cuts the canvas into tiles (the unit of parallel work) and bands
 //!    (the unit of streaming) sized by the memory budget.
@@ -28,7 +29,8 @@
 //!    band by band from a display list.
 //! 6. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in fixed
 //!    segments joined into one zlib stream, the raw aggregate as `.npy`, a deep-zoom tile
-//!    [`pyramid`]. Files are written under temporary names and renamed together when complete
+//!    [`pyramid`]; spreading (`spread`, `dynspread` with its one global decision) is a sink
+//!    adapter over the shaded rows. Files are written under temporary names and renamed together when complete
 //!    ([`cleanup`] removes them on signals and faults).
 //!
 //! [`render::render`] and [`render::render_raster`] orchestrate the passes; one generic

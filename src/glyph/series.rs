@@ -115,7 +115,7 @@ impl<'a> VertexSource<'a> {
     }
 
     /// Calls `emit` for every segment ending at items `start .. start + len`, in item order
-    /// (see the module doc). Reads blocks of at most about [`READ_BLOCK`] vertices.
+    /// (see the module doc). Reads blocks of at most about 65,536 vertices.
     pub fn segments(&self, start: usize, len: usize, mut emit: impl FnMut(&SeriesSegment)) {
         let end = (start + len).min(self.items());
         if start >= end {

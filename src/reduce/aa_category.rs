@@ -3,7 +3,7 @@
 //! `(H, W, C)` aggregate, NaN where a category has no coverage, where every pixel a
 //! segment covers adds `aa - prev` to the plane of the segment's category (the category of
 //! its start vertex). The coverage and its join correction `prev` are the geometric ones
-//! of [`draw_aa`], exactly as for `--agg count` ([`crate::reduce::coverage`]): Datashader
+//! of [`draw_aa`](crate::glyph::lines::draw_aa), exactly as for `--agg count` ([`crate::reduce::coverage`]): Datashader
 //! computes `prev` from the neighbouring segment whatever its category, so a plane gets
 //! what `count` gives for that category's segments with the joins of the whole polyline.
 
