@@ -61,8 +61,58 @@ pub fn read_counts(path: &Path) -> (Vec<usize>, Vec<u32>) {
 
 /// Runs a command to completion and returns (status, peak RSS in bytes) of that child
 /// alone, from wait4's rusage.
+///
+/// The command is started by a fresh copy of this test binary (see [`rss_spawner`]), not by
+/// the test process itself: Linux carries the high-water RSS of the process that spawns a
+/// child into the child's `ru_maxrss` at exec, and the test process holds every concurrent
+/// test's data.
 pub fn run_measuring_rss(command: &mut Command) -> (std::process::ExitStatus, u64) {
     use std::os::unix::process::ExitStatusExt;
+    let text = |s: &std::ffi::OsStr| s.to_string_lossy().into_owned();
+    let spec = serde_json::json!({
+        "program": text(command.get_program()),
+        "args": command.get_args().map(text).collect::<Vec<_>>(),
+        "env": command
+            .get_envs()
+            .filter_map(|(k, v)| v.map(|v| (text(k), text(v))))
+            .collect::<Vec<_>>(),
+        "dir": command.get_current_dir().map(|d| text(d.as_os_str())),
+    });
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "common::rss_spawner", "--nocapture", "--test-threads=1", "-q"])
+        .env(RSS_SPAWN, spec.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("rss-spawner: ")).unwrap_or_else(|| {
+        panic!("the RSS spawner failed: {stdout} {}", String::from_utf8_lossy(&out.stderr))
+    });
+    let (status, peak) = line.split_once(' ').unwrap();
+    (std::process::ExitStatus::from_raw(status.parse().unwrap()), peak.parse().unwrap())
+}
+
+/// Environment variable that turns [`rss_spawner`] into the spawner of a measured command.
+const RSS_SPAWN: &str = "GIGAPLOT_TEST_RSS_SPAWN";
+
+/// Not a test on its own: run by [`run_measuring_rss`] in a fresh process, whose own memory
+/// is small. Spawns the command it is given, waits for it with wait4 and prints
+/// `rss-spawner: STATUS PEAK_BYTES`.
+#[test]
+fn rss_spawner() {
+    let Ok(spec) = std::env::var(RSS_SPAWN) else { return };
+    let spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    };
+    let mut command = Command::new(spec["program"].as_str().unwrap());
+    command.args(strings(&spec["args"]));
+    for pair in spec["env"].as_array().unwrap() {
+        let pair = strings(pair);
+        command.env(&pair[0], &pair[1]);
+    }
+    if let Some(dir) = spec["dir"].as_str() {
+        command.current_dir(dir);
+    }
     let child = command.spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
@@ -74,7 +124,7 @@ pub fn run_measuring_rss(command: &mut Command) -> (std::process::ExitStatus, u6
         usage
     };
     std::mem::forget(child);
-    (std::process::ExitStatus::from_raw(status), rusage.ru_maxrss as u64 * 1024)
+    println!("rss-spawner: {status} {}", rusage.ru_maxrss as u64 * 1024);
 }
 
 /// Names of the files in `dir`.

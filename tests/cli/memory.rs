@@ -1,11 +1,10 @@
 //! Peak RSS is bounded by the budget, not by the canvas height or the number of points:
 //! a 40000 x 40000 render of 10^7 points, run as a child process, peaks below 300 MB.
 
-mod common;
 
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn render_40000_squared_of_10_million_points_stays_under_300_mb() {

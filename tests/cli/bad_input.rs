@@ -6,12 +6,11 @@
 //! unknown name), 1 for everything found while running (bad files, bad combinations).
 //! Each case runs in its own directory; all cases run, and the test lists every failure.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// A .npy version 1.0 file with a hand-written header dictionary and `data` after it.
 fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {

@@ -3,11 +3,10 @@
 //! library's Datashader port over the whole canvas at once, bit for bit, whatever the tile
 //! size, thread count and band split, with NaN breaks and segments crossing many tiles.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use gigaplot::canvas::{Axis, Scale};
 use gigaplot::data::npy::NpyHeader;
 use gigaplot::data::DType;

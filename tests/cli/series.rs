@@ -4,11 +4,10 @@
 //! anti-aliased lines of several series; `gigaplot info` on 2-D arrays; bounded memory for
 //! many long series.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use gigaplot::data::npy::{encode_header_in_order, NpyHeader};
 use gigaplot::data::DType;
 

@@ -2,9 +2,8 @@
 //! count, including a tile size that does not divide the canvas and budgets that cut the
 //! canvas into several bands.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn output_is_identical_for_tiles_64_256_1000_and_threads_1_2_4() {

@@ -4,11 +4,10 @@
 //! the same whatever the tile size, thread count and band split, with NaN breaks, NaN
 //! values, excursions out of the canvas and segments crossing many tiles and bands.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use gigaplot::canvas::{Axis, Scale};
 use gigaplot::data::npy::{encode_header, NpyHeader};
 use gigaplot::data::DType;

@@ -2,11 +2,10 @@
 //! by band, equal to one whole-canvas resampling for any tile size, thread count and band
 //! height, downsampled and upsampled.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use gigaplot::canvas::{Axis, Scale};
 use gigaplot::data::grid::Grid;
 use gigaplot::data::npy::encode_header;

@@ -1,9 +1,8 @@
 //! Aggregate counts equal a brute-force reference: points exactly on every edge, NaN,
 //! infinities and out-of-range points, on canvases cut into one band or many.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 /// Datashader 0.19's rule, point by point (glyphs/points.py): `s = n / (hi - lo)`,
 /// `t = -lo * s`, bin `int(v * s + t)`, and `n - 1` for bins at or past `n`.

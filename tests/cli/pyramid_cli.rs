@@ -2,9 +2,8 @@
 //! `stats --shard I/N`, `stats --merge` and N `render --stats --shard I/N` runs into one
 //! directory, which must hold exactly the same files, byte for byte.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn sharded_pyramid_equals_the_single_process_one() {

@@ -3,11 +3,10 @@
 //! is exact), empty tiles are skipped, metadata is right, and N shards written into one
 //! directory give exactly the files of a single process.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use gigaplot::data::{ColumnSpec, PointColumns};
 use gigaplot::progress::NoProgress;
 use gigaplot::pyramid::*;

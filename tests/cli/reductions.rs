@@ -3,11 +3,10 @@
 //! values, empty pixels and points on the edges; count-cat's (H, W, C) export; and tile and
 //! thread invariance of a float reduction.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use gigaplot::data::npy::encode_header;
 use gigaplot::data::DType;
 

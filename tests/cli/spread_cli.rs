@@ -1,12 +1,11 @@
 //! `render --spread`: Datashader's spread through the command line, every isolated point
 //! becoming a disc (or square) of radius PX, the same PNG whatever the band height.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Isolated points as pixel (column, row-from-bottom), two on the canvas corners.
 const POINTS: [(i64, i64); 6] = [(5, 5), (20, 10), (40, 30), (0, 39), (49, 0), (25, 20)];

@@ -5,14 +5,13 @@
 //! After each of them the output path holds the previous file or nothing, and no temporary
 //! or scratch file is left (except after `kill -9`, which the next run cleans up).
 
-mod common;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// What an interrupted or failed render must leave: the old output, nothing else.
 const OLD_OUTPUT: &[u8] = b"the previous picture";
@@ -248,7 +247,7 @@ fn sigbus_in_a_mapped_input_names_it_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     write_f64(&dir.path().join("x.npy"), &vec![1.5; 100_000]);
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "sigbus_child", "--nocapture", "--test-threads=1"])
+        .args(["--exact", &sigbus_child_name(), "--nocapture", "--test-threads=1"])
         .env(SIGBUS_CHILD, dir.path())
         .output()
         .unwrap();
@@ -292,4 +291,11 @@ fn a_canvas_over_a_million_pixels_wide_renders_with_a_warning() {
     );
     let (width, height, _, _) = read_png(Path::new(&s("wide.png")));
     assert_eq!((width, height), (1_000_001, 2));
+}
+
+/// The full name of [`sigbus_child`] as the test harness knows it (its module path without
+/// the crate's name).
+fn sigbus_child_name() -> String {
+    let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
+    format!("{module}::sigbus_child")
 }

@@ -1,0 +1,22 @@
+//! Integration tests that run the real `gigaplot` binary (and, where a test needs a
+//! reference, the library beside it): one test binary, one module per topic, so the suite
+//! links once.
+
+mod common;
+
+#[path = "cli"]
+mod topics {
+    mod aa_lines;
+    mod bad_input;
+    mod binning;
+    mod faults;
+    mod invariance;
+    mod line_values;
+    mod lines;
+    mod memory;
+    mod pyramid_cli;
+    mod raster_cli;
+    mod reductions;
+    mod series;
+    mod spread_cli;
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the library's public API: one test binary, one module per topic.
+
+mod common;
+
+#[path = "library"]
+mod topics {
+    mod parsers;
+    mod pyramid_render;
+    mod viewer_browser;
+}
