@@ -12,16 +12,17 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use gigaplot::canvas::{Axis, Plan, Scale};
 use gigaplot::data::generate::{generate, GenerateOptions};
 use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::glyph::PointBinner;
+use gigaplot::glyph::{PointBinner, Points};
 use gigaplot::partition::{partition, Binner};
 use gigaplot::progress::NoProgress;
-use gigaplot::reduce::CountBand;
+use gigaplot::reduce::Count;
+use gigaplot::render::BandCells;
 use gigaplot::shade::{Color, Colormap, CountHistogram, CountShader, How};
 use gigaplot::sink::{Compression, PixelFormat, PngWriter};
 
 const POINT_COUNTS: [u64; 2] = [1_000_000, 10_000_000];
 
-fn dataset(dir: &Path, points: u64) -> PointColumns {
+fn dataset(dir: &Path, points: u64) -> PointColumns<'static> {
     let out = dir.join(format!("p{points}"));
     let files = generate(&GenerateOptions { points, seed: 3, out_dir: out }, &NoProgress).unwrap();
     PointColumns::open(
@@ -57,7 +58,7 @@ fn bin_points(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
                 let mut sum = 0u64;
-                binner.bin(0, points.len(), |band, record| sum += u64::from(band ^ record));
+                binner.bin(0, points.len(), |band, record| sum += u64::from(band ^ record)).unwrap();
                 black_box(sum)
             })
         });
@@ -98,9 +99,9 @@ fn aggregate_band(c: &mut Criterion) {
         let part = partition(&PointBinner::new(&points, x, y, &plan), &dir, &NoProgress).unwrap();
         let band = plan.bands / 2;
         group.throughput(Throughput::Elements(part.band_len(band)));
-        let mut counts = CountBand::new();
+        let mut counts = BandCells::default();
         group.bench_function(BenchmarkId::from_parameter(side), |b| {
-            b.iter(|| counts.aggregate(&plan, &part, band).unwrap())
+            b.iter(|| counts.aggregate_records(&Points, &Count, &plan, &part, band).unwrap())
         });
     }
     group.finish();

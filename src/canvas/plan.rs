@@ -97,17 +97,6 @@ impl Plan {
         let start = band * self.band_height;
         start..(start + self.band_height).min(self.height)
     }
-
-    /// Number of tiles across the canvas.
-    pub fn tiles_across(&self) -> u32 {
-        self.width.div_ceil(self.tile)
-    }
-
-    /// The columns of tile column `t`: `start .. end`.
-    pub fn tile_columns(&self, t: u32) -> std::ops::Range<u32> {
-        let start = t * self.tile;
-        start..(start + self.tile).min(self.width)
-    }
 }
 
 /// Checks one side of an image: 1 to 2^31 - 1 pixels, what a PNG can hold. `name` is the

@@ -1,7 +1,7 @@
 //! `gigaplot info`: what is in a .npy column.
 
 use gigaplot::data::npy::NpyHeader;
-use gigaplot::data::{Column, ColumnSpec};
+use gigaplot::data::{ColumnSpec, NpyColumn};
 use gigaplot::{Error, Result};
 
 use super::args::InfoArgs;
@@ -26,7 +26,7 @@ fn say(line: String) -> Result<()> {
 fn list(args: &InfoArgs) -> Result<()> {
     for spec in &args.columns {
         for spec in expand(spec)? {
-            let column = Column::open(&spec)?;
+            let column = NpyColumn::open(&spec)?;
             let s = column.summary();
             let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| v.to_string());
             say(format!(

@@ -6,7 +6,7 @@ use std::time::Instant;
 use gigaplot::canvas::Plan;
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
-use gigaplot::data::{Column, ColumnSpec, PointColumns};
+use gigaplot::data::{ColumnSpec, PointColumns, Source};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::reduce::Reduction;
@@ -84,7 +84,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
-        sinks.push(spread(args, image_sink(args, output, &options, points.value.as_ref())?));
+        sinks.push(spread(args, image_sink(args, output, &options, points.value_source())?));
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
@@ -136,7 +136,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
 }
 
 /// The x, y (and value) columns: for lines, possibly several series (2-D arrays, --series).
-fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns> {
+fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
     if args.glyph != Glyph::Lines {
         if args.series.is_some() {
             return Err(Error::bad_parameter("--series", "applies to --glyph lines only"));
@@ -225,7 +225,7 @@ fn image_sink(
     args: &RenderArgs,
     output: &Path,
     options: &RenderOptions,
-    value: Option<&Column>,
+    value: Option<&dyn Source>,
 ) -> Result<Box<dyn Sink>> {
     let f = &args.figure;
     if f.bare {
@@ -235,7 +235,7 @@ fn image_sink(
         (labels, Reduction::CountCat, Some(value)) => {
             let categories = match labels {
                 Some(labels) => labels.len(),
-                None => value.summary().max.map_or(0, |m| m as usize + 1),
+                None => gigaplot::data::summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1),
             };
             let key = options.color_key.clone().unwrap_or_else(|| default_color_key(categories));
             let names: Vec<String> = match labels {

@@ -1,10 +1,20 @@
-//! Points: each (x, y) falls in at most one pixel, by Datashader's binning rule.
+//! Points: each (x, y) falls in at most one pixel, by Datashader's binning rule. A record
+//! is the packed pixel (`row_in_band << column_bits | column`), with the point's value
+//! when the reduction reads one; a band's records reach their tiles by a counting sort.
 
 use std::marker::PhantomData;
+use std::path::Path;
 
 use crate::canvas::{Axis, FastDiv, Plan, Scale, DROPPED};
-use crate::data::{Column, PointColumns};
-use crate::partition::{Binner, Record};
+use crate::data::source::Cursor;
+use crate::data::{PointColumns, Source};
+use crate::error::Result;
+use crate::glyph::record::Record;
+use crate::glyph::route::for_each_tile_window;
+use crate::glyph::{BandDraw, Glyph, GlyphInput};
+use crate::partition::{partition, Binner, Partition};
+use crate::progress::Progress;
+use crate::reduce::Fragment;
 
 /// Mapped pages are released every this many values, soon after they have been read.
 const RELEASE_BLOCK: usize = 1 << 16;
@@ -16,8 +26,8 @@ const BIN_RUN: usize = 512;
 /// from the top of the image (y max), with the point's value when the record type carries
 /// one.
 pub struct PointBinner<'a, R = u32> {
-    points: &'a PointColumns,
-    value: Option<&'a Column>,
+    points: &'a PointColumns<'a>,
+    value: Option<&'a dyn Source>,
     x: Axis,
     y: Axis,
     height: u32,
@@ -30,26 +40,22 @@ pub struct PointBinner<'a, R = u32> {
 
 impl<'a> PointBinner<'a, u32> {
     /// A binner for `points` on the canvas of `plan` with axes `x` and `y`.
-    pub fn new(points: &'a PointColumns, x: Axis, y: Axis, plan: &Plan) -> Self {
+    pub fn new(points: &'a PointColumns<'a>, x: Axis, y: Axis, plan: &Plan) -> Self {
         PointBinner::with_value(points, None, x, y, plan)
     }
 }
 
-impl<'a, R: Record> PointBinner<'a, R> {
+impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
     /// A binner whose records carry the value of `value` (same length as the points) for
-    /// each point; `value` must be given when `R` carries a value.
+    /// each point when `R` carries a value (NaN when `value` is None).
     pub fn with_value(
-        points: &'a PointColumns,
-        value: Option<&'a Column>,
+        points: &'a PointColumns<'a>,
+        value: Option<&'a dyn Source>,
         x: Axis,
         y: Axis,
         plan: &Plan,
     ) -> Self {
-        assert_eq!(
-            R::HAS_VALUE,
-            value.is_some(),
-            "a value column is needed exactly when records carry values"
-        );
+        let value = if R::HAS_VALUE { value } else { None };
         PointBinner {
             points,
             value,
@@ -80,14 +86,14 @@ impl<'a, R: Record> PointBinner<'a, R> {
         &self,
         start: usize,
         len: usize,
-        run: &mut Run,
+        run: &mut Run<'_>,
         emit: &mut E,
-    ) {
+    ) -> Result<()> {
         let n = len;
-        self.points.x.read_f64(start, &mut run.xs[..n]);
-        self.points.y.read_f64(start, &mut run.ys[..n]);
-        if let Some(value) = self.value {
-            value.read_f64(start, &mut run.values[..n]);
+        run.x.read(start, &mut run.xs[..n])?;
+        run.y.read(start, &mut run.ys[..n])?;
+        if let Some(value) = run.value.as_mut() {
+            value.read(start, &mut run.values[..n])?;
         }
         self.locate::<XLOG, YLOG>(&run.xs[..n], &run.ys[..n], &mut run.columns[..n], &mut run.rows[..n]);
         let points = run.columns[..n].iter().zip(&run.rows[..n]).zip(&run.values);
@@ -99,6 +105,7 @@ impl<'a, R: Record> PointBinner<'a, R> {
                 emit(band, R::new(pixel, if R::HAS_VALUE { value } else { f64::NAN }));
             }
         }
+        Ok(())
     }
 
     /// The column and row (from the top) of every point; a point dropped on either axis gets
@@ -133,8 +140,11 @@ impl<R> PointBinner<'_, R> {
     }
 }
 
-/// The intermediate arrays of one run of points.
-struct Run {
+/// The readers of one chunk and the intermediate arrays of one run of points.
+struct Run<'s> {
+    x: Cursor<'s>,
+    y: Cursor<'s>,
+    value: Option<Cursor<'s>>,
     xs: [f64; BIN_RUN],
     ys: [f64; BIN_RUN],
     values: [f64; BIN_RUN],
@@ -142,7 +152,7 @@ struct Run {
     rows: [i32; BIN_RUN],
 }
 
-impl<R: Record> Binner for PointBinner<'_, R> {
+impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
     type Record = R;
 
     fn items(&self) -> usize {
@@ -153,11 +163,14 @@ impl<R: Record> Binner for PointBinner<'_, R> {
         self.bands
     }
 
-    fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) {
+    fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
         let mut run = Run {
+            x: Cursor::new(&*self.points.x),
+            y: Cursor::new(&*self.points.y),
+            value: self.value.map(Cursor::new),
             xs: [0.0; BIN_RUN],
             ys: [0.0; BIN_RUN],
-            values: [0.0; BIN_RUN],
+            values: [f64::NAN; BIN_RUN],
             columns: [0; BIN_RUN],
             rows: [0; BIN_RUN],
         };
@@ -170,11 +183,44 @@ impl<R: Record> Binner for PointBinner<'_, R> {
                 (Scale::Log, Scale::Linear) => self.bin_run::<true, false, E>(at, n, &mut run, &mut emit),
                 (Scale::Linear, Scale::Log) => self.bin_run::<false, true, E>(at, n, &mut run, &mut emit),
                 (Scale::Log, Scale::Log) => self.bin_run::<true, true, E>(at, n, &mut run, &mut emit),
-            }
+            }?;
             if at + n - released >= RELEASE_BLOCK || at + n == end {
                 self.release(released, at + n - released);
                 released = at + n;
             }
         }
+        Ok(())
+    }
+}
+
+/// Points: one pixel per (x, y) (Datashader's `Canvas.points`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Points;
+
+impl Glyph for Points {
+    type Shape = u32;
+
+    fn partition<R: Record<Shape = u32>>(
+        &self,
+        input: &GlyphInput<'_>,
+        plan: &Plan,
+        scratch_dir: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Partition> {
+        let binner = PointBinner::<R>::with_value(input.points, input.value, input.x, input.y, plan);
+        partition(&binner, scratch_dir, progress)
+    }
+
+    fn draw<R, T, F>(&self, band: &BandDraw<'_>, tiles: &mut [&mut [T]], fold: F) -> Result<()>
+    where
+        R: Record<Shape = u32>,
+        T: Send,
+        F: Fn(&mut [T], usize, Fragment) + Sync,
+    {
+        for_each_tile_window(band.partition, band.band, band.layout, tiles, |tile, records: &[R]| {
+            for r in records {
+                fold(tile, r.shape() as usize, Fragment::full(r.value()));
+            }
+        })
     }
 }

@@ -17,7 +17,6 @@
 //! sums) are deterministic. The scratch file is written and read with positioned I/O, so it
 //! lives in the page cache and never in this process's RSS.
 
-pub mod record;
 pub mod scratch;
 
 use std::path::Path;
@@ -27,7 +26,6 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::progress::{check_cancelled, Progress};
-pub use record::{Record, ValueRecord};
 pub use scratch::ScratchFile;
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
@@ -57,8 +55,9 @@ pub trait Binner: Sync {
     /// Number of bands records go to.
     fn bands(&self) -> u32;
     /// Calls `emit(band, record)` for every record of items `start .. start + len`, in item
-    /// order. Must emit the same sequence every time it is called for the same range.
-    fn bin<E: FnMut(u32, Self::Record)>(&self, start: usize, len: usize, emit: E);
+    /// order. Must emit the same sequence every time it is called for the same range. A
+    /// source that cannot be read (a decode error) stops the partition with its error.
+    fn bin<E: FnMut(u32, Self::Record)>(&self, start: usize, len: usize, emit: E) -> Result<()>;
 }
 
 /// The records of every band, in blocks of a scratch file, and the index that finds them.
@@ -201,7 +200,7 @@ fn partition_in_blocks<B: Binner>(
                 if let Err(e) = writer.push(band, record) {
                     failed.get_or_insert(e);
                 }
-            });
+            })?;
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -358,7 +357,7 @@ mod tests {
         fn bands(&self) -> u32 {
             self.bands
         }
-        fn bin<E: FnMut(u32, u32)>(&self, start: usize, len: usize, mut emit: E) {
+        fn bin<E: FnMut(u32, u32)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
             for i in start..start + len {
                 let band = ((i * 7) % self.bands as usize) as u32;
                 emit(band, i as u32);
@@ -366,12 +365,13 @@ mod tests {
                     emit(band + 1, i as u32);
                 }
             }
+            Ok(())
         }
     }
 
     fn expected(toy: &Toy) -> Vec<Vec<u32>> {
         let mut out = vec![Vec::new(); toy.bands as usize];
-        toy.bin(0, toy.items, |b, r| out[b as usize].push(r));
+        toy.bin(0, toy.items, |b, r| out[b as usize].push(r)).unwrap();
         out
     }
 

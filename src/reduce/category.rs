@@ -1,80 +1,65 @@
-//! `count-cat`: one count per category per pixel, like Datashader's `ds.by(cat, ds.count())`.
+//! `count-cat`: one count per category per pixel, like Datashader's `ds.by(cat, ds.count())`,
+//! for points and width-0 lines (a line's pixels count for the category of the segment's
+//! start vertex).
 
-use crate::canvas::Plan;
-use crate::error::Result;
-use crate::partition::{Partition, Record, ValueRecord};
-use crate::reduce::tiles::{for_each_tile_window, TileLayout};
+use crate::data::DType;
+use crate::reduce::{FamilyValue, Fragment, ReadsValue, Reducer};
+use crate::shade::family::CategoryFamily;
 
-/// The per-category counts of one band: `categories` u32 per pixel, stored tile by tile.
-#[derive(Debug, Default)]
-pub struct CategoryBand {
-    pub(super) layout: Option<TileLayout>,
-    pub(super) categories: usize,
-    pub(super) counts: Vec<u32>,
+/// `count-cat` of `categories` categories: `categories` u32 per pixel.
+#[derive(Clone, Copy, Debug)]
+pub struct CountCat {
+    categories: usize,
 }
 
-impl CategoryBand {
-    /// An empty band for `categories` categories.
-    pub fn new(categories: usize) -> CategoryBand {
-        CategoryBand { layout: None, categories, counts: Vec::new() }
+impl CountCat {
+    /// Counts of categories `0 .. categories` (values of the category column, checked to
+    /// lie in that range before the render).
+    pub fn new(categories: usize) -> CountCat {
+        CountCat { categories }
     }
+}
 
-    /// Number of categories.
-    pub fn categories(&self) -> usize {
+impl Reducer for CountCat {
+    type Cell = u32;
+    type Family = CategoryFamily;
+    type Input = ReadsValue;
+    const EMPTY: u32 = 0;
+
+    fn channels(&self) -> usize {
         self.categories
     }
-
-    /// Aggregates band `band` from records whose value is the category (checked to be in
-    /// range when the column was read).
-    pub fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        let rows = plan.band_rows(band);
-        let layout = TileLayout::new(plan, rows.end - rows.start);
-        let c = self.categories;
-        self.counts.clear();
-        self.counts.resize(layout.pixels() * c, 0);
-        {
-            let mut tiles = split_category_tiles(&layout, c, &mut self.counts);
-            for_each_tile_window(partition, band, &layout, &mut tiles, |tile, records: &[ValueRecord]| {
-                for r in records {
-                    let category = r.value() as usize;
-                    tile[r.pixel() as usize * c + category] += 1;
-                }
-            })?;
-        }
-        self.layout = Some(layout);
-        Ok(())
+    fn dtype(&self) -> DType {
+        DType::U32
     }
-
-    /// Rows in the band.
-    pub fn rows(&self) -> u32 {
-        self.layout.as_ref().map_or(0, |l| l.rows())
+    fn plan_bytes(&self) -> u32 {
+        4 * self.categories as u32
     }
-
-    /// The pieces of band row `row` left to right as (first column, interleaved counts).
-    pub fn row_pieces(&self, row: u32) -> impl Iterator<Item = (u32, &[u32])> + '_ {
-        let layout = self.layout.as_ref().expect("band aggregated before use");
-        let c = self.categories;
-        (0..layout.tiles()).map(move |t| {
-            let (x0, w) = layout.tile_columns(t);
-            let start = (layout.tile_offset(t) + row as usize * w as usize) * c;
-            (x0, &self.counts[start..start + w as usize * c])
-        })
+    #[inline(always)]
+    fn fold(&self, tile: &mut [u32], pixel: usize, fragment: Fragment) {
+        // The category (checked to be in range when the column was read).
+        tile[pixel * self.categories + fragment.value as usize] += 1;
+    }
+    fn merge(&self, into: &mut u32, other: &u32) {
+        *into = into.saturating_add(*other);
+    }
+    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
+        cells
     }
 }
 
-/// `counts` (`categories` cells per pixel, tile after tile) cut into one slice per tile.
-pub(super) fn split_category_tiles<'b, T>(
-    layout: &TileLayout,
-    categories: usize,
-    counts: &'b mut [T],
-) -> Vec<&'b mut [T]> {
-    let mut tiles: Vec<&mut [T]> = Vec::with_capacity(layout.tiles());
-    let mut rest = counts;
-    for t in 0..layout.tiles() {
-        let (_, w) = layout.tile_columns(t);
-        let (head, tail) = rest.split_at_mut(w as usize * layout.rows() as usize * categories);
-        tiles.push(head);
-        rest = tail;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_category_counts_in_its_channel() {
+        let reducer = CountCat::new(3);
+        let mut tile = [0u32; 6];
+        for (pixel, category) in [(0, 2.0), (1, 0.0), (1, 0.0), (0, 1.0)] {
+            reducer.fold(&mut tile, pixel, Fragment::full(category));
+        }
+        assert_eq!(tile, [0, 1, 1, 2, 0, 0]);
+        assert_eq!((reducer.channels(), reducer.plan_bytes()), (3, 12));
     }
-    tiles
 }

@@ -1,121 +1,86 @@
-//! The count reduction: how many records fell in each pixel (u32, like Datashader's
-//! `ds.count()` on points).
+//! `count` (how many fragments fell in each pixel, u32, Datashader's `ds.count()` on points
+//! and width-0 lines) and `any` (whether any did, exported as bool).
 
-use rayon::prelude::*;
+use crate::data::DType;
+use crate::reduce::{FamilyValue, Fragment, NoValue, Reducer};
+use crate::shade::family::CountFamily;
 
-use crate::canvas::Plan;
-use crate::error::Result;
-use crate::glyph::lines::{draw, LineSegment};
-use crate::partition::Partition;
-use crate::reduce::tiles::{for_each_tile_window, for_each_tile_window_spans, TileLayout};
-use crate::shade::CountHistogram;
+/// `count`: u32 counts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Count;
 
-/// The count aggregate of one band, stored tile by tile.
-#[derive(Debug, Default)]
-pub struct CountBand {
-    layout: Option<TileLayout>,
-    counts: Vec<u32>,
-}
+impl Reducer for Count {
+    type Cell = u32;
+    type Family = CountFamily;
+    type Input = NoValue;
+    const EMPTY: u32 = 0;
 
-impl CountBand {
-    /// An empty band buffer; it grows to the band size on first use and is then reused.
-    pub fn new() -> CountBand {
-        CountBand::default()
+    fn dtype(&self) -> DType {
+        DType::U32
     }
-
-    /// Aggregates band `band` of `plan` from `partition`, replacing the previous contents.
-    pub fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        let rows = plan.band_rows(band);
-        let layout = TileLayout::new(plan, rows.end - rows.start);
-        self.counts.clear();
-        self.counts.resize(layout.pixels(), 0);
-        {
-            let mut tiles = layout.split_tiles_mut(&mut self.counts);
-            tiles.par_iter_mut().for_each(|t| t.fill(0));
-            for_each_tile_window(partition, band, &layout, &mut tiles, |tile, indices: &[u32]| {
-                for &i in indices {
-                    tile[i as usize] += 1;
-                }
-            })?;
-        }
-        self.layout = Some(layout);
-        Ok(())
+    fn plan_bytes(&self) -> u32 {
+        4
     }
-
-    /// Rows in the band.
-    pub fn rows(&self) -> u32 {
-        self.layout.as_ref().map_or(0, |l| l.rows())
+    #[inline(always)]
+    fn fold(&self, tile: &mut [u32], pixel: usize, _fragment: Fragment) {
+        tile[pixel] += 1;
     }
-
-    /// The pieces of band row `row` left to right as (first column, counts).
-    pub fn row_pieces(&self, row: u32) -> impl Iterator<Item = (u32, &[u32])> + '_ {
-        let layout = self.layout.as_ref().expect("band aggregated before use");
-        layout.row_pieces(&self.counts, row)
+    fn merge(&self, into: &mut u32, other: &u32) {
+        *into = into.saturating_add(*other);
     }
-
-    /// The exact histogram of this band's non-zero counts, computed tile by tile in
-    /// parallel.
-    pub fn histogram(&self) -> CountHistogram {
-        let Some(layout) = self.layout.as_ref() else { return CountHistogram::new() };
-        let tile_slices: Vec<&[u32]> = (0..layout.tiles())
-            .map(|t| {
-                let (_, w) = layout.tile_columns(t);
-                let start = layout.tile_offset(t);
-                &self.counts[start..start + w as usize * layout.rows() as usize]
-            })
-            .collect();
-        tile_slices
-            .par_iter()
-            .fold(CountHistogram::new, |mut h, tile| {
-                h.add_counts(tile);
-                h
-            })
-            .reduce(CountHistogram::new, |mut a, b| {
-                a.merge(&b);
-                a
-            })
-    }
-
-    /// Total of all counts in the band.
-    pub fn total(&self) -> u64 {
-        self.counts.par_iter().map(|&c| u64::from(c)).sum()
+    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
+        cells
     }
 }
 
-impl CountBand {
-    /// Aggregates band `band` of width-0 line segments: every pixel a segment passes
-    /// through counts once per segment (a polyline's shared vertices once, as Datashader).
-    pub fn aggregate_lines(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        let rows = plan.band_rows(band);
-        let layout = TileLayout::new(plan, rows.end - rows.start);
-        self.counts.clear();
-        self.counts.resize(layout.pixels(), 0);
-        {
-            let mut tiles = layout.split_tiles_mut(&mut self.counts);
-            let columns = |s: &LineSegment| (s.x0.min(s.x1), s.x0.max(s.x1));
-            for_each_tile_window_spans(
-                partition,
-                band,
-                &layout,
-                &mut tiles,
-                columns,
-                |t, tile, segments| {
-                    let window = layout.tile_window(t, rows.clone());
-                    let (x0, w) = (window.x0, window.x1 - window.x0);
-                    for segment in segments {
-                        draw(segment, window, |x, y, _| {
-                            tile[((y - rows.start) * w + (x - x0)) as usize] += 1;
-                        });
-                    }
-                },
-            )?;
-        }
-        self.layout = Some(layout);
-        Ok(())
-    }
+/// `any`: 1 where a fragment fell, 0 elsewhere; exported as bool and shaded as counts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Any;
 
-    /// Turns counts into 0/1 (the `any` reduction).
-    pub fn clamp_to_one(&mut self) {
-        self.counts.par_iter_mut().for_each(|c| *c = (*c).min(1));
+impl Reducer for Any {
+    type Cell = u32;
+    type Family = CountFamily;
+    type Input = NoValue;
+    const EMPTY: u32 = 0;
+
+    fn dtype(&self) -> DType {
+        DType::Bool
+    }
+    fn plan_bytes(&self) -> u32 {
+        4
+    }
+    #[inline(always)]
+    fn fold(&self, tile: &mut [u32], pixel: usize, _fragment: Fragment) {
+        tile[pixel] = 1;
+    }
+    fn merge(&self, into: &mut u32, other: &u32) {
+        *into = (*into).max(*other);
+    }
+    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
+        cells
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_adds_and_any_marks() {
+        let mut tile = [Count::EMPTY; 3];
+        for p in [0, 2, 2] {
+            Count.fold(&mut tile, p, Fragment::full(f64::NAN));
+        }
+        assert_eq!(tile, [1, 0, 2]);
+        let mut marks = [Any::EMPTY; 3];
+        for p in [0, 2, 2] {
+            Any.fold(&mut marks, p, Fragment::full(f64::NAN));
+        }
+        assert_eq!(marks, [1, 0, 1]);
+        let mut a = 2;
+        Count.merge(&mut a, &3);
+        assert_eq!(a, 5);
+        Any.merge(&mut marks[1], &1);
+        assert_eq!(marks[1], 1);
     }
 }

@@ -1,28 +1,134 @@
-//! Reductions: how the records of a band accumulate into per-pixel aggregate values.
+//! Reductions: the per-pixel state of an aggregate and how glyph fragments fold into it,
+//! with Datashader's semantics. A reduction knows nothing of geometry: a glyph hands it
+//! fragments `(pixel, value, aa, prev)` and it folds them into its cells.
 //!
-//! A band's aggregate is stored tile by tile (each tile's rows contiguous), so tiles are
-//! accumulated in parallel with no shared state; records reach each tile in input order,
-//! so the result is the same for any tile size and thread count.
+//! A [`Reducer`] owns
+//! - its cell type and empty value, and how many cells a pixel has (1, or one per
+//!   category: the single-channel reductions index `tile[pixel]` directly, so the count
+//!   of points compiles to `tile[i] += 1`);
+//! - whether it reads the value column ([`ValueUse`]): records then carry the value;
+//! - how a fragment folds into a pixel (points and width-0 lines give `aa = 1, prev = 0`;
+//!   anti-aliased lines their coverage and Datashader's join correction, or full caps
+//!   when the reduction is not additive, [`Reducer::OVERWRITE`]);
+//! - how two cells of the same pixel merge ([`Reducer::merge`]: the state of the
+//!   fragments of both, those of `into` first), which direct aggregation of several
+//!   inputs and coarser pyramid levels build on;
+//! - what it hands the shader: one of the [`crate::shade::family`]s, and its cells'
+//!   values in that family ([`Reducer::values`]), exported as [`Reducer::dtype`].
+//!
+//! The reductions: [`count`] (count, any), [`value`] (sum, mean, var, std, min, max,
+//! first, last), [`category`] (count-cat), [`antialiased`] (Datashader's forms along
+//! anti-aliased lines) and [`resampled`] (raster values, which come from resampling
+//! rather than from fragments). Adding a reduction with fixed-size state is one file here
+//! and one line in `render/table.rs`.
+//!
+//! Reductions with variable state per pixel (a mode, count-distinct) do not fit a
+//! `Copy` cell. Their place is a reducer whose cell is a handle into a side store that the
+//! band owns (a per-tile arena of value lists or hash sets, cleared with the band): `fold`
+//! appends to it, `merge` unites two, and `values` finishes each pixel into the float or
+//! count family. The band buffer and the plan's bytes per pixel would then budget the
+//! store as well.
 
-pub mod aa_category;
-pub mod aa_value;
+pub mod antialiased;
 pub mod category;
 pub mod count;
-pub mod coverage;
-pub mod line_value;
-pub mod tiles;
+pub mod resampled;
 pub mod value;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use aa_category::AaCategoryBand;
-pub use aa_value::{AaAccumulator, AaValueBand};
-pub use category::CategoryBand;
-pub use count::CountBand;
-pub use coverage::CoverageBand;
-pub use tiles::TileLayout;
-pub use value::{Accumulator, ValueBand};
+pub use antialiased::{AaAccumulator, AaAny, AaCount, AaCountCat, AaMax, AaMean, AaSum, AaValues};
+pub use category::CountCat;
+pub use count::{Any, Count};
+pub use resampled::Resampled;
+pub use value::{Accumulator, First, Last, Max, Mean, Min, Std, Sum, Values, Var};
+
+use crate::data::DType;
+use crate::shade::Family;
+
+/// What a glyph hands a reduction for one pixel it draws: the value of the record
+/// (NaN when records carry none), the pixel's coverage `aa` (1 for points and width-0
+/// lines) and `prev`, the coverage the previous segment of the same line already gave the
+/// pixel (Datashader's join correction; 0 but along anti-aliased lines).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fragment {
+    /// The value column's value for the item drawn (a segment's start vertex).
+    pub value: f64,
+    /// Coverage of the pixel, in (0, 1].
+    pub aa: f64,
+    /// Coverage the previous segment gave the pixel.
+    pub prev: f64,
+}
+
+impl Fragment {
+    /// A fully covered pixel: a point or a pixel of a width-0 line.
+    #[inline(always)]
+    pub fn full(value: f64) -> Fragment {
+        Fragment { value, aa: 1.0, prev: 0.0 }
+    }
+}
+
+/// Whether a reduction reads the value column: [`NoValue`] or [`ReadsValue`].
+pub trait ValueUse: Send + Sync + 'static {
+    /// True when folds read [`Fragment::value`].
+    const READS_VALUE: bool;
+}
+
+/// The reduction reads no value column (count, any, anti-aliased coverage).
+#[derive(Debug)]
+pub struct NoValue;
+
+impl ValueUse for NoValue {
+    const READS_VALUE: bool = false;
+}
+
+/// The reduction reads the value column (sum, mean, count-cat...): records carry values.
+#[derive(Debug)]
+pub struct ReadsValue;
+
+impl ValueUse for ReadsValue {
+    const READS_VALUE: bool = true;
+}
+
+/// The finished value type a reducer hands its shading family.
+pub type FamilyValue<R> = <<R as Reducer>::Family as Family>::Value;
+
+/// A reduction: per-pixel state, how fragments fold into it, how states merge, and what
+/// the shader gets. See the module doc.
+pub trait Reducer: Send + Sync + 'static {
+    /// The state of one pixel (of one channel).
+    type Cell: Copy + Send + Sync;
+    /// How the finished values are shaded.
+    type Family: Family;
+    /// Whether folds read the value column.
+    type Input: ValueUse;
+    /// Datashader's `overwrite` for anti-aliased lines: true when the reduction is not
+    /// additive, so each segment draws its full caps and reports `prev = 0`.
+    const OVERWRITE: bool = false;
+    /// The state of a pixel no fragment reached.
+    const EMPTY: Self::Cell;
+
+    /// Cells per pixel: 1, or the number of categories.
+    fn channels(&self) -> usize {
+        1
+    }
+    /// Element type of the exported aggregate.
+    fn dtype(&self) -> DType;
+    /// Bytes per pixel the plan budgets for one band buffer of this reduction.
+    fn plan_bytes(&self) -> u32;
+    /// Folds `fragment` into pixel `pixel` of `tile` (`channels` cells per pixel).
+    fn fold(&self, tile: &mut [Self::Cell], pixel: usize, fragment: Fragment);
+    /// Merges `other` into `into`: the state of the fragments of both, `into`'s first.
+    fn merge(&self, into: &mut Self::Cell, other: &Self::Cell);
+    /// The finished values of `cells` in the family's type: `cells` itself when they are
+    /// the values, else finished into `scratch`.
+    fn values<'v>(
+        &self,
+        cells: &'v [Self::Cell],
+        scratch: &'v mut Vec<FamilyValue<Self>>,
+    ) -> &'v [FamilyValue<Self>];
+}
 
 /// What each pixel's aggregate is (`--agg`), as in Datashader's reductions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -1,20 +1,26 @@
 //! Reductions of a value column per pixel: sum, mean, var, std, min, max, first, last,
 //! with Datashader's semantics (float64 results, NaN for empty pixels, NaN values skipped,
-//! population variance).
+//! population variance), for points and width-0 lines alike: a line's pixels get the value
+//! of the segment's start vertex.
+//!
+//! Each is an [`Accumulator`] (its per-pixel state); [`Values`] makes any accumulator a
+//! [`Reducer`] of the float family.
 
-use rayon::prelude::*;
-
-use crate::canvas::Plan;
-use crate::error::Result;
-use crate::partition::{Partition, Record, ValueRecord};
-use crate::reduce::tiles::{for_each_tile_window, TileLayout};
+use crate::data::DType;
+use crate::reduce::{FamilyValue, Fragment, ReadsValue, Reducer};
+use crate::shade::family::FloatFamily;
 
 /// The per-pixel state of a value reduction.
 pub trait Accumulator: Copy + Send + Sync + 'static {
     /// The state of a pixel no value reached.
     const EMPTY: Self;
+    /// True when the result of a float32 column is a float32 (min, max, first, last pick
+    /// one of its values); sums and moments are float64.
+    const KEEPS_FLOAT32: bool = false;
     /// Adds a (non-NaN) value; values arrive in input order.
     fn add(&mut self, value: f64);
+    /// Merges the state of later values into this one.
+    fn merge(&mut self, later: &Self);
     /// The pixel's result, NaN when empty.
     fn finish(&self) -> f64;
 }
@@ -28,6 +34,11 @@ impl Accumulator for Sum {
     #[inline(always)]
     fn add(&mut self, value: f64) {
         self.0 = if self.0.is_nan() { value } else { self.0 + value };
+    }
+    fn merge(&mut self, later: &Self) {
+        if !later.0.is_nan() {
+            self.add(later.0);
+        }
     }
     fn finish(&self) -> f64 {
         self.0
@@ -47,6 +58,10 @@ impl Accumulator for Mean {
     fn add(&mut self, value: f64) {
         self.sum += value;
         self.n += 1;
+    }
+    fn merge(&mut self, later: &Self) {
+        self.sum += later.sum;
+        self.n += later.n;
     }
     fn finish(&self) -> f64 {
         if self.n == 0 {
@@ -78,6 +93,22 @@ impl Accumulator for Var {
         self.sum += value;
         self.n += 1;
     }
+    /// Chan et al.'s pairwise update: exact in real arithmetic, not bit for bit the
+    /// sequential one.
+    fn merge(&mut self, later: &Self) {
+        if later.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *later;
+            return;
+        }
+        let (na, nb) = (self.n as f64, later.n as f64);
+        let delta = later.sum / nb - self.sum / na;
+        self.m2 += later.m2 + delta * delta * na * nb / (na + nb);
+        self.sum += later.sum;
+        self.n += later.n;
+    }
     fn finish(&self) -> f64 {
         if self.n == 0 {
             f64::NAN
@@ -97,6 +128,9 @@ impl Accumulator for Std {
     fn add(&mut self, value: f64) {
         self.0.add(value);
     }
+    fn merge(&mut self, later: &Self) {
+        self.0.merge(&later.0);
+    }
     fn finish(&self) -> f64 {
         self.0.finish().sqrt()
     }
@@ -108,10 +142,16 @@ pub struct Min(f64);
 
 impl Accumulator for Min {
     const EMPTY: Self = Min(f64::NAN);
+    const KEEPS_FLOAT32: bool = true;
     #[inline(always)]
     fn add(&mut self, value: f64) {
         if self.0.is_nan() || value < self.0 {
             self.0 = value;
+        }
+    }
+    fn merge(&mut self, later: &Self) {
+        if !later.0.is_nan() {
+            self.add(later.0);
         }
     }
     fn finish(&self) -> f64 {
@@ -125,10 +165,16 @@ pub struct Max(f64);
 
 impl Accumulator for Max {
     const EMPTY: Self = Max(f64::NAN);
+    const KEEPS_FLOAT32: bool = true;
     #[inline(always)]
     fn add(&mut self, value: f64) {
         if self.0.is_nan() || value > self.0 {
             self.0 = value;
+        }
+    }
+    fn merge(&mut self, later: &Self) {
+        if !later.0.is_nan() {
+            self.add(later.0);
         }
     }
     fn finish(&self) -> f64 {
@@ -142,10 +188,16 @@ pub struct First(f64);
 
 impl Accumulator for First {
     const EMPTY: Self = First(f64::NAN);
+    const KEEPS_FLOAT32: bool = true;
     #[inline(always)]
     fn add(&mut self, value: f64) {
         if self.0.is_nan() {
             self.0 = value;
+        }
+    }
+    fn merge(&mut self, later: &Self) {
+        if !later.0.is_nan() {
+            self.add(later.0);
         }
     }
     fn finish(&self) -> f64 {
@@ -159,74 +211,64 @@ pub struct Last(f64);
 
 impl Accumulator for Last {
     const EMPTY: Self = Last(f64::NAN);
+    const KEEPS_FLOAT32: bool = true;
     #[inline(always)]
     fn add(&mut self, value: f64) {
         self.0 = value;
+    }
+    fn merge(&mut self, later: &Self) {
+        if !later.0.is_nan() {
+            self.add(later.0);
+        }
     }
     fn finish(&self) -> f64 {
         self.0
     }
 }
 
-/// The aggregate of one band for a value reduction, stored tile by tile.
-#[derive(Debug)]
-pub struct ValueBand<A> {
-    pub(super) layout: Option<TileLayout>,
-    pub(super) cells: Vec<A>,
+/// A value reduction of accumulator `A`: float values, NaN for empty pixels, NaN values
+/// skipped.
+#[derive(Clone, Copy, Debug)]
+pub struct Values<A> {
+    dtype: DType,
+    accumulator: std::marker::PhantomData<A>,
 }
 
-impl<A> Default for ValueBand<A> {
-    fn default() -> Self {
-        ValueBand { layout: None, cells: Vec::new() }
+impl<A: Accumulator> Values<A> {
+    /// The reduction of a value column of type `column`: exported as float32 when `A`
+    /// keeps a float32 column's values, else as float64.
+    pub fn new(column: DType) -> Values<A> {
+        let dtype = if A::KEEPS_FLOAT32 && column == DType::F32 { DType::F32 } else { DType::F64 };
+        Values { dtype, accumulator: std::marker::PhantomData }
     }
 }
 
-impl<A: Accumulator> ValueBand<A> {
-    /// Aggregates band `band` of `plan` from `partition` (records carrying values).
-    pub fn aggregate(&mut self, plan: &Plan, partition: &Partition, band: u32) -> Result<()> {
-        let rows = plan.band_rows(band);
-        let layout = TileLayout::new(plan, rows.end - rows.start);
-        self.cells.clear();
-        self.cells.resize(layout.pixels(), A::EMPTY);
-        {
-            let mut tiles = layout.split_tiles_mut(&mut self.cells);
-            for_each_tile_window(partition, band, &layout, &mut tiles, |tile, records: &[ValueRecord]| {
-                for r in records {
-                    let value = r.value();
-                    if !value.is_nan() {
-                        tile[r.pixel() as usize].add(value);
-                    }
-                }
-            })?;
-        }
-        self.layout = Some(layout);
-        Ok(())
-    }
+impl<A: Accumulator> Reducer for Values<A> {
+    type Cell = A;
+    type Family = FloatFamily;
+    type Input = ReadsValue;
+    const EMPTY: A = A::EMPTY;
 
-    /// Rows in the band.
-    pub fn rows(&self) -> u32 {
-        self.layout.as_ref().map_or(0, |l| l.rows())
+    fn dtype(&self) -> DType {
+        self.dtype
     }
-
-    /// The finished values of band row `row` (NaN = empty), into `out` (one per column).
-    pub fn finish_row(&self, row: u32, out: &mut [f64]) {
-        let layout = self.layout.as_ref().expect("band aggregated before use");
-        for (x0, cells) in layout.row_pieces(&self.cells, row) {
-            for (o, c) in out[x0 as usize..x0 as usize + cells.len()].iter_mut().zip(cells) {
-                *o = c.finish();
-            }
+    /// Accumulators hold up to three 8-byte fields (var: n, sum, m2).
+    fn plan_bytes(&self) -> u32 {
+        24
+    }
+    #[inline(always)]
+    fn fold(&self, tile: &mut [A], pixel: usize, fragment: Fragment) {
+        if !fragment.value.is_nan() {
+            tile[pixel].add(fragment.value);
         }
     }
-
-    /// Calls `f` with every finished row of the band, rows in parallel, in any order.
-    pub fn for_each_finished_row<F: Fn(u32, &[f64]) + Sync>(&self, width: usize, f: F) {
-        (0..self.rows()).into_par_iter().for_each_init(
-            || vec![0f64; width],
-            |buffer, row| {
-                self.finish_row(row, buffer);
-                f(row, buffer);
-            },
-        );
+    fn merge(&self, into: &mut A, other: &A) {
+        into.merge(other);
+    }
+    fn values<'v>(&self, cells: &'v [A], scratch: &'v mut Vec<f64>) -> &'v [FamilyValue<Self>] {
+        scratch.clear();
+        scratch.extend(cells.iter().map(A::finish));
+        scratch
     }
 }
 
@@ -261,5 +303,40 @@ mod tests {
             assert!(f(&[f64::NAN]).is_nan());
         }
         assert_eq!(run::<Var>(&[3.0]), 0.0);
+    }
+
+    /// Accumulates `values`, split in two at every point and merged.
+    fn split<A: Accumulator>(values: &[f64]) -> Vec<f64> {
+        (0..=values.len())
+            .map(|at| {
+                let (mut a, mut b) = (A::EMPTY, A::EMPTY);
+                values[..at].iter().filter(|v| !v.is_nan()).for_each(|&v| a.add(v));
+                values[at..].iter().filter(|v| !v.is_nan()).for_each(|&v| b.add(v));
+                a.merge(&b);
+                a.finish()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merging_two_runs_gives_the_run_of_both() {
+        let v = [2.0, f64::NAN, 4.0, 9.0, -1.5];
+        for (name, want, got) in [
+            ("sum", run::<Sum>(&v), split::<Sum>(&v)),
+            ("mean", run::<Mean>(&v), split::<Mean>(&v)),
+            ("min", run::<Min>(&v), split::<Min>(&v)),
+            ("max", run::<Max>(&v), split::<Max>(&v)),
+            ("first", run::<First>(&v), split::<First>(&v)),
+            ("last", run::<Last>(&v), split::<Last>(&v)),
+            ("var", run::<Var>(&v), split::<Var>(&v)),
+            ("std", run::<Std>(&v), split::<Std>(&v)),
+        ] {
+            for g in got {
+                assert!((g - want).abs() <= 1e-12 * want.abs(), "{name}: {g} != {want}");
+            }
+        }
+        let mut empty = Sum::EMPTY;
+        empty.merge(&Sum::EMPTY);
+        assert!(empty.finish().is_nan());
     }
 }

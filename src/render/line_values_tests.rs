@@ -6,14 +6,16 @@
 //! 1e-12 relative (they are in fact bit-identical today).
 
 use super::reference::{Case, CASES, CATEGORIES, HEIGHT, WIDTH};
-use super::*;
-use crate::canvas::{Axis, Scale};
+use crate::canvas::{Axis, Plan, Scale};
 use crate::data::npy::encode_header;
-use crate::data::{ColumnSpec, PointColumns};
+use crate::data::{ColumnSpec, DType, PointColumns};
+use crate::glyph::{AaLines, Glyph, GlyphInput, Lines, RecordOf};
 use crate::progress::NoProgress;
-use crate::reduce::aa_value::{AaAny, AaMax, AaMean, AaSum};
+use crate::reduce::antialiased::{AaAny, AaMax, AaMean, AaSum};
 use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
-use crate::render::{AaCategories, Categories, Values};
+use crate::reduce::{AaCountCat, AaValues, CountCat, Reducer, ValueUse, Values};
+use crate::render::band::{BandCells, BandView};
+use crate::shade::{BandValues, Family, How};
 
 fn write(path: &std::path::Path, values: &[f64]) {
     let mut bytes = encode_header(DType::F64, &[values.len()]);
@@ -29,20 +31,31 @@ fn small_bands() -> Plan {
     plan
 }
 
-/// Partitions `input` into `K`'s records, aggregates every band and returns the exported
-/// aggregate (image order, `channels` values per pixel) as f64.
-fn aggregate<K: Kind>(kind: K, input: Input<'_>, plan: &Plan) -> Vec<f64> {
+/// Partitions `input` into `glyph`'s records for `reducer`, aggregates every band and
+/// returns the exported aggregate (image order, `channels` values per pixel) as f64.
+fn aggregate<G: Glyph, R: Reducer>(glyph: G, reducer: R, input: GlyphInput<'_>, plan: &Plan) -> Vec<f64>
+where
+    R::Input: RecordOf<G::Shape>,
+{
     let dir = tempfile::tempdir().unwrap();
-    let partition = K::partition(input, plan, dir.path(), &NoProgress).unwrap();
-    let (dtype, channels) = (kind.dtype(), kind.channels() as usize);
+    let value = if R::Input::READS_VALUE { input.value } else { None };
+    let input = GlyphInput { value, overwrite: R::OVERWRITE, ..input };
+    let partition = glyph
+        .partition::<<R::Input as RecordOf<G::Shape>>::Record>(&input, plan, dir.path(), &NoProgress)
+        .unwrap();
+    let (dtype, channels) = (reducer.dtype(), reducer.channels());
     let row_bytes = WIDTH as usize * channels * dtype.size();
     let mut out = Vec::new();
-    let mut band = kind.fresh();
+    let mut band = BandCells::default();
     for b in 0..plan.bands {
-        band.aggregate(plan, &partition, b).unwrap();
+        band.aggregate_records(&glyph, &reducer, plan, &partition, b).unwrap();
+        let view = BandView { reducer: &reducer, cells: &band };
         for row in 0..band.rows() {
             let mut bytes = vec![0u8; row_bytes];
-            band.aggregate_row(row, &mut bytes);
+            view.for_each_piece(row, |x0, values| {
+                let start = x0 as usize * channels * dtype.size();
+                R::Family::write(values, dtype, &mut bytes[start..start + values.len() * dtype.size()]);
+            });
             out.extend(bytes.chunks_exact(dtype.size()).map(|c| match dtype {
                 DType::U32 => f64::from(u32::from_le_bytes(c.try_into().unwrap())),
                 DType::F32 => f64::from(f32::from_le_bytes(c.try_into().unwrap())),
@@ -69,25 +82,23 @@ fn gigaplot(case: &Case) -> Vec<f64> {
     let plan = small_bands();
     let x = Axis::new("x", case.x_range, WIDTH, Scale::Linear).unwrap();
     let y = Axis::new("y", case.y_range, HEIGHT, Scale::Linear).unwrap();
-    let input = Input { points: &points, value: points.value.as_ref(), x, y, line_width: case.line_width };
-    let (lw, w, h, f64_) = (case.line_width, WIDTH, HEIGHT, DType::F64);
-    match (lw > 0.0, case.reduction) {
-        (false, "sum") => aggregate(Values::<Sum, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "mean") => aggregate(Values::<Mean, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "var") => aggregate(Values::<Var, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "std") => aggregate(Values::<Std, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "min") => aggregate(Values::<Min, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "max") => aggregate(Values::<Max, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "first") => aggregate(Values::<First, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "last") => aggregate(Values::<Last, LineGlyph>::new(w, f64_), input, &plan),
-        (false, "count_cat") => aggregate(Categories::<LineGlyph>::new(CATEGORIES), input, &plan),
-        (true, "sum") => aggregate(AaValues::<AaSum>::new(lw, w, h, f64_), input, &plan),
-        (true, "mean") => aggregate(AaValues::<AaMean>::new(lw, w, h, f64_), input, &plan),
-        (true, "min" | "max" | "first" | "last") => {
-            aggregate(AaValues::<AaMax>::new(lw, w, h, f64_), input, &plan)
-        }
-        (true, "any") => aggregate(AaValues::<AaAny>::new(lw, w, h, DType::F32), input, &plan),
-        (true, "count_cat") => aggregate(AaCategories::new(CATEGORIES, lw, w, h), input, &plan),
+    let input = GlyphInput { points: &points, value: points.value_source(), x, y, overwrite: false };
+    let (aa, f64_) = (AaLines::new(case.line_width), DType::F64);
+    match (case.line_width > 0.0, case.reduction) {
+        (false, "sum") => aggregate(Lines, Values::<Sum>::new(f64_), input, &plan),
+        (false, "mean") => aggregate(Lines, Values::<Mean>::new(f64_), input, &plan),
+        (false, "var") => aggregate(Lines, Values::<Var>::new(f64_), input, &plan),
+        (false, "std") => aggregate(Lines, Values::<Std>::new(f64_), input, &plan),
+        (false, "min") => aggregate(Lines, Values::<Min>::new(f64_), input, &plan),
+        (false, "max") => aggregate(Lines, Values::<Max>::new(f64_), input, &plan),
+        (false, "first") => aggregate(Lines, Values::<First>::new(f64_), input, &plan),
+        (false, "last") => aggregate(Lines, Values::<Last>::new(f64_), input, &plan),
+        (false, "count_cat") => aggregate(Lines, CountCat::new(CATEGORIES), input, &plan),
+        (true, "sum") => aggregate(aa, AaValues::<AaSum>::new(), input, &plan),
+        (true, "mean") => aggregate(aa, AaValues::<AaMean>::new(), input, &plan),
+        (true, "min" | "max" | "first" | "last") => aggregate(aa, AaValues::<AaMax>::new(), input, &plan),
+        (true, "any") => aggregate(aa, AaValues::<AaAny>::new(), input, &plan),
+        (true, "count_cat") => aggregate(aa, AaCountCat::new(CATEGORIES), input, &plan),
         other => panic!("no reduction for {other:?}"),
     }
 }

@@ -1,22 +1,19 @@
 //! Rendering a raster (`--raster grid.npy --extent x0,x1,y0,y1`): no points and no
-//! partition; each band resamples just the raster rows it covers, then shares the
-//! statistics and emit passes of every other render.
+//! partition; each band resamples just the raster rows it covers into plain rows (a
+//! [`TileLayout`] of one tile as wide as the canvas), then shares the statistics and emit
+//! passes of every other render.
 
-use std::ops::Range;
-
-use crate::canvas::{Axis, Plan};
+use crate::canvas::{Axis, Plan, TileLayout};
 use crate::data::grid::Grid;
 use crate::data::DType;
 use crate::error::Result;
 use crate::glyph::raster::{output_dtype, Downsample, RasterPlacement, Resampler, Upsample};
-use crate::partition::Partition;
 use crate::progress::Progress;
-use crate::render::kinds::{
-    float_color_scale, lit_floats, shade_floats, write_floats, FloatGlobal, Input, Kind,
-};
-use crate::render::{finish_render, RenderOptions, RenderReport};
-use crate::shade::{FloatShader, How};
-use crate::sink::{CanvasInfo, PixelFormat, Sink};
+use crate::reduce::{Reducer, Resampled};
+use crate::render::band::Fill;
+use crate::render::driver::{finish, plan};
+use crate::render::{RenderOptions, RenderReport};
+use crate::sink::{CanvasInfo, Sink};
 
 /// A raster to render and how to resample it.
 #[derive(Clone, Debug)]
@@ -29,79 +26,21 @@ pub struct RasterInput<'a> {
     pub how: (Downsample, Upsample),
 }
 
-/// One band of resampled raster values, row-major.
-struct RasterBand<'a> {
-    resampler: &'a Resampler<'a>,
-    values: Vec<f64>,
-    rows: Range<u32>,
-    width: usize,
-    dtype: DType,
-}
+/// A raster's bands come from resampling its rows.
+impl Fill<Resampled> for Resampler<'_> {
+    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
+        TileLayout::whole_rows(plan, band)
+    }
 
-impl Kind for RasterBand<'_> {
-    type Record = u32;
-    type Stats = FloatGlobal;
-    type Shader = FloatShader;
-
-    fn partition(
-        _input: Input<'_>,
-        plan: &Plan,
-        _dir: &std::path::Path,
-        _p: &dyn Progress,
-    ) -> Result<Partition> {
-        Ok(Partition::empty(plan.bands))
-    }
-    fn fresh(&self) -> Self {
-        RasterBand {
-            resampler: self.resampler,
-            values: Vec::new(),
-            rows: 0..0,
-            width: self.width,
-            dtype: self.dtype,
-        }
-    }
-    fn aggregate(&mut self, plan: &Plan, _partition: &Partition, band: u32) -> Result<()> {
-        self.rows = plan.band_rows(band);
-        self.values.resize(self.rows.len() * self.width, f64::NAN);
-        self.resampler.band(self.rows.clone(), &mut self.values)
-    }
-    fn rows(&self) -> u32 {
-        self.rows.len() as u32
-    }
-    fn new_stats(&self) -> FloatGlobal {
-        FloatGlobal::new()
-    }
-    fn passes(how: How) -> u32 {
-        FloatGlobal::passes(how)
-    }
-    fn gather(&self, _width: usize, pass: u32, stats: &mut FloatGlobal) {
-        for row in self.values.chunks_exact(self.width) {
-            stats.add_row(pass, row);
-        }
-    }
-    fn end_pass(stats: &mut FloatGlobal, pass: u32, how: How) {
-        stats.end_pass(pass, how);
-    }
-    fn shader(stats: &FloatGlobal, options: &RenderOptions) -> FloatShader {
-        stats.shader(options)
-    }
-    fn shade_row(&self, shader: &FloatShader, row: u32, format: PixelFormat, out: &mut [u8]) {
-        let start = row as usize * self.width;
-        shade_floats(shader, &self.values[start..start + self.width], format, out);
-    }
-    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
-        let start = row as usize * self.width;
-        write_floats(&self.values[start..start + self.width], self.dtype, out);
-    }
-    fn lit_row(&self, row: u32, out: &mut [u8]) {
-        let start = row as usize * self.width;
-        lit_floats(&self.values[start..start + self.width], out);
-    }
-    fn dtype(&self) -> DType {
-        self.dtype
-    }
-    fn color_scale(shader: &FloatShader) -> Option<crate::sink::ColorScale> {
-        float_color_scale(shader)
+    fn fill(
+        &self,
+        _reducer: &Resampled,
+        _plan: &Plan,
+        layout: &TileLayout,
+        _band: u32,
+        cells: &mut [f64],
+    ) -> Result<()> {
+        self.band(layout.canvas_rows(), cells)
     }
 }
 
@@ -127,31 +66,17 @@ fn render_raster_in_pool(
 ) -> Result<RenderReport> {
     raster.placement.check()?;
     let (x0, x1, y0, y1) = raster.placement.extent;
-    // Three f64 rows per pixel: the band, its statistics copy and the resampling buffers.
-    let plan = Plan::new(
-        options.width,
-        options.height,
-        options.tile,
-        options.memory_budget,
-        rayon::current_num_threads(),
-        24,
-    )?;
+    let dtype = match output_dtype(raster.how, raster.grid.dtype()) {
+        DType::F32 => DType::F32,
+        _ => DType::F64,
+    };
+    let reducer = Resampled::new(dtype);
+    let plan = plan(options, reducer.plan_bytes())?;
     let x_range = options.x_range.unwrap_or((x0, x1));
     let y_range = options.y_range.unwrap_or((y0, y1));
     let x = Axis::new("--x-range", x_range, plan.width, options.x_scale)?;
     let y = Axis::new("--y-range", y_range, plan.height, options.y_scale)?;
     let resampler = Resampler::new(raster.grid, &raster.placement, &x, &y, raster.how)?;
-    let dtype = match output_dtype(raster.how, raster.grid.dtype()) {
-        DType::F32 => DType::F32,
-        _ => DType::F64,
-    };
-    let band = RasterBand {
-        resampler: &resampler,
-        values: Vec::new(),
-        rows: 0..0,
-        width: plan.width as usize,
-        dtype,
-    };
     let canvas = CanvasInfo {
         width: plan.width,
         height: plan.height,
@@ -163,8 +88,7 @@ fn render_raster_in_pool(
     for sink in &mut sinks {
         sink.begin(&canvas)?;
     }
-    let partition = Partition::empty(plan.bands);
     let dynspread_px =
-        finish_render(band, &plan, &partition, options, sinks, progress, || raster.grid.check_unchanged())?;
+        finish(&reducer, &resampler, &plan, options, sinks, progress, || raster.grid.check_unchanged())?;
     Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px })
 }

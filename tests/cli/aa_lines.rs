@@ -11,7 +11,7 @@ use gigaplot::canvas::{Axis, Scale};
 use gigaplot::data::npy::NpyHeader;
 use gigaplot::data::DType;
 use gigaplot::glyph::lines::{aa_segment, draw_aa, AaStyle, PixelWindow, Polyline};
-use gigaplot::reduce::coverage::add_coverage;
+use gigaplot::reduce::antialiased::add_coverage;
 
 const W: u32 = 300;
 const H: u32 = 200;

@@ -235,7 +235,7 @@ fn sigbus_child() {
     gigaplot::cleanup::install_fault_handlers();
     let x = dir.join("x.npy");
     let column =
-        gigaplot::data::Column::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
+        gigaplot::data::NpyColumn::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
     let _output = gigaplot::sink::AtomicFile::create(&dir.join("out.png")).unwrap();
     std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(0).unwrap();
     let summary = column.summary(); // faults

@@ -336,7 +336,7 @@ fn anti_aliased_count_cat_planes_are_each_categorys_coverage_for_every_setup() {
     // with the join corrections of the whole polyline, added in drawing order from NaN.
     let mut want = vec![f32::NAN; (W * H) as usize * 4];
     for (i, p, aa, prev) in whole_canvas(&xs, &ys, 1.5, false) {
-        gigaplot::reduce::coverage::add_coverage(&mut want[p * 4 + category(i)], aa - prev);
+        gigaplot::reduce::antialiased::add_coverage(&mut want[p * 4 + category(i)], aa - prev);
     }
     for k in 0..4 {
         let lit = want.iter().skip(k).step_by(4).filter(|v| !v.is_nan()).count();

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use gigaplot::canvas::{parse_range, parse_size, Scale};
 use gigaplot::data::npy::{encode_header, NpyHeader};
-use gigaplot::data::{Column, ColumnSpec, DType};
+use gigaplot::data::{ColumnSpec, DType, NpyColumn};
 use gigaplot::shade::{Color, Colormap, How};
 use gigaplot::sink::Compression;
 use proptest::prelude::*;
@@ -128,7 +128,7 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap();
         for column in [None, Some(k)] {
             let spec = ColumnSpec { path: path.clone(), column };
-            match Column::open(&spec) {
+            match NpyColumn::open(&spec) {
                 Ok(c) => {
                     // Reading every value must stay inside the mapping (no panic, no fault).
                     let mut out = vec![0.0; c.len()];

@@ -23,7 +23,7 @@ const Y_RANGE: (f64, f64) = (-3.0, -3.0 + 500.0 / 64.0);
 
 /// Points on a 1/1024 grid inside the ranges (never on their upper edges), clustered so
 /// counts vary, with an empty band on the right so some tiles are empty.
-fn points(dir: &Path) -> PointColumns {
+fn points(dir: &Path) -> PointColumns<'static> {
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = |n: u64| {
         state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);

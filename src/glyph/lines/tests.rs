@@ -7,7 +7,7 @@ use rand_pcg::Pcg64;
 use super::bresenham::datashader_bresenham;
 use super::reference::{Case, CASES};
 use super::*;
-use crate::canvas::Scale;
+use crate::canvas::{Axis, Scale};
 
 fn axis(range: (f64, f64), n: u32) -> Axis {
     Axis::new("--x-range", range, n, Scale::Linear).unwrap()

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use memmap2::{Advice, Mmap, UncheckedAdvice};
 
-use crate::data::column::{check_stamp, decode_f64, map_npy, page_size};
+use crate::data::npy::column::{check_stamp, decode_f64, map_npy, page_size};
 use crate::data::npy::{DType, NpyHeader};
 use crate::error::{Error, Result};
 

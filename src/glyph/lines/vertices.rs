@@ -1,4 +1,4 @@
-//! The vertex source of the line glyphs: the segments of K series (one polyline each,
+//! The vertex walker of the line glyphs: the segments of K series (one polyline each,
 //! never joined to another; NaN breaks a series) for any range of vertices, read in
 //! bounded blocks, in the reading order of [`SeriesLayout`].
 //!
@@ -23,8 +23,10 @@
 //! series from its start: `prev` (row r - 2, if present and not a break), `start` (r - 1),
 //! `end` (r), `segment_end` (row r + 1 missing or a break).
 
-use crate::data::series::{read_block, Order, Placement, SeriesLayout};
-use crate::data::{Column, PointColumns};
+use crate::data::series_layout::{read_block, Order, Placement, SeriesLayout};
+use crate::data::source::Cursor;
+use crate::data::{PointColumns, Source};
+use crate::error::Result;
 use crate::glyph::lines::RawSegment;
 
 /// Values per coordinate read in one block.
@@ -50,11 +52,18 @@ pub struct SeriesSegment {
 
 /// The x and y of K series, walked into segments.
 pub struct VertexSource<'a> {
-    x: &'a Column,
-    y: &'a Column,
+    x: &'a dyn Source,
+    y: &'a dyn Source,
     /// The value column read along (value reductions) and where it holds each vertex's value.
-    value: Option<(&'a Column, Placement)>,
+    value: Option<(&'a dyn Source, Placement)>,
     layout: SeriesLayout,
+}
+
+/// The readers of one call of [`VertexSource::segments`].
+struct Readers<'s> {
+    x: Cursor<'s>,
+    y: Cursor<'s>,
+    value: Option<Cursor<'s>>,
 }
 
 /// Vertices `rows` (with context) of the series `series`, as read by [`read_block`].
@@ -93,13 +102,13 @@ fn is_break(v: (f64, f64)) -> bool {
 
 impl<'a> VertexSource<'a> {
     /// The series of `points` (one series when it has no layout).
-    pub fn new(points: &'a PointColumns) -> Self {
-        VertexSource { x: &points.x, y: &points.y, value: None, layout: points.layout() }
+    pub fn new(points: &'a PointColumns<'a>) -> Self {
+        VertexSource { x: &*points.x, y: &*points.y, value: None, layout: points.layout() }
     }
 
     /// The series of `points`, each segment carrying its start vertex's value from `value`
     /// (the points' value column, laid out as `points.value_placement` says).
-    pub fn with_value(points: &'a PointColumns, value: Option<&'a Column>) -> Self {
+    pub fn with_value(points: &'a PointColumns<'a>, value: Option<&'a dyn Source>) -> Self {
         let value = value.map(|column| (column, points.value_placement));
         VertexSource { value, ..VertexSource::new(points) }
     }
@@ -116,11 +125,16 @@ impl<'a> VertexSource<'a> {
 
     /// Calls `emit` for every segment ending at items `start .. start + len`, in item order
     /// (see the module doc). Reads blocks of at most about 65,536 vertices.
-    pub fn segments(&self, start: usize, len: usize, mut emit: impl FnMut(&SeriesSegment)) {
+    pub fn segments(&self, start: usize, len: usize, mut emit: impl FnMut(&SeriesSegment)) -> Result<()> {
         let end = (start + len).min(self.items());
         if start >= end {
-            return;
+            return Ok(());
         }
+        let mut readers = Readers {
+            x: Cursor::new(self.x),
+            y: Cursor::new(self.y),
+            value: self.value.map(|(column, _)| Cursor::new(column)),
+        };
         let mut block = Block {
             row0: 0,
             n: 0,
@@ -138,7 +152,7 @@ impl<'a> VertexSource<'a> {
                     let last = (end - k * rows).min(rows);
                     for r0 in (first..last).step_by(READ_BLOCK) {
                         let r1 = (r0 + READ_BLOCK).min(last);
-                        self.walk(&mut block, r0..r1, k..k + 1, start..end, &mut emit);
+                        self.walk(&mut readers, &mut block, r0..r1, k..k + 1, start..end, &mut emit)?;
                     }
                 }
             }
@@ -155,33 +169,36 @@ impl<'a> VertexSource<'a> {
                     };
                     for k0 in (k_lo..k_hi).step_by(READ_BLOCK) {
                         let k1 = (k0 + READ_BLOCK).min(k_hi);
-                        self.walk(&mut block, r0..r1, k0..k1, start..end, &mut emit);
+                        self.walk(&mut readers, &mut block, r0..r1, k0..k1, start..end, &mut emit)?;
                     }
                 }
             }
         }
+        Ok(())
     }
 
     /// Reads rows `rows` (with their context) of series `series` and emits, in item order,
     /// the segments ending there whose item lies in `items`.
     fn walk(
         &self,
+        readers: &mut Readers<'_>,
         block: &mut Block,
         rows: std::ops::Range<usize>,
         series: std::ops::Range<usize>,
         items: std::ops::Range<usize>,
         emit: &mut impl FnMut(&SeriesSegment),
-    ) {
+    ) -> Result<()> {
         let n_rows = self.layout.rows;
         let held = rows.start.saturating_sub(BEFORE)..(rows.end + AFTER).min(n_rows);
         block.row0 = held.start;
         block.n = held.len();
         block.k0 = series.start;
-        let (x, y, layout) = (self.x, self.y, &self.layout);
-        read_block(x, layout.x, layout, held.clone(), series.clone(), &mut block.xs, &mut block.scratch);
-        read_block(y, layout.y, layout, held.clone(), series.clone(), &mut block.ys, &mut block.scratch);
-        if let Some((column, placement)) = self.value {
-            read_block(column, placement, layout, held, series.clone(), &mut block.vs, &mut block.scratch);
+        let layout = &self.layout;
+        let (xs, ys, vs, scratch) = (&mut block.xs, &mut block.ys, &mut block.vs, &mut block.scratch);
+        read_block(&mut readers.x, layout.x, layout, held.clone(), series.clone(), xs, scratch)?;
+        read_block(&mut readers.y, layout.y, layout, held.clone(), series.clone(), ys, scratch)?;
+        if let (Some(reader), Some((_, placement))) = (readers.value.as_mut(), self.value) {
+            read_block(reader, placement, layout, held, series.clone(), vs, scratch)?;
         }
         let mut one = |k: usize, r: usize| {
             if r >= 1 && items.contains(&layout.item(k, r)) {
@@ -193,6 +210,7 @@ impl<'a> VertexSource<'a> {
             Order::RowMajor => rows.for_each(|r| series.clone().for_each(|k| one(k, r))),
             Order::SeriesMajor => series.for_each(|k| rows.clone().for_each(|r| one(k, r))),
         }
+        Ok(())
     }
 
     /// The segment of series `k` ending at row `r` (r >= 1), from the block's window.
@@ -261,7 +279,7 @@ mod tests {
         for chunk in 1..=items {
             let mut got = Vec::new();
             for start in (0..items).step_by(chunk) {
-                source.segments(start, chunk, |s| got.push(format!("{s:?}")));
+                source.segments(start, chunk, |s| got.push(format!("{s:?}"))).unwrap();
             }
             assert_eq!(got, want, "chunks of {chunk}");
         }
@@ -327,7 +345,7 @@ mod tests {
         let points = open(&tp, &yc, None);
         let source = VertexSource::new(&points);
         let mut got = Vec::new();
-        source.segments(0, source.items(), |s| got.push(format!("{s:?}")));
+        source.segments(0, source.items(), |s| got.push(format!("{s:?}"))).unwrap();
         let mut want = series_major.clone();
         want.sort_by_key(|s| got.iter().position(|g| g == s).unwrap());
         assert_eq!(got.len(), series_major.len());
@@ -352,7 +370,7 @@ mod tests {
         let source = VertexSource::new(&points);
         for (start, len) in [(0, n * k), (k - 3, 10), (k + 2, k + 7), (2 * k - 1, 2)] {
             let mut got = Vec::new();
-            source.segments(start, len, |s| got.push((s.series, s.raw.index, s.raw.end.1)));
+            source.segments(start, len, |s| got.push((s.series, s.raw.index, s.raw.end.1))).unwrap();
             let want: Vec<(usize, u64, f64)> = (start..start + len)
                 .filter(|i| i / k >= 1)
                 .map(|i| (i % k, (i / k - 1) as u64, y[i]))

@@ -2,7 +2,11 @@
 //! C-order array, read chunk by chunk as f64.
 //!
 //! Peak RSS counts mapped file pages, so callers walk a column in bounded chunks and call
-//! [`Column::release`] on what they have read.
+//! [`NpyColumn::release`] on what they have read.
+//!
+//! Reading mapped bytes cannot fail (a file truncated under the mapping raises SIGBUS,
+//! which the CLI's handler reports), so the inherent reads return values directly; as a
+//! [`Source`] the column wraps them in `Ok`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,10 +16,8 @@ use memmap2::{Advice, Mmap, UncheckedAdvice};
 use rayon::prelude::*;
 
 use crate::data::npy::{DType, NpyHeader};
+use crate::data::source::{ColumnSummary, Source, SUMMARY_CHUNK};
 use crate::error::{Error, Result};
-
-/// Values per chunk of [`Column::summary`]'s parallel pass (8 MiB of f64 per thread).
-pub const SUMMARY_CHUNK: usize = 1 << 20;
 
 /// Which column of which file: `FILE.npy` (a 1-D array) or `FILE.npy:K` (column K of a 2-D
 /// array).
@@ -49,7 +51,7 @@ impl ColumnSpec {
     }
 }
 
-/// What [`Column::open_array`] opened: one column, or a whole 2-D array.
+/// What [`NpyColumn::open_array`] opened: one column, or a whole 2-D array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArrayShape {
     /// A 1-D array, or one column of a 2-D array selected with `:K`.
@@ -65,71 +67,9 @@ pub enum ArrayShape {
     },
 }
 
-/// min, max and NaN count of a column, as `gigaplot info` shows them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ColumnSummary {
-    /// Number of values.
-    pub len: usize,
-    /// Element type.
-    pub dtype: DType,
-    /// Smallest non-NaN value (possibly -inf, as Datashader's bounds), or None if there is
-    /// none.
-    pub min: Option<f64>,
-    /// Largest non-NaN value (possibly +inf, as Datashader's bounds), or None if there is
-    /// none.
-    pub max: Option<f64>,
-    /// Number of NaN values.
-    pub nan_count: u64,
-    /// Number of +-infinite values.
-    pub inf_count: u64,
-}
-
-impl ColumnSummary {
-    /// The summary of `values` alone (a building block of [`Column::summary`]).
-    pub fn of_values(dtype: DType, values: &[f64]) -> ColumnSummary {
-        let mut s = ColumnSummary::empty(dtype);
-        s.len = values.len();
-        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-        for &v in values {
-            if v.is_nan() {
-                s.nan_count += 1;
-                continue;
-            }
-            s.inf_count += u64::from(v.is_infinite());
-            min = min.min(v);
-            max = max.max(v);
-        }
-        if s.nan_count < values.len() as u64 {
-            (s.min, s.max) = (Some(min), Some(max));
-        }
-        s
-    }
-
-    /// The summary of no values.
-    fn empty(dtype: DType) -> ColumnSummary {
-        ColumnSummary { len: 0, dtype, min: None, max: None, nan_count: 0, inf_count: 0 }
-    }
-
-    /// The summary of the values of `self` and `other` together.
-    fn merge(self, other: ColumnSummary) -> ColumnSummary {
-        let pick = |a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64| match (a, b) {
-            (Some(a), Some(b)) => Some(f(a, b)),
-            (a, b) => a.or(b),
-        };
-        ColumnSummary {
-            len: self.len + other.len,
-            dtype: self.dtype,
-            min: pick(self.min, other.min, f64::min),
-            max: pick(self.max, other.max, f64::max),
-            nan_count: self.nan_count + other.nan_count,
-            inf_count: self.inf_count + other.inf_count,
-        }
-    }
-}
-
 /// A memory-mapped column, checked against its file when opened.
 #[derive(Debug)]
-pub struct Column {
+pub struct NpyColumn {
     spec: ColumnSpec,
     /// Names the file in the CLI's SIGBUS message while mapped; declared before `map` so it
     /// is dropped before the mapping goes away.
@@ -145,21 +85,21 @@ pub struct Column {
     mtime: Option<SystemTime>,
 }
 
-impl Column {
+impl NpyColumn {
     /// Opens, maps and validates a column. Errors name the file (and `:K`).
-    pub fn open(spec: &ColumnSpec) -> Result<Column> {
-        Column::open_as(spec, false).map(|(column, _)| column)
+    pub fn open(spec: &ColumnSpec) -> Result<NpyColumn> {
+        NpyColumn::open_as(spec, false).map(|(column, _)| column)
     }
 
-    /// Opens a column as [`Column::open`] does, except that a 2-D array named without `:K`
+    /// Opens a column as [`NpyColumn::open`] does, except that a 2-D array named without `:K`
     /// opens whole: every value, in the file's memory order (C or Fortran), with its shape.
     /// Lines read such arrays as one series per column.
-    pub fn open_array(spec: &ColumnSpec) -> Result<(Column, ArrayShape)> {
-        Column::open_as(spec, true)
+    pub fn open_array(spec: &ColumnSpec) -> Result<(NpyColumn, ArrayShape)> {
+        NpyColumn::open_as(spec, true)
     }
 
-    /// [`Column::open`], or [`Column::open_array`] when `whole`.
-    fn open_as(spec: &ColumnSpec, whole: bool) -> Result<(Column, ArrayShape)> {
+    /// [`NpyColumn::open`], or [`NpyColumn::open_array`] when `whole`.
+    fn open_as(spec: &ColumnSpec, whole: bool) -> Result<(NpyColumn, ArrayShape)> {
         let path = &spec.path;
         // Problems with the contents name `FILE.npy:K`; OS errors name the file itself.
         let bad = |problem: String| Error::bad_input(spec.label(), problem);
@@ -173,7 +113,7 @@ impl Column {
             }
             _ => (ArrayShape::Column, select_column(&header, spec.column).map_err(bad)?),
         };
-        let column = Column {
+        let column = NpyColumn {
             spec: spec.clone(),
             _mapped: crate::cleanup::register_input(path, &map),
             map,
@@ -277,6 +217,34 @@ impl Column {
         let row = self.step * size;
         let begin = self.first + start * row;
         begin..begin + (len - 1) * row + size
+    }
+}
+
+impl Source for NpyColumn {
+    fn label(&self) -> String {
+        self.spec.label()
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    #[inline]
+    fn read_f64(&self, start: usize, out: &mut [f64]) -> Result<()> {
+        NpyColumn::read_f64(self, start, out);
+        Ok(())
+    }
+
+    fn release(&self, start: usize, len: usize) {
+        NpyColumn::release(self, start, len);
+    }
+
+    fn check_unchanged(&self) -> Result<()> {
+        NpyColumn::check_unchanged(self)
     }
 }
 
@@ -462,11 +430,11 @@ mod tests {
         out
     }
 
-    fn open(path: &Path, column: Option<usize>) -> Result<Column> {
-        Column::open(&ColumnSpec { path: path.to_path_buf(), column })
+    fn open(path: &Path, column: Option<usize>) -> Result<NpyColumn> {
+        NpyColumn::open(&ColumnSpec { path: path.to_path_buf(), column })
     }
 
-    fn read_all(c: &Column) -> Vec<f64> {
+    fn read_all(c: &NpyColumn) -> Vec<f64> {
         let mut out = vec![f64::NAN; c.len()];
         c.read_f64(0, &mut out);
         out
@@ -590,15 +558,15 @@ mod tests {
             assert_eq!(read_all(&c), values[5 * k..5 * k + 5]);
         }
         let spec = ColumnSpec { path: path.clone(), column: None };
-        let (whole, shape) = Column::open_array(&spec).unwrap();
+        let (whole, shape) = NpyColumn::open_array(&spec).unwrap();
         assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: true });
         assert_eq!((read_all(&whole), whole.label()), (values.clone(), path.display().to_string()));
         let c_path = write_file(&dir, "c.npy", &encode_header(DType::F64, &[5, 3]), &data);
-        let (whole, shape) = Column::open_array(&ColumnSpec { path: c_path, column: None }).unwrap();
+        let (whole, shape) = NpyColumn::open_array(&ColumnSpec { path: c_path, column: None }).unwrap();
         assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: false });
         assert_eq!(read_all(&whole), values);
         // A 1-D array, or a selected column, opens as a column.
-        let (one, shape) = Column::open_array(&ColumnSpec { path, column: Some(2) }).unwrap();
+        let (one, shape) = NpyColumn::open_array(&ColumnSpec { path, column: Some(2) }).unwrap();
         assert_eq!((shape, read_all(&one)), (ArrayShape::Column, values[10..].to_vec()));
     }
 

@@ -1,11 +1,18 @@
-//! The tile-major layout of a band's aggregate, and the window sort that routes a band's
-//! records to their tiles.
+//! Routing a band's records to the tiles they draw in, window by window, tiles in
+//! parallel, records in input order within every tile (so order-sensitive reductions
+//! give the same result for any tile size and thread count).
+//!
+//! Points fall in one tile each: a window of records is counting-sorted by tile and each
+//! record's packed pixel replaced by its index in the tile ([`for_each_tile_window`]).
+//! Segments may span several tiles: a record is copied to every tile its column span
+//! reaches ([`for_each_tile_window_spans`]), and drawn there clipped to the tile.
 
 use rayon::prelude::*;
 
-use crate::canvas::{FastDiv, Plan};
+use crate::canvas::TileLayout;
 use crate::error::Result;
-use crate::partition::{Partition, Record};
+use crate::glyph::record::Record;
+use crate::partition::Partition;
 
 /// Records are read from the partition in windows of this many bytes (1 Mi pixel records;
 /// fewer of the larger value and segment records), so the window's memory is bounded.
@@ -20,98 +27,6 @@ fn window_len<R>() -> u64 {
 /// records within a tile never depends on the thread count).
 const SORT_PARTS: usize = 8;
 
-/// Where each tile of a band lives in the band's tile-major buffer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TileLayout {
-    width: u32,
-    rows: u32,
-    tile: u32,
-    tile_div: FastDiv,
-    column_bits: u32,
-    column_mask: u32,
-}
-
-impl TileLayout {
-    /// The layout of a band of `rows` rows of the canvas in `plan`.
-    pub fn new(plan: &Plan, rows: u32) -> TileLayout {
-        let tile = plan.tile.min(plan.width);
-        TileLayout {
-            width: plan.width,
-            rows,
-            tile,
-            tile_div: FastDiv::new(tile),
-            column_bits: plan.column_bits,
-            column_mask: ((1u64 << plan.column_bits) - 1) as u32,
-        }
-    }
-
-    /// Rows in the band.
-    pub fn rows(&self) -> u32 {
-        self.rows
-    }
-
-    /// Number of tiles across.
-    pub fn tiles(&self) -> usize {
-        self.width.div_ceil(self.tile) as usize
-    }
-
-    /// First column and width of tile `t`.
-    pub fn tile_columns(&self, t: usize) -> (u32, u32) {
-        let x0 = t as u32 * self.tile;
-        (x0, self.tile.min(self.width - x0))
-    }
-
-    /// The canvas pixels of tile `t` in a band covering canvas rows `rows`, as a drawing
-    /// window for glyphs that span several pixels (lines).
-    pub fn tile_window(&self, t: usize, rows: std::ops::Range<u32>) -> crate::glyph::lines::PixelWindow {
-        let (x0, w) = self.tile_columns(t);
-        crate::glyph::lines::PixelWindow { x0, x1: x0 + w, y0: rows.start, y1: rows.end }
-    }
-
-    /// Offset of tile `t`'s first pixel in the buffer.
-    pub fn tile_offset(&self, t: usize) -> usize {
-        (t as u32 * self.tile) as usize * self.rows as usize
-    }
-
-    /// Number of pixels in the band.
-    pub fn pixels(&self) -> usize {
-        self.width as usize * self.rows as usize
-    }
-
-    /// Splits a band buffer into one mutable slice per tile.
-    pub fn split_tiles_mut<'b, T>(&self, mut buffer: &'b mut [T]) -> Vec<&'b mut [T]> {
-        let mut tiles = Vec::with_capacity(self.tiles());
-        for t in 0..self.tiles() {
-            let (_, w) = self.tile_columns(t);
-            let (head, rest) = buffer.split_at_mut(w as usize * self.rows as usize);
-            tiles.push(head);
-            buffer = rest;
-        }
-        tiles
-    }
-
-    /// The pieces of band row `row`, left to right, as (first column, values).
-    pub fn row_pieces<'b, T>(&self, buffer: &'b [T], row: u32) -> impl Iterator<Item = (u32, &'b [T])> + 'b {
-        let layout = self.clone();
-        (0..self.tiles()).map(move |t| {
-            let (x0, w) = layout.tile_columns(t);
-            let start = layout.tile_offset(t) + row as usize * w as usize;
-            (x0, &buffer[start..start + w as usize])
-        })
-    }
-
-    /// (tile, index within the tile) of a packed record.
-    #[inline(always)]
-    fn locate(&self, record: u32) -> (usize, u32) {
-        let column = record & self.column_mask;
-        let row = record >> self.column_bits;
-        let t = self.tile_div.quotient(column);
-        let x0 = t * self.tile;
-        let w = self.tile.min(self.width - x0);
-        (t as usize, row * w + (column - x0))
-    }
-}
-
 /// Reads all records of `band` window by window, routes each to its tile (replacing its
 /// packed pixel by its index within the tile), and calls `accumulate(tile, records)` for
 /// every tile and window, tiles in parallel, records in input order.
@@ -123,7 +38,7 @@ pub fn for_each_tile_window<R, T, F>(
     accumulate: F,
 ) -> Result<()>
 where
-    R: Record,
+    R: Record<Shape = u32>,
     T: Send,
     F: Fn(&mut [T], &[R]) + Sync,
 {
@@ -180,7 +95,7 @@ where
         read += n as u64;
         let tile_range = |r: &R| {
             let (a, b) = columns(r);
-            (layout.tile_div.quotient(a) as usize, (layout.tile_div.quotient(b) as usize).min(n_tiles - 1))
+            (layout.tile_of(a), layout.tile_of(b).min(n_tiles - 1))
         };
         let mut bounds = vec![0usize; n_tiles + 1];
         for r in &records[..n] {
@@ -212,10 +127,15 @@ where
 
 /// Counting sort of `records` by tile into `out` (as indices within the tile), stable;
 /// returns the start of each tile's run (`n_tiles + 1` entries).
-fn sort_by_tile<R: Record>(layout: &TileLayout, records: &[R], out: &mut [R], n_tiles: usize) -> Vec<usize> {
+fn sort_by_tile<R: Record<Shape = u32>>(
+    layout: &TileLayout,
+    records: &[R],
+    out: &mut [R],
+    n_tiles: usize,
+) -> Vec<usize> {
     if n_tiles == 1 {
         for (o, r) in out.iter_mut().zip(records) {
-            *o = R::new(layout.locate(r.pixel()).1, r.value());
+            *o = R::new(layout.locate(r.shape()).1, r.value());
         }
         return vec![0, records.len()];
     }
@@ -227,7 +147,7 @@ fn sort_by_tile<R: Record>(layout: &TileLayout, records: &[R], out: &mut [R], n_
         .map(|part| {
             let mut c = vec![0usize; n_tiles];
             for r in *part {
-                c[layout.locate(r.pixel()).0] += 1;
+                c[layout.locate(r.shape()).0] += 1;
             }
             c
         })
@@ -247,7 +167,7 @@ fn sort_by_tile<R: Record>(layout: &TileLayout, records: &[R], out: &mut [R], n_
     parts.par_iter().zip(starts.par_iter()).for_each(|(part, start)| {
         let mut cursor = start.clone();
         for r in *part {
-            let (t, i) = layout.locate(r.pixel());
+            let (t, i) = layout.locate(r.shape());
             target.write(cursor[t], R::new(i, r.value()));
             cursor[t] += 1;
         }
@@ -278,28 +198,18 @@ impl<R> SharedSlice<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canvas::Plan;
 
     fn plan(width: u32, tile: u32) -> Plan {
         Plan::new(width, 100, tile, 1 << 30, 2, 4).unwrap()
     }
 
     #[test]
-    fn locate_finds_tile_and_index() {
-        let p = plan(10, 4);
-        let layout = TileLayout::new(&p, 3);
-        assert_eq!(layout.tiles(), 3);
-        let rec = |row: u32, col: u32| (row << p.column_bits) | col;
-        assert_eq!(layout.locate(rec(0, 0)), (0, 0));
-        assert_eq!(layout.locate(rec(1, 5)), (1, 4 + 1));
-        // The last tile is 2 wide.
-        assert_eq!(layout.locate(rec(2, 9)), (2, 2 * 2 + 1));
-        assert_eq!(layout.tile_offset(2), 8 * 3);
-    }
-
-    #[test]
     fn sort_is_stable_and_grouped_by_tile() {
         let p = plan(1000, 64);
-        let layout = TileLayout::new(&p, 5);
+        let mut p = p;
+        p.band_height = 5;
+        let layout = TileLayout::new(&p, 0);
         let mut x = 7u32;
         let records: Vec<u32> = (0..100_000)
             .map(|_| {
@@ -318,15 +228,5 @@ mod tests {
                 .collect();
             assert_eq!(&out[bounds[t]..bounds[t + 1]], &expected[..], "tile {t}");
         }
-    }
-
-    #[test]
-    fn row_pieces_cover_the_row() {
-        let p = plan(10, 4);
-        let layout = TileLayout::new(&p, 2);
-        let buffer: Vec<u32> = (0..20).collect();
-        let pieces: Vec<(u32, Vec<u32>)> =
-            layout.row_pieces(&buffer, 1).map(|(x, s)| (x, s.to_vec())).collect();
-        assert_eq!(pieces, vec![(0, vec![4, 5, 6, 7]), (4, vec![12, 13, 14, 15]), (8, vec![18, 19])]);
     }
 }

@@ -1,9 +1,16 @@
-//! The `.npy` format: header parsing (versions 1.0, 2.0 and 3.0) and header writing.
+//! The `.npy` format: header parsing (versions 1.0, 2.0 and 3.0) and header writing, and
+//! the two ways gigaplot reads `.npy` files, both memory-mapped and zero-copy: columns
+//! ([`NpyColumn`], a [`crate::data::Source`]: `FILE.npy`, `FILE.npy:K`, whole 2-D arrays
+//! of series in C or Fortran order) and rasters ([`grid::Grid`], read row by row).
 //!
 //! Format reference: <https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html>.
 //! Parsing never panics on any input; every rejection says what is wrong in one sentence.
 
+pub mod column;
 mod dict;
+pub mod grid;
+
+pub use column::{ArrayShape, ColumnSpec, NpyColumn};
 
 /// Element type of a column, little-endian (or byte-sized) only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

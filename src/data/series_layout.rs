@@ -14,8 +14,8 @@
 //! - series-major (item `k * N + r`) otherwise (Fortran order, back to back, one series):
 //!   series 0 whole, then series 1, as Datashader does.
 
-use crate::data::column::ArrayShape;
-use crate::data::Column;
+use crate::data::npy::ArrayShape;
+use crate::data::source::{Cursor, Source};
 use crate::error::{Error, Result};
 
 /// Where the values of one coordinate lie, for K series of N vertices.
@@ -58,12 +58,12 @@ impl SeriesLayout {
         SeriesLayout { rows, count: 1, x: Placement::Consecutive, y: Placement::Consecutive }
     }
 
-    /// The layout of x and y opened with [`Column::open_array`], with `series` = K of
+    /// The layout of x and y opened with [`crate::data::NpyColumn::open_array`], with `series` = K of
     /// `--series K` (1-D columns holding K series back to back). Errors name the file and
     /// both shapes.
     pub fn of(
-        x: (&Column, ArrayShape),
-        y: (&Column, ArrayShape),
+        x: (&dyn Source, ArrayShape),
+        y: (&dyn Source, ArrayShape),
         series: Option<usize>,
     ) -> Result<SeriesLayout> {
         match series {
@@ -111,7 +111,7 @@ impl SeriesLayout {
     /// Where a value column (`--value` of a value reduction along several series) holds the
     /// value of vertex (series k, row r): an `(N, K)` array in either order, N * K values
     /// back to back, or N values shared by every series. Errors name the file and shapes.
-    pub fn value_placement(&self, value: &Column, shape: ArrayShape) -> Result<Placement> {
+    pub fn value_placement(&self, value: &dyn Source, shape: ArrayShape) -> Result<Placement> {
         let (rows, count) = (self.rows, self.count);
         match shape {
             ArrayShape::Matrix { rows: r, cols: c, fortran } if (r, c) == (rows, count) => {
@@ -133,7 +133,7 @@ impl SeriesLayout {
 }
 
 /// `FILE.npy` shape text for messages: `(N,)` or `(N, K)`.
-fn shape_text(column: &Column, shape: ArrayShape) -> String {
+fn shape_text(column: &dyn Source, shape: ArrayShape) -> String {
     match shape {
         ArrayShape::Column => format!("({},)", column.len()),
         ArrayShape::Matrix { rows, cols, .. } => format!("({rows}, {cols})"),
@@ -151,7 +151,7 @@ fn matrix_placement(fortran: bool) -> Placement {
 
 /// The layout given by the shapes alone: 1-D and 1-D is one series; a 2-D `(N, K)` array
 /// is K series, sharing a 1-D column of N values or matching another `(N, K)` array.
-fn of_shapes(x: (&Column, ArrayShape), y: (&Column, ArrayShape)) -> Result<SeriesLayout> {
+fn of_shapes(x: (&dyn Source, ArrayShape), y: (&dyn Source, ArrayShape)) -> Result<SeriesLayout> {
     let mismatch = |what: &str| {
         Error::bad_input(
             y.0.label(),
@@ -198,7 +198,11 @@ fn of_shapes(x: (&Column, ArrayShape), y: (&Column, ArrayShape)) -> Result<Serie
 
 /// `--series K`: 1-D columns of N * K values, K series back to back; a column of N values
 /// is shared by every series.
-fn back_to_back(x: (&Column, ArrayShape), y: (&Column, ArrayShape), k: usize) -> Result<SeriesLayout> {
+fn back_to_back(
+    x: (&dyn Source, ArrayShape),
+    y: (&dyn Source, ArrayShape),
+    k: usize,
+) -> Result<SeriesLayout> {
     if k == 0 {
         return Err(Error::bad_parameter("--series", "must be at least 1"));
     }
@@ -222,7 +226,7 @@ fn back_to_back(x: (&Column, ArrayShape), y: (&Column, ArrayShape), k: usize) ->
             format!("has {total} values, which do not split into --series {k} series of equal length"),
         ));
     }
-    let placement = |column: &Column| match column.len() {
+    let placement = |column: &dyn Source| match column.len() {
         n if n == total => Ok(Placement::Consecutive),
         n if n == rows => Ok(Placement::Shared),
         n => Err(Error::bad_input(
@@ -236,23 +240,23 @@ fn back_to_back(x: (&Column, ArrayShape), y: (&Column, ArrayShape), k: usize) ->
     Ok(SeriesLayout { rows, count: k, x: placement(x.0)?, y: placement(y.0)? })
 }
 
-/// Reads values of one coordinate for vertices `rows` of series `series` into `out`, laid
-/// out series-major: `out[(k - series.start) * rows.len() + (r - rows.start)]`, then
-/// releases the pages read. `scratch` is a reusable buffer.
+/// Reads values of one coordinate for vertices `rows` of series `series` from `column`
+/// into `out`, laid out series-major: `out[(k - series.start) * rows.len() + (r -
+/// rows.start)]`, then releases what it read. `scratch` is a reusable buffer.
 pub fn read_block(
-    column: &Column,
+    column: &mut Cursor<'_>,
     placement: Placement,
     layout: &SeriesLayout,
     rows: std::ops::Range<usize>,
     series: std::ops::Range<usize>,
     out: &mut Vec<f64>,
     scratch: &mut Vec<f64>,
-) {
+) -> Result<()> {
     let (n, m) = (rows.len(), series.len());
     out.resize(n * m, 0.0);
     match placement {
         Placement::Shared => {
-            column.read_f64(rows.start, &mut out[..n]);
+            column.read(rows.start, &mut out[..n])?;
             column.release(rows.start, n);
             for k in 1..m {
                 out.copy_within(0..n, k * n);
@@ -260,50 +264,52 @@ pub fn read_block(
         }
         Placement::Consecutive => {
             for (slot, k) in out.chunks_exact_mut(n.max(1)).zip(series) {
-                column.read_f64(k * layout.rows + rows.start, slot);
+                column.read(k * layout.rows + rows.start, slot)?;
                 column.release(k * layout.rows + rows.start, n);
             }
         }
-        Placement::Interleaved => read_interleaved(column, layout.count, rows, series, out, scratch),
+        Placement::Interleaved => read_interleaved(column, layout.count, rows, series, out, scratch)?,
     }
+    Ok(())
 }
 
 /// [`read_block`] of a C-order array: whole rows in one read, parts of rows row by row.
 fn read_interleaved(
-    column: &Column,
+    column: &mut Cursor<'_>,
     count: usize,
     rows: std::ops::Range<usize>,
     series: std::ops::Range<usize>,
     out: &mut [f64],
     scratch: &mut Vec<f64>,
-) {
+) -> Result<()> {
     let (n, m) = (rows.len(), series.len());
     if m == count {
         scratch.resize(n * m, 0.0);
-        column.read_f64(rows.start * count, scratch);
+        column.read(rows.start * count, scratch)?;
         column.release(rows.start * count, n * m);
         for (i, row) in scratch.chunks_exact(m.max(1)).enumerate() {
             for (k, &v) in row.iter().enumerate() {
                 out[k * n + i] = v;
             }
         }
-        return;
+        return Ok(());
     }
     scratch.resize(m, 0.0);
     for (i, r) in rows.enumerate() {
-        column.read_f64(r * count + series.start, scratch);
+        column.read(r * count + series.start, scratch)?;
         column.release(r * count + series.start, m);
         for (k, &v) in scratch.iter().enumerate() {
             out[k * n + i] = v;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::npy::encode_header_in_order;
-    use crate::data::{ColumnSpec, DType};
+    use crate::data::{ColumnSpec, DType, NpyColumn};
 
     /// Writes an f64 array of `shape` holding `values` in memory order (Fortran if asked).
     fn write(
@@ -320,8 +326,8 @@ mod tests {
         ColumnSpec::parse(path.to_str().unwrap())
     }
 
-    fn open(spec: &ColumnSpec) -> (Column, ArrayShape) {
-        Column::open_array(spec).unwrap()
+    fn open(spec: &ColumnSpec) -> (NpyColumn, ArrayShape) {
+        NpyColumn::open_array(spec).unwrap()
     }
 
     fn layout(x: &ColumnSpec, y: &ColumnSpec, series: Option<usize>) -> Result<SeriesLayout> {
@@ -418,10 +424,23 @@ mod tests {
         for (rs, ks) in [(0..7, 0..3), (2..5, 0..3), (3..4, 1..3), (6..7, 2..3), (1..3, 0..1)] {
             let want: Vec<f64> = ks.clone().flat_map(|k| rs.clone().map(move |r| at(r, k))).collect();
             for (column, placement) in [(&cc, Placement::Interleaved), (&ff, Placement::Consecutive)] {
-                read_block(column, placement, &layout, rs.clone(), ks.clone(), &mut out, &mut scratch);
+                let column: &dyn Source = column;
+                let mut column = Cursor::new(column);
+                read_block(&mut column, placement, &layout, rs.clone(), ks.clone(), &mut out, &mut scratch)
+                    .unwrap();
                 assert_eq!(out, want, "{placement:?} rows {rs:?} series {ks:?}");
             }
-            read_block(&ss, Placement::Shared, &layout, rs.clone(), ks.clone(), &mut out, &mut scratch);
+            let mut shared_column = Cursor::new(&ss);
+            read_block(
+                &mut shared_column,
+                Placement::Shared,
+                &layout,
+                rs.clone(),
+                ks.clone(),
+                &mut out,
+                &mut scratch,
+            )
+            .unwrap();
             let want: Vec<f64> = ks.clone().flat_map(|_| rs.clone().map(|r| at(r, 0))).collect();
             assert_eq!(out, want);
         }

@@ -1,0 +1,224 @@
+//! One band's aggregate: a reduction's cells, tile by tile, what fills them (a glyph
+//! drawing the band's records, or a raster resampled), and how the shading families and
+//! the sinks read them back.
+
+use rayon::prelude::*;
+
+use crate::canvas::{Plan, TileLayout};
+use crate::error::Result;
+use crate::glyph::{BandDraw, Glyph, RecordOf};
+use crate::partition::Partition;
+use crate::reduce::{FamilyValue, Reducer};
+use crate::shade::{BandValues, Family};
+use crate::sink::{Band, ColorScale, PixelFormat};
+
+/// What fills a band's cells for reducer `R`.
+pub(crate) trait Fill<R: Reducer>: Sync {
+    /// The layout of band `band` of `plan`.
+    fn layout(&self, plan: &Plan, band: u32) -> TileLayout;
+    /// Fills `cells` (every one [`Reducer::EMPTY`]) with band `band`.
+    fn fill(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        layout: &TileLayout,
+        band: u32,
+        cells: &mut [R::Cell],
+    ) -> Result<()>;
+}
+
+/// A glyph's records in a partition: each band drawn tile by tile, tiles in parallel.
+pub(crate) struct Records<'a, G> {
+    /// The glyph that made the records.
+    pub glyph: &'a G,
+    /// The records.
+    pub partition: &'a Partition,
+}
+
+impl<R, G> Fill<R> for Records<'_, G>
+where
+    R: Reducer,
+    G: Glyph,
+    R::Input: RecordOf<G::Shape>,
+{
+    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
+        TileLayout::new(plan, band)
+    }
+
+    fn fill(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        layout: &TileLayout,
+        band: u32,
+        cells: &mut [R::Cell],
+    ) -> Result<()> {
+        let mut tiles = layout.split_tiles_mut(cells, reducer.channels());
+        let draw = BandDraw { plan, partition: self.partition, band, layout, overwrite: R::OVERWRITE };
+        self.glyph.draw::<<R::Input as RecordOf<G::Shape>>::Record, _, _>(
+            &draw,
+            &mut tiles,
+            |tile, pixel, f| reducer.fold(tile, pixel, f),
+        )
+    }
+}
+
+/// The cells of one band of reducer `R`: a buffer that grows to the band size on first
+/// use and is then reused.
+pub struct BandCells<R: Reducer> {
+    layout: Option<TileLayout>,
+    cells: Vec<R::Cell>,
+}
+
+impl<R: Reducer> Default for BandCells<R> {
+    fn default() -> Self {
+        BandCells { layout: None, cells: Vec::new() }
+    }
+}
+
+impl<R: Reducer> BandCells<R> {
+    /// Aggregates band `band` of `plan` with `fill`, replacing the previous contents.
+    pub(crate) fn aggregate(
+        &mut self,
+        reducer: &R,
+        fill: &impl Fill<R>,
+        plan: &Plan,
+        band: u32,
+    ) -> Result<()> {
+        let layout = fill.layout(plan, band);
+        self.cells.clear();
+        self.cells.resize(layout.pixels() * reducer.channels(), R::EMPTY);
+        fill.fill(reducer, plan, &layout, band, &mut self.cells)?;
+        self.layout = Some(layout);
+        Ok(())
+    }
+
+    /// Aggregates band `band` of `glyph`'s records in `partition` with `reducer`.
+    pub fn aggregate_records<G>(
+        &mut self,
+        glyph: &G,
+        reducer: &R,
+        plan: &Plan,
+        partition: &Partition,
+        band: u32,
+    ) -> Result<()>
+    where
+        G: Glyph,
+        R::Input: RecordOf<G::Shape>,
+    {
+        self.aggregate(reducer, &Records { glyph, partition }, plan, band)
+    }
+
+    /// Rows in the band.
+    pub fn rows(&self) -> u32 {
+        self.layout.as_ref().map_or(0, TileLayout::rows)
+    }
+
+    /// The cells of band row `row` as (first column, cells) pieces, left to right.
+    pub fn row_pieces<'a>(
+        &'a self,
+        reducer: &R,
+        row: u32,
+    ) -> impl Iterator<Item = (u32, &'a [R::Cell])> + 'a {
+        let layout = self.layout.as_ref().expect("band aggregated before use");
+        layout.row_pieces(&self.cells, row, reducer.channels())
+    }
+}
+
+/// A band's finished values as the families read them.
+pub(crate) struct BandView<'a, R: Reducer> {
+    pub reducer: &'a R,
+    pub cells: &'a BandCells<R>,
+}
+
+impl<R: Reducer> BandView<'_, R> {
+    /// Writes band row `row`'s lit mask (a byte per pixel, non-zero where not empty).
+    pub fn lit_row(&self, row: u32, out: &mut [u8]) {
+        let channels = self.channels().max(1);
+        self.for_each_piece(row, |x0, values| {
+            let (x0, pixels) = (x0 as usize, values.len() / channels);
+            R::Family::lit(values, channels, &mut out[x0..x0 + pixels]);
+        });
+    }
+}
+
+impl<R: Reducer> BandValues<FamilyValue<R>> for BandView<'_, R> {
+    fn rows(&self) -> u32 {
+        self.cells.rows()
+    }
+
+    fn channels(&self) -> usize {
+        self.reducer.channels()
+    }
+
+    fn for_each_piece(&self, row: u32, mut f: impl FnMut(u32, &[FamilyValue<R>])) {
+        let mut scratch = Vec::new();
+        for (x0, cells) in self.cells.row_pieces(self.reducer, row) {
+            f(x0, self.reducer.values(cells, &mut scratch));
+        }
+    }
+
+    fn fold_tiles<S: Send>(
+        &self,
+        init: impl Fn() -> S + Sync + Send,
+        fold: impl Fn(S, &[FamilyValue<R>]) -> S + Sync + Send,
+        merge: impl Fn(S, S) -> S + Sync + Send,
+    ) -> S {
+        let Some(layout) = self.cells.layout.as_ref() else { return init() };
+        let tiles = layout.tile_slices(&self.cells.cells, self.reducer.channels());
+        tiles
+            .par_iter()
+            .fold(&init, |state, tile| {
+                let mut scratch = Vec::new();
+                fold(state, self.reducer.values(tile, &mut scratch))
+            })
+            .reduce(&init, merge)
+    }
+}
+
+/// A band's aggregate together with the shader, as the sinks see it.
+pub(crate) struct ShadedBand<'a, R: Reducer> {
+    /// First canvas row of the band.
+    pub y0: u32,
+    /// The band's values.
+    pub view: BandView<'a, R>,
+    /// The shader of the whole canvas.
+    pub shader: &'a <R::Family as Family>::Shader,
+    /// The spread `--dynspread` chose.
+    pub spread_px: Option<usize>,
+}
+
+impl<R: Reducer> Band for ShadedBand<'_, R> {
+    fn y0(&self) -> u32 {
+        self.y0
+    }
+
+    fn height(&self) -> u32 {
+        self.view.rows()
+    }
+
+    fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]) {
+        let (bpp, channels) = (format.bytes_per_pixel(), self.view.channels().max(1));
+        self.view.for_each_piece(row, |x0, values| {
+            let (x0, pixels) = (x0 as usize, values.len() / channels);
+            R::Family::shade(self.shader, values, format, &mut out[x0 * bpp..(x0 + pixels) * bpp]);
+        });
+    }
+
+    fn aggregate_row(&self, row: u32, out: &mut [u8]) {
+        let dtype = self.view.reducer.dtype();
+        let (size, channels) = (dtype.size(), self.view.channels());
+        self.view.for_each_piece(row, |x0, values| {
+            let start = x0 as usize * channels * size;
+            R::Family::write(values, dtype, &mut out[start..start + values.len() * size]);
+        });
+    }
+
+    fn color_scale(&self) -> Option<ColorScale> {
+        R::Family::color_scale(self.shader)
+    }
+
+    fn spread_px(&self) -> Option<usize> {
+        self.spread_px
+    }
+}

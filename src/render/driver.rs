@@ -1,0 +1,205 @@
+//! The one generic driver: any (glyph, reduction) pair through plan -> partition ->
+//! statistics -> shade and emit -> commit, and rasters through the same last passes.
+
+use std::path::Path;
+
+use crate::canvas::{Axis, Plan};
+use crate::data::PointColumns;
+use crate::error::{Error, Result};
+use crate::glyph::{Glyph, GlyphInput, RecordOf};
+use crate::progress::{check_cancelled, Progress};
+use crate::reduce::{Reducer, ValueUse as _};
+use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
+use crate::render::inputs::Inputs;
+use crate::render::{RenderOptions, RenderReport};
+use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
+use crate::sink::{CanvasInfo, Sink};
+
+/// A render of points whose reduction and glyph are still to be chosen (by the table).
+pub(crate) struct PointRender<'a> {
+    pub points: &'a PointColumns<'a>,
+    pub inputs: Inputs,
+    pub options: &'a RenderOptions,
+    pub sinks: Vec<Box<dyn Sink>>,
+    pub progress: &'a dyn Progress,
+}
+
+impl PointRender<'_> {
+    /// The whole render of `glyph` with `reducer`: plan, partition, then the passes every
+    /// render shares.
+    pub fn run<G, R>(self, glyph: G, reducer: R) -> Result<RenderReport>
+    where
+        G: Glyph,
+        R: Reducer,
+        R::Input: RecordOf<G::Shape>,
+    {
+        let PointRender { points, inputs, options, mut sinks, progress } = self;
+        let plan = plan(options, reducer.plan_bytes())?;
+        let (x_range, y_range) = (inputs.x_range, inputs.y_range);
+        let x = Axis::new("--x-range", x_range, plan.width, options.x_scale)?;
+        let y = Axis::new("--y-range", y_range, plan.height, options.y_scale)?;
+        let canvas = CanvasInfo {
+            width: plan.width,
+            height: plan.height,
+            opaque: options.background.is_opaque(),
+            aggregate_dtype: reducer.dtype(),
+            aggregate_channels: reducer.channels() as u32,
+            axes: ((x_range, options.x_scale), (y_range, options.y_scale)),
+        };
+        // Outputs are opened before the partition, so a bad output path fails early.
+        for sink in &mut sinks {
+            sink.begin(&canvas)?;
+        }
+        let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let value = if R::Input::READS_VALUE { points.value_source() } else { None };
+        let input = GlyphInput { points, value, x, y, overwrite: R::OVERWRITE };
+        let partition = glyph.partition::<<R::Input as RecordOf<G::Shape>>::Record>(
+            &input,
+            &plan,
+            Path::new(&scratch_dir),
+            progress,
+        )?;
+        points.check_unchanged()?;
+        let records = Records { glyph: &glyph, partition: &partition };
+        let dynspread_px =
+            finish(&reducer, &records, &plan, options, sinks, progress, || points.check_unchanged())?;
+        let plotted = partition.total();
+        Ok(RenderReport { points: points.len() as u64, plotted, x_range, y_range, plan, dynspread_px })
+    }
+}
+
+/// The plan of a render whose aggregate takes `bytes_per_pixel` per pixel.
+pub(crate) fn plan(options: &RenderOptions, bytes_per_pixel: u32) -> Result<Plan> {
+    Plan::new(
+        options.width,
+        options.height,
+        options.tile,
+        options.memory_budget,
+        rayon::current_num_threads(),
+        bytes_per_pixel,
+    )
+}
+
+/// Passes 3 and 4 and the commit of the outputs, shared by every render: statistics (and
+/// the dynspread decision), shading and emission, then `unchanged` (the inputs must not have
+/// changed meanwhile), then every output replaces its old file at once. Returns the spread
+/// `options.dynspread` chose.
+pub(crate) fn finish<R: Reducer>(
+    reducer: &R,
+    fill: &impl Fill<R>,
+    plan: &Plan,
+    options: &RenderOptions,
+    mut sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+    unchanged: impl Fn() -> Result<()>,
+) -> Result<Option<usize>> {
+    let mut density =
+        options.dynspread.map(|d| DensityStream::new(plan.width as usize, plan.height as usize, d.max_px));
+    let (stats, kept) = gather_statistics(reducer, fill, plan, options, density.as_mut(), progress)?;
+    let spread_px = match (density, options.dynspread) {
+        (Some(density), Some(Dynspread { threshold, .. })) => {
+            let stats =
+                density.finish().ok_or_else(|| Error::bad_parameter("--dynspread", "rows missing"))?;
+            Some(stats.dynspread_px(threshold))
+        }
+        _ => None,
+    };
+    let style = ShadeStyle {
+        how: options.how,
+        cmap: &options.cmap,
+        background: options.background,
+        color_key: options.color_key.as_deref(),
+    };
+    let shader = R::Family::shader(&stats, &style);
+    emit(reducer, fill, plan, (&shader, spread_px), kept, &mut sinks, progress)?;
+    // Outputs replace the old files only once every sink has finished (issue 7).
+    let commits = crate::sink::atomic::CommitGroup::begin();
+    for sink in sinks {
+        sink.finish()?;
+    }
+    // An input modified during the render makes the output suspect: check again, as late
+    // as possible.
+    unchanged()?;
+    commits.commit()?;
+    Ok(spread_px)
+}
+
+/// The statistics of a reducer's family.
+type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
+
+/// Pass 3: aggregates every band and gathers the global statistics, in as many passes
+/// as the shading needs, and in the first the lit mask into `density` (for dynspread:
+/// every family's shading makes exactly its non-empty pixels non-transparent). A
+/// single-band canvas is aggregated once and kept for pass 4.
+fn gather_statistics<R: Reducer>(
+    reducer: &R,
+    fill: &impl Fill<R>,
+    plan: &Plan,
+    options: &RenderOptions,
+    mut density: Option<&mut DensityStream>,
+    progress: &dyn Progress,
+) -> Result<(Stats<R>, Option<BandCells<R>>)> {
+    let mut stats = R::Family::new_stats(reducer.channels());
+    let mut band = BandCells::default();
+    let single = plan.bands == 1;
+    if single {
+        band.aggregate(reducer, fill, plan, 0)?;
+    }
+    for pass in 0..R::Family::passes(options.how) {
+        progress.stage("statistics", u64::from(plan.height));
+        for b in 0..plan.bands {
+            check_cancelled(progress)?;
+            if !single {
+                band.aggregate(reducer, fill, plan, b)?;
+            }
+            let view = BandView { reducer, cells: &band };
+            R::Family::gather(&mut stats, pass, &view);
+            if let (0, Some(density)) = (pass, density.as_deref_mut()) {
+                density.push_rows(band.rows() as usize, |row, out| view.lit_row(row as u32, out));
+            }
+            progress.advance(u64::from(band.rows()));
+        }
+        R::Family::end_pass(&mut stats, pass, options.how);
+    }
+    Ok((stats, single.then_some(band)))
+}
+
+/// Pass 4: aggregates, shades and emits every band, top to bottom; band k + 1 aggregates
+/// while band k is encoded.
+fn emit<R: Reducer>(
+    reducer: &R,
+    fill: &impl Fill<R>,
+    plan: &Plan,
+    (shader, spread_px): (&<R::Family as Family>::Shader, Option<usize>),
+    kept: Option<BandCells<R>>,
+    sinks: &mut [Box<dyn Sink>],
+    progress: &dyn Progress,
+) -> Result<()> {
+    progress.stage("render", u64::from(plan.height));
+    let mut current = match kept {
+        Some(band) => band,
+        None => {
+            let mut band = BandCells::default();
+            band.aggregate(reducer, fill, plan, 0)?;
+            band
+        }
+    };
+    let mut next = BandCells::default();
+    for band in 0..plan.bands {
+        check_cancelled(progress)?;
+        let view = BandView { reducer, cells: &current };
+        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
+        let (emitted, aggregated) = rayon::join(
+            || sinks.iter_mut().try_for_each(|sink| sink.band(&shaded)),
+            || match band + 1 < plan.bands {
+                true => next.aggregate(reducer, fill, plan, band + 1),
+                false => Ok(()),
+            },
+        );
+        emitted?;
+        aggregated?;
+        progress.advance(u64::from(current.rows()));
+        std::mem::swap(&mut current, &mut next);
+    }
+    Ok(())
+}
