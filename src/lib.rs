@@ -9,34 +9,42 @@
 //!
 //! A render is a story in six stages, one module each:
 //!
-//! 1. [`data`]: the x and y columns (and a value column) are `.npy` files, memory-mapped and
-//!    read zero-copy in bounded chunks whose pages are released after use (mapped pages count
-//!    as RSS); for lines, 2-D arrays hold several series ([`data::series`]); rasters are
-//!    2-D arrays read row by row ([`data::grid`]).
+//! 1. [`data`]: every column comes through one abstraction, a [`data::Source`]: `.npy`
+//!    files memory-mapped and read zero-copy in bounded chunks whose pages are released
+//!    after use ([`data::NpyColumn`]; mapped pages count as RSS), or slices and vectors
+//!    already in memory ([`data::MemoryColumn`]). For lines, 2-D arrays hold several series
+//!    ([`data::series_layout`]); rasters are 2-D arrays read row by row ([`data::grid`]).
 //! 2. [`canvas`]: the data ranges map onto pixels with Datashader's exact binning rule, and
 //!    a [`canvas::Plan`] cuts the canvas into tiles (the unit of parallel work) and bands
-//!    (the unit of streaming) sized by the memory budget.
-//! 3. [`glyph`] and [`partition`]: each point (or line segment) becomes a record on the
-//!    GLOBAL pixel grid, and one pass buckets the records by band into blocks of a
-//!    scratch file, so each band later reads only its own records: O(N) in the data,
-//!    whatever the number of bands. Rasters need no partition: a band resamples the rows it
-//!    covers.
-//! 4. [`reduce`] and [`shade`]: every band is aggregated tile by tile in parallel (count, any,
-//!    sum, mean, var, std, min, max, first, last, count-cat), first to gather the GLOBAL
-//!    statistics, then again to shade with them (Datashader's `shade` semantics: eq-hist,
-//!    linear, log, cbrt), so there are no seams and eq-hist is consistent across the canvas.
+//!    (the unit of streaming) sized by the memory budget; [`canvas::TileLayout`] says where
+//!    each tile of a band lives in its buffer.
+//! 3. [`glyph`] and [`partition`]: a [`glyph::Glyph`] (points, width-0 lines, anti-aliased
+//!    lines) turns each item into a record on the GLOBAL pixel grid, and one pass buckets
+//!    the records by band into blocks of a scratch file, so each band later reads only its
+//!    own records: O(N) in the data, whatever the number of bands. Rasters need no
+//!    partition: a band resamples the rows it covers.
+//! 4. [`reduce`] and [`shade`]: every band's records are routed to their tiles and drawn
+//!    as fragments that a [`reduce::Reducer`] folds into per-pixel cells, tiles in
+//!    parallel (count, any, sum, mean, var, std, min, max, first, last, count-cat, and
+//!    Datashader's anti-aliased forms), first to gather the GLOBAL statistics, then again to
+//!    shade with them (Datashader's `shade` semantics: eq-hist, linear, log, cbrt), so there
+//!    are no seams and eq-hist is consistent across the canvas. What follows aggregation
+//!    depends only on a reduction's [`shade::Family`]: integer counts, float values,
+//!    integer or float categories.
 //! 5. [`figure`]: axes, ticks, labels, title, colorbar and legend around the data area, drawn
 //!    band by band from a display list.
 //! 6. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in fixed
 //!    segments joined into one zlib stream, the raw aggregate as `.npy`, a deep-zoom tile
 //!    [`pyramid`]; spreading (`spread`, `dynspread` with its one global decision) is a sink
-//!    adapter over the shaded rows. Files are written under temporary names and renamed together when complete
-//!    ([`cleanup`] removes them on signals and faults).
+//!    adapter over the shaded rows. Files are written under temporary names and renamed
+//!    together when complete ([`cleanup`] removes them on signals and faults).
 //!
-//! [`render::render`] and [`render::render_raster`] orchestrate the passes; one generic
-//! driver serves every reduction family ([`render::Kind`]). The output is byte-identical
-//! whatever the tile size and thread count: records keep input order within a band, tiles
-//! are laid out on the global grid, and the PNG is cut into segments at fixed rows.
+//! [`render::render`] and [`render::render_raster`] run the passes: one generic driver for
+//! any (glyph, reduction) pair, the pairs declared once in a table (`render/table.rs`).
+//! The output is byte-identical whatever the tile size and thread count: records keep
+//! input order within a band, tiles are laid out on the global grid, and the PNG is cut
+//! into segments at fixed rows. `docs/ARCHITECTURE.md` says which files adding a glyph, a
+//! reduction, a source or a sink touches.
 //!
 //! # Example
 //!
@@ -68,6 +76,32 @@
 //! let report = render(&points, &options, sinks, &NoProgress)?;
 //! assert!(report.plotted > 90_000);
 //! assert!(dir.join("plot.png").exists());
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Columns already in memory render the same way, without files:
+//!
+//! ```
+//! use gigaplot::data::{MemoryColumn, PointColumns};
+//! use gigaplot::progress::NoProgress;
+//! use gigaplot::render::{render, RenderOptions};
+//! use gigaplot::sink::{AggregateSink, Sink};
+//!
+//! # fn main() -> gigaplot::Result<()> {
+//! let xs: Vec<f64> = (0..1000).map(|i| (i as f64 * 0.37).sin()).collect();
+//! let ys: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.21).cos()).collect();
+//! let points = PointColumns::from_sources(
+//!     Box::new(MemoryColumn::new("x", &xs[..])), // borrowed
+//!     Box::new(MemoryColumn::new("y", ys)),      // owned
+//! )?;
+//! let dir = std::env::temp_dir().join(format!("gigaplot-doc-memory-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).map_err(|e| gigaplot::Error::io(&dir, e))?;
+//! let options = RenderOptions { width: 64, height: 48, ..RenderOptions::default() };
+//! let sinks: Vec<Box<dyn Sink>> = vec![Box::new(AggregateSink::new(&dir.join("counts.npy")))];
+//! let report = render(&points, &options, sinks, &NoProgress)?;
+//! assert_eq!(report.plotted, 1000);
 //! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok(())
 //! # }

@@ -186,3 +186,122 @@ mod tests {
         c.read_f64(100, &mut []).unwrap();
     }
 }
+
+/// In-memory renders against `.npy` renders of the same numbers, byte for byte.
+#[cfg(test)]
+mod render_tests {
+    use super::MemoryColumn;
+    use crate::data::npy::encode_header;
+    use crate::data::{ColumnSpec, DType, NpyColumn, PointColumns, Source};
+    use crate::progress::NoProgress;
+    use crate::reduce::Reduction;
+    use crate::render::{render, Glyph, RenderOptions};
+    use crate::sink::{AggregateSink, Compression, PngSink, Sink};
+
+    /// A column as `.npy` bytes and as a memory column.
+    trait Sample: Copy + bytemuck::Pod + 'static {
+        const DTYPE: DType;
+        fn column(label: &str, values: Vec<Self>) -> MemoryColumn<'static>;
+    }
+
+    macro_rules! sample {
+        ($($t:ty => $dtype:ident),*) => {$(
+            impl Sample for $t {
+                const DTYPE: DType = DType::$dtype;
+                fn column(label: &str, values: Vec<Self>) -> MemoryColumn<'static> {
+                    MemoryColumn::new(label, values)
+                }
+            }
+        )*};
+    }
+    sample!(f32 => F32, f64 => F64, i32 => I32, u8 => U8, u16 => U16, i64 => I64);
+
+    /// Writes `values` as a 1-D `.npy` file and opens it.
+    fn npy<T: Sample>(dir: &std::path::Path, name: &str, values: &[T]) -> Box<dyn Source> {
+        let mut bytes = encode_header(T::DTYPE, &[values.len()]);
+        bytes.extend_from_slice(bytemuck::cast_slice(values));
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Box::new(NpyColumn::open(&ColumnSpec::parse(path.to_str().unwrap())).unwrap())
+    }
+
+    /// The PNG and aggregate bytes of rendering `points` with `options`.
+    fn render_bytes(
+        points: &PointColumns<'_>,
+        options: &RenderOptions,
+        dir: &std::path::Path,
+    ) -> (Vec<u8>, Vec<u8>) {
+        let (png, agg) = (dir.join("out.png"), dir.join("agg.npy"));
+        let sinks: Vec<Box<dyn Sink>> =
+            vec![Box::new(PngSink::new(&png, Compression::Fast)), Box::new(AggregateSink::new(&agg))];
+        let options = RenderOptions { scratch_dir: Some(dir.to_path_buf()), ..options.clone() };
+        render(points, &options, sinks, &NoProgress).unwrap();
+        (std::fs::read(png).unwrap(), std::fs::read(agg).unwrap())
+    }
+
+    /// Renders x, y (and v) from memory and from `.npy` files with `options`, and checks
+    /// that both give the same PNG and aggregate bytes.
+    fn same_render<X: Sample, Y: Sample, V: Sample>(
+        xs: Vec<X>,
+        ys: Vec<Y>,
+        vs: Option<Vec<V>>,
+        options: RenderOptions,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut files = PointColumns::from_sources(npy(d, "x.npy", &xs), npy(d, "y.npy", &ys)).unwrap();
+        let mut memory =
+            PointColumns::from_sources(Box::new(X::column("x", xs)), Box::new(Y::column("y", ys))).unwrap();
+        if let Some(vs) = vs {
+            files = files.with_value(npy(d, "v.npy", &vs)).unwrap();
+            memory = memory.with_value(Box::new(V::column("v", vs))).unwrap();
+        }
+        let want = render_bytes(&files, &options, d);
+        let got = render_bytes(&memory, &options, d);
+        assert!(want.0.len() > 100 && want.1.len() > 100);
+        assert!(got.0 == want.0, "{:?} {:?}: PNG differs", options.glyph, options.reduction);
+        assert!(got.1 == want.1, "{:?} {:?}: aggregate differs", options.glyph, options.reduction);
+    }
+
+    /// n pseudo-random values in [lo, hi).
+    fn noise(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                lo + (hi - lo) * ((state >> 11) as f64 / (1u64 << 53) as f64)
+            })
+            .collect()
+    }
+
+    fn options(glyph: Glyph, reduction: Reduction) -> RenderOptions {
+        RenderOptions { width: 97, height: 61, tile: 16, glyph, reduction, ..RenderOptions::default() }
+    }
+
+    #[test]
+    fn float32_points_from_memory_render_as_from_files() {
+        let n = 20_000;
+        let xs: Vec<f32> = noise(n, 1, -3.0, 3.0).into_iter().map(|v| v as f32).collect();
+        let ys: Vec<f32> = noise(n, 2, -1.0, 2.0).into_iter().map(|v| v as f32).collect();
+        let vs: Vec<f32> = noise(n, 3, 0.0, 9.0).into_iter().map(|v| v as f32).collect();
+        same_render::<f32, f32, f32>(xs.clone(), ys.clone(), None, options(Glyph::Points, Reduction::Count));
+        same_render(xs, ys, Some(vs), options(Glyph::Points, Reduction::Max));
+    }
+
+    #[test]
+    fn float64_and_integer_columns_from_memory_render_as_from_files() {
+        let n = 5_000;
+        let xs = noise(n, 4, 0.0, 100.0);
+        let ys: Vec<i32> = noise(n, 5, -50.0, 50.0).into_iter().map(|v| v as i32).collect();
+        let vs: Vec<i64> = noise(n, 6, -1e6, 1e6).into_iter().map(|v| v as i64).collect();
+        same_render(xs.clone(), ys.clone(), Some(vs.clone()), options(Glyph::Points, Reduction::Mean));
+        same_render(xs.clone(), ys.clone(), Some(vs), options(Glyph::Lines, Reduction::Sum));
+        let cats: Vec<u8> = (0..n).map(|i| (i % 5) as u8).collect();
+        same_render(xs.clone(), ys.clone(), Some(cats.clone()), options(Glyph::Points, Reduction::CountCat));
+        let aa = RenderOptions { line_width: 1.5, ..options(Glyph::Lines, Reduction::CountCat) };
+        same_render(xs.clone(), ys.clone(), Some(cats), aa);
+        let weights: Vec<u16> = (0..n).map(|i| (i % 300) as u16).collect();
+        let aa_mean = RenderOptions { line_width: 2.0, ..options(Glyph::Lines, Reduction::Mean) };
+        same_render(xs, ys, Some(weights), aa_mean);
+    }
+}

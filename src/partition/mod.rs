@@ -441,6 +441,38 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// A source that cannot decode its chunk starting at `bad`.
+    struct Failing {
+        bad: usize,
+    }
+
+    impl Binner for Failing {
+        type Record = u32;
+        fn items(&self) -> usize {
+            3 * TARGET_CHUNK
+        }
+        fn bands(&self) -> u32 {
+            2
+        }
+        fn bin<E: FnMut(u32, u32)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
+            for i in start..start + len {
+                if i == self.bad {
+                    return Err(crate::Error::bad_input("col.parquet", "page 7 is corrupt"));
+                }
+                emit((i % 2) as u32, i as u32);
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_decode_error_stops_the_partition_with_its_message_and_no_scratch_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = partition(&Failing { bad: TARGET_CHUNK + 5 }, dir.path(), &NoProgress).unwrap_err();
+        assert_eq!(err.to_string(), "col.parquet: page 7 is corrupt");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
     #[test]
     fn many_bands_keep_the_index_bounded() {
         let chunks = 10_000_000_000usize.div_ceil(chunk_len(10_000_000_000, 100_000));

@@ -130,78 +130,57 @@ pub trait Reducer: Send + Sync + 'static {
     ) -> &'v [FamilyValue<Self>];
 }
 
-/// What each pixel's aggregate is (`--agg`), as in Datashader's reductions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Reduction {
-    /// Number of points (u32).
-    #[default]
-    Count,
-    /// Whether any point fell in the pixel (bool).
-    Any,
-    /// Sum of the value column (f64).
-    Sum,
-    /// Mean of the value column (f64).
-    Mean,
-    /// Population variance of the value column (f64).
-    Var,
-    /// Population standard deviation of the value column (f64).
-    Std,
-    /// Smallest value.
-    Min,
-    /// Largest value.
-    Max,
-    /// First value in input order.
-    First,
-    /// Last value in input order.
-    Last,
-    /// One count per category of an integer or bool category column.
-    CountCat,
+/// Declares [`Reduction`], one line per reduction: variant, name, whether it reads the
+/// value column, and its doc.
+macro_rules! reductions {
+    ($($(#[$attr:meta])* $variant:ident = $name:literal, value: $value:literal, $doc:literal;)*) => {
+        /// What each pixel's aggregate is (`--agg`), as in Datashader's reductions.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+        pub enum Reduction {
+            $(#[doc = $doc] $(#[$attr])* $variant,)*
+        }
+
+        impl Reduction {
+            /// Every reduction, in the order the help text lists them.
+            pub const ALL: &'static [Reduction] = &[$(Reduction::$variant),*];
+
+            /// The name used on the command line.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Reduction::$variant => $name,)*
+                }
+            }
+
+            /// True when the reduction reads a `--value` column.
+            pub fn needs_value(self) -> bool {
+                match self {
+                    $(Reduction::$variant => $value,)*
+                }
+            }
+        }
+    };
 }
 
-impl Reduction {
-    /// Every reduction, in the order the help text lists them.
-    pub const ALL: [Reduction; 11] = [
-        Reduction::Count,
-        Reduction::Any,
-        Reduction::Sum,
-        Reduction::Mean,
-        Reduction::Var,
-        Reduction::Std,
-        Reduction::Min,
-        Reduction::Max,
-        Reduction::First,
-        Reduction::Last,
-        Reduction::CountCat,
-    ];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Reduction::Count => "count",
-            Reduction::Any => "any",
-            Reduction::Sum => "sum",
-            Reduction::Mean => "mean",
-            Reduction::Var => "var",
-            Reduction::Std => "std",
-            Reduction::Min => "min",
-            Reduction::Max => "max",
-            Reduction::First => "first",
-            Reduction::Last => "last",
-            Reduction::CountCat => "count-cat",
-        }
-    }
-
-    /// True when the reduction reads a `--value` column.
-    pub fn needs_value(self) -> bool {
-        !matches!(self, Reduction::Count | Reduction::Any)
-    }
+reductions! {
+    #[default]
+    Count = "count", value: false, "Number of points (u32).";
+    Any = "any", value: false, "Whether any point fell in the pixel (bool).";
+    Sum = "sum", value: true, "Sum of the value column (f64).";
+    Mean = "mean", value: true, "Mean of the value column (f64).";
+    Var = "var", value: true, "Population variance of the value column (f64).";
+    Std = "std", value: true, "Population standard deviation of the value column (f64).";
+    Min = "min", value: true, "Smallest value.";
+    Max = "max", value: true, "Largest value.";
+    First = "first", value: true, "First value in input order.";
+    Last = "last", value: true, "Last value in input order.";
+    CountCat = "count-cat", value: true, "One count per category of an integer or bool category column.";
 }
 
 impl FromStr for Reduction {
     type Err = String;
     fn from_str(text: &str) -> Result<Reduction, String> {
         let wanted = text.replace('_', "-");
-        Reduction::ALL.into_iter().find(|r| r.name() == wanted).ok_or_else(|| {
+        Reduction::ALL.iter().copied().find(|r| r.name() == wanted).ok_or_else(|| {
             let names: Vec<&str> = Reduction::ALL.iter().map(|r| r.name()).collect();
             format!("unknown reduction '{text}'; use one of {}", names.join(", "))
         })

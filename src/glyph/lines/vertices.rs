@@ -223,7 +223,7 @@ impl<'a> VertexSource<'a> {
             start: block.vertex(k, r - 1),
             end: block.vertex(k, r),
             segment_start: prev.is_none(),
-            segment_end: next.map_or(true, is_break),
+            segment_end: next.is_none_or(is_break),
         }
     }
 }
