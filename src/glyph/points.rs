@@ -163,6 +163,11 @@ impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
         self.bands
     }
 
+    fn preferred_chunk(&self) -> Option<usize> {
+        let (x, y) = (&self.points.x, &self.points.y);
+        [x.chunk_len(), y.chunk_len(), self.value.and_then(|v| v.chunk_len())].into_iter().flatten().max()
+    }
+
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
         let mut run = Run {
             x: Cursor::new(&*self.points.x),

@@ -58,6 +58,11 @@ pub trait Binner: Sync {
     /// order. Must emit the same sequence every time it is called for the same range. A
     /// source that cannot be read (a decode error) stops the partition with its error.
     fn bin<E: FnMut(u32, Self::Record)>(&self, start: usize, len: usize, emit: E) -> Result<()>;
+    /// A chunk length the input prefers (formats that decode in blocks): chunks are then a
+    /// multiple of it, so no block is decoded by two chunks.
+    fn preferred_chunk(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The records of every band, in blocks of a scratch file, and the index that finds them.
@@ -178,7 +183,7 @@ fn partition_in_blocks<B: Binner>(
 ) -> Result<Partition> {
     let items = binner.items();
     let bands = binner.bands() as usize;
-    let chunk = chunk_len(items, bands);
+    let chunk = aligned(chunk_len(items, bands), binner.preferred_chunk());
     let chunks = items.div_ceil(chunk);
     let record_size = std::mem::size_of::<B::Record>();
     // The free-space check assumes one record per item (exact for points, whose records
@@ -239,6 +244,14 @@ fn partition_in_blocks<B: Binner>(
 fn chunk_len(items: usize, bands: usize) -> usize {
     let max_chunks = (MAX_INDEX_BYTES / (INDEX_ENTRY_BYTES * bands.max(1))).max(1);
     TARGET_CHUNK.max(items.div_ceil(max_chunks)).max(1)
+}
+
+/// `chunk` rounded up to a multiple of the input's preferred chunk, if it has one.
+fn aligned(chunk: usize, preferred: Option<usize>) -> usize {
+    match preferred {
+        Some(p) if p > 0 => chunk.div_ceil(p).saturating_mul(p),
+        _ => chunk,
+    }
 }
 
 fn chunk_range(c: usize, chunk: usize, items: usize) -> (usize, usize) {
@@ -478,5 +491,7 @@ mod tests {
         let chunks = 10_000_000_000usize.div_ceil(chunk_len(10_000_000_000, 100_000));
         assert!(chunks * 100_000 * INDEX_ENTRY_BYTES <= MAX_INDEX_BYTES);
         assert_eq!(chunk_len(1000, 4), TARGET_CHUNK);
+        assert_eq!(aligned(TARGET_CHUNK, Some(1000)), TARGET_CHUNK.div_ceil(1000) * 1000);
+        assert_eq!(aligned(TARGET_CHUNK, None), TARGET_CHUNK);
     }
 }

@@ -90,6 +90,10 @@ impl<S: Segments, R: Record<Shape = S::Segment>> Binner for SegmentBinner<'_, S,
         self.bands
     }
 
+    fn preferred_chunk(&self) -> Option<usize> {
+        self.source.preferred_chunk()
+    }
+
     /// Emits the segments that END at vertices `start .. start + len` (the segment into
     /// vertex i belongs to i's chunk), so every segment is emitted exactly once, in the
     /// order of [`crate::glyph::lines::vertices`].

@@ -103,8 +103,10 @@ impl Glyph for Lines {
                 let window = layout.tile_window(t);
                 let (x0, y0, w) = (window.x0, window.y0, window.x1 - window.x0);
                 for record in records {
-                    let value = record.value();
-                    draw(&record.shape(), window, |x, y, _| {
+                    // `move`: the closure owns copies of what it reads per pixel, so they
+                    // stay in registers instead of being reloaded after each store to the tile.
+                    let (value, tile, fold) = (record.value(), &mut *tile, &fold);
+                    draw(&record.shape(), window, move |x, y, _| {
                         fold(tile, ((y - y0) * w + (x - x0)) as usize, Fragment::full(value));
                     });
                 }

@@ -113,9 +113,14 @@ impl<'a> VertexSource<'a> {
         VertexSource { value, ..VertexSource::new(points) }
     }
 
-    /// The layout walked.
-    pub fn layout(&self) -> &SeriesLayout {
-        &self.layout
+    /// The largest chunk length the columns prefer (see [`Source::chunk_len`]), for one
+    /// series (with several, items and column rows differ, and any chunking is as good).
+    pub fn preferred_chunk(&self) -> Option<usize> {
+        if self.layout.count > 1 {
+            return None;
+        }
+        let value = self.value.and_then(|(v, _)| v.chunk_len());
+        [self.x.chunk_len(), self.y.chunk_len(), value].into_iter().flatten().max()
     }
 
     /// Number of vertices (items): N * K.
