@@ -3,7 +3,7 @@
 //!
 //! Passes over the data:
 //! 1. summary (only for ranges not given, and count-cat's number of categories): one
-//!    parallel pass reading those columns side by side ([`inputs`]);
+//!    parallel pass reading those columns side by side (`inputs.rs`);
 //! 2. partition: one pass over the columns (bin and write), see [`crate::partition`];
 //! 3. statistics: every band is aggregated to build the exact global statistics (once for
 //!    counts and categories; twice for float eq-hist, whose histogram bins need the global
@@ -16,7 +16,7 @@
 //! Passes 3 and 4 read the partitioned records, not the input; when the whole canvas is a
 //! single band, it is aggregated once for all passes. What differs between glyphs is a
 //! [`crate::glyph::Glyph`], between reductions a [`crate::reduce::Reducer`] and its
-//! shading [`crate::shade::Family`]; [`table`] declares which pairs exist, [`driver`] runs
+//! shading [`crate::shade::Family`]; `table.rs` declares which pairs exist, `driver.rs` runs
 //! any of them, [`band`] holds a band's cells. Rasters skip the partition ([`raster`]):
 //! their bands come from resampling, then share passes 3 and 4.
 
@@ -83,7 +83,7 @@ pub struct RenderOptions {
     pub line_width: f64,
     /// Datashader's `tf.dynspread`: choose one spread for the whole canvas from the density
     /// of its non-empty pixels (gathered in the statistics pass), handed to the sinks with
-    /// every band ([`Band::spread_px`]; a [`crate::sink::SpreadSink::dynamic`] spreads by it).
+    /// every band ([`crate::sink::Band::spread_px`]; a [`crate::sink::SpreadSink::dynamic`] spreads by it).
     pub dynspread: Option<Dynspread>,
 }
 

@@ -9,7 +9,7 @@
 //!    `segment_end` flags, statelessly for any range of vertices; NaN in x or y breaks a
 //!    line, and two series never join. ([`Polyline`] is the same walk over one column in
 //!    memory.)
-//! 2. [`line_segment`] (width 0, [`thin`]) or [`aa_segment`] (`line_width > 0`, [`aa`])
+//! 2. [`line_segment`] (width 0, `thin.rs`) or [`aa_segment`] (`line_width > 0`, `aa.rs`)
 //!    clips the segment to the canvas range in data space ([`clip_segment`],
 //!    Liang-Barsky) and maps it to pixels as Datashader's `map_onto_pixel` does, giving a
 //!    compact `Pod` shape ([`LineSegment`], [`AaSegment`]) for the scratch file.
