@@ -87,5 +87,7 @@ pub mod reduce;
 pub mod render;
 pub mod shade;
 pub mod sink;
+#[cfg(test)]
+mod test_data;
 
 pub use error::{Error, Result};
