@@ -1,0 +1,391 @@
+//! Tests of raster resampling: every downsample and upsample rule against a brute-force
+//! reference written plainly from the module doc, modes, integer rasters, band splits and
+//! bad extents.
+
+use super::*;
+use crate::data::npy::encode_header;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `values` (rows x cols) as a `.npy` of `dtype` and returns its path.
+fn write_grid(dir: &Path, name: &str, dtype: DType, rows: usize, cols: usize, values: &[f64]) -> PathBuf {
+    let path = dir.join(name);
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(&encode_header(dtype, &[rows, cols])).unwrap();
+    let bytes: Vec<u8> = match dtype {
+        DType::F64 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        DType::U8 => values.iter().map(|&v| v as u8).collect(),
+        DType::I16 => values.iter().flat_map(|&v| (v as i16).to_le_bytes()).collect(),
+        _ => unreachable!(),
+    };
+    f.write_all(&bytes).unwrap();
+    path
+}
+
+fn axis(name: &str, lo: f64, hi: f64, n: u32) -> Axis {
+    Axis::new(name, (lo, hi), n, Scale::Linear).unwrap()
+}
+
+/// A deterministic pseudo-random raster with about `nan_percent` NaN cells and few
+/// distinct values (so modes have real ties and runs).
+fn raster(rows: usize, cols: usize, seed: u64, nan_percent: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..rows * cols)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let r = state >> 33;
+            if r % 100 < nan_percent {
+                f64::NAN
+            } else {
+                ((r >> 8) % 7) as f64 * 1.25 - 3.0
+            }
+        })
+        .collect()
+}
+
+// ---- The brute-force reference, written plainly from the module doc. ----
+
+/// One axis's plain tap: cells to aggregate, or (cell, weight) pairs to interpolate.
+enum Plain {
+    Agg(Vec<usize>),
+    Interp(Vec<(usize, f64)>),
+}
+
+#[allow(clippy::too_many_arguments)]
+/// The plain tap of canvas bin `bin` on `axis` for `n` cells with centres `centre(k)`
+/// covering `[lo, hi]`; `pos(p)` is the continuous cell coordinate of data point p.
+fn plain_tap(
+    axis: &Axis,
+    bin: u32,
+    n: usize,
+    cell: f64,
+    centre: &dyn Fn(usize) -> f64,
+    pos: &dyn Fn(f64) -> f64,
+    extent: (f64, f64),
+    up: Upsample,
+) -> Plain {
+    let (lo, hi) = axis.range();
+    let pixel = (hi - lo) / f64::from(axis.pixels());
+    if pixel > cell {
+        return Plain::Agg((0..n).filter(|&k| axis.bin(centre(k)) == Some(bin)).collect());
+    }
+    let p = axis.bin_center(bin);
+    if p < extent.0 || p > extent.1 {
+        return Plain::Agg(vec![]);
+    }
+    let last = (n - 1) as f64;
+    match up {
+        Upsample::Nearest => Plain::Agg(vec![pos(p).floor().max(0.0).min(last) as usize]),
+        Upsample::Linear => {
+            let u = (pos(p) - 0.5).max(0.0).min(last);
+            let a = u.floor() as usize;
+            if a as f64 == last {
+                Plain::Interp(vec![(a, 1.0)])
+            } else {
+                Plain::Interp(vec![(a, 1.0 - (u - a as f64)), (a + 1, u - a as f64)])
+            }
+        }
+    }
+}
+
+/// `sum w v` over the points when all of positive weight are non-NaN and differ, else
+/// the weighted mean over the non-NaN points of positive weight (NaN if none).
+fn plain_interp(points: &[(usize, f64)], value: &dyn Fn(usize) -> f64) -> f64 {
+    let live: Vec<(f64, f64)> =
+        points.iter().filter(|&&(k, w)| w > 0.0 && !value(k).is_nan()).map(|&(k, w)| (w, value(k))).collect();
+    match live[..] {
+        [] => f64::NAN,
+        [(_, v)] => v,
+        [(_, a), (_, b)] if a == b => a,
+        _ => live.iter().map(|(w, v)| w * v).sum(),
+    }
+}
+
+fn plain_aggregate(how: Downsample, values: &[f64]) -> f64 {
+    let v: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    match how {
+        Downsample::Mean => v.iter().sum::<f64>() / v.len() as f64,
+        Downsample::Min => v.iter().copied().fold(f64::INFINITY, f64::min),
+        Downsample::Max => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Downsample::First => v[0],
+        Downsample::Last => v[v.len() - 1],
+        Downsample::Mode => {
+            let mut best = (0, f64::NAN);
+            for &a in &v {
+                let count = v.iter().filter(|&&b| b == a).count();
+                if count > best.0 || (count == best.0 && a < best.1) {
+                    best = (count, a);
+                }
+            }
+            best.1
+        }
+    }
+}
+
+/// The whole canvas (image order) computed pixel by pixel from `values`.
+fn reference(
+    values: &[f64],
+    (rows, cols): (usize, usize),
+    place: &RasterPlacement,
+    x: &Axis,
+    y: &Axis,
+    how: (Downsample, Upsample),
+) -> Vec<f64> {
+    let (x0, x1, y0, y1) = place.extent;
+    let (cw, ch) = ((x1 - x0) / cols as f64, (y1 - y0) / rows as f64);
+    let cx = |j: usize| x0 + (j as f64 + 0.5) * cw;
+    let cy = |i: usize| match place.origin {
+        Origin::Upper => y1 - (i as f64 + 0.5) * ch,
+        Origin::Lower => y0 + (i as f64 + 0.5) * ch,
+    };
+    let px = |p: f64| (p - x0) / cw;
+    let py = |p: f64| match place.origin {
+        Origin::Upper => (y1 - p) / ch,
+        Origin::Lower => (p - y0) / ch,
+    };
+    let v = |i: usize, j: usize| values[i * cols + j];
+    let (w, h) = (x.pixels(), y.pixels());
+    let mut out = Vec::new();
+    for r in 0..h {
+        let ty = plain_tap(y, h - 1 - r, rows, ch, &cy, &py, (y0, y1), how.1);
+        for c in 0..w {
+            let tx = plain_tap(x, c, cols, cw, &cx, &px, (x0, x1), how.1);
+            let value = match (&ty, &tx) {
+                (Plain::Agg(is), Plain::Agg(js)) => {
+                    let cells: Vec<f64> = is.iter().flat_map(|&i| js.iter().map(move |&j| v(i, j))).collect();
+                    plain_aggregate(how.0, &cells)
+                }
+                (Plain::Agg(is), Plain::Interp(pj)) => {
+                    let cells: Vec<f64> = is.iter().map(|&i| plain_interp(pj, &|j| v(i, j))).collect();
+                    plain_aggregate(how.0, &cells)
+                }
+                (Plain::Interp(pi), Plain::Agg(js)) => {
+                    let cells: Vec<f64> = js.iter().map(|&j| plain_interp(pi, &|i| v(i, j))).collect();
+                    plain_aggregate(how.0, &cells)
+                }
+                (Plain::Interp(pi), Plain::Interp(pj)) => {
+                    plain_interp(pj, &|j| plain_interp(pi, &|i| v(i, j)))
+                }
+            };
+            out.push(value);
+        }
+    }
+    out
+}
+
+const DOWNS: [Downsample; 6] = [
+    Downsample::Mean,
+    Downsample::Min,
+    Downsample::Max,
+    Downsample::First,
+    Downsample::Last,
+    Downsample::Mode,
+];
+
+/// Asserts `got == want`: bit for bit, or within 1e-12 relative when mean or linear
+/// produce computed values.
+fn assert_close(got: &[f64], want: &[f64], how: (Downsample, Upsample), label: &str) {
+    assert_eq!(got.len(), want.len());
+    let exact = how.0 != Downsample::Mean && how.1 == Upsample::Nearest;
+    for (k, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ok = if g.is_nan() || w.is_nan() || exact {
+            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
+        } else {
+            (g - w).abs() <= 1e-12 * w.abs().max(1.0)
+        };
+        assert!(ok, "{label} {how:?}: pixel {k}: got {g}, want {w}");
+    }
+}
+
+/// Geometries: (raster rows, cols, extent, x range, width, y range, height).
+type Case = (usize, usize, (f64, f64, f64, f64), (f64, f64), u32, (f64, f64), u32);
+const CASES: [Case; 7] = [
+    // Down in both, non-integer ratios, extent partly off the canvas.
+    (37, 53, (-1.0, 4.3, -2.0, 1.7), (0.0, 5.0), 11, (-1.0, 2.0), 7),
+    // Up in both, canvas beyond the raster on every side.
+    (5, 7, (0.0, 7.0, 0.0, 5.0), (-1.5, 8.25), 29, (-0.7, 5.9), 23),
+    // Down in x, up in y; and the reverse.
+    (6, 90, (0.0, 9.0, 0.0, 3.0), (0.5, 8.7), 13, (0.0, 3.0), 17),
+    (80, 6, (0.0, 3.0, 0.0, 8.0), (-0.2, 3.0), 19, (1.0, 7.9), 9),
+    // Exactly one cell per pixel, aligned and shifted by half a cell.
+    (8, 10, (0.0, 10.0, 0.0, 8.0), (0.0, 10.0), 10, (0.0, 8.0), 8),
+    (8, 10, (0.0, 10.0, 0.0, 8.0), (0.5, 10.5), 10, (-0.5, 7.5), 8),
+    // The canvas entirely inside one cell region; and entirely off the raster.
+    (3, 3, (0.0, 3.0, 0.0, 3.0), (1.1, 1.9), 5, (0.2, 2.8), 4),
+];
+
+#[test]
+fn matches_the_brute_force_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, &(rows, cols, extent, xr, w, yr, h)) in CASES.iter().enumerate() {
+        let values = raster(rows, cols, n as u64, 15);
+        let path = write_grid(dir.path(), &format!("c{n}.npy"), DType::F64, rows, cols, &values);
+        let grid = Grid::open(&path).unwrap();
+        let (x, y) = (axis("--x-range", xr.0, xr.1, w), axis("--y-range", yr.0, yr.1, h));
+        for origin in [Origin::Upper, Origin::Lower] {
+            let place = RasterPlacement { extent, origin };
+            for down in DOWNS {
+                for up in [Upsample::Nearest, Upsample::Linear] {
+                    let how = (down, up);
+                    let want = reference(&values, (rows, cols), &place, &x, &y, how);
+                    let mut got = vec![0.0; want.len()];
+                    resample_band(&grid, &place, &x, &y, 0..h, how, &mut got).unwrap();
+                    assert_close(&got, &want, how, &format!("case {n} {origin:?}"));
+                    assert!(got.iter().any(|v| !v.is_nan()), "case {n} is all NaN");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn off_raster_canvas_is_all_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_grid(dir.path(), "o.npy", DType::F64, 4, 4, &[1.0; 16]);
+    let grid = Grid::open(&path).unwrap();
+    let place = RasterPlacement { extent: (0.0, 4.0, 0.0, 4.0), origin: Origin::Upper };
+    for (xr, w) in [((5.0, 9.0), 3), ((5.0, 9.0), 30)] {
+        let x = axis("--x-range", xr.0, xr.1, w);
+        let mut out = vec![0.0; (w * 2) as usize];
+        let how = (Downsample::Mean, Upsample::Linear);
+        resample_band(&grid, &place, &x, &axis("y", 0.0, 4.0, 2), 0..2, how, &mut out).unwrap();
+        assert!(out.iter().all(|v| v.is_nan()));
+    }
+}
+
+#[test]
+fn small_cases_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rows (top first): [1 2 3 4] / [5 NaN 7 8].
+    let values = [1.0, 2.0, 3.0, 4.0, 5.0, f64::NAN, 7.0, 8.0];
+    let path = write_grid(dir.path(), "h.npy", DType::F64, 2, 4, &values);
+    let grid = Grid::open(&path).unwrap();
+    let place = RasterPlacement { extent: (0.0, 4.0, 0.0, 2.0), origin: Origin::Upper };
+    let (x, y) = (axis("x", 0.0, 4.0, 2), axis("y", 0.0, 2.0, 1));
+    let run = |how, y: &Axis, x: &Axis, place: &RasterPlacement| {
+        let mut out = vec![0.0; (x.pixels() * y.pixels()) as usize];
+        resample_band(&grid, place, x, y, 0..y.pixels(), how, &mut out).unwrap();
+        out
+    };
+    let up = Upsample::Nearest;
+    assert_eq!(run((Downsample::Mean, up), &y, &x, &place), [8.0 / 3.0, 22.0 / 4.0]);
+    assert_eq!(run((Downsample::Min, up), &y, &x, &place), [1.0, 3.0]);
+    assert_eq!(run((Downsample::Max, up), &y, &x, &place), [5.0, 8.0]);
+    assert_eq!(run((Downsample::First, up), &y, &x, &place), [1.0, 3.0]);
+    assert_eq!(run((Downsample::Last, up), &y, &x, &place), [5.0, 8.0]);
+    // Origin lower puts row 0 at the bottom; first is still row 0 (memory order).
+    let lower = RasterPlacement { origin: Origin::Lower, ..place };
+    let y2 = axis("y", 0.0, 2.0, 2);
+    let x4 = axis("x", 0.0, 4.0, 4);
+    let flipped = run((Downsample::First, up), &y2, &x4, &lower);
+    let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&flipped[..4]), bits(&[5.0, f64::NAN, 7.0, 8.0]));
+    assert_eq!(flipped[4..], [1.0, 2.0, 3.0, 4.0]);
+    // Linear, upsampled 2x in x on the top row: centres at 0.5, 1.5, ...
+    let x8 = axis("x", 0.0, 4.0, 8);
+    let top = run((Downsample::Mean, Upsample::Linear), &y2, &x8, &place);
+    assert_eq!(top[..8], [1.0, 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4.0]);
+    // Bottom row: the NaN neighbour is ignored, its own pixels are NaN only at weight 1.
+    assert_eq!(top[8..10], [5.0, 5.0]);
+    assert_eq!(top[10..14], [5.0, 7.0, 7.0, 7.25]);
+}
+
+#[test]
+fn modes_count_values_and_break_ties_low() {
+    assert_eq!(mode_of(&mut vec![3.0, 1.0, 3.0, f64::NAN, 1.0, 2.0]), 1.0);
+    assert_eq!(mode_of(&mut vec![3.0, 2.0, 3.0, f64::NAN, f64::NAN]), 3.0);
+    assert!(mode_of(&mut vec![f64::NAN]).is_nan());
+    assert!(mode_of(&mut vec![]).is_nan());
+}
+
+#[test]
+fn integer_rasters_keep_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: Vec<f64> = (0..60).map(|k| f64::from((k * 37 % 11) as u8)).collect();
+    let path = write_grid(dir.path(), "u.npy", DType::U8, 6, 10, &values);
+    let grid = Grid::open(&path).unwrap();
+    assert_eq!(grid.dtype(), DType::U8);
+    let place = RasterPlacement { extent: (0.0, 10.0, 0.0, 6.0), origin: Origin::Upper };
+    let (x, y) = (axis("x", 0.0, 10.0, 3), axis("y", 0.0, 6.0, 4));
+    for down in DOWNS {
+        let how = (down, Upsample::Nearest);
+        let want = reference(&values, (6, 10), &place, &x, &y, how);
+        let mut got = vec![0.0; 12];
+        resample_band(&grid, &place, &x, &y, 0..4, how, &mut got).unwrap();
+        assert_close(&got, &want, how, "u8");
+    }
+}
+
+#[test]
+fn any_split_into_bands_is_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, &(rows, cols, extent, xr, w, yr, h)) in CASES.iter().enumerate() {
+        let values = raster(rows, cols, 100 + n as u64, 10);
+        let path = write_grid(dir.path(), &format!("b{n}.npy"), DType::F64, rows, cols, &values);
+        let grid = Grid::open(&path).unwrap();
+        let (x, y) = (axis("x", xr.0, xr.1, w), axis("y", yr.0, yr.1, h));
+        for origin in [Origin::Upper, Origin::Lower] {
+            let place = RasterPlacement { extent, origin };
+            for how in [(Downsample::Mean, Upsample::Linear), (Downsample::Mode, Upsample::Nearest)] {
+                let r = Resampler::new(&grid, &place, &x, &y, how).unwrap();
+                let mut whole = vec![0.0; (w * h) as usize];
+                r.band(0..h, &mut whole).unwrap();
+                for band in 1..=h {
+                    let mut pieces = Vec::new();
+                    for start in (0..h).step_by(band as usize) {
+                        let rows = start..(start + band).min(h);
+                        let mut out = vec![0.0; rows.len() * w as usize];
+                        r.band(rows, &mut out).unwrap();
+                        pieces.extend(out);
+                    }
+                    let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&pieces), bits(&whole), "case {n} band {band}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn parses_methods_and_extents() {
+    assert_eq!("upper".parse(), Ok(Origin::Upper));
+    assert_eq!("lower".parse(), Ok(Origin::Lower));
+    assert!("top".parse::<Origin>().unwrap_err().contains("upper or lower"));
+    let names = ["mean", "min", "max", "first", "last", "mode"];
+    for (name, how) in names.iter().zip(DOWNS) {
+        assert_eq!(name.parse(), Ok(how));
+    }
+    assert!("sum".parse::<Downsample>().is_err());
+    assert_eq!("nearest".parse(), Ok(Upsample::Nearest));
+    assert_eq!("linear".parse(), Ok(Upsample::Linear));
+    assert!("cubic".parse::<Upsample>().is_err());
+    assert_eq!(parse_extent("0, 360,-90,90"), Ok((0.0, 360.0, -90.0, 90.0)));
+    for bad in ["0,1,2", "0,1,2,3,4", "1,0,0,1", "0,1,1,1", "0,inf,0,1", "a,b,c,d", "0,1,nan,1"] {
+        assert!(parse_extent(bad).is_err(), "{bad}");
+    }
+    assert_eq!(output_dtype((Downsample::Mean, Upsample::Nearest), DType::U8), DType::F64);
+    assert_eq!(output_dtype((Downsample::Mode, Upsample::Linear), DType::U8), DType::F64);
+    assert_eq!(output_dtype((Downsample::Mode, Upsample::Nearest), DType::U8), DType::U8);
+    assert_eq!(output_dtype((Downsample::Max, Upsample::Nearest), DType::I16), DType::I16);
+}
+
+#[test]
+fn bad_extents_and_bands_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_grid(dir.path(), "e.npy", DType::F64, 2, 2, &[0.0; 4]);
+    let grid = Grid::open(&path).unwrap();
+    let (x, y) = (axis("x", 0.0, 1.0, 4), axis("y", 0.0, 1.0, 4));
+    let how = (Downsample::Mean, Upsample::Linear);
+    let bad = RasterPlacement { extent: (1.0, 0.0, 0.0, 1.0), origin: Origin::Upper };
+    let err = Resampler::new(&grid, &bad, &x, &y, how).unwrap_err().to_string();
+    assert!(err.starts_with("--extent"), "{err}");
+    let nan = RasterPlacement { extent: (0.0, 1.0, f64::NAN, 1.0), ..bad };
+    assert!(Resampler::new(&grid, &nan, &x, &y, how).is_err());
+    let r = Resampler::new(&grid, &RasterPlacement::unit_cells(&grid), &x, &y, how).unwrap();
+    assert!(r.band(0..2, &mut [0.0; 7]).is_err());
+    assert!(r.band(3..5, &mut [0.0; 8]).is_err());
+    assert!(r.band(2..2, &mut []).is_ok());
+}
