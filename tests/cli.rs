@@ -9,7 +9,9 @@ mod topics {
     mod aa_lines;
     mod bad_input;
     mod binning;
+    mod cli_usage;
     mod faults;
+    mod flags;
     mod invariance;
     mod line_values;
     mod lines;

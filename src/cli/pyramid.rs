@@ -19,6 +19,8 @@ use gigaplot::sink::Sink;
 use gigaplot::{Error, Result};
 
 use super::args::{PyramidArgs, ServeArgs, StatsArgs};
+use super::combos::{self, Given};
+use super::paths;
 use super::progress::Bar;
 
 /// What a set of statistics is valid for: canvas, ranges, scales and the input files (with
@@ -136,14 +138,16 @@ pub fn pyramid_sink(
 }
 
 /// Runs `stats`: computes a shard's (or the whole) statistics, or merges parts.
-pub fn stats(args: &StatsArgs, quiet: bool) -> Result<()> {
+pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
+    combos::check_stats(args, given)?;
     if !args.merge.is_empty() {
+        paths::check_not_an_input("--output", &args.output, args.merge.iter().map(PathBuf::as_path))?;
         let parts = args.merge.iter().map(|p| PyramidStats::read(p)).collect::<Result<Vec<_>>>()?;
         let merged = PyramidStats::merge_all(&parts)?;
         merged.write(&args.output)?;
         if !quiet {
             let state = if merged.is_complete() { "complete" } else { "incomplete" };
-            eprintln!("gigaplot: merged {} parts ({state}) -> {}", parts.len(), args.output.display());
+            note!("gigaplot: merged {} parts ({state}) -> {}", parts.len(), args.output.display());
         }
         return Ok(());
     }
@@ -156,6 +160,8 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<()> {
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
     };
+    paths::check_not_an_input("--output", &args.output, [x.path.as_path(), y.path.as_path()])?;
+    paths::scratch_dir(args.scratch_dir.as_deref())?;
     let points = PointColumns::open(x, y)?;
     let options = RenderOptions {
         width: args.width,
@@ -179,7 +185,7 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<()> {
     bar.finish();
     result?;
     if !quiet {
-        eprintln!("gigaplot: statistics of shard {shard} -> {}", args.output.display());
+        note!("gigaplot: statistics of shard {shard} -> {}", args.output.display());
     }
     Ok(())
 }
@@ -193,6 +199,6 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             "has no index.html; render a pyramid into it with render --pyramid",
         ));
     }
-    eprintln!("gigaplot: serving {} at http://{}/ (Ctrl-C to stop)", dir.display(), args.addr);
+    note!("gigaplot: serving {} at http://{}/ (Ctrl-C to stop)", dir.display(), args.addr);
     gigaplot::pyramid::serve::serve(&dir, args.addr)
 }

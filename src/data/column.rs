@@ -40,6 +40,20 @@ impl ColumnSpec {
         }
     }
 
+    /// [`ColumnSpec::parse`] for text a user typed: refuses an empty file name and a column
+    /// number too large to exist, with a message saying which.
+    pub fn try_parse(text: &str) -> std::result::Result<ColumnSpec, String> {
+        if text.is_empty() {
+            return Err("an empty file name".into());
+        }
+        if let Some((_, k)) = text.rsplit_once(':') {
+            if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) && k.parse::<usize>().is_err() {
+                return Err(format!("the column number {k} is too large (at most {})", usize::MAX));
+            }
+        }
+        Ok(ColumnSpec::parse(text))
+    }
+
     /// `FILE.npy` or `FILE.npy:K`, for messages.
     pub fn label(&self) -> String {
         match self.column {
@@ -509,6 +523,13 @@ mod tests {
         assert_eq!(ColumnSpec::parse("a.npy:1x"), spec("a.npy:1x", None));
         assert_eq!(ColumnSpec::parse("a.npy:99999999999999999999999"), spec("a.npy", Some(usize::MAX)));
         assert_eq!(ColumnSpec::parse("a.npy:3").label(), "a.npy:3");
+        assert_eq!(ColumnSpec::try_parse("a.npy:3"), Ok(spec("a.npy", Some(3))));
+        assert_eq!(ColumnSpec::try_parse("a.npy:x"), Ok(spec("a.npy:x", None)));
+        assert_eq!(ColumnSpec::try_parse(""), Err("an empty file name".to_string()));
+        assert_eq!(
+            ColumnSpec::try_parse("a.npy:99999999999999999999"),
+            Err(format!("the column number 99999999999999999999 is too large (at most {})", usize::MAX))
+        );
     }
 
     #[test]

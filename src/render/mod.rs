@@ -166,13 +166,27 @@ pub fn render(
     pool.install(|| render_in_pool(points, options, sinks, progress))
 }
 
+/// Most worker threads a render starts: far beyond any machine's cores, and low enough that
+/// the per-thread memory of the plan stays meaningful.
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks a thread count: 1 to [`MAX_THREADS`] (None: one per core).
+pub fn check_threads(threads: Option<usize>) -> Result<()> {
+    match threads {
+        Some(0) => Err(Error::bad_parameter("--threads", "at least one thread is needed")),
+        Some(n) if n > MAX_THREADS => Err(Error::bad_parameter(
+            "--threads",
+            format!("{n} threads is more than the {MAX_THREADS} a render can use"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The worker pool of a render: `options.threads` threads, or one per core.
 fn thread_pool(options: &RenderOptions) -> Result<rayon::ThreadPool> {
+    check_threads(options.threads)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = options.threads {
-        if threads == 0 {
-            return Err(Error::bad_parameter("--threads", "at least one thread is needed"));
-        }
         builder = builder.num_threads(threads);
     }
     builder.build().map_err(|e| Error::bad_parameter("--threads", format!("cannot start threads: {e}")))

@@ -64,14 +64,14 @@ pub fn default_color_key(categories: usize) -> Vec<Color> {
 
 /// Parses a `--color-key` value: comma-separated colours as [`Color::parse`] reads them
 /// (names, `#rgb`, `#rrggbb`, `#rrggbbaa`; the alpha of a colour is ignored, as Datashader
-/// uses only RGB). The error names the flag and the colour it could not read.
+/// uses only RGB). The error names the colour it could not read (the CLI adds the flag).
 pub fn parse_color_key(text: &str) -> Result<Vec<Color>, String> {
     if text.trim().is_empty() {
-        return Err("--color-key: expected comma-separated colours, got nothing".to_string());
+        return Err("expected comma-separated colours, got nothing".to_string());
     }
     text.split(',')
         .map(|part| {
-            let c = Color::parse(part).map_err(|e| format!("--color-key: {e}"))?;
+            let c = Color::parse(part)?;
             Ok(Color::rgb(c.r, c.g, c.b))
         })
         .collect()
@@ -505,10 +505,10 @@ mod tests {
         );
         assert_eq!(
             parse_color_key("red,,blue").unwrap_err(),
-            "--color-key: cannot understand colour '': not a CSS colour name, 'transparent' or a \
+            "cannot understand colour '': not a CSS colour name, 'transparent' or a \
              #rrggbb hex code"
         );
-        assert!(parse_color_key("  ").unwrap_err().starts_with("--color-key:"));
+        assert_eq!(parse_color_key("  ").unwrap_err(), "expected comma-separated colours, got nothing");
         assert!(parse_color_key("red,blurple").unwrap_err().contains("'blurple'"));
     }
 

@@ -185,8 +185,6 @@ fn render_with(
         lw,
         "--agg",
         reduction,
-        "--value",
-        &value,
         "--x",
         &xp,
         "--y",
@@ -210,6 +208,10 @@ fn render_with(
         "--agg-out",
         &agg,
     ];
+    // count and any read no value column (gigaplot refuses one there)
+    if !matches!(reduction, "count" | "any") {
+        args.extend(["--value", &value]);
+    }
     args.extend_from_slice(extra);
     let out = run_ok(&args);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
