@@ -21,6 +21,10 @@ use gigaplot::{Error, Result};
 use super::args::{PyramidArgs, ServeArgs, StatsArgs};
 use super::progress::Bar;
 
+/// Name prefix of the temporary directory holding the statistics of `render --pyramid`
+/// without `--stats`.
+const STATS_DIR_PREFIX: &str = "gigaplot-stats-";
+
 /// What a set of statistics is valid for: canvas, ranges, scales and the input files (with
 /// their sizes, so statistics of other data are refused).
 fn stats_key(
@@ -111,11 +115,13 @@ pub fn pyramid_sink(
             stats
         }
         None => {
+            // In a directory of our own at an unpredictable name (removed when dropped), so
+            // nothing planted in a shared scratch directory is followed or read back.
             let scratch = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-            let temp = scratch.join(format!("gigaplot-stats-{}.json", std::process::id()));
-            let stats = compute_stats(points, key, ShardSpec::WHOLE, options, &temp, bar);
-            let _ = std::fs::remove_file(&temp);
-            stats?
+            gigaplot::temporary::sweep(&scratch, STATS_DIR_PREFIX, ".tmp");
+            let temp = gigaplot::temporary::TempTree::create(&scratch, STATS_DIR_PREFIX, ".tmp")
+                .map_err(|e| Error::io(&scratch, e))?;
+            compute_stats(points, key, ShardSpec::WHOLE, options, &temp.path().join("stats.json"), bar)?
         }
     };
     let mut pyramid = PyramidOptions::new(dir);

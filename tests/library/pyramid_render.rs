@@ -3,7 +3,6 @@
 //! is exact), empty tiles are skipped, metadata is right, and N shards written into one
 //! directory give exactly the files of a single process.
 
-
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
