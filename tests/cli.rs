@@ -10,11 +10,13 @@ mod topics {
     mod bad_input;
     mod binning;
     mod faults;
+    mod hostile_paths;
     mod invariance;
     mod line_values;
     mod lines;
     mod memory;
     mod pyramid_cli;
+    mod pyramid_faults;
     mod raster_cli;
     mod reductions;
     mod series;

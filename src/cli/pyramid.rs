@@ -108,6 +108,10 @@ pub fn pyramid_sink(
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
     };
+    if shard.count == 1 {
+        // Before the statistics pass: a directory that may not be replaced fails at once.
+        gigaplot::pyramid::staging::check_target(dir)?;
+    }
     let stats = match &args.stats {
         Some(path) => {
             let stats = PyramidStats::read(path)?;
