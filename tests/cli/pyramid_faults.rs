@@ -1,7 +1,7 @@
 //! A pyramid appears whole or not at all, on the real binary: `render --pyramid DIR` is
 //! written under a temporary directory beside DIR and swapped in when complete. SIGINT,
-//! SIGTERM, SIGHUP or a full disk leave the previous pyramid exactly as it was and no
-//! temporary directory; a finished one replaces the old one whole (no stale levels); a
+//! SIGTERM, SIGHUP (once or twice) or a full disk leave the previous pyramid exactly as it
+//! was and no temporary directory; a finished one replaces the old one whole (no stale levels); a
 //! directory holding anything but a pyramid is never replaced.
 
 use std::collections::BTreeMap;
@@ -105,6 +105,28 @@ fn an_interrupted_pyramid_leaves_the_previous_one_and_no_temporary_directory() {
         assert!(tree(&scene.pyr) == old, "signal {sig}: the previous pyramid changed");
         assert_eq!(scene.leftovers(), Vec::<String>::new(), "signal {sig}");
     }
+}
+
+#[test]
+fn a_second_signal_mid_pyramid_still_removes_the_temporary_directory() {
+    let scene = Scene::new(2_000_000);
+    let old = scene.old_pyramid();
+    let child = scene.render(8192, 256, &["--memory", "100MiB", "--threads", "2"]).spawn().unwrap();
+    let writing = wait_for(Duration::from_secs(60), || scene.writing_level(5));
+    // Both arrive together: the second takes the emergency path (the signal handler removes
+    // the registered temporary directory and scratch file, then _exit).
+    signal(&child, libc::SIGSTOP);
+    signal(&child, libc::SIGINT);
+    signal(&child, libc::SIGTERM);
+    signal(&child, libc::SIGCONT);
+    let (out, took) = finish(child);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(writing, "the tiles never started: {stderr}");
+    assert!(matches!(out.status.code(), Some(130 | 143)), "{:?}: {stderr}", out.status);
+    assert!(stderr.contains("interrupted again; stopped at once"), "{stderr}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert!(tree(&scene.pyr) == old, "the previous pyramid changed");
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
 }
 
 #[test]
