@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// What a file that is not a regular file is, in words for a message ("a named pipe
 /// (FIFO)"); `None` for a regular file.
 pub fn describe(file_type: FileType) -> Option<&'static str> {
-    Some(if file_type.is_file() {
+    let kind = if file_type.is_file() {
         return None;
     } else if file_type.is_dir() {
         "a directory"
@@ -31,7 +31,8 @@ pub fn describe(file_type: FileType) -> Option<&'static str> {
         "a socket"
     } else {
         "a special file"
-    })
+    };
+    Some(kind)
 }
 
 /// Fails with [`Error::BadInput`] naming `label` unless `file_type` is a regular file.

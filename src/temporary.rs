@@ -171,6 +171,11 @@ pub fn sweep(dir: &Path, prefix: &str, suffix: &str) {
 /// Removes the file or directory at `path` if it can be locked at once (holding the lock
 /// while removing it). Returns true if it was removed.
 pub fn remove_if_unlocked(path: &Path) -> bool {
+    // Only regular files and directories are opened (opening a device can do things).
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() || meta.is_dir() => {}
+        _ => return false,
+    }
     let Ok(file) = open_nofollow(path, 0) else { return false };
     let Ok(meta) = file.metadata() else { return false };
     if !(meta.is_file() || meta.is_dir()) {
