@@ -31,7 +31,8 @@
 //!    segments joined into one zlib stream, the raw aggregate as `.npy`, a deep-zoom tile
 //!    [`pyramid`]; spreading (`spread`, `dynspread` with its one global decision) is a sink
 //!    adapter over the shaded rows. Files are written under temporary names and renamed together when complete
-//!    ([`cleanup`] removes them on signals and faults).
+//!    ([`temporary`] creates them safely in shared directories, [`cleanup`] removes them on
+//!    signals and faults); a pyramid is written under a temporary directory and swapped in.
 //!
 //! [`render::render`] and [`render::render_raster`] orchestrate the passes; one generic
 //! driver serves every reduction family ([`render::Kind`]). The output is byte-identical
@@ -79,6 +80,7 @@ pub mod cleanup;
 pub mod data;
 pub mod error;
 pub mod figure;
+pub mod file_kind;
 pub mod glyph;
 pub mod partition;
 pub mod progress;
@@ -87,6 +89,7 @@ pub mod reduce;
 pub mod render;
 pub mod shade;
 pub mod sink;
+pub mod temporary;
 #[cfg(test)]
 mod test_data;
 

@@ -12,11 +12,13 @@ mod topics {
     mod cli_usage;
     mod faults;
     mod flags;
+    mod hostile_paths;
     mod invariance;
     mod line_values;
     mod lines;
     mod memory;
     mod pyramid_cli;
+    mod pyramid_faults;
     mod raster_cli;
     mod reductions;
     mod series;

@@ -23,6 +23,10 @@ use super::combos::{self, Given};
 use super::paths;
 use super::progress::Bar;
 
+/// Name prefix of the temporary directory holding the statistics of `render --pyramid`
+/// without `--stats`.
+const STATS_DIR_PREFIX: &str = "gigaplot-stats-";
+
 /// What a set of statistics is valid for: canvas, ranges, scales and the input files (with
 /// their sizes, so statistics of other data are refused).
 fn stats_key(
@@ -106,6 +110,10 @@ pub fn pyramid_sink(
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
     };
+    if shard.count == 1 {
+        // Before the statistics pass: a directory that may not be replaced fails at once.
+        gigaplot::pyramid::staging::check_target(dir)?;
+    }
     let stats = match &args.stats {
         Some(path) => {
             let stats = PyramidStats::read(path)?;
@@ -113,11 +121,13 @@ pub fn pyramid_sink(
             stats
         }
         None => {
+            // In a directory of our own at an unpredictable name (removed when dropped), so
+            // nothing planted in a shared scratch directory is followed or read back.
             let scratch = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-            let temp = scratch.join(format!("gigaplot-stats-{}.json", std::process::id()));
-            let stats = compute_stats(points, key, ShardSpec::WHOLE, options, &temp, bar);
-            let _ = std::fs::remove_file(&temp);
-            stats?
+            gigaplot::temporary::sweep(&scratch, STATS_DIR_PREFIX, ".tmp");
+            let temp = gigaplot::temporary::TempTree::create(&scratch, STATS_DIR_PREFIX, ".tmp")
+                .map_err(|e| Error::io(&scratch, e))?;
+            compute_stats(points, key, ShardSpec::WHOLE, options, &temp.path().join("stats.json"), bar)?
         }
     };
     let mut pyramid = PyramidOptions::new(dir);

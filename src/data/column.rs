@@ -4,7 +4,6 @@
 //! Peak RSS counts mapped file pages, so callers walk a column in bounded chunks and call
 //! [`Column::release`] on what they have read.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -298,14 +297,11 @@ impl Column {
 /// Problems with the contents are [`Error::BadInput`] naming `label`; OS errors name the file.
 pub(crate) fn map_npy(path: &Path, label: &str) -> Result<(Mmap, NpyHeader, std::fs::Metadata)> {
     let bad = |problem: String| Error::bad_input(label, problem);
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(bad("is a directory, not a .npy file".to_string()));
-    }
+    // A FIFO or device is refused before it is opened (opening a FIFO would block).
+    let (file, meta) = crate::file_kind::open_input(path, label)?;
     if meta.len() == 0 {
         return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
     }
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: a read-only shared file mapping owned by the caller; gigaplot never writes
     // to its inputs. Another process could still truncate or rewrite the file while it
     // is mapped (the usual caveat of file mappings); `check_stamp` detects changes
@@ -454,6 +450,7 @@ fn convert<T: Element>(bytes: &[u8], step: usize, out: &mut [f64], f: impl Fn(T)
 mod tests {
     use super::*;
     use crate::data::npy::encode_header;
+    use std::fs::File;
     use std::io::Write;
 
     /// Writes `header` followed by `data` to `name` in `dir` and returns the path.
@@ -660,7 +657,12 @@ mod tests {
         assert_error(
             open(dir.path(), None).unwrap_err(),
             &label(dir.path()),
-            &["is a directory, not a .npy file"],
+            &["is a directory, not a regular file"],
+        );
+        assert_error(
+            open(Path::new("/dev/zero"), None).unwrap_err(),
+            "/dev/zero",
+            &["is a character device, not a regular file"],
         );
 
         let empty = write_file(&dir, "empty.npy", &[], &[]);

@@ -160,7 +160,7 @@ impl PyramidMetadata {
     /// Reads `dir/metadata.json`.
     pub fn read(dir: &Path) -> Result<PyramidMetadata> {
         let path = dir.join("metadata.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let text = crate::file_kind::read_input_to_string(&path)?;
         serde_json::from_str(&text)
             .map_err(|e| Error::bad_input(&path, format!("is not pyramid metadata: {e}")))
     }

@@ -190,7 +190,7 @@ impl PyramidStats {
 
     /// Reads a stats file, naming it in errors.
     pub fn read(path: &Path) -> Result<PyramidStats> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::file_kind::read_input_to_string(path)?;
         let stats: PyramidStats = serde_json::from_str(&text)
             .map_err(|e| Error::bad_input(path, format!("is not a gigaplot statistics file: {e}")))?;
         if stats.format != STATS_FORMAT || stats.version != STATS_VERSION {

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::shade::CountShader;
 use crate::sink::atomic::TEMP_MARKER;
+use crate::temporary::TempFile;
 
 /// Which tiles a writer writes: `(zoom, x, y) -> bool` (all of them by default).
 pub type TileSelection = Arc<dyn Fn(u32, u32, u32) -> bool + Send + Sync>;
@@ -226,19 +227,19 @@ fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<V
     Ok(out)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, creating the
-/// directory. Not synced: a crash may lose tiles but never leaves a partial one in place.
+/// Writes `bytes` to `path` through a temporary file in the same directory (created
+/// exclusively at an unpredictable name, see [`crate::temporary`]), creating the directory.
+/// Not synced: a crash may lose tiles but never leaves a partial one in place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}{TEMP_MARKER}{}.tmp", std::process::id()));
-    let written =
-        File::create(&temp).and_then(|mut f| f.write_all(bytes)).and_then(|()| std::fs::rename(&temp, path));
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        Error::io(path, e)
-    })
+    let prefix = format!(".{name}{TEMP_MARKER}");
+    let written = TempFile::create(dir, &prefix, ".tmp", 0o666).and_then(|mut temp| {
+        temp.file_mut().write_all(bytes)?;
+        temp.persist(path)
+    });
+    written.map_err(|e| Error::io(path, e))
 }
 
 /// One row of tiles of counts, in memory or in a scratch file.
@@ -289,19 +290,10 @@ impl RowBuffer {
     }
 }
 
-/// A scratch file in `dir`, unlinked at once so nothing is left behind.
+/// A scratch file in `dir` without a name (`O_TMPFILE`, or created exclusively at a random
+/// name and unlinked at once), so nothing is left behind.
 fn tempfile_in(dir: &Path) -> Result<File> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = dir.join(format!(".pyramid-rows{TEMP_MARKER}{}-{n}.tmp", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-    Ok(file)
+    tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(test)]

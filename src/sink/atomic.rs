@@ -1,21 +1,26 @@
 //! Output files that appear only complete: written under a temporary name in the same
 //! directory, renamed over the final path on commit, removed if dropped uncommitted.
 //!
-//! The temporary name carries the process id (`.NAME.gigaplot-PID.tmp`), so the leftover of
-//! a killed run is recognised and removed by the next run writing the same output, and the
-//! path is registered with [`crate::cleanup`] so an emergency exit removes it too.
+//! The temporary is `.NAME.gigaplot-PID-RANDOM.tmp`, created exclusively at that
+//! unpredictable name, so nothing planted beside the output (a symbolic link to another
+//! file) is ever followed or truncated, and locked for its life ([`crate::temporary`]). The
+//! leftover of a killed run is removed by the next run writing the same output, and the
+//! path is registered with [`crate::cleanup`] so an emergency exit removes it too. An
+//! existing output that is not a regular file (a FIFO, a device, a directory, a symbolic
+//! link) is refused, never replaced ([`crate::file_kind::check_output`]).
 //!
 //! A render with several outputs (PNG and aggregate) must not replace one and then fail on
 //! the other: inside a [`CommitGroup`], [`AtomicFile::commit`] writes and syncs but defers
 //! the rename until the group commits, and a group dropped uncommitted removes them all.
 
 use std::cell::RefCell;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cleanup::{process_alive, register_temporary, Registration};
 use crate::error::{Error, Result};
+use crate::file_kind::check_output;
+use crate::temporary::{parent_dir, sweep, TempFile};
 
 /// Marker in the names of gigaplot's temporary output files, so a later run can recognise
 /// (and clean up) the leftovers of a killed one.
@@ -25,29 +30,19 @@ pub const TEMP_MARKER: &str = ".gigaplot-";
 #[derive(Debug)]
 pub struct AtomicFile {
     path: PathBuf,
-    temp_path: PathBuf,
-    file: Option<File>,
-    /// Dropped after the file is removed or renamed (fields drop after `Drop::drop`).
-    _registration: Registration,
+    /// Removed when dropped, unless renamed onto `path`.
+    temp: TempFile,
 }
 
 impl AtomicFile {
-    /// Creates `.NAME.gigaplot-PID.tmp` next to `path`. Fails (naming `path`) if the
-    /// directory is missing or read-only, or if `path` is a directory.
+    /// Creates `.NAME.gigaplot-PID-RANDOM.tmp` next to `path`. Fails (naming `path`) if the
+    /// directory is missing or read-only, or if `path` exists and is not a regular file.
     pub fn create(path: &Path) -> Result<AtomicFile> {
-        if path.is_dir() {
-            return Err(Error::bad_parameter(
-                path.display().to_string(),
-                "is a directory; give a file name for the output",
-            ));
-        }
+        check_output(path)?;
         let name = path
             .file_name()
             .ok_or_else(|| Error::bad_parameter(path.display().to_string(), "is not a file name"))?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = parent_dir(path);
         if !dir.is_dir() {
             return Err(Error::io(
                 path,
@@ -58,21 +53,15 @@ impl AtomicFile {
             ));
         }
         remove_stale_temporaries(&dir, &name.to_string_lossy());
-        let temp_name = format!(".{}{}{}.tmp", name.to_string_lossy(), TEMP_MARKER, std::process::id());
-        let temp_path = dir.join(temp_name);
-        let registration = register_temporary(&temp_path);
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&temp_path)
-            .map_err(|e| Error::io(path, e))?;
-        Ok(AtomicFile { path: path.to_path_buf(), temp_path, file: Some(file), _registration: registration })
+        let prefix = format!(".{}{TEMP_MARKER}", name.to_string_lossy());
+        // 0666 minus the umask, as for any file a program creates.
+        let temp = TempFile::create(&dir, &prefix, ".tmp", 0o666).map_err(|e| Error::io(path, e))?;
+        Ok(AtomicFile { path: path.to_path_buf(), temp })
     }
 
     /// The open temporary file.
     pub fn file(&mut self) -> &mut File {
-        self.file.as_mut().expect("AtomicFile used after commit")
+        self.temp.file_mut()
     }
 
     /// The final path.
@@ -82,20 +71,16 @@ impl AtomicFile {
 
     /// The temporary path being written.
     pub fn temp_path(&self) -> &Path {
-        &self.temp_path
+        self.temp.path()
     }
 
     /// Flushes, syncs and renames the temporary file onto the final path (inside a
-    /// [`CommitGroup`] on this thread, the rename waits for the group's commit).
-    /// On failure the temporary file is removed, like an uncommitted drop.
+    /// [`CommitGroup`] on this thread, the rename waits for the group's commit; the file
+    /// stays open and locked until then). On failure the temporary file is removed, like an
+    /// uncommitted drop.
     pub fn commit(mut self) -> Result<PathBuf> {
-        let mut file = self.file.take().expect("AtomicFile committed twice");
-        let synced = file.flush().and_then(|()| file.sync_all());
-        drop(file);
-        if let Err(e) = synced {
-            let _ = std::fs::remove_file(&self.temp_path);
-            return Err(Error::io(&self.path, e));
-        }
+        let file = self.temp.file_mut();
+        file.flush().and_then(|()| file.sync_all()).map_err(|e| Error::io(&self.path, e))?;
         let path = self.path.clone();
         match defer(self) {
             Ok(()) => Ok(path),
@@ -103,15 +88,13 @@ impl AtomicFile {
         }
     }
 
-    /// Renames the (closed, synced) temporary file onto the final path.
+    /// Renames the (synced) temporary file onto the final path, unless something other
+    /// than a regular file took that path meanwhile.
     fn rename(self) -> Result<PathBuf> {
-        match std::fs::rename(&self.temp_path, &self.path) {
-            Ok(()) => Ok(self.path.clone()),
-            Err(e) => {
-                let _ = std::fs::remove_file(&self.temp_path);
-                Err(Error::io(&self.path, e))
-            }
-        }
+        check_output(&self.path)?;
+        let AtomicFile { path, temp } = self;
+        temp.persist(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(path)
     }
 }
 
@@ -155,9 +138,7 @@ impl CommitGroup {
             match result {
                 Ok(()) => result = file.rename().map(|_| ()),
                 // After a failure the remaining temporaries go, like an uncommitted group.
-                Err(_) => {
-                    let _ = std::fs::remove_file(&file.temp_path);
-                }
+                Err(_) => drop(file),
             }
         }
         result
@@ -166,37 +147,16 @@ impl CommitGroup {
 
 impl Drop for CommitGroup {
     fn drop(&mut self) {
-        let files = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
-        for file in files {
-            let _ = std::fs::remove_file(&file.temp_path);
-        }
+        // Dropping the files removes their temporaries.
+        drop(DEFERRED.with(|d| d.borrow_mut().take()));
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.temp_path);
-        }
-    }
-}
-
-/// Removes `.NAME.gigaplot-PID.tmp` files in `dir` left by processes that no longer run
-/// (a `kill -9` during an earlier render of the same output).
+/// Removes `.NAME.gigaplot-PID[-RANDOM].tmp` files in `dir` left by runs that died (a
+/// `kill -9` during an earlier render of the same output): those of no live local process
+/// that nobody holds locked.
 pub fn remove_stale_temporaries(dir: &Path, name: &str) {
-    let prefix = format!(".{name}{TEMP_MARKER}");
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let pid = file_name
-            .to_str()
-            .and_then(|n| n.strip_prefix(&prefix))
-            .and_then(|rest| rest.strip_suffix(".tmp"))
-            .and_then(|pid| pid.parse::<i32>().ok());
-        if pid.is_some_and(|pid| !process_alive(pid)) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+    sweep(dir, &format!(".{name}{TEMP_MARKER}"), ".tmp");
 }
 
 #[cfg(test)]
@@ -218,7 +178,9 @@ mod tests {
         let path = dir.path().join("out.bin");
         let mut file = AtomicFile::create(&path).expect("create");
         file.file().write_all(b"abc").expect("write");
-        assert_eq!(names(dir.path()), [format!(".out.bin{TEMP_MARKER}{}.tmp", std::process::id())]);
+        let temp = names(dir.path());
+        let prefix = format!(".out.bin{TEMP_MARKER}{}-", std::process::id());
+        assert!(temp.len() == 1 && temp[0].starts_with(&prefix) && temp[0].ends_with(".tmp"), "{temp:?}");
         file.commit().expect("commit");
         assert_eq!(std::fs::read(&path).expect("read"), b"abc");
         drop(AtomicFile::create(&dir.path().join("other.bin")).expect("create"));
@@ -230,11 +192,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("out.bin");
         let file = AtomicFile::create(&path).expect("create");
-        // The final path becomes a non-empty directory: the rename must fail.
+        // The final path becomes a directory: it is not replaced.
         std::fs::create_dir(&path).expect("mkdir");
-        std::fs::write(path.join("x"), b"x").expect("write");
-        assert!(matches!(file.commit(), Err(Error::Io { .. })));
+        let err = file.commit().expect_err("commit over a directory");
+        assert!(err.to_string().contains("is a directory"), "{err}");
         assert_eq!(names(dir.path()), ["out.bin"]);
+        assert!(path.is_dir());
     }
 
     #[test]
@@ -268,6 +231,26 @@ mod tests {
     }
 
     #[test]
+    fn symlinks_and_special_files_at_the_output_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("target");
+        std::fs::write(&target, b"keep").expect("write");
+        let link = dir.path().join("out.png");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let err = AtomicFile::create(&link).expect_err("a symlink output");
+        assert!(err.to_string().contains("out.png: is a symbolic link, not a regular file"), "{err}");
+        // A symlink planted after the start is not replaced by the rename either.
+        std::fs::remove_file(&link).expect("rm");
+        let mut file = AtomicFile::create(&link).expect("create");
+        file.file().write_all(b"new").expect("write");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(file.commit().is_err());
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep");
+        assert!(std::fs::symlink_metadata(&link).expect("lstat").is_symlink());
+        assert_eq!(names(dir.path()), ["out.png", "target"]);
+    }
+
+    #[test]
     fn stale_temporaries_of_dead_processes_are_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let dead = format!(".out.png{TEMP_MARKER}4194305.tmp");
@@ -277,11 +260,14 @@ mod tests {
             std::fs::write(dir.path().join(name), b"x").expect("write");
         }
         let file = AtomicFile::create(&dir.path().join("out.png")).expect("create");
-        // Our own temporary (same name as `alive`) is reused; the dead one is gone.
-        let mut expected = vec![alive.clone(), other_output.clone()];
+        // The dead one is gone; a live process's and another output's stay.
+        let ours = file.temp_path().file_name().unwrap().to_string_lossy().into_owned();
+        let mut expected = vec![alive.clone(), other_output.clone(), ours];
         expected.sort();
         assert_eq!(names(dir.path()), expected);
         drop(file);
-        assert_eq!(names(dir.path()), [other_output]);
+        let mut expected = vec![alive, other_output];
+        expected.sort();
+        assert_eq!(names(dir.path()), expected);
     }
 }
