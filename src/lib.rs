@@ -76,12 +76,11 @@
 #![warn(missing_docs)]
 
 pub mod canvas;
-pub mod cleanup;
 pub mod data;
 pub mod error;
 pub mod figure;
-pub mod file_kind;
 pub mod glyph;
+pub mod io;
 pub mod partition;
 pub mod progress;
 pub mod pyramid;
@@ -89,7 +88,6 @@ pub mod reduce;
 pub mod render;
 pub mod shade;
 pub mod sink;
-pub mod temporary;
 #[cfg(test)]
 mod test_data;
 

@@ -3,7 +3,7 @@
 //!
 //! The first signal sets a flag the library polls: it stops at its next check, and every
 //! temporary and scratch file is removed by its destructor. A second signal does not wait:
-//! the handler unlinks the registered temporary files ([`gigaplot::cleanup`]) and exits.
+//! the handler unlinks the registered temporary files ([`gigaplot::io::cleanup`]) and exits.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -37,7 +37,7 @@ fn install_stop_handlers() {
             let _ = unsafe {
                 signal_hook::low_level::register(signal, move || {
                     if STOP_SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
-                        gigaplot::cleanup::emergency_exit(
+                        gigaplot::io::cleanup::emergency_exit(
                             128 + signal,
                             b"gigaplot: error: interrupted again; stopped at once, no output was written\n",
                         );

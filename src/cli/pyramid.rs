@@ -124,8 +124,8 @@ pub fn pyramid_sink(
             // In a directory of our own at an unpredictable name (removed when dropped), so
             // nothing planted in a shared scratch directory is followed or read back.
             let scratch = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-            gigaplot::temporary::sweep(&scratch, STATS_DIR_PREFIX, ".tmp");
-            let temp = gigaplot::temporary::TempTree::create(&scratch, STATS_DIR_PREFIX, ".tmp")
+            gigaplot::io::temporary::sweep(&scratch, STATS_DIR_PREFIX, ".tmp");
+            let temp = gigaplot::io::temporary::TempTree::create(&scratch, STATS_DIR_PREFIX, ".tmp")
                 .map_err(|e| Error::io(&scratch, e))?;
             compute_stats(points, key, ShardSpec::WHOLE, options, &temp.path().join("stats.json"), bar)?
         }

@@ -9,6 +9,7 @@ use gigaplot::data::grid::Grid;
 use gigaplot::data::{Column, ColumnSpec, PointColumns};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
+use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions};
 use gigaplot::shade::category::default_color_key;
@@ -52,14 +53,15 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         return Err(Error::bad_parameter("--x", "give --x and --y, or --raster"));
     };
     let points = open_points(args, x, y)?;
-    let scratch_dir = paths::scratch_dir(args.scratch_dir.as_deref())?;
+    // Fails naming --scratch-dir when it is not a directory.
+    paths::scratch_dir(args.scratch_dir.as_deref())?;
     // The canvas flags are checked before the disk, so their errors come first; the thread
     // count before the memory plan, which depends on it.
     gigaplot::render::check_threads(args.threads)?;
     let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     Plan::new(args.width, args.height, args.tile, args.memory, threads, 4)?;
-    let agg = args.agg_out.as_deref().map(|path| (path, args.width, args.height));
-    preflight::check_disk_space(&preflight::needs(points.len() as u64, &scratch_dir, agg))?;
+    let options = options(args);
+    check_render_disk_space(&options, points.len() as u64, args.agg_out.as_deref())?;
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
         note!("{warning}");
     }
@@ -70,7 +72,6 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
             "pyramids of anti-aliased lines are not supported yet",
         ));
     }
-    let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
         sinks.push(spread(args, image_sink(args, output, &options, points.value.as_ref())?));

@@ -146,7 +146,7 @@ pub struct Column {
     spec: ColumnSpec,
     /// Names the file in the CLI's SIGBUS message while mapped; declared before `map` so it
     /// is dropped before the mapping goes away.
-    _mapped: crate::cleanup::Registration,
+    _mapped: crate::io::cleanup::Registration,
     map: Mmap,
     dtype: DType,
     len: usize,
@@ -188,7 +188,7 @@ impl Column {
         };
         let column = Column {
             spec: spec.clone(),
-            _mapped: crate::cleanup::register_input(path, &map),
+            _mapped: crate::io::cleanup::register_input(path, &map),
             map,
             dtype: header.dtype,
             len,
@@ -298,7 +298,7 @@ impl Column {
 pub(crate) fn map_npy(path: &Path, label: &str) -> Result<(Mmap, NpyHeader, std::fs::Metadata)> {
     let bad = |problem: String| Error::bad_input(label, problem);
     // A FIFO or device is refused before it is opened (opening a FIFO would block).
-    let (file, meta) = crate::file_kind::open_input(path, label)?;
+    let (file, meta) = crate::io::file_kind::open_input(path, label)?;
     if meta.len() == 0 {
         return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
     }

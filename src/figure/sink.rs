@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::figure::{AxisSpec, ColorbarSpec, Figure, FigureSpec};
+use crate::io::AtomicFile;
 use crate::shade::Color;
-use crate::sink::{AtomicFile, Band, CanvasInfo, Compression, PixelFormat, PngWriter, Sink};
+use crate::sink::{Band, CanvasInfo, Compression, PixelFormat, PngWriter, Sink};
 
 /// Rows of figure margin written per PNG call (bounded buffers for tall margins).
 const MARGIN_ROWS: u32 = 256;

@@ -18,7 +18,6 @@
 //! lives in the page cache and never in this process's RSS.
 
 pub mod record;
-pub mod scratch;
 
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
@@ -26,9 +25,9 @@ use std::sync::{Mutex, PoisonError};
 use rayon::prelude::*;
 
 use crate::error::Result;
+use crate::io::ScratchFile;
 use crate::progress::{check_cancelled, Progress};
 pub use record::{Record, ValueRecord};
-pub use scratch::ScratchFile;
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
 /// very many bands, to bound the chunk index).

@@ -1,200 +1,41 @@
-//! A whole pyramid appears complete or not at all: it is written under a temporary
-//! directory beside `DIR` (`.NAME.gigaplot-PID-RANDOM.tmp`, see [`crate::temporary`]) and
-//! moved into place only when its tiles, `metadata.json` and `index.html` are all written.
-//!
-//! **The swap.** When `DIR` does not exist, one `rename(2)`. When it does (an earlier
-//! pyramid), `renameat2(RENAME_EXCHANGE)` swaps the two names in one step, so `DIR` always
-//! holds a whole pyramid, the old one until the swap and the new one after; the old one, now
-//! under the temporary name, is then removed. A file system without `RENAME_EXCHANGE`
-//! (it answers `EINVAL`) gets two renames instead: the old `DIR` to a temporary name, the new
-//! one to `DIR`, with a moment in between where `DIR` is missing.
-//!
-//! **Until the swap**, an interruption, a full disk or an error leaves `DIR` as it was and
-//! removes the temporary directory (its destructor; on an emergency exit,
-//! [`crate::cleanup`]'s registered tree; after `kill -9`, the next pyramid into `DIR`
-//! removes it, being unlocked).
-//!
-//! **What may be replaced.** An existing `DIR` is swapped out only when it is a directory
-//! (not a symbolic link) holding nothing but what a pyramid holds: level directories,
-//! `metadata.json`, `index.html`, `leaflet/`, gigaplot's temporaries. A directory with
-//! anything else in it is refused before the render starts: a pyramid never deletes files it
-//! did not write.
+//! What a pyramid directory may hold, so that `--pyramid DIR` replaces an earlier pyramid
+//! whole and never a directory holding anything else. The pyramid is written under a
+//! temporary directory and swapped in by [`crate::io::StagedDir`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rustix::fs::{renameat_with, RenameFlags, CWD};
+use crate::error::Result;
+use crate::io::{DirPolicy, StagedDir};
 
-use crate::error::{Error, Result};
-use crate::file_kind::describe;
-use crate::sink::atomic::TEMP_MARKER;
-use crate::temporary::{parent_dir, sweep, TempTree};
+/// A pyramid directory: level directories, the metadata, the viewer (and gigaplot's
+/// temporaries, which every staged directory may hold).
+pub static PYRAMID_DIR: DirPolicy = DirPolicy {
+    what: "a pyramid",
+    parameter: "--pyramid",
+    owns: belongs_to_a_pyramid,
+    advice: "give --pyramid a new directory or an earlier pyramid's",
+};
 
-/// A pyramid being written under a temporary directory, installed at its target by
-/// [`StagedPyramid::install`] and removed if dropped before.
-#[derive(Debug)]
-pub struct StagedPyramid {
-    target: PathBuf,
-    /// `.NAME.gigaplot-`: the temporary names beside the target start so.
-    prefix: String,
-    tree: TempTree,
-}
-
-impl StagedPyramid {
-    /// Checks that `target` may be replaced, removes temporaries of dead runs beside it and
-    /// creates the temporary directory.
-    pub fn begin(target: &Path) -> Result<StagedPyramid> {
-        check_target(target)?;
-        let name = target.file_name().ok_or_else(|| {
-            Error::bad_parameter("--pyramid", format!("{} is not a directory name", target.display()))
-        })?;
-        let parent = parent_dir(target);
-        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let prefix = format!(".{}{TEMP_MARKER}", name.to_string_lossy());
-        sweep(&parent, &prefix, ".tmp");
-        let tree = TempTree::create(&parent, &prefix, ".tmp").map_err(|e| Error::io(target, e))?;
-        Ok(StagedPyramid { target: target.to_path_buf(), prefix, tree })
-    }
-
-    /// Where the pyramid is being written.
-    pub fn dir(&self) -> &Path {
-        self.tree.path()
-    }
-
-    /// `error` with a path inside the temporary directory renamed to the same path inside
-    /// the target, so messages name the pyramid the user asked for.
-    pub fn rename_in_error(&self, error: Error) -> Error {
-        match error {
-            Error::Io { path, source } => match path.strip_prefix(self.tree.path()) {
-                Ok(rel) => Error::io(self.target.join(rel), source),
-                Err(_) => Error::Io { path, source },
-            },
-            other => other,
-        }
-    }
-
-    /// Moves the complete pyramid to the target, replacing (then removing) the pyramid
-    /// that was there.
-    pub fn install(self) -> Result<()> {
-        let StagedPyramid { target, prefix, tree } = self;
-        check_target(&target)?;
-        let staged = tree.path().to_path_buf();
-        let failed = |e: std::io::Error| Error::io(&target, e);
-        if std::fs::symlink_metadata(&target).is_err() {
-            std::fs::rename(&staged, &target).map_err(failed)?;
-            tree.keep();
-            return Ok(());
-        }
-        match renameat_with(CWD, &staged, CWD, &target, RenameFlags::EXCHANGE) {
-            // The old pyramid is now at the temporary name: dropping the tree removes it.
-            Ok(()) => drop(tree),
-            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::OPNOTSUPP) => {
-                let parent = parent_dir(&target);
-                let aside = TempTree::create(&parent, &prefix, ".tmp").map_err(failed)?;
-                // Over the empty `aside` directory, then the new one in: both plain renames.
-                std::fs::rename(&target, aside.path()).map_err(failed)?;
-                if let Err(e) = std::fs::rename(&staged, &target) {
-                    // Put the old one back rather than leave nothing.
-                    let _ = std::fs::rename(aside.path(), &target);
-                    return Err(failed(e));
-                }
-                tree.keep();
-                drop(aside);
-            }
-            Err(e) => return Err(failed(e.into())),
-        }
-        Ok(())
-    }
-}
-
-/// Names a pyramid directory may hold: level directories, the metadata, the viewer, and
-/// gigaplot's temporary files.
+/// Names a pyramid directory may hold: level directories, the metadata and the viewer.
 fn belongs_to_a_pyramid(name: &str) -> bool {
     (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
         || ["metadata.json", "index.html", "leaflet"].contains(&name)
-        || (name.starts_with('.') && name.contains(TEMP_MARKER))
 }
 
-/// Fails unless `target` is missing, or a directory (not a symbolic link) holding only what
-/// a pyramid holds.
-pub fn check_target(target: &Path) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(target) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(target, e)),
-    };
-    if !meta.is_dir() {
-        let kind = describe(meta.file_type()).unwrap_or("a regular file");
-        return Err(Error::bad_parameter(
-            target.display().to_string(),
-            format!("is {kind}, not a directory; give --pyramid a new directory or an earlier pyramid's"),
-        ));
-    }
-    let entries = std::fs::read_dir(target).map_err(|e| Error::io(target, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(target, e))?;
-        let name = entry.file_name();
-        if !belongs_to_a_pyramid(&name.to_string_lossy()) {
-            return Err(Error::bad_parameter(
-                target.display().to_string(),
-                format!(
-                    "holds {}, which is not part of a pyramid; a pyramid replaces its directory whole, \
-                     so give --pyramid a new directory or an earlier pyramid's",
-                    name.to_string_lossy()
-                ),
-            ));
-        }
-    }
-    Ok(())
+/// Fails unless `dir` is missing, or a directory (not a symbolic link) holding only what a
+/// pyramid holds.
+pub fn check_target(dir: &Path) -> Result<()> {
+    crate::io::staged_dir::check_target(dir, &PYRAMID_DIR)
+}
+
+/// Starts writing a whole pyramid for `dir` under a temporary directory beside it.
+pub fn begin(dir: &Path) -> Result<StagedDir> {
+    StagedDir::begin(dir, &PYRAMID_DIR)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
-    fn stage(target: &Path, marker: &str) -> StagedPyramid {
-        let staged = StagedPyramid::begin(target).unwrap();
-        std::fs::create_dir_all(staged.dir().join("0/0")).unwrap();
-        std::fs::write(staged.dir().join("0/0/0.png"), marker).unwrap();
-        std::fs::write(staged.dir().join("metadata.json"), marker).unwrap();
-        staged
-    }
-
-    #[test]
-    fn a_pyramid_is_installed_whole_and_replaces_the_old_one() {
-        let parent = tempfile::tempdir().unwrap();
-        let target = parent.path().join("pyr");
-        let first = stage(&target, "one");
-        assert!(!target.exists(), "nothing at the target before install");
-        first.install().unwrap();
-        assert_eq!(std::fs::read_to_string(target.join("0/0/0.png")).unwrap(), "one");
-        std::fs::create_dir_all(target.join("5/1")).unwrap();
-        std::fs::write(target.join("5/1/1.png"), "old").unwrap();
-        let second = stage(&target, "two");
-        assert_eq!(std::fs::read_to_string(target.join("0/0/0.png")).unwrap(), "one");
-        second.install().unwrap();
-        assert_eq!(names(&target), ["0", "metadata.json"]);
-        assert_eq!(std::fs::read_to_string(target.join("0/0/0.png")).unwrap(), "two");
-        assert_eq!(names(parent.path()), ["pyr"]);
-    }
-
-    #[test]
-    fn a_dropped_stage_leaves_the_old_pyramid_and_nothing_else() {
-        let parent = tempfile::tempdir().unwrap();
-        let target = parent.path().join("pyr");
-        stage(&target, "one").install().unwrap();
-        drop(stage(&target, "two"));
-        assert_eq!(names(parent.path()), ["pyr"]);
-        assert_eq!(std::fs::read_to_string(target.join("0/0/0.png")).unwrap(), "one");
-    }
 
     #[test]
     fn only_pyramids_and_empty_directories_are_replaced() {
@@ -202,25 +43,16 @@ mod tests {
         let target = parent.path().join("docs");
         std::fs::create_dir(&target).unwrap();
         assert!(check_target(&target).is_ok());
+        for name in ["0", "12", "metadata.json", "index.html", "leaflet", ".docs.gigaplot-7-x.tmp"] {
+            std::fs::create_dir(target.join(name)).unwrap();
+        }
+        assert!(check_target(&target).is_ok());
         std::fs::write(target.join("thesis.tex"), "x").unwrap();
-        let err = StagedPyramid::begin(&target).unwrap_err().to_string();
+        let err = begin(&target).unwrap_err().to_string();
         assert!(err.contains("docs: holds thesis.tex, which is not part of a pyramid"), "{err}");
+        assert!(err.ends_with("give --pyramid a new directory or an earlier pyramid's"), "{err}");
         std::fs::write(parent.path().join("file"), "x").unwrap();
         let err = check_target(&parent.path().join("file")).unwrap_err().to_string();
         assert!(err.contains("file: is a regular file, not a directory"), "{err}");
-        std::os::unix::fs::symlink(&target, parent.path().join("link")).unwrap();
-        let err = check_target(&parent.path().join("link")).unwrap_err().to_string();
-        assert!(err.contains("link: is a symbolic link, not a directory"), "{err}");
-        assert_eq!(names(parent.path()), ["docs", "file", "link"]);
-    }
-
-    #[test]
-    fn errors_name_the_target_not_the_temporary_directory() {
-        let parent = tempfile::tempdir().unwrap();
-        let target = parent.path().join("pyr");
-        let staged = StagedPyramid::begin(&target).unwrap();
-        let inner = staged.dir().join("3/1/2.png");
-        let err = staged.rename_in_error(Error::io(inner, std::io::Error::other("full")));
-        assert_eq!(err.to_string(), format!("{}: full", target.join("3/1/2.png").display()));
     }
 }

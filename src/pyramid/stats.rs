@@ -190,7 +190,7 @@ impl PyramidStats {
 
     /// Reads a stats file, naming it in errors.
     pub fn read(path: &Path) -> Result<PyramidStats> {
-        let text = crate::file_kind::read_input_to_string(path)?;
+        let text = crate::io::file_kind::read_input_to_string(path)?;
         let stats: PyramidStats = serde_json::from_str(&text)
             .map_err(|e| Error::bad_input(path, format!("is not a gigaplot statistics file: {e}")))?;
         if stats.format != STATS_FORMAT || stats.version != STATS_VERSION {
@@ -216,7 +216,7 @@ impl PyramidStats {
     /// Writes the file atomically (pretty JSON).
     pub fn write(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(path, e.to_string()))?;
-        let mut file = crate::sink::AtomicFile::create(path)?;
+        let mut file = crate::io::AtomicFile::create(path)?;
         std::io::Write::write_all(file.file(), text.as_bytes()).map_err(|e| Error::io(path, e))?;
         file.commit()?;
         Ok(())

@@ -12,7 +12,6 @@
 //! so a killed run never leaves half a tile.
 
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,9 +19,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::io::scratch::unnamed_file;
+use crate::io::write_atomically;
 use crate::shade::CountShader;
-use crate::sink::atomic::TEMP_MARKER;
-use crate::temporary::TempFile;
 
 /// Which tiles a writer writes: `(zoom, x, y) -> bool` (all of them by default).
 pub type TileSelection = Arc<dyn Fn(u32, u32, u32) -> bool + Send + Sync>;
@@ -227,21 +226,6 @@ fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<V
     Ok(out)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory (created
-/// exclusively at an unpredictable name, see [`crate::temporary`]), creating the directory.
-/// Not synced: a crash may lose tiles but never leaves a partial one in place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let prefix = format!(".{name}{TEMP_MARKER}");
-    let written = TempFile::create(dir, &prefix, ".tmp", 0o666).and_then(|mut temp| {
-        temp.file_mut().write_all(bytes)?;
-        temp.persist(path)
-    });
-    written.map_err(|e| Error::io(path, e))
-}
-
 /// One row of tiles of counts, in memory or in a scratch file.
 enum RowBuffer {
     Memory(Vec<u32>),
@@ -255,7 +239,7 @@ impl RowBuffer {
             return Ok(RowBuffer::Memory(vec![0; values as usize]));
         }
         let dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-        let file = tempfile_in(&dir)?;
+        let file = unnamed_file(&dir)?;
         Ok(RowBuffer::File(file))
     }
 
@@ -288,12 +272,6 @@ impl RowBuffer {
         }
         Ok(out)
     }
-}
-
-/// A scratch file in `dir` without a name (`O_TMPFILE`, or created exclusively at a random
-/// name and unlinked at once), so nothing is left behind.
-fn tempfile_in(dir: &Path) -> Result<File> {
-    tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(test)]
@@ -403,13 +381,5 @@ mod tests {
             .with_selection(select);
         assert!(!writer.wants_row(15));
         assert!(writer.wants_row(16));
-    }
-
-    #[test]
-    fn atomic_writes_leave_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = tile_path(dir.path(), 1, 2, 3);
-        write_atomically(&path, b"x").unwrap();
-        assert_eq!(files(dir.path()), ["1/2/3.png"]);
     }
 }

@@ -10,7 +10,7 @@
 //! file) plus about `2 * 4 * tile^2` bytes per encoding thread.
 //!
 //! A whole pyramid is written under a temporary directory beside its target and swapped in
-//! by [`PyramidWriter::finish`] ([`StagedPyramid`]): a failed or interrupted one leaves the
+//! by [`PyramidWriter::finish`] ([`StagedDir`]): a failed or interrupted one leaves the
 //! previous pyramid (or nothing) and no tiles. A shard writes its tiles into the target
 //! directory directly, since other shards write there too.
 
@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::io::StagedDir;
 use crate::pyramid::metadata::Axes;
-use crate::pyramid::staging::StagedPyramid;
+use crate::pyramid::staging;
 use crate::pyramid::{
     LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder, TileCounts,
     TileSelection, TileWriter, TileWriterOptions, ViewerAssets, TOP_SHARD,
@@ -86,7 +87,7 @@ pub struct PyramidWriter {
     /// Where the files go: a temporary directory for a whole pyramid, else `options.dir`.
     write_dir: PathBuf,
     /// The temporary directory of a whole pyramid, until it is installed.
-    staged: Option<StagedPyramid>,
+    staged: Option<StagedDir>,
 }
 
 impl PyramidWriter {
@@ -115,7 +116,7 @@ impl PyramidWriter {
         let shaders =
             stats.shaders(options.how, &options.cmap, options.background, options.span_from_level)?;
         let staged = match shard.count {
-            1 => Some(StagedPyramid::begin(&options.dir)?),
+            1 => Some(staging::begin(&options.dir)?),
             _ => {
                 std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
                 None

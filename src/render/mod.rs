@@ -373,7 +373,7 @@ fn finish_render<K: Kind>(
     let shader = K::shader(&stats, options);
     emit(kind, plan, partition, (&shader, spread_px), kept, &mut sinks, progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
-    let commits = crate::sink::atomic::CommitGroup::begin();
+    let commits = crate::io::CommitGroup::begin();
     for sink in sinks {
         sink.finish()?;
     }

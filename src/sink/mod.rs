@@ -4,44 +4,23 @@
 //! every sink of the render. A sink asks the band for what it needs (shaded pixels for the
 //! PNG, raw aggregate values for `--agg-out`) row by row, so no sink ever holds more than a
 //! band. Every file a sink writes stays under a temporary name until [`Sink::finish`]
-//! renames it ([`atomic`]).
+//! renames it ([`crate::io::atomic`]).
 
-pub mod atomic;
 pub mod deflate;
 pub mod npy;
 pub mod png;
 pub mod spread;
 
-pub use atomic::AtomicFile;
 pub use npy::{AggregateSink, NpyWriter};
-pub use png::{Compression, PixelFormat, PngSink, PngWriter};
+pub use png::{Compression, PngSink, PngWriter};
 pub use spread::SpreadSink;
-
-use std::sync::Arc;
 
 use crate::canvas::Scale;
 use crate::data::DType;
 use crate::error::Result;
-use crate::shade::Color;
-
-/// How data values map onto the colormap, for colorbars: the colormap sampled from its
-/// low to its high end, the range of values shown, and where a value falls (0..1).
-#[derive(Clone)]
-pub struct ColorScale {
-    /// The colormap, sampled evenly from position 0 to 1.
-    pub colors: Vec<Color>,
-    /// Smallest and largest value on the canvas.
-    pub range: (f64, f64),
-    /// A value's position along the colormap (non-linear under eq-hist and log), None
-    /// outside the range.
-    pub position: Arc<dyn Fn(f64) -> Option<f64> + Send + Sync>,
-}
-
-impl std::fmt::Debug for ColorScale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ColorScale").field("colors", &self.colors.len()).field("range", &self.range).finish()
-    }
-}
+/// Sinks read shaded rows in a [`PixelFormat`] and colour scales for colorbars; both are
+/// the shader's (re-exported here for sink authors).
+pub use crate::shade::{ColorScale, PixelFormat};
 
 /// The shape of the canvas, told to each sink before the first band.
 #[derive(Clone, Copy, Debug, PartialEq)]

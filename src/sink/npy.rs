@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::data::npy::encode_header;
 use crate::data::DType;
 use crate::error::{Error, Result};
-use crate::sink::atomic::AtomicFile;
+use crate::io::AtomicFile;
 use crate::sink::{Band, CanvasInfo, Sink};
 
 /// Bytes buffered before each write to the file.

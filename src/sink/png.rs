@@ -17,9 +17,9 @@ use rayon::prelude::*;
 
 use crate::canvas::plan::check_side;
 use crate::error::{Error, Result};
-use crate::sink::atomic::AtomicFile;
+use crate::io::AtomicFile;
 use crate::sink::deflate::{self, MatchHints};
-use crate::sink::{Band, CanvasInfo, Sink};
+use crate::sink::{Band, CanvasInfo, PixelFormat, Sink};
 
 /// Raw bytes of scanlines per segment (at least one row): the unit of parallel compression.
 pub const SEGMENT_TARGET_BYTES: usize = 4 << 20;
@@ -30,30 +30,11 @@ const PNG_MAX: u32 = (1 << 31) - 1;
 /// PNG file signature.
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-/// Pixel layout of the PNG.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PixelFormat {
-    /// 8-bit RGBA (colour type 6).
-    Rgba,
-    /// 8-bit RGB (colour type 2), for opaque canvases.
-    Rgb,
-}
-
-impl PixelFormat {
-    /// Bytes per pixel.
-    pub fn bytes_per_pixel(self) -> usize {
-        match self {
-            PixelFormat::Rgba => 4,
-            PixelFormat::Rgb => 3,
-        }
-    }
-
-    /// The PNG colour type code written in IHDR.
-    fn color_type(self) -> u8 {
-        match self {
-            PixelFormat::Rgba => 6,
-            PixelFormat::Rgb => 2,
-        }
+/// The PNG colour type code written in IHDR for `format`.
+fn color_type(format: PixelFormat) -> u8 {
+    match format {
+        PixelFormat::Rgba => 6,
+        PixelFormat::Rgb => 2,
     }
 }
 
@@ -176,7 +157,7 @@ impl PngWriter {
         let mut ihdr = Vec::with_capacity(13);
         ihdr.extend_from_slice(&width.to_be_bytes());
         ihdr.extend_from_slice(&height.to_be_bytes());
-        ihdr.extend_from_slice(&[8, format.color_type(), 0, 0, 0]);
+        ihdr.extend_from_slice(&[8, color_type(format), 0, 0, 0]);
         append_chunk(&mut header, b"IHDR", &ihdr);
         write_bytes(&mut file, &header)?;
         let last_index = (u64::from(height) - 1) / rows_per_segment as u64;

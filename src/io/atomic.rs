@@ -3,11 +3,11 @@
 //!
 //! The temporary is `.NAME.gigaplot-PID-RANDOM.tmp`, created exclusively at that
 //! unpredictable name, so nothing planted beside the output (a symbolic link to another
-//! file) is ever followed or truncated, and locked for its life ([`crate::temporary`]). The
+//! file) is ever followed or truncated, and locked for its life ([`crate::io::temporary`]). The
 //! leftover of a killed run is removed by the next run writing the same output, and the
-//! path is registered with [`crate::cleanup`] so an emergency exit removes it too. An
+//! path is registered with [`crate::io::cleanup`] so an emergency exit removes it too. An
 //! existing output that is not a regular file (a FIFO, a device, a directory, a symbolic
-//! link) is refused, never replaced ([`crate::file_kind::check_output`]).
+//! link) is refused, never replaced ([`crate::io::file_kind::check_output`]).
 //!
 //! A render with several outputs (PNG and aggregate) must not replace one and then fail on
 //! the other: inside a [`CommitGroup`], [`AtomicFile::commit`] writes and syncs but defers
@@ -19,12 +19,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::file_kind::check_output;
-use crate::temporary::{parent_dir, sweep, TempFile};
-
-/// Marker in the names of gigaplot's temporary output files, so a later run can recognise
-/// (and clean up) the leftovers of a killed one.
-pub const TEMP_MARKER: &str = ".gigaplot-";
+use crate::io::file_kind::check_output;
+use crate::io::temporary::{parent_dir, sweep, TempFile, TEMP_MARKER};
 
 /// A file being written under a temporary name next to its final path.
 #[derive(Debug)]
@@ -96,6 +92,55 @@ impl AtomicFile {
         temp.persist(&path).map_err(|e| Error::io(&path, e))?;
         Ok(path)
     }
+}
+
+/// Bytes written go to the temporary file; [`Write::flush`] also asks the kernel to start
+/// writing the file's dirty pages to the disk without waiting (Linux), so the sync at
+/// [`AtomicFile::commit`] finds little left to do and the disk works while encoders
+/// compress the next rows.
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.temp.file_mut().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.temp.file_mut().write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.temp.file_mut().flush()?;
+        start_writeback(self.temp.file());
+        Ok(())
+    }
+}
+
+/// Starts the disk write of `file`'s dirty pages without waiting for it; only a hint.
+fn start_writeback(file: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: sync_file_range only reads its integer arguments and the descriptor is
+        // open while `file` is borrowed; a failure only leaves the work to the sync at commit.
+        unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory (created
+/// exclusively at an unpredictable name, see [`crate::io::temporary`]), creating the
+/// directory. Not synced, for the many small files of a tile pyramid: a crash may lose
+/// files but never leaves a partial one in place.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}{TEMP_MARKER}");
+    let written = TempFile::create(dir, &prefix, ".tmp", 0o666).and_then(|mut temp| {
+        temp.file_mut().write_all(bytes)?;
+        temp.persist(path)
+    });
+    written.map_err(|e| Error::io(path, e))
 }
 
 thread_local! {
@@ -185,6 +230,28 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read"), b"abc");
         drop(AtomicFile::create(&dir.path().join("other.bin")).expect("create"));
         assert_eq!(names(dir.path()), ["out.bin"]);
+    }
+
+    #[test]
+    fn atomic_writes_create_the_directory_and_leave_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("1/2/3.png");
+        write_atomically(&path, b"x").expect("write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"x");
+        assert_eq!(names(&dir.path().join("1/2")), ["3.png"]);
+    }
+
+    #[test]
+    fn flush_leaves_the_bytes_in_the_temporary_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("out.bin");
+        let mut file = AtomicFile::create(&path).expect("create");
+        file.write_all(b"abc").expect("write");
+        file.flush().expect("flush");
+        assert_eq!(std::fs::read(file.temp_path()).expect("read"), b"abc");
+        assert!(!path.exists(), "nothing at the final path before commit");
+        file.commit().expect("commit");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abc");
     }
 
     #[test]

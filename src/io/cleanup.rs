@@ -1,8 +1,8 @@
 //! What must not outlive a dead process: a process-wide registry of temporary files and of
 //! memory-mapped inputs that signal handlers can read.
 //!
-//! Normal code removes its temporary files when they are dropped ([`crate::sink::AtomicFile`],
-//! [`crate::partition::ScratchFile`]). Three ways out skip every destructor: a second
+//! Normal code removes its temporary files when they are dropped ([`crate::io::AtomicFile`],
+//! [`crate::io::ScratchFile`]). Three ways out skip every destructor: a second
 //! Ctrl-C (the CLI exits at once), a `SIGBUS` from an input file truncated while it is
 //! mapped, and `kill -9`. For the first two, every temporary file and mapped input is also
 //! recorded here, in fixed static slots, so an async-signal-safe path can unlink the files

@@ -1,9 +1,9 @@
-//! The scratch file that holds partitioned records: created in a temporary directory,
+//! Scratch space: the file that holds partitioned records, created in a temporary directory,
 //! written and read with positioned I/O (page cache, not mapped, so it never counts towards
 //! RSS), removed when dropped.
 //!
 //! The file is `gigaplot-scratch-PID-RANDOM.bin`, created exclusively and held under an
-//! advisory lock for its whole life ([`crate::temporary`]). Leftovers of killed runs are
+//! advisory lock for its whole life ([`crate::io::temporary`]). Leftovers of killed runs are
 //! removed by the next run using the directory, but only those it can lock: on a scratch
 //! directory shared between hosts, another host's live file is locked by its owner and
 //! stays, whatever its pid means here.
@@ -13,9 +13,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
-use crate::temporary::{sweep, TempFile};
+use crate::io::free_space::free_space;
+use crate::io::temporary::{sweep, TempFile};
 
-pub use crate::cleanup::process_alive;
+pub use crate::io::cleanup::process_alive;
 
 /// Name prefix of scratch files; the pid of the owning process follows it.
 pub const SCRATCH_PREFIX: &str = "gigaplot-scratch-";
@@ -87,19 +88,11 @@ impl ScratchFile {
     }
 }
 
-/// Free bytes for unprivileged users on the file system holding `dir`.
-pub fn free_space(dir: &Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains NUL"))?;
-    // SAFETY: statvfs only writes into the zeroed struct we own; the path is NUL-terminated.
-    unsafe {
-        let mut stat: libc::statvfs = std::mem::zeroed();
-        if libc::statvfs(c_path.as_ptr(), &mut stat) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
-    }
+/// A scratch file in `dir` without a name (`O_TMPFILE`, or created exclusively at a random
+/// name and unlinked at once, by the `tempfile` crate), so nothing is left behind however
+/// the process ends.
+pub fn unnamed_file(dir: &Path) -> Result<std::fs::File> {
+    tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
 /// Removes `gigaplot-scratch-PID-*.bin` files in `dir` left by runs that died (after a

@@ -6,7 +6,7 @@
 //!   `SUFFIX`, chosen by the `tempfile` crate, which retries on a name already taken;
 //! - locked with `flock(2)` for their whole life (the kernel drops the lock however the
 //!   process ends; on NFS, Linux turns it into a lock the server arbitrates between hosts);
-//! - registered with [`crate::cleanup`], so a second Ctrl-C or a `SIGBUS` removes them too.
+//! - registered with [`crate::io::cleanup`], so a second Ctrl-C or a `SIGBUS` removes them too.
 //!
 //! After a `kill -9`, [`sweep`] removes what a dead run left: only entries it can lock
 //! without waiting, so a live file of another host (whose pid means nothing here) is never
@@ -21,7 +21,11 @@ use std::path::{Path, PathBuf};
 use rustix::fs::FlockOperation;
 use tempfile::{Builder, NamedTempFile, TempDir};
 
-use crate::cleanup::{process_alive, register_temporary, register_temporary_tree, Registration};
+use crate::io::cleanup::{process_alive, register_temporary, register_temporary_tree, Registration};
+
+/// Marker in the names of gigaplot's temporary outputs (`.NAME.gigaplot-PID-RANDOM.tmp`),
+/// so a later run can recognise (and clean up) the leftovers of a killed one.
+pub const TEMP_MARKER: &str = ".gigaplot-";
 
 /// Random letters in a temporary name (62^10 choices).
 const RANDOM_LEN: usize = 10;
