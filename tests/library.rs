@@ -4,6 +4,7 @@ mod common;
 
 #[path = "library"]
 mod topics {
+    mod memory_sinks;
     mod parsers;
     mod pyramid_render;
     mod viewer_browser;

@@ -3,16 +3,33 @@
 //! The renderer produces the canvas band by band, top to bottom, and hands each band to
 //! every sink of the render. A sink asks the band for what it needs (shaded pixels for the
 //! PNG, raw aggregate values for `--agg-out`) row by row, so no sink ever holds more than a
-//! band. Every file a sink writes stays under a temporary name until [`Sink::finish`]
-//! renames it ([`crate::io::atomic`]).
+//! band.
+//!
+//! The encoders write to any `Write`: a file ([`PngSink::new`], [`AggregateSink::new`])
+//! stays under a temporary name until [`Sink::finish`] renames it, with the render's other
+//! outputs ([`crate::io::atomic`]); a `Vec<u8>`, a socket or stdout
+//! ([`PngSink::to_writer`], [`AggregateSink::to_writer`]) gets the same bytes and comes back
+//! through a [`Finished`]. Two sinks keep the canvas in memory instead, for callers who want
+//! pixels or values rather than files: [`RgbaSink`] (an [`RgbaImage`]) and
+//! [`AggregateArraySink`] (an [`AggregateArray`]), refused beyond a size limit.
+//!
+//! A new sink is one file here implementing [`Sink`]; it knows nothing of glyphs or
+//! reductions, only of [`Band`]s of finished rows.
 
+pub mod aggregate_array;
 pub mod deflate;
+pub(crate) mod destination;
+pub mod memory;
 pub mod npy;
 pub mod png;
+pub mod rgba;
 pub mod spread;
 
+pub use aggregate_array::{AggregateArray, AggregateArraySink};
+pub use memory::{Finished, IN_MEMORY_LIMIT};
 pub use npy::{AggregateSink, NpyWriter};
 pub use png::{Compression, PngSink, PngWriter};
+pub use rgba::{RgbaImage, RgbaSink};
 pub use spread::SpreadSink;
 
 use crate::canvas::Scale;
