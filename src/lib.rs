@@ -30,9 +30,14 @@
 //! 6. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in fixed
 //!    segments joined into one zlib stream, the raw aggregate as `.npy`, a deep-zoom tile
 //!    [`pyramid`]; spreading (`spread`, `dynspread` with its one global decision) is a sink
-//!    adapter over the shaded rows. Files are written under temporary names and renamed together when complete
-//!    ([`temporary`] creates them safely in shared directories, [`cleanup`] removes them on
-//!    signals and faults); a pyramid is written under a temporary directory and swapped in.
+//!    adapter over the shaded rows. Sinks write to any `Write` (a file, a `Vec<u8>`, a
+//!    socket) or keep the canvas in memory ([`sink::RgbaImage`], [`sink::AggregateArray`]).
+//!
+//! Every stage that touches the disk goes through [`io`]: files are written under
+//! temporary names (created safely in shared directories) and renamed together when
+//! complete, a pyramid is written under a temporary directory and swapped in, temporaries
+//! are removed on signals and faults, and a render that cannot fit on the disk fails before
+//! it starts.
 //!
 //! [`render::render`] and [`render::render_raster`] orchestrate the passes; one generic
 //! driver serves every reduction family ([`render::Kind`]). The output is byte-identical

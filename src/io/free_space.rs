@@ -63,7 +63,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let free = free_space(dir.path()).unwrap();
         let half = DiskNeed { dir: dir.path().to_path_buf(), bytes: free / 2 };
-        assert!(check_disk_space(&[half.clone()]).is_ok());
+        assert!(check_disk_space(std::slice::from_ref(&half)).is_ok());
         let sub = dir.path().join("sub");
         std::fs::create_dir(&sub).unwrap();
         let more = DiskNeed { dir: sub, bytes: free / 2 + (1 << 30) };

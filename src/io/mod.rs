@@ -16,7 +16,7 @@
 //! - [`scratch`]: the partition's scratch file, locked while alive ([`ScratchFile`]).
 //! - [`cleanup`]: a registry that signal handlers and fault handlers read to remove every
 //!   temporary when the process dies without running destructors.
-//! - [`free_space`] and [`preflight`]: a render that cannot fit on the disk fails before it
+//! - [`free_space`](mod@free_space) and [`preflight`]: a render that cannot fit on the disk fails before it
 //!   starts, with the numbers; the estimate uses the real size of the records the render
 //!   writes.
 //!

@@ -60,8 +60,9 @@ impl<T> Finished<T> {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
     }
 
-    /// Takes the result: `None` until the sink has finished (a render that failed or was
-    /// interrupted never finishes its sinks), and after it was taken.
+    /// Takes the result: `None` until the sink has finished, and after it was taken. Trust
+    /// it only when the render returned `Ok`: a render that fails while finishing its sinks
+    /// may have finished this one (its files are then not renamed into place).
     pub fn take(&self) -> Option<T> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
