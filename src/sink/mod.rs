@@ -15,6 +15,33 @@
 //!
 //! A new sink is one file here implementing [`Sink`]; it knows nothing of glyphs or
 //! reductions, only of [`Band`]s of finished rows.
+//!
+//! ```
+//! use gigaplot::data::generate::{generate, GenerateOptions};
+//! use gigaplot::data::{ColumnSpec, PointColumns};
+//! use gigaplot::progress::NoProgress;
+//! use gigaplot::render::{render, RenderOptions};
+//! use gigaplot::sink::{AggregateArraySink, Compression, PngSink, RgbaSink, Sink};
+//!
+//! # fn main() -> gigaplot::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("gigaplot-doc-sinks-{}", std::process::id()));
+//! let files = generate(&GenerateOptions { points: 10_000, seed: 7, out_dir: dir.clone() }, &NoProgress)?;
+//! let spec = |p: &std::path::Path| ColumnSpec::parse(p.to_str().unwrap());
+//! let points = PointColumns::open(&spec(&files.x), &spec(&files.y))?;
+//! let options = RenderOptions { width: 64, height: 48, ..RenderOptions::default() };
+//! let (png, png_bytes) = PngSink::to_writer(Vec::new(), Compression::Fast);
+//! let (rgba, image) = RgbaSink::new();
+//! let (agg, aggregate) = AggregateArraySink::new();
+//! let sinks: Vec<Box<dyn Sink>> = vec![Box::new(png), Box::new(rgba), Box::new(agg)];
+//! let report = render(&points, &options, sinks, &NoProgress)?;
+//! assert!(png_bytes.take().unwrap().starts_with(b"\x89PNG"));
+//! assert_eq!(image.take().unwrap().shape(), [48, 64, 4]);
+//! let counts: Vec<u32> = aggregate.take().unwrap().values()?;
+//! assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), report.plotted);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod aggregate_array;
 pub mod deflate;
