@@ -19,4 +19,5 @@ mod topics {
     mod reductions;
     mod series;
     mod spread_cli;
+    mod stale_stats;
 }

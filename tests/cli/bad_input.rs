@@ -6,7 +6,6 @@
 //! unknown name), 1 for everything found while running (bad files, bad combinations).
 //! Each case runs in its own directory; all cases run, and the test lists every failure.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

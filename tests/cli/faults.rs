@@ -5,7 +5,6 @@
 //! After each of them the output path holds the previous file or nothing, and no temporary
 //! or scratch file is left (except after `kill -9`, which the next run cleans up).
 
-
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -4,7 +4,6 @@
 //! the same whatever the tile size, thread count and band split, with NaN breaks, NaN
 //! values, excursions out of the canvas and segments crossing many tiles and bands.
 
-
 use std::path::Path;
 
 use crate::common::*;

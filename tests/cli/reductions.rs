@@ -3,7 +3,6 @@
 //! values, empty pixels and points on the edges; count-cat's (H, W, C) export; and tile and
 //! thread invariance of a float reduction.
 
-
 use std::path::Path;
 
 use crate::common::*;

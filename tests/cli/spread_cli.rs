@@ -1,7 +1,6 @@
 //! `render --spread`: Datashader's spread through the command line, every isolated point
 //! becoming a disc (or square) of radius PX, the same PNG whatever the band height.
 
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
