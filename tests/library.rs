@@ -6,5 +6,6 @@ mod common;
 mod topics {
     mod parsers;
     mod pyramid_render;
+    mod serve;
     mod viewer_browser;
 }

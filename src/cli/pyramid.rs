@@ -186,6 +186,6 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             "has no index.html; render a pyramid into it with render --pyramid",
         ));
     }
-    eprintln!("gigaplot: serving {} at http://{}/ (Ctrl-C to stop)", dir.display(), args.addr);
+    // Says where it serves once the address is bound, not before.
     gigaplot::pyramid::serve::serve(&dir, args.addr)
 }
