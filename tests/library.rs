@@ -5,6 +5,7 @@ mod common;
 #[path = "library"]
 mod topics {
     mod parsers;
+    mod pyramid_parsers;
     mod pyramid_render;
     mod serve;
     mod viewer_browser;

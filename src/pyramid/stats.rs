@@ -307,12 +307,13 @@ impl PyramidStats {
     }
 
     /// Checks that the statistics are whole and consistent, or says (as a sentence
-    /// fragment starting with what is wrong) why not: the shard list; one histogram per
-    /// level and one entry per finest tile row; every histogram well formed; no row with
-    /// more non-empty pixels than points or than it has pixels; the finest level holding
-    /// exactly the rows' points and pixels; and for complete statistics, every level
-    /// holding exactly those points (fewer only when a pixel saturated at 2^32 - 1) with
-    /// between a quarter of and as many non-empty pixels as the level below.
+    /// fragment starting with what is wrong) why not: the shard list; finite increasing
+    /// ranges; one histogram per level and one entry per finest tile row; every histogram
+    /// well formed; no row with more non-empty pixels than points or than it has pixels;
+    /// the finest level holding exactly the rows' points and pixels; and for complete
+    /// statistics, every level holding exactly those points (fewer only when a pixel
+    /// saturated at 2^32 - 1) with between a quarter of and as many non-empty pixels as
+    /// the level below.
     pub fn validate(&self) -> std::result::Result<(), String> {
         if self.shards == 0 {
             return Err("the shard count is 0".into());
@@ -325,6 +326,11 @@ impl PyramidStats {
                 "the list of shards {:?} is not ascending shards below {}",
                 self.parts, self.shards
             ));
+        }
+        for (axis, (lo, hi)) in [("x", self.key.x_range), ("y", self.key.y_range)] {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(format!("the {axis} range {lo}, {hi} is not finite and increasing"));
+            }
         }
         let plan = self.plan().map_err(|e| e.to_string())?;
         let rows = plan.finest_tile_rows() as usize;
