@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io::{Seek, SeekFrom, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -32,6 +32,10 @@ use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::error::{Error, Result};
+
+mod request;
+
+pub use request::{byte_range, content_type, resolve, ByteRange};
 
 /// Where `gigaplot serve` listens unless told otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -336,63 +340,10 @@ fn common_headers(response: &mut Response<FileBody>) {
     set(response, header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string());
 }
 
+/// Sets a header (values built here are always valid; an invalid one is left out).
 fn set(response: &mut Response<FileBody>, name: header::HeaderName, value: String) {
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().insert(name, value);
-    }
-}
-
-/// What a `Range` header asks of a file of known length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByteRange {
-    /// The whole file (no range, several ranges, or a header this server ignores).
-    Whole,
-    /// Bytes `start..=end`, within the file.
-    Part {
-        /// First byte.
-        start: u64,
-        /// Last byte, inclusive.
-        end: u64,
-    },
-    /// A range entirely past the end of the file (416).
-    Unsatisfiable,
-}
-
-/// Interprets a `Range` header for a file of `len` bytes (RFC 9110 section 14): one
-/// `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`. Several ranges and malformed
-/// headers are ignored (the whole file is served), as the RFC allows.
-pub fn byte_range(header: &str, len: u64) -> ByteRange {
-    let Some((unit, spec)) = header.trim().split_once('=') else { return ByteRange::Whole };
-    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
-        return ByteRange::Whole;
-    }
-    let Some((first, last)) = spec.trim().split_once('-') else { return ByteRange::Whole };
-    // Digits only; a number too large for u64 is as good as u64::MAX here.
-    let number = |text: &str| {
-        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse().unwrap_or(u64::MAX))
-    };
-    let (first, last) = (first.trim(), last.trim());
-    if first.is_empty() {
-        return match number(last) {
-            None => ByteRange::Whole,
-            Some(0) => ByteRange::Unsatisfiable,
-            Some(_) if len == 0 => ByteRange::Unsatisfiable,
-            Some(n) => ByteRange::Part { start: len - n.min(len), end: len - 1 },
-        };
-    }
-    let Some(start) = number(first) else { return ByteRange::Whole };
-    let end = match last {
-        "" => u64::MAX,
-        _ => match number(last) {
-            Some(end) if end >= start => end,
-            _ => return ByteRange::Whole,
-        },
-    };
-    if start >= len {
-        ByteRange::Unsatisfiable
-    } else {
-        ByteRange::Part { start, end: end.min(len - 1) }
     }
 }
 
@@ -462,63 +413,6 @@ impl Body for FileBody {
             Inner::Bytes(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Inner::File { remaining, .. } => SizeHint::with_exact(*remaining),
         }
-    }
-}
-
-/// The file under `root` a request target names, or None when it would leave `root`, is
-/// hidden or malformed. `/` and directories map to their `index.html`.
-pub fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next()?;
-    let decoded = percent_decode(path)?;
-    if !decoded.starts_with('/') || decoded.contains('\\') || decoded.contains('\0') {
-        return None;
-    }
-    let mut out = root.to_path_buf();
-    for component in Path::new(decoded.trim_start_matches('/')).components() {
-        match component {
-            Component::Normal(name) if !name.to_string_lossy().starts_with('.') => out.push(name),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    if out.is_dir() {
-        out.push("index.html");
-    }
-    // Symbolic links must not lead outside either.
-    let real = out.canonicalize().ok()?;
-    (real.starts_with(root) && real.is_file()).then_some(real)
-}
-
-/// Decodes `%XX` escapes; None on a bad escape or invalid UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// The Content-Type of a file, by extension.
-pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "png" => "image/png",
-        "svg" => "image/svg+xml",
-        "map" => "application/json",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
     }
 }
 
@@ -601,35 +495,5 @@ mod tests {
         let log = log.lock().unwrap();
         assert_eq!(log[0], RequestLog { method: "GET".into(), path: "/".into(), status: 200 });
         assert_eq!(log[1].path, "/0/0/0.png?v=1");
-    }
-
-    #[test]
-    fn ranges_follow_rfc_9110() {
-        use ByteRange::*;
-        let cases = [
-            ("bytes=0-0", 10, Part { start: 0, end: 0 }),
-            ("bytes=2-5", 10, Part { start: 2, end: 5 }),
-            ("bytes=2-50", 10, Part { start: 2, end: 9 }),
-            ("bytes=7-", 10, Part { start: 7, end: 9 }),
-            ("bytes=-3", 10, Part { start: 7, end: 9 }),
-            ("bytes=-30", 10, Part { start: 0, end: 9 }),
-            ("Bytes = 1-2", 10, Part { start: 1, end: 2 }),
-            ("bytes=10-", 10, Unsatisfiable),
-            ("bytes=10-20", 10, Unsatisfiable),
-            ("bytes=-0", 10, Unsatisfiable),
-            ("bytes=-5", 0, Unsatisfiable),
-            ("bytes=99999999999999999999-", 10, Unsatisfiable),
-            ("bytes=0-99999999999999999999", 10, Part { start: 0, end: 9 }),
-            ("bytes=5-2", 10, Whole),
-            ("bytes=0-1,3-4", 10, Whole),
-            ("items=0-1", 10, Whole),
-            ("bytes=a-b", 10, Whole),
-            ("bytes=-", 10, Whole),
-            ("bytes=+1-2", 10, Whole),
-            ("", 10, Whole),
-        ];
-        for (header, len, want) in cases {
-            assert_eq!(byte_range(header, len), want, "{header:?} of {len}");
-        }
     }
 }
