@@ -103,7 +103,8 @@ fn dripping_clients_are_cut_off_and_never_block_others() {
     let waited = start.elapsed();
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert_eq!(body, b"<p>hi</p>");
-    assert!(waited < Duration::from_millis(500), "a normal client waited {waited:?}");
+    // Served at once, not after the drippers' headers time out.
+    assert!(waited < timeout, "a normal client waited {waited:?}");
     let closed = drippers.join().unwrap();
     for (i, c) in closed.iter().enumerate() {
         let c = c.unwrap_or_else(|| panic!("dripping connection {i} still open after 4 s"));
