@@ -22,5 +22,7 @@ mod topics {
     mod raster_cli;
     mod reductions;
     mod series;
+    mod serve_cli;
     mod spread_cli;
+    mod stale_stats;
 }

@@ -6,6 +6,8 @@ mod common;
 mod topics {
     mod memory_sinks;
     mod parsers;
+    mod pyramid_parsers;
     mod pyramid_render;
+    mod serve;
     mod viewer_browser;
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use gigaplot::canvas::Scale;
 use gigaplot::data::{ColumnSpec, PointColumns};
 use gigaplot::pyramid::{
-    PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder, StatsKey,
-    StatsSink, ViewerAssets,
+    InputKey, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder,
+    StatsKey, StatsSink, ViewerAssets,
 };
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, RenderOptions};
@@ -27,24 +27,16 @@ use super::progress::Bar;
 /// without `--stats`.
 const STATS_DIR_PREFIX: &str = "gigaplot-stats-";
 
-/// What a set of statistics is valid for: canvas, ranges, scales and the input files (with
-/// their sizes, so statistics of other data are refused).
+/// What a set of statistics is valid for: canvas, ranges, scales and the input columns,
+/// fingerprinted (size and sampled hash), so statistics of other data are refused.
 fn stats_key(
     x: &ColumnSpec,
     y: &ColumnSpec,
     (width, height, tile): (u32, u32, u32),
     ranges: ((f64, f64), (f64, f64)),
     scales: (Scale, Scale),
-) -> StatsKey {
-    let describe = |spec: &ColumnSpec| {
-        let name = spec.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let size = std::fs::metadata(&spec.path).map_or(0, |m| m.len());
-        match spec.column {
-            Some(k) => format!("{name}:{k} ({size} bytes)"),
-            None => format!("{name} ({size} bytes)"),
-        }
-    };
-    StatsKey {
+) -> Result<StatsKey> {
+    Ok(StatsKey {
         width,
         height,
         tile,
@@ -52,8 +44,8 @@ fn stats_key(
         y_range: ranges.1,
         x_scale: scales.0,
         y_scale: scales.1,
-        inputs: vec![describe(x), describe(y)],
-    }
+        inputs: vec![InputKey::of(x)?, InputKey::of(y)?],
+    })
 }
 
 /// Computes (part of) the statistics of a pyramid with one render into a [`StatsSink`].
@@ -105,7 +97,7 @@ pub fn pyramid_sink(
         (options.width, options.height, args.pyramid_tile),
         (x_range, y_range),
         (options.x_scale, options.y_scale),
-    );
+    )?;
     let shard = match &args.shard {
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
@@ -136,6 +128,7 @@ pub fn pyramid_sink(
     pyramid.background = options.background;
     pyramid.span_from_level = args.span_from_level;
     pyramid.shard = shard;
+    pyramid.stats_file = args.stats.clone();
     pyramid.tiles.memory_cap = options.memory_budget / 8;
     pyramid.tiles.scratch_dir = options.scratch_dir.clone();
     if let Some(assets) = &args.viewer_assets {
@@ -189,7 +182,7 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
         (args.width, args.height, args.pyramid_tile),
         (x_range, y_range),
         (Scale::Linear, Scale::Linear),
-    );
+    )?;
     let bar = Bar::new(!quiet);
     let result = compute_stats(&points, key, shard, &options, &args.output, &bar);
     bar.finish();
@@ -209,6 +202,6 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             "has no index.html; render a pyramid into it with render --pyramid",
         ));
     }
-    note!("gigaplot: serving {} at http://{}/ (Ctrl-C to stop)", dir.display(), args.addr);
+    // Says where it serves once the address is bound, not before.
     gigaplot::pyramid::serve::serve(&dir, args.addr)
 }

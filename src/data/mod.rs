@@ -4,12 +4,14 @@
 //! Nothing in this module knows about pixels: it hands out numbers, chunk by chunk.
 
 pub mod column;
+pub mod fingerprint;
 pub mod generate;
 pub mod grid;
 pub mod npy;
 pub mod series;
 
 pub use column::{ArrayShape, Column, ColumnSpec, ColumnSummary};
+pub use fingerprint::Fingerprint;
 pub use npy::DType;
 pub use series::SeriesLayout;
 

@@ -37,7 +37,7 @@ pub use metadata::{Extent, LevelMetadata, PyramidMetadata};
 pub use plan::{Level, PyramidPlan, DEFAULT_PYRAMID_TILE};
 pub use serve::{serve, StaticServer};
 pub use shard::{ShardPlan, ShardSpec, TOP_SHARD};
-pub use stats::{PyramidStats, StatsBuilder, StatsKey};
+pub use stats::{InputKey, PyramidStats, StatsBuilder, StatsKey};
 pub use tiles::{TileCounts, TileSelection, TileWriter, TileWriterOptions};
 pub use viewer::{write_viewer, ViewerAssets};
 pub use writer::{PyramidOptions, PyramidSink, PyramidSummary, PyramidWriter, StatsSink};

@@ -49,6 +49,9 @@ pub struct PyramidOptions {
     pub shard: ShardSpec,
     /// Tile buffering and compression.
     pub tiles: TileWriterOptions,
+    /// The statistics file (`--stats`), named when the data do not match it; None when
+    /// the statistics were computed from the same data in this process.
+    pub stats_file: Option<PathBuf>,
 }
 
 impl PyramidOptions {
@@ -63,6 +66,7 @@ impl PyramidOptions {
             viewer: ViewerAssets::default(),
             shard: ShardSpec::WHOLE,
             tiles: TileWriterOptions::default(),
+            stats_file: None,
         }
     }
 }
@@ -88,6 +92,10 @@ pub struct PyramidWriter {
     write_dir: PathBuf,
     /// The temporary directory of a whole pyramid, until it is installed.
     staged: Option<StagedDir>,
+    /// Points of each finest tile row according to the statistics.
+    row_points: Vec<u64>,
+    /// Points of the finest tile row being fed so far.
+    row_sum: u128,
 }
 
 impl PyramidWriter {
@@ -162,6 +170,8 @@ impl PyramidWriter {
             fed: 0,
             write_dir,
             staged,
+            row_points: stats.row_points.clone(),
+            row_sum: 0,
         })
     }
 
@@ -188,13 +198,43 @@ impl PyramidWriter {
         }
     }
 
-    /// Feeds the next finest row of counts (`width` values).
+    /// Feeds the next finest row of counts (`width` values). The last row of each finest
+    /// tile row is fed only once that tile row's points equal the statistics', so no tile
+    /// is shaded with statistics of other data.
     pub fn push_row(&mut self, counts: &[u32]) -> Result<()> {
+        let row = self.rows.start + self.fed;
+        self.row_sum += counts.iter().map(|&c| u128::from(c)).sum::<u128>();
+        let tile = self.metadata.tile;
+        if (row + 1) % tile == 0 || row + 1 == self.metadata.height {
+            self.check_tile_row(row / tile)?;
+        }
         let writers = &mut self.writers;
         let pushed = self.stack.push_row(counts, &mut |z, row, data| feed(writers, z, row, data));
         pushed.map_err(|e| self.name_target(e))?;
         self.fed += 1;
         Ok(())
+    }
+
+    /// Fails unless finest tile row `r` held the points the statistics say, naming the
+    /// statistics file.
+    fn check_tile_row(&mut self, r: u32) -> Result<()> {
+        let expected = self.row_points.get(r as usize).copied().unwrap_or(0);
+        let found = std::mem::take(&mut self.row_sum);
+        if found == u128::from(expected) {
+            return Ok(());
+        }
+        let tile = self.metadata.tile;
+        let last = ((r + 1) * tile).min(self.metadata.height) - 1;
+        let file = self.options.stats_file.clone().unwrap_or_else(|| PathBuf::from("statistics"));
+        Err(Error::bad_input(
+            file,
+            format!(
+                "does not match the data: pixel rows {} to {last} hold {found} points, the statistics say \
+                 {expected}; {}",
+                r * tile,
+                crate::pyramid::stats::RECOMPUTE
+            ),
+        ))
     }
 
     /// Completes the levels, writes the last tiles, then (top shard) `metadata.json` and

@@ -382,7 +382,7 @@ fn inputs_that_are_fifos_or_devices_are_refused_without_hanging() {
         all
     };
     let fifo_kind = "a named pipe (FIFO)";
-    let mut cases: Vec<(Vec<String>, &Path, &str)> = vec![
+    let cases: Vec<(Vec<String>, &Path, &str)> = vec![
         (["info".to_string(), f.clone()].into(), &fifo, fifo_kind),
         (["info".to_string(), "/dev/zero".into()].into(), zero, "a character device"),
         (render(&["--x", &f, "--y", &y]), &fifo, fifo_kind),

@@ -63,7 +63,7 @@ fn key() -> StatsKey {
         y_range: Y_RANGE,
         x_scale: Default::default(),
         y_scale: Default::default(),
-        inputs: vec!["x.npy".into(), "y.npy".into()],
+        inputs: vec![InputKey::synthetic("x.npy"), InputKey::synthetic("y.npy")],
     }
 }
 
