@@ -134,6 +134,25 @@ fn start_writeback(file: &File) {
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    write_new_file(path, bytes)
+}
+
+/// [`write_atomically`] for files deep in a directory that a signal handler may remove at
+/// any moment (a pyramid's temporary directory, see [`crate::io::StagedDir`]): only the
+/// file's own directory is created if missing, never its ancestors, so a writer still
+/// running after the handler removed the tree fails instead of re-creating it.
+pub fn write_atomically_below(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    match std::fs::create_dir(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(Error::io(dir, e)),
+        _ => {}
+    }
+    write_new_file(path, bytes)
+}
+
+/// Writes `bytes` to `path` through a temporary file in its (existing) directory.
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let prefix = format!(".{name}{TEMP_MARKER}");
     let written = TempFile::create(dir, &prefix, ".tmp", 0o666).and_then(|mut temp| {
@@ -239,6 +258,17 @@ mod tests {
         write_atomically(&path, b"x").expect("write");
         assert_eq!(std::fs::read(&path).expect("read"), b"x");
         assert_eq!(names(&dir.path().join("1/2")), ["3.png"]);
+    }
+
+    #[test]
+    fn writes_below_create_only_the_files_own_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_atomically_below(&dir.path().join("1/2.png"), b"x").expect("write");
+        assert_eq!(std::fs::read(dir.path().join("1/2.png")).expect("read"), b"x");
+        let removed = dir.path().join("gone");
+        let error = write_atomically_below(&removed.join("5/3.png"), b"x").expect_err("no ancestors");
+        assert!(error.to_string().contains("gone/5"), "{error}");
+        assert!(!removed.exists(), "an ancestor was re-created");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::io::scratch::unnamed_file;
-use crate::io::write_atomically;
+use crate::io::write_atomically_below;
 use crate::shade::CountShader;
 
 /// Which tiles a writer writes: `(zoom, x, y) -> bool` (all of them by default).
@@ -182,7 +182,7 @@ impl TileWriter {
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
                 let png = encode_png(&rgba, self.tile, self.options.compression)?;
                 let path = tile_path(&self.dir, self.zoom, tx, ty);
-                write_atomically(&path, &png)?;
+                write_atomically_below(&path, &png)?;
                 Ok(true)
             })
             .collect();

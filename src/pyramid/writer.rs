@@ -133,6 +133,15 @@ impl PyramidWriter {
         let write_dir = staged.as_ref().map_or_else(|| options.dir.clone(), |s| s.dir().to_path_buf());
         let rows = shards.finest_rows(shard.index);
         let min_zoom = shards.min_zoom(shard.index);
+        // Level directories exist before any tile is written: tiles create only their
+        // column's directory, so an emergency removal of the tree is never undone.
+        for zoom in min_zoom..plan.levels() {
+            let level = write_dir.join(zoom.to_string());
+            std::fs::create_dir_all(&level).map_err(|e| match &staged {
+                Some(staged) => staged.rename_in_error(Error::io(&level, e)),
+                None => Error::io(&level, e),
+            })?;
+        }
         let select: TileSelection = {
             let shards = shards.clone();
             Arc::new(move |z, x, y| shards.owns(shard.index, z, x, y))
