@@ -185,7 +185,7 @@ fn png_encode(c: &mut Criterion) {
                         shader.shade_rgba(&row_counts[row % 16], out)
                     })
                     .unwrap();
-                    png.finish().unwrap();
+                    png.finish().unwrap().commit().unwrap();
                 })
             });
         }

@@ -36,8 +36,14 @@
 //! 6. [`sink`]: finished bands stream into sinks: a PNG compressed on all cores in fixed
 //!    segments joined into one zlib stream, the raw aggregate as `.npy`, a deep-zoom tile
 //!    [`pyramid`]; spreading (`spread`, `dynspread` with its one global decision) is a sink
-//!    adapter over the shaded rows. Files are written under temporary names and renamed
-//!    together when complete ([`cleanup`] removes them on signals and faults).
+//!    adapter over the shaded rows. Sinks write to any `Write` (a file, a `Vec<u8>`, a
+//!    socket) or keep the canvas in memory ([`sink::RgbaImage`], [`sink::AggregateArray`]).
+//!
+//! Every stage that touches the disk goes through [`io`]: files are written under
+//! temporary names (created safely in shared directories) and renamed together when
+//! complete, a pyramid is written under a temporary directory and swapped in, temporaries
+//! are removed on signals and faults, and a render that cannot fit on the disk fails before
+//! it starts.
 //!
 //! [`render::render`] and [`render::render_raster`] run the passes: one generic driver for
 //! any (glyph, reduction) pair, the pairs declared once in a table (`render/table.rs`).
@@ -109,11 +115,11 @@
 #![warn(missing_docs)]
 
 pub mod canvas;
-pub mod cleanup;
 pub mod data;
 pub mod error;
 pub mod figure;
 pub mod glyph;
+pub mod io;
 pub mod partition;
 pub mod progress;
 pub mod pyramid;
@@ -121,5 +127,7 @@ pub mod reduce;
 pub mod render;
 pub mod shade;
 pub mod sink;
+#[cfg(test)]
+mod test_data;
 
 pub use error::{Error, Result};

@@ -9,14 +9,20 @@ mod topics {
     mod aa_lines;
     mod bad_input;
     mod binning;
+    mod cli_usage;
     mod faults;
+    mod flags;
+    mod hostile_paths;
     mod invariance;
     mod line_values;
     mod lines;
     mod memory;
     mod pyramid_cli;
+    mod pyramid_faults;
     mod raster_cli;
     mod reductions;
     mod series;
+    mod serve_cli;
     mod spread_cli;
+    mod stale_stats;
 }

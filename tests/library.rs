@@ -4,7 +4,10 @@ mod common;
 
 #[path = "library"]
 mod topics {
+    mod memory_sinks;
     mod parsers;
+    mod pyramid_parsers;
     mod pyramid_render;
+    mod serve;
     mod viewer_browser;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes random aggregates shaded by Datashader to a binary file for the ignored test
-`shade::shader::fuzz::datashader_fuzz_file` (a wider check than src/shade/reference.rs).
+`shade::shader::fuzz::datashader_fuzz_file` (a wider check than
+tests/data/datashader/shade_counts.json).
 
 Per case, little-endian: u32 n, u8 how (0 eq_hist, 1 linear, 2 log, 3 cbrt), u8 cmap
 (0 datashader default, 1 viridis, 2 fire), n u32 counts, then 4n bytes of RGBA.

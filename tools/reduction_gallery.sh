@@ -14,11 +14,12 @@ np.save('$work/row.npy', np.arange(len(x), dtype=np.uint32))
 "
 for agg in any sum min max var std first last; do
     case $agg in
-        first | last) value=$work/row.npy title="$agg row index" ;;
-        any) value=$work/r.npy title="any" ;;
-        *) value=$work/r.npy title="$agg of r" ;;
+        first | last) value="--value=$work/row.npy" title="$agg row index" ;;
+        any) value="" title="any" ;; # any reads no value column
+        *) value="--value=$work/r.npy" title="$agg of r" ;;
     esac
+    # shellcheck disable=SC2086 # $value is one flag or none
     target/release/gigaplot render --x data/x.npy --y data/y.npy --x-range=-12,13 --y-range=-12,13 \
-        --agg "$agg" --value "$value" --width 240 --height 240 --cmap viridis --background black \
+        --agg "$agg" $value --width 240 --height 240 --cmap viridis --background black \
         --title="$title" --compression small -o "docs/images/agg-$agg.png"
 done

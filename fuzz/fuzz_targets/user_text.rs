@@ -26,4 +26,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = Compression::from_str(&text);
     let spec = ColumnSpec::parse(&text);
     assert!(!spec.label().is_empty() || text.is_empty());
+    // the checked parse refuses only an empty name or a column number past usize::MAX
+    match ColumnSpec::try_parse(&text) {
+        Ok(checked) => assert_eq!(checked, spec),
+        Err(_) => assert!(text.is_empty() || spec.column == Some(usize::MAX)),
+    }
 });

@@ -52,8 +52,10 @@ const RENDER_EXAMPLES: &str = "Examples:
       --tile 256 --threads 2 --memory 256MiB -o small.png --agg-out counts.npy";
 
 /// Arguments of `render`.
+///
+/// Flags that would be ignored in a combination (a `--shard` without `--pyramid`) are
+/// refused by [`super::combos::check_render`], which names them.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("spreading").args(["spread", "dynspread"]).multiple(true)))]
 pub struct RenderArgs {
     /// x column: FILE.npy, or FILE.npy:K for column K of a 2-D array.
     #[arg(long, value_parser = parse_column, required_unless_present = "raster")]
@@ -102,8 +104,10 @@ pub struct RenderArgs {
     #[arg(long, value_parser = parse_column)]
     pub value: Option<ColumnSpec>,
     /// Category colours for count-cat, comma-separated (default: Datashader's Sets1to3).
-    #[arg(long, value_parser = parse_color_key)]
-    pub color_key: Option<Vec<Color>>,
+    // The path is spelled out so clap takes the parser's whole list as one value (a bare
+    // `Vec<Color>` makes clap expect one Color per occurrence and panic when reading it).
+    #[arg(long, value_name = "C1,C2,...", value_parser = parse_color_key)]
+    pub color_key: Option<::std::vec::Vec<Color>>,
     /// Transfer function: eq-hist, linear, log or cbrt.
     #[arg(long, default_value = "eq-hist")]
     pub how: How,
@@ -123,11 +127,12 @@ pub struct RenderArgs {
     /// Peak memory budget, e.g. 256MiB or 2GiB.
     #[arg(long, default_value = "256MiB", value_parser = parse_size)]
     pub memory: u64,
-    /// Output PNG (optional with --pyramid).
-    #[arg(long, short, required_unless_present = "pyramid")]
+    /// Output PNG, a name ending in .png (optional with --pyramid).
+    #[arg(long, short, value_name = "FILE.png", required_unless_present = "pyramid", value_parser = parse_png_name)]
     pub output: Option<PathBuf>,
-    /// Also write the raw count aggregate as a (height, width) uint32 .npy, row 0 = top.
-    #[arg(long)]
+    /// Also write the raw aggregate as a .npy: (height, width), or (height, width, C) for
+    /// count-cat; row 0 = top.
+    #[arg(long, value_name = "FILE.npy", value_parser = parse_npy_name)]
     pub agg_out: Option<PathBuf>,
     /// PNG compression: fast (default) or small.
     #[arg(long, default_value = "fast")]
@@ -143,7 +148,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(0..=255))]
     pub spread: Option<u32>,
     /// Shape of --spread and --dynspread: circle or square.
-    #[arg(long, default_value = "circle", requires = "spreading")]
+    #[arg(long, default_value = "circle")]
     pub spread_shape: Shape,
     /// Spread as Datashader's tf.dynspread: by the largest PX up to --dynspread-max whose
     /// density (the share of non-empty pixels with another within 2 PX) stays at or below
@@ -151,12 +156,10 @@ pub struct RenderArgs {
     #[arg(long)]
     pub dynspread: bool,
     /// Largest spread --dynspread considers, in pixels (Datashader's max_px; 0..=255).
-    #[arg(long, value_name = "PX", default_value_t = 3, requires = "dynspread",
-          value_parser = clap::value_parser!(u32).range(0..=255))]
+    #[arg(long, value_name = "PX", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=255))]
     pub dynspread_max: u32,
     /// Density threshold of --dynspread, in [0, 1]: higher values spread more.
-    #[arg(long, value_name = "T", default_value_t = 0.5, requires = "dynspread", value_parser = parse_threshold,
-          allow_hyphen_values = true)]
+    #[arg(long, value_name = "T", default_value_t = 0.5, value_parser = parse_threshold, allow_hyphen_values = true)]
     pub dynspread_threshold: f64,
     #[command(flatten)]
     pub figure: FigureArgs,
@@ -171,7 +174,7 @@ pub struct RasterArgs {
     #[arg(long, value_name = "GRID.npy", conflicts_with_all = ["x", "y", "value"])]
     pub raster: Option<PathBuf>,
     /// Data extent of the raster X0,X1,Y0,Y1 (default: 0,columns,0,rows).
-    #[arg(long, value_parser = parse_extent, allow_hyphen_values = true, requires = "raster")]
+    #[arg(long, value_parser = parse_extent, allow_hyphen_values = true)]
     pub extent: Option<(f64, f64, f64, f64)>,
     /// Which raster row is on top: upper (row 0 at Y1, like imshow) or lower.
     #[arg(long, default_value = "upper")]
@@ -221,7 +224,7 @@ pub struct PyramidArgs {
     #[arg(long, value_name = "DIR")]
     pub pyramid: Option<PathBuf>,
     /// Pyramid tile size in pixels.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, value_name = "PX", default_value_t = gigaplot::pyramid::DEFAULT_PYRAMID_TILE)]
     pub pyramid_tile: u32,
     /// Shade every zoom level with the statistics of this level.
     #[arg(long, value_name = "LEVEL")]
@@ -234,7 +237,7 @@ pub struct PyramidArgs {
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,
     /// Render only the tiles of shard I of N (0-based), e.g. 3/16.
-    #[arg(long, value_name = "I/N", requires = "stats")]
+    #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
 }
 
@@ -263,7 +266,7 @@ pub struct StatsArgs {
     #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present = "merge")]
     pub y_range: Option<(f64, f64)>,
     /// Pyramid tile size in pixels.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, value_name = "PX", default_value_t = gigaplot::pyramid::DEFAULT_PYRAMID_TILE)]
     pub pyramid_tile: u32,
     /// Compute only shard I of N (0-based).
     #[arg(long, value_name = "I/N")]
@@ -307,8 +310,8 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1_000_000)]
     pub points: u64,
     /// Output directory (receives x.npy and y.npy).
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, short, visible_alias = "out", value_name = "DIR")]
+    pub output: PathBuf,
     /// Random seed; the same seed gives the same files on every machine.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -322,9 +325,32 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A column flag, `FILE.npy` or `FILE.npy:K`.
 fn parse_column(text: &str) -> Result<ColumnSpec, String> {
-    if text.is_empty() {
-        return Err("an empty file name".into());
+    ColumnSpec::try_parse(text)
+}
+
+/// True when `path` ends in `.EXT` (any case).
+fn has_extension(path: &std::path::Path, ext: &str) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// A `render -o` name: gigaplot writes PNG, so the name must say so.
+fn parse_png_name(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if has_extension(&path, "png") {
+        Ok(path)
+    } else {
+        Err("gigaplot writes PNG images; give a file name ending in .png".into())
     }
-    Ok(ColumnSpec::parse(text))
+}
+
+/// An `--agg-out` name: the aggregate is a NumPy array, so the name must end in `.npy`.
+fn parse_npy_name(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if has_extension(&path, "npy") {
+        Ok(path)
+    } else {
+        Err("the aggregate is written as a NumPy array; give a file name ending in .npy".into())
+    }
 }

@@ -52,7 +52,7 @@ fn expand(spec: &ColumnSpec) -> Result<Vec<ColumnSpec>> {
     let mut head = vec![0u8; 4096];
     let n = {
         use std::io::Read;
-        let mut file = std::fs::File::open(&spec.path).map_err(|e| Error::io(&spec.path, e))?;
+        let (mut file, _) = gigaplot::io::file_kind::open_input(&spec.path, &spec.label())?;
         let mut filled = 0;
         loop {
             let k = file.read(&mut head[filled..]).map_err(|e| Error::io(&spec.path, e))?;

@@ -1,9 +1,9 @@
 //! A progress bar with ETA on stderr (only when stderr is a terminal), and cancellation on
-//! SIGINT / SIGTERM so the library can stop and clean up.
+//! SIGINT / SIGTERM / SIGHUP (a dropped SSH session) so the library can stop and clean up.
 //!
 //! The first signal sets a flag the library polls: it stops at its next check, and every
 //! temporary and scratch file is removed by its destructor. A second signal does not wait:
-//! the handler unlinks the registered temporary files ([`gigaplot::cleanup`]) and exits.
+//! the handler unlinks the registered temporary files ([`gigaplot::io::cleanup`]) and exits.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -26,17 +26,18 @@ pub fn stop_signal() -> Option<i32> {
     Some(STOP_SIGNAL.load(Ordering::SeqCst)).filter(|&s| s != 0)
 }
 
-/// Installs the SIGINT / SIGTERM handlers (once per process).
+/// Installs the SIGINT / SIGTERM / SIGHUP handlers (once per process).
 fn install_stop_handlers() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
             // SAFETY: the action only uses an atomic swap and `emergency_exit`, which is
             // async-signal-safe (write, unlink, _exit).
             let _ = unsafe {
                 signal_hook::low_level::register(signal, move || {
                     if STOP_SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
-                        gigaplot::cleanup::emergency_exit(
+                        gigaplot::io::cleanup::emergency_exit(
                             128 + signal,
                             b"gigaplot: error: interrupted again; stopped at once, no output was written\n",
                         );
@@ -48,8 +49,8 @@ fn install_stop_handlers() {
 }
 
 impl Bar {
-    /// A bar that draws only when `visible` and stderr is a terminal. A first SIGINT or
-    /// SIGTERM asks the render to stop cleanly; a second one exits at once.
+    /// A bar that draws only when `visible` and stderr is a terminal. A first SIGINT,
+    /// SIGTERM or SIGHUP asks the render to stop cleanly; a second one exits at once.
     pub fn new(visible: bool) -> Bar {
         install_stop_handlers();
         let target = if visible && std::io::stderr().is_terminal() {

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use gigaplot::canvas::Scale;
 use gigaplot::data::{ColumnSpec, PointColumns};
 use gigaplot::pyramid::{
-    PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder, StatsKey,
-    StatsSink, ViewerAssets,
+    InputKey, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder,
+    StatsKey, StatsSink, ViewerAssets,
 };
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, RenderOptions};
@@ -19,26 +19,24 @@ use gigaplot::sink::Sink;
 use gigaplot::{Error, Result};
 
 use super::args::{PyramidArgs, ServeArgs, StatsArgs};
+use super::combos::{self, Given};
+use super::paths;
 use super::progress::Bar;
 
-/// What a set of statistics is valid for: canvas, ranges, scales and the input files (with
-/// their sizes, so statistics of other data are refused).
+/// Name prefix of the temporary directory holding the statistics of `render --pyramid`
+/// without `--stats`.
+const STATS_DIR_PREFIX: &str = "gigaplot-stats-";
+
+/// What a set of statistics is valid for: canvas, ranges, scales and the input columns,
+/// fingerprinted (size and sampled hash), so statistics of other data are refused.
 fn stats_key(
     x: &ColumnSpec,
     y: &ColumnSpec,
     (width, height, tile): (u32, u32, u32),
     ranges: ((f64, f64), (f64, f64)),
     scales: (Scale, Scale),
-) -> StatsKey {
-    let describe = |spec: &ColumnSpec| {
-        let name = spec.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let size = std::fs::metadata(&spec.path).map_or(0, |m| m.len());
-        match spec.column {
-            Some(k) => format!("{name}:{k} ({size} bytes)"),
-            None => format!("{name} ({size} bytes)"),
-        }
-    };
-    StatsKey {
+) -> Result<StatsKey> {
+    Ok(StatsKey {
         width,
         height,
         tile,
@@ -46,8 +44,8 @@ fn stats_key(
         y_range: ranges.1,
         x_scale: scales.0,
         y_scale: scales.1,
-        inputs: vec![describe(x), describe(y)],
-    }
+        inputs: vec![InputKey::of(x)?, InputKey::of(y)?],
+    })
 }
 
 /// Computes (part of) the statistics of a pyramid with one render into a [`StatsSink`].
@@ -99,11 +97,15 @@ pub fn pyramid_sink(
         (options.width, options.height, args.pyramid_tile),
         (x_range, y_range),
         (options.x_scale, options.y_scale),
-    );
+    )?;
     let shard = match &args.shard {
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
     };
+    if shard.count == 1 {
+        // Before the statistics pass: a directory that may not be replaced fails at once.
+        gigaplot::pyramid::staging::check_target(dir)?;
+    }
     let stats = match &args.stats {
         Some(path) => {
             let stats = PyramidStats::read(path)?;
@@ -111,11 +113,13 @@ pub fn pyramid_sink(
             stats
         }
         None => {
+            // In a directory of our own at an unpredictable name (removed when dropped), so
+            // nothing planted in a shared scratch directory is followed or read back.
             let scratch = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-            let temp = scratch.join(format!("gigaplot-stats-{}.json", std::process::id()));
-            let stats = compute_stats(points, key, ShardSpec::WHOLE, options, &temp, bar);
-            let _ = std::fs::remove_file(&temp);
-            stats?
+            gigaplot::io::temporary::sweep(&scratch, STATS_DIR_PREFIX, ".tmp");
+            let temp = gigaplot::io::temporary::TempTree::create(&scratch, STATS_DIR_PREFIX, ".tmp")
+                .map_err(|e| Error::io(&scratch, e))?;
+            compute_stats(points, key, ShardSpec::WHOLE, options, &temp.path().join("stats.json"), bar)?
         }
     };
     let mut pyramid = PyramidOptions::new(dir);
@@ -124,6 +128,7 @@ pub fn pyramid_sink(
     pyramid.background = options.background;
     pyramid.span_from_level = args.span_from_level;
     pyramid.shard = shard;
+    pyramid.stats_file = args.stats.clone();
     pyramid.tiles.memory_cap = options.memory_budget / 8;
     pyramid.tiles.scratch_dir = options.scratch_dir.clone();
     if let Some(assets) = &args.viewer_assets {
@@ -136,14 +141,16 @@ pub fn pyramid_sink(
 }
 
 /// Runs `stats`: computes a shard's (or the whole) statistics, or merges parts.
-pub fn stats(args: &StatsArgs, quiet: bool) -> Result<()> {
+pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
+    combos::check_stats(args, given)?;
     if !args.merge.is_empty() {
+        paths::check_not_an_input("--output", &args.output, args.merge.iter().map(PathBuf::as_path))?;
         let parts = args.merge.iter().map(|p| PyramidStats::read(p)).collect::<Result<Vec<_>>>()?;
         let merged = PyramidStats::merge_all(&parts)?;
         merged.write(&args.output)?;
         if !quiet {
             let state = if merged.is_complete() { "complete" } else { "incomplete" };
-            eprintln!("gigaplot: merged {} parts ({state}) -> {}", parts.len(), args.output.display());
+            note!("gigaplot: merged {} parts ({state}) -> {}", parts.len(), args.output.display());
         }
         return Ok(());
     }
@@ -156,6 +163,8 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<()> {
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
     };
+    paths::check_not_an_input("--output", &args.output, [x.path.as_path(), y.path.as_path()])?;
+    paths::scratch_dir(args.scratch_dir.as_deref())?;
     let points = PointColumns::open(x, y)?;
     let options = RenderOptions {
         width: args.width,
@@ -173,13 +182,13 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<()> {
         (args.width, args.height, args.pyramid_tile),
         (x_range, y_range),
         (Scale::Linear, Scale::Linear),
-    );
+    )?;
     let bar = Bar::new(!quiet);
     let result = compute_stats(&points, key, shard, &options, &args.output, &bar);
     bar.finish();
     result?;
     if !quiet {
-        eprintln!("gigaplot: statistics of shard {shard} -> {}", args.output.display());
+        note!("gigaplot: statistics of shard {shard} -> {}", args.output.display());
     }
     Ok(())
 }
@@ -193,6 +202,6 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             "has no index.html; render a pyramid into it with render --pyramid",
         ));
     }
-    eprintln!("gigaplot: serving {} at http://{}/ (Ctrl-C to stop)", dir.display(), args.addr);
+    // Says where it serves once the address is bound, not before.
     gigaplot::pyramid::serve::serve(&dir, args.addr)
 }

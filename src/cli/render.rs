@@ -9,6 +9,7 @@ use gigaplot::data::grid::Grid;
 use gigaplot::data::{ColumnSpec, PointColumns, Source};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
+use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions};
 use gigaplot::shade::category::default_color_key;
@@ -17,13 +18,15 @@ use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
 use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
-use super::preflight;
+use super::combos::{self, Given};
 use super::progress::Bar;
 use super::pyramid;
+use super::{paths, preflight};
 
 /// Runs `render`.
-pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
+pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     let started = Instant::now();
+    combos::check_render(args, given)?;
     let mut outputs = Vec::new();
     if let Some(output) = &args.output {
         outputs.push(("--output", output.as_path()));
@@ -40,18 +43,9 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     .flatten()
     .collect();
     for (flag, output) in &outputs {
-        for input in &inputs {
-            if same_file(output, input) {
-                return Err(Error::bad_parameter(
-                    *flag,
-                    format!("{} is also an input file; choose another output path", output.display()),
-                ));
-            }
-        }
+        paths::check_not_an_input(flag, output, inputs.iter().copied())?;
     }
-    if args.output.is_some() && args.output == args.agg_out {
-        return Err(Error::bad_parameter("--agg-out", "is the same path as --output"));
-    }
+    // --output ends in .png and --agg-out in .npy (their parsers), so they never coincide.
     if let Some(grid) = &args.raster.raster {
         return raster(args, grid, quiet, started);
     }
@@ -59,20 +53,17 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
         return Err(Error::bad_parameter("--x", "give --x and --y, or --raster"));
     };
     let points = open_points(args, x, y)?;
-    let scratch_dir = args.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-    if !scratch_dir.is_dir() {
-        return Err(Error::bad_parameter(
-            "--scratch-dir",
-            format!("{} is not a directory", scratch_dir.display()),
-        ));
-    }
-    // The canvas flags are checked before the disk, so their errors come first.
+    // Fails naming --scratch-dir when it is not a directory.
+    paths::scratch_dir(args.scratch_dir.as_deref())?;
+    // The canvas flags are checked before the disk, so their errors come first; the thread
+    // count before the memory plan, which depends on it.
+    gigaplot::render::check_threads(args.threads)?;
     let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
     Plan::new(args.width, args.height, args.tile, args.memory, threads, 4)?;
-    let agg = args.agg_out.as_deref().map(|path| (path, args.width, args.height));
-    preflight::check_disk_space(&preflight::needs(points.len() as u64, &scratch_dir, agg))?;
+    let options = options(args);
+    check_render_disk_space(&options, points.len() as u64, args.agg_out.as_deref())?;
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
-        eprintln!("{warning}");
+        note!("{warning}");
     }
     check_spreading(args)?;
     if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
@@ -81,7 +72,6 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
             "pyramids of anti-aliased lines are not supported yet",
         ));
     }
-    let options = options(args);
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
         sinks.push(spread(args, image_sink(args, output, &options, points.value_source())?));
@@ -105,11 +95,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
     let report = render(&points, &options, sinks, &bar);
     bar.finish();
     let report = report?;
-    if args.timings {
-        for (stage, took) in bar.timings() {
-            eprintln!("gigaplot: {stage:>20}: {:8.3} s", took.as_secs_f64());
-        }
-    }
+    print_timings(args, &bar);
     if !quiet {
         let (x0, x1) = report.x_range;
         let (y0, y1) = report.y_range;
@@ -117,7 +103,7 @@ pub fn run(args: &RenderArgs, quiet: bool) -> Result<()> {
             Glyph::Lines => format!("{} vertices, {} segment records", report.points, report.plotted),
             Glyph::Points => format!("{} of {} points plotted", report.plotted, report.points),
         };
-        eprintln!(
+        note!(
             "gigaplot: {} x {} px, {drawn}, x {x0}..{x1}, y {y0}..{y1}, \
              {} bands of {} rows{}, {:.2} s -> {}",
             report.plan.width,
@@ -284,8 +270,9 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     let report = render_raster(&input, &options, sinks, &bar);
     bar.finish();
     let report = report?;
+    print_timings(args, &bar);
     if !quiet {
-        eprintln!(
+        note!(
             "gigaplot: {} x {} raster -> {} x {} px in {} bands{}, {:.2} s",
             rows,
             cols,
@@ -299,18 +286,27 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     Ok(())
 }
 
+/// With `--timings`, how long each stage took, one line each.
+fn print_timings(args: &RenderArgs, bar: &Bar) {
+    if args.timings {
+        for (stage, took) in bar.timings() {
+            note!("gigaplot: {stage:>20}: {:8.3} s", took.as_secs_f64());
+        }
+    }
+}
+
 /// Runs `generate`.
 pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let bar = Bar::new(!quiet);
     let files = generate_points(
-        &GenerateOptions { points: args.points, seed: args.seed, out_dir: args.out.clone() },
+        &GenerateOptions { points: args.points, seed: args.seed, out_dir: args.output.clone() },
         &bar,
     );
     bar.finish();
     let files = files?;
     if !quiet {
-        eprintln!(
+        note!(
             "gigaplot: {} points -> {} {} in {:.2} s",
             args.points,
             files.x.display(),
@@ -319,12 +315,4 @@ pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// True when both paths name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }

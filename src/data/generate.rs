@@ -18,8 +18,8 @@ use rayon::prelude::*;
 
 use crate::data::npy::{encode_header, DType};
 use crate::error::{Error, Result};
+use crate::io::AtomicFile;
 use crate::progress::{check_cancelled, Progress};
-use crate::sink::AtomicFile;
 
 /// Points per chunk; each chunk has its own random stream, so this fixes the output bytes.
 pub const CHUNK_POINTS: u64 = 1 << 20;

@@ -8,6 +8,7 @@
 //! synthetic dataset. Nothing in this module knows about pixels: it hands out numbers,
 //! chunk by chunk.
 
+pub mod fingerprint;
 pub mod generate;
 pub mod memory;
 pub mod npy;
@@ -17,6 +18,7 @@ pub mod source;
 
 pub use memory::{MemoryColumn, MemoryValues};
 pub use npy::grid;
+pub use fingerprint::Fingerprint;
 pub use npy::{ArrayShape, ColumnSpec, DType, NpyColumn};
 pub use points::PointColumns;
 pub use series_layout::SeriesLayout;

@@ -4,10 +4,10 @@
 //! widths) or pixel edges (even widths) as Matplotlib snaps them, so they come out crisp.
 
 use super::display::DisplayList;
-use super::layout::Style;
+use super::spec::AxisSpec;
+use super::style::Style;
 use super::text::{Direction, HAlign, Label, VAlign};
 use super::ticks::{auto_bins, axis_ticks, AxisTicks, TickLabel};
-use super::AxisSpec;
 
 /// The data area in figure pixels: left, top, width, height.
 #[derive(Clone, Copy, Debug)]

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use super::axes::snap;
 use super::display::{DisplayList, Shape};
-use super::layout::Style;
+use super::spec::ColorbarSpec;
+use super::style::Style;
 use super::text::{Direction, HAlign, Label, VAlign};
 use super::ticks::{auto_bins, axis_ticks, compact_number, TickLabel};
-use super::ColorbarSpec;
 use crate::canvas::Scale;
 use crate::shade::Color;
 

@@ -3,7 +3,7 @@
 //! never hides data.
 
 use super::display::DisplayList;
-use super::layout::Style;
+use super::style::Style;
 use super::text::{Direction, HAlign, Label, VAlign};
 use crate::shade::Color;
 

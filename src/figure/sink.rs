@@ -2,32 +2,41 @@
 //! colorbar around the data area, drawn band by band as the data bands arrive.
 //!
 //! The figure's size depends on its colorbar, whose ticks need the global statistics, so
-//! the PNG is started when the first band arrives (the output path is checked at
-//! `begin`, before any work). The figure rows above the data area are written with the
-//! first band, those below it at `finish`; decorations are drawn for the rows being
-//! written only ([`Figure::draw_band`]), never onto a full-size buffer.
+//! the PNG is started when the first band arrives (the output is opened at `begin`, before
+//! any work, so a bad path fails at once). The figure rows above the data area are written
+//! with the first band, those below it at `finish`; decorations are drawn for the rows
+//! being written only ([`Figure::draw_band`]), never onto a full-size buffer.
+//!
+//! Like the plain PNG sink, it writes to a file ([`FigureSink::new`]) or any writer
+//! ([`FigureSink::to_writer`]).
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::figure::{AxisSpec, ColorbarSpec, Figure, FigureSpec};
+use crate::io::AtomicFile;
 use crate::shade::Color;
-use crate::sink::{AtomicFile, Band, CanvasInfo, Compression, PixelFormat, PngWriter, Sink};
+use crate::sink::destination::Destination;
+use crate::sink::{Band, CanvasInfo, Compression, Finished, PixelFormat, PngWriter, Sink};
 
 /// Rows of figure margin written per PNG call (bounded buffers for tall margins).
 const MARGIN_ROWS: u32 = 256;
 
-/// A [`Sink`] writing the figure (data area plus decorations) to a PNG.
-pub struct FigureSink {
-    path: PathBuf,
+/// A [`Sink`] writing the figure (data area plus decorations) as a PNG to a file or any
+/// writer.
+pub struct FigureSink<W: Write + Send = AtomicFile> {
+    destination: Destination<W>,
+    /// The output, opened at `begin`, until the PNG starts with the first band.
+    out: Option<W>,
     compression: Compression,
     spec: Option<FigureSpec>,
     colorbar: Option<Option<String>>,
     data: (u32, u32),
-    state: Option<(Figure, PngWriter, PixelFormat)>,
+    state: Option<(Figure, PngWriter<W>, PixelFormat)>,
 }
 
-impl FigureSink {
+impl FigureSink<AtomicFile> {
     /// A figure PNG at `path` drawn from `spec` (its axes are set to the render's); with
     /// `colorbar` = Some(label), a colorbar of the render's colour scale is added.
     pub fn new(
@@ -35,9 +44,35 @@ impl FigureSink {
         compression: Compression,
         spec: FigureSpec,
         colorbar: Option<Option<String>>,
-    ) -> FigureSink {
+    ) -> FigureSink<AtomicFile> {
+        FigureSink::with_destination(Destination::file(path), compression, spec, colorbar)
+    }
+}
+
+impl<W: Write + Send + 'static> FigureSink<W> {
+    /// [`FigureSink::new`] writing the PNG into `writer`, which comes back through the
+    /// [`Finished`] once the render has finished.
+    pub fn to_writer(
+        writer: W,
+        compression: Compression,
+        spec: FigureSpec,
+        colorbar: Option<Option<String>>,
+    ) -> (FigureSink<W>, Finished<W>) {
+        let (destination, finished) = Destination::writer(writer, "figure PNG stream");
+        (FigureSink::with_destination(destination, compression, spec, colorbar), finished)
+    }
+}
+
+impl<W: Write + Send> FigureSink<W> {
+    fn with_destination(
+        destination: Destination<W>,
+        compression: Compression,
+        spec: FigureSpec,
+        colorbar: Option<Option<String>>,
+    ) -> FigureSink<W> {
         FigureSink {
-            path: path.to_path_buf(),
+            destination,
+            out: None,
             compression,
             spec: Some(spec),
             colorbar,
@@ -46,9 +81,19 @@ impl FigureSink {
         }
     }
 
+    /// The error for a sink used before `begin`.
+    fn not_begun(&self) -> Error {
+        Error::bad_parameter(
+            self.destination.name().display().to_string(),
+            "the figure sink was used before begin()",
+        )
+    }
+
     /// Builds the figure and starts the PNG, once the colour scale is known.
     fn start(&mut self, band: &dyn Band) -> Result<()> {
-        let mut spec = self.spec.take().expect("started once");
+        let (Some(mut spec), Some(out)) = (self.spec.take(), self.out.take()) else {
+            return Err(self.not_begun());
+        };
         if let (Some(label), Some(scale)) = (self.colorbar.clone(), band.color_scale()) {
             let position = scale.position.clone();
             spec.colorbar = Some(ColorbarSpec {
@@ -60,8 +105,8 @@ impl FigureSink {
         }
         let figure = Figure::new(spec, self.data.0, self.data.1)?;
         let (w, h) = figure.size();
-        let format = if figure.background().is_opaque() { PixelFormat::Rgb } else { PixelFormat::Rgba };
-        let png = PngWriter::create(&self.path, w, h, format, self.compression)?;
+        let format = PixelFormat::for_canvas(figure.background().is_opaque());
+        let png = PngWriter::named(out, self.destination.name(), w, h, format, self.compression)?;
         self.state = Some((figure, png, format));
         let oy = self.state.as_ref().map_or(0, |s| s.0.data_origin().1);
         self.margin(0, oy)
@@ -99,7 +144,7 @@ fn write_pixels(rgba: &[u8], format: PixelFormat, out: &mut [u8]) {
     }
 }
 
-impl Sink for FigureSink {
+impl<W: Write + Send> Sink for FigureSink<W> {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
         self.data = (canvas.width, canvas.height);
         if let Some(spec) = self.spec.as_mut() {
@@ -108,7 +153,7 @@ impl Sink for FigureSink {
             spec.y = AxisSpec { range: y_range, scale: y_scale };
         }
         // Fail on a bad output path now, not after the render.
-        drop(AtomicFile::create(&self.path)?);
+        self.out = Some(self.destination.open()?);
         Ok(())
     }
 
@@ -149,6 +194,7 @@ impl Sink for FigureSink {
         };
         self.margin(bottom, h)?;
         let (_, png, _) = self.state.take().expect("started");
-        png.finish()
+        let out = png.finish()?;
+        self.destination.close(out)
     }
 }

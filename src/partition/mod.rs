@@ -17,7 +17,6 @@
 //! sums) are deterministic. The scratch file is written and read with positioned I/O, so it
 //! lives in the page cache and never in this process's RSS.
 
-pub mod scratch;
 
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
@@ -25,8 +24,8 @@ use std::sync::{Mutex, PoisonError};
 use rayon::prelude::*;
 
 use crate::error::Result;
+use crate::io::ScratchFile;
 use crate::progress::{check_cancelled, Progress};
-pub use scratch::ScratchFile;
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
 /// very many bands, to bound the chunk index).

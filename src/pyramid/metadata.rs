@@ -154,13 +154,13 @@ impl PyramidMetadata {
     pub fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join("metadata.json");
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(&path, e.to_string()))?;
-        crate::pyramid::tiles::write_atomically(&path, format!("{text}\n").as_bytes())
+        crate::io::write_atomically(&path, format!("{text}\n").as_bytes())
     }
 
     /// Reads `dir/metadata.json`.
     pub fn read(dir: &Path) -> Result<PyramidMetadata> {
         let path = dir.join("metadata.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let text = crate::io::file_kind::read_input_to_string(&path)?;
         serde_json::from_str(&text)
             .map_err(|e| Error::bad_input(&path, format!("is not pyramid metadata: {e}")))
     }

@@ -13,7 +13,8 @@
 //!    into tiles; empty tiles are skipped and each tile appears atomically.
 //! 5. [`PyramidWriter`] ties 2 and 4 together for a whole pyramid or one shard
 //!    ([`ShardPlan`]), then writes [`PyramidMetadata`] and the [`viewer`] page, which
-//!    [`serve()`] (or any static server) serves.
+//!    [`serve()`] (or any static server) serves. A whole pyramid is written under a
+//!    temporary directory and swapped into place complete ([`staging`]).
 //!
 //! Passes over the partitioned data: one to gather the statistics (feed a
 //! [`StatsBuilder`]), one to write the tiles (feed a [`PyramidWriter`]), whatever the
@@ -25,6 +26,7 @@ pub mod metadata;
 pub mod plan;
 pub mod serve;
 pub mod shard;
+pub mod staging;
 pub mod stats;
 pub mod tiles;
 pub mod viewer;
@@ -35,7 +37,7 @@ pub use metadata::{Extent, LevelMetadata, PyramidMetadata};
 pub use plan::{Level, PyramidPlan, DEFAULT_PYRAMID_TILE};
 pub use serve::{serve, StaticServer};
 pub use shard::{ShardPlan, ShardSpec, TOP_SHARD};
-pub use stats::{PyramidStats, StatsBuilder, StatsKey};
+pub use stats::{InputKey, PyramidStats, StatsBuilder, StatsKey};
 pub use tiles::{TileCounts, TileSelection, TileWriter, TileWriterOptions};
 pub use viewer::{write_viewer, ViewerAssets};
 pub use writer::{PyramidOptions, PyramidSink, PyramidSummary, PyramidWriter, StatsSink};

@@ -4,14 +4,22 @@
 //! Each level has its own exact [`CountHistogram`] (eq-hist included, shading is global
 //! per level). A stats shard records the pixels of the tiles it owns under
 //! [`ShardPlan::uniform`], so the parts of all shards merge into exactly the histograms of
-//! a single process. The file also keeps the canvas and data flags it was computed for
-//! ([`StatsKey`]), checked by a render that uses it, and per-row work estimates that
-//! balance the render's shards.
+//! a single process. The file also keeps the canvas, the data flags and a fingerprint of
+//! every input column it was computed for ([`StatsKey`]), checked by a render that uses
+//! it, and per-row work estimates that balance the render's shards.
+//!
+//! A file is checked when it is read ([`PyramidStats::parse`]): its format version, its
+//! shape against its canvas, and its totals (every level of complete statistics accounts
+//! for exactly the points its rows hold), so a file that was altered or cut short is
+//! refused naming it. A render using it then checks every finest tile row's points
+//! against the rows it aggregates before writing that row's tiles
+//! ([`crate::pyramid::PyramidWriter`]).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::canvas::Scale;
+use crate::data::{ColumnSpec, Fingerprint};
 use crate::error::{Error, Result};
 use crate::pyramid::{LevelStack, PyramidPlan, ShardPlan, ShardSpec};
 use crate::shade::{Color, Colormap, CountHistogram, CountShader, How};
@@ -19,8 +27,45 @@ use crate::shade::{Color, Colormap, CountHistogram, CountShader, How};
 /// The `format` field of a stats file.
 pub const STATS_FORMAT: &str = "gigaplot-pyramid-stats";
 
-/// The current version of the stats file format.
-pub const STATS_VERSION: u32 = 1;
+/// The current version of the stats file format: 2 fingerprints the data (version 1 kept
+/// only the inputs' names and sizes, and is refused).
+pub const STATS_VERSION: u32 = 2;
+
+/// What every refusal of a stats file tells the user to do.
+pub const RECOMPUTE: &str = "recompute it with gigaplot stats";
+
+/// One input column the statistics were computed from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InputKey {
+    /// The file's base name (the directory may differ between machines).
+    pub name: String,
+    /// The column of a 2-D array (`FILE.npy:K`), if one was selected.
+    pub column: Option<usize>,
+    /// Size and sampled hash of the whole file.
+    pub fingerprint: Fingerprint,
+}
+
+impl InputKey {
+    /// The key of the column `spec` names, reading its fingerprint (errors name the file).
+    pub fn of(spec: &ColumnSpec) -> Result<InputKey> {
+        let name = spec.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        Ok(InputKey { name, column: spec.column, fingerprint: Fingerprint::of_file(&spec.path)? })
+    }
+
+    /// The key of data that is not a file (generated in memory): the name alone, with a
+    /// zero fingerprint.
+    pub fn synthetic(name: &str) -> InputKey {
+        InputKey { name: name.to_string(), column: None, fingerprint: Fingerprint { size: 0, xxh3: 0 } }
+    }
+
+    /// `x.npy` or `x.npy:1`.
+    pub fn label(&self) -> String {
+        match self.column {
+            Some(k) => format!("{}:{k}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
 
 /// What the statistics were computed for: a render using them must have the same key.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -41,8 +86,8 @@ pub struct StatsKey {
     pub x_scale: Scale,
     /// y axis scale.
     pub y_scale: Scale,
-    /// The data inputs as the caller describes them (file names, columns, sizes...).
-    pub inputs: Vec<String>,
+    /// The x and y columns, fingerprinted.
+    pub inputs: Vec<InputKey>,
 }
 
 /// Per-level statistics of a pyramid, whole or a part of it.
@@ -105,14 +150,23 @@ impl PyramidStats {
         if let Some(&dup) = other.parts.iter().find(|p| self.parts.contains(p)) {
             return Err(Error::bad_parameter("--merge", format!("shard {dup} is given twice")));
         }
+        if other.levels.len() != self.levels.len()
+            || other.row_points.len() != self.row_points.len()
+            || other.row_pixels.len() != self.row_pixels.len()
+        {
+            return Err(bad("the statistics files have level or row lists of different lengths"));
+        }
+        let overflow = || bad("the sums of the statistics files overflow; they cannot come from one dataset");
+        let add = |mine: &mut [u64], theirs: &[u64]| -> Result<()> {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m = m.checked_add(*t).ok_or_else(overflow)?;
+            }
+            Ok(())
+        };
+        add(&mut self.row_points, &other.row_points)?;
+        add(&mut self.row_pixels, &other.row_pixels)?;
         for (mine, theirs) in self.levels.iter_mut().zip(&other.levels) {
-            mine.merge(theirs);
-        }
-        for (mine, theirs) in self.row_points.iter_mut().zip(&other.row_points) {
-            *mine += theirs;
-        }
-        for (mine, theirs) in self.row_pixels.iter_mut().zip(&other.row_pixels) {
-            *mine += theirs;
+            mine.checked_merge(theirs).ok_or_else(overflow)?;
         }
         self.parts.extend_from_slice(&other.parts);
         self.parts.sort_unstable();
@@ -128,6 +182,9 @@ impl PyramidStats {
         for part in rest {
             all.merge(part)?;
         }
+        all.validate().map_err(|problem| {
+            Error::bad_parameter("--merge", format!("the merged statistics are inconsistent: {problem}"))
+        })?;
         Ok(all)
     }
 
@@ -155,12 +212,18 @@ impl PyramidStats {
     /// Work estimate of each finest tile row for [`ShardPlan::new`]: points plus 8 per
     /// non-empty pixel (shading and encoding) plus 1.
     pub fn row_work(&self) -> Vec<u64> {
-        self.row_points.iter().zip(&self.row_pixels).map(|(&p, &n)| p + 8 * n + 1).collect()
+        let work = |p: u64, n: u64| p.saturating_add(n.saturating_mul(8)).saturating_add(1);
+        self.row_points.iter().zip(&self.row_pixels).map(|(&p, &n)| work(p, n)).collect()
     }
 
     /// Extra work of the top shard: aggregating every point once more.
     pub fn top_work(&self) -> u64 {
-        self.row_points.iter().sum()
+        self.row_points.iter().fold(0u64, |sum, &p| sum.saturating_add(p))
+    }
+
+    /// Points (sum of counts) the statistics hold: on the whole canvas when complete.
+    pub fn points(&self) -> u128 {
+        self.row_points.iter().map(|&p| u128::from(p)).sum()
     }
 
     /// The shader of each level, index = zoom: from the level's own histogram, or from
@@ -188,35 +251,138 @@ impl PyramidStats {
         Ok(self.levels.iter().map(|h| Arc::new(CountShader::new(h, how, cmap, background))).collect())
     }
 
-    /// Reads a stats file, naming it in errors.
+    /// Reads a stats file, naming it in errors (see [`PyramidStats::parse`]).
     pub fn read(path: &Path) -> Result<PyramidStats> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let stats: PyramidStats = serde_json::from_str(&text)
-            .map_err(|e| Error::bad_input(path, format!("is not a gigaplot statistics file: {e}")))?;
-        if stats.format != STATS_FORMAT || stats.version != STATS_VERSION {
-            return Err(Error::bad_input(
-                path,
-                format!(
-                    "is format {} version {}; this gigaplot reads {STATS_FORMAT} version {STATS_VERSION}",
-                    stats.format, stats.version
-                ),
+        let text = crate::io::file_kind::read_input_to_string(path)?;
+        PyramidStats::parse(text.as_bytes(), path)
+    }
+
+    /// Parses and checks the text of a stats file, naming `path` in errors: the format and
+    /// its version (older versions did not fingerprint their data and are refused), the
+    /// level and row lists against the canvas, then the totals ([`PyramidStats::validate`]).
+    pub fn parse(text: &[u8], path: &Path) -> Result<PyramidStats> {
+        /// The fields that say what a file is, read before the rest.
+        #[derive(serde::Deserialize)]
+        struct Header {
+            format: Option<String>,
+            version: Option<u32>,
+        }
+        let not_stats =
+            |e: serde_json::Error| Error::bad_input(path, format!("is not a gigaplot statistics file: {e}"));
+        let header: Header = serde_json::from_slice(text).map_err(not_stats)?;
+        match (header.format.as_deref(), header.version) {
+            (Some(STATS_FORMAT), Some(STATS_VERSION)) => {}
+            (Some(STATS_FORMAT), Some(version)) if version < STATS_VERSION => {
+                return Err(Error::bad_input(
+                    path,
+                    format!(
+                        "is a statistics file of an older gigaplot (format version {version}), which did not \
+                         fingerprint its data; {RECOMPUTE}"
+                    ),
+                ))
+            }
+            (Some(STATS_FORMAT), Some(version)) => {
+                return Err(Error::bad_input(
+                    path,
+                    format!(
+                        "is statistics format version {version}, newer than this gigaplot reads \
+                         ({STATS_VERSION}); {RECOMPUTE}"
+                    ),
+                ))
+            }
+            _ => {
+                return Err(Error::bad_input(
+                    path,
+                    format!(
+                        "is not a gigaplot statistics file (no \"format\": \"{STATS_FORMAT}\" and version)"
+                    ),
+                ))
+            }
+        }
+        let stats: PyramidStats = serde_json::from_slice(text).map_err(not_stats)?;
+        stats.validate().map_err(|problem| {
+            Error::bad_input(path, format!("{problem}: it was altered or cut short; {RECOMPUTE}"))
+        })?;
+        Ok(stats)
+    }
+
+    /// Checks that the statistics are whole and consistent, or says (as a sentence
+    /// fragment starting with what is wrong) why not: the shard list; finite increasing
+    /// ranges; one histogram per level and one entry per finest tile row; every histogram
+    /// well formed; no row with more non-empty pixels than points or than it has pixels;
+    /// the finest level holding exactly the rows' points and pixels; and for complete
+    /// statistics, every level holding exactly those points (fewer only when a pixel
+    /// saturated at 2^32 - 1) with between a quarter of and as many non-empty pixels as
+    /// the level below.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.shards == 0 {
+            return Err("the shard count is 0".into());
+        }
+        if self.parts.is_empty()
+            || self.parts.windows(2).any(|w| w[0] >= w[1])
+            || self.parts.iter().any(|&p| p >= self.shards)
+        {
+            return Err(format!(
+                "the list of shards {:?} is not ascending shards below {}",
+                self.parts, self.shards
             ));
         }
-        let plan = stats.plan().map_err(|e| Error::bad_input(path, e.to_string()))?;
-        let rows = plan.finest_tile_rows() as usize;
-        if stats.levels.len() != plan.levels() as usize
-            || stats.row_points.len() != rows
-            || stats.row_pixels.len() != rows
-        {
-            return Err(Error::bad_input(path, "has level or row lists that do not match its canvas"));
+        for (axis, (lo, hi)) in [("x", self.key.x_range), ("y", self.key.y_range)] {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(format!("the {axis} range {lo}, {hi} is not finite and increasing"));
+            }
         }
-        Ok(stats)
+        let plan = self.plan().map_err(|e| e.to_string())?;
+        let rows = plan.finest_tile_rows() as usize;
+        if self.levels.len() != plan.levels() as usize
+            || self.row_points.len() != rows
+            || self.row_pixels.len() != rows
+        {
+            return Err("the level or row lists do not match the canvas".into());
+        }
+        for (zoom, level) in self.levels.iter().enumerate() {
+            level.check().map_err(|problem| format!("the histogram of level {zoom} {problem}"))?;
+        }
+        for (r, (&points, &pixels)) in self.row_points.iter().zip(&self.row_pixels).enumerate() {
+            let height = (plan.height - r as u32 * plan.tile).min(plan.tile);
+            if pixels > points || pixels > u64::from(plan.width) * u64::from(height) {
+                return Err(format!("finest tile row {r} has {pixels} non-empty pixels for {points} points"));
+            }
+        }
+        let points = self.points();
+        let pixels: u128 = self.row_pixels.iter().map(|&p| u128::from(p)).sum();
+        let finest = &self.levels[plan.max_zoom as usize];
+        if finest.points() != points || finest.pixels_exact() != pixels {
+            return Err(format!(
+                "the finest level holds {} points on {} pixels but its rows {points} points on {pixels} pixels",
+                finest.points(),
+                finest.pixels_exact()
+            ));
+        }
+        if self.is_complete() {
+            for (zoom, level) in self.levels.iter().enumerate() {
+                let held = level.points();
+                if held != points && !(held < points && level.is_saturated()) {
+                    return Err(format!("level {zoom} holds {held} points but the rows {points}"));
+                }
+            }
+            for (zoom, pair) in self.levels.windows(2).enumerate() {
+                let (coarse, fine) = (pair[0].pixels_exact(), pair[1].pixels_exact());
+                if coarse > fine || fine > 4 * coarse {
+                    return Err(format!(
+                        "level {zoom} has {coarse} non-empty pixels, which cannot cover level {}'s {fine}",
+                        zoom + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Writes the file atomically (pretty JSON).
     pub fn write(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(path, e.to_string()))?;
-        let mut file = crate::sink::AtomicFile::create(path)?;
+        let mut file = crate::io::AtomicFile::create(path)?;
         std::io::Write::write_all(file.file(), text.as_bytes()).map_err(|e| Error::io(path, e))?;
         file.commit()?;
         Ok(())
@@ -234,9 +400,35 @@ fn describe_mismatch(have: &StatsKey, want: &StatsKey) -> String {
     } else if (have.x_scale, have.y_scale) != (want.x_scale, want.y_scale) {
         "other axis scales".to_string()
     } else {
-        format!("inputs {:?}, not {:?}", have.inputs, want.inputs)
+        return describe_input_mismatch(&have.inputs, &want.inputs);
     };
     format!("was computed for {what}; compute statistics with the render's flags")
+}
+
+/// One sentence on the first input that differs.
+fn describe_input_mismatch(have: &[InputKey], want: &[InputKey]) -> String {
+    let labels = |keys: &[InputKey]| keys.iter().map(InputKey::label).collect::<Vec<_>>().join(", ");
+    let names = |keys: &[InputKey]| keys.iter().map(|k| (k.name.clone(), k.column)).collect::<Vec<_>>();
+    if names(have) != names(want) {
+        return format!(
+            "was computed for inputs {}, not {}; compute statistics with the render's flags",
+            labels(have),
+            labels(want)
+        );
+    }
+    let Some((h, w)) = have.iter().zip(want).find(|(h, w)| h != w) else {
+        return "was computed for other inputs; compute statistics with the render's flags".to_string();
+    };
+    if h.fingerprint.size != w.fingerprint.size {
+        format!(
+            "was computed for a {} of {} bytes, not {} bytes: other data; {RECOMPUTE}",
+            h.label(),
+            h.fingerprint.size,
+            w.fingerprint.size
+        )
+    } else {
+        format!("was computed for other contents of {} (same size, other data); {RECOMPUTE}", h.label())
+    }
 }
 
 /// Gathers a stats shard's part from the finest count rows it is fed.
@@ -336,7 +528,15 @@ mod tests {
             y_range: (1e-300, 7.0),
             x_scale: Scale::Linear,
             y_scale: Scale::Linear,
-            inputs: vec!["x.npy".into(), "y.npy".into()],
+            inputs: ["x.npy", "y.npy"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| InputKey {
+                    name: name.to_string(),
+                    column: None,
+                    fingerprint: Fingerprint { size: 800, xxh3: i as u64 },
+                })
+                .collect(),
         }
     }
 
@@ -404,6 +604,128 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not a gigaplot statistics file"));
+    }
+
+    /// The error of parsing `stats` after `edit`, or None when it is accepted.
+    fn parse_after(stats: &PyramidStats, edit: impl Fn(&mut serde_json::Value)) -> Option<String> {
+        let mut json = serde_json::to_value(stats).unwrap();
+        edit(&mut json);
+        let text = serde_json::to_vec(&json).unwrap();
+        PyramidStats::parse(&text, Path::new("s.json")).err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn parsing_refuses_altered_totals_and_old_versions() {
+        let whole = part(70, 300, ShardSpec::WHOLE);
+        assert_eq!(parse_after(&whole, |_| {}), None);
+        let tail = "it was altered or cut short; recompute it with gigaplot stats";
+        type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "the finest level holds 0 points",
+                Box::new(|j| {
+                    for level in j["levels"].as_array_mut().unwrap() {
+                        *level = serde_json::json!({"dense": [], "sparse": {}});
+                    }
+                }),
+            ),
+            (
+                "level 0 holds",
+                Box::new(|j| j["levels"][0] = serde_json::json!({"dense": [0, 1], "sparse": {}})),
+            ),
+            ("the finest level holds", Box::new(|j| j["row_points"][3] = serde_json::json!(1u64 << 40))),
+            (
+                "finest tile row 2 has 1099511627776 non-empty pixels",
+                Box::new(|j| j["row_pixels"][2] = serde_json::json!(1u64 << 40)),
+            ),
+            (
+                "the level or row lists",
+                Box::new(|j| {
+                    j["row_points"].as_array_mut().unwrap().pop();
+                }),
+            ),
+            ("the list of shards", Box::new(|j| j["parts"] = serde_json::json!([0, 0]))),
+            (
+                "the histogram of level 1 has sparse entries",
+                Box::new(|j| {
+                    j["levels"][1]["sparse"] = serde_json::json!({"3": 1});
+                }),
+            ),
+        ];
+        for (problem, edit) in cases {
+            let err = parse_after(&whole, edit).unwrap_or_else(|| panic!("accepted: {problem}"));
+            assert!(err.starts_with(&format!("s.json: {problem}")) && err.ends_with(tail), "{err}");
+        }
+        let err = parse_after(&whole, |j| j["version"] = 1.into()).unwrap();
+        assert_eq!(
+            err,
+            "s.json: is a statistics file of an older gigaplot (format version 1), which did not fingerprint \
+             its data; recompute it with gigaplot stats"
+        );
+        let err = parse_after(&whole, |j| j["version"] = 3.into()).unwrap();
+        assert!(
+            err.contains("version 3, newer") && err.ends_with("recompute it with gigaplot stats"),
+            "{err}"
+        );
+        let err = parse_after(&whole, |j| j["format"] = "x".into()).unwrap();
+        assert!(err.starts_with("s.json: is not a gigaplot statistics file"), "{err}");
+        let text = serde_json::to_string(&whole).unwrap();
+        let err = PyramidStats::parse(&text.as_bytes()[..text.len() / 2], Path::new("s.json")).unwrap_err();
+        assert!(err.to_string().starts_with("s.json: is not a gigaplot statistics file: EOF"), "{err}");
+    }
+
+    #[test]
+    fn parts_and_saturated_levels_are_accepted() {
+        let (w, h) = (70, 300);
+        for n in [2, 3] {
+            let parts: Vec<_> = (0..n).map(|i| part(w, h, ShardSpec { index: i, count: n })).collect();
+            for p in &parts {
+                assert_eq!(parse_after(p, |_| {}), None, "part {:?}", p.parts);
+            }
+            let merged = PyramidStats::merge_all(&parts).unwrap();
+            assert_eq!(parse_after(&merged, |_| {}), None);
+        }
+        // Coarse sums of 2^31 per finest pixel saturate at 2^32 - 1.
+        let mut b = StatsBuilder::new(key(40, 40), ShardSpec::WHOLE).unwrap();
+        for _ in b.rows() {
+            b.push_row(&[1 << 31; 40]).unwrap();
+        }
+        let saturated = b.finish().unwrap();
+        assert!(saturated.levels[0].is_saturated());
+        assert_eq!(parse_after(&saturated, |_| {}), None);
+    }
+
+    #[test]
+    fn merging_overflowing_parts_is_refused() {
+        let a = part(40, 40, ShardSpec { index: 0, count: 2 });
+        let mut b = part(40, 40, ShardSpec { index: 1, count: 2 });
+        let r = a.row_points.iter().position(|&p| p > 0).unwrap();
+        b.row_points[r] = u64::MAX;
+        let err = PyramidStats::merge_all(&[a.clone(), b]).unwrap_err().to_string();
+        assert!(err.starts_with("--merge: the sums"), "{err}");
+        let mut c = part(40, 40, ShardSpec { index: 1, count: 2 });
+        c.levels[0].add_count_n(7, 1);
+        let err = PyramidStats::merge_all(&[a, c]).unwrap_err().to_string();
+        assert!(err.starts_with("--merge: the merged statistics are inconsistent: level 0 holds"), "{err}");
+    }
+
+    #[test]
+    fn a_key_of_other_contents_is_described() {
+        let whole = part(33, 20, ShardSpec::WHOLE);
+        let mut other = key(33, 20);
+        other.inputs[1].fingerprint.xxh3 ^= 1;
+        let err = whole.check_for(&other, Path::new("s.json")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.json: was computed for other contents of y.npy (same size, other data); recompute it with \
+             gigaplot stats"
+        );
+        other.inputs[1].fingerprint.size += 8;
+        let err = whole.check_for(&other, Path::new("s.json")).unwrap_err().to_string();
+        assert!(err.contains("for a y.npy of 800 bytes, not 808 bytes"), "{err}");
+        other.inputs[1].name = "z.npy".into();
+        let err = whole.check_for(&other, Path::new("s.json")).unwrap_err().to_string();
+        assert!(err.contains("for inputs x.npy, y.npy, not x.npy, z.npy"), "{err}");
     }
 
     #[test]

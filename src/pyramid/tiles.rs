@@ -12,7 +12,6 @@
 //! so a killed run never leaves half a tile.
 
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,8 +19,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::io::scratch::unnamed_file;
+use crate::io::write_atomically_below;
 use crate::shade::CountShader;
-use crate::sink::atomic::TEMP_MARKER;
 
 /// Which tiles a writer writes: `(zoom, x, y) -> bool` (all of them by default).
 pub type TileSelection = Arc<dyn Fn(u32, u32, u32) -> bool + Send + Sync>;
@@ -170,6 +170,13 @@ impl TileWriter {
         let selected: Vec<u32> =
             (0..self.width.div_ceil(self.tile)).filter(|&tx| (self.select)(self.zoom, tx, ty)).collect();
         let rows = self.rows_in(ty);
+        // The level's directory, made one level deep only (never the pyramid's own
+        // directory, which an emergency exit may have removed; see `write_atomically_below`).
+        let level = self.dir.join(self.zoom.to_string());
+        match std::fs::create_dir(&level) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(Error::io(&level, e)),
+            _ => {}
+        }
         let results: Vec<Result<bool>> = selected
             .par_iter()
             .map(|&tx| {
@@ -182,7 +189,7 @@ impl TileWriter {
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
                 let png = encode_png(&rgba, self.tile, self.options.compression)?;
                 let path = tile_path(&self.dir, self.zoom, tx, ty);
-                write_atomically(&path, &png)?;
+                write_atomically_below(&path, &png)?;
                 Ok(true)
             })
             .collect();
@@ -226,21 +233,6 @@ fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<V
     Ok(out)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory, creating the
-/// directory. Not synced: a crash may lose tiles but never leaves a partial one in place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = dir.join(format!(".{name}{TEMP_MARKER}{}.tmp", std::process::id()));
-    let written =
-        File::create(&temp).and_then(|mut f| f.write_all(bytes)).and_then(|()| std::fs::rename(&temp, path));
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        Error::io(path, e)
-    })
-}
-
 /// One row of tiles of counts, in memory or in a scratch file.
 enum RowBuffer {
     Memory(Vec<u32>),
@@ -254,7 +246,7 @@ impl RowBuffer {
             return Ok(RowBuffer::Memory(vec![0; values as usize]));
         }
         let dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-        let file = tempfile_in(&dir)?;
+        let file = unnamed_file(&dir)?;
         Ok(RowBuffer::File(file))
     }
 
@@ -287,21 +279,6 @@ impl RowBuffer {
         }
         Ok(out)
     }
-}
-
-/// A scratch file in `dir`, unlinked at once so nothing is left behind.
-fn tempfile_in(dir: &Path) -> Result<File> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = dir.join(format!(".pyramid-rows{TEMP_MARKER}{}-{n}.tmp", std::process::id()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-    Ok(file)
 }
 
 #[cfg(test)]
@@ -411,13 +388,5 @@ mod tests {
             .with_selection(select);
         assert!(!writer.wants_row(15));
         assert!(writer.wants_row(16));
-    }
-
-    #[test]
-    fn atomic_writes_leave_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = tile_path(dir.path(), 1, 2, 3);
-        write_atomically(&path, b"x").unwrap();
-        assert_eq!(files(dir.path()), ["1/2/3.png"]);
     }
 }

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::pyramid::tiles::write_atomically;
+use crate::io::write_atomically;
 
 /// The pinned Leaflet release.
 pub const LEAFLET_VERSION: &str = "1.9.4";
@@ -108,7 +108,9 @@ fn copy_leaflet(dist: &Path, target: &Path) -> Result<()> {
 
 /// Copies one file atomically.
 fn copy_file(from: &Path, to: &Path) -> Result<()> {
-    let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+    let (mut file, _) = crate::io::file_kind::open_input(from, &from.display().to_string())?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(from, e))?;
     write_atomically(to, &bytes)
 }
 

@@ -8,13 +8,20 @@
 //! `2 * 4 * tile * width` bytes in all, each capped by
 //! [`crate::pyramid::TileWriterOptions::memory_cap`] beyond which it spills to a scratch
 //! file) plus about `2 * 4 * tile^2` bytes per encoding thread.
+//!
+//! A whole pyramid is written under a temporary directory beside its target and swapped in
+//! by [`PyramidWriter::finish`] ([`StagedDir`]): a failed or interrupted one leaves the
+//! previous pyramid (or nothing) and no tiles. A shard writes its tiles into the target
+//! directory directly, since other shards write there too.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::io::StagedDir;
 use crate::pyramid::metadata::Axes;
+use crate::pyramid::staging;
 use crate::pyramid::{
     LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder, TileCounts,
     TileSelection, TileWriter, TileWriterOptions, ViewerAssets, TOP_SHARD,
@@ -25,7 +32,8 @@ use crate::sink::{Band, CanvasInfo, Sink};
 /// How a pyramid is shaded and where it goes.
 #[derive(Clone, Debug)]
 pub struct PyramidOptions {
-    /// The pyramid directory (`--pyramid DIR`), created if missing.
+    /// The pyramid directory (`--pyramid DIR`): replaced whole by a whole pyramid (when it
+    /// is missing, empty or an earlier pyramid), written into by a shard.
     pub dir: PathBuf,
     /// Transfer function.
     pub how: How,
@@ -41,6 +49,9 @@ pub struct PyramidOptions {
     pub shard: ShardSpec,
     /// Tile buffering and compression.
     pub tiles: TileWriterOptions,
+    /// The statistics file (`--stats`), named when the data do not match it; None when
+    /// the statistics were computed from the same data in this process.
+    pub stats_file: Option<PathBuf>,
 }
 
 impl PyramidOptions {
@@ -55,6 +66,7 @@ impl PyramidOptions {
             viewer: ViewerAssets::default(),
             shard: ShardSpec::WHOLE,
             tiles: TileWriterOptions::default(),
+            stats_file: None,
         }
     }
 }
@@ -76,12 +88,20 @@ pub struct PyramidWriter {
     writers: Vec<Option<TileWriter>>,
     rows: Range<u32>,
     fed: u32,
+    /// Where the files go: a temporary directory for a whole pyramid, else `options.dir`.
+    write_dir: PathBuf,
+    /// The temporary directory of a whole pyramid, until it is installed.
+    staged: Option<StagedDir>,
+    /// Points of each finest tile row according to the statistics.
+    row_points: Vec<u64>,
+    /// Points of the finest tile row being fed so far.
+    row_sum: u128,
 }
 
 impl PyramidWriter {
     /// Prepares the writer for `stats` (complete; see [`PyramidStats::check_for`]) over the
-    /// axes `axes`, creating the directory. The shard plan comes from the stats' work
-    /// estimates, so every shard given the same stats agrees on it.
+    /// axes `axes`, creating the (temporary) directory. The shard plan comes from the stats'
+    /// work estimates, so every shard given the same stats agrees on it.
     pub fn new(stats: &PyramidStats, axes: Axes, options: PyramidOptions) -> Result<PyramidWriter> {
         if !stats.is_complete() {
             return Err(Error::bad_parameter(
@@ -103,7 +123,14 @@ impl PyramidWriter {
         };
         let shaders =
             stats.shaders(options.how, &options.cmap, options.background, options.span_from_level)?;
-        std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
+        let staged = match shard.count {
+            1 => Some(staging::begin(&options.dir)?),
+            _ => {
+                std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
+                None
+            }
+        };
+        let write_dir = staged.as_ref().map_or_else(|| options.dir.clone(), |s| s.dir().to_path_buf());
         let rows = shards.finest_rows(shard.index);
         let min_zoom = shards.min_zoom(shard.index);
         let select: TileSelection = {
@@ -116,7 +143,7 @@ impl PyramidWriter {
             .map(|l| {
                 (l.zoom >= min_zoom).then(|| {
                     TileWriter::new(
-                        &options.dir,
+                        &write_dir,
                         l.zoom,
                         (l.width, l.height),
                         plan.tile,
@@ -141,7 +168,19 @@ impl PyramidWriter {
             writers,
             rows,
             fed: 0,
+            write_dir,
+            staged,
+            row_points: stats.row_points.clone(),
+            row_sum: 0,
         })
+    }
+
+    /// `error`, naming the target directory instead of the temporary one.
+    fn name_target(&self, error: Error) -> Error {
+        match &self.staged {
+            Some(staged) => staged.rename_in_error(error),
+            None => error,
+        }
     }
 
     /// The finest rows to feed, in order, each once.
@@ -159,17 +198,61 @@ impl PyramidWriter {
         }
     }
 
-    /// Feeds the next finest row of counts (`width` values).
+    /// Feeds the next finest row of counts (`width` values). The last row of each finest
+    /// tile row is fed only once that tile row's points equal the statistics', so no tile
+    /// is shaded with statistics of other data.
     pub fn push_row(&mut self, counts: &[u32]) -> Result<()> {
+        let row = self.rows.start + self.fed;
+        self.row_sum += counts.iter().map(|&c| u128::from(c)).sum::<u128>();
+        let tile = self.metadata.tile;
+        if (row + 1) % tile == 0 || row + 1 == self.metadata.height {
+            self.check_tile_row(row / tile)?;
+        }
         let writers = &mut self.writers;
-        self.stack.push_row(counts, &mut |z, row, data| feed(writers, z, row, data))?;
+        let pushed = self.stack.push_row(counts, &mut |z, row, data| feed(writers, z, row, data));
+        pushed.map_err(|e| self.name_target(e))?;
         self.fed += 1;
         Ok(())
     }
 
+    /// Fails unless finest tile row `r` held the points the statistics say, naming the
+    /// statistics file.
+    fn check_tile_row(&mut self, r: u32) -> Result<()> {
+        let expected = self.row_points.get(r as usize).copied().unwrap_or(0);
+        let found = std::mem::take(&mut self.row_sum);
+        if found == u128::from(expected) {
+            return Ok(());
+        }
+        let tile = self.metadata.tile;
+        let last = ((r + 1) * tile).min(self.metadata.height) - 1;
+        let file = self.options.stats_file.clone().unwrap_or_else(|| PathBuf::from("statistics"));
+        Err(Error::bad_input(
+            file,
+            format!(
+                "does not match the data: pixel rows {} to {last} hold {found} points, the statistics say \
+                 {expected}; {}",
+                r * tile,
+                crate::pyramid::stats::RECOMPUTE
+            ),
+        ))
+    }
+
     /// Completes the levels, writes the last tiles, then (top shard) `metadata.json` and
-    /// `index.html`.
+    /// `index.html`; a whole pyramid then replaces the target directory.
     pub fn finish(mut self) -> Result<PyramidSummary> {
+        let staged = self.staged.take();
+        let summary = self.write_rest().map_err(|e| match &staged {
+            Some(staged) => staged.rename_in_error(e),
+            None => e,
+        })?;
+        if let Some(staged) = staged {
+            staged.install()?;
+        }
+        Ok(summary)
+    }
+
+    /// The last levels and tiles, the metadata and the viewer.
+    fn write_rest(mut self) -> Result<PyramidSummary> {
         if self.fed != self.rows.len() as u32 {
             return Err(Error::bad_parameter(
                 "pyramid",
@@ -185,8 +268,8 @@ impl PyramidWriter {
             summary.tiles.empty += counts.empty;
         }
         if self.options.shard.index == TOP_SHARD {
-            self.metadata.write(&self.options.dir)?;
-            crate::pyramid::write_viewer(&self.options.dir, &self.options.viewer)?;
+            self.metadata.write(&self.write_dir)?;
+            crate::pyramid::write_viewer(&self.write_dir, &self.options.viewer)?;
             summary.wrote_metadata = true;
         }
         Ok(summary)

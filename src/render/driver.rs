@@ -113,7 +113,7 @@ pub(crate) fn finish<R: Reducer>(
     let shader = R::Family::shader(&stats, &style);
     emit(reducer, fill, plan, (&shader, spread_px), kept, &mut sinks, progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
-    let commits = crate::sink::atomic::CommitGroup::begin();
+    let commits = crate::io::CommitGroup::begin();
     for sink in sinks {
         sink.finish()?;
     }

@@ -1,11 +1,12 @@
 //! Value reductions along lines against Datashader 0.19.1's own aggregates
-//! (`line_values_reference.rs`): the whole path from the columns through the binners, the
+//! (`tests/data/datashader/line_value_aggregates.json`): the whole path from the columns through the binners, the
 //! partition (5-row bands, 8-pixel tiles, so segments cross band and tile edges) and the
 //! band aggregation to the exported rows. Integer aggregates (count_cat) and Datashader's
 //! float32 aggregates (`any` and `count_cat` of anti-aliased lines) must be equal; float64 ones within
 //! 1e-12 relative (they are in fact bit-identical today).
 
-use super::reference::{Case, CASES, CATEGORIES, HEIGHT, WIDTH};
+use std::sync::LazyLock;
+
 use crate::canvas::{Axis, Plan, Scale};
 use crate::data::npy::encode_header;
 use crate::data::{ColumnSpec, DType, PointColumns};
@@ -16,6 +17,73 @@ use crate::reduce::value::{First, Last, Max, Mean, Min, Std, Sum, Var};
 use crate::reduce::{AaCountCat, AaValues, CountCat, Reducer, ValueUse, Values};
 use crate::render::band::{BandCells, BandView};
 use crate::shade::{BandValues, Family, How};
+
+/// Canvas width of every case.
+const WIDTH: u32 = 37;
+/// Canvas height of every case.
+const HEIGHT: u32 = 23;
+/// Categories of the count_cat cases.
+const CATEGORIES: usize = 3;
+
+/// `tests/data/datashader/line_value_aggregates.json`: Datashader's value reductions along
+/// one line.
+#[derive(serde::Deserialize)]
+struct Reference {
+    width: u32,
+    height: u32,
+    categories: usize,
+    cases: Vec<Case>,
+}
+
+/// One reference drawing.
+#[derive(serde::Deserialize)]
+struct Case {
+    name: String,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    #[serde(deserialize_with = "crate::test_data::floats")]
+    xs: Vec<f64>,
+    #[serde(deserialize_with = "crate::test_data::floats")]
+    ys: Vec<f64>,
+    /// The value column; the category column is `i % CATEGORIES`.
+    #[serde(deserialize_with = "crate::test_data::floats")]
+    vs: Vec<f64>,
+    /// Datashader's `line_width` (0 = Bresenham, > 0 = anti-aliased).
+    line_width: f64,
+    /// Datashader's reduction name (`count_cat` of the category column).
+    reduction: String,
+    /// Datashader's aggregate dtype.
+    dtype: String,
+    /// Non-empty cells as (image-order index, value); the others are 0 (u32) or NaN.
+    #[serde(deserialize_with = "crate::test_data::indexed_floats")]
+    expected: Vec<(u32, f64)>,
+}
+
+/// `tests/data/datashader/aa_category_shade.json`: Datashader's `tf.shade` of the
+/// anti-aliased count_cat drawings.
+#[derive(serde::Deserialize)]
+struct Shades {
+    shades: Vec<Shade>,
+}
+
+/// One `tf.shade(agg, how)` of a drawing: its name and line width, how, RGBA hex.
+#[derive(serde::Deserialize)]
+struct Shade {
+    drawing: String,
+    line_width: f64,
+    how: String,
+    rgba: String,
+}
+
+/// Every reference drawing, checked to be on the canvas of [`WIDTH`] x [`HEIGHT`].
+fn cases() -> &'static [Case] {
+    static REFERENCE: LazyLock<Reference> = LazyLock::new(|| {
+        let reference: Reference = crate::test_data::load("datashader/line_value_aggregates.json");
+        assert_eq!((reference.width, reference.height, reference.categories), (WIDTH, HEIGHT, CATEGORIES));
+        reference
+    });
+    &REFERENCE.cases
+}
 
 fn write(path: &std::path::Path, values: &[f64]) {
     let mut bytes = encode_header(DType::F64, &[values.len()]);
@@ -70,9 +138,9 @@ where
 fn gigaplot(case: &Case) -> Vec<f64> {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
-    write(&path("x.npy"), case.xs);
-    write(&path("y.npy"), case.ys);
-    let value: Vec<f64> = match case.reduction {
+    write(&path("x.npy"), &case.xs);
+    write(&path("y.npy"), &case.ys);
+    let value: Vec<f64> = match case.reduction.as_str() {
         "count_cat" => (0..case.xs.len()).map(|i| (i % CATEGORIES) as f64).collect(),
         _ => case.vs.to_vec(),
     };
@@ -84,7 +152,7 @@ fn gigaplot(case: &Case) -> Vec<f64> {
     let y = Axis::new("y", case.y_range, HEIGHT, Scale::Linear).unwrap();
     let input = GlyphInput { points: &points, value: points.value_source(), x, y, overwrite: false };
     let (aa, f64_) = (AaLines::new(case.line_width), DType::F64);
-    match (case.line_width > 0.0, case.reduction) {
+    match (case.line_width > 0.0, case.reduction.as_str()) {
         (false, "sum") => aggregate(Lines, Values::<Sum>::new(f64_), input, &plan),
         (false, "mean") => aggregate(Lines, Values::<Mean>::new(f64_), input, &plan),
         (false, "var") => aggregate(Lines, Values::<Var>::new(f64_), input, &plan),
@@ -108,7 +176,7 @@ fn expected(case: &Case) -> Vec<f64> {
     let integer = case.dtype == "uint32";
     let channels = if case.reduction == "count_cat" { CATEGORIES } else { 1 };
     let mut out = vec![if integer { 0.0 } else { f64::NAN }; (WIDTH * HEIGHT) as usize * channels];
-    for &(i, v) in case.expected {
+    for &(i, v) in &case.expected {
         out[i as usize] = v;
     }
     out
@@ -118,7 +186,7 @@ fn same(case: &Case, got: f64, want: f64) -> bool {
     if got.is_nan() || want.is_nan() {
         return got.is_nan() && want.is_nan();
     }
-    match case.dtype {
+    match case.dtype.as_str() {
         "float64" => got == want || (got - want).abs() <= 1e-12 * want.abs(),
         _ => got == want,
     }
@@ -127,7 +195,7 @@ fn same(case: &Case, got: f64, want: f64) -> bool {
 #[test]
 fn datashader_reference_aggregates_of_values_along_lines() {
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in cases() {
         let (got, want) = (gigaplot(case), expected(case));
         assert_eq!(got.len(), want.len(), "{}", case.name);
         let bad: Vec<usize> = (0..got.len()).filter(|&i| !same(case, got[i], want[i])).collect();
@@ -147,21 +215,23 @@ fn datashader_reference_aggregates_of_values_along_lines() {
         failures.is_empty(),
         "{} of {} cases differ:\n{}",
         failures.len(),
-        CASES.len(),
+        cases().len(),
         failures.join("\n")
     );
 }
 
 #[test]
 fn reference_cases_cover_nan_values_edges_and_empty_drawings() {
-    assert!(CASES.len() >= 100);
+    let cases = cases();
+    assert!(cases.len() >= 100);
+    assert_eq!(cases.len(), 121);
     let lit = |c: &Case| c.expected.len();
-    assert!(CASES.iter().filter(|c| lit(c) == 0).count() >= 10, "empty drawings and all-NaN values");
-    assert!(CASES.iter().filter(|c| c.line_width == 0.0 && lit(c) > 100).count() >= 10);
-    assert!(CASES.iter().any(|c| c.vs.iter().any(|v| v.is_nan()) && lit(c) > 0));
+    assert!(cases.iter().filter(|c| lit(c) == 0).count() >= 10, "empty drawings and all-NaN values");
+    assert!(cases.iter().filter(|c| c.line_width == 0.0 && lit(c) > 100).count() >= 10);
+    assert!(cases.iter().any(|c| c.vs.iter().any(|v| v.is_nan()) && lit(c) > 0));
     // The reference distinguishes the reductions: first and last differ somewhere.
     let of = |name: &str, r: &str| {
-        CASES.iter().find(|c| c.name == name && c.reduction == r && c.line_width == 0.0)
+        cases.iter().find(|c| c.name == name && c.reduction == r && c.line_width == 0.0)
     };
     let (first, last) = (of("random_polyline", "first").unwrap(), of("random_polyline", "last").unwrap());
     assert_ne!(first.expected, last.expected);
@@ -194,12 +264,13 @@ fn shade_aa_categories(case: &Case, how: How) -> String {
 
 #[test]
 fn anti_aliased_count_cat_shades_as_datashader() {
-    use super::shade_reference::SHADES;
+    let shades: Shades = crate::test_data::load("datashader/aa_category_shade.json");
     let mut failures = Vec::new();
-    for &(name, lw, how, want) in SHADES {
-        let case = CASES
+    for Shade { drawing: name, line_width: lw, how, rgba: want } in &shades.shades {
+        let lw = *lw;
+        let case = cases()
             .iter()
-            .find(|c| c.name == name && c.line_width == lw && c.reduction == "count_cat")
+            .find(|c| c.name == *name && c.line_width == lw && c.reduction == "count_cat")
             .unwrap();
         let got = shade_aa_categories(case, how.parse().unwrap());
         let (got, want) = (got.as_bytes(), want.as_bytes());
@@ -215,6 +286,7 @@ fn anti_aliased_count_cat_shades_as_datashader() {
             ));
         }
     }
-    assert!(SHADES.len() >= 28);
+    assert!(shades.shades.len() >= 28);
+    assert_eq!(shades.shades.len(), 32);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

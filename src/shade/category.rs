@@ -64,14 +64,14 @@ pub fn default_color_key(categories: usize) -> Vec<Color> {
 
 /// Parses a `--color-key` value: comma-separated colours as [`Color::parse`] reads them
 /// (names, `#rgb`, `#rrggbb`, `#rrggbbaa`; the alpha of a colour is ignored, as Datashader
-/// uses only RGB). The error names the flag and the colour it could not read.
+/// uses only RGB). The error names the colour it could not read (the CLI adds the flag).
 pub fn parse_color_key(text: &str) -> Result<Vec<Color>, String> {
     if text.trim().is_empty() {
-        return Err("--color-key: expected comma-separated colours, got nothing".to_string());
+        return Err("expected comma-separated colours, got nothing".to_string());
     }
     text.split(',')
         .map(|part| {
-            let c = Color::parse(part).map_err(|e| format!("--color-key: {e}"))?;
+            let c = Color::parse(part)?;
             Ok(Color::rgb(c.r, c.g, c.b))
         })
         .collect()
@@ -372,7 +372,35 @@ impl FloatEqHist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shade::reference2::{CAT_AGGS, CAT_CASES};
+
+    /// `tests/data/datashader/shade_categories.json`: Datashader's `tf.shade` of categorical
+    /// aggregates.
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        aggregates: Vec<Aggregate>,
+        cases: Vec<Case>,
+    }
+
+    /// A categorical aggregate: width, categories, counts C-interleaved.
+    #[derive(serde::Deserialize)]
+    struct Aggregate {
+        name: String,
+        width: usize,
+        categories: usize,
+        counts: Vec<u32>,
+    }
+
+    /// One categorical `tf.shade` call: aggregate, colour key (`sets` is Datashader's
+    /// default), how, alpha, min_alpha, RGBA hex.
+    #[derive(serde::Deserialize)]
+    struct Case {
+        aggregate: String,
+        color_key: String,
+        how: String,
+        alpha: u8,
+        min_alpha: u8,
+        rgba: String,
+    }
 
     const CUSTOM: &str = "red,#00ff00,blue,gold,black,white,#123456,pink,orange,purple,teal,gray";
 
@@ -393,9 +421,13 @@ mod tests {
 
     #[test]
     fn matches_datashader_byte_for_byte() {
-        assert_eq!(CAT_CASES.len(), 6 * 2 * 4 * 2);
-        for &(agg, key, how, alpha, min_alpha, rgba) in CAT_CASES {
-            let &(_, width, c, counts) = CAT_AGGS.iter().find(|a| a.0 == agg).unwrap();
+        let reference: Reference = crate::test_data::load("datashader/shade_categories.json");
+        assert_eq!(reference.aggregates.len(), 6);
+        assert_eq!(reference.cases.len(), 6 * 2 * 4 * 2);
+        for Case { aggregate: agg, color_key: key, how, alpha, min_alpha, rgba } in &reference.cases {
+            let (alpha, min_alpha) = (*alpha, *min_alpha);
+            let aggregate = reference.aggregates.iter().find(|a| &a.name == agg).unwrap();
+            let (width, c, counts) = (aggregate.width, aggregate.categories, &aggregate.counts[..]);
             let key = if key == "sets" { SETS1TO3.to_vec() } else { parse_color_key(CUSTOM).unwrap() };
             let how: How = how.parse().unwrap();
             for band in [1, 2, 100] {
@@ -405,7 +437,7 @@ mod tests {
                 for (row, dst) in counts.chunks(width * c).zip(out.chunks_mut(4 * width)) {
                     shader.shade_rgba(row, dst);
                 }
-                assert_eq!(hex(&out), rgba, "{agg} {how} {alpha} {min_alpha} band {band}");
+                assert_eq!(&hex(&out), rgba, "{agg} {how} {alpha} {min_alpha} band {band}");
             }
         }
     }
@@ -473,10 +505,10 @@ mod tests {
         );
         assert_eq!(
             parse_color_key("red,,blue").unwrap_err(),
-            "--color-key: cannot understand colour '': not a CSS colour name, 'transparent' or a \
+            "cannot understand colour '': not a CSS colour name, 'transparent' or a \
              #rrggbb hex code"
         );
-        assert!(parse_color_key("  ").unwrap_err().starts_with("--color-key:"));
+        assert_eq!(parse_color_key("  ").unwrap_err(), "expected comma-separated colours, got nothing");
         assert!(parse_color_key("red,blurple").unwrap_err().contains("'blurple'"));
     }
 

@@ -452,12 +452,40 @@ pub(crate) fn pointwise(how: How, a: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
     use super::*;
-    use crate::shade::reference2::{FLOAT_AGGS, FLOAT_CASES};
+
+    /// `tests/data/datashader/shade_floats.json`: Datashader's `tf.shade` of float aggregates.
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        aggregates: Vec<Aggregate>,
+        cases: Vec<Case>,
+    }
+
+    /// A float64 aggregate (NaN = empty), row-major.
+    #[derive(serde::Deserialize)]
+    struct Aggregate {
+        name: String,
+        width: usize,
+        #[serde(deserialize_with = "crate::test_data::floats")]
+        values: Vec<f64>,
+    }
+
+    /// One float `tf.shade` call: aggregate, how, colormap, RGBA hex.
+    #[derive(serde::Deserialize)]
+    struct Case {
+        aggregate: String,
+        how: String,
+        cmap: String,
+        rgba: String,
+    }
+
+    static REFERENCE: LazyLock<Reference> =
+        LazyLock::new(|| crate::test_data::load("datashader/shade_floats.json"));
 
     fn values(name: &str) -> Vec<f64> {
-        let (_, _, bits) = FLOAT_AGGS.iter().find(|(n, _, _)| *n == name).unwrap();
-        bits.iter().map(|&b| f64::from_bits(b)).collect()
+        REFERENCE.aggregates.iter().find(|a| a.name == name).unwrap().values.clone()
     }
 
     fn hex(bytes: &[u8]) -> String {
@@ -489,20 +517,21 @@ mod tests {
 
     #[test]
     fn matches_datashader_byte_for_byte() {
-        assert_eq!(FLOAT_CASES.len(), 6 * 4 * 3);
-        for &(agg, how, cmap, rgba) in FLOAT_CASES {
+        assert_eq!(REFERENCE.aggregates.len(), 6);
+        assert_eq!(REFERENCE.cases.len(), 6 * 4 * 3);
+        for Case { aggregate: agg, how, cmap, rgba } in &REFERENCE.cases {
             let v = values(agg);
             let (stats, histogram) = gather(&[&v]);
             let how: How = how.parse().unwrap();
             let cmap = Colormap::by_name(cmap).unwrap();
             let shader = FloatShader::new(&stats, Some(&histogram), how, &cmap, Color::TRANSPARENT);
-            assert_eq!(hex(&shade_all(&shader, &v)), rgba, "{agg} {how} {}", cmap.name());
+            assert_eq!(&hex(&shade_all(&shader, &v)), rgba, "{agg} {how} {}", cmap.name());
         }
     }
 
     #[test]
     fn bands_shade_like_the_whole() {
-        for (name, width, _) in FLOAT_AGGS {
+        for Aggregate { name, width, .. } in &REFERENCE.aggregates {
             let v = values(name);
             let whole = gather(&[&v]);
             for split in (0..=v.len()).step_by(*width) {

@@ -201,8 +201,35 @@ impl Mapping {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::LazyLock;
+
     use super::*;
-    use crate::shade::reference::{AGGREGATES, CASES};
+
+    /// `tests/data/datashader/shade_counts.json`: Datashader's `tf.shade` of count aggregates.
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        aggregates: Vec<Aggregate>,
+        cases: Vec<Case>,
+    }
+
+    /// A count aggregate, row-major.
+    #[derive(serde::Deserialize)]
+    struct Aggregate {
+        name: String,
+        counts: Vec<u32>,
+    }
+
+    /// One `tf.shade` call: aggregate name, how, colormap name, RGBA bytes as hex.
+    #[derive(serde::Deserialize)]
+    struct Case {
+        aggregate: String,
+        how: String,
+        cmap: String,
+        rgba: String,
+    }
+
+    static REFERENCE: LazyLock<Reference> =
+        LazyLock::new(|| crate::test_data::load("datashader/shade_counts.json"));
 
     fn histogram(counts: &[u32]) -> CountHistogram {
         let mut h = CountHistogram::new();
@@ -211,7 +238,7 @@ mod tests {
     }
 
     fn aggregate(name: &str) -> &'static [u32] {
-        AGGREGATES.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap()
+        &REFERENCE.aggregates.iter().find(|a| a.name == name).unwrap().counts
     }
 
     fn hex(bytes: &[u8]) -> String {
@@ -226,14 +253,15 @@ mod tests {
 
     #[test]
     fn matches_datashader_byte_for_byte() {
-        assert_eq!(CASES.len(), 5 * 12 + 8);
-        for case in CASES {
-            let counts = aggregate(case.agg);
+        assert_eq!(REFERENCE.aggregates.len(), 6);
+        assert_eq!(REFERENCE.cases.len(), 5 * 12 + 8);
+        for case in &REFERENCE.cases {
+            let counts = aggregate(&case.aggregate);
             let how: How = case.how.parse().unwrap();
-            let cmap = Colormap::by_name(case.cmap).unwrap();
+            let cmap = Colormap::by_name(&case.cmap).unwrap();
             let shader = CountShader::new(&histogram(counts), how, &cmap, Color::TRANSPARENT);
             let got = hex(&shade_all(&shader, counts));
-            assert_eq!(got, case.rgba, "{} {} {}", case.agg, case.how, case.cmap);
+            assert_eq!(got, case.rgba, "{} {} {}", case.aggregate, case.how, case.cmap);
         }
     }
 

@@ -263,19 +263,78 @@ impl DensityStats {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::shade::reference2::{DENSITIES, DENSITY_IMAGES, DYN_CASES, SPREAD_CASES, SPREAD_IMAGES};
+    use std::sync::LazyLock;
 
-    fn unhex(text: &str) -> Vec<u8> {
-        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    use super::*;
+    use crate::test_data::unhex;
+
+    /// `tests/data/datashader/spread_dynspread.json`: Datashader's `tf.spread` and
+    /// `tf.dynspread` of RGBA images.
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        images: Vec<Image>,
+        spread_cases: Vec<SpreadCase>,
+        density_images: Vec<DensityImage>,
+        densities: Vec<Densities>,
+        dynspread_cases: Vec<DynCase>,
     }
+
+    /// An RGBA image: name, width, RGBA hex.
+    #[derive(serde::Deserialize)]
+    struct Image {
+        name: String,
+        width: usize,
+        rgba: String,
+    }
+
+    /// One `tf.spread` call: image, px, shape, RGBA hex.
+    #[derive(serde::Deserialize)]
+    struct SpreadCase {
+        image: String,
+        px: usize,
+        shape: String,
+        rgba: String,
+    }
+
+    /// A larger sparse image: lit pixels (y, x, alpha); RGB is (3x, 5y, x + y) mod 256.
+    #[derive(serde::Deserialize)]
+    struct DensityImage {
+        name: String,
+        height: usize,
+        width: usize,
+        lit: Vec<(u16, u16, u8)>,
+    }
+
+    /// `_rgb_density(img, 2 * px)` of an image for px = 1..=4.
+    #[derive(serde::Deserialize)]
+    struct Densities {
+        image: String,
+        #[serde(deserialize_with = "crate::test_data::floats")]
+        densities: Vec<f64>,
+    }
+
+    /// One `tf.dynspread` call: image, threshold, max_px, shape, and the px whose
+    /// `tf.spread` output equals the dynspread output (the smallest if several do).
+    #[derive(serde::Deserialize)]
+    struct DynCase {
+        image: String,
+        threshold: f64,
+        max_px: usize,
+        shape: String,
+        px: usize,
+    }
+
+    static REFERENCE: LazyLock<Reference> =
+        LazyLock::new(|| crate::test_data::load("datashader/spread_dynspread.json"));
 
     /// Every reference image as (name, width, RGBA bytes).
     fn images() -> Vec<(&'static str, usize, Vec<u8>)> {
-        let mut all: Vec<_> = SPREAD_IMAGES.iter().map(|&(n, w, hex)| (n, w, unhex(hex))).collect();
-        for &(name, h, w, pixels) in DENSITY_IMAGES {
+        let mut all: Vec<_> =
+            REFERENCE.images.iter().map(|i| (i.name.as_str(), i.width, unhex(&i.rgba))).collect();
+        for DensityImage { name, height: h, width: w, lit } in &REFERENCE.density_images {
+            let (h, w) = (*h, *w);
             let mut rgba = vec![0u8; 4 * w * h];
-            for &(y, x, a) in pixels {
+            for &(y, x, a) in lit {
                 let (y, x) = (usize::from(y), usize::from(x));
                 let p = 4 * (y * w + x);
                 rgba[p..p + 4].copy_from_slice(&[
@@ -285,7 +344,7 @@ mod tests {
                     a,
                 ]);
             }
-            all.push((name, w, rgba));
+            all.push((name.as_str(), w, rgba));
         }
         all
     }
@@ -335,9 +394,11 @@ mod tests {
 
     #[test]
     fn spread_matches_datashader_byte_for_byte() {
-        assert_eq!(SPREAD_CASES.len(), 4 * 3 * 2);
+        assert_eq!(REFERENCE.images.len(), 4);
+        assert_eq!(REFERENCE.spread_cases.len(), 4 * 3 * 2);
         let all = images();
-        for &(name, px, shape, rgba) in SPREAD_CASES {
+        for SpreadCase { image: name, px, shape, rgba } in &REFERENCE.spread_cases {
+            let px = *px;
             let (_, width, image) = all.iter().find(|i| i.0 == name).unwrap();
             let spreader = Spreader::new(px, shape.parse().unwrap());
             let expected = unhex(rgba);
@@ -358,9 +419,9 @@ mod tests {
         let flip = |rgba: &[u8], width: usize| -> Vec<u8> {
             rgba.chunks_exact(4 * width).rev().flatten().copied().collect()
         };
-        for &(name, px, shape, rgba) in SPREAD_CASES {
+        for SpreadCase { image: name, px, shape, rgba } in &REFERENCE.spread_cases {
             let (_, width, image) = all.iter().find(|i| i.0 == name).unwrap();
-            let spreader = Spreader::new(px, shape.parse().unwrap()).for_image_rows();
+            let spreader = Spreader::new(*px, shape.parse().unwrap()).for_image_rows();
             let expected = flip(&unhex(rgba), *width);
             let flipped = flip(image, *width);
             assert_eq!(spreader.spread_image(&flipped, *width), expected, "{name} {px} {shape}");
@@ -386,7 +447,9 @@ mod tests {
     #[test]
     fn densities_match_datashader_for_any_band_split() {
         let all = images();
-        for &(name, bits) in DENSITIES {
+        assert_eq!(REFERENCE.densities.len(), 4 + 5);
+        for Densities { image: name, densities } in &REFERENCE.densities {
+            let bits: Vec<u64> = densities.iter().map(|d| d.to_bits()).collect();
             let (_, width, image) = all.iter().find(|i| i.0 == name).unwrap();
             for band in [1, 2, 3, 7, 100] {
                 let stats = density_in_bands(4, image, *width, band);
@@ -399,7 +462,9 @@ mod tests {
     #[test]
     fn dynspread_chooses_datashaders_px() {
         let all = images();
-        for &(name, threshold, max_px, shape, chosen) in DYN_CASES {
+        assert_eq!(REFERENCE.dynspread_cases.len(), (4 + 5) * 5 * 4 * 2);
+        for DynCase { image: name, threshold, max_px, shape, px: chosen } in &REFERENCE.dynspread_cases {
+            let (threshold, max_px, chosen) = (*threshold, *max_px, *chosen);
             let (_, width, image) = all.iter().find(|i| i.0 == name).unwrap();
             for band in [2, 5, 100] {
                 let px = density_in_bands(max_px, image, *width, band).dynspread_px(threshold);

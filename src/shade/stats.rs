@@ -74,9 +74,56 @@ impl CountHistogram {
         }
     }
 
+    /// Adds another histogram into this one, or None (and this one partly changed) when a
+    /// pixel count overflows u64 (only histograms read from an altered file can).
+    pub fn checked_merge(&mut self, other: &CountHistogram) -> Option<()> {
+        if other.dense.len() > self.dense.len() {
+            self.dense.resize(other.dense.len(), 0);
+        }
+        for (mine, theirs) in self.dense.iter_mut().zip(&other.dense) {
+            *mine = mine.checked_add(*theirs)?;
+        }
+        for (&count, &pixels) in &other.sparse {
+            let slot = self.sparse.entry(count).or_insert(0);
+            *slot = slot.checked_add(pixels)?;
+        }
+        Some(())
+    }
+
     /// Number of non-zero pixels recorded.
     pub fn pixels(&self) -> u64 {
         self.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Number of non-zero pixels recorded, without overflow whatever the histogram holds.
+    pub fn pixels_exact(&self) -> u128 {
+        self.iter().map(|(_, n)| u128::from(n)).sum()
+    }
+
+    /// Sum of every recorded count (the points the pixels hold), without overflow.
+    pub fn points(&self) -> u128 {
+        self.iter().map(|(c, n)| u128::from(c) * u128::from(n)).sum()
+    }
+
+    /// True when a pixel holds `u32::MAX`, the value a saturated sum stops at.
+    pub fn is_saturated(&self) -> bool {
+        self.sparse.contains_key(&u32::MAX)
+    }
+
+    /// Checks the layout a histogram read from a file must have, or says what is wrong:
+    /// the dense part no longer than [`DENSE_LIMIT`], without a zero count and ending with
+    /// a recorded value; the sparse part only above it, with no empty entry.
+    pub fn check(&self) -> Result<(), String> {
+        if self.dense.len() > DENSE_LIMIT as usize {
+            return Err(format!("has {} dense entries, more than {DENSE_LIMIT}", self.dense.len()));
+        }
+        if self.dense.first().is_some_and(|&n| n != 0) || self.dense.last() == Some(&0) {
+            return Err("has a dense part that does not start with 0 and end with a recorded count".into());
+        }
+        if self.sparse.iter().any(|(&c, &n)| c < DENSE_LIMIT || n == 0) {
+            return Err(format!("has sparse entries below {DENSE_LIMIT} or of no pixels"));
+        }
+        Ok(())
     }
 
     /// Smallest and largest non-zero count, or None if every pixel is empty.

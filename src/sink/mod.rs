@@ -3,45 +3,68 @@
 //! The renderer produces the canvas band by band, top to bottom, and hands each band to
 //! every sink of the render. A sink asks the band for what it needs (shaded pixels for the
 //! PNG, raw aggregate values for `--agg-out`) row by row, so no sink ever holds more than a
-//! band. Every file a sink writes stays under a temporary name until [`Sink::finish`]
-//! renames it ([`atomic`]).
+//! band.
+//!
+//! The encoders write to any `Write`: a file ([`PngSink::new`], [`AggregateSink::new`])
+//! stays under a temporary name until [`Sink::finish`] renames it, with the render's other
+//! outputs ([`crate::io::atomic`]); a `Vec<u8>`, a socket or stdout
+//! ([`PngSink::to_writer`], [`AggregateSink::to_writer`]) gets the same bytes and comes back
+//! through a [`Finished`]. Two sinks keep the canvas in memory instead, for callers who want
+//! pixels or values rather than files: [`RgbaSink`] (an [`RgbaImage`]) and
+//! [`AggregateArraySink`] (an [`AggregateArray`]), refused beyond a size limit.
+//!
+//! A new sink is one file here implementing [`Sink`]; it knows nothing of glyphs or
+//! reductions, only of [`Band`]s of finished rows.
+//!
+//! ```
+//! use gigaplot::data::generate::{generate, GenerateOptions};
+//! use gigaplot::data::{ColumnSpec, PointColumns};
+//! use gigaplot::progress::NoProgress;
+//! use gigaplot::render::{render, RenderOptions};
+//! use gigaplot::sink::{AggregateArraySink, Compression, PngSink, RgbaSink, Sink};
+//!
+//! # fn main() -> gigaplot::Result<()> {
+//! let dir = std::env::temp_dir().join(format!("gigaplot-doc-sinks-{}", std::process::id()));
+//! let files = generate(&GenerateOptions { points: 10_000, seed: 7, out_dir: dir.clone() }, &NoProgress)?;
+//! let spec = |p: &std::path::Path| ColumnSpec::parse(p.to_str().unwrap());
+//! let points = PointColumns::open(&spec(&files.x), &spec(&files.y))?;
+//! let options = RenderOptions { width: 64, height: 48, ..RenderOptions::default() };
+//! let (png, png_bytes) = PngSink::to_writer(Vec::new(), Compression::Fast);
+//! let (rgba, image) = RgbaSink::new();
+//! let (agg, aggregate) = AggregateArraySink::new();
+//! let sinks: Vec<Box<dyn Sink>> = vec![Box::new(png), Box::new(rgba), Box::new(agg)];
+//! let report = render(&points, &options, sinks, &NoProgress)?;
+//! assert!(png_bytes.take().unwrap().starts_with(b"\x89PNG"));
+//! assert_eq!(image.take().unwrap().shape(), [48, 64, 4]);
+//! let counts: Vec<u32> = aggregate.take().unwrap().values()?;
+//! assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), report.plotted);
+//! # std::fs::remove_dir_all(&dir).ok();
+//! # Ok(())
+//! # }
+//! ```
 
-pub mod atomic;
+pub mod aggregate_array;
 pub mod deflate;
+pub(crate) mod destination;
+pub mod memory;
 pub mod npy;
 pub mod png;
+pub mod rgba;
 pub mod spread;
 
-pub use atomic::AtomicFile;
+pub use aggregate_array::{AggregateArray, AggregateArraySink};
+pub use memory::{Finished, IN_MEMORY_LIMIT};
 pub use npy::{AggregateSink, NpyWriter};
-pub use png::{Compression, PixelFormat, PngSink, PngWriter};
+pub use png::{Compression, PngSink, PngWriter};
+pub use rgba::{RgbaImage, RgbaSink};
 pub use spread::SpreadSink;
-
-use std::sync::Arc;
 
 use crate::canvas::Scale;
 use crate::data::DType;
 use crate::error::Result;
-use crate::shade::Color;
-
-/// How data values map onto the colormap, for colorbars: the colormap sampled from its
-/// low to its high end, the range of values shown, and where a value falls (0..1).
-#[derive(Clone)]
-pub struct ColorScale {
-    /// The colormap, sampled evenly from position 0 to 1.
-    pub colors: Vec<Color>,
-    /// Smallest and largest value on the canvas.
-    pub range: (f64, f64),
-    /// A value's position along the colormap (non-linear under eq-hist and log), None
-    /// outside the range.
-    pub position: Arc<dyn Fn(f64) -> Option<f64> + Send + Sync>,
-}
-
-impl std::fmt::Debug for ColorScale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ColorScale").field("colors", &self.colors.len()).field("range", &self.range).finish()
-    }
-}
+/// Sinks read shaded rows in a [`PixelFormat`] and colour scales for colorbars; both are
+/// the shader's (re-exported here for sink authors).
+pub use crate::shade::{ColorScale, PixelFormat};
 
 /// The shape of the canvas, told to each sink before the first band.
 #[derive(Clone, Copy, Debug, PartialEq)]

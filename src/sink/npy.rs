@@ -1,5 +1,7 @@
 //! Streaming `.npy` output: the raw aggregate (`--agg-out`), written row by row in image
-//! order (row 0 = top = y max), readable with `numpy.load(path, mmap_mode='r')`.
+//! order (row 0 = top = y max), readable with `numpy.load(path, mmap_mode='r')`, to a file
+//! that appears only complete ([`AggregateSink::new`]) or to any writer
+//! ([`AggregateSink::to_writer`]).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -7,52 +9,61 @@ use std::path::{Path, PathBuf};
 use crate::data::npy::encode_header;
 use crate::data::DType;
 use crate::error::{Error, Result};
-use crate::sink::atomic::AtomicFile;
-use crate::sink::{Band, CanvasInfo, Sink};
+use crate::io::AtomicFile;
+use crate::sink::destination::Destination;
+use crate::sink::{Band, CanvasInfo, Finished, Sink};
 
-/// Bytes buffered before each write to the file.
+/// Bytes buffered before each write to the output.
 const WRITE_BUFFER: usize = 1 << 20;
 
-/// Writes a C-order `.npy` array of a known shape, streamed, under a temporary name.
-#[derive(Debug)]
-pub struct NpyWriter {
-    path: PathBuf,
-    out: BufWriter<TempFile>,
+/// What errors name when an array goes to a writer rather than a file.
+const STREAM_NAME: &str = "npy stream";
+
+/// Writes a C-order `.npy` array of a known shape, streamed into `W`.
+pub struct NpyWriter<W: Write = AtomicFile> {
+    /// What errors name: the file's final path, or [`STREAM_NAME`].
+    name: PathBuf,
+    out: BufWriter<W>,
     /// Data bytes the header promises.
     expected: u64,
     /// Data bytes written so far.
     written: u64,
 }
 
-/// The temporary file as an `io::Write`, so a `BufWriter` can write straight into it.
-#[derive(Debug)]
-struct TempFile(AtomicFile);
-
-impl Write for TempFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.file().write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.file().flush()
+impl<W: Write> std::fmt::Debug for NpyWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpyWriter")
+            .field("name", &self.name)
+            .field("expected", &self.expected)
+            .field("written", &self.written)
+            .finish_non_exhaustive()
     }
 }
 
-impl NpyWriter {
-    /// Starts `path` with a header for `dtype` and `shape`.
-    pub fn create(path: &Path, dtype: DType, shape: &[usize]) -> Result<NpyWriter> {
-        let expected = shape
-            .iter()
-            .try_fold(dtype.size() as u64, |acc, &d| acc.checked_mul(d as u64))
-            .ok_or_else(|| {
-                Error::bad_parameter(
-                    path.display().to_string(),
-                    format!("an array of shape {shape:?} is too large"),
-                )
-            })?;
+impl NpyWriter<AtomicFile> {
+    /// Starts the file `path` (under a temporary name until [`AtomicFile::commit`] on what
+    /// [`NpyWriter::finish`] returns) with a header for `dtype` and `shape`.
+    pub fn create(path: &Path, dtype: DType, shape: &[usize]) -> Result<NpyWriter<AtomicFile>> {
+        let expected = data_bytes(path, dtype, shape)?;
         let file = AtomicFile::create(path)?;
-        let mut out = BufWriter::with_capacity(WRITE_BUFFER, TempFile(file));
-        out.write_all(&encode_header(dtype, shape)).map_err(|e| Error::io(path, e))?;
-        Ok(NpyWriter { path: path.to_path_buf(), out, expected, written: 0 })
+        NpyWriter::named(file, path, dtype, shape, expected)
+    }
+}
+
+impl<W: Write> NpyWriter<W> {
+    /// Starts an array of `dtype` and `shape` written into `out` (errors name it "npy
+    /// stream").
+    pub fn new(out: W, dtype: DType, shape: &[usize]) -> Result<NpyWriter<W>> {
+        let name = Path::new(STREAM_NAME);
+        let expected = data_bytes(name, dtype, shape)?;
+        NpyWriter::named(out, name, dtype, shape, expected)
+    }
+
+    /// Writes the header; errors name `name`.
+    fn named(out: W, name: &Path, dtype: DType, shape: &[usize], expected: u64) -> Result<NpyWriter<W>> {
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, out);
+        out.write_all(&encode_header(dtype, shape)).map_err(|e| Error::io(name, e))?;
+        Ok(NpyWriter { name: name.to_path_buf(), out, expected, written: 0 })
     }
 
     /// Appends raw little-endian element bytes.
@@ -61,36 +72,54 @@ impl NpyWriter {
         if after > self.expected {
             return Err(self.wrong_size(after));
         }
-        self.out.write_all(bytes).map_err(|e| Error::io(&self.path, e))?;
+        self.out.write_all(bytes).map_err(|e| Error::io(&self.name, e))?;
         self.written = after;
         Ok(())
     }
 
-    /// Checks that exactly the promised number of bytes was written, then commits.
-    pub fn finish(self) -> Result<()> {
+    /// Checks that exactly the promised number of bytes was written, flushes, and returns
+    /// the output (an [`AtomicFile`] still to be committed).
+    pub fn finish(self) -> Result<W> {
         if self.written != self.expected {
             return Err(self.wrong_size(self.written));
         }
-        let file = self.out.into_inner().map_err(|e| Error::io(&self.path, e.into_error()))?;
-        file.0.commit()?;
-        Ok(())
+        let name = self.name;
+        let mut out = self.out.into_inner().map_err(|e| Error::io(&name, e.into_error()))?;
+        out.flush().map_err(|e| Error::io(&name, e))?;
+        Ok(out)
     }
 
     /// The error for a data size that does not match the header.
     fn wrong_size(&self, bytes: u64) -> Error {
         Error::bad_parameter(
-            self.path.display().to_string(),
+            self.name.display().to_string(),
             format!("{bytes} bytes of array data were written but the header promises {}", self.expected),
         )
     }
 }
 
-/// A [`Sink`] writing the raw aggregate of every band to a `.npy` file of shape
-/// (height, width) in the aggregate's dtype.
-#[derive(Debug)]
-pub struct AggregateSink {
-    path: PathBuf,
-    writer: Option<NpyWriter>,
+/// Data bytes of an array of `dtype` and `shape`; fails naming `name` when that overflows.
+fn data_bytes(name: &Path, dtype: DType, shape: &[usize]) -> Result<u64> {
+    shape.iter().try_fold(dtype.size() as u64, |acc, &d| acc.checked_mul(d as u64)).ok_or_else(|| {
+        Error::bad_parameter(name.display().to_string(), format!("an array of shape {shape:?} is too large"))
+    })
+}
+
+/// The shape of the raw aggregate of `canvas`: (height, width), or (height, width,
+/// channels) when a pixel holds several values (count-cat).
+pub fn aggregate_shape(canvas: &CanvasInfo) -> Vec<usize> {
+    let (width, height) = (canvas.width as usize, canvas.height as usize);
+    match canvas.aggregate_channels.max(1) as usize {
+        1 => vec![height, width],
+        channels => vec![height, width, channels],
+    }
+}
+
+/// A [`Sink`] writing the raw aggregate of every band as a `.npy` array of
+/// [`aggregate_shape`] in the aggregate's dtype, to a file or any writer.
+pub struct AggregateSink<W: Write + Send = AtomicFile> {
+    destination: Destination<W>,
+    writer: Option<NpyWriter<W>>,
     /// Bytes of one aggregate row.
     row_bytes: usize,
     /// Rows written so far.
@@ -99,27 +128,57 @@ pub struct AggregateSink {
     row: Vec<u8>,
 }
 
-impl AggregateSink {
-    /// An aggregate sink writing to `path` (created when the render begins).
-    pub fn new(path: &Path) -> AggregateSink {
-        AggregateSink { path: path.to_path_buf(), writer: None, row_bytes: 0, rows_done: 0, row: Vec::new() }
+impl<W: Write + Send> std::fmt::Debug for AggregateSink<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AggregateSink")
+            .field("destination", &self.destination)
+            .field("writer", &self.writer)
+            .field("rows_done", &self.rows_done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AggregateSink<AtomicFile> {
+    /// An aggregate sink writing to the file `path` (created when the render begins,
+    /// renamed into place with the render's other outputs when it finishes).
+    pub fn new(path: &Path) -> AggregateSink<AtomicFile> {
+        AggregateSink::with_destination(Destination::file(path))
+    }
+}
+
+impl<W: Write + Send + 'static> AggregateSink<W> {
+    /// An aggregate sink writing the `.npy` bytes into `writer`, which comes back through
+    /// the [`Finished`] once the render has finished. The bytes are the same as
+    /// [`AggregateSink::new`]'s file.
+    pub fn to_writer(writer: W) -> (AggregateSink<W>, Finished<W>) {
+        let (destination, finished) = Destination::writer(writer, STREAM_NAME);
+        (AggregateSink::with_destination(destination), finished)
+    }
+}
+
+impl<W: Write + Send> AggregateSink<W> {
+    fn with_destination(destination: Destination<W>) -> AggregateSink<W> {
+        AggregateSink { destination, writer: None, row_bytes: 0, rows_done: 0, row: Vec::new() }
     }
 
     /// The error for a sink used before `begin`.
     fn not_begun(&self) -> Error {
-        Error::bad_parameter(self.path.display().to_string(), "the aggregate sink was used before begin()")
+        Error::bad_parameter(
+            self.destination.name().display().to_string(),
+            "the aggregate sink was used before begin()",
+        )
     }
 }
 
-impl Sink for AggregateSink {
+impl<W: Write + Send> Sink for AggregateSink<W> {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
-        let (width, height) = (canvas.width as usize, canvas.height as usize);
         let dtype = canvas.aggregate_dtype;
-        let channels = canvas.aggregate_channels.max(1) as usize;
-        let shape: Vec<usize> =
-            if channels == 1 { vec![height, width] } else { vec![height, width, channels] };
-        self.writer = Some(NpyWriter::create(&self.path, dtype, &shape)?);
-        self.row_bytes = width * channels * dtype.size();
+        let shape = aggregate_shape(canvas);
+        let name = self.destination.name().to_path_buf();
+        let expected = data_bytes(&name, dtype, &shape)?;
+        let out = self.destination.open()?;
+        self.writer = Some(NpyWriter::named(out, &name, dtype, &shape, expected)?);
+        self.row_bytes = shape[1..].iter().product::<usize>() * dtype.size();
         self.row = vec![0; self.row_bytes];
         self.rows_done = 0;
         Ok(())
@@ -128,7 +187,7 @@ impl Sink for AggregateSink {
     fn band(&mut self, band: &dyn Band) -> Result<()> {
         if u64::from(band.y0()) != self.rows_done {
             return Err(Error::bad_parameter(
-                self.path.display().to_string(),
+                self.destination.name().display().to_string(),
                 format!("band starting at row {} given after {} rows", band.y0(), self.rows_done),
             ));
         }
@@ -146,7 +205,10 @@ impl Sink for AggregateSink {
 
     fn finish(mut self: Box<Self>) -> Result<()> {
         match self.writer.take() {
-            Some(writer) => writer.finish(),
+            Some(writer) => {
+                let out = writer.finish()?;
+                self.destination.close(out)
+            }
             None => Err(self.not_begun()),
         }
     }
@@ -213,6 +275,31 @@ mod tests {
         }
         assert_eq!(bytes, expected);
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn writers_get_the_bytes_of_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("agg.npy");
+        let (to_writer, bytes) = AggregateSink::to_writer(Vec::new());
+        let sinks: Vec<Box<dyn Sink>> = vec![Box::new(AggregateSink::new(&path)), Box::new(to_writer)];
+        for mut sink in sinks {
+            sink.begin(&canvas(3, 5)).expect("begin");
+            sink.band(&FakeBand { y0: 0, height: 4 }).expect("band");
+            sink.band(&FakeBand { y0: 4, height: 1 }).expect("band");
+            sink.finish().expect("finish");
+        }
+        let file = std::fs::read(&path).expect("read");
+        assert_eq!(file.len(), 128 + 5 * 3 * 4);
+        assert_eq!(bytes.take().expect("finished"), file);
+        let mut writer = NpyWriter::new(Vec::new(), DType::U32, &[5, 3]).expect("new");
+        writer.write(&file[128..]).expect("write");
+        assert_eq!(writer.finish().expect("finish"), file);
+        let err = NpyWriter::new(Vec::new(), DType::F64, &[usize::MAX, 2]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("npy stream: an array of shape [{}, 2] is too large", usize::MAX)
+        );
     }
 
     #[test]

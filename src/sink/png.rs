@@ -8,6 +8,10 @@
 //! the IDAT chunk's CRC-32) and compressed in parallel, two per thread, and the file write of
 //! one batch of segments runs as one more task beside the compression of the next (and
 //! starts the disk's writeback, so the sync at commit finds little left to do).
+//!
+//! The bytes go to any `Write + Send`: a file that appears only complete ([`PngSink::new`],
+//! [`PngWriter::create`]: an [`AtomicFile`] renamed into place at commit), or a `Vec<u8>`,
+//! a socket, stdout ([`PngSink::to_writer`], [`PngWriter::new`]); the bytes are the same.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,9 +21,10 @@ use rayon::prelude::*;
 
 use crate::canvas::plan::check_side;
 use crate::error::{Error, Result};
-use crate::sink::atomic::AtomicFile;
+use crate::io::AtomicFile;
 use crate::sink::deflate::{self, MatchHints};
-use crate::sink::{Band, CanvasInfo, Sink};
+use crate::sink::destination::Destination;
+use crate::sink::{Band, CanvasInfo, Finished, PixelFormat, Sink};
 
 /// Raw bytes of scanlines per segment (at least one row): the unit of parallel compression.
 pub const SEGMENT_TARGET_BYTES: usize = 4 << 20;
@@ -30,30 +35,11 @@ const PNG_MAX: u32 = (1 << 31) - 1;
 /// PNG file signature.
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-/// Pixel layout of the PNG.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PixelFormat {
-    /// 8-bit RGBA (colour type 6).
-    Rgba,
-    /// 8-bit RGB (colour type 2), for opaque canvases.
-    Rgb,
-}
-
-impl PixelFormat {
-    /// Bytes per pixel.
-    pub fn bytes_per_pixel(self) -> usize {
-        match self {
-            PixelFormat::Rgba => 4,
-            PixelFormat::Rgb => 3,
-        }
-    }
-
-    /// The PNG colour type code written in IHDR.
-    fn color_type(self) -> u8 {
-        match self {
-            PixelFormat::Rgba => 6,
-            PixelFormat::Rgb => 2,
-        }
+/// The PNG colour type code written in IHDR for `format`.
+fn color_type(format: PixelFormat) -> u8 {
+    match format {
+        PixelFormat::Rgba => 6,
+        PixelFormat::Rgb => 2,
     }
 }
 
@@ -91,13 +77,18 @@ pub enum RowFilter {
     Up,
 }
 
-/// A PNG file written row by row, compressed in parallel segments, under a temporary name.
+/// What errors name when a PNG goes to a writer rather than a file.
+const STREAM_NAME: &str = "PNG stream";
+
+/// A PNG written row by row into `W`, compressed in parallel segments.
 ///
-/// Segments are compressed in batches; a batch's compressed bytes are written to the file
-/// while the next batch is filled and compressed, so no core waits for the file.
-#[derive(Debug)]
-pub struct PngWriter {
-    file: AtomicFile,
+/// Segments are compressed in batches; a batch's compressed bytes are written out while the
+/// next batch is filled and compressed, so no core waits for the output. After each batch
+/// the output is flushed (for an [`AtomicFile`], that starts the disk's writeback).
+pub struct PngWriter<W: Write + Send = AtomicFile> {
+    out: W,
+    /// What errors name: the file's final path, or [`STREAM_NAME`].
+    name: PathBuf,
     height: u32,
     encoding: Encoding,
     rows_per_segment: usize,
@@ -157,32 +148,78 @@ impl Job {
     }
 }
 
-impl PngWriter {
-    /// Starts a PNG of `width` x `height` pixels. Fails if either is 0 or over 2^31 - 1.
+impl<W: Write + Send> std::fmt::Debug for PngWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PngWriter")
+            .field("name", &self.name)
+            .field("height", &self.height)
+            .field("rows_done", &self.rows_done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PngWriter<AtomicFile> {
+    /// Starts a PNG file of `width` x `height` pixels at `path`, under a temporary name
+    /// until [`AtomicFile::commit`] on what [`PngWriter::finish`] returns. Fails if either
+    /// side is 0 or over 2^31 - 1 (before creating anything), or if `path` cannot be created.
     pub fn create(
         path: &Path,
         width: u32,
         height: u32,
         format: PixelFormat,
         compression: Compression,
-    ) -> Result<PngWriter> {
-        check_side("--width", width)?;
-        check_side("--height", height)?;
+    ) -> Result<PngWriter<AtomicFile>> {
+        check_sides(width, height)?;
+        let file = AtomicFile::create(path)?;
+        PngWriter::named(file, path, width, height, format, compression)
+    }
+}
+
+/// Fails unless both sides fit in a PNG.
+fn check_sides(width: u32, height: u32) -> Result<()> {
+    check_side("--width", width)?;
+    check_side("--height", height)
+}
+
+impl<W: Write + Send> PngWriter<W> {
+    /// Starts a PNG of `width` x `height` pixels written into `out` (errors name it "PNG
+    /// stream"). Fails if either side is 0 or over 2^31 - 1, or if `out` fails.
+    pub fn new(
+        out: W,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        compression: Compression,
+    ) -> Result<Self> {
+        PngWriter::named(out, Path::new(STREAM_NAME), width, height, format, compression)
+    }
+
+    /// [`PngWriter::new`] with errors naming `name`; checks the sides and writes the
+    /// signature and header.
+    pub(crate) fn named(
+        mut out: W,
+        name: &Path,
+        width: u32,
+        height: u32,
+        format: PixelFormat,
+        compression: Compression,
+    ) -> Result<Self> {
+        check_sides(width, height)?;
         let row_bytes = width as usize * format.bytes_per_pixel();
         let stride = row_bytes + 1;
         let rows_per_segment = (SEGMENT_TARGET_BYTES / row_bytes).max(1);
-        let mut file = AtomicFile::create(path)?;
         let mut header = SIGNATURE.to_vec();
         let mut ihdr = Vec::with_capacity(13);
         ihdr.extend_from_slice(&width.to_be_bytes());
         ihdr.extend_from_slice(&height.to_be_bytes());
-        ihdr.extend_from_slice(&[8, format.color_type(), 0, 0, 0]);
+        ihdr.extend_from_slice(&[8, color_type(format), 0, 0, 0]);
         append_chunk(&mut header, b"IHDR", &ihdr);
-        write_bytes(&mut file, &header)?;
+        write_bytes(&mut out, name, &header)?;
         let last_index = (u64::from(height) - 1) / rows_per_segment as u64;
         let encoding = Encoding { format, compression, filter: RowFilter::default(), stride, last_index };
         Ok(PngWriter {
-            file,
+            out,
+            name: name.to_path_buf(),
             height,
             encoding,
             rows_per_segment,
@@ -196,7 +233,7 @@ impl PngWriter {
     }
 
     /// Chooses the row filter (before the first row; default [`RowFilter::Up`]).
-    pub fn with_filter(mut self, filter: RowFilter) -> PngWriter {
+    pub fn with_filter(mut self, filter: RowFilter) -> Self {
         debug_assert_eq!(self.rows_done, 0);
         self.encoding.filter = filter;
         self
@@ -237,8 +274,9 @@ impl PngWriter {
         Ok(())
     }
 
-    /// Writes the end of the stream after checking every row was given, then commits.
-    pub fn finish(mut self) -> Result<()> {
+    /// Writes the end of the stream after checking every row was given, flushes, and
+    /// returns the output (an [`AtomicFile`] still to be committed).
+    pub fn finish(mut self) -> Result<W> {
         if self.rows_done != u64::from(self.height) {
             return Err(Error::bad_parameter(
                 "--height",
@@ -247,13 +285,13 @@ impl PngWriter {
         }
         debug_assert!(self.queue.is_empty());
         let ready = std::mem::take(&mut self.ready);
-        write_jobs(&mut self.file, &mut self.adler, ready, self.encoding)?;
+        write_jobs(&mut self.out, &self.name, &mut self.adler, ready, self.encoding)?;
         self.spare_out.clear();
         let mut tail = Vec::new();
         append_chunk(&mut tail, b"IEND", &[]);
-        write_bytes(&mut self.file, &tail)?;
-        self.file.commit()?;
-        Ok(())
+        write_bytes(&mut self.out, &self.name, &tail)?;
+        self.out.flush().map_err(|e| Error::io(&self.name, e))?;
+        Ok(self.out)
     }
 
     /// How many complete segments are compressed together: two per thread, within
@@ -317,9 +355,9 @@ impl PngWriter {
         let encoding = self.encoding;
         let mut queue = std::mem::take(&mut self.queue);
         let ready = std::mem::take(&mut self.ready);
-        let (file, adler) = (&mut self.file, &mut self.adler);
+        let (out, name, adler) = (&mut self.out, &self.name, &mut self.adler);
         let (written, ()) = rayon::join(
-            || write_jobs(file, adler, ready, encoding),
+            || write_jobs(out, name, adler, ready, encoding),
             || {
                 queue.par_iter_mut().for_each(|job| {
                     let stride = encoding.stride;
@@ -378,11 +416,12 @@ fn compress_job(job: &mut Job, encoding: Encoding) {
     job.chunk_crc = (!last && out.len() <= PNG_MAX as usize).then(|| chunk_crc(b"IDAT", out));
 }
 
-/// Writes compressed segments to the file in order as IDAT chunks, folding their Adler-32
-/// into `adler` and adding the stream's checksum after the last segment. Returns the
-/// emptied buffers for reuse.
-fn write_jobs(
-    file: &mut AtomicFile,
+/// Writes compressed segments to `out` in order as IDAT chunks, folding their Adler-32
+/// into `adler` and adding the stream's checksum after the last segment, then flushes
+/// `out` (for a file, starting the disk's writeback). Returns the emptied buffers for reuse.
+fn write_jobs<W: Write>(
+    out: &mut W,
+    name: &Path,
     adler: &mut u32,
     jobs: Vec<Job>,
     encoding: Encoding,
@@ -395,49 +434,33 @@ fn write_jobs(
             job.compressed.extend_from_slice(&adler.to_be_bytes());
         }
         match job.chunk_crc {
-            Some(crc) => write_chunk(file, b"IDAT", &job.compressed, crc)?,
+            Some(crc) => write_chunk(out, name, b"IDAT", &job.compressed, crc)?,
             None => {
                 for part in job.compressed.chunks(PNG_MAX as usize) {
-                    write_chunk(file, b"IDAT", part, chunk_crc(b"IDAT", part))?;
+                    write_chunk(out, name, b"IDAT", part, chunk_crc(b"IDAT", part))?;
                 }
             }
         }
-        start_writeback(file);
+        out.flush().map_err(|e| Error::io(name, e))?;
         job.compressed.clear();
         buffers.push(job.compressed);
     }
     Ok(buffers)
 }
 
-/// Starts the disk write of the file's dirty pages without waiting for it, so the sync at
-/// commit finds little left to do and the disk works while segments are compressed.
-fn start_writeback(file: &mut AtomicFile) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let fd = file.file().as_raw_fd();
-        // SAFETY: sync_file_range only reads its integer arguments and `fd` is open while
-        // `file` is borrowed; a failure only leaves the work to the sync at commit.
-        unsafe { libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = file;
-}
-
 /// Writes one chunk whose CRC is known, without copying its data.
-fn write_chunk(file: &mut AtomicFile, kind: &[u8; 4], data: &[u8], crc: u32) -> Result<()> {
+fn write_chunk<W: Write>(out: &mut W, name: &Path, kind: &[u8; 4], data: &[u8], crc: u32) -> Result<()> {
     let mut head = [0u8; 8];
     head[..4].copy_from_slice(&(data.len() as u32).to_be_bytes());
     head[4..].copy_from_slice(kind);
-    write_bytes(file, &head)?;
-    write_bytes(file, data)?;
-    write_bytes(file, &crc.to_be_bytes())
+    write_bytes(out, name, &head)?;
+    write_bytes(out, name, data)?;
+    write_bytes(out, name, &crc.to_be_bytes())
 }
 
-/// Writes `bytes` to the file, naming the output on failure.
-fn write_bytes(file: &mut AtomicFile, bytes: &[u8]) -> Result<()> {
-    let path: PathBuf = file.path().to_path_buf();
-    file.file().write_all(bytes).map_err(|e| Error::io(path, e))
+/// Writes `bytes` to `out`, naming the output on failure.
+fn write_bytes<W: Write>(out: &mut W, name: &Path, bytes: &[u8]) -> Result<()> {
+    out.write_all(bytes).map_err(|e| Error::io(name, e))
 }
 
 /// CRC-32 of a chunk's type and data.
@@ -533,37 +556,74 @@ fn zlib_deflate_segment(data: &[u8], last: bool, out: &mut Vec<u8>) {
     }
 }
 
-/// A [`Sink`] writing the shaded canvas to a PNG (RGB when the canvas is opaque).
-#[derive(Debug)]
-pub struct PngSink {
-    path: PathBuf,
+/// A [`Sink`] writing the shaded canvas as a PNG (RGB when the canvas is opaque) to a file
+/// ([`PngSink::new`]) or any writer ([`PngSink::to_writer`]).
+pub struct PngSink<W: Write + Send = AtomicFile> {
+    destination: Destination<W>,
     compression: Compression,
     format: PixelFormat,
-    writer: Option<PngWriter>,
+    writer: Option<PngWriter<W>>,
 }
 
-impl PngSink {
-    /// A PNG sink writing to `path` (created when the render begins).
-    pub fn new(path: &Path, compression: Compression) -> PngSink {
-        PngSink { path: path.to_path_buf(), compression, format: PixelFormat::Rgba, writer: None }
+impl<W: Write + Send> std::fmt::Debug for PngSink<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PngSink")
+            .field("destination", &self.destination)
+            .field("compression", &self.compression)
+            .field("writer", &self.writer)
+            .finish_non_exhaustive()
     }
 }
 
-impl Sink for PngSink {
+impl PngSink<AtomicFile> {
+    /// A PNG sink writing to the file `path` (created when the render begins, renamed into
+    /// place with the render's other outputs when it finishes).
+    pub fn new(path: &Path, compression: Compression) -> PngSink<AtomicFile> {
+        PngSink::with_destination(Destination::file(path), compression)
+    }
+}
+
+impl<W: Write + Send + 'static> PngSink<W> {
+    /// A PNG sink writing into `writer` (a `Vec<u8>`, a socket, stdout); the writer comes
+    /// back through the [`Finished`] once the render has finished. The bytes are the same as
+    /// [`PngSink::new`]'s file.
+    pub fn to_writer(writer: W, compression: Compression) -> (PngSink<W>, Finished<W>) {
+        let (destination, finished) = Destination::writer(writer, STREAM_NAME);
+        (PngSink::with_destination(destination, compression), finished)
+    }
+}
+
+impl<W: Write + Send> PngSink<W> {
+    fn with_destination(destination: Destination<W>, compression: Compression) -> PngSink<W> {
+        PngSink { destination, compression, format: PixelFormat::Rgba, writer: None }
+    }
+
+    /// The error for a sink used before `begin`.
+    fn not_begun(&self) -> Error {
+        Error::bad_parameter(
+            self.destination.name().display().to_string(),
+            "the PNG sink was used before begin()",
+        )
+    }
+}
+
+impl<W: Write + Send> Sink for PngSink<W> {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
-        self.format = if canvas.opaque { PixelFormat::Rgb } else { PixelFormat::Rgba };
-        let writer =
-            PngWriter::create(&self.path, canvas.width, canvas.height, self.format, self.compression)?;
+        self.format = PixelFormat::for_canvas(canvas.opaque);
+        check_sides(canvas.width, canvas.height)?;
+        let out = self.destination.open()?;
+        let name = self.destination.name();
+        let writer = PngWriter::named(out, name, canvas.width, canvas.height, self.format, self.compression)?;
         self.writer = Some(writer);
         Ok(())
     }
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
         let format = self.format;
-        let writer = self.writer.as_mut().ok_or_else(|| not_begun(&self.path))?;
+        let Some(writer) = self.writer.as_mut() else { return Err(self.not_begun()) };
         if u64::from(band.y0()) != writer.rows_done {
             return Err(Error::bad_parameter(
-                self.path.display().to_string(),
+                self.destination.name().display().to_string(),
                 format!("band starting at row {} given after {} rows", band.y0(), writer.rows_done),
             ));
         }
@@ -571,14 +631,10 @@ impl Sink for PngSink {
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {
-        let writer = self.writer.take().ok_or_else(|| not_begun(&self.path))?;
-        writer.finish()
+        let Some(writer) = self.writer.take() else { return Err(self.not_begun()) };
+        let out = writer.finish()?;
+        self.destination.close(out)
     }
-}
-
-/// The error for a sink used before `begin`.
-fn not_begun(path: &Path) -> Error {
-    Error::bad_parameter(path.display().to_string(), "the PNG sink was used before begin()")
 }
 
 #[cfg(test)]

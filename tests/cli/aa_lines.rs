@@ -3,7 +3,6 @@
 //! library's Datashader port over the whole canvas at once, bit for bit, whatever the tile
 //! size, thread count and band split, with NaN breaks and segments crossing many tiles.
 
-
 use std::path::Path;
 
 use crate::common::*;

@@ -6,7 +6,6 @@
 //! unknown name), 1 for everything found while running (bad files, bad combinations).
 //! Each case runs in its own directory; all cases run, and the test lists every failure.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -267,16 +266,22 @@ fn cases() -> Vec<Case> {
             s.output = s.path("ro/out.png");
             s.agg_out = None;
         }},
-        Case { name: "output that is the input", code: 1, mention: &["--output", "input"], setup: |s| s.output = s.x.clone() },
+        Case { name: "output that is the input", code: 1, mention: &["--output", "input"], setup: |s| {
+            // an input named like a PNG, so the name passes and the same-file check refuses it
+            let x = s.path("x.png");
+            std::fs::rename(&s.x, &x).unwrap();
+            s.x = x.clone();
+            s.output = x;
+        }},
         Case { name: "aggregate that is the input", code: 1, mention: &["--agg-out", "input"], setup: |s| s.agg_out = Some(s.y.clone()) },
-        Case { name: "aggregate that is the output", code: 1, mention: &["--agg-out", "--output"], setup: |s| s.agg_out = Some(s.output.clone()) },
+        Case { name: "aggregate that is the output", code: 2, mention: &["--agg-out", ".npy"], setup: |s| s.agg_out = Some(s.output.clone()) },
         Case { name: "output is a directory", code: 1, mention: &["sub", "directory"], setup: |s| {
-            std::fs::create_dir(s.path("sub")).unwrap();
-            s.output = s.path("sub");
+            std::fs::create_dir(s.path("sub.png")).unwrap();
+            s.output = s.path("sub.png");
         }},
         Case { name: "aggregate is a directory", code: 1, mention: &["sub", "directory"], setup: |s| {
-            std::fs::create_dir(s.path("sub")).unwrap();
-            s.agg_out = Some(s.path("sub"));
+            std::fs::create_dir(s.path("sub.npy")).unwrap();
+            s.agg_out = Some(s.path("sub.npy"));
         }},
         Case { name: "scratch directory is a file", code: 1, mention: &["--scratch-dir", "not a directory"], setup: |s| {
             std::fs::write(s.path("file"), b"x").unwrap();

@@ -1,7 +1,6 @@
 //! Aggregate counts equal a brute-force reference: points exactly on every edge, NaN,
 //! infinities and out-of-range points, on canvases cut into one band or many.
 
-
 use crate::common::*;
 
 /// Datashader 0.19's rule, point by point (glyphs/points.py): `s = n / (hi - lo)`,

@@ -1,10 +1,10 @@
-//! Faults and interruptions, on the real binary: a file-size limit mid-write, SIGINT and
-//! SIGTERM (once and twice), `kill -9` and the next run's cleanup, an input truncated while
-//! it is mapped (SIGBUS), and limits (very wide canvases).
+//! Faults and interruptions, on the real binary: a file-size limit mid-write, SIGINT,
+//! SIGTERM and SIGHUP (once and twice), `kill -9` and the next run's cleanup (which spares
+//! another host's live scratch file), an input truncated while it is mapped (SIGBUS, also
+//! in several threads at once), and limits (very wide canvases).
 //!
 //! After each of them the output path holds the previous file or nothing, and no temporary
 //! or scratch file is left (except after `kill -9`, which the next run cleans up).
-
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -72,7 +72,7 @@ impl Scene {
 }
 
 /// Polls `ready` every millisecond until it holds (true) or `timeout` passes (false).
-fn wait_for(timeout: Duration, ready: impl Fn() -> bool) -> bool {
+pub(super) fn wait_for(timeout: Duration, ready: impl Fn() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if ready() {
@@ -83,13 +83,13 @@ fn wait_for(timeout: Duration, ready: impl Fn() -> bool) -> bool {
     false
 }
 
-fn signal(child: &Child, signal: i32) {
+pub(super) fn signal(child: &Child, signal: i32) {
     // SAFETY: kill on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
 }
 
 /// Waits for the child and returns its output and how long the wait took.
-fn finish(child: Child) -> (Output, Duration) {
+pub(super) fn finish(child: Child) -> (Output, Duration) {
     let start = Instant::now();
     let out = child.wait_with_output().unwrap();
     (out, start.elapsed())
@@ -127,6 +127,20 @@ fn sigint_and_sigterm_stop_promptly_and_leave_the_old_output() {
 }
 
 #[test]
+fn sighup_from_a_dropped_session_stops_like_sigterm() {
+    let scene = Scene::new(2_000_000);
+    let child = start_mid_render(&scene);
+    signal(&child, libc::SIGHUP);
+    let (out, took) = finish(child);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(129), "{:?}: {stderr}", out.status);
+    assert_eq!(stderr, "gigaplot: error: interrupted; no output was written\n");
+    assert!(took < Duration::from_secs(2), "took {took:?} to stop");
+    assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT);
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
+}
+
+#[test]
 fn a_second_signal_exits_at_once_and_still_removes_temporary_files() {
     let scene = Scene::new(2_000_000);
     let child = start_mid_render(&scene);
@@ -155,8 +169,8 @@ fn after_kill_9_the_old_output_stays_and_the_next_run_cleans_up() {
     assert_eq!(std::fs::read(scene.output()).unwrap(), OLD_OUTPUT);
     let mut left = scene.leftovers();
     left.sort();
-    let temp = format!(".out.png.gigaplot-{pid}.tmp");
-    assert!(left.contains(&temp), "{left:?}");
+    let temp = format!(".out.png.gigaplot-{pid}-");
+    assert!(left.iter().any(|n| n.starts_with(&temp) && n.ends_with(".tmp")), "{left:?}");
     assert!(left.iter().any(|n| n.starts_with(&format!("gigaplot-scratch-{pid}-"))), "{left:?}");
     // The next run (a small one) removes the dead run's files and replaces the output.
     let out = scene.render(64, &[]).output().unwrap();
@@ -165,8 +179,32 @@ fn after_kill_9_the_old_output_stays_and_the_next_run_cleans_up() {
     assert_eq!(read_png(&scene.output()).0, 64);
 }
 
+#[test]
+fn a_locked_scratch_file_of_another_host_is_not_removed() {
+    let scene = Scene::new(20_000);
+    // pid 4194305 is above Linux's largest pid_max: no local process has it, as for a live
+    // run on another node sharing the scratch directory, which holds its file locked.
+    let live = scene.scratch.join("gigaplot-scratch-4194305-0.bin");
+    let dead = scene.scratch.join("gigaplot-scratch-4194305-1.bin");
+    std::fs::write(&live, b"another node's records").unwrap();
+    std::fs::write(&dead, b"a killed run's records").unwrap();
+    let holder = std::fs::File::open(&live).unwrap();
+    // SAFETY: flock on a descriptor we own.
+    assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&holder), libc::LOCK_EX) }, 0);
+    std::fs::write(scene.output(), OLD_OUTPUT).unwrap();
+    let out = scene.render(64, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&live).unwrap(), b"another node's records");
+    assert_eq!(files_in(&scene.scratch), ["gigaplot-scratch-4194305-0.bin"], "only the dead run's file goes");
+    // Once its owner lets go, it is a leftover like any other.
+    drop(holder);
+    let out = scene.render(64, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
+}
+
 /// Runs `command` with a file-size limit of `bytes` (what `prlimit --fsize` does).
-fn with_file_size_limit(command: &mut Command, bytes: u64) -> &mut Command {
+pub(super) fn with_file_size_limit(command: &mut Command, bytes: u64) -> &mut Command {
     // SAFETY: setrlimit is async-signal-safe and touches only the child.
     unsafe {
         command.pre_exec(move || {
@@ -232,11 +270,11 @@ const SIGBUS_CHILD: &str = "GIGAPLOT_TEST_SIGBUS_DIR";
 #[test]
 fn sigbus_child() {
     let Some(dir) = std::env::var_os(SIGBUS_CHILD).map(PathBuf::from) else { return };
-    gigaplot::cleanup::install_fault_handlers();
+    gigaplot::io::cleanup::install_fault_handlers();
     let x = dir.join("x.npy");
     let column =
         gigaplot::data::NpyColumn::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
-    let _output = gigaplot::sink::AtomicFile::create(&dir.join("out.png")).unwrap();
+    let _output = gigaplot::io::AtomicFile::create(&dir.join("out.png")).unwrap();
     std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(0).unwrap();
     let summary = column.summary(); // faults
     panic!("read {summary:?} from a truncated mapping without SIGBUS");
@@ -247,7 +285,7 @@ fn sigbus_in_a_mapped_input_names_it_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     write_f64(&dir.path().join("x.npy"), &vec![1.5; 100_000]);
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", &sigbus_child_name(), "--nocapture", "--test-threads=1"])
+        .args(["--exact", &child_name("sigbus_child"), "--nocapture", "--test-threads=1"])
         .env(SIGBUS_CHILD, dir.path())
         .output()
         .unwrap();
@@ -293,9 +331,125 @@ fn a_canvas_over_a_million_pixels_wide_renders_with_a_warning() {
     assert_eq!((width, height), (1_000_001, 2));
 }
 
-/// The full name of [`sigbus_child`] as the test harness knows it (its module path without
-/// the crate's name).
-fn sigbus_child_name() -> String {
+/// The full name of the child test `name` as the test harness knows it (its module path
+/// without the crate's name).
+fn child_name(name: &str) -> String {
     let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
-    format!("{module}::sigbus_child")
+    format!("{module}::{name}")
+}
+
+/// Environment variable that turns [`sigbus_threads_child`] into a real test body.
+const SIGBUS_THREADS_CHILD: &str = "GIGAPLOT_TEST_SIGBUS_THREADS_DIR";
+
+/// Set (to anything) to make [`sigbus_threads_child`] fill its stderr pipe first.
+const FILL_STDERR: &str = "GIGAPLOT_TEST_FILL_STDERR";
+
+/// The line [`sigbus_threads_child`] prints just before its threads fault.
+const FAULTING: &str = "sigbus-threads-child: faulting";
+
+/// Threads of [`sigbus_threads_child`] that read the truncated mapping at once.
+const FAULTING_THREADS: usize = 8;
+
+/// Fills the stderr pipe (non-blocking writes until it is full), so the next write to it
+/// blocks until the parent reads.
+fn fill_stderr() {
+    let chunk = [b'.'; 4096];
+    // SAFETY: fcntl and write on fd 2 with a live buffer.
+    unsafe {
+        let flags = libc::fcntl(2, libc::F_GETFL);
+        libc::fcntl(2, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        while libc::write(2, chunk.as_ptr().cast(), chunk.len()) > 0 {}
+        while libc::write(2, chunk.as_ptr().cast(), 1) > 0 {}
+        libc::fcntl(2, libc::F_SETFL, flags);
+    }
+}
+
+/// Not a test on its own: run by
+/// [`several_threads_faulting_at_once_on_a_truncated_input_exit_cleanly`]. Maps a column,
+/// registers a temporary output, truncates the column, then releases
+/// [`FAULTING_THREADS`] threads that all read it at once.
+#[test]
+fn sigbus_threads_child() {
+    let Some(dir) = std::env::var_os(SIGBUS_THREADS_CHILD).map(PathBuf::from) else { return };
+    gigaplot::io::cleanup::install_fault_handlers();
+    let x = dir.join("x.npy");
+    let spec = gigaplot::data::ColumnSpec::parse(x.to_str().unwrap());
+    let column = std::sync::Arc::new(gigaplot::data::NpyColumn::open(&spec).unwrap());
+    let _output = gigaplot::io::AtomicFile::create(&dir.join("out.png")).unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(FAULTING_THREADS + 1));
+    let readers: Vec<_> = (0..FAULTING_THREADS)
+        .map(|i| {
+            let (column, barrier) = (column.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut values = vec![0.0; 1024];
+                barrier.wait();
+                column.read_f64(i * 10_000, &mut values);
+            })
+        })
+        .collect();
+    std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(0).unwrap();
+    if std::env::var_os(FILL_STDERR).is_some() {
+        fill_stderr();
+    }
+    println!("{FAULTING}");
+    barrier.wait();
+    for reader in readers {
+        let _ = reader.join();
+    }
+    panic!("read a truncated mapping without SIGBUS");
+}
+
+#[test]
+fn several_threads_faulting_at_once_on_a_truncated_input_exit_cleanly() {
+    use std::io::{BufRead, Read};
+    // Rounds with a full stderr pipe hold the first handler in its write while every other
+    // thread faults (the old handler then died of the default action every time); the
+    // others leave the timing to the scheduler.
+    for round in 0..16 {
+        let fill = round < 4;
+        let dir = tempfile::tempdir().unwrap();
+        write_f64(&dir.path().join("x.npy"), &vec![1.5; 100_000]);
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args(["--exact", &child_name("sigbus_threads_child"), "--nocapture", "--test-threads=1"])
+            .env(SIGBUS_THREADS_CHILD, dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if fill {
+            command.env(FILL_STDERR, "1");
+        }
+        let mut child = command.spawn().unwrap();
+        // A child that hangs is killed, so the test fails instead of waiting forever.
+        let (done, watch) = std::sync::mpsc::channel::<()>();
+        let pid = child.id() as i32;
+        std::thread::spawn(move || {
+            if watch.recv_timeout(Duration::from_secs(20)).is_err() {
+                // SAFETY: kill on our own child's pid, not yet reaped (`done` not sent).
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        });
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while stdout.read_line(&mut line).unwrap() > 0 && !line.trim_end().ends_with(FAULTING) {
+            line.clear();
+        }
+        if fill {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut stderr = Vec::new();
+        child.stderr.take().unwrap().read_to_end(&mut stderr).unwrap();
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).unwrap();
+        let status = child.wait().unwrap();
+        let _ = done.send(());
+        let stderr = String::from_utf8_lossy(&stderr);
+        let stderr = stderr.trim_start_matches('.');
+        assert_eq!(status.code(), Some(1), "round {round}: {status:?}: {stderr}");
+        let expected = format!(
+            "gigaplot: error: {}: the file was truncated or changed while it was being read (SIGBUS); render again\n",
+            dir.path().join("x.npy").display()
+        );
+        assert_eq!(stderr, expected, "round {round}: one message, once");
+        assert_eq!(files_in(dir.path()), ["x.npy"], "round {round}: the temporary output must be gone");
+    }
 }

@@ -2,7 +2,6 @@
 //! count, including a tile size that does not divide the canvas and budgets that cut the
 //! canvas into several bands.
 
-
 use crate::common::*;
 
 #[test]

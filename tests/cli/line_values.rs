@@ -4,7 +4,6 @@
 //! the same whatever the tile size, thread count and band split, with NaN breaks, NaN
 //! values, excursions out of the canvas and segments crossing many tiles and bands.
 
-
 use std::path::Path;
 
 use crate::common::*;
@@ -186,8 +185,6 @@ fn render_with(
         lw,
         "--agg",
         reduction,
-        "--value",
-        &value,
         "--x",
         &xp,
         "--y",
@@ -211,6 +208,10 @@ fn render_with(
         "--agg-out",
         &agg,
     ];
+    // count and any read no value column (gigaplot refuses one there)
+    if !matches!(reduction, "count" | "any") {
+        args.extend(["--value", &value]);
+    }
     args.extend_from_slice(extra);
     let out = run_ok(&args);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();

@@ -3,7 +3,6 @@
 //! several tile sizes, thread counts and band heights, with NaN breaks and segments that
 //! leave the canvas and cross many tiles.
 
-
 use crate::common::*;
 use gigaplot::canvas::{Axis, Scale};
 use gigaplot::glyph::lines::{draw, segments_of_polyline, PixelWindow};

@@ -1,7 +1,6 @@
 //! Peak RSS is bounded by the budget, not by the canvas height or the number of points:
 //! a 40000 x 40000 render of 10^7 points, run as a child process, peaks below 300 MB.
 
-
 use std::process::Command;
 
 use crate::common::*;

@@ -2,7 +2,6 @@
 //! `stats --shard I/N`, `stats --merge` and N `render --stats --shard I/N` runs into one
 //! directory, which must hold exactly the same files, byte for byte.
 
-
 use crate::common::*;
 
 #[test]

@@ -2,7 +2,6 @@
 //! by band, equal to one whole-canvas resampling for any tile size, thread count and band
 //! height, downsampled and upsampled.
 
-
 use std::path::Path;
 
 use crate::common::*;

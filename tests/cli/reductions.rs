@@ -3,7 +3,6 @@
 //! values, empty pixels and points on the edges; count-cat's (H, W, C) export; and tile and
 //! thread invariance of a float reduction.
 
-
 use std::path::Path;
 
 use crate::common::*;
@@ -113,13 +112,15 @@ fn render(dir: &Path, d: &Data, agg: &str, value: &Path, extra: &[&str]) -> (Str
         "0,7",
         "--agg",
         agg,
-        "--value",
-        value.to_str().unwrap(),
         "-o",
         png.to_str().unwrap(),
         "--agg-out",
         out.to_str().unwrap(),
     ];
+    // count and any read no value column (gigaplot refuses one there)
+    if !matches!(agg, "count" | "any") {
+        args.extend(["--value", value.to_str().unwrap()]);
+    }
     args.extend_from_slice(extra);
     run_ok(&args);
     npy_parts(&std::fs::read(&out).unwrap())

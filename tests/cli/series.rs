@@ -4,7 +4,6 @@
 //! anti-aliased lines of several series; `gigaplot info` on 2-D arrays; bounded memory for
 //! many long series.
 
-
 use std::path::{Path, PathBuf};
 
 use crate::common::*;

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use gigaplot::canvas::{parse_range, parse_size, Scale};
 use gigaplot::data::npy::{encode_header, NpyHeader};
 use gigaplot::data::{ColumnSpec, DType, NpyColumn};
+use gigaplot::shade::category::parse_color_key;
 use gigaplot::shade::{Color, Colormap, How};
 use gigaplot::sink::Compression;
 use proptest::prelude::*;
@@ -24,6 +25,19 @@ fn user_text() -> impl Strategy<Value = String> {
         )
         .prop_map(|chars| chars.into_iter().collect()),
     ]
+}
+
+/// Comma-separated lists of colour names, hex codes (some malformed) and stray text, or
+/// anything at all: what a `--color-key` may be given.
+fn color_key_text() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        prop::sample::select(vec!["red", "Blue", " lightblue ", "transparent", "blurple", "", " "])
+            .prop_map(String::from),
+        any::<[u8; 4]>().prop_map(|[r, g, b, a]| format!("#{r:02x}{g:02X}{b:02x}{a:02x}")),
+        "#[0-9a-fA-FxX]{0,9}",
+        user_text(),
+    ];
+    prop_oneof![proptest::collection::vec(part, 0..6).prop_map(|parts| parts.join(",")), any::<String>(),]
 }
 
 const DTYPES: [DType; 11] = DType::ALL;
@@ -95,6 +109,31 @@ proptest! {
         prop_assert_eq!(parsed.map(|c| (c.r, c.g, c.b, c.a)), Ok((r, g, b, a)));
     }
 
+    /// The twin of `fuzz/fuzz_targets/color_key.rs`.
+    #[test]
+    fn color_keys_hold_one_opaque_colour_per_part(text in color_key_text()) {
+        match parse_color_key(&text) {
+            Ok(key) => {
+                let parts: Vec<&str> = text.split(',').collect();
+                prop_assert_eq!(key.len(), parts.len(), "{:?}", text);
+                for (colour, part) in key.iter().zip(parts) {
+                    let c = Color::parse(part);
+                    prop_assert!(c.is_ok(), "{:?} accepted with part {:?}", text, part);
+                    let c = c.unwrap();
+                    prop_assert_eq!(*colour, Color::rgb(c.r, c.g, c.b));
+                }
+            }
+            Err(message) => prop_assert!(!message.is_empty() && !message.contains('\n'), "{:?}", message),
+        }
+    }
+
+    #[test]
+    fn color_keys_of_hex_codes_round_trip(colours in proptest::collection::vec(any::<[u8; 4]>(), 1..8)) {
+        let text: Vec<String> = colours.iter().map(|[r, g, b, a]| format!("#{r:02x}{g:02x}{b:02x}{a:02x}")).collect();
+        let want: Vec<Color> = colours.iter().map(|&[r, g, b, _]| Color::rgb(r, g, b)).collect();
+        prop_assert_eq!(parse_color_key(&text.join(",")), Ok(want));
+    }
+
     #[test]
     fn names_never_panic(text in user_text()) {
         let _ = Colormap::by_name(&text);
@@ -114,6 +153,17 @@ proptest! {
             (Some(_), None) => prop_assert!(false, "a column without a colon in {:?}", text),
             (None, _) => prop_assert_eq!(spec.path.to_string_lossy(), text.as_str()),
         }
+        // the checked parse refuses only an empty name or a column number past usize::MAX
+        match ColumnSpec::try_parse(&text) {
+            Ok(checked) => prop_assert_eq!(checked, spec),
+            Err(_) => prop_assert!(text.is_empty() || spec.column == Some(usize::MAX), "{:?}", text),
+        }
+    }
+
+    #[test]
+    fn column_numbers_too_large_are_refused(digits in "[2-9][0-9]{19,30}") {
+        let message = ColumnSpec::try_parse(&format!("a.npy:{digits}")).unwrap_err();
+        prop_assert!(message.contains(&digits) && message.contains("too large"), "{}", message);
     }
 
     #[test]

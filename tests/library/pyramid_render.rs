@@ -3,7 +3,6 @@
 //! is exact), empty tiles are skipped, metadata is right, and N shards written into one
 //! directory give exactly the files of a single process.
 
-
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
@@ -64,7 +63,7 @@ fn key() -> StatsKey {
         y_range: Y_RANGE,
         x_scale: Default::default(),
         y_scale: Default::default(),
-        inputs: vec!["x.npy".into(), "y.npy".into()],
+        inputs: vec![InputKey::synthetic("x.npy"), InputKey::synthetic("y.npy")],
     }
 }
 

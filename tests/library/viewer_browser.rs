@@ -48,7 +48,7 @@ fn build_pyramid(dir: &Path, leaflet: &Path) {
         y_range: (0.0, 4.0),
         x_scale: Default::default(),
         y_scale: Default::default(),
-        inputs: vec!["synthetic".into()],
+        inputs: vec![InputKey::synthetic("synthetic")],
     };
     let mut stats = StatsBuilder::new(key, ShardSpec::WHOLE).unwrap();
     for y in stats.rows() {

@@ -8,7 +8,6 @@
 //! which the CLI's handler reports), so the inherent reads return values directly; as a
 //! [`Source`] the column wraps them in `Ok`.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -42,6 +41,20 @@ impl ColumnSpec {
         }
     }
 
+    /// [`ColumnSpec::parse`] for text a user typed: refuses an empty file name and a column
+    /// number too large to exist, with a message saying which.
+    pub fn try_parse(text: &str) -> std::result::Result<ColumnSpec, String> {
+        if text.is_empty() {
+            return Err("an empty file name".into());
+        }
+        if let Some((_, k)) = text.rsplit_once(':') {
+            if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) && k.parse::<usize>().is_err() {
+                return Err(format!("the column number {k} is too large (at most {})", usize::MAX));
+            }
+        }
+        Ok(ColumnSpec::parse(text))
+    }
+
     /// `FILE.npy` or `FILE.npy:K`, for messages.
     pub fn label(&self) -> String {
         match self.column {
@@ -73,7 +86,7 @@ pub struct NpyColumn {
     spec: ColumnSpec,
     /// Names the file in the CLI's SIGBUS message while mapped; declared before `map` so it
     /// is dropped before the mapping goes away.
-    _mapped: crate::cleanup::Registration,
+    _mapped: crate::io::cleanup::Registration,
     map: Mmap,
     dtype: DType,
     len: usize,
@@ -115,7 +128,7 @@ impl NpyColumn {
         };
         let column = NpyColumn {
             spec: spec.clone(),
-            _mapped: crate::cleanup::register_input(path, &map),
+            _mapped: crate::io::cleanup::register_input(path, &map),
             map,
             dtype: header.dtype,
             len,
@@ -252,14 +265,11 @@ impl Source for NpyColumn {
 /// Problems with the contents are [`Error::BadInput`] naming `label`; OS errors name the file.
 pub(crate) fn map_npy(path: &Path, label: &str) -> Result<(Mmap, NpyHeader, std::fs::Metadata)> {
     let bad = |problem: String| Error::bad_input(label, problem);
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(bad("is a directory, not a .npy file".to_string()));
-    }
+    // A FIFO or device is refused before it is opened (opening a FIFO would block).
+    let (file, meta) = crate::io::file_kind::open_input(path, label)?;
     if meta.len() == 0 {
         return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
     }
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: a read-only shared file mapping owned by the caller; gigaplot never writes
     // to its inputs. Another process could still truncate or rewrite the file while it
     // is mapped (the usual caveat of file mappings); `check_stamp` detects changes
@@ -408,6 +418,7 @@ fn convert<T: Element>(bytes: &[u8], step: usize, out: &mut [f64], f: impl Fn(T)
 mod tests {
     use super::*;
     use crate::data::npy::encode_header;
+    use std::fs::File;
     use std::io::Write;
 
     /// Writes `header` followed by `data` to `name` in `dir` and returns the path.
@@ -477,6 +488,13 @@ mod tests {
         assert_eq!(ColumnSpec::parse("a.npy:1x"), spec("a.npy:1x", None));
         assert_eq!(ColumnSpec::parse("a.npy:99999999999999999999999"), spec("a.npy", Some(usize::MAX)));
         assert_eq!(ColumnSpec::parse("a.npy:3").label(), "a.npy:3");
+        assert_eq!(ColumnSpec::try_parse("a.npy:3"), Ok(spec("a.npy", Some(3))));
+        assert_eq!(ColumnSpec::try_parse("a.npy:x"), Ok(spec("a.npy:x", None)));
+        assert_eq!(ColumnSpec::try_parse(""), Err("an empty file name".to_string()));
+        assert_eq!(
+            ColumnSpec::try_parse("a.npy:99999999999999999999"),
+            Err(format!("the column number 99999999999999999999 is too large (at most {})", usize::MAX))
+        );
     }
 
     #[test]
@@ -607,7 +625,12 @@ mod tests {
         assert_error(
             open(dir.path(), None).unwrap_err(),
             &label(dir.path()),
-            &["is a directory, not a .npy file"],
+            &["is a directory, not a regular file"],
+        );
+        assert_error(
+            open(Path::new("/dev/zero"), None).unwrap_err(),
+            "/dev/zero",
+            &["is a character device, not a regular file"],
         );
 
         let empty = write_file(&dir, "empty.npy", &[], &[]);

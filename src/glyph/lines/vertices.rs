@@ -238,7 +238,7 @@ mod tests {
     use super::*;
     use crate::data::npy::encode_header_in_order;
     use crate::data::{ColumnSpec, DType};
-    use crate::glyph::lines::reference::{Case, CASES};
+    use crate::glyph::lines::datashader_cases::{cases, Case};
     use crate::glyph::lines::Polyline;
 
     /// Writes an f64 array of `shape` holding `values` in memory order (Fortran if asked).
@@ -432,11 +432,11 @@ mod tests {
     /// x: exact counts (width 0) and exact float32 coverage (anti-aliased).
     #[test]
     fn several_series_match_datashader_in_every_layout() {
-        let cases: Vec<&Case> = CASES
+        let cases: Vec<&Case> = cases()
             .iter()
             .filter(|c| c.series.len() > 1 && c.reduction == "count" && !c.x_log)
             .filter(|c| {
-                c.series.iter().all(|(xs, ys)| xs.len() == c.series[0].0.len() && ys.len() == xs.len())
+                c.series.iter().all(|s| s.xs.len() == c.series[0].xs.len() && s.ys.len() == s.xs.len())
             })
             .collect();
         assert!(cases.iter().any(|c| c.name.starts_with("shared_x") && c.line_width == 0.0));
@@ -444,9 +444,9 @@ mod tests {
         assert!(cases.len() >= 10, "{} cases", cases.len());
         let dir = tempfile::tempdir().unwrap();
         for case in cases {
-            let (n, k) = (case.series[0].0.len(), case.series.len());
+            let (n, k) = (case.series[0].xs.len(), case.series.len());
             let coord = |i: usize, j: usize| {
-                move |r: usize| if i == 0 { case.series[j].0[r] } else { case.series[j].1[r] }
+                move |r: usize| if i == 0 { case.series[j].xs[r] } else { case.series[j].ys[r] }
             };
             let c_order =
                 |i: usize| -> Vec<f64> { (0..n).flat_map(|r| (0..k).map(move |j| coord(i, j)(r))).collect() };
@@ -459,13 +459,13 @@ mod tests {
             let x1 = write(&dir, "x1.npy", &[n * k], false, &f_order(0));
             let y1 = write(&dir, "y1.npy", &[n * k], false, &f_order(1));
             let mut layouts = vec![(&xc, &yc, None), (&xf, &yf, None), (&x1, &y1, Some(k)), (&xc, &yf, None)];
-            let t = write(&dir, "t.npy", &[n], false, case.series[0].0);
+            let t = write(&dir, "t.npy", &[n], false, &case.series[0].xs);
             if case.name.starts_with("shared_x") {
                 layouts.extend([(&t, &yc, None), (&t, &yf, None), (&t, &y1, Some(k))]);
             }
             let empty = if case.line_width == 0.0 { 0.0 } else { f64::NAN };
             let mut want = vec![empty; (case.width * case.height) as usize];
-            for &(i, v) in case.expected {
+            for &(i, v) in &case.expected {
                 want[i as usize] = v;
             }
             for (x, y, series) in layouts {

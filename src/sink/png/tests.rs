@@ -53,7 +53,7 @@ fn write_png(
         })?;
         y += n;
     }
-    writer.finish()
+    writer.finish()?.commit().map(drop)
 }
 
 fn decode(path: &Path) -> (png::OutputInfo, Vec<u8>) {
@@ -310,6 +310,90 @@ fn png_sink_rejects_out_of_order_bands() {
     sink.begin(&canvas).expect("begin");
     let err = sink.band(&FakeBand { y0: 2, height: 2 }).unwrap_err();
     assert!(err.to_string().ends_with("band starting at row 2 given after 0 rows"), "{err}");
+}
+
+#[test]
+fn writers_get_the_bytes_of_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Several segments, so the writer is flushed between batches.
+    let (width, height) = (700usize, 3000usize);
+    let data = image(width, height, 3);
+    let path = dir.path().join("a.png");
+    write_png(&path, width, &data, PixelFormat::Rgb, Compression::Fast, RowFilter::Up, 500).expect("write");
+    let file = std::fs::read(&path).expect("read");
+    let mut writer =
+        PngWriter::new(Vec::new(), width as u32, height as u32, PixelFormat::Rgb, Compression::Fast)
+            .expect("new");
+    assert!(writer.rows_per_segment() < height);
+    writer
+        .write_rows(height, &|i, out| out.copy_from_slice(&data[i * width * 3..(i + 1) * width * 3]))
+        .expect("rows");
+    assert_eq!(writer.finish().expect("finish"), file);
+
+    // The sink: the same bytes through a writer as in its file.
+    let canvas = |opaque| CanvasInfo {
+        width: 31,
+        height: 20,
+        opaque,
+        aggregate_dtype: DType::U32,
+        aggregate_channels: 1,
+        axes: Default::default(),
+    };
+    for opaque in [true, false] {
+        let path = dir.path().join(format!("sink-{opaque}.png"));
+        let (to_writer, bytes) = PngSink::to_writer(Vec::new(), Compression::Small);
+        let sinks: Vec<Box<dyn Sink>> =
+            vec![Box::new(PngSink::new(&path, Compression::Small)), Box::new(to_writer)];
+        for mut sink in sinks {
+            sink.begin(&canvas(opaque)).expect("begin");
+            for y0 in (0..20).step_by(7) {
+                sink.band(&FakeBand { y0, height: 7.min(20 - y0) }).expect("band");
+            }
+            assert!(bytes.take().is_none() || opaque, "nothing before finish");
+            sink.finish().expect("finish");
+        }
+        assert_eq!(bytes.take().expect("finished"), std::fs::read(&path).expect("read"));
+    }
+}
+
+/// A writer that accepts `room` bytes, then fails.
+struct Full {
+    room: usize,
+}
+
+impl std::io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn writer_errors_name_the_stream() {
+    let err = PngWriter::new(Full { room: 10 }, 4, 4, PixelFormat::Rgba, Compression::Fast).unwrap_err();
+    assert_eq!(err.to_string(), "PNG stream: closed");
+    let (mut sink, finished) = PngSink::to_writer(Full { room: 100 }, Compression::Fast);
+    let canvas = CanvasInfo {
+        width: 64,
+        height: 64,
+        opaque: false,
+        aggregate_dtype: DType::U32,
+        aggregate_channels: 1,
+        axes: Default::default(),
+    };
+    sink.begin(&canvas).expect("the header fits");
+    // The compressed rows are written at the latest when the sink finishes.
+    let mut sink: Box<dyn Sink> = Box::new(sink);
+    let err = sink.band(&FakeBand { y0: 0, height: 64 }).and_then(|()| sink.finish()).unwrap_err();
+    assert_eq!(err.to_string(), "PNG stream: closed");
+    assert!(finished.take().is_none());
 }
 
 /// A 20000 x 2000 RGBA plot: `sparse` lights 0.25% of the pixels; otherwise every pixel is

@@ -1,24 +1,35 @@
 //! What must not outlive a dead process: a process-wide registry of temporary files and of
 //! memory-mapped inputs that signal handlers can read.
 //!
-//! Normal code removes its temporary files when they are dropped ([`crate::sink::AtomicFile`],
-//! [`crate::partition::ScratchFile`]). Three ways out skip every destructor: a second
+//! Normal code removes its temporary files when they are dropped ([`crate::io::AtomicFile`],
+//! [`crate::io::ScratchFile`]). Three ways out skip every destructor: a second
 //! Ctrl-C (the CLI exits at once), a `SIGBUS` from an input file truncated while it is
 //! mapped, and `kill -9`. For the first two, every temporary file and mapped input is also
 //! recorded here, in fixed static slots, so an async-signal-safe path can unlink the files
 //! with nothing but `unlink(2)`, say which input failed with `write(2)`, and `_exit(2)`.
-//! After `kill -9`, the next run recognises the leftovers by the dead process id in their
-//! names ([`process_alive`]).
+//! After `kill -9`, the next run removes the leftovers it can lock (see `temporary.rs`:
+//! every live temporary holds an advisory lock for its whole life).
+//!
+//! A registered temporary is a file (unlinked) or a directory tree (a pyramid being written:
+//! emptied and removed with `openat`, `getdents64` and `unlinkat`, which allocate nothing).
+//!
+//! `SIGHUP`, `SIGINT` and `SIGTERM` are the CLI's (`cli/progress.rs`); `SIGBUS` and
+//! `SIGXFSZ` are handled here. Several threads may fault at once on a truncated mapping: the
+//! first one reports and exits, the others wait for it inside the handler.
 //!
 //! A slot moves `FREE -> WRITING -> READY` when registered and back to `FREE` when its
 //! [`Registration`] drops; a signal handler claims a `READY` slot (`READY -> TAKEN`) before
 //! reading it and never gives it back, since it ends the process.
 
 use std::cell::UnsafeCell;
-use std::ffi::c_void;
+use std::ffi::{c_void, CStr};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+use rustix::fs;
 
 /// Longest path (in bytes, with its NUL) a slot holds; longer paths are cleaned up only by
 /// destructors.
@@ -32,6 +43,8 @@ const TAKEN: u8 = 3;
 /// One registered path, readable from a signal handler.
 struct Slot {
     state: AtomicU8,
+    /// For a temporary: a directory tree to remove, not a file to unlink.
+    tree: AtomicBool,
     /// For a mapped input: its address range, so `SIGBUS` can name the file that faulted.
     start: AtomicUsize,
     len: AtomicUsize,
@@ -48,6 +61,7 @@ impl Slot {
     const fn new() -> Slot {
         Slot {
             state: AtomicU8::new(FREE),
+            tree: AtomicBool::new(false),
             start: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
             path: UnsafeCell::new([0; PATH_CAPACITY]),
@@ -87,18 +101,24 @@ impl Drop for Registration {
 
 /// Registers a temporary file for [`remove_temporaries`] until the result drops.
 pub fn register_temporary(path: &Path) -> Registration {
-    Registration { slot: register(&TEMPORARIES, path, 0, 0), temporary: true }
+    Registration { slot: register(&TEMPORARIES, path, (0, 0), false), temporary: true }
+}
+
+/// Registers a temporary directory for [`remove_temporaries`], which removes it with
+/// everything in it (a few levels deep), until the result drops.
+pub fn register_temporary_tree(path: &Path) -> Registration {
+    Registration { slot: register(&TEMPORARIES, path, (0, 0), true), temporary: true }
 }
 
 /// Registers an input mapped at `mapping` so a `SIGBUS` inside it names `path`.
 pub fn register_input(path: &Path, mapping: &[u8]) -> Registration {
-    let slot = register(&INPUTS, path, mapping.as_ptr() as usize, mapping.len());
+    let slot = register(&INPUTS, path, (mapping.as_ptr() as usize, mapping.len()), false);
     Registration { slot, temporary: false }
 }
 
 /// Stores `path` (made absolute, so a change of directory cannot misdirect the unlink) in a
 /// free slot of `slots`.
-fn register(slots: &[Slot], path: &Path, start: usize, len: usize) -> Option<usize> {
+fn register(slots: &[Slot], path: &Path, (start, len): (usize, usize), tree: bool) -> Option<usize> {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let bytes = path.as_os_str().as_bytes();
     if bytes.len() >= PATH_CAPACITY || bytes.contains(&0) {
@@ -112,6 +132,7 @@ fn register(slots: &[Slot], path: &Path, start: usize, len: usize) -> Option<usi
             buffer[bytes.len()] = 0;
             slot.start.store(start, Ordering::Relaxed);
             slot.len.store(len, Ordering::Relaxed);
+            slot.tree.store(tree, Ordering::Relaxed);
             slot.state.store(READY, Ordering::Release);
             return Some(i);
         }
@@ -119,14 +140,62 @@ fn register(slots: &[Slot], path: &Path, start: usize, len: usize) -> Option<usi
     None
 }
 
-/// Unlinks every registered temporary file. Async-signal-safe (atomics and `unlink(2)`
-/// only); meant for paths that end the process right after.
+/// Unlinks every registered temporary file and removes every registered temporary tree.
+/// Async-signal-safe (atomics and system calls only, nothing allocated); meant for paths
+/// that end the process right after.
 pub fn remove_temporaries() {
     for slot in &TEMPORARIES {
-        if let Some(path) = take(slot) {
-            // SAFETY: `path` is a NUL-terminated buffer in a slot this call now owns.
-            unsafe { libc::unlink(path.as_ptr().cast()) };
+        let tree = slot.tree.load(Ordering::Relaxed);
+        let Some(path) = take(slot) else { continue };
+        let Ok(path) = CStr::from_bytes_until_nul(path) else { continue };
+        if tree {
+            remove_tree(path);
+        } else {
+            let _ = fs::unlink(path);
         }
+    }
+}
+
+/// How deep [`remove_tree`] descends below the directory it removes (a pyramid is
+/// `DIR/z/x/y.png`, and `DIR/leaflet/images/*`).
+const TREE_DEPTH: u32 = 4;
+
+/// Removes the directory `path` and what it holds, up to [`TREE_DEPTH`] levels down.
+/// Other threads may still be adding files while a signal handler runs this, so it makes a
+/// few passes. Async-signal-safe: `openat`, `getdents64`, `unlinkat` on stack buffers.
+fn remove_tree(path: &CStr) {
+    for _ in 0..8 {
+        let flags = fs::OFlags::RDONLY | fs::OFlags::DIRECTORY | fs::OFlags::NOFOLLOW | fs::OFlags::CLOEXEC;
+        let Ok(dir) = fs::openat(fs::CWD, path, flags, fs::Mode::empty()) else { return };
+        empty_directory(dir.as_fd(), TREE_DEPTH);
+        drop(dir);
+        match fs::unlinkat(fs::CWD, path, fs::AtFlags::REMOVEDIR) {
+            Err(rustix::io::Errno::NOTEMPTY) => continue,
+            _ => return,
+        }
+    }
+}
+
+/// Unlinks the entries of `dir`, emptying and removing subdirectories `depth` levels down.
+fn empty_directory(dir: BorrowedFd<'_>, depth: u32) {
+    let mut buffer = [MaybeUninit::<u8>::uninit(); 2048];
+    let mut entries = fs::RawDir::new(dir, &mut buffer);
+    while let Some(Ok(entry)) = entries.next() {
+        let name = entry.file_name();
+        if name == c"." || name == c".." {
+            continue;
+        }
+        if fs::unlinkat(dir, name, fs::AtFlags::empty()) != Err(rustix::io::Errno::ISDIR) {
+            continue;
+        }
+        if depth > 0 {
+            let flags =
+                fs::OFlags::RDONLY | fs::OFlags::DIRECTORY | fs::OFlags::NOFOLLOW | fs::OFlags::CLOEXEC;
+            if let Ok(sub) = fs::openat(dir, name, flags, fs::Mode::empty()) {
+                empty_directory(sub.as_fd(), depth - 1);
+            }
+        }
+        let _ = fs::unlinkat(dir, name, fs::AtFlags::REMOVEDIR);
     }
 }
 
@@ -168,8 +237,22 @@ pub fn install_fault_handlers() {
     }
 }
 
+/// Set by the first thread that enters the `SIGBUS` handler.
+static SIGBUS_HANDLED: AtomicBool = AtomicBool::new(false);
+
 /// The `SIGBUS` handler: one line naming the input, cleanup, exit.
+///
+/// Only the first faulting thread does that. A thread faulting while it runs (every reader
+/// of a truncated file faults) waits here for the process to end: returning would repeat
+/// its fault, and restoring the default action would kill the process before the first
+/// thread has cleaned up and exited with its message.
 extern "C" fn on_sigbus(_signal: i32, info: *mut libc::siginfo_t, _context: *mut c_void) {
+    if SIGBUS_HANDLED.swap(true, Ordering::AcqRel) {
+        loop {
+            // SAFETY: pause(2) is async-signal-safe; the first handler ends the process.
+            unsafe { libc::pause() };
+        }
+    }
     // SAFETY: the kernel passes a valid siginfo for an SA_SIGINFO handler of SIGBUS.
     let address = unsafe { (*info).si_addr() } as usize;
     let culprit = INPUTS.iter().find(|slot| {
@@ -266,6 +349,31 @@ mod tests {
         // The handler kept the slot: dropping the registration does not free it.
         drop(registration);
         assert_eq!(slot.state.load(Ordering::Acquire), TAKEN);
+        slot.state.store(FREE, Ordering::Release);
+    }
+
+    #[test]
+    fn a_registered_tree_is_removed_whole() {
+        let parent = tempfile::tempdir().unwrap();
+        let root = parent.path().join("pyr.tmp");
+        for sub in ["0/0", "3/1", "leaflet/images"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+            std::fs::write(root.join(sub).join("f.png"), b"x").unwrap();
+        }
+        std::fs::write(root.join("metadata.json"), b"{}").unwrap();
+        // A symbolic link inside is removed, never followed.
+        let outside = parent.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("keep"), b"k").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("link")).unwrap();
+        let registration = register_temporary_tree(&root);
+        let slot = &TEMPORARIES[registration.slot.unwrap()];
+        assert!(slot.tree.load(Ordering::Relaxed));
+        let path = take(slot).unwrap();
+        remove_tree(CStr::from_bytes_until_nul(path).unwrap());
+        assert!(!root.exists());
+        assert!(outside.join("keep").exists());
+        drop(registration);
         slot.state.store(FREE, Ordering::Release);
     }
 

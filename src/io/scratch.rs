@@ -1,31 +1,36 @@
-//! The scratch file that holds partitioned records: created in a temporary directory,
+//! Scratch space: the file that holds partitioned records, created in a temporary directory,
 //! written and read with positioned I/O (page cache, not mapped, so it never counts towards
-//! RSS), removed when dropped. Leftovers of killed runs are recognised by name and removed.
+//! RSS), removed when dropped.
+//!
+//! The file is `gigaplot-scratch-PID-RANDOM.bin`, created exclusively and held under an
+//! advisory lock for its whole life ([`crate::io::temporary`]). Leftovers of killed runs are
+//! removed by the next run using the directory, but only those it can lock: on a scratch
+//! directory shared between hosts, another host's live file is locked by its owner and
+//! stays, whatever its pid means here.
 
-use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::cleanup::Registration;
 use crate::error::{Error, Result};
+use crate::io::free_space::free_space;
+use crate::io::temporary::{sweep, TempFile};
 
-pub use crate::cleanup::process_alive;
+pub use crate::io::cleanup::process_alive;
 
 /// Name prefix of scratch files; the pid of the owning process follows it.
 pub const SCRATCH_PREFIX: &str = "gigaplot-scratch-";
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+/// Name suffix of scratch files.
+const SCRATCH_SUFFIX: &str = ".bin";
 
 /// A temporary file that grows as blocks are appended, removed on drop.
 #[derive(Debug)]
 pub struct ScratchFile {
-    path: PathBuf,
-    file: File,
+    /// Locked, registered for an emergency exit (second Ctrl-C, SIGBUS), removed on drop.
+    temp: TempFile,
     /// Where the next [`ScratchFile::append`] writes.
     end: AtomicU64,
-    /// Lets an emergency exit (second Ctrl-C, SIGBUS) unlink the file too.
-    _registration: Registration,
 }
 
 impl ScratchFile {
@@ -40,16 +45,9 @@ impl ScratchFile {
         if bytes > 0 && needed > available {
             return Err(Error::DiskSpace { path: dir.to_path_buf(), needed, available });
         }
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("{SCRATCH_PREFIX}{}-{id}.bin", std::process::id()));
-        let registration = crate::cleanup::register_temporary(&path);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        let scratch = ScratchFile { path, file, end: AtomicU64::new(0), _registration: registration };
+        let temp =
+            TempFile::create(dir, SCRATCH_PREFIX, SCRATCH_SUFFIX, 0o600).map_err(|e| Error::io(dir, e))?;
+        let scratch = ScratchFile { temp, end: AtomicU64::new(0) };
         scratch.reserve(bytes);
         Ok(scratch)
     }
@@ -61,7 +59,8 @@ impl ScratchFile {
         let Ok(len) = libc::off_t::try_from(bytes) else { return };
         if len > 0 {
             // SAFETY: fallocate only reads its integer arguments; the descriptor is open.
-            let _ = unsafe { libc::fallocate(self.file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len) };
+            let _ =
+                unsafe { libc::fallocate(self.temp.file().as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len) };
         }
     }
 
@@ -75,56 +74,31 @@ impl ScratchFile {
 
     /// Writes `bytes` at byte `offset`.
     pub fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<()> {
-        self.file.write_all_at(bytes, offset).map_err(|e| Error::io(&self.path, e))
+        self.temp.file().write_all_at(bytes, offset).map_err(|e| Error::io(self.path(), e))
     }
 
     /// Reads exactly `out.len()` bytes at byte `offset`.
     pub fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
-        self.file.read_exact_at(out, offset).map_err(|e| Error::io(&self.path, e))
+        self.temp.file().read_exact_at(out, offset).map_err(|e| Error::io(self.path(), e))
     }
 
     /// Where the file is.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.temp.path()
     }
 }
 
-impl Drop for ScratchFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
+/// A scratch file in `dir` without a name (`O_TMPFILE`, or created exclusively at a random
+/// name and unlinked at once, by the `tempfile` crate), so nothing is left behind however
+/// the process ends.
+pub fn unnamed_file(dir: &Path) -> Result<std::fs::File> {
+    tempfile::tempfile_in(dir).map_err(|e| Error::io(dir, e))
 }
 
-/// Free bytes for unprivileged users on the file system holding `dir`.
-pub fn free_space(dir: &Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains NUL"))?;
-    // SAFETY: statvfs only writes into the zeroed struct we own; the path is NUL-terminated.
-    unsafe {
-        let mut stat: libc::statvfs = std::mem::zeroed();
-        if libc::statvfs(c_path.as_ptr(), &mut stat) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
-    }
-}
-
-/// Removes `gigaplot-scratch-PID-*` files in `dir` whose process is gone (after a `kill -9`).
+/// Removes `gigaplot-scratch-PID-*.bin` files in `dir` left by runs that died (after a
+/// `kill -9`): those whose pid is no live local process and that nobody holds locked.
 pub fn remove_stale(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(SCRATCH_PREFIX)) else {
-            continue;
-        };
-        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
-            continue;
-        };
-        if !process_alive(pid) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+    sweep(dir, SCRATCH_PREFIX, SCRATCH_SUFFIX);
 }
 
 #[cfg(test)]
@@ -166,13 +140,22 @@ mod tests {
         let dead = dir.path().join(format!("{SCRATCH_PREFIX}4194305-0.bin"));
         let alive = dir.path().join(format!("{SCRATCH_PREFIX}{}-99.bin", std::process::id()));
         let other = dir.path().join("unrelated.bin");
-        for p in [&dead, &alive, &other] {
+        // A live file of another host: its pid is unused here, but its owner holds the lock.
+        let remote = dir.path().join(format!("{SCRATCH_PREFIX}4194305-remote.bin"));
+        for p in [&dead, &alive, &other, &remote] {
             std::fs::write(p, b"x").unwrap();
         }
+        let held = std::fs::File::open(&remote).unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
         remove_stale(dir.path());
         assert!(!dead.exists());
         assert!(alive.exists());
         assert!(other.exists());
+        assert!(remote.exists());
+        // A live scratch file of this process is locked too.
+        let live = ScratchFile::create(dir.path(), 16).unwrap();
+        remove_stale(dir.path());
+        assert!(live.path().exists());
     }
 
     #[test]

@@ -1,0 +1,118 @@
+//! The reference data files under `tests/data/` (written by the generators in `tools/`, see
+//! `tests/data/datashader/README.md`), read by the unit tests into serde structs they define.
+//!
+//! Floats are JSON numbers in shortest round-trip form, read back bit-exactly (serde_json's
+//! `float_roundtrip`); NaN and the infinities, which JSON lacks, are the strings `"NaN"`,
+//! `"inf"` and `"-inf"`: the `deserialize_with` helpers here read both forms.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::Deserialize;
+
+/// Reads and parses `tests/data/<name>`, panicking with the path and the problem.
+pub(crate) fn load<T: DeserializeOwned>(name: &str) -> T {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Decodes a hex string (RGBA bytes) into bytes.
+pub(crate) fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+/// An f64 written as a JSON number or as `"NaN"`, `"inf"` or `"-inf"`.
+#[derive(Clone, Copy)]
+struct Float(f64);
+
+impl<'de> Deserialize<'de> for Float {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FloatVisitor;
+        impl Visitor<'_> for FloatVisitor {
+            type Value = Float;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, \"NaN\", \"inf\" or \"-inf\"")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Float, E> {
+                Ok(Float(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Float, E> {
+                Ok(Float(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Float, E> {
+                Ok(Float(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Float, E> {
+                match v {
+                    "NaN" => Ok(Float(f64::NAN)),
+                    "inf" => Ok(Float(f64::INFINITY)),
+                    "-inf" => Ok(Float(f64::NEG_INFINITY)),
+                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(FloatVisitor)
+    }
+}
+
+/// `deserialize_with` for an f64 that may be NaN or infinite.
+pub(crate) fn float<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Float::deserialize(deserializer).map(|f| f.0)
+}
+
+/// `deserialize_with` for a list of f64 that may hold NaN or infinities.
+pub(crate) fn floats<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
+    Vec::<Float>::deserialize(deserializer).map(|v| v.into_iter().map(|f| f.0).collect())
+}
+
+/// `deserialize_with` for a list of `[index, value]` pairs whose values may be NaN.
+pub(crate) fn indexed_floats<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(u32, f64)>, D::Error> {
+    Vec::<(u32, Float)>::deserialize(deserializer).map(|v| v.into_iter().map(|(i, f)| (i, f.0)).collect())
+}
+
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Sample {
+        #[serde(deserialize_with = "floats")]
+        values: Vec<f64>,
+        #[serde(deserialize_with = "float")]
+        one: f64,
+        #[serde(deserialize_with = "indexed_floats")]
+        pairs: Vec<(u32, f64)>,
+    }
+
+    #[test]
+    fn floats_read_back_bit_exactly_with_nan_and_infinities() {
+        // -1.9279223386536921 (a value of shade_floats.json) is one bit off without
+        // serde_json's float_roundtrip feature.
+        let text = r#"{"values": [-1.9279223386536921, 0.1, 2.2250738585072014e-308, 5e-324,
+            1.7976931348623157e308, 9007199254740993, -0.0, "NaN", "inf", "-inf", 3], "one": "NaN",
+            "pairs": [[4, 0.30000000000000004], [7, "NaN"]]}"#;
+        let s: Sample = serde_json::from_str(text).unwrap();
+        assert_eq!(s.values[0].to_bits(), 0xbffe_d8c5_181b_ed57);
+        let want = [
+            -1.9279223386536921,
+            0.1,
+            2.2250738585072014e-308,
+            5e-324,
+            f64::MAX,
+            9007199254740992.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            3.0,
+        ];
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&s.values), bits(&want));
+        assert!(s.one.is_nan());
+        assert_eq!(s.pairs[0], (4, 0.1 + 0.2));
+        assert!(s.pairs[1].1.is_nan());
+        assert!(serde_json::from_str::<Sample>(r#"{"values": ["nan"], "one": 1, "pairs": []}"#).is_err());
+    }
+}
