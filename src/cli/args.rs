@@ -111,9 +111,11 @@ pub struct RenderArgs {
     /// Transfer function: eq-hist, linear, log or cbrt.
     #[arg(long, default_value = "eq-hist")]
     pub how: How,
-    /// Colormap: datashader, viridis, inferno, magma, plasma, cividis, fire, gray; add _r
-    /// to reverse.
-    #[arg(long, default_value = "datashader", value_parser = Colormap::by_name)]
+    /// Colormap: datashader, viridis, inferno, magma, plasma, cividis, fire, gray (add _r to
+    /// reverse), or a list of colours '#add8e6,#00008b'; :LO[:HI] keeps part of it, e.g.
+    /// fire:0.2 (Datashader's fire[51:]) so the lowest values do not vanish into a black
+    /// background.
+    #[arg(long, default_value = "datashader", value_parser = Colormap::parse)]
     pub cmap: Colormap,
     /// Colour of empty pixels: transparent, a CSS name or #rrggbb[aa].
     #[arg(long, default_value = "transparent", value_parser = Color::parse)]

@@ -4,8 +4,16 @@
 //! The 256-colour tables come from matplotlib and colorcet (see `tools/gen_colormaps.py`),
 //! so `--cmap viridis` gives the same pixels as Datashader's
 //! `tf.shade(agg, cmap=[matplotlib.colors.to_hex(c) for c in viridis.colors])`.
+//!
+//! One spelling, [`Colormap::parse`] (and `str::parse`), serves the command line and the
+//! library's callers alike: a name (`fire`, `viridis_r`), a list of colours
+//! (`#add8e6,#00008b`, as Datashader's `cmap=['#add8e6', '#00008b']`), either followed by a
+//! range `:LO[:HI]` that keeps part of it (`fire:0.2` is Datashader's `fire[51:]`), so a
+//! colormap whose first colour is the background's can start where the data shows.
 
-use crate::shade::tables;
+use std::str::FromStr;
+
+use crate::shade::{tables, Color};
 
 /// The names [`Colormap::by_name`] knows, each with its colours.
 const NAMED: [(&str, &[[u8; 3]]); 10] = [
@@ -54,7 +62,8 @@ impl Colormap {
         };
         let Some((_, colors)) = NAMED.iter().find(|(known, _)| *known == base) else {
             return Err(format!(
-                "unknown colormap '{name}': known colormaps are {} (add _r to reverse one)",
+                "unknown colormap '{name}': known colormaps are {} (add _r to reverse one, :LO[:HI] to \
+                 use part of one, e.g. fire:0.2; or give a list of colours, e.g. '#add8e6,#00008b')",
                 NAMES.join(", ")
             ));
         };
@@ -63,6 +72,82 @@ impl Colormap {
             colors.reverse();
         }
         Ok(Colormap { name: key, colors })
+    }
+
+    /// Parses a colormap: a name [`Colormap::by_name`] knows, or a comma-separated list of at
+    /// least two opaque colours (`#add8e6,#00008b`, `red,gold`; any colour
+    /// [`Color::parse`] reads), optionally followed by a range `:LO` or `:LO:HI` that keeps
+    /// the part from fraction LO to fraction HI of it ([`Colormap::range`]): `fire:0.2`,
+    /// `viridis:0.1:0.9`, `#000000,#ffffff:0.3`. The error is one sentence naming the part
+    /// that was not understood.
+    pub fn parse(spec: &str) -> Result<Colormap, String> {
+        let text = spec.trim();
+        let mut parts = text.split(':');
+        let base = parts.next().unwrap_or_default().trim();
+        let range: Vec<&str> = parts.collect();
+        let whole = if base.contains(',') { Colormap::from_list(base)? } else { Colormap::by_name(base)? };
+        let (lo, hi) = match range.as_slice() {
+            [] => return Ok(whole),
+            [lo] => (fraction(lo, text)?, 1.0),
+            [lo, hi] => (fraction(lo, text)?, fraction(hi, text)?),
+            _ => {
+                return Err(format!(
+                    "cannot understand colormap '{text}': expected NAME, NAME:LO or NAME:LO:HI"
+                ))
+            }
+        };
+        whole.range(lo, hi)
+    }
+
+    /// A colormap from a comma-separated list of colours (Datashader's list `cmap`), at
+    /// least two, each opaque (a list colormap has no alpha).
+    fn from_list(list: &str) -> Result<Colormap, String> {
+        let mut colors = Vec::new();
+        for item in list.split(',') {
+            let color = Color::parse(item)?;
+            if !color.is_opaque() {
+                return Err(format!(
+                    "colormap colour '{}' is not opaque: the colours of a colormap have no alpha",
+                    item.trim()
+                ));
+            }
+            colors.push([color.r, color.g, color.b]);
+        }
+        if colors.len() < 2 {
+            return Err(format!("colormap '{list}' needs at least two colours"));
+        }
+        let name = list.split(',').map(|item| item.trim().to_ascii_lowercase()).collect::<Vec<_>>().join(",");
+        Ok(Colormap { name, colors })
+    }
+
+    /// The part of this colormap from fraction `lo` to fraction `hi` (0 <= lo < hi <= 1),
+    /// exactly as Python slices a list of `n` colours: `colors[int(lo * n):int(hi * n)]`, so
+    /// `fire` with (0.2, 1.0) is Datashader's `fire[51:]`. A list of fewer than 256 colours
+    /// (`datashader`, `gray`, a list given by hand) is first spread to 256 by linear
+    /// interpolation in RGB, rounded, so its ranges are as fine as a table's. The part must
+    /// keep at least two colours. Named `NAME:LO` (or `NAME:LO:HI` when HI is not 1).
+    pub fn range(&self, lo: f64, hi: f64) -> Result<Colormap, String> {
+        let base = self.name.split(':').next().unwrap_or_default();
+        let name = if hi == 1.0 { format!("{base}:{lo}") } else { format!("{base}:{lo}:{hi}") };
+        if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo >= hi {
+            return Err(format!(
+                "colormap range '{name}': LO and HI must be fractions with 0 <= LO < HI <= 1"
+            ));
+        }
+        if self.colors.is_empty() {
+            return Err(format!("colormap range '{name}': the colormap has no colours"));
+        }
+        let colors = if self.colors.len() < 256 { spread_to_256(&self.colors) } else { self.colors.clone() };
+        let n = colors.len() as f64;
+        // Python's int() of a non-negative float: truncation.
+        let (start, end) = ((lo * n) as usize, (hi * n) as usize);
+        if end < start + 2 {
+            return Err(format!(
+                "colormap range '{name}' keeps fewer than two of the colormap's {} colours",
+                colors.len()
+            ));
+        }
+        Ok(Colormap { name, colors: colors[start..end].to_vec() })
     }
 
     /// The names [`Colormap::by_name`] accepts (without `_r`).
@@ -84,6 +169,40 @@ impl Colormap {
     pub fn colors(&self) -> &[[u8; 3]] {
         &self.colors
     }
+}
+
+/// `str::parse` is [`Colormap::parse`].
+impl FromStr for Colormap {
+    type Err = String;
+    fn from_str(spec: &str) -> Result<Colormap, String> {
+        Colormap::parse(spec)
+    }
+}
+
+/// A range bound of a colormap spec: a number (the range itself is checked by
+/// [`Colormap::range`]).
+fn fraction(text: &str, spec: &str) -> Result<f64, String> {
+    text.trim().parse::<f64>().map_err(|_| {
+        format!("cannot understand colormap range '{spec}': '{text}' is not a number (expected NAME:LO[:HI], e.g. fire:0.2)")
+    })
+}
+
+/// `colors` (at least one) spread to 256 colours from the first to the last, linearly in
+/// RGB, each channel rounded half up.
+fn spread_to_256(colors: &[[u8; 3]]) -> Vec<[u8; 3]> {
+    let last = colors.len() - 1;
+    (0..256)
+        .map(|i| {
+            let t = i as f64 * last as f64 / 255.0;
+            let k = (t.floor() as usize).min(last.saturating_sub(1));
+            let f = t - k as f64;
+            let k1 = (k + 1).min(last);
+            [0, 1, 2].map(|c| {
+                let (a, b) = (f64::from(colors[k][c]), f64::from(colors[k1][c]));
+                (a + (b - a) * f + 0.5).floor() as u8
+            })
+        })
+        .collect()
 }
 
 impl Default for Colormap {
@@ -154,11 +273,166 @@ mod tests {
     }
 
     #[test]
+    fn ranges_slice_like_python() {
+        let fire = Colormap::by_name("fire").unwrap();
+        let part = Colormap::parse("fire:0.2").unwrap();
+        assert_eq!(part.name(), "fire:0.2");
+        assert_eq!(part.colors(), &fire.colors()[51..]);
+        let part = Colormap::parse(" Fire:0.2:0.9 ").unwrap();
+        assert_eq!(part.name(), "fire:0.2:0.9");
+        assert_eq!(part.colors(), &fire.colors()[51..230]);
+        assert_eq!(Colormap::parse("fire:0:1").unwrap().colors(), fire.colors());
+        assert_eq!("fire:0.2:1.0".parse::<Colormap>().unwrap(), Colormap::parse("fire:0.2").unwrap());
+        let reversed = Colormap::parse("fire_r:0.3").unwrap();
+        let mut back = fire.colors().to_vec();
+        back.reverse();
+        assert_eq!(reversed.colors(), &back[76..]);
+        // two-colour lists are spread to 256 first: gray:0.2 starts at 51 of 255
+        let gray = Colormap::parse("gray:0.2").unwrap();
+        assert_eq!(gray.colors().len(), 205);
+        assert_eq!(gray.colors()[0], [51, 51, 51]);
+        assert_eq!(gray.colors()[204], [255, 255, 255]);
+        let ds = Colormap::parse("datashader:0:1").unwrap();
+        assert_eq!((ds.colors()[0], ds.colors()[255]), ([173, 216, 230], [0, 0, 139]));
+        // 173 * 127/255 = 86.2 -> 86; 216 * 127/255 = 107.6 -> 108; 230 - 91 * 128/255 = 184.3
+        assert_eq!(ds.colors()[128], [86, 108, 184]);
+    }
+
+    /// `tests/data/datashader/shade_cmap_ranges.json`: Datashader's `tf.shade` with the list a
+    /// Datashader user passes for each of gigaplot's range and list spellings.
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        lists: Vec<List>,
+        aggregates: Vec<Aggregate>,
+        cases: Vec<Case>,
+    }
+
+    /// A spelling and the list Datashader was given for it.
+    #[derive(serde::Deserialize)]
+    struct List {
+        cmap: String,
+        colors: Vec<String>,
+    }
+
+    /// A count aggregate, row-major.
+    #[derive(serde::Deserialize)]
+    struct Aggregate {
+        name: String,
+        counts: Vec<u32>,
+    }
+
+    /// One `tf.shade` call and its RGBA bytes as hex.
+    #[derive(serde::Deserialize)]
+    struct Case {
+        aggregate: String,
+        how: String,
+        cmap: String,
+        rgba: String,
+    }
+
+    #[test]
+    fn ranges_and_lists_shade_as_datashader_does_with_the_sliced_list() {
+        use crate::shade::{CountHistogram, CountShader, How};
+        let reference: Reference = crate::test_data::load("datashader/shade_cmap_ranges.json");
+        assert_eq!(reference.cases.len(), 144);
+        // the lists Datashader got are the colours the spelling parses to (named colours
+        // of the hand-written lists aside, which go through Color::parse)
+        for list in &reference.lists {
+            let parsed = Colormap::parse(&list.cmap).unwrap();
+            let given: Vec<[u8; 3]> = list
+                .colors
+                .iter()
+                .map(|c| {
+                    let c = Color::parse(c).unwrap();
+                    [c.r, c.g, c.b]
+                })
+                .collect();
+            assert_eq!(parsed.colors(), &given[..], "{}", list.cmap);
+        }
+        for case in &reference.cases {
+            let counts = &reference.aggregates.iter().find(|a| a.name == case.aggregate).unwrap().counts;
+            let mut histogram = CountHistogram::new();
+            histogram.add_counts(counts);
+            let how: How = case.how.parse().unwrap();
+            let cmap = Colormap::parse(&case.cmap).unwrap();
+            let shader = CountShader::new(&histogram, how, &cmap, Color::TRANSPARENT);
+            let mut rgba = vec![0u8; 4 * counts.len()];
+            shader.shade_rgba(counts, &mut rgba);
+            let got: String = rgba.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(got, case.rgba, "{} {} {}", case.aggregate, case.how, case.cmap);
+        }
+    }
+
+    #[test]
+    fn lists_of_colours() {
+        let list = Colormap::parse("#add8e6, #00008B").unwrap();
+        assert_eq!(list.colors(), Colormap::default().colors());
+        assert_eq!(list.name(), "#add8e6,#00008b");
+        assert_eq!(Colormap::parse("lightblue,darkblue").unwrap().colors(), list.colors());
+        let three = Colormap::parse("black,#f00,white:0.5").unwrap();
+        assert_eq!(three.name(), "black,#f00,white:0.5");
+        assert_eq!(three.colors().len(), 128);
+        assert_eq!(three.colors()[0], [255, 1, 1]); // 128 * 2/255 = 1.004 of the way
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        let err = |spec: &str| Colormap::parse(spec).unwrap_err();
+        assert_eq!(
+            err("fire:x"),
+            "cannot understand colormap range 'fire:x': 'x' is not a number (expected NAME:LO[:HI], \
+             e.g. fire:0.2)"
+        );
+        assert_eq!(
+            err("fire:0.5:0.2"),
+            "colormap range 'fire:0.5:0.2': LO and HI must be fractions with 0 <= LO < HI <= 1"
+        );
+        assert_eq!(
+            err("fire:1.5"),
+            "colormap range 'fire:1.5': LO and HI must be fractions with 0 <= LO < HI <= 1"
+        );
+        assert_eq!(
+            err("fire:-0.1"),
+            "colormap range 'fire:-0.1': LO and HI must be fractions with 0 <= LO < HI <= 1"
+        );
+        assert_eq!(
+            err("fire:NaN"),
+            "colormap range 'fire:NaN': LO and HI must be fractions with 0 <= LO < HI <= 1"
+        );
+        assert_eq!(
+            err("fire:0.5:0.5039"),
+            "colormap range 'fire:0.5:0.5039' keeps fewer than two of the colormap's 256 colours"
+        );
+        assert!(Colormap::parse("fire:0.5:0.508").is_ok());
+        assert_eq!(
+            err("fire:0.1:0.2:0.3"),
+            "cannot understand colormap 'fire:0.1:0.2:0.3': expected NAME, NAME:LO or NAME:LO:HI"
+        );
+        assert!(err("jet:0.2").starts_with("unknown colormap 'jet'"));
+        assert_eq!(err("red"), Colormap::by_name("red").unwrap_err());
+        assert_eq!(
+            err("red,"),
+            "cannot understand colour '': not a CSS colour name, 'transparent' or a #rrggbb hex code"
+        );
+        assert_eq!(err("red,blurple"), Color::parse("blurple").unwrap_err());
+        assert_eq!(
+            err("red,#0000ff80"),
+            "colormap colour '#0000ff80' is not opaque: the colours of a colormap have no alpha"
+        );
+        assert_eq!(
+            err("red,transparent"),
+            "colormap colour 'transparent' is not opaque: the colours of a colormap have no alpha"
+        );
+        assert!(Colormap::from_colors("empty", Vec::new()).range(0.2, 1.0).is_err());
+    }
+
+    #[test]
     fn unknown_name_lists_known_ones() {
         assert_eq!(
             Colormap::by_name("jet").unwrap_err(),
             "unknown colormap 'jet': known colormaps are datashader, default, viridis, inferno, \
-             magma, plasma, cividis, fire, gray, grey (add _r to reverse one)"
+             magma, plasma, cividis, fire, gray, grey (add _r to reverse one, :LO[:HI] to use \
+             part of one, e.g. fire:0.2; or give a list of colours, e.g. '#add8e6,#00008b')"
         );
         assert!(Colormap::by_name("_r").is_err());
     }

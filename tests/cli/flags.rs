@@ -366,6 +366,21 @@ fn cases() -> Vec<Case> {
             assert_eq!(pixel(&png, 10)[..3], last);
             ok(d, &base(&["--cmap", "viridis_r", "--how", "linear", "--bare", "-o", "r.png"]));
             assert_eq!(pixel(&read_png(&d.join("r.png")), 10)[..3], first);
+            // a range: the lowest count gets fire[51] (Datashader's fire[51:]), the highest fire[255]
+            ok(d, &base(&["--cmap", "fire:0.2", "--how", "linear", "--bare", "-o", "part.png"]));
+            let fire = Colormap::by_name("fire").unwrap();
+            let part = read_png(&d.join("part.png"));
+            assert_eq!(pixel(&part, 12)[..3], fire.colors()[51]);
+            assert_eq!(pixel(&part, 10)[..3], fire.colors()[255]);
+            ok(d, &base(&["--cmap", "fire:0.2:0.6", "--how", "linear", "--bare", "-o", "mid.png"]));
+            assert_eq!(pixel(&read_png(&d.join("mid.png")), 10)[..3], fire.colors()[152]);
+            // a list of colours, as Datashader's cmap=['#ff0000', 'blue']
+            ok(d, &base(&["--cmap", "#ff0000,blue", "--how", "linear", "--bare", "-o", "list.png"]));
+            let list = read_png(&d.join("list.png"));
+            assert_eq!([pixel(&list, 12), pixel(&list, 10)], [vec![255, 0, 0, 255], vec![0, 0, 255, 255]]);
+            let line = fails(d, &base(&["--cmap", "fire:0.6:0.2", "-o", "bad.png"]), 2);
+            assert!(line.ends_with("colormap range 'fire:0.6:0.2': LO and HI must be fractions with 0 <= LO < HI <= 1"), "{line}");
+            assert!(!d.join("bad.png").exists());
         }},
         Case { cmd: "render", flags: &["--background"], check: |d| {
             base_points(d);

@@ -135,6 +135,26 @@ proptest! {
     }
 
     #[test]
+    fn colormap_specs_never_panic_and_errors_are_one_line(text in user_text()) {
+        if let Err(message) = Colormap::parse(&text) {
+            prop_assert!(!message.is_empty() && !message.contains('\n'), "{:?}", message);
+        }
+        if let Err(message) = Colormap::parse(&format!("fire:{text}")) {
+            prop_assert!(!message.is_empty() && !message.contains('\n'), "{:?}", message);
+        }
+    }
+
+    #[test]
+    fn colormap_ranges_are_python_slices(lo in 0.0..1.0f64, hi in 0.0..=1.0f64) {
+        let fire = Colormap::by_name("fire").unwrap();
+        let (start, end) = ((lo * 256.0).floor() as usize, (hi * 256.0).floor() as usize);
+        match Colormap::parse(&format!("fire:{lo}:{hi}")) {
+            Ok(part) => prop_assert_eq!(part.colors(), &fire.colors()[start..end]),
+            Err(_) => prop_assert!(lo >= hi || end < start + 2, "{} {}", lo, hi),
+        }
+    }
+
+    #[test]
     fn names_never_panic(text in user_text()) {
         let _ = Colormap::by_name(&text);
         let _ = How::from_str(&text);
