@@ -10,4 +10,5 @@ mod topics {
     mod pyramid_render;
     mod serve;
     mod viewer_browser;
+    mod warnings;
 }

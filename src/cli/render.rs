@@ -11,9 +11,9 @@ use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions};
+use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions, Warning};
 use gigaplot::shade::category::default_color_key;
-use gigaplot::shade::{Color, Dynspread, Spreader};
+use gigaplot::shade::{visibility, Color, Dynspread, Spreader};
 use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
 use gigaplot::{Error, Result};
 
@@ -97,6 +97,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     let report = report?;
     print_timings(args, &bar);
     if !quiet {
+        print_warnings(&report.warnings);
         let (x0, x1) = report.x_range;
         let (y0, y1) = report.y_range;
         let drawn = match args.glyph {
@@ -272,6 +273,7 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     let report = report?;
     print_timings(args, &bar);
     if !quiet {
+        print_warnings(&report.warnings);
         note!(
             "gigaplot: {} x {} raster -> {} x {} px in {} bands{}, {:.2} s",
             rows,
@@ -284,6 +286,30 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
         );
     }
     Ok(())
+}
+
+/// Each warning of a render on one line of stderr, naming the flags that fix it.
+fn print_warnings(warnings: &[Warning]) {
+    for warning in warnings {
+        match warning {
+            Warning::Invisible(invisible) => {
+                let fix = match &invisible.suggestion {
+                    Some(range) => format!("add --cmap {range} or choose another --background"),
+                    None => "choose another --cmap or --background".to_string(),
+                };
+                note!(
+                    "gigaplot: warning: {:.1}% of the non-empty pixels ({} of {}) are shaded within {} \
+                     levels of the background {}, so they cannot be seen; {fix}",
+                    100.0 * invisible.share(),
+                    invisible.pixels,
+                    invisible.non_empty,
+                    visibility::FAINT_LEVELS,
+                    visibility::hex(invisible.background),
+                );
+            }
+            other => note!("gigaplot: warning: {other}"),
+        }
+    }
 }
 
 /// With `--timings`, how long each stage took, one line each.

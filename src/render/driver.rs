@@ -11,7 +11,7 @@ use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::inputs::Inputs;
-use crate::render::{RenderOptions, RenderReport};
+use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
 use crate::sink::{CanvasInfo, Sink};
 
@@ -61,10 +61,18 @@ impl PointRender<'_> {
         )?;
         points.check_unchanged()?;
         let records = Records { glyph: &glyph, partition: &partition };
-        let dynspread_px =
+        let (dynspread_px, warnings) =
             finish(&reducer, &records, &plan, options, sinks, progress, || points.check_unchanged())?;
         let plotted = partition.total();
-        Ok(RenderReport { points: points.len() as u64, plotted, x_range, y_range, plan, dynspread_px })
+        Ok(RenderReport {
+            points: points.len() as u64,
+            plotted,
+            x_range,
+            y_range,
+            plan,
+            dynspread_px,
+            warnings,
+        })
     }
 }
 
@@ -83,7 +91,9 @@ pub(crate) fn plan(options: &RenderOptions, bytes_per_pixel: u32) -> Result<Plan
 /// Passes 3 and 4 and the commit of the outputs, shared by every render: statistics (and
 /// the dynspread decision), shading and emission, then `unchanged` (the inputs must not have
 /// changed meanwhile), then every output replaces its old file at once. Returns the spread
-/// `options.dynspread` chose.
+/// `options.dynspread` chose and what the render warns of (the lowest values shaded in the
+/// background's colour: compared with the background the sinks composite over, the
+/// render's own unless a sink spreads first).
 pub(crate) fn finish<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
@@ -92,7 +102,7 @@ pub(crate) fn finish<R: Reducer>(
     mut sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
     unchanged: impl Fn() -> Result<()>,
-) -> Result<Option<usize>> {
+) -> Result<(Option<usize>, Vec<Warning>)> {
     let mut density =
         options.dynspread.map(|d| DensityStream::new(plan.width as usize, plan.height as usize, d.max_px));
     let (stats, kept) = gather_statistics(reducer, fill, plan, options, density.as_mut(), progress)?;
@@ -111,6 +121,9 @@ pub(crate) fn finish<R: Reducer>(
         color_key: options.color_key.as_deref(),
     };
     let shader = R::Family::shader(&stats, &style);
+    let backdrop = sinks.iter().find_map(|sink| sink.backdrop()).unwrap_or(options.background);
+    let warnings: Vec<Warning> =
+        R::Family::invisible(&stats, &shader, &style, backdrop).map(Warning::Invisible).into_iter().collect();
     emit(reducer, fill, plan, (&shader, spread_px), kept, &mut sinks, progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::io::CommitGroup::begin();
@@ -121,7 +134,7 @@ pub(crate) fn finish<R: Reducer>(
     // as possible.
     unchanged()?;
     commits.commit()?;
-    Ok(spread_px)
+    Ok((spread_px, warnings))
 }
 
 /// The statistics of a reducer's family.

@@ -33,7 +33,7 @@ use crate::data::PointColumns;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::reduce::Reduction;
-use crate::shade::{Color, Colormap, Dynspread, How};
+use crate::shade::{Color, Colormap, Dynspread, How, Invisible};
 use crate::sink::Sink;
 
 pub use band::BandCells;
@@ -155,6 +155,27 @@ pub struct RenderReport {
     pub plan: Plan,
     /// The spread `--dynspread` chose for the whole canvas (None without it).
     pub dynspread_px: Option<usize>,
+    /// What the caller should tell the user about the picture (the command line prints each
+    /// on a line of stderr; a Python caller would `warnings.warn` them). Empty when all is well.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something a finished render noticed about its picture: the outputs are written, but a
+/// person looking at them may be misled.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The lowest values are shaded in (nearly) the background's colour, so those pixels
+    /// cannot be seen (`fire` on black); a colormap range fixes it.
+    Invisible(Invisible),
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::Invisible(invisible) => invisible.fmt(f),
+        }
+    }
 }
 
 /// Renders `points` with `options.reduction` into every sink.

@@ -88,7 +88,7 @@ fn render_raster_in_pool(
     for sink in &mut sinks {
         sink.begin(&canvas)?;
     }
-    let dynspread_px =
+    let (dynspread_px, warnings) =
         finish(&reducer, &resampler, &plan, options, sinks, progress, || raster.grid.check_unchanged())?;
-    Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px })
+    Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px, warnings })
 }

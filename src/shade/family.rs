@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::data::DType;
 use crate::shade::{
     CategoryShader, CategoryStats, Color, Colormap, CountHistogram, CountShader, FloatCategoryShader,
-    FloatCategoryStats, FloatHistogram, FloatShader, FloatStats, How,
+    FloatCategoryStats, FloatHistogram, FloatShader, FloatStats, How, Invisible,
 };
 use crate::sink::{ColorScale, PixelFormat};
 
@@ -87,6 +87,16 @@ pub trait Family: Send + Sync + 'static {
     fn lit(values: &[Self::Value], channels: usize, out: &mut [u8]);
     /// How values map to colours, for a colorbar.
     fn color_scale(_shader: &Self::Shader) -> Option<ColorScale> {
+        None
+    }
+    /// The non-empty pixels shaded too close to `background` to be seen, when the lowest
+    /// values are (see [`crate::shade::visibility`]); only counts are judged so far.
+    fn invisible(
+        _stats: &Self::Stats,
+        _shader: &Self::Shader,
+        _style: &ShadeStyle<'_>,
+        _background: Color,
+    ) -> Option<Invisible> {
         None
     }
 }
@@ -156,6 +166,14 @@ impl Family for CountFamily {
             range: (f64::from(lo), f64::from(hi)),
             position: Arc::new(move |v| shader.position(v)),
         })
+    }
+    fn invisible(
+        stats: &CountHistogram,
+        shader: &CountShader,
+        style: &ShadeStyle<'_>,
+        background: Color,
+    ) -> Option<Invisible> {
+        crate::shade::visibility::invisible_counts(stats, shader, style.cmap, background)
     }
 }
 

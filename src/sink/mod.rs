@@ -62,6 +62,7 @@ pub use spread::SpreadSink;
 use crate::canvas::Scale;
 use crate::data::DType;
 use crate::error::Result;
+use crate::shade::Color;
 /// Sinks read shaded rows in a [`PixelFormat`] and colour scales for colorbars; both are
 /// the shader's (re-exported here for sink authors).
 pub use crate::shade::{ColorScale, PixelFormat};
@@ -121,4 +122,10 @@ pub trait Sink: Send {
     /// Called after the last band: completes the output and moves it into place. A sink
     /// dropped without `finish` (an error or an interrupt) leaves no file behind.
     fn finish(self: Box<Self>) -> Result<()>;
+    /// The colour this sink composites the shaded pixels over itself, when the render
+    /// shades over a transparent background for it (a [`SpreadSink`] spreads first): what
+    /// the render's check for invisible data compares with. None: the render's background.
+    fn backdrop(&self) -> Option<Color> {
+        None
+    }
 }

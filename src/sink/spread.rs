@@ -183,6 +183,11 @@ impl Sink for SpreadSink {
         self.emit_ready(&canvas)?;
         self.inner.finish()
     }
+
+    /// The background composited after spreading.
+    fn backdrop(&self) -> Option<Color> {
+        Some(self.background)
+    }
 }
 
 /// Spread rows `y0 .. y0 + height` computed on demand from the window of a [`SpreadSink`].

@@ -1,0 +1,79 @@
+//! Pictures people can see (issue 17): the warning when the lowest values are shaded in the
+//! background's colour, through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::*;
+
+/// Four non-empty pixels on a 4 x 4 canvas covering [0, 4]^2: three with one point, one
+/// with five. Under eq-hist the three get the colormap's first colour.
+fn sparse_points(dir: &Path) {
+    write_f64(&dir.join("x.npy"), &[0.5, 1.5, 3.5, 2.5, 2.5, 2.5, 2.5, 2.5]);
+    write_f64(&dir.join("y.npy"), &[0.5, 3.5, 1.5, 2.5, 2.5, 2.5, 2.5, 2.5]);
+}
+
+/// Runs `render` of [`sparse_points`] with `flags` in `dir`; requires success and returns
+/// the lines of stderr.
+fn render_lines(dir: &Path, flags: &[&str]) -> Vec<String> {
+    let mut args = vec!["render", "--x", "x.npy", "--y", "y.npy", "--width", "4", "--height", "4"];
+    args.extend(["--x-range", "0,4", "--y-range", "0,4"]);
+    args.extend(flags);
+    let out = Command::new(bin()).args(&args).current_dir(dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    stderr.lines().map(str::to_string).collect()
+}
+
+const FIRE_ON_BLACK: &str = "gigaplot: warning: 75.0% of the non-empty pixels (3 of 4) are shaded within 24 \
+                             levels of the background #000000, so they cannot be seen; add --cmap fire:0.2 \
+                             or choose another --background";
+
+#[test]
+fn fire_on_black_warns_once_and_still_writes_the_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse_points(d);
+    let lines = render_lines(d, &["--cmap", "fire", "--background", "black", "--bare", "-o", "o.png"]);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0], FIRE_ON_BLACK);
+    assert!(lines[1].starts_with("gigaplot: 4 x 4 px, 8 of 8 points plotted"), "{lines:?}");
+    let (_, _, bpp, pixels) = read_png(&d.join("o.png"));
+    assert_eq!(&pixels[..bpp], &[0, 0, 0][..], "the picture is Datashader's all the same");
+    // spread over black: the spread sink composites over black after spreading; same warning
+    let lines = render_lines(d, &["--cmap", "fire", "--background", "black", "--spread", "1", "-o", "s.png"]);
+    assert_eq!(lines[0], FIRE_ON_BLACK);
+    // gray reversed on white, in a figure
+    let lines = render_lines(d, &["--cmap", "gray_r", "--background", "white", "-o", "w.png"]);
+    assert_eq!(
+        lines[0],
+        "gigaplot: warning: 75.0% of the non-empty pixels (3 of 4) are shaded within 24 levels of the \
+         background #ffffff, so they cannot be seen; add --cmap gray_r:0.2 or choose another --background"
+    );
+    // nothing in range helps a colormap of two near-blacks
+    let lines = render_lines(d, &["--cmap", "#000000,#101010", "--background", "black", "-o", "n.png"]);
+    assert!(lines[0].ends_with("(4 of 4) are shaded within 24 levels of the background #000000, so they cannot be seen; choose another --cmap or --background"), "{lines:?}");
+}
+
+#[test]
+fn quiet_and_visible_colormaps_have_no_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse_points(d);
+    let quiet = render_lines(d, &["-q", "--cmap", "fire", "--background", "black", "-o", "q.png"]);
+    assert_eq!(quiet, Vec::<String>::new());
+    assert!(d.join("q.png").exists());
+    for flags in [
+        &["--cmap", "fire:0.2", "--background", "black"][..],
+        &["--cmap", "fire", "--background", "white"],
+        &["--cmap", "fire"], // transparent: not judged
+        &["--background", "black"],
+        &["--cmap", "inferno:0.25", "--background", "black", "--spread", "1"],
+    ] {
+        let mut args = flags.to_vec();
+        args.extend(["-o", "v.png"]);
+        let lines = render_lines(d, &args);
+        assert_eq!(lines.len(), 1, "{flags:?}: {lines:?}");
+        assert!(lines[0].starts_with("gigaplot: 4 x 4 px"), "{flags:?}: {lines:?}");
+    }
+}
