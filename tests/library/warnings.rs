@@ -49,9 +49,12 @@ fn the_report_names_the_invisible_share_and_the_fix() {
     let spread = SpreadSink::new(Box::new(RgbaSink::new().0), Spreader::new(1, Default::default()), black);
     assert_eq!(warnings(&options("fire", Color::TRANSPARENT), Box::new(spread)), vec![expected]);
     // visible: a range, another background, the default colormap, a transparent picture
-    for (cmap, background) in
-        [("fire:0.2", black), ("fire", Color::rgb(255, 255, 255)), ("datashader", black), ("fire", Color::TRANSPARENT)]
-    {
+    for (cmap, background) in [
+        ("fire:0.2", black),
+        ("fire", Color::rgb(255, 255, 255)),
+        ("datashader", black),
+        ("fire", Color::TRANSPARENT),
+    ] {
         assert_eq!(warnings(&options(cmap, background), Box::new(RgbaSink::new().0)), vec![], "{cmap}");
     }
 }
