@@ -77,3 +77,36 @@ fn quiet_and_visible_colormaps_have_no_warning() {
         assert!(lines[0].starts_with("gigaplot: 4 x 4 px"), "{flags:?}: {lines:?}");
     }
 }
+
+/// The README's first command, as the README gives it: the arguments after `cargo run
+/// --release --`.
+fn readme_first_command() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let line = readme.lines().find(|l| l.starts_with("cargo run --release -- render")).unwrap();
+    line["cargo run --release -- ".len()..].split_whitespace().map(str::to_string).collect()
+}
+
+#[test]
+fn the_readme_top_image_is_the_first_command_output_and_shows_the_data() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = readme_first_command();
+    assert_eq!(args.iter().filter(|a| *a == "-o").count(), 1, "{args:?}");
+    let output = dir.path().join("gigaplot.png");
+    let o = args.iter().position(|a| a == "-o").unwrap();
+    args[o + 1] = output.to_str().unwrap().to_string();
+    let out = Command::new(bin()).args(&args).current_dir(root).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // no warning: the data can be seen
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("gigaplot: 1200 x 900 px, 500000 of 500000 points plotted"), "{stderr}");
+    let top = root.join("docs/images/points-fire.png");
+    assert!(std::fs::read(&output).unwrap() == std::fs::read(&top).unwrap(), "rerun tools/readme_images.sh");
+    // the old first command (fire from black, on black) hides most of the data, and says so
+    let old: Vec<String> = args.iter().map(|a| if a == "fire:0.2" { "fire".into() } else { a.clone() }).collect();
+    let out = Command::new(bin()).args(&old).current_dir(root).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("gigaplot: warning: "), "{stderr}");
+}
