@@ -105,7 +105,8 @@ fn the_readme_top_image_is_the_first_command_output_and_shows_the_data() {
     let top = root.join("docs/images/points-fire.png");
     assert!(std::fs::read(&output).unwrap() == std::fs::read(&top).unwrap(), "rerun tools/readme_images.sh");
     // the old first command (fire from black, on black) hides most of the data, and says so
-    let old: Vec<String> = args.iter().map(|a| if a == "fire:0.2" { "fire".into() } else { a.clone() }).collect();
+    let old: Vec<String> =
+        args.iter().map(|a| if a == "fire:0.2" { "fire".into() } else { a.clone() }).collect();
     let out = Command::new(bin()).args(&old).current_dir(root).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("gigaplot: warning: "), "{stderr}");
