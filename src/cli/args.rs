@@ -136,6 +136,10 @@ pub struct RenderArgs {
     /// count-cat; row 0 = top.
     #[arg(long, value_name = "FILE.npy", value_parser = parse_npy_name)]
     pub agg_out: Option<PathBuf>,
+    /// Also write NAME.thumb.png beside -o: the same render with PX pixels on its longest
+    /// side, aggregated from the data (a --bare image even when -o is a figure).
+    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub thumbnail: Option<u32>,
     /// PNG compression: fast (default) or small.
     #[arg(long, default_value = "fast")]
     pub compression: Compression,

@@ -105,6 +105,7 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         rule("colorbar", "--colorbar", !categories, "count-cat figures get a legend, not a colorbar"),
         rule("bare", "--bare", png, only_png),
         rule("compression", "--compression", png, only_png),
+        rule("thumbnail", "--thumbnail", png, "writes NAME.thumb.png beside the PNG; add -o NAME.png"),
         rule("spread", "--spread", png, only_png),
         rule("dynspread", "--dynspread", png, only_png),
         rule("spread_shape", "--spread-shape", spreads, "applies to --spread and --dynspread only"),

@@ -1,6 +1,6 @@
 //! `gigaplot render` and `gigaplot generate`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gigaplot::canvas::Plan;
@@ -10,11 +10,14 @@ use gigaplot::data::{ColumnSpec, PointColumns, Source};
 use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::io::preflight::check_render_disk_space;
+use gigaplot::io::AtomicFile;
 use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions, Warning};
+use gigaplot::render::{
+    render, render_raster, thumbnail_size, Glyph, RasterInput, RenderOptions, RenderReport, Warning,
+};
 use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{visibility, Color, Dynspread, Spreader};
-use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
+use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink, SpreadSink};
 use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
@@ -42,6 +45,10 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     .into_iter()
     .flatten()
     .collect();
+    let thumbnail_out = args.output.as_deref().filter(|_| args.thumbnail.is_some()).map(thumbnail_path);
+    if let Some(thumbnail) = &thumbnail_out {
+        outputs.push(("--thumbnail", thumbnail.as_path()));
+    }
     for (flag, output) in &outputs {
         paths::check_not_an_input(flag, output, inputs.iter().copied())?;
     }
@@ -72,14 +79,30 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
             "pyramids of anti-aliased lines are not supported yet",
         ));
     }
+    let bar = Bar::new(!quiet);
+    let mut options = options;
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    // The thumbnail first, into a temporary file the main render commits with its outputs.
+    let thumbnail = render_thumbnail(args, &options, |small, sinks| render(&points, small, sinks, &bar));
+    match thumbnail {
+        Ok(Some((file, report))) => {
+            // the ranges it computed are the main render's: no second pass to find them
+            options.x_range = Some(report.x_range);
+            options.y_range = Some(report.y_range);
+            sinks.push(Box::new(file));
+        }
+        Ok(None) => {}
+        Err(e) => {
+            bar.finish();
+            return Err(e);
+        }
+    }
     if let Some(output) = &args.output {
         sinks.push(spread(args, image_sink(args, output, &options, points.value_source())?));
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
-    let bar = Bar::new(!quiet);
     if let Some(dir) = &args.pyramid.pyramid {
         // the pyramid is not spread: it shades over the background itself
         let unspread = RenderOptions { background: args.background, ..options.clone() };
@@ -106,7 +129,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         };
         note!(
             "gigaplot: {} x {} px, {drawn}, x {x0}..{x1}, y {y0}..{y1}, \
-             {} bands of {} rows{}, {:.2} s -> {}",
+             {} bands of {} rows{}, {:.2} s -> {}{}",
             report.plan.width,
             report.plan.height,
             report.plan.bands,
@@ -116,7 +139,8 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
             args.output
                 .as_ref()
                 .or(args.pyramid.pyramid.as_ref())
-                .map_or(String::new(), |p| p.display().to_string())
+                .map_or(String::new(), |p| p.display().to_string()),
+            thumbnail_out.map_or(String::new(), |t| format!(" and {}", t.display()))
         );
     }
     Ok(())
@@ -259,15 +283,23 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     };
     check_spreading(args)?;
     let options = options(args);
+    let bar = Bar::new(!quiet);
+    let input = RasterInput { grid: &grid, placement, how: (r.downsample, r.upsample) };
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+    match render_thumbnail(args, &options, |small, sinks| render_raster(&input, small, sinks, &bar)) {
+        Ok(Some((file, _))) => sinks.push(Box::new(file)),
+        Ok(None) => {}
+        Err(e) => {
+            bar.finish();
+            return Err(e);
+        }
+    }
     if let Some(output) = &args.output {
         sinks.push(spread(args, image_sink(args, output, &options, None)?));
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
-    let bar = Bar::new(!quiet);
-    let input = RasterInput { grid: &grid, placement, how: (r.downsample, r.upsample) };
     let report = render_raster(&input, &options, sinks, &bar);
     bar.finish();
     let report = report?;
@@ -286,6 +318,36 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
         );
     }
     Ok(())
+}
+
+/// `NAME.thumb.png` beside `NAME.png` (any case of the extension).
+fn thumbnail_path(output: &Path) -> PathBuf {
+    let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    output.with_file_name(format!("{stem}.thumb.png"))
+}
+
+/// With `--thumbnail PX`: renders `NAME.thumb.png`, the same render (spread alike) at
+/// [`thumbnail_size`], bare, into a temporary file that the main render commits with its
+/// outputs ([`AttachedFile`]): all of them appear, or none. `run` renders with the options
+/// and sinks it is given. Returns the file and its render's report.
+fn render_thumbnail(
+    args: &RenderArgs,
+    options: &RenderOptions,
+    run: impl FnOnce(&RenderOptions, Vec<Box<dyn Sink>>) -> Result<RenderReport>,
+) -> Result<Option<(AttachedFile, RenderReport)>> {
+    let (Some(px), Some(output)) = (args.thumbnail, &args.output) else {
+        return Ok(None);
+    };
+    let path = thumbnail_path(output);
+    let (width, height) = thumbnail_size(args.width, args.height, px);
+    let small = RenderOptions { width, height, ..options.clone() };
+    let file = AtomicFile::create(&path)?;
+    let (png, finished) = PngSink::to_named_writer(file, &path.to_string_lossy(), args.compression);
+    let report = run(&small, vec![spread(args, Box::new(png))])?;
+    let file = finished
+        .take()
+        .ok_or_else(|| Error::bad_parameter("--thumbnail", "the thumbnail's render did not finish it"))?;
+    Ok(Some((AttachedFile::new(file), report)))
 }
 
 /// Each warning of a render on one line of stderr, naming the flags that fix it.

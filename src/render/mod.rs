@@ -133,6 +133,20 @@ impl Default for RenderOptions {
     }
 }
 
+/// The size of a thumbnail of a `width` x `height` canvas whose longest side is `longest`
+/// pixels: the other side in proportion, rounded, at least 1 (`--thumbnail`: 4000 x 3000
+/// with 400 gives 400 x 300).
+pub fn thumbnail_size(width: u32, height: u32, longest: u32) -> (u32, u32) {
+    let scaled = |side: u32, long: u32| {
+        ((f64::from(side) * f64::from(longest) / f64::from(long.max(1))).round() as u32).max(1)
+    };
+    if width >= height {
+        (longest, scaled(height, width))
+    } else {
+        (scaled(width, height), longest)
+    }
+}
+
 /// Default tile side.
 pub const DEFAULT_TILE: u32 = 256;
 
@@ -272,3 +286,17 @@ fn check_series(points: &PointColumns<'_>, options: &RenderOptions) -> Result<()
 #[cfg(test)]
 #[path = "line_values_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod thumbnail_tests {
+    #[test]
+    fn thumbnails_keep_the_aspect_ratio() {
+        use super::thumbnail_size;
+        assert_eq!(thumbnail_size(4000, 3000, 400), (400, 300));
+        assert_eq!(thumbnail_size(3000, 4000, 400), (300, 400));
+        assert_eq!(thumbnail_size(65536, 65536, 1000), (1000, 1000));
+        assert_eq!(thumbnail_size(40000, 20000, 999), (999, 500)); // 499.5 rounds up
+        assert_eq!(thumbnail_size(100_000, 3, 500), (500, 1)); // never 0
+        assert_eq!(thumbnail_size(10, 5, 40), (40, 20)); // larger than the canvas
+    }
+}

@@ -44,6 +44,7 @@
 //! ```
 
 pub mod aggregate_array;
+pub mod attached;
 pub mod deflate;
 pub(crate) mod destination;
 pub mod memory;
@@ -53,6 +54,7 @@ pub mod rgba;
 pub mod spread;
 
 pub use aggregate_array::{AggregateArray, AggregateArraySink};
+pub use attached::AttachedFile;
 pub use memory::{Finished, IN_MEMORY_LIMIT};
 pub use npy::{AggregateSink, NpyWriter};
 pub use png::{Compression, PngSink, PngWriter};

@@ -588,7 +588,13 @@ impl<W: Write + Send + 'static> PngSink<W> {
     /// back through the [`Finished`] once the render has finished. The bytes are the same as
     /// [`PngSink::new`]'s file.
     pub fn to_writer(writer: W, compression: Compression) -> (PngSink<W>, Finished<W>) {
-        let (destination, finished) = Destination::writer(writer, STREAM_NAME);
+        PngSink::to_named_writer(writer, STREAM_NAME, compression)
+    }
+
+    /// [`PngSink::to_writer`] whose errors name `name` (the file an uncommitted
+    /// [`AtomicFile`] will become, for a `--thumbnail` written before its render).
+    pub fn to_named_writer(writer: W, name: &str, compression: Compression) -> (PngSink<W>, Finished<W>) {
+        let (destination, finished) = Destination::writer(writer, name);
         (PngSink::with_destination(destination, compression), finished)
     }
 }

@@ -431,6 +431,17 @@ fn cases() -> Vec<Case> {
             assert_eq!(fast.1, small.1, "the pixels are the same");
             assert!(small.0 < fast.0, "small {} bytes, fast {}", small.0, fast.0);
         }},
+        Case { cmd: "render", flags: &["--thumbnail"], check: |d| {
+            base_points(d);
+            // a 4 x 4 figure with a 2 x 2 thumbnail: the bare render at 2 x 2
+            ok(d, &base(&["--cmap", "fire:0.2", "--thumbnail", "2", "-o", "o.png"]));
+            let thumb = read_png(&d.join("o.thumb.png"));
+            assert_eq!((thumb.0, thumb.1), (2, 2));
+            ok(d, &BASE[..BASE.len() - 3].iter().copied().chain(["--width", "2", "--height", "2", "--cmap", "fire:0.2", "--bare", "-o", "t.png"]).collect::<Vec<_>>());
+            assert_eq!(std::fs::read(d.join("o.thumb.png")).unwrap(), std::fs::read(d.join("t.png")).unwrap());
+            let line = fails(d, &base(&["--thumbnail", "0", "-o", "z.png"]), 2);
+            assert!(line.contains("--thumbnail"), "{line}");
+        }},
         Case { cmd: "render", flags: &["--scratch-dir"], check: |d| {
             base_points(d);
             std::fs::create_dir(d.join("scratch")).unwrap();

@@ -111,3 +111,122 @@ fn the_readme_top_image_is_the_first_command_output_and_shows_the_data() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("gigaplot: warning: "), "{stderr}");
 }
+
+/// Runs the binary in `dir` with `args`, returning (exit code, stderr).
+fn gp(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(bin()).args(args).current_dir(dir).env("TMPDIR", dir).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_thumbnail_equals_a_bare_render_at_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_ok(&["generate", "-q", "--points", "20000", "-o", d.to_str().unwrap()]);
+    let data =
+        ["render", "-q", "--x", "x.npy", "--y", "y.npy", "--cmap", "fire:0.2", "--background", "black"];
+    for (main, extra, thumb) in [
+        // a figure, automatic ranges (the thumbnail's range pass serves the main render)
+        (["--width", "400", "--height", "300"], &["--title", "t"][..], ["--width", "40", "--height", "30"]),
+        // portrait, spread alike, explicit ranges, several bands for the main image
+        (
+            ["--width", "120", "--height", "360"],
+            &["--spread", "1", "--bare", "--x-range", "-5,5", "--y-range", "-9,9", "--memory", "83950000"],
+            ["--width", "17", "--height", "50"],
+        ),
+    ] {
+        let px = thumb[1].max(thumb[3]);
+        let with: Vec<&str> = data
+            .iter()
+            .chain(&main)
+            .chain(extra)
+            .copied()
+            .chain(["--thumbnail", px, "-o", "m.png"])
+            .collect();
+        assert_eq!(gp(d, &with).0, Some(0), "{with:?}");
+        let plain: Vec<&str> =
+            data.iter().chain(&main).chain(extra).copied().chain(["-o", "plain.png"]).collect();
+        assert_eq!(gp(d, &plain).0, Some(0));
+        assert!(
+            std::fs::read(d.join("m.png")).unwrap() == std::fs::read(d.join("plain.png")).unwrap(),
+            "the main image is unchanged"
+        );
+        // the reference: --bare at the thumbnail's size with the same data and shading flags
+        let bare_extra: Vec<&str> = extra
+            .iter()
+            .copied()
+            .filter(|f| !matches!(*f, "--title" | "t" | "--bare" | "--memory" | "83950000"))
+            .collect();
+        let reference: Vec<&str> =
+            data.iter().chain(&thumb).copied().chain(bare_extra).chain(["--bare", "-o", "ref.png"]).collect();
+        assert_eq!(gp(d, &reference).0, Some(0), "{reference:?}");
+        let png = read_png(&d.join("m.thumb.png"));
+        assert_eq!((png.0.to_string(), png.1.to_string()), (thumb[1].to_string(), thumb[3].to_string()));
+        assert!(
+            std::fs::read(d.join("m.thumb.png")).unwrap() == std::fs::read(d.join("ref.png")).unwrap(),
+            "{with:?}"
+        );
+    }
+}
+
+#[test]
+fn a_thumbnail_appears_only_with_the_other_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse_points(d);
+    let base = ["render", "-q", "--x", "x.npy", "--y", "y.npy", "--width", "40", "--height", "40"];
+    std::fs::write(d.join("o.png"), "old picture").unwrap();
+    std::fs::write(d.join("o.thumb.png"), "old thumbnail").unwrap();
+    let before = files_in(d);
+    // the main render fails after the thumbnail was rendered: neither replaces its old file
+    let args: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--thumbnail", "8", "--agg-out", "missing/a.npy", "-o", "o.png"])
+        .collect();
+    let (code, stderr) = gp(d, &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("missing/a.npy"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(d.join("o.thumb.png")).unwrap(), "old thumbnail");
+    assert_eq!(std::fs::read_to_string(d.join("o.png")).unwrap(), "old picture");
+    assert_eq!(files_in(d), before, "no temporary file is left");
+    // the thumbnail cannot be written: nothing is
+    std::fs::remove_file(d.join("o.thumb.png")).unwrap();
+    std::fs::create_dir(d.join("o.thumb.png")).unwrap();
+    let args: Vec<&str> = base.iter().copied().chain(["--thumbnail", "8", "-o", "o.png"]).collect();
+    let (code, stderr) = gp(d, &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.starts_with("gigaplot: error: ") && stderr.contains("o.thumb.png"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(d.join("o.png")).unwrap(), "old picture");
+    std::fs::remove_dir(d.join("o.thumb.png")).unwrap();
+    // both succeed together
+    let args: Vec<&str> = base.iter().copied().chain(["--thumbnail", "8", "-o", "o.png"]).collect();
+    assert_eq!(gp(d, &args).0, Some(0));
+    assert_eq!(read_png(&d.join("o.thumb.png")).0, 8);
+    assert_eq!(files_in(d), ["o.png", "o.thumb.png", "x.npy", "y.npy"]);
+    // without -o there is nothing to make a thumbnail of
+    let (code, stderr) = gp(
+        d,
+        &[
+            "render",
+            "--x",
+            "x.npy",
+            "--y",
+            "y.npy",
+            "--x-range",
+            "0,4",
+            "--y-range",
+            "0,4",
+            "--thumbnail",
+            "8",
+            "--pyramid",
+            "pyr",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "gigaplot: error: --thumbnail: writes NAME.thumb.png beside the PNG; add -o NAME.png"
+    );
+}
