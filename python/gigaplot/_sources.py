@@ -1,0 +1,131 @@
+"""Columns from pandas, Polars, PyArrow, dicts of NumPy arrays and ``.npy`` files.
+
+Every column reaches the engine as a 1-D C-contiguous NumPy array of a numeric or bool
+dtype. Contiguous numeric columns are views of the source's own buffers (pandas and Polars
+``to_numpy`` of a column without nulls, an Arrow array of one chunk, a NumPy array or
+``np.memmap``), so nothing column-sized is copied; anything else (nulls, several Arrow
+chunks, non-native byte order, strided views, float16) is converted.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+_NATIVE = {np.dtype(t) for t in ("f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1", "?")}
+
+
+def _contiguous(name: str, array: Any) -> np.ndarray:
+    """`array` as a 1-D contiguous array of a dtype the engine reads (a view when it already is)."""
+    a = np.asarray(array)
+    if a.ndim != 1:
+        raise ValueError(f"{name}: columns must be 1-D, not of shape {a.shape}")
+    if a.dtype not in _NATIVE:
+        if a.dtype.kind == "f" or a.dtype.kind in "iub" and not a.dtype.isnative:
+            a = a.astype(a.dtype.newbyteorder("=") if a.dtype.kind != "f" or a.dtype.itemsize >= 4 else np.float32)
+        elif a.dtype.kind in "mM":
+            a = a.view(np.int64)
+        else:
+            raise ValueError(f"{name}: columns must hold numbers or bools, not {a.dtype}")
+    return np.ascontiguousarray(a)
+
+
+def _is_path(source: Any) -> bool:
+    return isinstance(source, (str, os.PathLike))
+
+
+def _load_npy(path: Any) -> np.ndarray:
+    """A `.npy` file memory-mapped (read-only, nothing read until the render reads it)."""
+    try:
+        return np.load(os.fspath(path), mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError as e:
+        raise OSError(f"{os.fspath(path)}: no such file") from e
+    except ValueError as e:
+        raise ValueError(f"{os.fspath(path)}: {e}") from e
+
+
+def _pandas_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+    series = df[name]
+    dtype = series.dtype
+    if str(dtype) == "category":
+        return series.cat.codes.to_numpy(), list(dtype.categories)
+    if getattr(series, "hasnans", False) and dtype.kind not in "fc":
+        return series.to_numpy(dtype="float64", na_value=np.nan), None
+    try:
+        return series.to_numpy(), None
+    except (TypeError, ValueError):
+        return series.to_numpy(dtype="float64", na_value=np.nan), None
+
+
+def _polars_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+    series = df.get_column(name)
+    dtype = str(series.dtype)
+    if dtype.startswith(("Categorical", "Enum")):
+        return series.to_physical().to_numpy(), series.cat.get_categories().to_list()
+    if series.null_count() > 0:
+        return series.cast(float).fill_null(float("nan")).to_numpy(), None
+    return series.to_numpy(), None
+
+
+def _arrow_column(table: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+    import pyarrow as pa
+
+    column = table.column(name)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if pa.types.is_dictionary(column.type):
+        categories = chunks[0].dictionary.to_pylist() if chunks else []
+        codes = [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+        return (np.concatenate(codes) if len(codes) != 1 else codes[0]), categories
+    if len(chunks) == 1 and chunks[0].null_count == 0:
+        return chunks[0].to_numpy(zero_copy_only=False), None
+    if any(c.null_count for c in chunks):
+        column = column.cast(pa.float64()).fill_null(float("nan"))
+    return column.to_numpy(), None
+
+
+def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str, list]]:
+    """The arrays of `names` (None stays None) in `source`, and the categories of categorical ones.
+
+    A source is a pandas or Polars DataFrame, a PyArrow Table or RecordBatch, a dict (or
+    any mapping) of arrays or ``.npy`` paths, or a directory holding ``NAME.npy`` files.
+    """
+    kind = type(source).__module__.split(".")[0]
+    out, categories = [], {}
+    for name in names:
+        if name is None:
+            out.append(None)
+            continue
+        cats = None
+        if kind == "pandas":
+            if name not in source.columns:
+                raise ValueError(f"{name}: no such column in the DataFrame")
+            array, cats = _pandas_column(source, name)
+        elif kind == "polars":
+            if name not in source.columns:
+                raise ValueError(f"{name}: no such column in the DataFrame")
+            array, cats = _polars_column(source, name)
+        elif kind == "pyarrow":
+            if name not in source.schema.names:
+                raise ValueError(f"{name}: no such column in the table")
+            array, cats = _arrow_column(source, name)
+        elif hasattr(source, "keys") and hasattr(source, "__getitem__"):
+            if name not in source:
+                raise ValueError(f"{name}: no such column (the source has {', '.join(map(str, source.keys()))})")
+            array = source[name]
+            if _is_path(array):
+                array = _load_npy(array)
+            elif str(getattr(array, "dtype", "")) == "category":
+                array, cats = array.cat.codes.to_numpy(), list(array.dtype.categories)
+        elif _is_path(source):
+            path = os.path.join(os.fspath(source), f"{name}.npy")
+            array = _load_npy(path)
+        else:
+            raise ValueError(
+                f"source: expected a pandas or Polars DataFrame, a PyArrow Table, a dict of arrays "
+                f"or a directory of .npy files, not {type(source).__name__}")
+        out.append(_contiguous(name, array))
+        if cats is not None:
+            categories[name] = cats
+    return out, categories
