@@ -51,7 +51,7 @@ def _pandas_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
     dtype = series.dtype
     if str(dtype) == "category":
         return series.cat.codes.to_numpy(), list(dtype.categories)
-    if getattr(series, "hasnans", False) and dtype.kind not in "fc":
+    if getattr(dtype, "kind", "O") not in "fcbiu" or dtype.kind not in "fc" and series.hasnans:
         return series.to_numpy(dtype="float64", na_value=np.nan), None
     try:
         return series.to_numpy(), None
