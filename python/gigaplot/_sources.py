@@ -1,10 +1,10 @@
 """Columns from pandas, Polars, PyArrow, dicts of NumPy arrays and ``.npy`` files.
 
-Every column reaches the engine as a 1-D C-contiguous NumPy array of a numeric or bool
-dtype. Contiguous numeric columns are views of the source's own buffers (pandas and Polars
-``to_numpy`` of a column without nulls, an Arrow array of one chunk, a NumPy array or
-``np.memmap``), so nothing column-sized is copied; anything else (nulls, several Arrow
-chunks, non-native byte order, strided views, float16) is converted.
+Every column reaches the engine as a 1-D NumPy array of a numeric or bool dtype, read in
+place: views of the source's own buffers (pandas and Polars ``to_numpy`` of a column without
+nulls, an Arrow array of one chunk, a NumPy array, ``np.memmap``, strided views), so nothing
+column-sized is copied; anything else (nulls, several Arrow chunks, non-native byte order,
+float16) is converted first.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _contiguous(name: str, array: Any) -> np.ndarray:
             a = a.view(np.int64)
         else:
             raise ValueError(f"{name}: columns must hold numbers or bools, not {a.dtype}")
-    return np.ascontiguousarray(a)
+    return a  # strided views are read in place, through their strides
 
 
 def _is_path(source: Any) -> bool:

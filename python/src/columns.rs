@@ -1,8 +1,10 @@
-//! NumPy columns borrowed without a copy: a 1-D C-contiguous array of any numeric or bool
-//! dtype is read in place as a [`MemoryColumn`] (the Python side hands over contiguous
-//! arrays; pandas, Polars and Arrow columns arrive as NumPy views of their buffers).
+//! NumPy columns borrowed without a copy: a 1-D array of any numeric or bool dtype is read
+//! in place, as a [`MemoryColumn`] when contiguous (pandas, Polars and Arrow columns arrive
+//! as NumPy views of their buffers), else through its strides by a [`StridedColumn`], chunk
+//! by chunk as the render reads it.
 
-use gigaplot::data::MemoryColumn;
+use gigaplot::data::{DType, MemoryColumn, Source};
+use numpy::ndarray::{s, ArrayView1};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
@@ -16,10 +18,10 @@ macro_rules! column_types {
             $(#[doc = concat!("An array of ", stringify!($t), ".")] $variant(PyReadonlyArray1<'py, $t>),)*
         }
 
-        /// The values of a [`Held`] array, as a slice that can cross into other threads.
-        #[derive(Clone, Copy)]
+        /// The values of a [`Held`] array, as a view that can cross into other threads.
+        #[derive(Clone)]
         pub enum Slice<'a> {
-            $(#[doc = concat!("Values of ", stringify!($t), ".")] $variant(&'a [$t]),)*
+            $(#[doc = concat!("Values of ", stringify!($t), ".")] $variant(ArrayView1<'a, $t>),)*
         }
 
         impl<'py> Held<'py> {
@@ -33,32 +35,84 @@ macro_rules! column_types {
                 Err(bad(name, format!("columns must be 1-D arrays of numbers or bools, not {dtype}")))
             }
 
-            /// The values in place; fails when the array is not contiguous.
-            pub fn slice(&self, name: &str) -> PyResult<Slice<'_>> {
+            /// The values in place.
+            pub fn slice(&self) -> Slice<'_> {
                 match self {
-                    $(Held::$variant(a) => a.as_slice().map(Slice::$variant),)*
+                    $(Held::$variant(a) => Slice::$variant(a.as_array()),)*
                 }
-                .map_err(|_| bad(name, "the column is not contiguous"))
             }
         }
 
         impl<'a> Slice<'a> {
             /// A library column reading these values in place.
-            pub fn column(self, label: &str) -> MemoryColumn<'a> {
+            pub fn column(self, label: &str) -> Box<dyn Source + 'a> {
                 match self {
-                    $(Slice::$variant(v) => MemoryColumn::new(label, v),)*
-                }
-            }
-
-            /// Number of values.
-            pub fn len(self) -> usize {
-                match self {
-                    $(Slice::$variant(v) => v.len(),)*
+                    $(Slice::$variant(v) => match v.to_slice() {
+                        Some(values) => Box::new(MemoryColumn::new(label, values)),
+                        None => Box::new(StridedColumn { label: label.to_string(), values: v }),
+                    },)*
                 }
             }
         }
+
     };
 }
 
 column_types!(f64 => F64, f32 => F32, i64 => I64, i32 => I32, i16 => I16, i8 => I8, u64 => U64,
               u32 => U32, u16 => U16, u8 => U8, bool => Bool);
+
+/// An element type a strided column may hold.
+pub trait Element: Copy + Sync + std::fmt::Debug {
+    /// Its dtype.
+    const DTYPE: DType;
+    /// The value as f64, converted as NumPy's `astype(float64)` (as [`MemoryColumn`] does).
+    fn to_f64(self) -> f64;
+}
+
+/// Implements [`Element`].
+macro_rules! element {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl Element for $t {
+            const DTYPE: DType = DType::$variant;
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+element!(f64 => F64, f32 => F32, i64 => I64, i32 => I32, i16 => I16, i8 => I8, u64 => U64, u32 => U32,
+         u16 => U16, u8 => U8);
+
+impl Element for bool {
+    const DTYPE: DType = DType::Bool;
+    fn to_f64(self) -> f64 {
+        f64::from(u8::from(self))
+    }
+}
+
+/// A NumPy array that is not contiguous (a strided or reversed view), read in place
+/// through its strides: no copy of the column is ever made.
+#[derive(Debug)]
+pub struct StridedColumn<'a, T> {
+    label: String,
+    values: ArrayView1<'a, T>,
+}
+
+impl<T: Element> Source for StridedColumn<'_, T> {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+    fn dtype(&self) -> DType {
+        T::DTYPE
+    }
+    fn read_f64(&self, start: usize, out: &mut [f64]) -> gigaplot::Result<()> {
+        let part = self.values.slice(s![start..start + out.len()]);
+        for (o, v) in out.iter_mut().zip(part.iter()) {
+            *o = v.to_f64();
+        }
+        Ok(())
+    }
+}

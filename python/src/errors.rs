@@ -9,9 +9,9 @@ use pyo3::PyErr;
 pub fn to_py(error: gigaplot::Error) -> PyErr {
     let message = one_line(&error.to_string());
     match error {
-        gigaplot::Error::Io { .. } | gigaplot::Error::DiskSpace { .. } | gigaplot::Error::InputChanged { .. } => {
-            PyOSError::new_err(message)
-        }
+        gigaplot::Error::Io { .. }
+        | gigaplot::Error::DiskSpace { .. }
+        | gigaplot::Error::InputChanged { .. } => PyOSError::new_err(message),
         gigaplot::Error::Interrupted => PyKeyboardInterrupt::new_err(message),
         _ => PyValueError::new_err(message),
     }

@@ -85,8 +85,11 @@ pub fn shade_categories<'py>(
     alpha: u8,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let how = how(how_)?;
-    let key =
-        color_key.iter().map(|c| Color::parse(c)).collect::<Result<Vec<_>, _>>().map_err(|e| bad("color_key", e))?;
+    let key = color_key
+        .iter()
+        .map(|c| Color::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("color_key", e))?;
     let shape = counts.shape().to_vec();
     let values = counts.as_slice().map_err(|_| bad("agg", "the aggregate is not contiguous"))?;
     let rgba = py.detach(|| {
@@ -118,7 +121,12 @@ pub fn spread<'py>(
 /// The spread Datashader's `tf.dynspread(img, threshold, max_px)` chooses for an RGBA
 /// image (H, W, 4).
 #[pyfunction]
-pub fn dynspread_px(py: Python<'_>, rgba: PyReadonlyArray3<'_, u8>, max_px: usize, threshold: f64) -> PyResult<usize> {
+pub fn dynspread_px(
+    py: Python<'_>,
+    rgba: PyReadonlyArray3<'_, u8>,
+    max_px: usize,
+    threshold: f64,
+) -> PyResult<usize> {
     let width = rgba.shape()[1];
     let pixels = rgba.as_slice().map_err(|_| bad("img", "the image is not contiguous"))?;
     Ok(py.detach(|| {

@@ -92,3 +92,20 @@ def test_contiguous_float32_columns_are_not_copied(make):
         tracemalloc.stop()
     assert agg.values.sum() == n
     assert peak < n, f"peak traced allocation {peak} bytes: a column was copied"
+
+
+def test_strided_columns_are_read_in_place():
+    n = 4_000_000
+    base = np.linspace(0, 1, 2 * n, dtype=np.float32)
+    x, y = base[::2], base[::-2]
+    assert not x.flags.c_contiguous and not y.flags.c_contiguous
+    canvas = gp.Canvas(64, 64, (0, 1), (0, 1))
+    expected = canvas.points({"x": x.copy(), "y": y.copy(), "v": x.copy()}, "x", "y", agg=gp.mean("v"))
+    tracemalloc.start()
+    try:
+        agg = canvas.points({"x": x, "y": y, "v": x}, "x", "y", agg=gp.mean("v"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(agg.values, expected.values)
+    assert peak < n, f"peak traced allocation {peak} bytes: a column was copied"
