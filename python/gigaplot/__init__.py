@@ -200,20 +200,36 @@ def colormap(name: str) -> list:
 _DEFAULT_CMAP = ["lightblue", "darkblue"]
 
 
-def _cmap_arg(cmap: Any) -> Union[str, list]:
+def _is_color(text: str) -> bool:
+    try:
+        _gigaplot.parse_color(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _cmap_arg(cmap: Any) -> Union[str, list, None]:
+    """The engine's form of `cmap` (a colormap name or a list of colours), or None when only
+    the NumPy port of Datashader's shading takes it (a single colour, a matplotlib colormap)."""
     if isinstance(cmap, str):
+        if _is_color(cmap):
+            return None  # Datashader: a single colour, alpha from min_alpha to alpha
         try:
             _gigaplot.colormap_colors(cmap)
             return cmap
         except ValueError:
-            raise ValueError(
-                f"cmap: '{cmap}' is not a colormap name; single-colour cmaps are not supported yet "
-                f"(give a list such as ['white', '{cmap}'])") from None
-    if isinstance(cmap, (list, tuple)):
+            raise ValueError(f"cmap: '{cmap}' is neither a colour nor a colormap name "
+                             f"({', '.join(_COLORMAP_NAMES)})") from None
+    if isinstance(cmap, tuple) and len(cmap) == 3 and all(isinstance(c, (int, np.integer)) for c in cmap):
+        return None  # an (r, g, b) colour
+    if callable(cmap):
+        return None
+    if isinstance(cmap, (list, tuple)) or hasattr(cmap, "__iter__"):
         return [_color_text(c) for c in cmap]
-    if hasattr(cmap, "__iter__"):
-        return [_color_text(c) for c in cmap]
-    raise ValueError(f"cmap: give a colormap name or a list of colours, not {type(cmap).__name__}")
+    raise ValueError(f"cmap: give a colormap name, a colour or a list of colours, not {type(cmap).__name__}")
+
+
+_COLORMAP_NAMES = ["datashader", "viridis", "inferno", "magma", "plasma", "cividis", "fire", "gray"]
 
 
 def _color_text(color: Any) -> str:
@@ -238,10 +254,20 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
     values, coords, dims = _unpack(agg)
     if not 0 <= alpha <= 255 or not 0 <= min_alpha <= 255:
         raise ValueError("alpha: alpha and min_alpha must be 0 to 255")
-    if span is not None:
-        raise ValueError("span: shading with a fixed span is not supported yet")
-    if color_baseline is not None or rescale_discrete_levels:
-        raise ValueError("color_baseline: not supported yet")
+    if values.ndim == 3 and (span is not None or color_baseline is not None or rescale_discrete_levels):
+        raise ValueError("span: span, color_baseline and rescale_discrete_levels of categorical "
+                         "aggregates are not supported yet")
+    if values.ndim == 2:
+        cmap = _DEFAULT_CMAP if cmap is None else cmap
+        engine_cmap = _cmap_arg(cmap)
+        if engine_cmap is None or span is not None or rescale_discrete_levels or callable(how):
+            from ._shade_numpy import interpolate
+            if isinstance(engine_cmap, str):
+                cmap = _gigaplot.colormap_colors(engine_cmap)
+            elif isinstance(engine_cmap, list):
+                cmap = engine_cmap
+            rgba = interpolate(values, cmap, how, int(alpha), span, int(min_alpha), rescale_discrete_levels)
+            return Image(rgba, coords, dims)
     if values.ndim == 3:
         n = values.shape[2]
         if values.dtype.kind == "f":
@@ -258,7 +284,7 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
         counts = np.ascontiguousarray(values, dtype=np.uint32)
         rgba = _gigaplot.shade_categories(counts, key, how, int(min_alpha), int(alpha))
     elif values.ndim == 2:
-        cmap_arg = _cmap_arg(_DEFAULT_CMAP if cmap is None else cmap)
+        cmap_arg = engine_cmap
         kind = values.dtype.kind
         if kind == "b" or kind == "u" and (values.size == 0 or values.max() <= np.iinfo(np.uint32).max):
             rgba = _gigaplot.shade_counts(np.ascontiguousarray(values, dtype=np.uint32), cmap_arg, how)

@@ -17,8 +17,36 @@ import numpy as np
 _NATIVE = {np.dtype(t) for t in ("f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1", "?")}
 
 
-def _contiguous(name: str, array: Any) -> np.ndarray:
-    """`array` as a 1-D contiguous array of a dtype the engine reads (a view when it already is)."""
+def _whole_npy_file(a: Any) -> Optional[str]:
+    """The path of the `.npy` file `a` maps whole (1-D, native, C order), else None."""
+    filename = getattr(a, "filename", None)
+    if not isinstance(a, np.memmap) or not filename or not str(filename).endswith(".npy"):
+        return None
+    if a.ndim != 1 or not a.flags.c_contiguous or not a.dtype.isnative or a.dtype not in _NATIVE:
+        return None
+    try:
+        with open(filename, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                return None
+            offset = f.tell()
+    except (OSError, ValueError):
+        return None
+    if shape != a.shape or dtype != a.dtype or a.offset != offset:
+        return None
+    return os.fspath(filename)
+
+
+def _contiguous(name: str, array: Any) -> Any:
+    """`array` as a 1-D array of a dtype the engine reads (itself when it already is), or
+    the path of the `.npy` file it maps whole (the engine maps it and releases read pages)."""
+    path = _whole_npy_file(array)
+    if path is not None:
+        return path
     a = np.asarray(array)
     if a.ndim != 1:
         raise ValueError(f"{name}: columns must be 1-D, not of shape {a.shape}")

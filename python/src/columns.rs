@@ -1,9 +1,11 @@
 //! NumPy columns borrowed without a copy: a 1-D array of any numeric or bool dtype is read
 //! in place, as a [`MemoryColumn`] when contiguous (pandas, Polars and Arrow columns arrive
 //! as NumPy views of their buffers), else through its strides by a [`StridedColumn`], chunk
-//! by chunk as the render reads it.
+//! by chunk as the render reads it. An `np.memmap` of a whole `.npy` file arrives as its
+//! path: the library maps it and releases its pages once read, so a render of columns
+//! larger than memory keeps the process's RSS bounded (mapped pages count as RSS).
 
-use gigaplot::data::{DType, MemoryColumn, Source};
+use gigaplot::data::{ColumnSpec, DType, MemoryColumn, NpyColumn, Source};
 use numpy::ndarray::{s, ArrayView1};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -15,12 +17,17 @@ macro_rules! column_types {
     ($($t:ty => $variant:ident),*) => {
         /// A NumPy array kept borrowed (read-only) while a render reads it.
         pub enum Held<'py> {
+            /// A whole 1-D `.npy` file (an `np.memmap` of it): the library maps it itself,
+            /// reading it in chunks and releasing the pages it has read.
+            Npy(String),
             $(#[doc = concat!("An array of ", stringify!($t), ".")] $variant(PyReadonlyArray1<'py, $t>),)*
         }
 
         /// The values of a [`Held`] array, as a view that can cross into other threads.
         #[derive(Clone)]
         pub enum Slice<'a> {
+            /// The path of a `.npy` file.
+            Npy(&'a str),
             $(#[doc = concat!("Values of ", stringify!($t), ".")] $variant(ArrayView1<'a, $t>),)*
         }
 
@@ -28,6 +35,9 @@ macro_rules! column_types {
             /// Borrows `array`, a 1-D NumPy array of a supported dtype; `name` is the
             /// keyword in the error when it is not.
             pub fn extract(name: &str, array: &Bound<'py, PyAny>) -> PyResult<Held<'py>> {
+                if let Ok(path) = array.extract::<String>() {
+                    return Ok(Held::Npy(path));
+                }
                 $(if let Ok(a) = array.extract::<PyReadonlyArray1<'py, $t>>() {
                     return Ok(Held::$variant(a));
                 })*
@@ -38,6 +48,7 @@ macro_rules! column_types {
             /// The values in place.
             pub fn slice(&self) -> Slice<'_> {
                 match self {
+                    Held::Npy(path) => Slice::Npy(path),
                     $(Held::$variant(a) => Slice::$variant(a.as_array()),)*
                 }
             }
@@ -45,13 +56,14 @@ macro_rules! column_types {
 
         impl<'a> Slice<'a> {
             /// A library column reading these values in place.
-            pub fn column(self, label: &str) -> Box<dyn Source + 'a> {
-                match self {
+            pub fn column(self, label: &str) -> gigaplot::Result<Box<dyn Source + 'a>> {
+                Ok(match self {
+                    Slice::Npy(path) => Box::new(NpyColumn::open(&ColumnSpec::parse(path))?),
                     $(Slice::$variant(v) => match v.to_slice() {
                         Some(values) => Box::new(MemoryColumn::new(label, values)),
                         None => Box::new(StridedColumn { label: label.to_string(), values: v }),
                     },)*
-                }
+                })
             }
         }
 

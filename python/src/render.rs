@@ -54,9 +54,9 @@ fn points<'a>(
     (x, y, value): (Slice<'a>, Slice<'a>, Option<Slice<'a>>),
     names: &[String; 3],
 ) -> gigaplot::Result<PointColumns<'a>> {
-    let points = PointColumns::from_sources(x.column(&names[0]), y.column(&names[1]))?;
+    let points = PointColumns::from_sources(x.column(&names[0])?, y.column(&names[1])?)?;
     match value {
-        Some(v) => points.with_value(v.column(&names[2])),
+        Some(v) => points.with_value(v.column(&names[2])?),
         None => Ok(points),
     }
 }

@@ -99,3 +99,35 @@ def test_dynspread(df, threshold, max_px):
 
 def test_spread_accepts_a_datashader_image(aggs):
     same_pixels(gp.spread(tf.shade(aggs["count"]), px=2), tf.spread(tf.shade(aggs["count"]), px=2))
+
+
+@pytest.mark.parametrize("how", ["linear", "log", "cbrt"])
+@pytest.mark.parametrize("span", [(2, 20), (0.5, 3.0)])
+def test_shade_span(aggs, how, span):
+    for kind in ("count", "mean"):
+        same_pixels(gp.shade(aggs[kind], how=how, span=span, cmap=["white", "navy"]),
+                    tf.shade(aggs[kind], how=how, span=span, cmap=["white", "navy"]))
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("cmap", ["red", "#3366aa", (10, 200, 30)])
+def test_shade_single_colour(aggs, how, cmap):
+    for kind in ("count", "mean", "any"):
+        same_pixels(gp.shade(aggs[kind], how=how, cmap=cmap, min_alpha=60),
+                    tf.shade(aggs[kind], how=how, cmap=cmap, min_alpha=60))
+
+
+def test_shade_rescale_discrete_levels(df):
+    sparse = ds.Canvas(200, 150, X_RANGE, Y_RANGE).points(df.iloc[:500], "x", "y")
+    same_pixels(gp.shade(sparse, rescale_discrete_levels=True), tf.shade(sparse, rescale_discrete_levels=True))
+
+
+def test_shade_bad_arguments(aggs):
+    with pytest.raises(ValueError, match="^cmap: 'nope' is neither a colour nor a colormap name"):
+        gp.shade(aggs["count"], cmap="nope")
+    with pytest.raises(ValueError, match="^how: "):
+        gp.shade(aggs["count"], how="nope")
+    with pytest.raises(ValueError, match="^span: "):
+        gp.shade(aggs["count"], how="eq_hist", span=(1, 2))
+    with pytest.raises(ValueError, match="^alpha: "):
+        gp.shade(aggs["count"], alpha=300)
