@@ -73,12 +73,27 @@ def test_render_agg_out_equals_cli(arrays, files, tmp_path):
     assert (tmp_path / "py.png").read_bytes() == (tmp_path / "cli.png").read_bytes()
 
 
-def test_render_reports_progress(arrays, tmp_path):
+def test_render_reports_progress(tmp_path):
+    n = 5_000_000
+    rng = np.random.default_rng(3)
+    points = {"x": rng.random(n, dtype=np.float32), "y": rng.random(n, dtype=np.float32)}
     seen = []
-    gp.render(arrays, "x", "y", output=tmp_path / "p.png", width=100, height=100,
-              progress=lambda stage, done, total: seen.append(stage))
-    # a render this small may finish before the first 100 ms tick; the callback must not break it
-    assert all(isinstance(s, str) for s in seen)
+    gp.render(points, "x", "y", output=tmp_path / "p.png", width=6000, height=6000, bare=True,
+              x_range=(0, 1), y_range=(0, 1), progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert seen, "the progress callback was never called"
+    assert all(isinstance(s, str) and 0 <= d for s, d, _ in seen)
+
+
+def test_an_exception_in_the_progress_callback_stops_the_render(tmp_path):
+    n = 5_000_000
+    points = {"x": np.linspace(0, 1, n), "y": np.linspace(0, 1, n)}
+
+    def stop(stage, done, total):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        gp.render(points, "x", "y", output=tmp_path / "p.png", width=6000, height=6000, bare=True, progress=stop)
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
