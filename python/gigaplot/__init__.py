@@ -127,6 +127,11 @@ class Canvas:
             line_width = 1.0
         return self._aggregate(source, x, y, agg, "lines", float(line_width), progress)
 
+    def _memory(self) -> int:
+        """The working budget of an in-memory aggregate: the result is held whole anyway, so
+        the render may use a few times its size (one band, no scratch traffic), at least 256 MiB."""
+        return builtins.max(256 << 20, 16 * self.plot_width * self.plot_height)
+
     def _aggregate(self, source: Any, x: str, y: str, agg: Optional[Reduction], glyph: str,
                    line_width: float, progress: Any):
         agg = count() if agg is None else agg
@@ -135,7 +140,7 @@ class Canvas:
         (xs, ys, vs), categories = _columns(source, [x, y, agg.column])
         bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate(
             xs, ys, vs, [x, y, agg.column or ""], self.plot_width, self.plot_height, self.x_range,
-            self.y_range, agg._name, glyph, line_width, _progress(progress))
+            self.y_range, agg._name, glyph, line_width, self._memory(), _progress(progress))
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
         extra = None
         if agg._name == "count-cat":
@@ -178,8 +183,10 @@ class Image:
         """A Pillow RGBA image (top row first, as Datashader's ``to_pil``)."""
         from PIL import Image as PILImage
 
-        array = self.to_numpy() if origin == "lower" else self.rgba
-        return PILImage.fromarray(array, "RGBA")
+        height, width = self.rgba.shape[:2]
+        # the raw decoder reads the rows bottom up (orientation -1): one copy, into Pillow
+        return PILImage.frombuffer("RGBA", (width, height), self.rgba, "raw", "RGBA", 0,
+                                   -1 if origin == "lower" else 1)
 
     def _repr_png_(self) -> bytes:
         import io

@@ -61,12 +61,13 @@ fn points<'a>(
     }
 }
 
-/// Aggregates points into memory. Returns `(bytes, shape, dtype, x_range, y_range)`: the
+/// Aggregates points into memory, within `memory` bytes besides the result (None: the
+/// library's default budget). Returns `(bytes, shape, dtype, x_range, y_range)`: the
 /// aggregate's bytes as a uint8 array (handed over without a copy), its shape and NumPy
 /// dtype string, and the ranges used. Rows come bottom first (row 0 = `y_range[0]`), as
 /// in Datashader.
 #[pyfunction]
-#[pyo3(signature = (x, y, value, names, width, height, x_range, y_range, reduction, glyph="points", line_width=0.0, progress=None))]
+#[pyo3(signature = (x, y, value, names, width, height, x_range, y_range, reduction, glyph="points", line_width=0.0, memory=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn aggregate<'py>(
     py: Python<'py>,
@@ -81,6 +82,7 @@ pub fn aggregate<'py>(
     reduction: &str,
     glyph: &str,
     line_width: f64,
+    memory: Option<u64>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<(Bound<'py, PyArray1<u8>>, Vec<usize>, String, (f64, f64), (f64, f64))> {
     let columns = Columns::extract(x, y, value)?;
@@ -93,6 +95,7 @@ pub fn aggregate<'py>(
         reduction: Reduction::from_str(reduction).map_err(|e| bad("agg", e))?,
         glyph: Glyph::from_str(glyph).map_err(|e| bad("glyph", e))?,
         line_width,
+        memory_budget: memory.unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
         ..RenderOptions::default()
     };
     let (array, report) = interruptible(py, progress, |progress: &dyn Progress| {
