@@ -61,6 +61,9 @@ fn points<'a>(
     }
 }
 
+/// What [`aggregate`] returns: bytes, shape, dtype, x range, y range.
+type Aggregated<'py> = (Bound<'py, PyArray1<u8>>, Vec<usize>, String, (f64, f64), (f64, f64));
+
 /// Aggregates points into memory, within `memory` bytes besides the result (None: the
 /// library's default budget). Returns `(bytes, shape, dtype, x_range, y_range)`: the
 /// aggregate's bytes as a uint8 array (handed over without a copy), its shape and NumPy
@@ -84,7 +87,7 @@ pub fn aggregate<'py>(
     line_width: f64,
     memory: Option<u64>,
     progress: Option<&Bound<'py, PyAny>>,
-) -> PyResult<(Bound<'py, PyArray1<u8>>, Vec<usize>, String, (f64, f64), (f64, f64))> {
+) -> PyResult<Aggregated<'py>> {
     let columns = Columns::extract(x, y, value)?;
     let slices = columns.slices();
     let options = RenderOptions {
