@@ -1,15 +1,18 @@
 """Columns from pandas, Polars, PyArrow, dicts of NumPy arrays and ``.npy`` files.
 
-Every column reaches the engine as a 1-D NumPy array of a numeric or bool dtype, read in
-place: views of the source's own buffers (pandas and Polars ``to_numpy`` of a column without
-nulls, an Arrow array of one chunk, a NumPy array, ``np.memmap``, strided views), so nothing
-column-sized is copied; anything else (nulls, several Arrow chunks, non-native byte order,
-float16) is converted first.
+Every column reaches the engine as a 1-D NumPy array of a numeric or bool dtype (or a list
+of them: the chunks of an Arrow column), read in place: views of the source's own buffers
+(pandas and Polars ``to_numpy`` of a column without nulls, Arrow chunks, a NumPy array,
+strided views), so nothing column-sized is copied. An ``np.memmap`` of a whole ``.npy`` file
+goes as its path (the engine maps it and releases read pages). Arrow chunks with nulls are
+converted one by one; pandas/Polars nulls, non-native byte order and float16 are converted
+whole.
 """
 
 from __future__ import annotations
 
 import os
+from builtins import any as builtins_any
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -106,11 +109,21 @@ def _arrow_column(table: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
         categories = chunks[0].dictionary.to_pylist() if chunks else []
         codes = [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
         return (np.concatenate(codes) if len(codes) != 1 else codes[0]), categories
-    if len(chunks) == 1 and chunks[0].null_count == 0:
-        return chunks[0].to_numpy(zero_copy_only=False), None
-    if any(c.null_count for c in chunks):
-        column = column.cast(pa.float64()).fill_null(float("nan"))
-    return column.to_numpy(), None
+    nulls = builtins_any(c.null_count for c in chunks)
+
+    def chunk_array(chunk):
+        # without nulls a chunk is a view of its buffer; with nulls anywhere, each chunk is
+        # converted to float64 (NaN for null) on its own, so the chunks share one dtype
+        if nulls:
+            chunk = chunk.cast(pa.float64()).fill_null(float("nan"))
+        return chunk.to_numpy(zero_copy_only=False)
+
+    arrays = [chunk_array(c) for c in chunks if len(c)]
+    if len(arrays) == 1:
+        return arrays[0], None
+    if not arrays:
+        return np.zeros(0), None
+    return arrays, None  # read chunk after chunk by the engine, never joined
 
 
 def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str, list]]:
@@ -153,7 +166,10 @@ def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str
             raise ValueError(
                 f"source: expected a pandas or Polars DataFrame, a PyArrow Table, a dict of arrays "
                 f"or a directory of .npy files, not {type(source).__name__}")
-        out.append(_contiguous(name, array))
+        if isinstance(array, list):
+            out.append([_contiguous(name, a) for a in array])
+        else:
+            out.append(_contiguous(name, array))
         if cats is not None:
             categories[name] = cats
     return out, categories

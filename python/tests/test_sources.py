@@ -43,10 +43,19 @@ def test_pyarrow_table_and_record_batch(arrays, reference):
 
 
 def test_pyarrow_chunked(arrays, reference):
-    half = len(arrays["x"]) // 2
-    parts = [pa.table({k: arrays[k][s] for k in "xyv"}) for s in (slice(0, half), slice(half, None))]
+    cuts = [0, 1, 7000, 7001, 30000, len(arrays["x"])]
+    parts = [pa.table({k: arrays[k][a:b] for k in "xyv"}) for a, b in zip(cuts, cuts[1:])]
     table = pa.concat_tables(parts)
-    assert table.column("x").num_chunks == 2
+    assert table.column("x").num_chunks == 5
+    assert_same_aggregate(_agg(table), reference)
+
+
+def test_pyarrow_chunked_with_nulls(arrays, reference):
+    v = pa.array(arrays["v"], from_pandas=True)  # NaN becomes null
+    assert v.null_count > 0
+    half = len(arrays["x"]) // 2
+    table = pa.concat_tables([pa.table({"x": arrays["x"][s], "y": arrays["y"][s], "v": v[s]})
+                              for s in (slice(0, half), slice(half, None))])
     assert_same_aggregate(_agg(table), reference)
 
 
@@ -71,14 +80,18 @@ def test_strided_and_big_endian_columns(arrays, reference):
     assert_same_aggregate(_agg(source), reference)
 
 
+n = 4_000_000  # 16 MB a float32 column
+
+
 @pytest.mark.parametrize("make", [
     lambda x, y: {"x": x, "y": y},
     lambda x, y: pd.DataFrame({"x": x, "y": y}, copy=False),
     lambda x, y: pl.DataFrame({"x": x, "y": y}),
     lambda x, y: pa.table({"x": x, "y": y}),
-], ids=["dict", "pandas", "polars", "pyarrow"])
+    lambda x, y: pa.concat_tables([pa.table({"x": x[:n // 3], "y": y[:n // 3]}),
+                                   pa.table({"x": x[n // 3:], "y": y[n // 3:]})]),
+], ids=["dict", "pandas", "polars", "pyarrow", "pyarrow-chunked"])
 def test_contiguous_float32_columns_are_not_copied(make):
-    n = 4_000_000  # 16 MB a column
     x = np.linspace(0, 1, n, dtype=np.float32)
     y = np.linspace(1, 0, n, dtype=np.float32)
     source = make(x, y)
