@@ -69,12 +69,13 @@ def _range(name: str, value: Any) -> Range:
         raise ValueError(f"{name}: give (lo, hi), not {value!r}") from None
 
 
-def _coords(range_: Tuple[float, float], n: int) -> np.ndarray:
-    """Pixel centres along an axis, computed as Datashader's LinearAxis.compute_index."""
-    start, end = range_
+def _coords(range_: Tuple[float, float], n: int, kind: str = "linear") -> np.ndarray:
+    """Pixel centres along an axis, computed as Datashader's LinearAxis/LogAxis.compute_index."""
+    start, end = map(np.log10, range_) if kind == "log" else range_
     s = n / (end - start)
     t = -start * s
-    return (np.arange(n) + 0.5 - t) / s
+    centres = (np.arange(n) + 0.5 - t) / s
+    return 10 ** centres if kind == "log" else centres
 
 
 def _data_array(values: np.ndarray, x: np.ndarray, y: np.ndarray, x_name: str, y_name: str,
@@ -101,8 +102,11 @@ class Canvas:
         for name, side in (("plot_width", plot_width), ("plot_height", plot_height)):
             if not isinstance(side, (int, np.integer)) or side < 1:
                 raise ValueError(f"{name}: must be a positive whole number of pixels, not {side!r}")
-        if x_axis_type != "linear" or y_axis_type != "linear":
-            raise ValueError("x_axis_type: only linear axes are supported by Canvas yet; gp.render takes x_scale='log'")
+        for name, kind in (("x_axis_type", x_axis_type), ("y_axis_type", y_axis_type)):
+            if kind not in ("linear", "log"):
+                raise ValueError(f"{name}: must be 'linear' or 'log', not {kind!r}")
+        self.x_axis_type = x_axis_type
+        self.y_axis_type = y_axis_type
         self.plot_width = int(plot_width)
         self.plot_height = int(plot_height)
         self.x_range = _range("x_range", x_range)
@@ -140,7 +144,8 @@ class Canvas:
         (xs, ys, vs), categories = _columns(source, [x, y, agg.column])
         bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate(
             xs, ys, vs, [x, y, agg.column or ""], self.plot_width, self.plot_height, self.x_range,
-            self.y_range, agg._name, glyph, line_width, self._memory(), _progress(progress))
+            self.y_range, agg._name, glyph, line_width, self._memory(), (self.x_axis_type, self.y_axis_type),
+            _progress(progress))
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
         extra = None
         if agg._name == "count-cat":
@@ -151,8 +156,8 @@ class Canvas:
                 values = padded
             extra = (agg.column, names if names is not None else list(range(values.shape[2])))
         attrs = {"x_range": x_range, "y_range": y_range}
-        return _data_array(values, _coords(x_range, self.plot_width), _coords(y_range, self.plot_height),
-                           x, y, extra, attrs)
+        return _data_array(values, _coords(x_range, self.plot_width, self.x_axis_type),
+                           _coords(y_range, self.plot_height, self.y_axis_type), x, y, extra, attrs)
 
 
 class Image:

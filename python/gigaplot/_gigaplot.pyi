@@ -10,7 +10,7 @@ Cmap = Union[str, List[str]]
 
 def aggregate(x: np.ndarray, y: np.ndarray, value: Optional[np.ndarray], names: Sequence[str], width: int,
               height: int, x_range: Optional[Tuple[float, float]], y_range: Optional[Tuple[float, float]],
-              reduction: str, glyph: str = ..., line_width: float = ..., memory: Optional[int] = ...,
+              reduction: str, glyph: str = ..., line_width: float = ..., memory: Optional[int] = ..., scales: Tuple[str, str] = ...,
               progress: Progress = ...
               ) -> Tuple[np.ndarray, List[int], str, Tuple[float, float], Tuple[float, float]]: ...
 def render_file(x: np.ndarray, y: np.ndarray, value: Optional[np.ndarray], names: Sequence[str],

@@ -70,7 +70,7 @@ type Aggregated<'py> = (Bound<'py, PyArray1<u8>>, Vec<usize>, String, (f64, f64)
 /// dtype string, and the ranges used. Rows come bottom first (row 0 = `y_range[0]`), as
 /// in Datashader.
 #[pyfunction]
-#[pyo3(signature = (x, y, value, names, width, height, x_range, y_range, reduction, glyph="points", line_width=0.0, memory=None, progress=None))]
+#[pyo3(signature = (x, y, value, names, width, height, x_range, y_range, reduction, glyph="points", line_width=0.0, memory=None, scales=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn aggregate<'py>(
     py: Python<'py>,
@@ -86,6 +86,7 @@ pub fn aggregate<'py>(
     glyph: &str,
     line_width: f64,
     memory: Option<u64>,
+    scales: Option<(String, String)>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Aggregated<'py>> {
     let columns = Columns::extract(x, y, value)?;
@@ -99,6 +100,8 @@ pub fn aggregate<'py>(
         glyph: Glyph::from_str(glyph).map_err(|e| bad("glyph", e))?,
         line_width,
         memory_budget: memory.unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
+        x_scale: scale(scales.as_ref().map(|s| s.0.as_str()), "x_axis_type")?,
+        y_scale: scale(scales.as_ref().map(|s| s.1.as_str()), "y_axis_type")?,
         ..RenderOptions::default()
     };
     let (array, report) = interruptible(py, progress, |progress: &dyn Progress| {
@@ -115,6 +118,11 @@ pub fn aggregate<'py>(
     let mut bytes = array.into_bytes();
     flip_rows(&mut bytes, shape[0]);
     Ok((PyArray1::from_vec(py, bytes), shape, dtype, report.x_range, report.y_range))
+}
+
+/// The axis scale `name` (`linear` or `log`; None: linear); errors name `keyword`.
+fn scale(name: Option<&str>, keyword: &str) -> PyResult<Scale> {
+    name.map_or(Ok(Scale::Linear), |n| Scale::from_str(n).map_err(|e| bad(keyword, e)))
 }
 
 /// Reverses the order of the `rows` equal rows of `bytes` in place (top first to bottom

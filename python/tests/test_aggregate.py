@@ -68,3 +68,19 @@ def test_without_xarray_a_numpy_array_comes_back(df, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_xarray)
     agg = gp.Canvas(30, 20, X_RANGE, Y_RANGE).points(df, "x", "y")
     assert isinstance(agg, np.ndarray) and agg.shape == (20, 30) and agg.dtype == np.uint32
+
+
+@pytest.mark.parametrize("axes", [("log", "linear"), ("linear", "log"), ("log", "log")])
+def test_log_axes_equal_datashader(axes):
+    rng = np.random.default_rng(5)
+    data = {"x": 10 ** rng.uniform(-1, 3, 20000), "y": 10 ** rng.uniform(0, 2, 20000), "v": rng.normal(size=20000)}
+    import pandas as pd
+    frame = pd.DataFrame(data)
+    kw = dict(x_range=(0.1, 1000.0), y_range=(1.0, 100.0), x_axis_type=axes[0], y_axis_type=axes[1])
+    for name, args in (("count", ()), ("mean", ("v",))):
+        ours = gp.Canvas(150, 90, **kw).points(frame, "x", "y", agg=getattr(gp, name)(*args))
+        theirs = ds.Canvas(150, 90, **kw).points(frame, "x", "y", agg=getattr(ds, name)(*args))
+        assert ours.dtype == theirs.dtype and ours.dims == theirs.dims
+        np.testing.assert_array_equal(ours.values, theirs.values)
+        np.testing.assert_allclose(ours.x.values, theirs.x.values, rtol=1e-15)
+        np.testing.assert_allclose(ours.y.values, theirs.y.values, rtol=1e-15)
