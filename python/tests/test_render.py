@@ -174,3 +174,32 @@ def test_ctrl_c_raises_keyboard_interrupt_within_a_second_and_leaves_no_file(tmp
     assert interrupted_at - sent < 1.0, f"KeyboardInterrupt came {interrupted_at - sent:.2f} s after SIGINT"
     assert os.listdir(out_dir) == []
     assert os.listdir(scratch) == []
+
+
+def test_the_gil_is_released_while_rendering(tmp_path):
+    import threading
+    n = 5_000_000
+    rng = np.random.default_rng(4)
+    points = {"x": rng.random(n, dtype=np.float32), "y": rng.random(n, dtype=np.float32)}
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        started = time.monotonic()
+        gp.render(points, "x", "y", output=tmp_path / "g.png", width=6000, height=6000, bare=True,
+                  x_range=(0, 1), y_range=(0, 1))
+        ended = time.monotonic()
+    finally:
+        stop.set()
+        counter.join()
+    during = [t for t in ticks if started < t < ended]
+    # a thread holding the GIL for the whole render would let the counter tick only at the
+    # 100 ms wake-ups; released, it ticks about every millisecond
+    assert len(during) > 5 * (ended - started) / 0.1, (len(during), ended - started)
