@@ -4,6 +4,7 @@
 //! The semantics follow Datashader's `tf.shade` exactly (see the module docs of
 //! [`transfer`] and [`shader`]).
 
+pub mod array;
 pub mod category;
 pub mod category_float;
 pub mod color;

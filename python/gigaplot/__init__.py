@@ -1,0 +1,389 @@
+"""gigaplot: Datashader's API on gigaplot's exact, parallel, out-of-core renderer.
+
+A notebook switches by changing the import::
+
+    import gigaplot as gp
+    cvs = gp.Canvas(plot_width=3600, plot_height=1800, x_range=(-180, 180), y_range=(-90, 90))
+    agg = cvs.points(df, "lon", "lat", agg=gp.count())
+    img = gp.shade(agg, cmap=["lightblue", "darkblue"], how="eq_hist")
+    img.to_pil().save("map.png")
+    gp.render(df, "lon", "lat", width=100_000, height=50_000, output="world.png")   # out of core
+
+Aggregates equal Datashader's (same dtypes, NaN for empty, row 0 = ``y_range[0]``), images
+equal ``tf.shade(...)`` pixel for pixel, and ``render`` writes the bytes ``gigaplot render``
+writes with the same options.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from typing import Any, Callable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _gigaplot
+from ._sources import columns as _columns
+from .reductions import (Reduction, any, by, count, count_cat, first, last, max, mean, min, std, sum,
+                         var)
+
+__version__ = _gigaplot.__version__
+__all__ = ["Canvas", "Image", "shade", "spread", "dynspread", "render", "colormap", "Reduction", "count",
+           "any", "sum", "mean", "var", "std", "min", "max", "first", "last", "count_cat", "by"]
+
+Range = Optional[Tuple[float, float]]
+
+
+def _progress(progress: Any) -> Optional[Callable[[str, int, int], None]]:
+    """The callback of `progress`: a callable(stage, done, total), True for a tqdm bar, or None."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        return progress
+    if progress is True:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return None
+        bars: dict = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar = bars.get(stage)
+            if bar is None:
+                for other in bars.values():
+                    other.close()
+                bar = bars[stage] = tqdm(total=total or None, desc=stage, leave=False)
+            bar.update(done - bar.n)
+
+        return update
+    raise ValueError("progress: give a callable(stage, done, total), True for a tqdm bar, or None")
+
+
+def _range(name: str, value: Any) -> Range:
+    if value is None:
+        return None
+    try:
+        lo, hi = value
+        return float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: give (lo, hi), not {value!r}") from None
+
+
+def _coords(range_: Tuple[float, float], n: int, kind: str = "linear") -> np.ndarray:
+    """Pixel centres along an axis, computed as Datashader's LinearAxis/LogAxis.compute_index."""
+    start, end = map(np.log10, range_) if kind == "log" else range_
+    s = n / (end - start)
+    t = -start * s
+    centres = (np.arange(n) + 0.5 - t) / s
+    return 10 ** centres if kind == "log" else centres
+
+
+def _data_array(values: np.ndarray, x: np.ndarray, y: np.ndarray, x_name: str, y_name: str,
+                extra: Optional[Tuple[str, list]] = None, attrs: Optional[dict] = None):
+    """An xarray.DataArray when xarray is importable, else the array itself."""
+    try:
+        import xarray as xr
+    except ImportError:
+        return values
+    coords = {x_name: x, y_name: y}
+    dims = [y_name, x_name]
+    if extra is not None:
+        coords[extra[0]] = extra[1]
+        dims.append(extra[0])
+    return xr.DataArray(values, coords=coords, dims=dims, attrs=attrs or {})
+
+
+class Canvas:
+    """A canvas of ``plot_width`` x ``plot_height`` pixels over ``x_range`` and ``y_range``
+    (None: the data's extent), as Datashader's ``Canvas``."""
+
+    def __init__(self, plot_width: int = 600, plot_height: int = 600, x_range: Range = None,
+                 y_range: Range = None, x_axis_type: str = "linear", y_axis_type: str = "linear"):
+        for name, side in (("plot_width", plot_width), ("plot_height", plot_height)):
+            if not isinstance(side, (int, np.integer)) or side < 1:
+                raise ValueError(f"{name}: must be a positive whole number of pixels, not {side!r}")
+        for name, kind in (("x_axis_type", x_axis_type), ("y_axis_type", y_axis_type)):
+            if kind not in ("linear", "log"):
+                raise ValueError(f"{name}: must be 'linear' or 'log', not {kind!r}")
+        self.x_axis_type = x_axis_type
+        self.y_axis_type = y_axis_type
+        self.plot_width = int(plot_width)
+        self.plot_height = int(plot_height)
+        self.x_range = _range("x_range", x_range)
+        self.y_range = _range("y_range", y_range)
+
+    def __repr__(self) -> str:
+        return (f"Canvas(plot_width={self.plot_width}, plot_height={self.plot_height}, "
+                f"x_range={self.x_range}, y_range={self.y_range})")
+
+    def points(self, source: Any, x: str, y: str, agg: Optional[Reduction] = None, *,
+               progress: Any = None):
+        """Aggregates one point per row into an (H, W) DataArray (H, W, C for categories)."""
+        return self._aggregate(source, x, y, agg, "points", 0.0, progress)
+
+    def line(self, source: Any, x: str, y: str, agg: Optional[Reduction] = None, axis: int = 0,
+             line_width: float = 0, antialias: bool = False, *, progress: Any = None):
+        """Aggregates the polyline through consecutive rows (broken at NaN); ``line_width`` > 0
+        draws Datashader's anti-aliased lines."""
+        if axis != 0:
+            raise ValueError("axis: only axis=0 (one line through the rows) is supported")
+        if antialias and not line_width:
+            line_width = 1.0
+        return self._aggregate(source, x, y, agg, "lines", float(line_width), progress)
+
+    def _memory(self) -> int:
+        """The working budget of an in-memory aggregate: the result is held whole anyway, so
+        the render may use a few times its size (one band, no scratch traffic), at least 256 MiB."""
+        return builtins.max(256 << 20, 16 * self.plot_width * self.plot_height)
+
+    def _aggregate(self, source: Any, x: str, y: str, agg: Optional[Reduction], glyph: str,
+                   line_width: float, progress: Any):
+        agg = count() if agg is None else agg
+        if not isinstance(agg, Reduction):
+            raise ValueError(f"agg: expected a reduction such as gp.count() or gp.mean('v'), not {agg!r}")
+        (xs, ys, vs), categories = _columns(source, [x, y, agg.column])
+        bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate(
+            xs, ys, vs, [x, y, agg.column or ""], self.plot_width, self.plot_height, self.x_range,
+            self.y_range, agg._name, glyph, line_width, self._memory(), (self.x_axis_type, self.y_axis_type),
+            _progress(progress))
+        values = bytes_.view(np.dtype(dtype)).reshape(shape)
+        extra = None
+        if agg._name == "count-cat":
+            names = categories.get(agg.column)
+            if names is not None and len(names) > shape[2]:
+                padded = np.zeros(tuple(shape[:2]) + (len(names),), dtype=values.dtype)
+                padded[:, :, :shape[2]] = values
+                values = padded
+            extra = (agg.column, names if names is not None else list(range(values.shape[2])))
+        attrs = {"x_range": x_range, "y_range": y_range}
+        return _data_array(values, _coords(x_range, self.plot_width, self.x_axis_type),
+                           _coords(y_range, self.plot_height, self.y_axis_type), x, y, extra, attrs)
+
+
+class Image:
+    """A shaded image: RGBA bytes with row 0 = the bottom of the plot (``y_range[0]``), as
+    Datashader's ``Image``; ``to_pil()`` and ``to_numpy()`` put the top row first."""
+
+    def __init__(self, rgba: np.ndarray, coords: Any = None, dims: Any = None):
+        self.rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+        self.coords = coords
+        self.dims = dims
+
+    @property
+    def data(self) -> np.ndarray:
+        """Packed uint32 pixels (H, W), as Datashader's ``Image.data``."""
+        return self.rgba.view(np.uint32).reshape(self.rgba.shape[:2])
+
+    values = data
+
+    @property
+    def shape(self) -> Tuple[int, int]:
+        return self.rgba.shape[:2]
+
+    def to_numpy(self) -> np.ndarray:
+        """(H, W, 4) uint8, top row first."""
+        return np.ascontiguousarray(self.rgba[::-1])
+
+    def to_pil(self, origin: str = "lower"):
+        """A Pillow RGBA image (top row first, as Datashader's ``to_pil``)."""
+        from PIL import Image as PILImage
+
+        height, width = self.rgba.shape[:2]
+        # the raw decoder reads the rows bottom up (orientation -1): one copy, into Pillow
+        return PILImage.frombuffer("RGBA", (width, height), self.rgba, "raw", "RGBA", 0,
+                                   -1 if origin == "lower" else 1)
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.to_pil().save(buffer, format="png")
+        return buffer.getvalue()
+
+    def __repr__(self) -> str:
+        return f"<gigaplot.Image {self.shape[1]} x {self.shape[0]}>"
+
+
+def colormap(name: str) -> list:
+    """The colours of a named colormap (``inferno``, ``fire``, ``viridis_r``...) as hex strings."""
+    return _gigaplot.colormap_colors(name)
+
+
+_DEFAULT_CMAP = ["lightblue", "darkblue"]
+
+
+def _is_color(text: str) -> bool:
+    try:
+        _gigaplot.parse_color(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _cmap_arg(cmap: Any) -> Union[str, list, None]:
+    """The engine's form of `cmap` (a colormap name or a list of colours), or None when only
+    the NumPy port of Datashader's shading takes it (a single colour, a matplotlib colormap)."""
+    if isinstance(cmap, str):
+        if _is_color(cmap):
+            return None  # Datashader: a single colour, alpha from min_alpha to alpha
+        try:
+            _gigaplot.colormap_colors(cmap)
+            return cmap
+        except ValueError:
+            raise ValueError(f"cmap: '{cmap}' is neither a colour nor a colormap name "
+                             f"({', '.join(_COLORMAP_NAMES)})") from None
+    if isinstance(cmap, tuple) and len(cmap) == 3 and all(isinstance(c, (int, np.integer)) for c in cmap):
+        return None  # an (r, g, b) colour
+    if callable(cmap):
+        return None
+    if isinstance(cmap, (list, tuple)) or hasattr(cmap, "__iter__"):
+        return [_color_text(c) for c in cmap]
+    raise ValueError(f"cmap: give a colormap name, a colour or a list of colours, not {type(cmap).__name__}")
+
+
+_COLORMAP_NAMES = ["datashader", "viridis", "inferno", "magma", "plasma", "cividis", "fire", "gray"]
+
+
+def _color_text(color: Any) -> str:
+    if isinstance(color, str):
+        return color
+    if isinstance(color, (tuple, list)) and len(color) == 3:
+        return "#%02x%02x%02x" % tuple(int(c) for c in color)
+    raise ValueError(f"cmap: cannot read the colour {color!r}")
+
+
+def _unpack(agg: Any):
+    """(values, coords, dims) of a DataArray or an array."""
+    if hasattr(agg, "dims") and hasattr(agg, "data"):
+        return np.asarray(agg.data), getattr(agg, "coords", None), agg.dims
+    return np.asarray(agg), None, None
+
+
+def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist", alpha: int = 255,
+          min_alpha: int = 40, span: Any = None, name: Optional[str] = None, color_baseline: Any = None,
+          rescale_discrete_levels: bool = False) -> Image:
+    """Shades an aggregate as Datashader's ``tf.shade`` does, pixel for pixel."""
+    values, coords, dims = _unpack(agg)
+    if not 0 <= alpha <= 255 or not 0 <= min_alpha <= 255:
+        raise ValueError("alpha: alpha and min_alpha must be 0 to 255")
+    if values.ndim == 3 and (span is not None or color_baseline is not None or rescale_discrete_levels):
+        raise ValueError("span: span, color_baseline and rescale_discrete_levels of categorical "
+                         "aggregates are not supported yet")
+    if values.ndim == 2:
+        cmap = _DEFAULT_CMAP if cmap is None else cmap
+        engine_cmap = _cmap_arg(cmap)
+        if engine_cmap is None or span is not None or rescale_discrete_levels or callable(how):
+            from ._shade_numpy import interpolate
+            if isinstance(engine_cmap, str):
+                cmap = _gigaplot.colormap_colors(engine_cmap)
+            elif isinstance(engine_cmap, list):
+                cmap = engine_cmap
+            rgba = interpolate(values, cmap, how, int(alpha), span, int(min_alpha), rescale_discrete_levels)
+            return Image(rgba, coords, dims)
+    if values.ndim == 3:
+        n = values.shape[2]
+        if values.dtype.kind == "f":
+            raise ValueError("agg: float categorical aggregates are not supported yet")
+        if color_key is None:
+            key = _gigaplot.default_color_key(n)
+        elif isinstance(color_key, dict):
+            names = list(coords[dims[2]].values) if coords is not None else list(range(n))
+            key = [_color_text(color_key[c]) for c in names]
+        else:
+            key = [_color_text(c) for c in color_key]
+            if len(key) < n:
+                raise ValueError(f"color_key: {len(key)} colours for {n} categories")
+        counts = np.ascontiguousarray(values, dtype=np.uint32)
+        rgba = _gigaplot.shade_categories(counts, key, how, int(min_alpha), int(alpha))
+    elif values.ndim == 2:
+        cmap_arg = engine_cmap
+        kind = values.dtype.kind
+        if kind == "b" or kind == "u" and (values.size == 0 or values.max() <= np.iinfo(np.uint32).max):
+            rgba = _gigaplot.shade_counts(np.ascontiguousarray(values, dtype=np.uint32), cmap_arg, how)
+        elif kind in "iuf":
+            rgba = _gigaplot.shade_values(np.ascontiguousarray(values, dtype=np.float64), cmap_arg, how)
+        else:
+            raise ValueError(f"agg: cannot shade values of dtype {values.dtype}")
+        if alpha != 255:
+            a = rgba[3::4]
+            a[a != 0] = alpha
+    else:
+        raise ValueError(f"agg: expected a 2-D or 3-D aggregate, not {values.ndim}-D")
+    return Image(rgba.reshape(values.shape[0], values.shape[1], 4), coords, dims)
+
+
+def _image_rgba(img: Any) -> Tuple[np.ndarray, Any, Any]:
+    if isinstance(img, Image):
+        return img.rgba, img.coords, img.dims
+    values, coords, dims = _unpack(img)
+    if values.dtype == np.uint32 and values.ndim == 2:
+        return np.ascontiguousarray(values).view(np.uint8).reshape(values.shape + (4,)), coords, dims
+    if values.dtype == np.uint8 and values.ndim == 3 and values.shape[2] == 4:
+        return np.ascontiguousarray(values), coords, dims
+    raise ValueError("img: expected a gigaplot or Datashader Image, or (H, W, 4) uint8 RGBA")
+
+
+def spread(img: Any, px: int = 1, shape: str = "circle", how: Optional[str] = None,
+           mask: Any = None, name: Optional[str] = None) -> Image:
+    """Spreads every pixel over a disc (or square) of ``px`` pixels, as Datashader's ``tf.spread``."""
+    if how not in (None, "over") or mask is not None:
+        raise ValueError("how: only the default compositing ('over') without a mask is supported")
+    if not isinstance(px, (int, np.integer)) or px < 0:
+        raise ValueError(f"px: must be a whole number >= 0, not {px!r}")
+    rgba, coords, dims = _image_rgba(img)
+    out = _gigaplot.spread(rgba, int(px), shape)
+    return Image(out.reshape(rgba.shape), coords, dims)
+
+
+def dynspread(img: Any, threshold: float = 0.5, max_px: int = 3, shape: str = "circle",
+              how: Optional[str] = None, name: Optional[str] = None) -> Image:
+    """Spreads by the largest ``px`` up to ``max_px`` whose density stays at or below
+    ``threshold``, as Datashader's ``tf.dynspread``."""
+    if not 0 <= threshold <= 1:
+        raise ValueError("threshold: must be in [0, 1]")
+    if not isinstance(max_px, (int, np.integer)) or max_px < 0:
+        raise ValueError(f"max_px: must be a whole number >= 0, not {max_px!r}")
+    rgba, coords, dims = _image_rgba(img)
+    px = _gigaplot.dynspread_px(rgba, int(max_px), float(threshold))
+    return spread(Image(rgba, coords, dims), px, shape, how)
+
+
+def _cli_text(name: str, value: Any) -> Optional[str]:
+    """A keyword's value as the text its ``gigaplot render`` flag takes (None: flag absent)."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "true"
+    if name in ("x_range", "y_range"):
+        lo, hi = _range(name, value)
+        return f"{lo!r},{hi!r}"
+    if name in ("color_key", "labels") and not isinstance(value, str):
+        return ",".join(_color_text(v) if name == "color_key" else str(v) for v in value)
+    if name in ("output", "agg_out", "scratch_dir"):
+        return os.fspath(value)
+    if name == "agg" and isinstance(value, Reduction):
+        return value._name
+    if name == "how":
+        return str(value).replace("_", "-")
+    return str(value)
+
+
+def render(source: Any, x: str, y: str, *, output: Any = None, value: Optional[str] = None,
+           progress: Any = None, **options: Any) -> dict:
+    """Renders out of core to files, as ``gigaplot render`` with the same options (dashes as
+    underscores: ``width``, ``height``, ``x_range=(lo, hi)``, ``how``, ``cmap``, ``agg``,
+    ``memory="256MiB"``, ``bare=True``, ``agg_out``...). Writes the CLI's bytes and returns the
+    render's summary. The GIL is released; Ctrl-C raises KeyboardInterrupt and leaves no file."""
+    agg = options.get("agg")
+    if isinstance(agg, Reduction):
+        if agg.column is not None:
+            if value is not None and value != agg.column:
+                raise ValueError(f"value: {value!r} differs from the column of agg ({agg.column!r})")
+            value = agg.column
+    texts = {}
+    for name, v in dict(options, output=output).items():
+        text = _cli_text(name, v)
+        if text is not None:
+            texts[name] = text
+    (xs, ys, vs), _ = _columns(source, [x, y, value])
+    return _gigaplot.render_file(xs, ys, vs, [x, y, value or ""], texts, _progress(progress))

@@ -1,0 +1,175 @@
+"""Columns from pandas, Polars, PyArrow, dicts of NumPy arrays and ``.npy`` files.
+
+Every column reaches the engine as a 1-D NumPy array of a numeric or bool dtype (or a list
+of them: the chunks of an Arrow column), read in place: views of the source's own buffers
+(pandas and Polars ``to_numpy`` of a column without nulls, Arrow chunks, a NumPy array,
+strided views), so nothing column-sized is copied. An ``np.memmap`` of a whole ``.npy`` file
+goes as its path (the engine maps it and releases read pages). Arrow chunks with nulls are
+converted one by one; pandas/Polars nulls, non-native byte order and float16 are converted
+whole.
+"""
+
+from __future__ import annotations
+
+import os
+from builtins import any as builtins_any
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+_NATIVE = {np.dtype(t) for t in ("f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1", "?")}
+
+
+def _whole_npy_file(a: Any) -> Optional[str]:
+    """The path of the `.npy` file `a` maps whole (1-D, native, C order), else None."""
+    filename = getattr(a, "filename", None)
+    if not isinstance(a, np.memmap) or not filename or not str(filename).endswith(".npy"):
+        return None
+    if a.ndim != 1 or not a.flags.c_contiguous or not a.dtype.isnative or a.dtype not in _NATIVE:
+        return None
+    try:
+        with open(filename, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                return None
+            offset = f.tell()
+    except (OSError, ValueError):
+        return None
+    if shape != a.shape or dtype != a.dtype or a.offset != offset:
+        return None
+    return os.fspath(filename)
+
+
+def _contiguous(name: str, array: Any) -> Any:
+    """`array` as a 1-D array of a dtype the engine reads (itself when it already is), or
+    the path of the `.npy` file it maps whole (the engine maps it and releases read pages)."""
+    path = _whole_npy_file(array)
+    if path is not None:
+        return path
+    a = np.asarray(array)
+    if a.ndim != 1:
+        raise ValueError(f"{name}: columns must be 1-D, not of shape {a.shape}")
+    if a.dtype not in _NATIVE:
+        if a.dtype.kind == "f" or a.dtype.kind in "iub" and not a.dtype.isnative:
+            a = a.astype(a.dtype.newbyteorder("=") if a.dtype.kind != "f" or a.dtype.itemsize >= 4 else np.float32)
+        elif a.dtype.kind in "mM":
+            a = a.view(np.int64)
+        else:
+            raise ValueError(f"{name}: columns must hold numbers or bools, not {a.dtype}")
+    return a  # strided views are read in place, through their strides
+
+
+def _is_path(source: Any) -> bool:
+    return isinstance(source, (str, os.PathLike))
+
+
+def _load_npy(path: Any) -> np.ndarray:
+    """A `.npy` file memory-mapped (read-only, nothing read until the render reads it)."""
+    try:
+        return np.load(os.fspath(path), mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError as e:
+        raise OSError(f"{os.fspath(path)}: no such file") from e
+    except ValueError as e:
+        raise ValueError(f"{os.fspath(path)}: {e}") from e
+
+
+def _pandas_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+    series = df[name]
+    dtype = series.dtype
+    if str(dtype) == "category":
+        return series.cat.codes.to_numpy(), list(dtype.categories)
+    if getattr(dtype, "kind", "O") not in "fcbiu" or dtype.kind not in "fc" and series.hasnans:
+        return series.to_numpy(dtype="float64", na_value=np.nan), None
+    try:
+        return series.to_numpy(), None
+    except (TypeError, ValueError):
+        return series.to_numpy(dtype="float64", na_value=np.nan), None
+
+
+def _polars_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+    series = df.get_column(name)
+    dtype = str(series.dtype)
+    if dtype.startswith(("Categorical", "Enum")):
+        return series.to_physical().to_numpy(), series.cat.get_categories().to_list()
+    if series.null_count() > 0:
+        return series.cast(float).fill_null(float("nan")).to_numpy(), None
+    return series.to_numpy(), None
+
+
+def _arrow_column(table: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+    import pyarrow as pa
+
+    column = table.column(name)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if pa.types.is_dictionary(column.type):
+        categories = chunks[0].dictionary.to_pylist() if chunks else []
+        codes = [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+        return (np.concatenate(codes) if len(codes) != 1 else codes[0]), categories
+    nulls = builtins_any(c.null_count for c in chunks)
+
+    def chunk_array(chunk):
+        # without nulls a chunk is a view of its buffer; with nulls anywhere, each chunk is
+        # converted to float64 (NaN for null) on its own, so the chunks share one dtype
+        if nulls:
+            chunk = chunk.cast(pa.float64()).fill_null(float("nan"))
+        return chunk.to_numpy(zero_copy_only=False)
+
+    arrays = [chunk_array(c) for c in chunks if len(c)]
+    if len(arrays) == 1:
+        return arrays[0], None
+    if not arrays:
+        return np.zeros(0), None
+    return arrays, None  # read chunk after chunk by the engine, never joined
+
+
+def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str, list]]:
+    """The arrays of `names` (None stays None) in `source`, and the categories of categorical ones.
+
+    A source is a pandas or Polars DataFrame, a PyArrow Table or RecordBatch, a dict (or
+    any mapping) of arrays or ``.npy`` paths, or a directory holding ``NAME.npy`` files.
+    """
+    kind = type(source).__module__.split(".")[0]
+    out, categories = [], {}
+    for name in names:
+        if name is None:
+            out.append(None)
+            continue
+        cats = None
+        if kind == "pandas":
+            if name not in source.columns:
+                raise ValueError(f"{name}: no such column in the DataFrame")
+            array, cats = _pandas_column(source, name)
+        elif kind == "polars":
+            if name not in source.columns:
+                raise ValueError(f"{name}: no such column in the DataFrame")
+            array, cats = _polars_column(source, name)
+        elif kind == "pyarrow":
+            if name not in source.schema.names:
+                raise ValueError(f"{name}: no such column in the table")
+            array, cats = _arrow_column(source, name)
+        elif hasattr(source, "keys") and hasattr(source, "__getitem__"):
+            if name not in source:
+                raise ValueError(f"{name}: no such column (the source has {', '.join(map(str, source.keys()))})")
+            array = source[name]
+            if _is_path(array):
+                array = _load_npy(array)
+            elif str(getattr(array, "dtype", "")) == "category":
+                array, cats = array.cat.codes.to_numpy(), list(array.dtype.categories)
+        elif _is_path(source):
+            path = os.path.join(os.fspath(source), f"{name}.npy")
+            array = _load_npy(path)
+        else:
+            raise ValueError(
+                f"source: expected a pandas or Polars DataFrame, a PyArrow Table, a dict of arrays "
+                f"or a directory of .npy files, not {type(source).__name__}")
+        if isinstance(array, list):
+            out.append([_contiguous(name, a) for a in array])
+        else:
+            out.append(_contiguous(name, array))
+        if cats is not None:
+            categories[name] = cats
+    return out, categories

@@ -1,0 +1,86 @@
+"""Canvas.points and Canvas.line against Datashader 0.19: every reduction, exactly."""
+import datashader as ds
+import numpy as np
+import pytest
+
+import gigaplot as gp
+from conftest import X_RANGE, Y_RANGE, assert_same_aggregate
+
+REDUCTIONS = [
+    ("count", ()), ("any", ()), ("sum", ("v",)), ("mean", ("v",)), ("var", ("v",)), ("std", ("v",)),
+    ("min", ("v",)), ("max", ("v",)), ("first", ("v",)), ("last", ("v",)), ("count_cat", ("c",)),
+]
+
+
+@pytest.mark.parametrize("name,args", REDUCTIONS, ids=[r[0] for r in REDUCTIONS])
+def test_points_equal_datashader(df, name, args):
+    ours = gp.Canvas(300, 200, X_RANGE, Y_RANGE).points(df, "x", "y", agg=getattr(gp, name)(*args))
+    theirs = ds.Canvas(300, 200, X_RANGE, Y_RANGE).points(df, "x", "y", agg=getattr(ds, name)(*args))
+    assert_same_aggregate(ours, theirs)
+
+
+def test_by_count_equals_datashader(df):
+    ours = gp.Canvas(120, 80, X_RANGE, Y_RANGE).points(df, "x", "y", agg=gp.by("c", gp.count()))
+    theirs = ds.Canvas(120, 80, X_RANGE, Y_RANGE).points(df, "x", "y", agg=ds.by("c", ds.count()))
+    assert_same_aggregate(ours, theirs)
+    assert list(ours["c"].values) == [0, 1, 2, 3]
+
+
+def test_ranges_from_the_data(df):
+    ours = gp.Canvas(97, 61).points(df, "x", "y", agg=gp.mean("v"))
+    theirs = ds.Canvas(97, 61).points(df, "x", "y", agg=ds.mean("v"))
+    assert_same_aggregate(ours, theirs)
+
+
+def test_row_zero_is_the_bottom():
+    data = {"x": np.array([0.5]), "y": np.array([0.1])}
+    agg = gp.Canvas(4, 4, (0, 4), (0, 4)).points(data, "x", "y")
+    assert agg.values[0, 0] == 1 and agg.values.sum() == 1
+    assert agg.y.values[0] == 0.5
+
+
+def test_unused_categories_keep_their_channel(df):
+    import pandas as pd
+    frame = df.copy()
+    frame["c"] = pd.Categorical(frame["c"], categories=[0, 1, 2, 3, 4, 5])
+    ours = gp.Canvas(50, 40, X_RANGE, Y_RANGE).points(frame, "x", "y", agg=gp.count_cat("c"))
+    theirs = ds.Canvas(50, 40, X_RANGE, Y_RANGE).points(frame, "x", "y", agg=ds.count_cat("c"))
+    assert_same_aggregate(ours, theirs)
+
+
+@pytest.mark.parametrize("name,args", [("count", ()), ("sum", ("v",)), ("max", ("v",))])
+def test_lines_equal_datashader(df, name, args):
+    frame = df.iloc[:2000]
+    ours = gp.Canvas(160, 120, X_RANGE, Y_RANGE).line(frame, "x", "y", agg=getattr(gp, name)(*args))
+    theirs = ds.Canvas(160, 120, X_RANGE, Y_RANGE).line(frame, "x", "y", agg=getattr(ds, name)(*args))
+    assert_same_aggregate(ours, theirs)
+
+
+def test_without_xarray_a_numpy_array_comes_back(df, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_xarray(name, *args, **kwargs):
+        if name == "xarray":
+            raise ImportError("no xarray")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_xarray)
+    agg = gp.Canvas(30, 20, X_RANGE, Y_RANGE).points(df, "x", "y")
+    assert isinstance(agg, np.ndarray) and agg.shape == (20, 30) and agg.dtype == np.uint32
+
+
+@pytest.mark.parametrize("axes", [("log", "linear"), ("linear", "log"), ("log", "log")])
+def test_log_axes_equal_datashader(axes):
+    rng = np.random.default_rng(5)
+    data = {"x": 10 ** rng.uniform(-1, 3, 20000), "y": 10 ** rng.uniform(0, 2, 20000), "v": rng.normal(size=20000)}
+    import pandas as pd
+    frame = pd.DataFrame(data)
+    kw = dict(x_range=(0.1, 1000.0), y_range=(1.0, 100.0), x_axis_type=axes[0], y_axis_type=axes[1])
+    for name, args in (("count", ()), ("mean", ("v",))):
+        ours = gp.Canvas(150, 90, **kw).points(frame, "x", "y", agg=getattr(gp, name)(*args))
+        theirs = ds.Canvas(150, 90, **kw).points(frame, "x", "y", agg=getattr(ds, name)(*args))
+        assert ours.dtype == theirs.dtype and ours.dims == theirs.dims
+        np.testing.assert_array_equal(ours.values, theirs.values)
+        np.testing.assert_allclose(ours.x.values, theirs.x.values, rtol=1e-15)
+        np.testing.assert_allclose(ours.y.values, theirs.y.values, rtol=1e-15)

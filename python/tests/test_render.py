@@ -1,0 +1,205 @@
+"""gp.render writes the CLI's bytes; bad arguments raise ValueError/OSError with one-line messages."""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gigaplot as gp
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = ROOT / "target" / "release" / "gigaplot"
+needs_cli = pytest.mark.skipif(not CLI.exists(), reason=f"{CLI} is not built (run cargo build --release)")
+
+
+@pytest.fixture(scope="module")
+def files(arrays, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cols")
+    for k in ("x", "y", "v", "c"):
+        np.save(d / f"{k}.npy", arrays[k])
+    return d
+
+
+def cli(files, out, *flags):
+    args = [str(CLI), "render", "--quiet", "--x", str(files / "x.npy"), "--y", str(files / "y.npy"),
+            "-o", str(out), *flags]
+    done = subprocess.run(args, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return out.read_bytes()
+
+
+CASES = [
+    ({"width": 300, "height": 200}, []),
+    ({"width": 300, "height": 200, "bare": True, "x_range": (-3, 3), "y_range": (-2, 2), "how": "log",
+      "cmap": "inferno"}, ["--bare", "--x-range", "-3,3", "--y-range", "-2,2", "--how", "log", "--cmap", "inferno"]),
+    ({"width": 257, "height": 190, "agg": "mean", "value": "v", "bare": True, "background": "black",
+      "memory": "96MiB", "tile": 64}, ["--agg", "mean", "--value", "{files}/v.npy", "--bare", "--background", "black",
+                                       "--memory", "96MiB", "--tile", "64"]),
+    ({"width": 320, "height": 240, "agg": gp.count_cat("c"), "title": "cats", "xlabel": "x", "grid": True},
+     ["--agg", "count-cat", "--value", "{files}/c.npy", "--title", "cats", "--xlabel", "x", "--grid"]),
+    ({"width": 300, "height": 200, "colorbar": True, "how": "eq_hist", "compression": "small"},
+     ["--colorbar", "--how", "eq-hist", "--compression", "small"]),
+    ({"width": 300, "height": 200, "bare": True, "spread": 2, "background": "white"},
+     ["--bare", "--spread", "2", "--background", "white"]),
+    ({"width": 300, "height": 200, "bare": True, "dynspread": True, "dynspread_max": 4},
+     ["--bare", "--dynspread", "--dynspread-max", "4"]),
+    ({"width": 200, "height": 150, "glyph": "lines", "bare": True, "threads": 1},
+     ["--glyph", "lines", "--bare", "--threads", "1"]),
+]
+
+
+@needs_cli
+@pytest.mark.parametrize("kwargs,flags", CASES, ids=[f"case{i}" for i in range(len(CASES))])
+def test_render_writes_the_cli_bytes(arrays, files, tmp_path, kwargs, flags):
+    flags = [f.replace("{files}", str(files)) for f in flags]
+    flags += ["--width", str(kwargs["width"]), "--height", str(kwargs["height"])]
+    expected = cli(files, tmp_path / "cli.png", *flags)
+    summary = gp.render(arrays, "x", "y", output=tmp_path / "py.png", **kwargs)
+    assert (tmp_path / "py.png").read_bytes() == expected
+    assert summary["points"] == len(arrays["x"])
+    assert summary["output"] == str(tmp_path / "py.png")
+
+
+@needs_cli
+def test_render_agg_out_equals_cli(arrays, files, tmp_path):
+    cli(files, tmp_path / "cli.png", "--agg-out", str(tmp_path / "cli.npy"), "--agg", "max", "--value",
+        str(files / "v.npy"))
+    gp.render(arrays, "x", "y", output=tmp_path / "py.png", agg_out=tmp_path / "py.npy", agg=gp.max("v"))
+    assert (tmp_path / "py.npy").read_bytes() == (tmp_path / "cli.npy").read_bytes()
+    assert (tmp_path / "py.png").read_bytes() == (tmp_path / "cli.png").read_bytes()
+
+
+def test_render_reports_progress(tmp_path):
+    n = 5_000_000
+    rng = np.random.default_rng(3)
+    points = {"x": rng.random(n, dtype=np.float32), "y": rng.random(n, dtype=np.float32)}
+    seen = []
+    gp.render(points, "x", "y", output=tmp_path / "p.png", width=6000, height=6000, bare=True,
+              x_range=(0, 1), y_range=(0, 1), progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert seen, "the progress callback was never called"
+    assert all(isinstance(s, str) and 0 <= d for s, d, _ in seen)
+
+
+def test_an_exception_in_the_progress_callback_stops_the_render(tmp_path):
+    n = 5_000_000
+    points = {"x": np.linspace(0, 1, n), "y": np.linspace(0, 1, n)}
+
+    def stop(stage, done, total):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        gp.render(points, "x", "y", output=tmp_path / "p.png", width=6000, height=6000, bare=True, progress=stop)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    ({"width": 0}, ValueError, "width"),
+    ({"how": "nope"}, ValueError, "how: "),
+    ({"cmap": "nope"}, ValueError, "cmap: unknown colormap 'nope'"),
+    ({"memory": "lots"}, ValueError, "memory: "),
+    ({"x_range": (1, 2, 3)}, ValueError, "x_range: give (lo, hi)"),
+    ({"agg": "mean"}, ValueError, "value"),
+    ({"pyramid": "tiles"}, ValueError, "pyramid: is not supported by gp.render yet"),
+    ({"colour": "red"}, ValueError, "colour: unknown option"),
+    ({"spread": 2, "dynspread": True}, ValueError, "dynspread: cannot be combined with spread"),
+])
+def test_render_bad_arguments(arrays, tmp_path, kwargs, error, message):
+    with pytest.raises(error) as caught:
+        gp.render(arrays, "x", "y", output=tmp_path / "bad.png", **kwargs)
+    text = str(caught.value)
+    assert message in text and "\n" not in text
+    assert not (tmp_path / "bad.png").exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_render_output_name_and_directory(arrays, tmp_path):
+    with pytest.raises(ValueError, match="^output: gigaplot writes PNG images"):
+        gp.render(arrays, "x", "y", output=tmp_path / "a.jpg")
+    with pytest.raises(OSError) as caught:
+        gp.render(arrays, "x", "y", output=tmp_path / "missing" / "a.png", width=50, height=50)
+    assert "missing" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_bad_sources_and_columns(arrays, tmp_path):
+    with pytest.raises(ValueError, match="^nope: no such column"):
+        gp.Canvas(10, 10).points(arrays, "x", "nope")
+    with pytest.raises(ValueError, match="^source: expected"):
+        gp.Canvas(10, 10).points(42, "x", "y")
+    with pytest.raises(ValueError, match="^x: columns must hold numbers"):
+        gp.Canvas(10, 10).points({"x": np.array(["a", "b"]), "y": np.zeros(2)}, "x", "y")
+    with pytest.raises(OSError, match="no such file"):
+        gp.Canvas(10, 10).points(tmp_path, "x", "y")
+    with pytest.raises(ValueError, match="^x: .*same length|length"):
+        gp.Canvas(10, 10).points({"x": np.zeros(3), "y": np.zeros(4)}, "x", "y")
+    with pytest.raises(ValueError, match="^plot_width"):
+        gp.Canvas(0, 10)
+    with pytest.raises(ValueError, match="^by: only by"):
+        gp.by("c", gp.sum("v"))
+
+
+INTERRUPTED = textwrap.dedent("""
+    import sys, time, numpy as np, gigaplot as gp
+    n = 20_000_000
+    x = np.random.default_rng(1).random(n, dtype=np.float32)
+    y = np.random.default_rng(2).random(n, dtype=np.float32)
+    print("ready", flush=True)
+    try:
+        gp.render({"x": x, "y": y}, "x", "y", output=sys.argv[1], width=30000, height=30000,
+                  x_range=(0, 1), y_range=(0, 1), memory="128MiB", scratch_dir=sys.argv[2])
+    except KeyboardInterrupt:
+        print("interrupted", time.monotonic(), flush=True)
+        sys.exit(3)
+    print("finished", flush=True)
+""")
+
+
+def test_ctrl_c_raises_keyboard_interrupt_within_a_second_and_leaves_no_file(tmp_path):
+    out_dir, scratch = tmp_path / "out", tmp_path / "scratch"
+    out_dir.mkdir()
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(out_dir / "big.png"), str(scratch)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    assert proc.poll() is None, "the render ended before it could be interrupted"
+    sent = time.monotonic()
+    proc.send_signal(2)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 3, (out, err)
+    interrupted_at = float(out.split()[1])
+    assert interrupted_at - sent < 1.0, f"KeyboardInterrupt came {interrupted_at - sent:.2f} s after SIGINT"
+    assert os.listdir(out_dir) == []
+    assert os.listdir(scratch) == []
+
+
+def test_the_gil_is_released_while_rendering(tmp_path):
+    import threading
+    n = 5_000_000
+    rng = np.random.default_rng(4)
+    points = {"x": rng.random(n, dtype=np.float32), "y": rng.random(n, dtype=np.float32)}
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.001)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        started = time.monotonic()
+        gp.render(points, "x", "y", output=tmp_path / "g.png", width=6000, height=6000, bare=True,
+                  x_range=(0, 1), y_range=(0, 1))
+        ended = time.monotonic()
+    finally:
+        stop.set()
+        counter.join()
+    during = [t for t in ticks if started < t < ended]
+    # a thread holding the GIL for the whole render would let the counter tick only at the
+    # 100 ms wake-ups; released, it ticks about every millisecond
+    assert len(during) > 5 * (ended - started) / 0.1, (len(during), ended - started)

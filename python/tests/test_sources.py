@@ -1,0 +1,124 @@
+"""Every source type gives Datashader's aggregate; contiguous columns are not copied."""
+import tracemalloc
+
+import datashader as ds
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import gigaplot as gp
+from conftest import X_RANGE, Y_RANGE, assert_same_aggregate
+
+
+@pytest.fixture(scope="module")
+def reference(df):
+    return ds.Canvas(200, 150, X_RANGE, Y_RANGE).points(df, "x", "y", agg=ds.mean("v"))
+
+
+def _agg(source):
+    return gp.Canvas(200, 150, X_RANGE, Y_RANGE).points(source, "x", "y", agg=gp.mean("v"))
+
+
+def test_pandas(df, reference):
+    assert_same_aggregate(_agg(df), reference)
+
+
+def test_polars(arrays, reference):
+    assert_same_aggregate(_agg(pl.DataFrame({k: arrays[k] for k in "xyv"})), reference)
+
+
+def test_polars_with_nulls(arrays, reference):
+    v = [None if np.isnan(a) else float(a) for a in arrays["v"]]
+    frame = pl.DataFrame({"x": arrays["x"], "y": arrays["y"], "v": v})
+    assert frame["v"].null_count() > 0
+    assert_same_aggregate(_agg(frame), reference)
+
+
+def test_pyarrow_table_and_record_batch(arrays, reference):
+    table = pa.table({k: arrays[k] for k in "xyv"})
+    assert_same_aggregate(_agg(table), reference)
+    assert_same_aggregate(_agg(table.to_batches()[0]), reference)
+
+
+def test_pyarrow_chunked(arrays, reference):
+    cuts = [0, 1, 7000, 7001, 30000, len(arrays["x"])]
+    parts = [pa.table({k: arrays[k][a:b] for k in "xyv"}) for a, b in zip(cuts, cuts[1:])]
+    table = pa.concat_tables(parts)
+    assert table.column("x").num_chunks == 5
+    assert_same_aggregate(_agg(table), reference)
+
+
+def test_pyarrow_chunked_with_nulls(arrays, reference):
+    v = pa.array(arrays["v"], from_pandas=True)  # NaN becomes null
+    assert v.null_count > 0
+    half = len(arrays["x"]) // 2
+    table = pa.concat_tables([pa.table({"x": arrays["x"][s], "y": arrays["y"][s], "v": v[s]})
+                              for s in (slice(0, half), slice(half, None))])
+    assert_same_aggregate(_agg(table), reference)
+
+
+def test_dict_of_numpy(arrays, reference):
+    assert_same_aggregate(_agg({k: arrays[k] for k in "xyv"}), reference)
+
+
+def test_memmap_and_npy_paths(arrays, reference, tmp_path):
+    for k in "xyv":
+        np.save(tmp_path / f"{k}.npy", arrays[k])
+    maps = {k: np.load(tmp_path / f"{k}.npy", mmap_mode="r") for k in "xyv"}
+    assert isinstance(maps["x"], np.memmap)
+    assert_same_aggregate(_agg(maps), reference)
+    assert_same_aggregate(_agg({k: str(tmp_path / f"{k}.npy") for k in "xyv"}), reference)
+    assert_same_aggregate(_agg(tmp_path), reference)
+
+
+def test_strided_and_big_endian_columns(arrays, reference):
+    x2 = np.repeat(arrays["x"], 2)[::2]
+    assert not x2.flags.c_contiguous
+    source = {"x": x2, "y": arrays["y"].astype(">f4"), "v": arrays["v"]}
+    assert_same_aggregate(_agg(source), reference)
+
+
+n = 4_000_000  # 16 MB a float32 column
+
+
+@pytest.mark.parametrize("make", [
+    lambda x, y: {"x": x, "y": y},
+    lambda x, y: pd.DataFrame({"x": x, "y": y}, copy=False),
+    lambda x, y: pl.DataFrame({"x": x, "y": y}),
+    lambda x, y: pa.table({"x": x, "y": y}),
+    lambda x, y: pa.concat_tables([pa.table({"x": x[:n // 3], "y": y[:n // 3]}),
+                                   pa.table({"x": x[n // 3:], "y": y[n // 3:]})]),
+], ids=["dict", "pandas", "polars", "pyarrow", "pyarrow-chunked"])
+def test_contiguous_float32_columns_are_not_copied(make):
+    x = np.linspace(0, 1, n, dtype=np.float32)
+    y = np.linspace(1, 0, n, dtype=np.float32)
+    source = make(x, y)
+    canvas = gp.Canvas(64, 64, (0, 1), (0, 1))
+    canvas.points(source, "x", "y")  # warm up imports
+    tracemalloc.start()
+    try:
+        agg = canvas.points(source, "x", "y")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert agg.values.sum() == n
+    assert peak < n, f"peak traced allocation {peak} bytes: a column was copied"
+
+
+def test_strided_columns_are_read_in_place():
+    n = 4_000_000
+    base = np.linspace(0, 1, 2 * n, dtype=np.float32)
+    x, y = base[::2], base[::-2]
+    assert not x.flags.c_contiguous and not y.flags.c_contiguous
+    canvas = gp.Canvas(64, 64, (0, 1), (0, 1))
+    expected = canvas.points({"x": x.copy(), "y": y.copy(), "v": x.copy()}, "x", "y", agg=gp.mean("v"))
+    tracemalloc.start()
+    try:
+        agg = canvas.points({"x": x, "y": y, "v": x}, "x", "y", agg=gp.mean("v"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(agg.values, expected.values)
+    assert peak < n, f"peak traced allocation {peak} bytes: a column was copied"
