@@ -205,7 +205,8 @@ class Image:
 
 
 def colormap(name: str) -> list:
-    """The colours of a named colormap (``inferno``, ``fire``, ``viridis_r``...) as hex strings."""
+    """The colours of a colormap (``inferno``, ``fire``, ``viridis_r``, a range such as ``fire:0.2``,
+    which is ``fire[51:]``) as hex strings."""
     return _gigaplot.colormap_colors(name)
 
 
@@ -230,7 +231,7 @@ def _cmap_arg(cmap: Any) -> Union[str, list, None]:
             _gigaplot.colormap_colors(cmap)
             return cmap
         except ValueError:
-            raise ValueError(f"cmap: '{cmap}' is neither a colour nor a colormap name "
+            raise ValueError(f"cmap: '{cmap}' is neither a colour nor a colormap (NAME or NAME:LO[:HI]) "
                              f"({', '.join(_COLORMAP_NAMES)})") from None
     if isinstance(cmap, tuple) and len(cmap) == 3 and all(isinstance(c, (int, np.integer)) for c in cmap):
         return None  # an (r, g, b) colour

@@ -229,7 +229,7 @@ pub fn render_file<'py>(
         x_scale: opt(&options, "x_scale", Scale::from_str)?.unwrap_or_default(),
         y_scale: opt(&options, "y_scale", Scale::from_str)?.unwrap_or_default(),
         how: opt(&options, "how", How::from_str)?.unwrap_or(How::EqHist),
-        cmap: opt(&options, "cmap", Colormap::by_name)?.unwrap_or_default(),
+        cmap: opt(&options, "cmap", Colormap::parse)?.unwrap_or_default(),
         background: if spreading { Color::TRANSPARENT } else { background },
         tile: number(&options, "tile")?.unwrap_or(gigaplot::render::DEFAULT_TILE),
         threads: number(&options, "threads")?,

@@ -22,7 +22,7 @@ pub enum CmapArg {
 /// The library colormap of `cmap`.
 fn colormap(cmap: CmapArg) -> PyResult<Colormap> {
     match cmap {
-        CmapArg::Name(name) => Colormap::by_name(&name).map_err(|e| bad("cmap", e)),
+        CmapArg::Name(name) => Colormap::parse(&name).map_err(|e| bad("cmap", e)),
         CmapArg::Colors(colors) => {
             let rgb = colors
                 .iter()
@@ -143,7 +143,7 @@ pub fn dynspread_px(
 /// Datashader, or to inspect it).
 #[pyfunction]
 pub fn colormap_colors(name: &str) -> PyResult<Vec<String>> {
-    let cmap = Colormap::by_name(name).map_err(|e| bad("cmap", e))?;
+    let cmap = Colormap::parse(name).map_err(|e| bad("cmap", e))?;
     Ok(cmap.colors().iter().map(|[r, g, b]| format!("#{r:02x}{g:02x}{b:02x}")).collect())
 }
 

@@ -131,3 +131,12 @@ def test_shade_bad_arguments(aggs):
         gp.shade(aggs["count"], how="eq_hist", span=(1, 2))
     with pytest.raises(ValueError, match="^alpha: "):
         gp.shade(aggs["count"], alpha=300)
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_shade_cmap_range_is_the_sliced_list(aggs, how):
+    """`cmap="fire:0.2"` is Datashader's `cmap=fire[51:]`, as on the command line."""
+    fire = gp.colormap("fire")
+    assert len(fire) == 256 and gp.colormap("fire:0.2") == fire[51:]
+    same_pixels(gp.shade(aggs["count"], cmap="fire:0.2", how=how),
+                tf.shade(aggs["count"], cmap=fire[51:], how=how))
