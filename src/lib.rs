@@ -114,9 +114,10 @@
 //! ```
 #![warn(missing_docs)]
 
+#[macro_use]
+pub mod error;
 pub mod canvas;
 pub mod data;
-pub mod error;
 pub mod figure;
 pub mod glyph;
 pub mod io;

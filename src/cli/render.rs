@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use super::failure::{Failure, Result};
 use gigaplot::canvas::Plan;
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
@@ -15,7 +16,6 @@ use gigaplot::render::{render, render_raster, Glyph, RasterInput, RenderOptions}
 use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{Color, Dynspread, Spreader};
 use gigaplot::sink::{AggregateSink, PngSink, Sink, SpreadSink};
-use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
 use super::combos::{self, Given};
@@ -50,7 +50,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         return raster(args, grid, quiet, started);
     }
     let (Some(x), Some(y)) = (&args.x, &args.y) else {
-        return Err(Error::bad_parameter("--x", "give --x and --y, or --raster"));
+        return Err(Failure::flag("--x", "give --x and --y, or --raster"));
     };
     let points = open_points(args, x, y)?;
     // Fails naming --scratch-dir when it is not a directory.
@@ -67,10 +67,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     }
     check_spreading(args)?;
     if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
-        return Err(Error::bad_parameter(
-            "--line-width",
-            "pyramids of anti-aliased lines are not supported yet",
-        ));
+        return Err(Failure::flag("--line-width", "pyramids of anti-aliased lines are not supported yet"));
     }
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     if let Some(output) = &args.output {
@@ -125,18 +122,18 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
 fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
     if args.glyph != Glyph::Lines {
         if args.series.is_some() {
-            return Err(Error::bad_parameter("--series", "applies to --glyph lines only"));
+            return Err(Failure::flag("--series", "applies to --glyph lines only"));
         }
     } else {
-        return match &args.value {
-            Some(value) => PointColumns::open_series_with_value(x, y, args.series, value),
-            None => PointColumns::open_series(x, y, args.series),
-        };
+        return Ok(match &args.value {
+            Some(value) => PointColumns::open_series_with_value(x, y, args.series, value)?,
+            None => PointColumns::open_series(x, y, args.series)?,
+        });
     }
-    match &args.value {
-        Some(value) => PointColumns::open_with_value(x, y, value),
-        None => PointColumns::open(x, y),
-    }
+    Ok(match &args.value {
+        Some(value) => PointColumns::open_with_value(x, y, value)?,
+        None => PointColumns::open(x, y)?,
+    })
 }
 
 /// The library options the flags describe.
@@ -175,13 +172,10 @@ fn spreads(args: &RenderArgs) -> bool {
 /// --spread and --dynspread exclude each other, and a pyramid is never spread.
 fn check_spreading(args: &RenderArgs) -> Result<()> {
     if args.dynspread && args.spread.is_some() {
-        return Err(Error::bad_parameter(
-            "--dynspread",
-            "cannot be combined with --spread; give one of them",
-        ));
+        return Err(Failure::flag("--dynspread", "cannot be combined with --spread; give one of them"));
     }
     if args.dynspread && args.pyramid.pyramid.is_some() {
-        return Err(Error::bad_parameter(
+        return Err(Failure::flag(
             "--dynspread",
             "pyramids are not spread; render the pyramid without --dynspread",
         ));

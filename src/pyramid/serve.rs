@@ -31,7 +31,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 mod request;
 
@@ -110,14 +110,14 @@ pub fn serve(dir: &Path, addr: SocketAddr) -> Result<()> {
 
 impl StaticServer {
     /// Binds `addr` (port 0 picks a free port) to serve `dir`. Fails naming the directory
-    /// or `--addr`.
+    /// or `addr`.
     pub fn bind(dir: &Path, addr: SocketAddr) -> Result<StaticServer> {
         let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
         if !root.is_dir() {
-            return Err(Error::bad_parameter(dir.display().to_string(), "is not a directory"));
+            return Err(Error::bad_input(dir, "is not a directory"));
         }
         let cannot =
-            |e: std::io::Error| Error::bad_parameter("--addr", format!("cannot listen on {addr}: {e}"));
+            |e: std::io::Error| Error::bad_parameter(Field::Addr, format!("cannot listen on {addr}: {e}"));
         let listener = TcpListener::bind(addr).map_err(cannot)?;
         listener.set_nonblocking(true).map_err(cannot)?;
         Ok(StaticServer {
@@ -150,7 +150,7 @@ impl StaticServer {
 
     /// The address actually bound.
     pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.listener.local_addr().map_err(|e| Error::bad_parameter("--addr", e.to_string()))
+        self.listener.local_addr().map_err(|e| Error::bad_parameter(Field::Addr, e.to_string()))
     }
 
     /// A handle that stops [`StaticServer::run`].
@@ -164,7 +164,7 @@ impl StaticServer {
             .enable_io()
             .enable_time()
             .build()
-            .map_err(|e| Error::bad_parameter("--addr", format!("cannot start the server: {e}")))?;
+            .map_err(|e| Error::bad_parameter(Field::Addr, format!("cannot start the server: {e}")))?;
         let result = runtime.block_on(self.accept_loop());
         // Connections still open are dropped, not waited for.
         runtime.shutdown_background();
@@ -174,7 +174,7 @@ impl StaticServer {
     /// Takes a connection slot, then a connection, and answers it on its own task.
     async fn accept_loop(self) -> Result<()> {
         let listener = tokio::net::TcpListener::from_std(self.listener)
-            .map_err(|e| Error::bad_parameter("--addr", format!("cannot listen: {e}")))?;
+            .map_err(|e| Error::bad_parameter(Field::Addr, format!("cannot listen: {e}")))?;
         let slots = Arc::new(Semaphore::new(self.max_connections));
         let site = Arc::new(Site { root: self.root, logger: self.logger });
         loop {

@@ -30,7 +30,7 @@ use std::path::PathBuf;
 
 use crate::canvas::{Plan, Scale};
 use crate::data::PointColumns;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
 use crate::reduce::Reduction;
 use crate::shade::{Color, Colormap, Dynspread, How};
@@ -176,9 +176,9 @@ pub const MAX_THREADS: usize = 1024;
 /// Checks a thread count: 1 to [`MAX_THREADS`] (None: one per core).
 pub fn check_threads(threads: Option<usize>) -> Result<()> {
     match threads {
-        Some(0) => Err(Error::bad_parameter("--threads", "at least one thread is needed")),
+        Some(0) => Err(Error::bad_parameter(Field::Threads, "at least one thread is needed")),
         Some(n) if n > MAX_THREADS => Err(Error::bad_parameter(
-            "--threads",
+            Field::Threads,
             format!("{n} threads is more than the {MAX_THREADS} a render can use"),
         )),
         _ => Ok(()),
@@ -192,7 +192,7 @@ fn thread_pool(options: &RenderOptions) -> Result<rayon::ThreadPool> {
     if let Some(threads) = options.threads {
         builder = builder.num_threads(threads);
     }
-    builder.build().map_err(|e| Error::bad_parameter("--threads", format!("cannot start threads: {e}")))
+    builder.build().map_err(|e| Error::bad_parameter(Field::Threads, format!("cannot start threads: {e}")))
 }
 
 fn render_in_pool(
@@ -203,8 +203,12 @@ fn render_in_pool(
 ) -> Result<RenderReport> {
     if options.reduction.needs_value() && points.value.is_none() {
         return Err(Error::bad_parameter(
-            "--value",
-            format!("the {} reduction needs a value column (--value FILE.npy)", options.reduction),
+            Field::Value,
+            problem![
+                format!("the {} reduction needs a value column (", options.reduction),
+                Field::Value.usage(),
+                ")"
+            ],
         ));
     }
     check_line_width(options)?;
@@ -224,10 +228,13 @@ fn render_in_pool(
 fn check_line_width(options: &RenderOptions) -> Result<()> {
     let w = options.line_width;
     if !w.is_finite() || w < 0.0 {
-        return Err(Error::bad_parameter("--line-width", format!("must be a finite number >= 0, not {w}")));
+        return Err(Error::bad_parameter(Field::LineWidth, format!("must be a finite number >= 0, not {w}")));
     }
     if w > 0.0 && options.glyph != Glyph::Lines {
-        return Err(Error::bad_parameter("--line-width", "applies to --glyph lines only"));
+        return Err(Error::bad_parameter(
+            Field::LineWidth,
+            problem!["applies to ", Field::Glyph.set("lines"), " only"],
+        ));
     }
     Ok(())
 }
@@ -238,11 +245,14 @@ fn check_series(points: &PointColumns<'_>, options: &RenderOptions) -> Result<()
     if options.glyph != Glyph::Lines {
         return Err(Error::bad_input(
             points.y.label(),
-            format!(
-                "holds {} series of {} values; several series are drawn with --glyph lines (points need \
-                 1-D columns, or FILE.npy:K)",
-                layout.count, layout.rows
-            ),
+            problem![
+                format!(
+                    "holds {} series of {} values; several series are drawn with ",
+                    layout.count, layout.rows
+                ),
+                Field::Glyph.set("lines"),
+                " (points need 1-D columns, or FILE.npy:K)"
+            ],
         ));
     }
     Ok(())
