@@ -8,6 +8,8 @@ mod topics {
     mod parsers;
     mod pyramid_parsers;
     mod pyramid_render;
+    #[cfg(feature = "serve")]
     mod serve;
+    #[cfg(feature = "serve")]
     mod viewer_browser;
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use gigaplot::canvas::Scale;
 use gigaplot::data::{ColumnSpec, PointColumns};
+use gigaplot::pyramid::serve::{RequestLog, StaticServer};
 use gigaplot::pyramid::{
     InputKey, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder,
     StatsKey, StatsSink, ViewerAssets,
@@ -201,6 +202,18 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         )
         .into());
     }
-    // Says where it serves once the address is bound, not before.
-    Ok(gigaplot::pyramid::serve::serve(&dir, args.addr)?)
+    // Says where it serves once the address is bound, not before, and warns when that
+    // address is not loopback.
+    let server = StaticServer::bind(&dir, args.addr)?;
+    let local = server.local_addr()?;
+    if !local.ip().is_loopback() {
+        note!(
+            "gigaplot: warning: {local} is not a loopback address: every host that reaches this machine can \
+             read {}",
+            dir.display()
+        );
+    }
+    note!("gigaplot: serving {} at http://{local}/ (Ctrl-C to stop)", dir.display());
+    let log = |r: &RequestLog| note!("{} {} {}", r.method, r.path, r.status);
+    Ok(server.with_logger(std::sync::Arc::new(log)).run()?)
 }

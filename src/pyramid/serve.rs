@@ -1,4 +1,5 @@
-//! `gigaplot serve DIR`: a small static file server for a pyramid, on loopback by default.
+//! `gigaplot serve DIR`: a small static file server for a pyramid, on loopback by default
+//! (feature `serve`, part of `cli`). It never prints: requests go to its [`Logger`].
 //!
 //! HTTP/1.1 with keep-alive on hyper, in a single-threaded tokio runtime. `GET` and `HEAD`
 //! only. Files are streamed in [`CHUNK`]-byte reads, so memory does not grow with file
@@ -15,7 +16,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -84,28 +85,6 @@ impl StopHandle {
     pub fn stop(&self) {
         self.stop.notify_one();
     }
-}
-
-/// Serves `dir` on `addr` until killed, logging each request to stderr. Says where it
-/// serves only once the address is bound, and warns when that address is not loopback.
-pub fn serve(dir: &Path, addr: SocketAddr) -> Result<()> {
-    let server = StaticServer::bind(dir, addr)?;
-    let local = server.local_addr()?;
-    let mut stderr = std::io::stderr();
-    // A failed write to stderr is not a reason to stop serving.
-    if !local.ip().is_loopback() {
-        let _ = writeln!(
-            stderr,
-            "gigaplot: warning: {local} is not a loopback address: every host that reaches this machine can \
-             read {}",
-            dir.display()
-        );
-    }
-    let _ = writeln!(stderr, "gigaplot: serving {} at http://{local}/ (Ctrl-C to stop)", dir.display());
-    let log = |r: &RequestLog| {
-        let _ = writeln!(std::io::stderr(), "{} {} {}", r.method, r.path, r.status);
-    };
-    server.with_logger(Arc::new(log)).run()
 }
 
 impl StaticServer {
@@ -419,7 +398,7 @@ impl Body for FileBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::net::TcpStream;
     use std::sync::Mutex;
 
