@@ -5,6 +5,7 @@ mod common;
 #[path = "library"]
 mod topics {
     mod memory_sinks;
+    mod options;
     mod parsers;
     mod pyramid_parsers;
     mod pyramid_render;

@@ -4,7 +4,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::failure::{Failure, Result};
-use gigaplot::canvas::Plan;
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
 use gigaplot::data::{ColumnSpec, PointColumns, Source};
@@ -53,14 +52,10 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         return Err(Failure::flag("--x", "give --x and --y, or --raster"));
     };
     let points = open_points(args, x, y)?;
-    // Fails naming --scratch-dir when it is not a directory.
-    paths::scratch_dir(args.scratch_dir.as_deref())?;
-    // The canvas flags are checked before the disk, so their errors come first; the thread
-    // count before the memory plan, which depends on it.
-    gigaplot::render::check_threads(args.threads)?;
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
-    Plan::new(args.width, args.height, args.tile, args.memory, threads, 4)?;
+    // The options (scratch directory, thread count, canvas and memory plan...) are checked
+    // before the disk, so their errors come first.
     let options = options(args);
+    options.validate()?;
     check_render_disk_space(&options, points.len() as u64, args.agg_out.as_deref())?;
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
         note!("{warning}");

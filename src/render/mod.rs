@@ -108,6 +108,31 @@ impl std::str::FromStr for Glyph {
     }
 }
 
+impl RenderOptions {
+    /// Checks the options on their own, before any data is read: the scratch directory is
+    /// a directory, the dynspread parameters, thread count and line width are in range, the
+    /// (glyph, reduction) pair is supported, and the canvas and memory budget make a plan
+    /// (sides a PNG can hold, a budget that holds one band). [`render`] calls it; a caller
+    /// may call it first to refuse bad options before opening anything.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(dir) = &self.scratch_dir {
+            if !dir.is_dir() {
+                return Err(Error::bad_parameter(
+                    Field::ScratchDir,
+                    format!("{} is not a directory", dir.display()),
+                ));
+            }
+        }
+        self.dynspread.as_ref().map_or(Ok(()), Dynspread::check)?;
+        check_threads(self.threads)?;
+        check_line_width(self)?;
+        table::check_supported(self)?;
+        let threads = self.threads.unwrap_or_else(rayon::current_num_threads);
+        Plan::new(self.width, self.height, self.tile, self.memory_budget, threads, 4)?;
+        Ok(())
+    }
+}
+
 impl Default for RenderOptions {
     fn default() -> Self {
         RenderOptions {
@@ -157,14 +182,16 @@ pub struct RenderReport {
     pub dynspread_px: Option<usize>,
 }
 
-/// Renders `points` with `options.reduction` into every sink.
+/// Renders `points` with `options.reduction` into every sink. Refuses bad options
+/// ([`RenderOptions::validate`]) and a render the disk cannot hold
+/// ([`crate::io::preflight::check_render_disk_space`]) before any pass over the data.
 pub fn render(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
-    options.dynspread.as_ref().map_or(Ok(()), Dynspread::check)?;
+    options.validate()?;
     let pool = thread_pool(options)?;
     pool.install(|| render_in_pool(points, options, sinks, progress))
 }
@@ -213,13 +240,10 @@ fn render_in_pool(
     }
     check_line_width(options)?;
     check_series(points, options)?;
-    table::check_supported(options)?;
-    // The canvas parameters are checked before any pass over the data (the plan itself
-    // waits for count-cat's number of categories).
-    driver::plan(options, 4)?;
     if points.is_empty() {
         return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot"));
     }
+    crate::io::preflight::check_render_disk_space(options, points.len() as u64, None)?;
     let inputs = inputs::resolve(points, options, progress)?;
     table::run(driver::PointRender { points, inputs, options, sinks, progress })
 }

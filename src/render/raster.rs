@@ -53,7 +53,7 @@ pub fn render_raster(
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
-    options.dynspread.as_ref().map_or(Ok(()), crate::shade::Dynspread::check)?;
+    options.validate()?;
     let pool = super::thread_pool(options)?;
     pool.install(|| render_raster_in_pool(raster, options, sinks, progress))
 }
