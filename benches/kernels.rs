@@ -34,8 +34,8 @@ fn dataset(dir: &Path, points: u64) -> PointColumns<'static> {
 
 fn axes(width: u32, height: u32) -> (Axis, Axis) {
     (
-        Axis::new("x", (-10.0, 10.0), width, Scale::Linear).unwrap(),
-        Axis::new("y", (-10.0, 10.0), height, Scale::Linear).unwrap(),
+        Axis::new(gigaplot::error::Field::XRange, (-10.0, 10.0), width, Scale::Linear).unwrap(),
+        Axis::new(gigaplot::error::Field::YRange, (-10.0, 10.0), height, Scale::Linear).unwrap(),
     )
 }
 

@@ -5,10 +5,13 @@ mod common;
 #[path = "library"]
 mod topics {
     mod memory_sinks;
+    mod options;
     mod parsers;
     mod pyramid_parsers;
     mod pyramid_render;
+    #[cfg(feature = "serve")]
     mod serve;
+    #[cfg(feature = "serve")]
     mod viewer_browser;
     mod warnings;
 }

@@ -161,7 +161,7 @@ impl<'a> ChunkedColumn<'a> {
     fn new(label: &str, chunks: Vec<Box<dyn Source + 'a>>) -> gigaplot::Result<ChunkedColumn<'a>> {
         if let Some(first) = chunks.first() {
             if let Some(other) = chunks.iter().find(|c| c.dtype() != first.dtype()) {
-                return Err(gigaplot::Error::bad_parameter(
+                return Err(gigaplot::Error::usage(
                     label,
                     format!(
                         "the chunks of the column hold {} and {} values",

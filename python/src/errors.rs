@@ -2,14 +2,47 @@
 //! `ValueError` for bad arguments and bad input, `KeyboardInterrupt` for an interrupted
 //! render; the message is the library's, on one line.
 
+use gigaplot::{Field, Spelling};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::PyErr;
 
-/// The Python exception of a library error.
+/// The Python package's spelling of the library's option fields: its keywords
+/// (`gp.render(memory=..., agg=..., dynspread_max=...)`), `keyword=value` for settings.
+struct Keywords;
+
+impl Keywords {
+    fn keyword(field: Field) -> &'static str {
+        match field {
+            Field::MemoryBudget => "memory",
+            Field::Reduction => "agg",
+            Field::DynspreadMax => "dynspread_max",
+            Field::DynspreadThreshold => "dynspread_threshold",
+            Field::FontSize => "font_size",
+            other => other.name(),
+        }
+    }
+}
+
+impl Spelling for Keywords {
+    fn field(&self, field: Field) -> String {
+        Keywords::keyword(field).to_string()
+    }
+
+    fn setting(&self, field: Field, value: &str) -> String {
+        format!("{}={value:?}", Keywords::keyword(field))
+    }
+
+    fn usage(&self, field: Field) -> String {
+        Keywords::keyword(field).to_string()
+    }
+}
+
+/// The Python exception of a library error, its option fields spelled as keywords.
 pub fn to_py(error: gigaplot::Error) -> PyErr {
-    let message = one_line(&error.to_string());
+    let message = one_line(&error.spelled(&Keywords));
     match error {
         gigaplot::Error::Io { .. }
+        | gigaplot::Error::BadOutput { .. }
         | gigaplot::Error::DiskSpace { .. }
         | gigaplot::Error::InputChanged { .. } => PyOSError::new_err(message),
         gigaplot::Error::Interrupted => PyKeyboardInterrupt::new_err(message),

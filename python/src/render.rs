@@ -110,7 +110,7 @@ pub fn aggregate<'py>(
         let report = render(&points, &options, vec![Box::new(sink)], progress)?;
         let array = finished
             .take()
-            .ok_or_else(|| gigaplot::Error::bad_parameter("aggregate", "the render kept no aggregate"))?;
+            .ok_or_else(|| gigaplot::Error::usage("AggregateArraySink", "the render kept no aggregate"))?;
         Ok((array, report))
     })?;
     let shape = array.shape().to_vec();

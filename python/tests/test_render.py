@@ -101,6 +101,10 @@ def test_an_exception_in_the_progress_callback_stops_the_render(tmp_path):
     ({"how": "nope"}, ValueError, "how: "),
     ({"cmap": "nope"}, ValueError, "cmap: unknown colormap 'nope'"),
     ({"memory": "lots"}, ValueError, "memory: "),
+    # the library's own refusals, its fields spelled as gp.render's keywords
+    ({"memory": "1KiB"}, ValueError, "memory: a budget of 1024 bytes cannot hold one band"),
+    ({"threads": 0}, ValueError, "threads: "),
+    ({"line_width": 2}, ValueError, "line_width: applies to glyph=\"lines\" only"),
     ({"x_range": (1, 2, 3)}, ValueError, "x_range: give (lo, hi)"),
     ({"agg": "mean"}, ValueError, "value"),
     ({"pyramid": "tiles"}, ValueError, "pyramid: is not supported by gp.render yet"),

@@ -8,6 +8,8 @@
 
 use std::str::FromStr;
 
+use crate::error::Field;
+
 /// What [`Axis::bins`] gives a value that falls in no bin.
 pub const DROPPED: i32 = -1;
 
@@ -65,27 +67,27 @@ pub struct Axis {
 }
 
 impl Axis {
-    /// An axis over `[lo, hi]` with `pixels` bins. `name` is the flag used in errors
+    /// An axis over `[lo, hi]` with `pixels` bins. `field` is the option errors name
     /// (`--x-range`). Fails unless `lo < hi`, both finite, `pixels > 0`, and (log) `lo > 0`.
-    pub fn new(name: &str, range: (f64, f64), pixels: u32, scale: Scale) -> crate::Result<Axis> {
+    pub fn new(field: Field, range: (f64, f64), pixels: u32, scale: Scale) -> crate::Result<Axis> {
         let (lo, hi) = range;
         if !(lo.is_finite() && hi.is_finite()) {
-            return Err(crate::Error::bad_parameter(name, format!("the range {lo},{hi} is not finite")));
+            return Err(crate::Error::bad_parameter(field, format!("the range {lo},{hi} is not finite")));
         }
         if lo >= hi {
             return Err(crate::Error::bad_parameter(
-                name,
+                field,
                 format!("the range {lo},{hi} is empty: the start must be below the end"),
             ));
         }
         if scale == Scale::Log && lo <= 0.0 {
             return Err(crate::Error::bad_parameter(
-                name,
+                field,
                 format!("a log axis needs a positive range, not {lo},{hi}"),
             ));
         }
         if pixels == 0 {
-            return Err(crate::Error::bad_parameter(name, "the axis has no pixels"));
+            return Err(crate::Error::bad_parameter(field, "the axis has no pixels"));
         }
         let (start, end) = (scale.forward(lo), scale.forward(hi));
         let s = f64::from(pixels) / (end - start);
@@ -216,7 +218,7 @@ mod tests {
     use super::*;
 
     fn axis(lo: f64, hi: f64, n: u32) -> Axis {
-        Axis::new("--x-range", (lo, hi), n, Scale::Linear).unwrap()
+        Axis::new(Field::XRange, (lo, hi), n, Scale::Linear).unwrap()
     }
 
     #[test]
@@ -260,13 +262,13 @@ mod tests {
 
     #[test]
     fn log_axis_bins_decades_equally() {
-        let a = Axis::new("--x-range", (1.0, 1000.0), 3, Scale::Log).unwrap();
+        let a = Axis::new(Field::XRange, (1.0, 1000.0), 3, Scale::Log).unwrap();
         assert_eq!(a.bin(1.0), Some(0));
         assert_eq!(a.bin(9.99), Some(0));
         assert_eq!(a.bin(10.0), Some(1));
         assert_eq!(a.bin(1000.0), Some(2));
         assert_eq!(a.bin(0.5), None);
-        assert!(Axis::new("--x-range", (0.0, 10.0), 3, Scale::Log).is_err());
+        assert!(Axis::new(Field::XRange, (0.0, 10.0), 3, Scale::Log).is_err());
     }
 
     #[test]
@@ -293,7 +295,7 @@ mod tests {
         // Cancellation makes `v * s + t` land hundreds of bins outside at the ends.
         check(axis(1e15, 1e15 + 1.0, 1000), &[1e15, 1e15 + 0.5, 1e15 + 1.0]);
         check(axis(-1.0, 1.0, i32::MAX as u32), &values);
-        let log = Axis::new("--x-range", (0.01, 11.0), 9, Scale::Log).unwrap();
+        let log = Axis::new(Field::XRange, (0.01, 11.0), 9, Scale::Log).unwrap();
         check(log, &values);
     }
 
@@ -326,8 +328,8 @@ mod tests {
 
     #[test]
     fn bad_axes_are_errors() {
-        assert!(Axis::new("--x-range", (1.0, 1.0), 10, Scale::Linear).is_err());
-        assert!(Axis::new("--x-range", (0.0, f64::NAN), 10, Scale::Linear).is_err());
-        assert!(Axis::new("--x-range", (0.0, 1.0), 0, Scale::Linear).is_err());
+        assert!(Axis::new(Field::XRange, (1.0, 1.0), 10, Scale::Linear).is_err());
+        assert!(Axis::new(Field::XRange, (0.0, f64::NAN), 10, Scale::Linear).is_err());
+        assert!(Axis::new(Field::XRange, (0.0, 1.0), 0, Scale::Linear).is_err());
     }
 }

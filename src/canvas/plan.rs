@@ -9,7 +9,7 @@
 //! minimum budget. Nothing in the plan depends on the number of points, and the height
 //! only changes the number of bands.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 const MIB: u64 = 1 << 20;
 
@@ -58,10 +58,10 @@ impl Plan {
         threads: usize,
         aggregate_bytes: u32,
     ) -> Result<Plan> {
-        check_side("--width", width)?;
-        check_side("--height", height)?;
+        check_side(Field::Width, width)?;
+        check_side(Field::Height, height)?;
         if tile == 0 {
-            return Err(Error::bad_parameter("--tile", "the tile size must be at least 1 pixel"));
+            return Err(Error::bad_parameter(Field::Tile, "the tile size must be at least 1 pixel"));
         }
         let threads = threads.max(1);
         let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * threads as u64;
@@ -99,12 +99,12 @@ impl Plan {
     }
 }
 
-/// Checks one side of an image: 1 to 2^31 - 1 pixels, what a PNG can hold. `name` is the
-/// flag reported in the error.
-pub fn check_side(name: &str, pixels: u32) -> Result<()> {
+/// Checks one side of an image: 1 to 2^31 - 1 pixels, what a PNG can hold. `field` is the
+/// option reported in the error.
+pub fn check_side(field: Field, pixels: u32) -> Result<()> {
     if pixels == 0 || pixels > i32::MAX as u32 {
         return Err(Error::bad_parameter(
-            name,
+            field,
             format!("{pixels} pixels is outside what a PNG can hold (1 to 2147483647)"),
         ));
     }
@@ -190,7 +190,7 @@ mod tests {
     fn too_small_budgets_name_the_minimum() {
         let err = Plan::new(40_000, 40_000, 256, 10 << 20, 2, 4).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("--memory") && text.contains("at least"), "{text}");
+        assert!(text.starts_with("memory_budget: ") && text.contains("at least"), "{text}");
         match err {
             Error::BudgetTooSmall { minimum, .. } => {
                 assert!(Plan::new(40_000, 40_000, 256, minimum, 2, 4).is_ok());

@@ -7,11 +7,11 @@
 
 use std::collections::BTreeSet;
 
+use super::failure::{Failure, Result};
 use clap::parser::ValueSource;
 use clap::ArgMatches;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::Glyph;
-use gigaplot::{Error, Result};
 
 use super::args::{RenderArgs, StatsArgs};
 
@@ -49,7 +49,7 @@ struct Rule {
 /// Fails on the first rule broken by a given flag, naming the flag.
 fn check(rules: Vec<Rule>, given: &Given) -> Result<()> {
     match rules.into_iter().find(|r| !r.applies && given.has(r.id)) {
-        Some(rule) => Err(Error::bad_parameter(rule.flag, rule.why)),
+        Some(rule) => Err(Failure::flag(rule.flag, rule.why)),
         None => Ok(()),
     }
 }

@@ -4,15 +4,17 @@ use gigaplot::data::npy::NpyHeader;
 use gigaplot::data::{ColumnSpec, NpyColumn};
 use gigaplot::{Error, Result};
 
+use super::failure::Result as CliResult;
+
 use super::args::InfoArgs;
 
 /// Prints one line per column: dtype, shape, min, max, NaN and infinity counts; a 2-D
 /// file named without `:K` first gets a line with its shape and order.
 /// A closed stdout (`gigaplot info ... | head`) ends the listing quietly.
-pub fn run(args: &InfoArgs) -> Result<()> {
+pub fn run(args: &InfoArgs) -> CliResult<()> {
     match list(args) {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
+        other => Ok(other?),
     }
 }
 

@@ -12,6 +12,7 @@ macro_rules! note {
 
 mod args;
 mod combos;
+mod failure;
 mod info;
 mod paths;
 mod preflight;
@@ -63,9 +64,11 @@ pub fn run() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            note!("gigaplot: error: {}", one_line(&e.to_string()));
+            note!("gigaplot: error: {}", one_line(&e.line()));
             match e {
-                gigaplot::Error::Interrupted => 128 + progress::stop_signal().unwrap_or(2),
+                failure::Failure::Library(gigaplot::Error::Interrupted) => {
+                    128 + progress::stop_signal().unwrap_or(2)
+                }
                 _ => EXIT_FAILURE,
             }
         }

@@ -3,7 +3,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use gigaplot::{Error, Result};
+use super::failure::{Failure, Result};
 
 /// True when both paths name the same existing file, however they are spelled (a `./`
 /// prefix, a symbolic link, a hard link): same device and inode.
@@ -17,13 +17,13 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// Refuses an output (given by `flag`) that is one of the `inputs`: writing it would
 /// destroy the data it is made from.
 pub fn check_not_an_input<'a>(
-    flag: &str,
+    flag: &'static str,
     output: &Path,
     inputs: impl IntoIterator<Item = &'a Path>,
 ) -> Result<()> {
     for input in inputs {
         if same_file(output, input) {
-            return Err(Error::bad_parameter(
+            return Err(Failure::flag(
                 flag,
                 format!("{} is also an input file; choose another output path", output.display()),
             ));
@@ -37,7 +37,7 @@ pub fn check_not_an_input<'a>(
 pub fn scratch_dir(flag: Option<&Path>) -> Result<PathBuf> {
     let dir = flag.map_or_else(std::env::temp_dir, Path::to_path_buf);
     if !dir.is_dir() {
-        return Err(Error::bad_parameter("--scratch-dir", format!("{} is not a directory", dir.display())));
+        return Err(Failure::flag("--scratch-dir", format!("{} is not a directory", dir.display())));
     }
     Ok(dir)
 }
@@ -63,7 +63,7 @@ mod tests {
         std::fs::write(&other, b"{}").unwrap();
         assert!(!same_file(&a, &other));
         assert!(!same_file(&a, &dir.path().join("missing.json")));
-        let message = check_not_an_input("-o", &dotted, [a.as_path()]).unwrap_err().to_string();
+        let message = check_not_an_input("-o", &dotted, [a.as_path()]).unwrap_err().line();
         assert!(
             message.starts_with("-o: ")
                 && message.ends_with("is also an input file; choose another output path")

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use gigaplot::canvas::Scale;
 use gigaplot::data::{ColumnSpec, PointColumns};
+use gigaplot::pyramid::serve::{RequestLog, StaticServer};
 use gigaplot::pyramid::{
     InputKey, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder,
     StatsKey, StatsSink, ViewerAssets,
@@ -16,7 +17,9 @@ use gigaplot::pyramid::{
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, RenderOptions};
 use gigaplot::sink::Sink;
-use gigaplot::{Error, Result};
+use gigaplot::Error;
+
+use super::failure::{Failure, Result};
 
 use super::args::{PyramidArgs, ServeArgs, StatsArgs};
 use super::combos::{self, Given};
@@ -61,19 +64,15 @@ fn compute_stats(
     let builder = StatsBuilder::new(key, shard)?;
     let sink: Box<dyn Sink> = Box::new(StatsSink::new(builder, plan, out));
     render(points, options, vec![sink], bar)?;
-    PyramidStats::read(out)
+    Ok(PyramidStats::read(out)?)
 }
 
 /// The ranges a pyramid needs: explicit, since every level and shard must share them.
 fn ranges(x: Option<(f64, f64)>, y: Option<(f64, f64)>) -> Result<((f64, f64), (f64, f64))> {
     match (x, y) {
         (Some(x), Some(y)) => Ok((x, y)),
-        (None, _) => {
-            Err(Error::bad_parameter("--x-range", "a pyramid needs explicit --x-range and --y-range"))
-        }
-        (_, None) => {
-            Err(Error::bad_parameter("--y-range", "a pyramid needs explicit --x-range and --y-range"))
-        }
+        (None, _) => Err(Failure::flag("--x-range", "a pyramid needs explicit --x-range and --y-range")),
+        (_, None) => Err(Failure::flag("--y-range", "a pyramid needs explicit --x-range and --y-range")),
     }
 }
 
@@ -88,7 +87,7 @@ pub fn pyramid_sink(
     bar: &Bar,
 ) -> Result<Box<dyn Sink>> {
     if options.reduction != Reduction::Count {
-        return Err(Error::bad_parameter("--pyramid", "pyramids are built from the count reduction"));
+        return Err(Failure::flag("--pyramid", "pyramids are built from the count reduction"));
     }
     let (x_range, y_range) = ranges(options.x_range, options.y_range)?;
     let key = stats_key(
@@ -145,7 +144,7 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
     combos::check_stats(args, given)?;
     if !args.merge.is_empty() {
         paths::check_not_an_input("--output", &args.output, args.merge.iter().map(PathBuf::as_path))?;
-        let parts = args.merge.iter().map(|p| PyramidStats::read(p)).collect::<Result<Vec<_>>>()?;
+        let parts = args.merge.iter().map(|p| PyramidStats::read(p)).collect::<gigaplot::Result<Vec<_>>>()?;
         let merged = PyramidStats::merge_all(&parts)?;
         merged.write(&args.output)?;
         if !quiet {
@@ -156,7 +155,7 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
     }
     let (x, y) = match (&args.x, &args.y) {
         (Some(x), Some(y)) => (x, y),
-        _ => return Err(Error::bad_parameter("--x", "give --x and --y, or --merge")),
+        _ => return Err(Failure::flag("--x", "give --x and --y, or --merge")),
     };
     let (x_range, y_range) = ranges(args.x_range, args.y_range)?;
     let shard = match &args.shard {
@@ -197,11 +196,24 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
 pub fn serve(args: &ServeArgs) -> Result<()> {
     let dir: PathBuf = args.dir.clone();
     if !dir.join("index.html").is_file() {
-        return Err(Error::bad_parameter(
-            dir.display().to_string(),
+        return Err(Error::bad_input(
+            dir,
             "has no index.html; render a pyramid into it with render --pyramid",
-        ));
+        )
+        .into());
     }
-    // Says where it serves once the address is bound, not before.
-    gigaplot::pyramid::serve::serve(&dir, args.addr)
+    // Says where it serves once the address is bound, not before, and warns when that
+    // address is not loopback.
+    let server = StaticServer::bind(&dir, args.addr)?;
+    let local = server.local_addr()?;
+    if !local.ip().is_loopback() {
+        note!(
+            "gigaplot: warning: {local} is not a loopback address: every host that reaches this machine can \
+             read {}",
+            dir.display()
+        );
+    }
+    note!("gigaplot: serving {} at http://{local}/ (Ctrl-C to stop)", dir.display());
+    let log = |r: &RequestLog| note!("{} {} {}", r.method, r.path, r.status);
+    Ok(server.with_logger(std::sync::Arc::new(log)).run()?)
 }

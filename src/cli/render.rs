@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use gigaplot::canvas::Plan;
+use super::failure::{Failure, Result};
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
 use gigaplot::data::{ColumnSpec, PointColumns, Source};
@@ -18,7 +18,6 @@ use gigaplot::render::{
 use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{visibility, Color, Dynspread, Spreader};
 use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink, SpreadSink};
-use gigaplot::{Error, Result};
 
 use super::args::{GenerateArgs, RenderArgs};
 use super::combos::{self, Given};
@@ -57,27 +56,20 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         return raster(args, grid, quiet, started);
     }
     let (Some(x), Some(y)) = (&args.x, &args.y) else {
-        return Err(Error::bad_parameter("--x", "give --x and --y, or --raster"));
+        return Err(Failure::flag("--x", "give --x and --y, or --raster"));
     };
     let points = open_points(args, x, y)?;
-    // Fails naming --scratch-dir when it is not a directory.
-    paths::scratch_dir(args.scratch_dir.as_deref())?;
-    // The canvas flags are checked before the disk, so their errors come first; the thread
-    // count before the memory plan, which depends on it.
-    gigaplot::render::check_threads(args.threads)?;
-    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
-    Plan::new(args.width, args.height, args.tile, args.memory, threads, 4)?;
+    // The options (scratch directory, thread count, canvas and memory plan...) are checked
+    // before the disk, so their errors come first.
     let options = options(args);
+    options.validate()?;
     check_render_disk_space(&options, points.len() as u64, args.agg_out.as_deref())?;
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
         note!("{warning}");
     }
     check_spreading(args)?;
     if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
-        return Err(Error::bad_parameter(
-            "--line-width",
-            "pyramids of anti-aliased lines are not supported yet",
-        ));
+        return Err(Failure::flag("--line-width", "pyramids of anti-aliased lines are not supported yet"));
     }
     let bar = Bar::new(!quiet);
     let mut options = options;
@@ -150,18 +142,18 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
 fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
     if args.glyph != Glyph::Lines {
         if args.series.is_some() {
-            return Err(Error::bad_parameter("--series", "applies to --glyph lines only"));
+            return Err(Failure::flag("--series", "applies to --glyph lines only"));
         }
     } else {
-        return match &args.value {
-            Some(value) => PointColumns::open_series_with_value(x, y, args.series, value),
-            None => PointColumns::open_series(x, y, args.series),
-        };
+        return Ok(match &args.value {
+            Some(value) => PointColumns::open_series_with_value(x, y, args.series, value)?,
+            None => PointColumns::open_series(x, y, args.series)?,
+        });
     }
-    match &args.value {
-        Some(value) => PointColumns::open_with_value(x, y, value),
-        None => PointColumns::open(x, y),
-    }
+    Ok(match &args.value {
+        Some(value) => PointColumns::open_with_value(x, y, value)?,
+        None => PointColumns::open(x, y)?,
+    })
 }
 
 /// The library options the flags describe.
@@ -200,13 +192,10 @@ fn spreads(args: &RenderArgs) -> bool {
 /// --spread and --dynspread exclude each other, and a pyramid is never spread.
 fn check_spreading(args: &RenderArgs) -> Result<()> {
     if args.dynspread && args.spread.is_some() {
-        return Err(Error::bad_parameter(
-            "--dynspread",
-            "cannot be combined with --spread; give one of them",
-        ));
+        return Err(Failure::flag("--dynspread", "cannot be combined with --spread; give one of them"));
     }
     if args.dynspread && args.pyramid.pyramid.is_some() {
-        return Err(Error::bad_parameter(
+        return Err(Failure::flag(
             "--dynspread",
             "pyramids are not spread; render the pyramid without --dynspread",
         ));
@@ -333,7 +322,7 @@ fn thumbnail_path(output: &Path) -> PathBuf {
 fn render_thumbnail(
     args: &RenderArgs,
     options: &RenderOptions,
-    run: impl FnOnce(&RenderOptions, Vec<Box<dyn Sink>>) -> Result<RenderReport>,
+    run: impl FnOnce(&RenderOptions, Vec<Box<dyn Sink>>) -> gigaplot::Result<RenderReport>,
 ) -> Result<Option<(AttachedFile, RenderReport)>> {
     let (Some(px), Some(output)) = (args.thumbnail, &args.output) else {
         return Ok(None);
@@ -346,7 +335,7 @@ fn render_thumbnail(
     let report = run(&small, vec![spread(args, Box::new(png))])?;
     let file = finished
         .take()
-        .ok_or_else(|| Error::bad_parameter("--thumbnail", "the thumbnail's render did not finish it"))?;
+        .ok_or_else(|| Failure::flag("--thumbnail", "the thumbnail's render did not finish it"))?;
     Ok(Some((AttachedFile::new(file), report)))
 }
 

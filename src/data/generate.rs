@@ -17,7 +17,7 @@ use rand_pcg::Pcg64;
 use rayon::prelude::*;
 
 use crate::data::npy::{encode_header, DType};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::io::AtomicFile;
 use crate::progress::{check_cancelled, Progress};
 
@@ -112,7 +112,7 @@ pub struct GeneratedFiles {
 /// in parallel, each file under a temporary name until complete.
 pub fn generate(options: &GenerateOptions, progress: &dyn Progress) -> Result<GeneratedFiles> {
     let count = usize::try_from(options.points)
-        .map_err(|_| Error::bad_parameter("--points", "is too large for this machine's address space"))?;
+        .map_err(|_| Error::bad_parameter(Field::Points, "is too large for this machine's address space"))?;
     let dir = &options.out_dir;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut x = Output::create(&dir.join("x.npy"), count)?;

@@ -16,9 +16,9 @@ mod points;
 pub mod series_layout;
 pub mod source;
 
+pub use fingerprint::Fingerprint;
 pub use memory::{MemoryColumn, MemoryValues};
 pub use npy::grid;
-pub use fingerprint::Fingerprint;
 pub use npy::{ArrayShape, ColumnSpec, DType, NpyColumn};
 pub use points::PointColumns;
 pub use series_layout::SeriesLayout;

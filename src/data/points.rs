@@ -4,7 +4,7 @@
 use crate::data::npy::{ColumnSpec, NpyColumn};
 use crate::data::series_layout::{Placement, SeriesLayout};
 use crate::data::source::Source;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// The x and y columns of a point set, checked to have the same length; or, for lines,
 /// the x and y of several series (see [`crate::data::series_layout`]). Built from `.npy` files
@@ -66,12 +66,16 @@ impl<'a> PointColumns<'a> {
         if value.len() != self.len() {
             return Err(Error::bad_input(
                 value.label(),
-                format!(
-                    "has {} values but the x column {} has {}; --value must have one value per point",
-                    value.len(),
-                    self.x.label(),
-                    self.len()
-                ),
+                problem![
+                    format!(
+                        "has {} values but the x column {} has {}; ",
+                        value.len(),
+                        self.x.label(),
+                        self.len()
+                    ),
+                    Field::Value,
+                    " must have one value per point"
+                ],
             ));
         }
         self.value = Some(value);

@@ -16,7 +16,7 @@
 
 use crate::data::npy::ArrayShape;
 use crate::data::source::{Cursor, Source};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// Where the values of one coordinate lie, for K series of N vertices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,12 +121,15 @@ impl SeriesLayout {
             ArrayShape::Column if value.len() == rows => Ok(Placement::Shared),
             _ => Err(Error::bad_input(
                 value.label(),
-                format!(
-                    "has shape {}; --value along {count} series of {rows} vertices needs shape \
-                     ({rows}, {count}), {} values back to back, or {rows} shared by every series",
-                    shape_text(value, shape),
-                    rows * count
-                ),
+                problem![
+                    format!("has shape {}; ", shape_text(value, shape)),
+                    Field::Value,
+                    format!(
+                        " along {count} series of {rows} vertices needs shape ({rows}, {count}), {} values \
+                         back to back, or {rows} shared by every series",
+                        rows * count
+                    )
+                ],
             )),
         }
     }
@@ -204,16 +207,19 @@ fn back_to_back(
     k: usize,
 ) -> Result<SeriesLayout> {
     if k == 0 {
-        return Err(Error::bad_parameter("--series", "must be at least 1"));
+        return Err(Error::bad_parameter(Field::Series, "must be at least 1"));
     }
     for (column, shape) in [x, y] {
         if let ArrayShape::Matrix { rows, cols, .. } = shape {
             return Err(Error::bad_input(
                 column.label(),
-                format!(
-                    "is 2-D with shape ({rows}, {cols}), which already holds one series per column; \
-                     --series K applies to 1-D columns"
-                ),
+                problem![
+                    format!(
+                        "is 2-D with shape ({rows}, {cols}), which already holds one series per column; "
+                    ),
+                    Field::Series.set("K"),
+                    " applies to 1-D columns"
+                ],
             ));
         }
     }
@@ -223,7 +229,11 @@ fn back_to_back(
         let longer = if x.0.len() >= y.0.len() { x.0 } else { y.0 };
         return Err(Error::bad_input(
             longer.label(),
-            format!("has {total} values, which do not split into --series {k} series of equal length"),
+            problem![
+                format!("has {total} values, which do not split into "),
+                Field::Series.set(k),
+                " series of equal length"
+            ],
         ));
     }
     let placement = |column: &dyn Source| match column.len() {
@@ -231,10 +241,14 @@ fn back_to_back(
         n if n == rows => Ok(Placement::Shared),
         n => Err(Error::bad_input(
             column.label(),
-            format!(
-                "has {n} values; with --series {k} each column holds {total} values ({k} series of \
-                 {rows} back to back) or {rows} (shared by every series)"
-            ),
+            problem![
+                format!("has {n} values; with "),
+                Field::Series.set(k),
+                format!(
+                    " each column holds {total} values ({k} series of {rows} back to back) or {rows} \
+                     (shared by every series)"
+                )
+            ],
         )),
     };
     Ok(SeriesLayout { rows, count: k, x: placement(x.0)?, y: placement(y.0)? })
@@ -387,21 +401,21 @@ mod tests {
         assert!(msg(&one, &five, None).contains("(5,) but the x column"));
         assert_eq!(
             msg(&five, &five, Some(2)),
-            format!("{five_l}: has 5 values, which do not split into --series 2 series of equal length")
+            format!("{five_l}: has 5 values, which do not split into series=2 series of equal length")
         );
         assert_eq!(
             msg(&c, &c, Some(3)),
             format!(
-                "{c_l}: is 2-D with shape (4, 3), which already holds one series per column; --series K \
+                "{c_l}: is 2-D with shape (4, 3), which already holds one series per column; series=K \
                  applies to 1-D columns"
             )
         );
-        assert!(msg(&one, &one, Some(0)).contains("--series"));
+        assert!(msg(&one, &one, Some(0)).starts_with("series: "));
         let long = write(&dir, "long.npy", &[12], false, &v(12));
         assert_eq!(
             msg(&five, &long, Some(3)),
             format!(
-                "{five_l}: has 5 values; with --series 3 each column holds 12 values (3 series of 4 back \
+                "{five_l}: has 5 values; with series=3 each column holds 12 values (3 series of 4 back \
                  to back) or 4 (shared by every series)"
             )
         );

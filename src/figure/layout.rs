@@ -11,7 +11,7 @@ use super::legend;
 use super::spec::FigureSpec;
 use super::style::{default_font_size, Style};
 use super::text::{Direction, HAlign, Label, VAlign};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// A laid-out figure: size, data origin and decorations.
 #[derive(Debug)]
@@ -88,7 +88,7 @@ pub fn build(spec: &FigureSpec, width: u32, height: u32) -> Result<Built> {
     let (fig_w, fig_h) = (fig_w.ceil(), fig_h.ceil());
     if fig_w > f64::from(u32::MAX) || fig_h > f64::from(u32::MAX) {
         return Err(Error::bad_parameter(
-            "--width/--height",
+            Field::Size,
             format!("the figure would be {fig_w} x {fig_h} pixels, over 2^32 - 1 a side"),
         ));
     }

@@ -83,10 +83,7 @@ impl<W: Write + Send> FigureSink<W> {
 
     /// The error for a sink used before `begin`.
     fn not_begun(&self) -> Error {
-        Error::bad_parameter(
-            self.destination.name().display().to_string(),
-            "the figure sink was used before begin()",
-        )
+        Error::usage(self.destination.name().display().to_string(), "the figure sink was used before begin()")
     }
 
     /// Builds the figure and starts the PNG, once the colour scale is known.

@@ -2,7 +2,7 @@
 //! describes them, and the checks they must pass before any layout.
 
 use crate::canvas::Scale;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::shade::Color;
 
 /// One axis of the data area: its data range (left to right, bottom to top) and scale.
@@ -122,9 +122,9 @@ impl Default for FigureSpec {
 /// Checks the data size and axis ranges before any layout.
 pub(super) fn validate(spec: &FigureSpec, width: u32, height: u32) -> Result<()> {
     if width == 0 || height == 0 {
-        return Err(Error::bad_parameter("--width/--height", "the data area must be at least 1 x 1 pixels"));
+        return Err(Error::bad_parameter(Field::Size, "the data area must be at least 1 x 1 pixels"));
     }
-    for (name, axis) in [("--x-range", &spec.x), ("--y-range", &spec.y)] {
+    for (name, axis) in [(Field::XRange, &spec.x), (Field::YRange, &spec.y)] {
         let (lo, hi) = axis.range;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(Error::bad_parameter(
@@ -142,7 +142,7 @@ pub(super) fn validate(spec: &FigureSpec, width: u32, height: u32) -> Result<()>
     if let Some(size) = spec.font_size {
         if !(size.is_finite() && size > 0.0 && size <= 2_000.0) {
             return Err(Error::bad_parameter(
-                "--font-size",
+                Field::FontSize,
                 format!("{size} is not a size in 0..2000 pixels"),
             ));
         }
@@ -150,8 +150,8 @@ pub(super) fn validate(spec: &FigureSpec, width: u32, height: u32) -> Result<()>
     if let Some(cb) = &spec.colorbar {
         let (lo, hi) = cb.value_range;
         if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
-            return Err(Error::bad_parameter(
-                "colorbar",
+            return Err(Error::usage(
+                "FigureSpec::colorbar",
                 format!("value range {lo}..{hi} must be finite and increasing"),
             ));
         }

@@ -162,9 +162,9 @@ fn data_area_keeps_its_size_and_pixels() {
 fn errors_name_the_field() {
     let bad = FigureSpec { x: AxisSpec::log(0.0, 10.0), ..FigureSpec::default() };
     let err = Figure::new(bad, 100, 100).unwrap_err().to_string();
-    assert!(err.starts_with("--x-range:"), "{err}");
+    assert!(err.starts_with("x_range:"), "{err}");
     let bad = FigureSpec { y: AxisSpec::linear(2.0, 1.0), ..FigureSpec::default() };
-    assert!(Figure::new(bad, 100, 100).unwrap_err().to_string().starts_with("--y-range:"));
+    assert!(Figure::new(bad, 100, 100).unwrap_err().to_string().starts_with("y_range:"));
     assert!(Figure::new(FigureSpec::default(), 0, 100).is_err());
 }
 

@@ -35,9 +35,7 @@ impl AtomicFile {
     /// directory is missing or read-only, or if `path` exists and is not a regular file.
     pub fn create(path: &Path) -> Result<AtomicFile> {
         check_output(path)?;
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::bad_parameter(path.display().to_string(), "is not a file name"))?;
+        let name = path.file_name().ok_or_else(|| Error::bad_output(path, "is not a file name"))?;
         let dir = parent_dir(path);
         if !dir.is_dir() {
             return Err(Error::io(

@@ -84,7 +84,7 @@ pub fn check_output(path: &Path) -> Result<()> {
             "is {kind}, not a regular file; gigaplot replaces only regular files: remove it or choose another output path"
         ),
     };
-    Err(Error::bad_parameter(path.display().to_string(), problem))
+    Err(Error::bad_output(path, problem))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{renameat_with, RenameFlags, CWD};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Piece, Problem, Result};
 use crate::io::file_kind::describe;
 use crate::io::temporary::{parent_dir, sweep, TempTree, TEMP_MARKER};
 
@@ -34,13 +34,13 @@ use crate::io::temporary::{parent_dir, sweep, TempTree, TEMP_MARKER};
 pub struct DirPolicy {
     /// The output in messages, with its article: "a pyramid".
     pub what: &'static str,
-    /// The parameter naming the target, for a target without a directory name.
-    pub parameter: &'static str,
+    /// The option naming the target, for a target without a directory name.
+    pub field: Field,
     /// True for the names of entries such an output writes; any other entry (gigaplot's
     /// temporaries aside) makes an existing target refused.
     pub owns: fn(&str) -> bool,
-    /// What to do instead, ending a refusal: "give --pyramid a new directory or ...".
-    pub advice: &'static str,
+    /// What to do instead, ending a refusal: "give `pyramid.dir` a new directory or ...".
+    pub advice: &'static [Piece],
 }
 
 /// A directory output being written under a temporary directory, installed at its target
@@ -60,7 +60,7 @@ impl StagedDir {
     pub fn begin(target: &Path, policy: &'static DirPolicy) -> Result<StagedDir> {
         check_target(target, policy)?;
         let name = target.file_name().ok_or_else(|| {
-            Error::bad_parameter(policy.parameter, format!("{} is not a directory name", target.display()))
+            Error::bad_parameter(policy.field, format!("{} is not a directory name", target.display()))
         })?;
         let parent = parent_dir(target);
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
@@ -131,9 +131,9 @@ pub fn check_target(target: &Path, policy: &DirPolicy) -> Result<()> {
     };
     if !meta.is_dir() {
         let kind = describe(meta.file_type()).unwrap_or("a regular file");
-        return Err(Error::bad_parameter(
-            target.display().to_string(),
-            format!("is {kind}, not a directory; {}", policy.advice),
+        return Err(Error::bad_output(
+            target,
+            Problem::from(format!("is {kind}, not a directory; ")).then(policy.advice),
         ));
     }
     let entries = std::fs::read_dir(target).map_err(|e| Error::io(target, e))?;
@@ -144,12 +144,12 @@ pub fn check_target(target: &Path, policy: &DirPolicy) -> Result<()> {
         let temporary = name.starts_with('.') && name.contains(TEMP_MARKER);
         if !(temporary || (policy.owns)(&name)) {
             let what = policy.what;
-            return Err(Error::bad_parameter(
-                target.display().to_string(),
-                format!(
-                    "holds {name}, which is not part of {what}; {what} replaces its directory whole, so {}",
-                    policy.advice
-                ),
+            return Err(Error::bad_output(
+                target,
+                Problem::from(format!(
+                    "holds {name}, which is not part of {what}; {what} replaces its directory whole, so "
+                ))
+                .then(policy.advice),
             ));
         }
     }
@@ -172,9 +172,9 @@ mod tests {
     /// A directory output holding numbered directories and `metadata.json`.
     static TEST: DirPolicy = DirPolicy {
         what: "a test output",
-        parameter: "target",
+        field: Field::PyramidDir,
         owns: |name| name == "metadata.json" || name.bytes().all(|b| b.is_ascii_digit()),
-        advice: "choose another target",
+        advice: &[Piece::Text(std::borrow::Cow::Borrowed("choose another target"))],
     };
 
     fn stage(target: &Path, marker: &str) -> StagedDir {
@@ -238,7 +238,7 @@ mod tests {
         assert!(err.contains("link: is a symbolic link, not a directory"), "{err}");
         let unnamed = parent.path().join("missing/..");
         let err = StagedDir::begin(&unnamed, &TEST).unwrap_err().to_string();
-        assert_eq!(err, format!("target: {} is not a directory name", unnamed.display()));
+        assert_eq!(err, format!("pyramid.dir: {} is not a directory name", unnamed.display()));
         assert_eq!(names(parent.path()), ["docs", "file", "link"]);
     }
 

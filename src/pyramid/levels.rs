@@ -249,8 +249,8 @@ mod tests {
             c
         };
         let fine = bin_all(
-            &Axis::new("x", xr, w, Scale::Linear).unwrap(),
-            &Axis::new("y", yr, h, Scale::Linear).unwrap(),
+            &Axis::new(crate::error::Field::XRange, xr, w, Scale::Linear).unwrap(),
+            &Axis::new(crate::error::Field::YRange, yr, h, Scale::Linear).unwrap(),
         );
         let out = levels(w, h, zmax, &fine);
         for zoom in 0..zmax {
@@ -260,8 +260,8 @@ mod tests {
             // extra rows extend y downwards (rows count from the top).
             let x_hi = xr.0 + 0.5 * f64::from(lw * f);
             let y_lo = yr.1 - 0.5 * f64::from(lh * f);
-            let xa = Axis::new("x", (xr.0, x_hi), lw, Scale::Linear).unwrap();
-            let ya = Axis::new("y", (y_lo, yr.1), lh, Scale::Linear).unwrap();
+            let xa = Axis::new(crate::error::Field::XRange, (xr.0, x_hi), lw, Scale::Linear).unwrap();
+            let ya = Axis::new(crate::error::Field::YRange, (y_lo, yr.1), lh, Scale::Linear).unwrap();
             let mut direct = vec![0u32; (lw * lh) as usize];
             // Only points inside the original range are on the canvas.
             let inside: Vec<(f64, f64)> = xs

@@ -13,7 +13,7 @@
 //!    into tiles; empty tiles are skipped and each tile appears atomically.
 //! 5. [`PyramidWriter`] ties 2 and 4 together for a whole pyramid or one shard
 //!    ([`ShardPlan`]), then writes [`PyramidMetadata`] and the [`viewer`] page, which
-//!    [`serve()`] (or any static server) serves. A whole pyramid is written under a
+//!    `StaticServer` (feature `serve`, or any static server) serves. A whole pyramid is written under a
 //!    temporary directory and swapped into place complete ([`staging`]).
 //!
 //! Passes over the partitioned data: one to gather the statistics (feed a
@@ -24,6 +24,7 @@
 mod levels;
 pub mod metadata;
 pub mod plan;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod shard;
 pub mod staging;
@@ -35,7 +36,8 @@ mod writer;
 pub use levels::LevelStack;
 pub use metadata::{Extent, LevelMetadata, PyramidMetadata};
 pub use plan::{Level, PyramidPlan, DEFAULT_PYRAMID_TILE};
-pub use serve::{serve, StaticServer};
+#[cfg(feature = "serve")]
+pub use serve::StaticServer;
 pub use shard::{ShardPlan, ShardSpec, TOP_SHARD};
 pub use stats::{InputKey, PyramidStats, StatsBuilder, StatsKey};
 pub use tiles::{TileCounts, TileSelection, TileWriter, TileWriterOptions};

@@ -6,7 +6,7 @@
 //! the right and bottom edges count as empty). Zoom 0 fits in one tile.
 
 use crate::canvas::Scale;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// Default tile side of a pyramid, as slippy maps expect.
 pub const DEFAULT_PYRAMID_TILE: u32 = 256;
@@ -43,16 +43,16 @@ pub struct Level {
 
 impl PyramidPlan {
     /// Plans the pyramid of a `width x height` canvas cut into `tile`-pixel tiles. Fails
-    /// (naming `--pyramid-tile` or `--width`) on zero sizes or a tile outside 16..=4096.
+    /// (naming `pyramid.tile` or `width`) on zero sizes or a tile outside 16..=4096.
     pub fn new(width: u32, height: u32, tile: u32) -> Result<PyramidPlan> {
         if !(16..=4096).contains(&tile) {
             return Err(Error::bad_parameter(
-                "--pyramid-tile",
+                Field::PyramidTile,
                 format!("a tile of {tile} px cannot work; give 16 to 4096 (256 is standard)"),
             ));
         }
         if width == 0 || height == 0 {
-            return Err(Error::bad_parameter("--width", "the canvas has no pixels"));
+            return Err(Error::bad_parameter(Field::Width, "the canvas has no pixels"));
         }
         let side = u64::from(width.max(height));
         let mut max_zoom = 0;

@@ -1,4 +1,5 @@
-//! `gigaplot serve DIR`: a small static file server for a pyramid, on loopback by default.
+//! `gigaplot serve DIR`: a small static file server for a pyramid, on loopback by default
+//! (feature `serve`, part of `cli`). It never prints: requests go to its [`Logger`].
 //!
 //! HTTP/1.1 with keep-alive on hyper, in a single-threaded tokio runtime. `GET` and `HEAD`
 //! only. Files are streamed in [`CHUNK`]-byte reads, so memory does not grow with file
@@ -15,7 +16,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::net::{SocketAddr, TcpListener};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 mod request;
 
@@ -86,38 +87,16 @@ impl StopHandle {
     }
 }
 
-/// Serves `dir` on `addr` until killed, logging each request to stderr. Says where it
-/// serves only once the address is bound, and warns when that address is not loopback.
-pub fn serve(dir: &Path, addr: SocketAddr) -> Result<()> {
-    let server = StaticServer::bind(dir, addr)?;
-    let local = server.local_addr()?;
-    let mut stderr = std::io::stderr();
-    // A failed write to stderr is not a reason to stop serving.
-    if !local.ip().is_loopback() {
-        let _ = writeln!(
-            stderr,
-            "gigaplot: warning: {local} is not a loopback address: every host that reaches this machine can \
-             read {}",
-            dir.display()
-        );
-    }
-    let _ = writeln!(stderr, "gigaplot: serving {} at http://{local}/ (Ctrl-C to stop)", dir.display());
-    let log = |r: &RequestLog| {
-        let _ = writeln!(std::io::stderr(), "{} {} {}", r.method, r.path, r.status);
-    };
-    server.with_logger(Arc::new(log)).run()
-}
-
 impl StaticServer {
     /// Binds `addr` (port 0 picks a free port) to serve `dir`. Fails naming the directory
-    /// or `--addr`.
+    /// or `addr`.
     pub fn bind(dir: &Path, addr: SocketAddr) -> Result<StaticServer> {
         let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
         if !root.is_dir() {
-            return Err(Error::bad_parameter(dir.display().to_string(), "is not a directory"));
+            return Err(Error::bad_input(dir, "is not a directory"));
         }
         let cannot =
-            |e: std::io::Error| Error::bad_parameter("--addr", format!("cannot listen on {addr}: {e}"));
+            |e: std::io::Error| Error::bad_parameter(Field::Addr, format!("cannot listen on {addr}: {e}"));
         let listener = TcpListener::bind(addr).map_err(cannot)?;
         listener.set_nonblocking(true).map_err(cannot)?;
         Ok(StaticServer {
@@ -150,7 +129,7 @@ impl StaticServer {
 
     /// The address actually bound.
     pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.listener.local_addr().map_err(|e| Error::bad_parameter("--addr", e.to_string()))
+        self.listener.local_addr().map_err(|e| Error::bad_parameter(Field::Addr, e.to_string()))
     }
 
     /// A handle that stops [`StaticServer::run`].
@@ -164,7 +143,7 @@ impl StaticServer {
             .enable_io()
             .enable_time()
             .build()
-            .map_err(|e| Error::bad_parameter("--addr", format!("cannot start the server: {e}")))?;
+            .map_err(|e| Error::bad_parameter(Field::Addr, format!("cannot start the server: {e}")))?;
         let result = runtime.block_on(self.accept_loop());
         // Connections still open are dropped, not waited for.
         runtime.shutdown_background();
@@ -174,7 +153,7 @@ impl StaticServer {
     /// Takes a connection slot, then a connection, and answers it on its own task.
     async fn accept_loop(self) -> Result<()> {
         let listener = tokio::net::TcpListener::from_std(self.listener)
-            .map_err(|e| Error::bad_parameter("--addr", format!("cannot listen: {e}")))?;
+            .map_err(|e| Error::bad_parameter(Field::Addr, format!("cannot listen: {e}")))?;
         let slots = Arc::new(Semaphore::new(self.max_connections));
         let site = Arc::new(Site { root: self.root, logger: self.logger });
         loop {
@@ -419,7 +398,7 @@ impl Body for FileBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::net::TcpStream;
     use std::sync::Mutex;
 

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::pyramid::PyramidPlan;
 
 /// `--shard I/N`: shard I (0-based) of N.
@@ -29,7 +29,7 @@ impl ShardSpec {
 
     /// Parses `I/N` with `0 <= I < N` (a Slurm array index or a Kubernetes completion index).
     pub fn parse(text: &str) -> Result<ShardSpec> {
-        let bad = |problem: String| Error::bad_parameter("--shard", problem);
+        let bad = |problem: String| Error::bad_parameter(Field::Shard, problem);
         let (i, n) = text
             .split_once('/')
             .ok_or_else(|| bad(format!("'{text}' is not I/N (e.g. 0/8 for the first of 8 shards)")))?;
@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(ShardSpec::parse("2/8").unwrap(), ShardSpec { index: 2, count: 8 });
         for bad in ["8/8", "1", "a/2", "0/0", "-1/3"] {
             let err = ShardSpec::parse(bad).unwrap_err().to_string();
-            assert!(err.starts_with("--shard: "), "{err}");
+            assert!(err.starts_with("pyramid.shard: "), "{err}");
         }
         assert_eq!(ShardSpec::parse(" 0 / 1").unwrap().to_string(), "0/1");
     }

@@ -2,18 +2,23 @@
 //! whole and never a directory holding anything else. The pyramid is written under a
 //! temporary directory and swapped in by [`crate::io::StagedDir`].
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use crate::error::Result;
+use crate::error::{Field, Piece, Result};
 use crate::io::{DirPolicy, StagedDir};
 
 /// A pyramid directory: level directories, the metadata, the viewer (and gigaplot's
 /// temporaries, which every staged directory may hold).
 pub static PYRAMID_DIR: DirPolicy = DirPolicy {
     what: "a pyramid",
-    parameter: "--pyramid",
+    field: Field::PyramidDir,
     owns: belongs_to_a_pyramid,
-    advice: "give --pyramid a new directory or an earlier pyramid's",
+    advice: &[
+        Piece::Text(Cow::Borrowed("give ")),
+        Piece::Field(Field::PyramidDir),
+        Piece::Text(Cow::Borrowed(" a new directory or an earlier pyramid's")),
+    ],
 };
 
 /// Names a pyramid directory may hold: level directories, the metadata and the viewer.
@@ -50,7 +55,7 @@ mod tests {
         std::fs::write(target.join("thesis.tex"), "x").unwrap();
         let err = begin(&target).unwrap_err().to_string();
         assert!(err.contains("docs: holds thesis.tex, which is not part of a pyramid"), "{err}");
-        assert!(err.ends_with("give --pyramid a new directory or an earlier pyramid's"), "{err}");
+        assert!(err.ends_with("give pyramid.dir a new directory or an earlier pyramid's"), "{err}");
         std::fs::write(parent.path().join("file"), "x").unwrap();
         let err = check_target(&parent.path().join("file")).unwrap_err().to_string();
         assert!(err.contains("file: is a regular file, not a directory"), "{err}");

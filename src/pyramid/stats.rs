@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::canvas::Scale;
 use crate::data::{ColumnSpec, Fingerprint};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::pyramid::{LevelStack, PyramidPlan, ShardPlan, ShardSpec};
 use crate::shade::{Color, Colormap, CountHistogram, CountShader, How};
 
@@ -140,7 +140,7 @@ impl PyramidStats {
 
     /// Adds another part (same key and shard count, no shard in common).
     pub fn merge(&mut self, other: &PyramidStats) -> Result<()> {
-        let bad = |problem: &str| Error::bad_parameter("--merge", problem.to_string());
+        let bad = |problem: &str| Error::bad_parameter(Field::StatsParts, problem.to_string());
         if other.key != self.key {
             return Err(bad("the statistics files are for different canvases, ranges or data"));
         }
@@ -148,7 +148,7 @@ impl PyramidStats {
             return Err(bad("the statistics files were computed for different numbers of shards"));
         }
         if let Some(&dup) = other.parts.iter().find(|p| self.parts.contains(p)) {
-            return Err(Error::bad_parameter("--merge", format!("shard {dup} is given twice")));
+            return Err(Error::bad_parameter(Field::StatsParts, format!("shard {dup} is given twice")));
         }
         if other.levels.len() != self.levels.len()
             || other.row_points.len() != self.row_points.len()
@@ -177,13 +177,16 @@ impl PyramidStats {
     pub fn merge_all(parts: &[PyramidStats]) -> Result<PyramidStats> {
         let (first, rest) = parts
             .split_first()
-            .ok_or_else(|| Error::bad_parameter("--merge", "give at least one statistics file"))?;
+            .ok_or_else(|| Error::bad_parameter(Field::StatsParts, "give at least one statistics file"))?;
         let mut all = first.clone();
         for part in rest {
             all.merge(part)?;
         }
         all.validate().map_err(|problem| {
-            Error::bad_parameter("--merge", format!("the merged statistics are inconsistent: {problem}"))
+            Error::bad_parameter(
+                Field::StatsParts,
+                format!("the merged statistics are inconsistent: {problem}"),
+            )
         })?;
         Ok(all)
     }
@@ -195,12 +198,15 @@ impl PyramidStats {
                 (0..self.shards).filter(|s| !self.parts.contains(s)).map(|s| s.to_string()).collect();
             return Err(Error::bad_input(
                 path,
-                format!(
-                    "holds {} of {} shards (missing {}); merge all parts with stats --merge",
-                    self.parts.len(),
-                    self.shards,
-                    missing.join(", ")
-                ),
+                problem![
+                    format!(
+                        "holds {} of {} shards (missing {}); merge all parts with ",
+                        self.parts.len(),
+                        self.shards,
+                        missing.join(", ")
+                    ),
+                    Field::StatsParts.usage()
+                ],
             ));
         }
         if &self.key != key {
@@ -238,7 +244,7 @@ impl PyramidStats {
         if let Some(level) = span_from_level {
             let hist = self.levels.get(level as usize).ok_or_else(|| {
                 Error::bad_parameter(
-                    "--span-from-level",
+                    Field::SpanFromLevel,
                     format!(
                         "level {level} does not exist; the pyramid has levels 0 to {}",
                         self.levels.len() - 1
@@ -579,7 +585,7 @@ mod tests {
     fn merge_refuses_duplicates_and_other_canvases() {
         let a = part(40, 40, ShardSpec { index: 0, count: 2 });
         let err = PyramidStats::merge_all(&[a.clone(), a.clone()]).unwrap_err().to_string();
-        assert_eq!(err, "--merge: shard 0 is given twice");
+        assert_eq!(err, "parts: shard 0 is given twice");
         let other = part(41, 40, ShardSpec { index: 1, count: 2 });
         assert!(PyramidStats::merge_all(&[a.clone(), other]).is_err());
         let err = a.check_for(&key(40, 40), Path::new("s.json")).unwrap_err().to_string();
@@ -702,11 +708,11 @@ mod tests {
         let r = a.row_points.iter().position(|&p| p > 0).unwrap();
         b.row_points[r] = u64::MAX;
         let err = PyramidStats::merge_all(&[a.clone(), b]).unwrap_err().to_string();
-        assert!(err.starts_with("--merge: the sums"), "{err}");
+        assert!(err.starts_with("parts: the sums"), "{err}");
         let mut c = part(40, 40, ShardSpec { index: 1, count: 2 });
         c.levels[0].add_count_n(7, 1);
         let err = PyramidStats::merge_all(&[a, c]).unwrap_err().to_string();
-        assert!(err.starts_with("--merge: the merged statistics are inconsistent: level 0 holds"), "{err}");
+        assert!(err.starts_with("parts: the merged statistics are inconsistent: level 0 holds"), "{err}");
     }
 
     #[test]

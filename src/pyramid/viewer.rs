@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::io::write_atomically;
 
 /// The pinned Leaflet release.
@@ -80,7 +80,7 @@ pub fn find_leaflet_dist(path: &Path) -> Result<PathBuf> {
         .find(|d| d.join("leaflet.js").is_file() && d.join("leaflet.css").is_file())
         .ok_or_else(|| {
             Error::bad_parameter(
-                "--viewer-assets",
+                Field::ViewerAssets,
                 format!(
                     "{} holds no Leaflet (leaflet.js and leaflet.css); run npm install leaflet@{LEAFLET_VERSION} and give node_modules/leaflet/dist",
                     path.display()
@@ -144,6 +144,6 @@ mod tests {
         let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
         assert!(html.contains("<script src=\"leaflet/leaflet.js\"></script>") && !html.contains("unpkg"));
         let err = find_leaflet_dist(out.path().join("nothing").as_path()).unwrap_err().to_string();
-        assert!(err.starts_with("--viewer-assets: "), "{err}");
+        assert!(err.starts_with("pyramid.viewer: "), "{err}");
     }
 }

@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::io::StagedDir;
 use crate::pyramid::metadata::Axes;
 use crate::pyramid::staging;
@@ -105,7 +105,7 @@ impl PyramidWriter {
     pub fn new(stats: &PyramidStats, axes: Axes, options: PyramidOptions) -> Result<PyramidWriter> {
         if !stats.is_complete() {
             return Err(Error::bad_parameter(
-                "--stats",
+                Field::Stats,
                 "the statistics are incomplete; merge every shard's part",
             ));
         }
@@ -113,7 +113,7 @@ impl PyramidWriter {
         let shard = options.shard;
         if let Some(level) = options.span_from_level.filter(|&l| l > plan.max_zoom) {
             return Err(Error::bad_parameter(
-                "--span-from-level",
+                Field::SpanFromLevel,
                 format!("level {level} does not exist; the pyramid has levels 0 to {}", plan.max_zoom),
             ));
         }
@@ -254,8 +254,8 @@ impl PyramidWriter {
     /// The last levels and tiles, the metadata and the viewer.
     fn write_rest(mut self) -> Result<PyramidSummary> {
         if self.fed != self.rows.len() as u32 {
-            return Err(Error::bad_parameter(
-                "pyramid",
+            return Err(Error::usage(
+                "PyramidWriter",
                 format!("{} of {} rows were fed", self.fed, self.rows.len()),
             ));
         }
@@ -308,7 +308,7 @@ fn feed_band(
 fn check_canvas(canvas: &CanvasInfo, plan: &PyramidPlan) -> Result<()> {
     if (canvas.width, canvas.height) != (plan.width, plan.height) {
         return Err(Error::bad_parameter(
-            "--stats",
+            Field::Stats,
             format!(
                 "the statistics are for a {}x{} canvas, not {}x{}",
                 plan.width, plan.height, canvas.width, canvas.height

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::canvas::{Axis, Plan};
 use crate::data::PointColumns;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::glyph::{Glyph, GlyphInput, RecordOf};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
@@ -36,8 +36,8 @@ impl PointRender<'_> {
         let PointRender { points, inputs, options, mut sinks, progress } = self;
         let plan = plan(options, reducer.plan_bytes())?;
         let (x_range, y_range) = (inputs.x_range, inputs.y_range);
-        let x = Axis::new("--x-range", x_range, plan.width, options.x_scale)?;
-        let y = Axis::new("--y-range", y_range, plan.height, options.y_scale)?;
+        let x = Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?;
+        let y = Axis::new(Field::YRange, y_range, plan.height, options.y_scale)?;
         let canvas = CanvasInfo {
             width: plan.width,
             height: plan.height,
@@ -108,8 +108,7 @@ pub(crate) fn finish<R: Reducer>(
     let (stats, kept) = gather_statistics(reducer, fill, plan, options, density.as_mut(), progress)?;
     let spread_px = match (density, options.dynspread) {
         (Some(density), Some(Dynspread { threshold, .. })) => {
-            let stats =
-                density.finish().ok_or_else(|| Error::bad_parameter("--dynspread", "rows missing"))?;
+            let stats = density.finish().ok_or_else(|| Error::usage("DensityStream", "rows missing"))?;
             Some(stats.dynspread_px(threshold))
         }
         _ => None,

@@ -6,7 +6,7 @@
 
 use crate::canvas::auto_range;
 use crate::data::{summarize, ColumnSummary, PointColumns, Source};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reduction;
 use crate::render::{RenderOptions, MAX_CATEGORIES};
@@ -41,8 +41,8 @@ pub(crate) fn resolve(
         }
     }
     let wanted: Vec<(&dyn Source, Role)> = [
-        options.x_range.is_none().then_some((&*points.x, Role::Range("--x-range"))),
-        options.y_range.is_none().then_some((&*points.y, Role::Range("--y-range"))),
+        options.x_range.is_none().then_some((&*points.x, Role::Range(Field::XRange))),
+        options.y_range.is_none().then_some((&*points.y, Role::Range(Field::YRange))),
         categories.map(|c| (c, Role::Categories)),
     ]
     .into_iter()
@@ -67,10 +67,10 @@ pub(crate) fn resolve(
         inputs.categories = category_count(wanted[i].0, &summaries[i])?;
     }
     for ((source, role), summary) in wanted.iter().zip(&summaries) {
-        if let Role::Range(flag) = role {
-            let range = range_of(*source, summary, flag)?;
-            match *flag {
-                "--x-range" => inputs.x_range = range,
+        if let Role::Range(field) = *role {
+            let range = range_of(*source, summary, field)?;
+            match field {
+                Field::XRange => inputs.x_range = range,
                 _ => inputs.y_range = range,
             }
         }
@@ -81,24 +81,27 @@ pub(crate) fn resolve(
 /// What a column is summarized for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
-    /// The automatic range of an axis (the flag that gives it explicitly).
-    Range(&'static str),
+    /// The automatic range of an axis (the field that gives it explicitly).
+    Range(Field),
     /// count-cat's number of categories.
     Categories,
 }
 
 /// Datashader's automatic range of a column, or why there is none.
-fn range_of(column: &dyn Source, summary: &ColumnSummary, flag: &str) -> Result<(f64, f64)> {
+fn range_of(column: &dyn Source, summary: &ColumnSummary, field: Field) -> Result<(f64, f64)> {
     if summary.nan_count == summary.len as u64 {
         return Err(Error::bad_input(column.label(), "every value is NaN; there is nothing to plot"));
     }
     if summary.inf_count > 0 {
         return Err(Error::bad_input(
             column.label(),
-            format!(
-                "holds {} infinite values, so no range can be computed from the data; give {flag}",
-                summary.inf_count
-            ),
+            problem![
+                format!(
+                    "holds {} infinite values, so no range can be computed from the data; give ",
+                    summary.inf_count
+                ),
+                field
+            ],
         ));
     }
     Ok(auto_range(summary.min, summary.max))

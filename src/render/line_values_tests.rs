@@ -148,8 +148,8 @@ fn gigaplot(case: &Case) -> Vec<f64> {
     let spec = |name: &str| ColumnSpec::parse(path(name).to_str().unwrap());
     let points = PointColumns::open_with_value(&spec("x.npy"), &spec("y.npy"), &spec("v.npy")).unwrap();
     let plan = small_bands();
-    let x = Axis::new("x", case.x_range, WIDTH, Scale::Linear).unwrap();
-    let y = Axis::new("y", case.y_range, HEIGHT, Scale::Linear).unwrap();
+    let x = Axis::new(crate::error::Field::XRange, case.x_range, WIDTH, Scale::Linear).unwrap();
+    let y = Axis::new(crate::error::Field::YRange, case.y_range, HEIGHT, Scale::Linear).unwrap();
     let input = GlyphInput { points: &points, value: points.value_source(), x, y, overwrite: false };
     let (aa, f64_) = (AaLines::new(case.line_width), DType::F64);
     match (case.line_width > 0.0, case.reduction.as_str()) {

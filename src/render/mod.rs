@@ -30,7 +30,7 @@ use std::path::PathBuf;
 
 use crate::canvas::{Plan, Scale};
 use crate::data::PointColumns;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
 use crate::reduce::Reduction;
 use crate::shade::{Color, Colormap, Dynspread, How, Invisible};
@@ -105,6 +105,31 @@ impl std::str::FromStr for Glyph {
             "lines" | "line" => Ok(Glyph::Lines),
             _ => Err(format!("unknown glyph '{text}'; use points or lines")),
         }
+    }
+}
+
+impl RenderOptions {
+    /// Checks the options on their own, before any data is read: the scratch directory is
+    /// a directory, the dynspread parameters, thread count and line width are in range, the
+    /// (glyph, reduction) pair is supported, and the canvas and memory budget make a plan
+    /// (sides a PNG can hold, a budget that holds one band). [`render`] calls it; a caller
+    /// may call it first to refuse bad options before opening anything.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(dir) = &self.scratch_dir {
+            if !dir.is_dir() {
+                return Err(Error::bad_parameter(
+                    Field::ScratchDir,
+                    format!("{} is not a directory", dir.display()),
+                ));
+            }
+        }
+        self.dynspread.as_ref().map_or(Ok(()), Dynspread::check)?;
+        check_threads(self.threads)?;
+        check_line_width(self)?;
+        table::check_supported(self)?;
+        let threads = self.threads.unwrap_or_else(rayon::current_num_threads);
+        Plan::new(self.width, self.height, self.tile, self.memory_budget, threads, 4)?;
+        Ok(())
     }
 }
 
@@ -192,14 +217,16 @@ impl std::fmt::Display for Warning {
     }
 }
 
-/// Renders `points` with `options.reduction` into every sink.
+/// Renders `points` with `options.reduction` into every sink. Refuses bad options
+/// ([`RenderOptions::validate`]) and a render the disk cannot hold
+/// ([`crate::io::preflight::check_render_disk_space`]) before any pass over the data.
 pub fn render(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
-    options.dynspread.as_ref().map_or(Ok(()), Dynspread::check)?;
+    options.validate()?;
     let pool = thread_pool(options)?;
     pool.install(|| render_in_pool(points, options, sinks, progress))
 }
@@ -211,9 +238,9 @@ pub const MAX_THREADS: usize = 1024;
 /// Checks a thread count: 1 to [`MAX_THREADS`] (None: one per core).
 pub fn check_threads(threads: Option<usize>) -> Result<()> {
     match threads {
-        Some(0) => Err(Error::bad_parameter("--threads", "at least one thread is needed")),
+        Some(0) => Err(Error::bad_parameter(Field::Threads, "at least one thread is needed")),
         Some(n) if n > MAX_THREADS => Err(Error::bad_parameter(
-            "--threads",
+            Field::Threads,
             format!("{n} threads is more than the {MAX_THREADS} a render can use"),
         )),
         _ => Ok(()),
@@ -227,7 +254,7 @@ fn thread_pool(options: &RenderOptions) -> Result<rayon::ThreadPool> {
     if let Some(threads) = options.threads {
         builder = builder.num_threads(threads);
     }
-    builder.build().map_err(|e| Error::bad_parameter("--threads", format!("cannot start threads: {e}")))
+    builder.build().map_err(|e| Error::bad_parameter(Field::Threads, format!("cannot start threads: {e}")))
 }
 
 fn render_in_pool(
@@ -238,19 +265,20 @@ fn render_in_pool(
 ) -> Result<RenderReport> {
     if options.reduction.needs_value() && points.value.is_none() {
         return Err(Error::bad_parameter(
-            "--value",
-            format!("the {} reduction needs a value column (--value FILE.npy)", options.reduction),
+            Field::Value,
+            problem![
+                format!("the {} reduction needs a value column (", options.reduction),
+                Field::Value.usage(),
+                ")"
+            ],
         ));
     }
     check_line_width(options)?;
     check_series(points, options)?;
-    table::check_supported(options)?;
-    // The canvas parameters are checked before any pass over the data (the plan itself
-    // waits for count-cat's number of categories).
-    driver::plan(options, 4)?;
     if points.is_empty() {
         return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot"));
     }
+    crate::io::preflight::check_render_disk_space(options, points.len() as u64, None)?;
     let inputs = inputs::resolve(points, options, progress)?;
     table::run(driver::PointRender { points, inputs, options, sinks, progress })
 }
@@ -259,10 +287,13 @@ fn render_in_pool(
 fn check_line_width(options: &RenderOptions) -> Result<()> {
     let w = options.line_width;
     if !w.is_finite() || w < 0.0 {
-        return Err(Error::bad_parameter("--line-width", format!("must be a finite number >= 0, not {w}")));
+        return Err(Error::bad_parameter(Field::LineWidth, format!("must be a finite number >= 0, not {w}")));
     }
     if w > 0.0 && options.glyph != Glyph::Lines {
-        return Err(Error::bad_parameter("--line-width", "applies to --glyph lines only"));
+        return Err(Error::bad_parameter(
+            Field::LineWidth,
+            problem!["applies to ", Field::Glyph.set("lines"), " only"],
+        ));
     }
     Ok(())
 }
@@ -273,11 +304,14 @@ fn check_series(points: &PointColumns<'_>, options: &RenderOptions) -> Result<()
     if options.glyph != Glyph::Lines {
         return Err(Error::bad_input(
             points.y.label(),
-            format!(
-                "holds {} series of {} values; several series are drawn with --glyph lines (points need \
-                 1-D columns, or FILE.npy:K)",
-                layout.count, layout.rows
-            ),
+            problem![
+                format!(
+                    "holds {} series of {} values; several series are drawn with ",
+                    layout.count, layout.rows
+                ),
+                Field::Glyph.set("lines"),
+                " (points need 1-D columns, or FILE.npy:K)"
+            ],
         ));
     }
     Ok(())

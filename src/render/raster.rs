@@ -6,7 +6,7 @@
 use crate::canvas::{Axis, Plan, TileLayout};
 use crate::data::grid::Grid;
 use crate::data::DType;
-use crate::error::Result;
+use crate::error::{Field, Result};
 use crate::glyph::raster::{output_dtype, Downsample, RasterPlacement, Resampler, Upsample};
 use crate::progress::Progress;
 use crate::reduce::{Reducer, Resampled};
@@ -53,7 +53,7 @@ pub fn render_raster(
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
-    options.dynspread.as_ref().map_or(Ok(()), crate::shade::Dynspread::check)?;
+    options.validate()?;
     let pool = super::thread_pool(options)?;
     pool.install(|| render_raster_in_pool(raster, options, sinks, progress))
 }
@@ -74,8 +74,8 @@ fn render_raster_in_pool(
     let plan = plan(options, reducer.plan_bytes())?;
     let x_range = options.x_range.unwrap_or((x0, x1));
     let y_range = options.y_range.unwrap_or((y0, y1));
-    let x = Axis::new("--x-range", x_range, plan.width, options.x_scale)?;
-    let y = Axis::new("--y-range", y_range, plan.height, options.y_scale)?;
+    let x = Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?;
+    let y = Axis::new(Field::YRange, y_range, plan.height, options.y_scale)?;
     let resampler = Resampler::new(raster.grid, &raster.placement, &x, &y, raster.how)?;
     let canvas = CanvasInfo {
         width: plan.width,

@@ -4,7 +4,7 @@
 //! lines here.
 
 use crate::data::DType;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::glyph::{AaLines, Lines, Points};
 use crate::reduce::antialiased::{AaAny, AaMax, AaMean, AaSum};
 use crate::reduce::{AaCount, AaCountCat, AaValues, Any, Count, CountCat, Reduction as R, Values};
@@ -68,7 +68,12 @@ pub(crate) fn check_supported(options: &crate::render::RenderOptions) -> Result<
 fn unsupported_with_width(reduction: R) -> Error {
     let why = "has no anti-aliased form (Datashader raises NotImplementedError too)";
     Error::bad_parameter(
-        "--agg",
-        format!("{reduction} along anti-aliased lines (--line-width > 0) {why}; use --line-width 0"),
+        Field::Reduction,
+        problem![
+            format!("{reduction} along anti-aliased lines ("),
+            Field::LineWidth,
+            format!(" > 0) {why}; use "),
+            Field::LineWidth.set(0)
+        ],
     )
 }

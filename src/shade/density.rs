@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use rayon::prelude::*;
 
 use super::spread::DensityStats;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// The parameters of Datashader's `tf.dynspread(img, threshold, max_px)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -52,13 +52,13 @@ impl Dynspread {
     pub fn check(&self) -> Result<()> {
         if !(0.0..=1.0).contains(&self.threshold) {
             return Err(Error::bad_parameter(
-                "--dynspread-threshold",
+                Field::DynspreadThreshold,
                 format!("must be in [0, 1], not {}", self.threshold),
             ));
         }
         if self.max_px > Self::MAX_PX {
             return Err(Error::bad_parameter(
-                "--dynspread-max",
+                Field::DynspreadMax,
                 format!("must be at most {}, not {}", Self::MAX_PX, self.max_px),
             ));
         }
@@ -402,7 +402,7 @@ mod tests {
     fn parameters_are_checked() {
         assert!(Dynspread::default().check().is_ok());
         let bad = Dynspread { threshold: 1.5, ..Dynspread::default() };
-        assert!(bad.check().unwrap_err().to_string().contains("--dynspread-threshold"));
+        assert!(bad.check().unwrap_err().to_string().starts_with("dynspread.threshold: "));
         assert!(Dynspread { threshold: f64::NAN, max_px: 3 }.check().is_err());
         assert!(Dynspread { threshold: 0.0, max_px: 256 }.check().is_err());
         assert!(Dynspread { threshold: 1.0, max_px: 255 }.check().is_ok());

@@ -98,7 +98,7 @@ impl AggregateArray {
     /// The values as `T`, in C order; fails when `T` is not of the array's dtype.
     pub fn values<T: Element>(&self) -> Result<Vec<T>> {
         if T::DTYPE != self.dtype {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 "AggregateArray::values",
                 format!("the aggregate holds {} values, not {}", self.dtype.descr(), T::DTYPE.descr()),
             ));
@@ -149,7 +149,7 @@ impl Sink for AggregateArraySink {
         let Some(array) = self.array.as_mut() else { return Err(not_begun()) };
         let (y0, rows) = (band.y0() as usize, band.height() as usize);
         if y0 != self.rows_done || y0 + rows > array.height() {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 "AggregateArraySink",
                 format!("band of rows {y0}..{} given after {} rows", y0 + rows, self.rows_done),
             ));
@@ -166,7 +166,7 @@ impl Sink for AggregateArraySink {
     fn finish(mut self: Box<Self>) -> Result<()> {
         let array = self.array.take().ok_or_else(not_begun)?;
         if self.rows_done != array.height() {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 "AggregateArraySink",
                 format!("the aggregate has {} rows but only {} were given", array.height(), self.rows_done),
             ));
@@ -178,7 +178,7 @@ impl Sink for AggregateArraySink {
 
 /// The error for a sink used before `begin`.
 fn not_begun() -> Error {
-    Error::bad_parameter("AggregateArraySink", "the aggregate array sink was used before begin()")
+    Error::usage("AggregateArraySink", "the aggregate array sink was used before begin()")
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ impl<W> Destination<W> {
     pub(crate) fn open(&mut self) -> Result<W> {
         match self.open.take() {
             Some(open) => open(),
-            None => Err(Error::bad_parameter(self.name.display().to_string(), "the output was opened twice")),
+            None => Err(Error::usage(self.name.display().to_string(), "the output was opened twice")),
         }
     }
 
@@ -82,7 +82,7 @@ impl<W> Destination<W> {
     pub(crate) fn close(&mut self, out: W) -> Result<()> {
         match self.close.take() {
             Some(close) => close(out),
-            None => Err(Error::bad_parameter(self.name.display().to_string(), "the output was closed twice")),
+            None => Err(Error::usage(self.name.display().to_string(), "the output was closed twice")),
         }
     }
 }

@@ -24,7 +24,7 @@ pub const IN_MEMORY_LIMIT: u64 = 1 << 30;
 /// sink, the size and the limit) over `limit` bytes or when the allocation fails.
 pub(crate) fn allocate(sink: &str, what: &str, bytes: u64, limit: u64) -> Result<Vec<u8>> {
     let refuse = |why: String| {
-        Error::bad_parameter(
+        Error::usage(
             sink,
             format!("{what} takes {bytes} bytes in memory, {why}; write a PNG, an .npy file or a tile pyramid instead"),
         )

@@ -91,7 +91,7 @@ impl<W: Write> NpyWriter<W> {
 
     /// The error for a data size that does not match the header.
     fn wrong_size(&self, bytes: u64) -> Error {
-        Error::bad_parameter(
+        Error::usage(
             self.name.display().to_string(),
             format!("{bytes} bytes of array data were written but the header promises {}", self.expected),
         )
@@ -101,7 +101,7 @@ impl<W: Write> NpyWriter<W> {
 /// Data bytes of an array of `dtype` and `shape`; fails naming `name` when that overflows.
 fn data_bytes(name: &Path, dtype: DType, shape: &[usize]) -> Result<u64> {
     shape.iter().try_fold(dtype.size() as u64, |acc, &d| acc.checked_mul(d as u64)).ok_or_else(|| {
-        Error::bad_parameter(name.display().to_string(), format!("an array of shape {shape:?} is too large"))
+        Error::usage(name.display().to_string(), format!("an array of shape {shape:?} is too large"))
     })
 }
 
@@ -163,7 +163,7 @@ impl<W: Write + Send> AggregateSink<W> {
 
     /// The error for a sink used before `begin`.
     fn not_begun(&self) -> Error {
-        Error::bad_parameter(
+        Error::usage(
             self.destination.name().display().to_string(),
             "the aggregate sink was used before begin()",
         )
@@ -186,7 +186,7 @@ impl<W: Write + Send> Sink for AggregateSink<W> {
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
         if u64::from(band.y0()) != self.rows_done {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 self.destination.name().display().to_string(),
                 format!("band starting at row {} given after {} rows", band.y0(), self.rows_done),
             ));

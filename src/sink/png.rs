@@ -20,7 +20,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 use crate::canvas::plan::check_side;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 use crate::io::AtomicFile;
 use crate::sink::deflate::{self, MatchHints};
 use crate::sink::destination::Destination;
@@ -177,8 +177,8 @@ impl PngWriter<AtomicFile> {
 
 /// Fails unless both sides fit in a PNG.
 fn check_sides(width: u32, height: u32) -> Result<()> {
-    check_side("--width", width)?;
-    check_side("--height", height)
+    check_side(Field::Width, width)?;
+    check_side(Field::Height, height)
 }
 
 impl<W: Write + Send> PngWriter<W> {
@@ -254,8 +254,8 @@ impl<W: Write + Send> PngWriter<W> {
     pub fn write_rows(&mut self, rows: usize, fill_row: &(dyn Fn(usize, &mut [u8]) + Sync)) -> Result<()> {
         let left = u64::from(self.height) - self.rows_done;
         if rows as u64 > left {
-            return Err(Error::bad_parameter(
-                "--height",
+            return Err(Error::usage(
+                self.name.display().to_string(),
                 format!("{} rows were given but only {left} of the image's {} remain", rows, self.height),
             ));
         }
@@ -278,8 +278,8 @@ impl<W: Write + Send> PngWriter<W> {
     /// returns the output (an [`AtomicFile`] still to be committed).
     pub fn finish(mut self) -> Result<W> {
         if self.rows_done != u64::from(self.height) {
-            return Err(Error::bad_parameter(
-                "--height",
+            return Err(Error::usage(
+                self.name.display().to_string(),
                 format!("the image has {} rows but only {} were written", self.height, self.rows_done),
             ));
         }
@@ -340,7 +340,7 @@ impl<W: Write + Send> PngWriter<W> {
         if buffer.len() < len {
             buffer.try_reserve_exact(len - buffer.len()).map_err(|_| {
                 Error::bad_parameter(
-                    "--width",
+                    Field::Width,
                     format!("a segment of {len} bytes of rows does not fit in memory"),
                 )
             })?;
@@ -606,10 +606,7 @@ impl<W: Write + Send> PngSink<W> {
 
     /// The error for a sink used before `begin`.
     fn not_begun(&self) -> Error {
-        Error::bad_parameter(
-            self.destination.name().display().to_string(),
-            "the PNG sink was used before begin()",
-        )
+        Error::usage(self.destination.name().display().to_string(), "the PNG sink was used before begin()")
     }
 }
 
@@ -628,7 +625,7 @@ impl<W: Write + Send> Sink for PngSink<W> {
         let format = self.format;
         let Some(writer) = self.writer.as_mut() else { return Err(self.not_begun()) };
         if u64::from(band.y0()) != writer.rows_done {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 self.destination.name().display().to_string(),
                 format!("band starting at row {} given after {} rows", band.y0(), writer.rows_done),
             ));

@@ -98,7 +98,7 @@ impl Sink for RgbaSink {
     fn band(&mut self, band: &dyn Band) -> Result<()> {
         let Some(image) = self.image.as_mut() else { return Err(not_begun()) };
         if band.y0() != self.rows_done || band.y0() + band.height() > image.height {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 "RgbaSink",
                 format!(
                     "band of rows {}..{} given after {} rows",
@@ -121,7 +121,7 @@ impl Sink for RgbaSink {
     fn finish(mut self: Box<Self>) -> Result<()> {
         let image = self.image.take().ok_or_else(not_begun)?;
         if self.rows_done != image.height {
-            return Err(Error::bad_parameter(
+            return Err(Error::usage(
                 "RgbaSink",
                 format!("the image has {} rows but only {} were given", image.height, self.rows_done),
             ));
@@ -133,7 +133,7 @@ impl Sink for RgbaSink {
 
 /// The error for a sink used before `begin`.
 fn not_begun() -> Error {
-    Error::bad_parameter("RgbaSink", "the RGBA sink was used before begin()")
+    Error::usage("RgbaSink", "the RGBA sink was used before begin()")
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ impl SpreadSink {
             return Ok(());
         };
         let px = band.spread_px().ok_or_else(|| {
-            Error::bad_parameter("--dynspread", "the render chose no spread for the canvas")
+            Error::usage("SpreadSink", "the render chose no spread for the canvas; render with dynspread set")
         })?;
         self.spreader = Spreader::new(px, shape).for_image_rows();
         self.chunk = CHUNK_ROWS.max(2 * px + 1) as u32;
@@ -144,10 +144,10 @@ impl Sink for SpreadSink {
     fn band(&mut self, band: &dyn Band) -> Result<()> {
         let canvas = self
             .canvas
-            .ok_or_else(|| Error::bad_parameter("--spread", "the spread sink was used before begin()"))?;
+            .ok_or_else(|| Error::usage("SpreadSink", "the spread sink was used before begin()"))?;
         if band.y0() != self.shaded {
-            return Err(Error::bad_parameter(
-                "--spread",
+            return Err(Error::usage(
+                "SpreadSink",
                 format!("band starting at row {} given after {} rows", band.y0(), self.shaded),
             ));
         }
@@ -173,10 +173,10 @@ impl Sink for SpreadSink {
     fn finish(mut self: Box<Self>) -> Result<()> {
         let canvas = self
             .canvas
-            .ok_or_else(|| Error::bad_parameter("--spread", "the spread sink was finished before begin()"))?;
+            .ok_or_else(|| Error::usage("SpreadSink", "the spread sink was finished before begin()"))?;
         if self.shaded != canvas.height {
-            return Err(Error::bad_parameter(
-                "--spread",
+            return Err(Error::usage(
+                "SpreadSink",
                 format!("the render ended after {} of {} rows", self.shaded, canvas.height),
             ));
         }

@@ -45,8 +45,8 @@ fn polyline() -> (Vec<f64>, Vec<f64>) {
 /// The whole-canvas drawing: every segment in order into one float32 aggregate (image
 /// order, row 0 = top), NaN where nothing was drawn.
 fn whole_canvas(xs: &[f64], ys: &[f64], line_width: f64) -> Vec<f32> {
-    let x = Axis::new("x", (0.0, 10.0), W, Scale::Linear).unwrap();
-    let y = Axis::new("y", (0.0, 10.0), H, Scale::Linear).unwrap();
+    let x = Axis::new(gigaplot::error::Field::XRange, (0.0, 10.0), W, Scale::Linear).unwrap();
+    let y = Axis::new(gigaplot::error::Field::YRange, (0.0, 10.0), H, Scale::Linear).unwrap();
     let style = AaStyle { line_width, overwrite: false, width: W, height: H };
     let mut raws = Vec::new();
     let mut line = Polyline::new();

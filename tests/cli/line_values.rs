@@ -68,8 +68,8 @@ fn write_inputs(dir: &Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 /// Every pixel each segment plots over the whole canvas, in drawing order, with the index
 /// of the segment's start vertex: width 0 (Bresenham), or anti-aliased as (pixel, aa, prev).
 fn whole_canvas(xs: &[f64], ys: &[f64], line_width: f64, overwrite: bool) -> Vec<(usize, usize, f64, f64)> {
-    let x = Axis::new("x", (0.0, 10.0), W, Scale::Linear).unwrap();
-    let y = Axis::new("y", (0.0, 10.0), H, Scale::Linear).unwrap();
+    let x = Axis::new(gigaplot::error::Field::XRange, (0.0, 10.0), W, Scale::Linear).unwrap();
+    let y = Axis::new(gigaplot::error::Field::YRange, (0.0, 10.0), H, Scale::Linear).unwrap();
     let whole = PixelWindow { x0: 0, x1: W, y0: 0, y1: H };
     let mut raws = Vec::new();
     let mut line = Polyline::new();

@@ -38,8 +38,8 @@ fn polyline() -> (Vec<f64>, Vec<f64>) {
 #[test]
 fn lines_equal_the_whole_canvas_drawing_for_every_tile_thread_and_band() {
     let (xs, ys) = polyline();
-    let x = Axis::new("x", (0.0, 10.0), W, Scale::Linear).unwrap();
-    let y = Axis::new("y", (0.0, 10.0), H, Scale::Linear).unwrap();
+    let x = Axis::new(gigaplot::error::Field::XRange, (0.0, 10.0), W, Scale::Linear).unwrap();
+    let y = Axis::new(gigaplot::error::Field::YRange, (0.0, 10.0), H, Scale::Linear).unwrap();
     let mut want = vec![0u32; (W * H) as usize];
     segments_of_polyline(&xs, &ys, &x, &y, false, |_, s| {
         draw(&s, PixelWindow { x0: 0, x1: W, y0: 0, y1: H }, |px, py, _| want[(py * W + px) as usize] += 1);

@@ -40,8 +40,8 @@ fn raster_bands_equal_one_whole_canvas_resampling() {
     let grid = Grid::open(&grid_path).unwrap();
     let placement = RasterPlacement { extent: (-2.0, 6.0, 1.0, 7.0), origin: Origin::Upper };
     for (w, h, down, up) in [(150u32, 110u32, "max", "nearest"), (900, 700, "mean", "linear")] {
-        let x = Axis::new("x", (-2.0, 6.0), w, Scale::Linear).unwrap();
-        let y = Axis::new("y", (1.0, 7.0), h, Scale::Linear).unwrap();
+        let x = Axis::new(gigaplot::error::Field::XRange, (-2.0, 6.0), w, Scale::Linear).unwrap();
+        let y = Axis::new(gigaplot::error::Field::YRange, (1.0, 7.0), h, Scale::Linear).unwrap();
         let how = (down.parse::<Downsample>().unwrap(), up.parse::<Upsample>().unwrap());
         let mut want = vec![0f64; (w * h) as usize];
         resample_band(&grid, &placement, &x, &y, 0..h, how, &mut want).unwrap();

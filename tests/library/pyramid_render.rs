@@ -231,7 +231,7 @@ fn a_render_refuses_incomplete_or_mismatched_stats() {
     let part = stats_part(&pts, ShardSpec { index: 1, count: 2 }, &tmp.path().join("s.json"));
     let axes = ((X_RANGE, Default::default()), (Y_RANGE, Default::default()));
     let err = PyramidWriter::new(&part, axes, PyramidOptions::new(&tmp.path().join("p"))).err().unwrap();
-    assert!(err.to_string().starts_with("--stats: "), "{err}");
+    assert!(err.to_string().starts_with("pyramid.stats: "), "{err}");
     let err = part.check_for(&key(), Path::new("s.json")).unwrap_err().to_string();
     assert!(err.contains("missing 0"), "{err}");
 }

@@ -3,7 +3,8 @@
 //! must fetch the page, Leaflet, the metadata and tiles, and draw a non-blank screenshot.
 //!
 //! Needs /usr/bin/chromium and Leaflet from npm (`.ci/run` installs both and sets
-//! GIGAPLOT_LEAFLET_DIST); skipped with a notice when either is missing.
+//! GIGAPLOT_LEAFLET_DIST); skipped with a notice when either is missing, except under
+//! GIGAPLOT_REQUIRE_BROWSER=1 (set by `.ci/run`), where a missing one fails the test.
 //! GIGAPLOT_KEEP_SCREENSHOT=FILE keeps the screenshot for a look.
 
 use std::path::{Path, PathBuf};
@@ -102,17 +103,24 @@ fn screenshot(url: &str, out: &Path, profile: &Path, limit: Duration) -> bool {
     }
 }
 
+/// True when the browser test must run (CI): GIGAPLOT_REQUIRE_BROWSER=1.
+fn browser_required() -> bool {
+    std::env::var_os("GIGAPLOT_REQUIRE_BROWSER").is_some_and(|v| v == "1")
+}
+
+/// Skips the test with a visible note, or fails it when the browser is required.
+fn skip(why: &str) {
+    assert!(!browser_required(), "viewer_browser: {why}, and GIGAPLOT_REQUIRE_BROWSER=1 requires it");
+    eprintln!("SKIPPED viewer_browser: {why}");
+}
+
 #[test]
 fn headless_chromium_loads_tiles_and_draws_the_plot() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!("SKIPPED viewer_browser: {CHROMIUM} is missing (apt-get install chromium)");
-        return;
+        return skip(&format!("{CHROMIUM} is missing (apt-get install chromium)"));
     }
     let Some(leaflet) = leaflet_dist() else {
-        eprintln!(
-            "SKIPPED viewer_browser: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)"
-        );
-        return;
+        return skip("no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)");
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("pyr");
@@ -182,10 +190,9 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
 #[test]
 fn pinned_integrity_hashes_match_the_npm_package() {
     let Some(leaflet) = leaflet_dist() else {
-        eprintln!(
-            "SKIPPED integrity check: no Leaflet (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)"
+        return skip(
+            "no Leaflet for the integrity check (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)",
         );
-        return;
     };
     for (name, pinned) in [("leaflet.js", viewer::LEAFLET_JS_SRI), ("leaflet.css", viewer::LEAFLET_CSS_SRI)] {
         let script =

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::data::npy::{DType, NpyHeader};
 use crate::data::source::{ColumnSummary, Source, SUMMARY_CHUNK};
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Problem, Result};
 
 /// Which column of which file: `FILE.npy` (a 1-D array) or `FILE.npy:K` (column K of a 2-D
 /// array).
@@ -115,7 +115,7 @@ impl NpyColumn {
     fn open_as(spec: &ColumnSpec, whole: bool) -> Result<(NpyColumn, ArrayShape)> {
         let path = &spec.path;
         // Problems with the contents name `FILE.npy:K`; OS errors name the file itself.
-        let bad = |problem: String| Error::bad_input(spec.label(), problem);
+        let bad = |problem: Problem| Error::bad_input(spec.label(), problem);
         let (map, header, meta) = map_npy(path, &spec.label())?;
         // Only a hint: a failure changes nothing but speed.
         let _ = map.advise(Advice::Sequential);
@@ -268,7 +268,7 @@ pub(crate) fn map_npy(path: &Path, label: &str) -> Result<(Mmap, NpyHeader, std:
     // A FIFO or device is refused before it is opened (opening a FIFO would block).
     let (file, meta) = crate::io::file_kind::open_input(path, label)?;
     if meta.len() == 0 {
-        return Err(bad("is empty (0 bytes), not a .npy file".to_string()));
+        return Err(bad("is empty (0 bytes), not a .npy file".into()));
     }
     // SAFETY: a read-only shared file mapping owned by the caller; gigaplot never writes
     // to its inputs. Another process could still truncate or rewrite the file while it
@@ -322,22 +322,23 @@ fn check_data_fits(header: &NpyHeader, file_len: usize) -> Result<(), String> {
 
 /// Length, byte offset of the first value and values per row of column `k` (or of the
 /// whole 1-D array when `k` is None). A column of a Fortran-order array is contiguous.
-fn select_column(header: &NpyHeader, k: Option<usize>) -> Result<(usize, usize, usize), String> {
+fn select_column(header: &NpyHeader, k: Option<usize>) -> Result<(usize, usize, usize), Problem> {
     let offset = header.data_offset;
     match (header.shape.as_slice(), k) {
         (&[n], None) => Ok((n, offset, 1)),
         (&[n], Some(k)) => {
-            Err(format!("is 1-D with shape ({n},), so it has no column {k}; give it without ':{k}'"))
+            Err(format!("is 1-D with shape ({n},), so it has no column {k}; give it without ':{k}'").into())
         }
-        (&[n, c], None) => Err(format!(
-            "is 2-D with shape ({n}, {c}); select a column as FILE.npy:K (--glyph lines draws one line \
-             per column)"
-        )),
-        (&[_, c], Some(k)) if k >= c => Err(format!("has {c} columns; column {k} does not exist")),
+        (&[n, c], None) => Err(problem![
+            format!("is 2-D with shape ({n}, {c}); select a column as FILE.npy:K ("),
+            Field::Glyph.set("lines"),
+            " draws one line per column)"
+        ]),
+        (&[_, c], Some(k)) if k >= c => Err(format!("has {c} columns; column {k} does not exist").into()),
         // k < c and the data fits, so k * size (k * n * size) is within the file.
         (&[n, _], Some(k)) if header.fortran_order => Ok((n, offset + k * n * header.dtype.size(), 1)),
         (&[n, c], Some(k)) => Ok((n, offset + k * header.dtype.size(), c)),
-        (shape, _) => Err(format!("has an unexpected shape {shape:?}")),
+        (shape, _) => Err(format!("has an unexpected shape {shape:?}").into()),
     }
 }
 
@@ -681,7 +682,7 @@ mod tests {
         assert_error(
             open(&two, None).unwrap_err(),
             &label(&two),
-            &["is 2-D with shape (4, 3); select a column as FILE.npy:K (--glyph lines draws one line per column)"],
+            &["is 2-D with shape (4, 3); select a column as FILE.npy:K (glyph=lines draws one line per column)"],
         );
         assert_error(
             open(&two, Some(3)).unwrap_err(),

@@ -153,8 +153,8 @@ mod tests {
         write(&path("v.npy"), &vs);
         let spec = |name: &str| ColumnSpec::parse(path(name).to_str().unwrap());
         let points = PointColumns::open_with_value(&spec("x.npy"), &spec("y.npy"), &spec("v.npy")).unwrap();
-        let x = Axis::new("x", (0.0, 10.0), 40, Scale::Linear).unwrap();
-        let y = Axis::new("y", (0.0, 10.0), 30, Scale::Linear).unwrap();
+        let x = Axis::new(crate::error::Field::XRange, (0.0, 10.0), 40, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (0.0, 10.0), 30, Scale::Linear).unwrap();
         let plan = Plan::new(40, 30, 8, 1 << 30, 1, 4).unwrap();
         let binner = SegmentBinner::<_, Valued<LineSegment>>::new(ThinSegments, &input(&points, x, y), &plan);
         let mut want = Vec::new();
@@ -182,8 +182,8 @@ mod tests {
             &ColumnSpec::parse(yp.to_str().unwrap()),
         )
         .unwrap();
-        let x = Axis::new("x", (0.0, 10.0), 40, Scale::Linear).unwrap();
-        let y = Axis::new("y", (0.0, 10.0), 30, Scale::Linear).unwrap();
+        let x = Axis::new(crate::error::Field::XRange, (0.0, 10.0), 40, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (0.0, 10.0), 30, Scale::Linear).unwrap();
         let plan = Plan::new(40, 30, 8, 1 << 30, 1, 4).unwrap();
         let style = AaStyle { line_width: 2.0, overwrite: false, width: 40, height: 30 };
         let binner = SegmentBinner::<_, AaSegment>::new(style, &input(&points, x, y), &plan);
@@ -232,8 +232,8 @@ mod tests {
         write(&path("v.npy"), &vs);
         let spec = |name: &str| ColumnSpec::parse(path(name).to_str().unwrap());
         let points = PointColumns::open_with_value(&spec("x.npy"), &spec("y.npy"), &spec("v.npy")).unwrap();
-        let x = Axis::new("x", (0.0, 10.0), 40, Scale::Linear).unwrap();
-        let y = Axis::new("y", (0.0, 10.0), 30, Scale::Linear).unwrap();
+        let x = Axis::new(crate::error::Field::XRange, (0.0, 10.0), 40, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (0.0, 10.0), 30, Scale::Linear).unwrap();
         let plan = Plan::new(40, 30, 8, 1 << 30, 1, 4).unwrap();
         let style = AaStyle { line_width: 1.5, overwrite: false, width: 40, height: 30 };
         let binner = SegmentBinner::<_, Valued<AaSegment>>::new(style, &input(&points, x, y), &plan);

@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     fn axis(lo: f64, hi: f64, n: u32) -> Axis {
-        Axis::new("--x-range", (lo, hi), n, Scale::Linear).unwrap()
+        Axis::new(crate::error::Field::XRange, (lo, hi), n, Scale::Linear).unwrap()
     }
 
     #[test]

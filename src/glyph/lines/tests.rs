@@ -10,7 +10,7 @@ use super::*;
 use crate::canvas::{Axis, Scale};
 
 fn axis(range: (f64, f64), n: u32) -> Axis {
-    Axis::new("--x-range", range, n, Scale::Linear).unwrap()
+    Axis::new(crate::error::Field::XRange, range, n, Scale::Linear).unwrap()
 }
 
 fn whole(width: u32, height: u32) -> PixelWindow {
@@ -35,7 +35,7 @@ fn raw_segments(case: &Case) -> Vec<Vec<RawSegment>> {
 fn aggregate(case: &Case) -> Vec<f64> {
     let (w, h) = (case.width, case.height);
     let x_scale = if case.x_log { Scale::Log } else { Scale::Linear };
-    let x = Axis::new("--x-range", case.x_range, w, x_scale).unwrap();
+    let x = Axis::new(crate::error::Field::XRange, case.x_range, w, x_scale).unwrap();
     let y = axis(case.y_range, h);
     let n = (w * h) as usize;
     let series = raw_segments(case);

@@ -63,7 +63,7 @@ use rayon::prelude::*;
 use crate::canvas::Axis;
 use crate::data::grid::Grid;
 use crate::data::npy::DType;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// Where raster row 0 goes: the top (`upper`, Matplotlib's default) or the bottom (`lower`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -174,7 +174,7 @@ impl RasterPlacement {
         let finite = [x0, x1, y0, y1].iter().all(|v| v.is_finite());
         if !finite || x0 >= x1 || y0 >= y1 {
             return Err(Error::bad_parameter(
-                "--extent",
+                Field::Extent,
                 format!("{x0},{x1},{y0},{y1} is not an extent: give finite x0 < x1 and y0 < y1"),
             ));
         }
@@ -272,8 +272,8 @@ impl<'a> Resampler<'a> {
         let width = self.width();
         let height = self.y.pixels();
         if rows.start > rows.end || rows.end > height || out.len() != rows.len() * width {
-            return Err(Error::bad_parameter(
-                "raster band",
+            return Err(Error::usage(
+                "Resampler::band",
                 format!(
                     "rows {rows:?} and an output of {} values do not fit a {width} x {height} canvas",
                     out.len()

@@ -22,7 +22,7 @@ fn write_grid(dir: &Path, name: &str, dtype: DType, rows: usize, cols: usize, va
     path
 }
 
-fn axis(name: &str, lo: f64, hi: f64, n: u32) -> Axis {
+fn axis(name: crate::error::Field, lo: f64, hi: f64, n: u32) -> Axis {
     Axis::new(name, (lo, hi), n, Scale::Linear).unwrap()
 }
 
@@ -224,7 +224,10 @@ fn matches_the_brute_force_reference() {
         let values = raster(rows, cols, n as u64, 15);
         let path = write_grid(dir.path(), &format!("c{n}.npy"), DType::F64, rows, cols, &values);
         let grid = Grid::open(&path).unwrap();
-        let (x, y) = (axis("--x-range", xr.0, xr.1, w), axis("--y-range", yr.0, yr.1, h));
+        let (x, y) = (
+            axis(crate::error::Field::XRange, xr.0, xr.1, w),
+            axis(crate::error::Field::YRange, yr.0, yr.1, h),
+        );
         for origin in [Origin::Upper, Origin::Lower] {
             let place = RasterPlacement { extent, origin };
             for down in DOWNS {
@@ -248,10 +251,19 @@ fn off_raster_canvas_is_all_nan() {
     let grid = Grid::open(&path).unwrap();
     let place = RasterPlacement { extent: (0.0, 4.0, 0.0, 4.0), origin: Origin::Upper };
     for (xr, w) in [((5.0, 9.0), 3), ((5.0, 9.0), 30)] {
-        let x = axis("--x-range", xr.0, xr.1, w);
+        let x = axis(crate::error::Field::XRange, xr.0, xr.1, w);
         let mut out = vec![0.0; (w * 2) as usize];
         let how = (Downsample::Mean, Upsample::Linear);
-        resample_band(&grid, &place, &x, &axis("y", 0.0, 4.0, 2), 0..2, how, &mut out).unwrap();
+        resample_band(
+            &grid,
+            &place,
+            &x,
+            &axis(crate::error::Field::YRange, 0.0, 4.0, 2),
+            0..2,
+            how,
+            &mut out,
+        )
+        .unwrap();
         assert!(out.iter().all(|v| v.is_nan()));
     }
 }
@@ -264,7 +276,8 @@ fn small_cases_by_hand() {
     let path = write_grid(dir.path(), "h.npy", DType::F64, 2, 4, &values);
     let grid = Grid::open(&path).unwrap();
     let place = RasterPlacement { extent: (0.0, 4.0, 0.0, 2.0), origin: Origin::Upper };
-    let (x, y) = (axis("x", 0.0, 4.0, 2), axis("y", 0.0, 2.0, 1));
+    let (x, y) =
+        (axis(crate::error::Field::XRange, 0.0, 4.0, 2), axis(crate::error::Field::YRange, 0.0, 2.0, 1));
     let run = |how, y: &Axis, x: &Axis, place: &RasterPlacement| {
         let mut out = vec![0.0; (x.pixels() * y.pixels()) as usize];
         resample_band(&grid, place, x, y, 0..y.pixels(), how, &mut out).unwrap();
@@ -278,14 +291,14 @@ fn small_cases_by_hand() {
     assert_eq!(run((Downsample::Last, up), &y, &x, &place), [5.0, 8.0]);
     // Origin lower puts row 0 at the bottom; first is still row 0 (memory order).
     let lower = RasterPlacement { origin: Origin::Lower, ..place };
-    let y2 = axis("y", 0.0, 2.0, 2);
-    let x4 = axis("x", 0.0, 4.0, 4);
+    let y2 = axis(crate::error::Field::YRange, 0.0, 2.0, 2);
+    let x4 = axis(crate::error::Field::XRange, 0.0, 4.0, 4);
     let flipped = run((Downsample::First, up), &y2, &x4, &lower);
     let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&flipped[..4]), bits(&[5.0, f64::NAN, 7.0, 8.0]));
     assert_eq!(flipped[4..], [1.0, 2.0, 3.0, 4.0]);
     // Linear, upsampled 2x in x on the top row: centres at 0.5, 1.5, ...
-    let x8 = axis("x", 0.0, 4.0, 8);
+    let x8 = axis(crate::error::Field::XRange, 0.0, 4.0, 8);
     let top = run((Downsample::Mean, Upsample::Linear), &y2, &x8, &place);
     assert_eq!(top[..8], [1.0, 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4.0]);
     // Bottom row: the NaN neighbour is ignored, its own pixels are NaN only at weight 1.
@@ -309,7 +322,8 @@ fn integer_rasters_keep_their_values() {
     let grid = Grid::open(&path).unwrap();
     assert_eq!(grid.dtype(), DType::U8);
     let place = RasterPlacement { extent: (0.0, 10.0, 0.0, 6.0), origin: Origin::Upper };
-    let (x, y) = (axis("x", 0.0, 10.0, 3), axis("y", 0.0, 6.0, 4));
+    let (x, y) =
+        (axis(crate::error::Field::XRange, 0.0, 10.0, 3), axis(crate::error::Field::YRange, 0.0, 6.0, 4));
     for down in DOWNS {
         let how = (down, Upsample::Nearest);
         let want = reference(&values, (6, 10), &place, &x, &y, how);
@@ -326,7 +340,10 @@ fn any_split_into_bands_is_byte_identical() {
         let values = raster(rows, cols, 100 + n as u64, 10);
         let path = write_grid(dir.path(), &format!("b{n}.npy"), DType::F64, rows, cols, &values);
         let grid = Grid::open(&path).unwrap();
-        let (x, y) = (axis("x", xr.0, xr.1, w), axis("y", yr.0, yr.1, h));
+        let (x, y) = (
+            axis(crate::error::Field::XRange, xr.0, xr.1, w),
+            axis(crate::error::Field::YRange, yr.0, yr.1, h),
+        );
         for origin in [Origin::Upper, Origin::Lower] {
             let place = RasterPlacement { extent, origin };
             for how in [(Downsample::Mean, Upsample::Linear), (Downsample::Mode, Upsample::Nearest)] {
@@ -377,11 +394,12 @@ fn bad_extents_and_bands_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_grid(dir.path(), "e.npy", DType::F64, 2, 2, &[0.0; 4]);
     let grid = Grid::open(&path).unwrap();
-    let (x, y) = (axis("x", 0.0, 1.0, 4), axis("y", 0.0, 1.0, 4));
+    let (x, y) =
+        (axis(crate::error::Field::XRange, 0.0, 1.0, 4), axis(crate::error::Field::YRange, 0.0, 1.0, 4));
     let how = (Downsample::Mean, Upsample::Linear);
     let bad = RasterPlacement { extent: (1.0, 0.0, 0.0, 1.0), origin: Origin::Upper };
     let err = Resampler::new(&grid, &bad, &x, &y, how).unwrap_err().to_string();
-    assert!(err.starts_with("--extent"), "{err}");
+    assert!(err.starts_with("extent: "), "{err}");
     let nan = RasterPlacement { extent: (0.0, 1.0, f64::NAN, 1.0), ..bad };
     assert!(Resampler::new(&grid, &nan, &x, &y, how).is_err());
     let r = Resampler::new(&grid, &RasterPlacement::unit_cells(&grid), &x, &y, how).unwrap();
@@ -470,24 +488,24 @@ mod memory_tests {
 
     #[test]
     fn downsampling_maps_a_few_rows_at_a_time() {
-        let x = Axis::new("x", (0.0, COLS as f64), 2000, Scale::Linear).unwrap();
-        let y = Axis::new("y", (0.0, ROWS as f64), 1000, Scale::Linear).unwrap();
+        let x = Axis::new(crate::error::Field::XRange, (0.0, COLS as f64), 2000, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (0.0, ROWS as f64), 1000, Scale::Linear).unwrap();
         check(x, y, (Downsample::Mean, Upsample::Linear));
         check(x, y, (Downsample::Mode, Upsample::Linear));
     }
 
     #[test]
     fn upsampling_part_of_the_raster_maps_a_few_rows_at_a_time() {
-        let x = Axis::new("x", (1000.0, 3000.0), 2500, Scale::Linear).unwrap();
-        let y = Axis::new("y", (2000.0, 3000.0), 1250, Scale::Linear).unwrap();
+        let x = Axis::new(crate::error::Field::XRange, (1000.0, 3000.0), 2500, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (2000.0, 3000.0), 1250, Scale::Linear).unwrap();
         check(x, y, (Downsample::Mean, Upsample::Linear));
     }
 
     #[test]
     #[ignore = "slow in debug: 50 million pixels; run with --release --ignored"]
     fn upsampling_to_a_canvas_of_50_megapixels() {
-        let x = Axis::new("x", (0.0, COLS as f64), 10_000, Scale::Linear).unwrap();
-        let y = Axis::new("y", (0.0, ROWS as f64), 5_000, Scale::Linear).unwrap();
+        let x = Axis::new(crate::error::Field::XRange, (0.0, COLS as f64), 10_000, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (0.0, ROWS as f64), 5_000, Scale::Linear).unwrap();
         check(x, y, (Downsample::Mean, Upsample::Linear));
         check(x, y, (Downsample::Mean, Upsample::Nearest));
     }

@@ -89,12 +89,9 @@ fn bad_dimensions_are_rejected_naming_the_flag() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a.png");
     let err = PngWriter::create(&path, 0, 5, PixelFormat::Rgba, Compression::Fast).unwrap_err();
-    assert_eq!(err.to_string(), "--width: 0 pixels is outside what a PNG can hold (1 to 2147483647)");
+    assert_eq!(err.to_string(), "width: 0 pixels is outside what a PNG can hold (1 to 2147483647)");
     let err = PngWriter::create(&path, 5, 1 << 31, PixelFormat::Rgb, Compression::Fast).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "--height: 2147483648 pixels is outside what a PNG can hold (1 to 2147483647)"
-    );
+    assert_eq!(err.to_string(), "height: 2147483648 pixels is outside what a PNG can hold (1 to 2147483647)");
     assert!(files_in(dir.path()).is_empty());
 }
 
@@ -239,10 +236,13 @@ fn missing_or_extra_rows_are_errors_and_leave_no_file() {
     let path = dir.path().join("a.png");
     let mut writer = PngWriter::create(&path, 10, 10, PixelFormat::Rgb, Compression::Small).expect("create");
     let err = writer.write_rows(11, &|_, out| out.fill(1)).unwrap_err();
-    assert_eq!(err.to_string(), "--height: 11 rows were given but only 10 of the image's 10 remain");
+    assert_eq!(
+        err.to_string(),
+        format!("{}: 11 rows were given but only 10 of the image's 10 remain", path.display())
+    );
     writer.write_rows(9, &|_, out| out.fill(1)).expect("rows");
     let err = writer.finish().unwrap_err();
-    assert_eq!(err.to_string(), "--height: the image has 10 rows but only 9 were written");
+    assert_eq!(err.to_string(), format!("{}: the image has 10 rows but only 9 were written", path.display()));
     assert!(files_in(dir.path()).is_empty());
 }
 

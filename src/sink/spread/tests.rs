@@ -247,5 +247,5 @@ fn dynamic_sink_spreads_by_the_px_the_bands_tell() {
     let mut sink = SpreadSink::dynamic(inner, Shape::Circle, Color::TRANSPARENT);
     sink.begin(&canvas()).unwrap();
     let err = sink.band(&Told(FakeBand { rgba: &rgba, y0: 0, height: 3 }, None)).unwrap_err();
-    assert!(err.to_string().contains("--dynspread"), "{err}");
+    assert!(err.to_string().contains("render with dynspread set"), "{err}");
 }

@@ -1,0 +1,129 @@
+//! What the command line reports when a run fails: a library error with its option fields
+//! spelled as flags ([`Flags`]), or a refusal of the flags themselves.
+
+use gigaplot::error::{Field, Spelling};
+
+/// The command line's spelling of the library's option fields: `x_range` is `--x-range`,
+/// `memory_budget` is `--memory`, the parts `PyramidStats::merge_all` merges are
+/// `stats --merge`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags;
+
+impl Flags {
+    /// The flag that sets `field`.
+    pub fn flag(field: Field) -> &'static str {
+        match field {
+            Field::Width => "--width",
+            Field::Height => "--height",
+            Field::Size => "--width/--height",
+            Field::XRange => "--x-range",
+            Field::YRange => "--y-range",
+            Field::Tile => "--tile",
+            Field::Threads => "--threads",
+            Field::MemoryBudget => "--memory",
+            Field::ScratchDir => "--scratch-dir",
+            Field::Reduction => "--agg",
+            Field::Glyph => "--glyph",
+            Field::LineWidth => "--line-width",
+            Field::ColorKey => "--color-key",
+            Field::Dynspread => "--dynspread",
+            Field::DynspreadMax => "--dynspread-max",
+            Field::DynspreadThreshold => "--dynspread-threshold",
+            Field::Value => "--value",
+            Field::Series => "--series",
+            Field::Spread => "--spread",
+            Field::Extent => "--extent",
+            Field::FontSize => "--font-size",
+            Field::Points => "--points",
+            Field::PyramidDir => "--pyramid",
+            Field::PyramidTile => "--pyramid-tile",
+            Field::SpanFromLevel => "--span-from-level",
+            Field::ViewerAssets => "--viewer-assets",
+            Field::Shard => "--shard",
+            Field::Stats => "--stats",
+            Field::StatsParts => "--merge",
+            Field::Addr => "--addr",
+            _ => "",
+        }
+    }
+}
+
+impl Spelling for Flags {
+    fn field(&self, field: Field) -> String {
+        match Flags::flag(field) {
+            "" => field.name().to_string(),
+            flag => flag.to_string(),
+        }
+    }
+
+    fn setting(&self, field: Field, value: &str) -> String {
+        format!("{} {value}", self.field(field))
+    }
+
+    fn usage(&self, field: Field) -> String {
+        match field {
+            Field::Value => "--value FILE.npy".to_string(),
+            Field::StatsParts => "stats --merge".to_string(),
+            other => self.field(other),
+        }
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The library refused or failed.
+    Library(gigaplot::Error),
+    /// A flag (or a combination of flags) the command line refuses before calling the
+    /// library: a flag that the rest makes meaningless, an output that is an input.
+    Flag {
+        /// The flag, as written: `--x`, `-o`.
+        flag: &'static str,
+        /// One sentence saying what is wrong.
+        problem: String,
+    },
+}
+
+impl Failure {
+    /// A refusal of `flag`.
+    pub fn flag(flag: &'static str, problem: impl Into<String>) -> Failure {
+        Failure::Flag { flag, problem: problem.into() }
+    }
+
+    /// The one line printed after `gigaplot: error: `.
+    pub fn line(&self) -> String {
+        match self {
+            Failure::Library(e) => e.spelled(&Flags),
+            Failure::Flag { flag, problem } => format!("{flag}: {problem}"),
+        }
+    }
+}
+
+impl From<gigaplot::Error> for Failure {
+    fn from(e: gigaplot::Error) -> Failure {
+        Failure::Library(e)
+    }
+}
+
+/// The result of a command.
+pub type Result<T> = std::result::Result<T, Failure>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_a_flag() {
+        for field in Field::ALL {
+            assert!(Flags::flag(field).starts_with("--"), "{field} has no flag");
+        }
+    }
+
+    #[test]
+    fn library_errors_name_flags() {
+        let e = gigaplot::Error::BudgetTooSmall { budget: 1, width: 2, minimum: 3, minimum_mib: 1 };
+        assert!(Failure::from(e).line().starts_with("--memory: a budget of 1 bytes"));
+        let e = gigaplot::Error::bad_parameter(Field::XRange, "x");
+        assert_eq!(Failure::from(e).line(), "--x-range: x");
+    }
+}
