@@ -123,7 +123,7 @@ def test_shade_rescale_discrete_levels(df):
 
 
 def test_shade_bad_arguments(aggs):
-    with pytest.raises(ValueError, match="^cmap: 'nope' is neither a colour nor a colormap \(NAME"):
+    with pytest.raises(ValueError, match=r"^cmap: 'nope' is neither a colour nor a colormap \(NAME"):
         gp.shade(aggs["count"], cmap="nope")
     with pytest.raises(ValueError, match="^how: "):
         gp.shade(aggs["count"], how="nope")
