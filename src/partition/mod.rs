@@ -17,7 +17,6 @@
 //! sums) are deterministic. The scratch file is written and read with positioned I/O, so it
 //! lives in the page cache and never in this process's RSS.
 
-
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
