@@ -25,4 +25,5 @@ mod topics {
     mod serve_cli;
     mod spread_cli;
     mod stale_stats;
+    mod tables;
 }

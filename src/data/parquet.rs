@@ -31,10 +31,64 @@ use crate::error::{Error, Result};
 /// Values decoded per call into the column reader (bounded scratch per reader).
 const BATCH: usize = 64 * 1024;
 
+/// The file as the page readers of many threads read it at once: positional reads
+/// (`pread`), never a shared file offset (the `parquet` crate's `File` reader seeks a
+/// duplicated descriptor, whose offset every thread shares).
+#[derive(Debug)]
+pub struct PosFile {
+    file: Arc<File>,
+    len: u64,
+}
+
+/// A reader of [`PosFile`] from an offset on.
+pub struct PosReader {
+    file: Arc<File>,
+    at: u64,
+}
+
+impl std::io::Read for PosReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl parquet::file::reader::Length for PosFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl parquet::file::reader::ChunkReader for PosFile {
+    type T = std::io::BufReader<PosReader>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(std::io::BufReader::with_capacity(
+            16 * 1024,
+            PosReader { file: Arc::clone(&self.file), at: start },
+        ))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        use std::os::unix::fs::FileExt;
+        let end = start.checked_add(length as u64).filter(|&e| e <= self.len);
+        if end.is_none() {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "{length} bytes at {start} lie past the end"
+            )));
+        }
+        let mut buffer = vec![0; length];
+        self.file.read_exact_at(&mut buffer, start)?;
+        Ok(buffer.into())
+    }
+}
+
 /// A Parquet file's footer, opened: the file and its metadata.
 #[derive(Debug)]
 pub struct ParquetFile {
-    file: Arc<File>,
+    file: Arc<PosFile>,
     meta: Arc<ParquetMetaData>,
     label: String,
     fs_meta: std::fs::Metadata,
@@ -47,7 +101,8 @@ impl ParquetFile {
         let meta = ParquetMetaDataReader::new().parse_and_finish(&file).map_err(|e| {
             Error::bad_input(label, format!("is not a readable Parquet file ({})", clean(&e)))
         })?;
-        Ok(ParquetFile { file: Arc::new(file), meta: Arc::new(meta), label: label.to_string(), fs_meta })
+        let file = Arc::new(PosFile { file: Arc::new(file), len: fs_meta.len() });
+        Ok(ParquetFile { file, meta: Arc::new(meta), label: label.to_string(), fs_meta })
     }
 
     /// The leaf columns: name, type (or why gigaplot cannot read it) and row count.
@@ -99,7 +154,7 @@ impl ParquetFile {
 
 /// One column of a Parquet file, in row groups.
 pub struct ParquetBlocks {
-    file: Arc<File>,
+    file: Arc<PosFile>,
     meta: Arc<ParquetMetaData>,
     index: usize,
     descr: ColumnDescPtr,
