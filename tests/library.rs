@@ -9,5 +9,6 @@ mod topics {
     mod pyramid_parsers;
     mod pyramid_render;
     mod serve;
+    mod table_parsers;
     mod viewer_browser;
 }

@@ -140,7 +140,9 @@ pub fn resolve_table(args: &mut RenderArgs, given: &Given) -> Result<()> {
     }
     let table = args.table.clone();
     for spec in [&mut args.x, &mut args.y, &mut args.value].into_iter().flatten() {
-        if let Some(table) = &table {
+        // A bare name is a column of TABLE; FILE:COLUMN and FILE.npy keep naming a file.
+        let names_a_file = spec.name.is_some() || gigaplot::data::Format::of_extension(&spec.path).is_some();
+        if let (Some(table), false) = (&table, names_a_file) {
             *spec = ColumnSpec::in_table(table, &spec.label());
         }
         spec.delimiter = args.delimiter;

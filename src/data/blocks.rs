@@ -131,14 +131,15 @@ impl<B: Blocks> Source for BlockColumn<B> {
         if len == 0 || start >= self.len() {
             return;
         }
-        // Only blocks wholly inside the range are done with.
+        // Reads go front to back, so a block whose last row this range reaches has been
+        // read (a block another chunk still reads is only re-read: release is a hint).
         let end = (start + len).min(self.len());
-        let first = self.block_of(start);
-        for b in first..self.block_count() {
-            if self.starts[b + 1] > end {
+        for b in self.block_of(start)..self.block_count() {
+            let block_end = self.starts[b + 1];
+            if block_end > end {
                 break;
             }
-            if self.starts[b] >= start {
+            if block_end > start {
                 self.blocks.release(b);
             }
         }

@@ -241,7 +241,7 @@ impl<T: DataType> BlockDecoder for Decoder<'_, T> {
     fn skip(&mut self, n: usize) -> Result<()> {
         let skipped = self.reader.skip_records(n).map_err(|e| self.corrupt(clean(&e)))?;
         if skipped < n {
-            return Err(self.corrupt(format!("a row group holds fewer rows than its metadata says")));
+            return Err(self.corrupt("a row group holds fewer rows than its metadata says".to_string()));
         }
         Ok(())
     }

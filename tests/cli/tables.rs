@@ -347,3 +347,35 @@ fn parquet_peak_rss_stays_within_the_budget() {
     eprintln!("parquet 3M points at 4000^2: peak RSS {} MiB", rss >> 20);
     assert!(rss < 96 << 20, "peak RSS {} MiB over the 96 MiB budget", rss >> 20);
 }
+
+/// Not a test: writes the benchmark tables (Parquet snappy in 1M-row groups, Arrow IPC
+/// uncompressed in 1M-row batches, CSV) from the float32 `x.npy` and `y.npy` in
+/// `$GIGAPLOT_BENCH_DIR` (see tools/bench_tables.sh).
+#[test]
+#[ignore]
+fn write_bench_tables() {
+    let Ok(dir) = std::env::var("GIGAPLOT_BENCH_DIR") else { return };
+    let dir = PathBuf::from(dir);
+    let read = |name: &str| -> Vec<Option<f32>> {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let header = gigaplot::data::npy::NpyHeader::parse(&bytes).unwrap();
+        bytes[header.data_offset..]
+            .chunks_exact(4)
+            .map(|c| Some(f32::from_le_bytes(c.try_into().unwrap())))
+            .collect()
+    };
+    let columns = vec![("x", Col::F32(read("x.npy"))), ("y", Col::F32(read("y.npy")))];
+    let group = 1_000_000;
+    crate::common::tables::write_parquet_pages(
+        &dir.join("pts.parquet"),
+        &columns,
+        group,
+        Compression::SNAPPY,
+        false,
+        20_000,
+    );
+    write_arrow(&dir.join("pts.arrow"), &columns, group, None, false);
+    if std::env::var_os("GIGAPLOT_BENCH_CSV").is_some() {
+        write_csv(&dir.join("pts.csv"), &columns, false, b',');
+    }
+}

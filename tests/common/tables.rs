@@ -96,6 +96,18 @@ pub fn write_parquet(
     codec: Compression,
     dictionary: bool,
 ) {
+    write_parquet_pages(path, columns, group, codec, dictionary, 1000);
+}
+
+/// [`write_parquet`] with pages of at most `page_rows` rows.
+pub fn write_parquet_pages(
+    path: &Path,
+    columns: &[(&str, Col)],
+    group: usize,
+    codec: Compression,
+    dictionary: bool,
+    page_rows: usize,
+) {
     let fields: Vec<String> = columns
         .iter()
         .map(|(name, col)| {
@@ -111,8 +123,8 @@ pub fn write_parquet(
     let props = WriterProperties::builder()
         .set_compression(codec)
         .set_dictionary_enabled(dictionary)
-        .set_data_page_row_count_limit(1000)
-        .set_write_batch_size(500)
+        .set_data_page_row_count_limit(page_rows)
+        .set_write_batch_size(page_rows.min(1024))
         .build();
     let file = std::fs::File::create(path).unwrap();
     let mut writer = SerializedFileWriter::new(file, schema, Arc::new(props)).unwrap();

@@ -624,16 +624,18 @@ mod tests {
             assert_eq!((c.len(), c.step), (5, 1));
             assert_eq!(read_all(&c), values[5 * k..5 * k + 5]);
         }
-        let spec = ColumnSpec { path: path.clone(), column: None };
+        let spec = ColumnSpec { path: path.clone(), ..ColumnSpec::default() };
         let (whole, shape) = NpyColumn::open_array(&spec).unwrap();
         assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: true });
         assert_eq!((read_all(&whole), whole.label()), (values.clone(), path.display().to_string()));
         let c_path = write_file(&dir, "c.npy", &encode_header(DType::F64, &[5, 3]), &data);
-        let (whole, shape) = NpyColumn::open_array(&ColumnSpec { path: c_path, column: None }).unwrap();
+        let (whole, shape) =
+            NpyColumn::open_array(&ColumnSpec { path: c_path, ..ColumnSpec::default() }).unwrap();
         assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: false });
         assert_eq!(read_all(&whole), values);
         // A 1-D array, or a selected column, opens as a column.
-        let (one, shape) = NpyColumn::open_array(&ColumnSpec { path, column: Some(2) }).unwrap();
+        let (one, shape) =
+            NpyColumn::open_array(&ColumnSpec { path, column: Some(2), ..ColumnSpec::default() }).unwrap();
         assert_eq!((shape, read_all(&one)), (ArrayShape::Column, values[10..].to_vec()));
     }
 
