@@ -156,8 +156,14 @@ fn index(file: File, label: &str, delimiter: u8) -> Result<CsvIndex> {
     let mut reader =
         builder(delimiter).has_headers(true).from_reader(BufReader::with_capacity(1 << 20, file));
     let header_err = |e: csv::Error| Error::bad_input(label, describe(&e, 0));
-    let names: Vec<String> =
-        reader.headers().map_err(header_err)?.iter().map(|h| h.trim().to_string()).collect();
+    // A byte-order mark (spreadsheet exports) is not part of the first name.
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(header_err)?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.trim().to_string())
+        .collect();
     if names.is_empty() || (names.len() == 1 && names[0].is_empty()) {
         return Err(Error::bad_input(label, "is empty: a CSV file needs a header row naming its columns"));
     }

@@ -73,10 +73,11 @@ pub fn is_table_name(path: &Path) -> bool {
     Format::of_extension(path).is_some_and(Format::is_table)
 }
 
-/// True when `head` looks like text: no NUL bytes and valid UTF-8 (allowing a character
-/// cut at the end).
+/// True when `head` looks like text: no control bytes but whitespace, and valid UTF-8
+/// (allowing a character cut at the end).
 fn looks_like_text(head: &[u8]) -> bool {
-    if head.is_empty() || head.contains(&0) {
+    // Text holds no control bytes but tab, newline, carriage return and form feed.
+    if head.is_empty() || head.iter().any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)) {
         return false;
     }
     match std::str::from_utf8(head) {
