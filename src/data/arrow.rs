@@ -114,8 +114,12 @@ impl ArrowFile {
         let index = pick.find(&self.columns(), &self.label)?;
         let data_type = self.schema.field(index).data_type().clone();
         let dtype = dtype_of(&data_type).map_err(|p| Error::bad_input(&label, p))?;
-        let corrupt =
-            |e: ArrowError| Error::bad_input(&self.label, format!("is a corrupt Arrow IPC file ({e})"));
+        let corrupt = |e: ArrowError| {
+            Error::bad_input(
+                &self.label,
+                format!("is a corrupt Arrow IPC file ({})", one_line(&e.to_string())),
+            )
+        };
         let mut decoder = FileDecoder::new(self.schema.clone(), self.version).with_projection(vec![index]);
         let mut seen = std::collections::HashSet::new();
         for block in &self.dictionaries {
@@ -169,7 +173,9 @@ impl ArrowBlocks {
     /// The column's array in batch `block`.
     fn decode(&self, block: usize) -> Result<ArrayRef> {
         let b = &self.file.batches[block];
-        let corrupt = |e: String| Error::bad_input(&self.label, format!("is a corrupt Arrow IPC file ({e})"));
+        let corrupt = |e: String| {
+            Error::bad_input(&self.label, format!("is a corrupt Arrow IPC file ({})", one_line(&e)))
+        };
         let batch = self
             .decoder
             .read_record_batch(b, &self.file.slice(b))
@@ -379,7 +385,8 @@ fn message_at<'a>(map: &'a [u8], block: &Block) -> std::result::Result<arrow_ipc
     }
     let head = &map[offset..offset + meta];
     let skip = if head[..4] == [0xff; 4] { 8 } else { 4 };
-    arrow_ipc::root_as_message(&head[skip..]).map_err(|e| format!("unreadable message: {e}"))
+    arrow_ipc::root_as_message(&head[skip..])
+        .map_err(|e| format!("unreadable message: {}", one_line(&e.to_string())))
 }
 
 /// Reads the footer of an IPC file.
@@ -393,7 +400,7 @@ fn index_file(map: &[u8]) -> std::result::Result<Index, String> {
     let footer_start =
         (n - 10).checked_sub(footer_len).filter(|&s| s >= 8).ok_or("the footer length is wrong")?;
     let footer = arrow_ipc::root_as_footer(&map[footer_start..n - 10])
-        .map_err(|e| format!("unreadable footer: {e}"))?;
+        .map_err(|e| format!("unreadable footer: {}", one_line(&e.to_string())))?;
     let fb_schema = footer.schema().ok_or("the footer has no schema")?;
     if !fb_schema.endianness().equals_to_target_endianness() {
         return Err("it is big-endian".to_string());
@@ -434,7 +441,8 @@ fn index_stream(map: &[u8]) -> std::result::Result<Index, String> {
         }
         let meta_len = i32::try_from(prefix + len).map_err(|_| "a message is too long")?;
         let head = map.get(at + prefix..at + prefix + len).ok_or("it ends inside a message")?;
-        let message = arrow_ipc::root_as_message(head).map_err(|e| format!("unreadable message: {e}"))?;
+        let message = arrow_ipc::root_as_message(head)
+            .map_err(|e| format!("unreadable message: {}", one_line(&e.to_string())))?;
         let body = message.bodyLength();
         let block = Block::new(at as i64, meta_len, body);
         message_at(map, &block)?;
@@ -458,4 +466,9 @@ fn index_stream(map: &[u8]) -> std::result::Result<Index, String> {
     }
     let schema = schema.ok_or("it holds no schema")?;
     Ok(Index { schema, version, dictionaries, batches })
+}
+
+/// A decoder's message on one line (flatbuffer errors span several).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -201,7 +201,10 @@ fn describe(e: &csv::Error, columns: usize) -> String {
             format!("line {} is not valid UTF-8 text", pos.as_ref().map_or(0, |p| p.line()))
         }
         csv::ErrorKind::Io(io) => format!("cannot be read ({io})"),
-        _ => format!("is not a readable CSV file ({e})"),
+        _ => format!(
+            "is not a readable CSV file ({})",
+            e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
     }
 }
 

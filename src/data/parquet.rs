@@ -396,6 +396,6 @@ fn known_summary(meta: &ParquetMetaData, index: usize, dtype: DType, rows: usize
 
 /// A Parquet error's text without the crate's "Parquet error: " prefix.
 fn clean(e: &parquet::errors::ParquetError) -> String {
-    let text = e.to_string();
+    let text = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
     text.strip_prefix("Parquet error: ").map(str::to_string).unwrap_or(text)
 }
