@@ -26,8 +26,8 @@ fn dataset(dir: &Path, points: u64) -> PointColumns<'static> {
     let out = dir.join(format!("p{points}"));
     let files = generate(&GenerateOptions { points, seed: 3, out_dir: out }, &NoProgress).unwrap();
     PointColumns::open(
-        &ColumnSpec { path: files.x, column: None },
-        &ColumnSpec { path: files.y, column: None },
+        &ColumnSpec { path: files.x, ..Default::default() },
+        &ColumnSpec { path: files.y, ..Default::default() },
     )
     .unwrap()
 }

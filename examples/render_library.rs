@@ -16,8 +16,8 @@ fn main() -> gigaplot::Result<()> {
     let files =
         generate(&GenerateOptions { points: 1_000_000, seed: 7, out_dir: out.join("points") }, &NoProgress)?;
     let points = PointColumns::open(
-        &ColumnSpec { path: files.x, column: None },
-        &ColumnSpec { path: files.y, column: None },
+        &ColumnSpec { path: files.x, ..Default::default() },
+        &ColumnSpec { path: files.y, ..Default::default() },
     )?;
     let options = RenderOptions {
         width: 3000,

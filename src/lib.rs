@@ -173,7 +173,10 @@ pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader}
 
 // Sources.
 pub use data::grid::Grid;
-pub use data::{summarize, ColumnSpec, ColumnSummary, DType, MemoryColumn, NpyColumn, PointColumns, Source};
+pub use data::table::{describe as describe_table, open_column, ColumnInfo, TableInfo};
+pub use data::{
+    summarize, ColumnSpec, ColumnSummary, DType, Format, MemoryColumn, NpyColumn, PointColumns, Source,
+};
 
 // Sinks.
 pub use figure::FigureSink;

@@ -25,5 +25,6 @@ mod topics {
     mod serve_cli;
     mod spread_cli;
     mod stale_stats;
+    mod tables;
     mod visible;
 }

@@ -11,6 +11,7 @@ mod topics {
     mod pyramid_render;
     #[cfg(feature = "serve")]
     mod serve;
+    mod table_parsers;
     #[cfg(feature = "serve")]
     mod viewer_browser;
     mod warnings;

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let path: PathBuf = dir.join(format!("gigaplot-fuzz-{}.npy", std::process::id()));
     std::fs::write(&path, bytes).expect("write the fuzz input");
     for column in [None, Some(usize::from(k % 4))] {
-        match NpyColumn::open(&ColumnSpec { path: path.clone(), column }) {
+        match NpyColumn::open(&ColumnSpec { path: path.clone(), column, ..ColumnSpec::default() }) {
             Ok(c) => {
                 let mut out = vec![0.0; c.len().min(1 << 16)];
                 c.read_f64(0, &mut out);

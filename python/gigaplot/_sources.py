@@ -44,9 +44,23 @@ def _whole_npy_file(a: Any) -> Optional[str]:
     return os.fspath(filename)
 
 
+_TABLE_SUFFIXES = (".parquet", ".pq", ".parq", ".arrow", ".feather", ".ipc", ".arrows", ".csv", ".tsv")
+
+
+def _is_table_file(source: Any) -> bool:
+    """True for the path of a Parquet, Arrow IPC/Feather or CSV file (by its extension)."""
+    return _is_path(source) and os.fspath(source).lower().endswith(_TABLE_SUFFIXES)
+
+
+class _TableColumn(str):
+    """`TABLE:COLUMN`: a column of a table file the engine opens and reads itself."""
+
+
 def _contiguous(name: str, array: Any) -> Any:
     """`array` as a 1-D array of a dtype the engine reads (itself when it already is), or
     the path of the `.npy` file it maps whole (the engine maps it and releases read pages)."""
+    if isinstance(array, _TableColumn):
+        return str(array)
     path = _whole_npy_file(array)
     if path is not None:
         return path
@@ -130,7 +144,8 @@ def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str
     """The arrays of `names` (None stays None) in `source`, and the categories of categorical ones.
 
     A source is a pandas or Polars DataFrame, a PyArrow Table or RecordBatch, a dict (or
-    any mapping) of arrays or ``.npy`` paths, or a directory holding ``NAME.npy`` files.
+    any mapping) of arrays or ``.npy`` paths, a directory holding ``NAME.npy`` files, or the
+    path of a Parquet, Arrow IPC/Feather or CSV file (read by the engine, column by column).
     """
     kind = type(source).__module__.split(".")[0]
     out, categories = [], {}
@@ -159,13 +174,15 @@ def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str
                 array = _load_npy(array)
             elif str(getattr(array, "dtype", "")) == "category":
                 array, cats = array.cat.codes.to_numpy(), list(array.dtype.categories)
+        elif _is_table_file(source):
+            array = _TableColumn(f"{os.fspath(source)}:{name}")
         elif _is_path(source):
             path = os.path.join(os.fspath(source), f"{name}.npy")
             array = _load_npy(path)
         else:
             raise ValueError(
                 f"source: expected a pandas or Polars DataFrame, a PyArrow Table, a dict of arrays "
-                f"or a directory of .npy files, not {type(source).__name__}")
+                f"a directory of .npy files or a Parquet, Arrow or CSV file, not {type(source).__name__}")
         if isinstance(array, list):
             out.append([_contiguous(name, a) for a in array])
         else:

@@ -5,7 +5,7 @@
 //! path: the library maps it and releases its pages once read, so a render of columns
 //! larger than memory keeps the process's RSS bounded (mapped pages count as RSS).
 
-use gigaplot::data::{ColumnSpec, DType, MemoryColumn, NpyColumn, Source};
+use gigaplot::data::{ColumnSpec, DType, MemoryColumn, Source};
 use numpy::ndarray::{s, ArrayView1};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -17,8 +17,9 @@ macro_rules! column_types {
     ($($t:ty => $variant:ident),*) => {
         /// A NumPy array kept borrowed (read-only) while a render reads it.
         pub enum Held<'py> {
-            /// A whole 1-D `.npy` file (an `np.memmap` of it): the library maps it itself,
-            /// reading it in chunks and releasing the pages it has read.
+            /// A file column the library opens itself: a whole 1-D `.npy` file (an
+            /// `np.memmap` of it), mapped and read in chunks with the pages it has read
+            /// released, or `TABLE:COLUMN` of a Parquet, Arrow IPC or CSV file.
             Npy(String),
             /// The chunks of one column (an Arrow column of several chunks), in order.
             Chunks(Vec<Held<'py>>),
@@ -28,7 +29,7 @@ macro_rules! column_types {
         /// The values of a [`Held`] array, as a view that can cross into other threads.
         #[derive(Clone)]
         pub enum Slice<'a> {
-            /// The path of a `.npy` file.
+            /// The path of a `.npy` file or `TABLE:COLUMN`.
             Npy(&'a str),
             /// The chunks of one column, in order.
             Chunks(Vec<Slice<'a>>),
@@ -66,7 +67,7 @@ macro_rules! column_types {
             /// A library column reading these values in place.
             pub fn column(self, label: &str) -> gigaplot::Result<Box<dyn Source + 'a>> {
                 Ok(match self {
-                    Slice::Npy(path) => Box::new(NpyColumn::open(&ColumnSpec::parse(path))?),
+                    Slice::Npy(path) => gigaplot::open_column(&ColumnSpec::parse(path))?,
                     Slice::Chunks(chunks) => Box::new(ChunkedColumn::new(
                         label,
                         chunks.into_iter().map(|c| c.column(label)).collect::<gigaplot::Result<_>>()?,

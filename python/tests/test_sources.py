@@ -122,3 +122,28 @@ def test_strided_columns_are_read_in_place():
         tracemalloc.stop()
     np.testing.assert_array_equal(agg.values, expected.values)
     assert peak < n, f"peak traced allocation {peak} bytes: a column was copied"
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".feather", ".arrow"])
+def test_parquet_and_arrow_files(arrays, reference, tmp_path, suffix):
+    """A table file's path is a source: the engine reads the named columns itself."""
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+    table = pa.table({k: arrays[k] for k in "xyv"})
+    path = tmp_path / f"points{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(table, path, row_group_size=1000, compression="zstd")
+    else:
+        feather.write_feather(table, path, compression="uncompressed" if suffix == ".arrow" else "lz4")
+    assert_same_aggregate(_agg(path), reference)
+    assert_same_aggregate(_agg(str(path)), reference)
+    with pytest.raises(ValueError, match="no column named 'nope'|nope"):
+        gp.Canvas(10, 10, X_RANGE, Y_RANGE).points(path, "x", "nope")
+
+
+def test_csv_file(arrays, tmp_path):
+    frame = pd.DataFrame({k: arrays[k].astype(np.float64) for k in "xyv"})
+    path = tmp_path / "points.csv"
+    frame.to_csv(path, index=False, float_format="%.17g")
+    theirs = ds.Canvas(200, 150, X_RANGE, Y_RANGE).points(pd.read_csv(path), "x", "y", agg=ds.mean("v"))
+    assert_same_aggregate(_agg(path), theirs)

@@ -26,11 +26,13 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render points from .npy columns to a PNG (and optionally the raw aggregate).
+    /// Render points from .npy columns or a table's columns (Parquet, Arrow, CSV) to a PNG.
     #[command(after_help = RENDER_EXAMPLES)]
     Render(Box<RenderArgs>),
-    /// Show dtype, shape, min, max and NaN count of .npy columns.
-    #[command(after_help = "Example:\n  gigaplot info pts/x.npy pts/xy.npy:1")]
+    /// Show dtype, shape, min, max and NaN count of .npy columns, or a table's columns.
+    #[command(
+        after_help = "Examples:\n  gigaplot info pts/x.npy pts/xy.npy:1\n  gigaplot info trips.parquet"
+    )]
     Info(InfoArgs),
     /// Compute a pyramid's global shading statistics (or merge shards' parts) into JSON.
     #[command(
@@ -46,6 +48,8 @@ pub enum Command {
 }
 
 const RENDER_EXAMPLES: &str = "Examples:
+  gigaplot render trips.parquet --x pickup_lon --y pickup_lat -o trips.png
+  gigaplot render --x trips.arrow:lon --y trips.arrow:lat --agg mean --value trips.arrow:fare -o fare.png
   gigaplot render --x pts/x.npy --y pts/y.npy --width 40000 --height 40000 -o big.png
   gigaplot render --x pts/x.npy --y pts/y.npy --width 4000 --height 3000 \\
       --x-range -10,10 --y-range -10,10 --how log --cmap inferno --background black \\
@@ -57,10 +61,15 @@ const RENDER_EXAMPLES: &str = "Examples:
 /// refused by [`super::combos::check_render`], which names them.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// x column: FILE.npy, or FILE.npy:K for column K of a 2-D array.
+    /// A table file (.parquet, .arrow/.feather/.ipc, .arrows, .csv/.tsv) whose columns
+    /// --x, --y, --value and --category name.
+    #[arg(value_name = "TABLE", conflicts_with = "raster")]
+    pub table: Option<PathBuf>,
+    /// x column: FILE.npy, FILE.npy:K (column K of a 2-D array), TABLE:COLUMN, or a COLUMN
+    /// of the TABLE given first.
     #[arg(long, value_parser = parse_column, required_unless_present = "raster")]
     pub x: Option<ColumnSpec>,
-    /// y column: FILE.npy or FILE.npy:K.
+    /// y column: FILE.npy, FILE.npy:K, TABLE:COLUMN or a COLUMN of TABLE.
     #[arg(long, value_parser = parse_column, required_unless_present = "raster")]
     pub y: Option<ColumnSpec>,
     #[command(flatten)]
@@ -100,9 +109,17 @@ pub struct RenderArgs {
     /// --value), or count-cat (one count per category of an integer --value column).
     #[arg(long = "agg", default_value = "count")]
     pub reduction: Reduction,
-    /// Value column the reduction reads: FILE.npy or FILE.npy:K (same length as x and y).
+    /// Value column the reduction reads: FILE.npy, FILE.npy:K, TABLE:COLUMN or a COLUMN of
+    /// TABLE (same length as x and y).
     #[arg(long, value_parser = parse_column)]
     pub value: Option<ColumnSpec>,
+    /// Category column for count-cat (implies --agg count-cat): integer codes, or a
+    /// dictionary-encoded string column whose strings label the legend.
+    #[arg(long, value_parser = parse_column, conflicts_with = "value")]
+    pub category: Option<ColumnSpec>,
+    /// Field delimiter of CSV inputs, one character (default: tab for .tsv, else comma).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// Category colours for count-cat, comma-separated (default: Datashader's Sets1to3).
     // The path is spelled out so clap takes the parser's whole list as one value (a bare
     // `Vec<Color>` makes clap expect one Color per occurrence and panic when reading it).
@@ -304,9 +321,13 @@ pub struct ServeArgs {
 /// Arguments of `info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// Columns: FILE.npy or FILE.npy:K (a 2-D file without :K shows every column).
+    /// Columns: FILE.npy or FILE.npy:K (a 2-D file without :K shows every column), a table
+    /// file (every column: name, type, rows, nulls, min, max) or TABLE:COLUMN.
     #[arg(required = true, value_parser = parse_column)]
     pub columns: Vec<ColumnSpec>,
+    /// Field delimiter of CSV inputs, one character (default: tab for .tsv, else comma).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
 }
 
 /// Arguments of `generate`.
@@ -331,7 +352,16 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
     }
 }
 
-/// A column flag, `FILE.npy` or `FILE.npy:K`.
+/// A `--delimiter`: one ASCII character, or `tab` / `\\t`.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" => Ok(text.as_bytes()[0]),
+        _ => Err("must be one ASCII character (or tab), not a quote or newline".into()),
+    }
+}
+
+/// A column flag, `FILE.npy`, `FILE.npy:K` or `TABLE:COLUMN` (or a bare column name).
 fn parse_column(text: &str) -> Result<ColumnSpec, String> {
     ColumnSpec::try_parse(text)
 }

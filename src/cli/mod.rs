@@ -54,12 +54,15 @@ pub fn run() -> i32 {
         }
     };
     let given = Given::of_subcommand(&matches);
-    let result = match &cli.command {
-        Command::Render(a) => render::run(a, &given, cli.quiet),
-        Command::Info(a) => info::run(a),
-        Command::Generate(a) => render::generate(a, cli.quiet),
-        Command::Stats(a) => pyramid::stats(a, &given, cli.quiet),
-        Command::Serve(a) => pyramid::serve(a),
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Render(mut a) => {
+            render::resolve_table(&mut a, &given).and_then(|()| render::run(&a, &given, quiet))
+        }
+        Command::Info(a) => info::run(&a),
+        Command::Generate(a) => render::generate(&a, quiet),
+        Command::Stats(a) => pyramid::stats(&a, &given, quiet),
+        Command::Serve(a) => pyramid::serve(&a),
     };
     match result {
         Ok(()) => 0,

@@ -138,6 +138,35 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// Resolves the table form: with `render TABLE`, --x, --y, --value and --category name
+/// columns of TABLE; --category becomes count-cat's --value; --delimiter reaches every
+/// column.
+pub fn resolve_table(args: &mut RenderArgs, given: &Given) -> Result<()> {
+    if let Some(category) = args.category.take() {
+        if given.has("reduction") && args.reduction != Reduction::CountCat {
+            return Err(Failure::flag(
+                "--category",
+                format!(
+                    "is the column of --agg count-cat, not of --agg {}; drop one of them",
+                    args.reduction
+                ),
+            ));
+        }
+        args.reduction = Reduction::CountCat;
+        args.value = Some(category);
+    }
+    let table = args.table.clone();
+    for spec in [&mut args.x, &mut args.y, &mut args.value].into_iter().flatten() {
+        // A bare name is a column of TABLE; FILE:COLUMN and FILE.npy keep naming a file.
+        let names_a_file = spec.name.is_some() || gigaplot::data::Format::of_extension(&spec.path).is_some();
+        if let (Some(table), false) = (&table, names_a_file) {
+            *spec = ColumnSpec::in_table(table, &spec.label());
+        }
+        spec.delimiter = args.delimiter;
+    }
+    Ok(())
+}
+
 /// The x, y (and value) columns: for lines, possibly several series (2-D arrays, --series).
 fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
     if args.glyph != Glyph::Lines {
@@ -233,13 +262,15 @@ fn image_sink(
     }
     let legend = match (&f.labels, options.reduction, value) {
         (labels, Reduction::CountCat, Some(value)) => {
-            let categories = match labels {
+            // --labels, else the names a dictionary-encoded column gives its codes.
+            let labels = labels.clone().or_else(|| value.category_labels());
+            let categories = match &labels {
                 Some(labels) => labels.len(),
                 None => gigaplot::data::summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1),
             };
             let key = options.color_key.clone().unwrap_or_else(|| default_color_key(categories));
             let names: Vec<String> = match labels {
-                Some(labels) => labels.clone(),
+                Some(labels) => labels,
                 None => (0..categories).map(|c| c.to_string()).collect(),
             };
             Some(names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect())

@@ -1,7 +1,7 @@
 //! The columns of a render: x and y, the value column reductions such as sum read, and,
 //! for lines, how x and y hold several series.
 
-use crate::data::npy::{ColumnSpec, NpyColumn};
+use crate::data::npy::{ArrayShape, ColumnSpec, NpyColumn};
 use crate::data::series_layout::{Placement, SeriesLayout};
 use crate::data::source::Source;
 use crate::error::{Error, Field, Result};
@@ -102,9 +102,16 @@ impl<'a> PointColumns<'a> {
     }
 }
 
-/// Where paths are opened: one line per file format (`.npy` today).
-fn open_column(spec: &ColumnSpec) -> Result<Box<dyn Source>> {
-    Ok(Box::new(NpyColumn::open(spec)?))
+use crate::data::table::open_column;
+
+/// A column or, for a `.npy` named without `:K`, a whole 2-D array of series, with its
+/// shape (a table's column is always one column).
+fn open_array(spec: &ColumnSpec) -> Result<(Box<dyn Source>, ArrayShape)> {
+    if crate::data::format::detect(&spec.path, &spec.label())? == crate::data::Format::Npy {
+        let (column, shape) = NpyColumn::open_array(spec)?;
+        return Ok((Box::new(column), shape));
+    }
+    Ok((open_column(spec)?, ArrayShape::Column))
 }
 
 impl PointColumns<'static> {
@@ -117,17 +124,11 @@ impl PointColumns<'static> {
     /// series per column, a 1-D column of N values shared by all), or, with `series` = K,
     /// 1-D columns holding K series back to back. Errors name the file and both shapes.
     pub fn open_series(x: &ColumnSpec, y: &ColumnSpec, series: Option<usize>) -> Result<Self> {
-        let (x, x_shape) = NpyColumn::open_array(x)?;
-        let (y, y_shape) = NpyColumn::open_array(y)?;
-        let layout = SeriesLayout::of((&x, x_shape), (&y, y_shape), series)?;
+        let (x, x_shape) = open_array(x)?;
+        let (y, y_shape) = open_array(y)?;
+        let layout = SeriesLayout::of((&*x, x_shape), (&*y, y_shape), series)?;
         let series = layout.is_multi().then_some(layout);
-        Ok(PointColumns {
-            x: Box::new(x),
-            y: Box::new(y),
-            value: None,
-            series,
-            value_placement: Placement::Consecutive,
-        })
+        Ok(PointColumns { x, y, value: None, series, value_placement: Placement::Consecutive })
     }
 
     /// [`PointColumns::open_series`] with a value column for value reductions along lines:
@@ -142,9 +143,9 @@ impl PointColumns<'static> {
         let mut points = PointColumns::open_series(x, y, series)?;
         match points.series {
             Some(layout) => {
-                let (column, shape) = NpyColumn::open_array(value)?;
-                points.value_placement = layout.value_placement(&column, shape)?;
-                points.value = Some(Box::new(column));
+                let (column, shape) = open_array(value)?;
+                points.value_placement = layout.value_placement(&*column, shape)?;
+                points.value = Some(column);
             }
             None => points.attach_value(open_column(value)?)?,
         }

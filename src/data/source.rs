@@ -70,14 +70,22 @@ pub trait Source: Send + Sync + fmt::Debug {
         Ok(())
     }
 
-    /// The summary the format stores (Parquet statistics, say), when it has one that is
-    /// exact: a render then skips its summary pass over this column.
+    /// The summary the format stores (Parquet statistics, say), when it has one: a render
+    /// then skips its summary pass over this column. Its min, max and infinity count are
+    /// exact; its NaN count may count only the nulls when the file does not count NaN
+    /// values (`gigaplot info` reads the values instead).
     fn known_summary(&self) -> Option<ColumnSummary> {
         None
     }
 
     /// The chunk length that suits the format's blocks, if it has any (None: any length).
     fn chunk_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// Names of the category codes 0, 1, 2... when the column holds categories with names
+    /// (a dictionary-encoded string column): count-cat's legend shows them.
+    fn category_labels(&self) -> Option<Vec<String>> {
         None
     }
 }

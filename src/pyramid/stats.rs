@@ -41,6 +41,9 @@ pub struct InputKey {
     pub name: String,
     /// The column of a 2-D array (`FILE.npy:K`), if one was selected.
     pub column: Option<usize>,
+    /// The column of a table file selected by name (`TABLE:NAME`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_name: Option<String>,
     /// Size and sampled hash of the whole file.
     pub fingerprint: Fingerprint,
 }
@@ -49,20 +52,31 @@ impl InputKey {
     /// The key of the column `spec` names, reading its fingerprint (errors name the file).
     pub fn of(spec: &ColumnSpec) -> Result<InputKey> {
         let name = spec.path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        Ok(InputKey { name, column: spec.column, fingerprint: Fingerprint::of_file(&spec.path)? })
+        Ok(InputKey {
+            name,
+            column: spec.column,
+            column_name: spec.name.clone(),
+            fingerprint: Fingerprint::of_file(&spec.path)?,
+        })
     }
 
     /// The key of data that is not a file (generated in memory): the name alone, with a
     /// zero fingerprint.
     pub fn synthetic(name: &str) -> InputKey {
-        InputKey { name: name.to_string(), column: None, fingerprint: Fingerprint { size: 0, xxh3: 0 } }
+        InputKey {
+            name: name.to_string(),
+            column: None,
+            column_name: None,
+            fingerprint: Fingerprint { size: 0, xxh3: 0 },
+        }
     }
 
     /// `x.npy` or `x.npy:1`.
     pub fn label(&self) -> String {
-        match self.column {
-            Some(k) => format!("{}:{k}", self.name),
-            None => self.name.clone(),
+        match (&self.column_name, self.column) {
+            (Some(column), _) => format!("{}:{column}", self.name),
+            (None, Some(k)) => format!("{}:{k}", self.name),
+            (None, None) => self.name.clone(),
         }
     }
 }
@@ -414,7 +428,7 @@ fn describe_mismatch(have: &StatsKey, want: &StatsKey) -> String {
 /// One sentence on the first input that differs.
 fn describe_input_mismatch(have: &[InputKey], want: &[InputKey]) -> String {
     let labels = |keys: &[InputKey]| keys.iter().map(InputKey::label).collect::<Vec<_>>().join(", ");
-    let names = |keys: &[InputKey]| keys.iter().map(|k| (k.name.clone(), k.column)).collect::<Vec<_>>();
+    let names = |keys: &[InputKey]| keys.iter().map(InputKey::label).collect::<Vec<_>>();
     if names(have) != names(want) {
         return format!(
             "was computed for inputs {}, not {}; compute statistics with the render's flags",
@@ -540,6 +554,7 @@ mod tests {
                 .map(|(i, name)| InputKey {
                     name: name.to_string(),
                     column: None,
+                    column_name: None,
                     fingerprint: Fingerprint { size: 800, xxh3: i as u64 },
                 })
                 .collect(),

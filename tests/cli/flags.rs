@@ -743,6 +743,27 @@ fn cases() -> Vec<Case> {
                 );
             }
         }},
+        Case { cmd: "render", flags: &["TABLE", "--category", "--delimiter"], check: |d| {
+            std::fs::write(d.join("t.csv"), "x;y;c\n0.5;0.5;0\n1.5;0.5;1\n1.5;0.5;1\n").unwrap();
+            let args = ["render", "t.csv", "--delimiter", ";", "--x", "x", "--y", "y", "--category", "c"];
+            let size = ["--width", "4", "--height", "4", "--x-range", "0,4", "--y-range", "0,4"];
+            ok(d, &[&args[..], &size, &["--bare", "-o", "o.png", "--agg-out", "a.npy"]].concat());
+            // (4, 4, 2) uint32 counts: the last 128 bytes of the file.
+            let bytes = std::fs::read(d.join("a.npy")).unwrap();
+            assert!(String::from_utf8_lossy(&bytes[..128]).contains("(4, 4, 2)"));
+            let v: Vec<u32> = bytes[bytes.len() - 128..]
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+                .collect();
+            // bottom row: category 0 once at column 0, category 1 twice at column 1
+            assert_eq!(&v[24..28], &[1, 0, 0, 2]);
+        }},
+        Case { cmd: "info", flags: &["--delimiter"], check: |d| {
+            std::fs::write(d.join("t.csv"), "x;y\n0.5;0.5\n1.5;\n").unwrap();
+            let out = gp(d, &["info", "t.csv:y", "--delimiter", ";"]);
+            assert_eq!(out.status.code(), Some(0));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "t.csv:y: float64, 2 rows, 1 nulls, min 0.5, max 0.5\n");
+        }},
         Case { cmd: "info", flags: &["--help"], check: |d| {
             let out = gp(d, &["info", "--help"]);
             assert_eq!(out.status.code(), Some(0));

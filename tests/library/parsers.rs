@@ -197,7 +197,7 @@ proptest! {
         let path = dir.path().join("c.npy");
         std::fs::write(&path, &bytes).unwrap();
         for column in [None, Some(k)] {
-            let spec = ColumnSpec { path: path.clone(), column };
+            let spec = ColumnSpec { path: path.clone(), column, ..ColumnSpec::default() };
             match NpyColumn::open(&spec) {
                 Ok(c) => {
                     // Reading every value must stay inside the mapping (no panic, no fault).

@@ -18,27 +18,57 @@ use crate::data::npy::{DType, NpyHeader};
 use crate::data::source::{ColumnSummary, Source, SUMMARY_CHUNK};
 use crate::error::{Error, Field, Problem, Result};
 
-/// Which column of which file: `FILE.npy` (a 1-D array) or `FILE.npy:K` (column K of a 2-D
-/// array).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which column of which file: `FILE.npy` (a 1-D array), `FILE.npy:K` (column K of a 2-D
+/// array), or a column of a table file (Parquet, Arrow IPC, CSV) by name, `TABLE:NAME`, or
+/// by position, `TABLE:K`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ColumnSpec {
-    /// The `.npy` file.
+    /// The file.
     pub path: PathBuf,
-    /// The column of a 2-D array, if selected with `:K`.
+    /// The column of a 2-D array (or the K-th column of a table, counted from 0), if
+    /// selected with `:K`.
     pub column: Option<usize>,
+    /// The column of a table by name (`TABLE:NAME`); a name of digits that no column has
+    /// selects the column at that position.
+    pub name: Option<String>,
+    /// The field delimiter of a CSV file (default: tab for `.tsv`, else comma).
+    pub delimiter: Option<u8>,
 }
 
 impl ColumnSpec {
-    /// Parses `FILE.npy` or `FILE.npy:K`; a trailing `:K` is only taken when K is all digits.
+    /// Parses `FILE.npy`, `FILE.npy:K` or `TABLE:NAME`: a trailing `:K` is taken when K is
+    /// all digits; `:NAME` after a file name ending in a table extension (`.parquet`,
+    /// `.arrow`, `.feather`, `.ipc`, `.arrows`, `.csv`, `.tsv`) names a column (the first
+    /// such colon counts, so names may hold colons).
     pub fn parse(text: &str) -> ColumnSpec {
         match text.rsplit_once(':') {
             Some((path, k)) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()) => {
                 // All digits: only overflow can fail, and such a column never exists.
                 let column = k.parse().unwrap_or(usize::MAX);
-                ColumnSpec { path: PathBuf::from(path), column: Some(column) }
+                ColumnSpec { path: PathBuf::from(path), column: Some(column), ..ColumnSpec::default() }
             }
-            _ => ColumnSpec { path: PathBuf::from(text), column: None },
+            _ => {
+                let split = text.match_indices(':').map(|(i, _)| i).find(|&i| {
+                    crate::data::format::is_table_name(Path::new(&text[..i])) && i + 1 < text.len()
+                });
+                match split {
+                    Some(i) => ColumnSpec::in_table(Path::new(&text[..i]), &text[i + 1..]),
+                    None => ColumnSpec { path: PathBuf::from(text), ..ColumnSpec::default() },
+                }
+            }
         }
+    }
+
+    /// Column `name` of the table file `table` (`render TABLE --x NAME`): by name, or by
+    /// position when the name is all digits and no column has it.
+    pub fn in_table(table: &Path, name: &str) -> ColumnSpec {
+        ColumnSpec { path: table.to_path_buf(), name: Some(name.to_string()), ..ColumnSpec::default() }
+    }
+
+    /// This spec with a CSV field delimiter.
+    pub fn with_delimiter(mut self, delimiter: Option<u8>) -> ColumnSpec {
+        self.delimiter = delimiter;
+        self
     }
 
     /// [`ColumnSpec::parse`] for text a user typed: refuses an empty file name and a column
@@ -55,11 +85,29 @@ impl ColumnSpec {
         Ok(ColumnSpec::parse(text))
     }
 
-    /// `FILE.npy` or `FILE.npy:K`, for messages.
+    /// `FILE.npy`, `FILE.npy:K` or `TABLE:NAME`, for messages.
     pub fn label(&self) -> String {
-        match self.column {
-            Some(k) => format!("{}:{k}", self.path.display()),
-            None => self.path.display().to_string(),
+        match (&self.name, self.column) {
+            (Some(name), _) => format!("{}:{name}", self.path.display()),
+            (None, Some(k)) => format!("{}:{k}", self.path.display()),
+            (None, None) => self.path.display().to_string(),
+        }
+    }
+
+    /// The column number this spec selects in a `.npy` file: `:K`, or a name of digits.
+    /// A non-numeric name is an error naming the file (`.npy` columns have no names).
+    pub fn npy_column(&self) -> Result<Option<usize>> {
+        match &self.name {
+            None => Ok(self.column),
+            Some(name) if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(Some(name.parse().unwrap_or(usize::MAX)))
+            }
+            Some(name) => Err(Error::bad_input(
+                self.path.display().to_string(),
+                format!(
+                    "is a .npy array, whose columns have no names; give a column number instead of '{name}'"
+                ),
+            )),
         }
     }
 }
@@ -117,14 +165,15 @@ impl NpyColumn {
         // Problems with the contents name `FILE.npy:K`; OS errors name the file itself.
         let bad = |problem: Problem| Error::bad_input(spec.label(), problem);
         let (map, header, meta) = map_npy(path, &spec.label())?;
+        let selected = spec.npy_column()?;
         // Only a hint: a failure changes nothing but speed.
         let _ = map.advise(Advice::Sequential);
-        let (shape, (len, first, step)) = match (header.shape.as_slice(), spec.column) {
+        let (shape, (len, first, step)) = match (header.shape.as_slice(), selected) {
             (&[rows, cols], None) if whole => {
                 let fortran = header.fortran_order;
                 (ArrayShape::Matrix { rows, cols, fortran }, (rows * cols, header.data_offset, 1))
             }
-            _ => (ArrayShape::Column, select_column(&header, spec.column).map_err(bad)?),
+            _ => (ArrayShape::Column, select_column(&header, selected).map_err(bad)?),
         };
         let column = NpyColumn {
             spec: spec.clone(),
@@ -443,7 +492,7 @@ mod tests {
     }
 
     fn open(path: &Path, column: Option<usize>) -> Result<NpyColumn> {
-        NpyColumn::open(&ColumnSpec { path: path.to_path_buf(), column })
+        NpyColumn::open(&ColumnSpec { path: path.to_path_buf(), column, ..ColumnSpec::default() })
     }
 
     fn read_all(c: &NpyColumn) -> Vec<f64> {
@@ -480,7 +529,7 @@ mod tests {
 
     #[test]
     fn parses_specs() {
-        let spec = |p: &str, c| ColumnSpec { path: PathBuf::from(p), column: c };
+        let spec = |p: &str, c| ColumnSpec { path: PathBuf::from(p), column: c, ..ColumnSpec::default() };
         assert_eq!(ColumnSpec::parse("a.npy"), spec("a.npy", None));
         assert_eq!(ColumnSpec::parse("a.npy:3"), spec("a.npy", Some(3)));
         assert_eq!(ColumnSpec::parse("a:b.npy"), spec("a:b.npy", None));
@@ -576,16 +625,18 @@ mod tests {
             assert_eq!((c.len(), c.step), (5, 1));
             assert_eq!(read_all(&c), values[5 * k..5 * k + 5]);
         }
-        let spec = ColumnSpec { path: path.clone(), column: None };
+        let spec = ColumnSpec { path: path.clone(), ..ColumnSpec::default() };
         let (whole, shape) = NpyColumn::open_array(&spec).unwrap();
         assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: true });
         assert_eq!((read_all(&whole), whole.label()), (values.clone(), path.display().to_string()));
         let c_path = write_file(&dir, "c.npy", &encode_header(DType::F64, &[5, 3]), &data);
-        let (whole, shape) = NpyColumn::open_array(&ColumnSpec { path: c_path, column: None }).unwrap();
+        let (whole, shape) =
+            NpyColumn::open_array(&ColumnSpec { path: c_path, ..ColumnSpec::default() }).unwrap();
         assert_eq!(shape, ArrayShape::Matrix { rows: 5, cols: 3, fortran: false });
         assert_eq!(read_all(&whole), values);
         // A 1-D array, or a selected column, opens as a column.
-        let (one, shape) = NpyColumn::open_array(&ColumnSpec { path, column: Some(2) }).unwrap();
+        let (one, shape) =
+            NpyColumn::open_array(&ColumnSpec { path, column: Some(2), ..ColumnSpec::default() }).unwrap();
         assert_eq!((shape, read_all(&one)), (ArrayShape::Column, values[10..].to_vec()));
     }
 

@@ -1,0 +1,283 @@
+//! CSV and TSV columns: one column of a delimited text file with a header row, as a
+//! [`Source`], parsed with the `csv` crate.
+//!
+//! Opening a file makes one sequential pass over it that counts its records and notes
+//! where every [`BLOCK_ROWS`]-th record starts (the parser tracks quotes, so quoted
+//! fields may hold delimiters and newlines); ragged rows are found there. The blocks
+//! between those records are then parsed in parallel like any other block format
+//! ([`crate::data::blocks`]). An empty field is a null (NaN); a field that is not a number
+//! is an error naming the file, the line and the column. The index is shared by the
+//! columns of one file (x and y are indexed once).
+//!
+//! CSV has no types: a column reads as int64 when its first values are all integers
+//! (so count-cat takes it), else as float64.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use crate::data::blocks::{BlockColumn, BlockDecoder, Blocks};
+use crate::data::table::{ColumnInfo, Pick};
+use crate::data::DType;
+use crate::error::{Error, Result};
+
+/// Records per block (a unit of parallel parsing).
+pub const BLOCK_ROWS: usize = 1 << 18;
+
+/// Values looked at to decide whether a column holds integers.
+const SAMPLE: usize = 1000;
+
+/// A CSV file's index: header, delimiter, and where its blocks of records start.
+#[derive(Debug)]
+pub struct CsvFile {
+    index: Arc<CsvIndex>,
+    label: String,
+    path: PathBuf,
+    fs_meta: std::fs::Metadata,
+}
+
+/// What the first pass learns.
+#[derive(Debug)]
+struct CsvIndex {
+    names: Vec<String>,
+    delimiter: u8,
+    /// Start position of every block (byte, line, record).
+    starts: Vec<csv::Position>,
+    rows: usize,
+}
+
+/// Indexes already made in this process, by file, size, modification time and delimiter.
+type Cache = Mutex<HashMap<(PathBuf, u64, Option<SystemTime>, u8), Arc<CsvIndex>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl CsvFile {
+    /// Indexes `path` (comma-separated, or tab-separated for `.tsv`, unless `delimiter`
+    /// says otherwise); problems name `label`.
+    pub fn open(path: &Path, label: &str, delimiter: Option<u8>) -> Result<CsvFile> {
+        let (file, fs_meta) = crate::io::file_kind::open_input(path, label)?;
+        let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+        let delimiter = delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
+        let key = (path.to_path_buf(), fs_meta.len(), fs_meta.modified().ok(), delimiter);
+        let cached = cache().lock().ok().and_then(|c| c.get(&key).cloned());
+        let index = match cached {
+            Some(index) => index,
+            None => {
+                let index = Arc::new(index(file, label, delimiter)?);
+                if let Ok(mut c) = cache().lock() {
+                    c.insert(key, Arc::clone(&index));
+                }
+                index
+            }
+        };
+        Ok(CsvFile { index, label: label.to_string(), path: path.to_path_buf(), fs_meta })
+    }
+
+    /// The columns (their types sampled from the first values).
+    pub fn columns(&self) -> Vec<ColumnInfo> {
+        let types = self.sample_types().unwrap_or_default();
+        self.index
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let dtype = types.get(i).copied().unwrap_or(DType::F64);
+                ColumnInfo {
+                    name: name.clone(),
+                    type_name: dtype.name().to_string(),
+                    dtype: Some(dtype),
+                    rows: self.index.rows,
+                }
+            })
+            .collect()
+    }
+
+    /// int64 for the columns whose first [`SAMPLE`] non-empty fields are all integers,
+    /// float64 for the others.
+    fn sample_types(&self) -> Result<Vec<DType>> {
+        let mut ints = vec![true; self.index.names.len()];
+        let Some(start) = self.index.starts.first().cloned() else { return Ok(vec![DType::F64; ints.len()]) };
+        let mut reader = self.reader_at(start)?;
+        let mut record = csv::ByteRecord::new();
+        for _ in 0..SAMPLE.min(self.index.rows) {
+            if !reader.read_byte_record(&mut record).map_err(|e| self.bad(&e))? {
+                break;
+            }
+            for (int, field) in ints.iter_mut().zip(record.iter()) {
+                let field = trim(field);
+                *int &=
+                    field.is_empty() || std::str::from_utf8(field).is_ok_and(|t| t.parse::<i64>().is_ok());
+            }
+        }
+        Ok(ints.into_iter().map(|int| if int { DType::I64 } else { DType::F64 }).collect())
+    }
+
+    /// A record reader positioned at `start`.
+    fn reader_at(&self, start: csv::Position) -> Result<csv::Reader<BufReader<File>>> {
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut reader = builder(self.index.delimiter).has_headers(false).from_reader(BufReader::new(file));
+        reader.seek_raw(SeekFrom::Start(start.byte()), start).map_err(|e| self.bad(&e))?;
+        Ok(reader)
+    }
+
+    fn bad(&self, e: &csv::Error) -> Error {
+        Error::bad_input(&self.label, describe(e, self.index.names.len()))
+    }
+
+    /// The column `pick` selects, as a source (its label is `label`).
+    pub fn column(self, path: &Path, pick: &Pick, label: String) -> Result<BlockColumn<CsvBlocks>> {
+        let columns = self.columns();
+        let index = pick.find(&columns, &self.label)?;
+        let dtype = columns[index].dtype.unwrap_or(DType::F64);
+        let rows = self.index.rows;
+        let lens: Vec<usize> =
+            (0..self.index.starts.len()).map(|b| BLOCK_ROWS.min(rows - b * BLOCK_ROWS)).collect();
+        let meta = self.fs_meta.clone();
+        let name = columns[index].name.clone();
+        Ok(BlockColumn::new(CsvBlocks { file: self, column: index, name }, &lens, label, dtype, path, &meta))
+    }
+}
+
+/// The reader settings of every pass: a header row, equal-length records.
+fn builder(delimiter: u8) -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.delimiter(delimiter).flexible(false);
+    b
+}
+
+/// The first pass: header names, the start of every [`BLOCK_ROWS`]-th record, the count.
+fn index(file: File, label: &str, delimiter: u8) -> Result<CsvIndex> {
+    let mut reader =
+        builder(delimiter).has_headers(true).from_reader(BufReader::with_capacity(1 << 20, file));
+    let header_err = |e: csv::Error| Error::bad_input(label, describe(&e, 0));
+    // A byte-order mark (spreadsheet exports) is not part of the first name.
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(header_err)?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.trim().to_string())
+        .collect();
+    if names.is_empty() || (names.len() == 1 && names[0].is_empty()) {
+        return Err(Error::bad_input(label, "is empty: a CSV file needs a header row naming its columns"));
+    }
+    let mut starts = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0usize;
+    loop {
+        let position = reader.position().clone();
+        let more = reader
+            .read_byte_record(&mut record)
+            .map_err(|e| Error::bad_input(label, describe(&e, names.len())))?;
+        if !more {
+            break;
+        }
+        if rows % BLOCK_ROWS == 0 {
+            // The position before reading is where this record's bytes start.
+            starts.push(record.position().cloned().unwrap_or(position));
+        }
+        rows += 1;
+    }
+    Ok(CsvIndex { names, delimiter, starts, rows })
+}
+
+/// One sentence on a CSV parse error: ragged rows name the line.
+fn describe(e: &csv::Error, columns: usize) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
+            let line = pos.as_ref().map_or(0, |p| p.line());
+            format!(
+                "line {line} has {len} fields but the header has {}; every row needs one field per column",
+                if columns > 0 { columns as u64 } else { *expected_len }
+            )
+        }
+        csv::ErrorKind::Utf8 { pos, .. } => {
+            format!("line {} is not valid UTF-8 text", pos.as_ref().map_or(0, |p| p.line()))
+        }
+        csv::ErrorKind::Io(io) => format!("cannot be read ({io})"),
+        _ => format!(
+            "is not a readable CSV file ({})",
+            e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+    }
+}
+
+/// A field without surrounding spaces.
+fn trim(field: &[u8]) -> &[u8] {
+    field.trim_ascii()
+}
+
+/// One column of a CSV file, in blocks of [`BLOCK_ROWS`] records.
+#[derive(Debug)]
+pub struct CsvBlocks {
+    file: CsvFile,
+    column: usize,
+    name: String,
+}
+
+impl Blocks for CsvBlocks {
+    fn open(&self, block: usize) -> Result<Box<dyn BlockDecoder + '_>> {
+        let reader = self.file.reader_at(self.file.index.starts[block].clone())?;
+        Ok(Box::new(CsvDecoder { blocks: self, reader, record: csv::ByteRecord::new() }))
+    }
+}
+
+/// Parses the records of one block front to back.
+struct CsvDecoder<'a> {
+    blocks: &'a CsvBlocks,
+    reader: csv::Reader<BufReader<File>>,
+    record: csv::ByteRecord,
+}
+
+impl CsvDecoder<'_> {
+    /// The next record; its end where one should be is a file that changed.
+    fn next(&mut self) -> Result<()> {
+        let file = &self.blocks.file;
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::InputChanged { path: file.path.clone() }),
+            Err(e) => Err(file.bad(&e)),
+        }
+    }
+}
+
+impl BlockDecoder for CsvDecoder<'_> {
+    fn skip(&mut self, n: usize) -> Result<()> {
+        for _ in 0..n {
+            self.next()?;
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, out: &mut [f64]) -> Result<()> {
+        for o in out.iter_mut() {
+            self.next()?;
+            let field = trim(self.record.get(self.blocks.column).unwrap_or_default());
+            *o = if field.is_empty() {
+                f64::NAN
+            } else {
+                match std::str::from_utf8(field).ok().and_then(|t| t.parse::<f64>().ok()) {
+                    Some(v) => v,
+                    None => {
+                        let line = self.record.position().map_or(0, |p| p.line());
+                        return Err(Error::bad_input(
+                            &self.blocks.file.label,
+                            format!(
+                                "line {line}, column '{}': '{}' is not a number",
+                                self.blocks.name,
+                                String::from_utf8_lossy(field)
+                            ),
+                        ));
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+}

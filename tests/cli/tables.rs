@@ -1,0 +1,381 @@
+//! Table inputs (Parquet, Arrow IPC file and stream, CSV) give the same answer as the
+//! .npy twins of their columns (NaN where the table has nulls): the aggregate and the PNG
+//! byte for byte, for count, a value reduction, count-cat and lines; bad tables get one
+//! line naming the file and the problem.
+
+use std::path::{Path, PathBuf};
+
+use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
+
+use crate::common::tables::{sample, write_arrow, write_csv, write_parquet, Col, LABELS};
+use crate::common::*;
+
+const N: usize = 20_000;
+
+/// A fresh directory for one test.
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("gigaplot-tables-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The renders compared: (name, extra flags, whether it reads v, whether it reads c).
+const CASES: [(&str, &[&str]); 4] = [
+    ("count", &[]),
+    ("mean", &["--agg", "mean", "--value", "v"]),
+    ("countcat", &["--agg", "count-cat", "--value", "c"]),
+    ("lines", &["--glyph", "lines"]),
+];
+
+/// Renders each case from `table` (TABLE --x x form) and from the .npy twins in `d`,
+/// asserting equal PNG and aggregate bytes.
+fn same_as_npy(d: &Path, table: &Path, extra: &[&str]) {
+    for (name, flags) in CASES {
+        let out = |tag: &str, ext: &str| d.join(format!("{name}-{tag}.{ext}")).display().to_string();
+        let npy = |c: &str| d.join(format!("{c}.npy")).display().to_string();
+        let mut twin: Vec<String> = vec!["render".into(), "--x".into(), npy("x"), "--y".into(), npy("y")];
+        let mut args: Vec<String> =
+            vec!["render".into(), table.display().to_string(), "--x".into(), "x".into()];
+        args.extend(["--y".into(), "y".into()]);
+        for (i, f) in flags.iter().enumerate() {
+            let is_column = i > 0 && flags[i - 1] == "--value";
+            twin.push(if is_column { npy(f) } else { f.to_string() });
+            args.push(f.to_string());
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        for (v, tag) in [(&mut twin, "npy"), (&mut args, "table")] {
+            v.extend(
+                ["--width", "120", "--height", "90", "--threads", "2", "--tile", "32", "-q"]
+                    .map(String::from),
+            );
+            v.extend(["-o".into(), out(tag, "png"), "--agg-out".into(), out(tag, "npy")]);
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            run_ok(&refs);
+        }
+        for ext in ["png", "npy"] {
+            let (a, b) = (std::fs::read(out("npy", ext)).unwrap(), std::fs::read(out("table", ext)).unwrap());
+            assert!(a == b, "{}: {name} .{ext} differs from the .npy render", table.display());
+        }
+    }
+}
+
+/// Writes the .npy twins of `columns` into `d`.
+fn twins(d: &Path, columns: &[(&str, Col)]) {
+    for (name, col) in columns {
+        col.write_npy(&d.join(format!("{name}.npy")));
+    }
+}
+
+#[test]
+fn parquet_renders_like_npy_with_every_codec() {
+    let d = dir("parquet");
+    let columns = sample(N);
+    twins(&d, &columns);
+    let codecs = [
+        ("snappy", Compression::SNAPPY, true),
+        ("zstd", Compression::ZSTD(ZstdLevel::default()), false),
+        ("gzip", Compression::GZIP(GzipLevel::default()), true),
+        ("lz4raw", Compression::LZ4_RAW, false),
+        ("lz4", Compression::LZ4, true),
+        ("brotli", Compression::BROTLI(BrotliLevel::default()), false),
+        ("none", Compression::UNCOMPRESSED, true),
+    ];
+    for (i, (name, codec, dictionary)) in codecs.into_iter().enumerate() {
+        let table = d.join(format!("t-{name}.parquet"));
+        // Row groups of several lengths, some not multiples of the page length.
+        write_parquet(&table, &columns, [7000, 4096, 20_000, 1234, 9999, 3000, 15_000][i], codec, dictionary);
+        if i < 2 {
+            same_as_npy(&d, &table, &[]);
+        } else {
+            // The other codecs: the count and the value reduction.
+            same_as_npy_count(&d, &table);
+        }
+    }
+}
+
+/// The count render of `table` equals the .npy one (a quicker check for extra codecs).
+fn same_as_npy_count(d: &Path, table: &Path) {
+    let t = table.display().to_string();
+    let npy = |c: &str| d.join(format!("{c}.npy")).display().to_string();
+    let size = ["--width", "120", "--height", "90", "-q"];
+    let (a, b) = (d.join("c-npy.npy").display().to_string(), d.join("c-t.npy").display().to_string());
+    let (pa, pb) = (d.join("c-npy.png").display().to_string(), d.join("c-t.png").display().to_string());
+    let twin = ["render", "--x", &npy("x"), "--y", &npy("y"), "--agg", "sum", "--value", &npy("v")];
+    run_ok(&[&twin[..], &size, &["-o", &pa, "--agg-out", &a]].concat());
+    let (x, y, v) = (format!("{t}:x"), format!("{t}:y"), format!("{t}:v"));
+    let form = ["render", "--x", &x, "--y", &y, "--agg", "sum", "--value", &v];
+    run_ok(&[&form[..], &size, &["-o", &pb, "--agg-out", &b]].concat());
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "{t}: sum aggregate differs");
+    assert!(std::fs::read(&pa).unwrap() == std::fs::read(&pb).unwrap(), "{t}: sum PNG differs");
+}
+
+#[test]
+fn arrow_file_and_stream_render_like_npy() {
+    let d = dir("arrow");
+    let columns = sample(N);
+    twins(&d, &columns);
+    let cases = [
+        ("plain.arrow", None, false, 3000),
+        ("lz4.feather", Some(arrow_ipc::CompressionType::LZ4_FRAME), false, 7777),
+        ("zstd.ipc", Some(arrow_ipc::CompressionType::ZSTD), false, 20_000),
+        ("stream.arrows", None, true, 4096),
+        ("stream-zstd.arrows", Some(arrow_ipc::CompressionType::ZSTD), true, 5000),
+    ];
+    for (i, (name, codec, stream, batch)) in cases.into_iter().enumerate() {
+        let table = d.join(name);
+        write_arrow(&table, &columns, batch, codec, stream);
+        if i == 0 || i == 3 {
+            same_as_npy(&d, &table, &[]);
+        } else {
+            same_as_npy_count(&d, &table);
+        }
+    }
+}
+
+#[test]
+fn csv_renders_like_npy_with_quotes_and_tabs() {
+    let d = dir("csv");
+    // CSV holds decimal text: the twins are the float64 values the text spells.
+    let columns: Vec<(&str, Col)> = sample(N)
+        .into_iter()
+        .map(|(name, col)| match col {
+            Col::F32(v) => {
+                (name, Col::F64(v.iter().map(|v| v.map(|v| v.to_string().parse().unwrap())).collect()))
+            }
+            other => (name, other),
+        })
+        .collect();
+    twins(&d, &columns);
+    let table = d.join("t.csv");
+    write_csv(&table, &columns, true, b',');
+    same_as_npy(&d, &table, &[]);
+    let tsv = d.join("t.tsv");
+    write_csv(&tsv, &columns, false, b'\t');
+    same_as_npy_count(&d, &tsv);
+    let semi = d.join("semi.csv");
+    write_csv(&semi, &columns, false, b';');
+    let out = d.join("semi.png").display().to_string();
+    let s = semi.display().to_string();
+    run_ok(&["render", &s, "--x", "x", "--y", "y", "--delimiter", ";", "-q", "-o", &out]);
+}
+
+#[test]
+fn dictionary_strings_are_categories_with_their_names() {
+    let d = dir("dict");
+    let columns = sample(2000);
+    twins(&d, &columns);
+    let table = d.join("t.arrow");
+    write_arrow(&table, &columns, 700, None, false);
+    let t = table.display().to_string();
+    let (a, b) = (d.join("a.npy").display().to_string(), d.join("b.npy").display().to_string());
+    let (x, y, c) =
+        (d.join("x.npy").display().to_string(), d.join("y.npy").display().to_string(), d.join("c.npy"));
+    let c = c.display().to_string();
+    let size = ["--width", "60", "--height", "40", "-q", "--bare"];
+    let (pa, pb) = (d.join("a.png").display().to_string(), d.join("b.png").display().to_string());
+    run_ok(
+        &[
+            &["render", "--x", &x, "--y", &y, "--agg", "count-cat", "--value", &c][..],
+            &size,
+            &["-o", &pa, "--agg-out", &a],
+        ]
+        .concat(),
+    );
+    run_ok(
+        &[
+            &["render", &t, "--x", "x", "--y", "y", "--category", "label"][..],
+            &size,
+            &["-o", &pb, "--agg-out", &b],
+        ]
+        .concat(),
+    );
+    assert!(
+        std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(),
+        "dictionary categories differ from codes"
+    );
+    // The legend of a figure names the categories from the dictionary (not their codes):
+    // same image as --labels with those names.
+    let (la, lb) = (d.join("la.png").display().to_string(), d.join("lb.png").display().to_string());
+    let fig = ["--width", "300", "--height", "200", "-q"];
+    run_ok(
+        &[&["render", &t, "--x", "x", "--y", "y", "--category", "label"][..], &fig, &["-o", &la]].concat(),
+    );
+    let labels = LABELS.join(",");
+    run_ok(
+        &[
+            &["render", &t, "--x", "x", "--y", "y", "--category", "c", "--labels", &labels][..],
+            &fig,
+            &["-o", &lb],
+        ]
+        .concat(),
+    );
+    assert!(std::fs::read(&la).unwrap() == std::fs::read(&lb).unwrap(), "legend does not use the dictionary");
+}
+
+#[test]
+fn info_lists_a_tables_columns() {
+    let d = dir("info");
+    let columns: Vec<(&str, Col)> = vec![
+        ("x", Col::F32(vec![Some(1.5), None, Some(-2.0), Some(f32::NAN)])),
+        ("c", Col::I32(vec![Some(3), Some(1), None, Some(2)])),
+    ];
+    let table = d.join("t.parquet");
+    write_parquet(&table, &columns, 3, Compression::SNAPPY, true);
+    let t = table.display().to_string();
+    let out = run_ok(&["info", &t]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{t}: a Parquet file, 4 rows, 2 columns\n{t}:x: float32, 4 rows, 2 nulls, min -2, max 1.5\n\
+             {t}:c: int32, 4 rows, 1 nulls, min 1, max 3\n"
+        )
+    );
+    let out = run_ok(&["info", &format!("{t}:c")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{t}:c: int32, 4 rows, 1 nulls, min 1, max 3\n")
+    );
+}
+
+/// Runs gigaplot expecting failure: exit code 1, one stderr line, no output file.
+fn fails(d: &Path, args: &[&str]) -> String {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(!d.join("o.png").exists());
+    err.trim_end().to_string()
+}
+
+#[test]
+fn bad_tables_get_one_line() {
+    let d = dir("bad");
+    let columns = sample(3000);
+    let pq = d.join("t.parquet");
+    write_parquet(&pq, &columns, 1000, Compression::SNAPPY, true);
+    let p = pq.display().to_string();
+    let o = d.join("o.png").display().to_string();
+    // A missing column lists the columns there are.
+    assert_eq!(
+        fails(&d, &["render", &p, "--x", "x", "--y", "nope", "-o", &o]),
+        format!("gigaplot: error: {p}: has no column 'nope'; its columns are: x (float32), y (float32), v (float64), c (int32)")
+    );
+    // A CSV where a .npy was expected.
+    let csv = d.join("t.npy");
+    std::fs::write(&csv, "x,y\n1,2\n").unwrap();
+    let c = csv.display().to_string();
+    assert_eq!(
+        fails(&d, &["render", "--x", &c, "--y", &c, "-o", &o]),
+        format!(
+            "gigaplot: error: {c}: is named like a .npy array (.npy) but holds text; a CSV file must be named .csv or .tsv"
+        )
+    );
+    // A truncated Parquet file (its footer cut off), and one with a page overwritten.
+    let bytes = std::fs::read(&pq).unwrap();
+    let cut = d.join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let k = cut.display().to_string();
+    let err = fails(&d, &["render", &k, "--x", "x", "--y", "y", "-o", &o]);
+    assert!(err.starts_with(&format!("gigaplot: error: {k}: is not a readable Parquet file (")), "{err}");
+    let mut broken = bytes.clone();
+    // The first page header, overwritten.
+    for b in &mut broken[4..40] {
+        *b = 0xff;
+    }
+    let bad = d.join("bad.parquet");
+    std::fs::write(&bad, &broken).unwrap();
+    let b = bad.display().to_string();
+    let err =
+        fails(&d, &["render", &b, "--x", "x", "--y", "y", "--x-range", "0,1", "--y-range", "0,1", "-o", &o]);
+    assert!(err.contains("is a corrupt or truncated Parquet file"), "{err}");
+    // A text column in an Arrow file names its type.
+    let arrow = d.join("t.arrow");
+    write_arrow(&arrow, &columns, 1000, None, false);
+    let a = arrow.display().to_string();
+    let err = fails(&d, &["render", &a, "--x", "x", "--y", "y", "--value", "nope", "--agg", "sum", "-o", &o]);
+    assert!(err.contains("has no column 'nope'; its columns are: x (float32), y (float32), v (float64), c (int32), label (dictionary<int8, string>)"), "{err}");
+    let cut = d.join("cut.arrow");
+    let bytes = std::fs::read(&arrow).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    let k = cut.display().to_string();
+    let err = fails(&d, &["render", &k, "--x", "x", "--y", "y", "-o", &o]);
+    assert!(err.starts_with(&format!("gigaplot: error: {k}: is a corrupt or truncated Arrow IPC")), "{err}");
+    // Ragged CSV rows name the line; a word where a number should be names line and column.
+    let ragged = d.join("r.csv");
+    std::fs::write(&ragged, "x,y\n1,2\n3,4,5\n").unwrap();
+    let r = ragged.display().to_string();
+    assert_eq!(
+        fails(&d, &["render", &r, "--x", "x", "--y", "y", "-o", &o]),
+        format!("gigaplot: error: {r}: line 3 has 3 fields but the header has 2; every row needs one field per column")
+    );
+    let word = d.join("w.csv");
+    std::fs::write(&word, "x,y\n1,2\n3,four\n").unwrap();
+    let w = word.display().to_string();
+    assert_eq!(
+        fails(&d, &["render", &w, "--x", "x", "--y", "y", "-o", &o]),
+        format!("gigaplot: error: {w}: line 3, column 'y': 'four' is not a number")
+    );
+    // A table named without a column.
+    let err = fails(&d, &["render", "--x", &p, "--y", &p, "-o", &o]);
+    assert!(err.contains("is a table; name a column as FILE:COLUMN"), "{err}");
+    // Columns of different lengths.
+    let short = d.join("s.parquet");
+    write_parquet(&short, &sample(10), 5, Compression::SNAPPY, true);
+    let s = short.display().to_string();
+    let err = fails(&d, &["render", "--x", &format!("{p}:x"), "--y", &format!("{s}:y"), "-o", &o]);
+    assert!(err.contains("has 10 values but the x column"), "{err}");
+}
+
+#[test]
+fn parquet_peak_rss_stays_within_the_budget() {
+    let d = dir("rss");
+    let n = 3_000_000u64;
+    let x: Vec<Option<f32>> = (0..n).map(|i| Some(((i * 7919) % 1_000_003) as f32)).collect();
+    let y: Vec<Option<f32>> = (0..n).map(|i| Some(((i * 104_729) % 999_983) as f32)).collect();
+    let table = d.join("big.parquet");
+    write_parquet(&table, &[("x", Col::F32(x)), ("y", Col::F32(y))], 1 << 20, Compression::SNAPPY, false);
+    let t = table.display().to_string();
+    let o = d.join("big.png").display().to_string();
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args([
+        "render", &t, "--x", "x", "--y", "y", "--width", "4000", "--height", "4000", "--memory", "96MiB",
+        "-q", "-o", &o,
+    ]);
+    let (status, rss) = run_measuring_rss(&mut cmd);
+    assert!(status.success());
+    eprintln!("parquet 3M points at 4000^2: peak RSS {} MiB", rss >> 20);
+    assert!(rss < 96 << 20, "peak RSS {} MiB over the 96 MiB budget", rss >> 20);
+}
+
+/// Not a test: writes the benchmark tables (Parquet snappy in 1M-row groups, Arrow IPC
+/// uncompressed in 1M-row batches, CSV) from the float32 `x.npy` and `y.npy` in
+/// `$GIGAPLOT_BENCH_DIR` (see tools/bench_tables.sh).
+#[test]
+#[ignore]
+fn write_bench_tables() {
+    let Ok(dir) = std::env::var("GIGAPLOT_BENCH_DIR") else { return };
+    let dir = PathBuf::from(dir);
+    let read = |name: &str| -> Vec<Option<f32>> {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let header = gigaplot::data::npy::NpyHeader::parse(&bytes).unwrap();
+        bytes[header.data_offset..]
+            .chunks_exact(4)
+            .map(|c| Some(f32::from_le_bytes(c.try_into().unwrap())))
+            .collect()
+    };
+    let columns = vec![("x", Col::F32(read("x.npy"))), ("y", Col::F32(read("y.npy")))];
+    let group = 1_000_000;
+    crate::common::tables::write_parquet_pages(
+        &dir.join("pts.parquet"),
+        &columns,
+        group,
+        Compression::SNAPPY,
+        false,
+        20_000,
+    );
+    write_arrow(&dir.join("pts.arrow"), &columns, group, None, false);
+    if std::env::var_os("GIGAPLOT_BENCH_CSV").is_some() {
+        write_csv(&dir.join("pts.csv"), &columns, false, b',');
+    }
+}
