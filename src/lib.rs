@@ -172,6 +172,8 @@ pub use render::{Glyph, RasterInput, RenderOptions, DEFAULT_MEMORY_BUDGET, DEFAU
 pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader};
 
 // Sources.
+#[cfg(feature = "arrow")]
+pub use data::arrow::arrow_column;
 pub use data::grid::Grid;
 pub use data::table::{describe as describe_table, open_column, ColumnInfo, TableInfo};
 pub use data::{

@@ -4,6 +4,8 @@ mod common;
 
 #[path = "library"]
 mod topics {
+    #[cfg(feature = "arrow")]
+    mod arrow_arrays;
     mod memory_sinks;
     mod options;
     mod parsers;

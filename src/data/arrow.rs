@@ -209,6 +209,63 @@ impl Blocks for ArrowBlocks {
     }
 }
 
+/// The chunks of an Arrow column held in memory (one `ArrayRef`, or the arrays of a
+/// chunked column), each a block read in place.
+#[derive(Debug)]
+pub struct ArrowArrays(Vec<ArrayRef>);
+
+impl Blocks for ArrowArrays {
+    fn open(&self, block: usize) -> Result<Box<dyn BlockDecoder + '_>> {
+        Ok(Box::new(ArrayDecoder { array: self.0[block].clone(), at: 0 }))
+    }
+}
+
+/// An in-memory Arrow column as a [`Source`](crate::data::Source): the arrays of one
+/// column (a chunked column's chunks, in order) read in place, never concatenated or
+/// copied whole. Every numeric type, booleans and dictionary-encoded numbers are read
+/// (nulls as NaN, dropped like NaN); a dictionary of strings gives category codes whose
+/// names label a count-cat legend. The chunks must share one type.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{ArrayRef, Float32Array};
+/// use gigaplot::{arrow_column, PointColumns, Source};
+///
+/// let x: ArrayRef = Arc::new(Float32Array::from(vec![Some(0.0), None, Some(2.0)]));
+/// let y: ArrayRef = Arc::new(Float32Array::from(vec![1.0, 2.0, 3.0]));
+/// let x = arrow_column("x", vec![x])?;
+/// assert_eq!(x.len(), 3);
+/// let mut values = [0.0; 3];
+/// x.read_f64(0, &mut values)?;
+/// assert!(values[1].is_nan());
+/// let points = PointColumns::from_sources(Box::new(x), Box::new(arrow_column("y", vec![y])?))?;
+/// assert_eq!(points.len(), 3);
+/// # Ok::<(), gigaplot::Error>(())
+/// ```
+pub fn arrow_column(label: impl Into<String>, arrays: Vec<ArrayRef>) -> Result<BlockColumn<ArrowArrays>> {
+    let label = label.into();
+    let data_type = arrays.first().map_or(DataType::Float64, |a| a.data_type().clone());
+    if let Some(other) = arrays.iter().find(|a| a.data_type() != &data_type) {
+        return Err(Error::bad_input(
+            &label,
+            format!(
+                "has chunks of two types, {} and {}",
+                type_name(&data_type),
+                type_name(other.data_type())
+            ),
+        ));
+    }
+    let dtype = dtype_of(&data_type).map_err(|p| Error::bad_input(&label, p))?;
+    let labels = match (&data_type, arrays.first()) {
+        (DataType::Dictionary(_, values), Some(first)) if is_text(values) => {
+            Some(text_values(first.as_any_dictionary().values()))
+        }
+        _ => None,
+    };
+    let lens: Vec<usize> = arrays.iter().map(|a| a.len()).collect();
+    Ok(BlockColumn::in_memory(ArrowArrays(arrays), &lens, label, dtype).with_category_labels(labels))
+}
+
 /// Reads one batch's array front to back.
 struct ArrayDecoder {
     array: ArrayRef,

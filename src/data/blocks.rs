@@ -41,8 +41,8 @@ pub struct BlockColumn<B> {
     starts: Vec<usize>,
     label: String,
     dtype: DType,
-    path: PathBuf,
-    stamp: (u64, Option<SystemTime>),
+    /// The file read and its size and modification time when opened (None in memory).
+    file: Option<(PathBuf, u64, Option<SystemTime>)>,
     known: Option<ColumnSummary>,
     labels: Option<Vec<String>>,
 }
@@ -71,11 +71,22 @@ impl<B: Blocks> BlockColumn<B> {
             starts,
             label,
             dtype,
-            path: path.to_path_buf(),
-            stamp: (meta.len(), meta.modified().ok()),
+            file: Some((path.to_path_buf(), meta.len(), meta.modified().ok())),
             known: None,
             labels: None,
         }
+    }
+
+    /// A column of `lens[b]` values in block b held in memory (nothing to check for
+    /// changes), named `label` in messages.
+    pub fn in_memory(blocks: B, lens: &[usize], label: String, dtype: DType) -> Self {
+        let starts = std::iter::once(0)
+            .chain(lens.iter().scan(0usize, |at, &n| {
+                *at += n;
+                Some(*at)
+            }))
+            .collect();
+        BlockColumn { blocks, starts, label, dtype, file: None, known: None, labels: None }
     }
 
     /// This column with the summary its file stores (see [`Source::known_summary`]).
@@ -146,7 +157,10 @@ impl<B: Blocks> Source for BlockColumn<B> {
     }
 
     fn check_unchanged(&self) -> Result<()> {
-        check_stamp(&self.path, self.stamp.0, self.stamp.1)
+        match &self.file {
+            Some((path, len, modified)) => check_stamp(path, *len, *modified),
+            None => Ok(()),
+        }
     }
 
     fn known_summary(&self) -> Option<ColumnSummary> {
