@@ -4,7 +4,7 @@ mod common;
 
 #[path = "library"]
 mod topics {
-    #[cfg(feature = "arrow")]
+    #[cfg(all(feature = "arrow", feature = "parquet", feature = "csv"))]
     mod arrow_arrays;
     mod memory_sinks;
     mod options;

@@ -1,6 +1,6 @@
 //! In-memory Arrow arrays as sources (`gigaplot::arrow_column`): a chunked column with
 //! nulls aggregates exactly as the same values in a plain slice with NaN where the nulls
-//! are; chunks of two types are refused naming the column.
+//! are; chunks of two types are refused naming the column; a table file replaced after opening is detected.
 
 use std::sync::Arc;
 
@@ -70,4 +70,30 @@ fn chunks_of_two_types_are_refused_naming_the_column() {
     let b: ArrayRef = Arc::new(Float64Array::from(vec![1.0f64]));
     let error = arrow_column("speed", vec![a, b]).unwrap_err().to_string();
     assert_eq!(error, "speed: has chunks of two types, float32 and float64");
+}
+
+/// A table file replaced between opening and the end of a render is caught like a `.npy`:
+/// `check_unchanged` (run by the driver after its last pass) names the file.
+#[test]
+fn a_table_file_changed_after_opening_is_detected() {
+    use crate::common::tables::{sample, write_arrow, write_csv, write_parquet};
+    use gigaplot::{open_column, ColumnSpec, Error, Source};
+    let dir = tempfile::tempdir().unwrap();
+    let table = sample(3000);
+    let files = [dir.path().join("t.parquet"), dir.path().join("t.arrow"), dir.path().join("t.csv")];
+    let write = |i: usize, rows: &[(&str, crate::common::tables::Col)]| match i {
+        0 => write_parquet(&files[0], rows, 1000, parquet::basic::Compression::UNCOMPRESSED, false),
+        1 => write_arrow(&files[1], rows, 1000, None, false),
+        _ => write_csv(&files[2], rows, false, b','),
+    };
+    for (i, file) in files.iter().enumerate() {
+        write(i, &table);
+        let column = open_column(&ColumnSpec::parse(&format!("{}:x", file.display()))).unwrap();
+        column.check_unchanged().unwrap();
+        write(i, &sample(2000));
+        match column.check_unchanged() {
+            Err(Error::InputChanged { path }) => assert_eq!(&path, file),
+            other => panic!("{}: {other:?}", file.display()),
+        }
+    }
 }
