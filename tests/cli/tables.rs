@@ -350,7 +350,7 @@ fn parquet_peak_rss_stays_within_the_budget() {
 
 /// Not a test: writes the benchmark tables (Parquet snappy in 1M-row groups, Arrow IPC
 /// uncompressed in 1M-row batches, CSV) from the float32 `x.npy` and `y.npy` in
-/// `$GIGAPLOT_BENCH_DIR` (see tools/bench_tables.sh).
+/// `$GIGAPLOT_BENCH_DIR` (see benches/compare/tables.sh).
 #[test]
 #[ignore]
 fn write_bench_tables() {

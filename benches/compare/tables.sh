@@ -3,14 +3,14 @@
 # .npy, Parquet (snappy, 1M-row groups), Arrow IPC (uncompressed, 1M-row batches) and CSV,
 # side by side in one run, printing wall time, CPU time and peak RSS of each.
 #
-#   tools/bench_tables.sh [DIR] [POINTS]     # default DIR=/tmp/gigaplot-bench-tables, 10^8 points
+#   benches/compare/tables.sh [DIR] [POINTS]     # default DIR=/tmp/gigaplot-bench-tables, 10^8 points
 #
 # The tables are written once by the ignored test `write_bench_tables` (the Rust parquet,
 # arrow and csv writers) from `gigaplot generate`'s x.npy and y.npy; set NO_CSV=1 to skip CSV.
 set -eu
 dir=${1:-/tmp/gigaplot-bench-tables}
 points=${2:-100000000}
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${GIGAPLOT:-$root/target/release/gigaplot}
 mkdir -p "$dir"
 [ -x "$bin" ] || (cd "$root" && cargo build --release)
