@@ -11,6 +11,7 @@ use gigaplot::figure::{FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::io::AtomicFile;
+use gigaplot::pyramid::render_pyramid;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{
     render, render_raster, thumbnail_size, Glyph, RasterInput, RenderOptions, RenderReport, Warning,
@@ -68,9 +69,6 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         note!("{warning}");
     }
     check_spreading(args)?;
-    if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
-        return Err(Failure::flag("--line-width", "pyramids of anti-aliased lines are not supported yet"));
-    }
     let bar = Bar::new(!quiet);
     let mut options = options;
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
@@ -95,19 +93,11 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
-    if let Some(dir) = &args.pyramid.pyramid {
-        // the pyramid is not spread: it shades over the background itself
-        let unspread = RenderOptions { background: args.background, ..options.clone() };
-        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (x, y), &points, &unspread, &bar);
-        match pyramid {
-            Ok(sink) => sinks.push(sink),
-            Err(e) => {
-                bar.finish();
-                return Err(e);
-            }
-        }
-    }
-    let report = render(&points, &options, sinks, &bar);
+    let report = match &args.pyramid.pyramid {
+        Some(dir) => pyramid::pyramid_options(&args.pyramid, dir, (x, y), &options, args.background)
+            .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),
+        None => render(&points, &options, sinks, &bar).map_err(Failure::from),
+    };
     bar.finish();
     let report = report?;
     print_timings(args, &bar);
