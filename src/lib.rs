@@ -166,6 +166,8 @@ pub use render::{render, render_raster, RenderReport};
 
 // Options.
 pub use canvas::Scale;
+/// The legend entries of a count-cat figure ([`FigureSpec::legend`]).
+pub use figure::category_legend;
 pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{

@@ -7,7 +7,7 @@ use super::failure::{Failure, Result};
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
 use gigaplot::data::{ColumnSpec, PointColumns, Source};
-use gigaplot::figure::{FigureSink, FigureSpec};
+use gigaplot::figure::{category_legend, FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::io::AtomicFile;
@@ -16,7 +16,6 @@ use gigaplot::reduce::Reduction;
 use gigaplot::render::{
     render, render_raster, thumbnail_size, Glyph, RasterInput, RenderOptions, RenderReport, Warning,
 };
-use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{visibility, Color, Dynspread, Spreader};
 use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink, SpreadSink};
 
@@ -250,20 +249,9 @@ fn image_sink(
     if f.bare {
         return Ok(Box::new(PngSink::new(output, args.compression)));
     }
-    let legend = match (&f.labels, options.reduction, value) {
-        (labels, Reduction::CountCat, Some(value)) => {
-            // --labels, else the names a dictionary-encoded column gives its codes.
-            let labels = labels.clone().or_else(|| value.category_labels());
-            let categories = match &labels {
-                Some(labels) => labels.len(),
-                None => gigaplot::data::summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1),
-            };
-            let key = options.color_key.clone().unwrap_or_else(|| default_color_key(categories));
-            let names: Vec<String> = match labels {
-                Some(labels) => labels,
-                None => (0..categories).map(|c| c.to_string()).collect(),
-            };
-            Some(names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect())
+    let legend = match (options.reduction, value) {
+        (Reduction::CountCat, Some(value)) => {
+            Some(category_legend(f.labels.as_deref(), options.color_key.as_deref(), value)?)
         }
         _ => None,
     };
