@@ -43,7 +43,8 @@
 //! pyramid is written under a temporary directory and swapped in, temporaries are removed
 //! on signals and faults, and a render that cannot fit on the disk fails before it starts.
 //!
-//! [`render()`] and [`render_raster`] run the passes: one generic driver for any (glyph,
+//! [`render()`] and [`render_raster`] run the passes ([`render_pyramid`] those of a
+//! pyramid, its statistics first): one generic driver for any (glyph,
 //! reduction) pair, the pairs declared once in a table (`render/table.rs`). The output is
 //! byte-identical whatever the tile size and thread count: records keep input order within
 //! a band, tiles are laid out on the global grid, and the PNG is cut into segments at
@@ -157,11 +158,16 @@ pub use error::{Error, Field, Problem, Result, Spelling};
 // Entry points and their results.
 pub use data::generate::{generate, GenerateOptions, GeneratedFiles};
 pub use io::preflight::check_render_disk_space;
+/// A deep-zoom pyramid in one call: the option checks, the statistics pass (unless
+/// statistics are given) and the render into the tiles (and any other sinks).
+pub use pyramid::{compute_stats, render_pyramid, PyramidReport};
 pub use pyramid::{PyramidSummary, StatsBuilder, StatsSink};
 pub use render::{render, render_raster, RenderReport};
 
 // Options.
 pub use canvas::Scale;
+/// The legend entries of a count-cat figure ([`FigureSpec::legend`]).
+pub use figure::category_legend;
 pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{

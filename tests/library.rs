@@ -9,6 +9,8 @@ mod topics {
     mod memory_sinks;
     mod options;
     mod parsers;
+    #[cfg(feature = "cli")]
+    mod pyramid_api;
     mod pyramid_parsers;
     mod pyramid_render;
     #[cfg(feature = "serve")]

@@ -9,11 +9,11 @@ use std::str::FromStr;
 use gigaplot::canvas::plan::parse_size;
 use gigaplot::canvas::{parse_range, Plan, Scale};
 use gigaplot::data::{PointColumns, Source};
-use gigaplot::figure::{FigureSink, FigureSpec};
+use gigaplot::figure::{category_legend, FigureSink, FigureSpec};
 use gigaplot::progress::Progress;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, Glyph, RenderOptions, RenderReport};
-use gigaplot::shade::category::{default_color_key, parse_color_key};
+use gigaplot::shade::category::parse_color_key;
 use gigaplot::shade::{Color, Colormap, Dynspread, How, Shape, Spreader};
 use gigaplot::sink::{AggregateArraySink, AggregateSink, Compression, PngSink, Sink, SpreadSink};
 use numpy::PyArray1;
@@ -355,18 +355,9 @@ impl Figure {
         if self.bare {
             return Ok(Box::new(PngSink::new(output, compression)));
         }
-        let legend = match (&self.labels, options.reduction, value) {
-            (labels, Reduction::CountCat, Some(value)) => {
-                let categories = match labels {
-                    Some(labels) => labels.len(),
-                    None => gigaplot::data::summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1),
-                };
-                let key = options.color_key.clone().unwrap_or_else(|| default_color_key(categories));
-                let names: Vec<String> = match labels {
-                    Some(labels) => labels.clone(),
-                    None => (0..categories).map(|c| c.to_string()).collect(),
-                };
-                Some(names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect())
+        let legend = match (options.reduction, value) {
+            (Reduction::CountCat, Some(value)) => {
+                Some(category_legend(self.labels.as_deref(), options.color_key.as_deref(), value)?)
             }
             _ => None,
         };

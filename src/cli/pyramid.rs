@@ -1,9 +1,5 @@
-//! `render --pyramid`, `gigaplot stats` and `gigaplot serve`: deep-zoom pyramids over the
-//! library's `pyramid` module.
-//!
-//! A pyramid needs the global statistics of every zoom level before any tile is shaded.
-//! Without `--stats`, the render runs twice over the same data: once into a statistics
-//! sink, once into the tile writer (and the PNG or aggregate, if asked for).
+//! `render --pyramid`, `gigaplot stats` and `gigaplot serve`: their flags turned into the
+//! options of the library's `pyramid` module (`render_pyramid`, `compute_stats`).
 
 use std::path::{Path, PathBuf};
 
@@ -11,12 +7,10 @@ use gigaplot::canvas::Scale;
 use gigaplot::data::{ColumnSpec, PointColumns};
 use gigaplot::pyramid::serve::{RequestLog, StaticServer};
 use gigaplot::pyramid::{
-    InputKey, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidWriter, ShardSpec, StatsBuilder,
-    StatsKey, StatsSink, ViewerAssets,
+    compute_stats, InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets,
 };
-use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, RenderOptions};
-use gigaplot::sink::Sink;
+use gigaplot::render::RenderOptions;
+use gigaplot::shade::Color;
 use gigaplot::Error;
 
 use super::failure::{Failure, Result};
@@ -26,10 +20,6 @@ use super::combos::{self, Given};
 use super::paths;
 use super::progress::Bar;
 
-/// Name prefix of the temporary directory holding the statistics of `render --pyramid`
-/// without `--stats`.
-const STATS_DIR_PREFIX: &str = "gigaplot-stats-";
-
 /// What a set of statistics is valid for: canvas, ranges, scales and the input columns,
 /// fingerprinted (size and sampled hash), so statistics of other data are refused.
 fn stats_key(
@@ -37,7 +27,6 @@ fn stats_key(
     y: &ColumnSpec,
     (width, height, tile): (u32, u32, u32),
     ranges: ((f64, f64), (f64, f64)),
-    scales: (Scale, Scale),
 ) -> Result<StatsKey> {
     Ok(StatsKey {
         width,
@@ -45,29 +34,13 @@ fn stats_key(
         tile,
         x_range: ranges.0,
         y_range: ranges.1,
-        x_scale: scales.0,
-        y_scale: scales.1,
+        x_scale: Scale::Linear,
+        y_scale: Scale::Linear,
         inputs: vec![InputKey::of(x)?, InputKey::of(y)?],
     })
 }
 
-/// Computes (part of) the statistics of a pyramid with one render into a [`StatsSink`].
-fn compute_stats(
-    points: &PointColumns,
-    key: StatsKey,
-    shard: ShardSpec,
-    options: &RenderOptions,
-    out: &Path,
-    bar: &Bar,
-) -> Result<PyramidStats> {
-    let plan = PyramidPlan::new(key.width, key.height, key.tile)?;
-    let builder = StatsBuilder::new(key, shard)?;
-    let sink: Box<dyn Sink> = Box::new(StatsSink::new(builder, plan, out));
-    render(points, options, vec![sink], bar)?;
-    Ok(PyramidStats::read(out)?)
-}
-
-/// The ranges a pyramid needs: explicit, since every level and shard must share them.
+/// The ranges `stats` needs: explicit, since every level and shard must share them.
 fn ranges(x: Option<(f64, f64)>, y: Option<(f64, f64)>) -> Result<((f64, f64), (f64, f64))> {
     match (x, y) {
         (Some(x), Some(y)) => Ok((x, y)),
@@ -76,67 +49,32 @@ fn ranges(x: Option<(f64, f64)>, y: Option<(f64, f64)>) -> Result<((f64, f64), (
     }
 }
 
-/// The pyramid sink of `render --pyramid DIR`, computing the statistics first when
-/// `--stats` is not given.
-pub fn pyramid_sink(
+/// The library's options of `render --pyramid DIR`: shaded as the render but over the
+/// unspread `background`, and the statistics file with the inputs it must match.
+pub fn pyramid_options(
     args: &PyramidArgs,
     dir: &Path,
     (x, y): (&ColumnSpec, &ColumnSpec),
-    points: &PointColumns,
     options: &RenderOptions,
-    bar: &Bar,
-) -> Result<Box<dyn Sink>> {
-    if options.reduction != Reduction::Count {
-        return Err(Failure::flag("--pyramid", "pyramids are built from the count reduction"));
-    }
-    let (x_range, y_range) = ranges(options.x_range, options.y_range)?;
-    let key = stats_key(
-        x,
-        y,
-        (options.width, options.height, args.pyramid_tile),
-        (x_range, y_range),
-        (options.x_scale, options.y_scale),
-    )?;
-    let shard = match &args.shard {
-        Some(text) => ShardSpec::parse(text)?,
-        None => ShardSpec::WHOLE,
-    };
-    if shard.count == 1 {
-        // Before the statistics pass: a directory that may not be replaced fails at once.
-        gigaplot::pyramid::staging::check_target(dir)?;
-    }
-    let stats = match &args.stats {
-        Some(path) => {
-            let stats = PyramidStats::read(path)?;
-            stats.check_for(&key, path)?;
-            stats
-        }
-        None => {
-            // In a directory of our own at an unpredictable name (removed when dropped), so
-            // nothing planted in a shared scratch directory is followed or read back.
-            let scratch = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
-            gigaplot::io::temporary::sweep(&scratch, STATS_DIR_PREFIX, ".tmp");
-            let temp = gigaplot::io::temporary::TempTree::create(&scratch, STATS_DIR_PREFIX, ".tmp")
-                .map_err(|e| Error::io(&scratch, e))?;
-            compute_stats(points, key, ShardSpec::WHOLE, options, &temp.path().join("stats.json"), bar)?
-        }
-    };
-    let mut pyramid = PyramidOptions::new(dir);
-    pyramid.how = options.how;
-    pyramid.cmap = options.cmap.clone();
-    pyramid.background = options.background;
+    background: Color,
+) -> Result<PyramidOptions> {
+    let mut pyramid = PyramidOptions::for_render(dir, options);
+    pyramid.check_render(options)?;
+    // the pyramid is not spread: it shades over the background itself
+    pyramid.background = background;
+    pyramid.tile = args.pyramid_tile;
     pyramid.span_from_level = args.span_from_level;
-    pyramid.shard = shard;
-    pyramid.stats_file = args.stats.clone();
-    pyramid.tiles.memory_cap = options.memory_budget / 8;
-    pyramid.tiles.scratch_dir = options.scratch_dir.clone();
+    if let Some(text) = &args.shard {
+        pyramid.shard = ShardSpec::parse(text)?;
+    }
+    if let Some(stats) = &args.stats {
+        pyramid.stats = Some(stats.clone());
+        pyramid.inputs = vec![InputKey::of(x)?, InputKey::of(y)?];
+    }
     if let Some(assets) = &args.viewer_assets {
-        // Checked now, not when the viewer is written after the tiles.
-        gigaplot::pyramid::viewer::find_leaflet_dist(assets)?;
         pyramid.viewer = ViewerAssets::Local(assets.clone());
     }
-    let axes = ((x_range, options.x_scale), (y_range, options.y_scale));
-    Ok(Box::new(PyramidSink::new(PyramidWriter::new(&stats, axes, pyramid)?)))
+    Ok(pyramid)
 }
 
 /// Runs `stats`: computes a shard's (or the whole) statistics, or merges parts.
@@ -175,13 +113,7 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
         scratch_dir: args.scratch_dir.clone(),
         ..RenderOptions::default()
     };
-    let key = stats_key(
-        x,
-        y,
-        (args.width, args.height, args.pyramid_tile),
-        (x_range, y_range),
-        (Scale::Linear, Scale::Linear),
-    )?;
+    let key = stats_key(x, y, (args.width, args.height, args.pyramid_tile), (x_range, y_range))?;
     let bar = Bar::new(!quiet);
     let result = compute_stats(&points, key, shard, &options, &args.output, &bar);
     bar.finish();

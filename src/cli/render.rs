@@ -7,15 +7,15 @@ use super::failure::{Failure, Result};
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
 use gigaplot::data::{ColumnSpec, PointColumns, Source};
-use gigaplot::figure::{FigureSink, FigureSpec};
+use gigaplot::figure::{category_legend, FigureSink, FigureSpec};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::io::AtomicFile;
+use gigaplot::pyramid::render_pyramid;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{
     render, render_raster, thumbnail_size, Glyph, RasterInput, RenderOptions, RenderReport, Warning,
 };
-use gigaplot::shade::category::default_color_key;
 use gigaplot::shade::{visibility, Color, Dynspread, Spreader};
 use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink, SpreadSink};
 
@@ -68,9 +68,6 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         note!("{warning}");
     }
     check_spreading(args)?;
-    if args.pyramid.pyramid.is_some() && args.line_width > 0.0 {
-        return Err(Failure::flag("--line-width", "pyramids of anti-aliased lines are not supported yet"));
-    }
     let bar = Bar::new(!quiet);
     let mut options = options;
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
@@ -95,19 +92,11 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
-    if let Some(dir) = &args.pyramid.pyramid {
-        // the pyramid is not spread: it shades over the background itself
-        let unspread = RenderOptions { background: args.background, ..options.clone() };
-        let pyramid = pyramid::pyramid_sink(&args.pyramid, dir, (x, y), &points, &unspread, &bar);
-        match pyramid {
-            Ok(sink) => sinks.push(sink),
-            Err(e) => {
-                bar.finish();
-                return Err(e);
-            }
-        }
-    }
-    let report = render(&points, &options, sinks, &bar);
+    let report = match &args.pyramid.pyramid {
+        Some(dir) => pyramid::pyramid_options(&args.pyramid, dir, (x, y), &options, args.background)
+            .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),
+        None => render(&points, &options, sinks, &bar).map_err(Failure::from),
+    };
     bar.finish();
     let report = report?;
     print_timings(args, &bar);
@@ -260,20 +249,9 @@ fn image_sink(
     if f.bare {
         return Ok(Box::new(PngSink::new(output, args.compression)));
     }
-    let legend = match (&f.labels, options.reduction, value) {
-        (labels, Reduction::CountCat, Some(value)) => {
-            // --labels, else the names a dictionary-encoded column gives its codes.
-            let labels = labels.clone().or_else(|| value.category_labels());
-            let categories = match &labels {
-                Some(labels) => labels.len(),
-                None => gigaplot::data::summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1),
-            };
-            let key = options.color_key.clone().unwrap_or_else(|| default_color_key(categories));
-            let names: Vec<String> = match labels {
-                Some(labels) => labels,
-                None => (0..categories).map(|c| c.to_string()).collect(),
-            };
-            Some(names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect())
+    let legend = match (options.reduction, value) {
+        (Reduction::CountCat, Some(value)) => {
+            Some(category_legend(f.labels.as_deref(), options.color_key.as_deref(), value)?)
         }
         _ => None,
     };

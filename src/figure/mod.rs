@@ -30,6 +30,7 @@
 //! ```
 
 mod axes;
+mod categories;
 mod colorbar;
 mod display;
 mod layout;
@@ -46,6 +47,7 @@ mod tests;
 use crate::error::Result;
 use crate::shade::Color;
 
+pub use categories::category_legend;
 pub use display::{BandDecorations, DisplayList, Shape};
 pub use sink::FigureSink;
 pub use spec::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};

@@ -18,12 +18,14 @@
 //!
 //! Passes over the partitioned data: one to gather the statistics (feed a
 //! [`StatsBuilder`]), one to write the tiles (feed a [`PyramidWriter`]), whatever the
-//! number of levels. A render wires them into its statistics and emit passes, or uses
-//! [`StatsSink`] and [`PyramidSink`] with two ordinary renders.
+//! number of levels. [`render_pyramid`] runs both for a whole pyramid or a shard in one
+//! call (checking the options first); [`StatsSink`] and [`PyramidSink`] wire them into
+//! ordinary renders by hand.
 
 mod levels;
 pub mod metadata;
 pub mod plan;
+mod render;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod shard;
@@ -36,6 +38,7 @@ mod writer;
 pub use levels::LevelStack;
 pub use metadata::{Extent, LevelMetadata, PyramidMetadata};
 pub use plan::{Level, PyramidPlan, DEFAULT_PYRAMID_TILE};
+pub use render::{compute_stats, render_pyramid, PyramidReport};
 #[cfg(feature = "serve")]
 pub use serve::StaticServer;
 pub use shard::{ShardPlan, ShardSpec, TOP_SHARD};

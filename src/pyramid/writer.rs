@@ -23,11 +23,12 @@ use crate::io::StagedDir;
 use crate::pyramid::metadata::Axes;
 use crate::pyramid::staging;
 use crate::pyramid::{
-    LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder, TileCounts,
-    TileSelection, TileWriter, TileWriterOptions, ViewerAssets, TOP_SHARD,
+    InputKey, LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder,
+    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, DEFAULT_PYRAMID_TILE, TOP_SHARD,
 };
+use crate::render::RenderOptions;
 use crate::shade::{Color, Colormap, How};
-use crate::sink::{Band, CanvasInfo, Sink};
+use crate::sink::{Band, CanvasInfo, Finished, Sink};
 
 /// How a pyramid is shaded and where it goes.
 #[derive(Clone, Debug)]
@@ -49,9 +50,18 @@ pub struct PyramidOptions {
     pub shard: ShardSpec,
     /// Tile buffering and compression.
     pub tiles: TileWriterOptions,
-    /// The statistics file (`--stats`), named when the data do not match it; None when
-    /// the statistics were computed from the same data in this process.
-    pub stats_file: Option<PathBuf>,
+    /// The statistics file (`--stats`), computed beforehand (`gigaplot stats`, or
+    /// [`crate::pyramid::compute_stats`] and [`PyramidStats::merge_all`] over shards) and
+    /// named when the data do not match it; None when the statistics are computed from the
+    /// same data in this process (one more pass over the data).
+    pub stats: Option<PathBuf>,
+    /// The pyramid's tile side in pixels (`--pyramid-tile`), [`DEFAULT_PYRAMID_TILE`] by
+    /// default.
+    pub tile: u32,
+    /// What the x and y columns are ([`InputKey::of`] their files), checked against the
+    /// statistics file's: statistics of other data are refused. Not needed (empty) when
+    /// the statistics are computed in this process.
+    pub inputs: Vec<InputKey>,
 }
 
 impl PyramidOptions {
@@ -66,8 +76,22 @@ impl PyramidOptions {
             viewer: ViewerAssets::default(),
             shard: ShardSpec::WHOLE,
             tiles: TileWriterOptions::default(),
-            stats_file: None,
+            stats: None,
+            tile: DEFAULT_PYRAMID_TILE,
+            inputs: Vec::new(),
         }
+    }
+
+    /// Defaults into `dir`, shaded as `render` shades (`how`, `cmap`, `background`), with
+    /// its scratch directory and an eighth of its memory budget for buffering tile rows.
+    pub fn for_render(dir: &Path, render: &RenderOptions) -> PyramidOptions {
+        let mut options = PyramidOptions::new(dir);
+        options.how = render.how;
+        options.cmap = render.cmap.clone();
+        options.background = render.background;
+        options.tiles.memory_cap = render.memory_budget / 8;
+        options.tiles.scratch_dir = render.scratch_dir.clone();
+        options
     }
 }
 
@@ -225,7 +249,7 @@ impl PyramidWriter {
         }
         let tile = self.metadata.tile;
         let last = ((r + 1) * tile).min(self.metadata.height) - 1;
-        let file = self.options.stats_file.clone().unwrap_or_else(|| PathBuf::from("statistics"));
+        let file = self.options.stats.clone().unwrap_or_else(|| PathBuf::from("statistics"));
         Err(Error::bad_input(
             file,
             format!(
@@ -322,12 +346,19 @@ fn check_canvas(canvas: &CanvasInfo, plan: &PyramidPlan) -> Result<()> {
 /// its own shading is not used).
 pub struct PyramidSink {
     writer: PyramidWriter,
+    /// Where the writer's summary goes when it finishes, if anywhere.
+    summary: Option<Finished<PyramidSummary>>,
 }
 
 impl PyramidSink {
     /// A sink around a prepared writer.
     pub fn new(writer: PyramidWriter) -> PyramidSink {
-        PyramidSink { writer }
+        PyramidSink { writer, summary: None }
+    }
+
+    /// A sink around a prepared writer that puts the writer's summary into `summary`.
+    pub(crate) fn reporting(writer: PyramidWriter, summary: Finished<PyramidSummary>) -> PyramidSink {
+        PyramidSink { writer, summary: Some(summary) }
     }
 }
 
@@ -343,7 +374,11 @@ impl Sink for PyramidSink {
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        self.writer.finish().map(|_| ())
+        let summary = self.writer.finish()?;
+        if let Some(finished) = &self.summary {
+            finished.put(summary);
+        }
+        Ok(())
     }
 }
 
