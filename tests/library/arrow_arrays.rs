@@ -77,7 +77,7 @@ fn chunks_of_two_types_are_refused_naming_the_column() {
 #[test]
 fn a_table_file_changed_after_opening_is_detected() {
     use crate::common::tables::{sample, write_arrow, write_csv, write_parquet};
-    use gigaplot::{open_column, ColumnSpec, Error, Source};
+    use gigaplot::{open_column, ColumnSpec, Error};
     let dir = tempfile::tempdir().unwrap();
     let table = sample(3000);
     let files = [dir.path().join("t.parquet"), dir.path().join("t.arrow"), dir.path().join("t.csv")];
