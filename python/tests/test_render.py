@@ -12,8 +12,19 @@ import pytest
 import gigaplot as gp
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ROOT / "target" / "release" / "gigaplot"
-needs_cli = pytest.mark.skipif(not CLI.exists(), reason=f"{CLI} is not built (run cargo build --release)")
+
+def _cli() -> Path:
+    """The command line to compare with: $GIGAPLOT_BIN (set by ./test, which built it: then it
+    must exist), else the `ci` profile's build (`cargo test --profile ci`), else release's."""
+    if os.environ.get("GIGAPLOT_BIN"):
+        return Path(os.environ["GIGAPLOT_BIN"])
+    ci = ROOT / "target" / "ci" / "gigaplot"
+    return ci if ci.exists() else ROOT / "target" / "release" / "gigaplot"
+
+
+CLI = _cli()
+needs_cli = pytest.mark.skipif(not CLI.exists() and not os.environ.get("GIGAPLOT_BIN"),
+                               reason=f"{CLI} is not built (run cargo build --release)")
 
 
 @pytest.fixture(scope="module")
