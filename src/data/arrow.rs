@@ -1,5 +1,5 @@
 //! Arrow IPC columns: one column of an Arrow IPC file (Feather v2: `.arrow`, `.feather`,
-//! `.ipc`) or of an Arrow IPC stream (`.arrows`) as a [`Source`].
+//! `.ipc`) or of an Arrow IPC stream (`.arrows`) as a [`Source`](crate::data::Source).
 //!
 //! The file is memory-mapped; each record batch is a block ([`crate::data::blocks`]).
 //! Uncompressed batches are read zero-copy from the map (their pages are released after

@@ -1,5 +1,5 @@
 //! CSV and TSV columns: one column of a delimited text file with a header row, as a
-//! [`Source`], parsed with the `csv` crate.
+//! [`Source`](crate::data::Source), parsed with the `csv` crate.
 //!
 //! Opening a file makes one sequential pass over it that counts its records and notes
 //! where every [`BLOCK_ROWS`]-th record starts (the parser tracks quotes, so quoted

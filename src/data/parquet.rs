@@ -1,4 +1,4 @@
-//! Parquet columns: one column of a `.parquet` file as a [`Source`], read row group by
+//! Parquet columns: one column of a `.parquet` file as a [`Source`](crate::data::Source), read row group by
 //! row group and page by page with the `parquet` crate's column readers (no Arrow layer),
 //! decoding only the pages of the column asked for.
 //!
@@ -6,7 +6,7 @@
 //! groups of one length. Every codec the format commonly uses (snappy, zstd, gzip, lz4,
 //! brotli, none) and the plain and dictionary encodings decode; null rows read as NaN, so
 //! they are dropped like NaN. The column statistics stored for every row group give the
-//! automatic data range without a pass over the values (see [`known_summary`]).
+//! automatic data range without a pass over the values (see `known_summary`).
 
 use std::fs::File;
 use std::path::Path;

@@ -95,6 +95,10 @@ pub struct TableInfo {
 }
 
 /// The format of `path` and its columns (for a `.npy`, None: its columns have no names).
+#[cfg_attr(
+    not(any(feature = "parquet", feature = "arrow", feature = "csv")),
+    allow(unreachable_code, unused_variables)
+)]
 pub fn describe(path: &Path, delimiter: Option<u8>) -> Result<Option<TableInfo>> {
     let label = path.display().to_string();
     let format = crate::data::format::detect(path, &label)?;
@@ -127,6 +131,10 @@ fn not_built(label: &str, format: Format) -> Error {
 }
 
 /// Where paths are opened: the column `spec` names, as a source, whatever its format.
+#[cfg_attr(
+    not(any(feature = "parquet", feature = "arrow", feature = "csv")),
+    allow(unreachable_code, unused_variables)
+)]
 pub fn open_column(spec: &ColumnSpec) -> Result<Box<dyn Source>> {
     let path = spec.path.as_path();
     let file = path.display().to_string();
