@@ -178,7 +178,7 @@ fn index(file: File, label: &str, delimiter: u8) -> Result<CsvIndex> {
         if !more {
             break;
         }
-        if rows % BLOCK_ROWS == 0 {
+        if rows.is_multiple_of(BLOCK_ROWS) {
             // The position before reading is where this record's bytes start.
             starts.push(record.position().cloned().unwrap_or(position));
         }

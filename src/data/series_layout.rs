@@ -225,7 +225,7 @@ fn back_to_back(
     }
     let total = x.0.len().max(y.0.len());
     let rows = total / k;
-    if total % k != 0 {
+    if !total.is_multiple_of(k) {
         let longer = if x.0.len() >= y.0.len() { x.0 } else { y.0 };
         return Err(Error::bad_input(
             longer.label(),

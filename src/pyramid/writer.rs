@@ -229,7 +229,7 @@ impl PyramidWriter {
         let row = self.rows.start + self.fed;
         self.row_sum += counts.iter().map(|&c| u128::from(c)).sum::<u128>();
         let tile = self.metadata.tile;
-        if (row + 1) % tile == 0 || row + 1 == self.metadata.height {
+        if (row + 1).is_multiple_of(tile) || row + 1 == self.metadata.height {
             self.check_tile_row(row / tile)?;
         }
         let writers = &mut self.writers;

@@ -335,7 +335,7 @@ mod tests {
         (0..width * height)
             .map(|i| {
                 let h = (i as u64 ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_right(29);
-                u8::from(h % every == 0)
+                u8::from(h.is_multiple_of(every))
             })
             .collect()
     }

@@ -14,7 +14,7 @@ use crate::common::*;
 /// A .npy version 1.0 file with a hand-written header dictionary and `data` after it.
 fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

@@ -305,8 +305,7 @@ fn equal_mask_matches_its_definition() {
 fn skewed_literals_roundtrip() {
     let mut rng = XorShift(21);
     // Symbol k (k < 12) with frequency 2^(17 - k), shuffled, then 100 distinct rare bytes.
-    let mut data: Vec<u8> =
-        (0..12u8).flat_map(|k| std::iter::repeat(k * 3 + 1).take(1 << (17 - k))).collect();
+    let mut data: Vec<u8> = (0..12u8).flat_map(|k| std::iter::repeat_n(k * 3 + 1, 1 << (17 - k))).collect();
     for i in (1..data.len()).rev() {
         data.swap(i, rng.below(i as u64 + 1) as usize);
     }

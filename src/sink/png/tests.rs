@@ -16,7 +16,7 @@ fn hash(x: u64, y: u64, salt: u64) -> u64 {
 /// A plot-like image: mostly transparent zero, some coloured pixels, some repeated ones.
 fn pixel(x: usize, y: usize, bpp: usize, out: &mut [u8]) {
     let h = hash(x as u64, y as u64, 1);
-    let lit = h % 23 == 0 || (y % 17 == 3 && x % 5 < 3);
+    let lit = h.is_multiple_of(23) || (y % 17 == 3 && x % 5 < 3);
     for (c, b) in out.iter_mut().enumerate().take(bpp) {
         *b = if lit { (h >> (8 * c)) as u8 | 1 } else { 0 };
     }
@@ -405,7 +405,7 @@ fn bench_image(sparse: bool) -> Vec<u8> {
         let (x, y) = (i % width, i / width);
         let h = hash(x as u64, y as u64, 3);
         if sparse {
-            if h % 400 == 0 {
+            if h.is_multiple_of(400) {
                 px.copy_from_slice(&[(h >> 8) as u8, (h >> 16) as u8, (h >> 24) as u8, 255]);
             }
         } else {

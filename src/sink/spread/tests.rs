@@ -10,7 +10,7 @@ fn image() -> Vec<u8> {
     let mut rgba = vec![0u8; 4 * W * H];
     for i in 0..W * H {
         let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_right(29);
-        if h % 9 == 0 || i == 0 || i == W * H - 1 {
+        if h.is_multiple_of(9) || i == 0 || i == W * H - 1 {
             rgba[4 * i..4 * i + 4].copy_from_slice(&[
                 h as u8,
                 (h >> 8) as u8,
