@@ -22,6 +22,23 @@ pub(crate) fn unhex(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
+/// A count aggregate of a reference file, row-major.
+#[derive(Deserialize)]
+pub(crate) struct CountAggregate {
+    pub name: String,
+    pub counts: Vec<u32>,
+}
+
+/// One `tf.shade` call of a reference file: aggregate name, `how`, colormap spelling and
+/// Datashader's RGBA bytes as hex.
+#[derive(Deserialize)]
+pub(crate) struct ShadeCase {
+    pub aggregate: String,
+    pub how: String,
+    pub cmap: String,
+    pub rgba: String,
+}
+
 /// An f64 written as a JSON number or as `"NaN"`, `"inf"` or `"-inf"`.
 #[derive(Clone, Copy)]
 struct Float(f64);

@@ -303,8 +303,8 @@ mod tests {
     #[derive(serde::Deserialize)]
     struct Reference {
         lists: Vec<List>,
-        aggregates: Vec<Aggregate>,
-        cases: Vec<Case>,
+        aggregates: Vec<crate::test_data::CountAggregate>,
+        cases: Vec<crate::test_data::ShadeCase>,
     }
 
     /// A spelling and the list Datashader was given for it.
@@ -314,25 +314,8 @@ mod tests {
         colors: Vec<String>,
     }
 
-    /// A count aggregate, row-major.
-    #[derive(serde::Deserialize)]
-    struct Aggregate {
-        name: String,
-        counts: Vec<u32>,
-    }
-
-    /// One `tf.shade` call and its RGBA bytes as hex.
-    #[derive(serde::Deserialize)]
-    struct Case {
-        aggregate: String,
-        how: String,
-        cmap: String,
-        rgba: String,
-    }
-
     #[test]
     fn ranges_and_lists_shade_as_datashader_does_with_the_sliced_list() {
-        use crate::shade::{CountHistogram, CountShader, How};
         let reference: Reference = crate::test_data::load("datashader/shade_cmap_ranges.json");
         assert_eq!(reference.cases.len(), 144);
         // the lists Datashader got are the colours the spelling parses to (named colours
@@ -349,18 +332,9 @@ mod tests {
                 .collect();
             assert_eq!(parsed.colors(), &given[..], "{}", list.cmap);
         }
-        for case in &reference.cases {
-            let counts = &reference.aggregates.iter().find(|a| a.name == case.aggregate).unwrap().counts;
-            let mut histogram = CountHistogram::new();
-            histogram.add_counts(counts);
-            let how: How = case.how.parse().unwrap();
-            let cmap = Colormap::parse(&case.cmap).unwrap();
-            let shader = CountShader::new(&histogram, how, &cmap, Color::TRANSPARENT);
-            let mut rgba = vec![0u8; 4 * counts.len()];
-            shader.shade_rgba(counts, &mut rgba);
-            let got: String = rgba.iter().map(|b| format!("{b:02x}")).collect();
-            assert_eq!(got, case.rgba, "{} {} {}", case.aggregate, case.how, case.cmap);
-        }
+        crate::shade::shader::tests::check_count_cases(&reference.aggregates, &reference.cases, |spec| {
+            Colormap::parse(spec).unwrap()
+        });
     }
 
     #[test]

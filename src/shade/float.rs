@@ -460,7 +460,7 @@ mod tests {
     #[derive(serde::Deserialize)]
     struct Reference {
         aggregates: Vec<Aggregate>,
-        cases: Vec<Case>,
+        cases: Vec<crate::test_data::ShadeCase>,
     }
 
     /// A float64 aggregate (NaN = empty), row-major.
@@ -470,15 +470,6 @@ mod tests {
         width: usize,
         #[serde(deserialize_with = "crate::test_data::floats")]
         values: Vec<f64>,
-    }
-
-    /// One float `tf.shade` call: aggregate, how, colormap, RGBA hex.
-    #[derive(serde::Deserialize)]
-    struct Case {
-        aggregate: String,
-        how: String,
-        cmap: String,
-        rgba: String,
     }
 
     static REFERENCE: LazyLock<Reference> =
@@ -519,7 +510,7 @@ mod tests {
     fn matches_datashader_byte_for_byte() {
         assert_eq!(REFERENCE.aggregates.len(), 6);
         assert_eq!(REFERENCE.cases.len(), 6 * 4 * 3);
-        for Case { aggregate: agg, how, cmap, rgba } in &REFERENCE.cases {
+        for crate::test_data::ShadeCase { aggregate: agg, how, cmap, rgba } in &REFERENCE.cases {
             let v = values(agg);
             let (stats, histogram) = gather(&[&v]);
             let how: How = how.parse().unwrap();

@@ -200,32 +200,18 @@ impl Mapping {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::LazyLock;
 
     use super::*;
 
+    use crate::test_data::{CountAggregate, ShadeCase};
+
     /// `tests/data/datashader/shade_counts.json`: Datashader's `tf.shade` of count aggregates.
     #[derive(serde::Deserialize)]
     struct Reference {
-        aggregates: Vec<Aggregate>,
-        cases: Vec<Case>,
-    }
-
-    /// A count aggregate, row-major.
-    #[derive(serde::Deserialize)]
-    struct Aggregate {
-        name: String,
-        counts: Vec<u32>,
-    }
-
-    /// One `tf.shade` call: aggregate name, how, colormap name, RGBA bytes as hex.
-    #[derive(serde::Deserialize)]
-    struct Case {
-        aggregate: String,
-        how: String,
-        cmap: String,
-        rgba: String,
+        aggregates: Vec<CountAggregate>,
+        cases: Vec<ShadeCase>,
     }
 
     static REFERENCE: LazyLock<Reference> =
@@ -255,11 +241,20 @@ mod tests {
     fn matches_datashader_byte_for_byte() {
         assert_eq!(REFERENCE.aggregates.len(), 6);
         assert_eq!(REFERENCE.cases.len(), 5 * 12 + 8);
-        for case in &REFERENCE.cases {
-            let counts = aggregate(&case.aggregate);
+        check_count_cases(&REFERENCE.aggregates, &REFERENCE.cases, |name| Colormap::by_name(name).unwrap());
+    }
+
+    /// Shades each case's counts (on a transparent background) with the colormap
+    /// `colormap` makes of its spelling and compares the RGBA bytes with Datashader's.
+    pub(crate) fn check_count_cases(
+        aggregates: &[CountAggregate],
+        cases: &[ShadeCase],
+        colormap: impl Fn(&str) -> Colormap,
+    ) {
+        for case in cases {
+            let counts = &aggregates.iter().find(|a| a.name == case.aggregate).unwrap().counts;
             let how: How = case.how.parse().unwrap();
-            let cmap = Colormap::by_name(&case.cmap).unwrap();
-            let shader = CountShader::new(&histogram(counts), how, &cmap, Color::TRANSPARENT);
+            let shader = CountShader::new(&histogram(counts), how, &colormap(&case.cmap), Color::TRANSPARENT);
             let got = hex(&shade_all(&shader, counts));
             assert_eq!(got, case.rgba, "{} {} {}", case.aggregate, case.how, case.cmap);
         }
