@@ -11,9 +11,11 @@ whole.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from builtins import any as builtins_any
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -21,11 +23,11 @@ _NATIVE = {np.dtype(t) for t in ("f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4",
 
 
 def _whole_npy_file(a: Any) -> Optional[str]:
-    """The path of the `.npy` file `a` maps whole (1-D, native, C order), else None."""
+    """The path of the `.npy` file `a` maps whole (native, C order), else None."""
     filename = getattr(a, "filename", None)
     if not isinstance(a, np.memmap) or not filename or not str(filename).endswith(".npy"):
         return None
-    if a.ndim != 1 or not a.flags.c_contiguous or not a.dtype.isnative or a.dtype not in _NATIVE:
+    if not a.flags.c_contiguous or not a.dtype.isnative or a.dtype not in _NATIVE:
         return None
     try:
         with open(filename, "rb") as f:
@@ -42,6 +44,25 @@ def _whole_npy_file(a: Any) -> Optional[str]:
     if shape != a.shape or dtype != a.dtype or a.offset != offset:
         return None
     return os.fspath(filename)
+
+
+@contextlib.contextmanager
+def _npy_file(array: np.ndarray) -> Iterator[str]:
+    """The path of a `.npy` file holding the 2-D `array`: the file it maps when it is an
+    `np.memmap` of a whole C-order `.npy` file, else a temporary copy removed afterwards (the
+    engine's rasters are memory-mapped files read row by row)."""
+    path = _whole_npy_file(array)
+    if path is not None:
+        yield path
+        return
+    if array.dtype not in _NATIVE or not array.dtype.isnative:
+        if array.dtype.kind not in "fiub":
+            raise ValueError(f"source: rasters must hold numbers or bools, not {array.dtype}")
+        array = array.astype(np.float64 if array.dtype.kind == "f" else array.dtype.newbyteorder("="))
+    with tempfile.TemporaryDirectory(prefix="gigaplot-raster-") as tmp:
+        path = os.path.join(tmp, "raster.npy")
+        np.save(path, np.ascontiguousarray(array))
+        yield path
 
 
 _TABLE_SUFFIXES = (".parquet", ".pq", ".parq", ".arrow", ".feather", ".ipc", ".arrows", ".csv", ".tsv")
@@ -62,7 +83,7 @@ def _contiguous(name: str, array: Any) -> Any:
     if isinstance(array, _TableColumn):
         return str(array)
     path = _whole_npy_file(array)
-    if path is not None:
+    if path is not None and array.ndim == 1:
         return path
     a = np.asarray(array)
     if a.ndim != 1:
