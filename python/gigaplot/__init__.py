@@ -113,6 +113,20 @@ def _data_array(values: np.ndarray, x: np.ndarray, y: np.ndarray, x_name: str, y
     return xr.DataArray(values, coords=coords, dims=dims, attrs=attrs or {})
 
 
+def _raster_extent(xs: np.ndarray, ys: np.ndarray, res: Tuple[float, float]) -> Tuple[float, ...]:
+    """(x0, x1, y0, y1): the outer edges of a raster with cell-centre coordinates `xs`, `ys`,
+    computed as Datashader's ``calc_bbox`` computes them (same float operations)."""
+    xbound = xs.max() if res[0] < 0 else xs.min()
+    ybound = ys.min() if res[1] < 0 else ys.max()
+    ab = np.array([[res[0], 0.0, xbound], [0.0, -res[1], ybound], [0.0, 0.0, 1.0]])
+    corners = [np.dot(ab, np.array([i, j, 1.0])) for i, j in
+               [(0, 0), (0, len(ys)), (len(xs), 0), (len(xs), len(ys))]]
+    xmin, xmax = builtins.min(c[0] for c in corners), builtins.max(c[0] for c in corners)
+    ymin, ymax = builtins.min(c[1] for c in corners), builtins.max(c[1] for c in corners)
+    xpad, ypad = res[0] / 2.0, res[1] / 2.0
+    return float(xmin - xpad), float(xmax - xpad), float(ymin + ypad), float(ymax + ypad)
+
+
 class Canvas:
     """A canvas of ``plot_width`` x ``plot_height`` pixels over ``x_range`` and ``y_range``
     (None: the data's extent), as Datashader's ``Canvas``."""
@@ -182,6 +196,8 @@ class Canvas:
         if origin not in ("upper", "lower"):
             raise ValueError(f"origin: must be 'upper' or 'lower', not {origin!r}")
         x_name, y_name = "x", "y"
+        x_descending = y_descending = False
+        source_coords = None
         if hasattr(source, "dims") and hasattr(source, "coords"):
             if extent is not None:
                 raise ValueError("extent: a DataArray is placed by its coordinates; give a NumPy array")
@@ -193,20 +209,21 @@ class Canvas:
                 raise ValueError(f"source: expected a 2-D or 3-D DataArray, not {source.ndim}-D")
             y_name, x_name = source.dims[-2:]
             xs, ys = np.asarray(source[x_name].values), np.asarray(source[y_name].values)
+            source_coords = (xs, ys)
             h, w = source.shape
             if h < 2 or w < 2:
                 raise ValueError("source: a DataArray raster needs at least 2 rows and 2 columns")
             xres, yres = (xs[-1] - xs[0]) / (w - 1), (ys[0] - ys[-1]) / (h - 1)
-            # Datashader's calc_bbox: the coordinates are taken as the cells' low x and high y edges
-            left = xs.max() if xres < 0 else xs.min()
-            top = ys.min() if yres < 0 else ys.max()
-            x0, x1 = sorted((float(left), float(left + w * xres)))
-            y0, y1 = sorted((float(top), float(top - h * yres)))
-            extent = (x0, x1, y0, y1)
+            extent = _raster_extent(xs, ys, (xres, yres))
             data = np.asarray(source.data) if not isinstance(source.data, np.ndarray) else source.data
-            if xres < 0:
+            # oriented as Datashader orients it (both axes ascending, row 0 at the bottom), so
+            # first, last and mean meet the cells in Datashader's order
+            x_descending, y_descending = bool(xres < 0), bool(yres > 0)
+            if x_descending:
                 data = data[:, ::-1]
-            origin = "upper" if yres > 0 else "lower"
+            if y_descending:
+                data = data[::-1]
+            origin = "lower"
         elif _is_path(source):
             data = _load_npy(source)
         else:
@@ -221,7 +238,21 @@ class Canvas:
                 path, self.plot_width, self.plot_height, x_range, y_range, extent, origin, agg, interpolate,
                 self._memory(), (self.x_axis_type, self.y_axis_type), callback)
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
-        return self._result(values, x_range, y_range, x_name, y_name)
+        xs = _coords(x_range, self.plot_width, self.x_axis_type)
+        ys = _coords(y_range, self.plot_height, self.y_axis_type)
+        # as Datashader, the result keeps the source's orientation (descending coordinates)
+        if y_descending:
+            values, ys = values[::-1], ys[::-1]
+        if x_descending:
+            values, xs = values[:, ::-1], xs[::-1]
+        # and, as Datashader, the source's own coordinates when the canvas shows its cells
+        if source_coords is not None:
+            (x_values, y_values), (x0, x1, y0, y1) = source_coords, extent
+            if np.allclose([x0, x1], x_range) and np.size(x_values) == self.plot_width:
+                xs = x_values
+            if np.allclose([y0, y1], y_range) and np.size(y_values) == self.plot_height:
+                ys = y_values
+        return _data_array(values, xs, ys, x_name, y_name, None, {"x_range": x_range, "y_range": y_range})
 
     def _memory(self) -> int:
         """The working budget of an in-memory aggregate: the result is held whole anyway, so
