@@ -130,7 +130,8 @@ pub fn aggregate_by<'py>(
                     _ => None,
                 },
             };
-            let mut points = gigaplot::PointColumns::from_sources(Box::new(one), ys.clone().column(&names[1])?)?;
+            let mut points =
+                gigaplot::PointColumns::from_sources(Box::new(one), ys.clone().column(&names[1])?)?;
             if let (Some(v), true) = (&vs, reduction.needs_value()) {
                 points = points.with_value(v.clone().column(&names[2])?)?;
             }

@@ -6,6 +6,7 @@
 
 mod by;
 mod columns;
+mod converted;
 mod errors;
 mod raster;
 mod render;

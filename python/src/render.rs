@@ -8,13 +8,13 @@ use std::str::FromStr;
 
 use gigaplot::canvas::plan::parse_size;
 use gigaplot::canvas::{parse_range, Plan, Scale};
+use gigaplot::data::npy::ArrayShape;
+use gigaplot::data::series_layout::SeriesLayout;
 use gigaplot::data::PointColumns;
 use gigaplot::progress::Progress;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, Glyph, RenderOptions, RenderReport};
 use gigaplot::shade::category::parse_color_key;
-use gigaplot::data::npy::ArrayShape;
-use gigaplot::data::series_layout::SeriesLayout;
 use gigaplot::shade::{Color, Colormap, Dynspread, How, Shape};
 use gigaplot::sink::{AggregateArray, AggregateArraySink, AggregateSink, Compression, Sink};
 use gigaplot::{
@@ -283,7 +283,9 @@ pub fn render_file<'py>(
         };
         return Err(bad(key, hint));
     }
-    if let Some((key, _, problem)) = NEEDS.iter().find(|(k, n, _)| options.contains_key(*k) && !options.contains_key(*n)) {
+    if let Some((key, _, problem)) =
+        NEEDS.iter().find(|(k, n, _)| options.contains_key(*k) && !options.contains_key(*n))
+    {
         return Err(bad(key, problem));
     }
     let raster = options.get("raster").map(PathBuf::from);
@@ -361,11 +363,7 @@ pub fn render_file<'py>(
         colorbar: flag(&options, "colorbar"),
         colorbar_label: raster.is_some().then(|| "value".to_string()),
         labels: options.get("labels").map(|l| l.split(',').map(str::to_string).collect()),
-        spread: spreading.then_some(ImageSpread {
-            px: spread_px,
-            shape: Default::default(),
-            background,
-        }),
+        spread: spreading.then_some(ImageSpread { px: spread_px, shape: Default::default(), background }),
     });
     let image = match image {
         Some(mut image) => {
@@ -445,8 +443,11 @@ pub fn render_file<'py>(
             interruptible(py, progress, |progress: &dyn Progress| {
                 let mut points = points(slices, &names)?;
                 if let Some(k) = series {
-                    let layout =
-                        SeriesLayout::of((&*points.x, ArrayShape::Column), (&*points.y, ArrayShape::Column), Some(k))?;
+                    let layout = SeriesLayout::of(
+                        (&*points.x, ArrayShape::Column),
+                        (&*points.y, ArrayShape::Column),
+                        Some(k),
+                    )?;
                     points.series = layout.is_multi().then_some(layout);
                 }
                 let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
@@ -457,7 +458,9 @@ pub fn render_file<'py>(
                     sinks.push(Box::new(AggregateSink::new(agg)));
                 }
                 match &pyramid {
-                    Some(pyramid) => Ok(render_pyramid(&points, &render_options, pyramid, sinks, progress)?.render),
+                    Some(pyramid) => {
+                        Ok(render_pyramid(&points, &render_options, pyramid, sinks, progress)?.render)
+                    }
                     None => render(&points, &render_options, sinks, progress),
                 }
             })?

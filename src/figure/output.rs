@@ -92,7 +92,12 @@ impl ImageOutput {
                 ..FigureSpec::default()
             };
             let label = self.colorbar_label.clone().unwrap_or_else(|| options.reduction.to_string());
-            Box::new(FigureSink::new(&self.path, self.compression, spec, self.colorbar.then_some(Some(label))))
+            Box::new(FigureSink::new(
+                &self.path,
+                self.compression,
+                spec,
+                self.colorbar.then_some(Some(label)),
+            ))
         };
         Ok(self.spread_sink(image))
     }
