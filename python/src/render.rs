@@ -109,11 +109,14 @@ pub fn aggregate<'py>(
     Ok(to_python(py, array, &report))
 }
 
+/// An axis range, None for the data's extent.
+type Range = Option<(f64, f64)>;
+
 /// The options of an in-memory aggregate: canvas size, ranges (None: the data's), working
 /// memory (None: the library's default budget) and axis scales (None: linear).
 pub fn canvas_options(
     (width, height): (u32, u32),
-    (x_range, y_range): (Option<(f64, f64)>, Option<(f64, f64)>),
+    (x_range, y_range): (Range, Range),
     memory: Option<u64>,
     scales: Option<&(String, String)>,
 ) -> PyResult<RenderOptions> {
