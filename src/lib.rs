@@ -168,7 +168,7 @@ pub use render::{render, render_raster, RenderReport};
 pub use canvas::Scale;
 /// The legend entries of a count-cat figure ([`FigureSpec::legend`]).
 pub use figure::category_legend;
-pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
+pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec, ImageOutput, ImageSpread};
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{
     InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets, DEFAULT_PYRAMID_TILE,

@@ -17,12 +17,14 @@ writes with the same options.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
-from typing import Any, Callable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _gigaplot
+from ._sources import _is_path, _load_npy, _npy_file
 from ._sources import columns as _columns
 from .reductions import (Reduction, any, by, count, count_cat, first, last, max, mean, min, std, sum,
                          var)
@@ -34,29 +36,47 @@ __all__ = ["Canvas", "Image", "shade", "spread", "dynspread", "render", "colorma
 Range = Optional[Tuple[float, float]]
 
 
-def _progress(progress: Any) -> Optional[Callable[[str, int, int], None]]:
-    """The callback of `progress`: a callable(stage, done, total), True for a tqdm bar, or None."""
+class _Bars:
+    """A tqdm bar per render stage: the stage before is closed when the next one starts,
+    the last when the render returns (``close``)."""
+
+    def __init__(self, tqdm: Any):
+        self.tqdm = tqdm
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self.bars.get(stage)
+        if bar is None:
+            self.close()
+            bar = self.bars[stage] = self.tqdm(total=total or None, desc=stage, leave=False)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+@contextlib.contextmanager
+def _progress(progress: Any) -> Iterator[Optional[Callable[[str, int, int], None]]]:
+    """The callback of `progress` (a callable(stage, done, total), True for tqdm bars when
+    tqdm is installed, or None) while a render runs; tqdm bars are closed afterwards."""
     if progress is None or progress is False:
-        return None
-    if callable(progress):
-        return progress
-    if progress is True:
+        yield None
+    elif callable(progress):
+        yield progress
+    elif progress is True:
         try:
             from tqdm.auto import tqdm
         except ImportError:
-            return None
-        bars: dict = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar = bars.get(stage)
-            if bar is None:
-                for other in bars.values():
-                    other.close()
-                bar = bars[stage] = tqdm(total=total or None, desc=stage, leave=False)
-            bar.update(done - bar.n)
-
-        return update
-    raise ValueError("progress: give a callable(stage, done, total), True for a tqdm bar, or None")
+            yield None
+            return
+        bars = _Bars(tqdm)
+        try:
+            yield bars
+        finally:
+            bars.close()
+    else:
+        raise ValueError("progress: give a callable(stage, done, total), True for a tqdm bar, or None")
 
 
 def _range(name: str, value: Any) -> Range:
@@ -91,6 +111,20 @@ def _data_array(values: np.ndarray, x: np.ndarray, y: np.ndarray, x_name: str, y
         coords[extra[0]] = extra[1]
         dims.append(extra[0])
     return xr.DataArray(values, coords=coords, dims=dims, attrs=attrs or {})
+
+
+def _raster_extent(xs: np.ndarray, ys: np.ndarray, res: Tuple[float, float]) -> Tuple[float, ...]:
+    """(x0, x1, y0, y1): the outer edges of a raster with cell-centre coordinates `xs`, `ys`,
+    computed as Datashader's ``calc_bbox`` computes them (same float operations)."""
+    xbound = xs.max() if res[0] < 0 else xs.min()
+    ybound = ys.min() if res[1] < 0 else ys.max()
+    ab = np.array([[res[0], 0.0, xbound], [0.0, -res[1], ybound], [0.0, 0.0, 1.0]])
+    corners = [np.dot(ab, np.array([i, j, 1.0])) for i, j in
+               [(0, 0), (0, len(ys)), (len(xs), 0), (len(xs), len(ys))]]
+    xmin, xmax = builtins.min(c[0] for c in corners), builtins.max(c[0] for c in corners)
+    ymin, ymax = builtins.min(c[1] for c in corners), builtins.max(c[1] for c in corners)
+    xpad, ypad = res[0] / 2.0, res[1] / 2.0
+    return float(xmin - xpad), float(xmax - xpad), float(ymin + ypad), float(ymax + ypad)
 
 
 class Canvas:
@@ -131,6 +165,95 @@ class Canvas:
             line_width = 1.0
         return self._aggregate(source, x, y, agg, "lines", float(line_width), progress)
 
+    def raster(self, source: Any, layer: Any = None, upsample_method: str = "linear",
+               downsample_method: Any = "mean", nan_value: Any = None, agg: Any = None,
+               interpolate: Optional[str] = None, chunksize: Any = None, max_mem: Any = None, *,
+               extent: Optional[Tuple[float, float, float, float]] = None, origin: str = "upper",
+               progress: Any = None):
+        """Resamples a 2-D raster onto the canvas, as Datashader's ``Canvas.raster``: an
+        ``xarray.DataArray`` (its last two dims are y and x; a 3-D one takes ``layer``) placed
+        by its coordinates as Datashader places it, or a 2-D NumPy array (also an
+        ``np.memmap`` or the path of a ``.npy`` file) placed at ``extent`` = (x0, x1, y0, y1)
+        (default ``(0, columns, 0, rows)``) with row 0 at the top (``origin="upper"``, as
+        ``gigaplot render --raster``) or the bottom (``"lower"``). ``agg`` (``downsample_method``)
+        reduces the cells of a pixel: mean, min, max, first, last or mode; ``interpolate``
+        (``upsample_method``) fills pixels smaller than a cell: linear or nearest. Float64
+        result (float32 for float32 rasters with an order statistic), NaN where empty; the
+        array is read row by row, never copied unless its x axis runs backwards or it is not
+        a whole ``.npy`` file (then it is written to a temporary ``.npy`` file first)."""
+        agg = downsample_method if agg is None else agg
+        interpolate = upsample_method if interpolate is None else interpolate
+        if isinstance(agg, Reduction):
+            agg = agg._name
+        elif isinstance(agg, type) and issubclass(agg, Reduction):
+            agg = agg._name
+        if agg not in ("mean", "min", "max", "first", "last", "mode"):
+            raise ValueError(f"agg: give mean, min, max, first, last or mode, not {agg!r}")
+        if interpolate not in ("linear", "nearest"):
+            raise ValueError(f"interpolate: give linear or nearest, not {interpolate!r}")
+        if nan_value is not None:
+            raise ValueError("nan_value: not supported; give NaN cells")
+        if origin not in ("upper", "lower"):
+            raise ValueError(f"origin: must be 'upper' or 'lower', not {origin!r}")
+        x_name, y_name = "x", "y"
+        x_descending = y_descending = False
+        source_coords = None
+        if hasattr(source, "dims") and hasattr(source, "coords"):
+            if extent is not None:
+                raise ValueError("extent: a DataArray is placed by its coordinates; give a NumPy array")
+            if source.ndim == 3:
+                if layer is None:
+                    raise ValueError("layer: give the layer of a 3-D DataArray to resample")
+                source = source.sel(**{source.dims[0]: layer})
+            if source.ndim != 2:
+                raise ValueError(f"source: expected a 2-D or 3-D DataArray, not {source.ndim}-D")
+            y_name, x_name = source.dims[-2:]
+            xs, ys = np.asarray(source[x_name].values), np.asarray(source[y_name].values)
+            source_coords = (xs, ys)
+            h, w = source.shape
+            if h < 2 or w < 2:
+                raise ValueError("source: a DataArray raster needs at least 2 rows and 2 columns")
+            xres, yres = (xs[-1] - xs[0]) / (w - 1), (ys[0] - ys[-1]) / (h - 1)
+            extent = _raster_extent(xs, ys, (xres, yres))
+            data = np.asarray(source.data) if not isinstance(source.data, np.ndarray) else source.data
+            # oriented as Datashader orients it (both axes ascending, row 0 at the bottom), so
+            # first, last and mean meet the cells in Datashader's order
+            x_descending, y_descending = bool(xres < 0), bool(yres > 0)
+            if x_descending:
+                data = data[:, ::-1]
+            if y_descending:
+                data = data[::-1]
+            origin = "lower"
+        elif _is_path(source):
+            data = _load_npy(source)
+        else:
+            data = source
+        data_array = data if isinstance(data, np.ndarray) else np.asarray(data)
+        if data_array.ndim != 2:
+            raise ValueError(f"source: expected a 2-D raster, not of shape {data_array.shape}")
+        x_range = self.x_range
+        y_range = self.y_range
+        with _npy_file(data_array) as path, _progress(progress) as callback:
+            bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate_raster(
+                path, self.plot_width, self.plot_height, x_range, y_range, extent, origin, agg, interpolate,
+                self._memory(), (self.x_axis_type, self.y_axis_type), callback)
+        values = bytes_.view(np.dtype(dtype)).reshape(shape)
+        xs = _coords(x_range, self.plot_width, self.x_axis_type)
+        ys = _coords(y_range, self.plot_height, self.y_axis_type)
+        # as Datashader, the result keeps the source's orientation (descending coordinates)
+        if y_descending:
+            values, ys = values[::-1], ys[::-1]
+        if x_descending:
+            values, xs = values[:, ::-1], xs[::-1]
+        # and, as Datashader, the source's own coordinates when the canvas shows its cells
+        if source_coords is not None:
+            (x_values, y_values), (x0, x1, y0, y1) = source_coords, extent
+            if np.allclose([x0, x1], x_range) and np.size(x_values) == self.plot_width:
+                xs = x_values
+            if np.allclose([y0, y1], y_range) and np.size(y_values) == self.plot_height:
+                ys = y_values
+        return _data_array(values, xs, ys, x_name, y_name, None, {"x_range": x_range, "y_range": y_range})
+
     def _memory(self) -> int:
         """The working budget of an in-memory aggregate: the result is held whole anyway, so
         the render may use a few times its size (one band, no scratch traffic), at least 256 MiB."""
@@ -141,11 +264,14 @@ class Canvas:
         agg = count() if agg is None else agg
         if not isinstance(agg, Reduction):
             raise ValueError(f"agg: expected a reduction such as gp.count() or gp.mean('v'), not {agg!r}")
+        if agg._name == "by":
+            return self._aggregate_by(source, x, y, agg, glyph, progress)
         (xs, ys, vs), categories = _columns(source, [x, y, agg.column])
-        bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate(
-            xs, ys, vs, [x, y, agg.column or ""], self.plot_width, self.plot_height, self.x_range,
-            self.y_range, agg._name, glyph, line_width, self._memory(), (self.x_axis_type, self.y_axis_type),
-            _progress(progress))
+        with _progress(progress) as callback:
+            bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate(
+                xs, ys, vs, [x, y, agg.column or ""], self.plot_width, self.plot_height, self.x_range,
+                self.y_range, agg._name, glyph, line_width, self._memory(),
+                (self.x_axis_type, self.y_axis_type), callback)
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
         extra = None
         if agg._name == "count-cat":
@@ -155,9 +281,40 @@ class Canvas:
                 padded[:, :, :shape[2]] = values
                 values = padded
             extra = (agg.column, names if names is not None else list(range(values.shape[2])))
+        return self._result(values, x_range, y_range, x, y, extra)
+
+    def _result(self, values: np.ndarray, x_range, y_range, x: str, y: str, extra=None):
         attrs = {"x_range": x_range, "y_range": y_range}
         return _data_array(values, _coords(x_range, self.plot_width, self.x_axis_type),
                            _coords(y_range, self.plot_height, self.y_axis_type), x, y, extra, attrs)
+
+    def _aggregate_by(self, source: Any, x: str, y: str, agg: Reduction, glyph: str, progress: Any):
+        """``by(c, reduction)``: the count per category first when the categories' number or
+        the ranges are unknown, then one pass per category (see the engine's ``aggregate_by``)."""
+        if glyph != "points":
+            raise ValueError(f"agg: {agg!r} is supported for points only (by(c, count()) also for lines)")
+        reduction = agg.reduction
+        if type(reduction) is any and reduction.column is None:
+            counts = self._aggregate(source, x, y, count_cat(agg.column), glyph, 0.0, progress)
+            return counts > 0
+        (xs, ys, vs, cs), categories = _columns(source, [x, y, reduction.column, agg.column])
+        names = categories.get(agg.column)
+        x_range, y_range = self.x_range, self.y_range
+        scales = (self.x_axis_type, self.y_axis_type)
+        with _progress(progress) as callback:
+            if names is None or x_range is None or y_range is None:
+                _, shape, _, x_range, y_range = _gigaplot.aggregate(
+                    xs, ys, cs, [x, y, agg.column], self.plot_width, self.plot_height, self.x_range,
+                    self.y_range, "count-cat", glyph, 0.0, self._memory(), scales, callback)
+                k = len(names) if names is not None else shape[2]
+            else:
+                k = len(names)
+            bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate_by(
+                xs, ys, vs, cs, [x, y, reduction.column or "", agg.column], self.plot_width,
+                self.plot_height, x_range, y_range, reduction._name, k, self._memory(), scales, callback)
+        values = bytes_.view(np.dtype(dtype)).reshape(shape)
+        extra = (agg.column, names if names is not None else list(range(k)))
+        return self._result(values, x_range, y_range, x, y, extra)
 
 
 class Image:
@@ -267,9 +424,6 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
     values, coords, dims = _unpack(agg)
     if not 0 <= alpha <= 255 or not 0 <= min_alpha <= 255:
         raise ValueError("alpha: alpha and min_alpha must be 0 to 255")
-    if values.ndim == 3 and (span is not None or color_baseline is not None or rescale_discrete_levels):
-        raise ValueError("span: span, color_baseline and rescale_discrete_levels of categorical "
-                         "aggregates are not supported yet")
     if values.ndim == 2:
         cmap = _DEFAULT_CMAP if cmap is None else cmap
         engine_cmap = _cmap_arg(cmap)
@@ -283,8 +437,8 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
             return Image(rgba, coords, dims)
     if values.ndim == 3:
         n = values.shape[2]
-        if values.dtype.kind == "f":
-            raise ValueError("agg: float categorical aggregates are not supported yet")
+        if values.dtype.kind not in "biuf":
+            raise ValueError(f"agg: cannot shade categories of dtype {values.dtype}")
         if color_key is None:
             key = _gigaplot.default_color_key(n)
         elif isinstance(color_key, dict):
@@ -294,6 +448,15 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
             key = [_color_text(c) for c in color_key]
             if len(key) < n:
                 raise ValueError(f"color_key: {len(key)} colours for {n} categories")
+        if values.dtype.kind in "fi" or values.dtype.itemsize > 4 or span is not None or \
+                color_baseline is not None or rescale_discrete_levels or callable(how):
+            # float (anti-aliased count_cat, by(c, sum(v))...) or the options the engine's
+            # category shader does not take: the NumPy port of Datashader's _colorize
+            from ._shade_numpy import colorize
+            data = values.astype(np.uint8) if values.dtype.kind == "b" else values
+            rgba = colorize(data, key[:n], how, int(alpha), span, int(min_alpha), color_baseline,
+                            rescale_discrete_levels)
+            return Image(rgba, coords, dims)
         counts = np.ascontiguousarray(values, dtype=np.uint32)
         rgba = _gigaplot.shade_categories(counts, key, how, int(min_alpha), int(alpha))
     elif values.ndim == 2:
@@ -360,8 +523,10 @@ def _cli_text(name: str, value: Any) -> Optional[str]:
         return f"{lo!r},{hi!r}"
     if name in ("color_key", "labels") and not isinstance(value, str):
         return ",".join(_color_text(v) if name == "color_key" else str(v) for v in value)
-    if name in ("output", "agg_out", "scratch_dir"):
+    if name in ("output", "agg_out", "scratch_dir", "pyramid", "viewer_assets"):
         return os.fspath(value)
+    if name == "extent" and not isinstance(value, str):
+        return ",".join(repr(float(v)) for v in value)
     if name == "agg" and isinstance(value, Reduction):
         return value._name
     if name == "how":
@@ -369,14 +534,19 @@ def _cli_text(name: str, value: Any) -> Optional[str]:
     return str(value)
 
 
-def render(source: Any, x: str, y: str, *, output: Any = None, value: Optional[str] = None,
-           progress: Any = None, **options: Any) -> dict:
+def render(source: Any = None, x: Optional[str] = None, y: Optional[str] = None, *, output: Any = None,
+           value: Optional[str] = None, progress: Any = None, raster: Any = None, **options: Any) -> dict:
     """Renders out of core to files, as ``gigaplot render`` with the same options (dashes as
     underscores: ``width``, ``height``, ``x_range=(lo, hi)``, ``how``, ``cmap``, ``agg``,
-    ``memory="256MiB"``, ``bare=True``, ``agg_out``...). Writes the CLI's bytes and returns the
+    ``memory="256MiB"``, ``bare=True``, ``agg_out``, ``glyph="lines"``, ``series=K``,
+    ``pyramid="tiles/"`` with ``pyramid_tile``, ``span_from_level``, ``viewer_assets``...).
+    ``raster`` (a 2-D ``.npy`` path or array, with ``extent``, ``origin``, ``downsample``,
+    ``upsample``) renders a raster instead of points. Writes the CLI's bytes and returns the
     render's summary. The GIL is released; Ctrl-C raises KeyboardInterrupt and leaves no file."""
     agg = options.get("agg")
     if isinstance(agg, Reduction):
+        if agg._name == "by":
+            raise ValueError(f"agg: gp.render takes count_cat(c) (= by(c, count())), not {agg!r}")
         if agg.column is not None:
             if value is not None and value != agg.column:
                 raise ValueError(f"value: {value!r} differs from the column of agg ({agg.column!r})")
@@ -386,5 +556,16 @@ def render(source: Any, x: str, y: str, *, output: Any = None, value: Optional[s
         text = _cli_text(name, v)
         if text is not None:
             texts[name] = text
+    if raster is not None:
+        if source is not None or x is not None or y is not None:
+            raise ValueError("raster: give the raster or a source with x and y, not both")
+        array = _load_npy(raster) if _is_path(raster) else np.asarray(raster)
+        if array.ndim != 2:
+            raise ValueError(f"raster: expected a 2-D array, not of shape {array.shape}")
+        with _npy_file(array) as path, _progress(progress) as callback:
+            return _gigaplot.render_file(None, None, None, ["", "", ""], dict(texts, raster=path), callback)
+    if source is None or x is None or y is None:
+        raise ValueError("source: give a source with the x and y column names (or raster=)")
     (xs, ys, vs), _ = _columns(source, [x, y, value])
-    return _gigaplot.render_file(xs, ys, vs, [x, y, value or ""], texts, _progress(progress))
+    with _progress(progress) as callback:
+        return _gigaplot.render_file(xs, ys, vs, [x, y, value or ""], texts, callback)

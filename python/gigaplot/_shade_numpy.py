@@ -134,3 +134,97 @@ def interpolate(data: np.ndarray, cmap: Any, how: Any, alpha: int, span: Any, mi
         return np.ascontiguousarray(rgba, dtype=np.uint8)
     raise ValueError(f"cmap: expected a colormap name, a list of colours, a colour or a matplotlib colormap, "
                      f"not {type(cmap).__name__}")
+
+
+def _nansum_missing(array: np.ndarray) -> np.ndarray:
+    """Sum over the last axis ignoring NaN, NaN where all are NaN (Datashader's ``nansum_missing``)."""
+    missing = np.isnan(array)
+    all_empty = np.all(missing, axis=2)
+    return np.where(missing & ~all_empty[..., None], 0, array).sum(axis=2)
+
+
+def _interpolate_alpha(data, total, mask, how, alpha, span, min_alpha, rescale_discrete_levels):
+    """The alpha of a categorical image from its per-pixel totals (Datashader's ``_interpolate_alpha``)."""
+    interpolater = how if callable(how) else _HOW.get(str(how).replace("-", "_"))
+    if interpolater is None:
+        raise ValueError(f"how: unknown interpolation method '{how}'")
+    if span is None:
+        offset = np.nanmin(total) if not np.all(np.isnan(total)) else np.nan
+        if total.dtype.kind == "u" and offset == 0:
+            mask = mask | (total == 0)
+            if not np.all(mask):
+                offset = total[total > 0].min()
+            total = np.where(~mask, total, np.nan)
+        a_scaled = interpolater(total - offset, mask)
+        discrete_levels = None
+        if isinstance(a_scaled, (list, tuple)):
+            a_scaled, discrete_levels = a_scaled
+        if np.all(np.isnan(a_scaled)):
+            norm_span = [np.nan, np.nan]
+        else:
+            norm_span = [np.nanmin(a_scaled).item(), np.nanmax(a_scaled).item()]
+        if rescale_discrete_levels and discrete_levels is not None:
+            norm_span = _rescale_discrete_levels(discrete_levels, norm_span)
+    else:
+        if how == "eq_hist":
+            raise ValueError("span: not (yet) valid with how='eq_hist' (as in Datashader)")
+        offset = np.array(span, dtype=data.dtype)[0]
+        if total.dtype.kind == "u" and np.nanmin(total) == 0:
+            mask = mask | (total <= 0)
+            total = np.where(~mask, total, np.nan)
+        lower, upper = span
+        total = np.where(mask, total, np.clip(total, lower, upper)).astype(total.dtype, copy=False)
+        a_scaled = interpolater(total - offset, mask)
+        if isinstance(a_scaled, (list, tuple)):
+            a_scaled = a_scaled[0]
+        norm_span = interpolater([0, span[1] - span[0]], 0)
+        if isinstance(norm_span, (list, tuple)):
+            norm_span = norm_span[0]
+    norm_span = np.hstack(norm_span)
+    a_float = np.interp(a_scaled, norm_span, np.array([min_alpha, alpha]), left=0, right=255)
+    return np.nan_to_num(a_float, copy=False).astype(np.uint8)
+
+
+def colorize(data: np.ndarray, colors: list, how: Any, alpha: int, span: Any, min_alpha: int,
+             color_baseline: Any, rescale_discrete_levels: bool) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA of an (H, W, C) categorical aggregate of any dtype (float ones
+    such as anti-aliased ``count_cat`` lines or ``by(c, sum(v))``), ``colors`` one per
+    category: Datashader's ``_colorize`` line by line, so the pixels are its."""
+    rs, gs, bs = (np.array(channel) for channel in zip(*map(_rgb, colors)))
+    color_data = np.array(data, order="C", copy=True)
+    nan_mask = np.isnan(data)
+    color_mask = ~nan_mask
+    with np.errstate(invalid="ignore"):
+        if color_baseline is None:
+            baseline = np.nanmin(color_data) if not nan_mask.all() else np.nan
+        else:
+            baseline = color_baseline
+        if baseline > 0:
+            np.subtract(color_data, baseline, out=color_data, where=color_mask)
+        else:
+            np.add(color_data, -baseline, out=color_data, where=color_mask)
+    if color_baseline is not None and color_data.dtype.kind != "u":
+        np.maximum(color_data, 0, out=color_data)
+    color_data = color_data.astype(np.float32)
+    np.nan_to_num(color_data, copy=False)
+    color_total = np.sum(color_data, axis=2)
+    color_mask = color_mask.astype(np.float32)
+    rgb = np.stack([rs, gs, bs], axis=1).astype(np.float32)
+    rgb_sum = color_data @ rgb
+    rgb_avg_present = color_mask @ rgb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rgb_array = (rgb_sum / color_total[..., None]).astype(np.uint8)
+    cmask_sum = np.sum(color_mask, axis=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rgb2 = (rgb_avg_present / cmask_sum[..., None]).astype(np.uint8)
+    missing_colors = color_total == 0
+    if np.any(missing_colors):
+        rgb_array = np.where(missing_colors[..., None], rgb2, rgb_array)
+    total = _nansum_missing(data)
+    mask = np.isnan(total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = _interpolate_alpha(data, total, mask, how, alpha, span, min_alpha, rescale_discrete_levels)
+    rgba = np.empty((a.shape[0], a.shape[1], 4), dtype=np.uint8)
+    rgba[..., :3] = rgb_array
+    rgba[..., 3] = a
+    return rgba

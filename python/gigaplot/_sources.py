@@ -4,16 +4,21 @@ Every column reaches the engine as a 1-D NumPy array of a numeric or bool dtype 
 of them: the chunks of an Arrow column), read in place: views of the source's own buffers
 (pandas and Polars ``to_numpy`` of a column without nulls, Arrow chunks, a NumPy array,
 strided views), so nothing column-sized is copied. An ``np.memmap`` of a whole ``.npy`` file
-goes as its path (the engine maps it and releases read pages). Arrow chunks with nulls are
-converted one by one; pandas/Polars nulls, non-native byte order and float16 are converted
-whole.
+goes as its path (the engine maps it and releases read pages). Columns with nulls
+(pandas' nullable and Arrow dtypes, Polars, Arrow) go as their values and their null mask or
+validity bitmap, non-native byte order as the raw bytes and float16 as its bits: the engine
+converts them chunk by chunk as it reads them (NaN for null), never the whole column.
+Whole copies remain only for what no buffer holds as numbers: object columns, and
+longdouble.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from builtins import any as builtins_any
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -21,11 +26,11 @@ _NATIVE = {np.dtype(t) for t in ("f8", "f4", "i8", "i4", "i2", "i1", "u8", "u4",
 
 
 def _whole_npy_file(a: Any) -> Optional[str]:
-    """The path of the `.npy` file `a` maps whole (1-D, native, C order), else None."""
+    """The path of the `.npy` file `a` maps whole (native, C order), else None."""
     filename = getattr(a, "filename", None)
     if not isinstance(a, np.memmap) or not filename or not str(filename).endswith(".npy"):
         return None
-    if a.ndim != 1 or not a.flags.c_contiguous or not a.dtype.isnative or a.dtype not in _NATIVE:
+    if not a.flags.c_contiguous or not a.dtype.isnative or a.dtype not in _NATIVE:
         return None
     try:
         with open(filename, "rb") as f:
@@ -42,6 +47,25 @@ def _whole_npy_file(a: Any) -> Optional[str]:
     if shape != a.shape or dtype != a.dtype or a.offset != offset:
         return None
     return os.fspath(filename)
+
+
+@contextlib.contextmanager
+def _npy_file(array: np.ndarray) -> Iterator[str]:
+    """The path of a `.npy` file holding the 2-D `array`: the file it maps when it is an
+    `np.memmap` of a whole C-order `.npy` file, else a temporary copy removed afterwards (the
+    engine's rasters are memory-mapped files read row by row)."""
+    path = _whole_npy_file(array)
+    if path is not None:
+        yield path
+        return
+    if array.dtype not in _NATIVE or not array.dtype.isnative:
+        if array.dtype.kind not in "fiub":
+            raise ValueError(f"source: rasters must hold numbers or bools, not {array.dtype}")
+        array = array.astype(np.float64 if array.dtype.kind == "f" else array.dtype.newbyteorder("="))
+    with tempfile.TemporaryDirectory(prefix="gigaplot-raster-") as tmp:
+        path = os.path.join(tmp, "raster.npy")
+        np.save(path, np.ascontiguousarray(array))
+        yield path
 
 
 _TABLE_SUFFIXES = (".parquet", ".pq", ".parq", ".arrow", ".feather", ".ipc", ".arrows", ".csv", ".tsv")
@@ -61,15 +85,24 @@ def _contiguous(name: str, array: Any) -> Any:
     the path of the `.npy` file it maps whole (the engine maps it and releases read pages)."""
     if isinstance(array, _TableColumn):
         return str(array)
+    if isinstance(array, tuple):
+        return array  # converted as the engine reads it (see _converted)
     path = _whole_npy_file(array)
-    if path is not None:
+    if path is not None and array.ndim == 1:
         return path
     a = np.asarray(array)
     if a.ndim != 1:
         raise ValueError(f"{name}: columns must be 1-D, not of shape {a.shape}")
     if a.dtype not in _NATIVE:
-        if a.dtype.kind == "f" or a.dtype.kind in "iub" and not a.dtype.isnative:
-            a = a.astype(a.dtype.newbyteorder("=") if a.dtype.kind != "f" or a.dtype.itemsize >= 4 else np.float32)
+        if a.dtype.kind == "f" and a.dtype.itemsize == 2:
+            return ("half", a.view(np.uint16), not a.dtype.isnative)
+        if a.dtype.kind in "fiu" and not a.dtype.isnative and a.dtype.itemsize in (2, 4, 8):
+            # read in place, the bytes swapped as the engine reads them
+            return ("swapped", a.view(np.dtype(f"u{a.dtype.itemsize}")), f"{a.dtype.kind}{a.dtype.itemsize}")
+        if a.dtype.kind in "fiub" and not a.dtype.isnative:
+            a = a.astype(a.dtype.newbyteorder("="))
+        elif a.dtype.kind == "f":
+            a = a.astype(np.float64)  # longdouble: no Rust type reads it, a whole copy
         elif a.dtype.kind in "mM":
             a = a.view(np.int64)
         else:
@@ -91,11 +124,18 @@ def _load_npy(path: Any) -> np.ndarray:
         raise ValueError(f"{os.fspath(path)}: {e}") from e
 
 
-def _pandas_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
+def _pandas_column(df: Any, name: str) -> Tuple[Any, Optional[list]]:
     series = df[name]
     dtype = series.dtype
     if str(dtype) == "category":
         return series.cat.codes.to_numpy(), list(dtype.categories)
+    array = series.array
+    if hasattr(array, "_pa_array"):  # an Arrow dtype ("double[pyarrow]"): its chunks in place
+        return _arrow_chunks(array._pa_array), None
+    data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and data.ndim == 1:
+        # a nullable dtype (Int64, Float64, boolean): values and mask read in place
+        return (("masked", _contiguous(name, data), mask) if mask.any() else data), None
     if getattr(dtype, "kind", "O") not in "fcbiu" or dtype.kind not in "fc" and series.hasnans:
         return series.to_numpy(dtype="float64", na_value=np.nan), None
     try:
@@ -110,7 +150,11 @@ def _polars_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
     if dtype.startswith(("Categorical", "Enum")):
         return series.to_physical().to_numpy(), series.cat.get_categories().to_list()
     if series.null_count() > 0:
-        return series.cast(float).fill_null(float("nan")).to_numpy(), None
+        try:
+            # the Arrow arrays under the series (no copy): values and validity read in place
+            return _arrow_chunks(series.to_arrow()), None
+        except (ImportError, TypeError, ValueError):
+            return series.cast(float).fill_null(float("nan")).to_numpy(), None
     return series.to_numpy(), None
 
 
@@ -123,21 +167,43 @@ def _arrow_column(table: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
         categories = chunks[0].dictionary.to_pylist() if chunks else []
         codes = [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
         return (np.concatenate(codes) if len(codes) != 1 else codes[0]), categories
+    return _arrow_chunks(chunks), None
+
+
+def _arrow_chunks(chunks: Any) -> Any:
+    """An Arrow array or the chunks of a column as what the engine reads: one array, or a list
+    of them read one after the other (never joined). Without nulls a chunk is a view of its
+    buffer; with nulls anywhere, numeric chunks go as their values and validity bitmap, read in
+    place (nulls read as NaN), and other chunks are converted to float64 one at a time."""
+    import pyarrow as pa
+
+    if isinstance(chunks, pa.ChunkedArray):
+        chunks = chunks.chunks
+    elif isinstance(chunks, pa.Array):
+        chunks = [chunks]
     nulls = builtins_any(c.null_count for c in chunks)
 
     def chunk_array(chunk):
-        # without nulls a chunk is a view of its buffer; with nulls anywhere, each chunk is
-        # converted to float64 (NaN for null) on its own, so the chunks share one dtype
-        if nulls:
-            chunk = chunk.cast(pa.float64()).fill_null(float("nan"))
-        return chunk.to_numpy(zero_copy_only=False)
+        if not nulls:
+            return chunk.to_numpy(zero_copy_only=False)
+        kind = chunk.type
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            validity, data = chunk.buffers()[:2]
+            values = np.frombuffer(data, dtype=np.dtype(kind.to_pandas_dtype()))
+            values = values[chunk.offset:chunk.offset + len(chunk)]
+            if validity is None:  # no nulls in this chunk: every bit valid
+                bits, offset = np.full((len(chunk) + 7) // 8, 255, dtype=np.uint8), 0
+            else:
+                bits, offset = np.frombuffer(validity, dtype=np.uint8), chunk.offset
+            return ("validity", _contiguous("column", values), bits, offset)
+        return chunk.cast(pa.float64()).fill_null(float("nan")).to_numpy(zero_copy_only=False)
 
     arrays = [chunk_array(c) for c in chunks if len(c)]
     if len(arrays) == 1:
-        return arrays[0], None
+        return arrays[0]
     if not arrays:
-        return np.zeros(0), None
-    return arrays, None  # read chunk after chunk by the engine, never joined
+        return np.zeros(0)
+    return arrays  # read chunk after chunk by the engine, never joined
 
 
 def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str, list]]:

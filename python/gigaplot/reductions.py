@@ -103,16 +103,29 @@ class count_cat(_Value):
 
 
 class by(Reduction):
-    """Datashader's ``by(column, reduction)``; gigaplot supports ``by(c, count())`` (= ``count_cat(c)``)."""
-
-    _name = "count-cat"
+    """Datashader's ``by(column, reduction)``: ``reduction`` (default ``count()``) per category
+    of ``column``, an (H, W, C) aggregate. ``by(c, count())`` is ``count_cat(c)``; any other
+    reduction renders once per category (points only)."""
 
     def __init__(self, cat_column: str, reduction: Optional[Reduction] = None):
         reduction = count() if reduction is None else reduction
-        if type(reduction) is not count or reduction.column is not None:
-            raise ValueError(f"by: only by(column, count()) is supported, not by({cat_column!r}, {reduction!r})")
+        if not isinstance(cat_column, str):
+            raise ValueError(f"by: give the name of the category column, not {cat_column!r}")
+        if not isinstance(reduction, Reduction) or isinstance(reduction, (by, count_cat)):
+            raise ValueError(f"by: the reduction must be one of count(), any(), sum(c)... not {reduction!r}")
         super().__init__(cat_column)
         self.reduction = reduction
+        # by(c, count()) is count-cat in one pass; other reductions take one pass per category
+        self._name = "count-cat" if type(reduction) is count and reduction.column is None else "by"
+
+    def __repr__(self) -> str:
+        return f"by({self.column!r}, {self.reduction!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, by) and (self.column, self.reduction) == (other.column, other.reduction)
+
+    def __hash__(self) -> int:
+        return hash((by, self.column, self.reduction))
 
 
 _ = builtins  # the builtins these classes shadow stay reachable as builtins.sum etc.

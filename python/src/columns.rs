@@ -10,6 +10,7 @@ use numpy::ndarray::{s, ArrayView1};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
+use crate::converted::{HalfColumn, NullableColumn, Nulls, SwappedColumn};
 use crate::errors::bad;
 
 /// Declares [`Held`] and [`Slice`] for every element type a column may have.
@@ -23,6 +24,18 @@ macro_rules! column_types {
             Npy(String),
             /// The chunks of one column (an Arrow column of several chunks), in order.
             Chunks(Vec<Held<'py>>),
+            /// Values with a null mask (true = null), as pandas' nullable dtypes hold them.
+            Masked(Box<Held<'py>>, PyReadonlyArray1<'py, bool>),
+            /// Values with an Arrow validity bitmap and the bit offset of the first value.
+            Validity(Box<Held<'py>>, PyReadonlyArray1<'py, u8>, usize),
+            /// Non-native 2-byte values, as uint16, and what they are.
+            Swapped16(PyReadonlyArray1<'py, u16>, DType),
+            /// Non-native 4-byte values, as uint32, and what they are.
+            Swapped32(PyReadonlyArray1<'py, u32>, DType),
+            /// Non-native 8-byte values, as uint64, and what they are.
+            Swapped64(PyReadonlyArray1<'py, u64>, DType),
+            /// float16 values as uint16, and whether their byte order is non-native.
+            Half(PyReadonlyArray1<'py, u16>, bool),
             $(#[doc = concat!("An array of ", stringify!($t), ".")] $variant(PyReadonlyArray1<'py, $t>),)*
         }
 
@@ -33,6 +46,16 @@ macro_rules! column_types {
             Npy(&'a str),
             /// The chunks of one column, in order.
             Chunks(Vec<Slice<'a>>),
+            /// Values and where their nulls are.
+            Nullable(Box<Slice<'a>>, Nulls<'a>),
+            /// Non-native 2-byte values.
+            Swapped16(ArrayView1<'a, u16>, DType),
+            /// Non-native 4-byte values.
+            Swapped32(ArrayView1<'a, u32>, DType),
+            /// Non-native 8-byte values.
+            Swapped64(ArrayView1<'a, u64>, DType),
+            /// float16 bits, swapped or not.
+            Half(ArrayView1<'a, u16>, bool),
             $(#[doc = concat!("Values of ", stringify!($t), ".")] $variant(ArrayView1<'a, $t>),)*
         }
 
@@ -46,6 +69,9 @@ macro_rules! column_types {
                 if let Ok(list) = array.cast::<pyo3::types::PyList>() {
                     return list.iter().map(|chunk| Held::extract(name, &chunk)).collect::<PyResult<_>>().map(Held::Chunks);
                 }
+                if let Ok(tuple) = array.cast::<pyo3::types::PyTuple>() {
+                    return Held::extract_converted(name, tuple);
+                }
                 $(if let Ok(a) = array.extract::<PyReadonlyArray1<'py, $t>>() {
                     return Ok(Held::$variant(a));
                 })*
@@ -58,6 +84,14 @@ macro_rules! column_types {
                 match self {
                     Held::Npy(path) => Slice::Npy(path),
                     Held::Chunks(chunks) => Slice::Chunks(chunks.iter().map(Held::slice).collect()),
+                    Held::Masked(values, mask) => Slice::Nullable(Box::new(values.slice()), Nulls::Mask(mask.as_array())),
+                    Held::Validity(values, bits, offset) => {
+                        Slice::Nullable(Box::new(values.slice()), Nulls::Validity(bits.as_array(), *offset))
+                    }
+                    Held::Swapped16(a, dtype) => Slice::Swapped16(a.as_array(), *dtype),
+                    Held::Swapped32(a, dtype) => Slice::Swapped32(a.as_array(), *dtype),
+                    Held::Swapped64(a, dtype) => Slice::Swapped64(a.as_array(), *dtype),
+                    Held::Half(a, swapped) => Slice::Half(a.as_array(), *swapped),
                     $(Held::$variant(a) => Slice::$variant(a.as_array()),)*
                 }
             }
@@ -72,6 +106,11 @@ macro_rules! column_types {
                         label,
                         chunks.into_iter().map(|c| c.column(label)).collect::<gigaplot::Result<_>>()?,
                     )?),
+                    Slice::Nullable(values, nulls) => Box::new(NullableColumn::new(values.column(label)?, nulls)?),
+                    Slice::Swapped16(bits, dtype) => Box::new(SwappedColumn { label: label.to_string(), bits, dtype }),
+                    Slice::Swapped32(bits, dtype) => Box::new(SwappedColumn { label: label.to_string(), bits, dtype }),
+                    Slice::Swapped64(bits, dtype) => Box::new(SwappedColumn { label: label.to_string(), bits, dtype }),
+                    Slice::Half(bits, swapped) => Box::new(HalfColumn { label: label.to_string(), bits, swapped }),
                     $(Slice::$variant(v) => match v.to_slice() {
                         Some(values) => Box::new(MemoryColumn::new(label, values)),
                         None => Box::new(StridedColumn { label: label.to_string(), values: v }),
@@ -81,6 +120,44 @@ macro_rules! column_types {
         }
 
     };
+}
+
+impl<'py> Held<'py> {
+    /// A column converted as it is read, described by a tuple from `gigaplot._sources`:
+    /// `("masked", values, mask)`, `("validity", values, bitmap, offset)`,
+    /// `("swapped", uint_view, "f8")` (the dtype the bytes hold) or `("half", uint16_view, swapped)`.
+    fn extract_converted(name: &str, tuple: &Bound<'py, pyo3::types::PyTuple>) -> PyResult<Held<'py>> {
+        let kind: String = tuple.get_item(0)?.extract()?;
+        let item = |i: usize| tuple.get_item(i);
+        Ok(match kind.as_str() {
+            "masked" => Held::Masked(Box::new(Held::extract(name, &item(1)?)?), item(2)?.extract()?),
+            "validity" => Held::Validity(
+                Box::new(Held::extract(name, &item(1)?)?),
+                item(2)?.extract()?,
+                item(3)?.extract()?,
+            ),
+            "swapped" => {
+                let dtype = match item(2)?.extract::<String>()?.as_str() {
+                    "i2" => DType::I16,
+                    "u2" => DType::U16,
+                    "i4" => DType::I32,
+                    "u4" => DType::U32,
+                    "f4" => DType::F32,
+                    "i8" => DType::I64,
+                    "u8" => DType::U64,
+                    "f8" => DType::F64,
+                    other => return Err(bad(name, format!("cannot read values of dtype {other}"))),
+                };
+                match dtype.size() {
+                    2 => Held::Swapped16(item(1)?.extract()?, dtype),
+                    4 => Held::Swapped32(item(1)?.extract()?, dtype),
+                    _ => Held::Swapped64(item(1)?.extract()?, dtype),
+                }
+            }
+            "half" => Held::Half(item(1)?.extract()?, item(2)?.extract()?),
+            other => return Err(bad(name, format!("unknown column conversion {other:?}"))),
+        })
+    }
 }
 
 column_types!(f64 => F64, f32 => F32, i64 => I64, i32 => I32, i16 => I16, i8 => I8, u64 => U64,

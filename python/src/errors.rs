@@ -18,6 +18,10 @@ impl Keywords {
             Field::DynspreadMax => "dynspread_max",
             Field::DynspreadThreshold => "dynspread_threshold",
             Field::FontSize => "font_size",
+            Field::PyramidDir => "pyramid",
+            Field::PyramidTile => "pyramid_tile",
+            Field::SpanFromLevel => "span_from_level",
+            Field::ViewerAssets => "viewer_assets",
             other => other.name(),
         }
     }

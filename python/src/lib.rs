@@ -4,8 +4,11 @@
 //! and maps the library's errors onto Python exceptions carrying the same one-line
 //! messages. The Datashader-shaped API lives in the pure-Python package beside it.
 
+mod by;
 mod columns;
+mod converted;
 mod errors;
+mod raster;
 mod render;
 mod run;
 mod shade;
@@ -17,6 +20,8 @@ fn _gigaplot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(render::aggregate, m)?)?;
     m.add_function(wrap_pyfunction!(render::render_file, m)?)?;
+    m.add_function(wrap_pyfunction!(by::aggregate_by, m)?)?;
+    m.add_function(wrap_pyfunction!(raster::aggregate_raster, m)?)?;
     m.add_function(wrap_pyfunction!(shade::shade_counts, m)?)?;
     m.add_function(wrap_pyfunction!(shade::shade_values, m)?)?;
     m.add_function(wrap_pyfunction!(shade::shade_categories, m)?)?;

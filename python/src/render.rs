@@ -8,14 +8,19 @@ use std::str::FromStr;
 
 use gigaplot::canvas::plan::parse_size;
 use gigaplot::canvas::{parse_range, Plan, Scale};
-use gigaplot::data::{PointColumns, Source};
-use gigaplot::figure::{category_legend, FigureSink, FigureSpec};
+use gigaplot::data::npy::ArrayShape;
+use gigaplot::data::series_layout::SeriesLayout;
+use gigaplot::data::PointColumns;
 use gigaplot::progress::Progress;
 use gigaplot::reduce::Reduction;
 use gigaplot::render::{render, Glyph, RenderOptions, RenderReport};
 use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::{Color, Colormap, Dynspread, How, Shape, Spreader};
-use gigaplot::sink::{AggregateArraySink, AggregateSink, Compression, PngSink, Sink, SpreadSink};
+use gigaplot::shade::{Color, Colormap, Dynspread, How, Shape};
+use gigaplot::sink::{AggregateArray, AggregateArraySink, AggregateSink, Compression, Sink};
+use gigaplot::{
+    render_pyramid, render_raster, Downsample, Grid, ImageOutput, ImageSpread, Origin, PyramidOptions,
+    RasterInput, RasterPlacement, Upsample, ViewerAssets,
+};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -25,14 +30,14 @@ use crate::errors::bad;
 use crate::run::interruptible;
 
 /// The x, y and value columns borrowed from NumPy arrays.
-struct Columns<'py> {
+pub struct Columns<'py> {
     x: Held<'py>,
     y: Held<'py>,
     value: Option<Held<'py>>,
 }
 
 impl<'py> Columns<'py> {
-    fn extract(
+    pub fn extract(
         x: &Bound<'py, PyAny>,
         y: &Bound<'py, PyAny>,
         value: Option<&Bound<'py, PyAny>>,
@@ -44,13 +49,13 @@ impl<'py> Columns<'py> {
         })
     }
 
-    fn slices(&self) -> (Slice<'_>, Slice<'_>, Option<Slice<'_>>) {
+    pub fn slices(&self) -> (Slice<'_>, Slice<'_>, Option<Slice<'_>>) {
         (self.x.slice(), self.y.slice(), self.value.as_ref().map(Held::slice))
     }
 }
 
 /// The library's points over borrowed slices.
-fn points<'a>(
+pub fn points<'a>(
     (x, y, value): (Slice<'a>, Slice<'a>, Option<Slice<'a>>),
     names: &[String; 3],
 ) -> gigaplot::Result<PointColumns<'a>> {
@@ -62,7 +67,7 @@ fn points<'a>(
 }
 
 /// What [`aggregate`] returns: bytes, shape, dtype, x range, y range.
-type Aggregated<'py> = (Bound<'py, PyArray1<u8>>, Vec<usize>, String, (f64, f64), (f64, f64));
+pub type Aggregated<'py> = (Bound<'py, PyArray1<u8>>, Vec<usize>, String, (f64, f64), (f64, f64));
 
 /// Aggregates points into memory, within `memory` bytes besides the result (None: the
 /// library's default budget). Returns `(bytes, shape, dtype, x_range, y_range)`: the
@@ -92,32 +97,71 @@ pub fn aggregate<'py>(
     let columns = Columns::extract(x, y, value)?;
     let slices = columns.slices();
     let options = RenderOptions {
+        reduction: Reduction::from_str(reduction).map_err(|e| bad("agg", e))?,
+        glyph: Glyph::from_str(glyph).map_err(|e| bad("glyph", e))?,
+        line_width,
+        ..canvas_options((width, height), (x_range, y_range), memory, scales.as_ref())?
+    };
+    let (array, report) = interruptible(py, progress, |progress: &dyn Progress| {
+        let points = points(slices, &names)?;
+        in_memory(|sinks| render(&points, &options, sinks, progress))
+    })?;
+    Ok(to_python(py, array, &report))
+}
+
+/// An axis range, None for the data's extent.
+type Range = Option<(f64, f64)>;
+
+/// The options of an in-memory aggregate: canvas size, ranges (None: the data's), working
+/// memory (None: the library's default budget) and axis scales (None: linear).
+pub fn canvas_options(
+    (width, height): (u32, u32),
+    (x_range, y_range): (Range, Range),
+    memory: Option<u64>,
+    scales: Option<&(String, String)>,
+) -> PyResult<RenderOptions> {
+    Ok(RenderOptions {
         width,
         height,
         x_range,
         y_range,
-        reduction: Reduction::from_str(reduction).map_err(|e| bad("agg", e))?,
-        glyph: Glyph::from_str(glyph).map_err(|e| bad("glyph", e))?,
-        line_width,
         memory_budget: memory.unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
-        x_scale: scale(scales.as_ref().map(|s| s.0.as_str()), "x_axis_type")?,
-        y_scale: scale(scales.as_ref().map(|s| s.1.as_str()), "y_axis_type")?,
+        x_scale: scale(scales.map(|s| s.0.as_str()), "x_axis_type")?,
+        y_scale: scale(scales.map(|s| s.1.as_str()), "y_axis_type")?,
         ..RenderOptions::default()
-    };
-    let (array, report) = interruptible(py, progress, |progress: &dyn Progress| {
-        let points = points(slices, &names)?;
-        let (sink, finished) = AggregateArraySink::new();
-        let report = render(&points, &options, vec![Box::new(sink)], progress)?;
-        let array = finished
-            .take()
-            .ok_or_else(|| gigaplot::Error::usage("AggregateArraySink", "the render kept no aggregate"))?;
-        Ok((array, report))
-    })?;
+    })
+}
+
+/// Runs `run` with one sink keeping the aggregate in memory; returns it and the report.
+pub fn in_memory(
+    run: impl FnOnce(Vec<Box<dyn Sink>>) -> gigaplot::Result<RenderReport>,
+) -> gigaplot::Result<(AggregateArray, RenderReport)> {
+    let (sink, finished) = AggregateArraySink::new();
+    let report = run(vec![Box::new(sink)])?;
+    let array = finished
+        .take()
+        .ok_or_else(|| gigaplot::Error::usage("AggregateArraySink", "the render kept no aggregate"))?;
+    Ok((array, report))
+}
+
+/// An aggregate as [`aggregate`] returns it: its bytes bottom row first, handed to NumPy
+/// without a copy.
+pub fn to_python<'py>(py: Python<'py>, array: AggregateArray, report: &RenderReport) -> Aggregated<'py> {
     let shape = array.shape().to_vec();
     let dtype = array.dtype().descr().to_string();
-    let mut bytes = array.into_bytes();
+    bytes_to_python(py, array.into_bytes(), shape, dtype, report)
+}
+
+/// [`to_python`] of an aggregate's bytes (top row first), its shape and NumPy dtype.
+pub fn bytes_to_python<'py>(
+    py: Python<'py>,
+    mut bytes: Vec<u8>,
+    shape: Vec<usize>,
+    dtype: String,
+    report: &RenderReport,
+) -> Aggregated<'py> {
     flip_rows(&mut bytes, shape[0]);
-    Ok((PyArray1::from_vec(py, bytes), shape, dtype, report.x_range, report.y_range))
+    (PyArray1::from_vec(py, bytes), shape, dtype, report.x_range, report.y_range)
 }
 
 /// The axis scale `name` (`linear` or `log`; None: linear); errors name `keyword`.
@@ -177,6 +221,7 @@ const KNOWN: &[&str] = &[
     "color_key",
     "glyph",
     "line_width",
+    "series",
     "output",
     "agg_out",
     "compression",
@@ -196,29 +241,58 @@ const KNOWN: &[&str] = &[
     "labels",
     "timings",
     "quiet",
+    "raster",
+    "extent",
+    "origin",
+    "downsample",
+    "upsample",
+    "pyramid",
+    "pyramid_tile",
+    "span_from_level",
+    "viewer_assets",
+];
+
+/// Keywords that only apply with another one: (keyword, the one it needs, what to say).
+const NEEDS: &[(&str, &str, &str)] = &[
+    ("extent", "raster", "applies to raster= only"),
+    ("origin", "raster", "applies to raster= only"),
+    ("downsample", "raster", "applies to raster= only"),
+    ("upsample", "raster", "applies to raster= only"),
+    ("pyramid_tile", "pyramid", "applies to pyramid= only"),
+    ("span_from_level", "pyramid", "applies to pyramid= only"),
+    ("viewer_assets", "pyramid", "applies to pyramid= only"),
 ];
 
 /// Renders to files as `gigaplot render` does with the same flags: `options` maps each
-/// keyword (a flag's name with underscores) to its command-line text. Returns the summary.
+/// keyword (a flag's name with underscores) to its command-line text. Points come from the
+/// x, y (and value) arrays; with `raster` (the path of a 2-D `.npy` file) there are none.
+/// Returns the summary.
 #[pyfunction]
 #[pyo3(signature = (x, y, value, names, options, progress=None))]
 pub fn render_file<'py>(
     py: Python<'py>,
-    x: &Bound<'py, PyAny>,
-    y: &Bound<'py, PyAny>,
+    x: Option<&Bound<'py, PyAny>>,
+    y: Option<&Bound<'py, PyAny>>,
     value: Option<&Bound<'py, PyAny>>,
     names: [String; 3],
     options: HashMap<String, String>,
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if let Some(key) = options.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        let hint = if ["pyramid", "raster", "series", "stats", "shard"].iter().any(|p| key.starts_with(p)) {
+        let hint = if ["stats", "shard"].iter().any(|p| key.starts_with(p)) {
             "is not supported by gp.render yet; use the gigaplot command"
         } else {
             "unknown option"
         };
         return Err(bad(key, hint));
     }
+    if let Some((key, _, problem)) =
+        NEEDS.iter().find(|(k, n, _)| options.contains_key(*k) && !options.contains_key(*n))
+    {
+        return Err(bad(key, problem));
+    }
+    let raster = options.get("raster").map(PathBuf::from);
+    let pyramid_dir = options.get("pyramid").map(PathBuf::from);
     let spreading = options.contains_key("spread") || flag(&options, "dynspread");
     let background = opt(&options, "background", Color::parse)?.unwrap_or(Color::TRANSPARENT);
     let render_options = RenderOptions {
@@ -245,6 +319,10 @@ pub fn render_file<'py>(
             threshold: number(&options, "dynspread_threshold")?.unwrap_or(0.5),
         }),
     };
+    let series: Option<usize> = number(&options, "series")?;
+    if series.is_some() && render_options.glyph != Glyph::Lines {
+        return Err(bad("series", "applies to glyph='lines' only"));
+    }
     let spread_px: Option<u32> = number(&options, "spread")?;
     if spread_px.is_some_and(|px| px > 255) {
         return Err(bad("spread", "must be 0 to 255 pixels"));
@@ -252,12 +330,20 @@ pub fn render_file<'py>(
     if spread_px.is_some() && flag(&options, "dynspread") {
         return Err(bad("dynspread", "cannot be combined with spread; give one of them"));
     }
-    let shape = opt(&options, "spread_shape", Shape::from_str)?.unwrap_or_default();
+    if pyramid_dir.is_some() && flag(&options, "dynspread") {
+        return Err(bad("dynspread", "pyramids are not spread; render the pyramid without dynspread"));
+    }
+    if pyramid_dir.is_some() && raster.is_some() {
+        return Err(bad("pyramid", "pyramids are rendered from points; drop raster="));
+    }
     let compression = opt(&options, "compression", Compression::from_str)?.unwrap_or(Compression::Fast);
     let output = options.get("output").map(PathBuf::from);
     let agg_out = options.get("agg_out").map(PathBuf::from);
-    if output.is_none() && agg_out.is_none() {
-        return Err(bad("output", "give output= (a .png file) or agg_out= (a .npy file)"));
+    if output.is_none() && agg_out.is_none() && pyramid_dir.is_none() {
+        return Err(bad(
+            "output",
+            "give output= (a .png file), agg_out= (a .npy file) or pyramid= (a directory)",
+        ));
     }
     if output.as_ref().is_some_and(|o| !has_extension(o, "png")) {
         return Err(bad("output", "gigaplot writes PNG images; give a file name ending in .png"));
@@ -268,15 +354,46 @@ pub fn render_file<'py>(
             "the aggregate is written as a NumPy array; give a file name ending in .npy",
         ));
     }
-    let figure = Figure {
+    let image = output.as_ref().map(|path| ImageOutput {
+        path: path.clone(),
+        compression,
         bare: flag(&options, "bare"),
         title: options.get("title").cloned(),
         xlabel: options.get("xlabel").cloned(),
         ylabel: options.get("ylabel").cloned(),
-        font_size: number(&options, "font_size")?,
+        font_size: None,
         grid: flag(&options, "grid"),
         colorbar: flag(&options, "colorbar"),
+        colorbar_label: raster.is_some().then(|| "value".to_string()),
         labels: options.get("labels").map(|l| l.split(',').map(str::to_string).collect()),
+        spread: spreading.then_some(ImageSpread { px: spread_px, shape: Default::default(), background }),
+    });
+    let image = match image {
+        Some(mut image) => {
+            image.font_size = number(&options, "font_size")?;
+            if let Some(spread) = &mut image.spread {
+                spread.shape = opt(&options, "spread_shape", Shape::from_str)?.unwrap_or_default();
+            }
+            Some(image)
+        }
+        None => None,
+    };
+    let pyramid = match &pyramid_dir {
+        Some(dir) => {
+            let mut pyramid = PyramidOptions::for_render(dir, &render_options);
+            pyramid.check_render(&render_options).map_err(crate::errors::to_py)?;
+            // the pyramid is not spread: it shades over the background itself
+            pyramid.background = background;
+            if let Some(tile) = number(&options, "pyramid_tile")? {
+                pyramid.tile = tile;
+            }
+            pyramid.span_from_level = number(&options, "span_from_level")?;
+            if let Some(assets) = options.get("viewer_assets") {
+                pyramid.viewer = ViewerAssets::Local(PathBuf::from(assets));
+            }
+            Some(pyramid)
+        }
+        None => None,
     };
     gigaplot::render::check_threads(render_options.threads).map_err(crate::errors::to_py)?;
     let threads =
@@ -291,27 +408,67 @@ pub fn render_file<'py>(
     )
     .map_err(crate::errors::to_py)?;
 
-    let columns = Columns::extract(x, y, value)?;
-    let slices = columns.slices();
-    let report: RenderReport = interruptible(py, progress, |progress: &dyn Progress| {
-        let points = points(slices, &names)?;
-        let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
-        if let Some(output) = &output {
-            let image = figure.sink(output, compression, &render_options, points.value_source())?;
-            let image: Box<dyn Sink> = match spread_px {
-                Some(px) => Box::new(SpreadSink::new(image, Spreader::new(px as usize, shape), background)),
-                None if render_options.dynspread.is_some() => {
-                    Box::new(SpreadSink::dynamic(image, shape, background))
-                }
-                None => image,
+    let report: RenderReport = match raster {
+        Some(path) => {
+            if x.is_some() || y.is_some() {
+                return Err(bad("raster", "give the raster or x and y, not both"));
+            }
+            let grid = Grid::open(&path).map_err(crate::errors::to_py)?;
+            let placement = RasterPlacement {
+                extent: match opt(&options, "extent", parse_extent)? {
+                    Some(extent) => extent,
+                    None => RasterPlacement::unit_cells(&grid).extent,
+                },
+                origin: opt(&options, "origin", Origin::from_str)?.unwrap_or_default(),
             };
-            sinks.push(image);
+            let how = (
+                opt(&options, "downsample", Downsample::from_str)?.unwrap_or_default(),
+                opt(&options, "upsample", Upsample::from_str)?.unwrap_or_default(),
+            );
+            interruptible(py, progress, |progress: &dyn Progress| {
+                let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+                if let Some(image) = &image {
+                    sinks.push(image.sink(&render_options, None)?);
+                }
+                if let Some(agg) = &agg_out {
+                    sinks.push(Box::new(AggregateSink::new(agg)));
+                }
+                let input = RasterInput { grid: &grid, placement, how };
+                render_raster(&input, &render_options, sinks, progress)
+            })?
         }
-        if let Some(agg) = &agg_out {
-            sinks.push(Box::new(AggregateSink::new(agg)));
+        None => {
+            let (Some(x), Some(y)) = (x, y) else {
+                return Err(bad("x", "give x and y (or raster=)"));
+            };
+            let columns = Columns::extract(x, y, value)?;
+            let slices = columns.slices();
+            interruptible(py, progress, |progress: &dyn Progress| {
+                let mut points = points(slices, &names)?;
+                if let Some(k) = series {
+                    let layout = SeriesLayout::of(
+                        (&*points.x, ArrayShape::Column),
+                        (&*points.y, ArrayShape::Column),
+                        Some(k),
+                    )?;
+                    points.series = layout.is_multi().then_some(layout);
+                }
+                let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+                if let Some(image) = &image {
+                    sinks.push(image.sink(&render_options, points.value_source())?);
+                }
+                if let Some(agg) = &agg_out {
+                    sinks.push(Box::new(AggregateSink::new(agg)));
+                }
+                match &pyramid {
+                    Some(pyramid) => {
+                        Ok(render_pyramid(&points, &render_options, pyramid, sinks, progress)?.render)
+                    }
+                    None => render(&points, &render_options, sinks, progress),
+                }
+            })?
         }
-        render(&points, &render_options, sinks, progress)
-    })?;
+    };
     let summary = PyDict::new(py);
     summary.set_item("points", report.points)?;
     summary.set_item("plotted", report.plotted)?;
@@ -323,54 +480,24 @@ pub fn render_file<'py>(
     summary.set_item("dynspread_px", report.dynspread_px)?;
     summary.set_item("output", output.map(|o| o.display().to_string()))?;
     summary.set_item("agg_out", agg_out.map(|o| o.display().to_string()))?;
+    summary.set_item("pyramid", pyramid_dir.map(|o| o.display().to_string()))?;
     Ok(summary)
+}
+
+/// `X0,X1,Y0,Y1` of the `extent` keyword.
+fn parse_extent(text: &str) -> Result<(f64, f64, f64, f64), String> {
+    let parts: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{text}' is not X0,X1,Y0,Y1"))?;
+    match parts[..] {
+        [x0, x1, y0, y1] => Ok((x0, x1, y0, y1)),
+        _ => Err(format!("'{text}' is not X0,X1,Y0,Y1")),
+    }
 }
 
 /// True when `path` ends in `.EXT` (any case).
 fn has_extension(path: &std::path::Path, ext: &str) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
-}
-
-/// The figure keywords: a bare image, or axes, labels, colorbar and legend around it.
-struct Figure {
-    bare: bool,
-    title: Option<String>,
-    xlabel: Option<String>,
-    ylabel: Option<String>,
-    font_size: Option<f32>,
-    grid: bool,
-    colorbar: bool,
-    labels: Option<Vec<String>>,
-}
-
-impl Figure {
-    /// The PNG sink, drawn as `gigaplot render` draws it with the same flags.
-    fn sink(
-        &self,
-        output: &std::path::Path,
-        compression: Compression,
-        options: &RenderOptions,
-        value: Option<&dyn Source>,
-    ) -> gigaplot::Result<Box<dyn Sink>> {
-        if self.bare {
-            return Ok(Box::new(PngSink::new(output, compression)));
-        }
-        let legend = match (options.reduction, value) {
-            (Reduction::CountCat, Some(value)) => {
-                Some(category_legend(self.labels.as_deref(), options.color_key.as_deref(), value)?)
-            }
-            _ => None,
-        };
-        let spec = FigureSpec {
-            title: self.title.clone(),
-            xlabel: self.xlabel.clone(),
-            ylabel: self.ylabel.clone(),
-            font_size: self.font_size,
-            grid: self.grid,
-            legend,
-            ..FigureSpec::default()
-        };
-        let colorbar = self.colorbar.then_some(Some(options.reduction.to_string()));
-        Ok(Box::new(FigureSink::new(output, compression, spec, colorbar)))
-    }
 }

@@ -118,7 +118,11 @@ def test_an_exception_in_the_progress_callback_stops_the_render(tmp_path):
     ({"line_width": 2}, ValueError, "line_width: applies to glyph=\"lines\" only"),
     ({"x_range": (1, 2, 3)}, ValueError, "x_range: give (lo, hi)"),
     ({"agg": "mean"}, ValueError, "value"),
-    ({"pyramid": "tiles"}, ValueError, "pyramid: is not supported by gp.render yet"),
+    ({"stats": "stats.json"}, ValueError, "stats: is not supported by gp.render yet"),
+    ({"pyramid": "tiles"}, ValueError, "x_range: a pyramid needs explicit"),
+    ({"extent": (0, 1, 0, 1)}, ValueError, "extent: applies to raster= only"),
+    ({"pyramid_tile": 128}, ValueError, "pyramid_tile: applies to pyramid= only"),
+    ({"series": 2}, ValueError, "series: applies to glyph='lines' only"),
     ({"colour": "red"}, ValueError, "colour: unknown option"),
     ({"spread": 2, "dynspread": True}, ValueError, "dynspread: cannot be combined with spread"),
 ])
@@ -152,8 +156,8 @@ def test_bad_sources_and_columns(arrays, tmp_path):
         gp.Canvas(10, 10).points({"x": np.zeros(3), "y": np.zeros(4)}, "x", "y")
     with pytest.raises(ValueError, match="^plot_width"):
         gp.Canvas(0, 10)
-    with pytest.raises(ValueError, match="^by: only by"):
-        gp.by("c", gp.sum("v"))
+    with pytest.raises(ValueError, match="^by: the reduction must be"):
+        gp.by("c", gp.count_cat("c"))
 
 
 INTERRUPTED = textwrap.dedent("""
@@ -218,3 +222,95 @@ def test_the_gil_is_released_while_rendering(tmp_path):
     # a thread holding the GIL for the whole render would let the counter tick only at the
     # 100 ms wake-ups; released, it ticks about every millisecond
     assert len(during) > 5 * (ended - started) / 0.1, (len(during), ended - started)
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory):
+    d = tmp_path_factory.mktemp("grid")
+    rng = np.random.default_rng(11)
+    values = rng.normal(size=(90, 140)).astype(np.float32)
+    values[30:40, 50:70] = np.nan
+    np.save(d / "grid.npy", values)
+    return d / "grid.npy", values
+
+
+def run_cli(*args):
+    done = subprocess.run([str(CLI), "render", "--quiet", *map(str, args)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+RASTER_CASES = [
+    ({"width": 300, "height": 200}, []),
+    ({"width": 70, "height": 45, "extent": (0, 14, -4.5, 4.5), "origin": "lower", "downsample": "max",
+      "how": "linear", "cmap": "viridis", "colorbar": True},
+     ["--extent", "0,14,-4.5,4.5", "--origin", "lower", "--downsample", "max", "--how", "linear", "--cmap",
+      "viridis", "--colorbar"]),
+    ({"width": 500, "height": 333, "upsample": "nearest", "bare": True, "x_range": (10, 100)},
+     ["--upsample", "nearest", "--bare", "--x-range", "10,100"]),
+]
+
+
+@needs_cli
+@pytest.mark.parametrize("kwargs,flags", RASTER_CASES, ids=[f"raster{i}" for i in range(len(RASTER_CASES))])
+def test_render_raster_writes_the_cli_bytes(grid, tmp_path, kwargs, flags):
+    path, values = grid
+    run_cli("--raster", path, "-o", tmp_path / "cli.png", "--agg-out", tmp_path / "cli.npy",
+            "--width", kwargs["width"], "--height", kwargs["height"], *flags)
+    # a path, and an in-memory array (written to a temporary .npy file)
+    for i, raster in enumerate((path, values)):
+        summary = gp.render(raster=raster, output=tmp_path / f"py{i}.png", agg_out=tmp_path / f"py{i}.npy", **kwargs)
+        assert (tmp_path / f"py{i}.png").read_bytes() == (tmp_path / "cli.png").read_bytes()
+        assert (tmp_path / f"py{i}.npy").read_bytes() == (tmp_path / "cli.npy").read_bytes()
+        assert summary["width"] == kwargs["width"]
+
+
+@needs_cli
+def test_render_series_writes_the_cli_bytes(tmp_path):
+    k, n = 5, 3000
+    t = np.linspace(0, 10, n)
+    xs = np.tile(t, k)
+    ys = np.concatenate([np.sin(t * (i + 1)) * np.exp(-t / 5) for i in range(k)])
+    np.save(tmp_path / "x.npy", xs)
+    np.save(tmp_path / "y.npy", ys)
+    run_cli("--x", tmp_path / "x.npy", "--y", tmp_path / "y.npy", "--glyph", "lines", "--series", k,
+            "--width", 400, "--height", 300, "--bare", "-o", tmp_path / "cli.png")
+    gp.render({"x": xs, "y": ys}, "x", "y", glyph="lines", series=k, width=400, height=300, bare=True,
+              output=tmp_path / "py.png")
+    assert (tmp_path / "py.png").read_bytes() == (tmp_path / "cli.png").read_bytes()
+    # without series= the K series are one line jumping back at each start: other pixels
+    gp.render({"x": xs, "y": ys}, "x", "y", glyph="lines", width=400, height=300, bare=True,
+              output=tmp_path / "joined.png")
+    assert (tmp_path / "joined.png").read_bytes() != (tmp_path / "cli.png").read_bytes()
+
+
+def _tree(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+@needs_cli
+def test_render_pyramid_writes_the_cli_tiles(arrays, files, tmp_path):
+    flags = ["--width", 1024, "--height", 512, "--x-range", "-3,3", "--y-range", "-2,2", "--pyramid-tile", 128,
+             "--how", "log", "--cmap", "fire"]
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--pyramid", tmp_path / "cli", *flags)
+    summary = gp.render(arrays, "x", "y", pyramid=tmp_path / "py", width=1024, height=512, x_range=(-3, 3),
+                        y_range=(-2, 2), pyramid_tile=128, how="log", cmap="fire")
+    cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / "py")
+    assert sorted(py_tree) == sorted(cli_tree) and any(name.endswith(".png") for name in py_tree)
+    for name in cli_tree:
+        if name != "metadata.json":  # it names the input files
+            assert py_tree[name] == cli_tree[name], name
+    assert summary["pyramid"] == str(tmp_path / "py") and summary["output"] is None
+    assert sorted(os.listdir(tmp_path)) == ["cli", "py"]
+
+
+def test_render_raster_bad_arguments(grid, tmp_path):
+    path, _ = grid
+    with pytest.raises(ValueError, match=r"^raster: give the raster or a source with x and y, not both$"):
+        gp.render({"x": np.zeros(2)}, "x", "x", raster=path, output=tmp_path / "r.png")
+    with pytest.raises(ValueError, match=r"^raster: expected a 2-D array"):
+        gp.render(raster=np.zeros(5), output=tmp_path / "r.png")
+    with pytest.raises(ValueError, match=r"^extent: .* is not an extent"):
+        gp.render(raster=path, extent=(1, 0, 0, 1), output=tmp_path / "r.png", width=10, height=10)
+    with pytest.raises(ValueError, match=r"^pyramid: pyramids are rendered from points"):
+        gp.render(raster=path, pyramid=tmp_path / "p", width=10, height=10)
+    assert os.listdir(tmp_path) == []

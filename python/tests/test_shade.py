@@ -140,3 +140,47 @@ def test_shade_cmap_range_is_the_sliced_list(aggs, how):
     assert len(fire) == 256 and gp.colormap("fire:0.2") == fire[51:]
     same_pixels(gp.shade(aggs["count"], cmap="fire:0.2", how=how),
                 tf.shade(aggs["count"], cmap=fire[51:], how=how))
+
+
+@pytest.fixture(scope="module")
+def float_categories(df):
+    canvas = ds.Canvas(200, 150, X_RANGE, Y_RANGE)
+    return {
+        # anti-aliased count_cat lines: float32 coverage per category
+        "aa_lines": canvas.line(df.iloc[:3000], "x", "y", agg=ds.count_cat("c"), line_width=1),
+        # by(c, sum(v)): float64 with negative values and NaN for empty categories
+        "by_sum": canvas.points(df, "x", "y", agg=ds.by("c", ds.sum("v"))),
+        "by_max": canvas.points(df, "x", "y", agg=ds.by("c", ds.max("v"))),
+    }
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize("kind", ["aa_lines", "by_sum", "by_max"])
+def test_shade_float_categories(float_categories, kind, how):
+    agg = float_categories[kind]
+    assert agg.dtype.kind == "f"
+    same_pixels(gp.shade(agg, how=how), tf.shade(agg, how=how))
+    same_pixels(gp.shade(agg, how=how, min_alpha=0, alpha=200), tf.shade(agg, how=how, min_alpha=0, alpha=200))
+
+
+@pytest.mark.parametrize("kind", ["aa_lines", "by_sum"])
+def test_shade_float_categories_span_baseline_and_rescale(float_categories, kind):
+    agg = float_categories[kind]
+    for kwargs in ({"how": "linear", "span": (0.2, 3.0)}, {"how": "log", "color_baseline": 0.0},
+                   {"how": "eq_hist", "rescale_discrete_levels": True},
+                   {"color_key": ["red", "green", "blue", "black"], "how": "cbrt"}):
+        same_pixels(gp.shade(agg, **kwargs), tf.shade(agg, **kwargs))
+
+
+def test_shade_count_categories_with_span_and_baseline(aggs):
+    agg = aggs["count_cat"]
+    for kwargs in ({"how": "linear", "span": (1, 20)}, {"how": "log", "color_baseline": 1},
+                   {"how": "eq_hist", "rescale_discrete_levels": True}):
+        same_pixels(gp.shade(agg, **kwargs), tf.shade(agg, **kwargs))
+
+
+def test_shade_gigaplot_float_categories(df):
+    # the aggregates gigaplot makes itself shade like Datashader's of the same data
+    ours = gp.Canvas(200, 150, X_RANGE, Y_RANGE).points(df, "x", "y", agg=gp.by("c", gp.mean("v")))
+    theirs = ds.Canvas(200, 150, X_RANGE, Y_RANGE).points(df, "x", "y", agg=ds.by("c", ds.mean("v")))
+    same_pixels(gp.shade(ours, how="linear"), tf.shade(theirs, how="linear"))

@@ -124,6 +124,57 @@ def test_strided_columns_are_read_in_place():
     assert peak < n, f"peak traced allocation {peak} bytes: a column was copied"
 
 
+def _nullable_sources(n):
+    """(name, source, expected source) of columns the engine converts as it reads them: nulls,
+    non-native byte order, float16; expected as plain float64 NumPy columns."""
+    rng = np.random.default_rng(12)
+    x = rng.random(n)
+    y = rng.random(n).astype(np.float32)
+    v = rng.integers(-50, 50, n)
+    null = rng.random(n) < 0.1
+    v_nan = np.where(null, np.nan, v.astype(np.float64))
+    plain = {"x": x, "y": y, "v": v_nan}
+    v_with_nulls = pd.array(np.where(null, 0, v), dtype="Int64")
+    v_with_nulls[null] = pd.NA
+    arrow_v = pa.array(v, mask=null)
+    return [
+        ("pandas-Int64", pd.DataFrame({"x": x, "y": y, "v": v_with_nulls}), plain),
+        ("pandas-Float64", pd.DataFrame({"x": x, "y": y, "v": pd.array(v_nan, dtype="Float64")}), plain),
+        ("pandas-arrow", pd.DataFrame({"x": x, "y": y, "v": pd.Series(arrow_v, dtype=pd.ArrowDtype(pa.int64()))}),
+         plain),
+        ("polars", pl.DataFrame({"x": x, "y": y, "v": pl.Series(arrow_v)}), plain),
+        ("arrow-chunks", pa.table({"x": pa.chunked_array([x[:n // 3], x[n // 3:]]),
+                                   "y": pa.chunked_array([y[:n // 2], y[n // 2:]]),
+                                   "v": pa.chunked_array([arrow_v[:n // 4], pa.array(v[n // 4:])])}),
+         {"x": x, "y": y, "v": np.concatenate([v_nan[:n // 4], v[n // 4:].astype(np.float64)])}),
+        ("big-endian", {"x": x.astype(">f8"), "y": y.astype(">f4"), "v": v.astype(">i8")},
+         {"x": x, "y": y, "v": v.astype(np.float64)}),
+        ("float16", {"x": x.astype(np.float16), "y": y.astype(">f2"), "v": v_nan.astype(np.float16)},
+         {"x": x.astype(np.float16).astype(np.float32), "y": y.astype(np.float16).astype(np.float32),
+          "v": v_nan.astype(np.float16).astype(np.float32)}),
+    ]
+
+
+@pytest.mark.parametrize("case", range(7), ids=[c[0] for c in _nullable_sources(10)])
+def test_nulls_byte_order_and_float16_read_without_a_whole_copy(case):
+    n = 2_000_000
+    name, source, plain = _nullable_sources(n)[case]
+    canvas = gp.Canvas(64, 48, (0, 1), (0, 1))
+    expected = canvas.points(plain, "x", "y", agg=gp.sum("v"))
+    theirs = ds.Canvas(64, 48, (0, 1), (0, 1)).points(pd.DataFrame(plain), "x", "y", agg=ds.sum("v"))
+    np.testing.assert_array_equal(expected.values, theirs.values)
+    canvas.points(source, "x", "y", agg=gp.sum("v"))  # warm up imports
+    tracemalloc.start()
+    try:
+        agg = canvas.points(source, "x", "y", agg=gp.sum("v"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(agg.values, expected.values)
+    # a float64 copy of one column would be 16 MB; a bitmap of it 0.25 MB
+    assert peak < n, f"{name}: peak traced allocation {peak} bytes: a column was copied"
+
+
 @pytest.mark.parametrize("suffix", [".parquet", ".feather", ".arrow"])
 def test_parquet_and_arrow_files(arrays, reference, tmp_path, suffix):
     """A table file's path is a source: the engine reads the named columns itself."""

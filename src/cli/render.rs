@@ -6,8 +6,7 @@ use std::time::Instant;
 use super::failure::{Failure, Result};
 use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
 use gigaplot::data::grid::Grid;
-use gigaplot::data::{ColumnSpec, PointColumns, Source};
-use gigaplot::figure::{category_legend, FigureSink, FigureSpec};
+use gigaplot::data::{ColumnSpec, PointColumns};
 use gigaplot::glyph::raster::RasterPlacement;
 use gigaplot::io::preflight::check_render_disk_space;
 use gigaplot::io::AtomicFile;
@@ -16,8 +15,9 @@ use gigaplot::reduce::Reduction;
 use gigaplot::render::{
     render, render_raster, thumbnail_size, Glyph, RasterInput, RenderOptions, RenderReport, Warning,
 };
-use gigaplot::shade::{visibility, Color, Dynspread, Spreader};
-use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink, SpreadSink};
+use gigaplot::shade::{visibility, Color, Dynspread};
+use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink};
+use gigaplot::{ImageOutput, ImageSpread};
 
 use super::args::{GenerateArgs, RenderArgs};
 use super::combos::{self, Given};
@@ -87,7 +87,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         }
     }
     if let Some(output) = &args.output {
-        sinks.push(spread(args, image_sink(args, output, &options, points.value_source())?));
+        sinks.push(image_output(args, output).sink(&options, points.value_source())?);
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
@@ -226,48 +226,28 @@ fn dynspread_note(px: Option<usize>) -> String {
     px.map_or(String::new(), |px| format!(", dynspread {px} px"))
 }
 
-/// `sink` fed with the spread canvas when --spread or --dynspread is given (Datashader's
-/// shade, spread or dynspread, then set_background), else `sink` itself.
-fn spread(args: &RenderArgs, sink: Box<dyn Sink>) -> Box<dyn Sink> {
-    match args.spread {
-        Some(px) => {
-            Box::new(SpreadSink::new(sink, Spreader::new(px as usize, args.spread_shape), args.background))
-        }
-        None if args.dynspread => Box::new(SpreadSink::dynamic(sink, args.spread_shape, args.background)),
-        None => sink,
-    }
-}
-
-/// The PNG sink: the bare data image, or the figure around it.
-fn image_sink(
-    args: &RenderArgs,
-    output: &Path,
-    options: &RenderOptions,
-    value: Option<&dyn Source>,
-) -> Result<Box<dyn Sink>> {
+/// The PNG output the flags describe: the figure (or the bare image), spread with --spread
+/// or --dynspread (Datashader's shade, spread or dynspread, then set_background).
+fn image_output(args: &RenderArgs, output: &Path) -> ImageOutput {
     let f = &args.figure;
-    if f.bare {
-        return Ok(Box::new(PngSink::new(output, args.compression)));
-    }
-    let legend = match (options.reduction, value) {
-        (Reduction::CountCat, Some(value)) => {
-            Some(category_legend(f.labels.as_deref(), options.color_key.as_deref(), value)?)
-        }
-        _ => None,
-    };
-    let spec = FigureSpec {
+    ImageOutput {
+        path: output.to_path_buf(),
+        compression: args.compression,
+        bare: f.bare,
         title: f.title.clone(),
         xlabel: f.xlabel.clone(),
         ylabel: f.ylabel.clone(),
         font_size: f.font_size,
         grid: f.grid,
-        legend,
-        ..FigureSpec::default()
-    };
-    let label =
-        if args.raster.raster.is_some() { "value".to_string() } else { options.reduction.to_string() };
-    let colorbar = f.colorbar.then_some(Some(label));
-    Ok(Box::new(FigureSink::new(output, args.compression, spec, colorbar)))
+        colorbar: f.colorbar,
+        colorbar_label: args.raster.raster.is_some().then(|| "value".to_string()),
+        labels: f.labels.clone(),
+        spread: spreads(args).then_some(ImageSpread {
+            px: args.spread,
+            shape: args.spread_shape,
+            background: args.background,
+        }),
+    }
 }
 
 /// Runs `render --raster`: a 2-D array resampled onto the canvas.
@@ -293,7 +273,7 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
         }
     }
     if let Some(output) = &args.output {
-        sinks.push(spread(args, image_sink(args, output, &options, None)?));
+        sinks.push(image_output(args, output).sink(&options, None)?);
     }
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
@@ -341,7 +321,7 @@ fn render_thumbnail(
     let small = RenderOptions { width, height, ..options.clone() };
     let file = AtomicFile::create(&path)?;
     let (png, finished) = PngSink::to_named_writer(file, &path.to_string_lossy(), args.compression);
-    let report = run(&small, vec![spread(args, Box::new(png))])?;
+    let report = run(&small, vec![image_output(args, output).spread_sink(Box::new(png))])?;
     let file = finished
         .take()
         .ok_or_else(|| Failure::flag("--thumbnail", "the thumbnail's render did not finish it"))?;

@@ -35,6 +35,7 @@ mod colorbar;
 mod display;
 mod layout;
 mod legend;
+mod output;
 pub mod sink;
 mod spec;
 mod style;
@@ -49,6 +50,7 @@ use crate::shade::Color;
 
 pub use categories::category_legend;
 pub use display::{BandDecorations, DisplayList, Shape};
+pub use output::{ImageOutput, ImageSpread};
 pub use sink::FigureSink;
 pub use spec::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
 pub use style::{default_font_size, Style};
