@@ -162,38 +162,65 @@ pub use io::preflight::check_render_disk_space;
 /// statistics are given) and the render into the tiles (and any other sinks).
 pub use pyramid::{compute_stats, render_pyramid, PyramidReport};
 pub use pyramid::{PyramidSummary, StatsBuilder, StatsSink};
-pub use render::{render, render_raster, RenderReport};
+pub use render::{render, render_raster, thumbnail_size, RenderReport, Warning};
+/// How close (largest channel difference, 0-255) a shaded pixel may come to the
+/// background before [`Warning::Invisible`] counts it as unseen.
+pub use shade::visibility::FAINT_LEVELS;
+pub use shade::Invisible;
 
-// Options.
-pub use canvas::Scale;
+// Options, and the parsers of their text forms (shared by the command line and Python).
+pub use canvas::{parse_range, parse_size, Scale};
 /// The legend entries of a count-cat figure ([`FigureSpec::legend`]).
 pub use figure::category_legend;
 pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
+pub use glyph::raster::parse_extent;
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{
     InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets, DEFAULT_PYRAMID_TILE,
 };
 pub use reduce::Reduction;
 pub use render::{Glyph, RasterInput, RenderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_TILE, MAX_CATEGORIES};
+pub use shade::category::parse_color_key;
 pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader};
 
 // Sources.
 #[cfg(feature = "arrow")]
 pub use data::arrow::arrow_column;
 pub use data::grid::Grid;
-pub use data::table::{describe as describe_table, open_column, ColumnInfo, TableInfo};
+pub use data::table::{describe as describe_table, open_column, scan as scan_column, ColumnInfo, TableInfo};
 pub use data::{
     summarize, ColumnSpec, ColumnSummary, DType, Format, MemoryColumn, NpyColumn, PointColumns, Source,
 };
 
-// Sinks.
+// Sinks, and the files they write.
 pub use figure::FigureSink;
+pub use io::AtomicFile;
 pub use pyramid::{PyramidSink, PyramidWriter};
 pub use sink::aggregate_array::Element;
 pub use sink::{
-    AggregateArray, AggregateArraySink, AggregateSink, Band, CanvasInfo, Compression, Finished, PngSink,
-    RgbaImage, RgbaSink, Sink, SpreadSink, IN_MEMORY_LIMIT,
+    AggregateArray, AggregateArraySink, AggregateSink, AttachedFile, Band, CanvasInfo, Compression, Finished,
+    PngSink, RgbaImage, RgbaSink, Sink, SpreadSink, IN_MEMORY_LIMIT,
 };
 
 // Progress.
 pub use progress::{NoProgress, Progress};
+
+/// The `.npy` format gigaplot reads: the header of a file (to see a 2-D array's shape
+/// before opening its columns) and the headers a program writes before its values.
+pub mod npy {
+    pub use crate::data::npy::{encode_header, encode_header_in_order, NpyHeader};
+}
+
+/// What a program (not a library) installs so that no temporary file outlives it: fault
+/// handlers (`SIGBUS` on a truncated mapped input, `SIGXFSZ`) and an async-signal-safe exit
+/// for a second interrupt. The library never installs signal handlers itself.
+pub mod cleanup {
+    pub use crate::io::cleanup::{emergency_exit, install_fault_handlers, SIGBUS_EXIT_CODE};
+}
+
+/// The pyramid's static HTTP server (`gigaplot serve`): serves a pyramid directory on a
+/// local address, with byte ranges, and never follows a symlink out of it.
+#[cfg(feature = "serve")]
+pub mod serve {
+    pub use crate::pyramid::serve::{RequestLog, StaticServer, StopHandle, DEFAULT_ADDR};
+}

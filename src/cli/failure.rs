@@ -1,7 +1,7 @@
 //! What the command line reports when a run fails: a library error with its option fields
 //! spelled as flags ([`Flags`]), or a refusal of the flags themselves.
 
-use gigaplot::error::{Field, Spelling};
+use gigaplot::{Field, Spelling};
 
 /// The command line's spelling of the library's option fields: `x_range` is `--x-range`,
 /// `memory_budget` is `--memory`, the parts `PyramidStats::merge_all` merges are

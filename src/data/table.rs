@@ -94,6 +94,15 @@ pub struct TableInfo {
     pub columns: Vec<ColumnInfo>,
 }
 
+impl TableInfo {
+    /// The index among [`TableInfo::columns`] of the column `spec` names (by name or
+    /// position) in the table file `file`; a missing one is an error listing the columns
+    /// there are.
+    pub fn column_of(&self, spec: &ColumnSpec, file: &str) -> Result<usize> {
+        Pick::of(spec)?.find(&self.columns, file)
+    }
+}
+
 /// The format of `path` and its columns (for a `.npy`, None: its columns have no names).
 #[cfg_attr(
     not(any(feature = "parquet", feature = "arrow", feature = "csv")),
