@@ -120,35 +120,23 @@
 #![warn(missing_docs)]
 
 #[macro_use]
-pub mod error;
+mod error;
 
-// gigaplot's internals: public only for its own binary, tests, benchmarks and fuzz
-// targets, hidden from the documentation and not part of the API (they change without
-// notice). Users go through the items re-exported below.
-#[doc(hidden)]
-pub mod canvas;
-#[doc(hidden)]
-pub mod data;
-#[doc(hidden)]
-pub mod figure;
-#[doc(hidden)]
-pub mod glyph;
-#[doc(hidden)]
-pub mod io;
-#[doc(hidden)]
-pub mod partition;
-#[doc(hidden)]
-pub mod progress;
-#[doc(hidden)]
-pub mod pyramid;
-#[doc(hidden)]
-pub mod reduce;
-#[doc(hidden)]
-pub mod render;
-#[doc(hidden)]
-pub mod shade;
-#[doc(hidden)]
-pub mod sink;
+// gigaplot's internals, one module per stage of the pipeline: private, so the API is the
+// items re-exported below and the few namespaces after them (`npy`, `cleanup`, `serve`),
+// which group items a program (such as gigaplot's own command line) reaches for by topic.
+mod canvas;
+mod data;
+mod figure;
+mod glyph;
+mod io;
+mod partition;
+mod progress;
+mod pyramid;
+mod reduce;
+mod render;
+mod shade;
+mod sink;
 #[cfg(test)]
 mod test_data;
 
@@ -161,7 +149,9 @@ pub use io::preflight::check_render_disk_space;
 /// A deep-zoom pyramid in one call: the option checks, the statistics pass (unless
 /// statistics are given) and the render into the tiles (and any other sinks).
 pub use pyramid::{compute_stats, render_pyramid, PyramidReport};
-pub use pyramid::{PyramidSummary, StatsBuilder, StatsSink};
+/// What a pyramid's `metadata.json` says (levels, extents, colormap), read back.
+pub use pyramid::{metadata::Extent as PyramidExtent, PyramidMetadata};
+pub use pyramid::{PyramidPlan, PyramidSummary, StatsBuilder, StatsSink};
 pub use render::{render, render_raster, thumbnail_size, RenderReport, Warning};
 /// How close (largest channel difference, 0-255) a shaded pixel may come to the
 /// background before [`Warning::Invisible`] counts it as unseen.
@@ -223,4 +213,29 @@ pub mod cleanup {
 #[cfg(feature = "serve")]
 pub mod serve {
     pub use crate::pyramid::serve::{RequestLog, StaticServer, StopHandle, DEFAULT_ADDR};
+}
+
+/// Datashader's shading on aggregates and images already in memory (`tf.shade`,
+/// `tf.dynspread`'s choice), for front ends that aggregate once and shade several ways
+/// (the Python package): the same bytes a render of the same aggregate writes.
+pub mod shading {
+    pub use crate::shade::array::{shade_categories, shade_counts, shade_values};
+    pub use crate::shade::category::default_color_key;
+    pub use crate::shade::{DensityStats, ShadeStyle};
+}
+
+/// The kernels `benches/kernels.rs` measures and the parsers the fuzz targets (`fuzz/`)
+/// feed: not part of the API, hidden from the documentation, changed without notice.
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::canvas::{Axis, Plan};
+    pub use crate::glyph::{PointBinner, Points};
+    pub use crate::partition::{partition, Binner};
+    #[cfg(feature = "serve")]
+    pub use crate::pyramid::serve::{byte_range, resolve, ByteRange};
+    pub use crate::pyramid::ShardPlan;
+    pub use crate::reduce::Count;
+    pub use crate::render::BandCells;
+    pub use crate::shade::{CountHistogram, CountShader, PixelFormat};
+    pub use crate::sink::PngWriter;
 }

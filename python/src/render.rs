@@ -6,16 +6,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use gigaplot::canvas::plan::parse_size;
-use gigaplot::canvas::{parse_range, Plan, Scale};
-use gigaplot::data::{PointColumns, Source};
-use gigaplot::figure::{category_legend, FigureSink, FigureSpec};
-use gigaplot::progress::Progress;
-use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, Glyph, RenderOptions, RenderReport};
-use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::{Color, Colormap, Dynspread, How, Shape, Spreader};
-use gigaplot::sink::{AggregateArraySink, AggregateSink, Compression, PngSink, Sink, SpreadSink};
+use gigaplot::{
+    category_legend, parse_color_key, parse_range, parse_size, render, AggregateArraySink, AggregateSink,
+    Color, Colormap, Compression, Dynspread, FigureSink, FigureSpec, Glyph, How, PngSink, PointColumns,
+    Progress, Reduction, RenderOptions, RenderReport, Scale, Sink, Source, SpreadShape as Shape, SpreadSink,
+    Spreader,
+};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -99,7 +95,7 @@ pub fn aggregate<'py>(
         reduction: Reduction::from_str(reduction).map_err(|e| bad("agg", e))?,
         glyph: Glyph::from_str(glyph).map_err(|e| bad("glyph", e))?,
         line_width,
-        memory_budget: memory.unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
+        memory_budget: memory.unwrap_or(gigaplot::DEFAULT_MEMORY_BUDGET),
         x_scale: scale(scales.as_ref().map(|s| s.0.as_str()), "x_axis_type")?,
         y_scale: scale(scales.as_ref().map(|s| s.1.as_str()), "y_axis_type")?,
         ..RenderOptions::default()
@@ -231,10 +227,9 @@ pub fn render_file<'py>(
         how: opt(&options, "how", How::from_str)?.unwrap_or(How::EqHist),
         cmap: opt(&options, "cmap", Colormap::parse)?.unwrap_or_default(),
         background: if spreading { Color::TRANSPARENT } else { background },
-        tile: number(&options, "tile")?.unwrap_or(gigaplot::render::DEFAULT_TILE),
+        tile: number(&options, "tile")?.unwrap_or(gigaplot::DEFAULT_TILE),
         threads: number(&options, "threads")?,
-        memory_budget: opt(&options, "memory", parse_size)?
-            .unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
+        memory_budget: opt(&options, "memory", parse_size)?.unwrap_or(gigaplot::DEFAULT_MEMORY_BUDGET),
         scratch_dir: options.get("scratch_dir").map(PathBuf::from),
         reduction: opt(&options, "agg", Reduction::from_str)?.unwrap_or_default(),
         color_key: opt(&options, "color_key", parse_color_key)?,
@@ -278,18 +273,8 @@ pub fn render_file<'py>(
         colorbar: flag(&options, "colorbar"),
         labels: options.get("labels").map(|l| l.split(',').map(str::to_string).collect()),
     };
-    gigaplot::render::check_threads(render_options.threads).map_err(crate::errors::to_py)?;
-    let threads =
-        render_options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    Plan::new(
-        render_options.width,
-        render_options.height,
-        render_options.tile,
-        render_options.memory_budget,
-        threads,
-        4,
-    )
-    .map_err(crate::errors::to_py)?;
+    // the thread count, canvas and memory plan (and the other options) before any work
+    render_options.validate().map_err(crate::errors::to_py)?;
 
     let columns = Columns::extract(x, y, value)?;
     let slices = columns.slices();

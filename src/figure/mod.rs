@@ -48,10 +48,9 @@ use crate::error::Result;
 use crate::shade::Color;
 
 pub use categories::category_legend;
-pub use display::{BandDecorations, DisplayList, Shape};
+pub use display::{BandDecorations, DisplayList};
 pub use sink::FigureSink;
 pub use spec::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
-pub use style::{default_font_size, Style};
 
 /// A laid-out figure: its size, where the data area sits, and its decorations.
 #[derive(Debug)]
@@ -90,6 +89,7 @@ impl Figure {
     }
 
     /// Width and height of the data area (as given to [`Figure::new`]).
+    #[cfg(test)]
     pub fn data_size(&self) -> (u32, u32) {
         self.data
     }

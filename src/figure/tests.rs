@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::style::{default_font_size, Style};
 use super::*;
 
 /// A ramp from dark purple to yellow, like viridis' ends.

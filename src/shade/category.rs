@@ -198,11 +198,13 @@ impl CategoryShader {
     }
 
     /// Number of categories a pixel has.
+    #[cfg(test)]
     pub fn categories(&self) -> usize {
         self.colors.len()
     }
 
     /// True when every pixel is opaque (an opaque background), so RGB output suffices.
+    #[cfg(test)]
     pub fn is_opaque(&self) -> bool {
         self.background.is_opaque()
     }

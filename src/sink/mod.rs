@@ -56,7 +56,7 @@ pub mod spread;
 pub use aggregate_array::{AggregateArray, AggregateArraySink};
 pub use attached::AttachedFile;
 pub use memory::{Finished, IN_MEMORY_LIMIT};
-pub use npy::{AggregateSink, NpyWriter};
+pub use npy::AggregateSink;
 pub use png::{Compression, PngSink, PngWriter};
 pub use rgba::{RgbaImage, RgbaSink};
 pub use spread::SpreadSink;
