@@ -5,11 +5,10 @@ use std::time::Instant;
 
 use super::failure::{Failure, Result};
 use gigaplot::{
-    category_legend, check_render_disk_space, generate as generate_points, render, render_pyramid,
-    render_raster, thumbnail_size, AggregateSink, AtomicFile, AttachedFile, Color, ColumnSpec, Dynspread,
-    FigureSink, FigureSpec, Format, GenerateOptions, Glyph, Grid, PngSink, PointColumns, RasterInput,
-    RasterPlacement, Reduction, RenderOptions, RenderReport, Sink, Source, SpreadSink, Spreader, Warning,
-    FAINT_LEVELS,
+    check_render_disk_space, generate as generate_points, render, render_pyramid, render_raster,
+    thumbnail_size, AggregateSink, AtomicFile, AttachedFile, Color, ColumnSpec, Dynspread, FigureSink,
+    FigureSpec, Format, GenerateOptions, Glyph, Grid, PngSink, PointColumns, RasterInput, RasterPlacement,
+    Reduction, RenderOptions, RenderReport, Sink, Source, SpreadSink, Spreader, Warning, FAINT_LEVELS,
 };
 
 use super::args::{GenerateArgs, RenderArgs};
@@ -242,25 +241,25 @@ fn image_sink(
     if f.bare {
         return Ok(Box::new(PngSink::new(output, args.compression)));
     }
-    let legend = match (options.reduction, value) {
-        (Reduction::CountCat, Some(value)) => {
-            Some(category_legend(f.labels.as_deref(), options.color_key.as_deref(), value)?)
-        }
-        _ => None,
-    };
     let spec = FigureSpec {
         title: f.title.clone(),
         xlabel: f.xlabel.clone(),
         ylabel: f.ylabel.clone(),
         font_size: f.font_size,
         grid: f.grid,
-        legend,
         ..FigureSpec::default()
     };
     let label =
         if args.raster.raster.is_some() { "value".to_string() } else { options.reduction.to_string() };
     let colorbar = f.colorbar.then_some(Some(label));
-    Ok(Box::new(FigureSink::new(output, args.compression, spec, colorbar)))
+    let sink = FigureSink::new(output, args.compression, spec, colorbar);
+    // count-cat's legend: its categories are counted by the render's statistics pass
+    Ok(Box::new(match (options.reduction, value) {
+        (Reduction::CountCat, Some(value)) => {
+            sink.with_category_legend(f.labels.as_deref(), options.color_key.as_deref(), value)
+        }
+        _ => sink,
+    }))
 }
 
 /// Runs `render --raster`: a 2-D array resampled onto the canvas.
