@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::data::format::Format;
 use crate::data::npy::ColumnSpec;
 use crate::data::source::Source;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// One column of a table, as `gigaplot info` lists it and as messages name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,8 +39,7 @@ impl Pick {
             (None, Some(k)) => Ok(Pick::Position(k)),
             (None, None) => Err(Error::bad_input(
                 spec.path.display().to_string(),
-                "is a table; name a column as FILE:COLUMN, or give the table first: \
-                 gigaplot render TABLE --x COLUMN --y COLUMN",
+                problem!["is a table; name a column as FILE:COLUMN, or ", Field::Column.usage()],
             )),
         }
     }
