@@ -7,8 +7,9 @@
 //!
 //! # The pipeline
 //!
-//! A render is a story in six stages, one module each (the modules are gigaplot's
-//! internals; the items below are its API):
+//! A render is a story in six stages, one private module each; the API is the items
+//! re-exported at the root, and four namespaces that group items by topic ([`npy`],
+//! [`cleanup`], `serve`, [`shading`]):
 //!
 //! 1. `data`: every column comes through one abstraction, a [`Source`]: `.npy` files
 //!    memory-mapped and read zero-copy in bounded chunks whose pages are released after use
@@ -60,7 +61,7 @@
 //! # Features
 //!
 //! `cli` (default) builds the `gigaplot` binary and brings clap, indicatif and signal-hook;
-//! it implies `serve`, the pyramid's HTTP server (`pyramid::serve`, on tokio and hyper).
+//! it implies `serve`, the pyramid's HTTP server (`gigaplot::serve`, on tokio and hyper).
 //! A library user who needs neither depends on gigaplot with `default-features = false`.
 //!
 //! # Example
@@ -144,6 +145,8 @@ mod test_data;
 pub use error::{Error, Field, Problem, Result, Spelling};
 
 // Entry points and their results.
+/// The canvas cut into tiles and bands ([`RenderReport::plan`]).
+pub use canvas::Plan;
 pub use data::generate::{generate, GenerateOptions, GeneratedFiles};
 pub use io::preflight::check_render_disk_space;
 /// A deep-zoom pyramid in one call: the option checks, the statistics pass (unless
@@ -177,6 +180,9 @@ pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader}
 #[cfg(feature = "arrow")]
 pub use data::arrow::arrow_column;
 pub use data::grid::Grid;
+pub use data::memory::MemoryValues;
+pub use data::series_layout::{Placement, SeriesLayout};
+pub use data::source::ColumnReader;
 pub use data::table::{describe as describe_table, open_column, scan as scan_column, ColumnInfo, TableInfo};
 pub use data::{
     summarize, ColumnSpec, ColumnSummary, DType, Format, MemoryColumn, NpyColumn, PointColumns, Source,
@@ -186,6 +192,8 @@ pub use data::{
 pub use figure::FigureSink;
 pub use io::AtomicFile;
 pub use pyramid::{PyramidSink, PyramidWriter};
+/// The pixel layout a sink asks [`Band::shade_row`] for.
+pub use shade::PixelFormat;
 pub use sink::aggregate_array::Element;
 pub use sink::{
     AggregateArray, AggregateArraySink, AggregateSink, AttachedFile, Band, CanvasInfo, Compression, Finished,
