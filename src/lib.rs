@@ -142,7 +142,7 @@ mod sink;
 mod test_data;
 
 // Errors.
-pub use error::{Error, Field, Problem, Result, Spelling};
+pub use error::{Error, Field, LibrarySpelling, Problem, Result, Spelling};
 
 // Entry points and their results.
 /// The canvas cut into tiles and bands ([`RenderReport::plan`]).

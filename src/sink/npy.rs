@@ -118,7 +118,7 @@ pub fn aggregate_shape(canvas: &CanvasInfo) -> Vec<usize> {
 }
 
 /// A [`Sink`] writing the raw aggregate of every band as a `.npy` array of
-/// [`aggregate_shape`] in the aggregate's dtype, to a file or any writer.
+/// `aggregate_shape` in the aggregate's dtype, to a file or any writer.
 pub struct AggregateSink<W: Write + Send = AtomicFile> {
     destination: Destination<W>,
     writer: Option<NpyWriter<W>>,
