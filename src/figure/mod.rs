@@ -9,7 +9,9 @@
 //! value depends only on its own coordinates, so the bytes are the same for any band split,
 //! tile size or thread count.
 //!
-//! ```
+//! (`Figure` is internal: `figure::tests::the_module_example_runs` runs this.)
+//!
+//! ```ignore
 //! use gigaplot::figure::{AxisSpec, Figure, FigureSpec};
 //! # fn main() -> gigaplot::Result<()> {
 //! let spec = FigureSpec {

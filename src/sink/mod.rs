@@ -17,11 +17,10 @@
 //! reductions, only of [`Band`]s of finished rows.
 //!
 //! ```
-//! use gigaplot::data::generate::{generate, GenerateOptions};
-//! use gigaplot::data::{ColumnSpec, PointColumns};
-//! use gigaplot::progress::NoProgress;
-//! use gigaplot::render::{render, RenderOptions};
-//! use gigaplot::sink::{AggregateArraySink, Compression, PngSink, RgbaSink, Sink};
+//! use gigaplot::{
+//!     generate, render, AggregateArraySink, ColumnSpec, Compression, GenerateOptions, NoProgress, PngSink,
+//!     PointColumns, RenderOptions, RgbaSink, Sink,
+//! };
 //!
 //! # fn main() -> gigaplot::Result<()> {
 //! let dir = std::env::temp_dir().join(format!("gigaplot-doc-sinks-{}", std::process::id()));
