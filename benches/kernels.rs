@@ -9,16 +9,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use gigaplot::canvas::{Axis, Plan, Scale};
-use gigaplot::data::generate::{generate, GenerateOptions};
-use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::glyph::{PointBinner, Points};
-use gigaplot::partition::{partition, Binner};
-use gigaplot::progress::NoProgress;
-use gigaplot::reduce::Count;
-use gigaplot::render::BandCells;
-use gigaplot::shade::{Color, Colormap, CountHistogram, CountShader, How};
-use gigaplot::sink::{Compression, PixelFormat, PngWriter};
+// The kernels measured are internals, reached through the hidden `__bench` module.
+use gigaplot::__bench::{
+    partition, Axis, BandCells, Binner, Count, CountHistogram, CountShader, PixelFormat, Plan, PngWriter,
+    PointBinner, Points,
+};
+use gigaplot::{
+    generate, Color, Colormap, ColumnSpec, Compression, GenerateOptions, How, NoProgress, PointColumns, Scale,
+};
 
 const POINT_COUNTS: [u64; 2] = [1_000_000, 10_000_000];
 
@@ -34,8 +32,8 @@ fn dataset(dir: &Path, points: u64) -> PointColumns<'static> {
 
 fn axes(width: u32, height: u32) -> (Axis, Axis) {
     (
-        Axis::new(gigaplot::error::Field::XRange, (-10.0, 10.0), width, Scale::Linear).unwrap(),
-        Axis::new(gigaplot::error::Field::YRange, (-10.0, 10.0), height, Scale::Linear).unwrap(),
+        Axis::new(gigaplot::Field::XRange, (-10.0, 10.0), width, Scale::Linear).unwrap(),
+        Axis::new(gigaplot::Field::YRange, (-10.0, 10.0), height, Scale::Linear).unwrap(),
     )
 }
 

@@ -7,7 +7,9 @@
 
 use std::time::Instant;
 
-use gigaplot::sink::{Compression, PixelFormat, PngWriter};
+// The PNG encoder is an internal kernel, reached through the hidden `__bench` module.
+use gigaplot::__bench::{PixelFormat, PngWriter};
+use gigaplot::Compression;
 
 fn main() {
     const USAGE: &str = "usage: png_probe IN.png ROW0 ROWS HEIGHT [fast|small]";

@@ -3,12 +3,10 @@
 //!
 //! Run with `cargo run --release --example render_library -- OUT_DIR`.
 
-use gigaplot::data::generate::{generate, GenerateOptions};
-use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::progress::NoProgress;
-use gigaplot::render::{render, RenderOptions};
-use gigaplot::shade::{Color, Colormap, How};
-use gigaplot::sink::{AggregateSink, Compression, PngSink, Sink};
+use gigaplot::{
+    generate, render, AggregateSink, Color, Colormap, ColumnSpec, Compression, GenerateOptions, How,
+    NoProgress, PngSink, PointColumns, RenderOptions, Sink,
+};
 
 fn main() -> gigaplot::Result<()> {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "out".into()));

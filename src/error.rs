@@ -227,6 +227,8 @@ pub enum Field {
     StatsParts,
     /// The address `serve` listens on.
     Addr,
+    /// The column of a table file a [`crate::ColumnSpec`] names (`ColumnSpec::in_table`).
+    Column,
 }
 
 impl Field {
@@ -263,11 +265,12 @@ impl Field {
             Field::Stats => "pyramid.stats",
             Field::StatsParts => "parts",
             Field::Addr => "addr",
+            Field::Column => "column",
         }
     }
 
     /// Every field, for front ends that check their spelling covers them all.
-    pub const ALL: [Field; 30] = [
+    pub const ALL: [Field; 31] = [
         Field::Width,
         Field::Height,
         Field::Size,
@@ -298,6 +301,7 @@ impl Field {
         Field::Stats,
         Field::StatsParts,
         Field::Addr,
+        Field::Column,
     ];
 
     /// The piece "`field` set to `value`" of a sentence (`glyph=lines`; `--glyph lines` on
@@ -347,6 +351,7 @@ impl Spelling for LibrarySpelling {
     fn usage(&self, field: Field) -> String {
         match field {
             Field::StatsParts => "PyramidStats::merge_all".to_string(),
+            Field::Column => "name it with ColumnSpec::in_table(TABLE, COLUMN)".to_string(),
             other => other.name().to_string(),
         }
     }

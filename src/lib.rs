@@ -7,8 +7,9 @@
 //!
 //! # The pipeline
 //!
-//! A render is a story in six stages, one module each (the modules are gigaplot's
-//! internals; the items below are its API):
+//! A render is a story in six stages, one private module each; the API is the items
+//! re-exported at the root, and four namespaces that group items by topic ([`npy`],
+//! [`cleanup`], `serve`, [`shading`]):
 //!
 //! 1. `data`: every column comes through one abstraction, a [`Source`]: `.npy` files
 //!    memory-mapped and read zero-copy in bounded chunks whose pages are released after use
@@ -60,7 +61,7 @@
 //! # Features
 //!
 //! `cli` (default) builds the `gigaplot` binary and brings clap, indicatif and signal-hook;
-//! it implies `serve`, the pyramid's HTTP server (`pyramid::serve`, on tokio and hyper).
+//! it implies `serve`, the pyramid's HTTP server (`gigaplot::serve`, on tokio and hyper).
 //! A library user who needs neither depends on gigaplot with `default-features = false`.
 //!
 //! # Example
@@ -120,80 +121,129 @@
 #![warn(missing_docs)]
 
 #[macro_use]
-pub mod error;
+mod error;
 
-// gigaplot's internals: public only for its own binary, tests, benchmarks and fuzz
-// targets, hidden from the documentation and not part of the API (they change without
-// notice). Users go through the items re-exported below.
-#[doc(hidden)]
-pub mod canvas;
-#[doc(hidden)]
-pub mod data;
-#[doc(hidden)]
-pub mod figure;
-#[doc(hidden)]
-pub mod glyph;
-#[doc(hidden)]
-pub mod io;
-#[doc(hidden)]
-pub mod partition;
-#[doc(hidden)]
-pub mod progress;
-#[doc(hidden)]
-pub mod pyramid;
-#[doc(hidden)]
-pub mod reduce;
-#[doc(hidden)]
-pub mod render;
-#[doc(hidden)]
-pub mod shade;
-#[doc(hidden)]
-pub mod sink;
+// gigaplot's internals, one module per stage of the pipeline: private, so the API is the
+// items re-exported below and the few namespaces after them (`npy`, `cleanup`, `serve`),
+// which group items a program (such as gigaplot's own command line) reaches for by topic.
+mod canvas;
+mod data;
+mod figure;
+mod glyph;
+mod io;
+mod partition;
+mod progress;
+mod pyramid;
+mod reduce;
+mod render;
+mod shade;
+mod sink;
 #[cfg(test)]
 mod test_data;
 
 // Errors.
-pub use error::{Error, Field, Problem, Result, Spelling};
+pub use error::{Error, Field, LibrarySpelling, Problem, Result, Spelling};
 
 // Entry points and their results.
+/// The canvas cut into tiles and bands ([`RenderReport::plan`]).
+pub use canvas::Plan;
 pub use data::generate::{generate, GenerateOptions, GeneratedFiles};
 pub use io::preflight::check_render_disk_space;
 /// A deep-zoom pyramid in one call: the option checks, the statistics pass (unless
 /// statistics are given) and the render into the tiles (and any other sinks).
 pub use pyramid::{compute_stats, render_pyramid, PyramidReport};
-pub use pyramid::{PyramidSummary, StatsBuilder, StatsSink};
-pub use render::{render, render_raster, RenderReport};
+/// What a pyramid's `metadata.json` says (levels, extents, colormap), read back.
+pub use pyramid::{metadata::Extent as PyramidExtent, PyramidMetadata};
+pub use pyramid::{PyramidPlan, PyramidSummary, StatsBuilder, StatsSink};
+pub use render::{render, render_raster, thumbnail_size, RenderReport, Warning};
+/// How close (largest channel difference, 0-255) a shaded pixel may come to the
+/// background before [`Warning::Invisible`] counts it as unseen.
+pub use shade::visibility::FAINT_LEVELS;
+pub use shade::Invisible;
 
-// Options.
-pub use canvas::Scale;
+// Options, and the parsers of their text forms (shared by the command line and Python).
+pub use canvas::{parse_range, parse_size, Scale};
 /// The legend entries of a count-cat figure ([`FigureSpec::legend`]).
 pub use figure::category_legend;
 pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec, ImageOutput, ImageSpread};
+pub use glyph::raster::parse_extent;
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{
     InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets, DEFAULT_PYRAMID_TILE,
 };
 pub use reduce::Reduction;
 pub use render::{Glyph, RasterInput, RenderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_TILE, MAX_CATEGORIES};
+pub use shade::category::parse_color_key;
 pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader};
 
 // Sources.
 #[cfg(feature = "arrow")]
 pub use data::arrow::arrow_column;
 pub use data::grid::Grid;
-pub use data::table::{describe as describe_table, open_column, ColumnInfo, TableInfo};
+pub use data::memory::MemoryValues;
+pub use data::series_layout::{Placement, SeriesLayout};
+pub use data::source::ColumnReader;
+pub use data::table::{describe as describe_table, open_column, scan as scan_column, ColumnInfo, TableInfo};
 pub use data::{
     summarize, ColumnSpec, ColumnSummary, DType, Format, MemoryColumn, NpyColumn, PointColumns, Source,
 };
 
-// Sinks.
+// Sinks, and the files they write.
 pub use figure::FigureSink;
+pub use io::AtomicFile;
 pub use pyramid::{PyramidSink, PyramidWriter};
+/// The pixel layout a sink asks [`Band::shade_row`] for.
+pub use shade::PixelFormat;
 pub use sink::aggregate_array::Element;
 pub use sink::{
-    AggregateArray, AggregateArraySink, AggregateSink, Band, CanvasInfo, Compression, Finished, PngSink,
-    RgbaImage, RgbaSink, Sink, SpreadSink, IN_MEMORY_LIMIT,
+    AggregateArray, AggregateArraySink, AggregateSink, AttachedFile, Band, CanvasInfo, Compression, Finished,
+    PngSink, RgbaImage, RgbaSink, Sink, SpreadSink, IN_MEMORY_LIMIT,
 };
 
 // Progress.
 pub use progress::{NoProgress, Progress};
+
+/// The `.npy` format gigaplot reads: the header of a file (to see a 2-D array's shape
+/// before opening its columns) and the headers a program writes before its values.
+pub mod npy {
+    pub use crate::data::npy::{encode_header, encode_header_in_order, ArrayShape, NpyHeader};
+}
+
+/// What a program (not a library) installs so that no temporary file outlives it: fault
+/// handlers (`SIGBUS` on a truncated mapped input, `SIGXFSZ`) and an async-signal-safe exit
+/// for a second interrupt. The library never installs signal handlers itself.
+pub mod cleanup {
+    pub use crate::io::cleanup::{emergency_exit, install_fault_handlers, SIGBUS_EXIT_CODE};
+}
+
+/// The pyramid's static HTTP server (`gigaplot serve`): serves a pyramid directory on a
+/// local address, with byte ranges, and never follows a symlink out of it.
+#[cfg(feature = "serve")]
+pub mod serve {
+    pub use crate::pyramid::serve::{RequestLog, StaticServer, StopHandle, DEFAULT_ADDR};
+}
+
+/// Datashader's shading on aggregates and images already in memory (`tf.shade`,
+/// `tf.dynspread`'s choice), for front ends that aggregate once and shade several ways
+/// (the Python package): the same bytes a render of the same aggregate writes.
+pub mod shading {
+    pub use crate::shade::array::{shade_categories, shade_counts, shade_values};
+    pub use crate::shade::category::default_color_key;
+    pub use crate::shade::{DensityStats, ShadeStyle};
+}
+
+/// The kernels `benches/kernels.rs` measures and the parsers the fuzz targets (`fuzz/`)
+/// feed: not part of the API, hidden from the documentation, changed without notice.
+#[doc(hidden)]
+pub mod __bench {
+    pub use crate::canvas::{Axis, Plan};
+    pub use crate::glyph::{PointBinner, Points};
+    pub use crate::partition::{partition, Binner};
+    #[cfg(feature = "serve")]
+    pub use crate::pyramid::serve::{byte_range, resolve, ByteRange};
+    pub use crate::pyramid::ShardPlan;
+    pub use crate::reduce::Count;
+    pub use crate::render::BandCells;
+    pub use crate::shade::{CountHistogram, CountShader, PixelFormat};
+    pub use crate::sink::PngWriter;
+}

@@ -3,8 +3,7 @@
 //! alpha dropped; a refusal is one line.
 #![no_main]
 
-use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::Color;
+use gigaplot::{parse_color_key, Color};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

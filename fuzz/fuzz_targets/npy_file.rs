@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use gigaplot::data::{ColumnSpec, NpyColumn};
+use gigaplot::{ColumnSpec, NpyColumn};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

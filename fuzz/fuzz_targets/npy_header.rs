@@ -2,7 +2,7 @@
 //! consistent (the data starts inside the bytes, the shape is 1-D or 2-D).
 #![no_main]
 
-use gigaplot::data::npy::NpyHeader;
+use gigaplot::npy::NpyHeader;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

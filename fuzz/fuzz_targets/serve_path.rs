@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use gigaplot::pyramid::serve::{byte_range, resolve, ByteRange};
+use gigaplot::__bench::{byte_range, resolve, ByteRange};
 use libfuzzer_sys::fuzz_target;
 
 /// `TMP/gigaplot-fuzz-serve-PID/{root,outside}`: root holds index.html, 0/0/0.png, a hidden

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use gigaplot::pyramid::{PyramidStats, ShardPlan};
-use gigaplot::shade::{Color, Colormap, How};
+use gigaplot::__bench::ShardPlan;
+use gigaplot::{Color, Colormap, How, PyramidStats};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! naming the file. Footers, message headers, pages and records are all parsed here.
 #![no_main]
 
-use gigaplot::data::{open_column, ColumnSpec};
+use gigaplot::{open_column, ColumnSpec};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

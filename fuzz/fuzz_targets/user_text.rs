@@ -5,10 +5,7 @@
 
 use std::str::FromStr;
 
-use gigaplot::canvas::{parse_range, parse_size, Scale};
-use gigaplot::data::ColumnSpec;
-use gigaplot::shade::{Color, Colormap, How};
-use gigaplot::sink::Compression;
+use gigaplot::{parse_range, parse_size, Color, Colormap, ColumnSpec, Compression, How, Scale};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,11 +4,11 @@
 //! point) wherever the category column holds another code, so each pass reduces exactly
 //! the rows Datashader's `by` gives that category, in input order.
 
-use gigaplot::data::{DType, Source};
-use gigaplot::progress::Progress;
-use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, RenderOptions, RenderReport};
+use gigaplot::Progress;
+use gigaplot::Reduction;
 use gigaplot::Result;
+use gigaplot::{render, RenderOptions, RenderReport};
+use gigaplot::{DType, Source};
 use pyo3::prelude::*;
 use std::str::FromStr;
 

@@ -5,7 +5,7 @@
 //! path: the library maps it and releases its pages once read, so a render of columns
 //! larger than memory keeps the process's RSS bounded (mapped pages count as RSS).
 
-use gigaplot::data::{ColumnSpec, DType, MemoryColumn, Source};
+use gigaplot::{ColumnSpec, DType, MemoryColumn, Source};
 use numpy::ndarray::{s, ArrayView1};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;

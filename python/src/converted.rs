@@ -4,7 +4,7 @@
 //! pandas' Arrow dtypes: a validity bitmap), non-native byte order (the bytes viewed as
 //! unsigned integers and swapped on read) and float16 (widened to float32 on read).
 
-use gigaplot::data::{DType, Source};
+use gigaplot::{DType, Source};
 use numpy::ndarray::{s, ArrayView1};
 
 /// Where a column's nulls are.

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use gigaplot::progress::Progress;
+use gigaplot::Progress;
 use gigaplot::{render_raster, Downsample, Grid, Origin, RasterInput, RasterPlacement, Upsample};
 use pyo3::prelude::*;
 

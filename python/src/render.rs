@@ -6,20 +6,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use gigaplot::canvas::plan::parse_size;
-use gigaplot::canvas::{parse_range, Plan, Scale};
-use gigaplot::data::npy::ArrayShape;
-use gigaplot::data::series_layout::SeriesLayout;
-use gigaplot::data::PointColumns;
-use gigaplot::progress::Progress;
-use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, Glyph, RenderOptions, RenderReport};
-use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::{Color, Colormap, Dynspread, How, Shape};
-use gigaplot::sink::{AggregateArray, AggregateArraySink, AggregateSink, Compression, Sink};
+use gigaplot::npy::ArrayShape;
 use gigaplot::{
-    render_pyramid, render_raster, Downsample, Grid, ImageOutput, ImageSpread, Origin, PyramidOptions,
-    RasterInput, RasterPlacement, Upsample, ViewerAssets,
+    parse_color_key, parse_extent, parse_range, parse_size, render, render_pyramid, render_raster,
+    AggregateArray, AggregateArraySink, AggregateSink, Color, Colormap, Compression, Downsample, Dynspread,
+    Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns, Progress, PyramidOptions, RasterInput,
+    RasterPlacement, Reduction, RenderOptions, RenderReport, Scale, SeriesLayout, Sink, SpreadShape as Shape,
+    Upsample, ViewerAssets,
 };
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -125,7 +118,7 @@ pub fn canvas_options(
         height,
         x_range,
         y_range,
-        memory_budget: memory.unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
+        memory_budget: memory.unwrap_or(gigaplot::DEFAULT_MEMORY_BUDGET),
         x_scale: scale(scales.map(|s| s.0.as_str()), "x_axis_type")?,
         y_scale: scale(scales.map(|s| s.1.as_str()), "y_axis_type")?,
         ..RenderOptions::default()
@@ -305,10 +298,9 @@ pub fn render_file<'py>(
         how: opt(&options, "how", How::from_str)?.unwrap_or(How::EqHist),
         cmap: opt(&options, "cmap", Colormap::parse)?.unwrap_or_default(),
         background: if spreading { Color::TRANSPARENT } else { background },
-        tile: number(&options, "tile")?.unwrap_or(gigaplot::render::DEFAULT_TILE),
+        tile: number(&options, "tile")?.unwrap_or(gigaplot::DEFAULT_TILE),
         threads: number(&options, "threads")?,
-        memory_budget: opt(&options, "memory", parse_size)?
-            .unwrap_or(gigaplot::render::DEFAULT_MEMORY_BUDGET),
+        memory_budget: opt(&options, "memory", parse_size)?.unwrap_or(gigaplot::DEFAULT_MEMORY_BUDGET),
         scratch_dir: options.get("scratch_dir").map(PathBuf::from),
         reduction: opt(&options, "agg", Reduction::from_str)?.unwrap_or_default(),
         color_key: opt(&options, "color_key", parse_color_key)?,
@@ -395,18 +387,8 @@ pub fn render_file<'py>(
         }
         None => None,
     };
-    gigaplot::render::check_threads(render_options.threads).map_err(crate::errors::to_py)?;
-    let threads =
-        render_options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    Plan::new(
-        render_options.width,
-        render_options.height,
-        render_options.tile,
-        render_options.memory_budget,
-        threads,
-        4,
-    )
-    .map_err(crate::errors::to_py)?;
+    // the thread count, canvas and memory plan (and the other options) before any work
+    render_options.validate().map_err(crate::errors::to_py)?;
 
     let report: RenderReport = match raster {
         Some(path) => {
@@ -482,19 +464,6 @@ pub fn render_file<'py>(
     summary.set_item("agg_out", agg_out.map(|o| o.display().to_string()))?;
     summary.set_item("pyramid", pyramid_dir.map(|o| o.display().to_string()))?;
     Ok(summary)
-}
-
-/// `X0,X1,Y0,Y1` of the `extent` keyword.
-fn parse_extent(text: &str) -> Result<(f64, f64, f64, f64), String> {
-    let parts: Vec<f64> = text
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("'{text}' is not X0,X1,Y0,Y1"))?;
-    match parts[..] {
-        [x0, x1, y0, y1] => Ok((x0, x1, y0, y1)),
-        _ => Err(format!("'{text}' is not X0,X1,Y0,Y1")),
-    }
 }
 
 /// True when `path` ends in `.EXT` (any case).

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use gigaplot::progress::Progress;
+use gigaplot::Progress;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 

@@ -1,9 +1,8 @@
 //! Shading and spreading of arrays already in memory (`gp.shade`, `gp.spread`,
 //! `gp.dynspread`), through the library's shaders, with the GIL released.
 
-use gigaplot::shade::array;
-use gigaplot::shade::spread::{DensityStats, Shape, Spreader};
-use gigaplot::shade::{Color, Colormap, How, ShadeStyle};
+use gigaplot::shading::{self as array, DensityStats, ShadeStyle};
+use gigaplot::{Color, Colormap, How, SpreadShape as Shape, Spreader};
 use numpy::{PyArray1, PyReadonlyArray2, PyReadonlyArray3, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use std::str::FromStr;
@@ -151,7 +150,7 @@ pub fn colormap_colors(name: &str) -> PyResult<Vec<String>> {
 /// `#rrggbb` strings.
 #[pyfunction]
 pub fn default_color_key(categories: usize) -> Vec<String> {
-    gigaplot::shade::category::default_color_key(categories)
+    gigaplot::shading::default_color_key(categories)
         .iter()
         .map(|c| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b))
         .collect()

@@ -26,11 +26,6 @@ impl FastDiv {
         }
         ((u128::from(self.multiplier) * u128::from(n)) >> 64) as u32
     }
-
-    /// The divisor.
-    pub fn divisor(self) -> u32 {
-        self.divisor
-    }
 }
 
 #[cfg(test)]

@@ -3,14 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use gigaplot::canvas::{parse_range, parse_size, Scale};
-use gigaplot::data::ColumnSpec;
-use gigaplot::glyph::raster::{parse_extent, Downsample, Origin, Upsample};
-use gigaplot::reduce::Reduction;
-use gigaplot::render::Glyph;
-use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::{Color, Colormap, How, Shape};
-use gigaplot::sink::Compression;
+use gigaplot::{
+    parse_color_key, parse_extent, parse_range, parse_size, Color, Colormap, ColumnSpec, Compression,
+    Downsample, Glyph, How, Origin, Reduction, Scale, SpreadShape as Shape, Upsample,
+};
 
 /// Render plots of billions of points to gigapixel PNGs in bounded memory.
 #[derive(Debug, Parser)]
@@ -138,7 +134,7 @@ pub struct RenderArgs {
     #[arg(long, default_value = "transparent", value_parser = Color::parse)]
     pub background: Color,
     /// Tile side in pixels (the unit of parallel work; does not change the output).
-    #[arg(long, default_value_t = gigaplot::render::DEFAULT_TILE)]
+    #[arg(long, default_value_t = gigaplot::DEFAULT_TILE)]
     pub tile: u32,
     /// Worker threads (default: all cores; does not change the output).
     #[arg(long)]
@@ -247,7 +243,7 @@ pub struct PyramidArgs {
     #[arg(long, value_name = "DIR")]
     pub pyramid: Option<PathBuf>,
     /// Pyramid tile size in pixels.
-    #[arg(long, value_name = "PX", default_value_t = gigaplot::pyramid::DEFAULT_PYRAMID_TILE)]
+    #[arg(long, value_name = "PX", default_value_t = gigaplot::DEFAULT_PYRAMID_TILE)]
     pub pyramid_tile: u32,
     /// Shade every zoom level with the statistics of this level.
     #[arg(long, value_name = "LEVEL")]
@@ -289,7 +285,7 @@ pub struct StatsArgs {
     #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present = "merge")]
     pub y_range: Option<(f64, f64)>,
     /// Pyramid tile size in pixels.
-    #[arg(long, value_name = "PX", default_value_t = gigaplot::pyramid::DEFAULT_PYRAMID_TILE)]
+    #[arg(long, value_name = "PX", default_value_t = gigaplot::DEFAULT_PYRAMID_TILE)]
     pub pyramid_tile: u32,
     /// Compute only shard I of N (0-based).
     #[arg(long, value_name = "I/N")]
@@ -314,7 +310,7 @@ pub struct ServeArgs {
     /// The pyramid directory.
     pub dir: PathBuf,
     /// Address to listen on.
-    #[arg(long, default_value = gigaplot::pyramid::serve::DEFAULT_ADDR)]
+    #[arg(long, default_value = gigaplot::serve::DEFAULT_ADDR)]
     pub addr: std::net::SocketAddr,
 }
 

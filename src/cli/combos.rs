@@ -10,8 +10,7 @@ use std::collections::BTreeSet;
 use super::failure::{Failure, Result};
 use clap::parser::ValueSource;
 use clap::ArgMatches;
-use gigaplot::reduce::Reduction;
-use gigaplot::render::Glyph;
+use gigaplot::{Glyph, Reduction};
 
 use super::args::{RenderArgs, StatsArgs};
 

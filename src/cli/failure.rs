@@ -1,7 +1,7 @@
 //! What the command line reports when a run fails: a library error with its option fields
 //! spelled as flags ([`Flags`]), or a refusal of the flags themselves.
 
-use gigaplot::error::{Field, Spelling};
+use gigaplot::{Field, Spelling};
 
 /// The command line's spelling of the library's option fields: `x_range` is `--x-range`,
 /// `memory_budget` is `--memory`, the parts `PyramidStats::merge_all` merges are
@@ -43,6 +43,7 @@ impl Flags {
             Field::Stats => "--stats",
             Field::StatsParts => "--merge",
             Field::Addr => "--addr",
+            Field::Column => "--x",
             _ => "",
         }
     }
@@ -64,6 +65,7 @@ impl Spelling for Flags {
         match field {
             Field::Value => "--value FILE.npy".to_string(),
             Field::StatsParts => "stats --merge".to_string(),
+            Field::Column => "give the table first: gigaplot render TABLE --x COLUMN --y COLUMN".to_string(),
             other => self.field(other),
         }
     }
@@ -125,5 +127,20 @@ mod tests {
         assert!(Failure::from(e).line().starts_with("--memory: a budget of 1 bytes"));
         let e = gigaplot::Error::bad_parameter(Field::XRange, "x");
         assert_eq!(Failure::from(e).line(), "--x-range: x");
+    }
+
+    #[test]
+    fn a_table_without_a_column_is_told_in_library_terms_and_as_a_command() {
+        let table = gigaplot::TableInfo { format: gigaplot::Format::Csv, columns: Vec::new() };
+        let e = table.column_of(&gigaplot::ColumnSpec::parse("t.csv"), "t.csv").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: is a table; name a column as FILE:COLUMN, or name it with ColumnSpec::in_table(TABLE, COLUMN)"
+        );
+        assert_eq!(
+            Failure::from(e).line(),
+            "t.csv: is a table; name a column as FILE:COLUMN, or give the table first: \
+             gigaplot render TABLE --x COLUMN --y COLUMN"
+        );
     }
 }

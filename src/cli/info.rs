@@ -1,9 +1,7 @@
 //! `gigaplot info`: what is in a .npy column or a table file.
 
-use gigaplot::data::npy::NpyHeader;
-use gigaplot::data::table::{describe, scan};
-use gigaplot::data::{ColumnSpec, NpyColumn};
-use gigaplot::{Error, Result};
+use gigaplot::npy::NpyHeader;
+use gigaplot::{describe_table, open_column, scan_column, ColumnSpec, Error, NpyColumn, Result, TableInfo};
 
 use super::failure::Result as CliResult;
 
@@ -35,7 +33,7 @@ fn number(v: Option<f64>) -> String {
 fn list(args: &InfoArgs) -> Result<()> {
     for spec in &args.columns {
         let spec = ColumnSpec { delimiter: args.delimiter, ..spec.clone() };
-        if let Some(table) = describe(&spec.path, spec.delimiter)? {
+        if let Some(table) = describe_table(&spec.path, spec.delimiter)? {
             table_listing(&spec, &table)?;
             continue;
         }
@@ -59,18 +57,15 @@ fn list(args: &InfoArgs) -> Result<()> {
 
 /// A table's columns (all of them, or the one the spec names): name, type, rows, nulls
 /// (nulls and NaN values), min, max.
-fn table_listing(spec: &ColumnSpec, table: &gigaplot::data::TableInfo) -> Result<()> {
+fn table_listing(spec: &ColumnSpec, table: &TableInfo) -> Result<()> {
     let file = spec.path.display().to_string();
     let named = spec.name.is_some() || spec.column.is_some();
     if !named {
         let rows = table.columns.first().map_or(0, |c| c.rows);
         say(format!("{file}: {}, {rows} rows, {} columns", table.format.name(), table.columns.len()))?;
     }
-    let wanted: Vec<usize> = if named {
-        vec![gigaplot::data::table::Pick::of(spec)?.find(&table.columns, &file)?]
-    } else {
-        (0..table.columns.len()).collect()
-    };
+    let wanted: Vec<usize> =
+        if named { vec![table.column_of(spec, &file)?] } else { (0..table.columns.len()).collect() };
     for i in wanted {
         let info = &table.columns[i];
         let prefix = format!("{file}:{}: {}, {} rows", info.name, info.type_name, info.rows);
@@ -78,10 +73,9 @@ fn table_listing(spec: &ColumnSpec, table: &gigaplot::data::TableInfo) -> Result
             say(format!("{prefix}, not numeric"))?;
             continue;
         }
-        let column = gigaplot::data::open_column(
-            &ColumnSpec::in_table(&spec.path, &info.name).with_delimiter(spec.delimiter),
-        )?;
-        let s = scan(&*column)?;
+        let column =
+            open_column(&ColumnSpec::in_table(&spec.path, &info.name).with_delimiter(spec.delimiter))?;
+        let s = scan_column(&*column)?;
         say(format!("{prefix}, {} nulls, min {}, max {}", s.nan_count, number(s.min), number(s.max)))?;
     }
     Ok(())
@@ -92,21 +86,8 @@ fn expand(spec: &ColumnSpec) -> Result<Vec<ColumnSpec>> {
     if spec.column.is_some() || spec.name.is_some() {
         return Ok(vec![spec.clone()]);
     }
-    let mut head = vec![0u8; 4096];
-    let n = {
-        use std::io::Read;
-        let (mut file, _) = gigaplot::io::file_kind::open_input(&spec.path, &spec.label())?;
-        let mut filled = 0;
-        loop {
-            let k = file.read(&mut head[filled..]).map_err(|e| Error::io(&spec.path, e))?;
-            if k == 0 || filled + k == head.len() {
-                break filled + k;
-            }
-            filled += k;
-        }
-    };
-    match NpyHeader::parse(&head[..n]) {
-        Ok(h) if h.shape.len() == 2 => {
+    match NpyHeader::read(spec)? {
+        Some(h) if h.shape.len() == 2 => {
             let (rows, cols) = (h.shape[0], h.shape[1]);
             let order = if h.fortran_order { "Fortran" } else { "C" };
             say(format!(

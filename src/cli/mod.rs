@@ -34,7 +34,7 @@ pub const EXIT_FAILURE: i32 = 1;
 /// Runs the command line and returns the process exit code: 0 on success,
 /// [`EXIT_FAILURE`], [`EXIT_USAGE`], or 128 + the signal number when interrupted.
 pub fn run() -> i32 {
-    gigaplot::io::cleanup::install_fault_handlers();
+    gigaplot::cleanup::install_fault_handlers();
     let parsed = Cli::command().try_get_matches().and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,

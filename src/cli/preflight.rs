@@ -1,5 +1,5 @@
 //! Warnings before a render starts: canvases most viewers cannot open. (The disk check is
-//! the library's, [`gigaplot::io::preflight`].)
+//! the library's, [`gigaplot::check_render_disk_space`].)
 
 /// Canvases wider than this render (PNG allows 2^31 - 1) but get a warning.
 pub const WIDE_CANVAS: u32 = 1_000_000;

@@ -3,7 +3,7 @@
 //!
 //! The first signal sets a flag the library polls: it stops at its next check, and every
 //! temporary and scratch file is removed by its destructor. A second signal does not wait:
-//! the handler unlinks the registered temporary files ([`gigaplot::io::cleanup`]) and exits.
+//! the handler unlinks the registered temporary files ([`gigaplot::cleanup`]) and exits.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// The CLI's [`gigaplot::progress::Progress`]: a bar per stage and a signal flag.
+/// The CLI's [`gigaplot::Progress`]: a bar per stage and a signal flag.
 pub struct Bar {
     bar: ProgressBar,
     stages: Mutex<Vec<(String, Instant)>>,
@@ -37,7 +37,7 @@ fn install_stop_handlers() {
             let _ = unsafe {
                 signal_hook::low_level::register(signal, move || {
                     if STOP_SIGNAL.swap(signal, Ordering::SeqCst) != 0 {
-                        gigaplot::io::cleanup::emergency_exit(
+                        gigaplot::cleanup::emergency_exit(
                             128 + signal,
                             b"gigaplot: error: interrupted again; stopped at once, no output was written\n",
                         );
@@ -87,7 +87,7 @@ impl Bar {
     }
 }
 
-impl gigaplot::progress::Progress for Bar {
+impl gigaplot::Progress for Bar {
     fn stage(&self, name: &str, total: u64) {
         if let Ok(mut stages) = self.stages.lock() {
             stages.push((name.to_string(), Instant::now()));

@@ -3,15 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use gigaplot::canvas::Scale;
-use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::pyramid::serve::{RequestLog, StaticServer};
-use gigaplot::pyramid::{
-    compute_stats, InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets,
+use gigaplot::serve::{RequestLog, StaticServer};
+use gigaplot::{
+    compute_stats, Color, ColumnSpec, Error, InputKey, PointColumns, PyramidOptions, PyramidStats,
+    RenderOptions, Scale, ShardSpec, StatsKey, ViewerAssets,
 };
-use gigaplot::render::RenderOptions;
-use gigaplot::shade::Color;
-use gigaplot::Error;
 
 use super::failure::{Failure, Result};
 

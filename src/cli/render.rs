@@ -4,20 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::failure::{Failure, Result};
-use gigaplot::data::generate::{generate as generate_points, GenerateOptions};
-use gigaplot::data::grid::Grid;
-use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::glyph::raster::RasterPlacement;
-use gigaplot::io::preflight::check_render_disk_space;
-use gigaplot::io::AtomicFile;
-use gigaplot::pyramid::render_pyramid;
-use gigaplot::reduce::Reduction;
-use gigaplot::render::{
-    render, render_raster, thumbnail_size, Glyph, RasterInput, RenderOptions, RenderReport, Warning,
+use gigaplot::{
+    check_render_disk_space, generate as generate_points, render, render_pyramid, render_raster,
+    thumbnail_size, AggregateSink, AtomicFile, AttachedFile, Color, ColumnSpec, Dynspread, Format,
+    GenerateOptions, Glyph, Grid, ImageOutput, ImageSpread, PngSink, PointColumns, RasterInput,
+    RasterPlacement, Reduction, RenderOptions, RenderReport, Sink, Warning, FAINT_LEVELS,
 };
-use gigaplot::shade::{visibility, Color, Dynspread};
-use gigaplot::sink::{AggregateSink, AttachedFile, PngSink, Sink};
-use gigaplot::{ImageOutput, ImageSpread};
 
 use super::args::{GenerateArgs, RenderArgs};
 use super::combos::{self, Given};
@@ -147,7 +139,7 @@ pub fn resolve_table(args: &mut RenderArgs, given: &Given) -> Result<()> {
     let table = args.table.clone();
     for spec in [&mut args.x, &mut args.y, &mut args.value].into_iter().flatten() {
         // A bare name is a column of TABLE; FILE:COLUMN and FILE.npy keep naming a file.
-        let names_a_file = spec.name.is_some() || gigaplot::data::Format::of_extension(&spec.path).is_some();
+        let names_a_file = spec.name.is_some() || Format::of_extension(&spec.path).is_some();
         if let (Some(table), false) = (&table, names_a_file) {
             *spec = ColumnSpec::in_table(table, &spec.label());
         }
@@ -343,13 +335,18 @@ fn print_warnings(warnings: &[Warning]) {
                     100.0 * invisible.share(),
                     invisible.pixels,
                     invisible.non_empty,
-                    visibility::FAINT_LEVELS,
-                    visibility::hex(invisible.background),
+                    FAINT_LEVELS,
+                    hex(invisible.background),
                 );
             }
             other => note!("gigaplot: warning: {other}"),
         }
     }
+}
+
+/// `#rrggbb`.
+fn hex(color: Color) -> String {
+    format!("#{:02x}{:02x}{:02x}", color.r, color.g, color.b)
 }
 
 /// With `--timings`, how long each stage took, one line each.

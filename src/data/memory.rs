@@ -15,7 +15,7 @@ use crate::error::Result;
 /// i8, i16, i32, i64, f32, f64 or bool.
 ///
 /// ```
-/// use gigaplot::data::{MemoryColumn, Source};
+/// use gigaplot::{MemoryColumn, Source};
 /// let xs = [0.5f32, 1.5, 2.5];
 /// let column = MemoryColumn::new("x", &xs[..]);
 /// let mut out = [0.0; 2];

@@ -13,6 +13,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+#[cfg(any(feature = "parquet", feature = "arrow", feature = "csv"))]
 pub mod blocks;
 #[cfg(feature = "csv")]
 pub mod csv;
@@ -30,10 +31,8 @@ pub mod table;
 
 pub use fingerprint::Fingerprint;
 pub use format::Format;
-pub use memory::{MemoryColumn, MemoryValues};
+pub use memory::MemoryColumn;
 pub use npy::grid;
-pub use npy::{ArrayShape, ColumnSpec, DType, NpyColumn};
+pub use npy::{ColumnSpec, DType, NpyColumn};
 pub use points::PointColumns;
-pub use series_layout::SeriesLayout;
-pub use source::{summarize, ColumnReader, ColumnSummary, Source};
-pub use table::{open_column, ColumnInfo, TableInfo};
+pub use source::{summarize, ColumnSummary, Source};

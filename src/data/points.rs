@@ -7,7 +7,7 @@ use crate::data::source::Source;
 use crate::error::{Error, Field, Result};
 
 /// The x and y columns of a point set, checked to have the same length; or, for lines,
-/// the x and y of several series (see [`crate::data::series_layout`]). Built from `.npy` files
+/// the x and y of several series (see [`SeriesLayout`](crate::SeriesLayout)). Built from `.npy` files
 /// ([`PointColumns::open`] and friends) or from any [`Source`]s, such as in-memory
 /// [`crate::data::MemoryColumn`]s ([`PointColumns::from_sources`]).
 #[derive(Debug)]

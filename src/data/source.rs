@@ -197,7 +197,7 @@ impl ColumnSummary {
 }
 
 /// The summaries of `sources`, in ONE parallel pass that reads them side by side in
-/// chunks of [`SUMMARY_CHUNK`] values (releasing what it read); a source with a
+/// chunks of `SUMMARY_CHUNK` values (releasing what it read); a source with a
 /// [`Source::known_summary`] is not read at all.
 pub fn summarize(sources: &[&dyn Source]) -> Result<Vec<ColumnSummary>> {
     let known: Vec<Option<ColumnSummary>> = sources.iter().map(|s| s.known_summary()).collect();

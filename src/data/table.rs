@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::data::format::Format;
 use crate::data::npy::ColumnSpec;
 use crate::data::source::Source;
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
 
 /// One column of a table, as `gigaplot info` lists it and as messages name it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,8 +39,7 @@ impl Pick {
             (None, Some(k)) => Ok(Pick::Position(k)),
             (None, None) => Err(Error::bad_input(
                 spec.path.display().to_string(),
-                "is a table; name a column as FILE:COLUMN, or give the table first: \
-                 gigaplot render TABLE --x COLUMN --y COLUMN",
+                problem!["is a table; name a column as FILE:COLUMN, or ", Field::Column.usage()],
             )),
         }
     }
@@ -92,6 +91,15 @@ pub struct TableInfo {
     pub format: Format,
     /// Its columns.
     pub columns: Vec<ColumnInfo>,
+}
+
+impl TableInfo {
+    /// The index among [`TableInfo::columns`] of the column `spec` names (by name or
+    /// position) in the table file `file`; a missing one is an error listing the columns
+    /// there are.
+    pub fn column_of(&self, spec: &ColumnSpec, file: &str) -> Result<usize> {
+        Pick::of(spec)?.find(&self.columns, file)
+    }
 }
 
 /// The format of `path` and its columns (for a `.npy`, None: its columns have no names).

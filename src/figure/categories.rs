@@ -18,17 +18,29 @@ pub fn category_legend(
     color_key: Option<&[Color]>,
     value: &dyn Source,
 ) -> Result<Vec<(String, Color)>> {
-    let labels = labels.map(<[String]>::to_vec).or_else(|| value.category_labels());
-    let categories = match &labels {
-        Some(labels) => labels.len(),
-        None => summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1),
-    };
-    let key = color_key.map_or_else(|| default_color_key(categories), <[Color]>::to_vec);
-    let names: Vec<String> = match labels {
+    let names = match known_labels(labels, value) {
         Some(labels) => labels,
-        None => (0..categories).map(|c| c.to_string()).collect(),
+        None => numbered(summarize(&[value])?[0].max.map_or(0, |m| m as usize + 1)),
     };
-    Ok(names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect())
+    Ok(entries(names, color_key))
+}
+
+/// The names of the categories when they are known without reading the column: `labels`,
+/// else the names of a column with named categories ([`Source::category_labels`]).
+pub(crate) fn known_labels(labels: Option<&[String]>, value: &dyn Source) -> Option<Vec<String>> {
+    labels.map(<[String]>::to_vec).or_else(|| value.category_labels())
+}
+
+/// `0`, `1`, ... for `categories` categories.
+pub(crate) fn numbered(categories: usize) -> Vec<String> {
+    (0..categories).map(|c| c.to_string()).collect()
+}
+
+/// One legend entry per name, coloured from `color_key`, then the default key beyond it.
+pub(crate) fn entries(names: Vec<String>, color_key: Option<&[Color]>) -> Vec<(String, Color)> {
+    let categories = names.len();
+    let key = color_key.map_or_else(|| default_color_key(categories), <[Color]>::to_vec);
+    names.into_iter().zip(key.into_iter().chain(default_color_key(categories))).collect()
 }
 
 #[cfg(test)]

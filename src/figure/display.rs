@@ -109,16 +109,6 @@ impl DisplayList {
         }
     }
 
-    /// Number of shapes.
-    pub fn len(&self) -> usize {
-        self.shapes.len()
-    }
-
-    /// True when there is nothing to draw.
-    pub fn is_empty(&self) -> bool {
-        self.shapes.is_empty()
-    }
-
     /// The mask of a glyph, rasterised now or taken from the cache.
     fn mask(&self, key: &GlyphKey) -> Option<Arc<GlyphMask>> {
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -187,22 +177,14 @@ fn columns(a: i64, b: i64, width: usize) -> std::ops::Range<usize> {
 }
 
 impl BandDecorations {
-    /// First figure row of the band.
-    pub fn y0(&self) -> u32 {
-        self.y0
-    }
-
-    /// Number of rows in the band.
-    pub fn rows(&self) -> u32 {
-        self.rows
-    }
-
     /// Number of shapes crossing the band (glyphs count one each).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.shapes.len()
     }
 
     /// True when no decoration crosses the band.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.shapes.is_empty()
     }

@@ -9,7 +9,9 @@
 //! value depends only on its own coordinates, so the bytes are the same for any band split,
 //! tile size or thread count.
 //!
-//! ```
+//! (`Figure` is internal: `figure::tests::the_module_example_runs` runs this.)
+//!
+//! ```ignore
 //! use gigaplot::figure::{AxisSpec, Figure, FigureSpec};
 //! # fn main() -> gigaplot::Result<()> {
 //! let spec = FigureSpec {
@@ -49,11 +51,10 @@ use crate::error::Result;
 use crate::shade::Color;
 
 pub use categories::category_legend;
-pub use display::{BandDecorations, DisplayList, Shape};
+pub use display::{BandDecorations, DisplayList};
 pub use output::{ImageOutput, ImageSpread};
 pub use sink::FigureSink;
 pub use spec::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
-pub use style::{default_font_size, Style};
 
 /// A laid-out figure: its size, where the data area sits, and its decorations.
 #[derive(Debug)]
@@ -92,6 +93,7 @@ impl Figure {
     }
 
     /// Width and height of the data area (as given to [`Figure::new`]).
+    #[cfg(test)]
     pub fn data_size(&self) -> (u32, u32) {
         self.data
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::data::Source;
 use crate::error::Result;
-use crate::figure::{category_legend, FigureSink, FigureSpec};
+use crate::figure::{FigureSink, FigureSpec};
 use crate::reduce::Reduction;
 use crate::render::RenderOptions;
 use crate::shade::{Color, Shape, Spreader};
@@ -76,28 +76,24 @@ impl ImageOutput {
         let image: Box<dyn Sink> = if self.bare {
             Box::new(PngSink::new(&self.path, self.compression))
         } else {
-            let legend = match (options.reduction, value) {
-                (Reduction::CountCat, Some(value)) => {
-                    Some(category_legend(self.labels.as_deref(), options.color_key.as_deref(), value)?)
-                }
-                _ => None,
-            };
             let spec = FigureSpec {
                 title: self.title.clone(),
                 xlabel: self.xlabel.clone(),
                 ylabel: self.ylabel.clone(),
                 font_size: self.font_size,
                 grid: self.grid,
-                legend,
                 ..FigureSpec::default()
             };
             let label = self.colorbar_label.clone().unwrap_or_else(|| options.reduction.to_string());
-            Box::new(FigureSink::new(
-                &self.path,
-                self.compression,
-                spec,
-                self.colorbar.then_some(Some(label)),
-            ))
+            let sink =
+                FigureSink::new(&self.path, self.compression, spec, self.colorbar.then_some(Some(label)));
+            // count-cat's legend: its categories are counted by the render's statistics pass
+            Box::new(match (options.reduction, value) {
+                (Reduction::CountCat, Some(value)) => {
+                    sink.with_category_legend(self.labels.as_deref(), options.color_key.as_deref(), value)
+                }
+                _ => sink,
+            })
         };
         Ok(self.spread_sink(image))
     }

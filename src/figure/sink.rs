@@ -13,7 +13,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::data::Source;
 use crate::error::{Error, Result};
+use crate::figure::categories::{entries, known_labels, numbered};
 use crate::figure::{AxisSpec, ColorbarSpec, Figure, FigureSpec};
 use crate::io::AtomicFile;
 use crate::shade::Color;
@@ -34,6 +36,9 @@ pub struct FigureSink<W: Write + Send = AtomicFile> {
     colorbar: Option<Option<String>>,
     data: (u32, u32),
     state: Option<(Figure, PngWriter<W>, PixelFormat)>,
+    /// A legend of numbered categories to make at `begin`, when the render has counted
+    /// them, with this colour key ([`FigureSink::with_category_legend`]).
+    numbered_legend: Option<Option<Vec<Color>>>,
 }
 
 impl FigureSink<AtomicFile> {
@@ -78,7 +83,29 @@ impl<W: Write + Send> FigureSink<W> {
             colorbar,
             data: (0, 0),
             state: None,
+            numbered_legend: None,
         }
+    }
+
+    /// Adds the legend of a count-cat render of the category column `value`, the entries
+    /// [`crate::category_legend`] lists, without its pass over the column: when neither
+    /// `labels` nor the column name the categories, they are numbered up to the count the
+    /// render's own statistics pass finds (the aggregate's channels at `begin`).
+    pub fn with_category_legend(
+        mut self,
+        labels: Option<&[String]>,
+        color_key: Option<&[Color]>,
+        value: &dyn Source,
+    ) -> FigureSink<W> {
+        match known_labels(labels, value) {
+            Some(names) => {
+                if let Some(spec) = self.spec.as_mut() {
+                    spec.legend = Some(entries(names, color_key));
+                }
+            }
+            None => self.numbered_legend = Some(color_key.map(<[Color]>::to_vec)),
+        }
+        self
     }
 
     /// The error for a sink used before `begin`.
@@ -145,6 +172,9 @@ impl<W: Write + Send> Sink for FigureSink<W> {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
         self.data = (canvas.width, canvas.height);
         if let Some(spec) = self.spec.as_mut() {
+            if let Some(key) = self.numbered_legend.take() {
+                spec.legend = Some(entries(numbered(canvas.aggregate_channels as usize), key.as_deref()));
+            }
             let ((x_range, x_scale), (y_range, y_scale)) = canvas.axes;
             spec.x = AxisSpec { range: x_range, scale: x_scale };
             spec.y = AxisSpec { range: y_range, scale: y_scale };

@@ -80,7 +80,7 @@ pub struct FigureSpec {
     /// Label left of the y axis, reading bottom to top.
     pub ylabel: Option<String>,
     /// Tick label size in pixels per em; None scales it with the figure
-    /// ([`crate::figure::default_font_size`]). Other sizes and line widths follow it.
+    /// (`crate::figure::default_font_size`). Other sizes and line widths follow it.
     pub font_size: Option<f32>,
     /// Grid lines across the data area at the major ticks.
     pub grid: bool,

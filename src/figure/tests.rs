@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::style::{default_font_size, Style};
 use super::*;
 
 /// A ramp from dark purple to yellow, like viridis' ends.
@@ -214,4 +215,23 @@ fn look_at_big_figure_corners() {
         write_png(&dir.join(format!("gigaplot_figure_{name}.png")), cw, ch, &out);
     }
     eprintln!("figure {w}x{h}, data at {ox},{oy}");
+}
+
+/// The example of the module's documentation (a doctest cannot reach the internal `Figure`).
+#[test]
+fn the_module_example_runs() -> crate::Result<()> {
+    let spec = FigureSpec {
+        title: Some("Gaussian mixture".into()),
+        x: AxisSpec::linear(-10.0, 10.0),
+        y: AxisSpec::linear(0.0, 1.0),
+        ..FigureSpec::default()
+    };
+    let figure = Figure::new(spec, 400, 300)?;
+    let (width, height) = figure.size();
+    let (ox, oy) = figure.data_origin();
+    assert!(width > 400 + ox && height > 300 + oy);
+    let band = figure.draw_band(0, 16);
+    let mut row = vec![0u8; width as usize * 4];
+    figure.compose_row(&band, 10, None, &mut row);
+    Ok(())
 }

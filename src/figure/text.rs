@@ -126,11 +126,6 @@ impl Label {
         Label { runs, size }
     }
 
-    /// The size in pixels per em.
-    pub fn size(&self) -> f64 {
-        self.size
-    }
-
     /// Glyphs with their pen positions along the baseline (em of the label) and run index.
     fn glyphs(&self) -> Vec<(GlyphId, f64, usize)> {
         let Some(face) = face() else { return Vec::new() };

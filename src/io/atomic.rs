@@ -69,7 +69,7 @@ impl AtomicFile {
     }
 
     /// Flushes, syncs and renames the temporary file onto the final path (inside a
-    /// [`CommitGroup`] on this thread, the rename waits for the group's commit; the file
+    /// `CommitGroup` on this thread, the rename waits for the group's commit; the file
     /// stays open and locked until then). On failure the temporary file is removed, like an
     /// uncommitted drop.
     pub fn commit(mut self) -> Result<PathBuf> {

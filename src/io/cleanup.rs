@@ -84,6 +84,7 @@ pub struct Registration {
 
 impl Registration {
     /// True when the path found a free slot (false when all are taken or it is too long).
+    #[cfg(test)]
     pub fn is_registered(&self) -> bool {
         self.slot.is_some()
     }

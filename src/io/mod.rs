@@ -33,6 +33,5 @@ pub mod staged_dir;
 pub mod temporary;
 
 pub use atomic::{write_atomically, write_atomically_below, AtomicFile, CommitGroup};
-pub use free_space::{check_disk_space, free_space, DiskNeed};
 pub use scratch::ScratchFile;
 pub use staged_dir::{DirPolicy, StagedDir};

@@ -16,8 +16,6 @@ use crate::error::{Error, Result};
 use crate::io::free_space::free_space;
 use crate::io::temporary::{sweep, TempFile};
 
-pub use crate::io::cleanup::process_alive;
-
 /// Name prefix of scratch files; the pid of the owning process follows it.
 pub const SCRATCH_PREFIX: &str = "gigaplot-scratch-";
 

@@ -32,6 +32,7 @@ pub struct LevelStack {
 
 impl LevelStack {
     /// A stack for the whole `width x height` canvas at zoom `max_zoom` down to zoom 0.
+    #[cfg(test)]
     pub fn new(width: u32, height: u32, max_zoom: u32) -> LevelStack {
         LevelStack::for_rows(width, max_zoom, 0, 0..height)
     }
@@ -60,6 +61,7 @@ impl LevelStack {
     }
 
     /// The coarsest zoom produced.
+    #[cfg(test)]
     pub fn min_zoom(&self) -> u32 {
         self.max_zoom - (self.widths.len() as u32 - 1)
     }

@@ -47,7 +47,7 @@ pub struct LevelMetadata {
 /// Everything `metadata.json` records.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PyramidMetadata {
-    /// Always [`METADATA_FORMAT`].
+    /// Always `METADATA_FORMAT`.
     pub format: String,
     /// Format version, 1.
     pub version: u32,

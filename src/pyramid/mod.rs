@@ -36,11 +36,9 @@ pub mod viewer;
 mod writer;
 
 pub use levels::LevelStack;
-pub use metadata::{Extent, LevelMetadata, PyramidMetadata};
-pub use plan::{Level, PyramidPlan, DEFAULT_PYRAMID_TILE};
+pub use metadata::PyramidMetadata;
+pub use plan::{PyramidPlan, DEFAULT_PYRAMID_TILE};
 pub use render::{compute_stats, render_pyramid, PyramidReport};
-#[cfg(feature = "serve")]
-pub use serve::StaticServer;
 pub use shard::{ShardPlan, ShardSpec, TOP_SHARD};
 pub use stats::{InputKey, PyramidStats, StatsBuilder, StatsKey};
 pub use tiles::{TileCounts, TileSelection, TileWriter, TileWriterOptions};

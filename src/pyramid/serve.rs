@@ -115,13 +115,13 @@ impl StaticServer {
         self
     }
 
-    /// Sets the time a connection has to send a request's headers ([`HEADER_TIMEOUT`]).
+    /// Sets the time a connection has to send a request's headers (`HEADER_TIMEOUT`).
     pub fn with_header_timeout(mut self, timeout: Duration) -> StaticServer {
         self.header_timeout = timeout;
         self
     }
 
-    /// Sets the number of connections served at once ([`MAX_CONNECTIONS`], at least 1).
+    /// Sets the number of connections served at once (`MAX_CONNECTIONS`, at least 1).
     pub fn with_max_connections(mut self, count: usize) -> StaticServer {
         self.max_connections = count.max(1);
         self

@@ -107,9 +107,9 @@ pub struct StatsKey {
 /// Per-level statistics of a pyramid, whole or a part of it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PyramidStats {
-    /// Always [`STATS_FORMAT`].
+    /// Always `STATS_FORMAT`.
     pub format: String,
-    /// [`STATS_VERSION`].
+    /// `STATS_VERSION`.
     pub version: u32,
     /// What the statistics describe.
     pub key: StatsKey,

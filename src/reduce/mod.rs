@@ -38,11 +38,11 @@ pub mod value;
 use std::fmt;
 use std::str::FromStr;
 
-pub use antialiased::{AaAccumulator, AaAny, AaCount, AaCountCat, AaMax, AaMean, AaSum, AaValues};
+pub use antialiased::{AaCount, AaCountCat, AaValues};
 pub use category::CountCat;
 pub use count::{Any, Count};
 pub use resampled::Resampled;
-pub use value::{Accumulator, First, Last, Max, Mean, Min, Std, Sum, Values, Var};
+pub use value::{First, Last, Max, Mean, Min, Std, Sum, Values, Var};
 
 use crate::data::DType;
 use crate::shade::Family;

@@ -322,6 +322,9 @@ fn check_series(points: &PointColumns<'_>, options: &RenderOptions) -> Result<()
 mod tests;
 
 #[cfg(test)]
+mod whole_canvas_tests;
+
+#[cfg(test)]
 mod thumbnail_tests {
     #[test]
     fn thumbnails_keep_the_aspect_ratio() {

@@ -56,7 +56,7 @@ pub const SETS1TO3: [Color; 22] = [
     Color::rgb(0xff, 0xed, 0x6f),
 ];
 
-/// The default colours of `categories` categories: [`SETS1TO3`] in order (Datashader's
+/// The default colours of `categories` categories: `SETS1TO3` in order (Datashader's
 /// default), repeated from the start beyond 22 categories (where Datashader refuses).
 pub fn default_color_key(categories: usize) -> Vec<Color> {
     SETS1TO3.iter().copied().cycle().take(categories).collect()
@@ -198,11 +198,13 @@ impl CategoryShader {
     }
 
     /// Number of categories a pixel has.
+    #[cfg(test)]
     pub fn categories(&self) -> usize {
         self.colors.len()
     }
 
     /// True when every pixel is opaque (an opaque background), so RGB output suffices.
+    #[cfg(test)]
     pub fn is_opaque(&self) -> bool {
         self.background.is_opaque()
     }

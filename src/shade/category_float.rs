@@ -158,6 +158,7 @@ impl FloatCategoryShader {
     }
 
     /// True when every pixel is opaque (an opaque background), so RGB output suffices.
+    #[cfg(test)]
     pub fn is_opaque(&self) -> bool {
         self.background.is_opaque()
     }

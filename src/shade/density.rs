@@ -151,6 +151,7 @@ impl DensityStream {
 
     /// Adds the next canvas row: `fill` writes its mask, one byte per pixel, non-zero where
     /// the shaded pixel is not transparent. Rows past the canvas height are ignored.
+    #[cfg(test)]
     pub fn push_row(&mut self, fill: impl FnOnce(&mut [u8])) {
         let mut row = self.spare.pop().unwrap_or_default();
         row.prepare(self.width, fill);

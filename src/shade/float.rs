@@ -73,6 +73,7 @@ impl FloatStats {
     }
 
     /// Adds another band's statistics into these.
+    #[cfg(test)]
     pub fn merge(&mut self, other: &FloatStats) {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
@@ -85,6 +86,7 @@ impl FloatStats {
     }
 
     /// Number of non-NaN values recorded.
+    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -181,6 +183,7 @@ impl FloatHistogram {
     ///
     /// # Panics
     /// If the two were built from different statistics (a programming error).
+    #[cfg(test)]
     pub fn merge(&mut self, other: &FloatHistogram) {
         assert!(
             self.offset.to_bits() == other.offset.to_bits()
@@ -329,13 +332,9 @@ impl FloatShader {
     }
 
     /// True when every pixel is opaque (an opaque background), so RGB output suffices.
+    #[cfg(test)]
     pub fn is_opaque(&self) -> bool {
         self.background.is_opaque()
-    }
-
-    /// The background colour empty pixels get.
-    pub fn background(&self) -> Color {
-        self.background
     }
 
     /// Shades a row of values into RGBA bytes (`out.len() == 4 * values.len()`).

@@ -17,11 +17,10 @@
 //! reductions, only of [`Band`]s of finished rows.
 //!
 //! ```
-//! use gigaplot::data::generate::{generate, GenerateOptions};
-//! use gigaplot::data::{ColumnSpec, PointColumns};
-//! use gigaplot::progress::NoProgress;
-//! use gigaplot::render::{render, RenderOptions};
-//! use gigaplot::sink::{AggregateArraySink, Compression, PngSink, RgbaSink, Sink};
+//! use gigaplot::{
+//!     generate, render, AggregateArraySink, ColumnSpec, Compression, GenerateOptions, NoProgress, PngSink,
+//!     PointColumns, RenderOptions, RgbaSink, Sink,
+//! };
 //!
 //! # fn main() -> gigaplot::Result<()> {
 //! let dir = std::env::temp_dir().join(format!("gigaplot-doc-sinks-{}", std::process::id()));
@@ -56,7 +55,7 @@ pub mod spread;
 pub use aggregate_array::{AggregateArray, AggregateArraySink};
 pub use attached::AttachedFile;
 pub use memory::{Finished, IN_MEMORY_LIMIT};
-pub use npy::{AggregateSink, NpyWriter};
+pub use npy::AggregateSink;
 pub use png::{Compression, PngSink, PngWriter};
 pub use rgba::{RgbaImage, RgbaSink};
 pub use spread::SpreadSink;

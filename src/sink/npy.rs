@@ -43,6 +43,7 @@ impl<W: Write> std::fmt::Debug for NpyWriter<W> {
 impl NpyWriter<AtomicFile> {
     /// Starts the file `path` (under a temporary name until [`AtomicFile::commit`] on what
     /// [`NpyWriter::finish`] returns) with a header for `dtype` and `shape`.
+    #[cfg(test)]
     pub fn create(path: &Path, dtype: DType, shape: &[usize]) -> Result<NpyWriter<AtomicFile>> {
         let expected = data_bytes(path, dtype, shape)?;
         let file = AtomicFile::create(path)?;
@@ -53,6 +54,7 @@ impl NpyWriter<AtomicFile> {
 impl<W: Write> NpyWriter<W> {
     /// Starts an array of `dtype` and `shape` written into `out` (errors name it "npy
     /// stream").
+    #[cfg(test)]
     pub fn new(out: W, dtype: DType, shape: &[usize]) -> Result<NpyWriter<W>> {
         let name = Path::new(STREAM_NAME);
         let expected = data_bytes(name, dtype, shape)?;
@@ -116,7 +118,7 @@ pub fn aggregate_shape(canvas: &CanvasInfo) -> Vec<usize> {
 }
 
 /// A [`Sink`] writing the raw aggregate of every band as a `.npy` array of
-/// [`aggregate_shape`] in the aggregate's dtype, to a file or any writer.
+/// `aggregate_shape` in the aggregate's dtype, to a file or any writer.
 pub struct AggregateSink<W: Write + Send = AtomicFile> {
     destination: Destination<W>,
     writer: Option<NpyWriter<W>>,

@@ -1,16 +1,13 @@
 //! Anti-aliased lines through the command line (`--glyph lines --line-width W`): the
-//! float32 coverage aggregate equals drawing every segment of the polyline with the
-//! library's Datashader port over the whole canvas at once, bit for bit, whatever the tile
+//! float32 coverage aggregate equals the library's render of the same columns (whose unit
+//! tests draw every segment over the whole canvas at once), bit for bit, whatever the tile
 //! size, thread count and band split, with NaN breaks and segments crossing many tiles.
 
 use std::path::Path;
 
 use crate::common::*;
-use gigaplot::canvas::{Axis, Scale};
-use gigaplot::data::npy::NpyHeader;
-use gigaplot::data::DType;
-use gigaplot::glyph::lines::{aa_segment, draw_aa, AaStyle, PixelWindow, Polyline};
-use gigaplot::reduce::antialiased::add_coverage;
+use gigaplot::npy::NpyHeader;
+use gigaplot::{ColumnSpec, DType, Glyph, PointColumns, RenderOptions};
 
 const W: u32 = 300;
 const H: u32 = 200;
@@ -42,24 +39,25 @@ fn polyline() -> (Vec<f64>, Vec<f64>) {
     (xs, ys)
 }
 
-/// The whole-canvas drawing: every segment in order into one float32 aggregate (image
-/// order, row 0 = top), NaN where nothing was drawn.
-fn whole_canvas(xs: &[f64], ys: &[f64], line_width: f64) -> Vec<f32> {
-    let x = Axis::new(gigaplot::error::Field::XRange, (0.0, 10.0), W, Scale::Linear).unwrap();
-    let y = Axis::new(gigaplot::error::Field::YRange, (0.0, 10.0), H, Scale::Linear).unwrap();
-    let style = AaStyle { line_width, overwrite: false, width: W, height: H };
-    let mut raws = Vec::new();
-    let mut line = Polyline::new();
-    line.push(xs, ys, |r| raws.push(r));
-    line.finish(|r| raws.push(r));
-    let mut agg = vec![f32::NAN; (W * H) as usize];
-    for raw in &raws {
-        let Some(seg) = aa_segment(raw, &x, &y) else { continue };
-        draw_aa(&seg, &style, PixelWindow { x0: 0, x1: W, y0: 0, y1: H }, |c, r, value, prev| {
-            add_coverage(&mut agg[(r * W + c) as usize], value - prev);
-        });
-    }
-    agg
+/// The library's render of the same columns on one tile and one thread (public API): a
+/// float32 aggregate, NaN where nothing was drawn. The library's unit tests check it
+/// against drawing every segment on the whole canvas (`render::whole_canvas_tests`).
+fn library(dir: &Path, line_width: f64) -> Vec<f32> {
+    let spec = |name: &str| ColumnSpec::parse(dir.join(name).to_str().unwrap());
+    let points = PointColumns::open(&spec("x.npy"), &spec("y.npy")).unwrap();
+    let options = RenderOptions {
+        width: W,
+        height: H,
+        x_range: Some((0.0, 10.0)),
+        y_range: Some((0.0, 10.0)),
+        glyph: Glyph::Lines,
+        line_width,
+        tile: W,
+        threads: Some(1),
+        memory_budget: 1 << 30,
+        ..RenderOptions::default()
+    };
+    values_of(&library_aggregate(&points, &options))
 }
 
 /// Reads a (height, width) float32 .npy written by `--agg-out`.
@@ -124,11 +122,11 @@ fn write_inputs(dir: &Path) -> (Vec<f64>, Vec<f64>) {
 }
 
 #[test]
-fn the_aggregate_equals_the_whole_canvas_drawing_bit_for_bit() {
+fn the_aggregate_equals_the_library_render_bit_for_bit() {
     let dir = tempfile::tempdir().unwrap();
-    let (xs, ys) = write_inputs(dir.path());
+    write_inputs(dir.path());
     for (line_width, lw) in [("1.5", 1.5), ("0.6", 0.6)] {
-        let want = whole_canvas(&xs, &ys, lw);
+        let want = library(dir.path(), lw);
         let covered = want.iter().filter(|v| !v.is_nan()).count();
         assert!(covered > 10_000, "only {covered} pixels covered");
         // Joins correct the previous segment's coverage: some pixels add less than 1 per pass.

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::common::*;
-use gigaplot::data::npy::encode_header;
-use gigaplot::data::DType;
+use gigaplot::npy::encode_header;
+use gigaplot::DType;
 
 /// The inputs every case may use, and an old `out.png` that must survive.
 fn setup(dir: &Path) {

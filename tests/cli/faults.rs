@@ -270,11 +270,10 @@ const SIGBUS_CHILD: &str = "GIGAPLOT_TEST_SIGBUS_DIR";
 #[test]
 fn sigbus_child() {
     let Some(dir) = std::env::var_os(SIGBUS_CHILD).map(PathBuf::from) else { return };
-    gigaplot::io::cleanup::install_fault_handlers();
+    gigaplot::cleanup::install_fault_handlers();
     let x = dir.join("x.npy");
-    let column =
-        gigaplot::data::NpyColumn::open(&gigaplot::data::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
-    let _output = gigaplot::io::AtomicFile::create(&dir.join("out.png")).unwrap();
+    let column = gigaplot::NpyColumn::open(&gigaplot::ColumnSpec::parse(x.to_str().unwrap())).unwrap();
+    let _output = gigaplot::AtomicFile::create(&dir.join("out.png")).unwrap();
     std::fs::OpenOptions::new().write(true).open(&x).unwrap().set_len(0).unwrap();
     let summary = column.summary(); // faults
     panic!("read {summary:?} from a truncated mapping without SIGBUS");
@@ -371,11 +370,11 @@ fn fill_stderr() {
 #[test]
 fn sigbus_threads_child() {
     let Some(dir) = std::env::var_os(SIGBUS_THREADS_CHILD).map(PathBuf::from) else { return };
-    gigaplot::io::cleanup::install_fault_handlers();
+    gigaplot::cleanup::install_fault_handlers();
     let x = dir.join("x.npy");
-    let spec = gigaplot::data::ColumnSpec::parse(x.to_str().unwrap());
-    let column = std::sync::Arc::new(gigaplot::data::NpyColumn::open(&spec).unwrap());
-    let _output = gigaplot::io::AtomicFile::create(&dir.join("out.png")).unwrap();
+    let spec = gigaplot::ColumnSpec::parse(x.to_str().unwrap());
+    let column = std::sync::Arc::new(gigaplot::NpyColumn::open(&spec).unwrap());
+    let _output = gigaplot::AtomicFile::create(&dir.join("out.png")).unwrap();
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(FAULTING_THREADS + 1));
     let readers: Vec<_> = (0..FAULTING_THREADS)
         .map(|i| {

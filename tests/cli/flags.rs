@@ -13,9 +13,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use gigaplot::data::npy::{encode_header, NpyHeader};
-use gigaplot::data::DType;
-use gigaplot::shade::Colormap;
+use gigaplot::npy::{encode_header, NpyHeader};
+use gigaplot::Colormap;
+use gigaplot::DType;
 
 /// Runs the binary in `dir` with `args`.
 fn gp(dir: &Path, args: &[&str]) -> Output {

@@ -1,16 +1,15 @@
 //! Value reductions along lines through the command line (`--glyph lines --agg R --value
-//! V`, issue #4): every reduction's `--agg-out` equals a brute-force whole-canvas drawing
-//! with Datashader's append rules written out here, and the PNG and aggregate bytes are
+//! V`, issue #4): every reduction's `--agg-out` equals the library's render (whose unit
+//! tests check it against a brute-force whole-canvas drawing with Datashader's append
+//! rules), anti-aliased min and last equal max along one line, and the PNG and aggregate bytes are
 //! the same whatever the tile size, thread count and band split, with NaN breaks, NaN
 //! values, excursions out of the canvas and segments crossing many tiles and bands.
 
 use std::path::Path;
 
 use crate::common::*;
-use gigaplot::canvas::{Axis, Scale};
-use gigaplot::data::npy::{encode_header, NpyHeader};
-use gigaplot::data::DType;
-use gigaplot::glyph::lines::{aa_segment, draw, draw_aa, line_segment, AaStyle, PixelWindow, Polyline};
+use gigaplot::npy::{encode_header, NpyHeader};
+use gigaplot::{ColumnSpec, DType, Glyph, PointColumns, Reduction, RenderOptions};
 
 const W: u32 = 300;
 const H: u32 = 200;
@@ -65,96 +64,38 @@ fn write_inputs(dir: &Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     (xs, ys, vs)
 }
 
-/// Every pixel each segment plots over the whole canvas, in drawing order, with the index
-/// of the segment's start vertex: width 0 (Bresenham), or anti-aliased as (pixel, aa, prev).
-fn whole_canvas(xs: &[f64], ys: &[f64], line_width: f64, overwrite: bool) -> Vec<(usize, usize, f64, f64)> {
-    let x = Axis::new(gigaplot::error::Field::XRange, (0.0, 10.0), W, Scale::Linear).unwrap();
-    let y = Axis::new(gigaplot::error::Field::YRange, (0.0, 10.0), H, Scale::Linear).unwrap();
-    let whole = PixelWindow { x0: 0, x1: W, y0: 0, y1: H };
-    let mut raws = Vec::new();
-    let mut line = Polyline::new();
-    line.push(xs, ys, |r| raws.push(r));
-    line.finish(|r| raws.push(r));
-    let mut out = Vec::new();
-    for raw in &raws {
-        let i = raw.index as usize;
-        if line_width == 0.0 {
-            if let Some(seg) = line_segment(raw, &x, &y) {
-                draw(&seg, whole, |c, r, _| out.push((i, (r * W + c) as usize, 1.0, 0.0)));
-            }
-        } else if let Some(seg) = aa_segment(raw, &x, &y) {
-            let style = AaStyle { line_width, overwrite, width: W, height: H };
-            draw_aa(&seg, &style, whole, |c, r, aa, prev| out.push((i, (r * W + c) as usize, aa, prev)));
-        }
+/// The library's render (public API, one tile, one thread) of `--agg reduction` with
+/// `--line-width line_width` of `write_inputs`' columns: the aggregate's bytes. The
+/// library's unit tests check it against Datashader's appends on a brute-force
+/// whole-canvas drawing (`render::whole_canvas_tests`).
+fn library(dir: &Path, reduction: &str, line_width: f64) -> Vec<u8> {
+    let spec = |name: &str| ColumnSpec::parse(dir.join(name).to_str().unwrap());
+    let (x, y) = (spec("x.npy"), spec("y.npy"));
+    let points = match reduction {
+        "count" | "any" => PointColumns::open(&x, &y),
+        "count-cat" => PointColumns::open_with_value(&x, &y, &spec("c.npy")),
+        _ => PointColumns::open_with_value(&x, &y, &spec("v.npy")),
     }
-    out
+    .unwrap();
+    let options = RenderOptions {
+        width: W,
+        height: H,
+        x_range: Some((0.0, 10.0)),
+        y_range: Some((0.0, 10.0)),
+        glyph: Glyph::Lines,
+        line_width,
+        reduction: reduction.parse::<Reduction>().unwrap(),
+        tile: W,
+        threads: Some(1),
+        memory_budget: 1 << 30,
+        ..RenderOptions::default()
+    };
+    library_aggregate(&points, &options)
 }
 
-/// Datashader's width-0 appends of `reduction` applied to the whole-canvas drawing.
-fn brute_force(reduction: &str, xs: &[f64], ys: &[f64], vs: &[f64]) -> Vec<f64> {
-    let n = (W * H) as usize;
-    let (mut agg, mut count, mut sum) = (vec![f64::NAN; n], vec![0u32; n], vec![0f64; n]);
-    let mut m2 = vec![0f64; n];
-    for (i, p, _, _) in whole_canvas(xs, ys, 0.0, false) {
-        let v = vs[i];
-        if v.is_nan() {
-            continue;
-        }
-        let a = &mut agg[p];
-        match reduction {
-            "sum" => *a = if a.is_nan() { v } else { *a + v },
-            "min" => *a = if a.is_nan() || v < *a { v } else { *a },
-            "max" => *a = if a.is_nan() || v > *a { v } else { *a },
-            "first" => *a = if a.is_nan() { v } else { *a },
-            "last" => *a = v,
-            _ => {
-                // mean, var, std: Datashader's _sum_zero, count and m2.
-                if count[p] > 0 {
-                    let u1 = sum[p] / f64::from(count[p]);
-                    let u = (sum[p] + v) / f64::from(count[p] + 1);
-                    m2[p] += (v - u1) * (v - u);
-                }
-                sum[p] += v;
-                count[p] += 1;
-            }
-        }
-    }
-    if matches!(reduction, "mean" | "var" | "std") {
-        for p in 0..n {
-            let c = f64::from(count[p]);
-            agg[p] = match (count[p], reduction) {
-                (0, _) => f64::NAN,
-                (_, "mean") => sum[p] / c,
-                (_, "var") => m2[p] / c,
-                _ => (m2[p] / c).sqrt(),
-            };
-        }
-    }
-    agg
-}
-
-/// Datashader's anti-aliased appends of `reduction` (sum, max: one line) on the drawing.
-fn brute_force_aa(reduction: &str, xs: &[f64], ys: &[f64], vs: &[f64], line_width: f64) -> Vec<f64> {
-    let mut agg = vec![f64::NAN; (W * H) as usize];
-    let overwrite = reduction != "sum";
-    for (i, p, aa, prev) in whole_canvas(xs, ys, line_width, overwrite) {
-        let a = &mut agg[p];
-        match reduction {
-            "sum" => {
-                let value = vs[i] * (aa - prev);
-                if !value.is_nan() {
-                    *a = if a.is_nan() { value } else { *a + value };
-                }
-            }
-            _ => {
-                let value = vs[i] * aa;
-                if !value.is_nan() && (a.is_nan() || value > *a) {
-                    *a = value;
-                }
-            }
-        }
-    }
-    agg
+/// [`library`]'s float64 aggregate.
+fn library_f64(dir: &Path, reduction: &str, line_width: f64) -> Vec<f64> {
+    values_of(&library(dir, reduction, line_width))
 }
 
 /// Renders `--agg reduction` with `--line-width lw` and a tile, threads and memory setup;
@@ -239,11 +180,11 @@ fn assert_bits_equal(got: &[f64], want: &[f64], what: &str) {
 }
 
 #[test]
-fn width0_aggregates_equal_the_brute_force_drawing_for_every_setup() {
+fn width0_aggregates_equal_the_library_render_for_every_setup() {
     let dir = tempfile::tempdir().unwrap();
-    let (xs, ys, vs) = write_inputs(dir.path());
+    write_inputs(dir.path());
     for reduction in ["sum", "mean", "var", "std", "min", "max", "first", "last"] {
-        let want = brute_force(reduction, &xs, &ys, &vs);
+        let want = library_f64(dir.path(), reduction, 0.0);
         let mut seen = Vec::new();
         for setup in SETUPS {
             let (png, agg, bands) = render(dir.path(), reduction, "0", setup);
@@ -256,11 +197,11 @@ fn width0_aggregates_equal_the_brute_force_drawing_for_every_setup() {
 }
 
 #[test]
-fn anti_aliased_aggregates_equal_the_brute_force_drawing_for_every_setup() {
+fn anti_aliased_aggregates_equal_the_library_render_for_every_setup() {
     let dir = tempfile::tempdir().unwrap();
-    let (xs, ys, vs) = write_inputs(dir.path());
+    write_inputs(dir.path());
     for (reduction, like) in [("sum", "sum"), ("max", "max"), ("min", "max"), ("last", "max")] {
-        let want = brute_force_aa(like, &xs, &ys, &vs, 1.5);
+        let want = library_f64(dir.path(), like, 1.5);
         let mut seen = Vec::new();
         for setup in SETUPS {
             let (png, agg, bands) = render(dir.path(), reduction, "1.5", setup);
@@ -275,7 +216,7 @@ fn anti_aliased_aggregates_equal_the_brute_force_drawing_for_every_setup() {
 #[test]
 fn every_other_line_reduction_is_byte_identical_across_setups() {
     let dir = tempfile::tempdir().unwrap();
-    let (xs, ys, _) = write_inputs(dir.path());
+    write_inputs(dir.path());
     for (reduction, lw) in [("count-cat", "0"), ("mean", "2"), ("any", "2"), ("first", "0.7")] {
         let runs: Vec<_> = SETUPS.iter().map(|&s| render(dir.path(), reduction, lw, s)).collect();
         assert!(runs[1].2 >= 3, "{reduction} width {lw}: {} bands", runs[1].2);
@@ -291,7 +232,8 @@ fn every_other_line_reduction_is_byte_identical_across_setups() {
     assert!(String::from_utf8_lossy(&agg[10..offset]).contains("(200, 300, 4)"));
     let total: u64 =
         agg[offset..].chunks_exact(4).map(|c| u64::from(u32::from_le_bytes(c.try_into().unwrap()))).sum();
-    assert_eq!(total, whole_canvas(&xs, &ys, 0.0, false).len() as u64);
+    let counts: Vec<u32> = values_of(&library(dir.path(), "count", 0.0));
+    assert_eq!(total, counts.iter().map(|&c| u64::from(c)).sum::<u64>());
 }
 
 #[test]
@@ -324,21 +266,13 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
     }
 }
 
-/// The categories of `write_inputs`' c.npy.
-fn category(i: usize) -> usize {
-    (i / 7) % 4
-}
-
 #[test]
 fn anti_aliased_count_cat_planes_are_each_categorys_coverage_for_every_setup() {
     let dir = tempfile::tempdir().unwrap();
-    let (xs, ys, _) = write_inputs(dir.path());
-    // Plane k: the float32 coverage of the segments starting at a vertex of category k,
-    // with the join corrections of the whole polyline, added in drawing order from NaN.
-    let mut want = vec![f32::NAN; (W * H) as usize * 4];
-    for (i, p, aa, prev) in whole_canvas(&xs, &ys, 1.5, false) {
-        gigaplot::reduce::antialiased::add_coverage(&mut want[p * 4 + category(i)], aa - prev);
-    }
+    write_inputs(dir.path());
+    // Plane k: the float32 coverage of the segments starting at a vertex of category k
+    // (the library's render, one tile and one thread).
+    let want: Vec<f32> = values_of(&library(dir.path(), "count-cat", 1.5));
     for k in 0..4 {
         let lit = want.iter().skip(k).step_by(4).filter(|v| !v.is_nan()).count();
         assert!(lit > 2_000, "category {k}: only {lit} pixels");

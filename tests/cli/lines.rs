@@ -1,11 +1,10 @@
-//! Lines through the command line: `--glyph lines` equals drawing every segment of the
-//! polyline on the whole canvas at once (the library's Datashader-exact Bresenham), for
-//! several tile sizes, thread counts and band heights, with NaN breaks and segments that
-//! leave the canvas and cross many tiles.
+//! Lines through the command line: `--glyph lines` equals the library's render of the same
+//! columns (which its unit tests check against drawing every segment on the whole canvas
+//! at once, `render::whole_canvas_tests`), for several tile sizes, thread counts and band
+//! heights, with NaN breaks and segments that leave the canvas and cross many tiles.
 
 use crate::common::*;
-use gigaplot::canvas::{Axis, Scale};
-use gigaplot::glyph::lines::{draw, segments_of_polyline, PixelWindow};
+use gigaplot::{ColumnSpec, Glyph, PointColumns, RenderOptions};
 
 const W: u32 = 700;
 const H: u32 = 500;
@@ -36,20 +35,27 @@ fn polyline() -> (Vec<f64>, Vec<f64>) {
 }
 
 #[test]
-fn lines_equal_the_whole_canvas_drawing_for_every_tile_thread_and_band() {
+fn lines_equal_the_library_render_for_every_tile_thread_and_band() {
     let (xs, ys) = polyline();
-    let x = Axis::new(gigaplot::error::Field::XRange, (0.0, 10.0), W, Scale::Linear).unwrap();
-    let y = Axis::new(gigaplot::error::Field::YRange, (0.0, 10.0), H, Scale::Linear).unwrap();
-    let mut want = vec![0u32; (W * H) as usize];
-    segments_of_polyline(&xs, &ys, &x, &y, false, |_, s| {
-        draw(&s, PixelWindow { x0: 0, x1: W, y0: 0, y1: H }, |px, py, _| want[(py * W + px) as usize] += 1);
-    });
-    assert!(want.iter().filter(|&&c| c > 0).count() > 50_000);
-
     let dir = tempfile::tempdir().unwrap();
     let (xp, yp) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
     write_f64(&xp, &xs);
     write_f64(&yp, &ys);
+    let spec = |p: &std::path::Path| ColumnSpec::parse(p.to_str().unwrap());
+    let points = PointColumns::open(&spec(&xp), &spec(&yp)).unwrap();
+    let options = RenderOptions {
+        width: W,
+        height: H,
+        x_range: Some((0.0, 10.0)),
+        y_range: Some((0.0, 10.0)),
+        glyph: Glyph::Lines,
+        tile: W,
+        threads: Some(1),
+        memory_budget: 1 << 30,
+        ..RenderOptions::default()
+    };
+    let want: Vec<u32> = values_of(&library_aggregate(&points, &options));
+    assert!(want.iter().filter(|&&c| c > 0).count() > 50_000);
     let mut png_ref: Option<Vec<u8>> = None;
     for (tile, threads, memory) in [("700", "1", "1GiB"), ("64", "2", "81MiB"), ("33", "4", "121MiB")] {
         let (png, agg) = (dir.path().join("l.png"), dir.path().join("l.npy"));

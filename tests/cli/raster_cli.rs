@@ -1,15 +1,16 @@
 //! Rasters through the command line: `--raster` resamples a 2-D array onto the canvas, band
-//! by band, equal to one whole-canvas resampling for any tile size, thread count and band
-//! height, downsampled and upsampled.
+//! by band, equal to the library's render on one tile and one band (whose unit tests check
+//! it against one whole-canvas resampling) for any tile size, thread count and band height,
+//! downsampled and upsampled.
 
 use std::path::Path;
 
 use crate::common::*;
-use gigaplot::canvas::{Axis, Scale};
-use gigaplot::data::grid::Grid;
-use gigaplot::data::npy::encode_header;
-use gigaplot::data::DType;
-use gigaplot::glyph::raster::{resample_band, Downsample, Origin, RasterPlacement, Upsample};
+use gigaplot::npy::encode_header;
+use gigaplot::{
+    render_raster, AggregateArraySink, DType, Downsample, Grid, NoProgress, Origin, RasterInput,
+    RasterPlacement, RenderOptions, Sink, Upsample,
+};
 
 const ROWS: usize = 300;
 const COLS: usize = 400;
@@ -28,24 +29,31 @@ fn write_grid(path: &Path) {
 
 fn read_f64s(path: &Path) -> Vec<u64> {
     let bytes = std::fs::read(path).unwrap();
-    let header = gigaplot::data::npy::NpyHeader::parse(&bytes).unwrap();
+    let header = gigaplot::npy::NpyHeader::parse(&bytes).unwrap();
     bytes[header.data_offset..].chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()
 }
 
 #[test]
-fn raster_bands_equal_one_whole_canvas_resampling() {
+fn raster_bands_equal_the_library_render_on_one_band() {
     let dir = tempfile::tempdir().unwrap();
     let grid_path = dir.path().join("grid.npy");
     write_grid(&grid_path);
     let grid = Grid::open(&grid_path).unwrap();
     let placement = RasterPlacement { extent: (-2.0, 6.0, 1.0, 7.0), origin: Origin::Upper };
     for (w, h, down, up) in [(150u32, 110u32, "max", "nearest"), (900, 700, "mean", "linear")] {
-        let x = Axis::new(gigaplot::error::Field::XRange, (-2.0, 6.0), w, Scale::Linear).unwrap();
-        let y = Axis::new(gigaplot::error::Field::YRange, (1.0, 7.0), h, Scale::Linear).unwrap();
         let how = (down.parse::<Downsample>().unwrap(), up.parse::<Upsample>().unwrap());
-        let mut want = vec![0f64; (w * h) as usize];
-        resample_band(&grid, &placement, &x, &y, 0..h, how, &mut want).unwrap();
-        let want: Vec<u64> = want.iter().map(|v| v.to_bits()).collect();
+        let input = RasterInput { grid: &grid, placement, how };
+        let options = RenderOptions {
+            width: w,
+            height: h,
+            tile: 1000,
+            threads: Some(1),
+            memory_budget: 1 << 30,
+            ..Default::default()
+        };
+        let (sink, array) = AggregateArraySink::new();
+        render_raster(&input, &options, vec![Box::new(sink) as Box<dyn Sink>], &NoProgress).unwrap();
+        let want: Vec<u64> = values_of(&array.take().unwrap().into_bytes());
         let mut png_ref: Option<Vec<u8>> = None;
         for (tile, threads, memory) in [("1000", "1", "1GiB"), ("64", "2", "81MiB"), ("37", "4", "121MiB")] {
             let (png, agg) = (dir.path().join("r.png"), dir.path().join("r.npy"));

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use crate::common::*;
-use gigaplot::data::npy::encode_header;
-use gigaplot::data::DType;
+use gigaplot::npy::encode_header;
+use gigaplot::DType;
 
 const W: usize = 13;
 const H: usize = 7;

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
-use gigaplot::data::npy::{encode_header_in_order, NpyHeader};
-use gigaplot::data::DType;
+use gigaplot::npy::{encode_header_in_order, NpyHeader};
+use gigaplot::DType;
 
 const W: u32 = 400;
 const H: u32 = 300;

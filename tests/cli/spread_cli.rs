@@ -320,7 +320,7 @@ fn dynspread_covers_value_reductions_and_rasters() {
         (0..42 * 50).map(|i| if lit(i) { (i % 7) as f64 } else { f64::NAN }).collect();
     let full: Vec<f64> = (0..42 * 50).map(|i| (i % 11) as f64).collect();
     for (cells, px) in [(&sparse_cells, 3), (&full, 0)] {
-        let mut bytes = gigaplot::data::npy::encode_header(gigaplot::data::DType::F64, &[42, 50]);
+        let mut bytes = gigaplot::npy::encode_header(gigaplot::DType::F64, &[42, 50]);
         bytes.extend_from_slice(bytemuck::cast_slice(cells));
         std::fs::write(&grid, bytes).unwrap();
         let base: Vec<String> =

@@ -358,7 +358,7 @@ fn write_bench_tables() {
     let dir = PathBuf::from(dir);
     let read = |name: &str| -> Vec<Option<f32>> {
         let bytes = std::fs::read(dir.join(name)).unwrap();
-        let header = gigaplot::data::npy::NpyHeader::parse(&bytes).unwrap();
+        let header = gigaplot::npy::NpyHeader::parse(&bytes).unwrap();
         bytes[header.data_offset..]
             .chunks_exact(4)
             .map(|c| Some(f32::from_le_bytes(c.try_into().unwrap())))

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use gigaplot::data::npy::encode_header;
-use gigaplot::data::DType;
+use gigaplot::npy::encode_header;
+use gigaplot::DType;
 
 /// The gigaplot binary built for these tests.
 pub fn bin() -> PathBuf {
@@ -53,7 +53,7 @@ pub fn read_png(path: &Path) -> (u32, u32, usize, Vec<u8>) {
 /// Reads a (height, width) uint32 .npy written by `--agg-out`.
 pub fn read_counts(path: &Path) -> (Vec<usize>, Vec<u32>) {
     let bytes = std::fs::read(path).unwrap();
-    let header = gigaplot::data::npy::NpyHeader::parse(&bytes).unwrap();
+    let header = gigaplot::npy::NpyHeader::parse(&bytes).unwrap();
     assert_eq!(header.dtype, DType::U32);
     let data = &bytes[header.data_offset..];
     (header.shape.clone(), data.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect())
@@ -155,3 +155,27 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 pub mod tables;
+
+/// The aggregate the library renders (public API, in memory) for `points` and `options`:
+/// the reference a run of the binary must equal byte for byte (the library's own unit
+/// tests check it against whole-canvas drawings and Datashader).
+pub fn library_aggregate(points: &gigaplot::PointColumns, options: &gigaplot::RenderOptions) -> Vec<u8> {
+    let (sink, array) = gigaplot::AggregateArraySink::new();
+    let sinks: Vec<Box<dyn gigaplot::Sink>> = vec![Box::new(sink)];
+    gigaplot::render(points, options, sinks, &gigaplot::NoProgress).unwrap();
+    array.take().expect("the render finished").into_bytes()
+}
+
+/// The data bytes after the header of a `.npy` file's bytes (any dimension).
+pub fn npy_data(bytes: &[u8]) -> &[u8] {
+    let offset = match bytes[6] {
+        1 => 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]])),
+        _ => 12 + u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize,
+    };
+    &bytes[offset..]
+}
+
+/// Little-endian bytes of an aggregate as values of `T`.
+pub fn values_of<T: bytemuck::Pod>(bytes: &[u8]) -> Vec<T> {
+    bytes.chunks_exact(std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned).collect()
+}

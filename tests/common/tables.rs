@@ -48,8 +48,8 @@ impl Col {
 
     /// Writes the .npy twin: float32, float64 or int32 (an int32 column must have no nulls).
     pub fn write_npy(&self, path: &Path) {
-        use gigaplot::data::npy::encode_header;
-        use gigaplot::data::DType;
+        use gigaplot::npy::encode_header;
+        use gigaplot::DType;
         let (dtype, data): (DType, Vec<u8>) = match self {
             Col::F32(v) => (DType::F32, v.iter().flat_map(|v| v.unwrap_or(f32::NAN).to_le_bytes()).collect()),
             Col::F64(v) => (DType::F64, v.iter().flat_map(|v| v.unwrap_or(f64::NAN).to_le_bytes()).collect()),

@@ -6,16 +6,14 @@
 use std::path::Path;
 
 use crate::common::*;
-use gigaplot::data::npy::encode_header;
-use gigaplot::data::{ColumnSpec, DType, PointColumns};
-use gigaplot::figure::{FigureSink, FigureSpec};
-use gigaplot::progress::NoProgress;
-use gigaplot::reduce::Reduction;
-use gigaplot::render::{render, RenderOptions};
-use gigaplot::shade::{Color, Colormap, How};
-use gigaplot::sink::{
-    AggregateArraySink, AggregateSink, Compression, PngSink, RgbaSink, Sink, IN_MEMORY_LIMIT,
-};
+use gigaplot::npy::encode_header;
+use gigaplot::NoProgress;
+use gigaplot::Reduction;
+use gigaplot::{render, RenderOptions};
+use gigaplot::{AggregateArraySink, AggregateSink, Compression, PngSink, RgbaSink, Sink, IN_MEMORY_LIMIT};
+use gigaplot::{Color, Colormap, How};
+use gigaplot::{ColumnSpec, DType, PointColumns};
+use gigaplot::{FigureSink, FigureSpec};
 
 /// 20,000 clustered points with a small-integer value column (for count-cat too).
 fn points(dir: &Path) -> PointColumns<'static> {

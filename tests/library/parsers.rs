@@ -7,12 +7,12 @@
 
 use std::str::FromStr;
 
-use gigaplot::canvas::{parse_range, parse_size, Scale};
-use gigaplot::data::npy::{encode_header, NpyHeader};
-use gigaplot::data::{ColumnSpec, DType, NpyColumn};
-use gigaplot::shade::category::parse_color_key;
-use gigaplot::shade::{Color, Colormap, How};
-use gigaplot::sink::Compression;
+use gigaplot::npy::{encode_header, NpyHeader};
+use gigaplot::parse_color_key;
+use gigaplot::Compression;
+use gigaplot::{parse_range, parse_size, Scale};
+use gigaplot::{Color, Colormap, How};
+use gigaplot::{ColumnSpec, DType, NpyColumn};
 use proptest::prelude::*;
 
 /// Text built from the characters these parsers care about, plus anything else.

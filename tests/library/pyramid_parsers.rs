@@ -9,9 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use gigaplot::pyramid::serve::{byte_range, resolve, ByteRange};
-use gigaplot::pyramid::{InputKey, PyramidStats, ShardPlan, ShardSpec, StatsBuilder, StatsKey};
-use gigaplot::shade::{Color, Colormap, How};
+// The request and shard parsers are internals the fuzz targets reach through `__bench`;
+// these properties are the fuzz targets' in-suite twins.
+use gigaplot::__bench::{byte_range, resolve, ByteRange, ShardPlan};
+use gigaplot::{Color, Colormap, How};
+use gigaplot::{InputKey, PyramidStats, ShardSpec, StatsBuilder, StatsKey};
 use proptest::prelude::*;
 
 const STATS: &str = "s.json";

@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
-use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::progress::NoProgress;
-use gigaplot::pyramid::*;
-use gigaplot::render::{render, RenderOptions};
-use gigaplot::shade::{Colormap, How};
-use gigaplot::sink::{Compression, PngSink, Sink};
+use gigaplot::NoProgress;
+use gigaplot::*;
+use gigaplot::{render, RenderOptions};
+use gigaplot::{Colormap, How};
+use gigaplot::{ColumnSpec, PointColumns};
+use gigaplot::{Compression, PngSink, Sink};
 
 const W: u32 = 700;
 const H: u32 = 500;
@@ -179,8 +179,8 @@ fn levels_equal_direct_renders_and_finest_tiles_equal_the_png() {
     assert_eq!((meta.width, meta.height, meta.tile, meta.min_zoom, meta.max_zoom), (W, H, TILE, 0, 3));
     assert_eq!((meta.colormap.as_str(), meta.how), ("viridis", How::EqHist));
     assert_eq!(meta.x_range, X_RANGE);
-    assert_eq!(meta.extent, Extent { x: (0.0, 16.0), y: (Y_RANGE.1 - 16.0, Y_RANGE.1) });
-    assert_eq!(meta.levels[0].extent, Extent { x: (0.0, 11.0), y: (-3.0625, Y_RANGE.1) });
+    assert_eq!(meta.extent, PyramidExtent { x: (0.0, 16.0), y: (Y_RANGE.1 - 16.0, Y_RANGE.1) });
+    assert_eq!(meta.levels[0].extent, PyramidExtent { x: (0.0, 11.0), y: (-3.0625, Y_RANGE.1) });
     assert!(meta.levels[0].count_range.unwrap().1 > meta.levels[3].count_range.unwrap().1);
     assert_eq!((meta.levels[2].width, meta.levels[2].height, meta.levels[2].tiles_x), (350, 250, 3));
     // Counts stay counts: every level holds every point.

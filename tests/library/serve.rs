@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use gigaplot::pyramid::serve::{StaticServer, StopHandle};
+use gigaplot::serve::{StaticServer, StopHandle};
 
 /// A running server over `dir`; stopped and joined on drop.
 struct Running {

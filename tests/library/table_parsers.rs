@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use gigaplot::data::{open_column, ColumnSpec};
+use gigaplot::{open_column, ColumnSpec};
 use parquet::basic::Compression;
 use proptest::prelude::*;
 
@@ -40,7 +40,7 @@ fn read_all(path: &Path) -> Result<(), TestCaseError> {
         let result = open_column(&spec).and_then(|source| {
             let mut out = vec![0.0; source.len().min(1 << 16)];
             source.read_f64(0, &mut out)?;
-            gigaplot::data::table::scan(&*source).map(|_| ())
+            gigaplot::scan_column(&*source).map(|_| ())
         });
         if let Err(e) = result {
             let message = e.to_string();
@@ -84,6 +84,6 @@ fn unchanged_tables_read() {
         std::fs::write(&path, &bytes).unwrap();
         let source = open_column(&ColumnSpec::in_table(&path, "x")).unwrap();
         assert_eq!(source.len(), 300, "{name}");
-        gigaplot::data::table::scan(&*source).unwrap();
+        gigaplot::scan_column(&*source).unwrap();
     }
 }

@@ -12,9 +12,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gigaplot::pyramid::serve::RequestLog;
-use gigaplot::pyramid::*;
-use gigaplot::shade::Colormap;
+use gigaplot::serve::{RequestLog, StaticServer};
+use gigaplot::Colormap;
+use gigaplot::*;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -40,7 +40,7 @@ fn counts_row(y: u32) -> Vec<u32> {
         .collect()
 }
 
-fn build_pyramid(dir: &Path, leaflet: &Path) {
+fn build_pyramid(dir: &Path, viewer: ViewerAssets) {
     let key = StatsKey {
         width: 600,
         height: 400,
@@ -58,7 +58,7 @@ fn build_pyramid(dir: &Path, leaflet: &Path) {
     let stats = stats.finish().unwrap();
     let mut options = PyramidOptions::new(dir);
     options.cmap = Colormap::by_name("viridis").unwrap();
-    options.viewer = ViewerAssets::Local(leaflet.to_path_buf());
+    options.viewer = viewer;
     let axes = (((-3.0, 3.0), Default::default()), ((0.0, 4.0), Default::default()));
     let mut writer = PyramidWriter::new(&stats, axes, options).unwrap();
     for y in writer.rows() {
@@ -124,7 +124,7 @@ fn headless_chromium_loads_tiles_and_draws_the_plot() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("pyr");
-    build_pyramid(&dir, &leaflet);
+    build_pyramid(&dir, ViewerAssets::Local(leaflet.clone()));
 
     let log: Arc<Mutex<Vec<RequestLog>>> = Arc::default();
     let sink = log.clone();
@@ -194,7 +194,19 @@ fn pinned_integrity_hashes_match_the_npm_package() {
             "no Leaflet for the integrity check (npm install leaflet@1.9.4; set GIGAPLOT_LEAFLET_DIST)",
         );
     };
-    for (name, pinned) in [("leaflet.js", viewer::LEAFLET_JS_SRI), ("leaflet.css", viewer::LEAFLET_CSS_SRI)] {
+    // The hashes the page pins: those of the viewer a pyramid gets (Leaflet from unpkg).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("pyr");
+    build_pyramid(&dir, ViewerAssets::Cdn);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let pinned_of = |name: &str| -> String {
+        let needle = format!("/dist/{name}\" integrity=\"");
+        let at = html.find(&needle).unwrap_or_else(|| panic!("{name}: {html}"));
+        let rest = &html[at + needle.len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    for name in ["leaflet.js", "leaflet.css"] {
+        let pinned = pinned_of(name);
         let script =
             format!("openssl dgst -sha384 -binary '{}' | openssl base64 -A", leaflet.join(name).display());
         let Ok(out) = Command::new("sh").args(["-c", &script]).output() else {
@@ -206,5 +218,6 @@ fn pinned_integrity_hashes_match_the_npm_package() {
             return;
         }
         assert_eq!(format!("sha384-{}", String::from_utf8_lossy(&out.stdout).trim()), pinned, "{name}");
+        assert!(pinned.starts_with("sha384-") && pinned.len() > 60, "{name}: {pinned}");
     }
 }

@@ -2,11 +2,11 @@
 //! (so a Python caller can `warnings.warn` it), and says nothing when all can be seen.
 
 use crate::common::*;
-use gigaplot::data::{ColumnSpec, PointColumns};
-use gigaplot::progress::NoProgress;
-use gigaplot::render::{render, RenderOptions, Warning};
-use gigaplot::shade::{Color, Colormap, Invisible, Spreader};
-use gigaplot::sink::{RgbaSink, Sink, SpreadSink};
+use gigaplot::NoProgress;
+use gigaplot::{render, RenderOptions, Warning};
+use gigaplot::{Color, Colormap, Invisible, Spreader};
+use gigaplot::{ColumnSpec, PointColumns};
+use gigaplot::{RgbaSink, Sink, SpreadSink};
 
 #[test]
 fn the_report_names_the_invisible_share_and_the_fix() {

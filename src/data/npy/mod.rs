@@ -122,6 +122,25 @@ pub struct NpyHeader {
 }
 
 impl NpyHeader {
+    /// The header of the `.npy` file of `spec` (its first 4096 bytes), or None when they are
+    /// not a header gigaplot reads (opening the column says why). `gigaplot info` reads it
+    /// to list a 2-D array's columns. Errors: the file cannot be opened or read, or is not a
+    /// regular file.
+    pub fn read(spec: &ColumnSpec) -> crate::error::Result<Option<NpyHeader>> {
+        use std::io::Read;
+        let mut head = vec![0u8; 4096];
+        let (mut file, _) = crate::io::file_kind::open_input(&spec.path, &spec.label())?;
+        let mut filled = 0;
+        let n = loop {
+            let k = file.read(&mut head[filled..]).map_err(|e| crate::error::Error::io(&spec.path, e))?;
+            if k == 0 || filled + k == head.len() {
+                break filled + k;
+            }
+            filled += k;
+        };
+        Ok(NpyHeader::parse(&head[..n]).ok())
+    }
+
     /// Parses the header at the start of `bytes` (the file's first bytes; more is fine).
     ///
     /// Rejects, with a one-sentence reason: wrong magic, unknown version, truncated header,

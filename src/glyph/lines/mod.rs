@@ -39,9 +39,12 @@ mod tests;
 use std::path::Path;
 
 pub use aa::{aa_rows_spanned, aa_segment, draw_aa, AaSegment, AaStyle};
-pub use clip::{clip_segment, ClippedSegment};
-pub use polyline::{Polyline, RawSegment};
-pub use thin::{draw, line_segment, rows_spanned, segments_of_polyline, LineSegment, PLOT_START};
+#[cfg(test)]
+pub use polyline::Polyline;
+pub use polyline::RawSegment;
+#[cfg(test)]
+pub use thin::segments_of_polyline;
+pub use thin::{draw, line_segment, rows_spanned, LineSegment};
 
 /// The window type drawing functions take, re-exported where line users look for it.
 pub use crate::canvas::PixelWindow;

@@ -21,6 +21,7 @@ pub struct RawSegment {
 }
 
 /// A vertex is missing (a break in the line) when x or y is NaN, as Datashader's `isnull`.
+#[cfg(test)]
 fn is_break(v: (f64, f64)) -> bool {
     v.0.is_nan() || v.1.is_nan()
 }
@@ -30,6 +31,7 @@ fn is_break(v: (f64, f64)) -> bool {
 ///
 /// Each segment is emitted when the vertex after it arrives (to know `segment_end`) or at
 /// [`Polyline::finish`]. One `Polyline` per series: two series never join.
+#[cfg(test)]
 #[derive(Clone, Debug, Default)]
 pub struct Polyline {
     /// Number of vertices seen so far.
@@ -42,6 +44,7 @@ pub struct Polyline {
     c: Option<(f64, f64)>,
 }
 
+#[cfg(test)]
 impl Polyline {
     /// A new, empty line.
     pub fn new() -> Polyline {

@@ -6,6 +6,7 @@ use rand_pcg::Pcg64;
 
 use super::bresenham::datashader_bresenham;
 use super::datashader_cases::{cases, Case};
+use super::thin::PLOT_START;
 use super::*;
 use crate::canvas::{Axis, Scale};
 

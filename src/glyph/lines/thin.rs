@@ -64,6 +64,7 @@ pub fn line_segment(raw: &RawSegment, x: &Axis, y: &Axis) -> Option<LineSegment>
 /// chunks, start the next chunk with the previous chunk's last vertex and set it to true
 /// when the vertex before that one exists and is not NaN (Datashader's `plot_start` /
 /// `segment_start` for segment 0). [`super::Polyline`] does this bookkeeping itself.
+#[cfg(test)]
 pub fn segments_of_polyline(
     xs: &[f64],
     ys: &[f64],

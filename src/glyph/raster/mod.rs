@@ -256,15 +256,6 @@ impl<'a> Resampler<'a> {
         self.x_taps.len()
     }
 
-    /// The raster rows that canvas rows `rows` (image order, 0 = top) read, as one range
-    /// (empty if none), e.g. to report progress or check what a band touches.
-    pub fn raster_rows(&self, rows: Range<u32>) -> Range<usize> {
-        rows.map(|r| self.y_tap(r).span())
-            .filter(|s| !s.is_empty())
-            .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
-            .unwrap_or(0..0)
-    }
-
     /// Resamples canvas rows `rows` (image order, row 0 = top = y max) into `out`
     /// (`rows.len() * width` values, row-major; NaN = empty). Parallel over canvas rows; the
     /// result does not depend on how the canvas is cut into bands or on the thread count.
@@ -422,6 +413,7 @@ fn reduce_slice(how: Downsample, values: &[f64], scratch: &mut Vec<f64>) -> f64 
 /// Resamples canvas rows `rows` (image order, row 0 = top = y max) of `grid` placed at
 /// `placement` into `out` (`rows.len() * x.pixels()` values, row-major, NaN = empty). A
 /// one-call convenience: for many bands build a [`Resampler`] once.
+#[cfg(test)]
 pub fn resample_band(
     grid: &Grid,
     placement: &RasterPlacement,
