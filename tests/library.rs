@@ -8,6 +8,7 @@ mod topics {
     mod arrow_arrays;
     mod memory_sinks;
     mod options;
+    mod palette_png;
     mod parsers;
     #[cfg(feature = "cli")]
     mod pyramid_api;

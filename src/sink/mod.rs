@@ -50,6 +50,7 @@ pub(crate) mod destination;
 pub mod memory;
 pub mod npy;
 pub mod png;
+pub mod png_image;
 pub mod rgba;
 pub mod spread;
 

@@ -764,3 +764,6 @@ fn shade_indexed(band: &dyn Band, palette: &Palette, width: usize, row: u32, out
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod indexed_tests;
