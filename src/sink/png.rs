@@ -81,7 +81,8 @@ impl PngColor {
 /// Speed against file size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Compression {
-    /// Fast: memory-speed encoding, larger files (default).
+    /// Fast (default): level-1 deflate, gigaplot's own encoder ([`deflate`]) on palette
+    /// indices and miniz_oxide's level 1 on truecolour rows (chosen by `benches/encoders`).
     #[default]
     Fast,
     /// Small: zlib-style compression, several times slower, smaller files.
@@ -103,17 +104,15 @@ impl FromStr for Compression {
 /// `Up` is chosen, so segments stay independent).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RowFilter {
-    /// Filter type 0: bytes as they are.
+    /// Filter type 0: bytes as they are (default: on plots, figures and palette indices
+    /// both encoders matched the row above and runs better unfiltered, `benches/encoders`).
+    #[default]
     None,
     /// Filter type 1: difference with the pixel to the left.
     Sub,
-    /// Filter type 2: difference with the pixel above (default: the best measured trade-off).
-    #[default]
+    /// Filter type 2: difference with the pixel above.
     Up,
 }
-
-/// The row filter of indexed-colour images (measured in benches/encoders).
-const INDEXED_FILTER: RowFilter = RowFilter::Up;
 
 /// What errors name when a PNG goes to a writer rather than a file.
 const STREAM_NAME: &str = "PNG stream";
@@ -150,6 +149,8 @@ pub struct PngWriter<W: Write + Send = AtomicFile> {
 struct Encoding {
     /// The filters' distance to the previous pixel, in bytes.
     bpp: usize,
+    /// Palette indices rather than truecolour (they choose the fast encoder).
+    indexed: bool,
     compression: Compression,
     filter: RowFilter,
     /// Bytes of one filtered scanline: filter byte + pixels.
@@ -290,11 +291,9 @@ impl<W: Write + Send> PngWriter<W> {
         }
         write_bytes(&mut out, name, &header)?;
         let last_index = (u64::from(height) - 1) / rows_per_segment as u64;
-        let filter = match color {
-            PngColor::Direct(_) => RowFilter::default(),
-            PngColor::Indexed(_) => INDEXED_FILTER,
-        };
-        let encoding = Encoding { bpp: color.filter_bpp(), compression, filter, stride, last_index };
+        let indexed = matches!(color, PngColor::Indexed(_));
+        let filter = RowFilter::default();
+        let encoding = Encoding { bpp: color.filter_bpp(), indexed, compression, filter, stride, last_index };
         Ok(PngWriter {
             out,
             name: name.to_path_buf(),
@@ -485,12 +484,15 @@ fn compress_job(job: &mut Job, encoding: Encoding) {
         out.extend_from_slice(&deflate::zlib_header(encoding.compression == Compression::Fast));
     }
     let last = job.index == encoding.last_index;
-    match encoding.compression {
-        Compression::Fast => {
+    // Measured in benches/encoders: the hand-written encoder wins on palette indices;
+    // on truecolour rows miniz_oxide's level 1 is as fast with much smaller output.
+    match (encoding.compression, encoding.indexed) {
+        (Compression::Fast, true) => {
             let hints = MatchHints { pixel: encoding.bpp, row: encoding.stride };
             deflate::compress_segment(data, hints, last, out);
         }
-        Compression::Small => zlib_deflate_segment(data, last, out),
+        (Compression::Fast, false) => zlib_deflate_segment(data, 1, last, out),
+        (Compression::Small, _) => zlib_deflate_segment(data, 6, last, out),
     }
     job.chunk_crc = (!last && out.len() <= PNG_MAX as usize).then(|| chunk_crc(b"IDAT", out));
 }
@@ -610,10 +612,10 @@ fn filter_sub_fixed<const N: usize>(row: &mut [u8]) {
     }
 }
 
-/// Compresses a segment with flate2 (zlib level 6) as raw deflate ending with a sync flush,
-/// or a final block when `last`.
-fn zlib_deflate_segment(data: &[u8], last: bool, out: &mut Vec<u8>) {
-    let mut compress = flate2::Compress::new(flate2::Compression::new(6), false);
+/// Compresses a segment with flate2 (miniz_oxide at `level`) as raw deflate ending with a
+/// sync flush, or a final block when `last`.
+fn zlib_deflate_segment(data: &[u8], level: u32, last: bool, out: &mut Vec<u8>) {
+    let mut compress = flate2::Compress::new(flate2::Compression::new(level), false);
     let flush = if last { flate2::FlushCompress::Finish } else { flate2::FlushCompress::Sync };
     out.reserve(data.len() / 2 + 1024);
     loop {
