@@ -20,7 +20,7 @@ impl Paletted {
         let h =
             (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (y as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
         let h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9) >> 32;
-        if y % 2 == 0 && x % 50 < 40 {
+        if y.is_multiple_of(2) && x % 50 < 40 {
             self.colors[0]
         } else {
             self.colors[h as usize % self.colors.len()]
