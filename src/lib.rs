@@ -244,6 +244,9 @@ pub mod __bench {
     pub use crate::pyramid::ShardPlan;
     pub use crate::reduce::Count;
     pub use crate::render::BandCells;
+    pub use crate::shade::Palette;
     pub use crate::shade::{CountHistogram, CountShader, PixelFormat};
+    pub use crate::sink::deflate::{compress_segment, MatchHints};
+    pub use crate::sink::png::SEGMENT_TARGET_BYTES;
     pub use crate::sink::PngWriter;
 }

@@ -9,6 +9,7 @@ mod topics {
     mod legend;
     mod memory_sinks;
     mod options;
+    mod palette_png;
     mod parsers;
     #[cfg(feature = "cli")]
     mod pyramid_api;

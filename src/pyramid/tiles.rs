@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::io::scratch::unnamed_file;
 use crate::io::write_atomically_below;
 use crate::shade::CountShader;
+use crate::sink::png_image::encode_rgba;
 
 /// Which tiles a writer writes: `(zoom, x, y) -> bool` (all of them by default).
 pub type TileSelection = Arc<dyn Fn(u32, u32, u32) -> bool + Send + Sync>;
@@ -187,7 +188,9 @@ impl TileWriter {
                     return Ok(false);
                 }
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
-                let png = encode_png(&rgba, self.tile, self.options.compression)?;
+                let palette = self.shader.palette().map(|p| &**p);
+                let png =
+                    encode_rgba(&rgba, self.tile, self.tile, palette, self.options.compression, "tile.png")?;
                 let path = tile_path(&self.dir, self.zoom, tx, ty);
                 write_atomically_below(&path, &png)?;
                 Ok(true)
@@ -217,20 +220,6 @@ fn shade_tile(shader: &CountShader, counts: &[u32], cols: u32, tile: u32) -> Vec
         shader.shade_rgba(row, &mut out[..cols * 4]);
     }
     rgba
-}
-
-/// A square 8-bit RGBA PNG in memory.
-fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let failed = |e: png::EncodingError| Error::io("tile.png", std::io::Error::other(e.to_string()));
-    let mut encoder = png::Encoder::new(&mut out, tile, tile);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(compression);
-    let mut writer = encoder.write_header().map_err(failed)?;
-    writer.write_image_data(rgba).map_err(failed)?;
-    writer.finish().map_err(failed)?;
-    Ok(out)
 }
 
 /// One row of tiles of counts, in memory or in a scratch file.
@@ -293,7 +282,9 @@ mod tests {
     }
 
     fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
-        let decoder = png::Decoder::new(std::io::BufReader::new(File::open(path).unwrap()));
+        let mut decoder = png::Decoder::new(std::io::BufReader::new(File::open(path).unwrap()));
+        // Tiles are indexed when their level's palette holds their colours.
+        decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();

@@ -2,6 +2,8 @@
 //! drawing the band's records, or a raster resampled), and how the shading families and
 //! the sinks read them back.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::canvas::{Plan, TileLayout};
@@ -10,7 +12,7 @@ use crate::glyph::{BandDraw, Glyph, RecordOf};
 use crate::partition::Partition;
 use crate::reduce::{FamilyValue, Reducer};
 use crate::shade::{BandValues, Family};
-use crate::sink::{Band, ColorScale, PixelFormat};
+use crate::sink::{Band, ColorScale, Palette, PixelFormat};
 
 /// What fills a band's cells for reducer `R`.
 pub(crate) trait Fill<R: Reducer>: Sync {
@@ -220,5 +222,9 @@ impl<R: Reducer> Band for ShadedBand<'_, R> {
 
     fn spread_px(&self) -> Option<usize> {
         self.spread_px
+    }
+
+    fn palette(&self) -> Option<Arc<Palette>> {
+        R::Family::palette(self.shader)
     }
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::data::DType;
 use crate::shade::{
     CategoryShader, CategoryStats, Color, Colormap, CountHistogram, CountShader, FloatCategoryShader,
-    FloatCategoryStats, FloatHistogram, FloatShader, FloatStats, How, Invisible,
+    FloatCategoryStats, FloatHistogram, FloatShader, FloatStats, How, Invisible, Palette,
 };
 use crate::sink::{ColorScale, PixelFormat};
 
@@ -87,6 +87,11 @@ pub trait Family: Send + Sync + 'static {
     fn lit(values: &[Self::Value], channels: usize, out: &mut [u8]);
     /// How values map to colours, for a colorbar.
     fn color_scale(_shader: &Self::Shader) -> Option<ColorScale> {
+        None
+    }
+    /// Every colour the shader gives the canvas, when they fit a PNG palette (at most 256
+    /// and known from the statistics): the PNG is then written with indexed colour.
+    fn palette(_shader: &Self::Shader) -> Option<Arc<Palette>> {
         None
     }
     /// The non-empty pixels shaded too close to `background` to be seen, when the lowest
@@ -157,6 +162,9 @@ impl Family for CountFamily {
         for (o, &c) in out.iter_mut().zip(counts) {
             *o = u8::from(c > 0);
         }
+    }
+    fn palette(shader: &CountShader) -> Option<Arc<Palette>> {
+        shader.palette().cloned()
     }
     fn color_scale(shader: &CountShader) -> Option<ColorScale> {
         let (lo, hi) = shader.count_range()?;

@@ -14,8 +14,11 @@
 //! [`CountHistogram`] holds exactly, so [`CountShader`] reproduces the same bytes for the
 //! whole canvas while shading any band or tile on its own.
 
+use std::sync::Arc;
+
 use crate::shade::eqhist::EqHist;
 use crate::shade::numpy;
+use crate::shade::palette::Palette;
 use crate::shade::stats::DENSE_LIMIT;
 use crate::shade::{Color, Colormap, CountHistogram, How};
 
@@ -32,6 +35,9 @@ pub struct CountShader {
     mapping: Option<Mapping>,
     /// The colour of empty pixels, under every shaded colour.
     background: Color,
+    /// Every colour of the canvas (the background and the colour of each count the
+    /// histogram holds), when there are at most 256 of them.
+    palette: Option<Arc<Palette>>,
 }
 
 impl CountShader {
@@ -46,9 +52,18 @@ impl CountShader {
         let fallback = Colormap::default();
         let cmap = if cmap.colors().is_empty() { &fallback } else { cmap };
         let mapping = Mapping::new(histogram, how, cmap);
-        let mut shader = CountShader { table: Vec::new(), mapping, background };
+        let mut shader = CountShader { table: Vec::new(), mapping, background, palette: None };
         shader.table = (0..DENSE_LIMIT).map(|count| shader.compute(count)).collect();
+        let colors = std::iter::once(0).chain(histogram.iter().map(|(count, _)| count));
+        shader.palette = Palette::from_colors(colors.map(|count| shader.lookup(count))).map(Arc::new);
         shader
+    }
+
+    /// Every colour this shader gives the canvas its histogram describes (the background
+    /// first), when they are at most 256: what an indexed-colour PNG needs. Counts the
+    /// histogram does not hold may shade to colours outside it.
+    pub fn palette(&self) -> Option<&Arc<Palette>> {
+        self.palette.as_ref()
     }
 
     /// Where `count` falls along the colormap, from 0 (its first colour) to 1 (its last),

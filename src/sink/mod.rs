@@ -49,6 +49,7 @@ pub(crate) mod destination;
 pub mod memory;
 pub mod npy;
 pub mod png;
+pub mod png_image;
 pub mod rgba;
 pub mod spread;
 
@@ -60,13 +61,15 @@ pub use png::{Compression, PngSink, PngWriter};
 pub use rgba::{RgbaImage, RgbaSink};
 pub use spread::SpreadSink;
 
+use std::sync::Arc;
+
 use crate::canvas::Scale;
 use crate::data::DType;
 use crate::error::Result;
 use crate::shade::Color;
 /// Sinks read shaded rows in a [`PixelFormat`] and colour scales for colorbars; both are
 /// the shader's (re-exported here for sink authors).
-pub use crate::shade::{ColorScale, PixelFormat};
+pub use crate::shade::{ColorScale, Palette, PixelFormat};
 
 /// The shape of the canvas, told to each sink before the first band.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -110,6 +113,12 @@ pub trait Band: Sync {
     /// The spread in pixels chosen for the whole canvas by `--dynspread` (the same for every
     /// band; None without it), for [`SpreadSink::dynamic`].
     fn spread_px(&self) -> Option<usize> {
+        None
+    }
+    /// Every colour [`Band::shade_row`] writes in RGBA, when they are at most 256 (the same
+    /// for every band; None when the shader cannot bound them): a PNG sink then writes
+    /// indexed colour.
+    fn palette(&self) -> Option<Arc<Palette>> {
         None
     }
 }

@@ -9,6 +9,12 @@
 //! one batch of segments runs as one more task beside the compression of the next (and
 //! starts the disk's writeback, so the sync at commit finds little left to do).
 //!
+//! When the band's shader knows every colour of the canvas and they are at most 256
+//! ([`Band::palette`]: counts, whose colours follow from the histogram), the image is
+//! written with indexed colour (type 3, PLTE, and tRNS for translucent entries) at the
+//! smallest bit depth holding the palette; it decodes to the same pixels as the truecolour
+//! image (RGBA, or RGB on an opaque canvas, once a decoder expands the palette).
+//!
 //! The bytes go to any `Write + Send`: a file that appears only complete ([`PngSink::new`],
 //! [`PngWriter::create`]: an [`AtomicFile`] renamed into place at commit), or a `Vec<u8>`,
 //! a socket, stdout ([`PngSink::to_writer`], [`PngWriter::new`]); the bytes are the same.
@@ -16,6 +22,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -24,7 +31,7 @@ use crate::error::{Error, Field, Result};
 use crate::io::AtomicFile;
 use crate::sink::deflate::{self, MatchHints};
 use crate::sink::destination::Destination;
-use crate::sink::{Band, CanvasInfo, Finished, PixelFormat, Sink};
+use crate::sink::{Band, CanvasInfo, Finished, Palette, PixelFormat, Sink};
 
 /// Raw bytes of scanlines per segment (at least one row): the unit of parallel compression.
 pub const SEGMENT_TARGET_BYTES: usize = 4 << 20;
@@ -35,18 +42,47 @@ const PNG_MAX: u32 = (1 << 31) - 1;
 /// PNG file signature.
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-/// The PNG colour type code written in IHDR for `format`.
-fn color_type(format: PixelFormat) -> u8 {
-    match format {
-        PixelFormat::Rgba => 6,
-        PixelFormat::Rgb => 2,
+/// How a PNG stores its pixels: the shader's bytes as they are, or indices into a palette.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PngColor {
+    /// Truecolour: 8-bit RGBA (type 6) or RGB (type 2), as [`Band::shade_row`] writes them.
+    Direct(PixelFormat),
+    /// Indexed colour (type 3): rows of packed palette indices at the palette's bit depth.
+    Indexed(Arc<Palette>),
+}
+
+impl PngColor {
+    /// IHDR's bit depth and colour type.
+    fn depth_and_type(&self) -> (u8, u8) {
+        match self {
+            PngColor::Direct(PixelFormat::Rgba) => (8, 6),
+            PngColor::Direct(PixelFormat::Rgb) => (8, 2),
+            PngColor::Indexed(palette) => (palette.bit_depth(), 3),
+        }
+    }
+
+    /// Bytes of one unfiltered row of `width` pixels.
+    pub fn row_bytes(&self, width: usize) -> usize {
+        match self {
+            PngColor::Direct(format) => width * format.bytes_per_pixel(),
+            PngColor::Indexed(palette) => palette.row_bytes(width),
+        }
+    }
+
+    /// The filters' byte distance to the previous pixel (1 below 8 bits a pixel).
+    fn filter_bpp(&self) -> usize {
+        match self {
+            PngColor::Direct(format) => format.bytes_per_pixel(),
+            PngColor::Indexed(_) => 1,
+        }
     }
 }
 
 /// Speed against file size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Compression {
-    /// Fast: memory-speed encoding, larger files (default).
+    /// Fast (default): level-1 deflate, gigaplot's own encoder ([`deflate`]) on palette
+    /// indices and miniz_oxide's level 1 on truecolour rows (chosen by `benches/encoders`).
     #[default]
     Fast,
     /// Small: zlib-style compression, several times slower, smaller files.
@@ -68,12 +104,13 @@ impl FromStr for Compression {
 /// `Up` is chosen, so segments stay independent).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RowFilter {
-    /// Filter type 0: bytes as they are.
+    /// Filter type 0: bytes as they are (default: on plots, figures and palette indices
+    /// both encoders matched the row above and runs better unfiltered, `benches/encoders`).
+    #[default]
     None,
     /// Filter type 1: difference with the pixel to the left.
     Sub,
-    /// Filter type 2: difference with the pixel above (default: the best measured trade-off).
-    #[default]
+    /// Filter type 2: difference with the pixel above.
     Up,
 }
 
@@ -89,6 +126,7 @@ pub struct PngWriter<W: Write + Send = AtomicFile> {
     out: W,
     /// What errors name: the file's final path, or [`STREAM_NAME`].
     name: PathBuf,
+    width: u32,
     height: u32,
     encoding: Encoding,
     rows_per_segment: usize,
@@ -109,7 +147,10 @@ pub struct PngWriter<W: Write + Send = AtomicFile> {
 /// What a worker needs to filter and compress a segment.
 #[derive(Clone, Copy, Debug)]
 struct Encoding {
-    format: PixelFormat,
+    /// The filters' distance to the previous pixel, in bytes.
+    bpp: usize,
+    /// Palette indices rather than truecolour (they choose the fast encoder).
+    indexed: bool,
     compression: Compression,
     filter: RowFilter,
     /// Bytes of one filtered scanline: filter byte + pixels.
@@ -197,29 +238,66 @@ impl<W: Write + Send> PngWriter<W> {
     /// [`PngWriter::new`] with errors naming `name`; checks the sides and writes the
     /// signature and header.
     pub(crate) fn named(
-        mut out: W,
+        out: W,
         name: &Path,
         width: u32,
         height: u32,
         format: PixelFormat,
         compression: Compression,
     ) -> Result<Self> {
+        PngWriter::start(out, name, width, height, &PngColor::Direct(format), compression)
+    }
+
+    /// A PNG of `width` x `height` pixels with indexed colour, written into `out` (errors
+    /// name it "PNG stream"): each row given to [`PngWriter::write_rows`] is
+    /// [`Palette::row_bytes`] bytes of packed indices ([`Palette::pack_row`]).
+    pub fn indexed(
+        out: W,
+        width: u32,
+        height: u32,
+        palette: Arc<Palette>,
+        compression: Compression,
+    ) -> Result<Self> {
+        let color = PngColor::Indexed(palette);
+        PngWriter::start(out, Path::new(STREAM_NAME), width, height, &color, compression)
+    }
+
+    /// Checks the sides and writes the signature and the header chunks of `color`.
+    pub(crate) fn start(
+        mut out: W,
+        name: &Path,
+        width: u32,
+        height: u32,
+        color: &PngColor,
+        compression: Compression,
+    ) -> Result<Self> {
         check_sides(width, height)?;
-        let row_bytes = width as usize * format.bytes_per_pixel();
+        let row_bytes = color.row_bytes(width as usize);
         let stride = row_bytes + 1;
         let rows_per_segment = (SEGMENT_TARGET_BYTES / row_bytes).max(1);
         let mut header = SIGNATURE.to_vec();
         let mut ihdr = Vec::with_capacity(13);
         ihdr.extend_from_slice(&width.to_be_bytes());
         ihdr.extend_from_slice(&height.to_be_bytes());
-        ihdr.extend_from_slice(&[8, color_type(format), 0, 0, 0]);
+        let (depth, color_type) = color.depth_and_type();
+        ihdr.extend_from_slice(&[depth, color_type, 0, 0, 0]);
         append_chunk(&mut header, b"IHDR", &ihdr);
+        if let PngColor::Indexed(palette) = color {
+            append_chunk(&mut header, b"PLTE", &palette.plte());
+            let trns = palette.trns();
+            if !trns.is_empty() {
+                append_chunk(&mut header, b"tRNS", &trns);
+            }
+        }
         write_bytes(&mut out, name, &header)?;
         let last_index = (u64::from(height) - 1) / rows_per_segment as u64;
-        let encoding = Encoding { format, compression, filter: RowFilter::default(), stride, last_index };
+        let indexed = matches!(color, PngColor::Indexed(_));
+        let filter = RowFilter::default();
+        let encoding = Encoding { bpp: color.filter_bpp(), indexed, compression, filter, stride, last_index };
         Ok(PngWriter {
             out,
             name: name.to_path_buf(),
+            width,
             height,
             encoding,
             rows_per_segment,
@@ -396,7 +474,7 @@ impl<W: Write + Send> PngWriter<W> {
 /// Filters a complete segment in place, checksums it and compresses it.
 fn compress_job(job: &mut Job, encoding: Encoding) {
     let data = &mut job.buffer[..job.rows * encoding.stride];
-    filter_rows(data, encoding.stride, encoding.format.bytes_per_pixel(), encoding.filter);
+    filter_rows(data, encoding.stride, encoding.bpp, encoding.filter);
     let mut adler = simd_adler32::Adler32::new();
     adler.write(data);
     job.adler = adler.finish();
@@ -406,12 +484,15 @@ fn compress_job(job: &mut Job, encoding: Encoding) {
         out.extend_from_slice(&deflate::zlib_header(encoding.compression == Compression::Fast));
     }
     let last = job.index == encoding.last_index;
-    match encoding.compression {
-        Compression::Fast => {
-            let hints = MatchHints { pixel: encoding.format.bytes_per_pixel(), row: encoding.stride };
+    // Measured in benches/encoders: the hand-written encoder wins on palette indices;
+    // on truecolour rows miniz_oxide's level 1 is as fast with much smaller output.
+    match (encoding.compression, encoding.indexed) {
+        (Compression::Fast, true) => {
+            let hints = MatchHints { pixel: encoding.bpp, row: encoding.stride };
             deflate::compress_segment(data, hints, last, out);
         }
-        Compression::Small => zlib_deflate_segment(data, last, out),
+        (Compression::Fast, false) => zlib_deflate_segment(data, 1, last, out),
+        (Compression::Small, _) => zlib_deflate_segment(data, 6, last, out),
     }
     job.chunk_crc = (!last && out.len() <= PNG_MAX as usize).then(|| chunk_crc(b"IDAT", out));
 }
@@ -531,10 +612,10 @@ fn filter_sub_fixed<const N: usize>(row: &mut [u8]) {
     }
 }
 
-/// Compresses a segment with flate2 (zlib level 6) as raw deflate ending with a sync flush,
-/// or a final block when `last`.
-fn zlib_deflate_segment(data: &[u8], last: bool, out: &mut Vec<u8>) {
-    let mut compress = flate2::Compress::new(flate2::Compression::new(6), false);
+/// Compresses a segment with flate2 (miniz_oxide at `level`) as raw deflate ending with a
+/// sync flush, or a final block when `last`.
+fn zlib_deflate_segment(data: &[u8], level: u32, last: bool, out: &mut Vec<u8>) {
+    let mut compress = flate2::Compress::new(flate2::Compression::new(level), false);
     let flush = if last { flate2::FlushCompress::Finish } else { flate2::FlushCompress::Sync };
     out.reserve(data.len() / 2 + 1024);
     loop {
@@ -561,7 +642,11 @@ fn zlib_deflate_segment(data: &[u8], last: bool, out: &mut Vec<u8>) {
 pub struct PngSink<W: Write + Send = AtomicFile> {
     destination: Destination<W>,
     compression: Compression,
-    format: PixelFormat,
+    /// The canvas and the opened output, from `begin` until the first band decides the
+    /// colour type (the palette comes with the bands).
+    opened: Option<(CanvasInfo, W)>,
+    /// Truecolour or indexed, decided at the first band.
+    color: PngColor,
     writer: Option<PngWriter<W>>,
 }
 
@@ -601,7 +686,13 @@ impl<W: Write + Send + 'static> PngSink<W> {
 
 impl<W: Write + Send> PngSink<W> {
     fn with_destination(destination: Destination<W>, compression: Compression) -> PngSink<W> {
-        PngSink { destination, compression, format: PixelFormat::Rgba, writer: None }
+        PngSink {
+            destination,
+            compression,
+            opened: None,
+            color: PngColor::Direct(PixelFormat::Rgba),
+            writer: None,
+        }
     }
 
     /// The error for a sink used before `begin`.
@@ -612,17 +703,25 @@ impl<W: Write + Send> PngSink<W> {
 
 impl<W: Write + Send> Sink for PngSink<W> {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
-        self.format = PixelFormat::for_canvas(canvas.opaque);
         check_sides(canvas.width, canvas.height)?;
+        self.writer = None;
         let out = self.destination.open()?;
-        let name = self.destination.name();
-        let writer = PngWriter::named(out, name, canvas.width, canvas.height, self.format, self.compression)?;
-        self.writer = Some(writer);
+        self.opened = Some((*canvas, out));
         Ok(())
     }
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
-        let format = self.format;
+        if let Some((canvas, out)) = self.opened.take() {
+            // Every band gives the same palette: the first one decides.
+            self.color = match band.palette() {
+                Some(palette) => PngColor::Indexed(palette),
+                None => PngColor::Direct(PixelFormat::for_canvas(canvas.opaque)),
+            };
+            let name = self.destination.name();
+            let (width, height) = (canvas.width, canvas.height);
+            self.writer = Some(PngWriter::start(out, name, width, height, &self.color, self.compression)?);
+        }
+        let color = &self.color;
         let Some(writer) = self.writer.as_mut() else { return Err(self.not_begun()) };
         if u64::from(band.y0()) != writer.rows_done {
             return Err(Error::usage(
@@ -630,7 +729,17 @@ impl<W: Write + Send> Sink for PngSink<W> {
                 format!("band starting at row {} given after {} rows", band.y0(), writer.rows_done),
             ));
         }
-        writer.write_rows(band.height() as usize, &|row, out| band.shade_row(row as u32, format, out))
+        let rows = band.height() as usize;
+        match color {
+            PngColor::Direct(format) => {
+                let format = *format;
+                writer.write_rows(rows, &|row, out| band.shade_row(row as u32, format, out))
+            }
+            PngColor::Indexed(palette) => {
+                let width = writer.width as usize;
+                writer.write_rows(rows, &|row, out| shade_indexed(band, palette, width, row as u32, out))
+            }
+        }
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {
@@ -640,5 +749,23 @@ impl<W: Write + Send> Sink for PngSink<W> {
     }
 }
 
+thread_local! {
+    /// One RGBA row per thread, shaded before it is packed into palette indices.
+    static RGBA_ROW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Shades band row `row` (`width` pixels) in RGBA and packs it into `palette`'s indices.
+fn shade_indexed(band: &dyn Band, palette: &Palette, width: usize, row: u32, out: &mut [u8]) {
+    RGBA_ROW.with_borrow_mut(|rgba| {
+        rgba.resize(width * 4, 0);
+        band.shade_row(row, PixelFormat::Rgba, rgba);
+        let complete = palette.pack_row(rgba, out);
+        debug_assert!(complete, "a colour of row {row} is missing from the band's palette");
+    });
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod indexed_tests;

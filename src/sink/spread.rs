@@ -15,8 +15,9 @@
 //! ([`Band::spread_px`]); the sink spreads by that.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
-use super::{Band, CanvasInfo, ColorScale, PixelFormat, Sink};
+use super::{Band, CanvasInfo, ColorScale, Palette, PixelFormat, Sink};
 use crate::error::{Error, Result};
 use crate::shade::{Color, Shape, Spreader};
 
@@ -52,6 +53,9 @@ pub struct SpreadSink {
     chunk: u32,
     /// With `--dynspread`: the mask shape of the spread the bands will tell.
     dynamic: Option<Shape>,
+    /// The bands' palette composited over the background, when the spread is 0 px (a
+    /// wider spread composites neighbours into colours no palette foresees).
+    palette: Option<Arc<Palette>>,
 }
 
 impl SpreadSink {
@@ -74,6 +78,7 @@ impl SpreadSink {
             scale: None,
             chunk,
             dynamic: None,
+            palette: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl SpreadSink {
                 background: self.background,
                 scale: &self.scale,
                 canvas_height: canvas.height,
+                palette: &self.palette,
             };
             self.inner.band(&band)?;
             self.next_out += height;
@@ -155,6 +161,15 @@ impl Sink for SpreadSink {
             self.scale = band.color_scale();
         }
         self.take_decision(band)?;
+        if band.y0() == 0 && self.spreader.halo() == 0 {
+            let background = self.background;
+            let over = |c: &[u8; 4]| {
+                let pixel = Color { r: c[0], g: c[1], b: c[2], a: c[3] };
+                if background.a != 0 { pixel.over(background) } else { pixel }.to_array()
+            };
+            let composited = band.palette().and_then(|p| Palette::from_colors(p.colors().iter().map(over)));
+            self.palette = composited.map(Arc::new);
+        }
         let width = canvas.width as usize;
         let aggregate_len = width * canvas.aggregate_channels as usize * canvas.aggregate_dtype.size();
         for row in 0..band.height() {
@@ -200,6 +215,7 @@ struct SpreadBand<'a> {
     background: Color,
     scale: &'a Option<ColorScale>,
     canvas_height: u32,
+    palette: &'a Option<Arc<Palette>>,
 }
 
 impl SpreadBand<'_> {
@@ -244,6 +260,10 @@ impl Band for SpreadBand<'_> {
 
     fn color_scale(&self) -> Option<ColorScale> {
         self.scale.clone()
+    }
+
+    fn palette(&self) -> Option<Arc<Palette>> {
+        self.palette.clone()
     }
 }
 

@@ -227,8 +227,9 @@ fn a_file_size_limit_mid_write_is_a_clear_error_and_leaves_nothing() {
         ("aggregate", 400, vec!["--agg-out", agg.to_str().unwrap()], 300_000, "agg.npy"),
         // The scratch file (80 KB) overflows first.
         ("scratch", 400, vec![], 40_000, "gigaplot-scratch-"),
-        // The PNG (about 117 KB at 800 x 800) overflows; the scratch file fits.
-        ("png", 800, vec![], 100_000, "out.png"),
+        // The PNG (about 110 KB at 800 x 800, spread: truecolour; a count plot's indexed
+        // PNG is 49 KB) overflows; the scratch file fits.
+        ("png", 800, vec!["--spread", "1"], 100_000, "out.png"),
     ];
     for (what, side, extra, limit, names) in cases {
         std::fs::write(scene.output(), OLD_OUTPUT).unwrap();

@@ -39,9 +39,11 @@ pub fn run_ok(args: &[&str]) -> Output {
     out
 }
 
-/// Decoded PNG: (width, height, bytes per pixel, pixel bytes).
+/// Decoded PNG: (width, height, bytes per pixel, pixel bytes); indexed colour is expanded
+/// (to RGBA when the palette has transparency, RGB otherwise).
 pub fn read_png(path: &Path) -> (u32, u32, usize, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();

@@ -319,7 +319,8 @@ fn writers_get_the_bytes_of_the_file() {
     let (width, height) = (700usize, 3000usize);
     let data = image(width, height, 3);
     let path = dir.path().join("a.png");
-    write_png(&path, width, &data, PixelFormat::Rgb, Compression::Fast, RowFilter::Up, 500).expect("write");
+    write_png(&path, width, &data, PixelFormat::Rgb, Compression::Fast, RowFilter::default(), 500)
+        .expect("write");
     let file = std::fs::read(&path).expect("read");
     let mut writer =
         PngWriter::new(Vec::new(), width as u32, height as u32, PixelFormat::Rgb, Compression::Fast)
