@@ -81,6 +81,16 @@ impl Bar {
             .collect()
     }
 
+    /// How long each stage took, as [`Bar::timings`], and forgets them: the stages of the
+    /// next render are timed on their own (`--thumbnail` renders twice).
+    pub fn take_timings(&self) -> Vec<(String, Duration)> {
+        let timings = self.timings();
+        if let Ok(mut stages) = self.stages.lock() {
+            stages.clear();
+        }
+        timings
+    }
+
     /// Removes the bar from the terminal.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

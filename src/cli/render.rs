@@ -1,7 +1,7 @@
 //! `gigaplot render` and `gigaplot generate`.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::failure::{Failure, Result};
 use gigaplot::{
@@ -65,6 +65,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     // The thumbnail first, into a temporary file the main render commits with its outputs.
     let thumbnail = render_thumbnail(args, &options, |small, sinks| render(&points, small, sinks, &bar));
+    let thumbnail_timings = bar.take_timings();
     match thumbnail {
         Ok(Some((file, report))) => {
             // the ranges it computed are the main render's: no second pass to find them
@@ -91,9 +92,9 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     };
     bar.finish();
     let report = report?;
-    print_timings(args, &bar);
+    print_timings(args, &bar, &thumbnail_timings);
     if !quiet {
-        print_warnings(&report.warnings);
+        print_warnings(&report);
         let (x0, x1) = report.x_range;
         let (y0, y1) = report.y_range;
         let drawn = match args.glyph {
@@ -256,7 +257,10 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     let bar = Bar::new(!quiet);
     let input = RasterInput { grid: &grid, placement, how: (r.downsample, r.upsample) };
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
-    match render_thumbnail(args, &options, |small, sinks| render_raster(&input, small, sinks, &bar)) {
+    let thumbnail =
+        render_thumbnail(args, &options, |small, sinks| render_raster(&input, small, sinks, &bar));
+    let thumbnail_timings = bar.take_timings();
+    match thumbnail {
         Ok(Some((file, _))) => sinks.push(Box::new(file)),
         Ok(None) => {}
         Err(e) => {
@@ -273,9 +277,9 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     let report = render_raster(&input, &options, sinks, &bar);
     bar.finish();
     let report = report?;
-    print_timings(args, &bar);
+    print_timings(args, &bar, &thumbnail_timings);
     if !quiet {
-        print_warnings(&report.warnings);
+        print_warnings(&report);
         note!(
             "gigaplot: {} x {} raster -> {} x {} px in {} bands{}, {:.2} s",
             rows,
@@ -321,13 +325,14 @@ fn render_thumbnail(
 }
 
 /// Each warning of a render on one line of stderr, naming the flags that fix it.
-fn print_warnings(warnings: &[Warning]) {
-    for warning in warnings {
+fn print_warnings(report: &RenderReport) {
+    for warning in &report.warnings {
         match warning {
             Warning::Invisible(invisible) => {
-                let fix = match &invisible.suggestion {
-                    Some(range) => format!("add --cmap {range} or choose another --background"),
-                    None => "choose another --cmap or --background".to_string(),
+                let fix = match (&invisible.suggestion, invisible.categories) {
+                    (_, true) => "choose other --color-key colours or another --background".to_string(),
+                    (Some(range), false) => format!("add --cmap {range} or choose another --background"),
+                    (None, false) => "choose another --cmap or --background".to_string(),
                 };
                 note!(
                     "gigaplot: warning: {:.1}% of the non-empty pixels ({} of {}) are shaded within {} \
@@ -339,6 +344,15 @@ fn print_warnings(warnings: &[Warning]) {
                     hex(invisible.background),
                 );
             }
+            Warning::Empty if report.plotted > 0 => note!(
+                "gigaplot: warning: every pixel is empty: the {} points on the canvas have no value \
+                 (every --value is NaN), so the picture shows only the background",
+                report.plotted
+            ),
+            Warning::Empty => note!(
+                "gigaplot: warning: every pixel is empty: no point landed on the canvas (see --x-range and \
+                 --y-range), so the picture shows only the background"
+            ),
             other => note!("gigaplot: warning: {other}"),
         }
     }
@@ -349,10 +363,13 @@ fn hex(color: Color) -> String {
     format!("#{:02x}{:02x}{:02x}", color.r, color.g, color.b)
 }
 
-/// With `--timings`, how long each stage took, one line each.
-fn print_timings(args: &RenderArgs, bar: &Bar) {
+/// With `--timings`, how long each stage took, one line each: the main render's stages,
+/// then (with `--thumbnail`) the thumbnail's, named `thumbnail STAGE`.
+fn print_timings(args: &RenderArgs, bar: &Bar, thumbnail: &[(String, Duration)]) {
     if args.timings {
-        for (stage, took) in bar.timings() {
+        let main = bar.timings();
+        let thumbnail = thumbnail.iter().map(|(stage, took)| (format!("thumbnail {stage}"), *took));
+        for (stage, took) in main.into_iter().chain(thumbnail) {
             note!("gigaplot: {stage:>20}: {:8.3} s", took.as_secs_f64());
         }
     }

@@ -7,15 +7,24 @@
 //! brotli, none) and the plain and dictionary encodings decode; null rows read as NaN, so
 //! they are dropped like NaN. The column statistics stored for every row group give the
 //! automatic data range without a pass over the values (see `known_summary`).
+//!
+//! String columns (`BYTE_ARRAY` with the string or enum logical type) whose row groups are
+//! dictionary-encoded read as category codes, as a dictionary-encoded Arrow string column
+//! does: the categories are the strings of the dictionary pages, in the order they first
+//! appear (row group by row group, each dictionary in its own order; a file written from
+//! an Arrow dictionary or a pandas categorical keeps its categories' order), and name the
+//! categories in count-cat's legend. A string no dictionary page lists is refused.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
 use parquet::basic::{LogicalType, Type as Physical};
+use parquet::column::page::{Page, PageReader};
 use parquet::column::reader::{get_column_reader, get_typed_column_reader, ColumnReaderImpl};
 use parquet::data_type::{
-    BoolType, DataType, DoubleType, FixedLenByteArrayType, FloatType, Int32Type, Int64Type,
+    BoolType, ByteArrayType, DataType, DoubleType, FixedLenByteArrayType, FloatType, Int32Type, Int64Type,
 };
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::serialized_reader::SerializedPageReader;
@@ -141,15 +150,90 @@ impl ParquetFile {
         let dtype = dtype_of(&descr).map_err(|problem| Error::bad_input(&label, problem))?;
         let lens: Vec<usize> = self.meta.row_groups().iter().map(|g| g.num_rows().max(0) as usize).collect();
         let known = known_summary(&self.meta, index, dtype, self.rows());
+        let categories = match is_text(&descr) {
+            true => Some(self.categories(index, &label)?),
+            false => None,
+        };
+        let labels = categories.as_ref().map(|c| c.labels.clone());
         let blocks = ParquetBlocks {
             file: Arc::clone(&self.file),
             meta: Arc::clone(&self.meta),
             index,
             descr,
             label: label.clone(),
+            categories,
         };
-        Ok(BlockColumn::new(blocks, &lens, label, dtype, path, &self.fs_meta).with_known_summary(known))
+        Ok(BlockColumn::new(blocks, &lens, label, dtype, path, &self.fs_meta)
+            .with_known_summary(known)
+            .with_category_labels(labels))
     }
+
+    /// The categories of string column `index`: the strings of every row group's
+    /// dictionary page, in the order they first appear. Refuses a row group without one.
+    fn categories(&self, index: usize, label: &str) -> Result<Categories> {
+        let corrupt = |problem: String| {
+            Error::bad_input(label, format!("is a corrupt or truncated Parquet file ({problem})"))
+        };
+        let mut categories = Categories { labels: Vec::new(), codes: HashMap::new() };
+        for (g, group) in self.meta.row_groups().iter().enumerate() {
+            let chunk = group.column(index);
+            let rows = group.num_rows().max(0) as usize;
+            let page = match chunk.dictionary_page_offset() {
+                Some(_) => SerializedPageReader::new(Arc::clone(&self.file), chunk, rows, None)
+                    .and_then(|mut pages| pages.get_next_page())
+                    .map_err(|e| corrupt(clean(&e)))?,
+                None => None,
+            };
+            let Some(Page::DictionaryPage { buf, num_values, .. }) = page else {
+                return Err(Error::bad_input(
+                    label,
+                    format!(
+                        "is a string column without a dictionary in row group {g}; gigaplot reads string \
+                         columns as categories when they are dictionary-encoded"
+                    ),
+                ));
+            };
+            let mut rest: &[u8] = &buf;
+            for _ in 0..num_values {
+                let value = plain_byte_array(&mut rest)
+                    .ok_or_else(|| corrupt(format!("row group {g}'s dictionary page ends early")))?;
+                if !categories.codes.contains_key(value) {
+                    let code = categories.labels.len() as u32;
+                    categories.codes.insert(value.to_vec(), code);
+                    categories.labels.push(String::from_utf8_lossy(value).into_owned());
+                }
+            }
+        }
+        Ok(categories)
+    }
+}
+
+/// The categories of a string column: their names, and the code of each string.
+#[derive(Debug)]
+struct Categories {
+    labels: Vec<String>,
+    codes: HashMap<Vec<u8>, u32>,
+}
+
+/// The next value of a PLAIN-encoded `BYTE_ARRAY` page (a little-endian u32 length, then
+/// the bytes), None when the page ends before it does.
+fn plain_byte_array<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let (len, tail) = rest.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let value = tail.get(..len)?;
+    *rest = &tail[len..];
+    Some(value)
+}
+
+/// True for the string columns read as categories: `BYTE_ARRAY` with the string, enum or
+/// (older writers) UTF8 type.
+fn is_text(descr: &ColumnDescPtr) -> bool {
+    descr.physical_type() == Physical::BYTE_ARRAY
+        && (matches!(descr.logical_type_ref(), Some(LogicalType::String | LogicalType::Enum))
+            || matches!(
+                descr.converted_type(),
+                parquet::basic::ConvertedType::UTF8 | parquet::basic::ConvertedType::ENUM
+            ))
 }
 
 /// One column of a Parquet file, in row groups.
@@ -159,6 +243,8 @@ pub struct ParquetBlocks {
     index: usize,
     descr: ColumnDescPtr,
     label: String,
+    /// The categories of a string column (None for numbers).
+    categories: Option<Categories>,
 }
 
 impl std::fmt::Debug for ParquetBlocks {
@@ -177,22 +263,29 @@ impl Blocks for ParquetBlocks {
         let reader = get_column_reader(Arc::clone(&self.descr), Box::new(pages));
         let max_def = self.descr.max_def_level();
         let label = &self.label;
+        if let Some(categories) = &self.categories {
+            return Ok(decoder::<ByteArrayType>(reader, max_def, label, |v| {
+                categories.codes.get(v.data()).map(|&code| f64::from(code))
+            }));
+        }
         Ok(match self.descr.physical_type() {
-            Physical::BOOLEAN => decoder::<BoolType>(reader, max_def, label, |&b| f64::from(u8::from(b))),
+            Physical::BOOLEAN => {
+                decoder::<BoolType>(reader, max_def, label, |&b| Some(f64::from(u8::from(b))))
+            }
             Physical::INT32 if is_unsigned(&self.descr) => {
-                decoder::<Int32Type>(reader, max_def, label, |&v| f64::from(v as u32))
+                decoder::<Int32Type>(reader, max_def, label, |&v| Some(f64::from(v as u32)))
             }
-            Physical::INT32 => decoder::<Int32Type>(reader, max_def, label, |&v| f64::from(v)),
+            Physical::INT32 => decoder::<Int32Type>(reader, max_def, label, |&v| Some(f64::from(v))),
             Physical::INT64 if is_unsigned(&self.descr) => {
-                decoder::<Int64Type>(reader, max_def, label, |&v| v as u64 as f64)
+                decoder::<Int64Type>(reader, max_def, label, |&v| Some(v as u64 as f64))
             }
-            Physical::INT64 => decoder::<Int64Type>(reader, max_def, label, |&v| v as f64),
-            Physical::FLOAT => decoder::<FloatType>(reader, max_def, label, |&v| f64::from(v)),
-            Physical::DOUBLE => decoder::<DoubleType>(reader, max_def, label, |&v| v),
+            Physical::INT64 => decoder::<Int64Type>(reader, max_def, label, |&v| Some(v as f64)),
+            Physical::FLOAT => decoder::<FloatType>(reader, max_def, label, |&v| Some(f64::from(v))),
+            Physical::DOUBLE => decoder::<DoubleType>(reader, max_def, label, |&v| Some(v)),
             // Float16 (checked when the column was opened): two little-endian bytes.
             _ => decoder::<FixedLenByteArrayType>(reader, max_def, label, |v| match v.data() {
-                &[lo, hi] => f64::from(half::f16::from_le_bytes([lo, hi])),
-                _ => f64::NAN,
+                &[lo, hi] => Some(f64::from(half::f16::from_le_bytes([lo, hi]))),
+                _ => Some(f64::NAN),
             }),
         })
     }
@@ -204,14 +297,15 @@ impl ParquetBlocks {
     }
 }
 
-/// A decoder of one row group of a column of physical type `T`.
+/// A decoder of one row group of a column of physical type `T`; `convert` gives a value's
+/// number, None for a string no dictionary lists.
 fn decoder<'a, T: DataType>(
     reader: parquet::column::reader::ColumnReader,
     max_def: i16,
     label: &'a str,
-    convert: fn(&T::T) -> f64,
+    convert: impl Fn(&T::T) -> Option<f64> + 'a,
 ) -> Box<dyn BlockDecoder + 'a> {
-    Box::new(Decoder::<T> {
+    Box::new(Decoder::<T, _> {
         reader: get_typed_column_reader::<T>(reader),
         values: Vec::new(),
         defs: Vec::new(),
@@ -222,22 +316,33 @@ fn decoder<'a, T: DataType>(
 }
 
 /// Reads values of physical type `T`, with definition levels when the column is nullable.
-struct Decoder<'a, T: DataType> {
+struct Decoder<'a, T: DataType, F> {
     reader: ColumnReaderImpl<T>,
     values: Vec<T::T>,
     defs: Vec<i16>,
     max_def: i16,
     label: &'a str,
-    convert: fn(&T::T) -> f64,
+    convert: F,
 }
 
-impl<T: DataType> Decoder<'_, T> {
+impl<T: DataType, F: Fn(&T::T) -> Option<f64>> Decoder<'_, T, F> {
     fn corrupt(&self, problem: String) -> Error {
         Error::bad_input(self.label, format!("is a corrupt or truncated Parquet file ({problem})"))
     }
+
+    /// `convert`, or the error of a string no dictionary page lists.
+    fn number(&self, v: &T::T) -> Result<f64> {
+        (self.convert)(v).ok_or_else(|| {
+            Error::bad_input(
+                self.label,
+                "holds a string that no dictionary page lists (a row group fell back to plain \
+                 encoding); gigaplot reads string columns as categories when they are dictionary-encoded",
+            )
+        })
+    }
 }
 
-impl<T: DataType> BlockDecoder for Decoder<'_, T> {
+impl<T: DataType, F: Fn(&T::T) -> Option<f64>> BlockDecoder for Decoder<'_, T, F> {
     fn skip(&mut self, n: usize) -> Result<()> {
         let skipped = self.reader.skip_records(n).map_err(|e| self.corrupt(clean(&e)))?;
         if skipped < n {
@@ -263,13 +368,13 @@ impl<T: DataType> BlockDecoder for Decoder<'_, T> {
             let dest = &mut out[filled..filled + records];
             if self.max_def == 0 {
                 for (o, v) in dest.iter_mut().zip(&self.values[..values]) {
-                    *o = (self.convert)(v);
+                    *o = self.number(v)?;
                 }
             } else {
                 let mut next = self.values[..values].iter();
                 for (o, &d) in dest.iter_mut().zip(&self.defs) {
                     *o = match (d == self.max_def).then(|| next.next()).flatten() {
-                        Some(v) => (self.convert)(v),
+                        Some(v) => self.number(v)?,
                         None => f64::NAN,
                     };
                 }
@@ -319,9 +424,12 @@ fn dtype_of(descr: &ColumnDescPtr) -> std::result::Result<DType, String> {
         {
             DType::F32
         }
+        // category codes of a dictionary-encoded string column
+        Physical::BYTE_ARRAY if is_text(descr) => DType::U32,
         _ => {
             return Err(format!(
-                "is a column of {}, not numbers; gigaplot reads integer, float and bool columns",
+                "is a column of {}, not numbers; gigaplot reads integer, float, bool and string (category) \
+                 columns",
                 type_name(descr)
             ))
         }

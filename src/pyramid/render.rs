@@ -16,7 +16,8 @@ use crate::pyramid::{
     ShardSpec, StatsBuilder, StatsKey, StatsSink, ViewerAssets,
 };
 use crate::reduce::Reduction;
-use crate::render::{render, RenderOptions, RenderReport};
+use crate::render::{render, RenderOptions, RenderReport, Warning};
+use crate::shade::visibility;
 use crate::sink::memory::Finished;
 use crate::sink::Sink;
 
@@ -123,11 +124,21 @@ pub fn render_pyramid(
     let summary = Finished::new();
     let mut all: Vec<Box<dyn Sink>> = sinks;
     all.push(Box::new(PyramidSink::reporting(writer, summary.clone())));
-    let report = render(points, options, all, progress)?;
-    let pyramid = summary
+    let mut report = render(points, options, all, progress)?;
+    let pyramid_summary = summary
         .take()
         .ok_or_else(|| Error::usage("render_pyramid", "the render did not finish the pyramid"))?;
-    Ok(PyramidReport { render: report, pyramid })
+    // The tiles have their own shading: judged on the finest level, the sparsest.
+    if let (Some(finest), Some(shader)) = (
+        stats.levels.last(),
+        stats.shaders(pyramid.how, &pyramid.cmap, pyramid.background, pyramid.span_from_level)?.pop(),
+    ) {
+        let invisible = visibility::invisible_counts(finest, &shader, &pyramid.cmap, pyramid.background);
+        if let Some(warning) = invisible.map(Warning::Invisible).filter(|w| !report.warnings.contains(w)) {
+            report.warnings.push(warning);
+        }
+    }
+    Ok(PyramidReport { render: report, pyramid: pyramid_summary })
 }
 
 /// Computes (part of) the statistics of a pyramid with one render of `points` into a

@@ -93,7 +93,7 @@ pub(crate) fn plan(options: &RenderOptions, bytes_per_pixel: u32) -> Result<Plan
 /// changed meanwhile), then every output replaces its old file at once. Returns the spread
 /// `options.dynspread` chose and what the render warns of (the lowest values shaded in the
 /// background's colour: compared with the background the sinks composite over, the
-/// render's own unless a sink spreads first).
+/// render's own unless a sink spreads first; or no pixel with a value at all).
 pub(crate) fn finish<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
@@ -121,8 +121,11 @@ pub(crate) fn finish<R: Reducer>(
     };
     let shader = R::Family::shader(&stats, &style);
     let backdrop = sinks.iter().find_map(|sink| sink.backdrop()).unwrap_or(options.background);
-    let warnings: Vec<Warning> =
+    let mut warnings: Vec<Warning> =
         R::Family::invisible(&stats, &shader, &style, backdrop).map(Warning::Invisible).into_iter().collect();
+    if R::Family::is_empty(&stats) {
+        warnings.push(Warning::Empty);
+    }
     emit(reducer, fill, plan, (&shader, spread_px), kept, &mut sinks, progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::io::CommitGroup::begin();

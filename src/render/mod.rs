@@ -207,12 +207,19 @@ pub enum Warning {
     /// The lowest values are shaded in (nearly) the background's colour, so those pixels
     /// cannot be seen (`fire` on black); a colormap range fixes it.
     Invisible(Invisible),
+    /// No pixel has a value: no point landed on the canvas, or every value aggregated was
+    /// NaN. The picture is the background alone.
+    Empty,
 }
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Warning::Invisible(invisible) => invisible.fmt(f),
+            Warning::Empty => f.write_str(
+                "every pixel is empty (no point landed on the canvas, or every value was NaN), \
+                 so the picture shows only the background",
+            ),
         }
     }
 }

@@ -209,14 +209,23 @@ impl CategoryShader {
         self.background.is_opaque()
     }
 
+    /// The alpha of a pixel whose counts add up to `total` (before any background).
+    pub(crate) fn alpha_of(&self, total: u32) -> u8 {
+        match self.alpha_table.get(total as usize) {
+            Some(&a) => a,
+            None => self.alpha.alpha(total),
+        }
+    }
+
+    /// The colour of each category; a pixel's colour is a weighted mean of them.
+    pub(crate) fn category_colors(&self) -> Vec<[u8; 3]> {
+        self.colors.iter().map(|c| c.map(|v| v.min(255) as u8)).collect()
+    }
+
     /// The colour of one pixel from its category counts (`counts.len()` categories).
     pub fn shade_pixel(&self, counts: &[u32]) -> Color {
         let [r, g, b] = self.rgb(counts);
-        let total = pixel_total(counts);
-        let a = match self.alpha_table.get(total as usize) {
-            Some(&a) => a,
-            None => self.alpha.alpha(total),
-        };
+        let a = self.alpha_of(pixel_total(counts));
         let raw = Color { r, g, b, a };
         if self.background.a == 0 {
             raw

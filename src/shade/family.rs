@@ -95,7 +95,7 @@ pub trait Family: Send + Sync + 'static {
         None
     }
     /// The non-empty pixels shaded too close to `background` to be seen, when the lowest
-    /// values are (see [`crate::shade::visibility`]); only counts are judged so far.
+    /// values are (see [`crate::shade::visibility`]).
     fn invisible(
         _stats: &Self::Stats,
         _shader: &Self::Shader,
@@ -103,6 +103,11 @@ pub trait Family: Send + Sync + 'static {
         _background: Color,
     ) -> Option<Invisible> {
         None
+    }
+    /// Whether no pixel has a value (every pixel empty: nothing but the background to
+    /// see), when the statistics know.
+    fn is_empty(_stats: &Self::Stats) -> bool {
+        false
     }
 }
 
@@ -182,6 +187,9 @@ impl Family for CountFamily {
         background: Color,
     ) -> Option<Invisible> {
         crate::shade::visibility::invisible_counts(stats, shader, style.cmap, background)
+    }
+    fn is_empty(stats: &CountHistogram) -> bool {
+        stats.min_max().is_none()
     }
 }
 
@@ -265,6 +273,18 @@ impl Family for FloatFamily {
             position: Arc::new(move |v| shader.position(v)),
         })
     }
+    fn invisible(
+        stats: &FloatPasses,
+        shader: &FloatShader,
+        style: &ShadeStyle<'_>,
+        background: Color,
+    ) -> Option<Invisible> {
+        let histogram = stats.histogram.as_ref();
+        crate::shade::visibility::invisible_floats(&stats.stats, histogram, shader, style.cmap, background)
+    }
+    fn is_empty(stats: &FloatPasses) -> bool {
+        stats.stats.count() == 0
+    }
 }
 
 /// The colours of the categories a style asks for (none: the default palette).
@@ -304,6 +324,17 @@ impl Family for CategoryFamily {
     }
     fn shader(stats: &CategoryStats, style: &ShadeStyle<'_>) -> CategoryShader {
         CategoryShader::new(&color_key(style), style.how, 255, 40, stats, style.background)
+    }
+    fn invisible(
+        stats: &CategoryStats,
+        shader: &CategoryShader,
+        _style: &ShadeStyle<'_>,
+        background: Color,
+    ) -> Option<Invisible> {
+        crate::shade::visibility::invisible_categories(stats, shader, background)
+    }
+    fn is_empty(stats: &CategoryStats) -> bool {
+        stats.totals().min_max().is_none()
     }
     fn shade(shader: &CategoryShader, counts: &[u32], format: PixelFormat, out: &mut [u8]) {
         match format {

@@ -86,7 +86,6 @@ impl FloatStats {
     }
 
     /// Number of non-NaN values recorded.
-    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -199,6 +198,13 @@ impl FloatHistogram {
     /// Number of values recorded.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
+    }
+
+    /// The non-empty bins as (the value at the bin's centre, values in it), for the
+    /// visibility check ([`crate::shade::visibility`]).
+    pub(crate) fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let kept = self.counts.iter().enumerate().filter(|&(_, &n)| n > 0);
+        kept.map(|(i, &n)| (self.offset + self.bins.center(i), n))
     }
 
     /// The equalisation curve: kept bin centres and their cdf (None when empty).

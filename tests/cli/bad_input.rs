@@ -9,6 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use parquet::basic::Compression;
+
+use crate::common::tables::{sample, write_arrow, write_parquet, Col};
 use crate::common::*;
 
 /// A .npy version 1.0 file with a hand-written header dictionary and `data` after it.
@@ -34,6 +37,8 @@ fn dict(descr: &str, fortran: bool, shape: &str) -> String {
 /// The files and flags of one case, in its own directory.
 struct Setup {
     dir: PathBuf,
+    /// The table of `render TABLE --x COLUMN --y COLUMN` (None: `--x` and `--y` are files).
+    table: Option<String>,
     x: String,
     y: String,
     output: String,
@@ -51,6 +56,7 @@ impl Setup {
         let s = |name: &str| dir.join(name).to_string_lossy().into_owned();
         Setup {
             dir: dir.to_path_buf(),
+            table: None,
             x: s("x.npy"),
             y: s("y.npy"),
             output: s("out.png"),
@@ -82,7 +88,9 @@ impl Setup {
 
     fn command(&self) -> Command {
         let mut command = Command::new(bin());
-        command.args(["render", "--x", &self.x, "--y", &self.y, "-o", &self.output]);
+        command.arg("render");
+        command.args(&self.table);
+        command.args(["--x", &self.x, "--y", &self.y, "-o", &self.output]);
         if let Some(agg) = &self.agg_out {
             command.args(["--agg-out", agg]);
         }
@@ -329,15 +337,32 @@ fn tree(dir: &Path) -> Vec<String> {
 
 /// Runs one case; returns what is wrong with its outcome, if anything.
 fn check(case: &Case) -> Option<String> {
+    run_case(case.name, case.setup, case.code, |stderr, _| {
+        case.mention
+            .iter()
+            .filter(|word| !stderr.contains(*word))
+            .map(|word| format!("does not mention {word:?}"))
+            .collect()
+    })
+}
+
+/// Runs a case set up by `prepare`, expecting exit `code`, one error line, no stdout and no
+/// file changed, and whatever `verify(stderr, directory)` checks; returns what is wrong.
+fn run_case(
+    name: &str,
+    prepare: fn(&mut Setup),
+    code: i32,
+    verify: impl Fn(&str, &Path) -> Vec<String>,
+) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let mut setup = Setup::new(dir.path());
-    (case.setup)(&mut setup);
+    prepare(&mut setup);
     let before = tree(dir.path());
     let out = setup.command().output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let mut problems = Vec::new();
-    if out.status.code() != Some(case.code) {
-        problems.push(format!("exit {:?}, expected {}", out.status.code(), case.code));
+    if out.status.code() != Some(code) {
+        problems.push(format!("exit {:?}, expected {}", out.status.code(), code));
     }
     if stderr.lines().count() != 1 || !stderr.ends_with('\n') {
         problems.push("stderr is not exactly one line".to_string());
@@ -348,11 +373,7 @@ fn check(case: &Case) -> Option<String> {
     if stderr.contains("panick") || stderr.contains("RUST_BACKTRACE") {
         problems.push("panicked".to_string());
     }
-    for word in case.mention {
-        if !stderr.contains(word) {
-            problems.push(format!("does not mention {word:?}"));
-        }
-    }
+    problems.extend(verify(&stderr, dir.path()));
     if !out.stdout.is_empty() {
         problems.push("wrote to stdout".to_string());
     }
@@ -361,7 +382,173 @@ fn check(case: &Case) -> Option<String> {
         problems.push(format!("files changed: {before:?} -> {after:?}"));
     }
     (!problems.is_empty())
-        .then(|| format!("{}: {}\n    stderr: {}", case.name, problems.join("; "), stderr.trim_end()))
+        .then(|| format!("{name}: {}\n    stderr: {}", problems.join("; "), stderr.trim_end()))
+}
+
+/// One table row of the matrix: its exact line, `{dir}` standing for the case's directory.
+struct TableCase {
+    name: &'static str,
+    setup: fn(&mut Setup),
+    code: i32,
+    line: &'static str,
+}
+
+/// The sample table's columns (x, y: float32, v: float64, c: int32), 3000 rows.
+fn columns() -> Vec<(&'static str, Col)> {
+    sample(3000)
+}
+
+/// `render DIR/NAME --x x --y y` (the table form) with nothing written yet.
+fn table(s: &mut Setup, name: &str) -> String {
+    let path = s.path(name);
+    s.table = Some(path.clone());
+    (s.x, s.y) = ("x".into(), "y".into());
+    path
+}
+
+/// `render DIR/t.parquet --x x --y y` on the sample table in row groups of 1000 rows.
+fn parquet_table(s: &mut Setup) -> String {
+    let path = table(s, "t.parquet");
+    write_parquet(Path::new(&path), &columns(), 1000, Compression::SNAPPY, true);
+    path
+}
+
+/// `render DIR/NAME --x x --y y` on a CSV file holding `text`.
+fn csv_table(s: &mut Setup, text: &str) {
+    let path = table(s, "t.csv");
+    std::fs::write(path, text).unwrap();
+}
+
+/// A Parquet file with one column `b` of raw bytes (binary: no string type).
+fn write_binary_parquet(path: &Path) {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    let schema = std::sync::Arc::new(
+        parquet::schema::parser::parse_message_type("message m { required binary b; }").unwrap(),
+    );
+    let props = std::sync::Arc::new(parquet::file::properties::WriterProperties::builder().build());
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = parquet::file::writer::SerializedFileWriter::new(file, schema, props).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut column = group.next_column().unwrap().unwrap();
+    let values: Vec<ByteArray> = vec![b"ab".to_vec().into(), b"cd".to_vec().into()];
+    column.typed::<ByteArrayType>().write_batch(&values, None, None).unwrap();
+    column.close().unwrap();
+    group.close().unwrap();
+    writer.close().unwrap();
+}
+
+#[rustfmt::skip] // One case per line reads as a table.
+fn table_cases() -> Vec<TableCase> {
+    vec![
+        TableCase { name: "Parquet footer cut off", code: 1, line: "gigaplot: error: {dir}/t.parquet: is not a readable Parquet file (Invalid Parquet file. Corrupt footer)", setup: |s| {
+            let path = parquet_table(s);
+            let bytes = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        }},
+        TableCase { name: "Parquet page header overwritten", code: 1, line: "gigaplot: error: {dir}/t.parquet:x: is a corrupt or truncated Parquet file (Unexpected struct field type 15)", setup: |s| {
+            let path = parquet_table(s);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[4..40].fill(0xff);
+            std::fs::write(&path, &bytes).unwrap();
+            s.flags(&["--x-range", "0,1", "--y-range", "0,1"]);
+        }},
+        TableCase { name: "Parquet of 0 bytes", code: 1, line: "gigaplot: error: {dir}/t.parquet:x: is empty (0 bytes), not a Parquet file", setup: |s| {
+            let path = table(s, "t.parquet");
+            std::fs::write(path, b"").unwrap();
+        }},
+        TableCase { name: "Parquet without rows", code: 1, line: "gigaplot: error: {dir}/t.parquet:x: has no points; there is nothing to plot", setup: |s| {
+            let path = table(s, "t.parquet");
+            write_parquet(Path::new(&path), &[("x", Col::F32(vec![])), ("y", Col::F32(vec![]))], 10, Compression::SNAPPY, true);
+        }},
+        TableCase { name: "Parquet column of nulls only", code: 1, line: "gigaplot: error: {dir}/t.parquet:x: every value is NaN; there is nothing to plot", setup: |s| {
+            let path = table(s, "t.parquet");
+            let columns = [("x", Col::F32(vec![None; 4])), ("y", Col::F32(vec![Some(1.0); 4]))];
+            write_parquet(Path::new(&path), &columns, 10, Compression::SNAPPY, true);
+        }},
+        TableCase { name: "Parquet column of bytes", code: 1, line: "gigaplot: error: {dir}/t.parquet:b: is a column of byte_array, not numbers; gigaplot reads integer, float, bool and string (category) columns", setup: |s| {
+            let path = table(s, "t.parquet");
+            write_binary_parquet(Path::new(&path));
+            s.x = "b".into();
+        }},
+        TableCase { name: "Parquet strings without a dictionary as categories", code: 1, line: "gigaplot: error: {dir}/t.parquet:label: is a string column without a dictionary in row group 0; gigaplot reads string columns as categories when they are dictionary-encoded", setup: |s| {
+            let path = table(s, "t.parquet");
+            std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tables/plain_strings.parquet"), path).unwrap();
+            s.flags(&["--agg", "count-cat", "--value", "label"]);
+        }},
+        TableCase { name: "missing column", code: 1, line: "gigaplot: error: {dir}/t.parquet: has no column 'nope'; its columns are: x (float32), y (float32), v (float64), c (int32)", setup: |s| {
+            parquet_table(s);
+            s.y = "nope".into();
+        }},
+        TableCase { name: "FILE:COLUMN with a missing column", code: 1, line: "gigaplot: error: {dir}/t.parquet: has no column 'nope'; its columns are: x (float32), y (float32), v (float64), c (int32)", setup: |s| {
+            let path = parquet_table(s);
+            s.table = None;
+            (s.x, s.y) = (format!("{path}:x"), format!("{path}:nope"));
+        }},
+        TableCase { name: "a table named without a column", code: 1, line: "gigaplot: error: {dir}/t.parquet: is a table; name a column as FILE:COLUMN, or give the table first: gigaplot render TABLE --x COLUMN --y COLUMN", setup: |s| {
+            let path = parquet_table(s);
+            s.table = None;
+            (s.x, s.y) = (path.clone(), path);
+        }},
+        TableCase { name: "table columns of different lengths", code: 1, line: "gigaplot: error: {dir}/s.parquet:y: has 10 values but the x column {dir}/t.parquet:x has 3000; x and y must have the same length", setup: |s| {
+            let path = parquet_table(s);
+            let short = s.path("s.parquet");
+            write_parquet(Path::new(&short), &sample(10), 5, Compression::SNAPPY, true);
+            s.table = None;
+            (s.x, s.y) = (format!("{path}:x"), format!("{short}:y"));
+        }},
+        TableCase { name: "Arrow IPC file cut off", code: 1, line: "gigaplot: error: {dir}/t.arrow: is a corrupt or truncated Arrow IPC (Feather) file (the footer's ARROW1 magic is missing)", setup: |s| {
+            let path = table(s, "t.arrow");
+            write_arrow(Path::new(&path), &columns(), 1000, None, false);
+            let bytes = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+        }},
+        TableCase { name: "Arrow IPC file of text", code: 1, line: "gigaplot: error: {dir}/t.arrow:x: is named like an Arrow IPC (Feather) file (.arrow/.feather/.ipc) but holds text; a CSV file must be named .csv or .tsv", setup: |s| {
+            let path = table(s, "t.arrow");
+            std::fs::write(path, "x,y\n1,2\n").unwrap();
+        }},
+        TableCase { name: "CSV ragged line", code: 1, line: "gigaplot: error: {dir}/t.csv: line 3 has 3 fields but the header has 2; every row needs one field per column", setup: |s| csv_table(s, "x,y\n1,2\n3,4,5\n") },
+        TableCase { name: "CSV word in a number column", code: 1, line: "gigaplot: error: {dir}/t.csv: line 3, column 'y': 'four' is not a number", setup: |s| csv_table(s, "x,y\n1,2\n3,four\n") },
+        TableCase { name: "CSV quote left open", code: 1, line: "gigaplot: error: {dir}/t.csv: line 3 has 1 fields but the header has 2; every row needs one field per column", setup: |s| csv_table(s, "x,y\n1,2\n\"3,4\n5,6\n") },
+        TableCase { name: "CSV of 0 bytes", code: 1, line: "gigaplot: error: {dir}/t.csv: is empty: a CSV file needs a header row naming its columns", setup: |s| csv_table(s, "") },
+        TableCase { name: "CSV header without rows", code: 1, line: "gigaplot: error: {dir}/t.csv:x: has no points; there is nothing to plot", setup: |s| csv_table(s, "x,y\n") },
+        TableCase { name: "CSV named .npy", code: 1, line: "gigaplot: error: {dir}/x.npy: is named like a .npy array (.npy) but holds text; a CSV file must be named .csv or .tsv", setup: |s| {
+            std::fs::write(&s.x, "x,y\n1,2\n").unwrap();
+        }},
+        TableCase { name: "a directory given as a table", code: 1, line: "gigaplot: error: {dir}/t.parquet:x: is a directory, not a regular file", setup: |s| {
+            let path = table(s, "t.parquet");
+            std::fs::create_dir(path).unwrap();
+        }},
+        TableCase { name: "a symbolic link to a directory given as a table", code: 1, line: "gigaplot: error: {dir}/t.parquet:x: is a directory, not a regular file", setup: |s| {
+            let path = table(s, "t.parquet");
+            std::fs::create_dir(s.path("d")).unwrap();
+            std::os::unix::fs::symlink(s.path("d"), path).unwrap();
+        }},
+        TableCase { name: "a dangling symbolic link given as a table", code: 1, line: "gigaplot: error: {dir}/t.parquet: No such file or directory (os error 2)", setup: |s| {
+            let path = table(s, "t.parquet");
+            std::os::unix::fs::symlink(s.path("gone.parquet"), path).unwrap();
+        }},
+    ]
+}
+
+#[test]
+fn every_bad_table_fails_cleanly_with_its_line() {
+    let cases = table_cases();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            run_case(case.name, case.setup, case.code, |stderr, dir| {
+                let line = case.line.replace("{dir}", &dir.display().to_string());
+                (stderr.trim_end() != line).then(|| format!("expected {line:?}")).into_iter().collect()
+            })
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -457,6 +457,13 @@ fn cases() -> Vec<Case> {
             assert!(stages.iter().any(|l| l.contains("statistics:")), "{log}");
             assert!(stages.iter().all(|l| l.starts_with("gigaplot: ") && l.ends_with(" s")), "{log}");
             assert_eq!(ok(d, &base(&["-o", "o.png"])), "", "no timings without the flag");
+            // with --thumbnail each render reports its own stages, the thumbnail's named so
+            let log = ok(d, &base(&["--timings", "--thumbnail", "2", "-o", "o.png"]));
+            let (thumb, main): (Vec<&str>, Vec<&str>) = log.lines().partition(|l| l.contains(" thumbnail "));
+            assert_eq!(main.iter().filter(|l| l.contains(" statistics:")).count(), 1, "{log}");
+            assert_eq!(thumb.iter().filter(|l| l.contains(" thumbnail statistics:")).count(), 1, "{log}");
+            assert!(thumb.iter().any(|l| l.contains(" thumbnail render:")) && main.iter().any(|l| l.contains(" render:")), "{log}");
+            assert!(log.lines().all(|l| l.starts_with("gigaplot: ") && l.ends_with(" s")), "{log}");
             // rasters too
             small_raster(d);
             let log = ok(d, &["render", "-q", "--raster", "g.npy", "--width", "2", "--height", "2", "--timings", "-o", "r.png"]);

@@ -213,6 +213,88 @@ fn dictionary_strings_are_categories_with_their_names() {
     assert!(std::fs::read(&la).unwrap() == std::fs::read(&lb).unwrap(), "legend does not use the dictionary");
 }
 
+/// The pyarrow-written fixture of tools/gen_parquet_categories.py.
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tables").join(name).display().to_string()
+}
+
+/// The categories of the fixture's `label` column (a pandas Categorical: its order) and
+/// of `name` (plain strings: the order they first appear in).
+const FIXTURE_LABELS: [&str; 5] = ["elder", "apple", "date", "cherry", "banana"];
+const FIXTURE_FIRST: [&str; 5] = ["elder", "date", "apple", "banana", "cherry"];
+
+#[test]
+fn parquet_strings_are_categories_with_their_names() {
+    let d = dir("pqstrings");
+    let t = fixture("categories.parquet");
+    let size = ["--width", "60", "--height", "40", "-q", "--bare"];
+    let agg = |column: &str| {
+        let out = d.join(format!("{column}.npy"));
+        let o = out.display().to_string();
+        let png = d.join(format!("{column}.png")).display().to_string();
+        run_ok(
+            &[
+                &["render", &t, "--x", "x", "--y", "y", "--category", column][..],
+                &size,
+                &["-o", &png, "--agg-out", &o],
+            ]
+            .concat(),
+        );
+        // a version 1 .npy of shape (40, 60, 5), uint32
+        let bytes = std::fs::read(&out).unwrap();
+        let header = 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+        assert!(String::from_utf8_lossy(&bytes[..header]).contains("(40, 60, 5)"));
+        let counts: Vec<u32> =
+            bytes[header..].chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).collect();
+        counts
+    };
+    // A Categorical's strings are its codes: the aggregate of the int32 codes, byte for byte.
+    let (codes, label) = (agg("c"), agg("label"));
+    assert_eq!(label, codes, "a Categorical's codes differ from c");
+    // Plain strings number their categories in the order they first appear: the same
+    // counts with the channels in that order.
+    let name = agg("name");
+    let from = FIXTURE_FIRST.map(|s| FIXTURE_LABELS.iter().position(|l| *l == s).unwrap());
+    let permuted: Vec<u32> = codes.chunks_exact(5).flat_map(|px| from.map(|k| px[k])).collect();
+    assert_eq!(name, permuted, "plain strings are not numbered by first appearance");
+    assert!(codes.iter().any(|&v| v > 0));
+    // The legend names the categories: the figure of --labels with those names.
+    let fig = ["--width", "300", "--height", "200", "-q"];
+    let figure = |args: &[&str], out: &str| {
+        let o = d.join(out);
+        run_ok(
+            &[&["render", &t, "--x", "x", "--y", "y"][..], args, &fig, &["-o", o.to_str().unwrap()]].concat(),
+        );
+        std::fs::read(o).unwrap()
+    };
+    let named = figure(&["--category", "label"], "label.png");
+    let labels = FIXTURE_LABELS.join(",");
+    assert!(
+        named == figure(&["--category", "c", "--labels", &labels], "c.png"),
+        "legend does not name the strings"
+    );
+    // `info` shows the column as strings, read as codes 0 to 4 (pyarrow wrote 19 nulls).
+    let out = run_ok(&["info", &format!("{t}:label")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{t}:label: string, 1000 rows, 19 nulls, min 0, max 4\n")
+    );
+}
+
+#[test]
+fn parquet_strings_without_a_dictionary_are_refused() {
+    let d = dir("pqplain");
+    let t = fixture("plain_strings.parquet");
+    let o = d.join("o.png").display().to_string();
+    assert_eq!(
+        fails(&d, &["render", &t, "--x", "x", "--y", "y", "--category", "label", "-o", &o]),
+        format!(
+            "gigaplot: error: {t}:label: is a string column without a dictionary in row group 0; gigaplot reads \
+             string columns as categories when they are dictionary-encoded"
+        )
+    );
+}
+
 #[test]
 fn info_lists_a_tables_columns() {
     let d = dir("info");

@@ -230,3 +230,167 @@ fn a_thumbnail_appears_only_with_the_other_outputs() {
         "gigaplot: error: --thumbnail: writes NAME.thumb.png beside the PNG; add -o NAME.png"
     );
 }
+
+/// [`sparse_points`] with a value per point: the three lone pixels hold 1, the pixel of
+/// five points holds 10 (every reduction of the value agrees).
+fn sparse_values(dir: &Path, values: &[f64; 8]) {
+    sparse_points(dir);
+    write_f64(&dir.join("v.npy"), values);
+}
+
+const LOW_VALUES: [f64; 8] = [1.0, 1.0, 1.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+
+#[test]
+fn value_reductions_warn_when_their_lowest_values_vanish() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse_values(d, &LOW_VALUES);
+    // eq-hist: the three pixels of 1 get fire's black, counted from the histogram of values
+    for agg in ["mean", "max", "first"] {
+        let lines = render_lines(
+            d,
+            &["--agg", agg, "--value", "v.npy", "--cmap", "fire", "--background", "black", "-o", "m.png"],
+        );
+        assert_eq!(lines.len(), 2, "{agg}: {lines:?}");
+        assert_eq!(lines[0], FIRE_ON_BLACK, "{agg}");
+    }
+    // linear: a colormap range all of whose colours are the background's hides every pixel
+    let lines = render_lines(
+        d,
+        &[
+            "--agg",
+            "sum",
+            "--value",
+            "v.npy",
+            "--how",
+            "linear",
+            "--cmap",
+            "fire:0:0.02",
+            "--background",
+            "black",
+            "-o",
+            "s.png",
+        ],
+    );
+    assert_eq!(
+        lines[0],
+        "gigaplot: warning: 100.0% of the non-empty pixels (4 of 4) are shaded within 24 levels of the background \
+         #000000, so they cannot be seen; add --cmap fire:0.2 or choose another --background"
+    );
+    // one value everywhere, shaded in the background's colour
+    sparse_values(d, &[3.0; 8]);
+    let lines = render_lines(
+        d,
+        &[
+            "--agg",
+            "mean",
+            "--value",
+            "v.npy",
+            "--how",
+            "linear",
+            "--cmap",
+            "#ffffff,#fafafa",
+            "--background",
+            "white",
+            "-o",
+            "w.png",
+        ],
+    );
+    assert!(lines[0].contains("(4 of 4) are shaded within 24 levels of the background #ffffff"), "{lines:?}");
+    // a visible colormap: no warning
+    sparse_values(d, &LOW_VALUES);
+    for flags in [
+        &["--cmap", "fire:0.2", "--background", "black"][..],
+        &["--cmap", "fire", "--background", "white"],
+        &["--how", "linear", "--cmap", "fire"],
+    ] {
+        let args = [&["--agg", "mean", "--value", "v.npy"][..], flags, &["-o", "v.png"]].concat();
+        let lines = render_lines(d, &args);
+        assert_eq!(lines.len(), 1, "{flags:?}: {lines:?}");
+        assert!(lines[0].starts_with("gigaplot: 4 x 4 px"), "{flags:?}: {lines:?}");
+    }
+}
+
+#[test]
+fn an_empty_picture_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // every value NaN: the points land, but no pixel has a value
+    sparse_values(d, &[f64::NAN; 8]);
+    let lines = render_lines(
+        d,
+        &["--agg", "mean", "--value", "v.npy", "--background", "black", "--bare", "-o", "n.png"],
+    );
+    assert_eq!(
+        lines[0],
+        "gigaplot: warning: every pixel is empty: the 8 points on the canvas have no value (every --value is NaN), \
+         so the picture shows only the background"
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    // no point on the canvas, on a transparent background: every pixel's alpha is 0
+    write_f64(&d.join("x.npy"), &[10.0; 8]);
+    let lines = render_lines(d, &["--bare", "-o", "e.png"]);
+    assert_eq!(
+        lines[0],
+        "gigaplot: warning: every pixel is empty: no point landed on the canvas (see --x-range and --y-range), so \
+         the picture shows only the background"
+    );
+    let (_, _, bpp, pixels) = read_png(&d.join("e.png"));
+    assert!(bpp == 4 && pixels.chunks(4).all(|p| p[3] == 0));
+    // --quiet silences it
+    assert_eq!(render_lines(d, &["-q", "-o", "q.png"]), Vec::<String>::new());
+}
+
+#[test]
+fn count_cat_warns_when_its_colours_vanish() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse_points(d);
+    let categories = [0, 1, 0, 1, 1, 0, 0, 1].map(Some).to_vec();
+    crate::common::tables::Col::I32(categories).write_npy(&d.join("c.npy"));
+    let base = ["--agg", "count-cat", "--value", "c.npy", "--background", "black"];
+    // the lone pixels (alpha 40) are hidden; the pixel of five points is opaque, so it
+    // counts as visible since #202020 is, though its mix (#131313) is not
+    let lines = render_lines(d, &[&base[..], &["--color-key", "#000000,#202020", "-o", "k.png"]].concat());
+    assert_eq!(
+        lines[0],
+        "gigaplot: warning: 75.0% of the non-empty pixels (3 of 4) are shaded within 24 levels of the background \
+         #000000, so they cannot be seen; choose other --color-key colours or another --background"
+    );
+    // the default colours, and the same key on white, can be seen
+    for flags in [
+        &base[..],
+        &[
+            "--agg",
+            "count-cat",
+            "--value",
+            "c.npy",
+            "--background",
+            "white",
+            "--color-key",
+            "#000000,#202020",
+        ],
+    ] {
+        let lines = render_lines(d, &[flags, &["-o", "v.png"]].concat());
+        assert_eq!(lines.len(), 1, "{flags:?}: {lines:?}");
+    }
+}
+
+#[test]
+fn a_pyramid_warns_like_its_tiles_are_shaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sparse_points(d);
+    let pyramid = |flags: &[&str]| {
+        let args = [&["--pyramid", "p", "--pyramid-tile", "16"][..], flags].concat();
+        render_lines(d, &args)
+    };
+    let lines = pyramid(&["--cmap", "fire", "--background", "black"]);
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("gigaplot: warning: ")).collect::<Vec<_>>(),
+        [FIRE_ON_BLACK],
+        "{lines:?}"
+    );
+    let lines = pyramid(&["--cmap", "fire:0.2", "--background", "black"]);
+    assert!(!lines.iter().any(|l| l.contains("warning")), "{lines:?}");
+}

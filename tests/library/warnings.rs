@@ -36,6 +36,7 @@ fn the_report_names_the_invisible_share_and_the_fix() {
         lowest: black,
         background: black,
         suggestion: Some("fire:0.2".into()),
+        categories: false,
     });
     let (sink, image) = RgbaSink::new();
     assert_eq!(warnings(&options("fire", black), Box::new(sink)), vec![expected.clone()]);
