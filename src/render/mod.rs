@@ -21,6 +21,7 @@
 //! their bands come from resampling, then share passes 3 and 4.
 
 pub mod band;
+mod direct;
 mod driver;
 mod inputs;
 pub mod raster;

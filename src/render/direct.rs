@@ -1,0 +1,224 @@
+//! Direct aggregation: when the whole canvas is one band, points are binned straight from
+//! the input into the band's cells, with no partition and no scratch file, in one pass.
+//!
+//! A chunk of points is binned to cell indices, then sorted (a stable counting sort) by
+//! *region*, a run of cells that stays in the L2 cache, and folded region by region, so
+//! the folds hit the cache instead of a random spot of a canvas of many megabytes. The sort
+//! is stable: within a pixel, points keep their input order.
+//!
+//! Reductions whose partial cells merge in any order ([`Reducer::MERGES_IN_ANY_ORDER`]:
+//! count, any, count-cat) fold fixed chunks of the input in parallel, each worker into its
+//! own canvas (as many as the memory budget holds beside the band), then the canvases are
+//! merged pixel by pixel: integer counts, so the cells are those of one pass in input
+//! order whatever the thread count. The others (float sums, min, max, first, last) fold
+//! every point in input order into the one canvas, as the partitioned path does band by
+//! band, so their cells are the same bytes too.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::canvas::{Plan, TileLayout};
+use crate::error::Result;
+use crate::glyph::{CellIndex, PointBinner, Valued};
+use crate::partition::Binner;
+use crate::progress::{check_cancelled, Progress};
+use crate::reduce::{Fragment, Reducer, ValueUse as _};
+use crate::render::band::Fill;
+
+/// Most points binned and sorted at once (a worker's sort buffers hold this many).
+const MAX_CHUNK: usize = 1 << 21;
+
+/// Fewest points per chunk, when the budget leaves little room for sort buffers.
+const MIN_CHUNK: usize = 1 << 12;
+
+/// Bytes of cells in one region: half of a 1 MiB L2 cache.
+const REGION_BYTES: usize = 1 << 19;
+
+/// Cells merged per parallel piece when the workers' canvases are combined.
+const MERGE_PIECE: usize = 1 << 16;
+
+/// Whether a canvas of `pixels` pixels can be aggregated directly: cell indices are u32.
+pub(crate) fn fits(pixels: u64) -> bool {
+    pixels <= u64::from(u32::MAX)
+}
+
+/// Fills the single band of a canvas straight from the points (see the module doc).
+pub(crate) struct Direct<'a> {
+    binner: PointBinner<'a, Valued<u32>>,
+    progress: &'a dyn Progress,
+    plotted: AtomicU64,
+}
+
+/// How a fill cuts its work: chunk length and regions.
+struct Shape {
+    chunk: usize,
+    region_bits: u32,
+    regions: usize,
+}
+
+/// A worker's buffers for one chunk: cell indices and values as binned, then sorted.
+#[derive(Default)]
+struct Buffers {
+    pixels: Vec<u32>,
+    values: Vec<f64>,
+    sorted_pixels: Vec<u32>,
+    sorted_values: Vec<f64>,
+    next: Vec<usize>,
+}
+
+impl<'a> Direct<'a> {
+    /// Direct aggregation of `binner`'s points, reporting progress to `progress`.
+    pub fn new(binner: PointBinner<'a, Valued<u32>>, progress: &'a dyn Progress) -> Self {
+        Direct { binner, progress, plotted: AtomicU64::new(0) }
+    }
+
+    /// Points that landed on the canvas.
+    pub fn plotted(&self) -> u64 {
+        self.plotted.load(Ordering::Relaxed)
+    }
+
+    /// Bins chunk `c` into `buffers`, sorts it by region and folds it into `cells`, a whole
+    /// band in `layout`; returns how many points landed on the canvas.
+    fn fold_chunk<R: Reducer>(
+        &self,
+        reducer: &R,
+        index: &CellIndex,
+        shape: &Shape,
+        c: usize,
+        cells: &mut [R::Cell],
+        buffers: &mut Buffers,
+    ) -> Result<u64> {
+        check_cancelled(self.progress)?;
+        let reads = R::Input::READS_VALUE;
+        let start = c * shape.chunk;
+        let len = shape.chunk.min(self.binner.items() - start);
+        let Buffers { pixels, values, sorted_pixels, sorted_values, next } = buffers;
+        pixels.clear();
+        values.clear();
+        self.binner.bin_cells(start, len, index, pixels, reads.then_some(&mut *values))?;
+        let n = pixels.len();
+        let fold = |cells: &mut [R::Cell], pixels: &[u32], values: &[f64]| match reads {
+            true => pixels
+                .iter()
+                .zip(values)
+                .for_each(|(&p, &v)| reducer.fold(cells, p as usize, Fragment::full(v))),
+            false => pixels.iter().for_each(|&p| reducer.fold(cells, p as usize, Fragment::full(f64::NAN))),
+        };
+        if shape.regions <= 1 {
+            fold(cells, pixels, values);
+        } else {
+            // A stable counting sort by region.
+            let bits = shape.region_bits;
+            next.clear();
+            next.resize(shape.regions + 1, 0);
+            for &p in pixels.iter() {
+                next[(p >> bits) as usize + 1] += 1;
+            }
+            for r in 1..next.len() {
+                next[r] += next[r - 1];
+            }
+            sorted_pixels.resize(n, 0);
+            if reads {
+                sorted_values.resize(n, 0.0);
+                for (&p, &v) in pixels.iter().zip(values.iter()) {
+                    let at = &mut next[(p >> bits) as usize];
+                    sorted_pixels[*at] = p;
+                    sorted_values[*at] = v;
+                    *at += 1;
+                }
+            } else {
+                for &p in pixels.iter() {
+                    let at = &mut next[(p >> bits) as usize];
+                    sorted_pixels[*at] = p;
+                    *at += 1;
+                }
+            }
+            fold(cells, sorted_pixels, sorted_values);
+        }
+        self.progress.advance(len as u64);
+        Ok(n as u64)
+    }
+}
+
+impl<R: Reducer> Fill<R> for Direct<'_> {
+    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
+        TileLayout::new(plan, band)
+    }
+
+    fn fill(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        layout: &TileLayout,
+        band: u32,
+        cells: &mut [R::Cell],
+    ) -> Result<()> {
+        assert!(band == 0 && plan.bands == 1, "direct aggregation fills a one-band canvas");
+        assert!(fits(layout.pixels() as u64), "cell indices fit a u32");
+        let items = self.binner.items();
+        // Cell indices count pixels; the reducer's fold multiplies them by the channels.
+        let index = CellIndex::new(layout);
+        self.progress.stage("aggregate", items as u64);
+
+        let canvas_bytes = std::mem::size_of_val(cells) as u64;
+        let pixel_bytes = (canvas_bytes / layout.pixels().max(1) as u64).max(1);
+        let point_bytes: u64 = if R::Input::READS_VALUE { 24 } else { 8 };
+        let spare = plan.spare_bytes();
+        // One worker's sort buffers, then as many more workers (each a canvas and sort
+        // buffers) as fit, for reductions whose partial canvases merge in any order.
+        let chunk = ((spare / point_bytes) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
+        let chunk = match self.binner.preferred_chunk() {
+            Some(p) if p > 0 => chunk.div_ceil(p).saturating_mul(p),
+            _ => chunk,
+        };
+        let chunks = items.div_ceil(chunk);
+        let sort_bytes = chunk as u64 * point_bytes;
+        let more = spare.saturating_sub(sort_bytes) / (canvas_bytes + sort_bytes);
+        let workers = match R::MERGES_IN_ANY_ORDER {
+            true => plan.threads.min(chunks).min(1 + more.min(1 << 20) as usize).max(1),
+            false => 1,
+        };
+        let region_cells = (REGION_BYTES as u64 / pixel_bytes).max(1);
+        let region_bits = region_cells.ilog2();
+        let shape = Shape { chunk, region_bits, regions: (layout.pixels() >> region_bits) + 1 };
+
+        let mut plotted = 0;
+        if workers <= 1 {
+            let mut buffers = Buffers::default();
+            for c in 0..chunks {
+                plotted += self.fold_chunk(reducer, &index, &shape, c, cells, &mut buffers)?;
+            }
+        } else {
+            let mut extra: Vec<Vec<R::Cell>> = (1..workers).map(|_| vec![R::EMPTY; cells.len()]).collect();
+            let mut canvases: Vec<&mut [R::Cell]> = Vec::with_capacity(workers);
+            canvases.push(cells);
+            canvases.extend(extra.iter_mut().map(Vec::as_mut_slice));
+            let next = AtomicUsize::new(0);
+            plotted = canvases
+                .par_iter_mut()
+                .map(|canvas| -> Result<u64> {
+                    let (mut plotted, mut buffers) = (0, Buffers::default());
+                    loop {
+                        let c = next.fetch_add(1, Ordering::Relaxed);
+                        if c >= chunks {
+                            return Ok(plotted);
+                        }
+                        plotted += self.fold_chunk(reducer, &index, &shape, c, canvas, &mut buffers)?;
+                    }
+                })
+                .try_reduce(|| 0, |a, b| Ok(a + b))?;
+            let (cells, others) = canvases.split_first_mut().expect("one canvas per worker");
+            cells.par_chunks_mut(MERGE_PIECE).enumerate().for_each(|(i, piece)| {
+                let range = i * MERGE_PIECE..i * MERGE_PIECE + piece.len();
+                for other in others.iter() {
+                    for (into, cell) in piece.iter_mut().zip(&other[range.clone()]) {
+                        reducer.merge(into, cell);
+                    }
+                }
+            });
+        }
+        self.plotted.store(plotted, Ordering::Relaxed);
+        Ok(())
+    }
+}
