@@ -165,20 +165,25 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
         let pixel_bytes = (canvas_bytes / layout.pixels().max(1) as u64).max(1);
         let point_bytes: u64 = if R::Input::READS_VALUE { 24 } else { 8 };
         let spare = plan.spare_bytes();
-        // One worker's sort buffers, then as many more workers (each a canvas and sort
-        // buffers) as fit, for reductions whose partial canvases merge in any order.
-        let chunk = ((spare / point_bytes) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
+        // Reductions whose partial canvases merge in any order fold in parallel: as many
+        // workers as fit the spare budget, each a canvas (the first is `cells`) and sort
+        // buffers of at least MIN_CHUNK points; the others in one pass in input order.
+        let min_sort = MIN_CHUNK as u64 * point_bytes;
+        let workers = match R::MERGES_IN_ANY_ORDER {
+            true => (1..=plan.threads.max(1) as u64)
+                .take_while(|&w| (w - 1) * canvas_bytes + w * min_sort <= spare)
+                .last()
+                .unwrap_or(1),
+            false => 1,
+        };
+        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / workers;
+        let chunk = ((per_worker / point_bytes) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
         let chunk = match self.binner.preferred_chunk() {
             Some(p) if p > 0 => chunk.div_ceil(p).saturating_mul(p),
             _ => chunk,
         };
         let chunks = items.div_ceil(chunk);
-        let sort_bytes = chunk as u64 * point_bytes;
-        let more = spare.saturating_sub(sort_bytes) / (canvas_bytes + sort_bytes);
-        let workers = match R::MERGES_IN_ANY_ORDER {
-            true => plan.threads.min(chunks).min(1 + more.min(1 << 20) as usize).max(1),
-            false => 1,
-        };
+        let workers = (workers as usize).min(chunks).max(1);
         let region_cells = (REGION_BYTES as u64 / pixel_bytes).max(1);
         let region_bits = region_cells.ilog2();
         let shape = Shape { chunk, region_bits, regions: (layout.pixels() >> region_bits) + 1 };
