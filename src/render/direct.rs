@@ -57,6 +57,35 @@ struct Shape {
     regions: usize,
 }
 
+/// How many workers fold in parallel and how many points each bins at once.
+#[derive(Debug, PartialEq, Eq)]
+struct Split {
+    workers: usize,
+    chunk: usize,
+}
+
+impl Split {
+    /// The split that fits `spare` bytes: reductions whose partial canvases merge in any
+    /// order (`any_order`) get as many workers as `threads` and the budget allow, each a
+    /// canvas of `canvas_bytes` (the first is the band itself) and sort buffers of at least
+    /// [`MIN_CHUNK`] points of `point_bytes`; the others one worker in input order. The
+    /// chunk is what each worker's share of the rest holds, within [`MIN_CHUNK`] and
+    /// [`MAX_CHUNK`].
+    fn new(spare: u64, canvas_bytes: u64, point_bytes: u64, threads: usize, any_order: bool) -> Split {
+        let min_sort = MIN_CHUNK as u64 * point_bytes;
+        let workers = match any_order {
+            true => (1..=threads.max(1) as u64)
+                .take_while(|&w| (w - 1) * canvas_bytes + w * min_sort <= spare)
+                .last()
+                .unwrap_or(1),
+            false => 1,
+        };
+        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / workers;
+        let chunk = ((per_worker / point_bytes.max(1)) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
+        Split { workers: workers as usize, chunk }
+    }
+}
+
 /// A worker's buffers for one chunk: cell indices and values as binned, then sorted.
 #[derive(Default)]
 struct Buffers {
@@ -164,26 +193,14 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
         let canvas_bytes = std::mem::size_of_val(cells) as u64;
         let pixel_bytes = (canvas_bytes / layout.pixels().max(1) as u64).max(1);
         let point_bytes: u64 = if R::Input::READS_VALUE { 24 } else { 8 };
-        let spare = plan.spare_bytes();
-        // Reductions whose partial canvases merge in any order fold in parallel: as many
-        // workers as fit the spare budget, each a canvas (the first is `cells`) and sort
-        // buffers of at least MIN_CHUNK points; the others in one pass in input order.
-        let min_sort = MIN_CHUNK as u64 * point_bytes;
-        let workers = match R::MERGES_IN_ANY_ORDER {
-            true => (1..=plan.threads.max(1) as u64)
-                .take_while(|&w| (w - 1) * canvas_bytes + w * min_sort <= spare)
-                .last()
-                .unwrap_or(1),
-            false => 1,
-        };
-        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / workers;
-        let chunk = ((per_worker / point_bytes) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
+        let split =
+            Split::new(plan.spare_bytes(), canvas_bytes, point_bytes, plan.threads, R::MERGES_IN_ANY_ORDER);
         let chunk = match self.binner.preferred_chunk() {
-            Some(p) if p > 0 => chunk.div_ceil(p).saturating_mul(p),
-            _ => chunk,
+            Some(p) if p > 0 => split.chunk.div_ceil(p).saturating_mul(p),
+            _ => split.chunk,
         };
         let chunks = items.div_ceil(chunk);
-        let workers = (workers as usize).min(chunks).max(1);
+        let workers = split.workers.min(chunks).max(1);
         let region_cells = (REGION_BYTES as u64 / pixel_bytes).max(1);
         let region_bits = region_cells.ilog2();
         let shape = Shape { chunk, region_bits, regions: (layout.pixels() >> region_bits) + 1 };
@@ -225,5 +242,28 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
         }
         self.plotted.store(plotted, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn workers_and_chunks_fit_the_spare_budget() {
+        // 2000^2 counts (16 MB) under 256 MiB with 2 threads: 160 MiB spare.
+        let canvas = 16_000_000;
+        assert_eq!(Split::new(160 * MIB, canvas, 8, 2, true), Split { workers: 2, chunk: MAX_CHUNK });
+        // Order-sensitive reductions keep one worker.
+        assert_eq!(Split::new(160 * MIB, canvas, 24, 2, false), Split { workers: 1, chunk: MAX_CHUNK });
+        // No room for a second canvas: one worker, whose chunk takes the spare bytes.
+        assert_eq!(Split::new(canvas, canvas, 8, 4, true), Split { workers: 1, chunk: 2_000_000 });
+        // Room for two canvases of 4 threads: workers share what is left.
+        let two = Split::new(canvas + 2 * 800_000, canvas, 8, 4, true);
+        assert_eq!(two, Split { workers: 2, chunk: 100_000 });
+        // Almost nothing spare: the smallest chunk, one worker.
+        assert_eq!(Split::new(1000, canvas, 24, 2, true), Split { workers: 1, chunk: MIN_CHUNK });
     }
 }
