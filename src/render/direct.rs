@@ -68,8 +68,9 @@ impl Split {
     /// The split that fits `spare` bytes: reductions whose partial canvases merge in any
     /// order (`any_order`) get as many workers as `threads` and the budget allow, each a
     /// canvas of `canvas_bytes` (the first is the band itself) and sort buffers of at least
-    /// [`MIN_CHUNK`] points of `point_bytes`; the others one worker in input order. The
-    /// chunk is what each worker's share of the rest holds, within [`MIN_CHUNK`] and
+    /// [`MIN_CHUNK`] points of `point_bytes`; the others one worker in input order (two sets
+    /// of sort buffers: the next chunk is binned while one is folded). The chunk is what
+    /// each set's share of the rest holds, within [`MIN_CHUNK`] and
     /// [`MAX_CHUNK`].
     fn new(spare: u64, canvas_bytes: u64, point_bytes: u64, threads: usize, any_order: bool) -> Split {
         let min_sort = MIN_CHUNK as u64 * point_bytes;
@@ -80,7 +81,10 @@ impl Split {
                 .unwrap_or(1),
             false => 1,
         };
-        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / workers;
+        // One worker in input order keeps two sets of sort buffers (one binned while the
+        // other is folded).
+        let buffer_sets = if workers == 1 { 2 } else { workers };
+        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / buffer_sets;
         let chunk = ((per_worker / point_bytes.max(1)) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
         Split { workers: workers as usize, chunk }
     }
@@ -94,6 +98,8 @@ struct Buffers {
     sorted_pixels: Vec<u32>,
     sorted_values: Vec<f64>,
     next: Vec<usize>,
+    /// Whether the chunk is in `sorted_*` (else, one region, in `pixels` and `values`).
+    sorted: bool,
 }
 
 impl<'a> Direct<'a> {
@@ -107,36 +113,26 @@ impl<'a> Direct<'a> {
         self.plotted.load(Ordering::Relaxed)
     }
 
-    /// Bins chunk `c` into `buffers`, sorts it by region and folds it into `cells`, a whole
-    /// band in `layout`; returns how many points landed on the canvas.
-    fn fold_chunk<R: Reducer>(
+    /// Bins chunk `c` into `buffers` and sorts it by region (stable); returns how many
+    /// points landed on the canvas.
+    fn prepare(
         &self,
-        reducer: &R,
         index: &CellIndex,
         shape: &Shape,
         c: usize,
-        cells: &mut [R::Cell],
+        reads: bool,
         buffers: &mut Buffers,
     ) -> Result<u64> {
         check_cancelled(self.progress)?;
-        let reads = R::Input::READS_VALUE;
         let start = c * shape.chunk;
         let len = shape.chunk.min(self.binner.items() - start);
-        let Buffers { pixels, values, sorted_pixels, sorted_values, next } = buffers;
+        let Buffers { pixels, values, sorted_pixels, sorted_values, next, sorted } = buffers;
         pixels.clear();
         values.clear();
         self.binner.bin_cells(start, len, index, pixels, reads.then_some(&mut *values))?;
         let n = pixels.len();
-        let fold = |cells: &mut [R::Cell], pixels: &[u32], values: &[f64]| match reads {
-            true => pixels
-                .iter()
-                .zip(values)
-                .for_each(|(&p, &v)| reducer.fold(cells, p as usize, Fragment::full(v))),
-            false => pixels.iter().for_each(|&p| reducer.fold(cells, p as usize, Fragment::full(f64::NAN))),
-        };
-        if shape.regions <= 1 {
-            fold(cells, pixels, values);
-        } else {
+        *sorted = shape.regions > 1;
+        if *sorted {
             // A stable counting sort by region.
             let bits = shape.region_bits;
             next.clear();
@@ -163,10 +159,24 @@ impl<'a> Direct<'a> {
                     *at += 1;
                 }
             }
-            fold(cells, sorted_pixels, sorted_values);
         }
         self.progress.advance(len as u64);
         Ok(n as u64)
+    }
+
+    /// Folds the points [`Direct::prepare`] left in `buffers` into `cells`, a whole band.
+    fn fold<R: Reducer>(reducer: &R, buffers: &Buffers, cells: &mut [R::Cell]) {
+        let (pixels, values) = match buffers.sorted {
+            true => (&buffers.sorted_pixels, &buffers.sorted_values),
+            false => (&buffers.pixels, &buffers.values),
+        };
+        match R::Input::READS_VALUE {
+            true => pixels
+                .iter()
+                .zip(values)
+                .for_each(|(&p, &v)| reducer.fold(cells, p as usize, Fragment::full(v))),
+            false => pixels.iter().for_each(|&p| reducer.fold(cells, p as usize, Fragment::full(f64::NAN))),
+        }
     }
 }
 
@@ -206,10 +216,23 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
         let shape = Shape { chunk, region_bits, regions: (layout.pixels() >> region_bits) + 1 };
 
         let mut plotted = 0;
+        let reads = R::Input::READS_VALUE;
         if workers <= 1 {
-            let mut buffers = Buffers::default();
+            // In input order: chunk c + 1 is binned and sorted while chunk c is folded.
+            let (mut current, mut next) = (Buffers::default(), Buffers::default());
+            if chunks > 0 {
+                plotted += self.prepare(&index, &shape, 0, reads, &mut current)?;
+            }
             for c in 0..chunks {
-                plotted += self.fold_chunk(reducer, &index, &shape, c, cells, &mut buffers)?;
+                let (_, prepared) = rayon::join(
+                    || Self::fold(reducer, &current, cells),
+                    || match c + 1 < chunks {
+                        true => self.prepare(&index, &shape, c + 1, reads, &mut next),
+                        false => Ok(0),
+                    },
+                );
+                plotted += prepared?;
+                std::mem::swap(&mut current, &mut next);
             }
         } else {
             let mut extra: Vec<Vec<R::Cell>> = (1..workers).map(|_| vec![R::EMPTY; cells.len()]).collect();
@@ -226,7 +249,8 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
                         if c >= chunks {
                             return Ok(plotted);
                         }
-                        plotted += self.fold_chunk(reducer, &index, &shape, c, canvas, &mut buffers)?;
+                        plotted += self.prepare(&index, &shape, c, reads, &mut buffers)?;
+                        Self::fold(reducer, &buffers, canvas);
                     }
                 })
                 .try_reduce(|| 0, |a, b| Ok(a + b))?;
@@ -258,8 +282,8 @@ mod tests {
         assert_eq!(Split::new(160 * MIB, canvas, 8, 2, true), Split { workers: 2, chunk: MAX_CHUNK });
         // Order-sensitive reductions keep one worker.
         assert_eq!(Split::new(160 * MIB, canvas, 24, 2, false), Split { workers: 1, chunk: MAX_CHUNK });
-        // No room for a second canvas: one worker, whose chunk takes the spare bytes.
-        assert_eq!(Split::new(canvas, canvas, 8, 4, true), Split { workers: 1, chunk: 2_000_000 });
+        // No room for a second canvas: one worker, whose two buffer sets share the spare bytes.
+        assert_eq!(Split::new(canvas, canvas, 8, 4, true), Split { workers: 1, chunk: 1_000_000 });
         // Room for two canvases of 4 threads: workers share what is left.
         let two = Split::new(canvas + 2 * 800_000, canvas, 8, 4, true);
         assert_eq!(two, Split { workers: 2, chunk: 100_000 });
