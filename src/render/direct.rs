@@ -11,8 +11,9 @@
 //! own canvas (as many as the memory budget holds beside the band), then the canvases are
 //! merged pixel by pixel: integer counts, so the cells are those of one pass in input
 //! order whatever the thread count. The others (float sums, min, max, first, last) fold
-//! every point in input order into the one canvas, as the partitioned path does band by
-//! band, so their cells are the same bytes too.
+//! every chunk in input order into the one canvas (the next chunk is binned and sorted
+//! meanwhile), as the partitioned path does band by band, so their cells are the same
+//! bytes too.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
