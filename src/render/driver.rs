@@ -68,6 +68,8 @@ impl PointRender<'_> {
             .direct(&input, &plan)
             .filter(|_| plan.bands == 1 && direct::fits(u64::from(plan.width) * u64::from(plan.height)))
         {
+            // No scratch file, but the scratch directory is still swept of dead runs' files.
+            crate::io::scratch::remove_stale(Path::new(&scratch_dir));
             let fill = Direct::new(binner, progress);
             let found =
                 finish(&reducer, &fill, &plan, options, sinks, progress, || points.check_unchanged())?;
