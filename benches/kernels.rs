@@ -65,6 +65,57 @@ fn bin_points(c: &mut Criterion) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Direct aggregation (a one-band 2000^2 count canvas binned straight from the columns, 2
+/// threads, no partition), against a plain parallel read of the same columns into f64:
+/// points per second of each, so the gap is the cost of binning and folding.
+fn direct_aggregation(c: &mut Criterion) {
+    use gigaplot::{render, AggregateArraySink, RenderOptions, Sink};
+    use rayon::prelude::*;
+    let dir = temp_dir();
+    let n = 10_000_000;
+    let points = dataset(&dir, n);
+    let mut group = c.benchmark_group("direct");
+    group.throughput(Throughput::Elements(n));
+    let options = RenderOptions {
+        width: 2000,
+        height: 2000,
+        x_range: Some((-10.0, 10.0)),
+        y_range: Some((-10.0, 10.0)),
+        threads: Some(2),
+        ..RenderOptions::default()
+    };
+    group.bench_function("count_2000", |b| {
+        b.iter(|| {
+            let (sink, counts) = AggregateArraySink::new();
+            render(&points, &options, vec![Box::new(sink) as Box<dyn Sink>], &NoProgress).unwrap();
+            black_box(counts.take().unwrap().bytes().len())
+        })
+    });
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    group.bench_function("read_columns", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                (0..points.len().div_ceil(1 << 20))
+                    .into_par_iter()
+                    .map(|c| {
+                        let start = c << 20;
+                        let len = (1 << 20).min(points.len() - start);
+                        let mut buffer = vec![0.0; len];
+                        let mut sum = 0.0;
+                        for column in [&points.x, &points.y] {
+                            column.read_f64(start, &mut buffer).unwrap();
+                            sum += buffer.iter().sum::<f64>();
+                        }
+                        sum
+                    })
+                    .sum::<f64>()
+            })
+        })
+    });
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The whole partition pass (bin and append blocks to the scratch file), by points and bands.
 fn partition_pass(c: &mut Criterion) {
     let dir = temp_dir();
@@ -202,6 +253,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = kernels;
     config = config();
-    targets = bin_points, partition_pass, aggregate_band, shade, png_encode
+    targets = bin_points, direct_aggregation, partition_pass, aggregate_band, shade, png_encode
 }
 criterion_main!(kernels);

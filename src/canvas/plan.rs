@@ -92,6 +92,15 @@ impl Plan {
         Ok(Plan { width, height, tile, band_height, bands, budget, threads, aggregate_bytes, column_bits })
     }
 
+    /// Bytes of the budget left beside the render's fixed and per-thread costs and one
+    /// band's aggregate: what direct aggregation of a one-band canvas may spend on partial
+    /// canvases and sort buffers.
+    pub fn spare_bytes(&self) -> u64 {
+        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
+        let band = u64::from(self.band_height) * u64::from(self.width) * u64::from(self.aggregate_bytes);
+        self.budget.saturating_sub(overhead + band)
+    }
+
     /// The canvas rows of band `band`, counted from the top: `start .. end`.
     pub fn band_rows(&self, band: u32) -> std::ops::Range<u32> {
         let start = band * self.band_height;

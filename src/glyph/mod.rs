@@ -28,7 +28,7 @@ pub mod route;
 use std::path::Path;
 
 pub use lines::{AaLines, Lines};
-pub use points::{PointBinner, Points};
+pub use points::{CellIndex, PointBinner, Points};
 pub use record::{Record, RecordOf, Shape, Valued};
 
 use crate::canvas::{Axis, Plan, TileLayout};
@@ -82,6 +82,14 @@ pub trait Glyph: Sync {
         scratch_dir: &Path,
         progress: &dyn Progress,
     ) -> Result<Partition>;
+
+    /// The binner of a glyph whose items each fall in at most one pixel, for direct
+    /// aggregation of a canvas that is one band (no partition, no scratch file): its
+    /// records are packed pixels `row << column_bits | column` with the item's value (NaN
+    /// when `input.value` is None). None (the default): the glyph always partitions.
+    fn direct<'a>(&self, _input: &GlyphInput<'a>, _plan: &Plan) -> Option<PointBinner<'a, Valued<u32>>> {
+        None
+    }
 
     /// Draws the records of `band` into `tiles` (one slice per tile of `band.layout`):
     /// `fold(tile, pixel within the tile, fragment)` for every pixel drawn, tiles in

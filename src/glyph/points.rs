@@ -5,11 +5,11 @@
 use std::marker::PhantomData;
 use std::path::Path;
 
-use crate::canvas::{Axis, FastDiv, Plan, Scale, DROPPED};
+use crate::canvas::{Axis, FastDiv, Plan, Scale, TileLayout, DROPPED};
 use crate::data::source::Cursor;
 use crate::data::{PointColumns, Source};
 use crate::error::Result;
-use crate::glyph::record::Record;
+use crate::glyph::record::{Record, Valued};
 use crate::glyph::route::for_each_tile_window;
 use crate::glyph::{BandDraw, Glyph, GlyphInput};
 use crate::partition::{partition, Binner, Partition};
@@ -78,16 +78,15 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
         Some((column, self.height - 1 - from_bottom))
     }
 
-    /// Bins items `start .. start + len` (at most [`BIN_RUN`]), monomorphised for the axis
-    /// scales: decodes them, computes columns, then bands and packed pixels (branch-free
-    /// loops the compiler vectorises), then calls `emit` for each point on the canvas.
+    /// Reads items `start .. start + len` (at most [`BIN_RUN`]) into `run` and computes
+    /// their columns and rows, monomorphised for the axis scales (branch-free loops the
+    /// compiler vectorises).
     #[inline(always)]
-    fn bin_run<const XLOG: bool, const YLOG: bool, E: FnMut(u32, R)>(
+    fn read_run<const XLOG: bool, const YLOG: bool>(
         &self,
         start: usize,
         len: usize,
         run: &mut Run<'_>,
-        emit: &mut E,
     ) -> Result<()> {
         let n = len;
         run.x.read(start, &mut run.xs[..n])?;
@@ -96,16 +95,83 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
             value.read(start, &mut run.values[..n])?;
         }
         self.locate::<XLOG, YLOG>(&run.xs[..n], &run.ys[..n], &mut run.columns[..n], &mut run.rows[..n]);
-        let points = run.columns[..n].iter().zip(&run.rows[..n]).zip(&run.values);
-        for ((&column, &row), &value) in points {
-            // Dropped points have row -1.
-            if let Ok(row) = u32::try_from(row) {
-                let band = self.band_div.quotient(row);
-                let pixel = ((row - band * self.band_height) << self.column_bits) | column;
-                emit(band, R::new(pixel, if R::HAS_VALUE { value } else { f64::NAN }));
+        Ok(())
+    }
+
+    /// Reads and locates items `start .. start + len` run by run, calling
+    /// `f(columns, rows, values)` for each run (row -1: dropped; values NaN without a value
+    /// column), and releases the mapped pages behind.
+    #[inline(always)]
+    fn scan(&self, start: usize, len: usize, mut f: impl FnMut(&[u32], &[i32], &[f64])) -> Result<()> {
+        let mut run = Run {
+            x: Cursor::new(&*self.points.x),
+            y: Cursor::new(&*self.points.y),
+            value: self.value.map(Cursor::new),
+            xs: [0.0; BIN_RUN],
+            ys: [0.0; BIN_RUN],
+            values: [f64::NAN; BIN_RUN],
+            columns: [0; BIN_RUN],
+            rows: [0; BIN_RUN],
+        };
+        let end = start + len;
+        let mut released = start;
+        for at in (start..end).step_by(BIN_RUN) {
+            let n = BIN_RUN.min(end - at);
+            match (self.x.scale(), self.y.scale()) {
+                (Scale::Linear, Scale::Linear) => self.read_run::<false, false>(at, n, &mut run),
+                (Scale::Log, Scale::Linear) => self.read_run::<true, false>(at, n, &mut run),
+                (Scale::Linear, Scale::Log) => self.read_run::<false, true>(at, n, &mut run),
+                (Scale::Log, Scale::Log) => self.read_run::<true, true>(at, n, &mut run),
+            }?;
+            f(&run.columns[..n], &run.rows[..n], &run.values[..n]);
+            if at + n - released >= RELEASE_BLOCK || at + n == end {
+                self.release(released, at + n - released);
+                released = at + n;
             }
         }
         Ok(())
+    }
+
+    /// Direct aggregation's kernel: appends the cell index `cells.base[column] + row *
+    /// cells.stride[column]` of every point of items `start .. start + len` on the canvas
+    /// to `pixels`, in input order, and its value to `values` when given. Branch-free: a
+    /// dropped point is written and not counted.
+    pub fn bin_cells(
+        &self,
+        start: usize,
+        len: usize,
+        cells: &CellIndex,
+        pixels: &mut Vec<u32>,
+        mut values: Option<&mut Vec<f64>>,
+    ) -> Result<()> {
+        let (base, stride) = (&cells.base[..], &cells.stride[..]);
+        self.scan(start, len, |columns, rows, run_values| {
+            let n = columns.len();
+            let at = pixels.len();
+            pixels.resize(at + n, 0);
+            let out = &mut pixels[at..];
+            let mut k = 0;
+            for (&column, &row) in columns.iter().zip(rows) {
+                let inside = row >= 0;
+                // Dropped points have row -1 (and any column): read cell 0's entries.
+                let c = if inside { column as usize } else { 0 };
+                let r = if inside { row as u32 } else { 0 };
+                out[k] = base[c].wrapping_add(r.wrapping_mul(stride[c]));
+                k += usize::from(inside);
+            }
+            pixels.truncate(at + k);
+            if let Some(values) = values.as_deref_mut() {
+                let at = values.len();
+                values.resize(at + n, 0.0);
+                let out = &mut values[at..];
+                let mut k = 0;
+                for (&v, &row) in run_values.iter().zip(rows) {
+                    out[k] = v;
+                    k += usize::from(row >= 0);
+                }
+                values.truncate(at + k);
+            }
+        })
     }
 
     /// The column and row (from the top) of every point; a point dropped on either axis gets
@@ -169,32 +235,38 @@ impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
     }
 
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
-        let mut run = Run {
-            x: Cursor::new(&*self.points.x),
-            y: Cursor::new(&*self.points.y),
-            value: self.value.map(Cursor::new),
-            xs: [0.0; BIN_RUN],
-            ys: [0.0; BIN_RUN],
-            values: [f64::NAN; BIN_RUN],
-            columns: [0; BIN_RUN],
-            rows: [0; BIN_RUN],
-        };
-        let end = start + len;
-        let mut released = start;
-        for at in (start..end).step_by(BIN_RUN) {
-            let n = BIN_RUN.min(end - at);
-            match (self.x.scale(), self.y.scale()) {
-                (Scale::Linear, Scale::Linear) => self.bin_run::<false, false, E>(at, n, &mut run, &mut emit),
-                (Scale::Log, Scale::Linear) => self.bin_run::<true, false, E>(at, n, &mut run, &mut emit),
-                (Scale::Linear, Scale::Log) => self.bin_run::<false, true, E>(at, n, &mut run, &mut emit),
-                (Scale::Log, Scale::Log) => self.bin_run::<true, true, E>(at, n, &mut run, &mut emit),
-            }?;
-            if at + n - released >= RELEASE_BLOCK || at + n == end {
-                self.release(released, at + n - released);
-                released = at + n;
+        self.scan(start, len, |columns, rows, values| {
+            for ((&column, &row), &value) in columns.iter().zip(rows).zip(values) {
+                // Dropped points have row -1.
+                if let Ok(row) = u32::try_from(row) {
+                    let band = self.band_div.quotient(row);
+                    let pixel = ((row - band * self.band_height) << self.column_bits) | column;
+                    emit(band, R::new(pixel, if R::HAS_VALUE { value } else { f64::NAN }));
+                }
             }
+        })
+    }
+}
+
+/// Where each canvas column's pixels are in a one-band buffer: pixel (column, row) is
+/// cell `base[column] + row * stride[column]` (its tile's offset and width in the tile
+/// layout). Built once per render; looked up per point by [`PointBinner::bin_cells`].
+pub struct CellIndex {
+    base: Vec<u32>,
+    stride: Vec<u32>,
+}
+
+impl CellIndex {
+    /// The index of `layout`, a one-band layout of at most `u32::MAX` pixels.
+    pub fn new(layout: &TileLayout) -> CellIndex {
+        let (mut base, mut stride) = (Vec::new(), Vec::new());
+        for t in 0..layout.tiles() {
+            let (_, w) = layout.tile_columns(t);
+            let offset = layout.tile_offset(t) as u32;
+            base.extend((0..w).map(|i| offset + i));
+            stride.extend(std::iter::repeat_n(w, w as usize));
         }
-        Ok(())
+        CellIndex { base, stride }
     }
 }
 
@@ -214,6 +286,10 @@ impl Glyph for Points {
     ) -> Result<Partition> {
         let binner = PointBinner::<R>::with_value(input.points, input.value, input.x, input.y, plan);
         partition(&binner, scratch_dir, progress)
+    }
+
+    fn direct<'a>(&self, input: &GlyphInput<'a>, plan: &Plan) -> Option<PointBinner<'a, Valued<u32>>> {
+        Some(PointBinner::with_value(input.points, input.value, input.x, input.y, plan))
     }
 
     fn draw<R, T, F>(&self, band: &BandDraw<'_>, tiles: &mut [&mut [T]], fold: F) -> Result<()>

@@ -25,6 +25,7 @@ impl Reducer for CountCat {
     type Family = CategoryFamily;
     type Input = ReadsValue;
     const EMPTY: u32 = 0;
+    const MERGES_IN_ANY_ORDER: bool = true;
 
     fn channels(&self) -> usize {
         self.categories

@@ -14,6 +14,7 @@ impl Reducer for Count {
     type Family = CountFamily;
     type Input = NoValue;
     const EMPTY: u32 = 0;
+    const MERGES_IN_ANY_ORDER: bool = true;
 
     fn dtype(&self) -> DType {
         DType::U32
@@ -42,6 +43,7 @@ impl Reducer for Any {
     type Family = CountFamily;
     type Input = NoValue;
     const EMPTY: u32 = 0;
+    const MERGES_IN_ANY_ORDER: bool = true;
 
     fn dtype(&self) -> DType {
         DType::Bool

@@ -108,6 +108,11 @@ pub trait Reducer: Send + Sync + 'static {
     const OVERWRITE: bool = false;
     /// The state of a pixel no fragment reached.
     const EMPTY: Self::Cell;
+    /// True when folding the fragments into partial cells, split anyhow, and merging those
+    /// in any order gives exactly the cells of folding them all in input order (integer
+    /// counts and marks): direct aggregation then folds chunks of the input in parallel into
+    /// partial canvases. False (float sums, min, max, first, last) keeps one pass in order.
+    const MERGES_IN_ANY_ORDER: bool = false;
 
     /// Cells per pixel: 1, or the number of categories.
     fn channels(&self) -> usize {

@@ -10,6 +10,7 @@ use crate::glyph::{Glyph, GlyphInput, RecordOf};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
+use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
 use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
@@ -53,6 +54,27 @@ impl PointRender<'_> {
         let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
         let value = if R::Input::READS_VALUE { points.value_source() } else { None };
         let input = GlyphInput { points, value, x, y, overwrite: R::OVERWRITE };
+        let report = |plotted, (dynspread_px, warnings)| RenderReport {
+            points: points.len() as u64,
+            plotted,
+            x_range,
+            y_range,
+            plan: plan.clone(),
+            dynspread_px,
+            warnings,
+        };
+        // A canvas that is one band aggregates straight from the input (`direct.rs`).
+        if let Some(binner) = glyph
+            .direct(&input, &plan)
+            .filter(|_| plan.bands == 1 && direct::fits(u64::from(plan.width) * u64::from(plan.height)))
+        {
+            // No scratch file, but the scratch directory is still swept of dead runs' files.
+            crate::io::scratch::remove_stale(Path::new(&scratch_dir));
+            let fill = Direct::new(binner, progress);
+            let found =
+                finish(&reducer, &fill, &plan, options, sinks, progress, || points.check_unchanged())?;
+            return Ok(report(fill.plotted(), found));
+        }
         let partition = glyph.partition::<<R::Input as RecordOf<G::Shape>>::Record>(
             &input,
             &plan,
@@ -61,18 +83,8 @@ impl PointRender<'_> {
         )?;
         points.check_unchanged()?;
         let records = Records { glyph: &glyph, partition: &partition };
-        let (dynspread_px, warnings) =
-            finish(&reducer, &records, &plan, options, sinks, progress, || points.check_unchanged())?;
-        let plotted = partition.total();
-        Ok(RenderReport {
-            points: points.len() as u64,
-            plotted,
-            x_range,
-            y_range,
-            plan,
-            dynspread_px,
-            warnings,
-        })
+        let found = finish(&reducer, &records, &plan, options, sinks, progress, || points.check_unchanged())?;
+        Ok(report(partition.total(), found))
     }
 }
 

@@ -4,7 +4,9 @@
 //! Passes over the data:
 //! 1. summary (only for ranges not given, and count-cat's number of categories): one
 //!    parallel pass reading those columns side by side (`inputs.rs`);
-//! 2. partition: one pass over the columns (bin and write), see [`crate::partition`];
+//! 2. partition: one pass over the columns (bin and write), see [`crate::partition`]; or,
+//!    for points on a canvas that is one band, direct aggregation (`direct.rs`): one pass
+//!    binning the columns straight into the band's cells, which passes 3 and 4 then share;
 //! 3. statistics: every band is aggregated to build the exact global statistics (once for
 //!    counts and categories; twice for float eq-hist, whose histogram bins need the global
 //!    min and max first); with `--dynspread` the first of them also streams every row's
@@ -21,6 +23,7 @@
 //! their bands come from resampling, then share passes 3 and 4.
 
 pub mod band;
+mod direct;
 mod driver;
 mod inputs;
 pub mod raster;

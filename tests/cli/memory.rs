@@ -61,3 +61,33 @@ fn peak_memory_does_not_grow_with_canvas_height() {
     assert!(tall < 128 << 20, "tall canvas peaked at {} MB", tall / 1_000_000);
     assert!(tall < short + (24 << 20), "{} MB vs {} MB", tall / 1_000_000, short / 1_000_000);
 }
+
+#[test]
+fn direct_aggregation_of_10_million_points_on_2000_squared_stays_under_128_mb() {
+    // A one-band canvas is aggregated straight from the input: two partial canvases of
+    // 16 MB and their sort buffers; the 80 MB of mapped input are released as they are
+    // read, so they never add up in the peak.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pts");
+    run_ok(&["generate", "-q", "--points", "10000000", "--out", data.to_str().unwrap()]);
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let png = dir.path().join("direct.png");
+    let (status, peak) = run_measuring_rss(
+        Command::new(bin())
+            .args(["render", "-q", "--bare", "--threads", "2", "--x"])
+            .arg(data.join("x.npy"))
+            .arg("--y")
+            .arg(data.join("y.npy"))
+            .args(["--width", "2000", "--height", "2000", "--x-range", "-10,10", "--y-range", "-10,10"])
+            .arg("--scratch-dir")
+            .arg(&scratch)
+            .arg("-o")
+            .arg(&png),
+    );
+    assert!(status.success());
+    eprintln!("peak RSS of a direct 2000^2 render of 10^7 points: {} MB", peak / 1_000_000);
+    assert!(peak < 128 << 20, "peak RSS {} MB", peak / 1_000_000);
+    assert_eq!(read_png(&png).0, 2000);
+    assert!(files_in(&scratch).is_empty(), "{:?}", files_in(&scratch));
+}

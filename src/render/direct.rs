@@ -1,0 +1,294 @@
+//! Direct aggregation: when the whole canvas is one band, points are binned straight from
+//! the input into the band's cells, with no partition and no scratch file, in one pass.
+//!
+//! A chunk of points is binned to cell indices, then sorted (a stable counting sort) by
+//! *region*, a run of cells that stays in the L2 cache, and folded region by region, so
+//! the folds hit the cache instead of a random spot of a canvas of many megabytes. The sort
+//! is stable: within a pixel, points keep their input order.
+//!
+//! Reductions whose partial cells merge in any order ([`Reducer::MERGES_IN_ANY_ORDER`]:
+//! count, any, count-cat) fold fixed chunks of the input in parallel, each worker into its
+//! own canvas (as many as the memory budget holds beside the band), then the canvases are
+//! merged pixel by pixel: integer counts, so the cells are those of one pass in input
+//! order whatever the thread count. The others (float sums, min, max, first, last) fold
+//! every chunk in input order into the one canvas (the next chunk is binned and sorted
+//! meanwhile), as the partitioned path does band by band, so their cells are the same
+//! bytes too.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::canvas::{Plan, TileLayout};
+use crate::error::Result;
+use crate::glyph::{CellIndex, PointBinner, Valued};
+use crate::partition::Binner;
+use crate::progress::{check_cancelled, Progress};
+use crate::reduce::{Fragment, Reducer, ValueUse as _};
+use crate::render::band::Fill;
+
+/// Most points binned and sorted at once (a worker's sort buffers hold this many).
+const MAX_CHUNK: usize = 1 << 21;
+
+/// Fewest points per chunk, when the budget leaves little room for sort buffers.
+const MIN_CHUNK: usize = 1 << 12;
+
+/// Bytes of cells in one region: half of a 1 MiB L2 cache.
+const REGION_BYTES: usize = 1 << 19;
+
+/// Cells merged per parallel piece when the workers' canvases are combined.
+const MERGE_PIECE: usize = 1 << 16;
+
+/// Whether a canvas of `pixels` pixels can be aggregated directly: cell indices are u32.
+pub(crate) fn fits(pixels: u64) -> bool {
+    pixels <= u64::from(u32::MAX)
+}
+
+/// Fills the single band of a canvas straight from the points (see the module doc).
+pub(crate) struct Direct<'a> {
+    binner: PointBinner<'a, Valued<u32>>,
+    progress: &'a dyn Progress,
+    plotted: AtomicU64,
+}
+
+/// How a fill cuts its work: chunk length and regions.
+struct Shape {
+    chunk: usize,
+    region_bits: u32,
+    regions: usize,
+}
+
+/// How many workers fold in parallel and how many points each bins at once.
+#[derive(Debug, PartialEq, Eq)]
+struct Split {
+    workers: usize,
+    chunk: usize,
+}
+
+impl Split {
+    /// The split that fits `spare` bytes: reductions whose partial canvases merge in any
+    /// order (`any_order`) get as many workers as `threads` and the budget allow, each a
+    /// canvas of `canvas_bytes` (the first is the band itself) and sort buffers of at least
+    /// [`MIN_CHUNK`] points of `point_bytes`; the others one worker in input order (two sets
+    /// of sort buffers: the next chunk is binned while one is folded). The chunk is what
+    /// each set's share of the rest holds, within [`MIN_CHUNK`] and
+    /// [`MAX_CHUNK`].
+    fn new(spare: u64, canvas_bytes: u64, point_bytes: u64, threads: usize, any_order: bool) -> Split {
+        let min_sort = MIN_CHUNK as u64 * point_bytes;
+        let workers = match any_order {
+            true => (1..=threads.max(1) as u64)
+                .take_while(|&w| (w - 1) * canvas_bytes + w * min_sort <= spare)
+                .last()
+                .unwrap_or(1),
+            false => 1,
+        };
+        // One worker in input order keeps two sets of sort buffers (one binned while the
+        // other is folded).
+        let buffer_sets = if workers == 1 { 2 } else { workers };
+        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / buffer_sets;
+        let chunk = ((per_worker / point_bytes.max(1)) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
+        Split { workers: workers as usize, chunk }
+    }
+}
+
+/// A worker's buffers for one chunk: cell indices and values as binned, then sorted.
+#[derive(Default)]
+struct Buffers {
+    pixels: Vec<u32>,
+    values: Vec<f64>,
+    sorted_pixels: Vec<u32>,
+    sorted_values: Vec<f64>,
+    next: Vec<usize>,
+    /// Whether the chunk is in `sorted_*` (else, one region, in `pixels` and `values`).
+    sorted: bool,
+}
+
+impl<'a> Direct<'a> {
+    /// Direct aggregation of `binner`'s points, reporting progress to `progress`.
+    pub fn new(binner: PointBinner<'a, Valued<u32>>, progress: &'a dyn Progress) -> Self {
+        Direct { binner, progress, plotted: AtomicU64::new(0) }
+    }
+
+    /// Points that landed on the canvas.
+    pub fn plotted(&self) -> u64 {
+        self.plotted.load(Ordering::Relaxed)
+    }
+
+    /// Bins chunk `c` into `buffers` and sorts it by region (stable); returns how many
+    /// points landed on the canvas.
+    fn prepare(
+        &self,
+        index: &CellIndex,
+        shape: &Shape,
+        c: usize,
+        reads: bool,
+        buffers: &mut Buffers,
+    ) -> Result<u64> {
+        check_cancelled(self.progress)?;
+        let start = c * shape.chunk;
+        let len = shape.chunk.min(self.binner.items() - start);
+        let Buffers { pixels, values, sorted_pixels, sorted_values, next, sorted } = buffers;
+        pixels.clear();
+        values.clear();
+        self.binner.bin_cells(start, len, index, pixels, reads.then_some(&mut *values))?;
+        let n = pixels.len();
+        *sorted = shape.regions > 1;
+        if *sorted {
+            // A stable counting sort by region.
+            let bits = shape.region_bits;
+            next.clear();
+            next.resize(shape.regions + 1, 0);
+            for &p in pixels.iter() {
+                next[(p >> bits) as usize + 1] += 1;
+            }
+            for r in 1..next.len() {
+                next[r] += next[r - 1];
+            }
+            sorted_pixels.resize(n, 0);
+            if reads {
+                sorted_values.resize(n, 0.0);
+                for (&p, &v) in pixels.iter().zip(values.iter()) {
+                    let at = &mut next[(p >> bits) as usize];
+                    sorted_pixels[*at] = p;
+                    sorted_values[*at] = v;
+                    *at += 1;
+                }
+            } else {
+                for &p in pixels.iter() {
+                    let at = &mut next[(p >> bits) as usize];
+                    sorted_pixels[*at] = p;
+                    *at += 1;
+                }
+            }
+        }
+        self.progress.advance(len as u64);
+        Ok(n as u64)
+    }
+
+    /// Folds the points [`Direct::prepare`] left in `buffers` into `cells`, a whole band.
+    fn fold<R: Reducer>(reducer: &R, buffers: &Buffers, cells: &mut [R::Cell]) {
+        let (pixels, values) = match buffers.sorted {
+            true => (&buffers.sorted_pixels, &buffers.sorted_values),
+            false => (&buffers.pixels, &buffers.values),
+        };
+        match R::Input::READS_VALUE {
+            true => pixels
+                .iter()
+                .zip(values)
+                .for_each(|(&p, &v)| reducer.fold(cells, p as usize, Fragment::full(v))),
+            false => pixels.iter().for_each(|&p| reducer.fold(cells, p as usize, Fragment::full(f64::NAN))),
+        }
+    }
+}
+
+impl<R: Reducer> Fill<R> for Direct<'_> {
+    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
+        TileLayout::new(plan, band)
+    }
+
+    fn fill(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        layout: &TileLayout,
+        band: u32,
+        cells: &mut [R::Cell],
+    ) -> Result<()> {
+        assert!(band == 0 && plan.bands == 1, "direct aggregation fills a one-band canvas");
+        assert!(fits(layout.pixels() as u64), "cell indices fit a u32");
+        let items = self.binner.items();
+        // Cell indices count pixels; the reducer's fold multiplies them by the channels.
+        let index = CellIndex::new(layout);
+        self.progress.stage("aggregate", items as u64);
+
+        let canvas_bytes = std::mem::size_of_val(cells) as u64;
+        let pixel_bytes = (canvas_bytes / layout.pixels().max(1) as u64).max(1);
+        let point_bytes: u64 = if R::Input::READS_VALUE { 24 } else { 8 };
+        let split =
+            Split::new(plan.spare_bytes(), canvas_bytes, point_bytes, plan.threads, R::MERGES_IN_ANY_ORDER);
+        let chunk = match self.binner.preferred_chunk() {
+            Some(p) if p > 0 => split.chunk.div_ceil(p).saturating_mul(p),
+            _ => split.chunk,
+        };
+        let chunks = items.div_ceil(chunk);
+        let workers = split.workers.min(chunks).max(1);
+        let region_cells = (REGION_BYTES as u64 / pixel_bytes).max(1);
+        let region_bits = region_cells.ilog2();
+        let shape = Shape { chunk, region_bits, regions: (layout.pixels() >> region_bits) + 1 };
+
+        let mut plotted = 0;
+        let reads = R::Input::READS_VALUE;
+        if workers <= 1 {
+            // In input order: chunk c + 1 is binned and sorted while chunk c is folded.
+            let (mut current, mut next) = (Buffers::default(), Buffers::default());
+            if chunks > 0 {
+                plotted += self.prepare(&index, &shape, 0, reads, &mut current)?;
+            }
+            for c in 0..chunks {
+                let (_, prepared) = rayon::join(
+                    || Self::fold(reducer, &current, cells),
+                    || match c + 1 < chunks {
+                        true => self.prepare(&index, &shape, c + 1, reads, &mut next),
+                        false => Ok(0),
+                    },
+                );
+                plotted += prepared?;
+                std::mem::swap(&mut current, &mut next);
+            }
+        } else {
+            let mut extra: Vec<Vec<R::Cell>> = (1..workers).map(|_| vec![R::EMPTY; cells.len()]).collect();
+            let mut canvases: Vec<&mut [R::Cell]> = Vec::with_capacity(workers);
+            canvases.push(cells);
+            canvases.extend(extra.iter_mut().map(Vec::as_mut_slice));
+            let next = AtomicUsize::new(0);
+            plotted = canvases
+                .par_iter_mut()
+                .map(|canvas| -> Result<u64> {
+                    let (mut plotted, mut buffers) = (0, Buffers::default());
+                    loop {
+                        let c = next.fetch_add(1, Ordering::Relaxed);
+                        if c >= chunks {
+                            return Ok(plotted);
+                        }
+                        plotted += self.prepare(&index, &shape, c, reads, &mut buffers)?;
+                        Self::fold(reducer, &buffers, canvas);
+                    }
+                })
+                .try_reduce(|| 0, |a, b| Ok(a + b))?;
+            let (cells, others) = canvases.split_first_mut().expect("one canvas per worker");
+            cells.par_chunks_mut(MERGE_PIECE).enumerate().for_each(|(i, piece)| {
+                let range = i * MERGE_PIECE..i * MERGE_PIECE + piece.len();
+                for other in others.iter() {
+                    for (into, cell) in piece.iter_mut().zip(&other[range.clone()]) {
+                        reducer.merge(into, cell);
+                    }
+                }
+            });
+        }
+        self.plotted.store(plotted, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn workers_and_chunks_fit_the_spare_budget() {
+        // 2000^2 counts (16 MB) under 256 MiB with 2 threads: 160 MiB spare.
+        let canvas = 16_000_000;
+        assert_eq!(Split::new(160 * MIB, canvas, 8, 2, true), Split { workers: 2, chunk: MAX_CHUNK });
+        // Order-sensitive reductions keep one worker.
+        assert_eq!(Split::new(160 * MIB, canvas, 24, 2, false), Split { workers: 1, chunk: MAX_CHUNK });
+        // No room for a second canvas: one worker, whose two buffer sets share the spare bytes.
+        assert_eq!(Split::new(canvas, canvas, 8, 4, true), Split { workers: 1, chunk: 1_000_000 });
+        // Room for two canvases of 4 threads: workers share what is left.
+        let two = Split::new(canvas + 2 * 800_000, canvas, 8, 4, true);
+        assert_eq!(two, Split { workers: 2, chunk: 100_000 });
+        // Almost nothing spare: the smallest chunk, one worker.
+        assert_eq!(Split::new(1000, canvas, 24, 2, true), Split { workers: 1, chunk: MIN_CHUNK });
+    }
+}

@@ -1,0 +1,119 @@
+//! Direct aggregation (a one-band canvas binned straight from the input, no partition) gives
+//! the same bytes as the partitioned path, for every reduction of points, tile size and
+//! thread count: the aggregate and the shaded pixels. The budgets force each path: a
+//! generous one (direct, count-like reductions on parallel partial canvases), one that
+//! leaves room for a single worker's small sort buffers (direct, many chunks, one canvas),
+//! and one that cuts the canvas into several bands (partitioned).
+
+use gigaplot::{
+    render, AggregateArraySink, Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction,
+    RenderOptions, RgbaSink, Sink,
+};
+
+const MIB: u64 = 1 << 20;
+const WIDTH: u32 = 301;
+const HEIGHT: u32 = 203;
+const POINTS: usize = 150_000;
+
+/// Clustered points, many per pixel, with values whose sums depend on the order
+/// (magnitudes from 1e-3 to 1e6, both zeros, NaN) and a category column.
+fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let (mut xs, mut ys, mut vs, mut cs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..POINTS {
+        xs.push(((next(1000) + next(1000)) as f32 / 2000.0) * 1.1 - 0.05);
+        ys.push((next(1000) * next(1000)) as f64 / 1e6);
+        vs.push(match i % 7 {
+            0 => 0.0,
+            1 => -0.0,
+            2 => f64::NAN,
+            3 => next(1000) as f64 * 1e3,
+            _ => (next(1_000_000) as f64 - 500_000.0) * 1e-3,
+        });
+        cs.push(next(5) as u8);
+    }
+    (xs, ys, vs, cs)
+}
+
+/// The aggregate's bytes and the shaded RGBA pixels of one render.
+fn render_bytes(reduction: Reduction, tile: u32, threads: usize, budget: u64) -> (u32, Vec<u8>, Vec<u8>) {
+    let (xs, ys, vs, cs) = columns();
+    let points = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let points = match reduction {
+        Reduction::CountCat => points.with_value(Box::new(MemoryColumn::new("c", cs))).unwrap(),
+        r if r.needs_value() => points.with_value(Box::new(MemoryColumn::new("v", vs))).unwrap(),
+        _ => points,
+    };
+    let options = RenderOptions {
+        width: WIDTH,
+        height: HEIGHT,
+        x_range: Some((0.0, 1.0)),
+        y_range: Some((0.0, 1.0)),
+        how: How::EqHist,
+        cmap: Colormap::by_name("viridis").unwrap(),
+        reduction,
+        tile,
+        threads: Some(threads),
+        memory_budget: budget,
+        ..RenderOptions::default()
+    };
+    let (aggregate, array) = AggregateArraySink::new();
+    let (rgba, image) = RgbaSink::new();
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
+    let report = render(&points, &options, sinks, &NoProgress).unwrap();
+    let array = array.take().unwrap();
+    let image = image.take().unwrap();
+    (report.plan.bands, array.bytes().to_vec(), image.into_pixels())
+}
+
+/// The plan's fixed and per-thread costs (`canvas/plan.rs`).
+fn overhead(threads: usize) -> u64 {
+    40 * MIB + 20 * MIB * threads as u64
+}
+
+#[test]
+fn direct_and_partitioned_renders_are_identical_for_every_reduction_tile_and_thread_count() {
+    for &reduction in Reduction::ALL {
+        // Bytes per pixel the plan budgets (`plan_bytes`), and per point of direct
+        // aggregation's sort buffers.
+        let (pixel, point) = match reduction {
+            Reduction::Count | Reduction::Any => (4, 8),
+            Reduction::CountCat => (4 * 5, 24),
+            _ => (24, 24),
+        };
+        let canvas = u64::from(WIDTH) * u64::from(HEIGHT) * pixel;
+        let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
+        for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
+            // Partial canvases for every thread, each with sort buffers of 40,000 points.
+            let t = threads as u64;
+            let spare = ((t - 1) * canvas + t * 40_000 * point).max(canvas);
+            let budgets = [
+                ("direct, a canvas per thread", overhead(threads) + canvas + spare, true),
+                ("direct, one canvas", overhead(threads) + 2 * canvas, true),
+                ("partitioned", overhead(threads) + 2 * 30 * u64::from(WIDTH) * pixel, false),
+            ];
+            for (path, budget, one_band) in budgets {
+                let (bands, aggregate, pixels) = render_bytes(reduction, tile, threads, budget);
+                assert_eq!(bands == 1, one_band, "{reduction} {path}: {bands} bands");
+                let lit = pixels.chunks(4).filter(|p| p[3] != 0).count();
+                assert!(lit > 10_000, "{reduction}: {lit} pixels lit");
+                match &reference {
+                    None => reference = Some((aggregate, pixels)),
+                    Some((a, p)) => {
+                        let at = format!("{reduction}, {path}, tile {tile}, {threads} threads");
+                        assert!(a == &aggregate, "aggregate differs: {at}");
+                        assert!(p == &pixels, "pixels differ: {at}");
+                    }
+                }
+            }
+        }
+    }
+}
