@@ -240,6 +240,9 @@ fn parse_descr(descr: &str) -> Result<DType, String> {
         Some(&c @ (b'<' | b'>' | b'|' | b'=')) => (c, &descr[1..]),
         _ => (b'=', descr),
     };
+    // the descriptor as messages quote it: escaped, so a hostile header's newline or
+    // control character cannot break the one-line error
+    let descr = &descr.escape_debug().to_string();
     let kind = rest.chars().next().unwrap_or(' ');
     let size_text = rest.get(kind.len_utf8()..).unwrap_or("");
     let unrecognised = || format!("has an unrecognised dtype '{descr}'");
@@ -537,6 +540,12 @@ mod tests {
         for (bytes, want) in cases {
             assert_eq!(error_of(&bytes), want, "for {:?}", String::from_utf8_lossy(&bytes));
         }
+    }
+
+    #[test]
+    fn a_dtype_with_a_newline_is_quoted_on_one_line() {
+        assert_eq!(parse_descr("\nb1"), Err("has an unrecognised dtype '\\nb1'".to_string()));
+        assert_eq!(parse_descr("<\rf8"), Err("has an unrecognised dtype '<\\rf8'".to_string()));
     }
 
     #[test]
