@@ -153,8 +153,13 @@ impl PyramidMetadata {
     /// Writes `dir/metadata.json` atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let path = dir.join("metadata.json");
-        let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(&path, e.to_string()))?;
-        crate::io::write_atomically(&path, format!("{text}\n").as_bytes())
+        crate::io::write_atomically(&path, self.to_json(&path)?.as_bytes())
+    }
+
+    /// The text of `metadata.json` (errors name `path`).
+    pub fn to_json(&self, path: &Path) -> Result<String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(path, e.to_string()))?;
+        Ok(format!("{text}\n"))
     }
 
     /// Reads `dir/metadata.json`.

@@ -11,8 +11,9 @@
 //!
 //! A whole pyramid is written under a temporary directory beside its target and swapped in
 //! by [`PyramidWriter::finish`] ([`StagedDir`]): a failed or interrupted one leaves the
-//! previous pyramid (or nothing) and no tiles. A shard writes its tiles into the target
-//! directory directly, since other shards write there too.
+//! previous pyramid (or nothing) and no tiles. A shard writes its tiles (each atomically)
+//! into the target directory directly, since other shards write there too; the metadata
+//! appears when the last shard finishes ([`completion`]).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -21,10 +22,10 @@ use std::sync::Arc;
 use crate::error::{Error, Field, Result};
 use crate::io::StagedDir;
 use crate::pyramid::metadata::Axes;
-use crate::pyramid::staging;
+use crate::pyramid::{completion, staging};
 use crate::pyramid::{
     InputKey, LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder,
-    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, DEFAULT_PYRAMID_TILE, TOP_SHARD,
+    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, DEFAULT_PYRAMID_TILE,
 };
 use crate::render::RenderOptions;
 use crate::shade::{Color, Colormap, How};
@@ -100,7 +101,8 @@ impl PyramidOptions {
 pub struct PyramidSummary {
     /// Tiles written and empty tiles skipped, over every level.
     pub tiles: TileCounts,
-    /// True when this process wrote `metadata.json` and `index.html` (the top shard).
+    /// True when this process wrote `metadata.json` and `index.html`: a whole pyramid, or
+    /// the shard that found every other shard's part written ([`completion`]).
     pub wrote_metadata: bool,
 }
 
@@ -151,6 +153,7 @@ impl PyramidWriter {
             1 => Some(staging::begin(&options.dir)?),
             _ => {
                 std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
+                completion::begin_shard(&options.dir, shard)?;
                 None
             }
         };
@@ -291,10 +294,14 @@ impl PyramidWriter {
             summary.tiles.written += counts.written;
             summary.tiles.empty += counts.empty;
         }
-        if self.options.shard.index == TOP_SHARD {
+        if self.options.shard.count == 1 {
             self.metadata.write(&self.write_dir)?;
             crate::pyramid::write_viewer(&self.write_dir, &self.options.viewer)?;
             summary.wrote_metadata = true;
+        } else {
+            let text = self.metadata.to_json(&self.write_dir.join("metadata.json"))?;
+            summary.wrote_metadata =
+                completion::finish_shard(&self.write_dir, self.options.shard, &text, &self.options.viewer)?;
         }
         Ok(summary)
     }
