@@ -171,7 +171,8 @@ pub use figure::category_legend;
 pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{
-    InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets, DEFAULT_PYRAMID_TILE,
+    InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, TileSpread, ViewerAssets,
+    DEFAULT_PYRAMID_TILE,
 };
 pub use reduce::Reduction;
 pub use render::{Glyph, RasterInput, RenderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_TILE, MAX_CATEGORIES};

@@ -59,7 +59,14 @@ pub fn pyramid_options(
     background: Color,
 ) -> Result<PyramidOptions> {
     let mut pyramid = PyramidOptions::for_render(dir, options);
-    pyramid.check_render(options)?;
+    // Ranges and tile first; `render_pyramid` checks the rest before any pass.
+    PyramidOptions { spread: None, ..pyramid.clone() }.check_render(&RenderOptions {
+        reduction: gigaplot::reduce::Reduction::Count,
+        glyph: gigaplot::Glyph::Points,
+        line_width: 0.0,
+        dynspread: None,
+        ..options.clone()
+    })?;
     // the pyramid is not spread: it shades over the background itself
     pyramid.background = background;
     pyramid.tile = args.pyramid_tile;

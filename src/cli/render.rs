@@ -94,6 +94,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     }
     let report = match &args.pyramid.pyramid {
         Some(dir) => pyramid::pyramid_options(&args.pyramid, dir, (x, y), &options, args.background)
+            .map(|p| gigaplot::pyramid::PyramidOptions { spread: tile_spread(args), ..p })
             .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),
         None => render(&points, &options, sinks, &bar).map_err(Failure::from),
     };
@@ -207,16 +208,10 @@ fn spreads(args: &RenderArgs) -> bool {
     args.spread.is_some() || args.dynspread
 }
 
-/// --spread and --dynspread exclude each other, and a pyramid is never spread.
+/// --spread and --dynspread exclude each other.
 fn check_spreading(args: &RenderArgs) -> Result<()> {
     if args.dynspread && args.spread.is_some() {
         return Err(Failure::flag("--dynspread", "cannot be combined with --spread; give one of them"));
-    }
-    if args.dynspread && args.pyramid.pyramid.is_some() {
-        return Err(Failure::flag(
-            "--dynspread",
-            "pyramids are not spread; render the pyramid without --dynspread",
-        ));
     }
     Ok(())
 }
@@ -224,6 +219,16 @@ fn check_spreading(args: &RenderArgs) -> Result<()> {
 /// ", dynspread N px" for the summary line when --dynspread chose N.
 fn dynspread_note(px: Option<usize>) -> String {
     px.map_or(String::new(), |px| format!(", dynspread {px} px"))
+}
+
+/// How a pyramid's levels are spread: as the image (--spread or --dynspread), by the same
+/// pixel radius at every level.
+fn tile_spread(args: &RenderArgs) -> Option<gigaplot::pyramid::TileSpread> {
+    use gigaplot::pyramid::TileSpread;
+    match args.spread {
+        Some(px) => Some(TileSpread::Fixed(px as usize, args.spread_shape)),
+        None => args.dynspread.then_some(TileSpread::Dynamic(args.spread_shape)),
+    }
 }
 
 /// `sink` fed with the spread canvas when --spread or --dynspread is given (Datashader's

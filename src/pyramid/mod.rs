@@ -24,6 +24,7 @@
 //! ordinary renders by hand.
 
 pub mod completion;
+pub mod generic;
 mod levels;
 pub mod metadata;
 pub mod plan;
@@ -37,6 +38,7 @@ pub mod tiles;
 pub mod viewer;
 mod writer;
 
+pub use generic::TileSpread;
 pub use levels::LevelStack;
 pub use metadata::{Extent, LevelMetadata, PyramidMetadata};
 pub use plan::{Level, PyramidPlan, DEFAULT_PYRAMID_TILE};

@@ -220,7 +220,7 @@ fn shade_tile(shader: &CountShader, counts: &[u32], cols: u32, tile: u32) -> Vec
 }
 
 /// A square 8-bit RGBA PNG in memory.
-fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<Vec<u8>> {
+pub(crate) fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let failed = |e: png::EncodingError| Error::io("tile.png", std::io::Error::other(e.to_string()));
     let mut encoder = png::Encoder::new(&mut out, tile, tile);

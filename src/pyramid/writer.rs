@@ -63,6 +63,9 @@ pub struct PyramidOptions {
     /// statistics file's: statistics of other data are refused. Not needed (empty) when
     /// the statistics are computed in this process.
     pub inputs: Vec<InputKey>,
+    /// Spreading of every level by the same pixel radius (`--spread`, `--dynspread`); a
+    /// spread pyramid is built level by level ([`crate::pyramid::generic`]).
+    pub spread: Option<crate::pyramid::TileSpread>,
 }
 
 impl PyramidOptions {
@@ -80,6 +83,7 @@ impl PyramidOptions {
             stats: None,
             tile: DEFAULT_PYRAMID_TILE,
             inputs: Vec::new(),
+            spread: None,
         }
     }
 

@@ -185,10 +185,12 @@ fn line_width_errors_name_the_flag_and_the_reason() {
                 "0,1",
                 "--y-range",
                 "0,1",
+                "--width",
+                "801",
                 "--pyramid",
                 "p",
             ],
-            "pyramids of anti-aliased lines",
+            "--width: pyramids of count along lines need a width and height divisible by 2^2 = 4",
         ),
         (&["--line-width", "2"], "applies to --glyph lines only"),
         (
