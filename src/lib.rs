@@ -171,7 +171,7 @@ pub use figure::category_legend;
 pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec};
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{
-    InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, TileSpread, ViewerAssets,
+    InputKey, PyramidFormat, PyramidOptions, PyramidStats, ShardSpec, StatsKey, TileSpread, ViewerAssets,
     DEFAULT_PYRAMID_TILE,
 };
 pub use reduce::Reduction;
@@ -182,6 +182,7 @@ pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader}
 #[cfg(feature = "arrow")]
 pub use data::arrow::arrow_column;
 pub use data::grid::Grid;
+pub use data::projection::Projection;
 pub use data::table::{describe as describe_table, open_column, ColumnInfo, TableInfo};
 pub use data::{
     summarize, ColumnSpec, ColumnSummary, DType, Format, MemoryColumn, NpyColumn, PointColumns, Source,

@@ -71,6 +71,7 @@ pub fn pyramid_options(
     pyramid.background = background;
     pyramid.tile = args.pyramid_tile;
     pyramid.span_from_level = args.span_from_level;
+    pyramid.format = args.pyramid_format;
     if let Some(text) = &args.shard {
         pyramid.shard = ShardSpec::parse(text)?;
     }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::io::write_atomically;
-use crate::pyramid::{write_viewer, ShardSpec, ViewerAssets};
+use crate::pyramid::{write_viewer, PyramidMetadata, ShardSpec, ViewerAssets};
 
 /// The directory of part markers inside a sharded pyramid's directory.
 pub const PARTS_DIR: &str = "shards";
@@ -32,11 +32,17 @@ pub fn begin_shard(dir: &Path, shard: ShardSpec) -> Result<()> {
     Ok(())
 }
 
-/// After `shard` wrote its tiles into `dir`: records the part (with `metadata`, the text of
-/// `metadata.json` the shard would write) and, when every part of the pyramid is present
+/// After `shard` wrote its tiles into `dir`: records the part (with the text of
+/// `metadata.json` the shard would write, `meta`) and, when every part of the pyramid is present
 /// with the same text, writes `metadata.json` and the viewer and removes the markers.
 /// Returns true when this shard completed the pyramid.
-pub fn finish_shard(dir: &Path, shard: ShardSpec, metadata: &str, viewer: &ViewerAssets) -> Result<bool> {
+pub fn finish_shard(
+    dir: &Path,
+    shard: ShardSpec,
+    meta: &PyramidMetadata,
+    viewer: &ViewerAssets,
+) -> Result<bool> {
+    let metadata = &meta.to_json(&dir.join("metadata.json"))?;
     write_atomically(&marker_path(dir, shard), metadata.as_bytes())?;
     for index in 0..shard.count {
         let path = marker_path(dir, ShardSpec { index, count: shard.count });
@@ -49,7 +55,7 @@ pub fn finish_shard(dir: &Path, shard: ShardSpec, metadata: &str, viewer: &Viewe
         }
     }
     write_viewer(dir, viewer)?;
-    write_atomically(&dir.join("metadata.json"), metadata.as_bytes())?;
+    meta.write(dir)?;
     remove_markers(&dir.join(PARTS_DIR))?;
     Ok(true)
 }
@@ -88,6 +94,15 @@ fn remove_if_present(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pyramid::PyramidPlan;
+    use crate::shade::{Color, Colormap, How};
+
+    /// Metadata of a small pyramid, told apart by its tile size.
+    fn meta(tile: u32) -> PyramidMetadata {
+        let plan = PyramidPlan::new(600, 400, tile).unwrap();
+        let axes = (((0.0, 1.0), Default::default()), ((0.0, 1.0), Default::default()));
+        PyramidMetadata::new(&plan, axes, &[], (How::Linear, &Colormap::default(), Color::TRANSPARENT), None)
+    }
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = walk(dir, dir);
@@ -117,14 +132,14 @@ mod tests {
             for &index in &order {
                 let shard = ShardSpec { index, count: 3 };
                 begin_shard(dir, shard).unwrap();
-                completed.push(finish_shard(dir, shard, "{\"m\":1}\n", &ViewerAssets::Cdn).unwrap());
+                completed.push(finish_shard(dir, shard, &meta(128), &ViewerAssets::Cdn).unwrap());
                 if completed.len() < 3 {
                     assert!(!dir.join("metadata.json").exists(), "{order:?}");
                 }
             }
             assert_eq!(completed, [false, false, true]);
             assert_eq!(names(dir), ["index.html", "metadata.json"]);
-            assert_eq!(std::fs::read_to_string(dir.join("metadata.json")).unwrap(), "{\"m\":1}\n");
+            assert_eq!(PyramidMetadata::read(dir).unwrap(), meta(128));
         }
     }
 
@@ -133,11 +148,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         let (s0, s1) = (ShardSpec { index: 0, count: 2 }, ShardSpec { index: 1, count: 2 });
-        assert!(!finish_shard(dir, s0, "old", &ViewerAssets::Cdn).unwrap());
-        assert!(!finish_shard(dir, s1, "new", &ViewerAssets::Cdn).unwrap());
+        assert!(!finish_shard(dir, s0, &meta(64), &ViewerAssets::Cdn).unwrap());
+        assert!(!finish_shard(dir, s1, &meta(128), &ViewerAssets::Cdn).unwrap());
         assert!(!dir.join("metadata.json").exists());
-        assert!(finish_shard(dir, s0, "new", &ViewerAssets::Cdn).unwrap());
-        assert_eq!(std::fs::read_to_string(dir.join("metadata.json")).unwrap(), "new");
+        assert!(finish_shard(dir, s0, &meta(128), &ViewerAssets::Cdn).unwrap());
+        assert_eq!(PyramidMetadata::read(dir).unwrap(), meta(128));
         begin_shard(dir, s1).unwrap();
         assert_eq!(names(dir), ["index.html"]);
     }

@@ -21,6 +21,7 @@ use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::io::write_atomically_below;
 use crate::progress::Progress;
+use crate::pyramid::dzi::{self, PyramidFormat};
 use crate::pyramid::tiles::{encode_png, tile_path};
 use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary};
 use crate::reduce::Reduction;
@@ -47,6 +48,7 @@ pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
         || options.line_width > 0.0
         || options.dynspread.is_some()
         || pyramid.spread.is_some()
+        || pyramid.format == PyramidFormat::Dzi
 }
 
 /// Fails unless the level-by-level pyramid can be built: one process (no shards or
@@ -72,6 +74,16 @@ pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<Pyrami
                 "pyramids of {what} compute each level's statistics as they render; give no statistics file"
             ),
         ));
+    }
+    if pyramid.span_from_level.is_some() {
+        return Err(Error::bad_parameter(
+            Field::SpanFromLevel,
+            format!("pyramids of {what} shade every level with its own statistics; give no level"),
+        ));
+    }
+    if pyramid.format == PyramidFormat::Dzi {
+        // Every DZI level is the whole image at its size, whatever the sides.
+        return Ok(plan);
     }
     let unit = 1u64 << plan.max_zoom;
     let fits = |side: u32| u64::from(side).is_multiple_of(unit);
@@ -109,11 +121,20 @@ pub fn render_levels(
     let mut finest = None;
     let mut sinks = Some(sinks);
     let result = (|| {
-        for level in plan.all_levels() {
+        let levels: Vec<(u32, u32, u32)> = match pyramid.format {
+            PyramidFormat::Xyz => plan.all_levels().iter().map(|l| (l.zoom, l.width, l.height)).collect(),
+            PyramidFormat::Dzi => {
+                let tiles = dir.join(dzi::TILES_DIR);
+                std::fs::create_dir(&tiles).map_err(|e| Error::io(&tiles, e))?;
+                dzi::levels(options.width, options.height)
+            }
+        };
+        let max_level = levels.len() as u32 - 1;
+        for (zoom, width, height) in levels {
             let mut level_options = options.clone();
-            level_options.width = level.width;
-            level_options.height = level.height;
-            let (tiles, counts) = LevelTiles::new(&dir, level.zoom, plan.tile, pyramid);
+            level_options.width = width;
+            level_options.height = height;
+            let (tiles, counts) = LevelTiles::new(&dir, zoom, plan.tile, pyramid);
             let tiles: Box<dyn Sink> = match pyramid.spread {
                 Some(TileSpread::Fixed(px, shape)) => {
                     Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
@@ -124,14 +145,14 @@ pub fn render_levels(
                 None => Box::new(tiles),
             };
             let mut all = vec![tiles];
-            if level.zoom == plan.max_zoom {
+            if zoom == max_level {
                 all.extend(sinks.take().unwrap_or_default());
             }
             let report = render(points, &level_options, all, progress)?;
             let (written, empty) = counts.take().unwrap_or_default();
             summary.tiles.written += written;
             summary.tiles.empty += empty;
-            if level.zoom == plan.max_zoom {
+            if zoom == max_level {
                 finest = Some(report);
             }
         }
@@ -139,10 +160,21 @@ pub fn render_levels(
             (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
             (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
         );
-        let metadata =
+        let mut metadata =
             PyramidMetadata::new(&plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
-        metadata.write(&dir)?;
-        crate::pyramid::write_viewer(&dir, &pyramid.viewer)?;
+        pyramid.describe_projection(&mut metadata);
+        match pyramid.format {
+            PyramidFormat::Xyz => {
+                metadata.write(&dir)?;
+                crate::pyramid::write_viewer(&dir, &pyramid.viewer)?;
+            }
+            PyramidFormat::Dzi => dzi::write_descriptor_and_viewer(
+                &dir,
+                (options.width, options.height, plan.tile),
+                &metadata.background,
+                &pyramid.viewer,
+            )?,
+        }
         Ok(())
     })();
     result.map_err(|e| staged.rename_in_error(e))?;
@@ -158,6 +190,7 @@ struct LevelTiles {
     dir: PathBuf,
     zoom: u32,
     tile: u32,
+    format: PyramidFormat,
     background: [u8; 4],
     compression: png::Compression,
     width: u32,
@@ -187,6 +220,7 @@ impl LevelTiles {
             dir: dir.to_path_buf(),
             zoom,
             tile,
+            format: pyramid.format,
             background: [b.r, b.g, b.b, b.a],
             compression: pyramid.tiles.compression,
             width: 0,
@@ -206,7 +240,10 @@ impl LevelTiles {
         if self.filled == 0 {
             return Ok(());
         }
-        let level = self.dir.join(self.zoom.to_string());
+        let level = match self.format {
+            PyramidFormat::Xyz => self.dir.join(self.zoom.to_string()),
+            PyramidFormat::Dzi => self.dir.join(dzi::TILES_DIR).join(self.zoom.to_string()),
+        };
         match std::fs::create_dir(&level) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(Error::io(&level, e)),
             _ => {}
@@ -219,18 +256,27 @@ impl LevelTiles {
             .into_par_iter()
             .map(|tx| {
                 let (x0, cols) = (tx * tile, (width - tx * tile).min(tile));
-                let mut rgba = vec![0u8; tile * tile * 4];
+                // XYZ tiles are padded to the full tile (transparent), DZI tiles cut.
+                let (tw, th) = match self.format {
+                    PyramidFormat::Xyz => (tile, tile),
+                    PyramidFormat::Dzi => (cols, rows),
+                };
+                let mut rgba = vec![0u8; tw * th * 4];
                 let mut blank = true;
                 for y in 0..rows {
                     let src = &buffer[(y * width + x0) * 4..(y * width + x0 + cols) * 4];
                     blank &= src.chunks_exact(4).all(|p| p == background);
-                    rgba[y * tile * 4..(y * tile + cols) * 4].copy_from_slice(src);
+                    rgba[y * tw * 4..(y * tw + cols) * 4].copy_from_slice(src);
                 }
                 if blank {
                     return Ok(false);
                 }
-                let png = encode_png(&rgba, self.tile, self.compression)?;
-                write_atomically_below(&tile_path(&self.dir, self.zoom, tx as u32, ty), &png)?;
+                let png = encode_png(&rgba, (tw as u32, th as u32), self.compression)?;
+                let path = match self.format {
+                    PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
+                    PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
+                };
+                write_atomically_below(&path, &png)?;
                 Ok(true)
             })
             .collect();

@@ -24,6 +24,7 @@
 //! ordinary renders by hand.
 
 pub mod completion;
+pub mod dzi;
 pub mod generic;
 mod levels;
 pub mod metadata;
@@ -38,6 +39,7 @@ pub mod tiles;
 pub mod viewer;
 mod writer;
 
+pub use dzi::PyramidFormat;
 pub use generic::TileSpread;
 pub use levels::LevelStack;
 pub use metadata::{Extent, LevelMetadata, PyramidMetadata};

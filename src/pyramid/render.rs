@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use crate::data::projection::WORLD;
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
@@ -45,11 +46,48 @@ impl PyramidOptions {
             (None, _) => return Err(Error::bad_parameter(Field::XRange, explicit())),
             (_, None) => return Err(Error::bad_parameter(Field::YRange, explicit())),
         };
+        if self.projection == crate::data::projection::Projection::WebMercator {
+            self.check_web_mercator(options, ranges)?;
+        }
         match generic::needs_levels(options, self) {
             true => generic::check(options, self)?,
             false => PyramidPlan::new(options.width, options.height, self.tile)?,
         };
         Ok(ranges)
+    }
+
+    /// Fails unless web-mercator tiles can be cut from the canvas: the XYZ layout, the
+    /// [`WORLD`] ranges on both (projected) axes and a square canvas of `tile * 2^Z` pixels.
+    fn check_web_mercator(&self, options: &RenderOptions, ranges: ((f64, f64), (f64, f64))) -> Result<()> {
+        if self.format != crate::pyramid::PyramidFormat::Xyz {
+            return Err(Error::bad_parameter(
+                Field::PyramidDir,
+                "web-mercator tiles are XYZ tiles, not a DZI",
+            ));
+        }
+        if self.stats.is_some() {
+            return Err(Error::bad_parameter(
+                Field::Stats,
+                "statistics files of web-mercator tiles are not supported yet; give none",
+            ));
+        }
+        if ranges != (WORLD, WORLD) {
+            return Err(Error::bad_parameter(
+                Field::XRange,
+                "web-mercator tiles cover the world: x -180,180 and the projected y -180,180",
+            ));
+        }
+        let side = u64::from(options.width);
+        if options.width != options.height
+            || side % u64::from(self.tile) != 0
+            || !(side / u64::from(self.tile)).is_power_of_two()
+        {
+            return Err(Error::bad_parameter(
+                Field::Width,
+                format!("web-mercator tiles need a square canvas of {} x 2^Z pixels", self.tile),
+            ));
+        }
+        Ok(())
     }
 
     /// The key statistics for this pyramid of a render with `options` and `ranges` must have.
@@ -86,7 +124,10 @@ pub fn render_pyramid(
     let ranges = pyramid.check_render(options)?;
     if let ViewerAssets::Local(assets) = &pyramid.viewer {
         // Checked now, not when the viewer is written after the tiles.
-        viewer::find_leaflet_dist(assets)?;
+        match pyramid.format {
+            crate::pyramid::PyramidFormat::Xyz => viewer::find_leaflet_dist(assets)?,
+            crate::pyramid::PyramidFormat::Dzi => crate::pyramid::dzi::find_osd_build(assets)?,
+        };
     }
     if generic::needs_levels(options, pyramid) {
         let (render, pyramid) = generic::render_levels(points, options, pyramid, sinks, progress)?;

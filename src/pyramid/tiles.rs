@@ -187,7 +187,7 @@ impl TileWriter {
                     return Ok(false);
                 }
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
-                let png = encode_png(&rgba, self.tile, self.options.compression)?;
+                let png = encode_png(&rgba, (self.tile, self.tile), self.options.compression)?;
                 let path = tile_path(&self.dir, self.zoom, tx, ty);
                 write_atomically_below(&path, &png)?;
                 Ok(true)
@@ -219,11 +219,15 @@ fn shade_tile(shader: &CountShader, counts: &[u32], cols: u32, tile: u32) -> Vec
     rgba
 }
 
-/// A square 8-bit RGBA PNG in memory.
-pub(crate) fn encode_png(rgba: &[u8], tile: u32, compression: png::Compression) -> Result<Vec<u8>> {
+/// A `width x height` 8-bit RGBA PNG in memory.
+pub(crate) fn encode_png(
+    rgba: &[u8],
+    (width, height): (u32, u32),
+    compression: png::Compression,
+) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let failed = |e: png::EncodingError| Error::io("tile.png", std::io::Error::other(e.to_string()));
-    let mut encoder = png::Encoder::new(&mut out, tile, tile);
+    let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(compression);

@@ -66,6 +66,15 @@ pub struct PyramidOptions {
     /// Spreading of every level by the same pixel radius (`--spread`, `--dynspread`); a
     /// spread pyramid is built level by level ([`crate::pyramid::generic`]).
     pub spread: Option<crate::pyramid::TileSpread>,
+    /// The tile layout (`--pyramid-format`): XYZ (default) or Deep Zoom Image, built level
+    /// by level ([`crate::pyramid::dzi`]).
+    pub format: crate::pyramid::PyramidFormat,
+    /// How the render projected x and y: web-mercator tiles (`--projection web-mercator`)
+    /// are the standard XYZ tiles of a `tile * 2^max_zoom` square canvas over the
+    /// [`crate::data::projection::WORLD`] ranges, described by `tilejson.json`.
+    pub projection: crate::data::projection::Projection,
+    /// A basemap tile URL template for the viewer of web-mercator tiles (`--basemap`).
+    pub basemap: Option<String>,
 }
 
 impl PyramidOptions {
@@ -84,6 +93,9 @@ impl PyramidOptions {
             tile: DEFAULT_PYRAMID_TILE,
             inputs: Vec::new(),
             spread: None,
+            format: crate::pyramid::PyramidFormat::Xyz,
+            projection: crate::data::projection::Projection::None,
+            basemap: None,
         }
     }
 
@@ -97,6 +109,16 @@ impl PyramidOptions {
         options.tiles.memory_cap = render.memory_budget / 8;
         options.tiles.scratch_dir = render.scratch_dir.clone();
         options
+    }
+}
+
+impl PyramidOptions {
+    /// Records the projection and basemap in `metadata`.
+    pub(crate) fn describe_projection(&self, metadata: &mut PyramidMetadata) {
+        if self.projection == crate::data::projection::Projection::WebMercator {
+            metadata.projection = Some("web-mercator".into());
+            metadata.basemap = self.basemap.clone();
+        }
     }
 }
 
@@ -185,13 +207,14 @@ impl PyramidWriter {
                 })
             })
             .collect();
-        let metadata = PyramidMetadata::new(
+        let mut metadata = PyramidMetadata::new(
             &plan,
             axes,
             &stats.levels,
             (options.how, &options.cmap, options.background),
             options.span_from_level,
         );
+        options.describe_projection(&mut metadata);
         Ok(PyramidWriter {
             stack: LevelStack::for_rows(plan.width, plan.max_zoom, min_zoom, rows.clone()),
             options,
@@ -303,9 +326,12 @@ impl PyramidWriter {
             crate::pyramid::write_viewer(&self.write_dir, &self.options.viewer)?;
             summary.wrote_metadata = true;
         } else {
-            let text = self.metadata.to_json(&self.write_dir.join("metadata.json"))?;
-            summary.wrote_metadata =
-                completion::finish_shard(&self.write_dir, self.options.shard, &text, &self.options.viewer)?;
+            summary.wrote_metadata = completion::finish_shard(
+                &self.write_dir,
+                self.options.shard,
+                &self.metadata,
+                &self.options.viewer,
+            )?;
         }
         Ok(summary)
     }

@@ -190,7 +190,7 @@ fn line_width_errors_name_the_flag_and_the_reason() {
                 "--pyramid",
                 "p",
             ],
-            "--width: pyramids of count along lines need a width and height divisible by 2^2 = 4",
+            "--width: pyramids of count along lines need a width and height divisible by 2^3 = 8",
         ),
         (&["--line-width", "2"], "applies to --glyph lines only"),
         (

@@ -312,7 +312,20 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
         ),
         (&["--agg", "sum"], "the sum reduction needs a value column"),
         (
-            &["--agg", "max", "--value", &v, "--pyramid", &path("pyr"), "--width", "801"],
+            &[
+                "--agg",
+                "max",
+                "--value",
+                &v,
+                "--pyramid",
+                &path("pyr"),
+                "--width",
+                "801",
+                "--x-range",
+                "0,1",
+                "--y-range",
+                "0,1",
+            ],
             "--width: pyramids of max need a width and height divisible by",
         ),
     ];

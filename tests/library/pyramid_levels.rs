@@ -9,8 +9,8 @@ use std::path::Path;
 use crate::common::*;
 use gigaplot::{
     render, render_pyramid, Color, Colormap, ColumnSpec, Dynspread, Glyph, How, MemoryColumn, NoProgress,
-    PointColumns, PyramidOptions, Reduction, RenderOptions, RgbaSink, Sink, SpreadShape, SpreadSink,
-    Spreader, TileSpread,
+    PointColumns, PyramidFormat, PyramidOptions, Reduction, RenderOptions, RgbaSink, Sink, SpreadShape,
+    SpreadSink, Spreader, TileSpread,
 };
 
 const W: u32 = 512;
@@ -181,4 +181,60 @@ fn level_pyramids_need_sides_every_level_divides() {
          ranges exactly; 512 x 384 would do"
     );
     assert!(!dir.exists());
+}
+
+/// A Deep Zoom Image of any size: `pyramid.dzi` says the size, tile and overlap; level L of
+/// 0..=ceil(log2(max side)) is the bare render at ceil(side / 2^(maxL - L)), cut into tiles
+/// of at most TILE pixels (the last ones smaller, not padded); all-background tiles are
+/// missing.
+#[test]
+fn a_deep_zoom_image_has_every_level_at_the_exact_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pts = points(tmp.path());
+    let dir = tmp.path().join("dzi");
+    let options = RenderOptions {
+        width: 700,
+        height: 500,
+        x_range: Some((-4.0, 4.0)),
+        y_range: Some((-3.0, 3.0)),
+        reduction: Reduction::Mean,
+        ..RenderOptions::default()
+    };
+    let mut pyramid = PyramidOptions::for_render(&dir, &options);
+    pyramid.tile = TILE;
+    pyramid.format = PyramidFormat::Dzi;
+    let report = render_pyramid(&pts, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+    let dzi = std::fs::read_to_string(dir.join("pyramid.dzi")).unwrap();
+    assert!(dzi.contains("Format=\"png\" Overlap=\"0\" TileSize=\"128\""), "{dzi}");
+    assert!(dzi.contains("<Size Width=\"700\" Height=\"500\"/>"), "{dzi}");
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("OpenSeadragon(") && html.contains("tileSources: \"pyramid.dzi\""), "{html}");
+    // maxL = ceil(log2(700)) = 10.
+    let levels: Vec<String> = files_in(&dir.join("pyramid_files"));
+    assert_eq!(levels.len(), 11, "{levels:?}");
+    let mut written = 0;
+    for (level, (lw, lh)) in
+        [(10u32, (700u32, 500u32)), (9, (350, 250)), (8, (175, 125)), (3, (6, 4)), (0, (1, 1))]
+    {
+        let image =
+            bare(&pts, &RenderOptions { width: lw, height: lh, ..options.clone() }, None, Color::TRANSPARENT);
+        for row in 0..lh.div_ceil(TILE) {
+            for col in 0..lw.div_ceil(TILE) {
+                let (cols, rows) = (TILE.min(lw - col * TILE), TILE.min(lh - row * TILE));
+                let mut expected = Vec::new();
+                for y in 0..rows {
+                    let src = (((row * TILE + y) * lw + col * TILE) * 4) as usize;
+                    expected.extend_from_slice(&image[src..src + cols as usize * 4]);
+                }
+                let path = dir.join(format!("pyramid_files/{level}/{col}_{row}.png"));
+                let blank = expected.chunks(4).all(|p| p[3] == 0);
+                assert_eq!(path.exists(), !blank, "{}", path.display());
+                if !blank {
+                    assert_eq!(read_png(&path), (cols, rows, 4, expected), "{}", path.display());
+                    written += 1;
+                }
+            }
+        }
+    }
+    assert!(written > 6 && report.pyramid.tiles.written > written && report.pyramid.tiles.empty > 0);
 }
