@@ -140,6 +140,7 @@ fn web_mercator_tiles_put_places_in_their_slippy_map_pixels() {
     write_f64(&y, &lats);
     let (xs, ys) = (x.to_str().unwrap(), y.to_str().unwrap());
     let agg = d.join("world.npy");
+    let png = d.join("world.png");
     let out = run_ok(&[
         "render",
         "--x",
@@ -154,6 +155,8 @@ fn web_mercator_tiles_put_places_in_their_slippy_map_pixels() {
         "1024",
         "--agg-out",
         agg.to_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("6 of 8 points"), "{stderr}");
