@@ -110,7 +110,7 @@ pub fn index_html(local: bool, background: &str) -> String {
          document.getElementById(\"viewer\").textContent = \"OpenSeadragon did not load (offline? render with --viewer-assets)\";\n\
          }} else {{\n  \
          window.gigaplotViewer = OpenSeadragon({{ id: \"viewer\", prefixUrl: \"{images}\", tileSources: \"{DESCRIPTOR}\", \
-         showNavigator: true, maxZoomPixelRatio: 8 }});\n\
+         showNavigator: true, maxZoomPixelRatio: 8, animationTime: 0, blendTime: 0, immediateRender: true }});\n\
          }}\n</script>\n</body>\n</html>\n"
     )
 }
