@@ -169,7 +169,8 @@ pub use figure::{AxisSpec, ColorbarPosition, ColorbarSpec, FigureSpec, ImageOutp
 pub use glyph::raster::parse_extent;
 pub use glyph::raster::{Downsample, Origin, RasterPlacement, Upsample};
 pub use pyramid::{
-    InputKey, PyramidOptions, PyramidStats, ShardSpec, StatsKey, ViewerAssets, DEFAULT_PYRAMID_TILE,
+    InputKey, PyramidFormat, PyramidOptions, PyramidStats, ShardSpec, StatsKey, TileSpread, ViewerAssets,
+    DEFAULT_PYRAMID_TILE,
 };
 pub use reduce::Reduction;
 pub use render::{Glyph, RasterInput, RenderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_TILE, MAX_CATEGORIES};
@@ -181,6 +182,7 @@ pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader}
 pub use data::arrow::arrow_column;
 pub use data::grid::Grid;
 pub use data::memory::MemoryValues;
+pub use data::projection::Projection;
 pub use data::series_layout::{Placement, SeriesLayout};
 pub use data::source::ColumnReader;
 pub use data::table::{describe as describe_table, open_column, scan as scan_column, ColumnInfo, TableInfo};
@@ -207,6 +209,12 @@ pub use progress::{NoProgress, Progress};
 /// before opening its columns) and the headers a program writes before its values.
 pub mod npy {
     pub use crate::data::npy::{encode_header, encode_header_in_order, ArrayShape, NpyHeader};
+}
+
+/// Longitude and latitude on web maps (`--projection web-mercator`): the Mercator ordinate
+/// in degree units, the world's range, and the point columns seen through the projection.
+pub mod projection {
+    pub use crate::data::projection::{latitude, mercator_y, web_mercator, Projection, MAX_LATITUDE, WORLD};
 }
 
 /// What a program (not a library) installs so that no temporary file outlives it: fault

@@ -14,6 +14,7 @@ mod topics {
     mod parsers;
     #[cfg(feature = "cli")]
     mod pyramid_api;
+    mod pyramid_levels;
     mod pyramid_parsers;
     mod pyramid_render;
     #[cfg(feature = "serve")]

@@ -184,6 +184,10 @@ pub struct RenderArgs {
     pub figure: FigureArgs,
     #[command(flatten)]
     pub pyramid: PyramidArgs,
+    /// web-mercator: --x and --y are longitude and latitude in degrees, rendered in
+    /// EPSG:3857 (latitudes beyond +-85.0511 dropped); --y-range is then in latitudes.
+    #[arg(long, value_name = "PROJECTION", default_value = "none")]
+    pub projection: gigaplot::projection::Projection,
 }
 
 /// Raster flags of `render`: a 2-D array instead of points.
@@ -239,7 +243,7 @@ pub struct FigureArgs {
 #[derive(Debug, Args)]
 pub struct PyramidArgs {
     /// Also write a slippy-map tile pyramid DIR/{z}/{x}/{y}.png with metadata.json and an
-    /// index.html viewer (count reduction).
+    /// index.html viewer (any reduction and glyph).
     #[arg(long, value_name = "DIR")]
     pub pyramid: Option<PathBuf>,
     /// Pyramid tile size in pixels.
@@ -248,8 +252,8 @@ pub struct PyramidArgs {
     /// Shade every zoom level with the statistics of this level.
     #[arg(long, value_name = "LEVEL")]
     pub span_from_level: Option<u32>,
-    /// A local Leaflet (node_modules/leaflet/dist or above) to copy into the pyramid, so the
-    /// viewer works offline.
+    /// A local Leaflet (node_modules/leaflet/dist or above; node_modules/openseadragon for
+    /// --pyramid-format dzi) to copy into the pyramid, so the viewer works offline.
     #[arg(long, value_name = "DIR")]
     pub viewer_assets: Option<PathBuf>,
     /// Global statistics from `gigaplot stats` (required with --shard).
@@ -258,6 +262,18 @@ pub struct PyramidArgs {
     /// Render only the tiles of shard I of N (0-based), e.g. 3/16.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Tile layout: xyz (DIR/{z}/{x}/{y}.png, Leaflet viewer) or dzi (DIR/pyramid.dzi and
+    /// DIR/pyramid_files/, OpenSeadragon viewer).
+    #[arg(long, value_name = "FORMAT", default_value = "xyz")]
+    pub pyramid_format: gigaplot::PyramidFormat,
+    /// Finest zoom of web-mercator tiles (--projection web-mercator): the canvas is then
+    /// the world at 256 x 2^Z pixels square.
+    #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u32).range(0..=22))]
+    pub max_zoom: Option<u32>,
+    /// Basemap tile URL template ({z}/{x}/{y}) the viewer of web-mercator tiles shows under
+    /// them, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png.
+    #[arg(long, value_name = "URL-TEMPLATE")]
+    pub basemap: Option<String>,
 }
 
 /// Arguments of `stats`.

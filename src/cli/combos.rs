@@ -128,8 +128,19 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         ("span_from_level", "--span-from-level"),
         ("pyramid_tile", "--pyramid-tile"),
         ("viewer_assets", "--viewer-assets"),
+        ("pyramid_format", "--pyramid-format"),
+        ("max_zoom", "--max-zoom"),
+        ("basemap", "--basemap"),
     ] {
         rules.push(rule(id, flag, pyramid, only_pyramid));
+    }
+    let mercator = args.projection == gigaplot::projection::Projection::WebMercator;
+    for (id, flag) in [("max_zoom", "--max-zoom"), ("basemap", "--basemap")] {
+        rules.push(rule(id, flag, mercator, "applies to --projection web-mercator only"));
+    }
+    for (id, flag) in [("width", "--width"), ("height", "--height")] {
+        let why = "web-mercator tiles are --pyramid-tile x 2^Z pixels square; give --max-zoom Z instead";
+        rules.push(rule(id, flag, !(mercator && pyramid), why));
     }
     rules.push(rule(
         "shard",

@@ -55,11 +55,19 @@ pub fn pyramid_options(
     background: Color,
 ) -> Result<PyramidOptions> {
     let mut pyramid = PyramidOptions::for_render(dir, options);
-    pyramid.check_render(options)?;
+    // Ranges and tile first; `render_pyramid` checks the rest before any pass.
+    PyramidOptions { spread: None, ..pyramid.clone() }.check_render(&RenderOptions {
+        reduction: gigaplot::Reduction::Count,
+        glyph: gigaplot::Glyph::Points,
+        line_width: 0.0,
+        dynspread: None,
+        ..options.clone()
+    })?;
     // the pyramid is not spread: it shades over the background itself
     pyramid.background = background;
     pyramid.tile = args.pyramid_tile;
     pyramid.span_from_level = args.span_from_level;
+    pyramid.format = args.pyramid_format;
     if let Some(text) = &args.shard {
         pyramid.shard = ShardSpec::parse(text)?;
     }

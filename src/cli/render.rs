@@ -8,7 +8,7 @@ use gigaplot::{
     check_render_disk_space, generate as generate_points, render, render_pyramid, render_raster,
     thumbnail_size, AggregateSink, AtomicFile, AttachedFile, Color, ColumnSpec, Dynspread, Format,
     GenerateOptions, Glyph, Grid, ImageOutput, ImageSpread, PngSink, PointColumns, RasterInput,
-    RasterPlacement, Reduction, RenderOptions, RenderReport, Sink, Warning, FAINT_LEVELS,
+    RasterPlacement, Reduction, RenderOptions, RenderReport, Sink, TileSpread, Warning, FAINT_LEVELS,
 };
 
 use super::args::{GenerateArgs, RenderArgs};
@@ -16,6 +16,7 @@ use super::combos::{self, Given};
 use super::progress::Bar;
 use super::pyramid;
 use super::{paths, preflight};
+use gigaplot::projection::{self, mercator_y, Projection, WORLD};
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
@@ -51,9 +52,13 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         return Err(Failure::flag("--x", "give --x and --y, or --raster"));
     };
     let points = open_points(args, x, y)?;
+    let points = match args.projection {
+        Projection::WebMercator => projection::web_mercator(points),
+        Projection::None => points,
+    };
     // The options (scratch directory, thread count, canvas and memory plan...) are checked
     // before the disk, so their errors come first.
-    let options = options(args);
+    let options = projected(args, options(args))?;
     options.validate()?;
     check_render_disk_space(&options, points.len() as u64, args.agg_out.as_deref())?;
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
@@ -87,6 +92,12 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     }
     let report = match &args.pyramid.pyramid {
         Some(dir) => pyramid::pyramid_options(&args.pyramid, dir, (x, y), &options, args.background)
+            .map(|p| gigaplot::PyramidOptions {
+                spread: tile_spread(args),
+                projection: args.projection,
+                basemap: args.pyramid.basemap.clone(),
+                ..p
+            })
             .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),
         None => render(&points, &options, sinks, &bar).map_err(Failure::from),
     };
@@ -200,16 +211,10 @@ fn spreads(args: &RenderArgs) -> bool {
     args.spread.is_some() || args.dynspread
 }
 
-/// --spread and --dynspread exclude each other, and a pyramid is never spread.
+/// --spread and --dynspread exclude each other.
 fn check_spreading(args: &RenderArgs) -> Result<()> {
     if args.dynspread && args.spread.is_some() {
         return Err(Failure::flag("--dynspread", "cannot be combined with --spread; give one of them"));
-    }
-    if args.dynspread && args.pyramid.pyramid.is_some() {
-        return Err(Failure::flag(
-            "--dynspread",
-            "pyramids are not spread; render the pyramid without --dynspread",
-        ));
     }
     Ok(())
 }
@@ -217,6 +222,46 @@ fn check_spreading(args: &RenderArgs) -> Result<()> {
 /// ", dynspread N px" for the summary line when --dynspread chose N.
 fn dynspread_note(px: Option<usize>) -> String {
     px.map_or(String::new(), |px| format!(", dynspread {px} px"))
+}
+
+/// `options` for x and y projected as --projection says: web-mercator ranges are the world
+/// (the whole canvas of a pyramid, `--pyramid-tile x 2^Z` pixels square), or the given
+/// longitudes and (projected) latitudes of a flat render.
+fn projected(args: &RenderArgs, mut options: RenderOptions) -> Result<RenderOptions> {
+    if args.projection != Projection::WebMercator {
+        return Ok(options);
+    }
+    if args.pyramid.pyramid.is_some() {
+        let Some(z) = args.pyramid.max_zoom else {
+            return Err(Failure::flag(
+                "--max-zoom",
+                "web-mercator tiles need --max-zoom Z, their finest zoom",
+            ));
+        };
+        if args.x_range.is_some() || args.y_range.is_some() {
+            let flag = if args.x_range.is_some() { "--x-range" } else { "--y-range" };
+            return Err(Failure::flag(flag, "web-mercator tiles cover the world; give no ranges"));
+        }
+        let side = u64::from(args.pyramid.pyramid_tile) << z;
+        let side = u32::try_from(side).map_err(|_| {
+            Failure::flag("--max-zoom", format!("zoom {z} makes a canvas of {side} px, too wide"))
+        })?;
+        (options.width, options.height) = (side, side);
+        (options.x_range, options.y_range) = (Some(WORLD), Some(WORLD));
+    } else {
+        options.x_range = Some(args.x_range.unwrap_or(WORLD));
+        options.y_range = Some(args.y_range.map_or(WORLD, |(lo, hi)| (mercator_y(lo), mercator_y(hi))));
+    }
+    Ok(options)
+}
+
+/// How a pyramid's levels are spread: as the image (--spread or --dynspread), by the same
+/// pixel radius at every level.
+fn tile_spread(args: &RenderArgs) -> Option<TileSpread> {
+    match args.spread {
+        Some(px) => Some(TileSpread::Fixed(px as usize, args.spread_shape)),
+        None => args.dynspread.then_some(TileSpread::Dynamic(args.spread_shape)),
+    }
 }
 
 /// The PNG output the flags describe: the figure (or the bare image), spread with --spread

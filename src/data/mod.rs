@@ -25,6 +25,7 @@ pub mod npy;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 mod points;
+pub mod projection;
 pub mod series_layout;
 pub mod source;
 pub mod table;

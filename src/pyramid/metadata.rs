@@ -8,6 +8,9 @@ use crate::pyramid::plan::data_extent;
 use crate::pyramid::PyramidPlan;
 use crate::shade::{Color, Colormap, CountHistogram, How};
 
+/// The TileJSON file of a web-mercator pyramid.
+pub const TILEJSON: &str = "tilejson.json";
+
 /// The `format` field of `metadata.json`.
 pub const METADATA_FORMAT: &str = "gigaplot-pyramid";
 
@@ -86,6 +89,13 @@ pub struct PyramidMetadata {
     pub background: String,
     /// The level whose statistics shade every level, if fixed.
     pub span_from_level: Option<u32>,
+    /// `web-mercator` for EPSG:3857 tiles of longitudes and latitudes (the viewer then
+    /// shows a web map), absent for the canvas's own pixel grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<String>,
+    /// A basemap tile URL template the viewer shows under the tiles (`--basemap`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basemap: Option<String>,
 }
 
 /// The axes of a canvas: `(range, scale)` for x and y.
@@ -147,14 +157,42 @@ impl PyramidMetadata {
                 background.r, background.g, background.b, background.a
             ),
             span_from_level,
+            projection: None,
+            basemap: None,
         }
     }
 
-    /// Writes `dir/metadata.json` atomically.
+    /// Writes `dir/metadata.json` atomically, after `dir/tilejson.json` for web-mercator
+    /// tiles.
     pub fn write(&self, dir: &Path) -> Result<()> {
+        if self.projection.is_some() {
+            crate::io::write_atomically(&dir.join(TILEJSON), self.tilejson().as_bytes())?;
+        }
         let path = dir.join("metadata.json");
-        let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(&path, e.to_string()))?;
-        crate::io::write_atomically(&path, format!("{text}\n").as_bytes())
+        crate::io::write_atomically(&path, self.to_json(&path)?.as_bytes())
+    }
+
+    /// The text of `metadata.json` (errors name `path`).
+    pub fn to_json(&self, path: &Path) -> Result<String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::bad_input(path, e.to_string()))?;
+        Ok(format!("{text}\n"))
+    }
+
+    /// The TileJSON 3.0.0 description of web-mercator tiles (tile URLs relative to the
+    /// pyramid directory, the web-map world as bounds).
+    pub fn tilejson(&self) -> String {
+        let lat = crate::data::projection::MAX_LATITUDE;
+        let json = serde_json::json!({
+            "tilejson": "3.0.0",
+            "name": "gigaplot",
+            "scheme": "xyz",
+            "tiles": [self.tiles],
+            "minzoom": self.min_zoom,
+            "maxzoom": self.max_zoom,
+            "bounds": [-180.0, -lat, 180.0, lat],
+            "center": [0.0, 0.0, 0],
+        });
+        format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default())
     }
 
     /// Reads `dir/metadata.json`.

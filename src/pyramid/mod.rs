@@ -14,7 +14,8 @@
 //! 5. [`PyramidWriter`] ties 2 and 4 together for a whole pyramid or one shard
 //!    ([`ShardPlan`]), then writes [`PyramidMetadata`] and the [`viewer`] page, which
 //!    `StaticServer` (feature `serve`, or any static server) serves. A whole pyramid is written under a
-//!    temporary directory and swapped into place complete ([`staging`]).
+//!    temporary directory and swapped into place complete ([`staging`]); the metadata of a
+//!    sharded one appears when the last shard's part is written ([`completion`]).
 //!
 //! Passes over the partitioned data: one to gather the statistics (feed a
 //! [`StatsBuilder`]), one to write the tiles (feed a [`PyramidWriter`]), whatever the
@@ -22,6 +23,9 @@
 //! call (checking the options first); [`StatsSink`] and [`PyramidSink`] wire them into
 //! ordinary renders by hand.
 
+pub mod completion;
+pub mod dzi;
+pub mod generic;
 mod levels;
 pub mod metadata;
 pub mod plan;
@@ -35,11 +39,13 @@ pub mod tiles;
 pub mod viewer;
 mod writer;
 
+pub use dzi::PyramidFormat;
+pub use generic::TileSpread;
 pub use levels::LevelStack;
 pub use metadata::PyramidMetadata;
 pub use plan::{PyramidPlan, DEFAULT_PYRAMID_TILE};
 pub use render::{compute_stats, render_pyramid, PyramidReport};
-pub use shard::{ShardPlan, ShardSpec, TOP_SHARD};
+pub use shard::{ShardPlan, ShardSpec};
 pub use stats::{InputKey, PyramidStats, StatsBuilder, StatsKey};
 pub use tiles::{TileCounts, TileSelection, TileWriter, TileWriterOptions};
 pub use viewer::{write_viewer, ViewerAssets};

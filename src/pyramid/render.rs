@@ -8,14 +8,14 @@
 
 use std::path::Path;
 
+use crate::data::projection::WORLD;
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
 use crate::pyramid::{
-    staging, viewer, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidSummary, PyramidWriter,
-    ShardSpec, StatsBuilder, StatsKey, StatsSink, ViewerAssets,
+    generic, staging, viewer, PyramidOptions, PyramidPlan, PyramidSink, PyramidStats, PyramidSummary,
+    PyramidWriter, ShardSpec, StatsBuilder, StatsKey, StatsSink, ViewerAssets,
 };
-use crate::reduce::Reduction;
 use crate::render::{render, RenderOptions, RenderReport, Warning};
 use crate::shade::visibility;
 use crate::sink::memory::Finished;
@@ -36,30 +36,59 @@ pub struct PyramidReport {
 }
 
 impl PyramidOptions {
-    /// Fails unless a pyramid can be rendered with `options`: no anti-aliased lines, the
-    /// count reduction, explicit ranges (every level and shard must share them) and a
-    /// [`PyramidOptions::tile`] that can work. Returns the ranges.
+    /// Fails unless a pyramid can be rendered with `options`: explicit ranges (every level
+    /// and shard must share them), a [`PyramidOptions::tile`] that can work, and for
+    /// pyramids built level by level ([`generic::needs_levels`]) one process and sides
+    /// that are multiples of `2^max_zoom`. Returns the ranges.
     pub fn check_render(&self, options: &RenderOptions) -> Result<((f64, f64), (f64, f64))> {
-        if options.line_width > 0.0 {
-            return Err(Error::bad_parameter(
-                Field::LineWidth,
-                "pyramids of anti-aliased lines are not supported yet",
-            ));
-        }
-        if options.reduction != Reduction::Count {
-            return Err(Error::bad_parameter(
-                Field::PyramidDir,
-                "pyramids are built from the count reduction",
-            ));
-        }
         let explicit = || problem!["a pyramid needs explicit ", Field::XRange, " and ", Field::YRange];
         let ranges = match (options.x_range, options.y_range) {
             (Some(x), Some(y)) => (x, y),
             (None, _) => return Err(Error::bad_parameter(Field::XRange, explicit())),
             (_, None) => return Err(Error::bad_parameter(Field::YRange, explicit())),
         };
-        PyramidPlan::new(options.width, options.height, self.tile)?;
+        if self.projection == crate::data::projection::Projection::WebMercator {
+            self.check_web_mercator(options, ranges)?;
+        }
+        match generic::needs_levels(options, self) {
+            true => generic::check(options, self)?,
+            false => PyramidPlan::new(options.width, options.height, self.tile)?,
+        };
         Ok(ranges)
+    }
+
+    /// Fails unless web-mercator tiles can be cut from the canvas: the XYZ layout, the
+    /// [`WORLD`] ranges on both (projected) axes and a square canvas of `tile * 2^Z` pixels.
+    fn check_web_mercator(&self, options: &RenderOptions, ranges: ((f64, f64), (f64, f64))) -> Result<()> {
+        if self.format != crate::pyramid::PyramidFormat::Xyz {
+            return Err(Error::bad_parameter(
+                Field::PyramidDir,
+                "web-mercator tiles are XYZ tiles, not a DZI",
+            ));
+        }
+        if self.stats.is_some() {
+            return Err(Error::bad_parameter(
+                Field::Stats,
+                "statistics files of web-mercator tiles are not supported yet; give none",
+            ));
+        }
+        if ranges != (WORLD, WORLD) {
+            return Err(Error::bad_parameter(
+                Field::XRange,
+                "web-mercator tiles cover the world: x -180,180 and the projected y -180,180",
+            ));
+        }
+        let side = u64::from(options.width);
+        if options.width != options.height
+            || side % u64::from(self.tile) != 0
+            || !(side / u64::from(self.tile)).is_power_of_two()
+        {
+            return Err(Error::bad_parameter(
+                Field::Width,
+                format!("web-mercator tiles need a square canvas of {} x 2^Z pixels", self.tile),
+            ));
+        }
+        Ok(())
     }
 
     /// The key statistics for this pyramid of a render with `options` and `ranges` must have.
@@ -94,14 +123,21 @@ pub fn render_pyramid(
     progress: &dyn Progress,
 ) -> Result<PyramidReport> {
     let ranges = pyramid.check_render(options)?;
+    if let ViewerAssets::Local(assets) = &pyramid.viewer {
+        // Checked now, not when the viewer is written after the tiles.
+        match pyramid.format {
+            crate::pyramid::PyramidFormat::Xyz => viewer::find_leaflet_dist(assets)?,
+            crate::pyramid::PyramidFormat::Dzi => crate::pyramid::dzi::find_osd_build(assets)?,
+        };
+    }
+    if generic::needs_levels(options, pyramid) {
+        let (render, pyramid) = generic::render_levels(points, options, pyramid, sinks, progress)?;
+        return Ok(PyramidReport { render, pyramid });
+    }
     let key = pyramid.stats_key(options, ranges);
     if pyramid.shard.count == 1 {
         // Before the statistics pass: a directory that may not be replaced fails at once.
         staging::check_target(&pyramid.dir)?;
-    }
-    if let ViewerAssets::Local(assets) = &pyramid.viewer {
-        // Checked now, not when the viewer is written after the tiles.
-        viewer::find_leaflet_dist(assets)?;
     }
     let stats = match &pyramid.stats {
         Some(path) => {

@@ -21,10 +21,21 @@ pub static PYRAMID_DIR: DirPolicy = DirPolicy {
     ],
 };
 
-/// Names a pyramid directory may hold: level directories, the metadata and the viewer.
+/// Names a pyramid directory may hold: level directories, the metadata, the viewer and the
+/// part markers of an unfinished sharded pyramid.
 fn belongs_to_a_pyramid(name: &str) -> bool {
     (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
-        || ["metadata.json", "index.html", "leaflet"].contains(&name)
+        || [
+            "metadata.json",
+            "index.html",
+            "leaflet",
+            crate::pyramid::completion::PARTS_DIR,
+            crate::pyramid::dzi::DESCRIPTOR,
+            crate::pyramid::dzi::TILES_DIR,
+            crate::pyramid::dzi::ASSETS_DIR,
+            crate::pyramid::metadata::TILEJSON,
+        ]
+        .contains(&name)
 }
 
 /// Fails unless `dir` is missing, or a directory (not a symbolic link) holding only what a

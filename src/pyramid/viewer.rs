@@ -107,7 +107,7 @@ fn copy_leaflet(dist: &Path, target: &Path) -> Result<()> {
 }
 
 /// Copies one file atomically.
-fn copy_file(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_file(from: &Path, to: &Path) -> Result<()> {
     let (mut file, _) = crate::io::file_kind::open_input(from, &from.display().to_string())?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(from, e))?;

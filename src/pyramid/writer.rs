@@ -11,8 +11,9 @@
 //!
 //! A whole pyramid is written under a temporary directory beside its target and swapped in
 //! by [`PyramidWriter::finish`] ([`StagedDir`]): a failed or interrupted one leaves the
-//! previous pyramid (or nothing) and no tiles. A shard writes its tiles into the target
-//! directory directly, since other shards write there too.
+//! previous pyramid (or nothing) and no tiles. A shard writes its tiles (each atomically)
+//! into the target directory directly, since other shards write there too; the metadata
+//! appears when the last shard finishes ([`completion`]).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -21,10 +22,10 @@ use std::sync::Arc;
 use crate::error::{Error, Field, Result};
 use crate::io::StagedDir;
 use crate::pyramid::metadata::Axes;
-use crate::pyramid::staging;
+use crate::pyramid::{completion, staging};
 use crate::pyramid::{
     InputKey, LevelStack, PyramidMetadata, PyramidPlan, PyramidStats, ShardPlan, ShardSpec, StatsBuilder,
-    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, DEFAULT_PYRAMID_TILE, TOP_SHARD,
+    TileCounts, TileSelection, TileWriter, TileWriterOptions, ViewerAssets, DEFAULT_PYRAMID_TILE,
 };
 use crate::render::RenderOptions;
 use crate::shade::{Color, Colormap, How};
@@ -62,6 +63,18 @@ pub struct PyramidOptions {
     /// statistics file's: statistics of other data are refused. Not needed (empty) when
     /// the statistics are computed in this process.
     pub inputs: Vec<InputKey>,
+    /// Spreading of every level by the same pixel radius (`--spread`, `--dynspread`); a
+    /// spread pyramid is built level by level ([`crate::pyramid::generic`]).
+    pub spread: Option<crate::pyramid::TileSpread>,
+    /// The tile layout (`--pyramid-format`): XYZ (default) or Deep Zoom Image, built level
+    /// by level ([`crate::pyramid::dzi`]).
+    pub format: crate::pyramid::PyramidFormat,
+    /// How the render projected x and y: web-mercator tiles (`--projection web-mercator`)
+    /// are the standard XYZ tiles of a `tile * 2^max_zoom` square canvas over the
+    /// [`crate::data::projection::WORLD`] ranges, described by `tilejson.json`.
+    pub projection: crate::data::projection::Projection,
+    /// A basemap tile URL template for the viewer of web-mercator tiles (`--basemap`).
+    pub basemap: Option<String>,
 }
 
 impl PyramidOptions {
@@ -79,6 +92,10 @@ impl PyramidOptions {
             stats: None,
             tile: DEFAULT_PYRAMID_TILE,
             inputs: Vec::new(),
+            spread: None,
+            format: crate::pyramid::PyramidFormat::Xyz,
+            projection: crate::data::projection::Projection::None,
+            basemap: None,
         }
     }
 
@@ -95,12 +112,23 @@ impl PyramidOptions {
     }
 }
 
+impl PyramidOptions {
+    /// Records the projection and basemap in `metadata`.
+    pub(crate) fn describe_projection(&self, metadata: &mut PyramidMetadata) {
+        if self.projection == crate::data::projection::Projection::WebMercator {
+            metadata.projection = Some("web-mercator".into());
+            metadata.basemap = self.basemap.clone();
+        }
+    }
+}
+
 /// What a finished pyramid writer did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PyramidSummary {
     /// Tiles written and empty tiles skipped, over every level.
     pub tiles: TileCounts,
-    /// True when this process wrote `metadata.json` and `index.html` (the top shard).
+    /// True when this process wrote `metadata.json` and `index.html`: a whole pyramid, or
+    /// the shard that found every other shard's part written ([`completion`]).
     pub wrote_metadata: bool,
 }
 
@@ -151,6 +179,7 @@ impl PyramidWriter {
             1 => Some(staging::begin(&options.dir)?),
             _ => {
                 std::fs::create_dir_all(&options.dir).map_err(|e| Error::io(&options.dir, e))?;
+                completion::begin_shard(&options.dir, shard)?;
                 None
             }
         };
@@ -178,13 +207,14 @@ impl PyramidWriter {
                 })
             })
             .collect();
-        let metadata = PyramidMetadata::new(
+        let mut metadata = PyramidMetadata::new(
             &plan,
             axes,
             &stats.levels,
             (options.how, &options.cmap, options.background),
             options.span_from_level,
         );
+        options.describe_projection(&mut metadata);
         Ok(PyramidWriter {
             stack: LevelStack::for_rows(plan.width, plan.max_zoom, min_zoom, rows.clone()),
             options,
@@ -291,10 +321,17 @@ impl PyramidWriter {
             summary.tiles.written += counts.written;
             summary.tiles.empty += counts.empty;
         }
-        if self.options.shard.index == TOP_SHARD {
+        if self.options.shard.count == 1 {
             self.metadata.write(&self.write_dir)?;
             crate::pyramid::write_viewer(&self.write_dir, &self.options.viewer)?;
             summary.wrote_metadata = true;
+        } else {
+            summary.wrote_metadata = completion::finish_shard(
+                &self.write_dir,
+                self.options.shard,
+                &self.metadata,
+                &self.options.viewer,
+            )?;
         }
         Ok(summary)
     }

@@ -172,22 +172,8 @@ fn line_width_errors_name_the_flag_and_the_reason() {
         "-o",
         out_png.to_str().unwrap(),
     ];
-    let cases: [(&[&str], &str); 4] = [
-        (
-            &[
-                "--glyph",
-                "lines",
-                "--line-width",
-                "2",
-                "--x-range",
-                "0,1",
-                "--y-range",
-                "0,1",
-                "--pyramid",
-                "p",
-            ],
-            "pyramids of anti-aliased lines",
-        ),
+    // (Pyramids of anti-aliased lines are supported now: tests/library/pyramid_levels.rs.)
+    let cases: [(&[&str], &str); 3] = [
         (&["--line-width", "2"], "applies to --glyph lines only"),
         (
             &["--glyph", "lines", "--line-width", "2", "--agg", "var", "--value", x.to_str().unwrap()],

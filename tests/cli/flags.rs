@@ -564,6 +564,26 @@ fn cases() -> Vec<Case> {
             assert_eq!(meta["span_from_level"].as_u64(), Some(1));
             assert_eq!(dims(&d.join("pyr/0/0/0.png")), (16, 16));
         }},
+        Case { cmd: "render", flags: &["--pyramid-format"], check: |d| {
+            base_points(d);
+            ok(d, &pyramid("pyr", &["--pyramid-format", "dzi"]));
+            let dzi = std::fs::read_to_string(d.join("pyr/pyramid.dzi")).unwrap();
+            assert!(dzi.contains("<Size Width=\"64\" Height=\"64\"/>"), "{dzi}");
+            assert!(d.join("pyr/pyramid_files/6/0_0.png").is_file() && d.join("pyr/pyramid_files/0/0_0.png").is_file());
+        }},
+        Case { cmd: "render", flags: &["--projection", "--max-zoom", "--basemap"], check: |d| {
+            write_f64(&d.join("x.npy"), &[-0.1278, 151.2093]);
+            write_f64(&d.join("y.npy"), &[51.5074, -33.8688]);
+            let args = ["render", "-q", "--x", "x.npy", "--y", "y.npy", "--projection", "web-mercator"];
+            let mut pyr = args.to_vec();
+            pyr.extend(["--max-zoom", "1", "--pyramid", "pyr", "--basemap", "https://t.example/{z}/{x}/{y}.png"]);
+            ok(d, &pyr);
+            assert!(d.join("pyr/tilejson.json").is_file());
+            assert!(d.join("pyr/1/0/0.png").is_file() && d.join("pyr/1/1/1.png").is_file());
+            assert!(!d.join("pyr/1/0/1.png").exists() && !d.join("pyr/1/1/0.png").exists());
+            let meta = std::fs::read_to_string(d.join("pyr/metadata.json")).unwrap();
+            assert!(meta.contains("\"basemap\": \"https://t.example/{z}/{x}/{y}.png\""), "{meta}");
+        }},
         Case { cmd: "render", flags: &["--viewer-assets"], check: |d| {
             base_points(d);
             std::fs::create_dir_all(d.join("node_modules/leaflet/dist")).unwrap();

@@ -253,7 +253,23 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
             "std along anti-aliased lines (--line-width > 0)",
         ),
         (&["--agg", "sum"], "the sum reduction needs a value column"),
-        (&["--agg", "max", "--value", &v, "--pyramid", &path("pyr")], "pyramids are built from the count"),
+        (
+            &[
+                "--agg",
+                "max",
+                "--value",
+                &v,
+                "--pyramid",
+                &path("pyr"),
+                "--width",
+                "801",
+                "--x-range",
+                "0,1",
+                "--y-range",
+                "0,1",
+            ],
+            "--width: pyramids of max need a width and height divisible by",
+        ),
     ];
     for (extra, message) in cases {
         let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();

@@ -195,3 +195,62 @@ fn a_directory_holding_other_files_is_never_replaced_by_a_pyramid() {
     assert_eq!(std::fs::read(scene.pyr.join("notes.txt")).unwrap(), b"mine");
     assert_eq!(scene.leftovers(), Vec::<String>::new());
 }
+
+/// Shards write into the shared directory directly, but `metadata.json` (and the viewer)
+/// appear only once every shard's part is there: a killed shard leaves tiles (never half
+/// a one) and no metadata; the other shard finishing does not complete the pyramid; the
+/// killed shard run again does, giving exactly the single-process files and no markers.
+#[test]
+fn a_sharded_pyramid_has_metadata_only_when_every_shard_finished() {
+    let scene = Scene::new(2_000_000);
+    let stats = scene.site.parent().unwrap().join("stats.json");
+    let mut args = vec!["stats".to_string(), "-q".into(), "-o".into(), stats.to_string_lossy().into_owned()];
+    args.extend(scene.canvas(8192, 256));
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let shard = |i: &str| {
+        scene.render(8192, 256, &["--stats", stats.to_str().unwrap(), "--shard", i, "--memory", "100MiB"])
+    };
+    let no_temporaries = |files: &BTreeMap<String, Vec<u8>>| {
+        let temporary: Vec<&String> = files.keys().filter(|k| k.contains(".tmp")).collect();
+        assert!(temporary.is_empty(), "temporary files left: {temporary:?}");
+    };
+
+    // Shard 0 (which also writes the coarse levels) killed while writing the finest tiles.
+    let child = shard("0/2").spawn().unwrap();
+    let writing = wait_for(Duration::from_secs(60), || scene.pyr.join("5").is_dir());
+    signal(&child, libc::SIGTERM);
+    let (out, _) = finish(child);
+    assert!(writing, "the tiles never started: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(143), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = tree(&scene.pyr);
+    no_temporaries(&files);
+    assert!(!files.contains_key("metadata.json") && !files.contains_key("index.html"));
+
+    let out = shard("1/2").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = tree(&scene.pyr);
+    no_temporaries(&files);
+    assert!(!files.contains_key("metadata.json"), "metadata without shard 0's part");
+    assert!(files.contains_key("shards/1-of-2.json"), "{:?}", files.keys().filter(|k| !k.ends_with(".png")));
+
+    let out = shard("0/2").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = tree(&scene.pyr);
+    assert!(files.contains_key("metadata.json") && files.contains_key("index.html"));
+    assert!(!files.keys().any(|k| k.starts_with("shards/")), "markers left");
+    let whole = scene.site.parent().unwrap().join("whole");
+    let mut args =
+        vec!["render".to_string(), "-q".into(), "--pyramid".into(), whole.to_string_lossy().into()];
+    args.extend(scene.canvas(8192, 256));
+    args.extend(["--stats".into(), stats.to_string_lossy().into()]);
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(tree(&whole) == files, "the shards differ from a single process");
+
+    // Running a shard again withdraws the metadata until its part is written again.
+    let child = shard("1/2").spawn().unwrap();
+    let withdrawn = wait_for(Duration::from_secs(60), || !scene.pyr.join("metadata.json").exists());
+    signal(&child, libc::SIGINT);
+    finish(child);
+    assert!(withdrawn, "a shard rewriting tiles left the metadata of the finished pyramid");
+    assert_eq!(scene.leftovers(), Vec::<String>::new());
+}

@@ -355,7 +355,7 @@ fn dynspread_flags_are_checked() {
         (&["--dynspread", "--spread", "2"][..], "--dynspread: cannot be combined with --spread"),
         (
             &["--dynspread", "--pyramid", pyramid.to_str().unwrap()][..],
-            "--dynspread: pyramids are not spread",
+            "--x-range: a pyramid needs explicit --x-range and --y-range",
         ),
         (&["--dynspread", "--dynspread-threshold", "1.5"][..], "must be a number in [0, 1]"),
         (&["--dynspread", "--dynspread-threshold", "-0.1"][..], "must be a number in [0, 1]"),

@@ -155,13 +155,15 @@ fn refused_pyramid_options_name_the_library_field() {
         ),
         (
             RenderOptions { reduction: Reduction::Any, ..options() },
-            Field::PyramidDir,
-            "pyramid.dir: pyramids are built from the count reduction",
+            Field::Width,
+            "width: pyramids of any need a width and height divisible by 2^2 = 4, so that every level covers \
+             the ranges exactly; 600 x 452 would do",
         ),
         (
             RenderOptions { glyph: gigaplot::Glyph::Lines, line_width: 1.5, ..options() },
-            Field::LineWidth,
-            "line_width: pyramids of anti-aliased lines are not supported yet",
+            Field::Width,
+            "width: pyramids of count along lines need a width and height divisible by 2^2 = 4, so that every \
+             level covers the ranges exactly; 600 x 452 would do",
         ),
     ];
     for (options, field, message) in cases {

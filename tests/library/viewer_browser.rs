@@ -221,3 +221,142 @@ fn pinned_integrity_hashes_match_the_npm_package() {
         assert!(pinned.starts_with("sha384-") && pinned.len() > 60, "{name}: {pinned}");
     }
 }
+
+/// OpenSeadragon's package directory: $GIGAPLOT_OSD_DIR or the CI cache.
+fn osd_dir() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> =
+        std::env::var_os("GIGAPLOT_OSD_DIR").map(PathBuf::from).into_iter().collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".cache/gigaplot-ci/npm/node_modules/openseadragon"));
+    }
+    candidates.into_iter().find(|d| d.join("build/openseadragon/openseadragon.min.js").is_file())
+}
+
+/// Serves `dir`, loads its page in a `width x height` window; returns the requests and
+/// the screenshot's pixels (RGB).
+fn load(dir: &Path, (width, height): (u32, u32), work: &Path) -> (Vec<RequestLog>, Vec<[u8; 3]>) {
+    let log: Arc<Mutex<Vec<RequestLog>>> = Arc::default();
+    let sink = log.clone();
+    let server = StaticServer::bind(dir, "127.0.0.1:0".parse().unwrap())
+        .unwrap()
+        .with_logger(Arc::new(move |r: &RequestLog| sink.lock().unwrap().push(r.clone())));
+    let addr = server.local_addr().unwrap();
+    let stop = server.stop_handle().unwrap();
+    let thread = std::thread::spawn(move || server.run());
+    let shot = work.join(format!("shot-{width}.png"));
+    let mut child = Command::new(CHROMIUM)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .arg("--hide-scrollbars")
+        .arg(format!("--user-data-dir={}", work.join(format!("profile-{width}")).display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("--window-size={width},{height}"))
+        .args(["--virtual-time-budget=5000", &format!("http://{addr}/index.html")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let start = Instant::now();
+    let ok = loop {
+        if let Some(status) = child.try_wait().expect("wait chromium") {
+            break status.success();
+        }
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    stop.stop();
+    thread.join().unwrap().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert!(ok && shot.exists(), "chromium failed; requests: {log:?}");
+    let (_, _, bpp, buf) = {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, info.color_type.samples(), buf)
+    };
+    (log, buf.chunks(bpp).map(|p| [p[0], p[1], p[2]]).collect())
+}
+
+/// The zoom level of a tile request, if `path` is one: `/{z}/{x}/{y}.png` or
+/// `/pyramid_files/{level}/{col}_{row}.png`.
+fn tile_zoom(path: &str) -> Option<u32> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts[..] {
+        ["pyramid_files", level, _] => level.parse().ok(),
+        [z, _, y] if y.ends_with(".png") => z.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A pyramid of a clustered cloud rendered through `render_pyramid` as `kind` says.
+fn pyramid_of(kind: &str, dir: &Path, work: &Path, leaflet: &Path, osd: &Path) {
+    use gigaplot::projection::{web_mercator, Projection, WORLD};
+    use gigaplot::{render_pyramid, ColumnSpec, NoProgress, PointColumns, RenderOptions};
+    let n = 50_000;
+    let xs: Vec<f64> = (0..n).map(|i| 150.0 * (i as f64 * 0.618).sin() * ((i % 97) as f64 / 97.0)).collect();
+    let ys: Vec<f64> = (0..n).map(|i| 70.0 * (i as f64 * 0.377).cos() * ((i % 89) as f64 / 89.0)).collect();
+    let (x, y) = (work.join("x.npy"), work.join("y.npy"));
+    crate::common::write_f64(&x, &xs);
+    crate::common::write_f64(&y, &ys);
+    let points =
+        PointColumns::open(&ColumnSpec::parse(x.to_str().unwrap()), &ColumnSpec::parse(y.to_str().unwrap()))
+            .unwrap();
+    let options = RenderOptions {
+        width: 1024,
+        height: 1024,
+        x_range: Some(WORLD),
+        y_range: Some(if kind == "web-mercator" { WORLD } else { (-90.0, 90.0) }),
+        cmap: Colormap::by_name("viridis").unwrap(),
+        ..RenderOptions::default()
+    };
+    let mut pyramid = PyramidOptions::for_render(dir, &options);
+    pyramid.viewer = ViewerAssets::Local(leaflet.to_path_buf());
+    let points = match kind {
+        "web-mercator" => {
+            pyramid.projection = Projection::WebMercator;
+            web_mercator(points)
+        }
+        "dzi" => {
+            pyramid.format = PyramidFormat::Dzi;
+            pyramid.viewer = ViewerAssets::Local(osd.to_path_buf());
+            points
+        }
+        _ => points,
+    };
+    let report = render_pyramid(&points, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+    assert!(report.pyramid.tiles.written >= 4, "{kind}: {:?}", report.pyramid);
+}
+
+/// XYZ tiles of the canvas, XYZ web-mercator tiles and a Deep Zoom Image, each loaded in a
+/// small and a large window: both draw the plot, with tiles of a finer zoom in the large one.
+#[test]
+fn every_kind_of_pyramid_shows_tiles_at_two_zoom_levels() {
+    if !Path::new(CHROMIUM).exists() {
+        return skip(&format!("{CHROMIUM} is missing (apt-get install chromium)"));
+    }
+    let (Some(leaflet), Some(osd)) = (leaflet_dist(), osd_dir()) else {
+        return skip("no Leaflet or OpenSeadragon (npm install leaflet@1.9.4 openseadragon@5.0.1)");
+    };
+    for kind in ["xyz", "web-mercator", "dzi"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pyr");
+        pyramid_of(kind, &dir, tmp.path(), &leaflet, &osd);
+        let mut finest = Vec::new();
+        for window in [(400, 300), (1600, 1200)] {
+            let (log, pixels) = load(&dir, window, tmp.path());
+            let zooms: Vec<u32> =
+                log.iter().filter(|r| r.status == 200).filter_map(|r| tile_zoom(&r.path)).collect();
+            assert!(!zooms.is_empty(), "{kind} {window:?}: no tiles loaded: {log:?}");
+            finest.push(zooms.iter().copied().max().unwrap());
+            let plotted = pixels.iter().filter(|p| !(p[0] == p[1] && p[1] == p[2])).count();
+            assert!(plotted > 500, "{kind} {window:?}: only {plotted} plot pixels; requests: {log:?}");
+        }
+        assert!(finest[1] > finest[0], "{kind}: the large window shows no finer zoom: {finest:?}");
+    }
+}

@@ -40,7 +40,32 @@
     return control;
   }
 
+  // Web-mercator tiles: a web map (EPSG:3857) over the optional basemap.
+  function startWebMap(m) {
+    var zmax = m.max_zoom;
+    var map = L.map("map", { minZoom: 0, maxZoom: zmax + 3, worldCopyJump: false });
+    if (m.basemap) {
+      L.tileLayer(m.basemap, { maxZoom: zmax + 3 }).addTo(map);
+    }
+    L.tileLayer(m.tiles, {
+      tileSize: m.tile, minZoom: 0, maxZoom: zmax + 3,
+      maxNativeZoom: zmax, noWrap: true
+    }).addTo(map);
+    map.fitWorld();
+    var bar = colorbar(m, map);
+    bar.addTo(map);
+    bar.update();
+    map.on("zoomend", bar.update);
+    status.className = "gp-panel gp-coords";
+    status.textContent = "web mercator, zoom 0-" + zmax;
+    map.on("mousemove", function (e) {
+      status.textContent = "lon = " + format(e.latlng.lng) + "   lat = " + format(e.latlng.lat);
+    });
+    window.gigaplotMap = map;
+  }
+
   function start(m) {
+    if (m.projection === "web-mercator") { return startWebMap(m); }
     var zmax = m.max_zoom;
     var map = L.map("map", {
       crs: L.CRS.Simple, minZoom: 0, maxZoom: zmax + 3, attributionControl: false

@@ -1,0 +1,326 @@
+//! Pyramids of every reduction and glyph (`--agg mean`, lines, anti-aliased lines,
+//! categories, `--spread`, `--dynspread`): one render per zoom level through the generic
+//! render driver, each level's shaded rows cut into tiles.
+//!
+//! Every level is aggregated from the data at its own resolution (a level of factor `f` is
+//! a `W / f x H / f` render of the same ranges), shaded with that level's global
+//! statistics and spread by the same pixel radius, so a level is exactly the `--bare`
+//! render of its size; the finest level is the `--bare` render of the canvas, byte for byte.
+//! The levels must cover the ranges exactly, so the canvas's sides must be multiples of
+//! `2^max_zoom` (the count pyramid of [`crate::pyramid::LevelStack`] pads instead).
+//!
+//! Passes: one render per level (`max_zoom + 1`), instead of the count pyramid's two.
+//! A tile whose every pixel is the background (what the viewers show where no tile is) is
+//! not written.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::data::PointColumns;
+use crate::error::{Error, Field, Result};
+use crate::io::write_atomically_below;
+use crate::progress::Progress;
+use crate::pyramid::dzi::{self, PyramidFormat};
+use crate::pyramid::tiles::tile_path;
+use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary};
+use crate::reduce::Reduction;
+use crate::render::{render, Glyph, RenderOptions, RenderReport};
+use crate::shade::{Color, PixelFormat, Shape, Spreader};
+use crate::sink::png_image::encode_rgba;
+use crate::sink::{Band, CanvasInfo, Sink, SpreadSink};
+
+/// How a pyramid's levels are spread, each by the same pixel radius (`--spread`,
+/// `--dynspread`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TileSpread {
+    /// `--spread PX` with a mask shape.
+    Fixed(usize, Shape),
+    /// `--dynspread` with a mask shape: the radius each level's render chooses
+    /// ([`RenderOptions::dynspread`]).
+    Dynamic(Shape),
+}
+
+/// True when a pyramid of a render with `options` is built level by level here rather
+/// than from the finest counts: any reduction but count, lines, or spreading.
+pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
+    options.reduction != Reduction::Count
+        || options.glyph != Glyph::Points
+        || options.line_width > 0.0
+        || options.dynspread.is_some()
+        || pyramid.spread.is_some()
+        || pyramid.format == PyramidFormat::Dzi
+}
+
+/// Fails unless the level-by-level pyramid can be built: one process (no shards or
+/// statistics file, which belong to count pyramids) and sides that are multiples of
+/// `2^max_zoom`. Returns the plan.
+pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<PyramidPlan> {
+    let plan = PyramidPlan::new(options.width, options.height, pyramid.tile)?;
+    let what = match (options.reduction, options.glyph) {
+        (Reduction::Count, Glyph::Lines) => "count along lines".to_string(),
+        (Reduction::Count, _) => "spread counts".to_string(),
+        (other, _) => other.to_string(),
+    };
+    if pyramid.shard.count > 1 {
+        return Err(Error::bad_parameter(
+            Field::Shard,
+            format!("pyramids of {what} are rendered in one process; shards are for count pyramids"),
+        ));
+    }
+    if pyramid.stats.is_some() {
+        return Err(Error::bad_parameter(
+            Field::Stats,
+            format!(
+                "pyramids of {what} compute each level's statistics as they render; give no statistics file"
+            ),
+        ));
+    }
+    if pyramid.span_from_level.is_some() {
+        return Err(Error::bad_parameter(
+            Field::SpanFromLevel,
+            format!("pyramids of {what} shade every level with its own statistics; give no level"),
+        ));
+    }
+    if pyramid.format == PyramidFormat::Dzi {
+        // Every DZI level is the whole image at its size, whatever the sides.
+        return Ok(plan);
+    }
+    let unit = 1u64 << plan.max_zoom;
+    let fits = |side: u32| u64::from(side).is_multiple_of(unit);
+    if !fits(options.width) || !fits(options.height) {
+        let up = |side: u32| u64::from(side).div_ceil(unit) * unit;
+        return Err(Error::bad_parameter(
+            Field::Width,
+            format!(
+                "pyramids of {what} need a width and height divisible by 2^{} = {unit}, so that every level \
+                 covers the ranges exactly; {} x {} would do",
+                plan.max_zoom,
+                up(options.width),
+                up(options.height)
+            ),
+        ));
+    }
+    Ok(plan)
+}
+
+/// Renders the pyramid level by level into a temporary directory beside
+/// [`PyramidOptions::dir`] and swaps it in complete. `sinks` get the finest level's
+/// render (the canvas of `options` itself). Options already checked by the caller
+/// ([`PyramidOptions::check_render`]).
+pub fn render_levels(
+    points: &PointColumns<'_>,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+) -> Result<(RenderReport, PyramidSummary)> {
+    let plan = check(options, pyramid)?;
+    let staged = staging::begin(&pyramid.dir)?;
+    let dir = staged.dir().to_path_buf();
+    let mut summary = PyramidSummary::default();
+    let mut finest = None;
+    let mut sinks = Some(sinks);
+    let result = (|| {
+        let levels: Vec<(u32, u32, u32)> = match pyramid.format {
+            PyramidFormat::Xyz => plan.all_levels().iter().map(|l| (l.zoom, l.width, l.height)).collect(),
+            PyramidFormat::Dzi => {
+                let tiles = dir.join(dzi::TILES_DIR);
+                std::fs::create_dir(&tiles).map_err(|e| Error::io(&tiles, e))?;
+                dzi::levels(options.width, options.height)
+            }
+        };
+        let max_level = levels.len() as u32 - 1;
+        for (zoom, width, height) in levels {
+            let mut level_options = options.clone();
+            level_options.width = width;
+            level_options.height = height;
+            let (tiles, counts) = LevelTiles::new(&dir, zoom, plan.tile, pyramid);
+            let tiles: Box<dyn Sink> = match pyramid.spread {
+                Some(TileSpread::Fixed(px, shape)) => {
+                    Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
+                }
+                Some(TileSpread::Dynamic(shape)) => {
+                    Box::new(SpreadSink::dynamic(Box::new(tiles), shape, pyramid.background))
+                }
+                None => Box::new(tiles),
+            };
+            let mut all = vec![tiles];
+            if zoom == max_level {
+                all.extend(sinks.take().unwrap_or_default());
+            }
+            let report = render(points, &level_options, all, progress)?;
+            let (written, empty) = counts.take().unwrap_or_default();
+            summary.tiles.written += written;
+            summary.tiles.empty += empty;
+            if zoom == max_level {
+                finest = Some(report);
+            }
+        }
+        let axes = (
+            (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
+            (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
+        );
+        let mut metadata =
+            PyramidMetadata::new(&plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
+        pyramid.describe_projection(&mut metadata);
+        match pyramid.format {
+            PyramidFormat::Xyz => {
+                metadata.write(&dir)?;
+                crate::pyramid::write_viewer(&dir, &pyramid.viewer)?;
+            }
+            PyramidFormat::Dzi => dzi::write_descriptor_and_viewer(
+                &dir,
+                (options.width, options.height, plan.tile),
+                &metadata.background,
+                &pyramid.viewer,
+            )?,
+        }
+        Ok(())
+    })();
+    result.map_err(|e| staged.rename_in_error(e))?;
+    staged.install()?;
+    summary.wrote_metadata = true;
+    let report = finest.ok_or_else(|| Error::usage("render_pyramid", "the finest level was not rendered"))?;
+    Ok((report, summary))
+}
+
+/// A [`Sink`] cutting one level's shaded rows into `{z}/{x}/{y}.png` tiles (padded with
+/// transparent pixels), skipping the tiles that are all background.
+struct LevelTiles {
+    dir: PathBuf,
+    zoom: u32,
+    tile: u32,
+    format: PyramidFormat,
+    background: [u8; 4],
+    compression: png::Compression,
+    width: u32,
+    height: u32,
+    /// RGBA rows of the tile row being filled.
+    rows: Vec<u8>,
+    /// Rows in `rows`.
+    filled: u32,
+    /// The tile row being filled.
+    tile_row: u32,
+    written: u64,
+    empty: u64,
+    done: crate::sink::Finished<(u64, u64)>,
+}
+
+impl LevelTiles {
+    /// A sink for level `zoom` under `dir`, and where its (written, empty) counts go.
+    fn new(
+        dir: &Path,
+        zoom: u32,
+        tile: u32,
+        pyramid: &PyramidOptions,
+    ) -> (LevelTiles, crate::sink::Finished<(u64, u64)>) {
+        let done = crate::sink::Finished::new();
+        let b = pyramid.background;
+        let sink = LevelTiles {
+            dir: dir.to_path_buf(),
+            zoom,
+            tile,
+            format: pyramid.format,
+            background: [b.r, b.g, b.b, b.a],
+            compression: pyramid.tiles.compression,
+            width: 0,
+            height: 0,
+            rows: Vec::new(),
+            filled: 0,
+            tile_row: 0,
+            written: 0,
+            empty: 0,
+            done: done.clone(),
+        };
+        (sink, done)
+    }
+
+    /// Encodes and writes the tiles of the buffered tile row that are not all background.
+    fn flush(&mut self) -> Result<()> {
+        if self.filled == 0 {
+            return Ok(());
+        }
+        let level = match self.format {
+            PyramidFormat::Xyz => self.dir.join(self.zoom.to_string()),
+            PyramidFormat::Dzi => self.dir.join(dzi::TILES_DIR).join(self.zoom.to_string()),
+        };
+        match std::fs::create_dir(&level) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(Error::io(&level, e)),
+            _ => {}
+        }
+        let (tile, width, rows, ty) =
+            (self.tile as usize, self.width as usize, self.filled as usize, self.tile_row);
+        let buffer = &self.rows;
+        let background = self.background;
+        let results: Vec<Result<bool>> = (0..width.div_ceil(tile))
+            .into_par_iter()
+            .map(|tx| {
+                let (x0, cols) = (tx * tile, (width - tx * tile).min(tile));
+                // XYZ tiles are padded to the full tile (transparent), DZI tiles cut.
+                let (tw, th) = match self.format {
+                    PyramidFormat::Xyz => (tile, tile),
+                    PyramidFormat::Dzi => (cols, rows),
+                };
+                let mut rgba = vec![0u8; tw * th * 4];
+                let mut blank = true;
+                for y in 0..rows {
+                    let src = &buffer[(y * width + x0) * 4..(y * width + x0 + cols) * 4];
+                    blank &= src.chunks_exact(4).all(|p| p == background);
+                    rgba[y * tw * 4..(y * tw + cols) * 4].copy_from_slice(src);
+                }
+                if blank {
+                    return Ok(false);
+                }
+                let png = encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?;
+                let path = match self.format {
+                    PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
+                    PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
+                };
+                write_atomically_below(&path, &png)?;
+                Ok(true)
+            })
+            .collect();
+        for result in results {
+            match result? {
+                true => self.written += 1,
+                false => self.empty += 1,
+            }
+        }
+        self.filled = 0;
+        self.tile_row += 1;
+        Ok(())
+    }
+}
+
+impl Sink for LevelTiles {
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
+        self.width = canvas.width;
+        self.height = canvas.height;
+        self.rows = vec![0u8; canvas.width as usize * self.tile as usize * 4];
+        Ok(())
+    }
+
+    fn band(&mut self, band: &dyn Band) -> Result<()> {
+        let row_bytes = self.width as usize * 4;
+        for row in 0..band.height() {
+            let at = self.filled as usize * row_bytes;
+            band.shade_row(row, PixelFormat::Rgba, &mut self.rows[at..at + row_bytes]);
+            self.filled += 1;
+            if self.filled == self.tile || self.tile_row * self.tile + self.filled == self.height {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.flush()?;
+        self.done.put((self.written, self.empty));
+        Ok(())
+    }
+
+    fn backdrop(&self) -> Option<Color> {
+        None
+    }
+}
