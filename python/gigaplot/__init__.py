@@ -539,7 +539,8 @@ def render(source: Any = None, x: Optional[str] = None, y: Optional[str] = None,
     """Renders out of core to files, as ``gigaplot render`` with the same options (dashes as
     underscores: ``width``, ``height``, ``x_range=(lo, hi)``, ``how``, ``cmap``, ``agg``,
     ``memory="256MiB"``, ``bare=True``, ``agg_out``, ``glyph="lines"``, ``series=K``,
-    ``pyramid="tiles/"`` with ``pyramid_tile``, ``span_from_level``, ``viewer_assets``...).
+    ``pyramid="tiles/"`` with ``pyramid_tile``, ``span_from_level``, ``viewer_assets``,
+    ``pyramid_format="dzi"``, ``basemap``; ``thumbnail=PX`` beside ``output``...).
     ``raster`` (a 2-D ``.npy`` path or array, with ``extent``, ``origin``, ``downsample``,
     ``upsample``) renders a raster instead of points. Writes the CLI's bytes and returns the
     render's summary. The GIL is released; Ctrl-C raises KeyboardInterrupt and leaves no file."""

@@ -10,9 +10,9 @@ use gigaplot::npy::ArrayShape;
 use gigaplot::{
     parse_color_key, parse_extent, parse_range, parse_size, render, render_pyramid, render_raster,
     AggregateArray, AggregateArraySink, AggregateSink, Color, Colormap, Compression, Downsample, Dynspread,
-    Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns, Progress, PyramidOptions, RasterInput,
-    RasterPlacement, Reduction, RenderOptions, RenderReport, Scale, SeriesLayout, Sink, SpreadShape as Shape,
-    Upsample, ViewerAssets,
+    Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns, Progress, PyramidFormat,
+    PyramidOptions, RasterInput, RasterPlacement, Reduction, RenderOptions, RenderReport, Scale,
+    SeriesLayout, Sink, SpreadShape as Shape, TileSpread, Upsample, ViewerAssets,
 };
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -243,6 +243,9 @@ const KNOWN: &[&str] = &[
     "pyramid_tile",
     "span_from_level",
     "viewer_assets",
+    "pyramid_format",
+    "basemap",
+    "thumbnail",
 ];
 
 /// Keywords that only apply with another one: (keyword, the one it needs, what to say).
@@ -254,6 +257,9 @@ const NEEDS: &[(&str, &str, &str)] = &[
     ("pyramid_tile", "pyramid", "applies to pyramid= only"),
     ("span_from_level", "pyramid", "applies to pyramid= only"),
     ("viewer_assets", "pyramid", "applies to pyramid= only"),
+    ("pyramid_format", "pyramid", "applies to pyramid= only"),
+    ("basemap", "pyramid", "applies to pyramid= only"),
+    ("thumbnail", "output", "applies to output= only"),
 ];
 
 /// Renders to files as `gigaplot render` does with the same flags: `options` maps each
@@ -272,7 +278,7 @@ pub fn render_file<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if let Some(key) = options.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        let hint = if ["stats", "shard"].iter().any(|p| key.starts_with(p)) {
+        let hint = if ["stats", "shard", "projection", "max_zoom"].iter().any(|p| key.starts_with(p)) {
             "is not supported by gp.render yet; use the gigaplot command"
         } else {
             "unknown option"
@@ -322,9 +328,6 @@ pub fn render_file<'py>(
     if spread_px.is_some() && flag(&options, "dynspread") {
         return Err(bad("dynspread", "cannot be combined with spread; give one of them"));
     }
-    if pyramid_dir.is_some() && flag(&options, "dynspread") {
-        return Err(bad("dynspread", "pyramids are not spread; render the pyramid without dynspread"));
-    }
     if pyramid_dir.is_some() && raster.is_some() {
         return Err(bad("pyramid", "pyramids are rendered from points; drop raster="));
     }
@@ -370,6 +373,7 @@ pub fn render_file<'py>(
         }
         None => None,
     };
+    let thumbnail: Option<u32> = number(&options, "thumbnail")?;
     let pyramid = match &pyramid_dir {
         Some(dir) => {
             let mut pyramid = PyramidOptions::for_render(dir, &render_options);
@@ -383,6 +387,14 @@ pub fn render_file<'py>(
             if let Some(assets) = options.get("viewer_assets") {
                 pyramid.viewer = ViewerAssets::Local(PathBuf::from(assets));
             }
+            pyramid.format = opt(&options, "pyramid_format", PyramidFormat::from_str)?.unwrap_or_default();
+            pyramid.basemap = options.get("basemap").cloned();
+            // spread as the image: by the same pixel radius at every level
+            let shape = opt(&options, "spread_shape", Shape::from_str)?.unwrap_or_default();
+            pyramid.spread = match spread_px {
+                Some(px) => Some(TileSpread::Fixed(px as usize, shape)),
+                None => flag(&options, "dynspread").then_some(TileSpread::Dynamic(shape)),
+            };
             Some(pyramid)
         }
         None => None,
@@ -408,14 +420,17 @@ pub fn render_file<'py>(
                 opt(&options, "upsample", Upsample::from_str)?.unwrap_or_default(),
             );
             interruptible(py, progress, |progress: &dyn Progress| {
-                let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+                let input = RasterInput { grid: &grid, placement, how };
+                // a raster's ranges are its extent's: the thumbnail's are not carried over (as the CLI)
+                let (mut sinks, _) = with_thumbnail(&image, thumbnail, &render_options, |o, s| {
+                    render_raster(&input, o, s, progress)
+                })?;
                 if let Some(image) = &image {
                     sinks.push(image.sink(&render_options, None)?);
                 }
                 if let Some(agg) = &agg_out {
                     sinks.push(Box::new(AggregateSink::new(agg)));
                 }
-                let input = RasterInput { grid: &grid, placement, how };
                 render_raster(&input, &render_options, sinks, progress)
             })?
         }
@@ -435,7 +450,10 @@ pub fn render_file<'py>(
                     )?;
                     points.series = layout.is_multi().then_some(layout);
                 }
-                let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
+                let (mut sinks, render_options) =
+                    with_thumbnail(&image, thumbnail, &render_options, |o, s| {
+                        render(&points, o, s, progress)
+                    })?;
                 if let Some(image) = &image {
                     sinks.push(image.sink(&render_options, points.value_source())?);
                 }
@@ -464,6 +482,26 @@ pub fn render_file<'py>(
     summary.set_item("agg_out", agg_out.map(|o| o.display().to_string()))?;
     summary.set_item("pyramid", pyramid_dir.map(|o| o.display().to_string()))?;
     Ok(summary)
+}
+
+/// With `thumbnail=PX`: the thumbnail rendered first (the library's
+/// `ImageOutput::render_thumbnail`, as the CLI's `--thumbnail`) into a file the main render
+/// commits with its outputs, and the options with the ranges it found, so the main render
+/// needs no second pass to find them. Without: no sink and the options as they are.
+fn with_thumbnail(
+    image: &Option<ImageOutput>,
+    px: Option<u32>,
+    options: &RenderOptions,
+    run: impl FnOnce(&RenderOptions, Vec<Box<dyn Sink>>) -> gigaplot::Result<RenderReport>,
+) -> gigaplot::Result<(Vec<Box<dyn Sink>>, RenderOptions)> {
+    let mut options = options.clone();
+    let (Some(image), Some(px)) = (image, px) else {
+        return Ok((Vec::new(), options));
+    };
+    let (file, report) = image.render_thumbnail(px, &options, run)?;
+    options.x_range = Some(report.x_range);
+    options.y_range = Some(report.y_range);
+    Ok((vec![Box::new(file)], options))
 }
 
 /// True when `path` ends in `.EXT` (any case).

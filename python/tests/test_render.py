@@ -303,6 +303,44 @@ def test_render_pyramid_writes_the_cli_tiles(arrays, files, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["cli", "py"]
 
 
+@needs_cli
+@pytest.mark.parametrize("kwargs,flags", [
+    ({"pyramid_format": "dzi"}, ["--pyramid-format", "dzi"]),
+    ({"spread": 1, "agg": "mean", "value": "v"}, ["--spread", "1", "--agg", "mean", "--value"]),
+], ids=["dzi", "spread-mean"])
+def test_render_pyramid_formats_and_spreading_write_the_cli_files(arrays, files, tmp_path, kwargs, flags):
+    common = ["--width", 1024, "--height", 512, "--x-range", "-3,3", "--y-range", "-2,2", "--pyramid-tile", 128,
+              "--how", "log", "--cmap", "fire"]
+    cli_flags = [f if f != "--value" else f"--value={files / 'v.npy'}" for f in flags]
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--pyramid", tmp_path / "cli", *common, *cli_flags)
+    gp.render(arrays, "x", "y", pyramid=tmp_path / "py", width=1024, height=512, x_range=(-3, 3),
+              y_range=(-2, 2), pyramid_tile=128, how="log", cmap="fire", **kwargs)
+    cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / "py")
+    assert sorted(py_tree) == sorted(cli_tree) and sum(name.endswith(".png") for name in py_tree) > 1
+    if "pyramid_format" in kwargs:
+        assert "pyramid.dzi" in py_tree and any(n.startswith("pyramid_files/") for n in py_tree)
+    for name in cli_tree:
+        if name != "metadata.json":  # it names the input files
+            assert py_tree[name] == cli_tree[name], name
+
+
+@needs_cli
+def test_render_thumbnail_writes_the_cli_thumbnail(arrays, files, tmp_path):
+    flags = ["--width", 900, "--height", 600, "--x-range", "-3,3", "--y-range", "-2,2", "--bare"]
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "-o", tmp_path / "cli.png", "--thumbnail", 90, *flags)
+    gp.render(arrays, "x", "y", output=tmp_path / "py.png", thumbnail=90, width=900, height=600,
+              x_range=(-3, 3), y_range=(-2, 2), bare=True)
+    for kind in ("png", "thumb.png"):
+        assert (tmp_path / f"py.{kind}").read_bytes() == (tmp_path / f"cli.{kind}").read_bytes(), kind
+    from PIL import Image
+    with Image.open(tmp_path / "py.thumb.png") as thumb:
+        assert thumb.size == (90, 60)
+    with pytest.raises(ValueError, match=r"^thumbnail: applies to output= only$"):
+        gp.render(arrays, "x", "y", agg_out=tmp_path / "a.npy", thumbnail=90, width=90, height=60)
+    with pytest.raises(ValueError, match=r"^projection: is not supported by gp.render yet"):
+        gp.render(arrays, "x", "y", output=tmp_path / "w.png", projection="web-mercator")
+
+
 def test_render_raster_bad_arguments(grid, tmp_path):
     path, _ = grid
     with pytest.raises(ValueError, match=r"^raster: give the raster or a source with x and y, not both$"):

@@ -1,14 +1,14 @@
 //! `gigaplot render` and `gigaplot generate`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::failure::{Failure, Result};
 use gigaplot::{
     check_render_disk_space, generate as generate_points, render, render_pyramid, render_raster,
-    thumbnail_size, AggregateSink, AtomicFile, AttachedFile, Color, ColumnSpec, Dynspread, Format,
-    GenerateOptions, Glyph, Grid, ImageOutput, ImageSpread, PngSink, PointColumns, RasterInput,
-    RasterPlacement, Reduction, RenderOptions, RenderReport, Sink, TileSpread, Warning, FAINT_LEVELS,
+    AggregateSink, AttachedFile, Color, ColumnSpec, Dynspread, Format, GenerateOptions, Glyph, Grid,
+    ImageOutput, ImageSpread, PointColumns, RasterInput, RasterPlacement, Reduction, RenderOptions,
+    RenderReport, Sink, TileSpread, Warning, FAINT_LEVELS,
 };
 
 use super::args::{GenerateArgs, RenderArgs};
@@ -37,7 +37,11 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     .into_iter()
     .flatten()
     .collect();
-    let thumbnail_out = args.output.as_deref().filter(|_| args.thumbnail.is_some()).map(thumbnail_path);
+    let thumbnail_out = args
+        .output
+        .as_deref()
+        .filter(|_| args.thumbnail.is_some())
+        .map(|o| image_output(args, o).thumbnail_path());
     if let Some(thumbnail) = &thumbnail_out {
         outputs.push(("--thumbnail", thumbnail.as_path()));
     }
@@ -339,16 +343,8 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     Ok(())
 }
 
-/// `NAME.thumb.png` beside `NAME.png` (any case of the extension).
-fn thumbnail_path(output: &Path) -> PathBuf {
-    let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    output.with_file_name(format!("{stem}.thumb.png"))
-}
-
-/// With `--thumbnail PX`: renders `NAME.thumb.png`, the same render (spread alike) at
-/// [`thumbnail_size`], bare, into a temporary file that the main render commits with its
-/// outputs ([`AttachedFile`]): all of them appear, or none. `run` renders with the options
-/// and sinks it is given. Returns the file and its render's report.
+/// With `--thumbnail PX`: the library's thumbnail render of the image output (see
+/// [`ImageOutput::render_thumbnail`]).
 fn render_thumbnail(
     args: &RenderArgs,
     options: &RenderOptions,
@@ -357,16 +353,7 @@ fn render_thumbnail(
     let (Some(px), Some(output)) = (args.thumbnail, &args.output) else {
         return Ok(None);
     };
-    let path = thumbnail_path(output);
-    let (width, height) = thumbnail_size(args.width, args.height, px);
-    let small = RenderOptions { width, height, ..options.clone() };
-    let file = AtomicFile::create(&path)?;
-    let (png, finished) = PngSink::to_named_writer(file, &path.to_string_lossy(), args.compression);
-    let report = run(&small, vec![image_output(args, output).spread_sink(Box::new(png))])?;
-    let file = finished
-        .take()
-        .ok_or_else(|| Failure::flag("--thumbnail", "the thumbnail's render did not finish it"))?;
-    Ok(Some((AttachedFile::new(file), report)))
+    Ok(Some(image_output(args, output).render_thumbnail(px, options, run)?))
 }
 
 /// Each warning of a render on one line of stderr, naming the flags that fix it.

@@ -110,6 +110,9 @@ impl ParquetFile {
         let meta = ParquetMetaDataReader::new().parse_and_finish(&file).map_err(|e| {
             Error::bad_input(label, format!("is not a readable Parquet file ({})", clean(&e)))
         })?;
+        check_chunks(&meta, fs_meta.len()).map_err(|problem| {
+            Error::bad_input(label, format!("is a corrupt or truncated Parquet file ({problem})"))
+        })?;
         let file = Arc::new(PosFile { file: Arc::new(file), len: fs_meta.len() });
         Ok(ParquetFile { file, meta: Arc::new(meta), label: label.to_string(), fs_meta })
     }
@@ -234,6 +237,30 @@ fn is_text(descr: &ColumnDescPtr) -> bool {
                 descr.converted_type(),
                 parquet::basic::ConvertedType::UTF8 | parquet::basic::ConvertedType::ENUM
             ))
+}
+
+/// Checks that every column chunk the footer lists lies inside the file (`file_len` bytes):
+/// the parquet crate's page reader panics on a negative offset or size, and a chunk past the
+/// end can only be a truncated or corrupt file.
+fn check_chunks(meta: &ParquetMetaData, file_len: u64) -> std::result::Result<(), String> {
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        for chunk in group.columns() {
+            let start = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset());
+            let len = chunk.compressed_size();
+            let inside = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(len).ok())
+                .and_then(|(start, len)| start.checked_add(len))
+                .is_some_and(|end| end <= file_len);
+            if !inside {
+                return Err(format!(
+                    "row group {g}, column {}: bytes {start}..+{len} are not inside the file's {file_len}",
+                    chunk.column_path().string()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One column of a Parquet file, in row groups.

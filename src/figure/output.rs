@@ -3,15 +3,16 @@
 //! package's `gp.render`) assemble their image sink here, so the same options give the same
 //! bytes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::data::Source;
 use crate::error::Result;
 use crate::figure::{FigureSink, FigureSpec};
+use crate::io::AtomicFile;
 use crate::reduce::Reduction;
-use crate::render::RenderOptions;
+use crate::render::{thumbnail_size, RenderOptions, RenderReport};
 use crate::shade::{Color, Shape, Spreader};
-use crate::sink::{Compression, PngSink, Sink, SpreadSink};
+use crate::sink::{AttachedFile, Compression, PngSink, Sink, SpreadSink};
 
 /// A PNG image output and how it is drawn (`render -o FILE.png` and its figure and
 /// spreading flags).
@@ -110,4 +111,41 @@ impl ImageOutput {
             None => sink,
         }
     }
+}
+
+impl ImageOutput {
+    /// The thumbnail's file beside this output: `NAME.thumb.png`.
+    pub fn thumbnail_path(&self) -> PathBuf {
+        thumbnail_path(&self.path)
+    }
+
+    /// Renders the thumbnail of this output (`--thumbnail PX`, `thumbnail=PX`): the same render,
+    /// spread alike, at [`thumbnail_size`] with longest side `px`, bare, into a temporary
+    /// `NAME.thumb.png` that the main render commits with its own outputs ([`AttachedFile`]):
+    /// all of them appear, or none. `run` renders with the options and sinks it is given.
+    /// Returns the file (a sink for the main render) and the thumbnail render's report, whose
+    /// ranges are the main render's.
+    pub fn render_thumbnail(
+        &self,
+        px: u32,
+        options: &RenderOptions,
+        run: impl FnOnce(&RenderOptions, Vec<Box<dyn Sink>>) -> Result<RenderReport>,
+    ) -> Result<(AttachedFile, RenderReport)> {
+        let path = self.thumbnail_path();
+        let (width, height) = thumbnail_size(options.width, options.height, px);
+        let small = RenderOptions { width, height, ..options.clone() };
+        let file = AtomicFile::create(&path)?;
+        let (png, finished) = PngSink::to_named_writer(file, &path.to_string_lossy(), self.compression);
+        let report = run(&small, vec![self.spread_sink(Box::new(png))])?;
+        let file = finished
+            .take()
+            .ok_or_else(|| crate::Error::usage("thumbnail", "the thumbnail's render did not finish it"))?;
+        Ok((AttachedFile::new(file), report))
+    }
+}
+
+/// `NAME.thumb.png` beside `output`.
+fn thumbnail_path(output: &Path) -> PathBuf {
+    let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    output.with_file_name(format!("{stem}.thumb.png"))
 }
