@@ -317,7 +317,10 @@ def main():
             'runs': {tool: asdict(run) for tool, run in r['runs'].items()}} for r in results]
     (WORK / 'results.json').write_text(json.dumps({'meta': meta, 'results': raw}, indent=1))
     text = report.markdown(meta, results)
-    (HERE / 'RESULTS.md').write_text(text)
+    # RESULTS.md keeps earlier runs: the new one is appended below them
+    results_md = HERE / 'RESULTS.md'
+    earlier = results_md.read_text() if results_md.exists() else ''
+    results_md.write_text(earlier + ('\n---\n\n' if earlier else '') + text)
     print('\n' + text)
 
 

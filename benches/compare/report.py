@@ -47,7 +47,16 @@ def versions(gigaplot):
     version = version.removeprefix('gigaplot ') or '?'
     found = {'gigaplot': f'{version} ({gigaplot}, commit {commit or "?"}{dirty})',
              'python': platform.python_version()}
-    return found | {name: importlib.metadata.version(name) for name in PACKAGES}
+    return found | {name: _installed(name) for name in PACKAGES}
+
+
+def _installed(name):
+    """The installed version of package `name`, or 'not installed' (a run of some tools only
+    needs only theirs)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return 'not installed'
 
 
 def _number(value, scale=1.0, digits=2):
