@@ -72,6 +72,7 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
     let only_lines = "applies to --glyph lines only";
     let only_categories = "applies to --agg count-cat only";
     let only_png = "applies to the PNG image (-o) only; pyramids are not changed by it";
+    let only_images = "applies to the PNG image (-o) and pyramid tiles only";
     let only_figure = if png {
         "applies to figures only; drop --bare"
     } else {
@@ -105,8 +106,8 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         rule("bare", "--bare", png, only_png),
         rule("compression", "--compression", png, only_png),
         rule("thumbnail", "--thumbnail", png, "writes NAME.thumb.png beside the PNG; add -o NAME.png"),
-        rule("spread", "--spread", png || pyramid, "applies to the PNG image (-o) and pyramid tiles only"),
-        rule("dynspread", "--dynspread", png || pyramid, "applies to the PNG image (-o) and pyramid tiles only"),
+        rule("spread", "--spread", png || pyramid, only_images),
+        rule("dynspread", "--dynspread", png || pyramid, only_images),
         rule("spread_shape", "--spread-shape", spreads, "applies to --spread and --dynspread only"),
         rule("dynspread_max", "--dynspread-max", args.dynspread, "applies to --dynspread only"),
         rule("dynspread_threshold", "--dynspread-threshold", args.dynspread, "applies to --dynspread only"),
