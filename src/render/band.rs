@@ -16,8 +16,10 @@ use crate::sink::{Band, ColorScale, Palette, PixelFormat};
 
 /// What fills a band's cells for reducer `R`.
 pub(crate) trait Fill<R: Reducer>: Sync {
-    /// The layout of band `band` of `plan`.
-    fn layout(&self, plan: &Plan, band: u32) -> TileLayout;
+    /// The layout of band `band` of `plan`: the plan's tiles, unless the fill says otherwise.
+    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
+        TileLayout::new(plan, band)
+    }
     /// Fills `cells` (every one [`Reducer::EMPTY`]) with band `band`.
     fn fill(
         &self,
@@ -43,10 +45,6 @@ where
     G: Glyph,
     R::Input: RecordOf<G::Shape>,
 {
-    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
-        TileLayout::new(plan, band)
-    }
-
     fn fill(
         &self,
         reducer: &R,

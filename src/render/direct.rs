@@ -182,10 +182,6 @@ impl<'a> Direct<'a> {
 }
 
 impl<R: Reducer> Fill<R> for Direct<'_> {
-    fn layout(&self, plan: &Plan, band: u32) -> TileLayout {
-        TileLayout::new(plan, band)
-    }
-
     fn fill(
         &self,
         reducer: &R,
