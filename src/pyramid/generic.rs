@@ -1,17 +1,22 @@
 //! Pyramids of every reduction and glyph (`--agg mean`, lines, anti-aliased lines,
-//! categories, `--spread`, `--dynspread`): one render per zoom level through the generic
-//! render driver, each level's shaded rows cut into tiles.
+//! categories, `--spread`, `--dynspread`, and every DZI): one render of the canvas, whose
+//! passes also build every coarser level ([`crate::render::levels`]), each level's shaded
+//! rows cut into tiles.
 //!
-//! Every level is aggregated from the data at its own resolution (a level of factor `f` is
-//! a `W / f x H / f` render of the same ranges), shaded with that level's global
-//! statistics and spread by the same pixel radius, so a level is exactly the `--bare`
-//! render of its size; the finest level is the `--bare` render of the canvas, byte for byte.
-//! The levels must cover the ranges exactly, so the canvas's sides must be multiples of
-//! `2^max_zoom` (the count pyramid of [`crate::pyramid::LevelStack`] pads instead).
+//! The finest level is the `--bare` render of the canvas, byte for byte. A coarser level is
+//! binned from the finest pixel, as the count pyramid's are: its pixel holds the reduction
+//! state of the `2^k x 2^k` finest pixels below it (merged 2 x 2, level by level, in Z
+//! order: top-left, top-right, bottom-left, bottom-right; those past an edge that is not a
+//! multiple of `2^k` count as empty), so its counts, any, min and max are exact, its float
+//! sums, means and variances are sums in that fixed tree order, and its `first` / `last`
+//! are the first / last value of the first / last non-empty finest pixel in Z order, not
+//! the first / last point in input order. Every level is shaded with its own global
+//! statistics and spread by the same pixel radius; all of it is independent of the tile
+//! size, band height and thread count.
 //!
-//! Passes: one render per level (`max_zoom + 1`), instead of the count pyramid's two.
-//! A tile whose every pixel is the background (what the viewers show where no tile is) is
-//! not written.
+//! Passes: those of one render (the partition, the statistics passes, the emit pass),
+//! whatever the number of levels. A tile whose every pixel is the background (what the
+//! viewers show where no tile is) is not written.
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +30,7 @@ use crate::pyramid::dzi::{self, PyramidFormat};
 use crate::pyramid::tiles::tile_path;
 use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary};
 use crate::reduce::Reduction;
-use crate::render::{render, Glyph, RenderOptions, RenderReport};
+use crate::render::{render_with_levels, Glyph, RenderOptions, RenderReport};
 use crate::shade::{Color, PixelFormat, Shape, Spreader};
 use crate::sink::png_image::encode_rgba;
 use crate::sink::{Band, CanvasInfo, Sink, SpreadSink};
@@ -53,8 +58,8 @@ pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
 }
 
 /// Fails unless the level-by-level pyramid can be built: one process (no shards or
-/// statistics file, which belong to count pyramids) and sides that are multiples of
-/// `2^max_zoom`. Returns the plan.
+/// statistics file, which belong to count pyramids). Any sides: a coarse level's edge
+/// pixels past the canvas count as empty. Returns the plan.
 pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<PyramidPlan> {
     let plan = PyramidPlan::new(options.width, options.height, pyramid.tile)?;
     let what = match (options.reduction, options.glyph) {
@@ -82,32 +87,14 @@ pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<Pyrami
             format!("pyramids of {what} shade every level with its own statistics; give no level"),
         ));
     }
-    if pyramid.format == PyramidFormat::Dzi {
-        // Every DZI level is the whole image at its size, whatever the sides.
-        return Ok(plan);
-    }
-    let unit = 1u64 << plan.max_zoom;
-    let fits = |side: u32| u64::from(side).is_multiple_of(unit);
-    if !fits(options.width) || !fits(options.height) {
-        let up = |side: u32| u64::from(side).div_ceil(unit) * unit;
-        return Err(Error::bad_parameter(
-            Field::Width,
-            format!(
-                "pyramids of {what} need a width and height divisible by 2^{} = {unit}, so that every level \
-                 covers the ranges exactly; {} x {} would do",
-                plan.max_zoom,
-                up(options.width),
-                up(options.height)
-            ),
-        ));
-    }
     Ok(plan)
 }
 
-/// Renders the pyramid level by level into a temporary directory beside
-/// [`PyramidOptions::dir`] and swaps it in complete. `sinks` get the finest level's
-/// render (the canvas of `options` itself). Options already checked by the caller
-/// ([`PyramidOptions::check_render`]).
+/// Renders the pyramid in one render of the canvas into a temporary directory beside
+/// [`PyramidOptions::dir`] and swaps it in complete: the finest level's tiles are cut from
+/// the canvas's shaded bands, every coarser level's from its bands merged 2 x 2 in the same
+/// passes. `sinks` get the canvas of `options` itself. Options already checked by the
+/// caller ([`PyramidOptions::check_render`]).
 pub fn render_levels(
     points: &PointColumns<'_>,
     options: &RenderOptions,
@@ -119,24 +106,22 @@ pub fn render_levels(
     let staged = staging::begin(&pyramid.dir)?;
     let dir = staged.dir().to_path_buf();
     let mut summary = PyramidSummary::default();
-    let mut finest = None;
-    let mut sinks = Some(sinks);
     let result = (|| {
-        let levels: Vec<(u32, u32, u32)> = match pyramid.format {
-            PyramidFormat::Xyz => plan.all_levels().iter().map(|l| (l.zoom, l.width, l.height)).collect(),
+        // Zooms (or DZI levels) from the finest down to a single tile (or pixel).
+        let finest = match pyramid.format {
+            PyramidFormat::Xyz => plan.max_zoom,
             PyramidFormat::Dzi => {
                 let tiles = dir.join(dzi::TILES_DIR);
                 std::fs::create_dir(&tiles).map_err(|e| Error::io(&tiles, e))?;
-                dzi::levels(options.width, options.height)
+                dzi::levels(options.width, options.height).len() as u32 - 1
             }
         };
-        let max_level = levels.len() as u32 - 1;
-        for (zoom, width, height) in levels {
-            let mut level_options = options.clone();
-            level_options.width = width;
-            level_options.height = height;
-            let (tiles, counts) = LevelTiles::new(&dir, zoom, plan.tile, pyramid);
-            let tiles: Box<dyn Sink> = match pyramid.spread {
+        let mut counts = Vec::new();
+        let mut level_sinks: Vec<Box<dyn Sink>> = Vec::new();
+        for zoom in (0..=finest).rev() {
+            let (tiles, written) = LevelTiles::new(&dir, zoom, plan.tile, pyramid);
+            counts.push(written);
+            level_sinks.push(match pyramid.spread {
                 Some(TileSpread::Fixed(px, shape)) => {
                     Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
                 }
@@ -144,18 +129,16 @@ pub fn render_levels(
                     Box::new(SpreadSink::dynamic(Box::new(tiles), shape, pyramid.background))
                 }
                 None => Box::new(tiles),
-            };
-            let mut all = vec![tiles];
-            if zoom == max_level {
-                all.extend(sinks.take().unwrap_or_default());
-            }
-            let report = render(points, &level_options, all, progress)?;
-            let (written, empty) = counts.take().unwrap_or_default();
+            });
+        }
+        let mut levels = level_sinks.into_iter().map(|sink| vec![sink]);
+        let mut all = levels.next().unwrap_or_default();
+        all.extend(sinks);
+        let report = render_with_levels(points, options, all, levels.collect(), progress)?;
+        for level in counts {
+            let (written, empty) = level.take().unwrap_or_default();
             summary.tiles.written += written;
             summary.tiles.empty += empty;
-            if zoom == max_level {
-                finest = Some(report);
-            }
         }
         let axes = (
             (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
@@ -176,12 +159,11 @@ pub fn render_levels(
                 &pyramid.viewer,
             )?,
         }
-        Ok(())
+        Ok(report)
     })();
-    result.map_err(|e| staged.rename_in_error(e))?;
+    let report = result.map_err(|e| staged.rename_in_error(e))?;
     staged.install()?;
     summary.wrote_metadata = true;
-    let report = finest.ok_or_else(|| Error::usage("render_pyramid", "the finest level was not rendered"))?;
     Ok((report, summary))
 }
 

@@ -109,6 +109,18 @@ impl<R: Reducer> BandCells<R> {
         self.aggregate(reducer, &Records { glyph, partition }, plan, band)
     }
 
+    /// The band's layout and cells, tile by tile (None before the first aggregate): what
+    /// the coarser levels of a pyramid read ([`crate::render::levels`]).
+    pub(crate) fn parts(&self) -> Option<(&TileLayout, &[R::Cell])> {
+        self.layout.as_ref().map(|layout| (layout, &self.cells[..]))
+    }
+
+    /// The band's layout and mutable cells (None before the first aggregate): what the
+    /// coarser levels of a pyramid merge into.
+    pub(crate) fn parts_mut(&mut self) -> Option<(&TileLayout, &mut [R::Cell])> {
+        self.layout.as_ref().map(|layout| (layout, &mut self.cells[..]))
+    }
+
     /// Rows in the band.
     pub fn rows(&self) -> u32 {
         self.layout.as_ref().map_or(0, TileLayout::rows)

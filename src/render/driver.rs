@@ -12,6 +12,7 @@ use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
+use crate::render::levels::{CoarseLevels, LevelSinks, Stage};
 use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
 use crate::sink::{CanvasInfo, Sink};
@@ -22,6 +23,8 @@ pub(crate) struct PointRender<'a> {
     pub inputs: Inputs,
     pub options: &'a RenderOptions,
     pub sinks: Vec<Box<dyn Sink>>,
+    /// The sinks of a pyramid's coarser levels, built in the same passes ([`CoarseLevels`]).
+    pub levels: Option<LevelSinks>,
     pub progress: &'a dyn Progress,
 }
 
@@ -34,8 +37,10 @@ impl PointRender<'_> {
         R: Reducer,
         R::Input: RecordOf<G::Shape>,
     {
-        let PointRender { points, inputs, options, mut sinks, progress } = self;
-        let plan = plan(options, reducer.plan_bytes())?;
+        let PointRender { points, inputs, options, mut sinks, levels, progress } = self;
+        // Coarser levels hold a third of a band more: budgeted as a sixth of the two bands.
+        let extra = if levels.is_some() { reducer.plan_bytes().div_ceil(6) } else { 0 };
+        let plan = plan(options, reducer.plan_bytes() + extra)?;
         let (x_range, y_range) = (inputs.x_range, inputs.y_range);
         let x = Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?;
         let y = Axis::new(Field::YRange, y_range, plan.height, options.y_scale)?;
@@ -51,6 +56,8 @@ impl PointRender<'_> {
         for sink in &mut sinks {
             sink.begin(&canvas)?;
         }
+        let mut coarse =
+            levels.map(|levels| CoarseLevels::new(&reducer, &plan, options, &canvas, levels)).transpose()?;
         let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
         let value = if R::Input::READS_VALUE { points.value_source() } else { None };
         let input = GlyphInput { points, value, x, y, overwrite: R::OVERWRITE };
@@ -71,8 +78,9 @@ impl PointRender<'_> {
             // No scratch file, but the scratch directory is still swept of dead runs' files.
             crate::io::scratch::remove_stale(Path::new(&scratch_dir));
             let fill = Direct::new(binner, progress);
+            let outputs = (sinks, coarse.take());
             let found =
-                finish(&reducer, &fill, &plan, options, sinks, progress, || points.check_unchanged())?;
+                finish(&reducer, &fill, &plan, options, outputs, progress, || points.check_unchanged())?;
             return Ok(report(fill.plotted(), found));
         }
         let partition = glyph.partition::<<R::Input as RecordOf<G::Shape>>::Record>(
@@ -83,7 +91,9 @@ impl PointRender<'_> {
         )?;
         points.check_unchanged()?;
         let records = Records { glyph: &glyph, partition: &partition };
-        let found = finish(&reducer, &records, &plan, options, sinks, progress, || points.check_unchanged())?;
+        let outputs = (sinks, coarse);
+        let found =
+            finish(&reducer, &records, &plan, options, outputs, progress, || points.check_unchanged())?;
         Ok(report(partition.total(), found))
     }
 }
@@ -105,19 +115,22 @@ pub(crate) fn plan(options: &RenderOptions, bytes_per_pixel: u32) -> Result<Plan
 /// changed meanwhile), then every output replaces its old file at once. Returns the spread
 /// `options.dynspread` chose and what the render warns of (the lowest values shaded in the
 /// background's colour: compared with the background the sinks composite over, the
-/// render's own unless a sink spreads first; or no pixel with a value at all).
+/// render's own unless a sink spreads first; or no pixel with a value at all). The
+/// coarser levels of a pyramid, if any, see every band of every pass and are committed
+/// with the sinks.
 pub(crate) fn finish<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
     plan: &Plan,
     options: &RenderOptions,
-    mut sinks: Vec<Box<dyn Sink>>,
+    (mut sinks, mut coarse): (Vec<Box<dyn Sink>>, Option<CoarseLevels<R>>),
     progress: &dyn Progress,
     unchanged: impl Fn() -> Result<()>,
 ) -> Result<(Option<usize>, Vec<Warning>)> {
     let mut density =
         options.dynspread.map(|d| DensityStream::new(plan.width as usize, plan.height as usize, d.max_px));
-    let (stats, kept) = gather_statistics(reducer, fill, plan, options, density.as_mut(), progress)?;
+    let (stats, kept) =
+        gather_statistics(reducer, fill, plan, options, (density.as_mut(), coarse.as_mut()), progress)?;
     let spread_px = match (density, options.dynspread) {
         (Some(density), Some(Dynspread { threshold, .. })) => {
             let stats = density.finish().ok_or_else(|| Error::usage("DensityStream", "rows missing"))?;
@@ -132,17 +145,23 @@ pub(crate) fn finish<R: Reducer>(
         color_key: options.color_key.as_deref(),
     };
     let shader = R::Family::shader(&stats, &style);
+    if let Some(coarse) = coarse.as_mut() {
+        coarse.prepare(&style)?;
+    }
     let backdrop = sinks.iter().find_map(|sink| sink.backdrop()).unwrap_or(options.background);
     let mut warnings: Vec<Warning> =
         R::Family::invisible(&stats, &shader, &style, backdrop).map(Warning::Invisible).into_iter().collect();
     if R::Family::is_empty(&stats) {
         warnings.push(Warning::Empty);
     }
-    emit(reducer, fill, plan, (&shader, spread_px), kept, &mut sinks, progress)?;
+    emit(reducer, fill, plan, (&shader, spread_px), kept, (&mut sinks, coarse.as_mut()), progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::io::CommitGroup::begin();
     for sink in sinks {
         sink.finish()?;
+    }
+    if let Some(coarse) = coarse {
+        coarse.finish()?;
     }
     // An input modified during the render makes the output suspect: check again, as late
     // as possible.
@@ -163,7 +182,7 @@ fn gather_statistics<R: Reducer>(
     fill: &impl Fill<R>,
     plan: &Plan,
     options: &RenderOptions,
-    mut density: Option<&mut DensityStream>,
+    (mut density, mut coarse): (Option<&mut DensityStream>, Option<&mut CoarseLevels<R>>),
     progress: &dyn Progress,
 ) -> Result<(Stats<R>, Option<BandCells<R>>)> {
     let mut stats = R::Family::new_stats(reducer.channels());
@@ -174,6 +193,9 @@ fn gather_statistics<R: Reducer>(
     }
     for pass in 0..R::Family::passes(options.how) {
         progress.stage("statistics", u64::from(plan.height));
+        if let Some(coarse) = coarse.as_deref_mut() {
+            coarse.begin_pass(pass);
+        }
         for b in 0..plan.bands {
             check_cancelled(progress)?;
             if !single {
@@ -184,9 +206,15 @@ fn gather_statistics<R: Reducer>(
             if let (0, Some(density)) = (pass, density.as_deref_mut()) {
                 density.push_rows(band.rows() as usize, |row, out| view.lit_row(row as u32, out));
             }
+            if let Some(coarse) = coarse.as_deref_mut() {
+                coarse.push(reducer, &band, Stage::Statistics(pass))?;
+            }
             progress.advance(u64::from(band.rows()));
         }
         R::Family::end_pass(&mut stats, pass, options.how);
+        if let Some(coarse) = coarse.as_deref_mut() {
+            coarse.end_pass(pass, options.how);
+        }
     }
     Ok((stats, single.then_some(band)))
 }
@@ -199,7 +227,7 @@ fn emit<R: Reducer>(
     plan: &Plan,
     (shader, spread_px): (&<R::Family as Family>::Shader, Option<usize>),
     kept: Option<BandCells<R>>,
-    sinks: &mut [Box<dyn Sink>],
+    (sinks, mut coarse): (&mut [Box<dyn Sink>], Option<&mut CoarseLevels<R>>),
     progress: &dyn Progress,
 ) -> Result<()> {
     progress.stage("render", u64::from(plan.height));
@@ -217,7 +245,10 @@ fn emit<R: Reducer>(
         let view = BandView { reducer, cells: &current };
         let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
         let (emitted, aggregated) = rayon::join(
-            || sinks.iter_mut().try_for_each(|sink| sink.band(&shaded)),
+            || {
+                sinks.iter_mut().try_for_each(|sink| sink.band(&shaded))?;
+                coarse.as_deref_mut().map_or(Ok(()), |c| c.push(reducer, &current, Stage::Emit))
+            },
             || match band + 1 < plan.bands {
                 true => next.aggregate(reducer, fill, plan, band + 1),
                 false => Ok(()),

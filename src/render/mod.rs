@@ -26,6 +26,7 @@ pub mod band;
 mod direct;
 mod driver;
 mod inputs;
+pub(crate) mod levels;
 pub mod raster;
 mod table;
 
@@ -238,7 +239,22 @@ pub fn render(
 ) -> Result<RenderReport> {
     options.validate()?;
     let pool = thread_pool(options)?;
-    pool.install(|| render_in_pool(points, options, sinks, progress))
+    pool.install(|| render_in_pool(points, options, sinks, None, progress))
+}
+
+/// Renders like [`render`] and, in the same passes, every coarser level of a pyramid: level
+/// k (`levels[k - 1]`, half the size of level k - 1) merged 2 x 2 from the canvas's own
+/// reduction state, shaded with its own statistics into its sinks (see [`levels`]).
+pub(crate) fn render_with_levels(
+    points: &PointColumns<'_>,
+    options: &RenderOptions,
+    sinks: Vec<Box<dyn Sink>>,
+    levels: levels::LevelSinks,
+    progress: &dyn Progress,
+) -> Result<RenderReport> {
+    options.validate()?;
+    let pool = thread_pool(options)?;
+    pool.install(|| render_in_pool(points, options, sinks, Some(levels), progress))
 }
 
 /// Most worker threads a render starts: far beyond any machine's cores, and low enough that
@@ -271,6 +287,7 @@ fn render_in_pool(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     sinks: Vec<Box<dyn Sink>>,
+    levels: Option<levels::LevelSinks>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
     if options.reduction.needs_value() && points.value.is_none() {
@@ -290,7 +307,7 @@ fn render_in_pool(
     }
     crate::io::preflight::check_render_disk_space(options, points.len() as u64, None)?;
     let inputs = inputs::resolve(points, options, progress)?;
-    table::run(driver::PointRender { points, inputs, options, sinks, progress })
+    table::run(driver::PointRender { points, inputs, options, sinks, levels, progress })
 }
 
 /// A line width is a finite number >= 0, and above 0 only for lines.

@@ -89,6 +89,8 @@ fn render_raster_in_pool(
         sink.begin(&canvas)?;
     }
     let (dynspread_px, warnings) =
-        finish(&reducer, &resampler, &plan, options, sinks, progress, || raster.grid.check_unchanged())?;
+        finish(&reducer, &resampler, &plan, options, (sinks, None), progress, || {
+            raster.grid.check_unchanged()
+        })?;
     Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px, warnings })
 }
