@@ -243,7 +243,7 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let (x, y, v, png) = (path("x.npy"), path("y.npy"), path("v.npy"), path("e.png"));
     let base = ["render", "-q", "--glyph", "lines", "--x", &x, "--y", &y, "-o", &png];
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 3] = [
         (
             &["--line-width", "2", "--agg", "var", "--value", &v],
             "var along anti-aliased lines (--line-width > 0)",
@@ -253,23 +253,6 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
             "std along anti-aliased lines (--line-width > 0)",
         ),
         (&["--agg", "sum"], "the sum reduction needs a value column"),
-        (
-            &[
-                "--agg",
-                "max",
-                "--value",
-                &v,
-                "--pyramid",
-                &path("pyr"),
-                "--width",
-                "801",
-                "--x-range",
-                "0,1",
-                "--y-range",
-                "0,1",
-            ],
-            "--width: pyramids of max need a width and height divisible by",
-        ),
     ];
     for (extra, message) in cases {
         let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();

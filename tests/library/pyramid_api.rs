@@ -142,7 +142,7 @@ fn refused_pyramid_options_name_the_library_field() {
     let (x, y) = write_points(tmp.path());
     let points = PointColumns::open(&x, &y).unwrap();
     let dir = tmp.path().join("pyramid");
-    let cases: [(RenderOptions, Field, &str); 4] = [
+    let cases: [(RenderOptions, Field, &str); 2] = [
         (
             RenderOptions { x_range: None, ..options() },
             Field::XRange,
@@ -152,18 +152,6 @@ fn refused_pyramid_options_name_the_library_field() {
             RenderOptions { y_range: None, ..options() },
             Field::YRange,
             "y_range: a pyramid needs explicit x_range and y_range",
-        ),
-        (
-            RenderOptions { reduction: Reduction::Any, ..options() },
-            Field::Width,
-            "width: pyramids of any need a width and height divisible by 2^2 = 4, so that every level covers \
-             the ranges exactly; 600 x 452 would do",
-        ),
-        (
-            RenderOptions { glyph: gigaplot::Glyph::Lines, line_width: 1.5, ..options() },
-            Field::Width,
-            "width: pyramids of count along lines need a width and height divisible by 2^2 = 4, so that every \
-             level covers the ranges exactly; 600 x 452 would do",
         ),
     ];
     for (options, field, message) in cases {

@@ -1,12 +1,14 @@
-//! Pyramids of every reduction and glyph (`render_pyramid` level by level): every level is
-//! the render of the data at its own size, so the finest level is the bare render cut into
-//! tiles byte for byte and each coarser level the bare render at its size (aggregated from
-//! the data, not downsampled), spread by the same radius at every level; exactly the tiles
-//! that are not all background are written.
+//! Pyramids of every reduction and glyph (`render_pyramid` in one render): the finest level
+//! is the bare render cut into tiles byte for byte, each coarser level the finest pixels'
+//! reduction state merged 2 x 2 in Z order and shaded with the level's own statistics
+//! (rebuilt here from the finest aggregates), spread by the same radius at every level;
+//! exactly the tiles that are not all background are written; the bytes depend on no tile,
+//! band or thread count, and the data is partitioned once.
 
 use std::path::Path;
 
 use crate::common::*;
+use gigaplot::shading::{self, ShadeStyle};
 use gigaplot::{
     render, render_pyramid, Color, Colormap, ColumnSpec, Dynspread, Glyph, How, MemoryColumn, NoProgress,
     PointColumns, PyramidFormat, PyramidOptions, Reduction, RenderOptions, RgbaSink, Sink, SpreadShape,
@@ -89,8 +91,223 @@ fn check_level(
     written
 }
 
+/// A row-major aggregate, `channels` values a pixel, of a canvas `width` pixels wide.
+struct Grid<T> {
+    values: Vec<T>,
+    width: u32,
+    height: u32,
+    channels: usize,
+}
+
+impl<T: Copy> Grid<T> {
+    /// The aggregate of `options`' render as values of `T`.
+    fn render(points: &PointColumns, options: &RenderOptions, channels: usize) -> Grid<T>
+    where
+        T: bytemuck::Pod,
+    {
+        let values = values_of::<T>(&library_aggregate(points, options));
+        Grid { values, width: options.width, height: options.height, channels }
+    }
+
+    /// The grid one level coarser: each pixel starts `empty` and merges its 2 x 2 pixels
+    /// top-left, top-right, bottom-left, bottom-right (those past an edge missing).
+    fn coarser(&self, empty: T, merge: impl Fn(&mut T, T)) -> Grid<T> {
+        let (w, h, c) = (self.width.div_ceil(2), self.height.div_ceil(2), self.channels);
+        let mut values = vec![empty; (w * h) as usize * c];
+        for y in 0..h {
+            for x in 0..w {
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    let (sx, sy) = (2 * x + dx, 2 * y + dy);
+                    if sx < self.width && sy < self.height {
+                        for k in 0..c {
+                            let from = self.values[(sy * self.width + sx) as usize * c + k];
+                            merge(&mut values[(y * w + x) as usize * c + k], from);
+                        }
+                    }
+                }
+            }
+        }
+        Grid { values, width: w, height: h, channels: c }
+    }
+}
+
+/// NaN-skipping float merges of the reductions' states (sum adds, max keeps the larger,
+/// first keeps the earlier).
+fn nan_sum(into: &mut f64, v: f64) {
+    if !v.is_nan() {
+        *into = if into.is_nan() { v } else { *into + v };
+    }
+}
+fn nan_max(into: &mut f64, v: f64) {
+    if !v.is_nan() && (into.is_nan() || v > *into) {
+        *into = v;
+    }
+}
+fn nan_first(into: &mut f64, v: f64) {
+    if into.is_nan() {
+        *into = v;
+    }
+}
+
+/// The style the levels of a pyramid of `options` are shaded with.
+fn style(options: &RenderOptions) -> ShadeStyle<'_> {
+    ShadeStyle { how: options.how, cmap: &options.cmap, background: options.background, color_key: None }
+}
+
+/// Each coarser level of a pyramid of `options` (zooms `max_zoom - 1` down to 0) computed
+/// independently from the finest aggregates: merged 2 x 2 and shaded with the level's own
+/// statistics. None for reductions this test does not rebuild.
+fn coarse_images(points: &PointColumns, options: &RenderOptions, max_zoom: u32) -> Vec<(u32, u32, Vec<u8>)> {
+    let of = |reduction| RenderOptions { reduction, ..options.clone() };
+    let mut out = Vec::new();
+    let st = style(options);
+    match options.reduction {
+        Reduction::Count | Reduction::Any if options.line_width == 0.0 => {
+            let any = options.reduction == Reduction::Any;
+            let mut g = Grid::<u32>::render(points, &of(Reduction::Count), 1);
+            if any {
+                g.values.iter_mut().for_each(|v| *v = (*v).min(1));
+            }
+            for _ in 0..max_zoom {
+                g = g.coarser(0, |a, b| *a = if any { (*a).max(b) } else { *a + b });
+                out.push((g.width, g.height, shading::shade_counts(&g.values, g.width as usize, &st)));
+            }
+        }
+        Reduction::CountCat => {
+            let c = 3;
+            let mut g = Grid::<u32>::render(points, options, c);
+            let key = shading::default_color_key(c);
+            for _ in 0..max_zoom {
+                g = g.coarser(0, |a, b| *a += b);
+                let image = shading::shade_categories(
+                    &g.values,
+                    g.width as usize,
+                    c,
+                    &key,
+                    options.how,
+                    (40, 255),
+                    options.background,
+                );
+                out.push((g.width, g.height, image));
+            }
+        }
+        Reduction::Mean => {
+            let mut sum = Grid::<f64>::render(points, &of(Reduction::Sum), 1);
+            let mut count = Grid::<u32>::render(points, &of(Reduction::Count), 1);
+            // A mean's state sums from 0.
+            sum.values.iter_mut().for_each(|v| *v = if v.is_nan() { 0.0 } else { *v });
+            for _ in 0..max_zoom {
+                sum = sum.coarser(0.0, |a, b| *a += b);
+                count = count.coarser(0, |a, b| *a += b);
+                let mean: Vec<f64> = sum
+                    .values
+                    .iter()
+                    .zip(&count.values)
+                    .map(|(&s, &n)| if n == 0 { f64::NAN } else { s / f64::from(n) })
+                    .collect();
+                out.push((sum.width, sum.height, shading::shade_values(&mean, sum.width as usize, &st)));
+            }
+        }
+        Reduction::Sum | Reduction::Max | Reduction::First => {
+            let merge = match options.reduction {
+                Reduction::Sum => nan_sum,
+                Reduction::Max => nan_max,
+                _ => nan_first,
+            };
+            let mut g = Grid::<f64>::render(points, options, 1);
+            for _ in 0..max_zoom {
+                g = g.coarser(f64::NAN, merge);
+                out.push((g.width, g.height, shading::shade_values(&g.values, g.width as usize, &st)));
+            }
+        }
+        _ => panic!("no reference for {}", options.reduction),
+    }
+    out
+}
+
+/// Points with a category column (0, 1, 2) as the value, for count-cat.
+fn categorised(dir: &Path) -> PointColumns<'static> {
+    let plain = points(dir);
+    let (x, y) = (dir.join("x.npy"), dir.join("y.npy"));
+    drop(plain);
+    let points =
+        PointColumns::open(&ColumnSpec::parse(x.to_str().unwrap()), &ColumnSpec::parse(y.to_str().unwrap()))
+            .unwrap();
+    let cats: Vec<u8> = (0..20_000).map(|i| ((i * 7) % 3) as u8).collect();
+    points.with_value(Box::new(MemoryColumn::new("c", cats))).unwrap()
+}
+
+/// Renders the pyramid of `options` (tiles of TILE, the same background) into `dir`.
+fn pyramid_of(points: &PointColumns, options: &RenderOptions, dir: &Path) -> gigaplot::PyramidReport {
+    let mut pyramid = PyramidOptions::for_render(dir, options);
+    pyramid.tile = TILE;
+    pyramid.background = options.background;
+    render_pyramid(points, options, &pyramid, Vec::new(), &NoProgress).unwrap()
+}
+
 #[test]
-fn every_level_of_any_reduction_and_glyph_is_the_bare_render_at_its_size() {
+fn the_finest_level_is_the_bare_render_and_coarser_levels_merge_its_pixels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pts = points(tmp.path());
+    let cat_dir = tmp.path().join("cat");
+    std::fs::create_dir(&cat_dir).unwrap();
+    let cats = categorised(&cat_dir);
+    let dark = Color::parse("#102030").unwrap();
+    // 510 x 381: sides that are not multiples of 2^max_zoom = 4 (edges padded).
+    for (w, h) in [(W, H), (510, 381)] {
+        let base = RenderOptions {
+            width: w,
+            height: h,
+            x_range: Some((-4.0, 4.0)),
+            y_range: Some((-3.0, 3.0)),
+            cmap: Colormap::by_name("viridis").unwrap(),
+            ..RenderOptions::default()
+        };
+        let cases: Vec<(&str, RenderOptions)> = vec![
+            ("mean", RenderOptions { reduction: Reduction::Mean, ..base.clone() }),
+            (
+                "max",
+                RenderOptions {
+                    reduction: Reduction::Max,
+                    how: How::Linear,
+                    background: dark,
+                    ..base.clone()
+                },
+            ),
+            ("first", RenderOptions { reduction: Reduction::First, ..base.clone() }),
+            ("sum", RenderOptions { reduction: Reduction::Sum, how: How::Log, ..base.clone() }),
+            ("any", RenderOptions { reduction: Reduction::Any, ..base.clone() }),
+            ("count-cat", RenderOptions { reduction: Reduction::CountCat, ..base.clone() }),
+            ("lines", RenderOptions { glyph: Glyph::Lines, background: dark, ..base.clone() }),
+        ];
+        for (what, options) in cases {
+            let what = format!("{what} {w}x{h}");
+            let points = if options.reduction == Reduction::CountCat { &cats } else { &pts };
+            let dir = tmp.path().join(what.replace(' ', "-"));
+            let report = pyramid_of(points, &options, &dir);
+            assert!(report.pyramid.wrote_metadata, "{what}");
+            let b = options.background;
+            let bg = [b.r, b.g, b.b, b.a];
+            let finest = bare(points, &options, None, b);
+            let mut written = check_level(&dir, 2, (w, h), &finest, bg, &format!("{what} zoom 2"));
+            for (z, (lw, lh, image)) in (0..2).rev().zip(coarse_images(points, &options, 2)) {
+                written += check_level(&dir, z, (lw, lh), &image, bg, &format!("{what} zoom {z}"));
+            }
+            assert_eq!(report.pyramid.tiles.written, written, "{what}");
+            assert_eq!(report.pyramid.tiles.written + report.pyramid.tiles.empty, 12 + 4 + 1, "{what}");
+            if options.reduction != Reduction::CountCat {
+                // (count-cat shades empty pixels in the key's colour at alpha 0, not the background)
+                assert!(report.pyramid.tiles.empty > 0, "{what}: the empty right part has no tiles");
+            }
+            assert!(dir.join("metadata.json").is_file() && dir.join("index.html").is_file());
+        }
+    }
+}
+
+/// Spread and dynspread pyramids of values and anti-aliased lines: the finest level is the
+/// bare render (spread), and every level is written.
+#[test]
+fn spread_and_anti_aliased_pyramids_keep_the_finest_level_bare() {
     let tmp = tempfile::tempdir().unwrap();
     let pts = points(tmp.path());
     let dark = Color::parse("#102030").unwrap();
@@ -105,25 +322,24 @@ fn every_level_of_any_reduction_and_glyph_is_the_bare_render_at_its_size() {
     let fixed = Some(TileSpread::Fixed(1, SpreadShape::Circle));
     let dynamic = Some(TileSpread::Dynamic(SpreadShape::Square));
     let cases: Vec<(&str, RenderOptions, Option<TileSpread>, Color)> = vec![
-        ("any", RenderOptions { reduction: Reduction::Any, ..base.clone() }, None, Color::TRANSPARENT),
-        ("sum", RenderOptions { reduction: Reduction::Sum, how: How::Linear, ..base.clone() }, None, dark),
-        ("mean", RenderOptions { reduction: Reduction::Mean, ..base.clone() }, None, Color::TRANSPARENT),
-        ("std", RenderOptions { reduction: Reduction::Std, how: How::Log, ..base.clone() }, None, dark),
-        ("min", RenderOptions { reduction: Reduction::Min, ..base.clone() }, None, Color::TRANSPARENT),
+        (
+            "std",
+            RenderOptions { reduction: Reduction::Std, how: How::Log, background: dark, ..base.clone() },
+            None,
+            dark,
+        ),
         ("last", RenderOptions { reduction: Reduction::Last, ..base.clone() }, None, Color::TRANSPARENT),
-        ("lines", RenderOptions { glyph: Glyph::Lines, ..base.clone() }, None, dark),
         (
             "aa lines max",
             RenderOptions { glyph: Glyph::Lines, line_width: 1.5, reduction: Reduction::Max, ..base.clone() },
             None,
             Color::TRANSPARENT,
         ),
-        ("spread count", RenderOptions { background: Color::TRANSPARENT, ..base.clone() }, fixed, dark),
+        ("spread count", base.clone(), fixed, dark),
         (
             "dynspread mean",
             RenderOptions {
                 reduction: Reduction::Mean,
-                background: Color::TRANSPARENT,
                 dynspread: Some(Dynspread::default()),
                 ..base.clone()
             },
@@ -132,59 +348,115 @@ fn every_level_of_any_reduction_and_glyph_is_the_bare_render_at_its_size() {
         ),
     ];
     for (what, options, spread, background) in cases {
-        // The render's own background, unless it is spread (then the spreading composites).
-        let options = RenderOptions {
-            background: if spread.is_some() { options.background } else { background },
-            ..options
-        };
         let dir = tmp.path().join(what.replace(' ', "-"));
         let mut pyramid = PyramidOptions::for_render(&dir, &options);
         pyramid.tile = TILE;
         pyramid.background = background;
         pyramid.spread = spread;
         let report = render_pyramid(&pts, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
-        assert!(report.pyramid.wrote_metadata, "{what}");
         let bg = [background.r, background.g, background.b, background.a];
-        let mut written = 0;
-        for (z, f) in [(2u32, 1u32), (1, 2), (0, 4)] {
-            let level = RenderOptions { width: W / f, height: H / f, ..options.clone() };
-            let image = bare(&pts, &level, spread, background);
-            written += check_level(&dir, z, (W / f, H / f), &image, bg, &format!("{what} zoom {z}"));
+        let image = bare(&pts, &options, spread, background);
+        let written = check_level(&dir, 2, (W, H), &image, bg, &format!("{what} zoom 2"));
+        assert!(report.pyramid.tiles.written > written, "{what}");
+        for z in [0, 1] {
+            assert!(dir.join(format!("{z}/0/0.png")).is_file(), "{what} zoom {z}");
         }
-        assert_eq!(report.pyramid.tiles.written, written, "{what}");
-        assert_eq!(report.pyramid.tiles.written + report.pyramid.tiles.empty, 12 + 4 + 1, "{what}");
-        assert!(report.pyramid.tiles.empty > 0, "{what}: the empty right part has no tiles");
-        assert!(dir.join("metadata.json").is_file() && dir.join("index.html").is_file());
+        if let Some(TileSpread::Dynamic(_)) = spread {
+            // Each level chooses its own radius: coarser levels are denser, so spread less.
+            assert!(report.render.dynspread_px.is_some(), "{what}");
+        }
     }
 }
 
-/// Sides that are not multiples of 2^max_zoom are refused before anything is written.
+/// The pyramid's bytes do not depend on the tile size, the band height (the memory budget)
+/// or the thread count, for order-sensitive reductions too.
 #[test]
-fn level_pyramids_need_sides_every_level_divides() {
+fn pyramids_are_identical_for_every_tile_band_and_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
     let pts = points(tmp.path());
-    let dir = tmp.path().join("pyr");
-    let options = RenderOptions {
-        width: 510,
-        height: 384,
-        x_range: Some((-4.0, 4.0)),
-        y_range: Some((-3.0, 3.0)),
-        reduction: Reduction::Mean,
-        ..RenderOptions::default()
-    };
-    let mut pyramid = PyramidOptions::for_render(&dir, &options);
-    pyramid.tile = TILE;
-    let err = render_pyramid(&pts, &options, &pyramid, Vec::new(), &NoProgress).unwrap_err().to_string();
-    assert_eq!(
-        err,
-        "width: pyramids of mean need a width and height divisible by 2^2 = 4, so that every level covers the \
-         ranges exactly; 512 x 384 would do"
-    );
-    assert!(!dir.exists());
+    for reduction in [Reduction::First, Reduction::Last, Reduction::Sum, Reduction::Var, Reduction::Count] {
+        let base = RenderOptions {
+            width: 510,
+            height: 381,
+            x_range: Some((-4.0, 4.0)),
+            y_range: Some((-3.0, 3.0)),
+            reduction,
+            ..RenderOptions::default()
+        };
+        let mut reference = None;
+        // (tile, threads, rows of a band): 60 MiB plus 20 MiB a thread is the fixed cost.
+        for (tile, threads, band_rows) in [(256u32, 2usize, 1000u64), (7, 1, 37), (64, 2, 9), (1000, 3, 50)] {
+            let budget = (40 + 20 * threads as u64) * (1 << 20) + 2 * 510 * 29 * band_rows;
+            let options =
+                RenderOptions { tile, threads: Some(threads), memory_budget: budget, ..base.clone() };
+            let dir = tmp.path().join(format!("{reduction}-{tile}-{threads}"));
+            let report = pyramid_of(&pts, &options, &dir);
+            let tree = tree(&dir);
+            match &reference {
+                None => {
+                    assert_eq!(report.render.plan.bands, 1, "{reduction}: the first setting is one band");
+                    reference = Some(tree);
+                }
+                Some(want) => {
+                    assert!(report.render.plan.bands > 1, "{reduction} {tile} {threads}: several bands");
+                    assert!(&tree == want, "{reduction}: tile {tile}, {threads} threads differ");
+                }
+            }
+        }
+    }
+}
+
+/// Stages a render reports, in order.
+#[derive(Default)]
+struct Stages(std::sync::Mutex<Vec<String>>);
+
+impl gigaplot::Progress for Stages {
+    fn stage(&self, name: &str, _total: u64) {
+        self.0.lock().unwrap().push(name.to_string());
+    }
+}
+
+/// A pyramid of a multi-band canvas reads the data once (one partition) and makes as many
+/// passes over the partition as a bare render of its finest level, whatever its levels.
+#[test]
+fn a_pyramid_makes_the_passes_of_one_render() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pts = points(tmp.path());
+    for (reduction, how) in
+        [(Reduction::Mean, How::EqHist), (Reduction::Max, How::Linear), (Reduction::Count, How::Log)]
+    {
+        let options = RenderOptions {
+            width: 1024,
+            height: 1024,
+            x_range: Some((-4.0, 4.0)),
+            y_range: Some((-3.0, 3.0)),
+            reduction,
+            how,
+            threads: Some(1),
+            memory_budget: 61 << 20,
+            ..RenderOptions::default()
+        };
+        let bare_stages = Stages::default();
+        let report = render(&pts, &options, Vec::new(), &bare_stages).unwrap();
+        assert!(report.plan.bands > 1);
+        let stages = Stages::default();
+        let mut pyramid = PyramidOptions::for_render(&tmp.path().join(format!("{reduction}")), &options);
+        pyramid.tile = 64; // zooms 0..=4
+        pyramid.spread = Some(TileSpread::Fixed(0, SpreadShape::Circle)); // the level-by-level path
+        render_pyramid(&pts, &options, &pyramid, Vec::new(), &stages).unwrap();
+        let stages = stages.0.into_inner().unwrap();
+        assert_eq!(stages, bare_stages.0.into_inner().unwrap(), "{reduction}");
+        assert_eq!(
+            stages.iter().filter(|s| s.starts_with("partition")).count(),
+            1,
+            "{reduction}: {stages:?}"
+        );
+    }
 }
 
 /// A Deep Zoom Image of any size: `pyramid.dzi` says the size, tile and overlap; level L of
-/// 0..=ceil(log2(max side)) is the bare render at ceil(side / 2^(maxL - L)), cut into tiles
+/// 0..=ceil(log2(max side)) is ceil(side / 2^(maxL - L)) pixels a side (the finest the bare
+/// render, the others merged from it), cut into tiles
 /// of at most TILE pixels (the last ones smaller, not padded); all-background tiles are
 /// missing.
 #[test]
@@ -213,11 +485,18 @@ fn a_deep_zoom_image_has_every_level_at_the_exact_size() {
     let levels: Vec<String> = files_in(&dir.join("pyramid_files"));
     assert_eq!(levels.len(), 11, "{levels:?}");
     let mut written = 0;
+    let coarse = coarse_images(&pts, &options, 10);
     for (level, (lw, lh)) in
         [(10u32, (700u32, 500u32)), (9, (350, 250)), (8, (175, 125)), (3, (6, 4)), (0, (1, 1))]
     {
-        let image =
-            bare(&pts, &RenderOptions { width: lw, height: lh, ..options.clone() }, None, Color::TRANSPARENT);
+        let image = match level {
+            10 => bare(&pts, &options, None, Color::TRANSPARENT),
+            _ => {
+                let (w, h, image) = coarse[(9 - level) as usize].clone();
+                assert_eq!((w, h), (lw, lh));
+                image
+            }
+        };
         for row in 0..lh.div_ceil(TILE) {
             for col in 0..lw.div_ceil(TILE) {
                 let (cols, rows) = (TILE.min(lw - col * TILE), TILE.min(lh - row * TILE));
