@@ -46,7 +46,7 @@ pub enum TileSpread {
     Dynamic(Shape),
 }
 
-/// True when a pyramid of a render with `options` is built level by level here rather
+/// True when a pyramid of a render with `options` is built here (in one render) rather
 /// than from the finest counts: any reduction but count, lines, or spreading.
 pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
     options.reduction != Reduction::Count

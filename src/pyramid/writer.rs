@@ -64,10 +64,10 @@ pub struct PyramidOptions {
     /// the statistics are computed in this process.
     pub inputs: Vec<InputKey>,
     /// Spreading of every level by the same pixel radius (`--spread`, `--dynspread`); a
-    /// spread pyramid is built level by level ([`crate::pyramid::generic`]).
+    /// spread pyramid is built in one render ([`crate::pyramid::generic`]).
     pub spread: Option<crate::pyramid::TileSpread>,
-    /// The tile layout (`--pyramid-format`): XYZ (default) or Deep Zoom Image, built level
-    /// by level ([`crate::pyramid::dzi`]).
+    /// The tile layout (`--pyramid-format`): XYZ (default) or Deep Zoom Image, built in
+    /// one render ([`crate::pyramid::dzi`]).
     pub format: crate::pyramid::PyramidFormat,
     /// How the render projected x and y: web-mercator tiles (`--projection web-mercator`)
     /// are the standard XYZ tiles of a `tile * 2^max_zoom` square canvas over the

@@ -265,6 +265,47 @@ fn unsupported_line_reductions_fail_with_one_clear_line() {
     }
 }
 
+/// A pyramid of line values on a canvas whose sides are not multiples of 2^max_zoom
+/// (801 x 333, max_zoom 2) is written whole: every tile of the finest level is the bare
+/// PNG's pixels there, and the coarser levels (padded) have their tiles.
+#[test]
+fn pyramids_of_line_values_take_any_canvas_size() {
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path());
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (x, y, v, png, pyr) = (path("x.npy"), path("y.npy"), path("v.npy"), path("bare.png"), path("pyr"));
+    let common = ["render", "-q", "--glyph", "lines", "--x", &x, "--y", &y, "--agg", "max", "--value", &v];
+    let canvas = ["--width", "801", "--height", "333", "--x-range", "-1,11", "--y-range", "-1,11"];
+    let args: Vec<&str> = common.iter().chain(&canvas).copied().chain(["--bare", "-o", &png]).collect();
+    run_ok(&args);
+    let args: Vec<&str> = common.iter().chain(&canvas).copied().chain(["--pyramid", &pyr]).collect();
+    run_ok(&args);
+    let (_, _, bpp, image) = read_png(Path::new(&png));
+    assert_eq!(bpp, 4);
+    let mut finest = 0;
+    for ty in 0..2u32 {
+        for tx in 0..4u32 {
+            let tile = Path::new(&pyr).join(format!("2/{tx}/{ty}.png"));
+            let (cols, rows) = (256.min(801 - tx * 256) as usize, 256.min(333 - ty * 256) as usize);
+            let mut expected = vec![0u8; 256 * 256 * 4];
+            for r in 0..rows {
+                let src = ((ty as usize * 256 + r) * 801 + tx as usize * 256) * 4;
+                expected[r * 1024..r * 1024 + cols * 4].copy_from_slice(&image[src..src + cols * 4]);
+            }
+            if expected.chunks(4).all(|p| p[3] == 0) {
+                assert!(!tile.exists(), "{}", tile.display());
+                continue;
+            }
+            assert_eq!(read_png(&tile), (256, 256, 4, expected), "{}", tile.display());
+            finest += 1;
+        }
+    }
+    assert!(finest >= 4, "{finest} finest tiles");
+    for coarse in ["1/0/0.png", "1/1/0.png", "0/0/0.png", "metadata.json", "index.html"] {
+        assert!(Path::new(&pyr).join(coarse).is_file(), "{coarse}");
+    }
+}
+
 #[test]
 fn anti_aliased_count_cat_planes_are_each_categorys_coverage_for_every_setup() {
     let dir = tempfile::tempdir().unwrap();
