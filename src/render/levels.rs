@@ -94,7 +94,7 @@ impl<R: Reducer> CoarseLevels<R> {
             let mut plan = Plan::new(width, height, finest.tile, finest.budget, finest.threads, 1)?;
             plan.band_height = rows;
             plan.bands = height.div_ceil(rows);
-            let info = CanvasInfo { width, height, ..canvas.clone() };
+            let info = CanvasInfo { width, height, ..*canvas };
             for sink in &mut level_sinks {
                 sink.begin(&info)?;
             }

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::common::*;
 use gigaplot::{
     compute_stats, render_pyramid, Color, Colormap, ColumnSpec, Compression, Error, Field, How, InputKey,
-    NoProgress, PngSink, PointColumns, PyramidOptions, Reduction, RenderOptions, ShardSpec, Sink, StatsKey,
+    NoProgress, PngSink, PointColumns, PyramidOptions, RenderOptions, ShardSpec, Sink, StatsKey,
 };
 
 const X_RANGE: (f64, f64) = (-4.0, 4.0);
