@@ -28,6 +28,7 @@ mod driver;
 mod inputs;
 pub mod raster;
 mod table;
+mod tally;
 
 use std::path::PathBuf;
 
@@ -41,6 +42,8 @@ use crate::sink::Sink;
 
 pub use band::BandCells;
 pub use raster::{render_raster, RasterInput};
+#[doc(hidden)]
+pub use tally::Tally;
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
 pub const MAX_CATEGORIES: usize = 256;
