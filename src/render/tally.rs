@@ -8,6 +8,23 @@
 //! others cost no memory). The count of a pixel is `carry + small`, exactly; the workers'
 //! counts add up in any order.
 
+/// How many points ahead [`Tally::add`] prefetches (about 10% less time than none, measured
+/// on 10^8 points at 2000^2).
+const PREFETCH_AHEAD: usize = 24;
+
+/// Asks the CPU to bring the cache line of `at` into L1 (a hint: nothing is read).
+#[inline(always)]
+fn prefetch(at: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing, whatever the address (SSE is in
+    // every x86-64 CPU).
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
 /// One worker's counts of a canvas of `cells` pixels (see the module doc).
 pub struct Tally {
     small: Vec<u8>,
@@ -23,11 +40,15 @@ impl Tally {
         Tally { small: vec![0; cells], carry: vec![0; cells] }
     }
 
-    /// Counts one point in each cell of `indices` (each below the number of cells).
+    /// Counts one point in each cell of `indices` (each below the number of cells). The
+    /// cell [`PREFETCH_AHEAD`] points on is prefetched, so several misses are in flight.
     #[inline]
     pub fn add(&mut self, indices: &[u32]) {
         let (small, carry) = (&mut self.small[..], &mut self.carry[..]);
-        for &i in indices {
+        for (k, &i) in indices.iter().enumerate() {
+            if let Some(&ahead) = indices.get(k + PREFETCH_AHEAD) {
+                prefetch(small.as_ptr().wrapping_add(ahead as usize));
+            }
             let i = i as usize;
             let v = small[i].wrapping_add(1);
             small[i] = v;
