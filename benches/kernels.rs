@@ -116,6 +116,84 @@ fn direct_aggregation(c: &mut Criterion) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Direct counting's kernels on 10^7 float32 points (2000^2, 2 threads), points per second
+/// against reading the same columns in place: `read` sums x and y (the floor), `index`
+/// computes the pixel indices with each instruction set, `index_tally` also counts them
+/// (the whole pass of a count render's aggregation).
+fn count_kernel(c: &mut Criterion) {
+    use gigaplot::__bench::{Isa, Tally};
+    use gigaplot::Floats;
+    use rayon::prelude::*;
+    let dir = temp_dir();
+    let n = 10_000_000u64;
+    let points = dataset(&dir, n);
+    let plan = Plan::new(2000, 2000, 256, 256 << 20, 2, 4).unwrap();
+    let (x, y) = axes(plan.width, plan.height);
+    let binner = PointBinner::new(&points, x, y, &plan);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let chunk = 1 << 20;
+    let chunks = points.len().div_ceil(chunk);
+    let span = |c: usize| (c * chunk, chunk.min(points.len() - c * chunk));
+    let mut group = c.benchmark_group("count_kernel");
+    group.throughput(Throughput::Elements(n));
+    group.bench_function("read", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                (0..chunks)
+                    .into_par_iter()
+                    .map(|c| {
+                        let (start, len) = span(c);
+                        let mut sum = 0.0f32;
+                        for column in [&points.x, &points.y] {
+                            if let Some(Floats::F32(values)) = column.floats(start, len) {
+                                sum += values.iter().sum::<f32>();
+                            }
+                        }
+                        f64::from(sum)
+                    })
+                    .sum::<f64>()
+            })
+        })
+    });
+    for isa in Isa::available() {
+        let kernel = gigaplot::__bench::PixelIndex::with_isa(x, y, isa);
+        group.bench_function(BenchmarkId::new("index", format!("{isa:?}")), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    (0..chunks)
+                        .into_par_iter()
+                        .map(|c| {
+                            let (start, len) = span(c);
+                            let mut sum = 0u64;
+                            let add = |indices: &[u32]| sum += u64::from(indices[0]);
+                            binner.index_pixels(&kernel, start, len, add).unwrap();
+                            sum
+                        })
+                        .sum::<u64>()
+                })
+            })
+        });
+    }
+    let kernel = binner.pixel_index();
+    let mut tallies: Vec<std::sync::Mutex<Tally>> =
+        (0..2).map(|_| std::sync::Mutex::new(Tally::new(kernel.dropped() as usize + 1))).collect();
+    group.bench_function("index_tally", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                tallies.par_iter_mut().enumerate().for_each(|(w, tally)| {
+                    let tally = tally.get_mut().unwrap();
+                    for c in (w..chunks).step_by(2) {
+                        let (start, len) = span(c);
+                        binner.index_pixels(&kernel, start, len, |indices| tally.add(indices)).unwrap();
+                    }
+                })
+            })
+        })
+    });
+    group.finish();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The whole partition pass (bin and append blocks to the scratch file), by points and bands.
 fn partition_pass(c: &mut Criterion) {
     let dir = temp_dir();
@@ -253,6 +331,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = kernels;
     config = config();
-    targets = bin_points, direct_aggregation, partition_pass, aggregate_band, shade, png_encode
+    targets = bin_points, direct_aggregation, count_kernel, partition_pass, aggregate_band, shade, png_encode
 }
 criterion_main!(kernels);

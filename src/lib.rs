@@ -184,7 +184,7 @@ pub use data::grid::Grid;
 pub use data::memory::MemoryValues;
 pub use data::projection::Projection;
 pub use data::series_layout::{Placement, SeriesLayout};
-pub use data::source::ColumnReader;
+pub use data::source::{ColumnReader, Floats};
 pub use data::table::{describe as describe_table, open_column, scan as scan_column, ColumnInfo, TableInfo};
 pub use data::{
     summarize, ColumnSpec, ColumnSummary, DType, Format, MemoryColumn, NpyColumn, PointColumns, Source,
@@ -245,6 +245,7 @@ pub mod shading {
 #[doc(hidden)]
 pub mod __bench {
     pub use crate::canvas::{Axis, Plan};
+    pub use crate::glyph::pixel_index::{Isa, PixelIndex};
     pub use crate::glyph::{PointBinner, Points};
     pub use crate::partition::{partition, Binner};
     #[cfg(feature = "serve")]
@@ -252,6 +253,7 @@ pub mod __bench {
     pub use crate::pyramid::ShardPlan;
     pub use crate::reduce::Count;
     pub use crate::render::BandCells;
+    pub use crate::render::Tally;
     pub use crate::shade::Palette;
     pub use crate::shade::{CountHistogram, CountShader, PixelFormat};
     pub use crate::sink::deflate::{compress_segment, MatchHints};

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / 'work'
 RANGE = '-10,10'
 GNU_TIME = '/usr/bin/time'
-TOOLS = ('gigaplot', 'datashader', 'matplotlib')
+TOOLS = ('gigaplot', 'datashader', 'matplotlib', 'vaex')
 OOM_MARKERS = ('MemoryError', 'Unable to allocate', 'memory allocation of',
                'Cannot allocate memory', 'bad_alloc', 'out of memory')
 
@@ -47,8 +47,11 @@ CASES = (
     Case(10**8, 20000, 20000),
     Case(10**7, 40000, 40000),
     Case(10**9, 65536, 65536),
+    # Screen-sized canvases, where most people start (issue #18).
+    Case(10**8, 2000, 2000),
+    Case(10**9, 2000, 2000),
 )
-CASE_GROUPS = {'small': CASES[:2], 'big': CASES[2:], 'all': CASES}
+CASE_GROUPS = {'small': CASES[:2], 'big': CASES[2:5], 'screen': CASES[5:], 'all': CASES}
 
 
 @dataclass
@@ -75,6 +78,8 @@ def estimated_bytes(tool, case):
         return 16 * case.points + 30 * pixels
     if tool == 'matplotlib':  # columns; float64 counts, norm, colour map, Agg canvas, PNG
         return 8 * case.points + 50 * pixels
+    if tool == 'vaex':  # mapped columns; float64 counts and the shading's arrays
+        return 8 * case.points + 40 * pixels
     return 0  # gigaplot works in a bounded budget
 
 
@@ -179,7 +184,8 @@ def command(tool, case, data, gigaplot, png=None, agg_out=None):
         cmd = [gigaplot, 'render', '--bare', *columns, *size, f'--x-range={RANGE}', f'--y-range={RANGE}',
                '--how', 'eq-hist', '-o', png]
     else:
-        cmd = [sys.executable, HERE / f'tool_{tool}.py', *columns, *size, f'--range={RANGE}']
+        python = report.VAEX_PYTHON if tool == 'vaex' else sys.executable
+        cmd = [python, HERE / f'tool_{tool}.py', *columns, *size, f'--range={RANGE}']
         if png:
             cmd += ['--png', png]
     if agg_out:
@@ -278,7 +284,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--gigaplot', required=True, help='the gigaplot binary')
     parser.add_argument('--cases', default='all',
-                        help='comma list of small, big, all or case names such as 1e7-16000x16000')
+                        help='comma list of small, big, screen, all or case names such as 1e9-2000x2000')
     parser.add_argument('--tools', default='all', help='comma list of ' + ', '.join(TOOLS))
     parser.add_argument('--mem-limit', type=parse_size, default=parse_size('20GiB'),
                         help='address-space limit of every tool (default 20GiB)')

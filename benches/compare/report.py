@@ -7,6 +7,8 @@ import platform
 import subprocess
 from pathlib import Path
 
+# Vaex needs pandas < 3 and Datashader 0.19 pandas 3, so Vaex has a virtualenv of its own.
+VAEX_PYTHON = Path(__file__).resolve().parent / '.venv-vaex' / 'bin' / 'python'
 PACKAGES = ('datashader', 'matplotlib', 'numpy', 'pandas', 'pillow', 'numba', 'xarray')
 HEADER = ('Tool', 'Status', 'Wall time (s)', 'Peak RSS (MB)', 'PNG (MB)', 'gigaplot vs this tool')
 
@@ -47,7 +49,16 @@ def versions(gigaplot):
     version = version.removeprefix('gigaplot ') or '?'
     found = {'gigaplot': f'{version} ({gigaplot}, commit {commit or "?"}{dirty})',
              'python': platform.python_version()}
-    return found | {name: _installed(name) for name in PACKAGES}
+    return found | {name: _installed(name) for name in PACKAGES} | {'vaex-core': _vaex_version()}
+
+
+def _vaex_version():
+    """vaex-core's version in Vaex's own virtualenv (made by `run`)."""
+    if not VAEX_PYTHON.exists():
+        return 'not installed'
+    script = 'import importlib.metadata as m; print(m.version("vaex-core"))'
+    found = subprocess.run([VAEX_PYTHON, '-c', script], capture_output=True, text=True)
+    return found.stdout.strip() or '?'
 
 
 def _installed(name):
@@ -131,7 +142,7 @@ def _busy_note(meta):
 def markdown(meta, results):
     """RESULTS.md: the machine, the versions, one table per case and the same-answer checks."""
     m, v = meta['machine'], meta['versions']
-    out = ['# gigaplot vs Datashader vs Matplotlib', '',
+    out = ['# gigaplot vs Datashader vs Matplotlib vs Vaex', '',
            f'Measured {meta["started"]} with `{meta["command"]}` (see README.md for the method).', '',
            f'- Machine: {m["nproc"]} CPUs ({m["cpu"]}), {m["memory"]} RAM, Linux {m["kernel"]}; '
            f'load average {meta["load_before"]} at the start, {meta["load_after"]} at the end.',

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::data::source::Source;
+use crate::data::source::{Floats, Source};
 use crate::data::DType;
 use crate::error::Result;
 
@@ -144,6 +144,15 @@ impl Source for MemoryColumn<'_> {
             Values::F64(v) => convert(v, start, out, |v| v),
         }
         Ok(())
+    }
+
+    fn floats(&self, start: usize, len: usize) -> Option<Floats<'_>> {
+        let range = start..start.checked_add(len)?;
+        match &self.values {
+            Values::F32(v) => v.get(range).map(Floats::F32),
+            Values::F64(v) => v.get(range).map(Floats::F64),
+            _ => None,
+        }
     }
 }
 

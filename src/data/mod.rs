@@ -36,4 +36,4 @@ pub use memory::MemoryColumn;
 pub use npy::grid;
 pub use npy::{ColumnSpec, DType, NpyColumn};
 pub use points::PointColumns;
-pub use source::{summarize, ColumnSummary, Source};
+pub use source::{summarize, ColumnSummary, Floats, Source};

@@ -78,6 +78,14 @@ pub trait Source: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Values `start .. start + len` as they lie in memory, when the column holds float32
+    /// or float64 values side by side (a mapped `.npy` column, a slice): the binning kernel
+    /// of direct counting reads them in place, widening as it bins, instead of converting
+    /// them to f64 first. None (the default) when they are not so.
+    fn floats(&self, _start: usize, _len: usize) -> Option<Floats<'_>> {
+        None
+    }
+
     /// The chunk length that suits the format's blocks, if it has any (None: any length).
     fn chunk_len(&self) -> Option<usize> {
         None
@@ -88,6 +96,15 @@ pub trait Source: Send + Sync + fmt::Debug {
     fn category_labels(&self) -> Option<Vec<String>> {
         None
     }
+}
+
+/// Float values in place, see [`Source::floats`].
+#[derive(Clone, Copy, Debug)]
+pub enum Floats<'a> {
+    /// float32 values.
+    F32(&'a [f32]),
+    /// float64 values.
+    F64(&'a [f64]),
 }
 
 /// Sequential reads within one chunk of work, see [`Source::reader`].

@@ -20,6 +20,7 @@
 //! supports in `render/table.rs`.
 
 pub mod lines;
+pub mod pixel_index;
 pub mod points;
 pub mod raster;
 pub mod record;

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use crate::canvas::{Axis, FastDiv, Plan, Scale, TileLayout, DROPPED};
 use crate::data::source::Cursor;
-use crate::data::{PointColumns, Source};
+use crate::data::{Floats, PointColumns, Source};
 use crate::error::Result;
+use crate::glyph::pixel_index::PixelIndex;
 use crate::glyph::record::{Record, Valued};
 use crate::glyph::route::for_each_tile_window;
 use crate::glyph::{BandDraw, Glyph, GlyphInput};
@@ -21,6 +22,9 @@ const RELEASE_BLOCK: usize = 1 << 16;
 
 /// Points are decoded and binned in runs of this many, whose arrays stay in L1 cache.
 const BIN_RUN: usize = 512;
+
+/// Points [`PointBinner::index_pixels`] indexes at once (8 KiB of indices, in L1 cache).
+pub const INDEX_RUN: usize = 2048;
 
 /// Bins points into band records: `row_in_band << column_bits | column`, where rows count
 /// from the top of the image (y max), with the point's value when the record type carries
@@ -174,6 +178,53 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
         })
     }
 
+    /// Direct counting's kernel: the row-major pixel index ([`PixelIndex`]) of every point
+    /// of items `start .. start + len`, handed to `f` [`INDEX_RUN`] at a time in input
+    /// order; releases the mapped pages behind. float32 and float64 columns are read in
+    /// place, others through `Source::read_f64`.
+    pub fn index_pixels(
+        &self,
+        kernel: &PixelIndex,
+        start: usize,
+        len: usize,
+        mut f: impl FnMut(&[u32]),
+    ) -> Result<()> {
+        let (x, y) = (&*self.points.x, &*self.points.y);
+        let mut out = [0u32; INDEX_RUN];
+        let end = start + len;
+        let mut released = start;
+        let mut read = None;
+        for at in (start..end).step_by(INDEX_RUN) {
+            let n = INDEX_RUN.min(end - at);
+            let out = &mut out[..n];
+            match (x.floats(at, n), y.floats(at, n)) {
+                (Some(Floats::F32(xs)), Some(Floats::F32(ys))) => kernel.index(xs, ys, out),
+                (Some(Floats::F64(xs)), Some(Floats::F64(ys))) => kernel.index(xs, ys, out),
+                (Some(Floats::F32(xs)), Some(Floats::F64(ys))) => kernel.index(xs, ys, out),
+                (Some(Floats::F64(xs)), Some(Floats::F32(ys))) => kernel.index(xs, ys, out),
+                _ => {
+                    let (cx, cy, xs, ys) = read.get_or_insert_with(|| {
+                        (Cursor::new(x), Cursor::new(y), vec![0.0; INDEX_RUN], vec![0.0; INDEX_RUN])
+                    });
+                    cx.read(at, &mut xs[..n])?;
+                    cy.read(at, &mut ys[..n])?;
+                    kernel.index(&xs[..n], &ys[..n], out);
+                }
+            }
+            f(out);
+            if at + n - released >= RELEASE_BLOCK || at + n == end {
+                self.release(released, at + n - released);
+                released = at + n;
+            }
+        }
+        Ok(())
+    }
+
+    /// The kernel of [`PointBinner::index_pixels`] for this canvas.
+    pub fn pixel_index(&self) -> PixelIndex {
+        PixelIndex::new(self.x, self.y)
+    }
+
     /// The column and row (from the top) of every point; a point dropped on either axis gets
     /// row -1. Branch-free, so the compiler vectorises it.
     #[inline(always)]
@@ -197,7 +248,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
 
 impl<R> PointBinner<'_, R> {
     /// Releases the mapped pages of items `start .. start + len` of every column read.
-    fn release(&self, start: usize, len: usize) {
+    pub(crate) fn release(&self, start: usize, len: usize) {
         self.points.x.release(start, len);
         self.points.y.release(start, len);
         if let Some(value) = self.value {

@@ -126,6 +126,12 @@ pub trait Reducer: Send + Sync + 'static {
     fn fold(&self, tile: &mut [Self::Cell], pixel: usize, fragment: Fragment);
     /// Merges `other` into `into`: the state of the fragments of both, `into`'s first.
     fn merge(&self, into: &mut Self::Cell, other: &Self::Cell);
+    /// For reductions that only count fragments without values (count, any): the cell of a
+    /// pixel that `n` fragments reached. Direct aggregation then counts points per pixel
+    /// and makes the cells from the counts. None (the default) for the others.
+    fn counted(&self, _n: u32) -> Option<Self::Cell> {
+        None
+    }
     /// The finished values of `cells` in the family's type: `cells` itself when they are
     /// the values, else finished into `scratch`.
     fn values<'v>(

@@ -14,6 +14,13 @@
 //! every chunk in input order into the one canvas (the next chunk is binned and sorted
 //! meanwhile), as the partitioned path does band by band, so their cells are the same
 //! bytes too.
+//!
+//! Reductions that only count points ([`Reducer::counted`]: count, any) take a shorter
+//! road when the budget holds a [`Tally`] per worker: the points' row-major pixel indices
+//! ([`crate::glyph::PixelIndex`], vectorised, reading float columns in place) are counted
+//! straight into each worker's byte-per-pixel tally, with no sort; the tallies are summed
+//! into the band's cells at the end. Counts are integers, so the cells are those of one
+//! pass in input order whatever the thread count.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -26,6 +33,7 @@ use crate::partition::Binner;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Fragment, Reducer, ValueUse as _};
 use crate::render::band::Fill;
+use crate::render::tally::Tally;
 
 /// Most points binned and sorted at once (a worker's sort buffers hold this many).
 const MAX_CHUNK: usize = 1 << 21;
@@ -35,6 +43,46 @@ const MIN_CHUNK: usize = 1 << 12;
 
 /// Bytes of cells in one region: half of a 1 MiB L2 cache.
 const REGION_BYTES: usize = 1 << 19;
+
+/// Points a counting worker takes at once (its unit of work, progress and cancellation).
+const COUNT_CHUNK: usize = 1 << 20;
+
+/// Points kept mapped below the first chunk still being read when finished chunks are
+/// released again (see [`ReleaseBehind`]): at least a 2 MiB page-cache folio of 8-byte
+/// values.
+const RELEASE_MARGIN: usize = 1 << 20;
+
+/// Releases, again, the mapped pages of every chunk all workers have finished with.
+///
+/// Each reader releases pages as it goes, but a page fault maps the whole page-cache folio
+/// it hits (up to 2 MiB on recent kernels), which may reach back into a neighbouring chunk
+/// already read and released: pages nobody would release again, adding up to hundreds of
+/// MB of RSS over 10^9 points. Chunks are handed out in order, so everything below the first
+/// unfinished chunk, less a folio's margin, is never read again and is released here.
+struct ReleaseBehind {
+    /// Which chunks are finished, the first unfinished one, and how far it was released.
+    state: std::sync::Mutex<(Vec<bool>, usize, usize)>,
+}
+
+impl ReleaseBehind {
+    fn new(chunks: usize) -> ReleaseBehind {
+        ReleaseBehind { state: std::sync::Mutex::new((vec![false; chunks], 0, 0)) }
+    }
+
+    /// Records that chunk `c` (of `chunk` points) is finished; returns the points to
+    /// release again, if the first unfinished chunk moved.
+    fn finished(&self, c: usize, chunk: usize) -> Option<std::ops::Range<usize>> {
+        // A poisoned lock only means another worker panicked; the flags are still usable.
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (done, first, released) = &mut *guard;
+        done[c] = true;
+        while *first < done.len() && done[*first] {
+            *first += 1;
+        }
+        let end = (*first * chunk).saturating_sub(RELEASE_MARGIN);
+        (end > *released).then(|| std::mem::replace(released, end)..end)
+    }
+}
 
 /// Cells merged per parallel piece when the workers' canvases are combined.
 const MERGE_PIECE: usize = 1 << 16;
@@ -165,6 +213,74 @@ impl<'a> Direct<'a> {
         Ok(n as u64)
     }
 
+    /// How many workers count in tallies of `cells` cells within `spare` bytes and
+    /// `threads` threads, if one fits at all.
+    fn tally_workers(spare: u64, cells: usize, threads: usize) -> Option<usize> {
+        let per_worker = Tally::BYTES_PER_CELL * cells as u64;
+        let fit = (spare / per_worker.max(1)) as usize;
+        (fit >= 1).then(|| fit.min(threads.max(1)))
+    }
+
+    /// Direct counting (see the module doc): counts every point in one of `workers`
+    /// tallies, then writes the cells of `layout` (a one-band layout) from their sums.
+    fn fill_counts<R: Reducer>(
+        &self,
+        reducer: &R,
+        layout: &TileLayout,
+        workers: usize,
+        cells: &mut [R::Cell],
+    ) -> Result<()> {
+        let items = self.binner.items();
+        let kernel = self.binner.pixel_index();
+        let dropped = kernel.dropped() as usize;
+        let chunk = match self.binner.preferred_chunk() {
+            Some(p) if p > 0 => COUNT_CHUNK.div_ceil(p).saturating_mul(p),
+            _ => COUNT_CHUNK,
+        };
+        let chunks = items.div_ceil(chunk);
+        let workers = workers.min(chunks).max(1);
+        let next = AtomicUsize::new(0);
+        let behind = ReleaseBehind::new(chunks);
+        let tallies = (0..workers)
+            .into_par_iter()
+            .map(|_| -> Result<Tally> {
+                let mut tally = Tally::new(dropped + 1);
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= chunks {
+                        return Ok(tally);
+                    }
+                    check_cancelled(self.progress)?;
+                    let start = c * chunk;
+                    let len = chunk.min(items - start);
+                    self.binner.index_pixels(&kernel, start, len, |indices| tally.add(indices))?;
+                    if let Some(again) = behind.finished(c, chunk) {
+                        self.binner.release(again.start, again.len().min(items.saturating_sub(again.start)));
+                    }
+                    self.progress.advance(len as u64);
+                }
+            })
+            .collect::<Result<Vec<Tally>>>()?;
+        self.binner.release(0, items);
+        let count = |i: usize| tallies.iter().fold(0u32, |n, t| n.saturating_add(t.get(i)));
+        // One band: the layout's rows are the canvas's, its tiles side by side.
+        let rows = layout.rows() as usize;
+        let canvas_width = layout.pixels() / rows.max(1);
+        let strips = layout.split_tiles_mut(cells, 1);
+        strips.into_par_iter().enumerate().for_each(|(t, strip)| {
+            let (x0, w) = layout.tile_columns(t);
+            let (x0, w) = (x0 as usize, w as usize);
+            for (r, row) in strip.chunks_mut(w).take(rows).enumerate() {
+                let first = r * canvas_width + x0;
+                for (i, cell) in row.iter_mut().enumerate() {
+                    *cell = reducer.counted(count(first + i)).unwrap_or(R::EMPTY);
+                }
+            }
+        });
+        self.plotted.store((items - count(dropped) as usize) as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Folds the points [`Direct::prepare`] left in `buffers` into `cells`, a whole band.
     fn fold<R: Reducer>(reducer: &R, buffers: &Buffers, cells: &mut [R::Cell]) {
         let (pixels, values) = match buffers.sorted {
@@ -197,6 +313,12 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
         let index = CellIndex::new(layout);
         self.progress.stage("aggregate", items as u64);
 
+        if reducer.counted(0).is_some() {
+            if let Some(workers) = Self::tally_workers(plan.spare_bytes(), layout.pixels() + 1, plan.threads)
+            {
+                return self.fill_counts(reducer, layout, workers, cells);
+            }
+        }
         let canvas_bytes = std::mem::size_of_val(cells) as u64;
         let pixel_bytes = (canvas_bytes / layout.pixels().max(1) as u64).max(1);
         let point_bytes: u64 = if R::Input::READS_VALUE { 24 } else { 8 };
@@ -286,5 +408,26 @@ mod tests {
         assert_eq!(two, Split { workers: 2, chunk: 100_000 });
         // Almost nothing spare: the smallest chunk, one worker.
         assert_eq!(Split::new(1000, canvas, 24, 2, true), Split { workers: 1, chunk: MIN_CHUNK });
+    }
+
+    #[test]
+    fn finished_chunks_are_released_below_the_first_unfinished_one() {
+        let chunk = 2 * RELEASE_MARGIN;
+        let behind = ReleaseBehind::new(4);
+        assert_eq!(behind.finished(1, chunk), None);
+        // Chunks 0 and 1 done: up to chunk 2's start, less the margin.
+        assert_eq!(behind.finished(0, chunk), Some(0..3 * RELEASE_MARGIN));
+        assert_eq!(behind.finished(3, chunk), None);
+        assert_eq!(behind.finished(2, chunk), Some(3 * RELEASE_MARGIN..7 * RELEASE_MARGIN));
+    }
+
+    #[test]
+    fn counting_workers_each_hold_a_tally() {
+        // 2000^2 under 256 MiB with 2 threads (160 MiB spare): a tally (20 MB) per thread.
+        assert_eq!(Direct::tally_workers(160 * MIB, 4_000_001, 2), Some(2));
+        assert_eq!(Direct::tally_workers(160 * MIB, 4_000_001, 64), Some(8));
+        // Room for one tally only, then for none: the sorting path.
+        assert_eq!(Direct::tally_workers(30 * MIB, 4_000_001, 2), Some(1));
+        assert_eq!(Direct::tally_workers(19 * MIB, 4_000_001, 2), None);
     }
 }

@@ -29,6 +29,7 @@ mod inputs;
 pub(crate) mod levels;
 pub mod raster;
 mod table;
+mod tally;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ use crate::sink::Sink;
 
 pub use band::BandCells;
 pub use raster::{render_raster, RasterInput};
+#[doc(hidden)]
+pub use tally::Tally;
 
 /// Categories a `count-cat` render accepts (values 0 to 255 of the category column).
 pub const MAX_CATEGORIES: usize = 256;

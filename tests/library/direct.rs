@@ -117,3 +117,113 @@ fn direct_and_partitioned_renders_are_identical_for_every_reduction_tile_and_thr
         }
     }
 }
+
+/// Counting in per-worker tallies (count and any, with room for them) reads float32 and
+/// float64 columns in place and other types through `read_f64`: every pairing gives the
+/// bytes of the partitioned path, and the same number of points plotted, for every tile
+/// size and thread count.
+#[test]
+fn counting_in_tallies_matches_the_partitioned_path_for_every_column_type() {
+    let (xs, ys, _, _) = columns();
+    // The same numbers in other types: integers on a canvas of 0..1000 (some outside).
+    let xi: Vec<i32> = xs.iter().map(|&v| (v * 1000.0) as i32).collect();
+    let yi: Vec<u16> = ys.iter().map(|&v| (v * 1100.0) as u16).collect();
+    let yf: Vec<f32> = ys.iter().map(|&v| v as f32).collect();
+    let xf: Vec<f64> = xs.iter().map(|&v| f64::from(v)).collect();
+    type Pair = (Box<dyn gigaplot::Source>, Box<dyn gigaplot::Source>, (f64, f64));
+    let pairs: Vec<(&str, Box<dyn Fn() -> Pair>)> = vec![
+        (
+            "f32, f32",
+            Box::new(|| {
+                (
+                    Box::new(MemoryColumn::new("x", xs.clone())) as _,
+                    Box::new(MemoryColumn::new("y", yf.clone())) as _,
+                    (0.0, 1.0),
+                )
+            }),
+        ),
+        (
+            "f64, f64",
+            Box::new(|| {
+                (
+                    Box::new(MemoryColumn::new("x", xf.clone())) as _,
+                    Box::new(MemoryColumn::new("y", ys.clone())) as _,
+                    (0.0, 1.0),
+                )
+            }),
+        ),
+        (
+            "f64, f32",
+            Box::new(|| {
+                (
+                    Box::new(MemoryColumn::new("x", xf.clone())) as _,
+                    Box::new(MemoryColumn::new("y", yf.clone())) as _,
+                    (0.0, 1.0),
+                )
+            }),
+        ),
+        (
+            "i32, u16",
+            Box::new(|| {
+                (
+                    Box::new(MemoryColumn::new("x", xi.clone())) as _,
+                    Box::new(MemoryColumn::new("y", yi.clone())) as _,
+                    (0.0, 1000.0),
+                )
+            }),
+        ),
+    ];
+    for reduction in [Reduction::Count, Reduction::Any] {
+        for (types, pair) in &pairs {
+            let mut reference: Option<(u64, Vec<u8>, Vec<u8>)> = None;
+            for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
+                let canvas = u64::from(WIDTH) * u64::from(HEIGHT) * 4;
+                let budgets = [
+                    ("tallies", overhead(threads) + canvas + 5 * threads as u64 * canvas, true),
+                    ("partitioned", overhead(threads) + 2 * 30 * u64::from(WIDTH) * 4, false),
+                ];
+                for (path, budget, one_band) in budgets {
+                    let (x, y, range) = pair();
+                    let points = PointColumns::from_sources(x, y).unwrap();
+                    let options = RenderOptions {
+                        width: WIDTH,
+                        height: HEIGHT,
+                        x_range: Some(range),
+                        y_range: Some(range),
+                        how: How::EqHist,
+                        cmap: Colormap::by_name("viridis").unwrap(),
+                        reduction,
+                        tile,
+                        threads: Some(threads),
+                        memory_budget: budget,
+                        ..RenderOptions::default()
+                    };
+                    let (aggregate, array) = AggregateArraySink::new();
+                    let (rgba, image) = RgbaSink::new();
+                    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
+                    let report = render(&points, &options, sinks, &NoProgress).unwrap();
+                    assert_eq!(report.plan.bands == 1, one_band, "{reduction} {types} {path}");
+                    let got = (
+                        report.plotted,
+                        array.take().unwrap().bytes().to_vec(),
+                        image.take().unwrap().into_pixels(),
+                    );
+                    assert!(
+                        got.0 > 100_000 && got.0 < POINTS as u64,
+                        "{reduction} {types}: {} plotted",
+                        got.0
+                    );
+                    match &reference {
+                        None => reference = Some(got),
+                        Some(want) => {
+                            let at = format!("{reduction}, {types}, {path}, tile {tile}, {threads} threads");
+                            assert_eq!(want.0, got.0, "points plotted: {at}");
+                            assert!(want.1 == got.1, "aggregate differs: {at}");
+                            assert!(want.2 == got.2, "pixels differ: {at}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -15,7 +15,7 @@ use memmap2::{Advice, Mmap, UncheckedAdvice};
 use rayon::prelude::*;
 
 use crate::data::npy::{DType, NpyHeader};
-use crate::data::source::{ColumnSummary, Source, SUMMARY_CHUNK};
+use crate::data::source::{ColumnSummary, Floats, Source, SUMMARY_CHUNK};
 use crate::error::{Error, Field, Problem, Result};
 
 /// Which column of which file: `FILE.npy` (a 1-D array), `FILE.npy:K` (column K of a 2-D
@@ -303,6 +303,20 @@ impl Source for NpyColumn {
 
     fn release(&self, start: usize, len: usize) {
         NpyColumn::release(self, start, len);
+    }
+
+    fn floats(&self, start: usize, len: usize) -> Option<Floats<'_>> {
+        if self.step != 1 || len == 0 || start.checked_add(len)? > self.len {
+            return None;
+        }
+        let bytes = &self.map[self.byte_span(start, len)];
+        // The mapping is page-aligned and numpy pads headers to 64 bytes, so the casts
+        // succeed; an odd offset would only fall back to `read_f64`.
+        match self.dtype {
+            DType::F32 => bytemuck::try_cast_slice(bytes).ok().map(Floats::F32),
+            DType::F64 => bytemuck::try_cast_slice(bytes).ok().map(Floats::F64),
+            _ => None,
+        }
     }
 
     fn check_unchanged(&self) -> Result<()> {

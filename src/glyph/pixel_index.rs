@@ -1,0 +1,243 @@
+//! The binning kernel of direct counting: the row-major pixel index of every point, with
+//! Datashader's exact float64 rule, in loops the compiler vectorises.
+//!
+//! Each point becomes `row * width + column` (rows from the top), or `width * height`, one
+//! past the last pixel, when it is dropped: no branch and no compaction, so a counter
+//! array one cell longer than the canvas takes every point and its last cell counts the
+//! dropped ones. x and y are read as they lie in memory (float32 or float64, widened to f64
+//! like Datashader does) and binned by [`Axis::bin_lane`], so every index equals what
+//! [`Axis::bin`] gives, bit for bit.
+//!
+//! The same loop is compiled three times: for AVX-512, for AVX2 and for the baseline
+//! x86-64 (or any other target); [`Isa::detect`] picks the widest the CPU runs, once per
+//! render. Only the linear axes vectorise (`log10` has no vector form here); log axes run
+//! the baseline loop.
+
+use crate::canvas::{Axis, Scale, DROPPED};
+
+/// A value type the kernel reads in place: float32 or float64.
+pub trait Lane: Copy + Send + Sync + 'static {
+    /// The value as f64 (exact for both).
+    fn widen(self) -> f64;
+}
+
+impl Lane for f32 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Lane for f64 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+/// The instruction set a kernel runs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// Whatever the compilation target guarantees (SSE2 on x86-64).
+    Baseline,
+    /// AVX2 (x86-64 only).
+    Avx2,
+    /// AVX-512 F, VL and DQ (x86-64 only).
+    Avx512,
+}
+
+impl Isa {
+    /// The widest instruction set this CPU runs.
+    pub fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+            {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Baseline
+    }
+
+    /// Every instruction set this CPU runs, baseline first (the tests compare them).
+    pub fn available() -> Vec<Isa> {
+        match Isa::detect() {
+            Isa::Baseline => vec![Isa::Baseline],
+            Isa::Avx2 => vec![Isa::Baseline, Isa::Avx2],
+            Isa::Avx512 => vec![Isa::Baseline, Isa::Avx2, Isa::Avx512],
+        }
+    }
+}
+
+/// Maps points to row-major pixel indices of a `width` x `height` canvas (see the module
+/// doc).
+#[derive(Clone, Copy, Debug)]
+pub struct PixelIndex {
+    x: Axis,
+    y: Axis,
+    isa: Isa,
+}
+
+impl PixelIndex {
+    /// The kernel of the canvas whose axes are `x` (width = its pixels) and `y`, with the
+    /// widest instruction set this CPU runs. Needs `width * height < u32::MAX`.
+    pub fn new(x: Axis, y: Axis) -> PixelIndex {
+        PixelIndex::with_isa(x, y, Isa::detect())
+    }
+
+    /// [`PixelIndex::new`] with the instruction set `isa`, which the CPU must run
+    /// (one of [`Isa::available`]); any other falls back to the baseline.
+    pub fn with_isa(x: Axis, y: Axis, isa: Isa) -> PixelIndex {
+        debug_assert!(u64::from(x.pixels()) * u64::from(y.pixels()) < u64::from(u32::MAX));
+        let isa = if Isa::available().contains(&isa) { isa } else { Isa::Baseline };
+        PixelIndex { x, y, isa }
+    }
+
+    /// The index dropped points get: `width * height`.
+    pub fn dropped(&self) -> u32 {
+        self.x.pixels() * self.y.pixels()
+    }
+
+    /// Writes the index of point `(xs[i], ys[i])` to `out[i]`, for `i < out.len()` (all
+    /// three slices have the same length).
+    pub fn index<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u32]) {
+        let n = out.len();
+        let (xs, ys) = (&xs[..n], &ys[..n]);
+        match (self.x.scale(), self.y.scale()) {
+            (Scale::Linear, Scale::Linear) => match self.isa {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `isa` is one `Isa::available` found on this CPU.
+                Isa::Avx512 => unsafe { self.index_avx512(xs, ys, out) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                Isa::Avx2 => unsafe { self.index_avx2(xs, ys, out) },
+                _ => self.index_lanes::<X, Y, false, false>(xs, ys, out),
+            },
+            (Scale::Log, Scale::Linear) => self.index_lanes::<X, Y, true, false>(xs, ys, out),
+            (Scale::Linear, Scale::Log) => self.index_lanes::<X, Y, false, true>(xs, ys, out),
+            (Scale::Log, Scale::Log) => self.index_lanes::<X, Y, true, true>(xs, ys, out),
+        }
+    }
+
+    /// The linear kernel compiled for AVX-512.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma,bmi2")]
+    fn index_avx512<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u32]) {
+        self.index_lanes::<X, Y, false, false>(xs, ys, out)
+    }
+
+    /// The linear kernel compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,bmi2")]
+    fn index_avx2<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u32]) {
+        self.index_lanes::<X, Y, false, false>(xs, ys, out)
+    }
+
+    /// The kernel: branch-free, so it vectorises for whatever instruction set the caller
+    /// is compiled with (FMA is never contracted, so the rounding is the same).
+    #[inline(always)]
+    fn index_lanes<X: Lane, Y: Lane, const XLOG: bool, const YLOG: bool>(
+        &self,
+        xs: &[X],
+        ys: &[Y],
+        out: &mut [u32],
+    ) {
+        let width = self.x.pixels();
+        let top_row = self.y.pixels() as i32 - 1;
+        let dropped = self.dropped();
+        for ((&x, &y), o) in xs.iter().zip(ys).zip(out.iter_mut()) {
+            let column = self.x.bin_lane::<XLOG>(x.widen());
+            let from_bottom = self.y.bin_lane::<YLOG>(y.widen());
+            // Both within the canvas: the product fits (width * height < u32::MAX).
+            let row = (top_row - from_bottom) as u32;
+            let index = row.wrapping_mul(width).wrapping_add(column as u32);
+            *o = if column != DROPPED && from_bottom != DROPPED { index } else { dropped };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Field;
+
+    fn axis(range: (f64, f64), pixels: u32, scale: Scale) -> Axis {
+        Axis::new(Field::XRange, range, pixels, scale).unwrap()
+    }
+
+    /// Values on and around bin edges, the range's ends, zeros, NaN, infinities, and a
+    /// spread of others.
+    fn values(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+        let mut v = vec![lo, hi, 0.0, -0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300];
+        v.extend([lo.next_down(), lo.next_up(), hi.next_down(), hi.next_up()]);
+        let mut state = 11u64;
+        while v.len() < n {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            v.push(lo - (hi - lo) * 0.1 + u * (hi - lo) * 1.2);
+        }
+        v
+    }
+
+    /// The index [`Axis::bin`] gives, point by point.
+    fn expected(x: &Axis, y: &Axis, xs: &[f64], ys: &[f64]) -> Vec<u32> {
+        let dropped = x.pixels() * y.pixels();
+        xs.iter()
+            .zip(ys)
+            .map(|(&a, &b)| match (x.bin(a), y.bin(b)) {
+                (Some(c), Some(r)) => (y.pixels() - 1 - r) * x.pixels() + c,
+                _ => dropped,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_instruction_set_gives_axis_bins_for_f32_and_f64() {
+        let cases = [
+            (axis((-10.0, 10.0), 2000, Scale::Linear), axis((-10.0, 10.0), 1999, Scale::Linear)),
+            (axis((-1.0, 1.0), 7, Scale::Linear), axis((0.0, 3.0), 1, Scale::Linear)),
+            (axis((1e15, 1e15 + 1.0), 1000, Scale::Linear), axis((-3.0, 3.0), 65_535, Scale::Linear)),
+            (axis((0.01, 11.0), 9, Scale::Log), axis((-10.0, 10.0), 300, Scale::Linear)),
+            (axis((-10.0, 10.0), 300, Scale::Linear), axis((0.5, 20.0), 301, Scale::Log)),
+            (axis((0.5, 2.0), 64, Scale::Log), axis((0.5, 20.0), 33, Scale::Log)),
+        ];
+        for (x, y) in cases {
+            let (xr, yr) = (x.range(), y.range());
+            // Odd lengths leave a remainder after the vector loop.
+            let xs = values(xr.0, xr.1, 10_007);
+            let mut ys = values(yr.0, yr.1, 10_007);
+            ys.rotate_left(5);
+            let want = expected(&x, &y, &xs, &ys);
+            let xs32: Vec<f32> = xs.iter().map(|&v| v as f32).collect();
+            let ys32: Vec<f32> = ys.iter().map(|&v| v as f32).collect();
+            let (xw, yw): (Vec<f64>, Vec<f64>) =
+                (xs32.iter().map(|&v| v.into()).collect(), ys32.iter().map(|&v| v.into()).collect());
+            let want32 = expected(&x, &y, &xw, &yw);
+            let want_mixed = expected(&x, &y, &xw, &ys);
+            for isa in Isa::available() {
+                let kernel = PixelIndex::with_isa(x, y, isa);
+                let mut out = vec![0; xs.len()];
+                kernel.index(&xs, &ys, &mut out);
+                assert_eq!(out, want, "{isa:?} f64 on {x:?} {y:?}");
+                kernel.index(&xs32, &ys32, &mut out);
+                assert_eq!(out, want32, "{isa:?} f32 on {x:?} {y:?}");
+                kernel.index(&xs32, &ys, &mut out);
+                assert_eq!(out, want_mixed, "{isa:?} f32, f64 on {x:?} {y:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn dropped_points_get_one_past_the_last_pixel() {
+        let kernel = PixelIndex::new(axis((0.0, 4.0), 4, Scale::Linear), axis((0.0, 2.0), 2, Scale::Linear));
+        let mut out = [0; 5];
+        kernel.index(&[0.0, 3.5, 4.5, f64::NAN, 1.0], &[1.9, 0.0, 1.0, 1.0, -1.0], &mut out);
+        assert_eq!(out, [0, 7, 8, 8, 8]);
+        assert_eq!(kernel.dropped(), 8);
+    }
+}

@@ -1,0 +1,82 @@
+//! Counting points in a byte per pixel: the accumulation of direct counting.
+//!
+//! A count canvas of u32 cells is four times what the counts of a pass mostly need, and its
+//! size decides the speed: incrementing random cells of a 16 MB canvas (2000^2) misses the
+//! caches at almost every point, while a 4 MB one mostly hits them. So each worker counts in
+//! u8 cells, and a cell that wraps round to 0 carries 256 into a u32 cell of a second canvas
+//! that only the busiest pixels ever touch (its zeroed pages are mapped lazily, so the
+//! others cost no memory). The count of a pixel is `carry + small`, exactly; the workers'
+//! counts add up in any order.
+
+/// How many points ahead [`Tally::add`] prefetches (about 10% less time than none, measured
+/// on 10^8 points at 2000^2).
+const PREFETCH_AHEAD: usize = 24;
+
+/// Asks the CPU to bring the cache line of `at` into L1 (a hint: nothing is read).
+#[inline(always)]
+fn prefetch(at: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing, whatever the address (SSE is in
+    // every x86-64 CPU).
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
+/// One worker's counts of a canvas of `cells` pixels (see the module doc).
+pub struct Tally {
+    small: Vec<u8>,
+    carry: Vec<u32>,
+}
+
+impl Tally {
+    /// Bytes a tally of `cells` cells may take at most (u8 counts and u32 carries).
+    pub const BYTES_PER_CELL: u64 = 5;
+
+    /// Zero counts for `cells` cells.
+    pub fn new(cells: usize) -> Tally {
+        Tally { small: vec![0; cells], carry: vec![0; cells] }
+    }
+
+    /// Counts one point in each cell of `indices` (each below the number of cells). The
+    /// cell [`PREFETCH_AHEAD`] points on is prefetched, so several misses are in flight.
+    #[inline]
+    pub fn add(&mut self, indices: &[u32]) {
+        let (small, carry) = (&mut self.small[..], &mut self.carry[..]);
+        for (k, &i) in indices.iter().enumerate() {
+            if let Some(&ahead) = indices.get(k + PREFETCH_AHEAD) {
+                prefetch(small.as_ptr().wrapping_add(ahead as usize));
+            }
+            let i = i as usize;
+            let v = small[i].wrapping_add(1);
+            small[i] = v;
+            if v == 0 {
+                carry[i] = carry[i].saturating_add(256);
+            }
+        }
+    }
+
+    /// The count of cell `i`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> u32 {
+        self.carry[i].saturating_add(u32::from(self.small[i]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_carry_past_a_byte() {
+        let mut t = Tally::new(4);
+        let mut indices = vec![1u32; 70_000];
+        indices.extend([3, 0, 3]);
+        for part in indices.chunks(333) {
+            t.add(part);
+        }
+        assert_eq!([t.get(0), t.get(1), t.get(2), t.get(3)], [1, 70_000, 0, 2]);
+    }
+}
