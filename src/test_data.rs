@@ -23,9 +23,13 @@ pub(crate) fn load<T: DeserializeOwned>(name: &str) -> T {
 pub(crate) fn load_npy<T: bytemuck::Pod>(name: &str, dtype: crate::data::DType) -> Vec<T> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = crate::data::npy::NpyHeader::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header =
+        crate::data::npy::NpyHeader::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!((header.dtype, dtype.size()), (dtype, std::mem::size_of::<T>()), "{}", path.display());
-    bytes[header.data_offset..].chunks_exact(std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned).collect()
+    bytes[header.data_offset..]
+        .chunks_exact(std::mem::size_of::<T>())
+        .map(bytemuck::pod_read_unaligned)
+        .collect()
 }
 
 /// Decodes a hex string (RGBA bytes) into bytes.
