@@ -1,7 +1,8 @@
 //! Criterion benchmarks of gigaplot's kernels, each on sizes that show how its cost grows:
 //! binning points, the partition pass, band aggregation, shading, and PNG encoding.
 //!
-//! Run with `cargo bench --bench kernels`; add a filter (`cargo bench --bench kernels png`)
+//! Run with `cargo bench -p gigaplot-kernels` (benches/kernels/Cargo.toml gives it criterion); add
+//! a filter (`cargo bench -p gigaplot-kernels -- png`)
 //! to run one group. Input files are generated once per run in a temporary directory.
 
 use std::hint::black_box;

@@ -1,5 +1,6 @@
 //! The reference data files under `tests/data/` (written by the generators in `tools/`, see
-//! `tests/data/datashader/README.md`), read by the unit tests into serde structs they define.
+//! `tests/data/datashader/README.md`), read by the unit tests into serde structs they define,
+//! and the `.npy` inputs there (`tests/data/random_walk/`, `tools/gen_random_walk.py`).
 //!
 //! Floats are JSON numbers in shortest round-trip form, read back bit-exactly (serde_json's
 //! `float_roundtrip`); NaN and the infinities, which JSON lacks, are the strings `"NaN"`,
@@ -15,6 +16,20 @@ pub(crate) fn load<T: DeserializeOwned>(name: &str) -> T {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Reads the values of the 1-D `.npy` file `tests/data/<name>`, which must hold `dtype` (the
+/// type `T`), panicking with the path and the problem.
+pub(crate) fn load_npy<T: bytemuck::Pod>(name: &str, dtype: crate::data::DType) -> Vec<T> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header =
+        crate::data::npy::NpyHeader::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!((header.dtype, dtype.size()), (dtype, std::mem::size_of::<T>()), "{}", path.display());
+    bytes[header.data_offset..]
+        .chunks_exact(std::mem::size_of::<T>())
+        .map(bytemuck::pod_read_unaligned)
+        .collect()
 }
 
 /// Decodes a hex string (RGBA bytes) into bytes.

@@ -15,6 +15,7 @@ use crate::reduce::antialiased::add_coverage;
 use crate::reduce::Reduction;
 use crate::render::{render, render_raster, Glyph, RasterInput, RenderOptions};
 use crate::sink::{AggregateArraySink, Sink};
+use crate::test_data::load_npy;
 
 const W: u32 = 300;
 const H: u32 = 200;
@@ -24,34 +25,11 @@ const H: u32 = 200;
 const SETUPS: [(u32, usize, &str); 3] = [(1000, 1, "1GiB"), (16, 2, "84663680"), (7, 2, "85000000")];
 
 /// A random walk with NaN breaks, jumps across the canvas and excursions out of it, its
-/// values (NaN every 13th vertex, negatives, repeats) and categories (0 to 3).
+/// values (NaN every 13th vertex, negatives, repeats) and categories (0 to 3): the fixture
+/// `tests/data/random_walk/` (`tools/gen_random_walk.py`), which the command-line tests draw too.
 fn inputs() -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<i32>) {
-    let mut state = 0x2545_f491u64;
-    let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as f64 / (1u64 << 31) as f64
-    };
-    let (mut xs, mut ys, mut vs) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut x, mut y) = (5.0, 5.0);
-    for i in 0..3_000 {
-        let v = if i % 13 == 0 { f64::NAN } else { ((next() * 40.0 - 10.0) * 8.0).round() / 8.0 };
-        vs.push(v);
-        if i % 211 == 0 {
-            xs.push(f64::NAN);
-            ys.push(1.0);
-            continue;
-        }
-        if i % 37 == 0 {
-            (x, y) = (next() * 14.0 - 2.0, next() * 14.0 - 2.0);
-        } else {
-            x = (x + next() - 0.5).clamp(-1.0, 11.0);
-            y = (y + next() - 0.5).clamp(-1.0, 11.0);
-        }
-        xs.push(x);
-        ys.push(y);
-    }
-    let cats = (0..xs.len() as i32).map(|i| (i / 7) % 4).collect();
-    (xs, ys, vs, cats)
+    let f64s = |name: &str| load_npy::<f64>(&format!("random_walk/{name}.npy"), DType::F64);
+    (f64s("x"), f64s("y"), f64s("v"), load_npy("random_walk/c.npy", DType::I32))
 }
 
 /// The category of the segment starting at vertex `i`.

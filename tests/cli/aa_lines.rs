@@ -12,33 +12,6 @@ use gigaplot::{ColumnSpec, DType, Glyph, PointColumns, RenderOptions};
 const W: u32 = 300;
 const H: u32 = 200;
 
-/// A random walk with NaN breaks, jumps across the canvas and excursions out of it.
-fn polyline() -> (Vec<f64>, Vec<f64>) {
-    let mut state = 0x9e37_79b9u64;
-    let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as f64 / (1u64 << 31) as f64
-    };
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    let (mut x, mut y) = (5.0, 5.0);
-    for i in 0..3_000 {
-        if i % 211 == 0 || i % 211 == 1 && i % 2 == 0 {
-            xs.push(f64::NAN);
-            ys.push(1.0);
-            continue;
-        }
-        if i % 37 == 0 {
-            (x, y) = (next() * 14.0 - 2.0, next() * 14.0 - 2.0);
-        } else {
-            x = (x + next() - 0.5).clamp(-1.0, 11.0);
-            y = (y + next() - 0.5).clamp(-1.0, 11.0);
-        }
-        xs.push(x);
-        ys.push(y);
-    }
-    (xs, ys)
-}
-
 /// The library's render of the same columns on one tile and one thread (public API): a
 /// float32 aggregate, NaN where nothing was drawn. The library's unit tests check it
 /// against drawing every segment on the whole canvas (`render::whole_canvas_tests`).
@@ -114,11 +87,11 @@ fn render(dir: &Path, line_width: &str, tile: &str, threads: &str, memory: &str)
 /// bands (a multiple of the 16-pixel tile), 5 of them.
 const SEVERAL_BANDS: &str = "84006080";
 
-fn write_inputs(dir: &Path) -> (Vec<f64>, Vec<f64>) {
-    let (xs, ys) = polyline();
-    write_f64(&dir.join("x.npy"), &xs);
-    write_f64(&dir.join("y.npy"), &ys);
-    (xs, ys)
+/// Copies a random walk with NaN breaks (some doubled), jumps across the canvas and
+/// excursions out of it into `dir` (x.npy, y.npy): the fixture `tests/data/random_walk/aa_*.npy`
+/// (`tools/gen_random_walk.py`).
+fn write_inputs(dir: &Path) {
+    copy_test_data(dir, &[("random_walk/aa_x.npy", "x.npy"), ("random_walk/aa_y.npy", "y.npy")]);
 }
 
 #[test]

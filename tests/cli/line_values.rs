@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::common::*;
-use gigaplot::npy::{encode_header, NpyHeader};
+use gigaplot::npy::NpyHeader;
 use gigaplot::{ColumnSpec, DType, Glyph, PointColumns, Reduction, RenderOptions};
 
 const W: u32 = 300;
@@ -22,46 +22,20 @@ const SEVERAL_BANDS: &str = "84663680";
 const SETUPS: [(&str, &str, &str); 3] =
     [("1000", "1", "1GiB"), ("16", "2", SEVERAL_BANDS), ("7", "2", "85000000")];
 
-/// A random walk with NaN breaks, jumps across the canvas and excursions out of it, and
-/// its values: NaN every 13th vertex, negatives, repeats.
-fn inputs() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut state = 0x2545_f491u64;
-    let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) as f64 / (1u64 << 31) as f64
-    };
-    let (mut xs, mut ys, mut vs) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut x, mut y) = (5.0, 5.0);
-    for i in 0..3_000 {
-        let v = if i % 13 == 0 { f64::NAN } else { ((next() * 40.0 - 10.0) * 8.0).round() / 8.0 };
-        vs.push(v);
-        if i % 211 == 0 {
-            xs.push(f64::NAN);
-            ys.push(1.0);
-            continue;
-        }
-        if i % 37 == 0 {
-            (x, y) = (next() * 14.0 - 2.0, next() * 14.0 - 2.0);
-        } else {
-            x = (x + next() - 0.5).clamp(-1.0, 11.0);
-            y = (y + next() - 0.5).clamp(-1.0, 11.0);
-        }
-        xs.push(x);
-        ys.push(y);
-    }
-    (xs, ys, vs)
-}
-
-fn write_inputs(dir: &Path) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let (xs, ys, vs) = inputs();
-    write_f64(&dir.join("x.npy"), &xs);
-    write_f64(&dir.join("y.npy"), &ys);
-    write_f64(&dir.join("v.npy"), &vs);
-    let cats: Vec<i32> = (0..xs.len() as i32).map(|i| (i / 7) % 4).collect();
-    let mut bytes = encode_header(DType::I32, &[cats.len()]);
-    bytes.extend_from_slice(bytemuck::cast_slice(&cats));
-    std::fs::write(dir.join("c.npy"), bytes).unwrap();
-    (xs, ys, vs)
+/// Copies the random walk with NaN breaks, jumps across the canvas and excursions out of
+/// it (x.npy, y.npy), its values (v.npy: NaN every 13th vertex, negatives, repeats) and
+/// categories (c.npy, 0 to 3) into `dir`: the fixture `tests/data/random_walk/`
+/// (`tools/gen_random_walk.py`) that the library's whole-canvas tests draw too.
+fn write_inputs(dir: &Path) {
+    copy_test_data(
+        dir,
+        &[
+            ("random_walk/x.npy", "x.npy"),
+            ("random_walk/y.npy", "y.npy"),
+            ("random_walk/v.npy", "v.npy"),
+            ("random_walk/c.npy", "c.npy"),
+        ],
+    );
 }
 
 /// The library's render (public API, one tile, one thread) of `--agg reduction` with

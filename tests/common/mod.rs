@@ -13,6 +13,18 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gigaplot"))
 }
 
+/// The path of `tests/data/<name>`: fixtures written by the tools in `tools/`.
+pub fn test_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+/// Copies the fixtures `tests/data/<from>` to `dir/<to>` for each `(from, to)`.
+pub fn copy_test_data(dir: &Path, files: &[(&str, &str)]) {
+    for (from, to) in files {
+        std::fs::copy(test_data(from), dir.join(to)).unwrap_or_else(|e| panic!("tests/data/{from}: {e}"));
+    }
+}
+
 /// Writes a 1-D .npy of f64 values.
 pub fn write_f64(path: &Path, values: &[f64]) {
     let mut bytes = encode_header(DType::F64, &[values.len()]);
