@@ -543,10 +543,22 @@ def render(source: Any = None, x: Optional[str] = None, y: Optional[str] = None,
     underscores: ``width``, ``height``, ``x_range=(lo, hi)``, ``how``, ``cmap``, ``agg``,
     ``memory="256MiB"``, ``bare=True``, ``agg_out``, ``glyph="lines"``, ``series=K``,
     ``pyramid="tiles/"`` with ``pyramid_tile``, ``span_from_level``, ``viewer_assets``,
-    ``pyramid_format="dzi"``, ``basemap``; ``thumbnail=PX`` beside ``output``...).
+    ``pyramid_format="dzi"``, ``stats`` and ``shard`` (a sharded pyramid; x and y must then be
+    files), ``projection="web-mercator"`` with ``max_zoom`` and ``basemap``; ``thumbnail=PX``
+    beside ``output``; ``category`` (= ``agg=count_cat(c)``), ``delimiter`` of CSV files...).
     ``raster`` (a 2-D ``.npy`` path or array, with ``extent``, ``origin``, ``downsample``,
     ``upsample``) renders a raster instead of points. Writes the CLI's bytes and returns the
     render's summary. The GIL is released; Ctrl-C raises KeyboardInterrupt and leaves no file."""
+    category = options.pop("category", None)
+    if category is not None:
+        # as the CLI's --category: the column of count-cat
+        agg = options.get("agg")
+        name = agg._name if isinstance(agg, Reduction) else agg
+        if agg is not None and name not in ("count-cat", "count_cat"):
+            raise ValueError(f"category: is the column of agg count-cat, not of agg {name}; drop one of them")
+        if value is not None and value != category:
+            raise ValueError(f"category: {category!r} differs from value ({value!r}); give one of them")
+        options["agg"], value = "count-cat", category
     agg = options.get("agg")
     if isinstance(agg, Reduction):
         if agg._name == "by":

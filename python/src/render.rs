@@ -48,14 +48,22 @@ impl<'py> Columns<'py> {
     }
 }
 
-/// The library's points over borrowed slices.
+/// The library's points over borrowed slices; table files' CSV columns split at
+/// `delimiter` (None: comma, or tab for `.tsv`).
 pub fn points<'a>(
     (x, y, value): (Slice<'a>, Slice<'a>, Option<Slice<'a>>),
     names: &[String; 3],
+    delimiter: Option<u8>,
 ) -> gigaplot::Result<PointColumns<'a>> {
-    let points = PointColumns::from_sources(x.column(&names[0])?, y.column(&names[1])?)?;
+    let open = |slice: Slice<'a>, name: &str| match (slice, delimiter) {
+        (Slice::Npy(path), Some(delimiter)) => {
+            gigaplot::open_column(&ColumnSpec { delimiter: Some(delimiter), ..ColumnSpec::parse(path) })
+        }
+        (slice, _) => slice.column(name),
+    };
+    let points = PointColumns::from_sources(open(x, &names[0])?, open(y, &names[1])?)?;
     match value {
-        Some(v) => points.with_value(v.column(&names[2])?),
+        Some(v) => points.with_value(open(v, &names[2])?),
         None => Ok(points),
     }
 }
@@ -97,7 +105,7 @@ pub fn aggregate<'py>(
         ..canvas_options((width, height), (x_range, y_range), memory, scales.as_ref())?
     };
     let (array, report) = interruptible(py, progress, |progress: &dyn Progress| {
-        let points = points(slices, &names)?;
+        let points = points(slices, &names, None)?;
         in_memory(|sinks| render(&points, &options, sinks, progress))
     })?;
     Ok(to_python(py, array, &report))
@@ -251,6 +259,7 @@ const KNOWN: &[&str] = &[
     "shard",
     "projection",
     "max_zoom",
+    "delimiter",
 ];
 
 /// Keywords that only apply with another one: (keyword, the one it needs, what to say).
@@ -307,7 +316,11 @@ pub fn render_file<'py>(
             ));
         }
     }
+    let delimiter = opt(&options, "delimiter", gigaplot::parse_delimiter)?;
     let raster = options.get("raster").map(PathBuf::from);
+    if delimiter.is_some() && raster.is_some() {
+        return Err(bad("delimiter", "applies to the columns of a CSV file, not to raster="));
+    }
     if mercator && raster.is_some() {
         return Err(bad("projection", "applies to points, not to raster="));
     }
@@ -484,7 +497,7 @@ pub fn render_file<'py>(
                     .map_err(crate::errors::to_py)?;
             }
             interruptible(py, progress, |progress: &dyn Progress| {
-                let mut points = points(slices, &names)?;
+                let mut points = points(slices, &names, delimiter)?;
                 if mercator {
                     points = web_mercator(points);
                 }

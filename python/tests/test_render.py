@@ -470,3 +470,30 @@ def test_render_web_mercator_image_writes_the_cli_bytes(lonlat, tmp_path, kwargs
     # unprojected, the same columns draw another picture
     gp.render(columns, "lon", "lat", width=400, height=300, output=tmp_path / "flat.png", **kwargs)
     assert (tmp_path / "flat.png").read_bytes() != (tmp_path / "cli.png").read_bytes()
+
+
+@needs_cli
+def test_render_category_and_delimiter_write_the_cli_bytes(arrays, files, tmp_path):
+    # category="c" is --category: agg count-cat of that column
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--category", files / "c.npy", "--width", 200,
+            "--height", 150, "-o", tmp_path / "cli_cat.png")
+    gp.render(arrays, "x", "y", category="c", width=200, height=150, output=tmp_path / "py_cat.png")
+    assert (tmp_path / "py_cat.png").read_bytes() == (tmp_path / "cli_cat.png").read_bytes()
+    with pytest.raises(ValueError, match=r"^category: is the column of agg count-cat, not of agg mean"):
+        gp.render(arrays, "x", "y", category="c", agg="mean", output=tmp_path / "bad.png")
+    # delimiter= reaches the columns of a CSV file, as --delimiter
+    n = 2000
+    table = tmp_path / "pts.csv"
+    with open(table, "w") as f:
+        f.write("x;y\n" + "".join(f"{float(arrays['x'][i])!r};{float(arrays['y'][i])!r}\n" for i in range(n)))
+    done = subprocess.run([str(CLI), "render", "--quiet", str(table), "--x", "x", "--y", "y", "--delimiter", ";",
+                           "--width", "120", "--height", "90", "-o", str(tmp_path / "cli_csv.png")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    gp.render(table, "x", "y", delimiter=";", width=120, height=90, output=tmp_path / "py_csv.png")
+    assert (tmp_path / "py_csv.png").read_bytes() == (tmp_path / "cli_csv.png").read_bytes()
+    with pytest.raises(ValueError, match=r"^delimiter: must be one ASCII character"):
+        gp.render(table, "x", "y", delimiter=";;", width=120, height=90, output=tmp_path / "bad.png")
+    with pytest.raises(ValueError):  # split at commas, the file has one column "x;y"
+        gp.render(table, "x", "y", width=120, height=90, output=tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()
