@@ -180,7 +180,7 @@ pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader}
 // Sources.
 #[cfg(feature = "arrow")]
 pub use data::arrow::arrow_column;
-pub use data::csv::parse_delimiter;
+pub use data::format::parse_delimiter;
 pub use data::grid::Grid;
 pub use data::memory::MemoryValues;
 pub use data::projection::Projection;

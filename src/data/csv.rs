@@ -30,16 +30,6 @@ pub const BLOCK_ROWS: usize = 1 << 18;
 /// Values looked at to decide whether a column holds integers.
 const SAMPLE: usize = 1000;
 
-/// Parses a CSV field delimiter as `--delimiter` and `delimiter=` give it: one ASCII
-/// character, not a quote or newline, or `tab`.
-pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" => Ok(text.as_bytes()[0]),
-        _ => Err("must be one ASCII character (or tab), not a quote or newline".into()),
-    }
-}
-
 /// A CSV file's index: header, delimiter, and where its blocks of records start.
 #[derive(Debug)]
 pub struct CsvFile {
