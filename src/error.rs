@@ -227,6 +227,8 @@ pub enum Field {
     StatsParts,
     /// The address `serve` listens on.
     Addr,
+    /// The finest zoom of web-mercator tiles ([`crate::projection::Projection::canvas`]).
+    MaxZoom,
     /// The column of a table file a [`crate::ColumnSpec`] names (`ColumnSpec::in_table`).
     Column,
 }
@@ -265,12 +267,13 @@ impl Field {
             Field::Stats => "pyramid.stats",
             Field::StatsParts => "parts",
             Field::Addr => "addr",
+            Field::MaxZoom => "max_zoom",
             Field::Column => "column",
         }
     }
 
     /// Every field, for front ends that check their spelling covers them all.
-    pub const ALL: [Field; 31] = [
+    pub const ALL: [Field; 32] = [
         Field::Width,
         Field::Height,
         Field::Size,
@@ -302,6 +305,7 @@ impl Field {
         Field::StatsParts,
         Field::Addr,
         Field::Column,
+        Field::MaxZoom,
     ];
 
     /// The piece "`field` set to `value`" of a sentence (`glyph=lines`; `--glyph lines` on

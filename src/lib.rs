@@ -180,6 +180,7 @@ pub use shade::{Color, Colormap, Dynspread, How, Shape as SpreadShape, Spreader}
 // Sources.
 #[cfg(feature = "arrow")]
 pub use data::arrow::arrow_column;
+pub use data::format::parse_delimiter;
 pub use data::grid::Grid;
 pub use data::memory::MemoryValues;
 pub use data::projection::Projection;
@@ -214,7 +215,9 @@ pub mod npy {
 /// Longitude and latitude on web maps (`--projection web-mercator`): the Mercator ordinate
 /// in degree units, the world's range, and the point columns seen through the projection.
 pub mod projection {
-    pub use crate::data::projection::{latitude, mercator_y, web_mercator, Projection, MAX_LATITUDE, WORLD};
+    pub use crate::data::projection::{
+        latitude, mercator_y, web_mercator, Projection, MAX_LATITUDE, MAX_ZOOM, WORLD,
+    };
 }
 
 /// What a program (not a library) installs so that no temporary file outlives it: fault

@@ -265,7 +265,7 @@ class Canvas:
         if not isinstance(agg, Reduction):
             raise ValueError(f"agg: expected a reduction such as gp.count() or gp.mean('v'), not {agg!r}")
         if agg._name == "by":
-            return self._aggregate_by(source, x, y, agg, glyph, progress)
+            return self._aggregate_by(source, x, y, agg, glyph, line_width, progress)
         (xs, ys, vs), categories = _columns(source, [x, y, agg.column])
         with _progress(progress) as callback:
             bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate(
@@ -288,15 +288,17 @@ class Canvas:
         return _data_array(values, _coords(x_range, self.plot_width, self.x_axis_type),
                            _coords(y_range, self.plot_height, self.y_axis_type), x, y, extra, attrs)
 
-    def _aggregate_by(self, source: Any, x: str, y: str, agg: Reduction, glyph: str, progress: Any):
+    def _aggregate_by(self, source: Any, x: str, y: str, agg: Reduction, glyph: str, line_width: float,
+                      progress: Any):
         """``by(c, reduction)``: the count per category first when the categories' number or
         the ranges are unknown, then one pass per category (see the engine's ``aggregate_by``)."""
-        if glyph != "points":
-            raise ValueError(f"agg: {agg!r} is supported for points only (by(c, count()) also for lines)")
         reduction = agg.reduction
         if type(reduction) is any and reduction.column is None:
-            counts = self._aggregate(source, x, y, count_cat(agg.column), glyph, 0.0, progress)
+            counts = self._aggregate(source, x, y, count_cat(agg.column), glyph, line_width, progress)
             return counts > 0
+        if glyph != "points" and line_width:
+            raise ValueError(f"line_width: {agg!r} of anti-aliased lines is not supported; give line_width=0 "
+                             "(by(c, count()) and count_cat(c) take any line_width)")
         (xs, ys, vs, cs), categories = _columns(source, [x, y, reduction.column, agg.column])
         names = categories.get(agg.column)
         x_range, y_range = self.x_range, self.y_range
@@ -311,7 +313,8 @@ class Canvas:
                 k = len(names)
             bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate_by(
                 xs, ys, vs, cs, [x, y, reduction.column or "", agg.column], self.plot_width,
-                self.plot_height, x_range, y_range, reduction._name, k, self._memory(), scales, callback)
+                self.plot_height, x_range, y_range, reduction._name, k, self._memory(), scales, callback,
+                glyph=glyph, line_width=line_width)
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
         extra = (agg.column, names if names is not None else list(range(k)))
         return self._result(values, x_range, y_range, x, y, extra)
@@ -540,10 +543,22 @@ def render(source: Any = None, x: Optional[str] = None, y: Optional[str] = None,
     underscores: ``width``, ``height``, ``x_range=(lo, hi)``, ``how``, ``cmap``, ``agg``,
     ``memory="256MiB"``, ``bare=True``, ``agg_out``, ``glyph="lines"``, ``series=K``,
     ``pyramid="tiles/"`` with ``pyramid_tile``, ``span_from_level``, ``viewer_assets``,
-    ``pyramid_format="dzi"``, ``basemap``; ``thumbnail=PX`` beside ``output``...).
+    ``pyramid_format="dzi"``, ``stats`` and ``shard`` (a sharded pyramid; x and y must then be
+    files), ``projection="web-mercator"`` with ``max_zoom`` and ``basemap``; ``thumbnail=PX``
+    beside ``output``; ``category`` (= ``agg=count_cat(c)``), ``delimiter`` of CSV files...).
     ``raster`` (a 2-D ``.npy`` path or array, with ``extent``, ``origin``, ``downsample``,
     ``upsample``) renders a raster instead of points. Writes the CLI's bytes and returns the
     render's summary. The GIL is released; Ctrl-C raises KeyboardInterrupt and leaves no file."""
+    category = options.pop("category", None)
+    if category is not None:
+        # as the CLI's --category: the column of count-cat
+        agg = options.get("agg")
+        name = agg._name if isinstance(agg, Reduction) else agg
+        if agg is not None and name not in ("count-cat", "count_cat"):
+            raise ValueError(f"category: is the column of agg count-cat, not of agg {name}; drop one of them")
+        if value is not None and value != category:
+            raise ValueError(f"category: {category!r} differs from value ({value!r}); give one of them")
+        options["agg"], value = "count-cat", category
     agg = options.get("agg")
     if isinstance(agg, Reduction):
         if agg._name == "by":

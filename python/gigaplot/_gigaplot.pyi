@@ -18,7 +18,8 @@ Aggregated = Tuple[np.ndarray, List[int], str, Tuple[float, float], Tuple[float,
 def aggregate_by(x: np.ndarray, y: np.ndarray, value: Optional[np.ndarray], category: np.ndarray,
                  names: Sequence[str], width: int, height: int, x_range: Tuple[float, float],
                  y_range: Tuple[float, float], reduction: str, categories: int, memory: Optional[int] = ...,
-                 scales: Tuple[str, str] = ..., progress: Progress = ...) -> Aggregated: ...
+                 scales: Tuple[str, str] = ..., progress: Progress = ..., glyph: str = ...,
+                 line_width: float = ...) -> Aggregated: ...
 def aggregate_raster(path: str, width: int, height: int, x_range: Optional[Tuple[float, float]],
                      y_range: Optional[Tuple[float, float]], extent: Optional[Tuple[float, float, float, float]],
                      origin: str = ..., downsample: str = ..., upsample: str = ..., memory: Optional[int] = ...,

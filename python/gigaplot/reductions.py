@@ -105,7 +105,7 @@ class count_cat(_Value):
 class by(Reduction):
     """Datashader's ``by(column, reduction)``: ``reduction`` (default ``count()``) per category
     of ``column``, an (H, W, C) aggregate. ``by(c, count())`` is ``count_cat(c)``; any other
-    reduction renders once per category (points only)."""
+    reduction renders once per category (points, and lines of ``line_width=0``)."""
 
     def __init__(self, cat_column: str, reduction: Optional[Reduction] = None):
         reduction = count() if reduction is None else reduction

@@ -22,6 +22,8 @@ impl Keywords {
             Field::PyramidTile => "pyramid_tile",
             Field::SpanFromLevel => "span_from_level",
             Field::ViewerAssets => "viewer_assets",
+            Field::Shard => "shard",
+            Field::Stats => "stats",
             other => other.name(),
         }
     }

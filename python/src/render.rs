@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use gigaplot::npy::ArrayShape;
+use gigaplot::projection::{web_mercator, Projection};
 use gigaplot::{
     parse_color_key, parse_extent, parse_range, parse_size, render, render_pyramid, render_raster,
-    AggregateArray, AggregateArraySink, AggregateSink, Color, Colormap, Compression, Downsample, Dynspread,
-    Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns, Progress, PyramidFormat,
+    AggregateArray, AggregateArraySink, AggregateSink, Color, Colormap, ColumnSpec, Compression, Downsample,
+    Dynspread, Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns, Progress, PyramidFormat,
     PyramidOptions, RasterInput, RasterPlacement, Reduction, RenderOptions, RenderReport, Scale,
-    SeriesLayout, Sink, SpreadShape as Shape, TileSpread, Upsample, ViewerAssets,
+    SeriesLayout, ShardSpec, Sink, SpreadShape as Shape, TileSpread, Upsample, ViewerAssets,
 };
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -47,14 +48,22 @@ impl<'py> Columns<'py> {
     }
 }
 
-/// The library's points over borrowed slices.
+/// The library's points over borrowed slices; table files' CSV columns split at
+/// `delimiter` (None: comma, or tab for `.tsv`).
 pub fn points<'a>(
     (x, y, value): (Slice<'a>, Slice<'a>, Option<Slice<'a>>),
     names: &[String; 3],
+    delimiter: Option<u8>,
 ) -> gigaplot::Result<PointColumns<'a>> {
-    let points = PointColumns::from_sources(x.column(&names[0])?, y.column(&names[1])?)?;
+    let open = |slice: Slice<'a>, name: &str| match (slice, delimiter) {
+        (Slice::Npy(path), Some(delimiter)) => {
+            gigaplot::open_column(&ColumnSpec { delimiter: Some(delimiter), ..ColumnSpec::parse(path) })
+        }
+        (slice, _) => slice.column(name),
+    };
+    let points = PointColumns::from_sources(open(x, &names[0])?, open(y, &names[1])?)?;
     match value {
-        Some(v) => points.with_value(v.column(&names[2])?),
+        Some(v) => points.with_value(open(v, &names[2])?),
         None => Ok(points),
     }
 }
@@ -96,7 +105,7 @@ pub fn aggregate<'py>(
         ..canvas_options((width, height), (x_range, y_range), memory, scales.as_ref())?
     };
     let (array, report) = interruptible(py, progress, |progress: &dyn Progress| {
-        let points = points(slices, &names)?;
+        let points = points(slices, &names, None)?;
         in_memory(|sinks| render(&points, &options, sinks, progress))
     })?;
     Ok(to_python(py, array, &report))
@@ -246,6 +255,11 @@ const KNOWN: &[&str] = &[
     "pyramid_format",
     "basemap",
     "thumbnail",
+    "stats",
+    "shard",
+    "projection",
+    "max_zoom",
+    "delimiter",
 ];
 
 /// Keywords that only apply with another one: (keyword, the one it needs, what to say).
@@ -259,6 +273,10 @@ const NEEDS: &[(&str, &str, &str)] = &[
     ("viewer_assets", "pyramid", "applies to pyramid= only"),
     ("pyramid_format", "pyramid", "applies to pyramid= only"),
     ("basemap", "pyramid", "applies to pyramid= only"),
+    ("stats", "pyramid", "applies to pyramid= only"),
+    ("shard", "pyramid", "applies to pyramid= only"),
+    ("max_zoom", "pyramid", "applies to pyramid= only"),
+    ("shard", "stats", "needs stats=FILE, the statistics of every shard from gigaplot stats"),
     ("thumbnail", "output", "applies to output= only"),
 ];
 
@@ -278,23 +296,38 @@ pub fn render_file<'py>(
     progress: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if let Some(key) = options.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        let hint = if ["stats", "shard", "projection", "max_zoom"].iter().any(|p| key.starts_with(p)) {
-            "is not supported by gp.render yet; use the gigaplot command"
-        } else {
-            "unknown option"
-        };
-        return Err(bad(key, hint));
+        return Err(bad(key, "unknown option"));
     }
     if let Some((key, _, problem)) =
         NEEDS.iter().find(|(k, n, _)| options.contains_key(*k) && !options.contains_key(*n))
     {
         return Err(bad(key, problem));
     }
+    let projection = opt(&options, "projection", Projection::from_str)?.unwrap_or_default();
+    let mercator = projection == Projection::WebMercator;
+    if options.contains_key("basemap") && !mercator {
+        return Err(bad("basemap", "applies to projection='web-mercator' only"));
+    }
+    if mercator && options.contains_key("pyramid") {
+        if let Some(key) = ["width", "height"].into_iter().find(|k| options.contains_key(*k)) {
+            return Err(bad(
+                key,
+                "web-mercator tiles are pyramid_tile x 2^Z pixels square; give max_zoom=Z instead",
+            ));
+        }
+    }
+    let delimiter = opt(&options, "delimiter", gigaplot::parse_delimiter)?;
     let raster = options.get("raster").map(PathBuf::from);
+    if delimiter.is_some() && raster.is_some() {
+        return Err(bad("delimiter", "applies to the columns of a CSV file, not to raster="));
+    }
+    if mercator && raster.is_some() {
+        return Err(bad("projection", "applies to points, not to raster="));
+    }
     let pyramid_dir = options.get("pyramid").map(PathBuf::from);
     let spreading = options.contains_key("spread") || flag(&options, "dynspread");
     let background = opt(&options, "background", Color::parse)?.unwrap_or(Color::TRANSPARENT);
-    let render_options = RenderOptions {
+    let unprojected = RenderOptions {
         width: number(&options, "width")?.unwrap_or(2000),
         height: number(&options, "height")?.unwrap_or(2000),
         x_range: opt(&options, "x_range", parse_range)?,
@@ -317,6 +350,13 @@ pub fn render_file<'py>(
             threshold: number(&options, "dynspread_threshold")?.unwrap_or(0.5),
         }),
     };
+    let pyramid_tile = match &pyramid_dir {
+        Some(_) => Some(number(&options, "pyramid_tile")?.unwrap_or(gigaplot::DEFAULT_PYRAMID_TILE)),
+        None => None,
+    };
+    let render_options = projection
+        .canvas(unprojected, pyramid_tile, number(&options, "max_zoom")?)
+        .map_err(crate::errors::to_py)?;
     let series: Option<usize> = number(&options, "series")?;
     if series.is_some() && render_options.glyph != Glyph::Lines {
         return Err(bad("series", "applies to glyph='lines' only"));
@@ -374,14 +414,15 @@ pub fn render_file<'py>(
         None => None,
     };
     let thumbnail: Option<u32> = number(&options, "thumbnail")?;
-    let pyramid = match &pyramid_dir {
+    let mut pyramid = match &pyramid_dir {
         Some(dir) => {
             let mut pyramid = PyramidOptions::for_render(dir, &render_options);
-            pyramid.check_render(&render_options).map_err(crate::errors::to_py)?;
             // the pyramid is not spread: it shades over the background itself
             pyramid.background = background;
-            if let Some(tile) = number(&options, "pyramid_tile")? {
-                pyramid.tile = tile;
+            pyramid.tile = pyramid_tile.unwrap_or(gigaplot::DEFAULT_PYRAMID_TILE);
+            pyramid.projection = projection;
+            if let Some(shard) = options.get("shard") {
+                pyramid.shard = ShardSpec::parse(shard).map_err(crate::errors::to_py)?;
             }
             pyramid.span_from_level = number(&options, "span_from_level")?;
             if let Some(assets) = options.get("viewer_assets") {
@@ -395,6 +436,7 @@ pub fn render_file<'py>(
                 Some(px) => Some(TileSpread::Fixed(px as usize, shape)),
                 None => flag(&options, "dynspread").then_some(TileSpread::Dynamic(shape)),
             };
+            pyramid.check_render(&render_options).map_err(crate::errors::to_py)?;
             Some(pyramid)
         }
         None => None,
@@ -440,8 +482,25 @@ pub fn render_file<'py>(
             };
             let columns = Columns::extract(x, y, value)?;
             let slices = columns.slices();
+            if let (Some(pyramid), Some(stats)) = (&mut pyramid, options.get("stats")) {
+                // the statistics name the files they were computed for
+                let (Slice::Npy(x), Slice::Npy(y)) = (&slices.0, &slices.1) else {
+                    return Err(bad(
+                        "stats",
+                        "the statistics name the files they were computed for: give x and y as .npy \
+                         files (paths, a directory of them or np.memmap of whole files) or a table file",
+                    ));
+                };
+                let specs = (ColumnSpec::parse(x), ColumnSpec::parse(y));
+                pyramid
+                    .use_stats(&PathBuf::from(stats), (&specs.0, &specs.1))
+                    .map_err(crate::errors::to_py)?;
+            }
             interruptible(py, progress, |progress: &dyn Progress| {
-                let mut points = points(slices, &names)?;
+                let mut points = points(slices, &names, delimiter)?;
+                if mercator {
+                    points = web_mercator(points);
+                }
                 if let Some(k) = series {
                     let layout = SeriesLayout::of(
                         (&*points.x, ArrayShape::Column),

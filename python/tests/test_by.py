@@ -41,6 +41,36 @@ def test_by_integer_categories_from_a_dict(arrays):
     assert (np.isnan(ours.values) == (counts.values == 0)).sum() > 0
 
 
-def test_by_of_lines_is_refused(df):
-    with pytest.raises(ValueError, match=r"^agg: by\('c', sum\('v'\)\) is supported for points only"):
-        gp.Canvas(10, 10, X_RANGE, Y_RANGE).line(df, "x", "y", agg=gp.by("c", gp.sum("v")))
+@pytest.fixture(scope="module")
+def walk(df):
+    """A polyline (a random walk, broken by a few NaN vertices) with values and categories."""
+    n = 20_000
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"x": np.cumsum(rng.normal(size=n)) * 0.02, "y": np.cumsum(rng.normal(size=n)) * 0.02,
+                          "v": rng.normal(size=n), "c": pd.Categorical(rng.integers(0, 3, n))})
+    frame.loc[frame.index[::501], "x"] = np.nan
+    frame.loc[frame.index[::89], "v"] = np.nan
+    return frame
+
+
+LINE_BY = [n for n in BY if n[0] != "any"]
+
+
+@pytest.mark.parametrize("name,args", LINE_BY, ids=[f"{n}{'_v' if a else ''}" for n, a in LINE_BY])
+def test_by_of_lines_equals_datashader(walk, name, args):
+    x_range, y_range = (float(walk.x.min()), float(walk.x.max())), (float(walk.y.min()), float(walk.y.max()))
+    ours = gp.Canvas(120, 90, x_range, y_range).line(walk, "x", "y", agg=gp.by("c", getattr(gp, name)(*args)))
+    theirs = ds.Canvas(120, 90, x_range, y_range).line(walk, "x", "y", agg=ds.by("c", getattr(ds, name)(*args)))
+    assert_same_aggregate(ours, theirs)
+    assert ours.shape == (90, 120, 3) and (np.asarray(ours.values) != 0).any()
+
+
+def test_by_of_lines_with_ranges_from_the_data(walk):
+    ours = gp.Canvas(64, 48).line(walk, "x", "y", agg=gp.by("c", gp.max("v")))
+    theirs = ds.Canvas(64, 48).line(walk, "x", "y", agg=ds.by("c", ds.max("v")))
+    assert_same_aggregate(ours, theirs)
+
+
+def test_by_of_anti_aliased_lines_is_refused(walk):
+    with pytest.raises(ValueError, match=r"^line_width: by\('c', sum\('v'\)\) of anti-aliased lines is not"):
+        gp.Canvas(10, 10, X_RANGE, Y_RANGE).line(walk, "x", "y", agg=gp.by("c", gp.sum("v")), line_width=1)

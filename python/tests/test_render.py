@@ -118,7 +118,22 @@ def test_an_exception_in_the_progress_callback_stops_the_render(tmp_path):
     ({"line_width": 2}, ValueError, "line_width: applies to glyph=\"lines\" only"),
     ({"x_range": (1, 2, 3)}, ValueError, "x_range: give (lo, hi)"),
     ({"agg": "mean"}, ValueError, "value"),
-    ({"stats": "stats.json"}, ValueError, "stats: is not supported by gp.render yet"),
+    ({"stats": "stats.json"}, ValueError, "stats: applies to pyramid= only"),
+    ({"pyramid": "tiles", "x_range": (-3, 3), "y_range": (-2, 2), "shard": "0/2"}, ValueError,
+     "shard: needs stats=FILE"),
+    ({"projection": "mercator"}, ValueError, "projection: unknown projection \"mercator\""),
+    ({"max_zoom": 3}, ValueError, "max_zoom: applies to pyramid= only"),
+    ({"max_zoom": 3, "pyramid": "tiles", "x_range": (-3, 3), "y_range": (-2, 2)}, ValueError,
+     "max_zoom: applies to the web-mercator projection only"),
+    ({"basemap": "https://t/{z}/{x}/{y}.png", "pyramid": "tiles"}, ValueError,
+     "basemap: applies to projection='web-mercator' only"),
+    ({"projection": "web-mercator", "pyramid": "tiles"}, ValueError,
+     "max_zoom: web-mercator tiles need max_zoom=\"Z\", their finest zoom"),
+    ({"projection": "web-mercator", "pyramid": "tiles", "max_zoom": 23}, ValueError, "max_zoom: must be 0 to 22"),
+    ({"projection": "web-mercator", "pyramid": "tiles", "max_zoom": 2, "width": 512}, ValueError,
+     "width: web-mercator tiles are pyramid_tile x 2^Z pixels square; give max_zoom=Z instead"),
+    ({"projection": "web-mercator", "pyramid": "tiles", "max_zoom": 2, "x_range": (0, 10)}, ValueError,
+     "x_range: web-mercator tiles cover the world; give no ranges"),
     ({"pyramid": "tiles"}, ValueError, "x_range: a pyramid needs explicit"),
     ({"extent": (0, 1, 0, 1)}, ValueError, "extent: applies to raster= only"),
     ({"pyramid_tile": 128}, ValueError, "pyramid_tile: applies to pyramid= only"),
@@ -337,8 +352,6 @@ def test_render_thumbnail_writes_the_cli_thumbnail(arrays, files, tmp_path):
         assert thumb.size == (90, 60)
     with pytest.raises(ValueError, match=r"^thumbnail: applies to output= only$"):
         gp.render(arrays, "x", "y", agg_out=tmp_path / "a.npy", thumbnail=90, width=90, height=60)
-    with pytest.raises(ValueError, match=r"^projection: is not supported by gp.render yet"):
-        gp.render(arrays, "x", "y", output=tmp_path / "w.png", projection="web-mercator")
 
 
 def test_render_raster_bad_arguments(grid, tmp_path):
@@ -352,3 +365,135 @@ def test_render_raster_bad_arguments(grid, tmp_path):
     with pytest.raises(ValueError, match=r"^pyramid: pyramids are rendered from points"):
         gp.render(raster=path, pyramid=tmp_path / "p", width=10, height=10)
     assert os.listdir(tmp_path) == []
+
+
+def test_render_raster_refuses_a_projection(grid, tmp_path):
+    path, _ = grid
+    with pytest.raises(ValueError, match=r"^projection: applies to points, not to raster=$"):
+        gp.render(raster=path, output=tmp_path / "r.png", projection="web-mercator")
+    assert os.listdir(tmp_path) == []
+
+
+def run_stats(*args):
+    done = subprocess.run([str(CLI), "stats", "--quiet", *map(str, args)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+PYRAMID = {"width": 1024, "height": 512, "x_range": (-3, 3), "y_range": (-2, 2), "pyramid_tile": 128}
+PYRAMID_FLAGS = ["--width", 1024, "--height", 512, "--x-range", "-3,3", "--y-range", "-2,2", "--pyramid-tile", 128]
+
+
+@needs_cli
+def test_render_sharded_pyramid_with_a_stats_file_writes_the_cli_tiles(files, tmp_path):
+    stats = tmp_path / "stats.json"
+    run_stats("--x", files / "x.npy", "--y", files / "y.npy", "-o", stats, *PYRAMID_FLAGS)
+    for shard in ("0/2", "1/2"):
+        run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--pyramid", tmp_path / "cli", "--stats", stats,
+                "--shard", shard, "--how", "log", *PYRAMID_FLAGS)
+    # shard 0 from the directory of .npy files, shard 1 from np.memmap columns of the same files
+    first = gp.render(files, "x", "y", pyramid=tmp_path / "py", stats=stats, shard="0/2", how="log", **PYRAMID)
+    assert not (tmp_path / "py" / "metadata.json").exists(), "one shard of two finished the pyramid"
+    mapped = {k: np.load(files / f"{k}.npy", mmap_mode="r") for k in ("x", "y")}
+    gp.render(mapped, "x", "y", pyramid=tmp_path / "py", stats=stats, shard="1/2", how="log", **PYRAMID)
+    cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / "py")
+    assert sorted(py_tree) == sorted(cli_tree) and "metadata.json" in py_tree
+    assert sum(name.endswith(".png") for name in py_tree) > 4
+    for name in cli_tree:
+        assert py_tree[name] == cli_tree[name], name
+    assert first["pyramid"] == str(tmp_path / "py")
+
+
+@needs_cli
+def test_render_refuses_stats_of_other_data_or_of_arrays_in_memory(arrays, files, tmp_path):
+    stats = tmp_path / "stats.json"
+    run_stats("--x", files / "x.npy", "--y", files / "y.npy", "-o", stats, *PYRAMID_FLAGS)
+    with pytest.raises(ValueError, match=r"^stats: the statistics name the files they were computed for"):
+        gp.render(arrays, "x", "y", pyramid=tmp_path / "p", stats=stats, shard="0/2", **PYRAMID)
+    other = tmp_path / "other"
+    other.mkdir()
+    np.save(other / "x.npy", arrays["x"][::-1].copy())
+    np.save(other / "y.npy", arrays["y"])
+    with pytest.raises(ValueError) as caught:
+        gp.render(other, "x", "y", pyramid=tmp_path / "p", stats=stats, shard="0/2", **PYRAMID)
+    text = str(caught.value)
+    assert text.startswith(f"{stats}: was computed for other contents of x.npy") and "\n" not in text, text
+    with pytest.raises(ValueError, match=r"^shard: "):
+        gp.render(files, "x", "y", pyramid=tmp_path / "p", stats=stats, shard="2/2", **PYRAMID)
+    assert sorted(os.listdir(tmp_path)) == ["other", "stats.json"]
+
+
+@pytest.fixture(scope="module")
+def lonlat(tmp_path_factory):
+    d = tmp_path_factory.mktemp("lonlat")
+    rng = np.random.default_rng(5)
+    lon = rng.uniform(-180, 180, 40_000)
+    lat = np.clip(rng.normal(20, 35, 40_000), -89.9, 89.9).astype(np.float32)
+    np.save(d / "lon.npy", lon)
+    np.save(d / "lat.npy", lat)
+    return d, {"lon": lon, "lat": lat}
+
+
+@needs_cli
+def test_render_web_mercator_pyramid_writes_the_cli_tiles(lonlat, tmp_path):
+    d, columns = lonlat
+    template = "https://tile.example.org/{z}/{x}/{y}.png"
+    run_cli("--x", d / "lon.npy", "--y", d / "lat.npy", "--projection", "web-mercator", "--max-zoom", 2,
+            "--pyramid-tile", 128, "--pyramid", tmp_path / "cli", "--basemap", template, "--how", "log")
+    summary = gp.render(columns, "lon", "lat", projection="web-mercator", max_zoom=2, pyramid_tile=128,
+                        pyramid=tmp_path / "py", basemap=template, how="log")
+    cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / "py")
+    assert sorted(py_tree) == sorted(cli_tree) and "tilejson.json" in py_tree and "2/3/1.png" in py_tree
+    for name in cli_tree:
+        if name != "metadata.json":  # it names the input files
+            assert py_tree[name] == cli_tree[name], name
+    import json
+    meta = json.loads(py_tree["metadata.json"])
+    assert (meta["projection"], meta["basemap"], meta["width"]) == ("web-mercator", template, 512)
+    assert (summary["width"], summary["height"], summary["x_range"]) == (512, 512, (-180.0, 180.0))
+
+
+@needs_cli
+@pytest.mark.parametrize("kwargs,flags", [
+    ({}, []),
+    ({"x_range": (-30, 60), "y_range": (-10, 70), "bare": True}, ["--x-range", "-30,60", "--y-range", "-10,70", "--bare"]),
+], ids=["world", "ranges"])
+def test_render_web_mercator_image_writes_the_cli_bytes(lonlat, tmp_path, kwargs, flags):
+    d, columns = lonlat
+    run_cli("--x", d / "lon.npy", "--y", d / "lat.npy", "--projection", "web-mercator", "--width", 400,
+            "--height", 300, "-o", tmp_path / "cli.png", "--agg-out", tmp_path / "cli.npy", *flags)
+    summary = gp.render(columns, "lon", "lat", projection="web-mercator", width=400, height=300,
+                        output=tmp_path / "py.png", agg_out=tmp_path / "py.npy", **kwargs)
+    assert (tmp_path / "py.png").read_bytes() == (tmp_path / "cli.png").read_bytes()
+    assert (tmp_path / "py.npy").read_bytes() == (tmp_path / "cli.npy").read_bytes()
+    if kwargs:
+        assert summary["y_range"] != (-10.0, 70.0)  # the projected latitudes
+    # unprojected, the same columns draw another picture
+    gp.render(columns, "lon", "lat", width=400, height=300, output=tmp_path / "flat.png", **kwargs)
+    assert (tmp_path / "flat.png").read_bytes() != (tmp_path / "cli.png").read_bytes()
+
+
+@needs_cli
+def test_render_category_and_delimiter_write_the_cli_bytes(arrays, files, tmp_path):
+    # category="c" is --category: agg count-cat of that column
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--category", files / "c.npy", "--width", 200,
+            "--height", 150, "-o", tmp_path / "cli_cat.png")
+    gp.render(arrays, "x", "y", category="c", width=200, height=150, output=tmp_path / "py_cat.png")
+    assert (tmp_path / "py_cat.png").read_bytes() == (tmp_path / "cli_cat.png").read_bytes()
+    with pytest.raises(ValueError, match=r"^category: is the column of agg count-cat, not of agg mean"):
+        gp.render(arrays, "x", "y", category="c", agg="mean", output=tmp_path / "bad.png")
+    # delimiter= reaches the columns of a CSV file, as --delimiter
+    n = 2000
+    table = tmp_path / "pts.csv"
+    with open(table, "w") as f:
+        f.write("x;y\n" + "".join(f"{float(arrays['x'][i])!r};{float(arrays['y'][i])!r}\n" for i in range(n)))
+    done = subprocess.run([str(CLI), "render", "--quiet", str(table), "--x", "x", "--y", "y", "--delimiter", ";",
+                           "--width", "120", "--height", "90", "-o", str(tmp_path / "cli_csv.png")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    gp.render(table, "x", "y", delimiter=";", width=120, height=90, output=tmp_path / "py_csv.png")
+    assert (tmp_path / "py_csv.png").read_bytes() == (tmp_path / "cli_csv.png").read_bytes()
+    with pytest.raises(ValueError, match=r"^delimiter: must be one ASCII character"):
+        gp.render(table, "x", "y", delimiter=";;", width=120, height=90, output=tmp_path / "bad.png")
+    with pytest.raises(ValueError):  # split at commas, the file has one column "x;y"
+        gp.render(table, "x", "y", width=120, height=90, output=tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()

@@ -366,11 +366,7 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
 
 /// A `--delimiter`: one ASCII character, or `tab` / `\\t`.
 fn parse_delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" => Ok(text.as_bytes()[0]),
-        _ => Err("must be one ASCII character (or tab), not a quote or newline".into()),
-    }
+    gigaplot::parse_delimiter(text)
 }
 
 /// A column flag, `FILE.npy`, `FILE.npy:K` or `TABLE:COLUMN` (or a bare column name).

@@ -44,6 +44,7 @@ impl Flags {
             Field::StatsParts => "--merge",
             Field::Addr => "--addr",
             Field::Column => "--x",
+            Field::MaxZoom => "--max-zoom",
             _ => "",
         }
     }

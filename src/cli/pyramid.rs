@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use gigaplot::serve::{RequestLog, StaticServer};
 use gigaplot::{
-    compute_stats, Color, ColumnSpec, Error, InputKey, PointColumns, PyramidOptions, PyramidStats,
-    RenderOptions, Scale, ShardSpec, StatsKey, ViewerAssets,
+    compute_stats, Color, ColumnSpec, Error, PointColumns, PyramidOptions, PyramidStats, RenderOptions,
+    ShardSpec, StatsKey, ViewerAssets,
 };
 
 use super::failure::{Failure, Result};
@@ -15,26 +15,6 @@ use super::args::{PyramidArgs, ServeArgs, StatsArgs};
 use super::combos::{self, Given};
 use super::paths;
 use super::progress::Bar;
-
-/// What a set of statistics is valid for: canvas, ranges, scales and the input columns,
-/// fingerprinted (size and sampled hash), so statistics of other data are refused.
-fn stats_key(
-    x: &ColumnSpec,
-    y: &ColumnSpec,
-    (width, height, tile): (u32, u32, u32),
-    ranges: ((f64, f64), (f64, f64)),
-) -> Result<StatsKey> {
-    Ok(StatsKey {
-        width,
-        height,
-        tile,
-        x_range: ranges.0,
-        y_range: ranges.1,
-        x_scale: Scale::Linear,
-        y_scale: Scale::Linear,
-        inputs: vec![InputKey::of(x)?, InputKey::of(y)?],
-    })
-}
 
 /// The ranges `stats` needs: explicit, since every level and shard must share them.
 fn ranges(x: Option<(f64, f64)>, y: Option<(f64, f64)>) -> Result<((f64, f64), (f64, f64))> {
@@ -72,8 +52,7 @@ pub fn pyramid_options(
         pyramid.shard = ShardSpec::parse(text)?;
     }
     if let Some(stats) = &args.stats {
-        pyramid.stats = Some(stats.clone());
-        pyramid.inputs = vec![InputKey::of(x)?, InputKey::of(y)?];
+        pyramid.use_stats(stats, (x, y))?;
     }
     if let Some(assets) = &args.viewer_assets {
         pyramid.viewer = ViewerAssets::Local(assets.clone());
@@ -117,7 +96,7 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
         scratch_dir: args.scratch_dir.clone(),
         ..RenderOptions::default()
     };
-    let key = stats_key(x, y, (args.width, args.height, args.pyramid_tile), (x_range, y_range))?;
+    let key = StatsKey::of_inputs((x, y), (args.width, args.height, args.pyramid_tile), (x_range, y_range))?;
     let bar = Bar::new(!quiet);
     let result = compute_stats(&points, key, shard, &options, &args.output, &bar);
     bar.finish();

@@ -16,7 +16,7 @@ use super::combos::{self, Given};
 use super::progress::Bar;
 use super::pyramid;
 use super::{paths, preflight};
-use gigaplot::projection::{self, mercator_y, Projection, WORLD};
+use gigaplot::projection::{self, Projection};
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
@@ -62,7 +62,8 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     };
     // The options (scratch directory, thread count, canvas and memory plan...) are checked
     // before the disk, so their errors come first.
-    let options = projected(args, options(args))?;
+    let pyramid_tile = args.pyramid.pyramid.as_ref().map(|_| args.pyramid.pyramid_tile);
+    let options = args.projection.canvas(options(args), pyramid_tile, args.pyramid.max_zoom)?;
     options.validate()?;
     check_render_disk_space(&options, points.len() as u64, args.agg_out.as_deref())?;
     if let Some(warning) = preflight::wide_canvas_warning(args.width) {
@@ -226,37 +227,6 @@ fn check_spreading(args: &RenderArgs) -> Result<()> {
 /// ", dynspread N px" for the summary line when --dynspread chose N.
 fn dynspread_note(px: Option<usize>) -> String {
     px.map_or(String::new(), |px| format!(", dynspread {px} px"))
-}
-
-/// `options` for x and y projected as --projection says: web-mercator ranges are the world
-/// (the whole canvas of a pyramid, `--pyramid-tile x 2^Z` pixels square), or the given
-/// longitudes and (projected) latitudes of a flat render.
-fn projected(args: &RenderArgs, mut options: RenderOptions) -> Result<RenderOptions> {
-    if args.projection != Projection::WebMercator {
-        return Ok(options);
-    }
-    if args.pyramid.pyramid.is_some() {
-        let Some(z) = args.pyramid.max_zoom else {
-            return Err(Failure::flag(
-                "--max-zoom",
-                "web-mercator tiles need --max-zoom Z, their finest zoom",
-            ));
-        };
-        if args.x_range.is_some() || args.y_range.is_some() {
-            let flag = if args.x_range.is_some() { "--x-range" } else { "--y-range" };
-            return Err(Failure::flag(flag, "web-mercator tiles cover the world; give no ranges"));
-        }
-        let side = u64::from(args.pyramid.pyramid_tile) << z;
-        let side = u32::try_from(side).map_err(|_| {
-            Failure::flag("--max-zoom", format!("zoom {z} makes a canvas of {side} px, too wide"))
-        })?;
-        (options.width, options.height) = (side, side);
-        (options.x_range, options.y_range) = (Some(WORLD), Some(WORLD));
-    } else {
-        options.x_range = Some(args.x_range.unwrap_or(WORLD));
-        options.y_range = Some(args.y_range.map_or(WORLD, |(lo, hi)| (mercator_y(lo), mercator_y(hi))));
-    }
-    Ok(options)
 }
 
 /// How a pyramid's levels are spread: as the image (--spread or --dynspread), by the same

@@ -132,6 +132,16 @@ pub fn decide(by_name: Option<Format>, head: &[u8]) -> std::result::Result<Forma
     }
 }
 
+/// Parses a CSV field delimiter as `--delimiter` and `delimiter=` give it: one ASCII
+/// character, not a quote or newline, or `tab`.
+pub fn parse_delimiter(text: &str) -> std::result::Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "\n" => Ok(text.as_bytes()[0]),
+        _ => Err("must be one ASCII character (or tab), not a quote or newline".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,8 @@ use std::f64::consts::{FRAC_PI_4, PI};
 
 use crate::data::source::ColumnReader;
 use crate::data::{DType, PointColumns, Source};
-use crate::error::Result;
+use crate::error::{Error, Field, Result};
+use crate::render::RenderOptions;
 
 /// The latitude where the Mercator ordinate reaches +-180 (the square world of web maps).
 pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
@@ -39,6 +40,69 @@ impl std::str::FromStr for Projection {
             "web-mercator" => Ok(Projection::WebMercator),
             _ => Err(format!("unknown projection {text:?}; give web-mercator or none")),
         }
+    }
+}
+
+/// The finest zoom of web-mercator tiles: a canvas of 256 x 2^22 pixels is 2^30 wide.
+pub const MAX_ZOOM: u32 = 22;
+
+impl Projection {
+    /// `options` for x and y projected this way (the command line's `--projection` and the
+    /// Python package's `projection=` share it). Web-mercator ranges are the world: for a
+    /// pyramid of `pyramid_tile`-pixel tiles, the whole canvas, `pyramid_tile * 2^max_zoom`
+    /// pixels square (no ranges may be given); for a flat render, the given longitudes and
+    /// the given latitudes projected ([`mercator_y`]), each the world when not given.
+    /// Errors name [`Field::MaxZoom`], [`Field::XRange`] or [`Field::YRange`].
+    pub fn canvas(
+        self,
+        mut options: RenderOptions,
+        pyramid_tile: Option<u32>,
+        max_zoom: Option<u32>,
+    ) -> Result<RenderOptions> {
+        if self != Projection::WebMercator {
+            return match max_zoom {
+                Some(_) => {
+                    Err(Error::bad_parameter(Field::MaxZoom, "applies to the web-mercator projection only"))
+                }
+                None => Ok(options),
+            };
+        }
+        let Some(tile) = pyramid_tile else {
+            if max_zoom.is_some() {
+                return Err(Error::bad_parameter(
+                    Field::MaxZoom,
+                    problem!["applies to web-mercator pyramids only; add ", Field::PyramidDir.usage()],
+                ));
+            }
+            options.x_range = Some(options.x_range.unwrap_or(WORLD));
+            options.y_range =
+                Some(options.y_range.map_or(WORLD, |(lo, hi)| (mercator_y(lo), mercator_y(hi))));
+            return Ok(options);
+        };
+        let Some(z) = max_zoom else {
+            return Err(Error::bad_parameter(
+                Field::MaxZoom,
+                problem!["web-mercator tiles need ", Field::MaxZoom.set("Z"), ", their finest zoom"],
+            ));
+        };
+        if z > MAX_ZOOM {
+            return Err(Error::bad_parameter(Field::MaxZoom, format!("must be 0 to {MAX_ZOOM}, not {z}")));
+        }
+        for (field, range) in [(Field::XRange, options.x_range), (Field::YRange, options.y_range)] {
+            if range.is_some() {
+                return Err(Error::bad_parameter(
+                    field,
+                    "web-mercator tiles cover the world; give no ranges",
+                ));
+            }
+        }
+        let side = u64::from(tile) << z;
+        let side = u32::try_from(side).map_err(|_| {
+            Error::bad_parameter(Field::MaxZoom, format!("zoom {z} makes a canvas of {side} px, too wide"))
+        })?;
+        (options.width, options.height) = (side, side);
+        (options.x_range, options.y_range) = (Some(WORLD), Some(WORLD));
+        Ok(options)
     }
 }
 
@@ -113,6 +177,45 @@ impl ColumnReader for MercatorReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_web_mercator_canvas_is_the_world_or_the_projected_ranges() {
+        let given =
+            RenderOptions { x_range: Some((-30.0, 60.0)), y_range: Some((0.0, 45.0)), ..Default::default() };
+        let flat = Projection::WebMercator.canvas(given.clone(), None, None).unwrap();
+        assert_eq!(
+            (flat.x_range, flat.y_range),
+            (Some((-30.0, 60.0)), Some((mercator_y(0.0), mercator_y(45.0))))
+        );
+        let world = Projection::WebMercator.canvas(RenderOptions::default(), None, None).unwrap();
+        assert_eq!((world.x_range, world.y_range), (Some(WORLD), Some(WORLD)));
+        let tiles = Projection::WebMercator.canvas(RenderOptions::default(), Some(128), Some(3)).unwrap();
+        assert_eq!(
+            (tiles.width, tiles.height, tiles.x_range, tiles.y_range),
+            (1024, 1024, Some(WORLD), Some(WORLD))
+        );
+        assert_eq!(Projection::None.canvas(given.clone(), Some(128), None).unwrap().y_range, given.y_range);
+        let refused = |projection: Projection, options: RenderOptions, tile, zoom| {
+            projection.canvas(options, tile, zoom).unwrap_err().to_string()
+        };
+        let default = RenderOptions::default;
+        assert_eq!(
+            refused(Projection::WebMercator, default(), Some(256), None),
+            "max_zoom: web-mercator tiles need max_zoom=Z, their finest zoom"
+        );
+        assert_eq!(
+            refused(Projection::WebMercator, given, Some(256), Some(2)).split(':').next(),
+            Some("x_range")
+        );
+        assert!(refused(Projection::WebMercator, default(), Some(256), Some(23)).contains("must be 0 to 22"));
+        assert!(refused(Projection::WebMercator, default(), Some(1 << 12), Some(22)).contains("too wide"));
+        assert!(
+            refused(Projection::WebMercator, default(), None, Some(2)).contains("web-mercator pyramids only")
+        );
+        assert!(
+            refused(Projection::None, default(), Some(256), Some(2)).contains("web-mercator projection only")
+        );
+    }
 
     #[test]
     fn the_square_world_ends_at_max_latitude() {

@@ -104,6 +104,42 @@ pub struct StatsKey {
     pub inputs: Vec<InputKey>,
 }
 
+impl StatsKey {
+    /// The key of statistics of the x and y columns `x` and `y` (their files fingerprinted,
+    /// errors name them) over a `width` x `height` canvas of `tile`-pixel pyramid tiles and
+    /// the given ranges, linear axes: what `gigaplot stats` computes and a render with
+    /// [`PyramidOptions::use_stats`] of the same columns and options matches.
+    pub fn of_inputs(
+        (x, y): (&ColumnSpec, &ColumnSpec),
+        (width, height, tile): (u32, u32, u32),
+        (x_range, y_range): ((f64, f64), (f64, f64)),
+    ) -> Result<StatsKey> {
+        Ok(StatsKey {
+            width,
+            height,
+            tile,
+            x_range,
+            y_range,
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            inputs: vec![InputKey::of(x)?, InputKey::of(y)?],
+        })
+    }
+}
+
+impl crate::pyramid::PyramidOptions {
+    /// Shades with the statistics file `path` (`--stats`, written by `gigaplot stats` or
+    /// [`crate::compute_stats`] and merged over shards) instead of a statistics pass, and
+    /// records the keys of the x and y files it must have been computed for (read now,
+    /// errors name the file), so statistics of other data are refused. Needed by every
+    /// shard of a sharded pyramid ([`crate::pyramid::PyramidOptions::shard`]).
+    pub fn use_stats(&mut self, path: &Path, (x, y): (&ColumnSpec, &ColumnSpec)) -> Result<()> {
+        self.inputs = vec![InputKey::of(x)?, InputKey::of(y)?];
+        self.stats = Some(path.to_path_buf());
+        Ok(())
+    }
+}
+
 /// Per-level statistics of a pyramid, whole or a part of it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PyramidStats {
