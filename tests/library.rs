@@ -7,6 +7,7 @@ mod topics {
     #[cfg(all(feature = "arrow", feature = "parquet", feature = "csv"))]
     mod arrow_arrays;
     mod direct;
+    mod kept_bands;
     mod legend;
     mod memory_sinks;
     mod options;

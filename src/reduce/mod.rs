@@ -97,8 +97,9 @@ pub type FamilyValue<R> = <<R as Reducer>::Family as Family>::Value;
 /// A reduction: per-pixel state, how fragments fold into it, how states merge, and what
 /// the shader gets. See the module doc.
 pub trait Reducer: Send + Sync + 'static {
-    /// The state of one pixel (of one channel).
-    type Cell: Copy + Send + Sync;
+    /// The state of one pixel (of one channel): plain bytes, so a band's cells can be
+    /// kept in a scratch file between the statistics and render passes.
+    type Cell: bytemuck::Pod + Send + Sync;
     /// How the finished values are shaded.
     type Family: Family;
     /// Whether folds read the value column.

@@ -12,6 +12,7 @@ use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
+use crate::render::kept::Kept;
 use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
 use crate::sink::{CanvasInfo, Sink};
@@ -156,8 +157,10 @@ type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
 
 /// Pass 3: aggregates every band and gathers the global statistics, in as many passes
 /// as the shading needs, and in the first the lit mask into `density` (for dynspread:
-/// every family's shading makes exactly its non-empty pixels non-transparent). A
-/// single-band canvas is aggregated once and kept for pass 4.
+/// every family's shading makes exactly its non-empty pixels non-transparent). Each band
+/// is aggregated once: its cells are kept for the later passes and pass 4 where
+/// [`Kept::choose`] says (in memory for one or two bands, else in a scratch file when
+/// smaller than the records), else folded again.
 fn gather_statistics<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
@@ -165,21 +168,24 @@ fn gather_statistics<R: Reducer>(
     options: &RenderOptions,
     mut density: Option<&mut DensityStream>,
     progress: &dyn Progress,
-) -> Result<(Stats<R>, Option<BandCells<R>>)> {
+) -> Result<(Stats<R>, Option<Kept<R>>)> {
     let mut stats = R::Family::new_stats(reducer.channels());
-    let mut band = BandCells::default();
-    let single = plan.bands == 1;
-    if single {
-        band.aggregate(reducer, fill, plan, 0)?;
-    }
+    let mut buffer = BandCells::default();
+    let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let mut kept = Kept::choose(reducer, fill, plan, &scratch_dir);
     for pass in 0..R::Family::passes(options.how) {
         progress.stage("statistics", u64::from(plan.height));
         for b in 0..plan.bands {
             check_cancelled(progress)?;
-            if !single {
-                band.aggregate(reducer, fill, plan, b)?;
-            }
-            let view = BandView { reducer, cells: &band };
+            let band = match kept.as_mut() {
+                Some(kept) if pass == 0 => kept.aggregate(reducer, fill, plan, b, &mut buffer)?,
+                Some(kept) => kept.band(reducer, fill, plan, b, &mut buffer)?,
+                None => {
+                    buffer.aggregate(reducer, fill, plan, b)?;
+                    &buffer
+                }
+            };
+            let view = BandView { reducer, cells: band };
             R::Family::gather(&mut stats, pass, &view);
             if let (0, Some(density)) = (pass, density.as_deref_mut()) {
                 density.push_rows(band.rows() as usize, |row, out| view.lit_row(row as u32, out));
@@ -188,38 +194,47 @@ fn gather_statistics<R: Reducer>(
         }
         R::Family::end_pass(&mut stats, pass, options.how);
     }
-    Ok((stats, single.then_some(band)))
+    Ok((stats, kept))
 }
 
-/// Pass 4: aggregates, shades and emits every band, top to bottom; band k + 1 aggregates
-/// while band k is encoded.
+/// Pass 4: shades and emits every band, top to bottom, from the cells `kept` holds, or
+/// else aggregated again; band k + 1 is read or aggregated while band k is encoded.
 fn emit<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
     plan: &Plan,
     (shader, spread_px): (&<R::Family as Family>::Shader, Option<usize>),
-    kept: Option<BandCells<R>>,
+    kept: Option<Kept<R>>,
     sinks: &mut [Box<dyn Sink>],
     progress: &dyn Progress,
 ) -> Result<()> {
     progress.stage("render", u64::from(plan.height));
-    let mut current = match kept {
-        Some(band) => band,
-        None => {
-            let mut band = BandCells::default();
-            band.aggregate(reducer, fill, plan, 0)?;
-            band
-        }
+    let emit_one = |sinks: &mut [Box<dyn Sink>], band: u32, cells: &BandCells<R>| {
+        let view = BandView { reducer, cells };
+        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
+        sinks.iter_mut().try_for_each(|sink| sink.band(&shaded))
     };
+    if let Some(Kept::Memory(bands)) = kept {
+        for (band, cells) in (0..).zip(bands) {
+            check_cancelled(progress)?;
+            emit_one(sinks, band, &cells)?;
+            progress.advance(u64::from(cells.rows()));
+        }
+        return Ok(());
+    }
+    let next_band = |band: u32, cells: &mut BandCells<R>| match &kept {
+        Some(kept) => kept.load(reducer, fill, plan, band, cells),
+        None => cells.aggregate(reducer, fill, plan, band),
+    };
+    let mut current = BandCells::default();
+    next_band(0, &mut current)?;
     let mut next = BandCells::default();
     for band in 0..plan.bands {
         check_cancelled(progress)?;
-        let view = BandView { reducer, cells: &current };
-        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
         let (emitted, aggregated) = rayon::join(
-            || sinks.iter_mut().try_for_each(|sink| sink.band(&shaded)),
+            || emit_one(sinks, band, &current),
             || match band + 1 < plan.bands {
-                true => next.aggregate(reducer, fill, plan, band + 1),
+                true => next_band(band + 1, &mut next),
                 false => Ok(()),
             },
         );

@@ -26,6 +26,7 @@ pub mod band;
 mod direct;
 mod driver;
 mod inputs;
+mod kept;
 pub mod raster;
 mod table;
 
