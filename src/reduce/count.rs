@@ -29,6 +29,9 @@ impl Reducer for Count {
     fn merge(&self, into: &mut u32, other: &u32) {
         *into = into.saturating_add(*other);
     }
+    fn counted(&self, count: u32) -> Option<u32> {
+        Some(count)
+    }
     fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
         cells
     }
@@ -57,6 +60,9 @@ impl Reducer for Any {
     }
     fn merge(&self, into: &mut u32, other: &u32) {
         *into = (*into).max(*other);
+    }
+    fn counted(&self, count: u32) -> Option<u32> {
+        Some(count.min(1))
     }
     fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
         cells

@@ -119,6 +119,14 @@ pub trait Reducer: Send + Sync + 'static {
     fn channels(&self) -> usize {
         1
     }
+    /// The cell of a pixel `count` fragments reached, for reductions whose cell is a
+    /// function of the count alone (count, any): canvases too large for the budget then
+    /// count points in one compact pass (`render/compact.rs`). None (the default) for the
+    /// others.
+    fn counted(&self, count: u32) -> Option<Self::Cell> {
+        let _ = count;
+        None
+    }
     /// Element type of the exported aggregate.
     fn dtype(&self) -> DType;
     /// Bytes per pixel the plan budgets for one band buffer of this reduction.

@@ -10,6 +10,7 @@ use crate::glyph::{Glyph, GlyphInput, RecordOf};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
+use crate::render::compact::{self, CompactCounts};
 use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
 use crate::render::kept::Kept;
@@ -55,7 +56,7 @@ impl PointRender<'_> {
         let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
         let value = if R::Input::READS_VALUE { points.value_source() } else { None };
         let input = GlyphInput { points, value, x, y, overwrite: R::OVERWRITE };
-        let report = |plotted, (dynspread_px, warnings)| RenderReport {
+        let report_on = |plan: &Plan, plotted, (dynspread_px, warnings)| RenderReport {
             points: points.len() as u64,
             plotted,
             x_range,
@@ -64,6 +65,7 @@ impl PointRender<'_> {
             dynspread_px,
             warnings,
         };
+        let report = |plotted, found| report_on(&plan, plotted, found);
         // A canvas that is one band aggregates straight from the input (`direct.rs`).
         if let Some(binner) = glyph
             .direct(&input, &plan)
@@ -75,6 +77,21 @@ impl PointRender<'_> {
             let found =
                 finish(&reducer, &fill, &plan, options, sinks, progress, || points.check_unchanged())?;
             return Ok(report(fill.plotted(), found));
+        }
+        // Counts of a canvas too large for the budget, but far smaller than the points'
+        // records: one pass into compact counts (`compact.rs`), unless their side table
+        // outgrows its allowance.
+        if let Some(emit_plan) = compact::choose(&reducer, &plan, points.len()) {
+            if let Some(binner) = glyph.direct(&input, &plan) {
+                crate::io::scratch::remove_stale(Path::new(&scratch_dir));
+                if let Some(counts) = CompactCounts::aggregate(&binner, &plan, progress)? {
+                    points.check_unchanged()?;
+                    let found = finish(&reducer, &counts, &emit_plan, options, sinks, progress, || {
+                        points.check_unchanged()
+                    })?;
+                    return Ok(report_on(&emit_plan, counts.plotted(), found));
+                }
+            }
         }
         let partition = glyph.partition::<<R::Input as RecordOf<G::Shape>>::Record>(
             &input,

@@ -23,6 +23,7 @@
 //! their bands come from resampling, then share passes 3 and 4.
 
 pub mod band;
+mod compact;
 mod direct;
 mod driver;
 mod inputs;
