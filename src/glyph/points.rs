@@ -197,7 +197,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
 
 impl<R> PointBinner<'_, R> {
     /// Releases the mapped pages of items `start .. start + len` of every column read.
-    fn release(&self, start: usize, len: usize) {
+    pub(crate) fn release(&self, start: usize, len: usize) {
         self.points.x.release(start, len);
         self.points.y.release(start, len);
         if let Some(value) = self.value {

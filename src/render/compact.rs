@@ -200,6 +200,12 @@ impl CompactCounts {
                 progress.advance(len as u64);
                 Ok(())
             })?;
+            // Pages the OS mapped around a read (fault-around) beside a chunk another
+            // worker had already released stay mapped: release the batch and the one
+            // before it again, so mapped input never adds up in the RSS.
+            let end = (first + batch.len()) * chunk;
+            let from = first.saturating_sub(workers) * chunk;
+            binner.release(from, end.min(items) - from);
             let batch = &*batch;
             let fits = parts.par_iter_mut().all(|part| {
                 batch.iter().for_each(|buffer| part.fold(buffer));
