@@ -88,10 +88,10 @@ fn budget_for(rows: u64, width: u32, pixel_bytes: u64, threads: usize) -> u64 {
 
 #[test]
 fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
-    // Dense: 120,000 points on 61,103 pixels; the cells of count, any, count-cat, sum,
-    // min, max, first and last take fewer bytes than their records (4 or 12 bytes a
-    // point), so bands beyond two are spilled; mean, var and std (24-byte cells) fold
-    // again. Sparse: 964,403 pixels, so every reduction folds again.
+    // Dense: 120,000 points on 61,103 pixels; the cells of count-cat, sum, min, max,
+    // first and last take fewer bytes than their records (12 bytes a point), so bands
+    // beyond two are spilled; mean, var and std (24-byte cells) fold again; count and any
+    // take compact counts. Sparse: 964,403 pixels, so every reduction folds again.
     for (case, size) in [("dense", (301, 203)), ("sparse", (1201, 803))] {
         for &reduction in Reduction::ALL {
             let pixel = match reduction {
@@ -111,7 +111,11 @@ fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
                     let budget = budget_for(rows, size.0, pixel, threads);
                     let (got_bands, aggregate, pixels) = render_bytes(reduction, size, tile, threads, budget);
                     let at = format!("{case} {reduction}, {path}, tile {tile}, {threads} threads");
+                    // Dense count and any take compact counts (`compact_counts.rs`), whose
+                    // render pass has bands of its own.
+                    let compact = case == "dense" && matches!(reduction, Reduction::Count | Reduction::Any);
                     match bands {
+                        _ if compact => {}
                         0 => assert!(got_bands > 2, "{at}: {got_bands} bands"),
                         n => assert_eq!(got_bands, n, "{at}"),
                     }
