@@ -27,9 +27,12 @@
 //! 4. `reduce` and `shade`: every band's records are routed to their tiles and drawn as
 //!    fragments that a reducer folds into per-pixel cells, tiles in parallel (every
 //!    [`Reduction`]: count, any, sum, mean, var, std, min, max, first, last, count-cat, and
-//!    Datashader's anti-aliased forms), first to gather the GLOBAL statistics, then again
+//!    Datashader's anti-aliased forms), first to gather the GLOBAL statistics, then
 //!    to shade with them (Datashader's `shade` semantics, [`How`]: eq-hist, linear, log,
-//!    cbrt), so there are no seams and eq-hist is consistent across the canvas.
+//!    cbrt), so there are no seams and eq-hist is consistent across the canvas. A band's
+//!    cells are kept between the two (in memory or the scratch file) when that is cheaper
+//!    than folding its records again; counts of canvases too large for the budget are
+//!    gathered in one compact pass (a byte per pixel and an exact side table).
 //! 5. `figure`: axes, ticks, labels, title, colorbar and legend around the data area
 //!    ([`FigureSpec`], [`FigureSink`]), drawn band by band from a display list.
 //! 6. `sink`: finished bands stream into a [`Sink`]: a PNG compressed on all cores in fixed

@@ -6,7 +6,9 @@ mod common;
 mod topics {
     #[cfg(all(feature = "arrow", feature = "parquet", feature = "csv"))]
     mod arrow_arrays;
+    mod compact_counts;
     mod direct;
+    mod kept_bands;
     mod legend;
     mod memory_sinks;
     mod options;

@@ -22,7 +22,7 @@ const FIXED_OVERHEAD: u64 = 40 * MIB;
 const PER_THREAD_OVERHEAD: u64 = 20 * MIB;
 
 /// Bands held at once: the one being emitted and the next one being aggregated.
-const BANDS_IN_FLIGHT: u64 = 2;
+pub(crate) const BANDS_IN_FLIGHT: u64 = 2;
 
 /// How the canvas is cut and how much memory each part may use.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -106,6 +106,11 @@ impl Partition {
         self.before.iter().skip(self.chunks).step_by(stride).sum()
     }
 
+    /// Bytes of all the records (what aggregating every band again reads).
+    pub fn record_bytes(&self) -> u64 {
+        self.total() * self.record_size
+    }
+
     /// Reads records `start .. start + out.len()` of `band` into `out`. `R` must be the
     /// record type the partition was built with.
     pub fn read<R: bytemuck::Pod>(&self, band: u32, start: u64, out: &mut [R]) -> Result<()> {

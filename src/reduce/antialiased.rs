@@ -70,7 +70,7 @@ impl Reducer for AaCount {
 }
 
 /// The per-pixel state of a value reduction along anti-aliased lines.
-pub trait AaAccumulator: Copy + Send + Sync + 'static {
+pub trait AaAccumulator: bytemuck::Pod + Send + Sync {
     /// The state of a pixel no line reached.
     const EMPTY: Self;
     /// Datashader's `overwrite`: true when the reduction is not additive, so every segment
@@ -91,7 +91,8 @@ pub trait AaAccumulator: Copy + Send + Sync + 'static {
 }
 
 /// `sum`: `field * (aa - prev)` summed in float64 from NaN.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct AaSum(f64);
 
 impl AaAccumulator for AaSum {
@@ -114,14 +115,17 @@ impl AaAccumulator for AaSum {
 }
 
 /// `mean`: Datashader's `_sum_zero` over `_count_ignore_antialiasing`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct AaMean {
     sum: f64,
     n: u32,
+    /// Explicit padding, so the cell is plain bytes (spilled band aggregates).
+    _pad: u32,
 }
 
 impl AaAccumulator for AaMean {
-    const EMPTY: Self = AaMean { sum: 0.0, n: 0 };
+    const EMPTY: Self = AaMean { sum: 0.0, n: 0, _pad: 0 };
     const OVERWRITE: bool = false;
     type Input = ReadsValue;
     #[inline(always)]
@@ -148,7 +152,8 @@ impl AaAccumulator for AaMean {
 }
 
 /// `max` (and Datashader's antialiased `min`, `first`, `last`): the largest `field * aa`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct AaMax(f64);
 
 impl AaAccumulator for AaMax {
@@ -171,7 +176,8 @@ impl AaAccumulator for AaMax {
 }
 
 /// `any`: the largest coverage, in Datashader's float32 aggregate.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct AaAny(AaMax);
 
 impl AaAccumulator for AaAny {

@@ -97,8 +97,9 @@ pub type FamilyValue<R> = <<R as Reducer>::Family as Family>::Value;
 /// A reduction: per-pixel state, how fragments fold into it, how states merge, and what
 /// the shader gets. See the module doc.
 pub trait Reducer: Send + Sync + 'static {
-    /// The state of one pixel (of one channel).
-    type Cell: Copy + Send + Sync;
+    /// The state of one pixel (of one channel): plain bytes, so a band's cells can be
+    /// kept in a scratch file between the statistics and render passes.
+    type Cell: bytemuck::Pod + Send + Sync;
     /// How the finished values are shaded.
     type Family: Family;
     /// Whether folds read the value column.
@@ -128,7 +129,8 @@ pub trait Reducer: Send + Sync + 'static {
     fn merge(&self, into: &mut Self::Cell, other: &Self::Cell);
     /// For reductions that only count fragments without values (count, any): the cell of a
     /// pixel that `n` fragments reached. Direct aggregation then counts points per pixel
-    /// and makes the cells from the counts. None (the default) for the others.
+    /// and makes the cells from the counts, and canvases too large for the budget count
+    /// points in one compact pass (`render/compact.rs`). None (the default) for the others.
     fn counted(&self, _n: u32) -> Option<Self::Cell> {
         None
     }

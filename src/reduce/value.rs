@@ -11,7 +11,7 @@ use crate::reduce::{FamilyValue, Fragment, ReadsValue, Reducer};
 use crate::shade::family::FloatFamily;
 
 /// The per-pixel state of a value reduction.
-pub trait Accumulator: Copy + Send + Sync + 'static {
+pub trait Accumulator: bytemuck::Pod + Send + Sync {
     /// The state of a pixel no value reached.
     const EMPTY: Self;
     /// True when the result of a float32 column is a float32 (min, max, first, last pick
@@ -26,7 +26,8 @@ pub trait Accumulator: Copy + Send + Sync + 'static {
 }
 
 /// `sum`: the sum of the values.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct Sum(f64);
 
 impl Accumulator for Sum {
@@ -46,7 +47,8 @@ impl Accumulator for Sum {
 }
 
 /// `mean`: sum / count of the values.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct Mean {
     sum: f64,
     n: u64,
@@ -74,7 +76,8 @@ impl Accumulator for Mean {
 
 /// `var`: population variance, updated as Datashader's `m2` reduction does (from the
 /// running sum and count before each value), so results match it to the last bit.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct Var {
     n: u64,
     sum: f64,
@@ -119,7 +122,8 @@ impl Accumulator for Var {
 }
 
 /// `std`: the square root of the population variance.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct Std(Var);
 
 impl Accumulator for Std {
@@ -137,7 +141,8 @@ impl Accumulator for Std {
 }
 
 /// `min`: the smallest value.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct Min(f64);
 
 impl Accumulator for Min {
@@ -160,7 +165,8 @@ impl Accumulator for Min {
 }
 
 /// `max`: the largest value.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct Max(f64);
 
 impl Accumulator for Max {
@@ -183,7 +189,8 @@ impl Accumulator for Max {
 }
 
 /// `first`: the first value in input order.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct First(f64);
 
 impl Accumulator for First {
@@ -206,7 +213,8 @@ impl Accumulator for First {
 }
 
 /// `last`: the last value in input order.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct Last(f64);
 
 impl Accumulator for Last {

@@ -29,6 +29,12 @@ pub(crate) trait Fill<R: Reducer>: Sync {
         band: u32,
         cells: &mut [R::Cell],
     ) -> Result<()>;
+    /// Bytes that filling every band once more reads (a partition's records), which the
+    /// driver weighs against keeping the bands' cells in a scratch file between passes
+    /// (`kept.rs`); None (the default): the fill is never repeated to save a re-read.
+    fn refill_bytes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A glyph's records in a partition: each band drawn tile by tile, tiles in parallel.
@@ -60,6 +66,10 @@ where
             &mut tiles,
             |tile, pixel, f| reducer.fold(tile, pixel, f),
         )
+    }
+
+    fn refill_bytes(&self) -> Option<u64> {
+        Some(self.partition.record_bytes())
     }
 }
 
@@ -119,6 +129,29 @@ impl<R: Reducer> BandCells<R> {
     /// coarser levels of a pyramid merge into.
     pub(crate) fn parts_mut(&mut self) -> Option<(&TileLayout, &mut [R::Cell])> {
         self.layout.as_ref().map(|layout| (layout, &mut self.cells[..]))
+    }
+
+    /// Replaces the contents with band `band`'s cells as `read` writes them into a
+    /// buffer of the band's size: a band kept between passes (`kept.rs`).
+    pub(crate) fn restore(
+        &mut self,
+        reducer: &R,
+        fill: &impl Fill<R>,
+        plan: &Plan,
+        band: u32,
+        read: impl FnOnce(&mut [R::Cell]) -> Result<()>,
+    ) -> Result<()> {
+        let layout = fill.layout(plan, band);
+        self.cells.clear();
+        self.cells.resize(layout.pixels() * reducer.channels(), R::EMPTY);
+        read(&mut self.cells)?;
+        self.layout = Some(layout);
+        Ok(())
+    }
+
+    /// The band's cells, tile after tile.
+    pub(crate) fn cells(&self) -> &[R::Cell] {
+        &self.cells
     }
 
     /// Rows in the band.

@@ -10,8 +10,10 @@ use crate::glyph::{Glyph, GlyphInput, RecordOf};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
+use crate::render::compact::{self, CompactCounts};
 use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
+use crate::render::kept::Kept;
 use crate::render::levels::{CoarseLevels, LevelSinks, Stage};
 use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
@@ -61,7 +63,7 @@ impl PointRender<'_> {
         let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
         let value = if R::Input::READS_VALUE { points.value_source() } else { None };
         let input = GlyphInput { points, value, x, y, overwrite: R::OVERWRITE };
-        let report = |plotted, (dynspread_px, warnings)| RenderReport {
+        let report_on = |plan: &Plan, plotted, (dynspread_px, warnings)| RenderReport {
             points: points.len() as u64,
             plotted,
             x_range,
@@ -70,6 +72,7 @@ impl PointRender<'_> {
             dynspread_px,
             warnings,
         };
+        let report = |plotted, found| report_on(&plan, plotted, found);
         // A canvas that is one band aggregates straight from the input (`direct.rs`).
         if let Some(binner) = glyph
             .direct(&input, &plan)
@@ -82,6 +85,23 @@ impl PointRender<'_> {
             let found =
                 finish(&reducer, &fill, &plan, options, outputs, progress, || points.check_unchanged())?;
             return Ok(report(fill.plotted(), found));
+        }
+        // Counts of a canvas too large for the budget, but far smaller than the points'
+        // records: one pass into compact counts (`compact.rs`), unless their side table
+        // outgrows its allowance.
+        // (Not for pyramids: their coarser levels follow the partitioned plan's bands.)
+        if let Some(emit_plan) = compact::choose(&reducer, &plan, points.len()).filter(|_| coarse.is_none()) {
+            if let Some(binner) = glyph.direct(&input, &plan) {
+                crate::io::scratch::remove_stale(Path::new(&scratch_dir));
+                if let Some(counts) = CompactCounts::aggregate(&binner, &plan, progress)? {
+                    points.check_unchanged()?;
+                    let outputs = (sinks, None);
+                    let found = finish(&reducer, &counts, &emit_plan, options, outputs, progress, || {
+                        points.check_unchanged()
+                    })?;
+                    return Ok(report_on(&emit_plan, counts.plotted(), found));
+                }
+            }
         }
         let partition = glyph.partition::<<R::Input as RecordOf<G::Shape>>::Record>(
             &input,
@@ -175,8 +195,10 @@ type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
 
 /// Pass 3: aggregates every band and gathers the global statistics, in as many passes
 /// as the shading needs, and in the first the lit mask into `density` (for dynspread:
-/// every family's shading makes exactly its non-empty pixels non-transparent). A
-/// single-band canvas is aggregated once and kept for pass 4.
+/// every family's shading makes exactly its non-empty pixels non-transparent). Each band
+/// is aggregated once: its cells are kept for the later passes and pass 4 where
+/// [`Kept::choose`] says (in memory for one or two bands, else in a scratch file when
+/// smaller than the records), else folded again.
 fn gather_statistics<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
@@ -184,13 +206,11 @@ fn gather_statistics<R: Reducer>(
     options: &RenderOptions,
     (mut density, mut coarse): (Option<&mut DensityStream>, Option<&mut CoarseLevels<R>>),
     progress: &dyn Progress,
-) -> Result<(Stats<R>, Option<BandCells<R>>)> {
+) -> Result<(Stats<R>, Option<Kept<R>>)> {
     let mut stats = R::Family::new_stats(reducer.channels());
-    let mut band = BandCells::default();
-    let single = plan.bands == 1;
-    if single {
-        band.aggregate(reducer, fill, plan, 0)?;
-    }
+    let mut buffer = BandCells::default();
+    let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let mut kept = Kept::choose(reducer, fill, plan, &scratch_dir);
     for pass in 0..R::Family::passes(options.how) {
         progress.stage("statistics", u64::from(plan.height));
         if let Some(coarse) = coarse.as_deref_mut() {
@@ -198,10 +218,15 @@ fn gather_statistics<R: Reducer>(
         }
         for b in 0..plan.bands {
             check_cancelled(progress)?;
-            if !single {
-                band.aggregate(reducer, fill, plan, b)?;
-            }
-            let view = BandView { reducer, cells: &band };
+            let band = match kept.as_mut() {
+                Some(kept) if pass == 0 => kept.aggregate(reducer, fill, plan, b, &mut buffer)?,
+                Some(kept) => kept.band(reducer, fill, plan, b, &mut buffer)?,
+                None => {
+                    buffer.aggregate(reducer, fill, plan, b)?;
+                    &buffer
+                }
+            };
+            let view = BandView { reducer, cells: band };
             R::Family::gather(&mut stats, pass, &view);
             if let (0, Some(density)) = (pass, density.as_deref_mut()) {
                 density.push_rows(band.rows() as usize, |row, out| view.lit_row(row as u32, out));
@@ -216,41 +241,52 @@ fn gather_statistics<R: Reducer>(
             coarse.end_pass(pass, options.how);
         }
     }
-    Ok((stats, single.then_some(band)))
+    Ok((stats, kept))
 }
 
-/// Pass 4: aggregates, shades and emits every band, top to bottom; band k + 1 aggregates
-/// while band k is encoded.
+/// Pass 4: shades and emits every band, top to bottom, from the cells `kept` holds, or
+/// else aggregated again; band k + 1 is read or aggregated while band k is encoded.
 fn emit<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
     plan: &Plan,
     (shader, spread_px): (&<R::Family as Family>::Shader, Option<usize>),
-    kept: Option<BandCells<R>>,
+    kept: Option<Kept<R>>,
     (sinks, mut coarse): (&mut [Box<dyn Sink>], Option<&mut CoarseLevels<R>>),
     progress: &dyn Progress,
 ) -> Result<()> {
     progress.stage("render", u64::from(plan.height));
-    let mut current = match kept {
-        Some(band) => band,
-        None => {
-            let mut band = BandCells::default();
-            band.aggregate(reducer, fill, plan, 0)?;
-            band
-        }
+    // A band's cells to every sink, and to the pyramid's coarser levels if any.
+    let emit_one = |sinks: &mut [Box<dyn Sink>],
+                    coarse: Option<&mut CoarseLevels<R>>,
+                    band: u32,
+                    cells: &BandCells<R>| {
+        let view = BandView { reducer, cells };
+        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
+        sinks.iter_mut().try_for_each(|sink| sink.band(&shaded))?;
+        coarse.map_or(Ok(()), |c| c.push(reducer, cells, Stage::Emit))
     };
+    if let Some(Kept::Memory(bands)) = kept {
+        for (band, cells) in (0..).zip(bands) {
+            check_cancelled(progress)?;
+            emit_one(sinks, coarse.as_deref_mut(), band, &cells)?;
+            progress.advance(u64::from(cells.rows()));
+        }
+        return Ok(());
+    }
+    let next_band = |band: u32, cells: &mut BandCells<R>| match &kept {
+        Some(kept) => kept.load(reducer, fill, plan, band, cells),
+        None => cells.aggregate(reducer, fill, plan, band),
+    };
+    let mut current = BandCells::default();
+    next_band(0, &mut current)?;
     let mut next = BandCells::default();
     for band in 0..plan.bands {
         check_cancelled(progress)?;
-        let view = BandView { reducer, cells: &current };
-        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
         let (emitted, aggregated) = rayon::join(
-            || {
-                sinks.iter_mut().try_for_each(|sink| sink.band(&shaded))?;
-                coarse.as_deref_mut().map_or(Ok(()), |c| c.push(reducer, &current, Stage::Emit))
-            },
+            || emit_one(sinks, coarse.as_deref_mut(), band, &current),
             || match band + 1 < plan.bands {
-                true => next.aggregate(reducer, fill, plan, band + 1),
+                true => next_band(band + 1, &mut next),
                 false => Ok(()),
             },
         );

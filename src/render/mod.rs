@@ -7,26 +7,34 @@
 //! 2. partition: one pass over the columns (bin and write), see [`crate::partition`]; or,
 //!    for points on a canvas that is one band, direct aggregation (`direct.rs`): one pass
 //!    binning the columns straight into the band's cells, which passes 3 and 4 then share;
+//!    or, for count and any on a canvas too large for the budget whose points outnumber its
+//!    pixels a quarter to one, compact counts (`compact.rs`): one pass into a byte per
+//!    pixel and an exact side table, which bands are decoded from;
 //! 3. statistics: every band is aggregated to build the exact global statistics (once for
 //!    counts and categories; twice for float eq-hist, whose histogram bins need the global
 //!    min and max first); with `--dynspread` the first of them also streams every row's
 //!    mask of non-empty pixels into a [`crate::shade::DensityStream`], which decides the spread of the
 //!    whole canvas (see [`crate::shade::density`]);
-//! 4. emit: every band is aggregated again, shaded with the global statistics and handed to
-//!    the sinks, the next band aggregating while the previous one is encoded.
+//! 4. emit: every band is shaded with the global statistics and handed to the sinks, the
+//!    next band read or aggregated while the previous one is encoded.
 //!
-//! Passes 3 and 4 read the partitioned records, not the input; when the whole canvas is a
-//! single band, it is aggregated once for all passes. What differs between glyphs is a
+//! Passes 3 and 4 read the partitioned records, not the input, and fold each band's
+//! records once: the cells are kept between the passes (`kept.rs`: in memory for one or
+//! two bands, else in a scratch file when smaller than the records), unless folding
+//! again reads fewer bytes. What differs between glyphs is a
 //! [`crate::glyph::Glyph`], between reductions a [`crate::reduce::Reducer`] and its
 //! shading [`crate::shade::Family`]; `table.rs` declares which pairs exist, `driver.rs` runs
 //! any of them, [`band`] holds a band's cells. Rasters skip the partition ([`raster`]):
 //! their bands come from resampling, then share passes 3 and 4.
 
 pub mod band;
+mod compact;
 mod direct;
 mod driver;
 mod inputs;
 pub(crate) mod levels;
+
+mod kept;
 pub mod raster;
 mod table;
 mod tally;

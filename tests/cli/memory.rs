@@ -91,3 +91,62 @@ fn direct_aggregation_of_10_million_points_on_2000_squared_stays_under_128_mb() 
     assert_eq!(read_png(&png).0, 2000);
     assert!(files_in(&scratch).is_empty(), "{:?}", files_in(&scratch));
 }
+
+#[test]
+fn compact_counts_of_a_canvas_larger_than_the_budget_stay_under_it_in_one_pass() {
+    // 6000 x 6000 counts take 144 MB as u32, more than a 160 MiB budget leaves beside its
+    // fixed costs; 10^7 points' records would take 40 MB, more than the 36 MB of one byte
+    // per pixel: the render counts in one pass (no partition, no scratch file) and shades
+    // thin bands beside the compact canvas.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pts");
+    run_ok(&["generate", "-q", "--points", "10000000", "--out", data.to_str().unwrap()]);
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let png = dir.path().join("compact.png");
+    let mut command = Command::new(bin());
+    command
+        .args(["render", "--timings", "--bare", "--threads", "2", "--memory", "160MiB", "--x"])
+        .arg(data.join("x.npy"))
+        .arg("--y")
+        .arg(data.join("y.npy"))
+        .args(["--width", "6000", "--height", "6000", "--x-range", "-10,10", "--y-range", "-10,10"])
+        .arg("--scratch-dir")
+        .arg(&scratch)
+        .arg("-o")
+        .arg(&png);
+    let (status, peak) = run_measuring_rss(&mut command);
+    assert!(status.success());
+    eprintln!("peak RSS of compact counts at 6000^2: {} MB", peak / 1_000_000);
+    assert!(peak < 160 << 20, "peak RSS {} MB", peak / 1_000_000);
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+    let out = run_ok(&[
+        "render",
+        "--timings",
+        "--bare",
+        "--threads",
+        "2",
+        "--memory",
+        "160MiB",
+        "--x",
+        data.join("x.npy").to_str().unwrap(),
+        "--y",
+        data.join("y.npy").to_str().unwrap(),
+        "--width",
+        "6000",
+        "--height",
+        "6000",
+        "--x-range",
+        "-10,10",
+        "--y-range",
+        "-10,10",
+        "--scratch-dir",
+        scratch.to_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    let timings = String::from_utf8_lossy(&out.stderr);
+    assert!(timings.contains("aggregate:") && !timings.contains("partition"), "{timings}");
+    let (w, h, _, _) = read_png(&png);
+    assert_eq!((w, h), (6000, 6000));
+}

@@ -1,0 +1,118 @@
+//! Compact counts (`render/compact.rs`): count and any of a canvas whose u32 aggregate does
+//! not fit the budget, in one pass over the input, give the bytes of the same canvas
+//! aggregated in one band, for every tile size and thread count; a side table that
+//! outgrows its allowance falls back to the partition, with the same bytes.
+
+use std::sync::Mutex;
+
+use gigaplot::{
+    render, AggregateArraySink, Colormap, How, MemoryColumn, PointColumns, Progress, Reduction,
+    RenderOptions, RgbaSink, Sink,
+};
+
+const MIB: u64 = 1 << 20;
+const WIDTH: u32 = 301;
+const HEIGHT: u32 = 203;
+
+/// Records the stages a render goes through.
+#[derive(Default)]
+struct Stages(Mutex<Vec<String>>);
+
+impl Progress for Stages {
+    fn stage(&self, name: &str, _total: u64) {
+        self.0.lock().unwrap().push(name.to_string());
+    }
+}
+
+/// 150,000 clustered points, and `hot` pixels that get 300 points each (counts past 255,
+/// so the side table holds them), interleaved.
+fn columns(hot: usize) -> (Vec<f32>, Vec<f64>) {
+    let mut state = 0x853c_49e6_748f_ea9bu64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for i in 0..150_000 + hot * 300 {
+        if i % 2 == 1 && i / 2 < hot * 300 {
+            // Pixel centres of a hot grid, 1 pixel apart.
+            let h = (i / 2) % hot;
+            xs.push(((h % 250) as f32 + 20.5) / WIDTH as f32);
+            ys.push(((h / 250) as f64 + 30.5) / f64::from(HEIGHT));
+        } else {
+            xs.push(((next(1000) + next(1000)) as f32 / 2000.0) * 1.1 - 0.05);
+            ys.push((next(1000) * next(1000)) as f64 / 1e6);
+        }
+    }
+    (xs, ys)
+}
+
+/// (bands, stages, aggregate bytes, RGBA pixels) of one render.
+fn render_bytes(
+    reduction: Reduction,
+    hot: usize,
+    tile: u32,
+    threads: usize,
+    budget: u64,
+) -> (u32, Vec<String>, Vec<u8>, Vec<u8>) {
+    let (xs, ys) = columns(hot);
+    let points = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let options = RenderOptions {
+        width: WIDTH,
+        height: HEIGHT,
+        x_range: Some((0.0, 1.0)),
+        y_range: Some((0.0, 1.0)),
+        how: How::EqHist,
+        cmap: Colormap::by_name("viridis").unwrap(),
+        reduction,
+        tile,
+        threads: Some(threads),
+        memory_budget: budget,
+        scratch_dir: Some(scratch.path().to_path_buf()),
+        ..RenderOptions::default()
+    };
+    let (aggregate, array) = AggregateArraySink::new();
+    let (rgba, image) = RgbaSink::new();
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
+    let stages = Stages::default();
+    let report = render(&points, &options, sinks, &stages).unwrap();
+    assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0, "scratch files left");
+    let stages = stages.0.into_inner().unwrap();
+    (report.plan.bands, stages, array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels())
+}
+
+#[test]
+fn compact_counts_give_the_bytes_of_one_band_and_fall_back_when_the_side_table_is_full() {
+    // 80 hot pixels fit the side table (61,103 pixels: 477 entries for one worker, 238
+    // for two); 600 do not.
+    for (hot, compact) in [(80, true), (600, false)] {
+        for reduction in [Reduction::Count, Reduction::Any] {
+            let (bands, stages, want_aggregate, want_pixels) =
+                render_bytes(reduction, hot, 256, 2, 256 * MIB);
+            assert_eq!(bands, 1, "the reference is one band");
+            assert!(!stages.iter().any(|s| s.starts_with("partition")), "{stages:?}");
+            if reduction == Reduction::Count {
+                let counts: Vec<u32> = crate::common::values_of(&want_aggregate);
+                let over = counts.iter().filter(|&&c| c >= 256).count();
+                assert!(over >= hot, "{over} pixels counted 256 times or more");
+            }
+            for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
+                // The u32 canvas needs several bands; the compact one fits beside two thin bands.
+                let budget = 40 * MIB + 20 * MIB * threads as u64 + 200_000;
+                let (bands, stages, aggregate, pixels) = render_bytes(reduction, hot, tile, threads, budget);
+                let at = format!("{reduction}, {hot} hot pixels, tile {tile}, {threads} threads");
+                assert!(bands > 1, "{at}: {bands} bands");
+                assert_eq!(stages[0], "aggregate", "{at}: {stages:?}");
+                let partitioned = stages.iter().any(|s| s.starts_with("partition"));
+                assert_eq!(partitioned, !compact, "{at}: {stages:?}");
+                assert!(aggregate == want_aggregate, "aggregate differs: {at}");
+                assert!(pixels == want_pixels, "pixels differ: {at}");
+            }
+        }
+    }
+}

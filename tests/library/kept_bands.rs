@@ -1,0 +1,128 @@
+//! Band aggregates kept between the statistics and render passes (`render/kept.rs`): a
+//! canvas of many bands renders to the same bytes as the same canvas in one band, for
+//! every reduction of points, tile size and thread count, whether the bands are kept in
+//! memory (two bands), spilled to the scratch file (dense points: the cells are smaller
+//! than the records) or folded again (sparse points), and the scratch directory is left
+//! empty.
+
+use gigaplot::{
+    render, AggregateArraySink, Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction,
+    RenderOptions, RgbaSink, Sink,
+};
+
+const MIB: u64 = 1 << 20;
+const POINTS: usize = 120_000;
+
+/// Clustered points with order-sensitive values (as `direct.rs`) and a category column.
+fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let (mut xs, mut ys, mut vs, mut cs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..POINTS {
+        xs.push(((next(1000) + next(1000)) as f32 / 2000.0) * 1.1 - 0.05);
+        ys.push((next(1000) * next(1000)) as f64 / 1e6);
+        vs.push(match i % 7 {
+            0 => 0.0,
+            1 => -0.0,
+            2 => f64::NAN,
+            3 => next(1000) as f64 * 1e3,
+            _ => (next(1_000_000) as f64 - 500_000.0) * 1e-3,
+        });
+        cs.push(next(5) as u8);
+    }
+    (xs, ys, vs, cs)
+}
+
+/// (bands, aggregate bytes, RGBA pixels) of one render, and what it left in its scratch
+/// directory.
+fn render_bytes(
+    reduction: Reduction,
+    (width, height): (u32, u32),
+    tile: u32,
+    threads: usize,
+    budget: u64,
+) -> (u32, Vec<u8>, Vec<u8>) {
+    let (xs, ys, vs, cs) = columns();
+    let points = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let points = match reduction {
+        Reduction::CountCat => points.with_value(Box::new(MemoryColumn::new("c", cs))).unwrap(),
+        r if r.needs_value() => points.with_value(Box::new(MemoryColumn::new("v", vs))).unwrap(),
+        _ => points,
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let options = RenderOptions {
+        width,
+        height,
+        x_range: Some((0.0, 1.0)),
+        y_range: Some((0.0, 1.0)),
+        how: How::EqHist,
+        cmap: Colormap::by_name("viridis").unwrap(),
+        reduction,
+        tile,
+        threads: Some(threads),
+        memory_budget: budget,
+        scratch_dir: Some(scratch.path().to_path_buf()),
+        ..RenderOptions::default()
+    };
+    let (aggregate, array) = AggregateArraySink::new();
+    let (rgba, image) = RgbaSink::new();
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
+    let report = render(&points, &options, sinks, &NoProgress).unwrap();
+    let left: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "{reduction}: the render left {left:?} in its scratch directory");
+    (report.plan.bands, array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels())
+}
+
+/// The budget that cuts a canvas `width` wide into bands of `rows` rows (`canvas/plan.rs`:
+/// fixed and per-thread costs, two band buffers).
+fn budget_for(rows: u64, width: u32, pixel_bytes: u64, threads: usize) -> u64 {
+    40 * MIB + 20 * MIB * threads as u64 + 2 * rows * u64::from(width) * pixel_bytes
+}
+
+#[test]
+fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
+    // Dense: 120,000 points on 61,103 pixels; the cells of count-cat, sum, min, max,
+    // first and last take fewer bytes than their records (12 bytes a point), so bands
+    // beyond two are spilled; mean, var and std (24-byte cells) fold again; count and any
+    // take compact counts. Sparse: 964,403 pixels, so every reduction folds again.
+    for (case, size) in [("dense", (301, 203)), ("sparse", (1201, 803))] {
+        for &reduction in Reduction::ALL {
+            let pixel = match reduction {
+                Reduction::Count | Reduction::Any => 4,
+                Reduction::CountCat => 4 * 5,
+                _ => 24,
+            };
+            let (_, want_aggregate, want_pixels) = render_bytes(reduction, size, 256, 2, 256 * MIB);
+            let lit = want_pixels.chunks(4).filter(|p| p[3] != 0).count();
+            assert!(lit > 10_000, "{case} {reduction}: {lit} pixels lit");
+            for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
+                // Bands are whole tile rows when a tile row fits.
+                let half = u64::from(size.1).div_ceil(2);
+                let half =
+                    if u64::from(tile) <= half { half.next_multiple_of(u64::from(tile)) } else { half };
+                for (path, rows, bands) in [("two bands, in memory", half, 2), ("many bands", 24, 0)] {
+                    let budget = budget_for(rows, size.0, pixel, threads);
+                    let (got_bands, aggregate, pixels) = render_bytes(reduction, size, tile, threads, budget);
+                    let at = format!("{case} {reduction}, {path}, tile {tile}, {threads} threads");
+                    // Dense count and any take compact counts (`compact_counts.rs`), whose
+                    // render pass has bands of its own.
+                    let compact = case == "dense" && matches!(reduction, Reduction::Count | Reduction::Any);
+                    match bands {
+                        _ if compact => {}
+                        0 => assert!(got_bands > 2, "{at}: {got_bands} bands"),
+                        n => assert_eq!(got_bands, n, "{at}"),
+                    }
+                    assert!(aggregate == want_aggregate, "aggregate differs: {at}");
+                    assert!(pixels == want_pixels, "pixels differ: {at}");
+                }
+            }
+        }
+    }
+}
