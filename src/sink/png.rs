@@ -750,16 +750,27 @@ impl<W: Write + Send> Sink for PngSink<W> {
 }
 
 thread_local! {
-    /// One RGBA row per thread, shaded before it is packed into palette indices.
-    static RGBA_ROW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// One row per thread: a byte per pixel of palette indices, or RGBA, before packing.
+    static ROW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Shades band row `row` (`width` pixels) in RGBA and packs it into `palette`'s indices.
-fn shade_indexed(band: &dyn Band, palette: &Palette, width: usize, row: u32, out: &mut [u8]) {
-    RGBA_ROW.with_borrow_mut(|rgba| {
-        rgba.resize(width * 4, 0);
-        band.shade_row(row, PixelFormat::Rgba, rgba);
-        let complete = palette.pack_row(rgba, out);
+/// Writes band row `row` (`width` pixels) as `palette`'s indices packed at its bit depth:
+/// the band's indices when it gives them ([`Band::index_row`], a table lookup per pixel),
+/// else its RGBA pixels looked up in the palette.
+pub(crate) fn shade_indexed(band: &dyn Band, palette: &Palette, width: usize, row: u32, out: &mut [u8]) {
+    let bits = palette.bit_depth();
+    if bits == 8 && band.index_row(row, &mut out[..width]) {
+        return;
+    }
+    ROW.with_borrow_mut(|buffer| {
+        buffer.resize(width, 0);
+        if bits < 8 && band.index_row(row, buffer) {
+            crate::shade::palette::pack_indices(buffer, bits, out);
+            return;
+        }
+        buffer.resize(width * 4, 0);
+        band.shade_row(row, PixelFormat::Rgba, buffer);
+        let complete = palette.pack_row(buffer, out);
         debug_assert!(complete, "a colour of row {row} is missing from the band's palette");
     });
 }
