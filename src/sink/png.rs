@@ -85,7 +85,9 @@ pub enum Compression {
     /// indices and miniz_oxide's level 1 on truecolour rows (chosen by `benches/encoders`).
     #[default]
     Fast,
-    /// Small: zlib-style compression, several times slower, smaller files.
+    /// Small: zlib-style compression (level 6 on truecolour rows; on palette indices the
+    /// smaller of the fast encoder and level 9, per segment), several times slower, files
+    /// smaller (truecolour) or no larger (indexed) than fast.
     Small,
 }
 
@@ -492,7 +494,21 @@ fn compress_job(job: &mut Job, encoding: Encoding) {
             deflate::compress_segment(data, hints, last, out);
         }
         (Compression::Fast, false) => zlib_deflate_segment(data, 1, last, out),
-        (Compression::Small, _) => zlib_deflate_segment(data, 6, last, out),
+        (Compression::Small, false) => zlib_deflate_segment(data, 6, last, out),
+        (Compression::Small, true) => {
+            // On palette indices the fast encoder is about as small as zlib's level 9
+            // (and smaller than its 6): keep whichever is smaller, segment by segment
+            // (either ends byte-aligned, so they join alike). Never larger than fast.
+            let start = out.len();
+            let hints = MatchHints { pixel: encoding.bpp, row: encoding.stride };
+            deflate::compress_segment(data, hints, last, out);
+            let mut level9 = Vec::new();
+            zlib_deflate_segment(data, 9, last, &mut level9);
+            if level9.len() < out.len() - start {
+                out.truncate(start);
+                out.extend_from_slice(&level9);
+            }
+        }
     }
     job.chunk_crc = (!last && out.len() <= PNG_MAX as usize).then(|| chunk_crc(b"IDAT", out));
 }
