@@ -1,5 +1,6 @@
 //! Criterion benchmarks of gigaplot's kernels, each on sizes that show how its cost grows:
-//! binning points, the partition pass, band aggregation, shading, and PNG encoding.
+//! binning points, the partition pass, band aggregation, shading (to RGBA and to palette
+//! indices), and PNG encoding (truecolour and indexed).
 //!
 //! Run with `cargo bench -p gigaplot-kernels` (benches/kernels/Cargo.toml gives it criterion); add
 //! a filter (`cargo bench -p gigaplot-kernels -- png`)
@@ -16,7 +17,8 @@ use gigaplot::__bench::{
     PointBinner, Points,
 };
 use gigaplot::{
-    generate, Color, Colormap, ColumnSpec, Compression, GenerateOptions, How, NoProgress, PointColumns, Scale,
+    generate, AtomicFile, Color, Colormap, ColumnSpec, Compression, GenerateOptions, How, NoProgress,
+    PointColumns, Scale,
 };
 
 const POINT_COUNTS: [u64; 2] = [1_000_000, 10_000_000];
@@ -268,6 +270,27 @@ fn shade(c: &mut Criterion) {
         group.bench_function(how.to_string(), |b| b.iter(|| shader.shade_rgba(&counts, &mut out)));
     }
     group.finish();
+    // The palette path: a plot whose counts have 31 colours (the 10^7-point 16000^2 case),
+    // shaded straight to a byte of palette index per pixel.
+    let small: Vec<u32> = counts.iter().map(|&c| c % 31).collect();
+    let mut small_histogram = CountHistogram::new();
+    small_histogram.add_counts(&small);
+    let mut indices = vec![0u8; small.len()];
+    let mut group = c.benchmark_group("shade_indices");
+    group.throughput(Throughput::Elements(small.len() as u64));
+    for how in [How::EqHist, How::Log, How::Linear] {
+        let shader = CountShader::new(
+            &small_histogram,
+            how,
+            &Colormap::by_name("viridis").unwrap(),
+            Color::TRANSPARENT,
+        );
+        assert!(shader.palette().is_some(), "31 counts fit a palette");
+        group.bench_function(how.to_string(), |b| {
+            b.iter(|| assert!(shader.shade_indices(&small, &mut indices)))
+        });
+    }
+    group.finish();
     let mut group = c.benchmark_group("histogram");
     group.throughput(Throughput::Elements(counts.len() as u64));
     group.bench_function("add_counts", |b| {
@@ -317,6 +340,47 @@ fn png_encode(c: &mut Criterion) {
                 })
             });
         }
+    }
+    group.finish();
+    // Indexed colour (what count plots write): 31 colours, 8-bit indices shaded straight
+    // from the counts; throughput in the RGBA bytes the same image takes, as above.
+    let mut group = c.benchmark_group("png_encode_indexed");
+    for (name, lit_percent) in [("sparse", 4u32), ("dense", 100)] {
+        let (width, height) = (16_000u32, 1_000u32);
+        let row_counts: Vec<Vec<u32>> = (0..16)
+            .map(|r| {
+                plot_like_counts(width as usize + r)
+                    .into_iter()
+                    .skip(r)
+                    .enumerate()
+                    .map(|(i, c)| if (i as u32 * 7919) % 100 < lit_percent { c % 30 + 1 } else { 0 })
+                    .collect()
+            })
+            .collect();
+        let mut histogram = CountHistogram::new();
+        row_counts.iter().for_each(|row| histogram.add_counts(row));
+        let shader = CountShader::new(
+            &histogram,
+            How::EqHist,
+            &Colormap::by_name("fire").unwrap(),
+            Color::TRANSPARENT,
+        );
+        let palette = shader.palette().expect("31 colours fit a palette").clone();
+        group.throughput(Throughput::Bytes(u64::from(width) * u64::from(height) * 4));
+        let id = BenchmarkId::new(name, format!("{width}x{height}"));
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                let path = dir.join("bench-indexed.png");
+                let file = AtomicFile::create(&path).unwrap();
+                let mut png =
+                    PngWriter::indexed(file, width, height, palette.clone(), Compression::Fast).unwrap();
+                png.write_rows(height as usize, &|row, out| {
+                    assert!(shader.shade_indices(&row_counts[row % 16], out))
+                })
+                .unwrap();
+                png.finish().unwrap().commit().unwrap();
+            })
+        });
     }
     group.finish();
     std::fs::remove_dir_all(&dir).ok();

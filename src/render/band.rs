@@ -270,4 +270,14 @@ impl<R: Reducer> Band for ShadedBand<'_, R> {
     fn palette(&self) -> Option<Arc<Palette>> {
         R::Family::palette(self.shader)
     }
+
+    fn index_row(&self, row: u32, out: &mut [u8]) -> bool {
+        let channels = self.view.channels().max(1);
+        let mut complete = true;
+        self.view.for_each_piece(row, |x0, values| {
+            let (x0, pixels) = (x0 as usize, values.len() / channels);
+            complete &= R::Family::shade_indices(self.shader, values, &mut out[x0..x0 + pixels]);
+        });
+        complete
+    }
 }

@@ -94,6 +94,12 @@ pub trait Family: Send + Sync + 'static {
     fn palette(_shader: &Self::Shader) -> Option<Arc<Palette>> {
         None
     }
+    /// Writes the [`Family::palette`] index of every pixel of `values` into `out` (a byte
+    /// each), the same pixels as [`Family::shade`] without building RGBA; false when the
+    /// family cannot (the caller shades RGBA and looks the colours up instead).
+    fn shade_indices(_shader: &Self::Shader, _values: &[Self::Value], _out: &mut [u8]) -> bool {
+        false
+    }
     /// The non-empty pixels shaded too close to `background` to be seen, when the lowest
     /// values are (see [`crate::shade::visibility`]).
     fn invisible(
@@ -170,6 +176,9 @@ impl Family for CountFamily {
     }
     fn palette(shader: &CountShader) -> Option<Arc<Palette>> {
         shader.palette().cloned()
+    }
+    fn shade_indices(shader: &CountShader, counts: &[u32], out: &mut [u8]) -> bool {
+        shader.shade_indices(counts, out)
     }
     fn color_scale(shader: &CountShader) -> Option<ColorScale> {
         let (lo, hi) = shader.count_range()?;

@@ -147,6 +147,25 @@ impl Palette {
     }
 }
 
+/// Packs a row of palette indices (a byte each, all below `1 << bits`) at `bits` bits a
+/// pixel (1, 2, 4 or 8), most significant bits first, the last byte's unused bits 0
+/// (`out.len()` is the packed row's length).
+pub fn pack_indices(indices: &[u8], bits: u8, out: &mut [u8]) {
+    if bits == 8 {
+        out.copy_from_slice(indices);
+        return;
+    }
+    let bits = usize::from(bits);
+    let per_byte = 8 / bits;
+    for (byte, group) in out.iter_mut().zip(indices.chunks(per_byte)) {
+        let mut packed = 0u8;
+        for (k, &i) in group.iter().enumerate() {
+            packed |= i << (8 - bits * (k + 1));
+        }
+        *byte = packed;
+    }
+}
+
 /// The first hash-table slot of a colour.
 #[inline]
 fn slot_of(key: u32) -> usize {
@@ -196,5 +215,22 @@ mod tests {
         assert!(five.pack_row(&row, &mut out));
         assert_eq!(out, vec![0x43, 0x20]);
         assert!(!five.pack_row(&[9, 9, 9, 9, 0, 0, 0, 255, 0, 0, 0, 255], &mut out));
+    }
+
+    #[test]
+    fn packed_indices_equal_packed_colours() {
+        for n in [2usize, 4, 16, 17] {
+            let colors: Vec<[u8; 4]> = (0..n).map(|i| [i as u8, 7, 0, 255]).collect();
+            let palette = Palette::from_colors(colors.iter().copied()).unwrap();
+            for width in [1usize, 7, 8, 9, 33] {
+                let indices: Vec<u8> = (0..width).map(|x| ((x * 5 + 3) % n) as u8).collect();
+                let rgba: Vec<u8> = indices.iter().flat_map(|&i| colors[usize::from(i)]).collect();
+                let (mut a, mut b) =
+                    (vec![0xAA; palette.row_bytes(width)], vec![0x55; palette.row_bytes(width)]);
+                assert!(palette.pack_row(&rgba, &mut a));
+                pack_indices(&indices, palette.bit_depth(), &mut b);
+                assert_eq!(a, b, "{n} colours, width {width}");
+            }
+        }
     }
 }

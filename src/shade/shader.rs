@@ -38,7 +38,13 @@ pub struct CountShader {
     /// Every colour of the canvas (the background and the colour of each count the
     /// histogram holds), when there are at most 256 of them.
     palette: Option<Arc<Palette>>,
+    /// The palette index of counts `0..DENSE_LIMIT` ([`NO_INDEX`] for a colour outside the
+    /// palette); empty without a palette.
+    index_table: Vec<u16>,
 }
+
+/// [`CountShader`]'s index table entry of a count whose colour is not in the palette.
+const NO_INDEX: u16 = u16::MAX;
 
 impl CountShader {
     /// Prepares the mapping for a canvas whose non-zero counts are described by `histogram`.
@@ -52,11 +58,35 @@ impl CountShader {
         let fallback = Colormap::default();
         let cmap = if cmap.colors().is_empty() { &fallback } else { cmap };
         let mapping = Mapping::new(histogram, how, cmap);
-        let mut shader = CountShader { table: Vec::new(), mapping, background, palette: None };
+        let mut shader =
+            CountShader { table: Vec::new(), mapping, background, palette: None, index_table: Vec::new() };
         shader.table = (0..DENSE_LIMIT).map(|count| shader.compute(count)).collect();
         let colors = std::iter::once(0).chain(histogram.iter().map(|(count, _)| count));
         shader.palette = Palette::from_colors(colors.map(|count| shader.lookup(count))).map(Arc::new);
+        if let Some(palette) = &shader.palette {
+            let index = |rgba: &[u8; 4]| palette.index_of(*rgba).map_or(NO_INDEX, u16::from);
+            shader.index_table = shader.table.iter().map(index).collect();
+        }
         shader
+    }
+
+    /// Writes the palette index of every count of `counts` into `out` (one byte each, the
+    /// indices of [`CountShader::palette`]): the same pixels as [`CountShader::shade_rgba`]
+    /// without building RGBA first. Returns false (`out` then unspecified) when there is no
+    /// palette or a count's colour is not in it (a count the histogram does not hold).
+    pub fn shade_indices(&self, counts: &[u32], out: &mut [u8]) -> bool {
+        debug_assert_eq!(out.len(), counts.len());
+        let Some(palette) = &self.palette else { return false };
+        let mut missing = false;
+        for (&count, index) in counts.iter().zip(out.iter_mut()) {
+            let i = match self.index_table.get(count as usize) {
+                Some(&i) => i,
+                None => palette.index_of(self.compute(count)).map_or(NO_INDEX, u16::from),
+            };
+            missing |= i == NO_INDEX;
+            *index = i as u8;
+        }
+        !missing
     }
 
     /// Every colour this shader gives the canvas its histogram describes (the background

@@ -121,6 +121,12 @@ pub trait Band: Sync {
     fn palette(&self) -> Option<Arc<Palette>> {
         None
     }
+    /// Writes the [`Band::palette`] index of every pixel of band row `row` into `out`
+    /// (`width` bytes, one per pixel, unpacked), the same pixels as [`Band::shade_row`]; false
+    /// when the band cannot (the default): the sink then shades RGBA and looks colours up.
+    fn index_row(&self, _row: u32, _out: &mut [u8]) -> bool {
+        false
+    }
 }
 
 /// A consumer of finished bands: a PNG file, an aggregate `.npy`, a tile pyramid...

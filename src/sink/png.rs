@@ -85,7 +85,9 @@ pub enum Compression {
     /// indices and miniz_oxide's level 1 on truecolour rows (chosen by `benches/encoders`).
     #[default]
     Fast,
-    /// Small: zlib-style compression, several times slower, smaller files.
+    /// Small: zlib-style compression (level 6 on truecolour rows; on palette indices the
+    /// smaller of the fast encoder and level 9, per segment), several times slower, files
+    /// smaller (truecolour) or no larger (indexed) than fast.
     Small,
 }
 
@@ -492,7 +494,21 @@ fn compress_job(job: &mut Job, encoding: Encoding) {
             deflate::compress_segment(data, hints, last, out);
         }
         (Compression::Fast, false) => zlib_deflate_segment(data, 1, last, out),
-        (Compression::Small, _) => zlib_deflate_segment(data, 6, last, out),
+        (Compression::Small, false) => zlib_deflate_segment(data, 6, last, out),
+        (Compression::Small, true) => {
+            // On palette indices the fast encoder is about as small as zlib's level 9
+            // (and smaller than its 6): keep whichever is smaller, segment by segment
+            // (either ends byte-aligned, so they join alike). Never larger than fast.
+            let start = out.len();
+            let hints = MatchHints { pixel: encoding.bpp, row: encoding.stride };
+            deflate::compress_segment(data, hints, last, out);
+            let mut level9 = Vec::new();
+            zlib_deflate_segment(data, 9, last, &mut level9);
+            if level9.len() < out.len() - start {
+                out.truncate(start);
+                out.extend_from_slice(&level9);
+            }
+        }
     }
     job.chunk_crc = (!last && out.len() <= PNG_MAX as usize).then(|| chunk_crc(b"IDAT", out));
 }
@@ -750,16 +766,27 @@ impl<W: Write + Send> Sink for PngSink<W> {
 }
 
 thread_local! {
-    /// One RGBA row per thread, shaded before it is packed into palette indices.
-    static RGBA_ROW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// One row per thread: a byte per pixel of palette indices, or RGBA, before packing.
+    static ROW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Shades band row `row` (`width` pixels) in RGBA and packs it into `palette`'s indices.
-fn shade_indexed(band: &dyn Band, palette: &Palette, width: usize, row: u32, out: &mut [u8]) {
-    RGBA_ROW.with_borrow_mut(|rgba| {
-        rgba.resize(width * 4, 0);
-        band.shade_row(row, PixelFormat::Rgba, rgba);
-        let complete = palette.pack_row(rgba, out);
+/// Writes band row `row` (`width` pixels) as `palette`'s indices packed at its bit depth:
+/// the band's indices when it gives them ([`Band::index_row`], a table lookup per pixel),
+/// else its RGBA pixels looked up in the palette.
+pub(crate) fn shade_indexed(band: &dyn Band, palette: &Palette, width: usize, row: u32, out: &mut [u8]) {
+    let bits = palette.bit_depth();
+    if bits == 8 && band.index_row(row, &mut out[..width]) {
+        return;
+    }
+    ROW.with_borrow_mut(|buffer| {
+        buffer.resize(width, 0);
+        if bits < 8 && band.index_row(row, buffer) {
+            crate::shade::palette::pack_indices(buffer, bits, out);
+            return;
+        }
+        buffer.resize(width * 4, 0);
+        band.shade_row(row, PixelFormat::Rgba, buffer);
+        let complete = palette.pack_row(buffer, out);
         debug_assert!(complete, "a colour of row {row} is missing from the band's palette");
     });
 }

@@ -75,18 +75,37 @@ impl Encoder {
 fn main() {
     let filter = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
     let dir = std::env::temp_dir().join(format!("gigaplot-encoders-{}", std::process::id()));
-    let images = images(&dir);
+    // GIGAPLOT_ENCODERS_PNG=FILE.png measures that file's rows alone (indexed ones as indices).
+    let images = match std::env::var_os("GIGAPLOT_ENCODERS_PNG") {
+        Some(path) => vec![png_image(std::path::Path::new(&path))],
+        None => images(&dir),
+    };
     std::fs::remove_dir_all(&dir).ok();
-    let encoders = [
-        Encoder::Hand,
-        Encoder::Miniz(1),
-        Encoder::ZlibRs(1),
-        Encoder::Libdeflate(1),
-        Encoder::Fdeflate,
-        Encoder::Miniz(6),
-        Encoder::ZlibRs(6),
-        Encoder::Libdeflate(6),
-    ];
+    let encoders: Vec<Encoder> = match std::env::var("GIGAPLOT_ENCODERS") {
+        Ok(list) => list.split(',').map(parse_encoder).collect(),
+        Err(_) => vec![
+            Encoder::Hand,
+            Encoder::Miniz(1),
+            Encoder::ZlibRs(1),
+            Encoder::Libdeflate(1),
+            Encoder::Fdeflate,
+            Encoder::Miniz(6),
+            Encoder::ZlibRs(6),
+            Encoder::Libdeflate(6),
+        ],
+    };
+    let filters: Vec<Filter> = match std::env::var("GIGAPLOT_ENCODERS_FILTERS") {
+        Ok(list) => list
+            .split(',')
+            .map(|f| match f {
+                "up" => Filter::Up,
+                "none" => Filter::None,
+                "adaptive" => Filter::Adaptive,
+                other => panic!("unknown filter {other}"),
+            })
+            .collect(),
+        Err(_) => vec![Filter::Up, Filter::None, Filter::Adaptive],
+    };
     println!("threads: {}", rayon::current_num_threads());
     println!("| image | raw MB | filter | encoder | MB/s | size / raw | size MB |");
     println!("|---|---|---|---|---|---|---|");
@@ -94,8 +113,8 @@ fn main() {
         if filter.as_deref().is_some_and(|f| !image.name.contains(f)) {
             continue;
         }
-        for filter in [Filter::Up, Filter::None, Filter::Adaptive] {
-            for encoder in encoders {
+        for &filter in &filters {
+            for &encoder in &encoders {
                 let (seconds, size) = measure(image, filter, encoder);
                 let raw = image.rows.len() as f64;
                 println!(
@@ -110,6 +129,41 @@ fn main() {
             }
         }
     }
+}
+
+/// An encoder named as `hand`, `miniz:L`, `zlibrs:L`, `libdeflate:L` or `fdeflate`.
+fn parse_encoder(name: &str) -> Encoder {
+    let (kind, level) = name.split_once(':').unwrap_or((name, "1"));
+    let level: i32 = level.parse().expect("a level number");
+    match kind {
+        "hand" => Encoder::Hand,
+        "miniz" => Encoder::Miniz(level as u8),
+        "zlibrs" => Encoder::ZlibRs(level),
+        "libdeflate" => Encoder::Libdeflate(level),
+        "fdeflate" => Encoder::Fdeflate,
+        other => panic!("unknown encoder {other}"),
+    }
+}
+
+/// The rows of a PNG file as stored (palette indices stay indices), unfiltered.
+fn png_image(path: &std::path::Path) -> Image {
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let mut decoder = png::Decoder::new(file);
+    decoder.set_transformations(png::Transformations::IDENTITY);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    let bpp = (info.line_size / info.width as usize).max(1);
+    let name = format!(
+        "{} {}x{} {:?} {:?}",
+        path.display(),
+        info.width,
+        info.height,
+        info.color_type,
+        info.bit_depth
+    );
+    Image { name, row_bytes: info.line_size, bpp, rows: buf }
 }
 
 /// The plots: counts of generated points rendered by gigaplot.

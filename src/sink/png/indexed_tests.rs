@@ -177,6 +177,14 @@ fn datashaders_count_images_are_written_indexed_and_decode_to_its_pixels() {
         let mut writer =
             PngWriter::indexed(Vec::new(), width, 1, palette.clone(), Compression::Fast).unwrap();
         let pack = |_: usize, out: &mut [u8]| assert!(palette.pack_row(&datashader, out));
+        // The shader's own indices (the sink's fast path) pack to the same bytes.
+        let mut indices = vec![0u8; counts.len()];
+        assert!(shader.shade_indices(counts, &mut indices), "{what}");
+        let (mut from_colours, mut from_indices) =
+            (vec![0; palette.row_bytes(counts.len())], vec![1; palette.row_bytes(counts.len())]);
+        pack(0, &mut from_colours);
+        crate::shade::palette::pack_indices(&indices, palette.bit_depth(), &mut from_indices);
+        assert_eq!(from_indices, from_colours, "{what}");
         writer.write_rows(1, &pack).unwrap();
         let png = writer.finish().unwrap();
         let (header, _, expanded, pixels) = decode(&png);
