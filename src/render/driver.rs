@@ -232,7 +232,7 @@ fn gather_statistics<R: Reducer>(
                 density.push_rows(band.rows() as usize, |row, out| view.lit_row(row as u32, out));
             }
             if let Some(coarse) = coarse.as_deref_mut() {
-                coarse.push(reducer, &band, Stage::Statistics(pass))?;
+                coarse.push(reducer, band, Stage::Statistics(pass))?;
             }
             progress.advance(u64::from(band.rows()));
         }

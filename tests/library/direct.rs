@@ -131,7 +131,8 @@ fn counting_in_tallies_matches_the_partitioned_path_for_every_column_type() {
     let yf: Vec<f32> = ys.iter().map(|&v| v as f32).collect();
     let xf: Vec<f64> = xs.iter().map(|&v| f64::from(v)).collect();
     type Pair = (Box<dyn gigaplot::Source>, Box<dyn gigaplot::Source>, (f64, f64));
-    let pairs: Vec<(&str, Box<dyn Fn() -> Pair>)> = vec![
+    type MakePair<'a> = Box<dyn Fn() -> Pair + 'a>;
+    let pairs: Vec<(&str, MakePair)> = vec![
         (
             "f32, f32",
             Box::new(|| {
