@@ -6,11 +6,13 @@
 //! The whole canvas is held as one byte per pixel, the count modulo 256, row-major. When a
 //! pixel's byte wraps to 0, its pixel index is noted; the notes are sorted from time to
 //! time into an exact side table of (pixel, count / 256), so a pixel's count is `table *
-//! 256 + byte`, exactly. Points are binned by the direct path's kernel
-//! ([`PointBinner::bin_cells`]), a chunk per worker, sorted by region (a run of pixels
-//! that stays in the L2 cache), and folded by the workers splitting the canvas into
-//! contiguous runs of regions rather than keeping private copies. Counts do not depend on
-//! the order of folding, so the bytes are the same for every thread count and tile size.
+//! 256 + byte`, exactly. Points are binned by direct counting's vectorised kernel
+//! ([`crate::glyph::PixelIndex`], reading float columns in place), a chunk per worker,
+//! sorted by region (a run of pixels that stays in the L2 cache), and folded by the workers
+//! splitting the canvas into contiguous runs of regions rather than keeping private copies.
+//! Dropped points get the pixel one past the last, a cell of its own after the canvas, which
+//! counts them. Counts do not depend on the order of folding, so the bytes are the same for
+//! every thread count and tile size.
 //!
 //! The side table holds at most one entry per pixel counted 256 or more times. It has an
 //! allowance in the budget (a quarter of a byte per pixel); a canvas whose table outgrows
@@ -20,18 +22,17 @@
 //! The driver then shades the canvas band by band from these counts ([`Fill`]) with bands
 //! sized by the budget left beside the compact canvas.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use rayon::prelude::*;
 
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
-use crate::glyph::{CellIndex, PointBinner, Valued};
+use crate::glyph::{PointBinner, Valued};
 use crate::partition::Binner as _;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
 use crate::render::band::Fill;
 use crate::render::direct;
+use crate::render::tally::{prefetch, PREFETCH_AHEAD};
 
 /// Points each worker bins and sorts at once (8 bytes each: the binned and sorted pixel).
 const CHUNK: usize = 1 << 20;
@@ -50,12 +51,12 @@ const ENTRY_BYTES: u64 = 32;
 /// The plan of the render pass of a compact count render of `plan`'s canvas (bands sized
 /// by the budget left beside the compact canvas and its side table), or None when the
 /// render should partition: the reducer does more than count, the canvas is one band
-/// already, cell indices would not fit a u32, the points' records (4 bytes each) would not
+/// already, pixel indices (and the dropped points' one past the last) would not fit a u32, the points' records (4 bytes each) would not
 /// outweigh the canvas's bytes, or the budget has no room for the compact canvas.
 pub(crate) fn choose<R: Reducer>(reducer: &R, plan: &Plan, items: usize) -> Option<Plan> {
     reducer.counted(0)?;
     let pixels = u64::from(plan.width) * u64::from(plan.height);
-    if plan.bands == 1 || !direct::fits(pixels) || (items as u64).saturating_mul(4) <= pixels {
+    if plan.bands == 1 || !direct::fits(pixels + 1) || (items as u64).saturating_mul(4) <= pixels {
         return None;
     }
     let held = pixels + pixels / TABLE_DIVISOR;
@@ -66,7 +67,7 @@ pub(crate) fn choose<R: Reducer>(reducer: &R, plan: &Plan, items: usize) -> Opti
 /// A whole canvas of counts, one byte per pixel plus the exact side table.
 pub(crate) struct CompactCounts {
     width: u32,
-    /// Count modulo 256 of every pixel, row-major.
+    /// Count modulo 256 of every pixel, row-major, then of the dropped points.
     low: Vec<u8>,
     /// (pixel, count / 256) of every pixel counted 256 times or more, by pixel.
     table: Vec<(u32, u32)>,
@@ -74,7 +75,7 @@ pub(crate) struct CompactCounts {
 }
 
 /// A worker's chunk: its pixels as binned, then sorted by region, and where each region
-/// starts.
+/// starts (while binning: how many pixels each region has, at the next region's slot).
 #[derive(Default)]
 struct Chunk {
     pixels: Vec<u32>,
@@ -92,10 +93,16 @@ struct Part<'a> {
 }
 
 impl Part<'_> {
-    /// Folds the points of its regions in `chunk`.
+    /// Folds the points of its regions in `chunk`. A chunk's points are sparse within a
+    /// region, so most increments miss the caches: the cell [`PREFETCH_AHEAD`] points on is
+    /// prefetched, so several misses are in flight.
     fn fold(&mut self, chunk: &Chunk) {
         let (from, to) = (chunk.starts[self.regions.start], chunk.starts[self.regions.end]);
-        for &p in &chunk.sorted[from..to] {
+        let points = &chunk.sorted[from..to];
+        for (k, &p) in points.iter().enumerate() {
+            if let Some(&ahead) = points.get(k + PREFETCH_AHEAD) {
+                prefetch(self.low.as_ptr().wrapping_add(ahead.wrapping_sub(self.first_pixel) as usize));
+            }
             let cell = &mut self.low[(p - self.first_pixel) as usize];
             *cell = cell.wrapping_add(1);
             if *cell == 0 {
@@ -151,21 +158,21 @@ impl CompactCounts {
     ) -> Result<Option<CompactCounts>> {
         let (width, height) = (plan.width, plan.height);
         let pixels = width as usize * height as usize;
-        // Row-major cell indices: the whole canvas as one tile.
-        let whole = Plan { tile: width, band_height: height, bands: 1, ..plan.clone() };
-        let index = CellIndex::new(&TileLayout::whole_rows(&whole, 0));
+        // Row-major pixel indices; dropped points get `pixels`, in the last region.
+        let kernel = binner.pixel_index();
+        debug_assert_eq!(kernel.dropped() as usize, pixels);
         let regions = (pixels >> REGION_BITS) + 1;
         let workers = plan.threads.clamp(1, regions);
         let max_entries = ((pixels as u64 / TABLE_DIVISOR / ENTRY_BYTES) / workers as u64) as usize;
         let max_notes = max_entries.max(1024);
 
-        let mut low = vec![0u8; pixels];
+        let mut low = vec![0u8; pixels + 1];
         let mut parts = Vec::with_capacity(workers);
         let mut rest = &mut low[..];
         let mut first_pixel = 0usize;
         for w in 0..workers {
             let regions = w * regions / workers..(w + 1) * regions / workers;
-            let end = (regions.end << REGION_BITS).min(pixels);
+            let end = (regions.end << REGION_BITS).min(pixels + 1);
             let (part, tail) = rest.split_at_mut(end - first_pixel);
             parts.push(Part {
                 regions,
@@ -185,7 +192,6 @@ impl CompactCounts {
         };
         let chunks = items.div_ceil(chunk);
         progress.stage("aggregate", items as u64);
-        let plotted = AtomicU64::new(0);
         let mut buffers: Vec<Chunk> = (0..workers).map(|_| Chunk::default()).collect();
         for first in (0..chunks).step_by(workers) {
             let batch = &mut buffers[..workers.min(chunks - first)];
@@ -193,10 +199,18 @@ impl CompactCounts {
                 check_cancelled(progress)?;
                 let start = (first + i) * chunk;
                 let len = chunk.min(items - start);
-                buffer.pixels.clear();
-                binner.bin_cells(start, len, &index, &mut buffer.pixels, None)?;
-                buffer.sort_by_region(regions);
-                plotted.fetch_add(buffer.pixels.len() as u64, Ordering::Relaxed);
+                let Chunk { pixels, starts, .. } = buffer;
+                pixels.clear();
+                starts.clear();
+                starts.resize(regions + 1, 0);
+                // Each run's region counts are taken while its indices are in L1.
+                binner.index_pixels(&kernel, start, len, |indices| {
+                    for &p in indices {
+                        starts[(p >> REGION_BITS) as usize + 1] += 1;
+                    }
+                    pixels.extend_from_slice(indices);
+                })?;
+                buffer.sort_by_region();
                 progress.advance(len as u64);
                 Ok(())
             })?;
@@ -218,9 +232,17 @@ impl CompactCounts {
         if !parts.iter_mut().all(|part| part.merge_notes(max_entries)) {
             return Ok(None);
         }
-        // The parts are in pixel order, so their tables join sorted.
-        let table = parts.into_iter().flat_map(|part| part.table).collect();
-        Ok(Some(CompactCounts { width, low, table, plotted: plotted.into_inner() }))
+        // The parts are in pixel order, so their tables join sorted; the dropped points'
+        // cell is the last.
+        let mut table: Vec<(u32, u32)> = parts.into_iter().flat_map(|part| part.table).collect();
+        let high = match table.last() {
+            Some(&(p, _)) if p as usize == pixels => table.pop().map_or(0, |(_, high)| high),
+            _ => 0,
+        };
+        let dropped = u64::from(high) * 256 + u64::from(low[pixels]);
+        low.truncate(pixels);
+        let plotted = (items as u64).saturating_sub(dropped);
+        Ok(Some(CompactCounts { width, low, table, plotted }))
     }
 
     /// Points that landed on the canvas.
@@ -231,15 +253,10 @@ impl CompactCounts {
 
 impl Chunk {
     /// Sorts the binned pixels by region into `sorted` (a counting sort), region `r`
-    /// starting at `starts[r]`.
-    fn sort_by_region(&mut self, regions: usize) {
+    /// starting at `starts[r]`; `starts[r + 1]` holds region `r`'s count on entry.
+    fn sort_by_region(&mut self) {
         let Chunk { pixels, sorted, starts } = self;
-        starts.clear();
-        starts.resize(regions + 1, 0);
-        for &p in pixels.iter() {
-            starts[(p >> REGION_BITS) as usize + 1] += 1;
-        }
-        for r in 1..=regions {
+        for r in 1..starts.len() {
             starts[r] += starts[r - 1];
         }
         let mut next = starts.clone();

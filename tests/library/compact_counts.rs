@@ -1,7 +1,8 @@
 //! Compact counts (`render/compact.rs`): count and any of a canvas whose u32 aggregate does
 //! not fit the budget, in one pass over the input, give the bytes of the same canvas
 //! aggregated in one band, for every tile size and thread count; a side table that
-//! outgrows its allowance falls back to the partition, with the same bytes.
+//! outgrows its allowance falls back to the partition, with the same bytes. Points off the
+//! canvas (more than 255 of them, so their count wraps a byte too) are not plotted.
 
 use std::sync::Mutex;
 
@@ -47,14 +48,14 @@ fn columns(hot: usize) -> (Vec<f32>, Vec<f64>) {
     (xs, ys)
 }
 
-/// (bands, stages, aggregate bytes, RGBA pixels) of one render.
+/// (bands, stages, aggregate bytes, RGBA pixels, points plotted) of one render.
 fn render_bytes(
     reduction: Reduction,
     hot: usize,
     tile: u32,
     threads: usize,
     budget: u64,
-) -> (u32, Vec<String>, Vec<u8>, Vec<u8>) {
+) -> (u32, Vec<String>, Vec<u8>, Vec<u8>, u64) {
     let (xs, ys) = columns(hot);
     let points = PointColumns::from_sources(
         Box::new(MemoryColumn::new("x", xs)),
@@ -83,7 +84,8 @@ fn render_bytes(
     let report = render(&points, &options, sinks, &stages).unwrap();
     assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0, "scratch files left");
     let stages = stages.0.into_inner().unwrap();
-    (report.plan.bands, stages, array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels())
+    let (aggregate, pixels) = (array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels());
+    (report.plan.bands, stages, aggregate, pixels, report.plotted)
 }
 
 #[test]
@@ -92,9 +94,11 @@ fn compact_counts_give_the_bytes_of_one_band_and_fall_back_when_the_side_table_i
     // for two); 600 do not.
     for (hot, compact) in [(80, true), (600, false)] {
         for reduction in [Reduction::Count, Reduction::Any] {
-            let (bands, stages, want_aggregate, want_pixels) =
+            let (bands, stages, want_aggregate, want_pixels, want_plotted) =
                 render_bytes(reduction, hot, 256, 2, 256 * MIB);
             assert_eq!(bands, 1, "the reference is one band");
+            let points = 150_000 + hot as u64 * 300;
+            assert!(want_plotted + 1000 < points, "{want_plotted} of {points} plotted: some must be dropped");
             assert!(!stages.iter().any(|s| s.starts_with("partition")), "{stages:?}");
             if reduction == Reduction::Count {
                 let counts: Vec<u32> = crate::common::values_of(&want_aggregate);
@@ -104,7 +108,8 @@ fn compact_counts_give_the_bytes_of_one_band_and_fall_back_when_the_side_table_i
             for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
                 // The u32 canvas needs several bands; the compact one fits beside two thin bands.
                 let budget = 40 * MIB + 20 * MIB * threads as u64 + 200_000;
-                let (bands, stages, aggregate, pixels) = render_bytes(reduction, hot, tile, threads, budget);
+                let (bands, stages, aggregate, pixels, plotted) =
+                    render_bytes(reduction, hot, tile, threads, budget);
                 let at = format!("{reduction}, {hot} hot pixels, tile {tile}, {threads} threads");
                 assert!(bands > 1, "{at}: {bands} bands");
                 assert_eq!(stages[0], "aggregate", "{at}: {stages:?}");
@@ -112,6 +117,7 @@ fn compact_counts_give_the_bytes_of_one_band_and_fall_back_when_the_side_table_i
                 assert_eq!(partitioned, !compact, "{at}: {stages:?}");
                 assert!(aggregate == want_aggregate, "aggregate differs: {at}");
                 assert!(pixels == want_pixels, "pixels differ: {at}");
+                assert_eq!(plotted, want_plotted, "points plotted: {at}");
             }
         }
     }
