@@ -293,7 +293,9 @@ impl LevelTiles {
                                     .collect();
                                 encode_indices(&indices, (tw, th), &palette, compression)?
                             }
-                            None => encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?,
+                            None => {
+                                encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?
+                            }
                         }
                     }
                 };
@@ -447,6 +449,7 @@ fn encode_indices(
     let bits = palette.bit_depth();
     let mut writer =
         PngWriter::indexed(Vec::new(), width as u32, height as u32, Arc::clone(palette), compression)?;
-    writer.write_rows(height, &|row, out| pack_indices(&indices[row * width..(row + 1) * width], bits, out))?;
+    writer
+        .write_rows(height, &|row, out| pack_indices(&indices[row * width..(row + 1) * width], bits, out))?;
     writer.finish()
 }

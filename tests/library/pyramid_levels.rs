@@ -518,3 +518,82 @@ fn a_deep_zoom_image_has_every_level_at_the_exact_size() {
     }
     assert!(written > 6 && report.pyramid.tiles.written > written && report.pyramid.tiles.empty > 0);
 }
+
+/// Checks every tile of DZI level `level` (`lw x lh` pixels of `image`) under `dir`: exactly
+/// the tiles that are not all transparent exist, and each decodes to the image's pixels.
+/// Returns the colour type each written tile stores.
+fn dzi_level_types(
+    dir: &Path,
+    level: u32,
+    (lw, lh): (u32, u32),
+    image: &[u8],
+    what: &str,
+) -> Vec<png::ColorType> {
+    let mut types = Vec::new();
+    for row in 0..lh.div_ceil(TILE) {
+        for col in 0..lw.div_ceil(TILE) {
+            let (cols, rows) = (TILE.min(lw - col * TILE), TILE.min(lh - row * TILE));
+            let mut expected = Vec::new();
+            for y in 0..rows {
+                let src = (((row * TILE + y) * lw + col * TILE) * 4) as usize;
+                expected.extend_from_slice(&image[src..src + cols as usize * 4]);
+            }
+            let path = dir.join(format!("pyramid_files/{level}/{col}_{row}.png"));
+            let blank = expected.chunks(4).all(|p| p[3] == 0);
+            assert_eq!(path.exists(), !blank, "{what}: {}", path.display());
+            if !blank {
+                let (w, h, stored, px) = read_png_rgba(&path);
+                assert!((w, h, &px) == (cols, rows, &expected), "{what}: {} differs", path.display());
+                types.push(stored);
+            }
+        }
+    }
+    types
+}
+
+/// Tiles on a palette: a count DZI under every `--how` (the shader's palette, indices given
+/// by the band) and an `any` pyramid write indexed-colour tiles at every level, decoding to
+/// exactly the truecolour reference (the bare render, and the coarse levels rebuilt from its
+/// aggregate); a mean's many-coloured tiles stay RGBA and decode to the same reference.
+#[test]
+fn count_and_any_tiles_are_indexed_and_decode_to_the_truecolour_pixels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pts = points(tmp.path());
+    let base = RenderOptions {
+        width: 700,
+        height: 500,
+        x_range: Some((-4.0, 4.0)),
+        y_range: Some((-3.0, 3.0)),
+        cmap: Colormap::by_name("viridis").unwrap(),
+        ..RenderOptions::default()
+    };
+    let cases = [
+        ("count eq_hist", Reduction::Count, How::EqHist),
+        ("count log", Reduction::Count, How::Log),
+        ("count linear", Reduction::Count, How::Linear),
+        ("count cbrt", Reduction::Count, How::Cbrt),
+        ("any", Reduction::Any, How::EqHist),
+        ("mean", Reduction::Mean, How::EqHist),
+    ];
+    for (what, reduction, how) in cases {
+        let options = RenderOptions { reduction, how, ..base.clone() };
+        let dir = tmp.path().join(what.replace(' ', "-"));
+        let mut pyramid = PyramidOptions::for_render(&dir, &options);
+        pyramid.tile = TILE;
+        pyramid.format = PyramidFormat::Dzi;
+        let report = render_pyramid(&pts, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+        let coarse = coarse_images(&pts, &options, 10);
+        let mut types =
+            dzi_level_types(&dir, 10, (700, 500), &bare(&pts, &options, None, Color::TRANSPARENT), what);
+        for level in (0..10).rev() {
+            let (w, h, image) = &coarse[(9 - level) as usize];
+            types.extend(dzi_level_types(&dir, level, (*w, *h), image, &format!("{what} level {level}")));
+        }
+        assert_eq!(types.len() as u64, report.pyramid.tiles.written, "{what}");
+        let indexed = types.iter().filter(|&&t| t == png::ColorType::Indexed).count();
+        match reduction {
+            Reduction::Mean => assert!(indexed < types.len(), "{what}: {types:?}"),
+            _ => assert_eq!(indexed, types.len(), "{what}: {types:?}"),
+        }
+    }
+}
