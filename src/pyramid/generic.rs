@@ -25,9 +25,11 @@ use rayon::prelude::*;
 
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
+use crate::figure::categories::{entries, known_labels, numbered};
 use crate::io::write_atomically_below;
 use crate::progress::Progress;
 use crate::pyramid::dzi::{self, PyramidFormat};
+use crate::pyramid::metadata::CategoryEntry;
 use crate::pyramid::tiles::tile_path;
 use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary};
 use crate::reduce::Reduction;
@@ -137,10 +139,12 @@ pub fn render_levels(
         let mut all = levels.next().unwrap_or_default();
         all.extend(sinks);
         let report = render_with_levels(points, options, all, levels.collect(), progress)?;
+        let mut channels = 0;
         for level in counts {
-            let (written, empty) = level.take().unwrap_or_default();
+            let (written, empty, level_channels) = level.take().unwrap_or_default();
             summary.tiles.written += written;
             summary.tiles.empty += empty;
+            channels = channels.max(level_channels);
         }
         let axes = (
             (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
@@ -149,6 +153,16 @@ pub fn render_levels(
         let mut metadata =
             PyramidMetadata::new(&plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
         pyramid.describe_projection(&mut metadata);
+        if options.reduction == Reduction::CountCat {
+            // The legend the figure would have: the column's category names (or codes up
+            // to the aggregate's channels) in the render's colour key.
+            let names = points
+                .value_source()
+                .and_then(|value| known_labels(None, value))
+                .unwrap_or_else(|| numbered(channels as usize));
+            metadata.categories = Some(CategoryEntry::list(entries(names, options.color_key.as_deref())));
+        }
+        let legend = metadata.categories.clone().unwrap_or_default();
         match pyramid.format {
             PyramidFormat::Xyz => {
                 metadata.write(&dir)?;
@@ -158,6 +172,7 @@ pub fn render_levels(
                 &dir,
                 (options.width, options.height, plan.tile),
                 &metadata.background,
+                &legend,
                 &pyramid.viewer,
             )?,
         }
@@ -197,17 +212,20 @@ struct LevelTiles {
     tile_row: u32,
     written: u64,
     empty: u64,
-    done: crate::sink::Finished<(u64, u64)>,
+    /// The aggregate's channels (count-cat's categories), from `begin`.
+    channels: u32,
+    done: crate::sink::Finished<(u64, u64, u32)>,
 }
 
 impl LevelTiles {
-    /// A sink for level `zoom` under `dir`, and where its (written, empty) counts go.
+    /// A sink for level `zoom` under `dir`, and where its (written, empty) counts and the
+    /// aggregate's channels go.
     fn new(
         dir: &Path,
         zoom: u32,
         tile: u32,
         pyramid: &PyramidOptions,
-    ) -> (LevelTiles, crate::sink::Finished<(u64, u64)>) {
+    ) -> (LevelTiles, crate::sink::Finished<(u64, u64, u32)>) {
         let done = crate::sink::Finished::new();
         let b = pyramid.background;
         let sink = LevelTiles {
@@ -225,6 +243,7 @@ impl LevelTiles {
             tile_row: 0,
             written: 0,
             empty: 0,
+            channels: 0,
             done: done.clone(),
         };
         (sink, done)
@@ -323,6 +342,7 @@ impl Sink for LevelTiles {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
         self.width = canvas.width;
         self.height = canvas.height;
+        self.channels = canvas.aggregate_channels;
         self.indexed = None;
         self.rows = Vec::new();
         Ok(())
@@ -357,7 +377,7 @@ impl Sink for LevelTiles {
 
     fn finish(mut self: Box<Self>) -> Result<()> {
         self.flush()?;
-        self.done.put((self.written, self.empty));
+        self.done.put((self.written, self.empty, self.channels));
         Ok(())
     }
 

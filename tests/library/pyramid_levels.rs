@@ -597,3 +597,53 @@ fn count_and_any_tiles_are_indexed_and_decode_to_the_truecolour_pixels() {
         }
     }
 }
+
+/// A count-cat pyramid's legend: `metadata.json` lists each category (named by its code, the
+/// column has no names) with the colour its shading uses, the Leaflet viewer draws a legend
+/// from that list instead of a colour bar, and the DZI viewer's page holds the same legend;
+/// other reductions have no `categories`.
+#[test]
+fn count_cat_pyramids_carry_a_legend_into_both_viewers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cats = categorised(tmp.path());
+    let options = RenderOptions {
+        width: W,
+        height: H,
+        x_range: Some((-4.0, 4.0)),
+        y_range: Some((-3.0, 3.0)),
+        reduction: Reduction::CountCat,
+        ..RenderOptions::default()
+    };
+    let key = shading::default_color_key(3);
+    let hex = |c: &Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
+    let expected: Vec<serde_json::Value> =
+        (0..3).map(|i| serde_json::json!({"name": i.to_string(), "color": hex(&key[i])})).collect();
+    let xyz = tmp.path().join("xyz");
+    pyramid_of(&cats, &options, &xyz);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(xyz.join("metadata.json")).unwrap()).unwrap();
+    assert_eq!(meta["categories"], serde_json::Value::Array(expected), "{meta}");
+    let html = std::fs::read_to_string(xyz.join("index.html")).unwrap();
+    assert!(
+        html.contains("m.categories ? legend(m) : colorbar(m, map)"),
+        "the Leaflet viewer draws the legend"
+    );
+
+    let dzi = tmp.path().join("dzi");
+    let mut pyramid = PyramidOptions::for_render(&dzi, &options);
+    pyramid.tile = TILE;
+    pyramid.format = PyramidFormat::Dzi;
+    render_pyramid(&cats, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+    let page = std::fs::read_to_string(dzi.join("index.html")).unwrap();
+    for (i, c) in key.iter().enumerate() {
+        let entry = format!("<span class=\"gp-swatch\" style=\"background: {}\"></span>{i}</div>", hex(c));
+        assert!(page.contains(&entry), "{entry} in {page}");
+    }
+
+    let mean = tmp.path().join("mean");
+    std::fs::create_dir(tmp.path().join("plain")).unwrap();
+    let pts = points(&tmp.path().join("plain"));
+    pyramid_of(&pts, &RenderOptions { reduction: Reduction::Mean, ..options.clone() }, &mean);
+    let meta = std::fs::read_to_string(mean.join("metadata.json")).unwrap();
+    assert!(!meta.contains("categories"), "{meta}");
+}
