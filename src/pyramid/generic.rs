@@ -351,7 +351,12 @@ impl Sink for LevelTiles {
     fn band(&mut self, band: &dyn Band) -> Result<()> {
         if self.rows.is_empty() {
             // Every band gives the same palette: the first one decides.
-            self.indexed = band.palette().and_then(|palette| LevelPalette::new(&palette, self.background));
+            // Only partial XYZ tiles are padded (transparent); DZI tiles are cut.
+            let tile = self.tile;
+            let padded =
+                self.format == PyramidFormat::Xyz && (self.width % tile != 0 || self.height % tile != 0);
+            self.indexed =
+                band.palette().and_then(|palette| LevelPalette::new(&palette, self.background, padded));
             let bytes = if self.indexed.is_some() { 1 } else { 4 };
             self.rows = vec![0u8; self.width as usize * self.tile as usize * bytes];
         }
@@ -387,7 +392,7 @@ impl Sink for LevelTiles {
 }
 
 /// A level whose band gives palette indices, and the palette its tiles are written with:
-/// the band's colours and the transparent padding of partial XYZ tiles.
+/// the band's colours, and the transparent padding when partial XYZ tiles have some.
 struct LevelPalette {
     /// The band's palette (what [`Band::index_row`] indexes).
     band: Arc<Palette>,
@@ -395,7 +400,7 @@ struct LevelPalette {
     palette: Arc<Palette>,
     /// The tile palette's index of each band palette index.
     remap: [u8; 256],
-    /// The tile palette's index of a transparent padding pixel.
+    /// The tile palette's index of a transparent padding pixel (0 when no tile is padded).
     padding: u8,
     /// The tile palette's index of the background, if it has one (a tile of it alone is
     /// not written).
@@ -403,17 +408,22 @@ struct LevelPalette {
 }
 
 impl LevelPalette {
-    /// The tile palette of a band palette, None when the padding does not fit (257 colours).
-    fn new(band: &Arc<Palette>, background: [u8; 4]) -> Option<LevelPalette> {
+    /// The tile palette of a band palette, with the transparent padding when the level's
+    /// tiles are `padded`; None when the padding does not fit (257 colours).
+    fn new(band: &Arc<Palette>, background: [u8; 4], padded: bool) -> Option<LevelPalette> {
         const CLEAR: [u8; 4] = [0, 0, 0, 0];
-        let palette = Palette::from_colors(band.colors().iter().copied().chain([CLEAR]))?;
+        let padding = padded.then_some(CLEAR);
+        let palette = Palette::from_colors(band.colors().iter().copied().chain(padding))?;
         let mut remap = [0u8; 256];
         for (i, &colour) in band.colors().iter().enumerate() {
             remap[i] = palette.index_of(colour)?;
         }
         Some(LevelPalette {
             band: Arc::clone(band),
-            padding: palette.index_of(CLEAR)?,
+            padding: match padded {
+                true => palette.index_of(CLEAR)?,
+                false => 0,
+            },
             background: palette.index_of(background),
             remap,
             palette: Arc::new(palette),
