@@ -32,7 +32,7 @@
 //! ```
 
 mod axes;
-mod categories;
+pub(crate) mod categories;
 mod colorbar;
 mod display;
 mod layout;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Field, Result};
 use crate::io::write_atomically;
+use crate::pyramid::metadata::CategoryEntry;
 use crate::pyramid::ViewerAssets;
 
 /// The pinned OpenSeadragon release.
@@ -86,7 +87,7 @@ pub fn descriptor(width: u32, height: u32, tile: u32) -> String {
 
 /// The viewer page: OpenSeadragon from unpkg (`local == false`) or `openseadragon/`, over
 /// `background` (`#rrggbbaa`), where missing (empty) tiles show.
-pub fn index_html(local: bool, background: &str) -> String {
+pub fn index_html(local: bool, background: &str, legend: &[CategoryEntry]) -> String {
     let (script, images) = if local {
         (
             format!("<script src=\"{ASSETS_DIR}/openseadragon.min.js\"></script>"),
@@ -100,12 +101,33 @@ pub fn index_html(local: bool, background: &str) -> String {
             OSD_IMAGES_URL.to_string(),
         )
     };
+    // A count-cat pyramid's legend: a swatch and the name of each category.
+    let legend = if legend.is_empty() {
+        String::new()
+    } else {
+        let rows: String = legend
+            .iter()
+            .map(|c| {
+                format!(
+                    "<div><span class=\"gp-swatch\" style=\"background: {}\"></span>{}</div>",
+                    escape_html(&c.color),
+                    escape_html(&c.name)
+                )
+            })
+            .collect();
+        format!(
+            "<div id=\"legend\" style=\"position: absolute; top: 8px; right: 8px; background: rgba(255, 255, 255, 0.9); \
+             padding: 4px 8px; border-radius: 4px; font: 12px sans-serif;\">{rows}</div>\n\
+             <style>.gp-swatch {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px; \
+             vertical-align: middle; border: 1px solid #444; }}</style>\n"
+        )
+    };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>gigaplot pyramid</title>\n{script}\n\
          <style>html, body {{ margin: 0; height: 100%; }} #viewer {{ width: 100%; height: 100%; background: {background}; }}</style>\n\
-         </head>\n<body>\n<div id=\"viewer\"></div>\n<script>\n\
+         </head>\n<body>\n<div id=\"viewer\"></div>\n{legend}<script>\n\
          if (typeof OpenSeadragon === \"undefined\") {{\n  \
          document.getElementById(\"viewer\").textContent = \"OpenSeadragon did not load (offline? render with --viewer-assets)\";\n\
          }} else {{\n  \
@@ -121,14 +143,31 @@ pub fn write_descriptor_and_viewer(
     dir: &Path,
     (width, height, tile): (u32, u32, u32),
     background: &str,
+    legend: &[CategoryEntry],
     assets: &ViewerAssets,
 ) -> Result<()> {
     write_atomically(&dir.join(DESCRIPTOR), descriptor(width, height, tile).as_bytes())?;
     if let ViewerAssets::Local(source) = assets {
         copy_osd(&find_osd_build(source)?, &dir.join(ASSETS_DIR))?;
     }
-    let html = index_html(matches!(assets, ViewerAssets::Local(_)), background);
+    let html = index_html(matches!(assets, ViewerAssets::Local(_)), background, legend);
     write_atomically(&dir.join("index.html"), html.as_bytes())
+}
+
+/// `text` with HTML's special characters escaped, for an element's text or an attribute.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The OpenSeadragon build directory at or under `path` (`path`, `path/build/openseadragon`,
@@ -193,11 +232,11 @@ mod tests {
         let dzi = descriptor(700, 500, 256);
         assert!(dzi.contains("Format=\"png\" Overlap=\"0\" TileSize=\"256\""), "{dzi}");
         assert!(dzi.contains("<Size Width=\"700\" Height=\"500\"/>"), "{dzi}");
-        let cdn = index_html(false, "#000000ff");
+        let cdn = index_html(false, "#000000ff", &[]);
         assert!(cdn
             .contains(&format!("src=\"{OSD_JS_URL}\" integrity=\"{OSD_JS_SRI}\" crossorigin=\"anonymous\"")));
         assert!(cdn.contains("tileSources: \"pyramid.dzi\""));
-        let local = index_html(true, "#000000ff");
+        let local = index_html(true, "#000000ff", &[]);
         assert!(local.contains("src=\"openseadragon/openseadragon.min.js\"") && !local.contains("unpkg"));
         assert_eq!(tile_path(Path::new("d"), 3, 1, 2), Path::new("d/pyramid_files/3/1_2.png"));
     }

@@ -19,21 +19,25 @@
 //! viewers show where no tile is) is not written.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
+use crate::figure::categories::{entries, known_labels, numbered};
 use crate::io::write_atomically_below;
 use crate::progress::Progress;
 use crate::pyramid::dzi::{self, PyramidFormat};
+use crate::pyramid::metadata::CategoryEntry;
 use crate::pyramid::tiles::tile_path;
 use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary};
 use crate::reduce::Reduction;
 use crate::render::{render_with_levels, Glyph, RenderOptions, RenderReport};
-use crate::shade::{Color, PixelFormat, Shape, Spreader};
+use crate::shade::palette::pack_indices;
+use crate::shade::{Color, Palette, PixelFormat, Shape, Spreader};
 use crate::sink::png_image::encode_rgba;
-use crate::sink::{Band, CanvasInfo, Sink, SpreadSink};
+use crate::sink::{Band, CanvasInfo, PngWriter, Sink, SpreadSink};
 
 /// How a pyramid's levels are spread, each by the same pixel radius (`--spread`,
 /// `--dynspread`).
@@ -135,10 +139,12 @@ pub fn render_levels(
         let mut all = levels.next().unwrap_or_default();
         all.extend(sinks);
         let report = render_with_levels(points, options, all, levels.collect(), progress)?;
+        let mut channels = 0;
         for level in counts {
-            let (written, empty) = level.take().unwrap_or_default();
+            let (written, empty, level_channels) = level.take().unwrap_or_default();
             summary.tiles.written += written;
             summary.tiles.empty += empty;
+            channels = channels.max(level_channels);
         }
         let axes = (
             (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
@@ -147,6 +153,16 @@ pub fn render_levels(
         let mut metadata =
             PyramidMetadata::new(&plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
         pyramid.describe_projection(&mut metadata);
+        if options.reduction == Reduction::CountCat {
+            // The legend the figure would have: the column's category names (or codes up
+            // to the aggregate's channels) in the render's colour key.
+            let names = points
+                .value_source()
+                .and_then(|value| known_labels(None, value))
+                .unwrap_or_else(|| numbered(channels as usize));
+            metadata.categories = Some(CategoryEntry::list(entries(names, options.color_key.as_deref())));
+        }
+        let legend = metadata.categories.clone().unwrap_or_default();
         match pyramid.format {
             PyramidFormat::Xyz => {
                 metadata.write(&dir)?;
@@ -156,6 +172,7 @@ pub fn render_levels(
                 &dir,
                 (options.width, options.height, plan.tile),
                 &metadata.background,
+                &legend,
                 &pyramid.viewer,
             )?,
         }
@@ -169,6 +186,12 @@ pub fn render_levels(
 
 /// A [`Sink`] cutting one level's shaded rows into `{z}/{x}/{y}.png` tiles (padded with
 /// transparent pixels), skipping the tiles that are all background.
+///
+/// Tiles are indexed-colour PNGs written by the bare render's encoder ([`PngWriter`])
+/// whenever their colours fit a palette: the level's own (counts under every `--how`, whose
+/// band gives palette indices directly), else the tile's colours when they are at most 256
+/// (`any`, few-colour categories, flat regions); truecolour RGBA otherwise. Either decodes
+/// to the same pixels, and the choice depends on the pixels alone.
 struct LevelTiles {
     dir: PathBuf,
     zoom: u32,
@@ -178,7 +201,10 @@ struct LevelTiles {
     compression: png::Compression,
     width: u32,
     height: u32,
-    /// RGBA rows of the tile row being filled.
+    /// The level's palette, decided at the first band (None: RGBA rows).
+    indexed: Option<LevelPalette>,
+    /// Rows of the tile row being filled: RGBA, or a byte per pixel of the band palette's
+    /// indices when `indexed`.
     rows: Vec<u8>,
     /// Rows in `rows`.
     filled: u32,
@@ -186,17 +212,20 @@ struct LevelTiles {
     tile_row: u32,
     written: u64,
     empty: u64,
-    done: crate::sink::Finished<(u64, u64)>,
+    /// The aggregate's channels (count-cat's categories), from `begin`.
+    channels: u32,
+    done: crate::sink::Finished<(u64, u64, u32)>,
 }
 
 impl LevelTiles {
-    /// A sink for level `zoom` under `dir`, and where its (written, empty) counts go.
+    /// A sink for level `zoom` under `dir`, and where its (written, empty) counts and the
+    /// aggregate's channels go.
     fn new(
         dir: &Path,
         zoom: u32,
         tile: u32,
         pyramid: &PyramidOptions,
-    ) -> (LevelTiles, crate::sink::Finished<(u64, u64)>) {
+    ) -> (LevelTiles, crate::sink::Finished<(u64, u64, u32)>) {
         let done = crate::sink::Finished::new();
         let b = pyramid.background;
         let sink = LevelTiles {
@@ -206,6 +235,7 @@ impl LevelTiles {
             format: pyramid.format,
             background: [b.r, b.g, b.b, b.a],
             compression: pyramid.tiles.compression,
+            indexed: None,
             width: 0,
             height: 0,
             rows: Vec::new(),
@@ -213,6 +243,7 @@ impl LevelTiles {
             tile_row: 0,
             written: 0,
             empty: 0,
+            channels: 0,
             done: done.clone(),
         };
         (sink, done)
@@ -235,6 +266,7 @@ impl LevelTiles {
             (self.tile as usize, self.width as usize, self.filled as usize, self.tile_row);
         let buffer = &self.rows;
         let background = self.background;
+        let compression = tile_compression(self.compression);
         let results: Vec<Result<bool>> = (0..width.div_ceil(tile))
             .into_par_iter()
             .map(|tx| {
@@ -244,17 +276,48 @@ impl LevelTiles {
                     PyramidFormat::Xyz => (tile, tile),
                     PyramidFormat::Dzi => (cols, rows),
                 };
-                let mut rgba = vec![0u8; tw * th * 4];
-                let mut blank = true;
-                for y in 0..rows {
-                    let src = &buffer[(y * width + x0) * 4..(y * width + x0 + cols) * 4];
-                    blank &= src.chunks_exact(4).all(|p| p == background);
-                    rgba[y * tw * 4..(y * tw + cols) * 4].copy_from_slice(src);
-                }
-                if blank {
-                    return Ok(false);
-                }
-                let png = encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?;
+                let png = match &self.indexed {
+                    Some(level) => {
+                        let mut indices = vec![level.padding; tw * th];
+                        let mut blank = true;
+                        for y in 0..rows {
+                            let src = &buffer[y * width + x0..y * width + x0 + cols];
+                            let out = &mut indices[y * tw..y * tw + cols];
+                            for (o, &i) in out.iter_mut().zip(src) {
+                                *o = level.remap[usize::from(i)];
+                            }
+                            blank &= out.iter().all(|&i| Some(i) == level.background);
+                        }
+                        if blank {
+                            return Ok(false);
+                        }
+                        encode_indices(&indices, (tw, th), &level.palette, compression)?
+                    }
+                    None => {
+                        let mut rgba = vec![0u8; tw * th * 4];
+                        let mut blank = true;
+                        for y in 0..rows {
+                            let src = &buffer[(y * width + x0) * 4..(y * width + x0 + cols) * 4];
+                            blank &= src.chunks_exact(4).all(|p| p == background);
+                            rgba[y * tw * 4..(y * tw + cols) * 4].copy_from_slice(src);
+                        }
+                        if blank {
+                            return Ok(false);
+                        }
+                        match tile_palette(&rgba).map(Arc::new) {
+                            Some(palette) => {
+                                let indices: Vec<u8> = rgba
+                                    .chunks_exact(4)
+                                    .map(|p| palette.index_of([p[0], p[1], p[2], p[3]]).unwrap_or(0))
+                                    .collect();
+                                encode_indices(&indices, (tw, th), &palette, compression)?
+                            }
+                            None => {
+                                encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?
+                            }
+                        }
+                    }
+                };
                 let path = match self.format {
                     PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
                     PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
@@ -279,15 +342,36 @@ impl Sink for LevelTiles {
     fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
         self.width = canvas.width;
         self.height = canvas.height;
-        self.rows = vec![0u8; canvas.width as usize * self.tile as usize * 4];
+        self.channels = canvas.aggregate_channels;
+        self.indexed = None;
+        self.rows = Vec::new();
         Ok(())
     }
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
-        let row_bytes = self.width as usize * 4;
+        if self.rows.is_empty() {
+            // Every band gives the same palette: the first one decides.
+            // Only partial XYZ tiles are padded (transparent); DZI tiles are cut.
+            let tile = self.tile;
+            let padded =
+                self.format == PyramidFormat::Xyz && (self.width % tile != 0 || self.height % tile != 0);
+            self.indexed =
+                band.palette().and_then(|palette| LevelPalette::new(&palette, self.background, padded));
+            let bytes = if self.indexed.is_some() { 1 } else { 4 };
+            self.rows = vec![0u8; self.width as usize * self.tile as usize * bytes];
+        }
+        let width = self.width as usize;
         for row in 0..band.height() {
-            let at = self.filled as usize * row_bytes;
-            band.shade_row(row, PixelFormat::Rgba, &mut self.rows[at..at + row_bytes]);
+            match &self.indexed {
+                Some(level) => {
+                    let at = self.filled as usize * width;
+                    level.index_row(band, row, &mut self.rows[at..at + width]);
+                }
+                None => {
+                    let at = self.filled as usize * width * 4;
+                    band.shade_row(row, PixelFormat::Rgba, &mut self.rows[at..at + width * 4]);
+                }
+            }
             self.filled += 1;
             if self.filled == self.tile || self.tile_row * self.tile + self.filled == self.height {
                 self.flush()?;
@@ -298,11 +382,104 @@ impl Sink for LevelTiles {
 
     fn finish(mut self: Box<Self>) -> Result<()> {
         self.flush()?;
-        self.done.put((self.written, self.empty));
+        self.done.put((self.written, self.empty, self.channels));
         Ok(())
     }
 
     fn backdrop(&self) -> Option<Color> {
         None
     }
+}
+
+/// A level whose band gives palette indices, and the palette its tiles are written with:
+/// the band's colours, and the transparent padding when partial XYZ tiles have some.
+struct LevelPalette {
+    /// The band's palette (what [`Band::index_row`] indexes).
+    band: Arc<Palette>,
+    /// The tiles' palette.
+    palette: Arc<Palette>,
+    /// The tile palette's index of each band palette index.
+    remap: [u8; 256],
+    /// The tile palette's index of a transparent padding pixel (0 when no tile is padded).
+    padding: u8,
+    /// The tile palette's index of the background, if it has one (a tile of it alone is
+    /// not written).
+    background: Option<u8>,
+}
+
+impl LevelPalette {
+    /// The tile palette of a band palette, with the transparent padding when the level's
+    /// tiles are `padded`; None when the padding does not fit (257 colours).
+    fn new(band: &Arc<Palette>, background: [u8; 4], padded: bool) -> Option<LevelPalette> {
+        const CLEAR: [u8; 4] = [0, 0, 0, 0];
+        let padding = padded.then_some(CLEAR);
+        let palette = Palette::from_colors(band.colors().iter().copied().chain(padding))?;
+        let mut remap = [0u8; 256];
+        for (i, &colour) in band.colors().iter().enumerate() {
+            remap[i] = palette.index_of(colour)?;
+        }
+        Some(LevelPalette {
+            band: Arc::clone(band),
+            padding: match padded {
+                true => palette.index_of(CLEAR)?,
+                false => 0,
+            },
+            background: palette.index_of(background),
+            remap,
+            palette: Arc::new(palette),
+        })
+    }
+
+    /// Writes band row `row` as the band palette's indices, a byte per pixel.
+    fn index_row(&self, band: &dyn Band, row: u32, out: &mut [u8]) {
+        if band.index_row(row, out) {
+            return;
+        }
+        let mut rgba = vec![0u8; out.len() * 4];
+        band.shade_row(row, PixelFormat::Rgba, &mut rgba);
+        for (o, p) in out.iter_mut().zip(rgba.chunks_exact(4)) {
+            let found = self.band.index_of([p[0], p[1], p[2], p[3]]);
+            debug_assert!(found.is_some(), "a colour of row {row} is missing from the band's palette");
+            *o = found.unwrap_or(0);
+        }
+    }
+}
+
+/// The palette of a tile's RGBA pixels when they are at most 256 colours (runs of one
+/// colour looked up once).
+fn tile_palette(rgba: &[u8]) -> Option<Palette> {
+    let mut last = None;
+    let colours = rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]]).filter(move |&c| {
+        let new = last != Some(c);
+        last = Some(c);
+        new
+    });
+    Palette::from_colors(colours)
+}
+
+/// The bare render's compression for the tiles' `png` crate setting: its fast encoder for
+/// the fast settings, the small one otherwise.
+fn tile_compression(compression: png::Compression) -> crate::sink::Compression {
+    match compression {
+        png::Compression::NoCompression | png::Compression::Fastest | png::Compression::Fast => {
+            crate::sink::Compression::Fast
+        }
+        _ => crate::sink::Compression::Small,
+    }
+}
+
+/// Encodes a `width x height` tile of `palette` indices (a byte per pixel) as an
+/// indexed-colour PNG with the bare render's encoder ([`PngWriter::indexed`]).
+fn encode_indices(
+    indices: &[u8],
+    (width, height): (usize, usize),
+    palette: &Arc<Palette>,
+    compression: crate::sink::Compression,
+) -> Result<Vec<u8>> {
+    let bits = palette.bit_depth();
+    let mut writer =
+        PngWriter::indexed(Vec::new(), width as u32, height as u32, Arc::clone(palette), compression)?;
+    writer
+        .write_rows(height, &|row, out| pack_indices(&indices[row * width..(row + 1) * width], bits, out))?;
+    writer.finish()
 }

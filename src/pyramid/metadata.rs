@@ -96,6 +96,29 @@ pub struct PyramidMetadata {
     /// A basemap tile URL template the viewer shows under the tiles (`--basemap`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basemap: Option<String>,
+    /// The categories of a count-cat pyramid and their colours, for the viewers' legend
+    /// (absent for other reductions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<CategoryEntry>>,
+}
+
+/// One category of a count-cat pyramid: its name and the colour the shading gives it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CategoryEntry {
+    /// The category's name (the column's label, or its code).
+    pub name: String,
+    /// Its colour, `#rrggbb`.
+    pub color: String,
+}
+
+impl CategoryEntry {
+    /// The entries of a legend's (name, colour) pairs.
+    pub fn list(legend: Vec<(String, Color)>) -> Vec<CategoryEntry> {
+        legend
+            .into_iter()
+            .map(|(name, c)| CategoryEntry { name, color: format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b) })
+            .collect()
+    }
 }
 
 /// The axes of a canvas: `(range, scale)` for x and y.
@@ -159,6 +182,7 @@ impl PyramidMetadata {
             span_from_level,
             projection: None,
             basemap: None,
+            categories: None,
         }
     }
 

@@ -64,6 +64,19 @@ pub fn read_png(path: &Path) -> (u32, u32, usize, Vec<u8>) {
     (info.width, info.height, bpp, buf)
 }
 
+/// Reads a PNG as straight RGBA whatever its colour type (indexed, RGB, RGBA): its width,
+/// height, the colour type the file stores, and the pixels.
+pub fn read_png_rgba(path: &Path) -> (u32, u32, png::ColorType, Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
+    let mut reader = decoder.read_info().unwrap();
+    let stored = reader.info().color_type;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, stored, buf)
+}
+
 /// Reads a (height, width) uint32 .npy written by `--agg-out`.
 pub fn read_counts(path: &Path) -> (Vec<usize>, Vec<u32>) {
     let bytes = std::fs::read(path).unwrap();

@@ -82,8 +82,8 @@ fn check_level(
             if blank {
                 continue;
             }
-            let (w, h, bpp, px) = read_png(&path);
-            assert_eq!((w, h, bpp), (TILE, TILE, 4), "{what}: {}", path.display());
+            let (w, h, _, px) = read_png_rgba(&path);
+            assert_eq!((w, h), (TILE, TILE), "{what}: {}", path.display());
             assert!(px == expected, "{what}: {} differs from the bare render", path.display());
             written += 1;
         }
@@ -509,11 +509,141 @@ fn a_deep_zoom_image_has_every_level_at_the_exact_size() {
                 let blank = expected.chunks(4).all(|p| p[3] == 0);
                 assert_eq!(path.exists(), !blank, "{}", path.display());
                 if !blank {
-                    assert_eq!(read_png(&path), (cols, rows, 4, expected), "{}", path.display());
+                    let (w, h, _, px) = read_png_rgba(&path);
+                    assert_eq!((w, h, px), (cols, rows, expected), "{}", path.display());
                     written += 1;
                 }
             }
         }
     }
     assert!(written > 6 && report.pyramid.tiles.written > written && report.pyramid.tiles.empty > 0);
+}
+
+/// Checks every tile of DZI level `level` (`lw x lh` pixels of `image`) under `dir`: exactly
+/// the tiles that are not all transparent exist, and each decodes to the image's pixels.
+/// Returns the colour type each written tile stores.
+fn dzi_level_types(
+    dir: &Path,
+    level: u32,
+    (lw, lh): (u32, u32),
+    image: &[u8],
+    what: &str,
+) -> Vec<png::ColorType> {
+    let mut types = Vec::new();
+    for row in 0..lh.div_ceil(TILE) {
+        for col in 0..lw.div_ceil(TILE) {
+            let (cols, rows) = (TILE.min(lw - col * TILE), TILE.min(lh - row * TILE));
+            let mut expected = Vec::new();
+            for y in 0..rows {
+                let src = (((row * TILE + y) * lw + col * TILE) * 4) as usize;
+                expected.extend_from_slice(&image[src..src + cols as usize * 4]);
+            }
+            let path = dir.join(format!("pyramid_files/{level}/{col}_{row}.png"));
+            let blank = expected.chunks(4).all(|p| p[3] == 0);
+            assert_eq!(path.exists(), !blank, "{what}: {}", path.display());
+            if !blank {
+                let (w, h, stored, px) = read_png_rgba(&path);
+                assert!((w, h, &px) == (cols, rows, &expected), "{what}: {} differs", path.display());
+                types.push(stored);
+            }
+        }
+    }
+    types
+}
+
+/// Tiles on a palette: a count DZI under every `--how` (the shader's palette, indices given
+/// by the band) and an `any` pyramid write indexed-colour tiles at every level, decoding to
+/// exactly the truecolour reference (the bare render, and the coarse levels rebuilt from its
+/// aggregate); a mean's many-coloured tiles stay RGBA and decode to the same reference.
+#[test]
+fn count_and_any_tiles_are_indexed_and_decode_to_the_truecolour_pixels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pts = points(tmp.path());
+    let base = RenderOptions {
+        width: 700,
+        height: 500,
+        x_range: Some((-4.0, 4.0)),
+        y_range: Some((-3.0, 3.0)),
+        cmap: Colormap::by_name("viridis").unwrap(),
+        ..RenderOptions::default()
+    };
+    let cases = [
+        ("count eq_hist", Reduction::Count, How::EqHist),
+        ("count log", Reduction::Count, How::Log),
+        ("count linear", Reduction::Count, How::Linear),
+        ("count cbrt", Reduction::Count, How::Cbrt),
+        ("any", Reduction::Any, How::EqHist),
+        ("mean", Reduction::Mean, How::EqHist),
+    ];
+    for (what, reduction, how) in cases {
+        let options = RenderOptions { reduction, how, ..base.clone() };
+        let dir = tmp.path().join(what.replace(' ', "-"));
+        let mut pyramid = PyramidOptions::for_render(&dir, &options);
+        pyramid.tile = TILE;
+        pyramid.format = PyramidFormat::Dzi;
+        let report = render_pyramid(&pts, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+        let coarse = coarse_images(&pts, &options, 10);
+        let mut types =
+            dzi_level_types(&dir, 10, (700, 500), &bare(&pts, &options, None, Color::TRANSPARENT), what);
+        for level in (0..10).rev() {
+            let (w, h, image) = &coarse[(9 - level) as usize];
+            types.extend(dzi_level_types(&dir, level, (*w, *h), image, &format!("{what} level {level}")));
+        }
+        assert_eq!(types.len() as u64, report.pyramid.tiles.written, "{what}");
+        let indexed = types.iter().filter(|&&t| t == png::ColorType::Indexed).count();
+        match reduction {
+            Reduction::Mean => assert!(indexed < types.len(), "{what}: {types:?}"),
+            _ => assert_eq!(indexed, types.len(), "{what}: {types:?}"),
+        }
+    }
+}
+
+/// A count-cat pyramid's legend: `metadata.json` lists each category (named by its code, the
+/// column has no names) with the colour its shading uses, the Leaflet viewer draws a legend
+/// from that list instead of a colour bar, and the DZI viewer's page holds the same legend;
+/// other reductions have no `categories`.
+#[test]
+fn count_cat_pyramids_carry_a_legend_into_both_viewers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cats = categorised(tmp.path());
+    let options = RenderOptions {
+        width: W,
+        height: H,
+        x_range: Some((-4.0, 4.0)),
+        y_range: Some((-3.0, 3.0)),
+        reduction: Reduction::CountCat,
+        ..RenderOptions::default()
+    };
+    let key = shading::default_color_key(3);
+    let hex = |c: &Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
+    let expected: Vec<serde_json::Value> =
+        (0..3).map(|i| serde_json::json!({"name": i.to_string(), "color": hex(&key[i])})).collect();
+    let xyz = tmp.path().join("xyz");
+    pyramid_of(&cats, &options, &xyz);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(xyz.join("metadata.json")).unwrap()).unwrap();
+    assert_eq!(meta["categories"], serde_json::Value::Array(expected), "{meta}");
+    let html = std::fs::read_to_string(xyz.join("index.html")).unwrap();
+    assert!(
+        html.contains("m.categories ? legend(m) : colorbar(m, map)"),
+        "the Leaflet viewer draws the legend"
+    );
+
+    let dzi = tmp.path().join("dzi");
+    let mut pyramid = PyramidOptions::for_render(&dzi, &options);
+    pyramid.tile = TILE;
+    pyramid.format = PyramidFormat::Dzi;
+    render_pyramid(&cats, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+    let page = std::fs::read_to_string(dzi.join("index.html")).unwrap();
+    for (i, c) in key.iter().enumerate() {
+        let entry = format!("<span class=\"gp-swatch\" style=\"background: {}\"></span>{i}</div>", hex(c));
+        assert!(page.contains(&entry), "{entry} in {page}");
+    }
+
+    let mean = tmp.path().join("mean");
+    std::fs::create_dir(tmp.path().join("plain")).unwrap();
+    let pts = points(&tmp.path().join("plain"));
+    pyramid_of(&pts, &RenderOptions { reduction: Reduction::Mean, ..options.clone() }, &mean);
+    let meta = std::fs::read_to_string(mean.join("metadata.json")).unwrap();
+    assert!(!meta.contains("categories"), "{meta}");
 }

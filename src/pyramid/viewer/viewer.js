@@ -40,6 +40,32 @@
     return control;
   }
 
+  // A count-cat pyramid's legend: a swatch and the name of each category (metadata.json's
+  // categories), in place of the colour bar.
+  function legend(m) {
+    var control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "gp-panel gp-legend");
+      m.categories.forEach(function (c) {
+        var row = L.DomUtil.create("div", "gp-entry", div);
+        var swatch = L.DomUtil.create("span", "gp-swatch", row);
+        swatch.style.background = c.color;
+        row.appendChild(document.createTextNode(c.name));
+      });
+      return div;
+    };
+    control.update = function () {};
+    return control;
+  }
+
+  // The colour bar, or the legend of categories.
+  function key(m, map) {
+    var control = m.categories ? legend(m) : colorbar(m, map);
+    control.addTo(map);
+    control.update();
+    map.on("zoomend", control.update);
+  }
+
   // Web-mercator tiles: a web map (EPSG:3857) over the optional basemap.
   function startWebMap(m) {
     var zmax = m.max_zoom;
@@ -52,10 +78,7 @@
       maxNativeZoom: zmax, noWrap: true
     }).addTo(map);
     map.fitWorld();
-    var bar = colorbar(m, map);
-    bar.addTo(map);
-    bar.update();
-    map.on("zoomend", bar.update);
+    key(m, map);
     status.className = "gp-panel gp-coords";
     status.textContent = "web mercator, zoom 0-" + zmax;
     map.on("mousemove", function (e) {
@@ -78,10 +101,7 @@
     }).addTo(map);
     map.fitBounds(bounds);
     map.setMaxBounds(bounds.pad(0.5));
-    var bar = colorbar(m, map);
-    bar.addTo(map);
-    bar.update();
-    map.on("zoomend", bar.update);
+    key(m, map);
     status.className = "gp-panel gp-coords";
     status.textContent = m.width + " x " + m.height + " px, zoom 0-" + zmax;
     map.on("mousemove", function (e) {
