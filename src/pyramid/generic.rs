@@ -353,8 +353,8 @@ impl Sink for LevelTiles {
             // Every band gives the same palette: the first one decides.
             // Only partial XYZ tiles are padded (transparent); DZI tiles are cut.
             let tile = self.tile;
-            let padded =
-                self.format == PyramidFormat::Xyz && (self.width % tile != 0 || self.height % tile != 0);
+            let padded = self.format == PyramidFormat::Xyz
+                && (!self.width.is_multiple_of(tile) || !self.height.is_multiple_of(tile));
             self.indexed =
                 band.palette().and_then(|palette| LevelPalette::new(&palette, self.background, padded));
             let bytes = if self.indexed.is_some() { 1 } else { 4 };

@@ -18,25 +18,7 @@ const POINTS: usize = 150_000;
 /// Clustered points, many per pixel, with values whose sums depend on the order
 /// (magnitudes from 1e-3 to 1e6, both zeros, NaN) and a category column.
 fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = |n: u64| {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % n
-    };
-    let (mut xs, mut ys, mut vs, mut cs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for i in 0..POINTS {
-        xs.push(((next(1000) + next(1000)) as f32 / 2000.0) * 1.1 - 0.05);
-        ys.push((next(1000) * next(1000)) as f64 / 1e6);
-        vs.push(match i % 7 {
-            0 => 0.0,
-            1 => -0.0,
-            2 => f64::NAN,
-            3 => next(1000) as f64 * 1e3,
-            _ => (next(1_000_000) as f64 - 500_000.0) * 1e-3,
-        });
-        cs.push(next(5) as u8);
-    }
-    (xs, ys, vs, cs)
+    crate::common::clustered_columns(0x9e37_79b9_7f4a_7c15u64, POINTS)
 }
 
 /// The aggregate's bytes and the shaded RGBA pixels of one render.

@@ -15,25 +15,7 @@ const POINTS: usize = 120_000;
 
 /// Clustered points with order-sensitive values (as `direct.rs`) and a category column.
 fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = |n: u64| {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % n
-    };
-    let (mut xs, mut ys, mut vs, mut cs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for i in 0..POINTS {
-        xs.push(((next(1000) + next(1000)) as f32 / 2000.0) * 1.1 - 0.05);
-        ys.push((next(1000) * next(1000)) as f64 / 1e6);
-        vs.push(match i % 7 {
-            0 => 0.0,
-            1 => -0.0,
-            2 => f64::NAN,
-            3 => next(1000) as f64 * 1e3,
-            _ => (next(1_000_000) as f64 - 500_000.0) * 1e-3,
-        });
-        cs.push(next(5) as u8);
-    }
-    (xs, ys, vs, cs)
+    crate::common::clustered_columns(0x2545_f491_4f6c_dd1du64, POINTS)
 }
 
 /// (bands, aggregate bytes, RGBA pixels) of one render, and what it left in its scratch
