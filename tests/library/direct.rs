@@ -6,8 +6,8 @@
 //! and one that cuts the canvas into several bands (partitioned).
 
 use gigaplot::{
-    render, AggregateArraySink, Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction,
-    RenderOptions, RgbaSink, Sink,
+    render, AggregateArraySink, Colormap, How, MemoryColumn, MemoryValues, NoProgress, PointColumns,
+    Reduction, RenderOptions, RgbaSink, Sink,
 };
 
 const MIB: u64 = 1 << 20;
@@ -112,52 +112,24 @@ fn counting_in_tallies_matches_the_partitioned_path_for_every_column_type() {
     let yi: Vec<u16> = ys.iter().map(|&v| (v * 1100.0) as u16).collect();
     let yf: Vec<f32> = ys.iter().map(|&v| v as f32).collect();
     let xf: Vec<f64> = xs.iter().map(|&v| f64::from(v)).collect();
-    type Pair = (Box<dyn gigaplot::Source>, Box<dyn gigaplot::Source>, (f64, f64));
-    type MakePair<'a> = Box<dyn Fn() -> Pair + 'a>;
-    let pairs: Vec<(&str, MakePair)> = vec![
-        (
-            "f32, f32",
-            Box::new(|| {
-                (
-                    Box::new(MemoryColumn::new("x", xs.clone())) as _,
-                    Box::new(MemoryColumn::new("y", yf.clone())) as _,
-                    (0.0, 1.0),
-                )
-            }),
-        ),
-        (
-            "f64, f64",
-            Box::new(|| {
-                (
-                    Box::new(MemoryColumn::new("x", xf.clone())) as _,
-                    Box::new(MemoryColumn::new("y", ys.clone())) as _,
-                    (0.0, 1.0),
-                )
-            }),
-        ),
-        (
-            "f64, f32",
-            Box::new(|| {
-                (
-                    Box::new(MemoryColumn::new("x", xf.clone())) as _,
-                    Box::new(MemoryColumn::new("y", yf.clone())) as _,
-                    (0.0, 1.0),
-                )
-            }),
-        ),
-        (
-            "i32, u16",
-            Box::new(|| {
-                (
-                    Box::new(MemoryColumn::new("x", xi.clone())) as _,
-                    Box::new(MemoryColumn::new("y", yi.clone())) as _,
-                    (0.0, 1000.0),
-                )
-            }),
-        ),
-    ];
+    type Pair<'a> = (Box<dyn gigaplot::Source + 'a>, Box<dyn gigaplot::Source + 'a>, (f64, f64));
+    fn pair<'a>(
+        x: impl Into<MemoryValues<'a>>,
+        y: impl Into<MemoryValues<'a>>,
+        range: (f64, f64),
+    ) -> Pair<'a> {
+        (Box::new(MemoryColumn::new("x", x)), Box::new(MemoryColumn::new("y", y)), range)
+    }
+    // Fresh sources for every render (a render takes them), borrowing the columns.
+    let make = |types: &str| match types {
+        "f32, f32" => pair(&xs[..], &yf[..], (0.0, 1.0)),
+        "f64, f64" => pair(&xf[..], &ys[..], (0.0, 1.0)),
+        "f64, f32" => pair(&xf[..], &yf[..], (0.0, 1.0)),
+        _ => pair(&xi[..], &yi[..], (0.0, 1000.0)),
+    };
+    let pairs = ["f32, f32", "f64, f64", "f64, f32", "i32, u16"];
     for reduction in [Reduction::Count, Reduction::Any] {
-        for (types, pair) in &pairs {
+        for types in pairs {
             let mut reference: Option<(u64, Vec<u8>, Vec<u8>)> = None;
             for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
                 let canvas = u64::from(WIDTH) * u64::from(HEIGHT) * 4;
@@ -166,7 +138,7 @@ fn counting_in_tallies_matches_the_partitioned_path_for_every_column_type() {
                     ("partitioned", overhead(threads) + 2 * 30 * u64::from(WIDTH) * 4, false),
                 ];
                 for (path, budget, one_band) in budgets {
-                    let (x, y, range) = pair();
+                    let (x, y, range) = make(types);
                     let points = PointColumns::from_sources(x, y).unwrap();
                     let options = RenderOptions {
                         width: WIDTH,
