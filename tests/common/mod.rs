@@ -193,6 +193,20 @@ pub fn library_aggregate(points: &gigaplot::PointColumns, options: &gigaplot::Re
     array.take().expect("the render finished").into_bytes()
 }
 
+/// Renders `points` with `options` in memory and returns the report, the aggregate's
+/// `.npy` bytes and the RGBA pixels: what the tests comparing aggregation paths compare.
+pub fn render_in_memory(
+    points: &gigaplot::PointColumns,
+    options: &gigaplot::RenderOptions,
+    progress: &dyn gigaplot::Progress,
+) -> (gigaplot::RenderReport, Vec<u8>, Vec<u8>) {
+    let (aggregate, array) = gigaplot::AggregateArraySink::new();
+    let (rgba, image) = gigaplot::RgbaSink::new();
+    let sinks: Vec<Box<dyn gigaplot::Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
+    let report = gigaplot::render(points, options, sinks, progress).unwrap();
+    (report, array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels())
+}
+
 /// The data bytes after the header of a `.npy` file's bytes (any dimension).
 pub fn npy_data(bytes: &[u8]) -> &[u8] {
     let offset = match bytes[6] {

@@ -6,10 +6,8 @@
 
 use std::sync::Mutex;
 
-use gigaplot::{
-    render, AggregateArraySink, Colormap, How, MemoryColumn, PointColumns, Progress, Reduction,
-    RenderOptions, RgbaSink, Sink,
-};
+use crate::common::render_in_memory;
+use gigaplot::{Colormap, How, MemoryColumn, PointColumns, Progress, Reduction, RenderOptions};
 
 const MIB: u64 = 1 << 20;
 const WIDTH: u32 = 301;
@@ -77,14 +75,10 @@ fn render_bytes(
         scratch_dir: Some(scratch.path().to_path_buf()),
         ..RenderOptions::default()
     };
-    let (aggregate, array) = AggregateArraySink::new();
-    let (rgba, image) = RgbaSink::new();
-    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
     let stages = Stages::default();
-    let report = render(&points, &options, sinks, &stages).unwrap();
+    let (report, aggregate, pixels) = render_in_memory(&points, &options, &stages);
     assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0, "scratch files left");
     let stages = stages.0.into_inner().unwrap();
-    let (aggregate, pixels) = (array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels());
     (report.plan.bands, stages, aggregate, pixels, report.plotted)
 }
 

@@ -5,9 +5,9 @@
 //! leaves room for a single worker's small sort buffers (direct, many chunks, one canvas),
 //! and one that cuts the canvas into several bands (partitioned).
 
+use crate::common::render_in_memory;
 use gigaplot::{
-    render, AggregateArraySink, Colormap, How, MemoryColumn, MemoryValues, NoProgress, PointColumns,
-    Reduction, RenderOptions, RgbaSink, Sink,
+    Colormap, How, MemoryColumn, MemoryValues, NoProgress, PointColumns, Reduction, RenderOptions,
 };
 
 const MIB: u64 = 1 << 20;
@@ -47,13 +47,8 @@ fn render_bytes(reduction: Reduction, tile: u32, threads: usize, budget: u64) ->
         memory_budget: budget,
         ..RenderOptions::default()
     };
-    let (aggregate, array) = AggregateArraySink::new();
-    let (rgba, image) = RgbaSink::new();
-    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
-    let report = render(&points, &options, sinks, &NoProgress).unwrap();
-    let array = array.take().unwrap();
-    let image = image.take().unwrap();
-    (report.plan.bands, array.bytes().to_vec(), image.into_pixels())
+    let (report, aggregate, pixels) = render_in_memory(&points, &options, &NoProgress);
+    (report.plan.bands, aggregate, pixels)
 }
 
 /// The plan's fixed and per-thread costs (`canvas/plan.rs`).
@@ -153,16 +148,9 @@ fn counting_in_tallies_matches_the_partitioned_path_for_every_column_type() {
                         memory_budget: budget,
                         ..RenderOptions::default()
                     };
-                    let (aggregate, array) = AggregateArraySink::new();
-                    let (rgba, image) = RgbaSink::new();
-                    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
-                    let report = render(&points, &options, sinks, &NoProgress).unwrap();
+                    let (report, aggregate, pixels) = render_in_memory(&points, &options, &NoProgress);
                     assert_eq!(report.plan.bands == 1, one_band, "{reduction} {types} {path}");
-                    let got = (
-                        report.plotted,
-                        array.take().unwrap().bytes().to_vec(),
-                        image.take().unwrap().into_pixels(),
-                    );
+                    let got = (report.plotted, aggregate, pixels);
                     assert!(
                         got.0 > 100_000 && got.0 < POINTS as u64,
                         "{reduction} {types}: {} plotted",

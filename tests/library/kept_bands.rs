@@ -5,10 +5,8 @@
 //! than the records) or folded again (sparse points), and the scratch directory is left
 //! empty.
 
-use gigaplot::{
-    render, AggregateArraySink, Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction,
-    RenderOptions, RgbaSink, Sink,
-};
+use crate::common::render_in_memory;
+use gigaplot::{Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction, RenderOptions};
 
 const MIB: u64 = 1 << 20;
 const POINTS: usize = 120_000;
@@ -53,13 +51,10 @@ fn render_bytes(
         scratch_dir: Some(scratch.path().to_path_buf()),
         ..RenderOptions::default()
     };
-    let (aggregate, array) = AggregateArraySink::new();
-    let (rgba, image) = RgbaSink::new();
-    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(aggregate), Box::new(rgba)];
-    let report = render(&points, &options, sinks, &NoProgress).unwrap();
+    let (report, aggregate, pixels) = render_in_memory(&points, &options, &NoProgress);
     let left: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "{reduction}: the render left {left:?} in its scratch directory");
-    (report.plan.bands, array.take().unwrap().bytes().to_vec(), image.take().unwrap().into_pixels())
+    (report.plan.bands, aggregate, pixels)
 }
 
 /// The budget that cuts a canvas `width` wide into bands of `rows` rows (`canvas/plan.rs`:
