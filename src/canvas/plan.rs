@@ -4,7 +4,10 @@
 //! into bands of whole tile rows (the unit of streaming). A band is what is held in memory
 //! at once: its aggregate, twice (one band is emitted while the next is aggregated). The
 //! band height is the largest number of tile rows whose buffers, plus the fixed costs of a
-//! render, fit the budget. On canvases so wide that one tile row does not fit, a band is a
+//! render, fit the budget, unless the canvas takes more than [`BANDS_IN_FLIGHT`] bands of
+//! that height anyway: then a band holds at most [`MAX_BAND_BYTES`] (and at least a tile
+//! row), since larger bands were measured to buy no speed there, only peak memory (the
+//! budget is a ceiling, not a target). On canvases so wide that one tile row does not fit, a band is a
 //! slice of a tile row; at least one pixel row must fit, or the plan fails and names the
 //! minimum budget. Nothing in the plan depends on the number of points, and the height
 //! only changes the number of bands.
@@ -23,6 +26,14 @@ const PER_THREAD_OVERHEAD: u64 = 20 * MIB;
 
 /// Bands held at once: the one being emitted and the next one being aggregated.
 pub(crate) const BANDS_IN_FLIGHT: u64 = 2;
+
+/// The largest band buffer of a canvas that takes more than [`BANDS_IN_FLIGHT`] bands:
+/// such bands are folded twice or kept outside memory between passes, so a larger band
+/// saves nothing (10^7 points at 16000^2 and 10^8 at 20000^2 took the same CPU time with
+/// bands of 256 to 1280 rows) and only raises the peak (issue 14: 204 MB at 16000^2 with
+/// 82 MB bands). Canvases of one or two bands keep the budget's size: one band is binned
+/// straight from the input, two are kept in memory between the passes.
+pub(crate) const MAX_BAND_BYTES: u64 = 32 * MIB;
 
 /// How the canvas is cut and how much memory each part may use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,12 +91,18 @@ impl Plan {
         // A record is a u32, so a band may not have more rows than the column bits leave.
         let max_rows_by_record = 1u64 << (32 - column_bits).min(31);
         let tile_rows = u64::from(tile);
+        let whole_tile_rows = |rows: u64| if rows >= tile_rows { rows - rows % tile_rows } else { rows };
         let mut rows = rows_that_fit.min(max_rows_by_record);
         if rows >= u64::from(height) {
             // The whole canvas is one band.
             rows = u64::from(height);
-        } else if rows >= tile_rows {
-            rows -= rows % tile_rows;
+        } else {
+            rows = whole_tile_rows(rows);
+            if u64::from(height).div_ceil(rows) > BANDS_IN_FLIGHT {
+                let useful =
+                    (MAX_BAND_BYTES / (u64::from(width) * u64::from(aggregate_bytes))).max(tile_rows);
+                rows = whole_tile_rows(rows.min(useful));
+            }
         }
         let band_height = rows.max(1) as u32;
         let bands = height.div_ceil(band_height);
@@ -181,6 +198,24 @@ mod tests {
         let a = Plan::new(10_000, 100_000, 256, 256 << 20, 2, 4).unwrap();
         let b = Plan::new(10_000, 1_000_000, 256, 256 << 20, 2, 4).unwrap();
         assert_eq!(a.band_height, b.band_height);
+    }
+
+    #[test]
+    fn bands_of_canvases_of_many_bands_are_capped_to_what_buys_speed() {
+        // 16000 wide: the budget leaves room for 1280-row bands (82 MB each), but the
+        // canvas takes 13 of them, so they are cut to 512 rows (33 MB).
+        let p = Plan::new(16_000, 16_000, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!((p.band_height, p.bands), (512, 32));
+        assert!(u64::from(p.band_height) * 16_000 * 4 <= MAX_BAND_BYTES);
+        // Two bands at the budget's size stay two (kept in memory between the passes).
+        let p = Plan::new(16_000, 2_560, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!((p.band_height, p.bands), (1280, 2));
+        // One tile row at least, even when it is larger than the cap (65536 wide).
+        let p = Plan::new(65_536, 65_536, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!(p.band_height, 256);
+        // The cap never raises a band beyond what the budget holds.
+        let p = Plan::new(65_536, 65_536, 256, 160 << 20, 2, 4).unwrap();
+        assert!(p.band_height < 256 && u64::from(p.band_height) * 65_536 * 4 * 2 <= (160 - 80) << 20);
     }
 
     #[test]
