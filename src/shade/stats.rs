@@ -29,6 +29,19 @@ impl CountHistogram {
 
     /// Records every non-zero value of `counts`.
     pub fn add_counts(&mut self, counts: &[u32]) {
+        // Empty pixels come in runs on most plots (4.3 gigapixels of a 65536^2 canvas, most
+        // of them empty): a block of 16 is tested with one vectorised OR and skipped whole.
+        let mut blocks = counts.chunks_exact(16);
+        for block in &mut blocks {
+            if block.iter().fold(0, |any, &c| any | c) != 0 {
+                self.add_each(block);
+            }
+        }
+        self.add_each(blocks.remainder());
+    }
+
+    /// Records every non-zero value of `counts`, one at a time.
+    fn add_each(&mut self, counts: &[u32]) {
         for &count in counts {
             if count == 0 {
                 continue;
@@ -201,6 +214,23 @@ mod tests {
         assert_eq!(ab, whole);
         assert_eq!(ba, whole);
         assert_eq!(whole.pixels(), data.iter().filter(|&&c| c != 0).count() as u64);
+    }
+
+    #[test]
+    fn runs_of_empty_pixels_are_skipped_without_losing_a_count() {
+        // Blocks of 16 that are all zero are skipped whole: a value at either end of a
+        // block, in the tail after the last whole block, or above the dense part still counts.
+        let mut counts = vec![0u32; 16 * 40 + 7];
+        for (k, i) in [0, 15, 16, 31, 100, 639, 640, 646].into_iter().enumerate() {
+            counts[i] = k as u32 + 1;
+        }
+        counts[200] = 70_000;
+        let mut h = CountHistogram::new();
+        h.add_counts(&counts);
+        let mut want = CountHistogram::new();
+        counts.iter().for_each(|&c| want.add_count_n(c, 1));
+        assert_eq!(h, want);
+        assert_eq!(h.pixels(), 9);
     }
 
     #[test]
