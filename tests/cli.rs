@@ -20,6 +20,7 @@ mod topics {
     mod pyramid_cli;
     mod pyramid_faults;
     mod raster_cli;
+    mod raster_pyramid;
     mod reductions;
     mod series;
     mod serve_cli;

@@ -87,7 +87,6 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         rule("glyph", "--glyph", !raster, not_raster),
         rule("reduction", "--agg", !raster, not_raster),
         rule("scratch_dir", "--scratch-dir", !raster, "a raster needs no scratch file (it is read in place)"),
-        rule("pyramid", "--pyramid", !raster, "pyramids of a --raster are not supported; render it with -o"),
         rule("series", "--series", lines, only_lines),
         rule("line_width", "--line-width", lines, only_lines),
         Rule {
