@@ -19,6 +19,7 @@ mod topics {
     mod memory;
     mod pyramid_cli;
     mod pyramid_faults;
+    mod pyramid_labels;
     mod raster_cli;
     mod raster_pyramid;
     mod reductions;

@@ -428,6 +428,7 @@ pub fn render_file<'py>(
             }
             pyramid.format = opt(&options, "pyramid_format", PyramidFormat::from_str)?.unwrap_or_default();
             pyramid.basemap = options.get("basemap").cloned();
+            pyramid.labels = options.get("labels").map(|l| l.split(',').map(str::to_string).collect());
             // spread as the image: by the same pixel radius at every level
             let shape = opt(&options, "spread_shape", Shape::from_str)?.unwrap_or_default();
             pyramid.spread = match spread_px {

@@ -118,10 +118,11 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         ("font_size", "--font-size"),
         ("grid", "--grid"),
         ("colorbar", "--colorbar"),
-        ("labels", "--labels"),
     ] {
         rules.push(rule(id, flag, figure, only_figure));
     }
+    // count-cat pyramids take the legend's labels too
+    rules.push(rule("labels", "--labels", figure || pyramid, only_figure));
     for (id, flag) in [
         ("shard", "--shard"),
         ("stats", "--stats"),

@@ -101,6 +101,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
                 spread: tile_spread(args),
                 projection: args.projection,
                 basemap: args.pyramid.basemap.clone(),
+                labels: args.figure.labels.clone(),
                 ..p
             })
             .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),

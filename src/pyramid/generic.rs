@@ -131,11 +131,11 @@ pub fn render_levels(
             channels = channels.max(level_channels);
         }
         let legend = (options.reduction == Reduction::CountCat).then(|| {
-            // The legend the figure would have: the column's category names (or codes up
-            // to the aggregate's channels) in the render's colour key.
+            // The legend the figure would have: the labels, or the column's category names
+            // (or codes up to the aggregate's channels), in the render's colour key.
             let names = points
                 .value_source()
-                .and_then(|value| known_labels(None, value))
+                .and_then(|value| known_labels(pyramid.labels.as_deref(), value))
                 .unwrap_or_else(|| numbered(channels as usize));
             entries(names, options.color_key.as_deref())
         });
