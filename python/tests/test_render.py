@@ -340,6 +340,28 @@ def test_render_pyramid_formats_and_spreading_write_the_cli_files(arrays, files,
 
 
 @needs_cli
+@pytest.mark.parametrize("fmt", ["xyz", "dzi"])
+def test_render_count_cat_pyramid_labels_write_the_cli_files(arrays, files, tmp_path, fmt):
+    labels = ["north", "east & west", "<south>", "centre"]
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--agg", "count-cat", "--value", files / "c.npy",
+            "--labels", ",".join(labels), "--pyramid", tmp_path / "cli", "--pyramid-format", fmt, "--width", 512,
+            "--height", 256, "--x-range", "-3,3", "--y-range", "-2,2", "--pyramid-tile", 128)
+    gp.render(arrays, "x", "y", value="c", agg="count-cat", labels=labels, pyramid=tmp_path / "py",
+              pyramid_format=fmt, width=512, height=256, x_range=(-3, 3), y_range=(-2, 2), pyramid_tile=128)
+    cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / "py")
+    assert sorted(py_tree) == sorted(cli_tree)
+    for name in cli_tree:
+        if name != "metadata.json":  # it names the input files
+            assert py_tree[name] == cli_tree[name], name
+    if fmt == "xyz":
+        import json
+        meta = json.loads(py_tree["metadata.json"])
+        assert [c["name"] for c in meta["categories"]] == labels
+    else:
+        assert b"&lt;south&gt;</div>" in py_tree["index.html"]
+
+
+@needs_cli
 def test_render_thumbnail_writes_the_cli_thumbnail(arrays, files, tmp_path):
     flags = ["--width", 900, "--height", 600, "--x-range", "-3,3", "--y-range", "-2,2", "--bare"]
     run_cli("--x", files / "x.npy", "--y", files / "y.npy", "-o", tmp_path / "cli.png", "--thumbnail", 90, *flags)
