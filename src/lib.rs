@@ -152,6 +152,8 @@ pub use error::{Error, Field, LibrarySpelling, Problem, Result, Spelling};
 pub use canvas::Plan;
 pub use data::generate::{generate, GenerateOptions, GeneratedFiles};
 pub use io::preflight::check_render_disk_space;
+/// A deep-zoom pyramid of a raster: every level resampled from the raster onto its canvas.
+pub use pyramid::render_raster_pyramid;
 /// A deep-zoom pyramid in one call: the option checks, the statistics pass (unless
 /// statistics are given) and the render into the tiles (and any other sinks).
 pub use pyramid::{compute_stats, render_pyramid, PyramidReport};

@@ -19,7 +19,9 @@ mod topics {
     mod memory;
     mod pyramid_cli;
     mod pyramid_faults;
+    mod pyramid_labels;
     mod raster_cli;
+    mod raster_pyramid;
     mod reductions;
     mod series;
     mod serve_cli;

@@ -547,7 +547,7 @@ def render(source: Any = None, x: Optional[str] = None, y: Optional[str] = None,
     files), ``projection="web-mercator"`` with ``max_zoom`` and ``basemap``; ``thumbnail=PX``
     beside ``output``; ``category`` (= ``agg=count_cat(c)``), ``delimiter`` of CSV files...).
     ``raster`` (a 2-D ``.npy`` path or array, with ``extent``, ``origin``, ``downsample``,
-    ``upsample``) renders a raster instead of points. Writes the CLI's bytes and returns the
+    ``upsample``) renders a raster instead of points (also into a ``pyramid``). Writes the CLI's bytes and returns the
     render's summary. The GIL is released; Ctrl-C raises KeyboardInterrupt and leaves no file."""
     category = options.pop("category", None)
     if category is not None:

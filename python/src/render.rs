@@ -10,10 +10,11 @@ use gigaplot::npy::ArrayShape;
 use gigaplot::projection::{web_mercator, Projection};
 use gigaplot::{
     parse_color_key, parse_extent, parse_range, parse_size, render, render_pyramid, render_raster,
-    AggregateArray, AggregateArraySink, AggregateSink, Color, Colormap, ColumnSpec, Compression, Downsample,
-    Dynspread, Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns, Progress, PyramidFormat,
-    PyramidOptions, RasterInput, RasterPlacement, Reduction, RenderOptions, RenderReport, Scale,
-    SeriesLayout, ShardSpec, Sink, SpreadShape as Shape, TileSpread, Upsample, ViewerAssets,
+    render_raster_pyramid, AggregateArray, AggregateArraySink, AggregateSink, Color, Colormap, ColumnSpec,
+    Compression, Downsample, Dynspread, Glyph, Grid, How, ImageOutput, ImageSpread, Origin, PointColumns,
+    Progress, PyramidFormat, PyramidOptions, RasterInput, RasterPlacement, Reduction, RenderOptions,
+    RenderReport, Scale, SeriesLayout, ShardSpec, Sink, SpreadShape as Shape, TileSpread, Upsample,
+    ViewerAssets,
 };
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -368,9 +369,6 @@ pub fn render_file<'py>(
     if spread_px.is_some() && flag(&options, "dynspread") {
         return Err(bad("dynspread", "cannot be combined with spread; give one of them"));
     }
-    if pyramid_dir.is_some() && raster.is_some() {
-        return Err(bad("pyramid", "pyramids are rendered from points; drop raster="));
-    }
     let compression = opt(&options, "compression", Compression::from_str)?.unwrap_or(Compression::Fast);
     let output = options.get("output").map(PathBuf::from);
     let agg_out = options.get("agg_out").map(PathBuf::from);
@@ -430,13 +428,17 @@ pub fn render_file<'py>(
             }
             pyramid.format = opt(&options, "pyramid_format", PyramidFormat::from_str)?.unwrap_or_default();
             pyramid.basemap = options.get("basemap").cloned();
+            pyramid.labels = options.get("labels").map(|l| l.split(',').map(str::to_string).collect());
             // spread as the image: by the same pixel radius at every level
             let shape = opt(&options, "spread_shape", Shape::from_str)?.unwrap_or_default();
             pyramid.spread = match spread_px {
                 Some(px) => Some(TileSpread::Fixed(px as usize, shape)),
                 None => flag(&options, "dynspread").then_some(TileSpread::Dynamic(shape)),
             };
-            pyramid.check_render(&render_options).map_err(crate::errors::to_py)?;
+            if raster.is_none() {
+                // (a raster's ranges default to its extent: render_raster_pyramid checks)
+                pyramid.check_render(&render_options).map_err(crate::errors::to_py)?;
+            }
             Some(pyramid)
         }
         None => None,
@@ -473,7 +475,12 @@ pub fn render_file<'py>(
                 if let Some(agg) = &agg_out {
                     sinks.push(Box::new(AggregateSink::new(agg)));
                 }
-                render_raster(&input, &render_options, sinks, progress)
+                match &pyramid {
+                    Some(pyramid) => {
+                        Ok(render_raster_pyramid(&input, &render_options, pyramid, sinks, progress)?.render)
+                    }
+                    None => render_raster(&input, &render_options, sinks, progress),
+                }
             })?
         }
         None => {

@@ -340,6 +340,28 @@ def test_render_pyramid_formats_and_spreading_write_the_cli_files(arrays, files,
 
 
 @needs_cli
+@pytest.mark.parametrize("fmt", ["xyz", "dzi"])
+def test_render_count_cat_pyramid_labels_write_the_cli_files(arrays, files, tmp_path, fmt):
+    labels = ["north", "east & west", "<south>", "centre"]
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--agg", "count-cat", "--value", files / "c.npy",
+            "--labels", ",".join(labels), "--pyramid", tmp_path / "cli", "--pyramid-format", fmt, "--width", 512,
+            "--height", 256, "--x-range", "-3,3", "--y-range", "-2,2", "--pyramid-tile", 128)
+    gp.render(arrays, "x", "y", value="c", agg="count-cat", labels=labels, pyramid=tmp_path / "py",
+              pyramid_format=fmt, width=512, height=256, x_range=(-3, 3), y_range=(-2, 2), pyramid_tile=128)
+    cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / "py")
+    assert sorted(py_tree) == sorted(cli_tree)
+    for name in cli_tree:
+        if name != "metadata.json":  # it names the input files
+            assert py_tree[name] == cli_tree[name], name
+    if fmt == "xyz":
+        import json
+        meta = json.loads(py_tree["metadata.json"])
+        assert [c["name"] for c in meta["categories"]] == labels
+    else:
+        assert b"&lt;south&gt;</div>" in py_tree["index.html"]
+
+
+@needs_cli
 def test_render_thumbnail_writes_the_cli_thumbnail(arrays, files, tmp_path):
     flags = ["--width", 900, "--height", 600, "--x-range", "-3,3", "--y-range", "-2,2", "--bare"]
     run_cli("--x", files / "x.npy", "--y", files / "y.npy", "-o", tmp_path / "cli.png", "--thumbnail", 90, *flags)
@@ -354,6 +376,19 @@ def test_render_thumbnail_writes_the_cli_thumbnail(arrays, files, tmp_path):
         gp.render(arrays, "x", "y", agg_out=tmp_path / "a.npy", thumbnail=90, width=90, height=60)
 
 
+@needs_cli
+@pytest.mark.parametrize("fmt", ["xyz", "dzi"])
+def test_render_raster_pyramid_writes_the_cli_tiles(grid, tmp_path, fmt):
+    path, values = grid
+    run_cli("--raster", path, "--pyramid", tmp_path / "cli", "--pyramid-format", fmt, "--width", 300, "--height",
+            200, "--pyramid-tile", 64, "--how", "linear", "--downsample", "max")
+    for i, raster in enumerate((path, values)):
+        gp.render(raster=raster, pyramid=tmp_path / f"py{i}", pyramid_format=fmt, width=300, height=200,
+                  pyramid_tile=64, how="linear", downsample="max")
+        cli_tree, py_tree = _tree(tmp_path / "cli"), _tree(tmp_path / f"py{i}")
+        assert py_tree == cli_tree and sum(name.endswith(".png") for name in py_tree) > 4
+
+
 def test_render_raster_bad_arguments(grid, tmp_path):
     path, _ = grid
     with pytest.raises(ValueError, match=r"^raster: give the raster or a source with x and y, not both$"):
@@ -362,8 +397,8 @@ def test_render_raster_bad_arguments(grid, tmp_path):
         gp.render(raster=np.zeros(5), output=tmp_path / "r.png")
     with pytest.raises(ValueError, match=r"^extent: .* is not an extent"):
         gp.render(raster=path, extent=(1, 0, 0, 1), output=tmp_path / "r.png", width=10, height=10)
-    with pytest.raises(ValueError, match=r"^pyramid: pyramids are rendered from points"):
-        gp.render(raster=path, pyramid=tmp_path / "p", width=10, height=10)
+    with pytest.raises(ValueError, match=r"^span_from_level: pyramids of a raster shade every level"):
+        gp.render(raster=path, pyramid=tmp_path / "p", width=10, height=10, span_from_level=1)
     assert os.listdir(tmp_path) == []
 
 

@@ -87,7 +87,6 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         rule("glyph", "--glyph", !raster, not_raster),
         rule("reduction", "--agg", !raster, not_raster),
         rule("scratch_dir", "--scratch-dir", !raster, "a raster needs no scratch file (it is read in place)"),
-        rule("pyramid", "--pyramid", !raster, "pyramids of a --raster are not supported; render it with -o"),
         rule("series", "--series", lines, only_lines),
         rule("line_width", "--line-width", lines, only_lines),
         Rule {
@@ -119,10 +118,11 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         ("font_size", "--font-size"),
         ("grid", "--grid"),
         ("colorbar", "--colorbar"),
-        ("labels", "--labels"),
     ] {
         rules.push(rule(id, flag, figure, only_figure));
     }
+    // count-cat pyramids take the legend's labels too
+    rules.push(rule("labels", "--labels", figure || pyramid, only_figure));
     for (id, flag) in [
         ("shard", "--shard"),
         ("stats", "--stats"),

@@ -101,6 +101,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
                 spread: tile_spread(args),
                 projection: args.projection,
                 basemap: args.pyramid.basemap.clone(),
+                labels: args.figure.labels.clone(),
                 ..p
             })
             .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),
@@ -293,7 +294,12 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     if let Some(agg) = &args.agg_out {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
-    let report = render_raster(&input, &options, sinks, &bar);
+    let report = match &args.pyramid.pyramid {
+        Some(dir) => raster_pyramid_options(args, dir, &options).and_then(|pyramid| {
+            Ok(gigaplot::render_raster_pyramid(&input, &options, &pyramid, sinks, &bar)?.render)
+        }),
+        None => render_raster(&input, &options, sinks, &bar).map_err(Failure::from),
+    };
     bar.finish();
     let report = report?;
     print_timings(args, &bar, &thumbnail_timings);
@@ -311,6 +317,32 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
         );
     }
     Ok(())
+}
+
+/// The library's options of `render --raster ... --pyramid DIR`: shaded as the render, over
+/// the unspread background, spread as the image. The library refuses what raster
+/// pyramids cannot do (shards, a statistics file, --span-from-level).
+fn raster_pyramid_options(
+    args: &RenderArgs,
+    dir: &Path,
+    options: &RenderOptions,
+) -> Result<gigaplot::PyramidOptions> {
+    let p = &args.pyramid;
+    let mut pyramid = gigaplot::PyramidOptions::for_render(dir, options);
+    pyramid.background = args.background;
+    pyramid.tile = p.pyramid_tile;
+    pyramid.span_from_level = p.span_from_level;
+    pyramid.format = p.pyramid_format;
+    pyramid.spread = tile_spread(args);
+    pyramid.stats = p.stats.clone();
+    pyramid.projection = args.projection;
+    if let Some(text) = &p.shard {
+        pyramid.shard = gigaplot::ShardSpec::parse(text)?;
+    }
+    if let Some(assets) = &p.viewer_assets {
+        pyramid.viewer = gigaplot::ViewerAssets::Local(assets.clone());
+    }
+    Ok(pyramid)
 }
 
 /// With `--thumbnail PX`: the library's thumbnail render of the image output (see

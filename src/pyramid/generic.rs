@@ -111,29 +111,13 @@ pub fn render_levels(
     let dir = staged.dir().to_path_buf();
     let mut summary = PyramidSummary::default();
     let result = (|| {
-        // Zooms (or DZI levels) from the finest down to a single tile (or pixel).
-        let finest = match pyramid.format {
-            PyramidFormat::Xyz => plan.max_zoom,
-            PyramidFormat::Dzi => {
-                let tiles = dir.join(dzi::TILES_DIR);
-                std::fs::create_dir(&tiles).map_err(|e| Error::io(&tiles, e))?;
-                dzi::levels(options.width, options.height).len() as u32 - 1
-            }
-        };
+        let finest = finest_level(&dir, &plan, pyramid.format)?;
         let mut counts = Vec::new();
         let mut level_sinks: Vec<Box<dyn Sink>> = Vec::new();
         for zoom in (0..=finest).rev() {
-            let (tiles, written) = LevelTiles::new(&dir, zoom, plan.tile, pyramid);
+            let (tiles, written) = level_sink(&dir, zoom, plan.tile, pyramid);
             counts.push(written);
-            level_sinks.push(match pyramid.spread {
-                Some(TileSpread::Fixed(px, shape)) => {
-                    Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
-                }
-                Some(TileSpread::Dynamic(shape)) => {
-                    Box::new(SpreadSink::dynamic(Box::new(tiles), shape, pyramid.background))
-                }
-                None => Box::new(tiles),
-            });
+            level_sinks.push(tiles);
         }
         let mut levels = level_sinks.into_iter().map(|sink| vec![sink]);
         let mut all = levels.next().unwrap_or_default();
@@ -146,42 +130,94 @@ pub fn render_levels(
             summary.tiles.empty += empty;
             channels = channels.max(level_channels);
         }
-        let axes = (
-            (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
-            (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
-        );
-        let mut metadata =
-            PyramidMetadata::new(&plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
-        pyramid.describe_projection(&mut metadata);
-        if options.reduction == Reduction::CountCat {
-            // The legend the figure would have: the column's category names (or codes up
-            // to the aggregate's channels) in the render's colour key.
+        let legend = (options.reduction == Reduction::CountCat).then(|| {
+            // The legend the figure would have: the labels, or the column's category names
+            // (or codes up to the aggregate's channels), in the render's colour key.
             let names = points
                 .value_source()
-                .and_then(|value| known_labels(None, value))
+                .and_then(|value| known_labels(pyramid.labels.as_deref(), value))
                 .unwrap_or_else(|| numbered(channels as usize));
-            metadata.categories = Some(CategoryEntry::list(entries(names, options.color_key.as_deref())));
-        }
-        let legend = metadata.categories.clone().unwrap_or_default();
-        match pyramid.format {
-            PyramidFormat::Xyz => {
-                metadata.write(&dir)?;
-                crate::pyramid::write_viewer(&dir, &pyramid.viewer)?;
-            }
-            PyramidFormat::Dzi => dzi::write_descriptor_and_viewer(
-                &dir,
-                (options.width, options.height, plan.tile),
-                &metadata.background,
-                &legend,
-                &pyramid.viewer,
-            )?,
-        }
+            entries(names, options.color_key.as_deref())
+        });
+        describe(&dir, &plan, options, pyramid, legend)?;
         Ok(report)
     })();
     let report = result.map_err(|e| staged.rename_in_error(e))?;
     staged.install()?;
     summary.wrote_metadata = true;
     Ok((report, summary))
+}
+
+/// The finest level's number: the XYZ plan's finest zoom, or the DZI's finest level (whose
+/// tiles directory is created in `dir`). Levels run from it down to a single tile (or pixel).
+pub(crate) fn finest_level(dir: &Path, plan: &PyramidPlan, format: PyramidFormat) -> Result<u32> {
+    Ok(match format {
+        PyramidFormat::Xyz => plan.max_zoom,
+        PyramidFormat::Dzi => {
+            let tiles = dir.join(dzi::TILES_DIR);
+            std::fs::create_dir(&tiles).map_err(|e| Error::io(&tiles, e))?;
+            dzi::levels(plan.width, plan.height).len() as u32 - 1
+        }
+    })
+}
+
+/// Where a level's (written, empty) tile counts and aggregate channels arrive when its
+/// sink finishes.
+pub(crate) type LevelCounts = crate::sink::Finished<(u64, u64, u32)>;
+
+/// The sink writing level `zoom`'s tiles under `dir` (spread as [`PyramidOptions::spread`]
+/// says), and where its (written, empty) tile counts and aggregate channels go.
+pub(crate) fn level_sink(
+    dir: &Path,
+    zoom: u32,
+    tile: u32,
+    pyramid: &PyramidOptions,
+) -> (Box<dyn Sink>, LevelCounts) {
+    let (tiles, written) = LevelTiles::new(dir, zoom, tile, pyramid);
+    let sink: Box<dyn Sink> = match pyramid.spread {
+        Some(TileSpread::Fixed(px, shape)) => {
+            Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
+        }
+        Some(TileSpread::Dynamic(shape)) => {
+            Box::new(SpreadSink::dynamic(Box::new(tiles), shape, pyramid.background))
+        }
+        None => Box::new(tiles),
+    };
+    (sink, written)
+}
+
+/// Writes what describes the pyramid in `dir` beside its tiles: `metadata.json` and the
+/// Leaflet viewer (XYZ), or `pyramid.dzi` and the OpenSeadragon viewer (DZI), with the
+/// count-cat `legend` when there is one.
+pub(crate) fn describe(
+    dir: &Path,
+    plan: &PyramidPlan,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    legend: Option<Vec<(String, Color)>>,
+) -> Result<()> {
+    let axes = (
+        (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
+        (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
+    );
+    let mut metadata =
+        PyramidMetadata::new(plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
+    pyramid.describe_projection(&mut metadata);
+    metadata.categories = legend.map(CategoryEntry::list);
+    let legend = metadata.categories.clone().unwrap_or_default();
+    match pyramid.format {
+        PyramidFormat::Xyz => {
+            metadata.write(dir)?;
+            crate::pyramid::write_viewer(dir, &pyramid.viewer)
+        }
+        PyramidFormat::Dzi => dzi::write_descriptor_and_viewer(
+            dir,
+            (options.width, options.height, plan.tile),
+            &metadata.background,
+            &legend,
+            &pyramid.viewer,
+        ),
+    }
 }
 
 /// A [`Sink`] cutting one level's shaded rows into `{z}/{x}/{y}.png` tiles (padded with

@@ -29,6 +29,7 @@ pub mod generic;
 mod levels;
 pub mod metadata;
 pub mod plan;
+mod raster;
 mod render;
 #[cfg(feature = "serve")]
 pub mod serve;
@@ -44,6 +45,7 @@ pub use generic::TileSpread;
 pub use levels::LevelStack;
 pub use metadata::PyramidMetadata;
 pub use plan::{PyramidPlan, DEFAULT_PYRAMID_TILE};
+pub use raster::render_raster_pyramid;
 pub use render::{compute_stats, render_pyramid, PyramidReport};
 pub use shard::{ShardPlan, ShardSpec};
 pub use stats::{InputKey, PyramidStats, StatsBuilder, StatsKey};

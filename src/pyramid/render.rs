@@ -106,6 +106,19 @@ impl PyramidOptions {
     }
 }
 
+/// Fails unless local viewer assets ([`ViewerAssets::Local`]) hold the viewer's library
+/// (Leaflet for XYZ, OpenSeadragon for DZI): checked before any pass, not when the viewer
+/// is written after the tiles.
+pub(crate) fn check_viewer_assets(pyramid: &PyramidOptions) -> Result<()> {
+    if let ViewerAssets::Local(assets) = &pyramid.viewer {
+        match pyramid.format {
+            crate::pyramid::PyramidFormat::Xyz => viewer::find_leaflet_dist(assets)?,
+            crate::pyramid::PyramidFormat::Dzi => crate::pyramid::dzi::find_osd_build(assets)?,
+        };
+    }
+    Ok(())
+}
+
 /// Renders a pyramid of `points` into [`PyramidOptions::dir`] (or one shard of it), shaded
 /// as `pyramid` says, over the canvas, ranges and scales of `options` (whose own shading
 /// the extra `sinks` get: a PNG, an aggregate, written by the same pass as the tiles).
@@ -123,13 +136,7 @@ pub fn render_pyramid(
     progress: &dyn Progress,
 ) -> Result<PyramidReport> {
     let ranges = pyramid.check_render(options)?;
-    if let ViewerAssets::Local(assets) = &pyramid.viewer {
-        // Checked now, not when the viewer is written after the tiles.
-        match pyramid.format {
-            crate::pyramid::PyramidFormat::Xyz => viewer::find_leaflet_dist(assets)?,
-            crate::pyramid::PyramidFormat::Dzi => crate::pyramid::dzi::find_osd_build(assets)?,
-        };
-    }
+    check_viewer_assets(pyramid)?;
     if generic::needs_levels(options, pyramid) {
         let (render, pyramid) = generic::render_levels(points, options, pyramid, sinks, progress)?;
         return Ok(PyramidReport { render, pyramid });

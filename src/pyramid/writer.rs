@@ -75,6 +75,9 @@ pub struct PyramidOptions {
     pub projection: crate::data::projection::Projection,
     /// A basemap tile URL template for the viewer of web-mercator tiles (`--basemap`).
     pub basemap: Option<String>,
+    /// Names of a count-cat pyramid's categories for the legend (`--labels`), as a figure's
+    /// legend takes them; None: the column's category names, else the codes.
+    pub labels: Option<Vec<String>>,
 }
 
 impl PyramidOptions {
@@ -96,6 +99,7 @@ impl PyramidOptions {
             format: crate::pyramid::PyramidFormat::Xyz,
             projection: crate::data::projection::Projection::None,
             basemap: None,
+            labels: None,
         }
     }
 

@@ -120,8 +120,6 @@ fn cases() -> Vec<Case> {
           "gigaplot: error: --agg: does not apply to --raster (the raster's cells are the values drawn)"),
         c(&["render", "--raster", "g.npy", "-o", "out.png", "--scratch-dir", "."], 1,
           "gigaplot: error: --scratch-dir: a raster needs no scratch file (it is read in place)"),
-        c(&["render", "--raster", "g.npy", "--x-range", "0,2", "--y-range", "0,2", "-o", "out.png", "--pyramid", "pyr"], 1,
-          "gigaplot: error: --pyramid: pyramids of a --raster are not supported; render it with -o"),
         c(&["render", "--x", "x.npy", "--y", "y.npy", "--x-range", "0,4", "--y-range", "0,4", "--pyramid", "pyr", "--bare"], 1,
           "gigaplot: error: --bare: applies to the PNG image (-o) only; pyramids are not changed by it"),
         c(&["render", "--x", "x.npy", "--y", "y.npy", "--x-range", "0,4", "--y-range", "0,4", "--pyramid", "pyr", "--title", "T"], 1,

@@ -360,3 +360,119 @@ fn every_kind_of_pyramid_shows_tiles_at_two_zoom_levels() {
         assert!(finest[1] > finest[0], "{kind}: the large window shows no finer zoom: {finest:?}");
     }
 }
+
+/// Serves `dir` and returns the DOM Chromium serializes once the page's scripts ran
+/// (`--dump-dom` after the virtual time budget), with the requests.
+fn dump_dom(dir: &Path, work: &Path) -> (Vec<RequestLog>, String) {
+    let log: Arc<Mutex<Vec<RequestLog>>> = Arc::default();
+    let sink = log.clone();
+    let server = StaticServer::bind(dir, "127.0.0.1:0".parse().unwrap())
+        .unwrap()
+        .with_logger(Arc::new(move |r: &RequestLog| sink.lock().unwrap().push(r.clone())));
+    let addr = server.local_addr().unwrap();
+    let stop = server.stop_handle().unwrap();
+    let thread = std::thread::spawn(move || server.run());
+    let out = work.join("dom.html");
+    let mut child = Command::new(CHROMIUM)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .arg(format!("--user-data-dir={}", work.join("profile-dom").display()))
+        .args(["--window-size=800,600", "--virtual-time-budget=5000", "--dump-dom"])
+        .arg(format!("http://{addr}/index.html"))
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let start = Instant::now();
+    let ok = loop {
+        if let Some(status) = child.try_wait().expect("wait chromium") {
+            break status.success();
+        }
+        if start.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    stop.stop();
+    thread.join().unwrap().unwrap();
+    let log = log.lock().unwrap().clone();
+    assert!(ok, "chromium --dump-dom failed; requests: {log:?}");
+    (log, std::fs::read_to_string(&out).unwrap())
+}
+
+/// The count-cat key of the legend test: colours the plot never shows pure (every pixel
+/// holds the three categories in equal shares, so it is their mix).
+const KEY: [[u8; 3]; 3] = [[0xe4, 0x1a, 0x1c], [0x37, 0x7e, 0xb8], [0x4d, 0xaf, 0x4a]];
+const LABELS: [&str; 3] = ["wheat", "rye & oats", "maize"];
+
+/// A count-cat pyramid (`format`) with KEY and LABELS: each position of a cloud holds one
+/// point of every category.
+fn categorical_pyramid(format: PyramidFormat, dir: &Path, work: &Path, assets: &Path) {
+    use gigaplot::{
+        render_pyramid, ColumnSpec, MemoryColumn, NoProgress, PointColumns, Reduction, RenderOptions,
+    };
+    let n = 60_000;
+    let at = |i: usize| i / 3;
+    let xs: Vec<f64> =
+        (0..n).map(|i| 150.0 * (at(i) as f64 * 0.618).sin() * ((at(i) % 97) as f64 / 97.0)).collect();
+    let ys: Vec<f64> =
+        (0..n).map(|i| 70.0 * (at(i) as f64 * 0.377).cos() * ((at(i) % 89) as f64 / 89.0)).collect();
+    let (x, y) = (work.join("x.npy"), work.join("y.npy"));
+    crate::common::write_f64(&x, &xs);
+    crate::common::write_f64(&y, &ys);
+    let points =
+        PointColumns::open(&ColumnSpec::parse(x.to_str().unwrap()), &ColumnSpec::parse(y.to_str().unwrap()))
+            .unwrap();
+    let cats: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+    let points = points.with_value(Box::new(MemoryColumn::new("c", cats))).unwrap();
+    let options = RenderOptions {
+        width: 1024,
+        height: 1024,
+        x_range: Some((-180.0, 180.0)),
+        y_range: Some((-90.0, 90.0)),
+        reduction: Reduction::CountCat,
+        color_key: Some(KEY.iter().map(|c| Color::rgb(c[0], c[1], c[2])).collect()),
+        ..RenderOptions::default()
+    };
+    let mut pyramid = PyramidOptions::for_render(dir, &options);
+    pyramid.format = format;
+    pyramid.viewer = ViewerAssets::Local(assets.to_path_buf());
+    pyramid.labels = Some(LABELS.iter().map(|l| l.to_string()).collect());
+    let report = render_pyramid(&points, &options, &pyramid, Vec::new(), &NoProgress).unwrap();
+    assert!(report.pyramid.tiles.written >= 4, "{format:?}: {:?}", report.pyramid);
+}
+
+/// A count-cat pyramid's legend in the browser, for the Leaflet (XYZ) and the
+/// OpenSeadragon (DZI) viewer: the page loads tiles, its screenshot holds a swatch of each
+/// category's pure key colour (which no plot pixel has), and the DOM after the scripts ran
+/// holds each label (HTML-escaped) beside its swatch.
+#[test]
+fn count_cat_pyramids_show_their_legend_in_both_viewers() {
+    if !Path::new(CHROMIUM).exists() {
+        return skip(&format!("{CHROMIUM} is missing (apt-get install chromium)"));
+    }
+    let (Some(leaflet), Some(osd)) = (leaflet_dist(), osd_dir()) else {
+        return skip("no Leaflet or OpenSeadragon (npm install leaflet@1.9.4 openseadragon@5.0.1)");
+    };
+    for (format, assets) in [(PyramidFormat::Xyz, &leaflet), (PyramidFormat::Dzi, &osd)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pyr");
+        categorical_pyramid(format, &dir, tmp.path(), assets);
+        let (log, pixels) = load(&dir, (800, 600), tmp.path());
+        let tiles = log.iter().filter(|r| r.status == 200).filter_map(|r| tile_zoom(&r.path)).count();
+        assert!(tiles > 0, "{format:?}: no tiles loaded: {log:?}");
+        for (colour, label) in KEY.iter().zip(LABELS) {
+            let near = |p: &[u8; 3]| p.iter().zip(colour).all(|(a, b)| a.abs_diff(*b) <= 2);
+            let swatch = pixels.iter().filter(|p| near(p)).count();
+            // a 12 x 12 swatch (less anti-aliased edges)
+            assert!((80..2000).contains(&swatch), "{format:?} {label}: {swatch} pixels of its colour");
+        }
+        let (_, dom) = dump_dom(&dir, tmp.path());
+        for label in ["wheat", "rye &amp; oats", "maize"] {
+            let entry = format!("</span>{label}</div>");
+            assert!(dom.contains(&entry), "{format:?}: {entry} in the DOM: {dom}");
+        }
+    }
+}
