@@ -8,6 +8,7 @@ mod topics {
     mod arrow_arrays;
     mod compact_counts;
     mod direct;
+    mod figure_palette;
     mod kept_bands;
     mod legend;
     mod memory_sinks;

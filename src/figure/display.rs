@@ -65,6 +65,21 @@ impl Shape {
             Shape::Glyph { glyph, .. } => (glyph.top, glyph.top + i64::from(glyph.height)),
         }
     }
+
+    /// The pixel columns `[first, end)` the shape may touch.
+    pub fn columns(&self) -> (i64, i64) {
+        match self {
+            Shape::Rect { x0, x1, .. } => (x0.floor() as i64, x1.ceil() as i64),
+            Shape::Ramp { x0, x1, .. } => (*x0, *x1),
+            Shape::Glyph { glyph, .. } => (glyph.left, glyph.left + i64::from(glyph.width)),
+        }
+    }
+
+    /// The pixel rectangle `(x0, y0, x1, y1)`, ends excluded, the shape may touch.
+    pub fn bounds(&self) -> (i64, i64, i64, i64) {
+        let ((x0, x1), (y0, y1)) = (self.columns(), self.rows());
+        (x0, y0, x1, y1)
+    }
 }
 
 /// The figure's shapes plus a cache of glyph masks shared by the bands.
@@ -72,6 +87,21 @@ impl Shape {
 pub struct DisplayList {
     shapes: Vec<Shape>,
     cache: Mutex<HashMap<GlyphKey, Arc<GlyphMask>>>,
+    /// Anti-aliasing coverage rounded to [`COVERAGE_LEVELS`] levels (a figure written with
+    /// a palette, [`super::palette`]), rather than exact.
+    quantised: bool,
+}
+
+/// Levels of anti-aliasing coverage (0 and full included) a quantised figure keeps: few
+/// enough that text and lines blend with their background into a small, known set of
+/// colours, enough that 12 px text looks the same.
+pub const COVERAGE_LEVELS: u32 = 16;
+
+/// `cover` (0..=255) rounded to the nearest of [`COVERAGE_LEVELS`] evenly spaced levels.
+#[inline]
+pub fn quantise(cover: u32) -> u32 {
+    let steps = COVERAGE_LEVELS - 1;
+    (cover.min(255) * steps + 127) / 255 * (255 / steps)
 }
 
 /// A shape of one band, glyphs resolved to their masks.
@@ -87,12 +117,30 @@ pub struct BandDecorations {
     y0: u32,
     rows: u32,
     shapes: Vec<BandShape>,
+    /// Coverage rounded to [`COVERAGE_LEVELS`] levels.
+    quantised: bool,
 }
 
 impl DisplayList {
     /// Appends a shape above the ones already there.
     pub fn push(&mut self, shape: Shape) {
         self.shapes.push(shape);
+    }
+
+    /// The shapes, in paint order.
+    pub fn shapes(&self) -> &[Shape] {
+        &self.shapes
+    }
+
+    /// The shapes, to recolour (a colour bar drawn in fewer steps).
+    pub fn shapes_mut(&mut self) -> &mut [Shape] {
+        &mut self.shapes
+    }
+
+    /// Rounds anti-aliasing coverage to [`COVERAGE_LEVELS`] levels from now on (true), or
+    /// keeps it exact (false, the default).
+    pub fn set_quantised(&mut self, quantised: bool) {
+        self.quantised = quantised;
     }
 
     /// Appends a rectangle, skipping empty ones.
@@ -147,7 +195,7 @@ impl DisplayList {
                 other => shapes.push(BandShape::Shape(other.clone())),
             }
         }
-        BandDecorations { y0, rows, shapes }
+        BandDecorations { y0, rows, shapes, quantised: self.quantised }
     }
 }
 
@@ -189,6 +237,39 @@ impl BandDecorations {
         self.shapes.is_empty()
     }
 
+    /// `cover` as painted: rounded to [`COVERAGE_LEVELS`] levels when quantised.
+    #[inline]
+    fn cover(&self, cover: u32) -> u32 {
+        if self.quantised {
+            quantise(cover)
+        } else {
+            cover
+        }
+    }
+
+    /// The column ranges `[a, b)` (clamped to a row of `width` pixels, possibly
+    /// overlapping) that the band's shapes may touch on figure row `y`: every pixel of the
+    /// row outside them keeps what [`BandDecorations::composite_row`] is given.
+    pub fn spans(&self, y: u32, width: usize) -> Vec<std::ops::Range<usize>> {
+        let y = i64::from(y);
+        let mut spans = Vec::new();
+        for shape in &self.shapes {
+            let ((a, b), (top, end)) = match shape {
+                BandShape::Shape(shape) => (shape.columns(), shape.rows()),
+                BandShape::Glyph { mask, left, top, .. } => {
+                    ((*left, left + i64::from(mask.width)), (*top, top + i64::from(mask.height)))
+                }
+            };
+            if y >= top && y < end {
+                let span = columns(a, b, width);
+                if !span.is_empty() {
+                    spans.push(span);
+                }
+            }
+        }
+        spans
+    }
+
     /// Composites the decorations of figure row `y` over `row_rgba`, a straight-alpha RGBA
     /// row of the whole figure width that already holds the background and data pixels.
     /// Rows outside the band are left unchanged.
@@ -207,7 +288,11 @@ impl BandDecorations {
                     }
                     for x in columns(x0.floor() as i64, x1.ceil() as i64, width) {
                         let c = overlap(x as i64, *x0, *x1) * cy;
-                        blend(&mut row_rgba[4 * x..4 * x + 4], *color, (c * 255.0).round() as u32);
+                        blend(
+                            &mut row_rgba[4 * x..4 * x + 4],
+                            *color,
+                            self.cover((c * 255.0).round() as u32),
+                        );
                     }
                 }
                 BandShape::Shape(Shape::Ramp { x0, y0, x1, y1, colors }) => {
@@ -230,7 +315,7 @@ impl BandDecorations {
                     let line = &mask.data[(r as usize) * mask.width as usize..][..mask.width as usize];
                     for x in columns(*left, left + i64::from(mask.width), width) {
                         let c = line[(x as i64 - left) as usize];
-                        blend(&mut row_rgba[4 * x..4 * x + 4], *color, u32::from(c));
+                        blend(&mut row_rgba[4 * x..4 * x + 4], *color, self.cover(u32::from(c)));
                     }
                 }
             }

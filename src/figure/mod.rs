@@ -38,6 +38,7 @@ mod display;
 mod layout;
 mod legend;
 mod output;
+pub mod palette;
 pub mod sink;
 mod spec;
 mod style;

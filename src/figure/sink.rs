@@ -7,6 +7,10 @@
 //! with the first band, those below it at `finish`; decorations are drawn for the rows
 //! being written only ([`Figure::draw_band`]), never onto a full-size buffer.
 //!
+//! When the band's shader knows every colour of the plot ([`Band::palette`]: counts) and
+//! the decorations' colours fit beside them, the figure is drawn palette-ready and written
+//! with indexed colour ([`crate::figure::palette`]); otherwise truecolour, as before.
+//!
 //! Like the plain PNG sink, it writes to a file ([`FigureSink::new`]) or any writer
 //! ([`FigureSink::to_writer`]).
 
@@ -16,10 +20,12 @@ use std::path::Path;
 use crate::data::Source;
 use crate::error::{Error, Result};
 use crate::figure::categories::{entries, known_labels, numbered};
+use crate::figure::palette::FigurePalette;
 use crate::figure::{AxisSpec, ColorbarSpec, Figure, FigureSpec};
 use crate::io::AtomicFile;
 use crate::shade::Color;
 use crate::sink::destination::Destination;
+use crate::sink::png::PngColor;
 use crate::sink::{Band, CanvasInfo, Compression, Finished, PixelFormat, PngWriter, Sink};
 
 /// Rows of figure margin written per PNG call (bounded buffers for tall margins).
@@ -39,6 +45,10 @@ pub struct FigureSink<W: Write + Send = AtomicFile> {
     /// A legend of numbered categories to make at `begin`, when the render has counted
     /// them, with this colour key ([`FigureSink::with_category_legend`]).
     numbered_legend: Option<Option<Vec<Color>>>,
+    /// The figure's palette when it is written with indexed colour.
+    indexed: Option<FigurePalette>,
+    /// Draws a palette figure's pixels but writes them truecolour ([`FigureSink::truecolour`]).
+    truecolour: bool,
 }
 
 impl FigureSink<AtomicFile> {
@@ -84,7 +94,18 @@ impl<W: Write + Send> FigureSink<W> {
             data: (0, 0),
             state: None,
             numbered_legend: None,
+            indexed: None,
+            truecolour: false,
         }
+    }
+
+    /// Writes the figure truecolour even when it fits a palette, with the pixels the
+    /// indexed figure would decode to (for tests and measurements: the two files hold the
+    /// same pixels).
+    #[doc(hidden)]
+    pub fn truecolour(mut self) -> FigureSink<W> {
+        self.truecolour = true;
+        self
     }
 
     /// Adds the legend of a count-cat render of the category column `value`, the entries
@@ -127,10 +148,20 @@ impl<W: Write + Send> FigureSink<W> {
                 label,
             });
         }
-        let figure = Figure::new(spec, self.data.0, self.data.1)?;
+        let mut figure = Figure::new(spec, self.data.0, self.data.1)?;
+        // A plot whose colours are known (counts) keeps its palette when the decorations'
+        // colours fit beside it (`figure::palette`); the figure is then drawn palette-ready.
+        self.indexed = band.palette().and_then(|data| crate::figure::palette::plan(&mut figure, &data));
         let (w, h) = figure.size();
         let format = PixelFormat::for_canvas(figure.background().is_opaque());
-        let png = PngWriter::named(out, self.destination.name(), w, h, format, self.compression)?;
+        let color = match &self.indexed {
+            Some(indexed) if !self.truecolour => PngColor::Indexed(indexed.palette.clone()),
+            _ => PngColor::Direct(format),
+        };
+        if self.truecolour {
+            self.indexed = None;
+        }
+        let png = PngWriter::start(out, self.destination.name(), w, h, &color, self.compression)?;
         self.state = Some((figure, png, format));
         let oy = self.state.as_ref().map_or(0, |s| s.0.data_origin().1);
         self.margin(0, oy)
@@ -139,12 +170,16 @@ impl<W: Write + Send> FigureSink<W> {
     /// Writes figure rows `y0 .. y1` that hold no data (margins).
     fn margin(&mut self, y0: u32, y1: u32) -> Result<()> {
         let (figure, png, format) = self.state.as_mut().expect("started");
+        let indexed = self.indexed.as_ref();
         let mut y = y0;
         while y < y1 {
             let rows = MARGIN_ROWS.min(y1 - y);
             let deco = figure.draw_band(y, rows);
             let width = figure.size().0 as usize;
             let fill = |i: usize, out: &mut [u8]| {
+                if let Some(indexed) = indexed {
+                    return indexed.margin_row(figure, &deco, y + i as u32, out);
+                }
                 let mut rgba = vec![0u8; width * 4];
                 figure.compose_row(&deco, y + i as u32, None, &mut rgba);
                 write_pixels(&rgba, *format, out);
@@ -193,7 +228,11 @@ impl<W: Write + Send> Sink for FigureSink<W> {
         let deco = figure.draw_band(y0, band.height());
         let (width, data_width) = (figure.size().0 as usize, self.data.0 as usize);
         let background = figure.background();
+        let indexed = self.indexed.as_ref();
         let fill = |i: usize, out: &mut [u8]| {
+            if let Some(indexed) = indexed {
+                return indexed.data_row(figure, &deco, band, i as u32, y0 + i as u32, out);
+            }
             let mut data = vec![0u8; data_width * 4];
             band.shade_row(i as u32, PixelFormat::Rgba, &mut data);
             let bg = background.to_array();

@@ -1,0 +1,186 @@
+//! Figures on a palette: a count plot's figure (axes, ticks, labels, title, colorbar or
+//! legend) is written with indexed colour when its colours fit 256 entries, and decodes to
+//! exactly the pixels of the same figure written truecolour; a figure whose colours do not
+//! fit (a grid over the data, too many counts, count-cat's mixed colours) stays truecolour
+//! with the exact decorations of before.
+
+use gigaplot::{
+    render, Color, Colormap, Compression, FigureSink, FigureSpec, How, MemoryColumn, NoProgress,
+    PointColumns, Reduction, RenderOptions, Sink,
+};
+
+/// 30,000 clustered points, a category column with 3 categories.
+fn points() -> PointColumns<'static> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let (mut xs, mut ys, mut cs) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..30_000u32 {
+        xs.push((next(1000) + next(1000) + next(1000)) as f64 / 3000.0);
+        ys.push((next(1000) * next(1000)) as f64 / 1e6);
+        cs.push((i % 3) as u8);
+    }
+    PointColumns::from_sources(Box::new(MemoryColumn::new("x", xs)), Box::new(MemoryColumn::new("y", ys)))
+        .and_then(|p| p.with_value(Box::new(MemoryColumn::new("c", cs))))
+        .unwrap()
+}
+
+fn options(how: How, reduction: Reduction, tile: u32, threads: usize) -> RenderOptions {
+    RenderOptions {
+        width: 301,
+        height: 207,
+        x_range: Some((0.0, 1.0)),
+        y_range: Some((0.0, 1.0)),
+        how,
+        reduction,
+        cmap: Colormap::by_name("fire").unwrap(),
+        tile,
+        threads: Some(threads),
+        ..RenderOptions::default()
+    }
+}
+
+fn spec(grid: bool, legend: bool) -> FigureSpec {
+    FigureSpec {
+        title: Some("Counts on a palette".into()),
+        xlabel: Some("x (m)".into()),
+        ylabel: Some("y value".into()),
+        grid,
+        legend: legend.then(|| {
+            vec![("alpha".into(), Color::rgb(31, 119, 180)), ("beta".into(), Color::rgb(255, 127, 14))]
+        }),
+        ..FigureSpec::default()
+    }
+}
+
+/// The figure PNG of one render written twice: as the sink chooses, and truecolour.
+fn both(
+    points: &PointColumns,
+    options: &RenderOptions,
+    spec: impl Fn() -> FigureSpec,
+    colorbar: bool,
+) -> (Vec<u8>, Vec<u8>) {
+    let label = colorbar.then(|| Some("count".to_string()));
+    let (chosen, a) = FigureSink::to_writer(Vec::new(), Compression::Fast, spec(), label.clone());
+    let (truecolour, b) = FigureSink::to_writer(Vec::new(), Compression::Fast, spec(), label);
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(chosen), Box::new(truecolour.truecolour())];
+    render(points, options, sinks, &NoProgress).unwrap();
+    (a.take().unwrap(), b.take().unwrap())
+}
+
+/// The PNG's colour type, bit depth, size and pixels as straight RGBA.
+fn decode(png_bytes: &[u8]) -> (png::ColorType, png::BitDepth, (u32, u32), Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
+    let mut reader = decoder.read_info().unwrap();
+    let (color, depth) = (reader.info().color_type, reader.info().bit_depth);
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (color, depth, (info.width, info.height), buf)
+}
+
+fn distinct(rgba: &[u8]) -> usize {
+    rgba.chunks_exact(4).collect::<std::collections::HashSet<_>>().len()
+}
+
+#[test]
+fn count_figures_with_a_colorbar_are_indexed_and_decode_to_the_truecolour_figure() {
+    let points = points();
+    for how in How::ALL {
+        for reduction in [Reduction::Count, Reduction::Any] {
+            let (indexed, truecolour) =
+                both(&points, &options(how, reduction, 64, 2), || spec(false, false), true);
+            let (color, depth, size, pixels) = decode(&indexed);
+            let what = format!("{reduction} {how}: {} colours", distinct(&pixels));
+            assert_eq!((color, depth), (png::ColorType::Indexed, png::BitDepth::Eight), "{what}");
+            let (color, _, true_size, true_pixels) = decode(&truecolour);
+            assert_eq!(color, png::ColorType::Rgb, "{what}");
+            assert_eq!(size, true_size, "{what}");
+            assert!(pixels == true_pixels, "{what}: the decoded pixels differ");
+            assert!(distinct(&pixels) > 40, "{what}: the colour bar lost its steps");
+            assert!(
+                indexed.len() < truecolour.len(),
+                "{what}: {} vs {} bytes",
+                indexed.len(),
+                truecolour.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_legend_keeps_the_palette() {
+    let points = points();
+    let (indexed, truecolour) =
+        both(&points, &options(How::EqHist, Reduction::Count, 64, 2), || spec(false, true), false);
+    let (color, _, _, pixels) = decode(&indexed);
+    assert_eq!(color, png::ColorType::Indexed);
+    assert!(pixels == decode(&truecolour).3);
+    // The legend's swatch colours are there.
+    let has = |c: [u8; 4]| pixels.chunks_exact(4).any(|p| p == c);
+    assert!(has([31, 119, 180, 255]) && has([255, 127, 14, 255]));
+}
+
+#[test]
+fn palette_figures_do_not_depend_on_tiles_or_threads() {
+    let points = points();
+    let reference =
+        both(&points, &options(How::EqHist, Reduction::Count, 512, 1), || spec(false, true), true).0;
+    assert_eq!(decode(&reference).0, png::ColorType::Indexed);
+    for (tile, threads) in [(64, 2), (32, 3)] {
+        let (png, _) =
+            both(&points, &options(How::EqHist, Reduction::Count, tile, threads), || spec(false, true), true);
+        assert!(png == reference, "tile {tile}, {threads} threads");
+    }
+}
+
+#[test]
+fn figures_that_do_not_fit_stay_truecolour_and_exact() {
+    let points = points();
+    // Grid lines blend with every data colour: truecolour, the same bytes as forced.
+    let (chosen, truecolour) =
+        both(&points, &options(How::EqHist, Reduction::Count, 64, 2), || spec(true, false), true);
+    assert_eq!(decode(&chosen).0, png::ColorType::Rgb);
+    assert!(chosen == truecolour);
+    // Exact anti-aliasing: text has more than 16 levels of grey.
+    let greys = decode(&chosen)
+        .3
+        .chunks_exact(4)
+        .filter(|p| p[0] == p[1] && p[1] == p[2])
+        .map(|p| p[0])
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    assert!(greys > 16, "{greys} greys");
+    // count-cat's colours mix categories: no palette to start from.
+    let (chosen, _) =
+        both(&points, &options(How::EqHist, Reduction::CountCat, 64, 2), || spec(false, true), false);
+    assert_eq!(decode(&chosen).0, png::ColorType::Rgb);
+    // 240 distinct counts shaded linearly: too many colours beside a 64-step colour bar.
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for c in 1..=240u32 {
+        for _ in 0..c {
+            xs.push(f64::from(c) + 0.5);
+            ys.push(0.5);
+        }
+    }
+    let many = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let wide = RenderOptions {
+        width: 300,
+        height: 20,
+        x_range: Some((0.0, 300.0)),
+        y_range: Some((0.0, 20.0)),
+        how: How::Linear,
+        ..options(How::Linear, Reduction::Count, 64, 2)
+    };
+    let (chosen, truecolour) = both(&many, &wide, || spec(false, false), true);
+    let (color, _, _, pixels) = decode(&chosen);
+    assert_eq!(color, png::ColorType::Rgb, "{} colours", distinct(&pixels));
+    assert!(chosen == truecolour);
+}
