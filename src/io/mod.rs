@@ -34,4 +34,4 @@ pub mod temporary;
 
 pub use atomic::{write_atomically, write_atomically_below, AtomicFile, CommitGroup};
 pub use scratch::ScratchFile;
-pub use staged_dir::{DirPolicy, StagedDir};
+pub use staged_dir::{write_staged_file, DirPolicy, StagedDir};

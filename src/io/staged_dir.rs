@@ -121,6 +121,37 @@ impl StagedDir {
     }
 }
 
+/// Writes `bytes` to the new file `path` inside a [`StagedDir`]'s directory (a tile of a
+/// pyramid), creating the file's own directory if it is missing but never its ancestors, so a
+/// writer still running after an emergency exit removed the tree fails instead of re-creating
+/// it. No temporary name, rename or lock per file: the staged directory is what appears
+/// complete or not at all ([`StagedDir::install`]), so a file cut short is never seen, and a
+/// pyramid's thousands of tiles cost one `open`, `write` and `close` each. Created
+/// exclusively (`O_EXCL`, which never follows a symbolic link).
+pub fn write_staged_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o666)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(path)
+    };
+    let file = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let dir = parent_dir(path);
+            match std::fs::create_dir(&dir) {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(Error::io(&dir, e)),
+                _ => open(),
+            }
+        }
+        opened => opened,
+    };
+    file.and_then(|mut file| file.write_all(bytes)).map_err(|e| Error::io(path, e))
+}
+
 /// Fails unless `target` is missing, or a directory (not a symbolic link) holding only what
 /// an output of `policy` holds and gigaplot's temporaries.
 pub fn check_target(target: &Path, policy: &DirPolicy) -> Result<()> {
@@ -240,6 +271,27 @@ mod tests {
         let err = StagedDir::begin(&unnamed, &TEST).unwrap_err().to_string();
         assert_eq!(err, format!("pyramid.dir: {} is not a directory name", unnamed.display()));
         assert_eq!(names(parent.path()), ["docs", "file", "link"]);
+    }
+
+    #[test]
+    fn staged_files_create_only_their_own_directory_and_never_replace() {
+        let parent = tempfile::tempdir().unwrap();
+        let staged = StagedDir::begin(&parent.path().join("pyr"), &TEST).unwrap();
+        write_staged_file(&staged.dir().join("3/1.png"), b"tile").unwrap();
+        write_staged_file(&staged.dir().join("3/2.png"), b"next").unwrap();
+        assert_eq!(names(&staged.dir().join("3")), ["1.png", "2.png"]);
+        assert_eq!(std::fs::read(staged.dir().join("3/1.png")).unwrap(), b"tile");
+        // An existing file (or a planted symbolic link) is neither replaced nor followed.
+        let err = write_staged_file(&staged.dir().join("3/1.png"), b"x").unwrap_err().to_string();
+        assert!(err.ends_with("3/1.png: File exists (os error 17)"), "{err}");
+        std::os::unix::fs::symlink(parent.path().join("victim"), staged.dir().join("3/4.png")).unwrap();
+        assert!(write_staged_file(&staged.dir().join("3/4.png"), b"x").is_err());
+        assert!(!parent.path().join("victim").exists());
+        // Ancestors are not re-created: a removed tree stays removed.
+        let gone = parent.path().join("gone");
+        let err = write_staged_file(&gone.join("5/3.png"), b"x").unwrap_err().to_string();
+        assert!(err.contains("gone/5"), "{err}");
+        assert!(!gone.exists());
     }
 
     #[test]

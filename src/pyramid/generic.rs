@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::figure::categories::{entries, known_labels, numbered};
-use crate::io::write_atomically_below;
+use crate::io::write_staged_file;
 use crate::progress::Progress;
 use crate::pyramid::dzi::{self, PyramidFormat};
 use crate::pyramid::metadata::CategoryEntry;
@@ -358,7 +358,7 @@ impl LevelTiles {
                     PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
                     PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
                 };
-                write_atomically_below(&path, &png)?;
+                write_staged_file(&path, &png)?;
                 Ok(true)
             })
             .collect();

@@ -236,16 +236,63 @@ fn merge_rows<R: Reducer>(reducer: &R, target: &mut BandCells<R>, source: &BandC
                 let start = (from.tile_offset(st) + (row - s0) as usize * sw as usize) * channels;
                 let piece =
                     &cells[start + (c - sx0) as usize * channels..start + (end - sx0) as usize * channels];
-                for (i, pixel) in piece.chunks_exact(channels).enumerate() {
-                    let x = ((c + i as u32) / 2 - x0) as usize * channels;
-                    for (into, cell) in out[x..x + channels].iter_mut().zip(pixel) {
-                        reducer.merge(into, cell);
-                    }
-                }
+                merge_columns(
+                    reducer,
+                    &mut out[(c / 2 - x0) as usize * channels..],
+                    piece,
+                    c % 2 == 1,
+                    channels,
+                );
                 c = end;
             }
         }
     });
+}
+
+/// Merges the source pixels `piece` (consecutive columns of one row, `channels` cells each)
+/// into `out` (from the target pixel of the first of them), two source columns per target
+/// pixel, left then right; `odd`: the first source column is the right one of its pair.
+/// The same merges in the same order as one at a time, in a loop the compiler can unroll
+/// (and vectorise for one channel).
+#[inline(always)]
+fn merge_columns<R: Reducer>(
+    reducer: &R,
+    out: &mut [R::Cell],
+    mut piece: &[R::Cell],
+    odd: bool,
+    channels: usize,
+) {
+    let mut out = out;
+    if odd && !piece.is_empty() {
+        for (into, cell) in out[..channels].iter_mut().zip(&piece[..channels]) {
+            reducer.merge(into, cell);
+        }
+        piece = &piece[channels..];
+        out = &mut out[channels..];
+    }
+    let pairs = piece.len() / (2 * channels);
+    let (whole, rest) = piece.split_at(pairs * 2 * channels);
+    if channels == 1 {
+        for (into, pair) in out[..pairs].iter_mut().zip(whole.chunks_exact(2)) {
+            reducer.merge(into, &pair[0]);
+            reducer.merge(into, &pair[1]);
+        }
+    } else {
+        for (into, pair) in
+            out[..pairs * channels].chunks_exact_mut(channels).zip(whole.chunks_exact(2 * channels))
+        {
+            let (left, right) = pair.split_at(channels);
+            for ((into, l), r) in into.iter_mut().zip(left).zip(right) {
+                reducer.merge(into, l);
+                reducer.merge(into, r);
+            }
+        }
+    }
+    if !rest.is_empty() {
+        for (into, cell) in out[pairs * channels..(pairs + 1) * channels].iter_mut().zip(rest) {
+            reducer.merge(into, cell);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -28,12 +28,20 @@ impl Palette {
     /// [`MAX_ENTRIES`] or none at all. Stops reading `colors` as soon as there are too many.
     pub fn from_colors(colors: impl IntoIterator<Item = [u8; 4]>) -> Option<Palette> {
         let mut seen = Vec::new();
-        let mut known = std::collections::HashSet::new();
+        // The colours seen so far, in the open-addressed table `index_of` reads (every pixel
+        // of a tile may come through here: no general-purpose hasher).
+        let mut known = vec![(0u32, 0u16); SLOTS];
         for rgba in colors {
-            if known.insert(rgba) {
+            let key = u32::from_le_bytes(rgba);
+            let mut slot = slot_of(key);
+            while known[slot].1 != 0 && known[slot].0 != key {
+                slot = (slot + 1) % SLOTS;
+            }
+            if known[slot].1 == 0 {
                 if seen.len() == MAX_ENTRIES {
                     return None;
                 }
+                known[slot] = (key, 1);
                 seen.push(rgba);
             }
         }
