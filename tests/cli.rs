@@ -19,6 +19,7 @@ mod topics {
     mod memory;
     mod pyramid_cli;
     mod pyramid_faults;
+    mod pyramid_shards;
     mod raster_cli;
     mod reductions;
     mod series;
