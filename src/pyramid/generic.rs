@@ -35,7 +35,7 @@ use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, Pyra
 use crate::reduce::Reduction;
 use crate::render::{render_with_levels, Glyph, RenderOptions, RenderReport};
 use crate::shade::palette::pack_indices;
-use crate::shade::{Color, Palette, PixelFormat, Shape, Spreader};
+use crate::shade::{Color, CountHistogram, Palette, PixelFormat, Shape, Spreader};
 use crate::sink::png_image::encode_rgba;
 use crate::sink::{Band, CanvasInfo, PngWriter, Sink, SpreadSink};
 
@@ -51,14 +51,23 @@ pub enum TileSpread {
 }
 
 /// True when a pyramid of a render with `options` is built here (in one render) rather
-/// than from the finest counts: any reduction but count, lines, or spreading.
+/// than from the finest counts in two: every pyramid but the sharded ones, those given a
+/// statistics file and those shaded with one level's statistics (`--span-from-level`), which
+/// are plain XYZ counts of points (their two-render path, [`crate::pyramid::PyramidWriter`]).
 pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
-    options.reduction != Reduction::Count
-        || options.glyph != Glyph::Points
-        || options.line_width > 0.0
-        || options.dynspread.is_some()
-        || pyramid.spread.is_some()
-        || pyramid.format == PyramidFormat::Dzi
+    !plain_counts(options, pyramid)
+        || (pyramid.shard.count == 1 && pyramid.stats.is_none() && pyramid.span_from_level.is_none())
+}
+
+/// True for an XYZ pyramid of plain counts of points (no lines, no spreading): the pyramids
+/// the count path can build too, whose `metadata.json` records each level's count range.
+fn plain_counts(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
+    options.reduction == Reduction::Count
+        && options.glyph == Glyph::Points
+        && options.line_width == 0.0
+        && options.dynspread.is_none()
+        && pyramid.spread.is_none()
+        && pyramid.format == PyramidFormat::Xyz
 }
 
 /// Fails unless the level-by-level pyramid can be built: one process (no shards or
@@ -121,11 +130,13 @@ pub fn render_levels(
             }
         };
         let mut counts = Vec::new();
-        let mut level_sinks: Vec<Box<dyn Sink>> = Vec::new();
+        let mut histograms = Vec::new();
+        let mut level_sinks: Vec<Vec<Box<dyn Sink>>> = Vec::new();
+        let plain = plain_counts(options, pyramid);
         for zoom in (0..=finest).rev() {
             let (tiles, written) = LevelTiles::new(&dir, zoom, plan.tile, pyramid);
             counts.push(written);
-            level_sinks.push(match pyramid.spread {
+            let mut sinks: Vec<Box<dyn Sink>> = vec![match pyramid.spread {
                 Some(TileSpread::Fixed(px, shape)) => {
                     Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
                 }
@@ -133,9 +144,15 @@ pub fn render_levels(
                     Box::new(SpreadSink::dynamic(Box::new(tiles), shape, pyramid.background))
                 }
                 None => Box::new(tiles),
-            });
+            }];
+            if plain {
+                let (sink, histogram) = LevelHistogram::new();
+                histograms.push(histogram);
+                sinks.push(Box::new(sink));
+            }
+            level_sinks.push(sinks);
         }
-        let mut levels = level_sinks.into_iter().map(|sink| vec![sink]);
+        let mut levels = level_sinks.into_iter();
         let mut all = levels.next().unwrap_or_default();
         all.extend(sinks);
         let report = render_with_levels(points, options, all, levels.collect(), progress)?;
@@ -150,8 +167,16 @@ pub fn render_levels(
             (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
             (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
         );
-        let mut metadata =
-            PyramidMetadata::new(&plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
+        // Plain counts record each level's count range and non-empty pixels, zoom 0 first.
+        let histograms: Vec<CountHistogram> =
+            histograms.into_iter().rev().map(|h| h.take().unwrap_or_default()).collect();
+        let mut metadata = PyramidMetadata::new(
+            &plan,
+            axes,
+            &histograms,
+            (options.how, &pyramid.cmap, pyramid.background),
+            None,
+        );
         pyramid.describe_projection(&mut metadata);
         if options.reduction == Reduction::CountCat {
             // The legend the figure would have: the column's category names (or codes up
@@ -304,18 +329,7 @@ impl LevelTiles {
                         if blank {
                             return Ok(false);
                         }
-                        match tile_palette(&rgba).map(Arc::new) {
-                            Some(palette) => {
-                                let indices: Vec<u8> = rgba
-                                    .chunks_exact(4)
-                                    .map(|p| palette.index_of([p[0], p[1], p[2], p[3]]).unwrap_or(0))
-                                    .collect();
-                                encode_indices(&indices, (tw, th), &palette, compression)?
-                            }
-                            None => {
-                                encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?
-                            }
-                        }
+                        encode_tile_rgba(&rgba, (tw, th), None, self.compression)?
                     }
                 };
                 let path = match self.format {
@@ -391,9 +405,52 @@ impl Sink for LevelTiles {
     }
 }
 
+/// A [`Sink`] gathering the exact histogram of a level's counts (u32 aggregates) from its
+/// bands, for `metadata.json`.
+struct LevelHistogram {
+    histogram: CountHistogram,
+    counts: Vec<u32>,
+    done: crate::sink::Finished<CountHistogram>,
+}
+
+impl LevelHistogram {
+    /// The sink and where its histogram goes when finished.
+    fn new() -> (LevelHistogram, crate::sink::Finished<CountHistogram>) {
+        let done = crate::sink::Finished::new();
+        (LevelHistogram { histogram: CountHistogram::new(), counts: Vec::new(), done: done.clone() }, done)
+    }
+}
+
+impl Sink for LevelHistogram {
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
+        if canvas.aggregate_dtype != crate::data::DType::U32 || canvas.aggregate_channels != 1 {
+            return Err(Error::usage("LevelHistogram", "needs one u32 count per pixel"));
+        }
+        self.counts = vec![0; canvas.width as usize];
+        Ok(())
+    }
+
+    fn band(&mut self, band: &dyn Band) -> Result<()> {
+        for row in 0..band.height() {
+            band.aggregate_row(row, bytemuck::cast_slice_mut(&mut self.counts));
+            self.histogram.add_counts(&self.counts);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.done.put(self.histogram);
+        Ok(())
+    }
+
+    fn backdrop(&self) -> Option<Color> {
+        None
+    }
+}
+
 /// A level whose band gives palette indices, and the palette its tiles are written with:
 /// the band's colours, and the transparent padding when partial XYZ tiles have some.
-struct LevelPalette {
+pub(crate) struct LevelPalette {
     /// The band's palette (what [`Band::index_row`] indexes).
     band: Arc<Palette>,
     /// The tiles' palette.
@@ -410,7 +467,7 @@ struct LevelPalette {
 impl LevelPalette {
     /// The tile palette of a band palette, with the transparent padding when the level's
     /// tiles are `padded`; None when the padding does not fit (257 colours).
-    fn new(band: &Arc<Palette>, background: [u8; 4], padded: bool) -> Option<LevelPalette> {
+    pub(crate) fn new(band: &Arc<Palette>, background: [u8; 4], padded: bool) -> Option<LevelPalette> {
         const CLEAR: [u8; 4] = [0, 0, 0, 0];
         let padding = padded.then_some(CLEAR);
         let palette = Palette::from_colors(band.colors().iter().copied().chain(padding))?;
@@ -442,6 +499,34 @@ impl LevelPalette {
             debug_assert!(found.is_some(), "a colour of row {row} is missing from the band's palette");
             *o = found.unwrap_or(0);
         }
+    }
+}
+
+/// Encodes a `width x height` RGBA tile as [`LevelTiles`] does, so tiles of the same pixels
+/// are the same bytes whichever writer made them (the count path's
+/// [`crate::pyramid::TileWriter`] too): indexed with the level's palette `level` when every
+/// pixel is in it, else with the tile's own colours when at most 256, else truecolour RGBA.
+pub(crate) fn encode_tile_rgba(
+    rgba: &[u8],
+    (width, height): (usize, usize),
+    level: Option<&LevelPalette>,
+    compression: png::Compression,
+) -> Result<Vec<u8>> {
+    let fast = tile_compression(compression);
+    let index_with = |palette: &Palette| -> Option<Vec<u8>> {
+        rgba.chunks_exact(4).map(|p| palette.index_of([p[0], p[1], p[2], p[3]])).collect()
+    };
+    if let Some(level) = level {
+        if let Some(indices) = index_with(&level.palette) {
+            return encode_indices(&indices, (width, height), &level.palette, fast);
+        }
+    }
+    match tile_palette(rgba).map(Arc::new) {
+        Some(palette) => {
+            let indices = index_with(&palette).unwrap_or_default();
+            encode_indices(&indices, (width, height), &palette, fast)
+        }
+        None => encode_rgba(rgba, width as u32, height as u32, None, compression, "tile.png"),
     }
 }
 
