@@ -20,6 +20,7 @@ mod topics {
     mod pyramid_cli;
     mod pyramid_faults;
     mod pyramid_labels;
+    mod pyramid_shards;
     mod raster_cli;
     mod raster_pyramid;
     mod reductions;

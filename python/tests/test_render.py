@@ -439,6 +439,22 @@ def test_render_sharded_pyramid_with_a_stats_file_writes_the_cli_tiles(files, tm
 
 
 @needs_cli
+def test_render_sharded_web_mercator_pyramid_with_a_stats_file_writes_the_one_process_tiles(files, tmp_path):
+    # x and y (within +-3) read as longitudes and latitudes; statistics from the command line
+    stats = tmp_path / "stats.json"
+    mercator = ["--projection", "web-mercator", "--max-zoom", 2]
+    run_stats("--x", files / "x.npy", "--y", files / "y.npy", "-o", stats, *mercator)
+    run_cli("--x", files / "x.npy", "--y", files / "y.npy", "--pyramid", tmp_path / "one", *mercator)
+    web = {"projection": "web-mercator", "max_zoom": 2}
+    for shard in ("1/2", "0/2"):
+        gp.render(files, "x", "y", pyramid=tmp_path / "py", stats=stats, shard=shard, **web)
+    one, py = _tree(tmp_path / "one"), _tree(tmp_path / "py")
+    assert sorted(py) == sorted(one) and "tilejson.json" in py
+    for name in one:
+        assert py[name] == one[name], name
+
+
+@needs_cli
 def test_render_refuses_stats_of_other_data_or_of_arrays_in_memory(arrays, files, tmp_path):
     stats = tmp_path / "stats.json"
     run_stats("--x", files / "x.npy", "--y", files / "y.npy", "-o", stats, *PYRAMID_FLAGS)

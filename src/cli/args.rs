@@ -295,11 +295,18 @@ pub struct StatsArgs {
     #[arg(long, default_value_t = 2000)]
     pub height: u32,
     /// x data range LO,HI (required: every shard must use the same).
-    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present = "merge")]
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present_any = ["merge", "max_zoom"])]
     pub x_range: Option<(f64, f64)>,
     /// y data range LO,HI.
-    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present = "merge")]
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true, required_unless_present_any = ["merge", "max_zoom"])]
     pub y_range: Option<(f64, f64)>,
+    /// web-mercator: --x and --y are longitude and latitude, as for render; the canvas is
+    /// then the world at --pyramid-tile x 2^Z pixels square (--max-zoom Z).
+    #[arg(long, value_name = "PROJECTION", default_value = "none")]
+    pub projection: gigaplot::projection::Projection,
+    /// Finest zoom of web-mercator tiles, as for render (with --projection web-mercator).
+    #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u32).range(0..=22))]
+    pub max_zoom: Option<u32>,
     /// Pyramid tile size in pixels.
     #[arg(long, value_name = "PX", default_value_t = gigaplot::DEFAULT_PYRAMID_TILE)]
     pub pyramid_tile: u32,

@@ -157,7 +157,7 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
 pub fn check_stats(args: &StatsArgs, given: &Given) -> Result<()> {
     let computes = args.merge.is_empty();
     let why = "does not apply to --merge, which reads the canvas from the parts";
-    let rules = [
+    let mut rules = [
         ("width", "--width"),
         ("height", "--height"),
         ("x_range", "--x-range"),
@@ -167,9 +167,17 @@ pub fn check_stats(args: &StatsArgs, given: &Given) -> Result<()> {
         ("threads", "--threads"),
         ("memory", "--memory"),
         ("scratch_dir", "--scratch-dir"),
+        ("projection", "--projection"),
+        ("max_zoom", "--max-zoom"),
     ]
     .into_iter()
     .map(|(id, flag)| rule(id, flag, computes, why))
-    .collect();
+    .collect::<Vec<_>>();
+    let mercator = args.projection == gigaplot::projection::Projection::WebMercator;
+    rules.push(rule("max_zoom", "--max-zoom", mercator, "applies to --projection web-mercator only"));
+    for (id, flag) in [("width", "--width"), ("height", "--height")] {
+        let why = "web-mercator tiles are --pyramid-tile x 2^Z pixels square; give --max-zoom Z instead";
+        rules.push(rule(id, flag, !mercator, why));
+    }
     check(rules, given)
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gigaplot::projection::Projection;
 use gigaplot::serve::{RequestLog, StaticServer};
 use gigaplot::{
     compute_stats, Color, ColumnSpec, Error, PointColumns, PyramidOptions, PyramidStats, RenderOptions,
@@ -78,25 +79,34 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
         (Some(x), Some(y)) => (x, y),
         _ => return Err(Failure::flag("--x", "give --x and --y, or --merge")),
     };
-    let (x_range, y_range) = ranges(args.x_range, args.y_range)?;
     let shard = match &args.shard {
         Some(text) => ShardSpec::parse(text)?,
         None => ShardSpec::WHOLE,
     };
     paths::check_not_an_input("--output", &args.output, [x.path.as_path(), y.path.as_path()])?;
     paths::scratch_dir(args.scratch_dir.as_deref())?;
-    let points = PointColumns::open(x, y)?;
-    let options = RenderOptions {
+    let mut options = RenderOptions {
         width: args.width,
         height: args.height,
-        x_range: Some(x_range),
-        y_range: Some(y_range),
+        x_range: args.x_range,
+        y_range: args.y_range,
         threads: args.threads,
         memory_budget: args.memory,
         scratch_dir: args.scratch_dir.clone(),
         ..RenderOptions::default()
     };
-    let key = StatsKey::of_inputs((x, y), (args.width, args.height, args.pyramid_tile), (x_range, y_range))?;
+    // The render's canvas: web-mercator's is the world at tile x 2^Z pixels.
+    if args.projection == Projection::WebMercator {
+        options = args.projection.canvas(options, Some(args.pyramid_tile), args.max_zoom)?;
+    }
+    let (x_range, y_range) = ranges(options.x_range, options.y_range)?;
+    let points = match args.projection {
+        Projection::WebMercator => gigaplot::projection::web_mercator(PointColumns::open(x, y)?),
+        Projection::None => PointColumns::open(x, y)?,
+    };
+    let mut key =
+        StatsKey::of_inputs((x, y), (options.width, options.height, args.pyramid_tile), (x_range, y_range))?;
+    key.projection = args.projection;
     let bar = Bar::new(!quiet);
     let result = compute_stats(&points, key, shard, &options, &args.output, &bar);
     bar.finish();

@@ -22,8 +22,10 @@ pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
 /// The range of longitudes and of projected ordinates covering the web-map world.
 pub const WORLD: (f64, f64) = (-180.0, 180.0);
 
-/// How x and y are projected before binning.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How x and y are projected before binning (recorded in statistics files as `"none"` or
+/// `"web-mercator"`, the command line's names).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Projection {
     /// x and y as they are.
     #[default]
@@ -47,6 +49,12 @@ impl std::str::FromStr for Projection {
 pub const MAX_ZOOM: u32 = 22;
 
 impl Projection {
+    /// True for [`Projection::None`] (statistics files then record no projection, as
+    /// before projections existed).
+    pub fn is_none(&self) -> bool {
+        *self == Projection::None
+    }
+
     /// `options` for x and y projected this way (the command line's `--projection` and the
     /// Python package's `projection=` share it). Web-mercator ranges are the world: for a
     /// pyramid of `pyramid_tile`-pixel tiles, the whole canvas, `pyramid_tile * 2^max_zoom`

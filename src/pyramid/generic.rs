@@ -35,7 +35,7 @@ use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, Pyra
 use crate::reduce::Reduction;
 use crate::render::{render_with_levels, Glyph, RenderOptions, RenderReport};
 use crate::shade::palette::pack_indices;
-use crate::shade::{Color, Palette, PixelFormat, Shape, Spreader};
+use crate::shade::{Color, CountHistogram, Palette, PixelFormat, Shape, Spreader};
 use crate::sink::png_image::encode_rgba;
 use crate::sink::{Band, CanvasInfo, PngWriter, Sink, SpreadSink};
 
@@ -51,14 +51,23 @@ pub enum TileSpread {
 }
 
 /// True when a pyramid of a render with `options` is built here (in one render) rather
-/// than from the finest counts: any reduction but count, lines, or spreading.
+/// than from the finest counts in two: every pyramid but the sharded ones, those given a
+/// statistics file and those shaded with one level's statistics (`--span-from-level`), which
+/// are plain XYZ counts of points (their two-render path, [`crate::pyramid::PyramidWriter`]).
 pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
-    options.reduction != Reduction::Count
-        || options.glyph != Glyph::Points
-        || options.line_width > 0.0
-        || options.dynspread.is_some()
-        || pyramid.spread.is_some()
-        || pyramid.format == PyramidFormat::Dzi
+    !plain_counts(options, pyramid)
+        || (pyramid.shard.count == 1 && pyramid.stats.is_none() && pyramid.span_from_level.is_none())
+}
+
+/// True for an XYZ pyramid of plain counts of points (no lines, no spreading): the pyramids
+/// the count path can build too, whose `metadata.json` records each level's count range.
+fn plain_counts(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
+    options.reduction == Reduction::Count
+        && options.glyph == Glyph::Points
+        && options.line_width == 0.0
+        && options.dynspread.is_none()
+        && pyramid.spread.is_none()
+        && pyramid.format == PyramidFormat::Xyz
 }
 
 /// Fails unless the level-by-level pyramid can be built: one process (no shards or
@@ -113,13 +122,21 @@ pub fn render_levels(
     let result = (|| {
         let finest = finest_level(&dir, &plan, pyramid.format)?;
         let mut counts = Vec::new();
-        let mut level_sinks: Vec<Box<dyn Sink>> = Vec::new();
+        let mut histograms = Vec::new();
+        let mut level_sinks: Vec<Vec<Box<dyn Sink>>> = Vec::new();
+        let plain = plain_counts(options, pyramid);
         for zoom in (0..=finest).rev() {
             let (tiles, written) = level_sink(&dir, zoom, plan.tile, pyramid);
             counts.push(written);
-            level_sinks.push(tiles);
+            let mut sinks: Vec<Box<dyn Sink>> = vec![tiles];
+            if plain {
+                let (sink, histogram) = LevelHistogram::new();
+                histograms.push(histogram);
+                sinks.push(Box::new(sink));
+            }
+            level_sinks.push(sinks);
         }
-        let mut levels = level_sinks.into_iter().map(|sink| vec![sink]);
+        let mut levels = level_sinks.into_iter();
         let mut all = levels.next().unwrap_or_default();
         all.extend(sinks);
         let report = render_with_levels(points, options, all, levels.collect(), progress)?;
@@ -130,6 +147,9 @@ pub fn render_levels(
             summary.tiles.empty += empty;
             channels = channels.max(level_channels);
         }
+        // Plain counts record each level's count range and non-empty pixels, zoom 0 first.
+        let histograms: Vec<CountHistogram> =
+            histograms.into_iter().rev().map(|h| h.take().unwrap_or_default()).collect();
         let legend = (options.reduction == Reduction::CountCat).then(|| {
             // The legend the figure would have: the labels, or the column's category names
             // (or codes up to the aggregate's channels), in the render's colour key.
@@ -139,7 +159,7 @@ pub fn render_levels(
                 .unwrap_or_else(|| numbered(channels as usize));
             entries(names, options.color_key.as_deref())
         });
-        describe(&dir, &plan, options, pyramid, legend)?;
+        describe(&dir, &plan, options, pyramid, &histograms, legend)?;
         Ok(report)
     })();
     let report = result.map_err(|e| staged.rename_in_error(e))?;
@@ -188,12 +208,14 @@ pub(crate) fn level_sink(
 
 /// Writes what describes the pyramid in `dir` beside its tiles: `metadata.json` and the
 /// Leaflet viewer (XYZ), or `pyramid.dzi` and the OpenSeadragon viewer (DZI), with the
-/// count-cat `legend` when there is one.
+/// count-cat `legend` when there is one and, for plain counts, each level's count
+/// `histograms` (zoom 0 first; empty otherwise).
 pub(crate) fn describe(
     dir: &Path,
     plan: &PyramidPlan,
     options: &RenderOptions,
     pyramid: &PyramidOptions,
+    histograms: &[CountHistogram],
     legend: Option<Vec<(String, Color)>>,
 ) -> Result<()> {
     let axes = (
@@ -201,7 +223,7 @@ pub(crate) fn describe(
         (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
     );
     let mut metadata =
-        PyramidMetadata::new(plan, axes, &[], (options.how, &pyramid.cmap, pyramid.background), None);
+        PyramidMetadata::new(plan, axes, histograms, (options.how, &pyramid.cmap, pyramid.background), None);
     pyramid.describe_projection(&mut metadata);
     metadata.categories = legend.map(CategoryEntry::list);
     let legend = metadata.categories.clone().unwrap_or_default();
@@ -340,18 +362,7 @@ impl LevelTiles {
                         if blank {
                             return Ok(false);
                         }
-                        match tile_palette(&rgba).map(Arc::new) {
-                            Some(palette) => {
-                                let indices: Vec<u8> = rgba
-                                    .chunks_exact(4)
-                                    .map(|p| palette.index_of([p[0], p[1], p[2], p[3]]).unwrap_or(0))
-                                    .collect();
-                                encode_indices(&indices, (tw, th), &palette, compression)?
-                            }
-                            None => {
-                                encode_rgba(&rgba, tw as u32, th as u32, None, self.compression, "tile.png")?
-                            }
-                        }
+                        encode_tile_rgba(&rgba, (tw, th), None, self.compression)?
                     }
                 };
                 let path = match self.format {
@@ -427,9 +438,52 @@ impl Sink for LevelTiles {
     }
 }
 
+/// A [`Sink`] gathering the exact histogram of a level's counts (u32 aggregates) from its
+/// bands, for `metadata.json`.
+struct LevelHistogram {
+    histogram: CountHistogram,
+    counts: Vec<u32>,
+    done: crate::sink::Finished<CountHistogram>,
+}
+
+impl LevelHistogram {
+    /// The sink and where its histogram goes when finished.
+    fn new() -> (LevelHistogram, crate::sink::Finished<CountHistogram>) {
+        let done = crate::sink::Finished::new();
+        (LevelHistogram { histogram: CountHistogram::new(), counts: Vec::new(), done: done.clone() }, done)
+    }
+}
+
+impl Sink for LevelHistogram {
+    fn begin(&mut self, canvas: &CanvasInfo) -> Result<()> {
+        if canvas.aggregate_dtype != crate::data::DType::U32 || canvas.aggregate_channels != 1 {
+            return Err(Error::usage("LevelHistogram", "needs one u32 count per pixel"));
+        }
+        self.counts = vec![0; canvas.width as usize];
+        Ok(())
+    }
+
+    fn band(&mut self, band: &dyn Band) -> Result<()> {
+        for row in 0..band.height() {
+            band.aggregate_row(row, bytemuck::cast_slice_mut(&mut self.counts));
+            self.histogram.add_counts(&self.counts);
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.done.put(self.histogram);
+        Ok(())
+    }
+
+    fn backdrop(&self) -> Option<Color> {
+        None
+    }
+}
+
 /// A level whose band gives palette indices, and the palette its tiles are written with:
 /// the band's colours, and the transparent padding when partial XYZ tiles have some.
-struct LevelPalette {
+pub(crate) struct LevelPalette {
     /// The band's palette (what [`Band::index_row`] indexes).
     band: Arc<Palette>,
     /// The tiles' palette.
@@ -446,7 +500,7 @@ struct LevelPalette {
 impl LevelPalette {
     /// The tile palette of a band palette, with the transparent padding when the level's
     /// tiles are `padded`; None when the padding does not fit (257 colours).
-    fn new(band: &Arc<Palette>, background: [u8; 4], padded: bool) -> Option<LevelPalette> {
+    pub(crate) fn new(band: &Arc<Palette>, background: [u8; 4], padded: bool) -> Option<LevelPalette> {
         const CLEAR: [u8; 4] = [0, 0, 0, 0];
         let padding = padded.then_some(CLEAR);
         let palette = Palette::from_colors(band.colors().iter().copied().chain(padding))?;
@@ -478,6 +532,34 @@ impl LevelPalette {
             debug_assert!(found.is_some(), "a colour of row {row} is missing from the band's palette");
             *o = found.unwrap_or(0);
         }
+    }
+}
+
+/// Encodes a `width x height` RGBA tile as [`LevelTiles`] does, so tiles of the same pixels
+/// are the same bytes whichever writer made them (the count path's
+/// [`crate::pyramid::TileWriter`] too): indexed with the level's palette `level` when every
+/// pixel is in it, else with the tile's own colours when at most 256, else truecolour RGBA.
+pub(crate) fn encode_tile_rgba(
+    rgba: &[u8],
+    (width, height): (usize, usize),
+    level: Option<&LevelPalette>,
+    compression: png::Compression,
+) -> Result<Vec<u8>> {
+    let fast = tile_compression(compression);
+    let index_with = |palette: &Palette| -> Option<Vec<u8>> {
+        rgba.chunks_exact(4).map(|p| palette.index_of([p[0], p[1], p[2], p[3]])).collect()
+    };
+    if let Some(level) = level {
+        if let Some(indices) = index_with(&level.palette) {
+            return encode_indices(&indices, (width, height), &level.palette, fast);
+        }
+    }
+    match tile_palette(rgba).map(Arc::new) {
+        Some(palette) => {
+            let indices = index_with(&palette).unwrap_or_default();
+            encode_indices(&indices, (width, height), &palette, fast)
+        }
+        None => encode_rgba(rgba, width as u32, height as u32, None, compression, "tile.png"),
     }
 }
 

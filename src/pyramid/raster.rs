@@ -72,7 +72,7 @@ pub fn render_raster_pyramid(
             summary.tiles.written += written;
             summary.tiles.empty += empty;
         }
-        describe(&dir, &plan, &options, pyramid, None)?;
+        describe(&dir, &plan, &options, pyramid, &[], None)?;
         report.ok_or_else(|| Error::usage("render_raster_pyramid", "a pyramid has at least one level"))
     })();
     let report = result.map_err(|e| staged.rename_in_error(e))?;

@@ -66,12 +66,6 @@ impl PyramidOptions {
                 "web-mercator tiles are XYZ tiles, not a DZI",
             ));
         }
-        if self.stats.is_some() {
-            return Err(Error::bad_parameter(
-                Field::Stats,
-                "statistics files of web-mercator tiles are not supported yet; give none",
-            ));
-        }
         if ranges != (WORLD, WORLD) {
             return Err(Error::bad_parameter(
                 Field::XRange,
@@ -102,6 +96,7 @@ impl PyramidOptions {
             x_scale: options.x_scale,
             y_scale: options.y_scale,
             inputs: self.inputs.clone(),
+            projection: self.projection,
         }
     }
 }

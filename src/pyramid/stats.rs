@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::canvas::Scale;
+use crate::data::projection::Projection;
 use crate::data::{ColumnSpec, Fingerprint};
 use crate::error::{Error, Field, Result};
 use crate::pyramid::{LevelStack, PyramidPlan, ShardPlan, ShardSpec};
@@ -102,6 +103,10 @@ pub struct StatsKey {
     pub y_scale: Scale,
     /// The x and y columns, fingerprinted.
     pub inputs: Vec<InputKey>,
+    /// How x and y were projected (`gigaplot stats --projection`): web-mercator statistics
+    /// are of the Mercator ordinates over the world. Not recorded when none.
+    #[serde(default, skip_serializing_if = "Projection::is_none")]
+    pub projection: Projection,
 }
 
 impl StatsKey {
@@ -123,6 +128,7 @@ impl StatsKey {
             x_scale: Scale::Linear,
             y_scale: Scale::Linear,
             inputs: vec![InputKey::of(x)?, InputKey::of(y)?],
+            projection: Projection::None,
         })
     }
 }
@@ -455,6 +461,12 @@ fn describe_mismatch(have: &StatsKey, want: &StatsKey) -> String {
         format!("ranges {:?} {:?}, not {:?} {:?}", have.x_range, have.y_range, want.x_range, want.y_range)
     } else if (have.x_scale, have.y_scale) != (want.x_scale, want.y_scale) {
         "other axis scales".to_string()
+    } else if have.projection != want.projection {
+        let name = |p: Projection| match p {
+            Projection::None => "no projection",
+            Projection::WebMercator => "--projection web-mercator",
+        };
+        format!("{}, not {}", name(have.projection), name(want.projection))
     } else {
         return describe_input_mismatch(&have.inputs, &want.inputs);
     };
@@ -594,6 +606,7 @@ mod tests {
                     fingerprint: Fingerprint { size: 800, xxh3: i as u64 },
                 })
                 .collect(),
+            projection: Projection::None,
         }
     }
 

@@ -21,8 +21,8 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::io::scratch::unnamed_file;
 use crate::io::write_atomically_below;
+use crate::pyramid::generic::{encode_tile_rgba, LevelPalette};
 use crate::shade::CountShader;
-use crate::sink::png_image::encode_rgba;
 
 /// Which tiles a writer writes: `(zoom, x, y) -> bool` (all of them by default).
 pub type TileSelection = Arc<dyn Fn(u32, u32, u32) -> bool + Send + Sync>;
@@ -61,6 +61,8 @@ pub struct TileWriter {
     height: u32,
     tile: u32,
     shader: Arc<CountShader>,
+    /// The tiles' palette: the shader's colours and the transparent padding if any.
+    palette: Option<LevelPalette>,
     select: TileSelection,
     /// The last answer of [`TileWriter::wants_row`]: (tile row, wanted).
     wanted: std::cell::Cell<Option<(u32, bool)>>,
@@ -83,6 +85,9 @@ impl TileWriter {
         shader: Arc<CountShader>,
         options: TileWriterOptions,
     ) -> TileWriter {
+        let padded = !width.is_multiple_of(tile) || !height.is_multiple_of(tile);
+        // The background only tells blank tiles apart, which this writer does by counts.
+        let palette = shader.palette().and_then(|p| LevelPalette::new(p, [0; 4], padded));
         TileWriter {
             dir: dir.to_path_buf(),
             zoom,
@@ -90,6 +95,7 @@ impl TileWriter {
             height,
             tile,
             shader,
+            palette,
             select: Arc::new(|_, _, _| true),
             wanted: std::cell::Cell::new(None),
             options,
@@ -188,9 +194,9 @@ impl TileWriter {
                     return Ok(false);
                 }
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
-                let palette = self.shader.palette().map(|p| &**p);
-                let png =
-                    encode_rgba(&rgba, self.tile, self.tile, palette, self.options.compression, "tile.png")?;
+                // Encoded as the one-render pyramids encode the same pixels: the same bytes.
+                let (side, level) = (self.tile as usize, self.palette.as_ref());
+                let png = encode_tile_rgba(&rgba, (side, side), level, self.options.compression)?;
                 let path = tile_path(&self.dir, self.zoom, tx, ty);
                 write_atomically_below(&path, &png)?;
                 Ok(true)

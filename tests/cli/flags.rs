@@ -717,6 +717,19 @@ fn cases() -> Vec<Case> {
             ok(d, &pyramid("b", &["--stats", "whole.json"]));
             assert!(tree(&d.join("a")) == tree(&d.join("b")), "merged statistics differ from the whole");
         }},
+        Case { cmd: "stats", flags: &["--projection", "--max-zoom"], check: |d| {
+            base_points(d);
+            let web = ["--x", "x.npy", "--y", "y.npy", "--projection", "web-mercator", "--max-zoom", "1"];
+            ok(d, &[&["stats", "-q", "-o", "m.json"][..], &web].concat());
+            ok(d, &[&["render", "-q", "--pyramid", "a", "--stats", "m.json"][..], &web].concat());
+            ok(d, &[&["render", "-q", "--pyramid", "b"][..], &web].concat());
+            assert!(tree(&d.join("a")) == tree(&d.join("b")), "the statistics file changed the pyramid");
+            let line = fails(d, &["stats", "--x", "x.npy", "--y", "y.npy", "--max-zoom", "1", "-o", "n.json"], 1);
+            assert_eq!(line, "gigaplot: error: --max-zoom: applies to --projection web-mercator only");
+            let line = fails(d, &[&["stats", "--width", "512", "-o", "n.json"][..], &web].concat(), 1);
+            assert!(line.starts_with("gigaplot: error: --width: web-mercator tiles are"), "{line}");
+            assert!(!d.join("n.json").exists());
+        }},
         Case { cmd: "stats", flags: &["--threads", "--memory", "--scratch-dir"], check: |d| {
             base_points(d);
             std::fs::create_dir(d.join("scratch")).unwrap();

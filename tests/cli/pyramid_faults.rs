@@ -133,16 +133,17 @@ fn a_second_signal_mid_pyramid_still_removes_the_temporary_directory() {
 fn a_full_disk_mid_pyramid_leaves_the_previous_one_and_no_temporary_directory() {
     let scene = Scene::new(10_000);
     let old = scene.old_pyramid();
-    // Statistics first, without a limit; then the pyramid with a 50 kB file-size limit: the
-    // scratch file (40 kB) and the zoom-1 tiles (under 25 kB) fit, the zoom-0 tile (70 kB)
-    // does not. (1000 px levels: the edge tiles' transparent padding over the opaque
-    // background keeps them RGBA; tiles within the level palette are indexed and small.)
+    // Statistics first, without a limit; then the pyramid with an 8 kB file-size limit: the
+    // zoom-1 tiles (under 5.1 kB) fit, the zoom-0 tile (10.2 kB) does not. (Tiles are
+    // indexed in the level's palette with the transparent padding of the 1000 px levels'
+    // edge tiles, as one-render pyramids write them; the scratch file is not written: the
+    // bands stay in memory.)
     let stats = scene.site.parent().unwrap().join("stats.json");
     let mut args = vec!["stats".to_string(), "-q".into(), "-o".into(), stats.to_string_lossy().into_owned()];
     args.extend(scene.canvas(1000, 512));
     run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let mut command = scene.render(1000, 512, &["--stats", stats.to_str().unwrap(), "--background", "black"]);
-    let out = with_file_size_limit(&mut command, 50_000).output().unwrap();
+    let out = with_file_size_limit(&mut command, 8_000).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
     let expected =

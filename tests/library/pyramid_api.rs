@@ -118,6 +118,7 @@ fn render_pyramid_writes_the_command_lines_pyramid_and_png() {
         x_scale: Default::default(),
         y_scale: Default::default(),
         inputs: vec![InputKey::of(&x).unwrap(), InputKey::of(&y).unwrap()],
+        projection: Default::default(),
     };
     compute_stats(&points, key.clone(), ShardSpec::WHOLE, &options, &stats, &NoProgress).unwrap();
     let mut from_file = PyramidOptions::for_render(&lib.join("from-file"), &options);

@@ -30,6 +30,7 @@ fn stats() -> impl Strategy<Value = PyramidStats> {
             x_scale: Default::default(),
             y_scale: Default::default(),
             inputs: vec![InputKey::synthetic("x.npy"), InputKey::synthetic("y.npy")],
+            projection: Default::default(),
         };
         let mut b = StatsBuilder::new(key, ShardSpec { index: i % n, count: n }).unwrap();
         let mut state = seed | 1;

@@ -64,6 +64,7 @@ fn key() -> StatsKey {
         x_scale: Default::default(),
         y_scale: Default::default(),
         inputs: vec![InputKey::synthetic("x.npy"), InputKey::synthetic("y.npy")],
+        projection: Default::default(),
     }
 }
 

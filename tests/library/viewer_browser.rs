@@ -50,6 +50,7 @@ fn build_pyramid(dir: &Path, viewer: ViewerAssets) {
         x_scale: Default::default(),
         y_scale: Default::default(),
         inputs: vec![InputKey::synthetic("synthetic")],
+        projection: Default::default(),
     };
     let mut stats = StatsBuilder::new(key, ShardSpec::WHOLE).unwrap();
     for y in stats.rows() {
