@@ -127,7 +127,7 @@ fn direct_aggregation(c: &mut Criterion) {
 /// a count render's aggregation, without page arrival).
 fn count_kernel(c: &mut Criterion) {
     use gigaplot::__bench::{Isa, Tally};
-    use gigaplot::{Floats, MemoryColumn, Source as _};
+    use gigaplot::{Floats, MemoryColumn};
     use rayon::prelude::*;
     let dir = temp_dir();
     let n = 10_000_000u64;
