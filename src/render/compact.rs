@@ -32,7 +32,7 @@ use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
 use crate::render::band::Fill;
 use crate::render::direct;
-use crate::render::tally::{prefetch, PREFETCH_AHEAD};
+use crate::render::tally::{prefetch, TALLY_PREFETCH};
 
 /// Points each worker bins and sorts at once (8 bytes each: the binned and sorted pixel).
 const CHUNK: usize = 1 << 20;
@@ -94,13 +94,13 @@ struct Part<'a> {
 
 impl Part<'_> {
     /// Folds the points of its regions in `chunk`. A chunk's points are sparse within a
-    /// region, so most increments miss the caches: the cell [`PREFETCH_AHEAD`] points on is
+    /// region, so most increments miss the caches: the cell [`TALLY_PREFETCH`] points on is
     /// prefetched, so several misses are in flight.
     fn fold(&mut self, chunk: &Chunk) {
         let (from, to) = (chunk.starts[self.regions.start], chunk.starts[self.regions.end]);
         let points = &chunk.sorted[from..to];
         for (k, &p) in points.iter().enumerate() {
-            if let Some(&ahead) = points.get(k + PREFETCH_AHEAD) {
+            if let Some(&ahead) = points.get(k + TALLY_PREFETCH) {
                 prefetch(self.low.as_ptr().wrapping_add(ahead.wrapping_sub(self.first_pixel) as usize));
             }
             let cell = &mut self.low[(p - self.first_pixel) as usize];
