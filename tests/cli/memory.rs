@@ -1,29 +1,44 @@
 //! Peak RSS is bounded by the budget, not by the canvas height or the number of points:
 //! a 40000 x 40000 render of 10^7 points, run as a child process, peaks below 300 MB.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::*;
 
-#[test]
-fn render_40000_squared_of_10_million_points_stays_under_300_mb() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("pts");
-    run_ok(&["generate", "-q", "--points", "10000000", "--out", data.to_str().unwrap()]);
-    let png = dir.path().join("big.png");
+/// `points` generated points' columns in `dir/pts` (x.npy, y.npy).
+fn generated(dir: &Path, points: &str) -> PathBuf {
+    let data = dir.join("pts");
+    run_ok(&["generate", "-q", "--points", points, "--out", data.to_str().unwrap()]);
+    data
+}
+
+/// The peak RSS of `render --x data/x.npy --y data/y.npy FLAGS --scratch-dir scratch -o out`
+/// run as a child process, which must succeed.
+fn peak_of_render(data: &Path, flags: &[&str], scratch: &Path, out: &Path) -> u64 {
     let (status, peak) = run_measuring_rss(
         Command::new(bin())
             .args(["render", "--x"])
             .arg(data.join("x.npy"))
             .arg("--y")
             .arg(data.join("y.npy"))
-            .args(["--width", "40000", "--height", "40000", "--x-range", "-10,10", "--y-range", "-10,10"])
+            .args(flags)
             .arg("--scratch-dir")
-            .arg(dir.path())
+            .arg(scratch)
             .arg("-o")
-            .arg(&png),
+            .arg(out),
     );
     assert!(status.success());
+    peak
+}
+
+#[test]
+fn render_40000_squared_of_10_million_points_stays_under_300_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generated(dir.path(), "10000000");
+    let png = dir.path().join("big.png");
+    let flags = ["--width", "40000", "--height", "40000", "--x-range", "-10,10", "--y-range", "-10,10"];
+    let peak = peak_of_render(&data, &flags, dir.path(), &png);
     eprintln!("peak RSS of a 40000^2 render of 10^7 points: {} MB", peak / 1_000_000);
     assert!(peak < 300_000_000, "peak RSS {} MB", peak / 1_000_000);
     // The file is a complete PNG of the right size (read the header only: 6.4 GB decoded).
@@ -37,23 +52,10 @@ fn render_40000_squared_of_10_million_points_stays_under_300_mb() {
 #[test]
 fn peak_memory_does_not_grow_with_canvas_height() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("pts");
-    run_ok(&["generate", "-q", "--points", "1000000", "--out", data.to_str().unwrap()]);
+    let data = generated(dir.path(), "1000000");
     let peak_for = |height: &str| {
-        let (status, peak) = run_measuring_rss(
-            Command::new(bin())
-                .args(["render", "--x"])
-                .arg(data.join("x.npy"))
-                .arg("--y")
-                .arg(data.join("y.npy"))
-                .args(["--width", "8000", "--height", height, "--memory", "128MiB"])
-                .arg("--scratch-dir")
-                .arg(dir.path())
-                .arg("-o")
-                .arg(dir.path().join(format!("h{height}.png"))),
-        );
-        assert!(status.success());
-        peak
+        let flags = ["--width", "8000", "--height", height, "--memory", "128MiB"];
+        peak_of_render(&data, &flags, dir.path(), &dir.path().join(format!("h{height}.png")))
     };
     let short = peak_for("2000");
     let tall = peak_for("32000");
@@ -68,24 +70,25 @@ fn direct_counting_of_10_million_points_on_2000_squared_stays_under_64_mb() {
     // the 16 MB canvas; the 80 MB of mapped input are released as they are read, so they
     // never add up in the peak (about 34 MB): under 64 MB, less than the input itself.
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("pts");
-    run_ok(&["generate", "-q", "--points", "10000000", "--out", data.to_str().unwrap()]);
+    let data = generated(dir.path(), "10000000");
     let scratch = dir.path().join("scratch");
     std::fs::create_dir(&scratch).unwrap();
     let png = dir.path().join("direct.png");
-    let (status, peak) = run_measuring_rss(
-        Command::new(bin())
-            .args(["render", "-q", "--bare", "--threads", "2", "--x"])
-            .arg(data.join("x.npy"))
-            .arg("--y")
-            .arg(data.join("y.npy"))
-            .args(["--width", "2000", "--height", "2000", "--x-range", "-10,10", "--y-range", "-10,10"])
-            .arg("--scratch-dir")
-            .arg(&scratch)
-            .arg("-o")
-            .arg(&png),
-    );
-    assert!(status.success());
+    let flags = [
+        "-q",
+        "--bare",
+        "--threads",
+        "2",
+        "--width",
+        "2000",
+        "--height",
+        "2000",
+        "--x-range",
+        "-10,10",
+        "--y-range",
+        "-10,10",
+    ];
+    let peak = peak_of_render(&data, &flags, &scratch, &png);
     eprintln!("peak RSS of a direct 2000^2 render of 10^7 points: {} MB", peak / 1_000_000);
     assert!(peak < 64 << 20, "peak RSS {} MB", peak / 1_000_000);
     assert_eq!(read_png(&png).0, 2000);
@@ -99,39 +102,17 @@ fn compact_counts_of_a_canvas_larger_than_the_budget_stay_under_it_in_one_pass()
     // per pixel: the render counts in one pass (no partition, no scratch file) and shades
     // thin bands beside the compact canvas.
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("pts");
-    run_ok(&["generate", "-q", "--points", "10000000", "--out", data.to_str().unwrap()]);
+    let data = generated(dir.path(), "10000000");
     let scratch = dir.path().join("scratch");
     std::fs::create_dir(&scratch).unwrap();
     let png = dir.path().join("compact.png");
-    let mut command = Command::new(bin());
-    command
-        .args(["render", "--timings", "--bare", "--threads", "2", "--memory", "160MiB", "--x"])
-        .arg(data.join("x.npy"))
-        .arg("--y")
-        .arg(data.join("y.npy"))
-        .args(["--width", "6000", "--height", "6000", "--x-range", "-10,10", "--y-range", "-10,10"])
-        .arg("--scratch-dir")
-        .arg(&scratch)
-        .arg("-o")
-        .arg(&png);
-    let (status, peak) = run_measuring_rss(&mut command);
-    assert!(status.success());
-    eprintln!("peak RSS of compact counts at 6000^2: {} MB", peak / 1_000_000);
-    assert!(peak < 160 << 20, "peak RSS {} MB", peak / 1_000_000);
-    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
-    let out = run_ok(&[
-        "render",
+    let flags = [
         "--timings",
         "--bare",
         "--threads",
         "2",
         "--memory",
         "160MiB",
-        "--x",
-        data.join("x.npy").to_str().unwrap(),
-        "--y",
-        data.join("y.npy").to_str().unwrap(),
         "--width",
         "6000",
         "--height",
@@ -140,11 +121,16 @@ fn compact_counts_of_a_canvas_larger_than_the_budget_stay_under_it_in_one_pass()
         "-10,10",
         "--y-range",
         "-10,10",
-        "--scratch-dir",
-        scratch.to_str().unwrap(),
-        "-o",
-        png.to_str().unwrap(),
-    ]);
+    ];
+    let peak = peak_of_render(&data, &flags, &scratch, &png);
+    eprintln!("peak RSS of compact counts at 6000^2: {} MB", peak / 1_000_000);
+    assert!(peak < 160 << 20, "peak RSS {} MB", peak / 1_000_000);
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+    let (x, y) = (data.join("x.npy"), data.join("y.npy"));
+    let mut args = vec!["render", "--x", x.to_str().unwrap(), "--y", y.to_str().unwrap()];
+    args.extend(flags);
+    args.extend(["--scratch-dir", scratch.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+    let out = run_ok(&args);
     let timings = String::from_utf8_lossy(&out.stderr);
     assert!(timings.contains("aggregate:") && !timings.contains("partition"), "{timings}");
     let (w, h, _, _) = read_png(&png);
@@ -158,22 +144,23 @@ fn a_16000_squared_render_at_the_default_budget_stays_under_a_fiftieth_of_datash
     // peak), but the canvas takes many bands anyway, so the plan cuts them to 32 MiB. The
     // peak is set by the bands, not the points: 10^6 points show it as 10^7 do.
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("pts");
-    run_ok(&["generate", "-q", "--points", "1000000", "--out", data.to_str().unwrap()]);
+    let data = generated(dir.path(), "1000000");
     let png = dir.path().join("wide.png");
-    let (status, peak) = run_measuring_rss(
-        Command::new(bin())
-            .args(["render", "-q", "--bare", "--threads", "2", "--x"])
-            .arg(data.join("x.npy"))
-            .arg("--y")
-            .arg(data.join("y.npy"))
-            .args(["--width", "16000", "--height", "16000", "--x-range", "-10,10", "--y-range", "-10,10"])
-            .arg("--scratch-dir")
-            .arg(dir.path())
-            .arg("-o")
-            .arg(&png),
-    );
-    assert!(status.success());
+    let flags = [
+        "-q",
+        "--bare",
+        "--threads",
+        "2",
+        "--width",
+        "16000",
+        "--height",
+        "16000",
+        "--x-range",
+        "-10,10",
+        "--y-range",
+        "-10,10",
+    ];
+    let peak = peak_of_render(&data, &flags, dir.path(), &png);
     eprintln!("peak RSS of a 16000^2 render at the default budget: {} MB", peak / 1_000_000);
     assert!(peak < 160_000_000, "peak RSS {} MB", peak / 1_000_000);
     // A complete PNG of the canvas's size (the header only: 1 GB decoded).
