@@ -87,6 +87,12 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         rule("glyph", "--glyph", !raster, not_raster),
         rule("reduction", "--agg", !raster, not_raster),
         rule("scratch_dir", "--scratch-dir", !raster, "a raster needs no scratch file (it is read in place)"),
+        rule(
+            "projection",
+            "--projection",
+            !raster,
+            "does not apply to --raster (its cells are placed by --extent; only points are projected)",
+        ),
         rule("series", "--series", lines, only_lines),
         rule("line_width", "--line-width", lines, only_lines),
         Rule {

@@ -120,6 +120,8 @@ fn cases() -> Vec<Case> {
           "gigaplot: error: --agg: does not apply to --raster (the raster's cells are the values drawn)"),
         c(&["render", "--raster", "g.npy", "-o", "out.png", "--scratch-dir", "."], 1,
           "gigaplot: error: --scratch-dir: a raster needs no scratch file (it is read in place)"),
+        c(&["render", "--raster", "g.npy", "-o", "out.png", "--projection", "web-mercator"], 1,
+          "gigaplot: error: --projection: does not apply to --raster (its cells are placed by --extent; only points are projected)"),
         c(&["render", "--x", "x.npy", "--y", "y.npy", "--x-range", "0,4", "--y-range", "0,4", "--pyramid", "pyr", "--bare"], 1,
           "gigaplot: error: --bare: applies to the PNG image (-o) only; pyramids are not changed by it"),
         c(&["render", "--x", "x.npy", "--y", "y.npy", "--x-range", "0,4", "--y-range", "0,4", "--pyramid", "pyr", "--title", "T"], 1,
