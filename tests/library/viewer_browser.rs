@@ -90,6 +90,11 @@ fn screenshot(url: &str, out: &Path, profile: &Path, limit: Duration) -> bool {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
+    finished_within(&mut child, limit)
+}
+
+/// Waits for Chromium to exit: true if it succeeded within `limit`; killed and false if not.
+fn finished_within(child: &mut std::process::Child, limit: Duration) -> bool {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().expect("wait chromium") {
@@ -257,18 +262,7 @@ fn load(dir: &Path, (width, height): (u32, u32), work: &Path) -> (Vec<RequestLog
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
-    let start = Instant::now();
-    let ok = loop {
-        if let Some(status) = child.try_wait().expect("wait chromium") {
-            break status.success();
-        }
-        if start.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let ok = finished_within(&mut child, Duration::from_secs(90));
     stop.stop();
     thread.join().unwrap().unwrap();
     let log = log.lock().unwrap().clone();
@@ -384,18 +378,7 @@ fn dump_dom(dir: &Path, work: &Path) -> (Vec<RequestLog>, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
-    let start = Instant::now();
-    let ok = loop {
-        if let Some(status) = child.try_wait().expect("wait chromium") {
-            break status.success();
-        }
-        if start.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let ok = finished_within(&mut child, Duration::from_secs(90));
     stop.stop();
     thread.join().unwrap().unwrap();
     let log = log.lock().unwrap().clone();
