@@ -50,7 +50,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     }
     // --output ends in .png and --agg-out in .npy (their parsers), so they never coincide.
     if let Some(grid) = &args.raster.raster {
-        return raster(args, grid, quiet, started);
+        return raster(args, grid, thumbnail_out.as_deref(), quiet, started);
     }
     let (Some(x), Some(y)) = (&args.x, &args.y) else {
         return Err(Failure::flag("--x", "give --x and --y, or --raster"));
@@ -120,18 +120,14 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         };
         note!(
             "gigaplot: {} x {} px, {drawn}, x {x0}..{x1}, y {y0}..{y1}, \
-             {} bands of {} rows{}, {:.2} s -> {}{}",
+             {} bands of {} rows{}, {:.2} s{}",
             report.plan.width,
             report.plan.height,
             report.plan.bands,
             report.plan.band_height,
             dynspread_note(report.dynspread_px),
             started.elapsed().as_secs_f64(),
-            args.output
-                .as_ref()
-                .or(args.pyramid.pyramid.as_ref())
-                .map_or(String::new(), |p| p.display().to_string()),
-            thumbnail_out.map_or(String::new(), |t| format!(" and {}", t.display()))
+            written(args, thumbnail_out.as_deref())
         );
     }
     Ok(())
@@ -225,6 +221,22 @@ fn check_spreading(args: &RenderArgs) -> Result<()> {
     Ok(())
 }
 
+/// " -> A, B and C" for the summary line: every file or directory the render wrote
+/// (`-o`, `--agg-out`, `--pyramid`, the thumbnail), in that order; empty when none.
+fn written(args: &RenderArgs, thumbnail: Option<&Path>) -> String {
+    let paths: Vec<String> =
+        [args.output.as_deref(), args.agg_out.as_deref(), args.pyramid.pyramid.as_deref(), thumbnail]
+            .into_iter()
+            .flatten()
+            .map(|p| p.display().to_string())
+            .collect();
+    match paths.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!(" -> {last}"),
+        Some((last, rest)) => format!(" -> {} and {last}", rest.join(", ")),
+    }
+}
+
 /// ", dynspread N px" for the summary line when --dynspread chose N.
 fn dynspread_note(px: Option<usize>) -> String {
     px.map_or(String::new(), |px| format!(", dynspread {px} px"))
@@ -264,7 +276,13 @@ fn image_output(args: &RenderArgs, output: &Path) -> ImageOutput {
 }
 
 /// Runs `render --raster`: a 2-D array resampled onto the canvas.
-fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Result<()> {
+fn raster(
+    args: &RenderArgs,
+    path: &Path,
+    thumbnail_out: Option<&Path>,
+    quiet: bool,
+    started: Instant,
+) -> Result<()> {
     let grid = Grid::open(path)?;
     let (rows, cols) = grid.shape();
     let r = &args.raster;
@@ -306,14 +324,15 @@ fn raster(args: &RenderArgs, path: &Path, quiet: bool, started: Instant) -> Resu
     if !quiet {
         print_warnings(&report);
         note!(
-            "gigaplot: {} x {} raster -> {} x {} px in {} bands{}, {:.2} s",
+            "gigaplot: {} x {} raster -> {} x {} px in {} bands{}, {:.2} s{}",
             rows,
             cols,
             report.plan.width,
             report.plan.height,
             report.plan.bands,
             dynspread_note(report.dynspread_px),
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            written(args, thumbnail_out)
         );
     }
     Ok(())

@@ -663,6 +663,13 @@ fn cases() -> Vec<Case> {
             args.retain(|a| *a != "-q");
             let log = ok(d, &args);
             assert!(log.starts_with("gigaplot: 4 x 4 px, 7 of 7 points plotted") && log.lines().count() == 1, "{log}");
+            // the summary names every output the render wrote, and a raster's too
+            assert!(log.ends_with(" s -> o.png\n"), "{log}");
+            let both: Vec<&str> = args.iter().copied().chain(["--agg-out", "a.npy"]).collect();
+            assert!(ok(d, &both).ends_with(" s -> o.png and a.npy\n"));
+            small_raster(d);
+            let log = ok(d, &["render", "--raster", "g.npy", "--width", "2", "--height", "2", "-o", "r.png", "--pyramid", "rp"]);
+            assert!(log.starts_with("gigaplot: 2 x 2 raster -> 2 x 2 px") && log.ends_with(" s -> r.png and rp\n"), "{log}");
             args.push("--quiet");
             assert_eq!(ok(d, &args), "");
         }},
