@@ -17,6 +17,7 @@ mod topics {
     mod line_values;
     mod lines;
     mod memory;
+    mod pyramid_any_shards;
     mod pyramid_cli;
     mod pyramid_faults;
     mod pyramid_labels;

@@ -149,10 +149,17 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         let why = "web-mercator tiles are --pyramid-tile x 2^Z pixels square; give --max-zoom Z instead";
         rules.push(rule(id, flag, !(mercator && pyramid), why));
     }
+    // Shards of plain count pyramids of points shade with a statistics file; those of every
+    // other pyramid (one render each) compute the statistics themselves.
+    let plain_counts = !raster
+        && args.reduction == Reduction::Count
+        && !lines
+        && !spreads
+        && args.pyramid.pyramid_format == gigaplot::PyramidFormat::Xyz;
     rules.push(rule(
         "shard",
         "--shard",
-        args.pyramid.stats.is_some(),
+        args.pyramid.stats.is_some() || !plain_counts,
         "needs --stats FILE, the statistics of every shard from gigaplot stats",
     ));
     check(rules, given)

@@ -24,9 +24,11 @@ pub fn marker_path(dir: &Path, shard: ShardSpec) -> PathBuf {
 }
 
 /// Before `shard` writes tiles into `dir`: its earlier marker and the pyramid's
-/// `metadata.json` go, since the directory is about to change.
+/// `metadata.json` (and a DZI's `pyramid.dzi`) go, since the directory is about to change.
 pub fn begin_shard(dir: &Path, shard: ShardSpec) -> Result<()> {
-    for path in [marker_path(dir, shard), dir.join("metadata.json")] {
+    for path in
+        [marker_path(dir, shard), dir.join("metadata.json"), dir.join(crate::pyramid::dzi::DESCRIPTOR)]
+    {
         remove_if_present(&path)?;
     }
     Ok(())
@@ -43,19 +45,34 @@ pub fn finish_shard(
     viewer: &ViewerAssets,
 ) -> Result<bool> {
     let metadata = &meta.to_json(&dir.join("metadata.json"))?;
-    write_atomically(&marker_path(dir, shard), metadata.as_bytes())?;
+    finish_shard_with(dir, shard, metadata, || {
+        write_viewer(dir, viewer)?;
+        meta.write(dir)
+    })
+}
+
+/// [`finish_shard`] for any pyramid: records the part with the text `marker` (what the
+/// pyramid's description would say, the same in every shard of one render) and, when every
+/// part is present with the same text, calls `describe` (which writes the metadata, last)
+/// and removes the markers. Returns true when this shard completed the pyramid.
+pub fn finish_shard_with(
+    dir: &Path,
+    shard: ShardSpec,
+    marker: &str,
+    describe: impl FnOnce() -> Result<()>,
+) -> Result<bool> {
+    write_atomically(&marker_path(dir, shard), marker.as_bytes())?;
     for index in 0..shard.count {
         let path = marker_path(dir, ShardSpec { index, count: shard.count });
         match std::fs::read(&path) {
-            Ok(bytes) if bytes == metadata.as_bytes() => {}
+            Ok(bytes) if bytes == marker.as_bytes() => {}
             // Missing (not finished yet) or of another render (not rendered again yet).
             Ok(_) => return Ok(false),
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(Error::io(&path, e)),
         }
     }
-    write_viewer(dir, viewer)?;
-    meta.write(dir)?;
+    describe()?;
     remove_markers(&dir.join(PARTS_DIR))?;
     Ok(true)
 }

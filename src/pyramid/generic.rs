@@ -26,12 +26,14 @@ use rayon::prelude::*;
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::figure::categories::{entries, known_labels, numbered};
-use crate::io::write_staged_file;
+use crate::io::{write_atomically_below, write_staged_file};
 use crate::progress::Progress;
 use crate::pyramid::dzi::{self, PyramidFormat};
 use crate::pyramid::metadata::CategoryEntry;
 use crate::pyramid::tiles::tile_path;
-use crate::pyramid::{staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary};
+use crate::pyramid::{
+    completion, staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary, ShardPlan,
+};
 use crate::reduce::Reduction;
 use crate::render::{render_with_levels, Glyph, RenderOptions, RenderReport};
 use crate::shade::palette::pack_indices;
@@ -70,9 +72,10 @@ fn plain_counts(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
         && pyramid.format == PyramidFormat::Xyz
 }
 
-/// Fails unless the level-by-level pyramid can be built: one process (no shards or
-/// statistics file, which belong to count pyramids). Any sides: a coarse level's edge
-/// pixels past the canvas count as empty. Returns the plan.
+/// Fails unless the level-by-level pyramid can be built: no statistics file or
+/// `--span-from-level` (which belong to count pyramids); a shard renders the whole canvas
+/// and writes its own tiles ([`render_levels`]). Any sides: a coarse level's edge pixels
+/// past the canvas count as empty. Returns the plan.
 pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<PyramidPlan> {
     let plan = PyramidPlan::new(options.width, options.height, pyramid.tile)?;
     let what = match (options.reduction, options.glyph) {
@@ -80,12 +83,6 @@ pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<Pyrami
         (Reduction::Count, _) => "spread counts".to_string(),
         (other, _) => other.to_string(),
     };
-    if pyramid.shard.count > 1 {
-        return Err(Error::bad_parameter(
-            Field::Shard,
-            format!("pyramids of {what} are rendered in one process; shards are for count pyramids"),
-        ));
-    }
     if pyramid.stats.is_some() {
         return Err(Error::bad_parameter(
             Field::Stats,
@@ -108,6 +105,12 @@ pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<Pyrami
 /// the canvas's shaded bands, every coarser level's from its bands merged 2 x 2 in the same
 /// passes. `sinks` get the canvas of `options` itself. Options already checked by the
 /// caller ([`PyramidOptions::check_render`]).
+///
+/// A shard ([`PyramidOptions::shard`] of more than one) renders the same canvas with the
+/// same statistics but shades and writes only the tile rows [`ShardPlan::uniform`] gives it
+/// (each tile atomically, straight into the directory), so the shards together write
+/// exactly the files of one process; the shard that finds every part present writes the
+/// metadata ([`completion::finish_shard_with`]).
 pub fn render_levels(
     points: &PointColumns<'_>,
     options: &RenderOptions,
@@ -116,8 +119,48 @@ pub fn render_levels(
     progress: &dyn Progress,
 ) -> Result<(RenderReport, PyramidSummary)> {
     let plan = check(options, pyramid)?;
+    if pyramid.shard.count > 1 {
+        return render_shard(points, options, pyramid, &plan, sinks, progress);
+    }
     let staged = staging::begin(&pyramid.dir)?;
     let dir = staged.dir().to_path_buf();
+    let (report, summary) = render_into(points, options, pyramid, &plan, &dir, sinks, progress)
+        .map_err(|e| staged.rename_in_error(e))?;
+    staged.install()?;
+    Ok((report, summary))
+}
+
+/// One shard of [`render_levels`]: the tiles it owns, written into the pyramid's directory,
+/// then its part marker; the metadata when it is the last.
+fn render_shard(
+    points: &PointColumns<'_>,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    plan: &PyramidPlan,
+    sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+) -> Result<(RenderReport, PyramidSummary)> {
+    let dir = &pyramid.dir;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    completion::begin_shard(dir, pyramid.shard)?;
+    render_into(points, options, pyramid, plan, dir, sinks, progress)
+}
+
+/// Renders the pyramid's tiles (all, or a shard's) into `dir`, then its description: at
+/// once for a whole pyramid, when every part is present for a shard.
+fn render_into(
+    points: &PointColumns<'_>,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    plan: &PyramidPlan,
+    dir: &Path,
+    sinks: Vec<Box<dyn Sink>>,
+    progress: &dyn Progress,
+) -> Result<(RenderReport, PyramidSummary)> {
+    let plan = *plan;
+    let dir = dir.to_path_buf();
+    let shard = pyramid.shard;
+    let shards = ShardPlan::uniform(&plan, shard.count);
     let mut summary = PyramidSummary::default();
     let result = (|| {
         let finest = finest_level(&dir, &plan, pyramid.format)?;
@@ -126,7 +169,11 @@ pub fn render_levels(
         let mut level_sinks: Vec<Vec<Box<dyn Sink>>> = Vec::new();
         let plain = plain_counts(options, pyramid);
         for zoom in (0..=finest).rev() {
-            let (tiles, written) = level_sink(&dir, zoom, plan.tile, pyramid);
+            let owned: Option<OwnedRows> = (shard.count > 1).then(|| {
+                let (shards, steps) = (shards.clone(), finest - zoom);
+                Arc::new(move |row: u32| shards.row_owner(steps, row) == shard.index) as OwnedRows
+            });
+            let (tiles, written) = tile_sink(&dir, zoom, plan.tile, pyramid, owned);
             counts.push(written);
             let mut sinks: Vec<Box<dyn Sink>> = vec![tiles];
             if plain {
@@ -159,13 +206,22 @@ pub fn render_levels(
                 .unwrap_or_else(|| numbered(channels as usize));
             entries(names, options.color_key.as_deref())
         });
-        describe(&dir, &plan, options, pyramid, &histograms, legend)?;
+        let metadata = metadata(&plan, options, pyramid, &histograms, legend);
+        summary.wrote_metadata = match shard.count {
+            1 => {
+                write_description(&dir, &plan, options, pyramid, &metadata)?;
+                true
+            }
+            _ => {
+                let marker = metadata.to_json(&dir.join("metadata.json"))?;
+                completion::finish_shard_with(&dir, shard, &marker, || {
+                    write_description(&dir, &plan, options, pyramid, &metadata)
+                })?
+            }
+        };
         Ok(report)
     })();
-    let report = result.map_err(|e| staged.rename_in_error(e))?;
-    staged.install()?;
-    summary.wrote_metadata = true;
-    Ok((report, summary))
+    Ok((result?, summary))
 }
 
 /// The finest level's number: the XYZ plan's finest zoom, or the DZI's finest level (whose
@@ -175,7 +231,11 @@ pub(crate) fn finest_level(dir: &Path, plan: &PyramidPlan, format: PyramidFormat
         PyramidFormat::Xyz => plan.max_zoom,
         PyramidFormat::Dzi => {
             let tiles = dir.join(dzi::TILES_DIR);
-            std::fs::create_dir(&tiles).map_err(|e| Error::io(&tiles, e))?;
+            match std::fs::create_dir(&tiles) {
+                // A shard's directory may hold other shards' tiles.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tiles.is_dir() => {}
+                result => result.map_err(|e| Error::io(&tiles, e))?,
+            }
             dzi::levels(plan.width, plan.height).len() as u32 - 1
         }
     })
@@ -193,7 +253,23 @@ pub(crate) fn level_sink(
     tile: u32,
     pyramid: &PyramidOptions,
 ) -> (Box<dyn Sink>, LevelCounts) {
-    let (tiles, written) = LevelTiles::new(dir, zoom, tile, pyramid);
+    tile_sink(dir, zoom, tile, pyramid, None)
+}
+
+/// Which tile rows of a level a shard writes (None: all of them).
+type OwnedRows = Arc<dyn Fn(u32) -> bool + Send + Sync>;
+
+/// [`level_sink`] writing only the tile rows `owned` says (a shard's); the rows of the
+/// others are neither shaded nor written.
+fn tile_sink(
+    dir: &Path,
+    zoom: u32,
+    tile: u32,
+    pyramid: &PyramidOptions,
+    owned: Option<OwnedRows>,
+) -> (Box<dyn Sink>, LevelCounts) {
+    let (mut tiles, written) = LevelTiles::new(dir, zoom, tile, pyramid);
+    tiles.owned = owned;
     let sink: Box<dyn Sink> = match pyramid.spread {
         Some(TileSpread::Fixed(px, shape)) => {
             Box::new(SpreadSink::new(Box::new(tiles), Spreader::new(px, shape), pyramid.background))
@@ -218,6 +294,18 @@ pub(crate) fn describe(
     histograms: &[CountHistogram],
     legend: Option<Vec<(String, Color)>>,
 ) -> Result<()> {
+    let metadata = metadata(plan, options, pyramid, histograms, legend);
+    write_description(dir, plan, options, pyramid, &metadata)
+}
+
+/// The pyramid's metadata (see [`describe`]).
+fn metadata(
+    plan: &PyramidPlan,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    histograms: &[CountHistogram],
+    legend: Option<Vec<(String, Color)>>,
+) -> PyramidMetadata {
     let axes = (
         (options.x_range.unwrap_or((0.0, 1.0)), options.x_scale),
         (options.y_range.unwrap_or((0.0, 1.0)), options.y_scale),
@@ -226,6 +314,17 @@ pub(crate) fn describe(
         PyramidMetadata::new(plan, axes, histograms, (options.how, &pyramid.cmap, pyramid.background), None);
     pyramid.describe_projection(&mut metadata);
     metadata.categories = legend.map(CategoryEntry::list);
+    metadata
+}
+
+/// Writes the description [`describe`] writes, from `metadata`.
+fn write_description(
+    dir: &Path,
+    plan: &PyramidPlan,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    metadata: &PyramidMetadata,
+) -> Result<()> {
     let legend = metadata.categories.clone().unwrap_or_default();
     match pyramid.format {
         PyramidFormat::Xyz => {
@@ -272,6 +371,8 @@ struct LevelTiles {
     empty: u64,
     /// The aggregate's channels (count-cat's categories), from `begin`.
     channels: u32,
+    /// The tile rows written (a shard's; None: all).
+    owned: Option<OwnedRows>,
     done: crate::sink::Finished<(u64, u64, u32)>,
 }
 
@@ -302,6 +403,7 @@ impl LevelTiles {
             written: 0,
             empty: 0,
             channels: 0,
+            owned: None,
             done: done.clone(),
         };
         (sink, done)
@@ -310,6 +412,12 @@ impl LevelTiles {
     /// Encodes and writes the tiles of the buffered tile row that are not all background.
     fn flush(&mut self) -> Result<()> {
         if self.filled == 0 {
+            return Ok(());
+        }
+        if !self.owns(self.tile_row) {
+            // Another shard's row: neither shaded nor written.
+            self.filled = 0;
+            self.tile_row += 1;
             return Ok(());
         }
         let level = match self.format {
@@ -325,9 +433,20 @@ impl LevelTiles {
         let buffer = &self.rows;
         let background = self.background;
         let compression = tile_compression(self.compression);
+        // A shard writes into a directory other shards (and earlier runs) write too: each
+        // tile under a temporary name, and a tile now blank removes an earlier run's.
+        let shard = self.owned.is_some();
         let results: Vec<Result<bool>> = (0..width.div_ceil(tile))
             .into_par_iter()
             .map(|tx| {
+                let path = match self.format {
+                    PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
+                    PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
+                };
+                let blank_tile = || match shard.then(|| std::fs::remove_file(&path)) {
+                    Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+                    _ => Ok(false),
+                };
                 let (x0, cols) = (tx * tile, (width - tx * tile).min(tile));
                 // XYZ tiles are padded to the full tile (transparent), DZI tiles cut.
                 let (tw, th) = match self.format {
@@ -347,7 +466,7 @@ impl LevelTiles {
                             blank &= out.iter().all(|&i| Some(i) == level.background);
                         }
                         if blank {
-                            return Ok(false);
+                            return blank_tile();
                         }
                         encode_indices(&indices, (tw, th), &level.palette, compression)?
                     }
@@ -360,16 +479,15 @@ impl LevelTiles {
                             rgba[y * tw * 4..(y * tw + cols) * 4].copy_from_slice(src);
                         }
                         if blank {
-                            return Ok(false);
+                            return blank_tile();
                         }
                         encode_tile_rgba(&rgba, (tw, th), None, self.compression)?
                     }
                 };
-                let path = match self.format {
-                    PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
-                    PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
-                };
-                write_staged_file(&path, &png)?;
+                match shard {
+                    true => write_atomically_below(&path, &png)?,
+                    false => write_staged_file(&path, &png)?,
+                }
                 Ok(true)
             })
             .collect();
@@ -382,6 +500,13 @@ impl LevelTiles {
         self.filled = 0;
         self.tile_row += 1;
         Ok(())
+    }
+}
+
+impl LevelTiles {
+    /// True when this process writes tile row `row`.
+    fn owns(&self, row: u32) -> bool {
+        self.owned.as_ref().is_none_or(|owned| owned(row))
     }
 }
 
@@ -409,7 +534,9 @@ impl Sink for LevelTiles {
         }
         let width = self.width as usize;
         for row in 0..band.height() {
+            let owned = self.owns(self.tile_row);
             match &self.indexed {
+                _ if !owned => {}
                 Some(level) => {
                     let at = self.filled as usize * width;
                     level.index_row(band, row, &mut self.rows[at..at + width]);

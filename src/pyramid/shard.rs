@@ -107,10 +107,17 @@ impl ShardPlan {
 
     /// The shard that renders tile (x, y) of zoom `zoom`.
     pub fn owner(&self, zoom: u32, _x: u32, y: u32) -> u32 {
-        if zoom < self.block_min_zoom() {
+        self.row_owner(self.plan.max_zoom.saturating_sub(zoom), y)
+    }
+
+    /// The shard that renders tile row `y` of the level `steps` halvings coarser than the
+    /// finest (an XYZ zoom `max_zoom - steps`, or a DZI level as many steps below its
+    /// finest, which may be coarser than zoom 0): the owner of the unit holding its first
+    /// finest tile row, or [`TOP_SHARD`] when the row spans several units.
+    pub fn row_owner(&self, steps: u32, y: u32) -> u32 {
+        if steps > self.align {
             return TOP_SHARD;
         }
-        let steps = self.plan.max_zoom - zoom;
         let unit = (u64::from(y) << steps) >> self.align;
         // The last shard whose first unit is at or before `unit` (empty blocks skipped).
         let after = self.starts[..self.count as usize].partition_point(|&s| u64::from(s) <= unit);
@@ -268,6 +275,19 @@ mod tests {
         // Units of 2 rows (8 units, 4 per shard): the heavy row's unit alone.
         assert_eq!(shards.block(0), 0..2);
         assert_eq!(shards.block(1), 2..16);
+    }
+
+    #[test]
+    fn row_owner_agrees_with_owner_and_gives_deeper_levels_to_the_top() {
+        let plan = PyramidPlan::new(4096, 65536, 256).unwrap();
+        let shards = ShardPlan::uniform(&plan, 4);
+        for zoom in 0..=plan.max_zoom {
+            for y in 0..(256u32 >> (plan.max_zoom - zoom)) {
+                assert_eq!(shards.row_owner(plan.max_zoom - zoom, y), shards.owner(zoom, 0, y));
+            }
+        }
+        // A DZI level finer than zoom 0's steps still belongs to the top shard.
+        assert_eq!(shards.row_owner(plan.max_zoom + 3, 0), TOP_SHARD);
     }
 
     #[test]

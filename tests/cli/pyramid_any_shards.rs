@@ -1,0 +1,201 @@
+//! Shards of the one-render pyramids (any reduction, lines, spreading, DZI): `--shard I/N`
+//! runs into one directory write exactly the files of one process (every name, directory and
+//! byte), the metadata appears only with the last part, and what such shards cannot take
+//! is refused in one line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+use gigaplot::npy::encode_header;
+use gigaplot::DType;
+
+/// x, y (a random walk, so lines cross many tiles), a float value column with NaN and
+/// magnitudes whose sums depend on the order, and a uint8 category column of 4 codes.
+fn write_data(dir: &Path) {
+    let n = 6000;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut xs, mut ys, mut vs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut x, mut y) = (0.5f64, 0.5f64);
+    for i in 0..n {
+        x = (x + (next() - 0.5) * 0.08).clamp(0.0, 1.0);
+        y = (y + (next() - 0.5) * 0.08).clamp(0.0, 1.0);
+        xs.push(x);
+        ys.push(y);
+        vs.push(match i % 11 {
+            0 => f64::NAN,
+            1 => 1e6 * next(),
+            _ => next() * 1e-3 - 2e-4,
+        });
+    }
+    write_f64(&dir.join("x.npy"), &xs);
+    write_f64(&dir.join("y.npy"), &ys);
+    write_f64(&dir.join("v.npy"), &vs);
+    let mut bytes = encode_header(DType::U8, &[n]);
+    bytes.extend((0..n).map(|i| (i * 7 % 4) as u8));
+    std::fs::write(dir.join("c.npy"), bytes).unwrap();
+}
+
+/// The `render` arguments of a pyramid of the data in `dir` into `pyramid`, then `extra`
+/// (x range 0,1 unless `extra` gives one).
+fn args(dir: &Path, pyramid: &Path, extra: &[&str]) -> Vec<String> {
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let mut args: Vec<String> = ["render", "-q", "--x", &file("x.npy"), "--y", &file("y.npy")]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !extra.contains(&"--x-range") {
+        args.extend(["--x-range".to_string(), "0,1".to_string()]);
+    }
+    for a in ["--y-range", "0,1", "--width", "1000", "--height", "700"] {
+        args.push(a.to_string());
+    }
+    for a in ["--pyramid-tile", "64", "--pyramid", pyramid.to_str().unwrap()] {
+        args.push(a.to_string());
+    }
+    args.extend(extra.iter().map(|a| a.replace("V.NPY", &file("v.npy")).replace("C.NPY", &file("c.npy"))));
+    args
+}
+
+/// Runs gigaplot with `args`, which must succeed.
+fn ok(args: &[String]) {
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+/// Every directory (as `name/`) and file under `dir` with the file's bytes.
+fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = tree(dir);
+    let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.insert(format!("{}/", p.strip_prefix(dir).unwrap().display()), Vec::new());
+                stack.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The pyramids tested: a mean, count-cat, lines, a spread mean, each as XYZ and DZI.
+const CASES: &[(&str, &[&str])] = &[
+    ("mean", &["--agg", "mean", "--value", "V.NPY"]),
+    ("count-cat", &["--agg", "count-cat", "--value", "C.NPY"]),
+    ("lines", &["--glyph", "lines"]),
+    ("spread max", &["--agg", "max", "--value", "V.NPY", "--spread", "2"]),
+];
+
+#[test]
+fn shards_of_one_render_pyramids_write_the_files_of_one_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write_data(d);
+    for (name, flags) in CASES {
+        for format in ["xyz", "dzi"] {
+            let mut extra = flags.to_vec();
+            extra.extend(["--pyramid-format", format]);
+            let single = d.join("single");
+            ok(&args(d, &single, &extra));
+            let want = listing(&single);
+            let described = if format == "xyz" { "metadata.json" } else { "pyramid.dzi" };
+            assert!(want.contains_key(described), "{name} {format}: {:?}", want.keys());
+            assert!(want.keys().filter(|k| k.ends_with(".png")).count() > 20, "{name} {format}");
+            for n in [2u32, 3] {
+                let sharded = d.join(format!("sharded-{n}"));
+                // Shards in any order; the metadata appears with the last part only.
+                let order: Vec<u32> = if n == 2 { vec![1, 0] } else { vec![1, 2, 0] };
+                for (k, &i) in order.iter().enumerate() {
+                    let mut extra = extra.clone();
+                    let shard = format!("{i}/{n}");
+                    extra.extend(["--shard", &shard]);
+                    ok(&args(d, &sharded, &extra));
+                    let last = k + 1 == order.len();
+                    assert_eq!(sharded.join(described).exists(), last, "{name} {format} shard {i}/{n}");
+                    assert_eq!(sharded.join("index.html").exists(), last, "{name} {format} shard {i}/{n}");
+                }
+                let got = listing(&sharded);
+                let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+                assert_eq!(names(&got), names(&want), "{name} {format}: {n} shards");
+                for (path, bytes) in &want {
+                    assert!(&got[path] == bytes, "{name} {format}: {n} shards: {path} differs");
+                }
+                std::fs::remove_dir_all(&sharded).unwrap();
+            }
+            std::fs::remove_dir_all(&single).unwrap();
+        }
+    }
+}
+
+/// A shard run again with other flags removes the metadata, and its part no longer matches
+/// the others': the pyramid has no metadata until every shard rendered the same pyramid,
+/// and then the directory holds exactly that pyramid's files (the tiles of the first render
+/// that are blank in the second are gone; their emptied column directories stay).
+#[test]
+fn a_shard_of_another_render_leaves_no_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write_data(d);
+    let pyr = d.join("pyr");
+    let mean = ["--agg", "mean", "--value", "V.NPY"];
+    for shard in ["0/2", "1/2"] {
+        let mut extra = mean.to_vec();
+        extra.extend(["--shard", shard]);
+        ok(&args(d, &pyr, &extra));
+    }
+    assert!(pyr.join("metadata.json").exists());
+    assert!(!pyr.join("shards").exists(), "the part markers are removed");
+    let mut extra = mean.to_vec();
+    extra.extend(["--x-range", "0.7,1.7", "--shard", "0/2"]);
+    ok(&args(d, &pyr, &extra));
+    assert!(!pyr.join("metadata.json").exists());
+    assert!(pyr.join("shards").join("0-of-2.json").exists());
+    let mut extra = mean.to_vec();
+    extra.extend(["--x-range", "0.7,1.7", "--shard", "1/2"]);
+    ok(&args(d, &pyr, &extra));
+    let single = d.join("single");
+    let mut extra = mean.to_vec();
+    extra.extend(["--x-range", "0.7,1.7"]);
+    ok(&args(d, &single, &extra));
+    // (Files only: a column directory of the first render that is now empty stays.)
+    let (got, want) = (tree(&pyr), tree(&single));
+    assert!(got.keys().any(|k| k.ends_with(".png")));
+    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    assert!(got == want, "the tiles differ");
+}
+
+/// One-render shards compute their own statistics: a statistics file is refused naming the
+/// flag, in one line, and nothing is written; plain count shards still need one.
+#[test]
+fn one_render_shards_refuse_a_statistics_file_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write_data(d);
+    let pyr = d.join("pyr");
+    let stats = d.join("s.json").to_str().unwrap().to_string();
+    let cases: [(Vec<&str>, &str); 2] = [
+        (
+            vec!["--agg", "mean", "--value", "V.NPY", "--stats", &stats, "--shard", "0/2"],
+            "gigaplot: error: --stats: pyramids of mean compute each level's statistics as they render; \
+             give no statistics file",
+        ),
+        (
+            vec!["--shard", "0/2"],
+            "gigaplot: error: --shard: needs --stats FILE, the statistics of every shard from gigaplot stats",
+        ),
+    ];
+    for (extra, want) in cases {
+        let a = args(d, &pyr, &extra);
+        let out = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(1 | 2)), "{stderr}");
+        assert_eq!(stderr.trim_end(), want);
+        assert!(!pyr.exists(), "{extra:?}");
+    }
+}
