@@ -277,7 +277,6 @@ const NEEDS: &[(&str, &str, &str)] = &[
     ("stats", "pyramid", "applies to pyramid= only"),
     ("shard", "pyramid", "applies to pyramid= only"),
     ("max_zoom", "pyramid", "applies to pyramid= only"),
-    ("shard", "stats", "needs stats=FILE, the statistics of every shard from gigaplot stats"),
     ("thumbnail", "output", "applies to output= only"),
 ];
 
@@ -443,6 +442,16 @@ pub fn render_file<'py>(
         }
         None => None,
     };
+    // Shards of plain XYZ count pyramids of points shade with a statistics file (as the CLI
+    // asks); every other pyramid's shards compute the statistics themselves.
+    if let Some(p) = &pyramid {
+        if options.contains_key("shard")
+            && !options.contains_key("stats")
+            && p.shards_take_stats(&render_options)
+        {
+            return Err(bad("shard", "needs stats=FILE, the statistics of every shard from gigaplot stats"));
+        }
+    }
     // the thread count, canvas and memory plan (and the other options) before any work
     render_options.validate().map_err(crate::errors::to_py)?;
 

@@ -438,6 +438,22 @@ def test_render_sharded_pyramid_with_a_stats_file_writes_the_cli_tiles(files, tm
     assert first["pyramid"] == str(tmp_path / "py")
 
 
+def test_render_shards_of_a_mean_pyramid_write_the_one_process_files(tmp_path):
+    # any pyramid but plain counts shards without a statistics file (each shard computes
+    # them), from in-memory arrays too; the shards together write the files of one render
+    rng = np.random.default_rng(7)
+    points = {"x": rng.normal(0, 1, 20000), "y": rng.normal(0, 0.7, 20000), "v": rng.normal(5, 2, 20000)}
+    mean = {"agg": "mean", "value": "v", "how": "linear", **PYRAMID}
+    gp.render(points, "x", "y", pyramid=tmp_path / "one", **mean)
+    for shard in ("1/2", "0/2"):
+        gp.render(points, "x", "y", pyramid=tmp_path / "shards", shard=shard, **mean)
+        assert ("metadata.json" in os.listdir(tmp_path / "shards")) == (shard == "0/2")
+    one, shards = _tree(tmp_path / "one"), _tree(tmp_path / "shards")
+    assert sorted(shards) == sorted(one) and sum(name.endswith(".png") for name in one) > 4
+    for name in one:
+        assert shards[name] == one[name], name
+
+
 @needs_cli
 def test_render_sharded_web_mercator_pyramid_with_a_stats_file_writes_the_one_process_tiles(files, tmp_path):
     # x and y (within +-3) read as longitudes and latitudes; statistics from the command line

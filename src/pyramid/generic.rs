@@ -63,7 +63,7 @@ pub fn needs_levels(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
 
 /// True for an XYZ pyramid of plain counts of points (no lines, no spreading): the pyramids
 /// the count path can build too, whose `metadata.json` records each level's count range.
-fn plain_counts(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
+pub(crate) fn plain_counts(options: &RenderOptions, pyramid: &PyramidOptions) -> bool {
     options.reduction == Reduction::Count
         && options.glyph == Glyph::Points
         && options.line_width == 0.0

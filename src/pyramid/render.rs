@@ -57,6 +57,14 @@ impl PyramidOptions {
         Ok(ranges)
     }
 
+    /// True when the shards of this pyramid shade with a statistics file
+    /// ([`PyramidOptions::stats`], from `gigaplot stats`): plain XYZ counts of points, built
+    /// by the two-render count path. The shards of every other pyramid compute the
+    /// statistics themselves.
+    pub fn shards_take_stats(&self, options: &RenderOptions) -> bool {
+        generic::plain_counts(options, self)
+    }
+
     /// Fails unless web-mercator tiles can be cut from the canvas: the XYZ layout, the
     /// [`WORLD`] ranges on both (projected) axes and a square canvas of `tile * 2^Z` pixels.
     fn check_web_mercator(&self, options: &RenderOptions, ranges: ((f64, f64), (f64, f64))) -> Result<()> {
