@@ -22,6 +22,7 @@ mod topics {
     mod pyramid_render;
     #[cfg(feature = "serve")]
     mod serve;
+    mod sparse_bands;
     mod table_parsers;
     #[cfg(feature = "serve")]
     mod viewer_browser;

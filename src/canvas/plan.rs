@@ -118,6 +118,27 @@ impl Plan {
         self.budget.saturating_sub(overhead + band)
     }
 
+    /// Bytes of one band's aggregate.
+    pub(crate) fn band_bytes(&self) -> u64 {
+        u64::from(self.band_height) * u64::from(self.width) * u64::from(self.aggregate_bytes)
+    }
+
+    /// Bytes each of a band's two record buffers (as read, and sorted by tile) may take
+    /// while `bands_held` band buffers are in memory: half of what the budget leaves beside
+    /// them and the render's fixed costs, at most `cap`. The fixed overhead already counts
+    /// windows of 4 MiB, so a window never needs to be smaller.
+    pub(crate) fn record_window_bytes(&self, bands_held: u64, cap: u64) -> u64 {
+        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
+        let left = self.budget.saturating_sub(overhead + bands_held * self.band_bytes()) / 2;
+        left.min(cap).max(4 * MIB)
+    }
+
+    /// Bytes of each record buffer of a band folded into its cells while another band is
+    /// emitted: a quarter of a band at most, within the budget.
+    pub(crate) fn fold_window_bytes(&self) -> u64 {
+        self.record_window_bytes(BANDS_IN_FLIGHT, self.band_bytes() / 4)
+    }
+
     /// The canvas rows of band `band`, counted from the top: `start .. end`.
     pub fn band_rows(&self, band: u32) -> std::ops::Range<u32> {
         let start = band * self.band_height;

@@ -101,4 +101,24 @@ pub trait Glyph: Sync {
         R: Record<Shape = Self::Shape>,
         T: Send,
         F: Fn(&mut [T], usize, Fragment) + Sync;
+
+    /// For glyphs whose every record draws one whole pixel (points), when the records of
+    /// `band` fit one window of `max_records`: routes them and calls `each(tile, records)`
+    /// once for every tile (no records for a tile that has none), tiles in parallel,
+    /// records in input order, each drawing what [`Glyph::pixel_of`] says. A caller can
+    /// then clear and fold a tile at once, or fold it on its own and read back the pixels
+    /// its records reached. None (the default; nothing read) otherwise.
+    fn each_whole_tile<R, F>(&self, _band: &BandDraw<'_>, _max_records: u64, _each: F) -> Option<Result<()>>
+    where
+        R: Record<Shape = Self::Shape>,
+        F: Fn(usize, &[R]) + Sync,
+    {
+        None
+    }
+
+    /// The pixel within its tile and the fragment of a record [`Glyph::each_whole_tile`]
+    /// hands out (None for glyphs whose records draw several pixels).
+    fn pixel_of<R: Record<Shape = Self::Shape>>(_record: &R) -> Option<(usize, Fragment)> {
+        None
+    }
 }

@@ -11,7 +11,7 @@ use crate::data::{Floats, PointColumns, Source};
 use crate::error::Result;
 use crate::glyph::pixel_index::PixelIndex;
 use crate::glyph::record::{Record, Valued};
-use crate::glyph::route::for_each_tile_window;
+use crate::glyph::route::{for_each_tile_window, for_each_whole_tile};
 use crate::glyph::{BandDraw, Glyph, GlyphInput};
 use crate::partition::{partition, Binner, Partition};
 use crate::progress::Progress;
@@ -351,10 +351,26 @@ impl Glyph for Points {
         T: Send,
         F: Fn(&mut [T], usize, Fragment) + Sync,
     {
-        for_each_tile_window(band.partition, band.band, band.layout, tiles, |tile, records: &[R]| {
+        // Two bands are in memory while the next one is folded: a window takes a quarter of
+        // one at most, so a sparse band is read and folded tile by tile in one go.
+        let window = band.plan.fold_window_bytes();
+        for_each_tile_window(band.partition, band.band, band.layout, window, tiles, |tile, records: &[R]| {
             for r in records {
                 fold(tile, r.shape() as usize, Fragment::full(r.value()));
             }
         })
+    }
+
+    fn each_whole_tile<R, F>(&self, band: &BandDraw<'_>, max_records: u64, each: F) -> Option<Result<()>>
+    where
+        R: Record<Shape = u32>,
+        F: Fn(usize, &[R]) + Sync,
+    {
+        for_each_whole_tile(band.partition, band.band, band.layout, max_records, each)
+    }
+
+    #[inline(always)]
+    fn pixel_of<R: Record<Shape = u32>>(record: &R) -> Option<(usize, Fragment)> {
+        Some((record.shape() as usize, Fragment::full(record.value())))
     }
 }

@@ -7,6 +7,8 @@
 //! Segments may span several tiles: a record is copied to every tile its column span
 //! reaches ([`for_each_tile_window_spans`]), and drawn there clipped to the tile.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::canvas::TileLayout;
@@ -29,11 +31,14 @@ const SORT_PARTS: usize = 8;
 
 /// Reads all records of `band` window by window, routes each to its tile (replacing its
 /// packed pixel by its index within the tile), and calls `accumulate(tile, records)` for
-/// every tile and window, tiles in parallel, records in input order.
+/// every tile and window, tiles in parallel, records in input order. A window holds up to
+/// `window_bytes` of records (at least [`WINDOW_BYTES`]): the records of a sparse band then
+/// come in one window, and each tile is folded once, while it is in cache.
 pub fn for_each_tile_window<R, T, F>(
     partition: &Partition,
     band: u32,
     layout: &TileLayout,
+    window_bytes: u64,
     tiles: &mut [&mut [T]],
     accumulate: F,
 ) -> Result<()>
@@ -42,13 +47,83 @@ where
     T: Send,
     F: Fn(&mut [T], &[R]) + Sync,
 {
+    let window = window_bytes.max(WINDOW_BYTES as u64) / std::mem::size_of::<R>().max(1) as u64;
+    sorted_windows(partition, band, layout, window, |sorted: &[R], bounds| {
+        tiles.par_iter_mut().enumerate().with_min_len(1).for_each(|(t, tile)| {
+            let (a, b) = (bounds[t], bounds[t + 1]);
+            if a < b {
+                accumulate(tile, &sorted[a..b]);
+            }
+        });
+        Ok(())
+    })
+}
+
+/// Routes every record of `band` to its tile in ONE window, when the band has at most
+/// `max_records`, and calls `each(tile, records)` once for every tile (with no records for
+/// a tile that has none), tiles in parallel, records in input order, each record's packed
+/// pixel replaced by its index within the tile: so a caller can clear and fold a tile
+/// whole while it is in cache, or fold it in a buffer of one tile and read it back at
+/// once. None (nothing read) when the band has more records.
+pub fn for_each_whole_tile<R, F>(
+    partition: &Partition,
+    band: u32,
+    layout: &TileLayout,
+    max_records: u64,
+    each: F,
+) -> Option<Result<()>>
+where
+    R: Record<Shape = u32>,
+    F: Fn(usize, &[R]) + Sync,
+{
+    let total = partition.band_len(band);
+    if total > max_records {
+        return None;
+    }
+    if total == 0 {
+        (0..layout.tiles()).into_par_iter().with_min_len(1).for_each(|t| each(t, &[]));
+        return Some(Ok(()));
+    }
+    Some(sorted_windows(partition, band, layout, max_records, |sorted: &[R], bounds| {
+        (0..layout.tiles())
+            .into_par_iter()
+            .with_min_len(1)
+            .for_each(|t| each(t, &sorted[bounds[t]..bounds[t + 1]]));
+        Ok(())
+    }))
+}
+
+/// Reads the records of `band` in windows of at most `window` records, sorts each by tile
+/// ([`sort_by_tile`]) and calls `each(sorted, bounds)` per window, in order.
+fn sorted_windows<R, F>(
+    partition: &Partition,
+    band: u32,
+    layout: &TileLayout,
+    window: u64,
+    mut each: F,
+) -> Result<()>
+where
+    R: Record<Shape = u32>,
+    F: FnMut(&[R], &[usize]) -> Result<()>,
+{
     let total = partition.band_len(band);
     if total == 0 {
         return Ok(());
     }
-    let window = window_len::<R>().min(total) as usize;
-    let mut records = vec![R::zeroed(); window];
-    let mut sorted = vec![R::zeroed(); window];
+    // The buffer has the window's full size, so one buffer serves every band of a pass
+    // (only the pages a band uses are touched).
+    let mut buffer = WindowBuffer::take(2 * window as usize * std::mem::size_of::<R>());
+    let window = window.min(total) as usize;
+    let (mut owned_records, mut owned_sorted): (Vec<R>, Vec<R>);
+    let (records, sorted): (&mut [R], &mut [R]) = match buffer.records::<R>(2 * window) {
+        Some(both) => both.split_at_mut(window),
+        None => {
+            // A record type the reused words cannot hold (never for points' records).
+            owned_records = vec![R::zeroed(); window];
+            owned_sorted = vec![R::zeroed(); window];
+            (&mut owned_records[..], &mut owned_sorted[..])
+        }
+    };
     let n_tiles = layout.tiles();
     let mut read = 0u64;
     while read < total {
@@ -56,14 +131,55 @@ where
         partition.read(band, read, &mut records[..n])?;
         read += n as u64;
         let bounds = sort_by_tile(layout, &records[..n], &mut sorted[..n], n_tiles);
-        tiles.par_iter_mut().enumerate().with_min_len(1).for_each(|(t, tile)| {
-            let (a, b) = (bounds[t], bounds[t + 1]);
-            if a < b {
-                accumulate(tile, &sorted[a..b]);
-            }
-        });
+        each(&sorted[..n], &bounds)?;
     }
     Ok(())
+}
+
+/// Record windows of earlier bands, kept for the next: windows of tens of MB allocated
+/// anew each band would stay with the allocator of whichever worker thread freed them
+/// (glibc's threshold for returning large blocks rises after the first), one copy per
+/// thread; reused, they are the window's size once. [`release_windows`] frees them (the
+/// driver does after each pass, as the passes' windows differ).
+static WINDOWS: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
+
+/// Windows kept at most (a band read in the statistics pass, one while another is emitted).
+const KEPT_WINDOWS: usize = 2;
+
+/// A window's memory, taken from [`WINDOWS`] and given back when dropped.
+struct WindowBuffer(Vec<u64>);
+
+impl WindowBuffer {
+    /// A buffer of `bytes` (rounded up to 8): a kept one of that size, or a new one.
+    fn take(bytes: usize) -> WindowBuffer {
+        let words = bytes.div_ceil(8);
+        let mut kept = WINDOWS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match kept.iter().position(|buffer| buffer.len() == words) {
+            Some(i) => WindowBuffer(kept.swap_remove(i)),
+            None => WindowBuffer(vec![0; words]),
+        }
+    }
+
+    /// The first `n` records of the buffer (None if `R`'s alignment exceeds 8 bytes).
+    fn records<R: bytemuck::Pod>(&mut self, n: usize) -> Option<&mut [R]> {
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut self.0[..]);
+        bytemuck::try_cast_slice_mut(&mut bytes[..n * std::mem::size_of::<R>()]).ok()
+    }
+}
+
+impl Drop for WindowBuffer {
+    fn drop(&mut self) {
+        let mut kept = WINDOWS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.push(std::mem::take(&mut self.0));
+        // Keep the largest.
+        kept.sort_unstable_by_key(|buffer| std::cmp::Reverse(buffer.len()));
+        kept.truncate(KEPT_WINDOWS);
+    }
+}
+
+/// Frees the record windows kept between bands (the driver calls it when a render ends).
+pub fn release_windows() {
+    WINDOWS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
 }
 
 /// Like [`for_each_tile_window`] for glyphs that cover several tiles (line segments):

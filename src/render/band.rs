@@ -2,7 +2,7 @@
 //! drawing the band's records, or a raster resampled), and how the shading families and
 //! the sinks read them back.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -29,13 +29,47 @@ pub(crate) trait Fill<R: Reducer>: Sync {
         band: u32,
         cells: &mut [R::Cell],
     ) -> Result<()>;
+    /// Fills `cells`, whatever they hold (a previous band's cells), with band `band`: by
+    /// default every cell set to [`Reducer::EMPTY`], then [`Fill::fill`]. A fill may set
+    /// each tile's cells just before folding into it, while they are in cache.
+    fn fill_over(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        layout: &TileLayout,
+        band: u32,
+        cells: &mut [R::Cell],
+    ) -> Result<()> {
+        cells.fill(R::EMPTY);
+        self.fill(reducer, plan, layout, band, cells)
+    }
     /// Bytes that filling every band once more reads (a partition's records), which the
     /// driver weighs against keeping the bands' cells in a scratch file between passes
     /// (`kept.rs`); None (the default): the fill is never repeated to save a re-read.
     fn refill_bytes(&self) -> Option<u64> {
         None
     }
+    /// Folds band `band` tile by tile, each tile alone in a buffer of one tile per worker,
+    /// and hands the cells of the pixels each tile's fragments reached, each pixel once,
+    /// to `lit(state, cells)`: states made by `init` and summed with `merge`. No band buffer
+    /// is filled or scanned, so a sparse band costs its records, not its pixels. None (the
+    /// default; nothing read) when the fill cannot (records of glyphs that draw several
+    /// pixels, several cells per pixel, more records than a window holds).
+    fn fold_lit<S: Send>(
+        &self,
+        _reducer: &R,
+        _plan: &Plan,
+        _band: u32,
+        _init: impl Fn() -> S + Sync,
+        _lit: impl Fn(&mut S, &[R::Cell]) + Sync,
+        _merge: impl Fn(&mut S, S),
+    ) -> Option<Result<S>> {
+        None
+    }
 }
+
+/// The record of glyph `G`'s shape that reducer `R` reads.
+type Rec<R, G> = <<R as Reducer>::Input as RecordOf<<G as Glyph>::Shape>>::Record;
 
 /// A glyph's records in a partition: each band drawn tile by tile, tiles in parallel.
 pub(crate) struct Records<'a, G> {
@@ -68,8 +102,94 @@ where
         )
     }
 
+    fn fill_over(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        layout: &TileLayout,
+        band: u32,
+        cells: &mut [R::Cell],
+    ) -> Result<()> {
+        let max_records = plan.fold_window_bytes() / std::mem::size_of::<Rec<R, G>>() as u64;
+        let tiles: Vec<Mutex<&mut [R::Cell]>> =
+            layout.split_tiles_mut(cells, reducer.channels()).into_iter().map(Mutex::new).collect();
+        let draw = BandDraw { plan, partition: self.partition, band, layout, overwrite: R::OVERWRITE };
+        // A band whose records fit one window: each tile cleared and folded at once.
+        let drawn = self.glyph.each_whole_tile::<Rec<R, G>, _>(&draw, max_records, |t, records| {
+            let mut tile = tiles[t].lock().unwrap_or_else(PoisonError::into_inner);
+            tile.fill(R::EMPTY);
+            for (pixel, fragment) in records.iter().filter_map(G::pixel_of) {
+                reducer.fold(&mut tile, pixel, fragment);
+            }
+        });
+        drop(tiles);
+        match drawn {
+            Some(drawn) => drawn,
+            None => {
+                cells.fill(R::EMPTY);
+                self.fill(reducer, plan, layout, band, cells)
+            }
+        }
+    }
+
     fn refill_bytes(&self) -> Option<u64> {
         Some(self.partition.record_bytes())
+    }
+
+    fn fold_lit<S: Send>(
+        &self,
+        reducer: &R,
+        plan: &Plan,
+        band: u32,
+        init: impl Fn() -> S + Sync,
+        lit: impl Fn(&mut S, &[R::Cell]) + Sync,
+        merge: impl Fn(&mut S, S),
+    ) -> Option<Result<S>> {
+        if reducer.channels() != 1 {
+            return None;
+        }
+        let layout = TileLayout::new(plan, band);
+        let tile_pixels = plan.tile.min(plan.width) as usize * layout.rows() as usize;
+        // No band buffer is held (one may be, from a band that took the full path): a window
+        // may take half of what is left, up to a band's bytes (sparse bands have fewer).
+        let window = plan.record_window_bytes(1, plan.band_bytes());
+        let max_records = window / std::mem::size_of::<Rec<R, G>>() as u64;
+        let workers = rayon::current_num_threads().max(1);
+        // Per worker: a tile's cells (every one EMPTY between tiles), the reached cells, a state.
+        type Slot<C, S> = Mutex<Option<(Vec<C>, Vec<C>, S)>>;
+        let slots: Vec<Slot<R::Cell, S>> = (0..workers).map(|_| Mutex::new(None)).collect();
+        let empty_cell = R::EMPTY;
+        let empty = bytemuck::bytes_of(&empty_cell);
+        let draw =
+            BandDraw { plan, partition: self.partition, band, layout: &layout, overwrite: R::OVERWRITE };
+        let drawn = self.glyph.each_whole_tile::<Rec<R, G>, _>(&draw, max_records, |_, records| {
+            let slot = &slots[rayon::current_thread_index().unwrap_or(0) % workers];
+            let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            let (cells, reached, state) =
+                guard.get_or_insert_with(|| (vec![R::EMPTY; tile_pixels], Vec::new(), init()));
+            for (pixel, fragment) in records.iter().filter_map(G::pixel_of) {
+                reducer.fold(cells, pixel, fragment);
+            }
+            // Read each reached pixel once and empty it again for the next tile.
+            reached.clear();
+            for (pixel, _) in records.iter().filter_map(G::pixel_of) {
+                let cell = cells[pixel];
+                if bytemuck::bytes_of(&cell) != empty {
+                    reached.push(cell);
+                    cells[pixel] = R::EMPTY;
+                }
+            }
+            lit(state, reached);
+        })?;
+        Some(drawn.map(|()| {
+            let mut total = init();
+            for slot in slots {
+                if let Some((_, _, state)) = slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
+                    merge(&mut total, state);
+                }
+            }
+            total
+        }))
     }
 }
 
@@ -96,9 +216,11 @@ impl<R: Reducer> BandCells<R> {
         band: u32,
     ) -> Result<()> {
         let layout = fill.layout(plan, band);
-        self.cells.clear();
-        self.cells.resize(layout.pixels() * reducer.channels(), R::EMPTY);
-        fill.fill(reducer, plan, &layout, band, &mut self.cells)?;
+        // The previous band's cells stay until the fill sets them (tile by tile, in cache).
+        let cells = layout.pixels() * reducer.channels();
+        self.cells.truncate(cells);
+        self.cells.resize(cells, R::EMPTY);
+        fill.fill_over(reducer, plan, &layout, band, &mut self.cells)?;
         self.layout = Some(layout);
         Ok(())
     }

@@ -147,10 +147,13 @@ pub(crate) fn finish<R: Reducer>(
     progress: &dyn Progress,
     unchanged: impl Fn() -> Result<()>,
 ) -> Result<(Option<usize>, Vec<Warning>)> {
+    // The record windows reused from band to band are freed when the passes end, however.
+    let _windows = ReleaseWindows;
     let mut density =
         options.dynspread.map(|d| DensityStream::new(plan.width as usize, plan.height as usize, d.max_px));
     let (stats, kept) =
         gather_statistics(reducer, fill, plan, options, (density.as_mut(), coarse.as_mut()), progress)?;
+    crate::glyph::route::release_windows();
     let spread_px = match (density, options.dynspread) {
         (Some(density), Some(Dynspread { threshold, .. })) => {
             let stats = density.finish().ok_or_else(|| Error::usage("DensityStream", "rows missing"))?;
@@ -190,6 +193,15 @@ pub(crate) fn finish<R: Reducer>(
     Ok((spread_px, warnings))
 }
 
+/// Frees the record windows kept between bands when dropped ([`crate::glyph::route::release_windows`]).
+struct ReleaseWindows;
+
+impl Drop for ReleaseWindows {
+    fn drop(&mut self) {
+        crate::glyph::route::release_windows();
+    }
+}
+
 /// The statistics of a reducer's family.
 type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
 
@@ -211,6 +223,9 @@ fn gather_statistics<R: Reducer>(
     let mut buffer = BandCells::default();
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     let mut kept = Kept::choose(reducer, fill, plan, &scratch_dir);
+    // Statistics summed over the non-empty pixels are gathered from the pixels a band's
+    // records reach, without filling the band, unless something else reads the band.
+    let lit_only = R::Family::GATHERS_LIT && kept.is_none() && density.is_none() && coarse.is_none();
     for pass in 0..R::Family::passes(options.how) {
         progress.stage("statistics", u64::from(plan.height));
         if let Some(coarse) = coarse.as_deref_mut() {
@@ -218,6 +233,21 @@ fn gather_statistics<R: Reducer>(
         }
         for b in 0..plan.bands {
             check_cancelled(progress)?;
+            if lit_only {
+                let found = fill.fold_lit(
+                    reducer,
+                    plan,
+                    b,
+                    || R::Family::new_stats(reducer.channels()),
+                    |state, cells| R::Family::add_lit(state, reducer.values(cells, &mut Vec::new())),
+                    |total, part| R::Family::merge_lit(total, &part),
+                );
+                if let Some(found) = found {
+                    R::Family::merge_lit(&mut stats, &found?);
+                    progress.advance(u64::from(plan.band_rows(b).len() as u32));
+                    continue;
+                }
+            }
             let band = match kept.as_mut() {
                 Some(kept) if pass == 0 => kept.aggregate(reducer, fill, plan, b, &mut buffer)?,
                 Some(kept) => kept.band(reducer, fill, plan, b, &mut buffer)?,

@@ -76,6 +76,17 @@ pub trait Family: Send + Sync + 'static {
     fn gather(stats: &mut Self::Stats, pass: u32, band: &impl BandValues<Self::Value>);
     /// Called after every band went through pass `pass`.
     fn end_pass(_stats: &mut Self::Stats, _pass: u32, _how: How) {}
+    /// True when every pass's statistics are a sum over the non-empty pixels' values,
+    /// whatever their order and however they are split ([`Family::add_lit`],
+    /// [`Family::merge_lit`]): a sparse band's statistics are then gathered from the pixels
+    /// its records reach, without filling the band. False (the default): they need every
+    /// pixel of a band, in row order.
+    const GATHERS_LIT: bool = false;
+    /// Adds the values of non-empty pixels (each pixel once) to the statistics, when
+    /// [`Family::GATHERS_LIT`].
+    fn add_lit(_stats: &mut Self::Stats, _values: &[Self::Value]) {}
+    /// Adds statistics gathered apart into `stats`, when [`Family::GATHERS_LIT`].
+    fn merge_lit(_stats: &mut Self::Stats, _other: &Self::Stats) {}
     /// The shader of the whole canvas.
     fn shader(stats: &Self::Stats, style: &ShadeStyle<'_>) -> Self::Shader;
     /// Shades the pixels of `values` (`channels` values each) into `out`.
@@ -145,6 +156,14 @@ impl Family for CountFamily {
             },
         );
         stats.merge(&band);
+    }
+    /// The exact histogram of non-zero counts is a sum over pixels: merging is exact.
+    const GATHERS_LIT: bool = true;
+    fn add_lit(stats: &mut CountHistogram, counts: &[u32]) {
+        stats.add_counts(counts);
+    }
+    fn merge_lit(stats: &mut CountHistogram, other: &CountHistogram) {
+        stats.merge(other);
     }
     fn shader(stats: &CountHistogram, style: &ShadeStyle<'_>) -> CountShader {
         CountShader::new(stats, style.how, style.cmap, style.background)
