@@ -8,35 +8,17 @@
 //! others cost no memory). The count of a pixel is `carry + small`, exactly; the workers'
 //! counts add up in any order.
 
-/// How many points ahead the compact fold prefetches (into L1): far enough for the L3
-/// latency of a 4 MB tally to hide behind the other points' increments (on 10^8 points at
-/// 2000^2, 2 threads, before [`Tally::add`] moved to [`TALLY_L2_PREFETCH`]:
-/// the increments took about 35% less CPU time at 96 or 128 than at 24, and 128 was the
-/// fastest of 24, 48, 64, 96 and 128; the compact fold of 10^9 points at 10000^2 took 10.06-10.39
-/// user CPU-s at 128 against 10.49-12.07 at 24, quiet machine, identical PNG).
-pub(crate) const TALLY_PREFETCH: usize = 128;
-
-/// How many points ahead [`Tally::add`] prefetches, into L2 ([`prefetch_l2`]): a 4 MB tally
+/// How many points ahead [`Tally::add`] and the compact fold prefetch, into L2
+/// ([`prefetch_l2`]; before, 128 points into L1, which had beaten 24, 48, 64 and 96): a 4 MB tally
 /// (2000^2) lives in L3 (the L2 is 1 MiB a core here), and bringing each line only as far
 /// as L2, further ahead, leaves L1's few miss buffers to the increments. In a standalone loop
 /// over 6 * 10^7 float32 points of the benchmark data at 2000^2 (index kernel + tally, 2
 /// threads, columns in memory, range -10,10, load 5-6, 3 rounds), the CPU time was 0.111-0.119
 /// s at 256 points into L2 against 0.130-0.138 s at 128 points into L1 (the previous
-/// setting), 0.123-0.128 s at 128 into L2 and 0.110-0.128 s at 320 into L2.
+/// setting), 0.123-0.128 s at 128 into L2 and 0.110-0.128 s at 320 into L2. The compact
+/// fold of 10^9 points at 10000^2 took 7.0-7.7 CPU-s against 10.1-11.8 with the old setting
+/// (release binaries, alternating, load 7-8, identical PNG).
 pub(crate) const TALLY_L2_PREFETCH: usize = 256;
-
-/// Asks the CPU to bring the cache line of `at` into L1 (a hint: nothing is read).
-#[inline(always)]
-pub(crate) fn prefetch(at: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults and reads nothing, whatever the address (SSE is in
-    // every x86-64 CPU).
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
-}
 
 /// Asks the CPU to bring the cache line of `at` into L2, not L1 (a hint: nothing is read).
 #[inline(always)]
