@@ -9,8 +9,9 @@
 //! order: top-left, top-right, bottom-left, bottom-right; those past an edge that is not a
 //! multiple of `2^k` count as empty), so its counts, any, min and max are exact, its float
 //! sums, means and variances are sums in that fixed tree order, and its `first` / `last`
-//! are the first / last value of the first / last non-empty finest pixel in Z order, not
-//! the first / last point in input order. Every level is shaded with its own global
+//! are the value of the first / last point in input order (the finest cells carry each
+//! value's input item, [`crate::reduce::InOrder`]), so a `first` / `last` level is the flat
+//! render of the data on its own canvas. Every level is shaded with its own global
 //! statistics and spread by the same pixel radius; all of it is independent of the tile
 //! size, band height and thread count.
 //!
