@@ -17,6 +17,7 @@ mod topics {
     mod parsers;
     #[cfg(feature = "cli")]
     mod pyramid_api;
+    mod pyramid_first_last;
     mod pyramid_levels;
     mod pyramid_parsers;
     mod pyramid_render;

@@ -288,14 +288,17 @@ impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
     }
 
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
+        // The index of the next point in input order (records that keep it: `Indexed`).
+        let mut item = start as u64;
         self.scan(start, len, |columns, rows, values| {
             for ((&column, &row), &value) in columns.iter().zip(rows).zip(values) {
                 // Dropped points have row -1.
                 if let Ok(row) = u32::try_from(row) {
                     let band = self.band_div.quotient(row);
                     let pixel = ((row - band * self.band_height) << self.column_bits) | column;
-                    emit(band, R::new(pixel, if R::HAS_VALUE { value } else { f64::NAN }));
+                    emit(band, R::with_item(pixel, if R::HAS_VALUE { value } else { f64::NAN }, item));
                 }
+                item += 1;
             }
         })
     }
@@ -356,7 +359,7 @@ impl Glyph for Points {
         let window = band.plan.fold_window_bytes();
         for_each_tile_window(band.partition, band.band, band.layout, window, tiles, |tile, records: &[R]| {
             for r in records {
-                fold(tile, r.shape() as usize, Fragment::full(r.value()));
+                fold(tile, r.shape() as usize, Fragment::of_item(r.value(), r.item()));
             }
         })
     }

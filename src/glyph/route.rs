@@ -251,7 +251,7 @@ fn sort_by_tile<R: Record<Shape = u32>>(
 ) -> Vec<usize> {
     if n_tiles == 1 {
         for (o, r) in out.iter_mut().zip(records) {
-            *o = R::new(layout.locate(r.shape()).1, r.value());
+            *o = r.with_shape(layout.locate(r.shape()).1);
         }
         return vec![0, records.len()];
     }
@@ -284,7 +284,7 @@ fn sort_by_tile<R: Record<Shape = u32>>(
         let mut cursor = start.clone();
         for r in *part {
             let (t, i) = layout.locate(r.shape());
-            target.write(cursor[t], R::new(i, r.value()));
+            target.write(cursor[t], r.with_shape(i));
             cursor[t] += 1;
         }
     });

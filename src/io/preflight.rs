@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::data::DType;
 use crate::error::Result;
 use crate::glyph::lines::{AaSegment, LineSegment};
+use crate::glyph::record::Indexed;
 use crate::glyph::Valued;
 use crate::io::free_space::{check_disk_space, DiskNeed};
 use crate::io::temporary::parent_dir;
@@ -41,6 +42,18 @@ pub fn scratch_record_bytes(options: &RenderOptions) -> u64 {
         Glyph::Lines => size_of::<LineSegment>(),
     };
     bytes as u64
+}
+
+/// Bytes of one record in the scratch file of a pyramid's render with `options` (one render
+/// for every level, `crate::pyramid::generic`): `first` and `last` of points and width-0
+/// lines carry each item's index too ([`Indexed`]), the others are a flat render's.
+pub fn pyramid_record_bytes(options: &RenderOptions) -> u64 {
+    let in_order = matches!(options.reduction, Reduction::First | Reduction::Last);
+    match options.glyph {
+        Glyph::Points if in_order => size_of::<Indexed<u32>>() as u64,
+        Glyph::Lines if in_order && options.line_width == 0.0 => size_of::<Indexed<LineSegment>>() as u64,
+        _ => scratch_record_bytes(options),
+    }
 }
 
 /// Bytes of one pixel of the raw aggregate (`--agg-out`) of a render with `options`: its
@@ -80,6 +93,16 @@ pub fn check_render_disk_space(options: &RenderOptions, items: u64, aggregate: O
     check_disk_space(&render_needs(options, items, aggregate))
 }
 
+/// Fails like [`check_render_disk_space`] when the scratch file of a pyramid's render of
+/// `items` ([`pyramid_record_bytes`] each) cannot fit.
+pub(crate) fn check_pyramid_disk_space(options: &RenderOptions, items: u64) -> Result<()> {
+    let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
+    check_disk_space(&[DiskNeed {
+        dir: scratch_dir,
+        bytes: items.saturating_mul(pyramid_record_bytes(options)),
+    }])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +129,14 @@ mod tests {
         assert_eq!(bytes(Glyph::Lines, 0.0, R::Any), 20);
         assert_eq!(bytes(Glyph::Lines, 1.5, R::Count), 56);
         assert_eq!(bytes(Glyph::Lines, 1.5, R::Any), 64);
+        // A pyramid's first and last records carry their item's index, 8 bytes more.
+        let pyramid = |glyph, width, reduction| pyramid_record_bytes(&options(glyph, width, reduction));
+        for reduction in [R::First, R::Last] {
+            assert_eq!(pyramid(Glyph::Points, 0.0, reduction), 20, "{reduction}");
+            assert_eq!(pyramid(Glyph::Lines, 0.0, reduction), 36, "{reduction}");
+            assert_eq!(pyramid(Glyph::Lines, 1.5, reduction), 64, "{reduction}");
+        }
+        assert_eq!(pyramid(Glyph::Points, 0.0, R::Mean), 12);
     }
 
     #[test]

@@ -9,8 +9,9 @@
 //! order: top-left, top-right, bottom-left, bottom-right; those past an edge that is not a
 //! multiple of `2^k` count as empty), so its counts, any, min and max are exact, its float
 //! sums, means and variances are sums in that fixed tree order, and its `first` / `last`
-//! are the first / last value of the first / last non-empty finest pixel in Z order, not
-//! the first / last point in input order. Every level is shaded with its own global
+//! are the value of the first / last point in input order (the finest cells carry each
+//! value's input item, [`crate::reduce::InOrder`]), so a `first` / `last` level is the flat
+//! render of the data on its own canvas. Every level is shaded with its own global
 //! statistics and spread by the same pixel radius; all of it is independent of the tile
 //! size, band height and thread count.
 //!
@@ -341,6 +342,9 @@ fn write_description(
     }
 }
 
+/// Bytes of shaded rows a worker takes at once (rows of narrow levels are grouped).
+const SHADE_RUN: usize = 64 << 10;
+
 /// A [`Sink`] cutting one level's shaded rows into `{z}/{x}/{y}.png` tiles (padded with
 /// transparent pixels), skipping the tiles that are all background.
 ///
@@ -532,22 +536,28 @@ impl Sink for LevelTiles {
             let bytes = if self.indexed.is_some() { 1 } else { 4 };
             self.rows = vec![0u8; self.width as usize * self.tile as usize * bytes];
         }
-        let width = self.width as usize;
-        for row in 0..band.height() {
-            let owned = self.owns(self.tile_row);
-            match &self.indexed {
-                _ if !owned => {}
-                Some(level) => {
-                    let at = self.filled as usize * width;
-                    level.index_row(band, row, &mut self.rows[at..at + width]);
-                }
-                None => {
-                    let at = self.filled as usize * width * 4;
-                    band.shade_row(row, PixelFormat::Rgba, &mut self.rows[at..at + width * 4]);
-                }
+        // The band's rows up to the end of each tile row, shaded (or indexed) in parallel,
+        // each row into its place: the same bytes as one row at a time.
+        let row_bytes = self.width as usize * if self.indexed.is_some() { 1 } else { 4 };
+        let mut row = 0;
+        while row < band.height() {
+            let left_in_tile = self.tile.min(self.height - self.tile_row * self.tile) - self.filled;
+            let n = left_in_tile.min(band.height() - row);
+            // (a shard shades only the tile rows it writes)
+            if self.owns(self.tile_row) {
+                let at = self.filled as usize * row_bytes;
+                let indexed = &self.indexed;
+                self.rows[at..at + n as usize * row_bytes]
+                    .par_chunks_mut(row_bytes)
+                    .with_min_len((SHADE_RUN / row_bytes).max(1))
+                    .enumerate()
+                    .for_each(|(i, out)| match indexed {
+                        Some(level) => level.index_row(band, row + i as u32, out),
+                        None => band.shade_row(row + i as u32, PixelFormat::Rgba, out),
+                    });
             }
-            self.filled += 1;
-            if self.filled == self.tile || self.tile_row * self.tile + self.filled == self.height {
+            (self.filled, row) = (self.filled + n, row + n);
+            if n == left_in_tile {
                 self.flush()?;
             }
         }

@@ -301,8 +301,8 @@ mod tests {
     fn count_cat_adds_coverage_to_its_category() {
         let reducer = AaCountCat::new(2);
         let mut tile = [f32::NAN; 4];
-        reducer.fold(&mut tile, 1, Fragment { value: 1.0, aa: 0.75, prev: 0.25 });
-        reducer.fold(&mut tile, 1, Fragment { value: 5.0, aa: 1.0, prev: 0.0 });
+        reducer.fold(&mut tile, 1, Fragment { value: 1.0, aa: 0.75, prev: 0.25, item: 0 });
+        reducer.fold(&mut tile, 1, Fragment { value: 5.0, aa: 1.0, prev: 0.0, item: 0 });
         assert!(tile[0].is_nan() && tile[1].is_nan() && tile[2].is_nan());
         assert_eq!(tile[3], 0.5);
     }

@@ -17,7 +17,8 @@
 //!   values in that family ([`Reducer::values`]), exported as [`Reducer::dtype`].
 //!
 //! The reductions: [`count`] (count, any), [`value`] (sum, mean, var, std, min, max,
-//! first, last), [`category`] (count-cat), [`antialiased`] (Datashader's forms along
+//! first, last), [`ordered`] (first and last with each pixel's input item, for pyramids),
+//! [`category`] (count-cat), [`antialiased`] (Datashader's forms along
 //! anti-aliased lines) and [`resampled`] (raster values, which come from resampling
 //! rather than from fragments). Adding a reduction with fixed-size state is one file here
 //! and one line in `render/table.rs`.
@@ -32,6 +33,7 @@
 pub mod antialiased;
 pub mod category;
 pub mod count;
+pub mod ordered;
 pub mod resampled;
 pub mod value;
 
@@ -41,6 +43,7 @@ use std::str::FromStr;
 pub use antialiased::{AaCount, AaCountCat, AaValues};
 pub use category::CountCat;
 pub use count::{Any, Count};
+pub use ordered::InOrder;
 pub use resampled::Resampled;
 pub use value::{First, Last, Max, Mean, Min, Std, Sum, Values, Var};
 
@@ -59,20 +62,33 @@ pub struct Fragment {
     pub aa: f64,
     /// Coverage the previous segment gave the pixel.
     pub prev: f64,
+    /// The input item's index in input order (a point's row, a segment's end vertex item),
+    /// when records carry it ([`ReadsValueInOrder`]); 0 otherwise.
+    pub item: u64,
 }
 
 impl Fragment {
     /// A fully covered pixel: a point or a pixel of a width-0 line.
     #[inline(always)]
     pub fn full(value: f64) -> Fragment {
-        Fragment { value, aa: 1.0, prev: 0.0 }
+        Fragment { value, aa: 1.0, prev: 0.0, item: 0 }
+    }
+
+    /// A fully covered pixel of input item `item`.
+    #[inline(always)]
+    pub fn of_item(value: f64, item: u64) -> Fragment {
+        Fragment { value, aa: 1.0, prev: 0.0, item }
     }
 }
 
-/// Whether a reduction reads the value column: [`NoValue`] or [`ReadsValue`].
+/// Whether a reduction reads the value column: [`NoValue`], [`ReadsValue`] or
+/// [`ReadsValueInOrder`].
 pub trait ValueUse: Send + Sync + 'static {
     /// True when folds read [`Fragment::value`].
     const READS_VALUE: bool;
+    /// True when folds read [`Fragment::item`] too: records then carry each item's index,
+    /// and the render partitions (the direct aggregation of one-band canvases gives none).
+    const READS_ITEM: bool = false;
 }
 
 /// The reduction reads no value column (count, any, anti-aliased coverage).
@@ -89,6 +105,17 @@ pub struct ReadsValue;
 
 impl ValueUse for ReadsValue {
     const READS_VALUE: bool = true;
+}
+
+/// The reduction reads the value column and each item's index in input order (`first` and
+/// `last` of a pyramid, whose coarser levels keep the earliest / latest item): records
+/// carry both.
+#[derive(Debug)]
+pub struct ReadsValueInOrder;
+
+impl ValueUse for ReadsValueInOrder {
+    const READS_VALUE: bool = true;
+    const READS_ITEM: bool = true;
 }
 
 /// The finished value type a reducer hands its shading family.

@@ -73,11 +73,13 @@ impl PointRender<'_> {
             warnings,
         };
         let report = |plotted, found| report_on(&plan, plotted, found);
-        // A canvas that is one band aggregates straight from the input (`direct.rs`).
-        if let Some(binner) = glyph
-            .direct(&input, &plan)
-            .filter(|_| plan.bands == 1 && direct::fits(u64::from(plan.width) * u64::from(plan.height)))
-        {
+        // A canvas that is one band aggregates straight from the input (`direct.rs`), unless
+        // the reduction reads each item's index, which only partition records carry.
+        if let Some(binner) = glyph.direct(&input, &plan).filter(|_| {
+            !R::Input::READS_ITEM
+                && plan.bands == 1
+                && direct::fits(u64::from(plan.width) * u64::from(plan.height))
+        }) {
             // No scratch file, but the scratch directory is still swept of dead runs' files.
             crate::io::scratch::remove_stale(Path::new(&scratch_dir));
             let fill = Direct::new(binner, progress);

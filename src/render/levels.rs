@@ -11,9 +11,9 @@
 //! arrive in Z (Morton) order whatever the tiles, bands and threads. Counts, any, min and
 //! max are therefore those of binning the points at the finest pixel; float sums, means
 //! and variances are the same sums taken in that tree order (deterministic, not bit for bit
-//! a sum in input order); `first` and `last` are the first and last value of the first and
-//! last non-empty finest pixel in Z order (exactly the first and last point in input order
-//! only when one finest pixel holds them all).
+//! a sum in input order); `first` and `last` keep the value of the earliest / latest input
+//! item of their finest pixels (their cells carry the item, [`crate::reduce::InOrder`]), so
+//! they are the first and last point in input order, as on a canvas of the level's size.
 //!
 //! Memory: each level holds one open band of `ceil(W / 2^k)` columns and
 //! `ceil(band height / 2^k)` rows, a third of a finest band in all. Each level gathers its
@@ -299,7 +299,8 @@ fn merge_columns<R: Reducer>(
 mod tests {
     use super::*;
     use crate::canvas::Scale;
-    use crate::reduce::{Count, First, Mean, Values};
+    use crate::data::DType;
+    use crate::reduce::{Count, Fragment, InOrder, Mean, Values};
     use crate::sink::AggregateArraySink;
 
     /// Fills each band from a whole row-major grid of cells `width` wide.
@@ -407,36 +408,55 @@ mod tests {
     }
 
     #[test]
-    fn first_is_the_first_non_empty_pixel_in_z_order_and_sums_are_deterministic() {
+    fn first_and_last_keep_the_earliest_and_latest_item_and_sums_are_deterministic() {
         let (w, h) = (13u32, 11u32);
-        let mut firsts = Vec::new();
-        let mut means = Vec::new();
+        let (mut firsts, mut lasts, mut means) = (Vec::new(), Vec::new(), Vec::new());
+        let (first, last) = (InOrder::<false>::new(DType::F64), InOrder::<true>::new(DType::F64));
+        // Pixel i holds the items (i * 37) % 151 and that plus 151 (value: the item), or
+        // nothing; Z order and item order differ.
         for i in 0..w * h {
-            let (mut a, mut m) = (First::EMPTY, Mean::EMPTY);
+            let (mut a, mut b, mut m) = ([InOrder::<false>::EMPTY], [InOrder::<true>::EMPTY], Mean::EMPTY);
             if i % 3 != 0 {
-                a.add(f64::from(i) * 0.1);
+                for item in [u64::from(i * 37 % 151), u64::from(i * 37 % 151) + 151] {
+                    first.fold(&mut a, 0, Fragment::of_item(item as f64, item));
+                    last.fold(&mut b, 0, Fragment::of_item(item as f64, item));
+                }
                 m.add(f64::from(i) * 0.1);
                 m.add(1.0 / 3.0);
             }
-            firsts.push(a);
+            firsts.push(a[0]);
+            lasts.push(b[0]);
             means.push(m);
         }
         use crate::reduce::value::Accumulator;
-        let first = |split| {
-            levels::<_, f64>(Values::<First>::new(crate::data::DType::F64), &firsts, (w, h), split, 4)
-        };
-        let reference = first((1, 1));
-        for (k, level) in reference.iter().enumerate() {
-            let f = 2u32 << k;
-            let lw = w.div_ceil(f);
-            for (i, &got) in level.iter().enumerate() {
-                let i = i as u32;
-                let want = z_order(w, h, i % lw * f, i / lw * f, f)
-                    .into_iter()
-                    .map(|p| firsts[p].finish())
-                    .find(|v| !v.is_nan())
-                    .unwrap_or(f64::NAN);
-                assert!(got.to_bits() == want.to_bits(), "level {} pixel {i}: {got} != {want}", k + 1);
+        for split in SPLITS {
+            for (name, got, cells, pick) in [
+                (
+                    "first",
+                    levels::<_, f64>(first, &firsts, (w, h), split, 4),
+                    &firsts,
+                    f64::min as fn(_, _) -> _,
+                ),
+                ("last", levels::<_, f64>(last, &lasts, (w, h), split, 4), &lasts, f64::max),
+            ] {
+                for (k, level) in got.iter().enumerate() {
+                    let f = 2u32 << k;
+                    let lw = w.div_ceil(f);
+                    for (i, &got) in level.iter().enumerate() {
+                        let i = i as u32;
+                        let want = z_order(w, h, i % lw * f, i / lw * f, f)
+                            .into_iter()
+                            .map(|p| cells[p].value())
+                            .filter(|v| !v.is_nan())
+                            .reduce(pick)
+                            .unwrap_or(f64::NAN);
+                        assert!(
+                            got.to_bits() == want.to_bits(),
+                            "{name} {split:?} level {} pixel {i}",
+                            k + 1
+                        );
+                    }
+                }
             }
         }
         let mean =
@@ -444,7 +464,6 @@ mod tests {
         let mean_reference: Vec<Vec<u64>> =
             mean((1, 1)).iter().map(|l| l.iter().map(|v| v.to_bits()).collect()).collect();
         for split in SPLITS {
-            assert_eq!(first(split), reference, "{split:?}");
             let bits: Vec<Vec<u64>> =
                 mean(split).iter().map(|l| l.iter().map(|v| v.to_bits()).collect()).collect();
             assert_eq!(bits, mean_reference, "{split:?}");

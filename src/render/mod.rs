@@ -316,7 +316,11 @@ fn render_in_pool(
     if points.is_empty() {
         return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot"));
     }
-    crate::io::preflight::check_render_disk_space(options, points.len() as u64, None)?;
+    match levels {
+        // A pyramid's first and last records are larger (`reduce/ordered.rs`).
+        Some(_) => crate::io::preflight::check_pyramid_disk_space(options, points.len() as u64)?,
+        None => crate::io::preflight::check_render_disk_space(options, points.len() as u64, None)?,
+    }
     let inputs = inputs::resolve(points, options, progress)?;
     table::run(driver::PointRender { points, inputs, options, sinks, levels, progress })
 }

@@ -7,7 +7,7 @@ use crate::data::DType;
 use crate::error::{Error, Field, Result};
 use crate::glyph::{AaLines, Lines, Points};
 use crate::reduce::antialiased::{AaAny, AaMax, AaMean, AaSum};
-use crate::reduce::{AaCount, AaCountCat, AaValues, Any, Count, CountCat, Reduction as R, Values};
+use crate::reduce::{AaCount, AaCountCat, AaValues, Any, Count, CountCat, InOrder, Reduction as R, Values};
 use crate::reduce::{First, Last, Max, Mean, Min, Std, Sum, Var};
 use crate::render::driver::PointRender;
 use crate::render::{Glyph, RenderReport};
@@ -19,7 +19,14 @@ pub(crate) fn run(render: PointRender<'_>) -> Result<RenderReport> {
     let v = render.points.value_source().map_or(DType::F64, |column| column.dtype());
     let categories = render.inputs.categories;
     let aa = AaLines::new(options.line_width);
+    // A pyramid's coarser levels of first and last keep the earliest / latest input item of
+    // their finest pixels: its cells and records carry the item (`reduce/ordered.rs`).
+    let in_order = render.levels.is_some();
     match (options.glyph, options.line_width > 0.0, options.reduction) {
+        (Glyph::Points, _, R::First) if in_order => render.run(Points, InOrder::<false>::new(v)),
+        (Glyph::Points, _, R::Last) if in_order => render.run(Points, InOrder::<true>::new(v)),
+        (Glyph::Lines, false, R::First) if in_order => render.run(Lines, InOrder::<false>::new(v)),
+        (Glyph::Lines, false, R::Last) if in_order => render.run(Lines, InOrder::<true>::new(v)),
         (Glyph::Points, _, R::Count) => render.run(Points, Count),
         (Glyph::Points, _, R::Any) => render.run(Points, Any),
         (Glyph::Points, _, R::Sum) => render.run(Points, Values::<Sum>::new(v)),

@@ -248,13 +248,38 @@ impl Family for FloatFamily {
             1
         }
     }
+    /// Tiles in parallel: the statistics and histogram merge exactly in any order.
     fn gather(stats: &mut FloatPasses, pass: u32, band: &impl BandValues<f64>) {
-        for row in 0..band.rows() {
-            band.for_each_piece(row, |_, values| match (pass, stats.histogram.as_mut()) {
-                (0, _) => stats.stats.add_values(values),
-                (_, Some(histogram)) => histogram.add_values(values),
-                _ => {}
-            });
+        match (pass, stats.histogram.as_mut()) {
+            (0, _) => {
+                let band = band.fold_tiles(
+                    FloatStats::new,
+                    |mut part, values| {
+                        part.add_values(values);
+                        part
+                    },
+                    |mut a, b| {
+                        a.merge(&b);
+                        a
+                    },
+                );
+                stats.stats.merge(&band);
+            }
+            (_, Some(histogram)) => {
+                let band = band.fold_tiles(
+                    || histogram.empty_like(),
+                    |mut part, values| {
+                        part.add_values(values);
+                        part
+                    },
+                    |mut a, b| {
+                        a.merge(&b);
+                        a
+                    },
+                );
+                histogram.merge(&band);
+            }
+            _ => {}
         }
     }
     fn end_pass(stats: &mut FloatPasses, pass: u32, how: How) {

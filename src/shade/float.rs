@@ -65,18 +65,18 @@ impl FloatStats {
     pub fn add_values(&mut self, values: &[f64]) {
         for &v in values {
             if !v.is_nan() {
-                self.min = self.min.min(v);
-                self.max = self.max.max(v);
+                self.min = lower(self.min, v);
+                self.max = higher(self.max, v);
                 self.count += 1;
             }
         }
     }
 
-    /// Adds another band's statistics into these.
-    #[cfg(test)]
+    /// Adds the statistics of other values (another band, or other tiles of a band) into
+    /// these: the same statistics whatever the order the values came in.
     pub fn merge(&mut self, other: &FloatStats) {
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
+        self.min = lower(self.min, other.min);
+        self.max = higher(self.max, other.max);
         self.count += other.count;
     }
 
@@ -88,6 +88,27 @@ impl FloatStats {
     /// Number of non-NaN values recorded.
     pub fn count(&self) -> u64 {
         self.count
+    }
+}
+
+/// The smaller of two non-NaN values, -0.0 below 0.0: a minimum that does not depend on
+/// the order values are met in (`f64::min` may return either zero).
+#[inline(always)]
+fn lower(a: f64, b: f64) -> f64 {
+    if b < a || (b == a && b.is_sign_negative()) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The larger of two non-NaN values, 0.0 above -0.0 (see [`lower`]).
+#[inline(always)]
+fn higher(a: f64, b: f64) -> f64 {
+    if b > a || (b == a && b.is_sign_positive()) {
+        b
+    } else {
+        a
     }
 }
 
@@ -172,17 +193,29 @@ impl FloatHistogram {
     pub(crate) fn add_offset_count(&mut self, a: f64, n: u64) {
         if let Some(i) = self.bins.index(a) {
             self.counts[i] += n;
-            if a < self.top_center && a > self.below_top {
-                self.below_top = a;
+            if a < self.top_center {
+                self.below_top = higher(self.below_top, a);
             }
         }
     }
 
-    /// Adds another band's histogram, built from the same [`FloatStats`], into this one.
+    /// Empty bins for the same statistics: a part to gather other values into and
+    /// [`FloatHistogram::merge`] into this one.
+    pub fn empty_like(&self) -> FloatHistogram {
+        FloatHistogram {
+            offset: self.offset,
+            bins: self.bins.clone(),
+            counts: vec![0; FLOAT_BINS],
+            top_center: self.top_center,
+            below_top: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Adds another band's histogram (or other tiles' of a band), built from the same
+    /// [`FloatStats`], into this one: the same histogram whatever the order of the values.
     ///
     /// # Panics
     /// If the two were built from different statistics (a programming error).
-    #[cfg(test)]
     pub fn merge(&mut self, other: &FloatHistogram) {
         assert!(
             self.offset.to_bits() == other.offset.to_bits()
@@ -192,7 +225,7 @@ impl FloatHistogram {
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             *mine += theirs;
         }
-        self.below_top = self.below_top.max(other.below_top);
+        self.below_top = higher(self.below_top, other.below_top);
     }
 
     /// Number of values recorded.

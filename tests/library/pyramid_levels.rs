@@ -131,8 +131,7 @@ impl<T: Copy> Grid<T> {
     }
 }
 
-/// NaN-skipping float merges of the reductions' states (sum adds, max keeps the larger,
-/// first keeps the earlier).
+/// NaN-skipping float merges of the reductions' states (sum adds, max keeps the larger).
 fn nan_sum(into: &mut f64, v: f64) {
     if !v.is_nan() {
         *into = if into.is_nan() { v } else { *into + v };
@@ -140,11 +139,6 @@ fn nan_sum(into: &mut f64, v: f64) {
 }
 fn nan_max(into: &mut f64, v: f64) {
     if !v.is_nan() && (into.is_nan() || v > *into) {
-        *into = v;
-    }
-}
-fn nan_first(into: &mut f64, v: f64) {
-    if into.is_nan() {
         *into = v;
     }
 }
@@ -208,11 +202,10 @@ fn coarse_images(points: &PointColumns, options: &RenderOptions, max_zoom: u32) 
                 out.push((sum.width, sum.height, shading::shade_values(&mean, sum.width as usize, &st)));
             }
         }
-        Reduction::Sum | Reduction::Max | Reduction::First => {
+        Reduction::Sum | Reduction::Max => {
             let merge = match options.reduction {
                 Reduction::Sum => nan_sum,
-                Reduction::Max => nan_max,
-                _ => nan_first,
+                _ => nan_max,
             };
             let mut g = Grid::<f64>::render(points, options, 1);
             for _ in 0..max_zoom {
@@ -274,7 +267,7 @@ fn the_finest_level_is_the_bare_render_and_coarser_levels_merge_its_pixels() {
                     ..base.clone()
                 },
             ),
-            ("first", RenderOptions { reduction: Reduction::First, ..base.clone() }),
+            // (first and last: `pyramid_first_last.rs`, against flat renders of each level)
             ("sum", RenderOptions { reduction: Reduction::Sum, how: How::Log, ..base.clone() }),
             ("any", RenderOptions { reduction: Reduction::Any, ..base.clone() }),
             ("count-cat", RenderOptions { reduction: Reduction::CountCat, ..base.clone() }),

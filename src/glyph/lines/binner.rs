@@ -101,7 +101,10 @@ impl<S: Segments, R: Record<Shape = S::Segment>> Binner for SegmentBinner<'_, S,
         self.source.segments(start, len, |s| {
             let Some(segment) = self.segments.segment(&s.raw, &self.x, &self.y) else { return };
             let Some((first, last)) = self.segments.rows(&segment) else { return };
-            let record = R::new(segment, s.value);
+            let record = match R::HAS_VALUE {
+                true => R::with_item(segment, s.value, self.source.item_of(s)),
+                false => R::new(segment, s.value),
+            };
             for band in self.band_div.quotient(first)..=self.band_div.quotient(last).min(self.bands - 1) {
                 emit(band, record);
             }

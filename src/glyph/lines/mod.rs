@@ -106,9 +106,9 @@ impl Glyph for Lines {
                 for record in records {
                     // `move`: the closure owns copies of what it reads per pixel, so they
                     // stay in registers instead of being reloaded after each store to the tile.
-                    let (value, tile, fold) = (record.value(), &mut *tile, &fold);
+                    let (value, item, tile, fold) = (record.value(), record.item(), &mut *tile, &fold);
                     draw(&record.shape(), window, move |x, y, _| {
-                        fold(tile, ((y - y0) * w + (x - x0)) as usize, Fragment::full(value));
+                        fold(tile, ((y - y0) * w + (x - x0)) as usize, Fragment::of_item(value, item));
                     });
                 }
             },
@@ -183,7 +183,7 @@ impl Glyph for AaLines {
                 for record in records {
                     let value = record.value();
                     draw_aa(&record.shape(), &style, window, |x, y, aa, prev| {
-                        fold(tile, ((y - y0) * w + (x - x0)) as usize, Fragment { value, aa, prev });
+                        fold(tile, ((y - y0) * w + (x - x0)) as usize, Fragment { value, aa, prev, item: 0 });
                     });
                 }
             },

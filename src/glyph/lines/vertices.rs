@@ -128,6 +128,11 @@ impl<'a> VertexSource<'a> {
         self.layout.vertices()
     }
 
+    /// The item a segment belongs to (its end vertex's): segments are emitted in this order.
+    pub fn item_of(&self, segment: &SeriesSegment) -> u64 {
+        self.layout.item(segment.series, segment.raw.index as usize + 1) as u64
+    }
+
     /// Calls `emit` for every segment ending at items `start .. start + len`, in item order
     /// (see the module doc). Reads blocks of at most about 65,536 vertices.
     pub fn segments(&self, start: usize, len: usize, mut emit: impl FnMut(&SeriesSegment)) -> Result<()> {
