@@ -374,6 +374,6 @@ impl Glyph for Points {
 
     #[inline(always)]
     fn pixel_of<R: Record<Shape = u32>>(record: &R) -> Option<(usize, Fragment)> {
-        Some((record.shape() as usize, Fragment::full(record.value())))
+        Some((record.shape() as usize, Fragment::of_item(record.value(), record.item())))
     }
 }
