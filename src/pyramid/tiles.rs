@@ -190,14 +190,19 @@ impl TileWriter {
                 let x0 = tx * self.tile;
                 let cols = (self.width - x0).min(self.tile);
                 let counts = buffer.read_block(self.width, x0, cols, rows)?;
+                let path = tile_path(&self.dir, self.zoom, tx, ty);
                 if counts.iter().all(|&c| c == 0) {
-                    return Ok(false);
+                    // A shard writes into a directory earlier runs wrote too: an empty
+                    // tile removes the earlier run's (nothing there in a fresh directory).
+                    return match std::fs::remove_file(&path) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+                        _ => Ok(false),
+                    };
                 }
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
                 // Encoded as the one-render pyramids encode the same pixels: the same bytes.
                 let (side, level) = (self.tile as usize, self.palette.as_ref());
                 let png = encode_tile_rgba(&rgba, (side, side), level, self.options.compression)?;
-                let path = tile_path(&self.dir, self.zoom, tx, ty);
                 write_atomically_below(&path, &png)?;
                 Ok(true)
             })

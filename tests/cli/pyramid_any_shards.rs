@@ -199,3 +199,36 @@ fn one_render_shards_refuse_a_statistics_file_in_one_line() {
         assert!(!pyr.exists(), "{extra:?}");
     }
 }
+
+/// Plain count shards (the two-render path, with a statistics file) run again over other
+/// ranges remove their earlier tiles that are now empty: the directory ends with exactly the
+/// files of one process over the new ranges.
+#[test]
+fn rerun_count_shards_remove_their_tiles_now_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write_data(d);
+    let pyr = d.join("pyr");
+    for (range, stats) in [("0,1", "s1.json"), ("0.7,1.7", "s2.json")] {
+        let stats = d.join(stats).to_str().unwrap().to_string();
+        let mut cmd = args(d, &pyr, &["--x-range", range]);
+        // the same canvas flags for `stats`, without --pyramid DIR
+        let at = cmd.iter().position(|a| a == "--pyramid").unwrap();
+        let mut stats_args = vec!["stats".to_string()];
+        stats_args.extend(cmd[1..at].iter().chain(&cmd[at + 2..]).cloned());
+        stats_args.extend(["-o".to_string(), stats.clone()]);
+        ok(&stats_args);
+        cmd.extend(["--stats".to_string(), stats]);
+        for shard in ["1/2", "0/2"] {
+            let mut sharded = cmd.clone();
+            sharded.extend(["--shard".to_string(), shard.to_string()]);
+            ok(&sharded);
+        }
+    }
+    let single = d.join("single");
+    ok(&args(d, &single, &["--x-range", "0.7,1.7"]));
+    let (got, want) = (tree(&pyr), tree(&single));
+    assert!(got.keys().any(|k| k.ends_with(".png")));
+    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+    assert!(got == want, "the tiles differ");
+}
