@@ -245,3 +245,48 @@ pub fn clustered_columns(seed: u64, points: usize) -> (Vec<f32>, Vec<f64>, Vec<f
     }
     (xs, ys, vs, cs)
 }
+
+/// Checks level `level`'s tiles under `dir` (XYZ `{z}/{x}/{y}.png` padded to `tile`, or DZI
+/// `pyramid_files/{level}/{col}_{row}.png` cut) against the `lw x lh` RGBA `image` (a flat
+/// render of that level's canvas): exactly the tiles not all `background` exist, and decode
+/// to its pixels. Returns those written.
+pub fn check_pyramid_level(
+    dir: &Path,
+    (format, tile, level): (gigaplot::PyramidFormat, u32, u32),
+    (lw, lh): (u32, u32),
+    image: &[u8],
+    background: [u8; 4],
+    what: &str,
+) -> u64 {
+    let mut written = 0;
+    for ty in 0..lh.div_ceil(tile) {
+        for tx in 0..lw.div_ceil(tile) {
+            let (cols, rows) = (tile.min(lw - tx * tile), tile.min(lh - ty * tile));
+            let (tw, th) = match format {
+                gigaplot::PyramidFormat::Xyz => (tile, tile),
+                gigaplot::PyramidFormat::Dzi => (cols, rows),
+            };
+            let mut expected = vec![0u8; (tw * th * 4) as usize];
+            let mut blank = true;
+            for y in 0..rows {
+                let src = (((ty * tile + y) * lw + tx * tile) * 4) as usize;
+                let row = &image[src..src + cols as usize * 4];
+                blank &= row.chunks(4).all(|p| p == background);
+                let dst = (y * tw * 4) as usize;
+                expected[dst..dst + cols as usize * 4].copy_from_slice(row);
+            }
+            let path = match format {
+                gigaplot::PyramidFormat::Xyz => dir.join(format!("{level}/{tx}/{ty}.png")),
+                gigaplot::PyramidFormat::Dzi => dir.join(format!("pyramid_files/{level}/{tx}_{ty}.png")),
+            };
+            assert_eq!(path.exists(), !blank, "{what}: {} exists iff not all background", path.display());
+            if !blank {
+                let (w, h, _, px) = read_png_rgba(&path);
+                assert_eq!((w, h), (tw, th), "{what}: {}", path.display());
+                assert!(px == expected, "{what}: {} differs from the render", path.display());
+                written += 1;
+            }
+        }
+    }
+    written
+}

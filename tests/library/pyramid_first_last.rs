@@ -68,50 +68,6 @@ fn flat(points: &PointColumns, options: &RenderOptions) -> Vec<u8> {
     image.take().unwrap().into_pixels()
 }
 
-/// Checks level `level`'s tiles under `dir` (XYZ `{z}/{x}/{y}.png` padded to `tile`, or DZI
-/// `pyramid_files/{level}/{col}_{row}.png` cut) against the `lw x lh` RGBA `image`: exactly
-/// the tiles not all `background` exist, and decode to its pixels. Returns those written.
-fn check_level(
-    dir: &Path,
-    (format, tile, level): (PyramidFormat, u32, u32),
-    (lw, lh): (u32, u32),
-    image: &[u8],
-    background: [u8; 4],
-    what: &str,
-) -> u64 {
-    let mut written = 0;
-    for ty in 0..lh.div_ceil(tile) {
-        for tx in 0..lw.div_ceil(tile) {
-            let (cols, rows) = (tile.min(lw - tx * tile), tile.min(lh - ty * tile));
-            let (tw, th) = match format {
-                PyramidFormat::Xyz => (tile, tile),
-                PyramidFormat::Dzi => (cols, rows),
-            };
-            let mut expected = vec![0u8; (tw * th * 4) as usize];
-            let mut blank = true;
-            for y in 0..rows {
-                let src = (((ty * tile + y) * lw + tx * tile) * 4) as usize;
-                let row = &image[src..src + cols as usize * 4];
-                blank &= row.chunks(4).all(|p| p == background);
-                let dst = (y * tw * 4) as usize;
-                expected[dst..dst + cols as usize * 4].copy_from_slice(row);
-            }
-            let path = match format {
-                PyramidFormat::Xyz => dir.join(format!("{level}/{tx}/{ty}.png")),
-                PyramidFormat::Dzi => dir.join(format!("pyramid_files/{level}/{tx}_{ty}.png")),
-            };
-            assert_eq!(path.exists(), !blank, "{what}: {} exists iff not all background", path.display());
-            if !blank {
-                let (w, h, _, px) = read_png_rgba(&path);
-                assert_eq!((w, h), (tw, th), "{what}: {}", path.display());
-                assert!(px == expected, "{what}: {} differs from the flat render", path.display());
-                written += 1;
-            }
-        }
-    }
-    written
-}
-
 /// The levels of a pyramid of a `w x h` canvas, finest first: (level number, coarsening
 /// factor).
 fn levels(format: PyramidFormat, (w, h): (u32, u32), tile: u32) -> Vec<(u32, u32)> {
@@ -169,8 +125,14 @@ fn every_level_of_a_first_or_last_pyramid_is_the_flat_render_of_its_canvas() {
                     let lw = w.div_ceil(f);
                     let (lh, k) = (h.div_ceil(f), f.trailing_zeros() as usize);
                     let what = format!("{what} level {level}");
-                    written +=
-                        check_level(&dir, (format, pyramid_tile, level), (lw, lh), &images[k], bg, &what);
+                    written += check_pyramid_level(
+                        &dir,
+                        (format, pyramid_tile, level),
+                        (lw, lh),
+                        &images[k],
+                        bg,
+                        &what,
+                    );
                 }
                 assert_eq!(report.pyramid.tiles.written, written, "{what}");
             }
@@ -302,7 +264,8 @@ fn first_and_last_pyramids_of_lines_take_the_earliest_and_latest_segment() {
                 let f = 1u32 << k;
                 let (lw, lh) = (w.div_ceil(f), h.div_ceil(f));
                 let level = (PyramidFormat::Xyz, 64, 3 - k as u32);
-                written += check_level(&dir, level, (lw, lh), image, bg, &format!("{what} zoom {}", 3 - k));
+                written +=
+                    check_pyramid_level(&dir, level, (lw, lh), image, bg, &format!("{what} zoom {}", 3 - k));
             }
             assert_eq!(report.pyramid.tiles.written, written, "{what}");
             let tree = tree(&dir);

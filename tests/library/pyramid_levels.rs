@@ -54,41 +54,10 @@ fn bare(
     image.take().unwrap().into_pixels()
 }
 
-/// Checks the tiles of zoom `z` against the `lw x lh` RGBA image (tiles cut from it, padded
-/// transparent): exactly the tiles not all `background` exist. Returns the tiles written.
-fn check_level(
-    dir: &Path,
-    z: u32,
-    (lw, lh): (u32, u32),
-    image: &[u8],
-    background: [u8; 4],
-    what: &str,
-) -> u64 {
-    let mut written = 0;
-    for ty in 0..lh.div_ceil(TILE) {
-        for tx in 0..lw.div_ceil(TILE) {
-            let mut expected = vec![0u8; (TILE * TILE * 4) as usize];
-            let mut blank = true;
-            for y in 0..TILE.min(lh - ty * TILE) {
-                let cols = TILE.min(lw - tx * TILE) as usize;
-                let src = (((ty * TILE + y) * lw + tx * TILE) * 4) as usize;
-                let dst = (y * TILE * 4) as usize;
-                let row = &image[src..src + cols * 4];
-                blank &= row.chunks(4).all(|p| p == background);
-                expected[dst..dst + cols * 4].copy_from_slice(row);
-            }
-            let path = dir.join(format!("{z}/{tx}/{ty}.png"));
-            assert_eq!(path.exists(), !blank, "{what}: {} exists iff not all background", path.display());
-            if blank {
-                continue;
-            }
-            let (w, h, _, px) = read_png_rgba(&path);
-            assert_eq!((w, h), (TILE, TILE), "{what}: {}", path.display());
-            assert!(px == expected, "{what}: {} differs from the bare render", path.display());
-            written += 1;
-        }
-    }
-    written
+/// Checks the XYZ tiles of zoom `z` against the `lw x lh` RGBA image (tiles cut from it,
+/// padded transparent): exactly the tiles not all `background` exist. Returns the tiles written.
+fn check_level(dir: &Path, z: u32, size: (u32, u32), image: &[u8], background: [u8; 4], what: &str) -> u64 {
+    check_pyramid_level(dir, (gigaplot::PyramidFormat::Xyz, TILE, z), size, image, background, what)
 }
 
 /// A row-major aggregate, `channels` values a pixel, of a canvas `width` pixels wide.
