@@ -135,6 +135,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_new_file(path, bytes)
 }
 
+/// Removes the file `path` if it exists (a tile an earlier run wrote that is blank now, a
+/// shard's marker): a missing file is not an error.
+pub fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
 /// [`write_atomically`] for files deep in a directory that a signal handler may remove at
 /// any moment (a pyramid's temporary directory, see [`crate::io::StagedDir`]): only the
 /// file's own directory is created if missing, never its ancestors, so a writer still

@@ -32,6 +32,6 @@ pub mod scratch;
 pub mod staged_dir;
 pub mod temporary;
 
-pub use atomic::{write_atomically, write_atomically_below, AtomicFile, CommitGroup};
+pub use atomic::{remove_if_present, write_atomically, write_atomically_below, AtomicFile, CommitGroup};
 pub use scratch::ScratchFile;
 pub use staged_dir::{write_staged_file, DirPolicy, StagedDir};

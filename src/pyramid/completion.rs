@@ -12,7 +12,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::io::write_atomically;
+use crate::io::{remove_if_present, write_atomically};
 use crate::pyramid::{write_viewer, PyramidMetadata, ShardSpec, ViewerAssets};
 
 /// The directory of part markers inside a sharded pyramid's directory.
@@ -96,14 +96,6 @@ fn remove_markers(parts: &Path) -> Result<()> {
         Err(e) if e.kind() != ErrorKind::NotFound && e.kind() != ErrorKind::DirectoryNotEmpty => {
             Err(Error::io(parts, e))
         }
-        _ => Ok(()),
-    }
-}
-
-/// Removes the file `path`, if it exists.
-fn remove_if_present(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != ErrorKind::NotFound => Err(Error::io(path, e)),
         _ => Ok(()),
     }
 }

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::figure::categories::{entries, known_labels, numbered};
-use crate::io::{write_atomically_below, write_staged_file};
+use crate::io::{remove_if_present, write_atomically_below, write_staged_file};
 use crate::progress::Progress;
 use crate::pyramid::dzi::{self, PyramidFormat};
 use crate::pyramid::metadata::CategoryEntry;
@@ -447,9 +447,9 @@ impl LevelTiles {
                     PyramidFormat::Xyz => tile_path(&self.dir, self.zoom, tx as u32, ty),
                     PyramidFormat::Dzi => dzi::tile_path(&self.dir, self.zoom, tx as u32, ty),
                 };
-                let blank_tile = || match shard.then(|| std::fs::remove_file(&path)) {
-                    Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
-                    _ => Ok(false),
+                let blank_tile = || match shard {
+                    true => remove_if_present(&path).map(|()| false),
+                    false => Ok(false),
                 };
                 let (x0, cols) = (tx * tile, (width - tx * tile).min(tile));
                 // XYZ tiles are padded to the full tile (transparent), DZI tiles cut.

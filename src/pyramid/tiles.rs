@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::io::scratch::unnamed_file;
-use crate::io::write_atomically_below;
+use crate::io::{remove_if_present, write_atomically_below};
 use crate::pyramid::generic::{encode_tile_rgba, LevelPalette};
 use crate::shade::CountShader;
 
@@ -194,10 +194,7 @@ impl TileWriter {
                 if counts.iter().all(|&c| c == 0) {
                     // A shard writes into a directory earlier runs wrote too: an empty
                     // tile removes the earlier run's (nothing there in a fresh directory).
-                    return match std::fs::remove_file(&path) {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
-                        _ => Ok(false),
-                    };
+                    return remove_if_present(&path).map(|()| false);
                 }
                 let rgba = shade_tile(&self.shader, &counts, cols, self.tile);
                 // Encoded as the one-render pyramids encode the same pixels: the same bytes.
