@@ -32,7 +32,7 @@ use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
 use crate::render::band::Fill;
 use crate::render::direct;
-use crate::render::tally::{prefetch_l2, TALLY_L2_PREFETCH};
+use crate::render::tally::for_each_prefetched;
 
 /// Points each worker bins and sorts at once (8 bytes each: the binned and sorted pixel).
 const CHUNK: usize = 1 << 20;
@@ -94,28 +94,21 @@ struct Part<'a> {
 
 impl Part<'_> {
     /// Folds the points of its regions in `chunk`. A chunk's points are sparse within a
-    /// region, so most increments miss the caches: the cell [`TALLY_L2_PREFETCH`] points on is
-    /// prefetched, so several misses are in flight.
+    /// region, so most increments miss the caches: the cell some points on is prefetched
+    /// ([`for_each_prefetched`]), so several misses are in flight.
     fn fold(&mut self, chunk: &Chunk) {
         let (from, to) = (chunk.starts[self.regions.start], chunk.starts[self.regions.end]);
         let points = &chunk.sorted[from..to];
         let (low, first, notes) = (&mut *self.low, self.first_pixel, &mut self.notes);
         let base = low.as_ptr();
-        let mut bump = |p: u32| {
+        let bump = |p: u32| {
             let cell = &mut low[(p - first) as usize];
             *cell = cell.wrapping_add(1);
             if *cell == 0 {
                 notes.push(p);
             }
         };
-        let ahead = TALLY_L2_PREFETCH.min(points.len());
-        for (&p, &later) in points.iter().zip(&points[ahead..]) {
-            prefetch_l2(base.wrapping_add(later.wrapping_sub(first) as usize));
-            bump(p);
-        }
-        for &p in &points[points.len() - ahead..] {
-            bump(p);
-        }
+        for_each_prefetched(points, |later| base.wrapping_add(later.wrapping_sub(first) as usize), bump);
     }
 
     /// Merges the notes into the side table; false when the table holds more than

@@ -33,6 +33,27 @@ pub(crate) fn prefetch_l2(at: *const u8) {
     let _ = at;
 }
 
+/// Calls `each(item)` for every item of `items` in order, after prefetching into L2 the
+/// address `at(later)` of the item [`TALLY_L2_PREFETCH`] on: a loop zipped with the items
+/// that far on, then the last ones without prefetch, so no end check is paid per item
+/// (10% less CPU time than one loop with `get(k + ahead)` in the standalone loop). The loop
+/// of [`Tally::add`] and of the compact fold.
+#[inline(always)]
+pub(crate) fn for_each_prefetched<T: Copy>(
+    items: &[T],
+    at: impl Fn(T) -> *const u8,
+    mut each: impl FnMut(T),
+) {
+    let ahead = TALLY_L2_PREFETCH.min(items.len());
+    for (&item, &later) in items.iter().zip(&items[ahead..]) {
+        prefetch_l2(at(later));
+        each(item);
+    }
+    for &item in &items[items.len() - ahead..] {
+        each(item);
+    }
+}
+
 /// One worker's counts of a canvas of `cells` pixels (see the module doc).
 pub struct Tally {
     small: Vec<u8>,
@@ -54,16 +75,12 @@ impl Tally {
     #[inline]
     pub fn add(&mut self, indices: &[u32]) {
         let (small, carry) = (&mut self.small[..], &mut self.carry[..]);
-        // Two loops, so the prefetching one has no check for the run's end at every point
-        // (10% less CPU time than one loop with `get(k + ahead)` in the standalone loop).
-        let ahead = TALLY_L2_PREFETCH.min(indices.len());
-        for (&i, &later) in indices.iter().zip(&indices[ahead..]) {
-            prefetch_l2(small.as_ptr().wrapping_add(later as usize));
-            Self::bump(small, carry, i as usize);
-        }
-        for &i in &indices[indices.len() - ahead..] {
-            Self::bump(small, carry, i as usize);
-        }
+        let base = small.as_ptr();
+        for_each_prefetched(
+            indices,
+            |later| base.wrapping_add(later as usize),
+            |i| Self::bump(small, carry, i as usize),
+        );
     }
 
     /// Counts one point in cell `i`.
