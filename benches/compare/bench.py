@@ -64,6 +64,7 @@ class Run:
     detail: str = ''  # the error line behind a failure
     summary: str = ''  # the last stderr line of a success (gigaplot's own summary)
     stages: dict = field(default_factory=dict)
+    walls: list = field(default_factory=list)  # every round's wall time (with --repeat)
 
     @property
     def ok(self):
@@ -227,6 +228,17 @@ def run_tool(tool, case, data, args):
     return run
 
 
+def median_run(runs):
+    """The run of median wall time among a tool's rounds (the lower median of an even count),
+    carrying every round's wall time; the last run when any round failed."""
+    if not all(run.ok for run in runs):
+        return runs[-1]
+    ordered = sorted(runs, key=lambda run: run.wall_s)
+    median = ordered[(len(ordered) - 1) // 2]
+    median.walls = [run.wall_s for run in runs]
+    return median
+
+
 def same_answer(case, data, args, runs):
     """Re-runs gigaplot and Datashader saving their aggregates, and counts differing pixels of
     the aggregates (and of the two PNGs of the timed runs)."""
@@ -291,7 +303,12 @@ def parse_args():
     parser.add_argument('--no-skip', action='store_true',
                         help='run a tool even when its estimated memory exceeds the limit')
     parser.add_argument('--timeout', type=float, default=1200, help='seconds per run (default 1200)')
+    parser.add_argument('--repeat', type=int, default=1,
+                        help='rounds per case (every tool once per round, each after warming the '
+                             'inputs); the table keeps each tool\'s median run (default 1)')
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error('--repeat must be at least 1')
     args.cases = select(args.cases, CASES, CASE_GROUPS, 'case')
     args.tools = select(args.tools, TOOLS, {'all': TOOLS}, 'tool')
     return args
@@ -305,11 +322,16 @@ def main():
     for case in args.cases:
         skips = {tool: skip_reason(tool, case, args) for tool in args.tools}
         data = None if all(skips.values()) else ensure_data(args.gigaplot, case.points)
-        runs = {}
-        for tool in args.tools:
-            print(f'{case.name}: {tool} ...', end=' ', flush=True)
-            runs[tool] = Run(skips[tool]) if skips[tool] else run_tool(tool, case, data, args)
-            print(report.one_line(runs[tool]), flush=True)
+        rounds = {tool: [] for tool in args.tools}
+        for _ in range(args.repeat):
+            for tool in args.tools:
+                if rounds[tool] and not rounds[tool][-1].ok:
+                    continue  # a failure (or a skip) is not retried
+                print(f'{case.name}: {tool} ...', end=' ', flush=True)
+                run = Run(skips[tool]) if skips[tool] else run_tool(tool, case, data, args)
+                rounds[tool].append(run)
+                print(report.one_line(run), flush=True)
+        runs = {tool: median_run(tool_runs) for tool, tool_runs in rounds.items()}
         check = None
         if case.check and {'gigaplot', 'datashader'} <= set(runs):
             check = same_answer(case, data, args, runs)

@@ -116,7 +116,10 @@ def _table(runs):
     gigaplot = runs.get('gigaplot')
     rows = [HEADER, ('---',) * len(HEADER)]
     for tool, run in runs.items():
-        rows.append((tool, run.status.replace('|', '/'), _number(run.wall_s),
+        wall = _number(run.wall_s)
+        if len(run.walls) > 1:
+            wall += ' (' + ', '.join(_number(w) for w in run.walls) + ')'
+        rows.append((tool, run.status.replace('|', '/'), wall,
                      _number(run.rss_bytes, 1e6, 0), _number(run.png_bytes, 1e6, 1),
                      versus(gigaplot, run) if gigaplot else ''))
     lines = ['| ' + ' | '.join(row) + ' |' for row in rows]
