@@ -114,7 +114,11 @@ fn tick_centre(start: f64, length: f64, frac: f64, width: f64, lw: f64) -> f64 {
     snap(start + frac * length, width).clamp(start - lw / 2.0, start + length + lw / 2.0)
 }
 
-/// Grid lines, placed under the other decorations.
+/// Grid lines at the major ticks, placed under the other decorations but over the data
+/// (as Matplotlib draws them over an image at every `axes.axisbelow`). Crisp: whole-pixel
+/// edges, full coverage, one colour and alpha; the vertical lines stop at the horizontal
+/// ones, so a crossing is blended once, like any other grid pixel, and every data colour
+/// blends with the grid in exactly one way ([`super::palette`] counts on it).
 pub fn draw_grid(
     list: &mut DisplayList,
     x: &AxisLayout,
@@ -124,16 +128,25 @@ pub fn draw_grid(
     style: &Style,
 ) {
     let gw = style.grid_line;
-    for &v in &x.ticks.major {
-        let c = snap(a.x + fraction(spec.0, v) * a.w, gw);
-        if c - gw / 2.0 >= a.x + 0.5 && c + gw / 2.0 <= a.x + a.w - 0.5 {
-            list.rect(c - gw / 2.0, a.y, c + gw / 2.0, a.y + a.h, style.grid);
-        }
-    }
+    let mut rows: Vec<(f64, f64)> = Vec::new();
     for &v in &y.ticks.major {
         let c = snap(a.y + a.h - fraction(spec.1, v) * a.h, gw);
         if c - gw / 2.0 >= a.y + 0.5 && c + gw / 2.0 <= a.y + a.h - 0.5 {
             list.rect(a.x, c - gw / 2.0, a.x + a.w, c + gw / 2.0, style.grid);
+            rows.push((c - gw / 2.0, c + gw / 2.0));
+        }
+    }
+    rows.sort_by(|p, q| p.0.total_cmp(&q.0));
+    for &v in &x.ticks.major {
+        let c = snap(a.x + fraction(spec.0, v) * a.w, gw);
+        if c - gw / 2.0 >= a.x + 0.5 && c + gw / 2.0 <= a.x + a.w - 0.5 {
+            // Segments between the horizontal lines (which are drawn across them).
+            let mut top = a.y;
+            for &(y0, y1) in &rows {
+                list.rect(c - gw / 2.0, top, c + gw / 2.0, y0, style.grid);
+                top = top.max(y1);
+            }
+            list.rect(c - gw / 2.0, top, c + gw / 2.0, a.y + a.h, style.grid);
         }
     }
 }

@@ -199,9 +199,10 @@ impl DisplayList {
     }
 }
 
-/// Composites `color` with coverage `cover` (0..=255) over the RGBA pixel `px`.
+/// Composites `color` with coverage `cover` (0..=255) over the RGBA pixel `px`, as every
+/// decoration is painted (a palette figure enumerates the grid's colours with it).
 #[inline]
-fn blend(px: &mut [u8], color: Color, cover: u32) {
+pub fn blend(px: &mut [u8], color: Color, cover: u32) {
     if cover == 0 {
         return;
     }

@@ -2,13 +2,18 @@
 //! (counts under any `--how`) be written with indexed colour like the bare image.
 //!
 //! A figure's pixels are the background, the data area's pixels (the plot's palette,
-//! composited over the background) and the decorations painted over the margins. The
+//! composited over the background), the grid lines over the data and the decorations painted
+//! over the margins. Grid lines are crisp (whole-pixel edges, full coverage, one colour and
+//! alpha, crossings blended once), so each data colour blends with the grid in exactly one
+//! way: the plot's colours under the grid are the plot's palette blended with the grid
+//! colour, one more entry per data colour at most. The
 //! decorations are made palette-ready first: anti-aliasing coverage is rounded to
 //! [`COVERAGE_LEVELS`](super::display::COVERAGE_LEVELS) levels, so text and lines blend with what lies under them into a
 //! small set of colours, and the colour bar is drawn in as many steps as the palette has room
 //! for (never fewer than [`MIN_RAMP_STEPS`]). The margins are then composited once, band by
 //! band, over the columns their shapes touch only (a few percent of a large figure), and
-//! their colours counted exactly. When the union holds at most 256 colours the figure is
+//! their colours counted exactly. When the union (data, data under the grid, margins, colour
+//! bar) holds at most 256 colours the figure is
 //! written indexed; otherwise it is drawn as before (exact coverage, the full colour bar)
 //! and written truecolour, so a figure's pixels change only when it gets a palette.
 //!
@@ -20,7 +25,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::display::{BandDecorations, Shape};
+use super::display::{blend, BandDecorations, Shape};
 use super::Figure;
 use crate::shade::palette::{pack_indices, MAX_ENTRIES};
 use crate::shade::{Color, Palette};
@@ -41,6 +46,12 @@ pub struct FigurePalette {
     /// The figure's index of each of the data palette's entries (composited over the
     /// background as the figure shows them).
     data_index: Vec<u8>,
+    /// The figure's index of each data palette entry under a grid line (empty without a
+    /// grid).
+    grid_index: Vec<u8>,
+    /// The grid lines over the data area: disjoint pixel rectangles `(x0, y0, x1, y1)` in
+    /// figure pixels, ends excluded, sorted by `x0`.
+    grid: Vec<(i64, i64, i64, i64)>,
     /// The figure's background, which transparent data pixels show.
     background: Color,
 }
@@ -67,10 +78,12 @@ pub fn over_background(px: [u8; 4], background: Color) -> [u8; 4] {
 pub fn plan(figure: &mut Figure, data: &Palette) -> Option<FigurePalette> {
     let background = figure.background;
     let data_colors: Vec<[u8; 4]> = data.colors().iter().map(|&c| over_background(c, background)).collect();
-    // The data area is copied as is: only decorations outside it are counted, so a shape
-    // over the data (grid lines) would blend with every data colour: truecolour then.
+    // The data area is copied as is, and only decorations outside it are counted; the one
+    // shape allowed over the data is the grid (crisp rectangles of one colour, see `grid`),
+    // whose colours over the data are enumerated from the plot's palette.
     let (ox, oy) = (i64::from(figure.origin.0), i64::from(figure.origin.1));
     let area = (ox, oy, ox + i64::from(figure.data.0), oy + i64::from(figure.data.1));
+    let (grid, grid_color) = grid(figure, area)?;
     let shapes = figure.list.shapes();
     let ramps: Vec<(usize, (i64, i64, i64, i64))> = shapes
         .iter()
@@ -80,7 +93,9 @@ pub fn plan(figure: &mut Figure, data: &Palette) -> Option<FigurePalette> {
         .collect();
     for (i, shape) in shapes.iter().enumerate() {
         let b = shape.bounds();
-        if intersects(b, area) || ramps.iter().any(|&(r, rb)| r != i && intersects(b, rb)) {
+        if (intersects(b, area) && !crisp_inside(shape, area))
+            || ramps.iter().any(|&(r, rb)| r != i && intersects(b, rb))
+        {
             return None;
         }
     }
@@ -91,7 +106,13 @@ pub fn plan(figure: &mut Figure, data: &Palette) -> Option<FigurePalette> {
         let mut colors = data_colors.clone();
         colors.push(background.to_array());
         colors.extend(margins);
+        if let Some(color) = grid_color {
+            colors.extend(data_colors.iter().map(|&c| under(c, color)));
+        }
         let mut known: HashSet<[u8; 4]> = colors.iter().copied().collect();
+        if known.len() > MAX_ENTRIES {
+            return None;
+        }
         for &(index, _) in &ramps {
             let ramp = ramp_colors(&figure.list.shapes()[index], background);
             let fresh: Vec<[u8; 4]> = ramp.into_iter().filter(|c| !known.contains(c)).collect();
@@ -118,7 +139,60 @@ pub fn plan(figure: &mut Figure, data: &Palette) -> Option<FigurePalette> {
         return None;
     };
     let data_index = data_colors.iter().map(|&c| palette.index_of(c).unwrap_or(0)).collect();
-    Some(FigurePalette { palette: Arc::new(palette), data_index, background })
+    let grid_index = match grid_color {
+        Some(color) => data_colors.iter().map(|&c| palette.index_of(under(c, color)).unwrap_or(0)).collect(),
+        None => Vec::new(),
+    };
+    Some(FigurePalette { palette: Arc::new(palette), data_index, grid_index, grid, background })
+}
+
+/// A data pixel `c` under a grid line of `color` (full coverage), as the decorations paint it.
+fn under(c: [u8; 4], color: Color) -> [u8; 4] {
+    let mut px = c;
+    blend(&mut px, color, 255);
+    px
+}
+
+/// True when `shape` is a rectangle with whole-pixel edges inside `area`: it covers each of
+/// its pixels fully, so it blends with what lies under it in one way only.
+fn crisp_inside(shape: &Shape, area: (i64, i64, i64, i64)) -> bool {
+    let Shape::Rect { x0, y0, x1, y1, .. } = *shape else { return false };
+    let whole = |v: f64| v.fract() == 0.0;
+    let b = shape.bounds();
+    [x0, y0, x1, y1].into_iter().all(whole)
+        && b.0 >= area.0
+        && b.1 >= area.1
+        && b.2 <= area.2
+        && b.3 <= area.3
+}
+
+/// The grid over the data area: its rectangles, sorted by left edge, and their colour (None
+/// without a grid); None (no palette) when the shapes over the data are not crisp rectangles
+/// of one colour that never overlap, which a palette figure needs to know every colour.
+type GridRects = (Vec<(i64, i64, i64, i64)>, Option<Color>);
+
+/// The crisp rectangles over the data `area` (see [`GridRects`]).
+fn grid(figure: &Figure, area: (i64, i64, i64, i64)) -> Option<GridRects> {
+    let mut rects = Vec::new();
+    let mut color = None;
+    for shape in figure.list.shapes() {
+        if !intersects(shape.bounds(), area) {
+            continue;
+        }
+        let Shape::Rect { color: c, .. } = *shape else { return None };
+        if !crisp_inside(shape, area) || color.is_some_and(|k| k != c) {
+            return None;
+        }
+        color = Some(c);
+        rects.push(shape.bounds());
+    }
+    rects.sort_unstable();
+    for (i, &a) in rects.iter().enumerate() {
+        if rects[i + 1..].iter().any(|&b| intersects(a, b)) {
+            return None;
+        }
+    }
+    Some((rects, color))
 }
 
 /// True when two pixel rectangles `(x0, y0, x1, y1)` (ends excluded) share a pixel.
@@ -225,6 +299,24 @@ fn margin_colors(
     (all.len() <= MAX_ENTRIES).then_some(all)
 }
 
+/// Maps the data palette's indices `data` into the figure's through `table`. Runs of one
+/// index (the empty pixels of a sparse plot) map a block of 16 at a time, after one
+/// vectorised comparison.
+fn map_indices(data: &mut [u8], table: &[u8]) {
+    let mut blocks = data.chunks_exact_mut(16);
+    for block in &mut blocks {
+        let first = block[0];
+        if block.iter().all(|&i| i == first) {
+            block.fill(table[usize::from(first)]);
+        } else {
+            block.iter_mut().for_each(|i| *i = table[usize::from(*i)]);
+        }
+    }
+    for i in blocks.into_remainder() {
+        *i = table[usize::from(*i)];
+    }
+}
+
 impl FigurePalette {
     /// Writes figure row `y`, which holds no data, as packed palette indices: the
     /// background and the decorations of `deco`.
@@ -238,7 +330,8 @@ impl FigurePalette {
     }
 
     /// Writes figure row `y`, whose data is row `row` of `band`, as packed palette indices:
-    /// the band's own indices mapped into the figure's palette, the margins composited.
+    /// the band's own indices mapped into the figure's palette (through the grid's table
+    /// under a grid line), the margins composited.
     pub fn data_row(
         &self,
         figure: &Figure,
@@ -253,39 +346,45 @@ impl FigurePalette {
         ROWS.with_borrow_mut(|(rgba, indices)| {
             rgba.resize(width * 4, 0);
             indices.resize(width, 0);
-            // Margins: the background and the decorations (none reach the data area).
+            let indexed = band.index_row(row, &mut indices[ox..ox + w]);
+            if !indexed {
+                // No indices from the band: its RGBA, as the figure shows it, looked up below
+                // once the decorations (the grid) are painted over it.
+                let data = &mut rgba[ox * 4..(ox + w) * 4];
+                band.shade_row(row, crate::shade::PixelFormat::Rgba, data);
+                for px in data.chunks_exact_mut(4) {
+                    let c = over_background([px[0], px[1], px[2], px[3]], self.background);
+                    px.copy_from_slice(&c);
+                }
+            }
+            // Margins: the background and the decorations.
             let background = self.background.to_array();
             let (left, rest) = rgba.split_at_mut(ox * 4);
             for px in left.chunks_exact_mut(4).chain(rest[w * 4..].chunks_exact_mut(4)) {
                 px.copy_from_slice(&background);
             }
             deco.composite_row(y, rgba);
-            let data = &mut indices[ox..ox + w];
-            if band.index_row(row, data) {
-                // Runs of one index (the empty pixels of a sparse plot) map a block of 16
-                // at a time, after one vectorised comparison.
-                let mut blocks = data.chunks_exact_mut(16);
-                for block in &mut blocks {
-                    let first = block[0];
-                    if block.iter().all(|&i| i == first) {
-                        block.fill(self.data_index[usize::from(first)]);
-                    } else {
-                        block.iter_mut().for_each(|i| *i = self.data_index[usize::from(*i)]);
+            if indexed {
+                // Data indices mapped into the figure's palette, through the grid's table
+                // where a grid line crosses the row.
+                let data = &mut indices[ox..ox + w];
+                let yy = i64::from(y);
+                let mut x = 0;
+                for &(x0, y0, x1, y1) in &self.grid {
+                    if yy < y0 || yy >= y1 {
+                        continue;
                     }
+                    let (a, b) = ((x0 - ox as i64) as usize, (x1 - ox as i64) as usize);
+                    map_indices(&mut data[x..a], &self.data_index);
+                    map_indices(&mut data[a..b], &self.grid_index);
+                    x = b;
                 }
-                for i in blocks.into_remainder() {
-                    *i = self.data_index[usize::from(*i)];
-                }
-            } else {
-                let mut shaded = vec![0u8; w * 4];
-                band.shade_row(row, crate::shade::PixelFormat::Rgba, &mut shaded);
-                for (px, i) in shaded.chunks_exact(4).zip(data.iter_mut()) {
-                    let c = over_background([px[0], px[1], px[2], px[3]], self.background);
-                    *i = self.index(c, y);
-                }
+                map_indices(&mut data[x..], &self.data_index);
             }
             let mut last: Option<([u8; 4], u8)> = None;
-            for x in (0..ox).chain(ox + w..width) {
+            // Every pixel not indexed yet: the margins, and the data when the band had no indices.
+            let done = if indexed { ox..ox + w } else { ox..ox };
+            for x in (0..done.start).chain(done.end..width) {
                 let c = [rgba[4 * x], rgba[4 * x + 1], rgba[4 * x + 2], rgba[4 * x + 3]];
                 indices[x] = match last {
                     Some((colour, i)) if colour == c => i,
@@ -360,32 +459,83 @@ mod tests {
     fn the_palette_holds_every_pixel_of_the_figure() {
         let data = [[0, 0, 0, 0], [200, 10, 10, 255], [10, 200, 10, 128]];
         let palette = Palette::from_colors(data).unwrap();
-        for height in [40, 300, 700] {
-            let mut figure = Figure::new(spec(false), 320, height).unwrap();
-            let planned = plan(&mut figure, &palette).expect("fits");
-            let all = pixels(&figure, &data);
-            let distinct: HashSet<[u8; 4]> = all.iter().copied().collect();
-            for c in &distinct {
-                assert!(planned.palette.index_of(*c).is_some(), "{c:?} missing at height {height}");
+        for grid in [false, true] {
+            for height in [40, 300, 700] {
+                let mut figure = Figure::new(spec(grid), 320, height).unwrap();
+                let planned = plan(&mut figure, &palette).expect("fits");
+                assert_eq!(planned.grid.is_empty(), !grid);
+                let all = pixels(&figure, &data);
+                let distinct: HashSet<[u8; 4]> = all.iter().copied().collect();
+                for c in &distinct {
+                    assert!(planned.palette.index_of(*c).is_some(), "{c:?} missing at height {height}");
+                }
+                // The colour bar keeps every sample it can: 256 rows of ramp would not fit.
+                assert!(distinct.len() <= 256 && distinct.len() > 40, "{}", distinct.len());
             }
-            // The colour bar keeps every sample it can: 256 rows of ramp would not fit.
-            assert!(distinct.len() <= 256 && distinct.len() > 40, "{}", distinct.len());
         }
     }
 
     #[test]
-    fn a_grid_over_the_data_or_too_many_colours_keep_the_figure_exact() {
-        let data = Palette::from_colors([[1, 2, 3, 255]]).unwrap();
+    fn each_data_colour_blends_with_the_grid_in_one_way() {
+        let c = [1, 2, 3, 255];
         let mut figure = Figure::new(spec(true), 320, 200).unwrap();
-        let before = pixels(&figure, &[[1, 2, 3, 255]]);
+        let planned = plan(&mut figure, &Palette::from_colors([c]).unwrap()).expect("fits");
+        let (w, _) = figure.size();
+        let (ox, oy) = (figure.origin.0 as usize, figure.origin.1 as usize);
+        let (dw, dh) = (figure.data.0 as usize, figure.data.1 as usize);
+        let all = pixels(&figure, &[c]);
+        let inside: HashSet<[u8; 4]> = (oy..oy + dh)
+            .flat_map(|y| (ox..ox + dw).map(move |x| (x, y)))
+            .map(|(x, y)| all[y * w as usize + x])
+            .collect();
+        // The data colour and the data colour under the grid: crossings are blended once.
+        let grey = figure.list.shapes().iter().find_map(|s| match s {
+            Shape::Rect { color, .. } if color.a < 255 => Some(*color),
+            _ => None,
+        });
+        let expected: HashSet<[u8; 4]> = [c, under(c, grey.unwrap())].into();
+        assert_eq!(inside, expected);
+        assert!(planned.grid.len() > 4, "{} grid rectangles", planned.grid.len());
+    }
+
+    #[test]
+    fn a_grid_with_too_many_colours_or_a_soft_shape_over_the_data_keep_the_figure_exact() {
+        let one = [[1, 2, 3, 255]];
+        // 120 data colours (far apart, so the grid keeps them apart) fit beside the colour
+        // bar, not twice over with the grid.
+        let lattice = |i: u32| [(i % 5 * 60) as u8, (i / 5 % 5 * 60) as u8, (i / 25 * 60) as u8, 255];
+        let many = Palette::from_colors((0..120u32).map(lattice)).unwrap();
+        assert!(plan(&mut Figure::new(spec(false), 320, 400).unwrap(), &many).is_some());
+        let mut figure = Figure::new(spec(true), 320, 400).unwrap();
+        let before = pixels(&figure, &one);
+        assert!(plan(&mut figure, &many).is_none());
+        assert!(pixels(&figure, &one) == before);
+        // A shape over the data with anti-aliased edges blends in many ways: truecolour.
+        let data = Palette::from_colors(one).unwrap();
+        let mut figure = Figure::new(spec(false), 320, 200).unwrap();
+        let (ox, oy) = (f64::from(figure.origin.0), f64::from(figure.origin.1));
+        let grey = Color { r: 9, g: 9, b: 9, a: 100 };
+        figure.list.push(Shape::Rect {
+            x0: ox + 10.5,
+            y0: oy + 10.0,
+            x1: ox + 20.0,
+            y1: oy + 20.0,
+            color: grey,
+        });
         assert!(plan(&mut figure, &data).is_none());
-        assert!(pixels(&figure, &[[1, 2, 3, 255]]) == before);
+        // So do crisp rectangles that overlap.
+        let mut figure = Figure::new(spec(false), 320, 200).unwrap();
+        for dx in [10.0, 15.0] {
+            let (x0, y0) = (ox + dx, oy + 10.0);
+            figure.list.push(Shape::Rect { x0, y0, x1: x0 + 10.0, y1: y0 + 10.0, color: grey });
+        }
+        assert!(plan(&mut figure, &data).is_none());
         // 250 data colours leave no room for a 64-step colour bar.
         let many = Palette::from_colors((0..250u32).map(|i| [i as u8, 7, 7, 255])).unwrap();
         let mut figure = Figure::new(spec(false), 320, 400).unwrap();
-        let before = pixels(&figure, &[[1, 2, 3, 255]]);
+        let before = pixels(&figure, &one);
         assert!(plan(&mut figure, &many).is_none());
-        assert!(pixels(&figure, &[[1, 2, 3, 255]]) == before);
+        assert!(pixels(&figure, &one) == before);
     }
 
     #[test]

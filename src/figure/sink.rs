@@ -8,8 +8,9 @@
 //! being written only ([`Figure::draw_band`]), never onto a full-size buffer.
 //!
 //! When the band's shader knows every colour of the plot ([`Band::palette`]: counts) and
-//! the decorations' colours fit beside them, the figure is drawn palette-ready and written
-//! with indexed colour ([`crate::figure::palette`]); otherwise truecolour, as before.
+//! the decorations' colours (grid lines over the data included) fit beside them, the figure
+//! is drawn palette-ready and written with indexed colour ([`crate::figure::palette`]);
+//! otherwise truecolour, as before.
 //!
 //! Like the plain PNG sink, it writes to a file ([`FigureSink::new`]) or any writer
 //! ([`FigureSink::to_writer`]).

@@ -1,8 +1,8 @@
-//! Figures on a palette: a count plot's figure (axes, ticks, labels, title, colorbar or
-//! legend) is written with indexed colour when its colours fit 256 entries, and decodes to
-//! exactly the pixels of the same figure written truecolour; a figure whose colours do not
-//! fit (a grid over the data, too many counts, count-cat's mixed colours) stays truecolour
-//! with the exact decorations of before.
+//! Figures on a palette: a count plot's figure (axes, ticks, labels, title, grid, colorbar
+//! or legend) is written with indexed colour when its colours fit 256 entries, and decodes
+//! to exactly the pixels of the same figure written truecolour; a figure whose colours do
+//! not fit (too many counts, twice over under a grid; count-cat's mixed colours) stays
+//! truecolour with the exact decorations of before.
 
 use gigaplot::{
     render, Color, Colormap, Compression, FigureSink, FigureSpec, How, MemoryColumn, NoProgress,
@@ -70,6 +70,19 @@ fn both(
     (a.take().unwrap(), b.take().unwrap())
 }
 
+/// True when the PNG holds a PLTE chunk (its chunks walked from the signature).
+fn has_plte(png_bytes: &[u8]) -> bool {
+    let mut at = 8;
+    while at + 8 <= png_bytes.len() {
+        let len = u32::from_be_bytes(png_bytes[at..at + 4].try_into().unwrap()) as usize;
+        if &png_bytes[at + 4..at + 8] == b"PLTE" {
+            return true;
+        }
+        at += 12 + len;
+    }
+    false
+}
+
 /// The PNG's colour type, bit depth, size and pixels as straight RGBA.
 fn decode(png_bytes: &[u8]) -> (png::ColorType, png::BitDepth, (u32, u32), Vec<u8>) {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
@@ -112,6 +125,68 @@ fn count_figures_with_a_colorbar_are_indexed_and_decode_to_the_truecolour_figure
 }
 
 #[test]
+fn grid_figures_are_indexed_and_decode_to_the_truecolour_figure() {
+    let points = points();
+    for how in How::ALL {
+        for reduction in [Reduction::Count, Reduction::Any] {
+            let (indexed, truecolour) =
+                both(&points, &options(how, reduction, 64, 2), || spec(true, false), true);
+            let (color, _, size, pixels) = decode(&indexed);
+            let what = format!("{reduction} {how}: {} colours", distinct(&pixels));
+            assert_eq!(color, png::ColorType::Indexed, "{what}");
+            assert!(has_plte(&indexed), "{what}: no PLTE chunk");
+            let (color, _, true_size, true_pixels) = decode(&truecolour);
+            assert_eq!((color, size), (png::ColorType::Rgb, true_size), "{what}");
+            assert!(pixels == true_pixels, "{what}: the decoded pixels differ");
+            assert!(
+                indexed.len() < truecolour.len(),
+                "{what}: {} vs {} bytes",
+                indexed.len(),
+                truecolour.len()
+            );
+        }
+    }
+    // The grid is there: a data pixel under a grid line differs from the figure without it.
+    let opts = options(How::EqHist, Reduction::Count, 64, 2);
+    let (grid, _) = both(&points, &opts, || spec(true, false), true);
+    let (plain, _) = both(&points, &opts, || spec(false, false), true);
+    let (grid, plain) = (decode(&grid), decode(&plain));
+    assert_eq!((plain.0, grid.2), (png::ColorType::Indexed, plain.2));
+    let changed = grid.3.chunks_exact(4).zip(plain.3.chunks_exact(4)).filter(|(g, p)| g != p).count();
+    assert!(changed > 301 * 2, "{changed} pixels under the grid");
+}
+
+#[test]
+fn grid_figures_do_not_depend_on_tiles_threads_or_bands() {
+    const MIB: u64 = 1 << 20;
+    let points = points();
+    let run = |tile: u32, threads: usize, budget: u64| {
+        let options =
+            RenderOptions { memory_budget: budget, ..options(How::EqHist, Reduction::Count, tile, threads) };
+        let (sink, png) = FigureSink::to_writer(Vec::new(), Compression::Fast, spec(true, true), Some(None));
+        let report = render(&points, &options, vec![Box::new(sink) as Box<dyn Sink>], &NoProgress).unwrap();
+        (report.plan.bands, png.take().unwrap())
+    };
+    let (_, reference) = run(256, 1, 256 * MIB);
+    assert_eq!(decode(&reference).0, png::ColorType::Indexed);
+    let mut split = 0;
+    for tile in [7, 64, 256] {
+        for threads in [1, 2] {
+            // The default budget (one band), and one that cuts the canvas into bands of a few
+            // tile rows (`canvas/plan.rs`: fixed and per-thread costs, two band buffers).
+            for budget in
+                [256 * MIB, 40 * MIB + 20 * MIB * threads as u64 + 2 * 2 * u64::from(tile) * 301 * 4]
+            {
+                let (bands, png) = run(tile, threads, budget);
+                split = split.max(bands);
+                assert!(png == reference, "tile {tile}, {threads} threads, {bands} bands");
+            }
+        }
+    }
+    assert!(split > 3, "at most {split} bands");
+}
+
+#[test]
 fn a_legend_keeps_the_palette() {
     let points = points();
     let (indexed, truecolour) =
@@ -140,12 +215,9 @@ fn palette_figures_do_not_depend_on_tiles_or_threads() {
 #[test]
 fn figures_that_do_not_fit_stay_truecolour_and_exact() {
     let points = points();
-    // Grid lines blend with every data colour: truecolour, the same bytes as forced.
-    let (chosen, truecolour) =
-        both(&points, &options(How::EqHist, Reduction::Count, 64, 2), || spec(true, false), true);
-    assert_eq!(decode(&chosen).0, png::ColorType::Rgb);
-    assert!(chosen == truecolour);
     // Exact anti-aliasing: text has more than 16 levels of grey.
+    let (chosen, _) =
+        both(&points, &options(How::EqHist, Reduction::CountCat, 64, 2), || spec(false, true), false);
     let greys = decode(&chosen)
         .3
         .chunks_exact(4)
@@ -155,8 +227,6 @@ fn figures_that_do_not_fit_stay_truecolour_and_exact() {
         .len();
     assert!(greys > 16, "{greys} greys");
     // count-cat's colours mix categories: no palette to start from.
-    let (chosen, _) =
-        both(&points, &options(How::EqHist, Reduction::CountCat, 64, 2), || spec(false, true), false);
     assert_eq!(decode(&chosen).0, png::ColorType::Rgb);
     // 240 distinct counts shaded linearly: too many colours beside a 64-step colour bar.
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
@@ -183,4 +253,43 @@ fn figures_that_do_not_fit_stay_truecolour_and_exact() {
     let (color, _, _, pixels) = decode(&chosen);
     assert_eq!(color, png::ColorType::Rgb, "{} colours", distinct(&pixels));
     assert!(chosen == truecolour);
+}
+
+#[test]
+fn grid_figures_whose_colours_do_not_fit_stay_truecolour_and_exact() {
+    // 110 distinct counts shaded linearly: they fit a palette beside a 64-step colour bar,
+    // but not with their 110 blends under the grid as well.
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for c in 1..=110u32 {
+        for _ in 0..c {
+            xs.push(f64::from(c) * 2.0 + 0.5);
+            ys.push(0.5);
+        }
+    }
+    let many = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let wide = RenderOptions {
+        width: 300,
+        height: 60,
+        x_range: Some((0.0, 300.0)),
+        y_range: Some((0.0, 60.0)),
+        ..options(How::Linear, Reduction::Count, 64, 2)
+    };
+    let (plain, _) = both(&many, &wide, || spec(false, false), true);
+    assert_eq!(decode(&plain).0, png::ColorType::Indexed, "{} colours", distinct(&decode(&plain).3));
+    let (chosen, truecolour) = both(&many, &wide, || spec(true, false), true);
+    let (color, _, _, pixels) = decode(&chosen);
+    assert_eq!(color, png::ColorType::Rgb, "{} colours", distinct(&pixels));
+    assert!(!has_plte(&chosen));
+    assert!(chosen == truecolour);
+    // Exact anti-aliasing: text has more than 16 levels of grey.
+    let greys = pixels
+        .chunks_exact(4)
+        .filter(|p| p[0] == p[1] && p[1] == p[2])
+        .map(|p| p[0])
+        .collect::<std::collections::HashSet<_>>();
+    assert!(greys.len() > 16, "{} greys", greys.len());
 }
