@@ -401,3 +401,43 @@ pub fn compute_level_stats(
     file.write(out)?;
     Ok(file)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every level's rows are owned by exactly one shard, and each shard reads the canvas
+    /// rows under its owned rows (widened by the halo at that level's scale).
+    #[test]
+    fn shards_own_every_row_once_and_read_the_rows_under_them() {
+        for (width, height, tile) in [(1000, 700, 64), (300, 5000, 32), (64, 64, 64)] {
+            let plan = PyramidPlan::new(width, height, tile).unwrap();
+            let heights = level_heights(height, plan.max_zoom + 3);
+            for count in [2, 3, 7] {
+                for halo in [0, 2] {
+                    let parts: Vec<ShardRows> = (0..count)
+                        .map(|index| {
+                            ShardRows::of(&plan, &heights, ShardSpec { index, count }, halo).unwrap()
+                        })
+                        .collect();
+                    for (steps, &h) in heights.iter().enumerate() {
+                        let mut covered = vec![0u32; h as usize];
+                        for part in &parts {
+                            let rows = &part.owned[steps];
+                            covered[rows.start as usize..rows.end as usize].iter_mut().for_each(|c| *c += 1);
+                            if !rows.is_empty() {
+                                let below = |r: u32| (u64::from(r) << steps).min(u64::from(height)) as u32;
+                                let want = below(rows.start.saturating_sub(halo))..below(rows.end + halo);
+                                assert!(part.read.start <= want.start && part.read.end >= want.end);
+                            }
+                        }
+                        assert!(covered.iter().all(|&c| c == 1), "{width}x{height} {count} level {steps}");
+                    }
+                    // Shard 0 owns the coarsest levels: it reads every row; another reads fewer.
+                    assert_eq!(parts[0].read, 0..height, "{width}x{height} {count}");
+                }
+            }
+            assert!(ShardRows::of(&plan, &heights, ShardSpec::WHOLE, 0).is_none());
+        }
+    }
+}

@@ -154,12 +154,20 @@ pub fn render_levels(
     progress: &dyn Progress,
 ) -> Result<(RenderReport, PyramidSummary)> {
     let plan = check(options, pyramid)?;
+    // A statistics file is read and checked before anything is written.
+    let io = stats_io(options, pyramid, &plan)?;
+    if io.rows.is_some() && !sinks.is_empty() {
+        return Err(Error::bad_parameter(
+            Field::Stats,
+            "a shard given a statistics file renders only its own rows: it writes no other output",
+        ));
+    }
     if pyramid.shard.count > 1 {
-        return render_shard(points, options, pyramid, &plan, sinks, progress);
+        return render_shard(points, options, pyramid, (&plan, io), sinks, progress);
     }
     let staged = staging::begin(&pyramid.dir)?;
     let dir = staged.dir().to_path_buf();
-    let (report, summary) = render_into(points, options, pyramid, &plan, &dir, sinks, progress)
+    let (report, summary) = render_into(points, options, pyramid, (&plan, io), &dir, sinks, progress)
         .map_err(|e| staged.rename_in_error(e))?;
     staged.install()?;
     Ok((report, summary))
@@ -171,7 +179,7 @@ fn render_shard(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     pyramid: &PyramidOptions,
-    plan: &PyramidPlan,
+    plan: (&PyramidPlan, LevelStatsIo),
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<(RenderReport, PyramidSummary)> {
@@ -187,7 +195,7 @@ fn render_into(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     pyramid: &PyramidOptions,
-    plan: &PyramidPlan,
+    (plan, io): (&PyramidPlan, LevelStatsIo),
     dir: &Path,
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
@@ -221,13 +229,6 @@ fn render_into(
         let mut levels = level_sinks.into_iter();
         let mut all = levels.next().unwrap_or_default();
         all.extend(sinks);
-        let io = stats_io(options, pyramid, &plan)?;
-        if io.rows.is_some() && all.len() > 1 {
-            return Err(Error::bad_parameter(
-                Field::Stats,
-                "a shard given a statistics file renders only its own rows: it writes no other output",
-            ));
-        }
         let report = render_with_levels(points, options, all, levels.collect(), io, progress)?;
         let mut channels = 0;
         for level in counts {
