@@ -154,6 +154,9 @@ pub use data::generate::{generate, GenerateOptions, GeneratedFiles};
 pub use io::preflight::check_render_disk_space;
 /// A deep-zoom pyramid of a raster: every level resampled from the raster onto its canvas.
 pub use pyramid::render_raster_pyramid;
+/// Statistics files of pyramids of any reduction (format version 3): computed per shard,
+/// merged, and given to the shards so each reads only its own rows.
+pub use pyramid::{compute_level_stats, LevelStatsFile};
 /// A deep-zoom pyramid in one call: the option checks, the statistics pass (unless
 /// statistics are given) and the render into the tiles (and any other sinks).
 pub use pyramid::{compute_stats, render_pyramid, PyramidReport};

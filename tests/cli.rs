@@ -22,6 +22,7 @@ mod topics {
     mod pyramid_faults;
     mod pyramid_labels;
     mod pyramid_shards;
+    mod pyramid_stats_shards;
     mod raster_cli;
     mod raster_pyramid;
     mod reductions;

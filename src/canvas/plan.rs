@@ -56,6 +56,9 @@ pub struct Plan {
     pub aggregate_bytes: u32,
     /// Records pack a pixel as `row_in_band << column_bits | column`.
     pub column_bits: u32,
+    /// The canvas rows whose records the partition keeps (a pyramid shard's rows): records
+    /// of bands outside them are dropped. None: every row.
+    pub kept_rows: Option<std::ops::Range<u32>>,
 }
 
 impl Plan {
@@ -106,7 +109,18 @@ impl Plan {
         }
         let band_height = rows.max(1) as u32;
         let bands = height.div_ceil(band_height);
-        Ok(Plan { width, height, tile, band_height, bands, budget, threads, aggregate_bytes, column_bits })
+        Ok(Plan {
+            width,
+            height,
+            tile,
+            band_height,
+            bands,
+            budget,
+            threads,
+            aggregate_bytes,
+            column_bits,
+            kept_rows: None,
+        })
     }
 
     /// Bytes of the budget left beside the render's fixed and per-thread costs and one
@@ -143,6 +157,15 @@ impl Plan {
     pub fn band_rows(&self, band: u32) -> std::ops::Range<u32> {
         let start = band * self.band_height;
         start..(start + self.band_height).min(self.height)
+    }
+
+    /// The bands holding [`Plan::kept_rows`] (None: every band is kept).
+    pub fn kept_bands(&self) -> Option<std::ops::Range<u32>> {
+        let rows = self.kept_rows.as_ref()?;
+        if rows.start >= rows.end {
+            return Some(0..0);
+        }
+        Some(rows.start / self.band_height..(rows.end - 1) / self.band_height + 1)
     }
 }
 

@@ -259,6 +259,11 @@ pub struct PyramidArgs {
     /// Global statistics from `gigaplot stats` (required with --shard).
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,
+    /// Write the statistics of the pyramid (of shard --shard I/N) to FILE instead of
+    /// rendering it, for its shards' --stats (after stats --merge); any reduction but plain
+    /// XYZ counts of points (gigaplot stats).
+    #[arg(long, value_name = "FILE")]
+    pub stats_out: Option<PathBuf>,
     /// Render only the tiles of shard I of N (0-based), e.g. 3/16.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,

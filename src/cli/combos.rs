@@ -132,6 +132,7 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
     for (id, flag) in [
         ("shard", "--shard"),
         ("stats", "--stats"),
+        ("stats_out", "--stats-out"),
         ("span_from_level", "--span-from-level"),
         ("pyramid_tile", "--pyramid-tile"),
         ("viewer_assets", "--viewer-assets"),
@@ -157,9 +158,15 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         && !spreads
         && args.pyramid.pyramid_format == gigaplot::PyramidFormat::Xyz;
     rules.push(rule(
+        "stats_out",
+        "--stats-out",
+        !raster && args.output.is_none() && args.agg_out.is_none() && args.pyramid.stats.is_none(),
+        "computes the statistics of a pyramid of points only; give no -o, --agg-out, --stats or --raster",
+    ));
+    rules.push(rule(
         "shard",
         "--shard",
-        args.pyramid.stats.is_some() || !plain_counts,
+        args.pyramid.stats.is_some() || args.pyramid.stats_out.is_some() || !plain_counts,
         "needs --stats FILE, the statistics of every shard from gigaplot stats",
     ));
     check(rules, given)

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use gigaplot::projection::Projection;
 use gigaplot::serve::{RequestLog, StaticServer};
 use gigaplot::{
-    compute_stats, Color, ColumnSpec, Error, PointColumns, PyramidOptions, PyramidStats, RenderOptions,
-    ShardSpec, StatsKey, ViewerAssets,
+    compute_stats, Color, ColumnSpec, Error, LevelStatsFile, PointColumns, PyramidOptions, PyramidStats,
+    RenderOptions, ShardSpec, StatsKey, ViewerAssets,
 };
 
 use super::failure::{Failure, Result};
@@ -66,12 +66,29 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
     combos::check_stats(args, given)?;
     if !args.merge.is_empty() {
         paths::check_not_an_input("--output", &args.output, args.merge.iter().map(PathBuf::as_path))?;
-        let parts = args.merge.iter().map(|p| PyramidStats::read(p)).collect::<gigaplot::Result<Vec<_>>>()?;
-        let merged = PyramidStats::merge_all(&parts)?;
-        merged.write(&args.output)?;
+        // Files of pyramids of any reduction (version 3) merge level by level.
+        let (parts, complete) = match LevelStatsFile::is_level_stats(&args.merge[0])? {
+            true => {
+                let parts = args
+                    .merge
+                    .iter()
+                    .map(|p| LevelStatsFile::read(p))
+                    .collect::<gigaplot::Result<Vec<_>>>()?;
+                let merged = LevelStatsFile::merge_all(&parts)?;
+                merged.write(&args.output)?;
+                (parts.len(), merged.is_complete())
+            }
+            false => {
+                let parts =
+                    args.merge.iter().map(|p| PyramidStats::read(p)).collect::<gigaplot::Result<Vec<_>>>()?;
+                let merged = PyramidStats::merge_all(&parts)?;
+                merged.write(&args.output)?;
+                (parts.len(), merged.is_complete())
+            }
+        };
         if !quiet {
-            let state = if merged.is_complete() { "complete" } else { "incomplete" };
-            note!("gigaplot: merged {} parts ({state}) -> {}", parts.len(), args.output.display());
+            let state = if complete { "complete" } else { "incomplete" };
+            note!("gigaplot: merged {parts} parts ({state}) -> {}", args.output.display());
         }
         return Ok(());
     }

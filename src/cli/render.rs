@@ -71,6 +71,18 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
     }
     check_spreading(args)?;
     let bar = Bar::new(!quiet);
+    if let (Some(dir), Some(out)) = (&args.pyramid.pyramid, &args.pyramid.stats_out) {
+        // --stats-out: the pyramid's statistics (of its shard), no tile.
+        let result = point_pyramid_options(args, dir, (x, y), &options).and_then(|p| {
+            Ok(gigaplot::compute_level_stats(&points, &options, &p, out, &bar).map(|_| p.shard)?)
+        });
+        bar.finish();
+        let shard = result?;
+        if !quiet {
+            note!("gigaplot: statistics of shard {shard} -> {}", out.display());
+        }
+        return Ok(());
+    }
     let mut options = options;
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     // The thumbnail first, into a temporary file the main render commits with its outputs.
@@ -96,14 +108,7 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         sinks.push(Box::new(AggregateSink::new(agg)));
     }
     let report = match &args.pyramid.pyramid {
-        Some(dir) => pyramid::pyramid_options(&args.pyramid, dir, (x, y), &options, args.background)
-            .map(|p| gigaplot::PyramidOptions {
-                spread: tile_spread(args),
-                projection: args.projection,
-                basemap: args.pyramid.basemap.clone(),
-                labels: args.figure.labels.clone(),
-                ..p
-            })
+        Some(dir) => point_pyramid_options(args, dir, (x, y), &options)
             .and_then(|p| Ok(render_pyramid(&points, &options, &p, sinks, &bar)?.render)),
         None => render(&points, &options, sinks, &bar).map_err(Failure::from),
     };
@@ -131,6 +136,30 @@ pub fn run(args: &RenderArgs, given: &Given, quiet: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The library's options of a pyramid of points (`--pyramid DIR`), spread as the image.
+fn point_pyramid_options(
+    args: &RenderArgs,
+    dir: &Path,
+    (x, y): (&ColumnSpec, &ColumnSpec),
+    options: &RenderOptions,
+) -> Result<gigaplot::PyramidOptions> {
+    let p = pyramid::pyramid_options(&args.pyramid, dir, (x, y), options, args.background)?;
+    let mut p = gigaplot::PyramidOptions {
+        spread: tile_spread(args),
+        projection: args.projection,
+        basemap: args.pyramid.basemap.clone(),
+        labels: args.figure.labels.clone(),
+        ..p
+    };
+    // The statistics files of pyramids built in one render record the value column too.
+    let stats = args.pyramid.stats.is_some() || args.pyramid.stats_out.is_some();
+    if stats && !p.shards_take_stats(options) {
+        let value = args.value.as_ref().filter(|_| options.reduction.needs_value());
+        p.record_inputs(x, y, value)?;
+    }
+    Ok(p)
 }
 
 /// Resolves the table form: with `render TABLE`, --x, --y, --value and --category name

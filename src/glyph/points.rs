@@ -13,7 +13,7 @@ use crate::glyph::pixel_index::PixelIndex;
 use crate::glyph::record::{Record, Valued};
 use crate::glyph::route::{for_each_tile_window, for_each_whole_tile};
 use crate::glyph::{BandDraw, Glyph, GlyphInput};
-use crate::partition::{partition, Binner, Partition};
+use crate::partition::{partition_kept, Binner, Partition};
 use crate::progress::Progress;
 use crate::reduce::Fragment;
 
@@ -341,7 +341,7 @@ impl Glyph for Points {
         progress: &dyn Progress,
     ) -> Result<Partition> {
         let binner = PointBinner::<R>::with_value(input.points, input.value, input.x, input.y, plan);
-        partition(&binner, scratch_dir, progress)
+        partition_kept(&binner, plan.kept_bands(), scratch_dir, progress)
     }
 
     fn direct<'a>(&self, input: &GlyphInput<'a>, plan: &Plan) -> Option<PointBinner<'a, Valued<u32>>> {

@@ -168,6 +168,46 @@ impl Partition {
     }
 }
 
+/// [`partition`] keeping only the records of the bands `kept` (None: every band), as a
+/// pyramid shard reads only its own rows ([`crate::canvas::Plan::kept_bands`]).
+pub fn partition_kept<B: Binner>(
+    binner: &B,
+    kept: Option<std::ops::Range<u32>>,
+    scratch_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Partition> {
+    match kept {
+        None => partition(binner, scratch_dir, progress),
+        Some(kept) => partition(&Kept { binner, kept }, scratch_dir, progress),
+    }
+}
+
+/// A binner emitting only the records of some bands.
+struct Kept<'a, B> {
+    binner: &'a B,
+    kept: std::ops::Range<u32>,
+}
+
+impl<B: Binner> Binner for Kept<'_, B> {
+    type Record = B::Record;
+    fn items(&self) -> usize {
+        self.binner.items()
+    }
+    fn bands(&self) -> u32 {
+        self.binner.bands()
+    }
+    fn bin<E: FnMut(u32, Self::Record)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
+        self.binner.bin(start, len, |band, record| {
+            if self.kept.contains(&band) {
+                emit(band, record);
+            }
+        })
+    }
+    fn preferred_chunk(&self) -> Option<usize> {
+        self.binner.preferred_chunk()
+    }
+}
+
 /// Partitions everything `binner` emits by band into a scratch file in `scratch_dir`.
 pub fn partition<B: Binner>(binner: &B, scratch_dir: &Path, progress: &dyn Progress) -> Result<Partition> {
     let records = SCATTER_BUFFER_BYTES / std::mem::size_of::<B::Record>().max(1);

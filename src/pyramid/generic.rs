@@ -29,6 +29,7 @@ use crate::error::{Error, Field, Result};
 use crate::figure::categories::{entries, known_labels, numbered};
 use crate::io::{remove_if_present, write_atomically_below, write_staged_file};
 use crate::progress::Progress;
+use crate::pyramid::any_stats;
 use crate::pyramid::dzi::{self, PyramidFormat};
 use crate::pyramid::metadata::CategoryEntry;
 use crate::pyramid::tiles::tile_path;
@@ -36,6 +37,7 @@ use crate::pyramid::{
     completion, staging, PyramidMetadata, PyramidOptions, PyramidPlan, PyramidSummary, ShardPlan,
 };
 use crate::reduce::Reduction;
+use crate::render::levels::LevelStatsIo;
 use crate::render::{render_with_levels, Glyph, RenderOptions, RenderReport};
 use crate::shade::palette::pack_indices;
 use crate::shade::{Color, CountHistogram, Palette, PixelFormat, Shape, Spreader};
@@ -73,10 +75,11 @@ pub(crate) fn plain_counts(options: &RenderOptions, pyramid: &PyramidOptions) ->
         && pyramid.format == PyramidFormat::Xyz
 }
 
-/// Fails unless the level-by-level pyramid can be built: no statistics file or
-/// `--span-from-level` (which belong to count pyramids); a shard renders the whole canvas
-/// and writes its own tiles ([`render_levels`]). Any sides: a coarse level's edge pixels
-/// past the canvas count as empty. Returns the plan.
+/// Fails unless the level-by-level pyramid can be built: no `--span-from-level` (which
+/// belongs to count pyramids), and a statistics file only when its statistics can be saved
+/// ([`crate::pyramid::any_stats::unsaved`]); a shard renders the whole canvas and writes its
+/// own tiles, or with a statistics file only its own rows ([`render_levels`]). Any sides: a
+/// coarse level's edge pixels past the canvas count as empty. Returns the plan.
 pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<PyramidPlan> {
     let plan = PyramidPlan::new(options.width, options.height, pyramid.tile)?;
     let what = match (options.reduction, options.glyph) {
@@ -84,12 +87,10 @@ pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<Pyrami
         (Reduction::Count, _) => "spread counts".to_string(),
         (other, _) => other.to_string(),
     };
-    if pyramid.stats.is_some() {
+    if let (Some(_), Some(why)) = (&pyramid.stats, any_stats::unsaved(options)) {
         return Err(Error::bad_parameter(
             Field::Stats,
-            format!(
-                "pyramids of {what} compute each level's statistics as they render; give no statistics file"
-            ),
+            format!("pyramids of {what} take no statistics file yet: {why}; give none"),
         ));
     }
     if pyramid.span_from_level.is_some() {
@@ -99,6 +100,39 @@ pub fn check(options: &RenderOptions, pyramid: &PyramidOptions) -> Result<Pyrami
         ));
     }
     Ok(plan)
+}
+
+/// The number of levels of a pyramid of `plan` in `format`: XYZ zooms 0 to `max_zoom`, or
+/// every DZI level down to one pixel.
+pub(crate) fn level_count(plan: &PyramidPlan, format: PyramidFormat) -> u32 {
+    match format {
+        PyramidFormat::Xyz => plan.max_zoom + 1,
+        PyramidFormat::Dzi => dzi::levels(plan.width, plan.height).len() as u32,
+    }
+}
+
+/// What the pyramid's render does with the statistics: with a statistics file
+/// ([`PyramidOptions::stats`], checked against the render, errors naming it), shades every
+/// level with the file's and, for a shard, reads only the rows under its tiles (and their
+/// spread's halo); without one, gathers them over every row.
+fn stats_io(options: &RenderOptions, pyramid: &PyramidOptions, plan: &PyramidPlan) -> Result<LevelStatsIo> {
+    let Some(path) = &pyramid.stats else { return Ok(LevelStatsIo::default()) };
+    let file = any_stats::LevelStatsFile::read(path)?;
+    let ranges = (options.x_range.unwrap_or((0.0, 1.0)), options.y_range.unwrap_or((0.0, 1.0)));
+    file.check_for(&pyramid.stats_key(options, ranges), &any_stats::RenderKey::of(options, pyramid), path)?;
+    let levels = level_count(plan, pyramid.format);
+    let halo = match pyramid.spread {
+        Some(TileSpread::Fixed(px, _)) => px as u32,
+        _ => 0,
+    };
+    let heights = any_stats::level_heights(options.height, levels);
+    let rows = any_stats::ShardRows::of(plan, &heights, pyramid.shard, halo);
+    Ok(LevelStatsIo {
+        given: Some(file.levels.into_iter().rev().collect()),
+        gather_rows: None,
+        capture: None,
+        rows: rows.map(|r| r.read),
+    })
 }
 
 /// Renders the pyramid in one render of the canvas into a temporary directory beside
@@ -120,12 +154,20 @@ pub fn render_levels(
     progress: &dyn Progress,
 ) -> Result<(RenderReport, PyramidSummary)> {
     let plan = check(options, pyramid)?;
+    // A statistics file is read and checked before anything is written.
+    let io = stats_io(options, pyramid, &plan)?;
+    if io.rows.is_some() && !sinks.is_empty() {
+        return Err(Error::bad_parameter(
+            Field::Stats,
+            "a shard given a statistics file renders only its own rows: it writes no other output",
+        ));
+    }
     if pyramid.shard.count > 1 {
-        return render_shard(points, options, pyramid, &plan, sinks, progress);
+        return render_shard(points, options, pyramid, (&plan, io), sinks, progress);
     }
     let staged = staging::begin(&pyramid.dir)?;
     let dir = staged.dir().to_path_buf();
-    let (report, summary) = render_into(points, options, pyramid, &plan, &dir, sinks, progress)
+    let (report, summary) = render_into(points, options, pyramid, (&plan, io), &dir, sinks, progress)
         .map_err(|e| staged.rename_in_error(e))?;
     staged.install()?;
     Ok((report, summary))
@@ -137,7 +179,7 @@ fn render_shard(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     pyramid: &PyramidOptions,
-    plan: &PyramidPlan,
+    plan: (&PyramidPlan, LevelStatsIo),
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
 ) -> Result<(RenderReport, PyramidSummary)> {
@@ -153,7 +195,7 @@ fn render_into(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     pyramid: &PyramidOptions,
-    plan: &PyramidPlan,
+    (plan, io): (&PyramidPlan, LevelStatsIo),
     dir: &Path,
     sinks: Vec<Box<dyn Sink>>,
     progress: &dyn Progress,
@@ -187,7 +229,7 @@ fn render_into(
         let mut levels = level_sinks.into_iter();
         let mut all = levels.next().unwrap_or_default();
         all.extend(sinks);
-        let report = render_with_levels(points, options, all, levels.collect(), progress)?;
+        let report = render_with_levels(points, options, all, levels.collect(), io, progress)?;
         let mut channels = 0;
         for level in counts {
             let (written, empty, level_channels) = level.take().unwrap_or_default();

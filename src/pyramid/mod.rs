@@ -23,6 +23,7 @@
 //! call (checking the options first); [`StatsSink`] and [`PyramidSink`] wire them into
 //! ordinary renders by hand.
 
+pub mod any_stats;
 pub mod completion;
 pub mod dzi;
 pub mod generic;
@@ -40,6 +41,7 @@ pub mod tiles;
 pub mod viewer;
 mod writer;
 
+pub use any_stats::{compute_level_stats, LevelStatsFile};
 pub use dzi::PyramidFormat;
 pub use generic::TileSpread;
 pub use levels::LevelStack;

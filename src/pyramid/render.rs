@@ -94,7 +94,11 @@ impl PyramidOptions {
     }
 
     /// The key statistics for this pyramid of a render with `options` and `ranges` must have.
-    fn stats_key(&self, options: &RenderOptions, (x_range, y_range): ((f64, f64), (f64, f64))) -> StatsKey {
+    pub(crate) fn stats_key(
+        &self,
+        options: &RenderOptions,
+        (x_range, y_range): ((f64, f64), (f64, f64)),
+    ) -> StatsKey {
         StatsKey {
             width: options.width,
             height: options.height,

@@ -144,6 +144,23 @@ impl crate::pyramid::PyramidOptions {
         self.stats = Some(path.to_path_buf());
         Ok(())
     }
+
+    /// Records the keys of the x, y and value columns (the value column's only when given:
+    /// pass it when the reduction reads one) that a statistics file of a pyramid of any
+    /// reduction is computed for and checked against ([`crate::pyramid::any_stats`]).
+    pub fn record_inputs(
+        &mut self,
+        x: &ColumnSpec,
+        y: &ColumnSpec,
+        value: Option<&ColumnSpec>,
+    ) -> Result<()> {
+        let mut inputs = vec![InputKey::of(x)?, InputKey::of(y)?];
+        if let Some(value) = value {
+            inputs.push(InputKey::of(value)?);
+        }
+        self.inputs = inputs;
+        Ok(())
+    }
 }
 
 /// Per-level statistics of a pyramid, whole or a part of it.
@@ -452,7 +469,7 @@ impl PyramidStats {
 }
 
 /// One sentence on the first difference between two keys.
-fn describe_mismatch(have: &StatsKey, want: &StatsKey) -> String {
+pub(crate) fn describe_mismatch(have: &StatsKey, want: &StatsKey) -> String {
     let what = if (have.width, have.height) != (want.width, want.height) {
         format!("canvas {}x{}, not {}x{}", have.width, have.height, want.width, want.height)
     } else if have.tile != want.tile {

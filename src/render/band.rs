@@ -343,6 +343,50 @@ impl<R: Reducer> BandValues<FamilyValue<R>> for BandView<'_, R> {
     }
 }
 
+/// The band rows `rows` of a band's values (band-relative): what a shard gathers the
+/// statistics of when it owns only some of a level's rows (`crate::render::levels`).
+pub(crate) struct RowsView<'a, R: Reducer> {
+    pub view: BandView<'a, R>,
+    pub rows: std::ops::Range<u32>,
+}
+
+impl<R: Reducer> BandValues<FamilyValue<R>> for RowsView<'_, R> {
+    fn rows(&self) -> u32 {
+        self.rows.len() as u32
+    }
+
+    fn channels(&self) -> usize {
+        self.view.channels()
+    }
+
+    fn for_each_piece(&self, row: u32, f: impl FnMut(u32, &[FamilyValue<R>])) {
+        self.view.for_each_piece(self.rows.start + row, f);
+    }
+
+    fn fold_tiles<S: Send>(
+        &self,
+        init: impl Fn() -> S + Sync + Send,
+        fold: impl Fn(S, &[FamilyValue<R>]) -> S + Sync + Send,
+        merge: impl Fn(S, S) -> S + Sync + Send,
+    ) -> S {
+        let Some(layout) = self.view.cells.layout.as_ref() else { return init() };
+        let channels = self.view.reducer.channels();
+        let tiles = layout.tile_slices(&self.view.cells.cells, channels);
+        let rows = self.rows.clone();
+        tiles
+            .par_iter()
+            .enumerate()
+            .fold(&init, |state, (t, tile)| {
+                // A tile's rows are consecutive: the window is one slice of it.
+                let width = layout.tile_columns(t).1 as usize * channels;
+                let cells = &tile[rows.start as usize * width..rows.end as usize * width];
+                let mut scratch = Vec::new();
+                fold(state, self.view.reducer.values(cells, &mut scratch))
+            })
+            .reduce(&init, merge)
+    }
+}
+
 /// A band's aggregate together with the shader, as the sinks see it.
 pub(crate) struct ShadedBand<'a, R: Reducer> {
     /// First canvas row of the band.

@@ -9,12 +9,13 @@ use crate::error::{Error, Field, Result};
 use crate::glyph::{Glyph, GlyphInput, RecordOf};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
+use crate::render::band::RowsView;
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::compact::{self, CompactCounts};
 use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
 use crate::render::kept::Kept;
-use crate::render::levels::{CoarseLevels, LevelSinks, Stage};
+use crate::render::levels::{window, CoarseLevels, LevelSinks, LevelStatsIo, Stage};
 use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
 use crate::sink::{CanvasInfo, Sink};
@@ -25,8 +26,9 @@ pub(crate) struct PointRender<'a> {
     pub inputs: Inputs,
     pub options: &'a RenderOptions,
     pub sinks: Vec<Box<dyn Sink>>,
-    /// The sinks of a pyramid's coarser levels, built in the same passes ([`CoarseLevels`]).
-    pub levels: Option<LevelSinks>,
+    /// The sinks of a pyramid's coarser levels, built in the same passes ([`CoarseLevels`]),
+    /// and what becomes of every level's statistics.
+    pub levels: Option<(LevelSinks, LevelStatsIo)>,
     pub progress: &'a dyn Progress,
 }
 
@@ -42,7 +44,8 @@ impl PointRender<'_> {
         let PointRender { points, inputs, options, mut sinks, levels, progress } = self;
         // Coarser levels hold a third of a band more: budgeted as a sixth of the two bands.
         let extra = if levels.is_some() { reducer.plan_bytes().div_ceil(6) } else { 0 };
-        let plan = plan(options, reducer.plan_bytes() + extra)?;
+        let mut plan = plan(options, reducer.plan_bytes() + extra)?;
+        plan.kept_rows = levels.as_ref().and_then(|(_, io)| io.rows.clone());
         let (x_range, y_range) = (inputs.x_range, inputs.y_range);
         let x = Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?;
         let y = Axis::new(Field::YRange, y_range, plan.height, options.y_scale)?;
@@ -58,8 +61,9 @@ impl PointRender<'_> {
         for sink in &mut sinks {
             sink.begin(&canvas)?;
         }
-        let mut coarse =
-            levels.map(|levels| CoarseLevels::new(&reducer, &plan, options, &canvas, levels)).transpose()?;
+        let mut coarse = levels
+            .map(|(levels, io)| CoarseLevels::new(&reducer, &plan, options, &canvas, levels, io))
+            .transpose()?;
         let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
         let value = if R::Input::READS_VALUE { points.value_source() } else { None };
         let input = GlyphInput { points, value, x, y, overwrite: R::OVERWRITE };
@@ -153,9 +157,18 @@ pub(crate) fn finish<R: Reducer>(
     let _windows = ReleaseWindows;
     let mut density =
         options.dynspread.map(|d| DensityStream::new(plan.width as usize, plan.height as usize, d.max_px));
-    let (stats, kept) =
-        gather_statistics(reducer, fill, plan, options, (density.as_mut(), coarse.as_mut()), progress)?;
+    // Statistics from a file (a pyramid's shard): no statistics pass.
+    let (stats, kept) = match coarse.as_mut().and_then(CoarseLevels::take_given) {
+        Some(stats) => (stats, None),
+        None => {
+            gather_statistics(reducer, fill, plan, options, (density.as_mut(), coarse.as_mut()), progress)?
+        }
+    };
     crate::glyph::route::release_windows();
+    // A statistics file's render ends with its statistics.
+    if coarse.as_mut().is_some_and(|coarse| coarse.capture(&stats, options.how)) {
+        return Ok((None, Vec::new()));
+    }
     let spread_px = match (density, options.dynspread) {
         (Some(density), Some(Dynspread { threshold, .. })) => {
             let stats = density.finish().ok_or_else(|| Error::usage("DensityStream", "rows missing"))?;
@@ -228,6 +241,8 @@ fn gather_statistics<R: Reducer>(
     // Statistics summed over the non-empty pixels are gathered from the pixels a band's
     // records reach, without filling the band, unless something else reads the band.
     let lit_only = R::Family::GATHERS_LIT && kept.is_none() && density.is_none() && coarse.is_none();
+    // A shard gathers the statistics of its own rows only.
+    let gather_rows = coarse.as_deref().and_then(|c| c.gather_rows().cloned());
     for pass in 0..R::Family::passes(options.how) {
         progress.stage("statistics", u64::from(plan.height));
         if let Some(coarse) = coarse.as_deref_mut() {
@@ -259,7 +274,15 @@ fn gather_statistics<R: Reducer>(
                 }
             };
             let view = BandView { reducer, cells: band };
-            R::Family::gather(&mut stats, pass, &view);
+            match window(plan.band_rows(b), gather_rows.as_ref()) {
+                Some(rows) if gather_rows.is_some() => R::Family::gather(
+                    &mut stats,
+                    pass,
+                    &RowsView { view: BandView { reducer, cells: band }, rows },
+                ),
+                Some(_) => R::Family::gather(&mut stats, pass, &view),
+                None => {}
+            }
             if let (0, Some(density)) = (pass, density.as_deref_mut()) {
                 density.push_rows(band.rows() as usize, |row, out| view.lit_row(row as u32, out));
             }

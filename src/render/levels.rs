@@ -27,14 +27,42 @@ use rayon::prelude::*;
 use crate::canvas::{Plan, TileLayout};
 use crate::error::{Error, Result};
 use crate::reduce::Reducer;
-use crate::render::band::{BandCells, BandView, Fill, ShadedBand};
+use crate::render::band::{BandCells, BandView, Fill, RowsView, ShadedBand};
 use crate::render::RenderOptions;
-use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
+use crate::shade::{DensityStream, Dynspread, Family, How, SavedStats, ShadeStyle};
+use crate::sink::memory::Finished;
 use crate::sink::{CanvasInfo, Sink};
 
 /// The sinks of every coarser level, index 0 one step coarser than the canvas (half its
 /// size), each level's sinks receiving that level's shaded bands.
 pub(crate) type LevelSinks = Vec<Vec<Box<dyn Sink>>>;
+
+/// What a pyramid's render does with every level's statistics, the canvas's first and then
+/// each coarser level's: gather them over every pixel (the default), over a shard's rows
+/// only, hand them out instead of emitting (a statistics file), or take them from a file
+/// instead of the statistics passes. And which finest rows the partition keeps.
+#[derive(Default)]
+pub(crate) struct LevelStatsIo {
+    /// The statistics of every level, canvas first (no statistics passes).
+    pub given: Option<Vec<SavedStats>>,
+    /// The canvas rows of every level (canvas first) whose pixels' statistics are
+    /// gathered; None: every row.
+    pub gather_rows: Option<Vec<Range<u32>>>,
+    /// Where every level's gathered statistics go (canvas first; None for a family that
+    /// cannot save them): the render then ends after its statistics passes.
+    pub capture: Option<Finished<Vec<Option<SavedStats>>>>,
+    /// The canvas rows whose records the partition keeps (a shard's rows and their halo);
+    /// None: every row.
+    pub rows: Option<Range<u32>>,
+}
+
+/// The band rows of a band of canvas rows `band` inside the canvas rows `rows` (None: all);
+/// None when there are none.
+pub(crate) fn window(band: Range<u32>, rows: Option<&Range<u32>>) -> Option<Range<u32>> {
+    let Some(rows) = rows else { return Some(0..band.len() as u32) };
+    let (start, end) = (band.start.max(rows.start), band.end.min(rows.end));
+    (start < end).then(|| start - band.start..end - band.start)
+}
 
 /// What the finest band is being aggregated for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +77,11 @@ pub(crate) enum Stage {
 pub(crate) struct CoarseLevels<R: Reducer> {
     levels: Vec<Level<R>>,
     dynspread: Option<Dynspread>,
+    /// The canvas's own statistics from a file, until the driver takes them.
+    given: Option<<R::Family as Family>::Stats>,
+    /// The canvas rows whose statistics the canvas gathers (None: all).
+    gather_rows: Option<Range<u32>>,
+    capture: Option<Finished<Vec<Option<SavedStats>>>>,
 }
 
 /// One coarser level.
@@ -61,6 +94,8 @@ struct Level<R: Reducer> {
     band: u32,
     cells: BandCells<R>,
     stats: <R::Family as Family>::Stats,
+    /// The level's rows whose statistics it gathers (None: all).
+    gather_rows: Option<Range<u32>>,
     density: Option<DensityStream>,
     shader: Option<<R::Family as Family>::Shader>,
     spread_px: Option<usize>,
@@ -85,9 +120,30 @@ impl<R: Reducer> CoarseLevels<R> {
         options: &RenderOptions,
         canvas: &CanvasInfo,
         sinks: LevelSinks,
+        io: LevelStatsIo,
     ) -> Result<CoarseLevels<R>> {
         let (mut width, mut height, mut rows) = (finest.width, finest.height, finest.band_height);
         let mut levels = Vec::with_capacity(sinks.len());
+        let channels = reducer.channels();
+        let mut given = match io.given {
+            Some(given) if given.len() != sinks.len() + 1 => {
+                return Err(Error::usage("CoarseLevels", "one statistics per level"))
+            }
+            Some(given) => Some(
+                given
+                    .iter()
+                    .map(|saved| {
+                        R::Family::import_stats(saved, channels, options.how)
+                            .ok_or_else(|| Error::usage("CoarseLevels", "statistics of another reduction"))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .into_iter(),
+            ),
+            None => None,
+        };
+        let finest_given = given.as_mut().and_then(Iterator::next);
+        let mut gather_rows = io.gather_rows.map(Vec::into_iter);
+        let finest_rows = gather_rows.as_mut().and_then(Iterator::next);
         for mut level_sinks in sinks {
             let source_height = height;
             (width, height, rows) = (width.div_ceil(2), height.div_ceil(2), rows.div_ceil(2));
@@ -103,14 +159,45 @@ impl<R: Reducer> CoarseLevels<R> {
                 source_height,
                 band: 0,
                 cells: BandCells::default(),
-                stats: R::Family::new_stats(reducer.channels()),
+                stats: given
+                    .as_mut()
+                    .and_then(Iterator::next)
+                    .unwrap_or_else(|| R::Family::new_stats(reducer.channels())),
+                gather_rows: gather_rows.as_mut().and_then(Iterator::next),
                 density: None,
                 shader: None,
                 spread_px: None,
                 sinks: level_sinks,
             });
         }
-        Ok(CoarseLevels { levels, dynspread: options.dynspread })
+        Ok(CoarseLevels {
+            levels,
+            dynspread: options.dynspread,
+            given: finest_given,
+            gather_rows: finest_rows,
+            capture: io.capture,
+        })
+    }
+
+    /// The canvas's statistics from a file, if given (the render then runs no statistics
+    /// pass: every level has its own from the file too).
+    pub fn take_given(&mut self) -> Option<<R::Family as Family>::Stats> {
+        self.given.take()
+    }
+
+    /// The canvas rows whose statistics the canvas gathers (None: all).
+    pub fn gather_rows(&self) -> Option<&Range<u32>> {
+        self.gather_rows.as_ref()
+    }
+
+    /// Hands every level's statistics (the canvas's `finest` first) to the capture when
+    /// there is one, and says so: the render then ends without emitting.
+    pub fn capture(&mut self, finest: &<R::Family as Family>::Stats, how: How) -> bool {
+        let Some(capture) = self.capture.take() else { return false };
+        let mut all = vec![R::Family::export_stats(finest, how)];
+        all.extend(self.levels.iter().map(|level| R::Family::export_stats(&level.stats, how)));
+        capture.put(all);
+        true
     }
 
     /// Starts a statistics pass: pass 0 opens each level's dynspread density stream.
@@ -192,7 +279,16 @@ impl<R: Reducer> Level<R> {
         let view = BandView { reducer, cells: &self.cells };
         match stage {
             Stage::Statistics(pass) => {
-                R::Family::gather(&mut self.stats, pass, &view);
+                let rows = self.plan.band_rows(self.band);
+                match window(rows, self.gather_rows.as_ref()) {
+                    Some(rows) if self.gather_rows.is_some() => R::Family::gather(
+                        &mut self.stats,
+                        pass,
+                        &RowsView { view: BandView { reducer, cells: &self.cells }, rows },
+                    ),
+                    Some(_) => R::Family::gather(&mut self.stats, pass, &view),
+                    None => {}
+                }
                 if let (0, Some(density)) = (pass, self.density.as_mut()) {
                     density.push_rows(view.cells.rows() as usize, |row, out| view.lit_row(row as u32, out));
                 }
@@ -350,7 +446,8 @@ mod tests {
             })
             .unzip();
         let options = RenderOptions::default();
-        let mut coarse = CoarseLevels::new(&reducer, &plan, &options, &canvas, sinks).unwrap();
+        let mut coarse =
+            CoarseLevels::new(&reducer, &plan, &options, &canvas, sinks, LevelStatsIo::default()).unwrap();
         let mut finest = BandCells::default();
         coarse.begin_pass(0);
         for stage in [Stage::Statistics(0), Stage::Emit] {

@@ -255,17 +255,20 @@ pub fn render(
 
 /// Renders like [`render`] and, in the same passes, every coarser level of a pyramid: level
 /// k (`levels[k - 1]`, half the size of level k - 1) merged 2 x 2 from the canvas's own
-/// reduction state, shaded with its own statistics into its sinks (see [`levels`]).
+/// reduction state, shaded with its own statistics into its sinks (see [`levels`]); every
+/// level's statistics gathered over every row (`io` default), over a shard's rows, handed
+/// out instead of emitting, or taken from a file, and only the rows `io` keeps partitioned.
 pub(crate) fn render_with_levels(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     sinks: Vec<Box<dyn Sink>>,
     levels: levels::LevelSinks,
+    io: levels::LevelStatsIo,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
     options.validate()?;
     let pool = thread_pool(options)?;
-    pool.install(|| render_in_pool(points, options, sinks, Some(levels), progress))
+    pool.install(|| render_in_pool(points, options, sinks, Some((levels, io)), progress))
 }
 
 /// Most worker threads a render starts: far beyond any machine's cores, and low enough that
@@ -298,7 +301,7 @@ fn render_in_pool(
     points: &PointColumns<'_>,
     options: &RenderOptions,
     sinks: Vec<Box<dyn Sink>>,
-    levels: Option<levels::LevelSinks>,
+    levels: Option<(levels::LevelSinks, levels::LevelStatsIo)>,
     progress: &dyn Progress,
 ) -> Result<RenderReport> {
     if options.reduction.needs_value() && points.value.is_none() {

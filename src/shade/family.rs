@@ -22,9 +22,10 @@
 use std::sync::Arc;
 
 use crate::data::DType;
+use crate::shade::saved::SavedFloats;
 use crate::shade::{
     CategoryShader, CategoryStats, Color, Colormap, CountHistogram, CountShader, FloatCategoryShader,
-    FloatCategoryStats, FloatHistogram, FloatShader, FloatStats, How, Invisible, Palette,
+    FloatCategoryStats, FloatHistogram, FloatShader, FloatStats, How, Invisible, Palette, SavedStats,
 };
 use crate::sink::{ColorScale, PixelFormat};
 
@@ -126,6 +127,17 @@ pub trait Family: Send + Sync + 'static {
     fn is_empty(_stats: &Self::Stats) -> bool {
         false
     }
+    /// The statistics as a statistics file keeps them, when they are gathered in one pass
+    /// with `how` and mergeable across shards; None otherwise (eq-hist of floats, whose
+    /// histogram's bins depend on the global range).
+    fn export_stats(_stats: &Self::Stats, _how: How) -> Option<SavedStats> {
+        None
+    }
+    /// Statistics read from a file ([`Family::export_stats`]), for `channels` values per
+    /// pixel; None when they are not this family's.
+    fn import_stats(_saved: &SavedStats, _channels: usize, _how: How) -> Option<Self::Stats> {
+        None
+    }
 }
 
 /// Integer counts (`count`, `any`) shaded through their exact histogram.
@@ -218,6 +230,15 @@ impl Family for CountFamily {
     }
     fn is_empty(stats: &CountHistogram) -> bool {
         stats.min_max().is_none()
+    }
+    fn export_stats(stats: &CountHistogram, _how: How) -> Option<SavedStats> {
+        Some(SavedStats::Counts(stats.clone()))
+    }
+    fn import_stats(saved: &SavedStats, _channels: usize, _how: How) -> Option<CountHistogram> {
+        match saved {
+            SavedStats::Counts(histogram) => Some(histogram.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -338,6 +359,17 @@ impl Family for FloatFamily {
     fn is_empty(stats: &FloatPasses) -> bool {
         stats.stats.count() == 0
     }
+    fn export_stats(stats: &FloatPasses, how: How) -> Option<SavedStats> {
+        (Self::passes(how) == 1).then(|| SavedStats::Floats(SavedFloats::of(&stats.stats)))
+    }
+    fn import_stats(saved: &SavedStats, _channels: usize, how: How) -> Option<FloatPasses> {
+        match saved {
+            SavedStats::Floats(floats) if Self::passes(how) == 1 => {
+                Some(FloatPasses { stats: floats.stats().ok()?, histogram: None })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The colours of the categories a style asks for (none: the default palette).
@@ -388,6 +420,15 @@ impl Family for CategoryFamily {
     }
     fn is_empty(stats: &CategoryStats) -> bool {
         stats.totals().min_max().is_none()
+    }
+    fn export_stats(stats: &CategoryStats, _how: How) -> Option<SavedStats> {
+        Some(SavedStats::Categories(stats.clone()))
+    }
+    fn import_stats(saved: &SavedStats, channels: usize, _how: How) -> Option<CategoryStats> {
+        match saved {
+            SavedStats::Categories(stats) if stats.categories() == channels => Some(stats.clone()),
+            _ => None,
+        }
     }
     fn shade(shader: &CategoryShader, counts: &[u32], format: PixelFormat, out: &mut [u8]) {
         match format {

@@ -89,6 +89,17 @@ impl FloatStats {
     pub fn count(&self) -> u64 {
         self.count
     }
+
+    /// `(min, max, count)` as recorded (+inf, -inf and 0 before any value), for a
+    /// statistics file ([`crate::shade::saved`]).
+    pub fn parts(&self) -> (f64, f64, u64) {
+        (self.min, self.max, self.count)
+    }
+
+    /// The statistics [`FloatStats::parts`] gave.
+    pub fn from_parts(min: f64, max: f64, count: u64) -> FloatStats {
+        FloatStats { min, max, count }
+    }
 }
 
 /// The smaller of two non-NaN values, -0.0 below 0.0: a minimum that does not depend on

@@ -615,6 +615,19 @@ fn cases() -> Vec<Case> {
             assert!(half < tree(&d.join("whole")).len(), "shard 0/2 wrote every tile");
             assert!(tree(&d.join("whole")) == tree(&d.join("sharded")), "the shards do not add up");
         }},
+        Case { cmd: "render", flags: &["--stats-out"], check: |d| {
+            // a spread count pyramid (built in one render): statistics parts, merged, then shards
+            base_points(d);
+            ok(d, &pyramid("whole", &["--spread", "1"]));
+            ok(d, &pyramid("unused", &["--spread", "1", "--stats-out", "p0.json", "--shard", "0/2"]));
+            ok(d, &pyramid("unused", &["--spread", "1", "--stats-out", "p1.json", "--shard", "1/2"]));
+            assert!(!d.join("unused").exists(), "--stats-out wrote tiles");
+            ok(d, &["stats", "-q", "--merge", "p0.json", "p1.json", "-o", "s.json"]);
+            ok(d, &pyramid("sharded", &["--spread", "1", "--stats", "s.json", "--shard", "1/2"]));
+            assert!(!d.join("sharded/metadata.json").exists());
+            ok(d, &pyramid("sharded", &["--spread", "1", "--stats", "s.json", "--shard", "0/2"]));
+            assert!(tree(&d.join("whole")) == tree(&d.join("sharded")), "the shards do not add up");
+        }},
         // ---- render: rasters ----
         Case { cmd: "render", flags: &["--raster"], check: |d| {
             small_raster(d);

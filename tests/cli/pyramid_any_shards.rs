@@ -12,7 +12,7 @@ use gigaplot::DType;
 
 /// x, y (a random walk, so lines cross many tiles), a float value column with NaN and
 /// magnitudes whose sums depend on the order, and a uint8 category column of 4 codes.
-fn write_data(dir: &Path) {
+pub(super) fn write_data(dir: &Path) {
     let n = 6000;
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
@@ -44,7 +44,7 @@ fn write_data(dir: &Path) {
 
 /// The `render` arguments of a pyramid of the data in `dir` into `pyramid`, then `extra`
 /// (x range 0,1 unless `extra` gives one).
-fn args(dir: &Path, pyramid: &Path, extra: &[&str]) -> Vec<String> {
+pub(super) fn args(dir: &Path, pyramid: &Path, extra: &[&str]) -> Vec<String> {
     let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
     let mut args: Vec<String> = ["render", "-q", "--x", &file("x.npy"), "--y", &file("y.npy")]
         .iter()
@@ -64,12 +64,12 @@ fn args(dir: &Path, pyramid: &Path, extra: &[&str]) -> Vec<String> {
 }
 
 /// Runs gigaplot with `args`, which must succeed.
-fn ok(args: &[String]) {
+pub(super) fn ok(args: &[String]) {
     run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 /// Every directory (as `name/`) and file under `dir` with the file's bytes.
-fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = tree(dir);
     let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -170,8 +170,9 @@ fn a_shard_of_another_render_leaves_no_metadata() {
     assert!(got == want, "the tiles differ");
 }
 
-/// One-render shards compute their own statistics: a statistics file is refused naming the
-/// flag, in one line, and nothing is written; plain count shards still need one.
+/// A statistics file of statistics that cannot be saved yet (eq-hist of float values) is
+/// refused naming the flag, in one line, and nothing is written; plain count shards still
+/// need one.
 #[test]
 fn one_render_shards_refuse_a_statistics_file_in_one_line() {
     let tmp = tempfile::tempdir().unwrap();
@@ -182,8 +183,8 @@ fn one_render_shards_refuse_a_statistics_file_in_one_line() {
     let cases: [(Vec<&str>, &str); 2] = [
         (
             vec!["--agg", "mean", "--value", "V.NPY", "--stats", &stats, "--shard", "0/2"],
-            "gigaplot: error: --stats: pyramids of mean compute each level's statistics as they render; \
-             give no statistics file",
+            "gigaplot: error: --stats: pyramids of mean take no statistics file yet: eq-hist of float values \
+             needs two statistics rounds (give --how linear, log or cbrt); give none",
         ),
         (
             vec!["--shard", "0/2"],

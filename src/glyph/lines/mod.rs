@@ -54,7 +54,7 @@ use crate::error::Result;
 use crate::glyph::record::{Record, Shape};
 use crate::glyph::route::for_each_tile_window_spans;
 use crate::glyph::{BandDraw, Glyph, GlyphInput};
-use crate::partition::{partition, Partition};
+use crate::partition::{partition_kept, Partition};
 use crate::progress::Progress;
 use crate::reduce::Fragment;
 use binner::{SegmentBinner, ThinSegments};
@@ -80,7 +80,7 @@ impl Glyph for Lines {
         progress: &dyn Progress,
     ) -> Result<Partition> {
         let binner = SegmentBinner::<_, R>::new(ThinSegments, input, plan);
-        partition(&binner, scratch_dir, progress)
+        partition_kept(&binner, plan.kept_bands(), scratch_dir, progress)
     }
 
     fn draw<R, T, F>(&self, band: &BandDraw<'_>, tiles: &mut [&mut [T]], fold: F) -> Result<()>
@@ -160,7 +160,7 @@ impl Glyph for AaLines {
         progress: &dyn Progress,
     ) -> Result<Partition> {
         let binner = SegmentBinner::<_, R>::new(self.style(plan, input.overwrite), input, plan);
-        partition(&binner, scratch_dir, progress)
+        partition_kept(&binner, plan.kept_bands(), scratch_dir, progress)
     }
 
     fn draw<R, T, F>(&self, band: &BandDraw<'_>, tiles: &mut [&mut [T]], fold: F) -> Result<()>
