@@ -26,6 +26,8 @@ use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
 use crate::pyramid::generic::{describe, finest_level, level_sink};
 use crate::pyramid::{staging, PyramidOptions, PyramidPlan, PyramidReport, PyramidSummary};
+use crate::glyph::raster::Downsample;
+use crate::render::raster::{render_resampled, resample_raster_canvases};
 use crate::render::{render_raster, RasterInput, RenderOptions};
 use crate::sink::Sink;
 
@@ -59,18 +61,36 @@ pub fn render_raster_pyramid(
     let mut summary = PyramidSummary::default();
     let result = (|| {
         let finest = finest_level(&dir, &plan, pyramid.format)?;
+        let streamed = streamed_levels(&options, finest, raster.how.0);
         let mut sinks = Some(sinks);
         let mut report = None;
-        for zoom in (0..=finest).rev() {
+        let mut render_level = |zoom: u32, values: Option<Vec<f64>>| -> Result<()> {
             let level = level_options(&options, finest - zoom);
             let (tiles, written) = level_sink(&dir, zoom, plan.tile, pyramid);
             let mut level_sinks = vec![tiles];
-            level_sinks.extend(sinks.take().unwrap_or_default());
-            let rendered = render_raster(raster, &level, level_sinks, progress)?;
-            report.get_or_insert(rendered);
+            if zoom == finest {
+                level_sinks.extend(sinks.take().unwrap_or_default());
+            }
+            let rendered = match values {
+                Some(values) => render_resampled(raster, values, &level, level_sinks, progress)?,
+                None => render_raster(raster, &level, level_sinks, progress)?,
+            };
+            if zoom == finest {
+                report = Some(rendered);
+            }
             let (written, empty, _) = written.take().unwrap_or_default();
             summary.tiles.written += written;
             summary.tiles.empty += empty;
+            Ok(())
+        };
+        // The coarsest levels first, from one read of the raster, each dropped once rendered.
+        let canvases: Vec<RenderOptions> = streamed.clone().map(|zoom| level_options(&options, finest - zoom)).collect();
+        let values = resample_raster_canvases(raster, &canvases, progress)?;
+        for (zoom, values) in streamed.clone().zip(values) {
+            render_level(zoom, Some(values))?;
+        }
+        for zoom in (streamed.end..=finest).rev() {
+            render_level(zoom, None)?;
         }
         describe(&dir, &plan, &options, pyramid, &[], None)?;
         report.ok_or_else(|| Error::usage("render_raster_pyramid", "a pyramid has at least one level"))
@@ -79,6 +99,31 @@ pub fn render_raster_pyramid(
     staged.install()?;
     summary.wrote_metadata = true;
     Ok(PyramidReport { render: report, pyramid: summary })
+}
+
+/// The share of the memory budget the levels resampled in one read may hold.
+const STREAMED_SHARE: u64 = 4;
+
+/// The levels (zooms `0..end`, the coarsest) resampled together in one read of the raster
+/// and held whole until rendered: as many as fit in a quarter of the budget (8 bytes a
+/// pixel), never the finest, and at least two (one level reads the raster as fast alone,
+/// on every thread); none for `mode`, whose rows would keep every value they cover.
+fn streamed_levels(options: &RenderOptions, finest: u32, how: Downsample) -> std::ops::Range<u32> {
+    let allowance = options.memory_budget / STREAMED_SHARE;
+    let mut bytes = 0u64;
+    let mut end = 0;
+    while end < finest && how != Downsample::Mode {
+        let level = level_options(options, finest - end);
+        bytes += u64::from(level.width) * u64::from(level.height) * 8;
+        if bytes > allowance {
+            break;
+        }
+        end += 1;
+    }
+    if end < 2 {
+        end = 0;
+    }
+    0..end
 }
 
 /// Fails unless a raster pyramid can be built with `options` (ranges resolved): one process,
