@@ -23,10 +23,10 @@
 //! the background is not written.
 
 use crate::error::{Error, Field, Result};
+use crate::glyph::raster::Downsample;
 use crate::progress::Progress;
 use crate::pyramid::generic::{describe, finest_level, level_sink};
 use crate::pyramid::{staging, PyramidOptions, PyramidPlan, PyramidReport, PyramidSummary};
-use crate::glyph::raster::Downsample;
 use crate::render::raster::{render_resampled, resample_raster_canvases};
 use crate::render::{render_raster, RasterInput, RenderOptions};
 use crate::sink::Sink;
@@ -84,7 +84,8 @@ pub fn render_raster_pyramid(
             Ok(())
         };
         // The coarsest levels first, from one read of the raster, each dropped once rendered.
-        let canvases: Vec<RenderOptions> = streamed.clone().map(|zoom| level_options(&options, finest - zoom)).collect();
+        let canvases: Vec<RenderOptions> =
+            streamed.clone().map(|zoom| level_options(&options, finest - zoom)).collect();
         let values = resample_raster_canvases(raster, &canvases, progress)?;
         for (zoom, values) in streamed.clone().zip(values) {
             render_level(zoom, Some(values))?;

@@ -85,7 +85,8 @@ pub(crate) fn resample_raster_canvases(
     };
     let pool = super::thread_pool(first)?;
     pool.install(|| {
-        let axes = canvases.iter().map(|options| RasterCanvas::new(raster, options)).collect::<Result<Vec<_>>>()?;
+        let axes =
+            canvases.iter().map(|options| RasterCanvas::new(raster, options)).collect::<Result<Vec<_>>>()?;
         let resamplers = axes
             .iter()
             .map(|c| Resampler::new(raster.grid, &raster.placement, &c.x, &c.y, raster.how))
@@ -190,9 +191,8 @@ impl RasterCanvas {
         for sink in &mut sinks {
             sink.begin(&canvas)?;
         }
-        let (dynspread_px, warnings) = finish(&reducer, fill, plan, options, (sinks, None), progress, || {
-            raster.grid.check_unchanged()
-        })?;
+        let (dynspread_px, warnings) =
+            finish(&reducer, fill, plan, options, (sinks, None), progress, || raster.grid.check_unchanged())?;
         let plan = plan.clone();
         Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px, warnings })
     }

@@ -104,7 +104,9 @@ impl<'r, 'g> Canvas<'r, 'g> {
         let (width, height) = (resampler.width(), resampler.y.pixels());
         let reads = width > 0 && !resampler.span.is_empty();
         let mut pending: Vec<(u32, Tap)> = match reads {
-            true => (0..height).map(|r| (r, resampler.y_tap(r))).filter(|(_, t)| !t.span().is_empty()).collect(),
+            true => {
+                (0..height).map(|r| (r, resampler.y_tap(r))).filter(|(_, t)| !t.span().is_empty()).collect()
+            }
             false => Vec::new(),
         };
         pending.sort_by_key(|&(r, tap)| (tap.span().start, r));
