@@ -18,9 +18,16 @@
 //! four finer centres. Resampling each level gives what Datashader's `Canvas.raster`
 //! gives on that level's canvas, exactly.
 //!
-//! Passes: one raster render per level, each reading the raster rows its canvas covers (a
-//! raster is memory-mapped and read in place, no partition). A tile whose every pixel is
-//! the background is not written.
+//! Passes: the coarsest levels, as many as a quarter of the memory budget holds whole (8
+//! bytes a pixel, at least two of them), are resampled together in ONE read of the raster
+//! ([`crate::glyph::raster::resample_in_one_read`]: each raster row decoded once and fed to
+//! every level's open canvas rows, each pixel's cells in its own render's order, so the
+//! values are the same bits), then rendered one by one from memory. The finer levels (and
+//! every level of a `mode` pyramid, whose open rows would keep every value they cover) are
+//! each a raster render reading the rows its canvas covers (memory-mapped, read in place,
+//! no partition): there are few of them, each parallel over its many rows, whereas a
+//! coarse level read alone is a few rows and so a few threads over the whole raster. A tile
+//! whose every pixel is the background is not written.
 
 use crate::error::{Error, Field, Result};
 use crate::glyph::raster::Downsample;
@@ -190,6 +197,29 @@ pub(crate) fn level_options(options: &RenderOptions, steps: u32) -> RenderOption
 mod tests {
     use super::*;
     use crate::canvas::Scale;
+
+    #[test]
+    fn the_coarsest_levels_that_fit_a_quarter_of_the_budget_are_read_together() {
+        // 4096 x 3000 in 7 levels (zoom 6 the finest, 64 x 47 the coarsest).
+        let options = RenderOptions {
+            width: 4096,
+            height: 3000,
+            x_range: Some((0.0, 1.0)),
+            y_range: Some((0.0, 1.0)),
+            memory_budget: 256 << 20,
+            ..RenderOptions::default()
+        };
+        // A quarter of 256 MiB holds every coarse level (up to 2048 x 1500: 31 MiB in all),
+        // never the finest; of 100 MiB, the levels up to 1024 x 750 (7.8 MiB), not 2048 x 1500.
+        assert_eq!(streamed_levels(&options, 6, Downsample::Mean), 0..6);
+        let small = RenderOptions { memory_budget: 100 << 20, ..options.clone() };
+        assert_eq!(streamed_levels(&small, 6, Downsample::Max), 0..5);
+        // Mode is never streamed; nor one level alone (here only the 64 x 47 one fits).
+        assert_eq!(streamed_levels(&options, 6, Downsample::Mode), 0..0);
+        assert_eq!(streamed_levels(&options, 1, Downsample::Mean), 0..0);
+        let tiny = RenderOptions { memory_budget: 200_000, ..options };
+        assert_eq!(streamed_levels(&tiny, 6, Downsample::Mean), 0..0);
+    }
 
     #[test]
     fn coarse_canvases_cover_whole_blocks_of_finest_pixels() {
