@@ -90,15 +90,16 @@ pub fn render_raster_pyramid(
             summary.tiles.empty += empty;
             Ok(())
         };
-        // The coarsest levels first, from one read of the raster, each dropped once rendered.
+        // The finer levels first, the finest first (its render's memory is the peak), then
+        // the coarsest from one read of the raster, each dropped once rendered.
+        for zoom in (streamed.end..=finest).rev() {
+            render_level(zoom, None)?;
+        }
         let canvases: Vec<RenderOptions> =
             streamed.clone().map(|zoom| level_options(&options, finest - zoom)).collect();
         let values = resample_raster_canvases(raster, &canvases, progress)?;
         for (zoom, values) in streamed.clone().zip(values) {
             render_level(zoom, Some(values))?;
-        }
-        for zoom in (streamed.end..=finest).rev() {
-            render_level(zoom, None)?;
         }
         describe(&dir, &plan, &options, pyramid, &[], None)?;
         report.ok_or_else(|| Error::usage("render_raster_pyramid", "a pyramid has at least one level"))

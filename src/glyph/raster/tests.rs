@@ -599,8 +599,10 @@ mod memory_tests {
             done.store(true, Ordering::Relaxed);
             together
         });
+        // Each thread keeps up to 64 rows of 8000 bytes mapped, plus fault-around windows:
+        // about 1 MiB with two threads, far below the 32 MB raster.
         let peak = peak.into_inner();
-        assert!(peak < 1024, "peak mapped {peak} KiB");
+        assert!(peak < 2048, "peak mapped {peak} KiB");
         assert!(grid.resident_kib() <= 128, "{} KiB left mapped", grid.resident_kib());
         for (r, got) in resamplers.iter().zip(&together) {
             let mut alone = vec![0.0; got.len()];
