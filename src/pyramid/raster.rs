@@ -18,14 +18,23 @@
 //! four finer centres. Resampling each level gives what Datashader's `Canvas.raster`
 //! gives on that level's canvas, exactly.
 //!
-//! Passes: one raster render per level, each reading the raster rows its canvas covers (a
-//! raster is memory-mapped and read in place, no partition). A tile whose every pixel is
-//! the background is not written.
+//! Passes: the coarsest levels, as many as a quarter of the memory budget holds whole (8
+//! bytes a pixel, at least two of them), are resampled together in ONE read of the raster
+//! ([`crate::glyph::raster::resample_in_one_read`]: each raster row decoded once and fed to
+//! every level's open canvas rows, each pixel's cells in its own render's order, so the
+//! values are the same bits), then rendered one by one from memory. The finer levels (and
+//! every level of a `mode` pyramid, whose open rows would keep every value they cover) are
+//! each a raster render reading the rows its canvas covers (memory-mapped, read in place,
+//! no partition): there are few of them, each parallel over its many rows, whereas a
+//! coarse level read alone is a few rows and so a few threads over the whole raster. A tile
+//! whose every pixel is the background is not written.
 
 use crate::error::{Error, Field, Result};
+use crate::glyph::raster::Downsample;
 use crate::progress::Progress;
 use crate::pyramid::generic::{describe, finest_level, level_sink};
 use crate::pyramid::{staging, PyramidOptions, PyramidPlan, PyramidReport, PyramidSummary};
+use crate::render::raster::{render_resampled, resample_raster_canvases};
 use crate::render::{render_raster, RasterInput, RenderOptions};
 use crate::sink::Sink;
 
@@ -59,18 +68,38 @@ pub fn render_raster_pyramid(
     let mut summary = PyramidSummary::default();
     let result = (|| {
         let finest = finest_level(&dir, &plan, pyramid.format)?;
+        let streamed = streamed_levels(&options, finest, raster.how.0);
         let mut sinks = Some(sinks);
         let mut report = None;
-        for zoom in (0..=finest).rev() {
+        let mut render_level = |zoom: u32, values: Option<Vec<f64>>| -> Result<()> {
             let level = level_options(&options, finest - zoom);
             let (tiles, written) = level_sink(&dir, zoom, plan.tile, pyramid);
             let mut level_sinks = vec![tiles];
-            level_sinks.extend(sinks.take().unwrap_or_default());
-            let rendered = render_raster(raster, &level, level_sinks, progress)?;
-            report.get_or_insert(rendered);
+            if zoom == finest {
+                level_sinks.extend(sinks.take().unwrap_or_default());
+            }
+            let rendered = match values {
+                Some(values) => render_resampled(raster, values, &level, level_sinks, progress)?,
+                None => render_raster(raster, &level, level_sinks, progress)?,
+            };
+            if zoom == finest {
+                report = Some(rendered);
+            }
             let (written, empty, _) = written.take().unwrap_or_default();
             summary.tiles.written += written;
             summary.tiles.empty += empty;
+            Ok(())
+        };
+        // The finer levels first, the finest first (its render's memory is the peak), then
+        // the coarsest from one read of the raster, each dropped once rendered.
+        for zoom in (streamed.end..=finest).rev() {
+            render_level(zoom, None)?;
+        }
+        let canvases: Vec<RenderOptions> =
+            streamed.clone().map(|zoom| level_options(&options, finest - zoom)).collect();
+        let values = resample_raster_canvases(raster, &canvases, progress)?;
+        for (zoom, values) in streamed.clone().zip(values) {
+            render_level(zoom, Some(values))?;
         }
         describe(&dir, &plan, &options, pyramid, &[], None)?;
         report.ok_or_else(|| Error::usage("render_raster_pyramid", "a pyramid has at least one level"))
@@ -79,6 +108,31 @@ pub fn render_raster_pyramid(
     staged.install()?;
     summary.wrote_metadata = true;
     Ok(PyramidReport { render: report, pyramid: summary })
+}
+
+/// The share of the memory budget the levels resampled in one read may hold.
+const STREAMED_SHARE: u64 = 4;
+
+/// The levels (zooms `0..end`, the coarsest) resampled together in one read of the raster
+/// and held whole until rendered: as many as fit in a quarter of the budget (8 bytes a
+/// pixel), never the finest, and at least two (one level reads the raster as fast alone,
+/// on every thread); none for `mode`, whose rows would keep every value they cover.
+fn streamed_levels(options: &RenderOptions, finest: u32, how: Downsample) -> std::ops::Range<u32> {
+    let allowance = options.memory_budget / STREAMED_SHARE;
+    let mut bytes = 0u64;
+    let mut end = 0;
+    while end < finest && how != Downsample::Mode {
+        let level = level_options(options, finest - end);
+        bytes += u64::from(level.width) * u64::from(level.height) * 8;
+        if bytes > allowance {
+            break;
+        }
+        end += 1;
+    }
+    if end < 2 {
+        end = 0;
+    }
+    0..end
 }
 
 /// Fails unless a raster pyramid can be built with `options` (ranges resolved): one process,
@@ -144,6 +198,29 @@ pub(crate) fn level_options(options: &RenderOptions, steps: u32) -> RenderOption
 mod tests {
     use super::*;
     use crate::canvas::Scale;
+
+    #[test]
+    fn the_coarsest_levels_that_fit_a_quarter_of_the_budget_are_read_together() {
+        // 4096 x 3000 in 7 levels (zoom 6 the finest, 64 x 47 the coarsest).
+        let options = RenderOptions {
+            width: 4096,
+            height: 3000,
+            x_range: Some((0.0, 1.0)),
+            y_range: Some((0.0, 1.0)),
+            memory_budget: 256 << 20,
+            ..RenderOptions::default()
+        };
+        // A quarter of 256 MiB holds every coarse level (up to 2048 x 1500: 31 MiB in all),
+        // never the finest; of 100 MiB, the levels up to 1024 x 750 (7.8 MiB), not 2048 x 1500.
+        assert_eq!(streamed_levels(&options, 6, Downsample::Mean), 0..6);
+        let small = RenderOptions { memory_budget: 100 << 20, ..options.clone() };
+        assert_eq!(streamed_levels(&small, 6, Downsample::Max), 0..5);
+        // Mode is never streamed; nor one level alone (here only the 64 x 47 one fits).
+        assert_eq!(streamed_levels(&options, 6, Downsample::Mode), 0..0);
+        assert_eq!(streamed_levels(&options, 1, Downsample::Mean), 0..0);
+        let tiny = RenderOptions { memory_budget: 200_000, ..options };
+        assert_eq!(streamed_levels(&tiny, 6, Downsample::Mean), 0..0);
+    }
 
     #[test]
     fn coarse_canvases_cover_whole_blocks_of_finest_pixels() {

@@ -51,11 +51,13 @@ use std::ops::Range;
 use std::str::FromStr;
 
 mod downsample;
+mod stream;
 mod taps;
 #[cfg(test)]
 mod tests;
 
 use downsample::*;
+pub use stream::resample_in_one_read;
 use taps::*;
 
 use rayon::prelude::*;
@@ -310,28 +312,42 @@ impl<'a> Resampler<'a> {
     }
 
     /// Streams raster rows `rows`, aggregating each pixel's cells (or x-interpolated values)
-    /// with `R`.
+    /// with `R`. The pages of the rows read are released every [`RELEASE_ROWS`] rows, so a
+    /// pixel over many raster rows (a small canvas of a tall raster) keeps few resident.
     fn aggregate_rows<R: CellAggregate>(&self, rows: Range<usize>, line: &mut [f64], s: &mut Scratch) {
         s.acc.clear();
         s.acc.resize(line.len(), R::INIT);
         s.counts.clear();
         s.counts.resize(line.len(), 0);
+        let first = rows.start;
         for i in rows {
             self.read(i, &mut s.row);
-            let row = &s.row;
-            for ((tap, acc), count) in self.x_taps.iter().zip(&mut s.acc).zip(&mut s.counts) {
-                match *tap {
-                    Tap::Cells { start, end } => {
-                        for &v in &row[start..end] {
-                            R::push(acc, count, v);
-                        }
+            self.push_row::<R>(&s.row, &mut s.acc, &mut s.counts);
+            self.release_behind(first, i);
+        }
+        finish_line::<R>(&s.acc, &s.counts, line);
+    }
+
+    /// Adds one raster row (the canvas's columns, `span`) to a canvas row's states.
+    #[inline]
+    fn push_row<R: CellAggregate>(&self, row: &[f64], acc: &mut [f64], counts: &mut [u64]) {
+        for ((tap, acc), count) in self.x_taps.iter().zip(acc).zip(counts) {
+            match *tap {
+                Tap::Cells { start, end } => {
+                    for &v in &row[start..end] {
+                        R::push(acc, count, v);
                     }
-                    Tap::Lerp { a, b, w } => R::push(acc, count, lerp(row[a], row[b], w)),
                 }
+                Tap::Lerp { a, b, w } => R::push(acc, count, lerp(row[a], row[b], w)),
             }
         }
-        for ((o, &acc), &count) in line.iter_mut().zip(&s.acc).zip(&s.counts) {
-            *o = R::finish(acc, count);
+    }
+
+    /// Releases the pages of the last [`RELEASE_ROWS`] raster rows read when row `i` (of a
+    /// canvas row's rows from `first`) completes a multiple of them.
+    fn release_behind(&self, first: usize, i: usize) {
+        if (i + 1 - first) % RELEASE_ROWS == 0 {
+            self.grid.release_rows(i + 1 - RELEASE_ROWS..i + 1);
         }
     }
 
@@ -345,8 +361,10 @@ impl<'a> Resampler<'a> {
         let total: usize = self.x_taps.iter().map(per_row).sum();
         s.values.clear();
         s.values.resize(total * k, f64::NAN);
+        let first = rows.start;
         for (n, i) in rows.enumerate() {
             self.read(i, &mut s.row);
+            self.release_behind(first, i);
             let mut at = 0;
             for tap in &self.x_taps {
                 let m = per_row(tap);
@@ -373,17 +391,36 @@ impl<'a> Resampler<'a> {
         self.read(a, &mut s.row);
         if w != 0.0 && b != a {
             self.read(b, &mut s.other);
-            for (va, &vb) in s.row.iter_mut().zip(&s.other) {
-                *va = lerp(*va, vb, w);
-            }
+            lerp_rows(&mut s.row, &s.other, w);
         }
-        let row = &s.row;
+        self.x_resample(&s.row, line, &mut s.cell);
+    }
+
+    /// One raster row (already interpolated along y) resampled along x into `line`.
+    fn x_resample(&self, row: &[f64], line: &mut [f64], cell: &mut Vec<f64>) {
         for (o, tap) in line.iter_mut().zip(&self.x_taps) {
             *o = match *tap {
                 Tap::Lerp { a, b, w } => lerp(row[a], row[b], w),
-                Tap::Cells { start, end } => reduce_slice(self.how.0, &row[start..end], &mut s.cell),
+                Tap::Cells { start, end } => reduce_slice(self.how.0, &row[start..end], cell),
             };
         }
+    }
+}
+
+/// How many raster rows a canvas row reads before releasing their pages.
+const RELEASE_ROWS: usize = 64;
+
+/// `row_a` becomes `(1 - w) * row_a + w * row_b`, value by value.
+fn lerp_rows(row_a: &mut [f64], row_b: &[f64], w: f64) {
+    for (va, &vb) in row_a.iter_mut().zip(row_b) {
+        *va = lerp(*va, vb, w);
+    }
+}
+
+/// A canvas row's values from its states.
+fn finish_line<R: CellAggregate>(acc: &[f64], counts: &[u64], line: &mut [f64]) {
+    for ((o, &acc), &count) in line.iter_mut().zip(acc).zip(counts) {
+        *o = R::finish(acc, count);
     }
 }
 

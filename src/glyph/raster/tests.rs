@@ -366,6 +366,73 @@ fn any_split_into_bands_is_byte_identical() {
     }
 }
 
+/// Several canvases resampled in one read of the raster (`resample_in_one_read`) are each
+/// exactly the canvas resampled alone, bit for bit: every geometry, origin, downsampling
+/// (but mode) and upsampling, with canvases coarser, finer, of one pixel and on log axes
+/// read together.
+#[test]
+fn one_read_gives_every_canvas_its_own_resample() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, &(rows, cols, extent, xr, w, yr, h)) in CASES.iter().enumerate() {
+        let values = raster(rows, cols, 200 + n as u64, 10);
+        let path = write_grid(dir.path(), &format!("s{n}.npy"), DType::F64, rows, cols, &values);
+        let grid = Grid::open(&path).unwrap();
+        let log = |(lo, hi): (f64, f64), n| {
+            let (lo, hi) = (lo.max(0.01), hi.max(0.02));
+            Axis::new(crate::error::Field::XRange, (lo, hi), n, Scale::Log).unwrap()
+        };
+        let canvases = [
+            (
+                axis(crate::error::Field::XRange, xr.0, xr.1, w),
+                axis(crate::error::Field::YRange, yr.0, yr.1, h),
+            ),
+            (
+                axis(crate::error::Field::XRange, xr.0, xr.1, w.div_ceil(2)),
+                axis(crate::error::Field::YRange, yr.0, yr.1, h.div_ceil(2)),
+            ),
+            (
+                axis(crate::error::Field::XRange, xr.0, xr.1, 3 * w),
+                axis(crate::error::Field::YRange, yr.0, yr.1, 2 * h + 1),
+            ),
+            (
+                axis(crate::error::Field::XRange, xr.0, xr.1, 1),
+                axis(crate::error::Field::YRange, yr.0, yr.1, 1),
+            ),
+            (log(xr, w + 3), log(yr, 2 * h)),
+        ];
+        for origin in [Origin::Upper, Origin::Lower] {
+            let place = RasterPlacement { extent, origin };
+            for down in DOWNS.into_iter().filter(|&d| d != Downsample::Mode) {
+                for up in [Upsample::Nearest, Upsample::Linear] {
+                    let how = (down, up);
+                    let resamplers: Vec<Resampler> = canvases
+                        .iter()
+                        .map(|(x, y)| Resampler::new(&grid, &place, x, y, how).unwrap())
+                        .collect();
+                    let together = resample_in_one_read(&resamplers, &crate::progress::NoProgress).unwrap();
+                    for (k, (r, got)) in resamplers.iter().zip(&together).enumerate() {
+                        let mut alone = vec![0.0; r.width() * r.y.pixels() as usize];
+                        r.band(0..r.y.pixels(), &mut alone).unwrap();
+                        let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(got), bits(&alone), "case {n} canvas {k} {origin:?} {how:?}");
+                    }
+                }
+            }
+        }
+        // Mode is not streamed: refused, not approximated.
+        let (x, y) = &canvases[0];
+        let mode = Resampler::new(
+            &grid,
+            &RasterPlacement { extent, origin: Origin::Upper },
+            x,
+            y,
+            (Downsample::Mode, Upsample::Linear),
+        )
+        .unwrap();
+        assert!(resample_in_one_read(&[mode], &crate::progress::NoProgress).is_err());
+    }
+}
+
 #[test]
 fn parses_methods_and_extents() {
     assert_eq!("upper".parse(), Ok(Origin::Upper));
@@ -492,6 +559,56 @@ mod memory_tests {
         let y = Axis::new(crate::error::Field::YRange, (0.0, ROWS as f64), 1000, Scale::Linear).unwrap();
         check(x, y, (Downsample::Mean, Upsample::Linear));
         check(x, y, (Downsample::Mode, Upsample::Linear));
+    }
+
+    /// A one-pixel canvas reads every raster row for its one pixel: the pages are released
+    /// as it goes, not when the pixel is done.
+    #[test]
+    fn a_one_pixel_canvas_maps_a_few_rows_at_a_time() {
+        let x = Axis::new(crate::error::Field::XRange, (0.0, COLS as f64), 1, Scale::Linear).unwrap();
+        let y = Axis::new(crate::error::Field::YRange, (0.0, ROWS as f64), 1, Scale::Linear).unwrap();
+        check(x, y, (Downsample::Mean, Upsample::Linear));
+        check(x, y, (Downsample::Mode, Upsample::Linear));
+    }
+
+    /// Canvases resampled in one read map one batch of rows at a time, and give the values
+    /// each canvas's own resample gives.
+    #[test]
+    fn one_read_maps_a_few_rows_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let grid = big_raster(dir.path());
+        let place = RasterPlacement::unit_cells(&grid);
+        let how = (Downsample::Mean, Upsample::Linear);
+        let resamplers: Vec<Resampler> = [(1000, 500), (250, 125), (1, 1), (3, 2)]
+            .iter()
+            .map(|&(w, h)| {
+                let x = Axis::new(crate::error::Field::XRange, (0.0, COLS as f64), w, Scale::Linear).unwrap();
+                let y = Axis::new(crate::error::Field::YRange, (0.0, ROWS as f64), h, Scale::Linear).unwrap();
+                Resampler::new(&grid, &place, &x, &y, how).unwrap()
+            })
+            .collect();
+        let (done, peak) = (AtomicBool::new(false), AtomicU64::new(0));
+        let together = std::thread::scope(|s| {
+            s.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    peak.fetch_max(grid.resident_kib(), Ordering::Relaxed);
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            });
+            let together = resample_in_one_read(&resamplers, &crate::progress::NoProgress).unwrap();
+            done.store(true, Ordering::Relaxed);
+            together
+        });
+        // Each thread keeps up to 64 rows of 8000 bytes mapped, plus fault-around windows:
+        // about 1 MiB with two threads, far below the 32 MB raster.
+        let peak = peak.into_inner();
+        assert!(peak < 2048, "peak mapped {peak} KiB");
+        assert!(grid.resident_kib() <= 128, "{} KiB left mapped", grid.resident_kib());
+        for (r, got) in resamplers.iter().zip(&together) {
+            let mut alone = vec![0.0; got.len()];
+            r.band(0..r.y.pixels(), &mut alone).unwrap();
+            assert!(alone.iter().zip(got).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
     }
 
     #[test]
