@@ -575,11 +575,11 @@ impl Sink for LevelTiles {
     }
 }
 
-/// A [`Sink`] gathering the exact histogram of a level's counts (u32 aggregates) from its
-/// bands, for `metadata.json`.
+/// A [`Sink`] taking the exact histogram of a level's counts, for `metadata.json`: the
+/// histogram the level is shaded with ([`Band::count_histogram`]), already gathered by the
+/// statistics pass, so no pixel is read again.
 struct LevelHistogram {
-    histogram: CountHistogram,
-    counts: Vec<u32>,
+    histogram: Option<CountHistogram>,
     done: crate::sink::Finished<CountHistogram>,
 }
 
@@ -587,7 +587,7 @@ impl LevelHistogram {
     /// The sink and where its histogram goes when finished.
     fn new() -> (LevelHistogram, crate::sink::Finished<CountHistogram>) {
         let done = crate::sink::Finished::new();
-        (LevelHistogram { histogram: CountHistogram::new(), counts: Vec::new(), done: done.clone() }, done)
+        (LevelHistogram { histogram: None, done: done.clone() }, done)
     }
 }
 
@@ -596,20 +596,22 @@ impl Sink for LevelHistogram {
         if canvas.aggregate_dtype != crate::data::DType::U32 || canvas.aggregate_channels != 1 {
             return Err(Error::usage("LevelHistogram", "needs one u32 count per pixel"));
         }
-        self.counts = vec![0; canvas.width as usize];
         Ok(())
     }
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
-        for row in 0..band.height() {
-            band.aggregate_row(row, bytemuck::cast_slice_mut(&mut self.counts));
-            self.histogram.add_counts(&self.counts);
+        if self.histogram.is_none() {
+            // Every band gives the same histogram: the whole level's.
+            let histogram = band
+                .count_histogram()
+                .ok_or_else(|| Error::usage("LevelHistogram", "the band has no count histogram"))?;
+            self.histogram = Some(histogram.clone());
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        self.done.put(self.histogram);
+        self.done.put(self.histogram.unwrap_or_default());
         Ok(())
     }
 

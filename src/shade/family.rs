@@ -64,7 +64,7 @@ pub trait Family: Send + Sync + 'static {
     /// A finished value per pixel and channel.
     type Value: Copy + Send + Sync;
     /// The global statistics shading needs.
-    type Stats: Send;
+    type Stats: Send + Sync;
     /// Colours from values, built from the statistics.
     type Shader: Send + Sync;
 
@@ -125,6 +125,13 @@ pub trait Family: Send + Sync + 'static {
     /// see), when the statistics know.
     fn is_empty(_stats: &Self::Stats) -> bool {
         false
+    }
+    /// The exact histogram of the canvas's non-zero counts, when the statistics are one
+    /// (counts): what a pyramid's metadata records of each level ([`Band::count_histogram`]).
+    ///
+    /// [`Band::count_histogram`]: crate::sink::Band::count_histogram
+    fn count_histogram(_stats: &Self::Stats) -> Option<&CountHistogram> {
+        None
     }
 }
 
@@ -218,6 +225,9 @@ impl Family for CountFamily {
     }
     fn is_empty(stats: &CountHistogram) -> bool {
         stats.min_max().is_none()
+    }
+    fn count_histogram(stats: &CountHistogram) -> Option<&CountHistogram> {
+        Some(stats)
     }
 }
 
