@@ -459,20 +459,23 @@ impl LevelTiles {
                 };
                 let png = match &self.indexed {
                     Some(level) => {
-                        let mut indices = vec![level.padding; tw * th];
-                        let mut blank = true;
-                        for y in 0..rows {
-                            let src = &buffer[y * width + x0..y * width + x0 + cols];
-                            let out = &mut indices[y * tw..y * tw + cols];
-                            for (o, &i) in out.iter_mut().zip(src) {
-                                *o = level.remap[usize::from(i)];
-                            }
-                            blank &= out.iter().all(|&i| Some(i) == level.background);
-                        }
-                        if blank {
+                        let row = |y: usize| &buffer[y * width + x0..y * width + x0 + cols];
+                        if (0..rows).all(|y| level.is_blank(row(y))) {
                             return blank_tile();
                         }
-                        encode_indices(&indices, (tw, th), &level.palette, compression)?
+                        if level.identity && (cols, rows) == (tw, th) {
+                            // The band's indices are the tile's: encoded from the rows as they are.
+                            encode_index_rows(&row, (tw, th), &level.palette, compression)?
+                        } else {
+                            let mut indices = vec![level.padding; tw * th];
+                            for y in 0..rows {
+                                let out = &mut indices[y * tw..y * tw + cols];
+                                for (o, &i) in out.iter_mut().zip(row(y)) {
+                                    *o = level.remap[usize::from(i)];
+                                }
+                            }
+                            encode_indices(&indices, (tw, th), &level.palette, compression)?
+                        }
                     }
                     None => {
                         let mut rgba = vec![0u8; tw * th * 4];
@@ -631,9 +634,11 @@ pub(crate) struct LevelPalette {
     remap: [u8; 256],
     /// The tile palette's index of a transparent padding pixel (0 when no tile is padded).
     padding: u8,
-    /// The tile palette's index of the background, if it has one (a tile of it alone is
+    /// The band palette's index of the background, if it has one (a tile of it alone is
     /// not written).
     background: Option<u8>,
+    /// True when every band palette index is the same tile palette index (no remapping).
+    identity: bool,
 }
 
 impl LevelPalette {
@@ -647,16 +652,27 @@ impl LevelPalette {
         for (i, &colour) in band.colors().iter().enumerate() {
             remap[i] = palette.index_of(colour)?;
         }
+        let colours = band.colors().len();
         Some(LevelPalette {
             band: Arc::clone(band),
             padding: match padded {
                 true => palette.index_of(CLEAR)?,
                 false => 0,
             },
-            background: palette.index_of(background),
+            background: band.index_of(background),
+            identity: (0..colours).all(|i| usize::from(remap[i]) == i),
             remap,
             palette: Arc::new(palette),
         })
+    }
+
+    /// True when every pixel of `indices` (band palette indices) is the background.
+    fn is_blank(&self, indices: &[u8]) -> bool {
+        let Some(background) = self.background else { return indices.is_empty() };
+        // Runs of 64 tested whole, without an early exit inside a run (vectorised).
+        let mut runs = indices.chunks_exact(64);
+        let blank = (&mut runs).all(|run| run.iter().fold(0, |any, &i| any | (i ^ background)) == 0);
+        blank && runs.remainder().iter().all(|&i| i == background)
     }
 
     /// Writes band row `row` as the band palette's indices, a byte per pixel.
@@ -733,10 +749,20 @@ fn encode_indices(
     palette: &Arc<Palette>,
     compression: crate::sink::Compression,
 ) -> Result<Vec<u8>> {
+    let row = |y: usize| &indices[y * width..(y + 1) * width];
+    encode_index_rows(&row, (width, height), palette, compression)
+}
+
+/// [`encode_indices`] of the tile whose row `y` is `row(y)` (`width` indices).
+fn encode_index_rows<'a>(
+    row: &(dyn Fn(usize) -> &'a [u8] + Sync),
+    (width, height): (usize, usize),
+    palette: &Arc<Palette>,
+    compression: crate::sink::Compression,
+) -> Result<Vec<u8>> {
     let bits = palette.bit_depth();
     let mut writer =
         PngWriter::indexed(Vec::new(), width as u32, height as u32, Arc::clone(palette), compression)?;
-    writer
-        .write_rows(height, &|row, out| pack_indices(&indices[row * width..(row + 1) * width], bits, out))?;
+    writer.write_rows(height, &|y, out| pack_indices(row(y), bits, out))?;
     writer.finish()
 }
