@@ -766,3 +766,56 @@ fn encode_index_rows<'a>(
     writer.write_rows(height, &|y, out| pack_indices(row(y), bits, out))?;
     writer.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLEAR: [u8; 4] = [0, 0, 0, 0];
+    const RED: [u8; 4] = [255, 0, 0, 255];
+    const BLUE: [u8; 4] = [0, 0, 255, 255];
+
+    fn level(background: [u8; 4], padded: bool) -> LevelPalette {
+        let band = Arc::new(Palette::from_colors([RED, CLEAR, BLUE]).unwrap());
+        LevelPalette::new(&band, background, padded).unwrap()
+    }
+
+    #[test]
+    fn a_row_is_blank_only_when_every_index_is_the_background() {
+        let level = level(RED, false);
+        let red = level.band.index_of(RED).unwrap();
+        let blue = level.band.index_of(BLUE).unwrap();
+        for len in [0, 1, 63, 64, 65, 128, 200, 256] {
+            assert!(level.is_blank(&vec![red; len]), "{len} background pixels");
+            // One other pixel anywhere: in a run of 64, at a run's edge, in the remainder.
+            for at in [0, 62, 63, 64, 65, 127, 128, len.saturating_sub(1)].into_iter().filter(|&at| at < len)
+            {
+                let mut row = vec![red; len];
+                row[at] = blue;
+                assert!(!level.is_blank(&row), "{len} pixels, another colour at {at}");
+            }
+        }
+        // A background the band never shades: no row of pixels is blank.
+        let unseen = LevelPalette::new(&level.band, [1, 2, 3, 255], false).unwrap();
+        assert!(!unseen.is_blank(&[red; 100]));
+    }
+
+    #[test]
+    fn a_level_palette_remaps_only_when_the_padding_changes_it() {
+        // Unpadded tiles use the band's palette as it is.
+        let same = level(CLEAR, false);
+        assert!(same.identity);
+        assert_eq!(same.palette.colors(), same.band.colors());
+        // The padding's transparent colour is already the band's: still the same indices.
+        let padded = level(CLEAR, true);
+        assert!(padded.identity);
+        assert_eq!(padded.padding, padded.band.index_of(CLEAR).unwrap());
+        // A band without it gains the padding first (translucent colours lead): remapped.
+        let opaque = Arc::new(Palette::from_colors([RED, BLUE]).unwrap());
+        let remapped = LevelPalette::new(&opaque, RED, true).unwrap();
+        assert!(!remapped.identity);
+        for (i, &colour) in opaque.colors().iter().enumerate() {
+            assert_eq!(remapped.palette.index_of(colour), Some(remapped.remap[i]));
+        }
+    }
+}
