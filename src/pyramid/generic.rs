@@ -501,20 +501,23 @@ impl LevelTiles {
                 };
                 let png = match &self.indexed {
                     Some(level) => {
-                        let mut indices = vec![level.padding; tw * th];
-                        let mut blank = true;
-                        for y in 0..rows {
-                            let src = &buffer[y * width + x0..y * width + x0 + cols];
-                            let out = &mut indices[y * tw..y * tw + cols];
-                            for (o, &i) in out.iter_mut().zip(src) {
-                                *o = level.remap[usize::from(i)];
-                            }
-                            blank &= out.iter().all(|&i| Some(i) == level.background);
-                        }
-                        if blank {
+                        let row = |y: usize| &buffer[y * width + x0..y * width + x0 + cols];
+                        if (0..rows).all(|y| level.is_blank(row(y))) {
                             return blank_tile();
                         }
-                        encode_indices(&indices, (tw, th), &level.palette, compression)?
+                        if level.identity && (cols, rows) == (tw, th) {
+                            // The band's indices are the tile's: encoded from the rows as they are.
+                            encode_index_rows(&row, (tw, th), &level.palette, compression)?
+                        } else {
+                            let mut indices = vec![level.padding; tw * th];
+                            for y in 0..rows {
+                                let out = &mut indices[y * tw..y * tw + cols];
+                                for (o, &i) in out.iter_mut().zip(row(y)) {
+                                    *o = level.remap[usize::from(i)];
+                                }
+                            }
+                            encode_indices(&indices, (tw, th), &level.palette, compression)?
+                        }
                     }
                     None => {
                         let mut rgba = vec![0u8; tw * th * 4];
@@ -617,11 +620,11 @@ impl Sink for LevelTiles {
     }
 }
 
-/// A [`Sink`] gathering the exact histogram of a level's counts (u32 aggregates) from its
-/// bands, for `metadata.json`.
+/// A [`Sink`] taking the exact histogram of a level's counts, for `metadata.json`: the
+/// histogram the level is shaded with ([`Band::count_histogram`]), already gathered by the
+/// statistics pass, so no pixel is read again.
 struct LevelHistogram {
-    histogram: CountHistogram,
-    counts: Vec<u32>,
+    histogram: Option<CountHistogram>,
     done: crate::sink::Finished<CountHistogram>,
 }
 
@@ -629,7 +632,7 @@ impl LevelHistogram {
     /// The sink and where its histogram goes when finished.
     fn new() -> (LevelHistogram, crate::sink::Finished<CountHistogram>) {
         let done = crate::sink::Finished::new();
-        (LevelHistogram { histogram: CountHistogram::new(), counts: Vec::new(), done: done.clone() }, done)
+        (LevelHistogram { histogram: None, done: done.clone() }, done)
     }
 }
 
@@ -638,20 +641,22 @@ impl Sink for LevelHistogram {
         if canvas.aggregate_dtype != crate::data::DType::U32 || canvas.aggregate_channels != 1 {
             return Err(Error::usage("LevelHistogram", "needs one u32 count per pixel"));
         }
-        self.counts = vec![0; canvas.width as usize];
         Ok(())
     }
 
     fn band(&mut self, band: &dyn Band) -> Result<()> {
-        for row in 0..band.height() {
-            band.aggregate_row(row, bytemuck::cast_slice_mut(&mut self.counts));
-            self.histogram.add_counts(&self.counts);
+        if self.histogram.is_none() {
+            // Every band gives the same histogram: the whole level's.
+            let histogram = band
+                .count_histogram()
+                .ok_or_else(|| Error::usage("LevelHistogram", "the band has no count histogram"))?;
+            self.histogram = Some(histogram.clone());
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        self.done.put(self.histogram);
+        self.done.put(self.histogram.unwrap_or_default());
         Ok(())
     }
 
@@ -671,9 +676,11 @@ pub(crate) struct LevelPalette {
     remap: [u8; 256],
     /// The tile palette's index of a transparent padding pixel (0 when no tile is padded).
     padding: u8,
-    /// The tile palette's index of the background, if it has one (a tile of it alone is
+    /// The band palette's index of the background, if it has one (a tile of it alone is
     /// not written).
     background: Option<u8>,
+    /// True when every band palette index is the same tile palette index (no remapping).
+    identity: bool,
 }
 
 impl LevelPalette {
@@ -687,16 +694,27 @@ impl LevelPalette {
         for (i, &colour) in band.colors().iter().enumerate() {
             remap[i] = palette.index_of(colour)?;
         }
+        let colours = band.colors().len();
         Some(LevelPalette {
             band: Arc::clone(band),
             padding: match padded {
                 true => palette.index_of(CLEAR)?,
                 false => 0,
             },
-            background: palette.index_of(background),
+            background: band.index_of(background),
+            identity: (0..colours).all(|i| usize::from(remap[i]) == i),
             remap,
             palette: Arc::new(palette),
         })
+    }
+
+    /// True when every pixel of `indices` (band palette indices) is the background.
+    fn is_blank(&self, indices: &[u8]) -> bool {
+        let Some(background) = self.background else { return indices.is_empty() };
+        // Runs of 64 tested whole, without an early exit inside a run (vectorised).
+        let mut runs = indices.chunks_exact(64);
+        let blank = (&mut runs).all(|run| run.iter().fold(0, |any, &i| any | (i ^ background)) == 0);
+        blank && runs.remainder().iter().all(|&i| i == background)
     }
 
     /// Writes band row `row` as the band palette's indices, a byte per pixel.
@@ -773,10 +791,73 @@ fn encode_indices(
     palette: &Arc<Palette>,
     compression: crate::sink::Compression,
 ) -> Result<Vec<u8>> {
+    let row = |y: usize| &indices[y * width..(y + 1) * width];
+    encode_index_rows(&row, (width, height), palette, compression)
+}
+
+/// [`encode_indices`] of the tile whose row `y` is `row(y)` (`width` indices).
+fn encode_index_rows<'a>(
+    row: &(dyn Fn(usize) -> &'a [u8] + Sync),
+    (width, height): (usize, usize),
+    palette: &Arc<Palette>,
+    compression: crate::sink::Compression,
+) -> Result<Vec<u8>> {
     let bits = palette.bit_depth();
     let mut writer =
         PngWriter::indexed(Vec::new(), width as u32, height as u32, Arc::clone(palette), compression)?;
-    writer
-        .write_rows(height, &|row, out| pack_indices(&indices[row * width..(row + 1) * width], bits, out))?;
+    writer.write_rows(height, &|y, out| pack_indices(row(y), bits, out))?;
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLEAR: [u8; 4] = [0, 0, 0, 0];
+    const RED: [u8; 4] = [255, 0, 0, 255];
+    const BLUE: [u8; 4] = [0, 0, 255, 255];
+
+    fn level(background: [u8; 4], padded: bool) -> LevelPalette {
+        let band = Arc::new(Palette::from_colors([RED, CLEAR, BLUE]).unwrap());
+        LevelPalette::new(&band, background, padded).unwrap()
+    }
+
+    #[test]
+    fn a_row_is_blank_only_when_every_index_is_the_background() {
+        let level = level(RED, false);
+        let red = level.band.index_of(RED).unwrap();
+        let blue = level.band.index_of(BLUE).unwrap();
+        for len in [0, 1, 63, 64, 65, 128, 200, 256] {
+            assert!(level.is_blank(&vec![red; len]), "{len} background pixels");
+            // One other pixel anywhere: in a run of 64, at a run's edge, in the remainder.
+            for at in [0, 62, 63, 64, 65, 127, 128, len.saturating_sub(1)].into_iter().filter(|&at| at < len)
+            {
+                let mut row = vec![red; len];
+                row[at] = blue;
+                assert!(!level.is_blank(&row), "{len} pixels, another colour at {at}");
+            }
+        }
+        // A background the band never shades: no row of pixels is blank.
+        let unseen = LevelPalette::new(&level.band, [1, 2, 3, 255], false).unwrap();
+        assert!(!unseen.is_blank(&[red; 100]));
+    }
+
+    #[test]
+    fn a_level_palette_remaps_only_when_the_padding_changes_it() {
+        // Unpadded tiles use the band's palette as it is.
+        let same = level(CLEAR, false);
+        assert!(same.identity);
+        assert_eq!(same.palette.colors(), same.band.colors());
+        // The padding's transparent colour is already the band's: still the same indices.
+        let padded = level(CLEAR, true);
+        assert!(padded.identity);
+        assert_eq!(padded.padding, padded.band.index_of(CLEAR).unwrap());
+        // A band without it gains the padding first (translucent colours lead): remapped.
+        let opaque = Arc::new(Palette::from_colors([RED, BLUE]).unwrap());
+        let remapped = LevelPalette::new(&opaque, RED, true).unwrap();
+        assert!(!remapped.identity);
+        for (i, &colour) in opaque.colors().iter().enumerate() {
+            assert_eq!(remapped.palette.index_of(colour), Some(remapped.remap[i]));
+        }
+    }
 }

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::glyph::{BandDraw, Glyph, RecordOf};
 use crate::partition::Partition;
 use crate::reduce::{FamilyValue, Reducer};
-use crate::shade::{BandValues, Family};
+use crate::shade::{BandValues, CountHistogram, Family};
 use crate::sink::{Band, ColorScale, Palette, PixelFormat};
 
 /// What fills a band's cells for reducer `R`.
@@ -395,6 +395,8 @@ pub(crate) struct ShadedBand<'a, R: Reducer> {
     pub view: BandView<'a, R>,
     /// The shader of the whole canvas.
     pub shader: &'a <R::Family as Family>::Shader,
+    /// The statistics of the whole canvas the shader was made from.
+    pub stats: &'a <R::Family as Family>::Stats,
     /// The spread `--dynspread` chose.
     pub spread_px: Option<usize>,
 }
@@ -445,5 +447,9 @@ impl<R: Reducer> Band for ShadedBand<'_, R> {
             complete &= R::Family::shade_indices(self.shader, values, &mut out[x0..x0 + pixels]);
         });
         complete
+    }
+
+    fn count_histogram(&self) -> Option<&CountHistogram> {
+        R::Family::count_histogram(self.stats)
     }
 }

@@ -192,7 +192,7 @@ pub(crate) fn finish<R: Reducer>(
     if R::Family::is_empty(&stats) {
         warnings.push(Warning::Empty);
     }
-    emit(reducer, fill, plan, (&shader, spread_px), kept, (&mut sinks, coarse.as_mut()), progress)?;
+    emit(reducer, fill, plan, (&stats, &shader, spread_px), kept, (&mut sinks, coarse.as_mut()), progress)?;
     // Outputs replace the old files only once every sink has finished (issue 7).
     let commits = crate::io::CommitGroup::begin();
     for sink in sinks {
@@ -305,7 +305,7 @@ fn emit<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
     plan: &Plan,
-    (shader, spread_px): (&<R::Family as Family>::Shader, Option<usize>),
+    (stats, shader, spread_px): (&Stats<R>, &<R::Family as Family>::Shader, Option<usize>),
     kept: Option<Kept<R>>,
     (sinks, mut coarse): (&mut [Box<dyn Sink>], Option<&mut CoarseLevels<R>>),
     progress: &dyn Progress,
@@ -317,7 +317,7 @@ fn emit<R: Reducer>(
                     band: u32,
                     cells: &BandCells<R>| {
         let view = BandView { reducer, cells };
-        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, spread_px };
+        let shaded = ShadedBand { y0: plan.band_rows(band).start, view, shader, stats, spread_px };
         sinks.iter_mut().try_for_each(|sink| sink.band(&shaded))?;
         coarse.map_or(Ok(()), |c| c.push(reducer, cells, Stage::Emit))
     };

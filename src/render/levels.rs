@@ -300,7 +300,7 @@ impl<R: Reducer> Level<R> {
                     .as_ref()
                     .ok_or_else(|| Error::usage("CoarseLevels", "emit before prepare"))?;
                 let y0 = self.plan.band_rows(self.band).start;
-                let shaded = ShadedBand { y0, view, shader, spread_px: self.spread_px };
+                let shaded = ShadedBand { y0, view, shader, stats: &self.stats, spread_px: self.spread_px };
                 self.sinks.iter_mut().try_for_each(|sink| sink.band(&shaded))
             }
         }

@@ -65,7 +65,7 @@ pub trait Family: Send + Sync + 'static {
     /// A finished value per pixel and channel.
     type Value: Copy + Send + Sync;
     /// The global statistics shading needs.
-    type Stats: Send;
+    type Stats: Send + Sync;
     /// Colours from values, built from the statistics.
     type Shader: Send + Sync;
 
@@ -136,6 +136,13 @@ pub trait Family: Send + Sync + 'static {
     /// Statistics read from a file ([`Family::export_stats`]), for `channels` values per
     /// pixel; None when they are not this family's.
     fn import_stats(_saved: &SavedStats, _channels: usize, _how: How) -> Option<Self::Stats> {
+        None
+    }
+    /// The exact histogram of the canvas's non-zero counts, when the statistics are one
+    /// (counts): what a pyramid's metadata records of each level ([`Band::count_histogram`]).
+    ///
+    /// [`Band::count_histogram`]: crate::sink::Band::count_histogram
+    fn count_histogram(_stats: &Self::Stats) -> Option<&CountHistogram> {
         None
     }
 }
@@ -239,6 +246,9 @@ impl Family for CountFamily {
             SavedStats::Counts(histogram) => Some(histogram.clone()),
             _ => None,
         }
+    }
+    fn count_histogram(stats: &CountHistogram) -> Option<&CountHistogram> {
+        Some(stats)
     }
 }
 

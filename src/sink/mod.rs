@@ -66,7 +66,7 @@ use std::sync::Arc;
 use crate::canvas::Scale;
 use crate::data::DType;
 use crate::error::Result;
-use crate::shade::Color;
+use crate::shade::{Color, CountHistogram};
 /// Sinks read shaded rows in a [`PixelFormat`] and colour scales for colorbars; both are
 /// the shader's (re-exported here for sink authors).
 pub use crate::shade::{ColorScale, Palette, PixelFormat};
@@ -126,6 +126,13 @@ pub trait Band: Sync {
     /// when the band cannot (the default): the sink then shades RGBA and looks colours up.
     fn index_row(&self, _row: u32, _out: &mut [u8]) -> bool {
         false
+    }
+    /// The exact histogram of the non-zero counts of the whole canvas (every band's, not
+    /// this band's alone), when the band's pixels are counts shaded from it: a pyramid's
+    /// metadata records each level's count range from it without reading the pixels again.
+    /// None (the default) otherwise.
+    fn count_histogram(&self) -> Option<&CountHistogram> {
+        None
     }
 }
 

@@ -266,6 +266,57 @@ fn the_finest_level_is_the_bare_render_and_coarser_levels_merge_its_pixels() {
     }
 }
 
+/// A plain count XYZ pyramid (built in one render): the finest level is the bare render,
+/// each coarser one the finest counts summed 2 x 2, exactly the tiles not all background
+/// exist (full tiles on the band's palette and padded ones), and `metadata.json` records
+/// each level's own count range and non-empty pixels (the histograms its statistics pass
+/// gathered, not another level's nor the finest's).
+#[test]
+fn plain_count_pyramids_record_each_levels_count_range_and_pixels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pts = points(tmp.path());
+    let dark = Color::parse("#102030").unwrap();
+    for (case, (w, h, background)) in
+        [(W, H, Color::TRANSPARENT), (510, 381, Color::TRANSPARENT), (W, H, dark)].into_iter().enumerate()
+    {
+        let options = RenderOptions {
+            width: w,
+            height: h,
+            x_range: Some((-4.0, 4.0)),
+            y_range: Some((-3.0, 3.0)),
+            how: How::EqHist,
+            background,
+            cmap: Colormap::by_name("viridis").unwrap(),
+            ..RenderOptions::default()
+        };
+        let what = format!("count {w}x{h} {background:?}");
+        let dir = tmp.path().join(format!("count-{case}"));
+        let report = pyramid_of(&pts, &options, &dir);
+        let b = [background.r, background.g, background.b, background.a];
+        let finest = bare(&pts, &options, None, background);
+        let mut written = check_level(&dir, 2, (w, h), &finest, b, &format!("{what} zoom 2"));
+        for (z, (lw, lh, image)) in (0..2).rev().zip(coarse_images(&pts, &options, 2)) {
+            written += check_level(&dir, z, (lw, lh), &image, b, &format!("{what} zoom {z}"));
+        }
+        assert_eq!(report.pyramid.tiles.written, written, "{what}");
+        assert!(report.pyramid.tiles.empty > 0, "{what}: the empty right part has no tiles");
+        let meta = gigaplot::PyramidMetadata::read(&dir).unwrap();
+        let mut grid = Grid::<u32>::render(&pts, &options, 1);
+        for z in (0..=2usize).rev() {
+            let lit: Vec<u32> = grid.values.iter().copied().filter(|&c| c > 0).collect();
+            let range = lit.iter().min().zip(lit.iter().max()).map(|(&lo, &hi)| (lo, hi));
+            let level = &meta.levels[z];
+            assert_eq!(
+                (level.count_range, level.nonzero_pixels),
+                (range, lit.len() as u64),
+                "{what} zoom {z}"
+            );
+            grid = grid.coarser(0, |a, b| *a += b);
+        }
+        assert_ne!(meta.levels[0].count_range, meta.levels[2].count_range, "{what}: levels differ");
+    }
+}
+
 /// Spread and dynspread pyramids of values and anti-aliased lines: the finest level is the
 /// bare render (spread), and every level is written.
 #[test]
