@@ -713,7 +713,7 @@ impl LevelPalette {
         let Some(background) = self.background else { return indices.is_empty() };
         // Runs of 64 tested whole, without an early exit inside a run (vectorised).
         let mut runs = indices.chunks_exact(64);
-        let blank = (&mut runs).all(|run| run.iter().fold(0, |any, &i| any | (i ^ background)) == 0);
+        let blank = runs.all(|run| run.iter().fold(0, |any, &i| any | (i ^ background)) == 0);
         blank && runs.remainder().iter().all(|&i| i == background)
     }
 

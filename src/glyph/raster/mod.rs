@@ -346,7 +346,7 @@ impl<'a> Resampler<'a> {
     /// Releases the pages of the last [`RELEASE_ROWS`] raster rows read when row `i` (of a
     /// canvas row's rows from `first`) completes a multiple of them.
     fn release_behind(&self, first: usize, i: usize) {
-        if (i + 1 - first) % RELEASE_ROWS == 0 {
+        if (i + 1 - first).is_multiple_of(RELEASE_ROWS) {
             self.grid.release_rows(i + 1 - RELEASE_ROWS..i + 1);
         }
     }
