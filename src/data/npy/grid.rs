@@ -14,9 +14,12 @@ use crate::data::npy::column::{check_stamp, decode_f64, map_npy, page_size};
 use crate::data::npy::{DType, NpyHeader};
 use crate::error::{Error, Result};
 
-/// Bytes Linux maps around each page fault of a file mapping (`fault_around_bytes`, 64 KiB
-/// by default): the granularity of [`Grid::release_rows`].
-const FAULT_AROUND: usize = 64 * 1024;
+/// The granularity of [`Grid::release_rows`]: what one page fault of a file mapping may map
+/// at most. Linux maps the 64 KiB window around a fault (`fault_around_bytes`), and since
+/// 6.18 the whole large folio of the page cache holding it, up to a PMD (2 MiB on x86-64
+/// and arm64 with 4 KiB pages): rows released earlier would otherwise be mapped again by a
+/// neighbour's fault and stay resident.
+const RELEASE_WINDOW: usize = 2 * 1024 * 1024;
 
 /// A memory-mapped 2-D numeric array, checked against its file when opened. Row 0 is the
 /// first row in memory; where it lands on the canvas is the placement's business.
@@ -91,8 +94,8 @@ impl Grid {
     }
 
     /// Tells the OS that the pages holding rows `rows` are no longer needed, so they stop
-    /// counting towards this process's RSS. The span is widened to whole 64 KiB windows
-    /// (the kernel's default fault-around), which may release pages of neighbouring rows:
+    /// counting towards this process's RSS. The span is widened to whole 2 MiB windows
+    /// (the most one fault maps, [`RELEASE_WINDOW`]), which may release pages of neighbouring rows:
     /// whoever touches them again re-reads them from the page cache and releases them after
     /// use, so every page mapped is released by its last reader and none stays resident.
     pub fn release_rows(&self, rows: Range<usize>) {
@@ -102,10 +105,11 @@ impl Grid {
         }
         let row_bytes = self.cols * self.dtype.size();
         let span = self.first + rows.start * row_bytes..self.first + rows.end * row_bytes;
-        // On a fault Linux maps every cached page of the aligned 64 KiB window around it
-        // ("fault-around"), which may include pages of rows released earlier: release whole
-        // windows so that whatever reading these rows mapped is unmapped again.
-        let window = FAULT_AROUND.max(page_size());
+        // On a fault Linux maps every cached page of the aligned window around it
+        // ("fault-around", or the whole large folio), which may include pages of rows
+        // released earlier: release whole windows so that whatever reading these rows
+        // mapped is unmapped again.
+        let window = RELEASE_WINDOW.max(page_size());
         let lo = span.start / window * window;
         let hi = span.end.div_ceil(window).saturating_mul(window).min(self.map.len());
         if hi > lo {
@@ -261,5 +265,28 @@ mod tests {
         assert_eq!(g.resident_kib(), 0);
         g.read_row_f64(63, 0..cols, &mut row);
         assert_eq!(row[cols - 1], (rows * cols - 1) as f64);
+    }
+
+    /// Rows read bottom to top (a raster whose origin is at the bottom), each released once
+    /// read: a fault that maps a whole large folio of the page cache maps rows released
+    /// before, which must not stay resident (they did with 64 KiB windows on Linux 6.18).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn rows_read_backwards_and_released_leave_few_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let (rows, cols) = (2048, 2048); // 32 MiB of f64, 16 KiB rows
+        let data: Vec<u8> = (0..rows * cols).flat_map(|i| (i as f64).to_le_bytes()).collect();
+        let path = write_npy(dir.path(), "b.npy", DType::F64, &[rows, cols], &data);
+        let g = Grid::open(&path).unwrap();
+        let mut row = vec![0.0; cols];
+        let mut peak = 0;
+        for r in (0..rows).rev() {
+            g.read_row_f64(r, 0..cols, &mut row);
+            assert_eq!(row[0], (r * cols) as f64);
+            g.release_rows(r..r + 1);
+            peak = peak.max(g.resident_kib());
+        }
+        assert!(peak <= 2 * RELEASE_WINDOW as u64 / 1024, "{peak} KiB resident at most");
+        assert_eq!(g.resident_kib(), 0);
     }
 }
