@@ -22,7 +22,7 @@ use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
 use crate::pyramid::dzi::PyramidFormat;
-use crate::pyramid::stats::{describe_mismatch, RECOMPUTE, STATS_FORMAT};
+use crate::pyramid::stats::{check_all_parts, describe_mismatch, RECOMPUTE, STATS_FORMAT};
 use crate::pyramid::{generic, PyramidOptions, PyramidPlan, ShardPlan, ShardSpec, StatsKey, TileSpread};
 use crate::reduce::Reduction;
 use crate::render::levels::LevelStatsIo;
@@ -256,22 +256,7 @@ impl LevelStatsFile {
 
     /// Fails unless these are complete statistics for `key` and `render` (`--stats FILE`).
     pub fn check_for(&self, key: &StatsKey, render: &RenderKey, path: &Path) -> Result<()> {
-        if !self.is_complete() {
-            let missing: Vec<String> =
-                (0..self.shards).filter(|s| !self.parts.contains(s)).map(|s| s.to_string()).collect();
-            return Err(Error::bad_input(
-                path,
-                problem![
-                    format!(
-                        "holds {} of {} shards (missing {}); merge all parts with ",
-                        self.parts.len(),
-                        self.shards,
-                        missing.join(", ")
-                    ),
-                    Field::StatsParts.usage()
-                ],
-            ));
-        }
+        check_all_parts(&self.parts, self.shards, path)?;
         if &self.render != render {
             return Err(Error::bad_input(
                 path,

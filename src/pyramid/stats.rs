@@ -266,22 +266,7 @@ impl PyramidStats {
 
     /// Fails unless these are complete statistics for `key` (`render --stats FILE`).
     pub fn check_for(&self, key: &StatsKey, path: &Path) -> Result<()> {
-        if !self.is_complete() {
-            let missing: Vec<String> =
-                (0..self.shards).filter(|s| !self.parts.contains(s)).map(|s| s.to_string()).collect();
-            return Err(Error::bad_input(
-                path,
-                problem![
-                    format!(
-                        "holds {} of {} shards (missing {}); merge all parts with ",
-                        self.parts.len(),
-                        self.shards,
-                        missing.join(", ")
-                    ),
-                    Field::StatsParts.usage()
-                ],
-            ));
-        }
+        check_all_parts(&self.parts, self.shards, path)?;
         if &self.key != key {
             return Err(Error::bad_input(path, describe_mismatch(&self.key, key)));
         }
@@ -466,6 +451,27 @@ impl PyramidStats {
         file.commit()?;
         Ok(())
     }
+}
+
+/// Fails, naming `path` and the missing shards, unless `parts` holds every one of `shards`
+/// shards: what `render --stats FILE` needs of a statistics file of any version.
+pub(crate) fn check_all_parts(parts: &[u32], shards: u32, path: &Path) -> Result<()> {
+    if parts.len() == shards as usize {
+        return Ok(());
+    }
+    let missing: Vec<String> = (0..shards).filter(|s| !parts.contains(s)).map(|s| s.to_string()).collect();
+    Err(Error::bad_input(
+        path,
+        problem![
+            format!(
+                "holds {} of {} shards (missing {}); merge all parts with ",
+                parts.len(),
+                shards,
+                missing.join(", ")
+            ),
+            Field::StatsParts.usage()
+        ],
+    ))
 }
 
 /// One sentence on the first difference between two keys.
