@@ -22,7 +22,9 @@ use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
 use crate::pyramid::dzi::PyramidFormat;
-use crate::pyramid::stats::{check_all_parts, describe_mismatch, RECOMPUTE, STATS_FORMAT};
+use crate::pyramid::stats::{
+    check_all_parts, describe_mismatch, newer_version, not_a_stats_file, RECOMPUTE, STATS_FORMAT,
+};
 use crate::pyramid::{generic, PyramidOptions, PyramidPlan, ShardPlan, ShardSpec, StatsKey, TileSpread};
 use crate::reduce::Reduction;
 use crate::render::levels::LevelStatsIo;
@@ -162,22 +164,9 @@ impl LevelStatsFile {
                 ))
             }
             (Some(STATS_FORMAT), Some(version)) => {
-                return Err(Error::bad_input(
-                    path,
-                    format!(
-                        "is statistics format version {version}, newer than this gigaplot reads \
-                         ({LEVEL_STATS_VERSION}); {RECOMPUTE}"
-                    ),
-                ))
+                return Err(newer_version(path, version, LEVEL_STATS_VERSION))
             }
-            _ => {
-                return Err(Error::bad_input(
-                    path,
-                    format!(
-                        "is not a gigaplot statistics file (no \"format\": \"{STATS_FORMAT}\" and version)"
-                    ),
-                ))
-            }
+            _ => return Err(not_a_stats_file(path)),
         }
         let stats: LevelStatsFile = serde_json::from_str(&text).map_err(not_stats)?;
         stats.validate().map_err(|problem| {

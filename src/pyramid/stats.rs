@@ -345,23 +345,8 @@ impl PyramidStats {
                     ),
                 ))
             }
-            (Some(STATS_FORMAT), Some(version)) => {
-                return Err(Error::bad_input(
-                    path,
-                    format!(
-                        "is statistics format version {version}, newer than this gigaplot reads \
-                         ({STATS_VERSION}); {RECOMPUTE}"
-                    ),
-                ))
-            }
-            _ => {
-                return Err(Error::bad_input(
-                    path,
-                    format!(
-                        "is not a gigaplot statistics file (no \"format\": \"{STATS_FORMAT}\" and version)"
-                    ),
-                ))
-            }
+            (Some(STATS_FORMAT), Some(version)) => return Err(newer_version(path, version, STATS_VERSION)),
+            _ => return Err(not_a_stats_file(path)),
         }
         let stats: PyramidStats = serde_json::from_slice(text).map_err(not_stats)?;
         stats.validate().map_err(|problem| {
@@ -451,6 +436,24 @@ impl PyramidStats {
         file.commit()?;
         Ok(())
     }
+}
+
+/// The refusal of a statistics file of a format `version` newer than `reads`.
+pub(crate) fn newer_version(path: &Path, version: u32, reads: u32) -> Error {
+    Error::bad_input(
+        path,
+        format!(
+            "is statistics format version {version}, newer than this gigaplot reads ({reads}); {RECOMPUTE}"
+        ),
+    )
+}
+
+/// The refusal of a JSON file that is no gigaplot statistics file.
+pub(crate) fn not_a_stats_file(path: &Path) -> Error {
+    Error::bad_input(
+        path,
+        format!("is not a gigaplot statistics file (no \"format\": \"{STATS_FORMAT}\" and version)"),
+    )
 }
 
 /// Fails, naming `path` and the missing shards, unless `parts` holds every one of `shards`
