@@ -99,6 +99,55 @@ fn distinct(rgba: &[u8]) -> usize {
     rgba.chunks_exact(4).collect::<std::collections::HashSet<_>>().len()
 }
 
+/// The number of distinct greys (text and frame edges): more than 16 means exact
+/// anti-aliasing, at most 16 the palette-ready drawing.
+fn greys(rgba: &[u8]) -> usize {
+    rgba.chunks_exact(4)
+        .filter(|p| p[0] == p[1] && p[1] == p[2])
+        .map(|p| p[0])
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+/// Checks that `indexed` is an indexed PNG (with PLTE) decoding to exactly the pixels of the
+/// truecolour (RGB) `truecolour`, in fewer bytes; gives its decoded pixels.
+fn assert_indexed_as_truecolour(indexed: &[u8], truecolour: &[u8], what: &str) -> Vec<u8> {
+    let (color, depth, size, pixels) = decode(indexed);
+    let what = format!("{what}: {} colours", distinct(&pixels));
+    assert_eq!((color, depth), (png::ColorType::Indexed, png::BitDepth::Eight), "{what}");
+    assert!(has_plte(indexed), "{what}: no PLTE chunk");
+    let (color, _, true_size, true_pixels) = decode(truecolour);
+    assert_eq!((color, size), (png::ColorType::Rgb, true_size), "{what}");
+    assert!(pixels == true_pixels, "{what}: the decoded pixels differ");
+    assert!(indexed.len() < truecolour.len(), "{what}: {} vs {} bytes", indexed.len(), truecolour.len());
+    pixels
+}
+
+/// A staircase of `steps` distinct counts on one row (count c at x = c * `pitch` + 0.5), on
+/// a `width` x `height` canvas shaded linearly: as many plot colours as steps.
+fn staircase(steps: u32, pitch: f64, width: u32, height: u32) -> (PointColumns<'static>, RenderOptions) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for c in 1..=steps {
+        for _ in 0..c {
+            xs.push(f64::from(c) * pitch + 0.5);
+            ys.push(0.5);
+        }
+    }
+    let points = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let options = RenderOptions {
+        width,
+        height,
+        x_range: Some((0.0, f64::from(width))),
+        y_range: Some((0.0, f64::from(height))),
+        ..options(How::Linear, Reduction::Count, 64, 2)
+    };
+    (points, options)
+}
+
 #[test]
 fn count_figures_with_a_colorbar_are_indexed_and_decode_to_the_truecolour_figure() {
     let points = points();
@@ -106,20 +155,8 @@ fn count_figures_with_a_colorbar_are_indexed_and_decode_to_the_truecolour_figure
         for reduction in [Reduction::Count, Reduction::Any] {
             let (indexed, truecolour) =
                 both(&points, &options(how, reduction, 64, 2), || spec(false, false), true);
-            let (color, depth, size, pixels) = decode(&indexed);
-            let what = format!("{reduction} {how}: {} colours", distinct(&pixels));
-            assert_eq!((color, depth), (png::ColorType::Indexed, png::BitDepth::Eight), "{what}");
-            let (color, _, true_size, true_pixels) = decode(&truecolour);
-            assert_eq!(color, png::ColorType::Rgb, "{what}");
-            assert_eq!(size, true_size, "{what}");
-            assert!(pixels == true_pixels, "{what}: the decoded pixels differ");
-            assert!(distinct(&pixels) > 40, "{what}: the colour bar lost its steps");
-            assert!(
-                indexed.len() < truecolour.len(),
-                "{what}: {} vs {} bytes",
-                indexed.len(),
-                truecolour.len()
-            );
+            let pixels = assert_indexed_as_truecolour(&indexed, &truecolour, &format!("{reduction} {how}"));
+            assert!(distinct(&pixels) > 40, "{reduction} {how}: the colour bar lost its steps");
         }
     }
 }
@@ -131,19 +168,7 @@ fn grid_figures_are_indexed_and_decode_to_the_truecolour_figure() {
         for reduction in [Reduction::Count, Reduction::Any] {
             let (indexed, truecolour) =
                 both(&points, &options(how, reduction, 64, 2), || spec(true, false), true);
-            let (color, _, size, pixels) = decode(&indexed);
-            let what = format!("{reduction} {how}: {} colours", distinct(&pixels));
-            assert_eq!(color, png::ColorType::Indexed, "{what}");
-            assert!(has_plte(&indexed), "{what}: no PLTE chunk");
-            let (color, _, true_size, true_pixels) = decode(&truecolour);
-            assert_eq!((color, size), (png::ColorType::Rgb, true_size), "{what}");
-            assert!(pixels == true_pixels, "{what}: the decoded pixels differ");
-            assert!(
-                indexed.len() < truecolour.len(),
-                "{what}: {} vs {} bytes",
-                indexed.len(),
-                truecolour.len()
-            );
+            assert_indexed_as_truecolour(&indexed, &truecolour, &format!("{reduction} {how}"));
         }
     }
     // The grid is there: a data pixel under a grid line differs from the figure without it.
@@ -215,40 +240,14 @@ fn palette_figures_do_not_depend_on_tiles_or_threads() {
 #[test]
 fn figures_that_do_not_fit_stay_truecolour_and_exact() {
     let points = points();
-    // Exact anti-aliasing: text has more than 16 levels of grey.
     let (chosen, _) =
         both(&points, &options(How::EqHist, Reduction::CountCat, 64, 2), || spec(false, true), false);
-    let greys = decode(&chosen)
-        .3
-        .chunks_exact(4)
-        .filter(|p| p[0] == p[1] && p[1] == p[2])
-        .map(|p| p[0])
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    assert!(greys > 16, "{greys} greys");
+    let pixels = decode(&chosen).3;
+    assert!(greys(&pixels) > 16, "{} greys: not exact anti-aliasing", greys(&pixels));
     // count-cat's colours mix categories: no palette to start from.
     assert_eq!(decode(&chosen).0, png::ColorType::Rgb);
     // 240 distinct counts shaded linearly: too many colours beside a 64-step colour bar.
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for c in 1..=240u32 {
-        for _ in 0..c {
-            xs.push(f64::from(c) + 0.5);
-            ys.push(0.5);
-        }
-    }
-    let many = PointColumns::from_sources(
-        Box::new(MemoryColumn::new("x", xs)),
-        Box::new(MemoryColumn::new("y", ys)),
-    )
-    .unwrap();
-    let wide = RenderOptions {
-        width: 300,
-        height: 20,
-        x_range: Some((0.0, 300.0)),
-        y_range: Some((0.0, 20.0)),
-        how: How::Linear,
-        ..options(How::Linear, Reduction::Count, 64, 2)
-    };
+    let (many, wide) = staircase(240, 1.0, 300, 20);
     let (chosen, truecolour) = both(&many, &wide, || spec(false, false), true);
     let (color, _, _, pixels) = decode(&chosen);
     assert_eq!(color, png::ColorType::Rgb, "{} colours", distinct(&pixels));
@@ -259,25 +258,7 @@ fn figures_that_do_not_fit_stay_truecolour_and_exact() {
 fn grid_figures_whose_colours_do_not_fit_stay_truecolour_and_exact() {
     // 110 distinct counts shaded linearly: they fit a palette beside a 64-step colour bar,
     // but not with their 110 blends under the grid as well.
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for c in 1..=110u32 {
-        for _ in 0..c {
-            xs.push(f64::from(c) * 2.0 + 0.5);
-            ys.push(0.5);
-        }
-    }
-    let many = PointColumns::from_sources(
-        Box::new(MemoryColumn::new("x", xs)),
-        Box::new(MemoryColumn::new("y", ys)),
-    )
-    .unwrap();
-    let wide = RenderOptions {
-        width: 300,
-        height: 60,
-        x_range: Some((0.0, 300.0)),
-        y_range: Some((0.0, 60.0)),
-        ..options(How::Linear, Reduction::Count, 64, 2)
-    };
+    let (many, wide) = staircase(110, 2.0, 300, 60);
     let (plain, _) = both(&many, &wide, || spec(false, false), true);
     assert_eq!(decode(&plain).0, png::ColorType::Indexed, "{} colours", distinct(&decode(&plain).3));
     let (chosen, truecolour) = both(&many, &wide, || spec(true, false), true);
@@ -285,11 +266,5 @@ fn grid_figures_whose_colours_do_not_fit_stay_truecolour_and_exact() {
     assert_eq!(color, png::ColorType::Rgb, "{} colours", distinct(&pixels));
     assert!(!has_plte(&chosen));
     assert!(chosen == truecolour);
-    // Exact anti-aliasing: text has more than 16 levels of grey.
-    let greys = pixels
-        .chunks_exact(4)
-        .filter(|p| p[0] == p[1] && p[1] == p[2])
-        .map(|p| p[0])
-        .collect::<std::collections::HashSet<_>>();
-    assert!(greys.len() > 16, "{} greys", greys.len());
+    assert!(greys(&pixels) > 16, "{} greys: not exact anti-aliasing", greys(&pixels));
 }
