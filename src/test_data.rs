@@ -32,6 +32,27 @@ pub(crate) fn load_npy<T: bytemuck::Pod>(name: &str, dtype: crate::data::DType) 
         .collect()
 }
 
+/// Writes `values` as a float64 `.npy` array of `shape` at `path`, in memory order (Fortran
+/// order when `fortran`): the unit tests' input files, written where each test wants them.
+pub(crate) fn write_f64_npy(path: &std::path::Path, shape: &[usize], fortran: bool, values: &[f64]) {
+    let mut bytes = crate::data::npy::encode_header_in_order(crate::data::DType::F64, shape, fortran);
+    bytes.extend_from_slice(bytemuck::cast_slice(values));
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// [`write_f64_npy`] of `name` in `dir`, giving the column flag that names it.
+pub(crate) fn f64_npy_column(
+    dir: &tempfile::TempDir,
+    name: &str,
+    shape: &[usize],
+    fortran: bool,
+    values: &[f64],
+) -> crate::data::ColumnSpec {
+    let path = dir.path().join(name);
+    write_f64_npy(&path, shape, fortran, values);
+    crate::data::ColumnSpec::parse(path.to_str().unwrap())
+}
+
 /// Decodes a hex string (RGBA bytes) into bytes.
 pub(crate) fn unhex(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()

@@ -322,23 +322,8 @@ fn read_interleaved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::npy::encode_header_in_order;
-    use crate::data::{ColumnSpec, DType, NpyColumn};
-
-    /// Writes an f64 array of `shape` holding `values` in memory order (Fortran if asked).
-    fn write(
-        dir: &tempfile::TempDir,
-        name: &str,
-        shape: &[usize],
-        fortran: bool,
-        values: &[f64],
-    ) -> ColumnSpec {
-        let mut bytes = encode_header_in_order(DType::F64, shape, fortran);
-        bytes.extend_from_slice(bytemuck::cast_slice(values));
-        let path = dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        ColumnSpec::parse(path.to_str().unwrap())
-    }
+    use crate::data::{ColumnSpec, NpyColumn};
+    use crate::test_data::f64_npy_column as write;
 
     fn open(spec: &ColumnSpec) -> (NpyColumn, ArrayShape) {
         NpyColumn::open_array(spec).unwrap()

@@ -8,7 +8,6 @@
 use std::sync::LazyLock;
 
 use crate::canvas::{Axis, Plan, Scale};
-use crate::data::npy::encode_header;
 use crate::data::{ColumnSpec, DType, PointColumns};
 use crate::glyph::{AaLines, Glyph, GlyphInput, Lines, RecordOf};
 use crate::progress::NoProgress;
@@ -86,9 +85,7 @@ fn cases() -> &'static [Case] {
 }
 
 fn write(path: &std::path::Path, values: &[f64]) {
-    let mut bytes = encode_header(DType::F64, &[values.len()]);
-    bytes.extend_from_slice(bytemuck::cast_slice(values));
-    std::fs::write(path, bytes).unwrap();
+    crate::test_data::write_f64_npy(path, &[values.len()], false, values);
 }
 
 /// A plan of 5-row bands and 8-pixel tiles for the reference canvas.

@@ -116,8 +116,7 @@ impl<S: Segments, R: Record<Shape = S::Segment>> Binner for SegmentBinner<'_, S,
 mod tests {
     use super::*;
     use crate::canvas::Scale;
-    use crate::data::npy::encode_header;
-    use crate::data::{ColumnSpec, DType, PointColumns};
+    use crate::data::{ColumnSpec, PointColumns};
     use crate::glyph::lines::{segments_of_polyline, Polyline};
     use crate::glyph::Valued;
 
@@ -125,9 +124,7 @@ mod tests {
     const READ_BLOCK: usize = 1 << 16;
 
     fn write(path: &std::path::Path, values: &[f64]) {
-        let mut bytes = encode_header(DType::F64, &[values.len()]);
-        bytes.extend_from_slice(bytemuck::cast_slice(values));
-        std::fs::write(path, bytes).unwrap();
+        crate::test_data::write_f64_npy(path, &[values.len()], false, values);
     }
 
     /// The input of a binner over `points` with their value column.

@@ -241,25 +241,10 @@ impl<'a> VertexSource<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::npy::encode_header_in_order;
     use crate::data::{ColumnSpec, DType};
     use crate::glyph::lines::datashader_cases::{cases, Case};
     use crate::glyph::lines::Polyline;
-
-    /// Writes an f64 array of `shape` holding `values` in memory order (Fortran if asked).
-    fn write(
-        dir: &tempfile::TempDir,
-        name: &str,
-        shape: &[usize],
-        fortran: bool,
-        values: &[f64],
-    ) -> ColumnSpec {
-        let mut bytes = encode_header_in_order(DType::F64, shape, fortran);
-        bytes.extend_from_slice(bytemuck::cast_slice(values));
-        let path = dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        ColumnSpec::parse(path.to_str().unwrap())
-    }
+    use crate::test_data::f64_npy_column as write;
 
     /// Series k of a small test set: N vertices with NaN breaks in both coordinates.
     fn series(k: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
