@@ -30,14 +30,23 @@ impl<R: Reducer> PerCategory<R> {
         PerCategory { inner, categories }
     }
 
+    /// The categories this wrapper holds cells for.
+    pub fn categories(&self) -> Range<usize> {
+        self.categories.clone()
+    }
+
     /// Element type of the exported aggregate (the inner reduction's).
     pub fn dtype(&self) -> DType {
         self.inner.dtype()
     }
 
-    /// Empty cells of `pixels` pixels.
-    pub fn empty_cells(&self, pixels: usize) -> Vec<R::Cell> {
-        vec![R::EMPTY; pixels * self.categories.len()]
+    /// Empty cells of `pixels` pixels, or None when they cannot be allocated.
+    pub fn empty_cells(&self, pixels: usize) -> Option<Vec<R::Cell>> {
+        let len = pixels.checked_mul(self.categories.len())?;
+        let mut cells = Vec::new();
+        cells.try_reserve_exact(len).ok()?;
+        cells.resize(len, R::EMPTY);
+        Some(cells)
     }
 
     /// Folds `fragment`, of an item of category `category` (a code as read from the column),
@@ -76,7 +85,7 @@ mod tests {
     fn each_category_folds_into_its_own_cell() {
         // categories 1 and 2 of 0..4, two pixels
         let by = PerCategory::new(Values::<Mean>::new(DType::F64), 1..3);
-        let mut cells = by.empty_cells(2);
+        let mut cells = by.empty_cells(2).unwrap();
         for (pixel, category, value) in
             [(0, 1.0, 2.0), (0, 1.0, 4.0), (1, 2.0, 5.0), (1, 0.0, 9.0), (0, 3.0, 9.0), (0, f64::NAN, 9.0)]
         {
@@ -96,7 +105,7 @@ mod tests {
         assert_eq!(values[6..], [5.0, 0.0]);
 
         let counts = PerCategory::new(Count, 0..2);
-        let mut cells = counts.empty_cells(1);
+        let mut cells = counts.empty_cells(1).unwrap();
         for category in [1.0, 1.0, 0.0, 2.0] {
             counts.fold(&mut cells, 0, category, Fragment::full(f64::NAN));
         }

@@ -160,7 +160,13 @@ impl Pass<'_, '_> {
         let mut plotted = 0;
         for first in (0..self.categories).step_by(group) {
             let by = PerCategory::new(reducer.clone(), first..(first + group).min(self.categories));
-            let mut cells = by.empty_cells(pixels);
+            let mut cells = by.empty_cells(pixels).ok_or_else(|| {
+                let (k, cell) = (by.categories().len(), std::mem::size_of::<R::Cell>());
+                Error::usage(
+                    "aggregate_by",
+                    format!("the cells of {k} categories at {width} x {height} ({cell} bytes each) cannot be allocated"),
+                )
+            })?;
             plotted = match lines {
                 false => self.points(&by, &mut cells)?,
                 true => self.lines(&by, &mut cells)?,
