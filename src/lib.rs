@@ -163,7 +163,7 @@ pub use pyramid::{compute_stats, render_pyramid, PyramidReport};
 /// What a pyramid's `metadata.json` says (levels, extents, colormap), read back.
 pub use pyramid::{metadata::Extent as PyramidExtent, PyramidMetadata};
 pub use pyramid::{PyramidPlan, PyramidSummary, StatsBuilder, StatsSink};
-pub use render::{render, render_raster, thumbnail_size, RenderReport, Warning};
+pub use render::{aggregate_by, render, render_raster, thumbnail_size, RenderReport, Warning};
 /// How close (largest channel difference, 0-255) a shaded pixel may come to the
 /// background before [`Warning::Invisible`] counts it as unseen.
 pub use shade::visibility::FAINT_LEVELS;

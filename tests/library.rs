@@ -6,6 +6,7 @@ mod common;
 mod topics {
     #[cfg(all(feature = "arrow", feature = "parquet", feature = "csv"))]
     mod arrow_arrays;
+    mod by_category;
     mod compact_counts;
     mod direct;
     mod figure_palette;

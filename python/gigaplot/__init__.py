@@ -291,7 +291,8 @@ class Canvas:
     def _aggregate_by(self, source: Any, x: str, y: str, agg: Reduction, glyph: str, line_width: float,
                       progress: Any):
         """``by(c, reduction)``: the count per category first when the categories' number or
-        the ranges are unknown, then one pass per category (see the engine's ``aggregate_by``)."""
+        the ranges are unknown, then one pass over the data for all categories (the engine's
+        ``aggregate_by``), budgeted to hold the cells of every category (24 bytes each at most)."""
         reduction = agg.reduction
         if type(reduction) is any and reduction.column is None:
             counts = self._aggregate(source, x, y, count_cat(agg.column), glyph, line_width, progress)
@@ -313,7 +314,8 @@ class Canvas:
                 k = len(names)
             bytes_, shape, dtype, x_range, y_range = _gigaplot.aggregate_by(
                 xs, ys, vs, cs, [x, y, reduction.column or "", agg.column], self.plot_width,
-                self.plot_height, x_range, y_range, reduction._name, k, self._memory(), scales, callback,
+                self.plot_height, x_range, y_range, reduction._name, k,
+                builtins.max(self._memory(), 24 * self.plot_width * self.plot_height * k), scales, callback,
                 glyph=glyph, line_width=line_width)
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
         extra = (agg.column, names if names is not None else list(range(k)))

@@ -105,7 +105,8 @@ class count_cat(_Value):
 class by(Reduction):
     """Datashader's ``by(column, reduction)``: ``reduction`` (default ``count()``) per category
     of ``column``, an (H, W, C) aggregate. ``by(c, count())`` is ``count_cat(c)``; any other
-    reduction renders once per category (points, and lines of ``line_width=0``)."""
+    reduction is one pass over the data for every category at once (points, and lines of
+    ``line_width=0``)."""
 
     def __init__(self, cat_column: str, reduction: Optional[Reduction] = None):
         reduction = count() if reduction is None else reduction
@@ -115,7 +116,7 @@ class by(Reduction):
             raise ValueError(f"by: the reduction must be one of count(), any(), sum(c)... not {reduction!r}")
         super().__init__(cat_column)
         self.reduction = reduction
-        # by(c, count()) is count-cat in one pass; other reductions take one pass per category
+        # by(c, count()) is count-cat; other reductions take the engine's aggregate_by (one pass too)
         self._name = "count-cat" if type(reduction) is count and reduction.column is None else "by"
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@
 //!
 //! The reductions: [`count`] (count, any), [`value`] (sum, mean, var, std, min, max,
 //! first, last), [`ordered`] (first and last with each pixel's input item, for pyramids),
-//! [`category`] (count-cat), [`antialiased`] (Datashader's forms along
+//! [`category`] (count-cat), [`per_category`] (any of them per category: `by`), [`antialiased`] (Datashader's forms along
 //! anti-aliased lines) and [`resampled`] (raster values, which come from resampling
 //! rather than from fragments). Adding a reduction with fixed-size state is one file here
 //! and one line in `render/table.rs`.
@@ -34,6 +34,7 @@ pub mod antialiased;
 pub mod category;
 pub mod count;
 pub mod ordered;
+pub mod per_category;
 pub mod resampled;
 pub mod value;
 

@@ -28,6 +28,7 @@
 //! their bands come from resampling, then share passes 3 and 4.
 
 pub mod band;
+mod by_category;
 mod compact;
 mod direct;
 mod driver;
@@ -50,6 +51,7 @@ use crate::shade::{Color, Colormap, Dynspread, How, Invisible};
 use crate::sink::Sink;
 
 pub use band::BandCells;
+pub use by_category::aggregate_by;
 pub use raster::{render_raster, RasterInput};
 #[doc(hidden)]
 pub use tally::Tally;

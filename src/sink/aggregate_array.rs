@@ -59,6 +59,13 @@ impl Element for bool {
 }
 
 impl AggregateArray {
+    /// The array of `dtype` values of `shape` held in `bytes` (little-endian, C order, row
+    /// 0 = top), for the aggregates made without a sink (`by`).
+    pub(crate) fn from_parts(dtype: DType, shape: Vec<usize>, bytes: Vec<u8>) -> AggregateArray {
+        debug_assert_eq!(bytes.len(), shape.iter().product::<usize>() * dtype.size());
+        AggregateArray { dtype, shape, bytes }
+    }
+
     /// The element type (`U32` for counts, `Bool` for any, `F64` or `F32` for values).
     pub fn dtype(&self) -> DType {
         self.dtype
