@@ -5,12 +5,15 @@
 //! x.npy and y.npy of float32, loaded into memory; WHICH picks arrangements by letter: `i`
 //! index only, `a` the real [`Tally`] with chunks split between the threads, `b` and `c` rows
 //! split between the threads (both read every point; u8 and 4-bit tallies), `d` 4-bit tallies,
-//! `p` prefetch hints and distances; all but `p` when left out); prints CPU-seconds of both
-//! threads and points per CPU-second, three rounds.
+//! `p` prefetch hints and distances, `r` a radix pre-pass into cache-sized blocks, `e` rows
+//! split with the other half's indices handed across, `f` the columns prefetched ahead; all
+//! but `p`, `r`, `e` and `f` when left out); prints CPU-seconds of both threads and points
+//! per CPU-second, three rounds.
 //!
 //! `... -- arrival DIR POINTS RANGE PIECE`: page arrival with the real index and tally at
-//! 2000^2, mapped columns (`MADV_SEQUENTIAL`, released every 2^16 points) against `pread`
-//! into reused buffers of PIECE points; user and system CPU-seconds.
+//! 2000^2, mapped columns (`MADV_SEQUENTIAL`, released every 2^16, 2^18 or 2^20 points, or
+//! populated a window ahead with `MADV_POPULATE_READ`) against `pread` into reused buffers
+//! of PIECE points; user and system CPU-seconds.
 
 use std::time::Instant;
 
@@ -137,6 +140,74 @@ impl Nibbles {
     }
 }
 
+/// Radix pre-pass (issue 18, session 10): indices bucketed by block of `1 << BITS` cells as
+/// u16 in-block offsets, `cap` per bucket; a full bucket is flushed into its block of the u8
+/// tally (which then stays in L1/L2 for the whole flush).
+struct Radix<const BITS: u32> {
+    small: Vec<u8>,
+    carry: Vec<u32>,
+    buckets: Vec<u16>,
+    lens: Vec<u32>,
+    cap: usize,
+    prefetch_block: bool,
+}
+
+impl<const BITS: u32> Radix<BITS> {
+    fn new(cells: usize, cap: usize, prefetch_block: bool) -> Self {
+        let blocks = cells.div_ceil(1 << BITS);
+        Radix {
+            small: vec![0; blocks << BITS],
+            carry: vec![0; blocks << BITS],
+            buckets: vec![0; blocks * cap],
+            lens: vec![0; blocks],
+            cap,
+            prefetch_block,
+        }
+    }
+
+    #[inline(never)]
+    fn flush(&mut self, b: usize) {
+        let len = self.lens[b] as usize;
+        let base = b << BITS;
+        let small = &mut self.small[base..base + (1 << BITS)];
+        if self.prefetch_block {
+            for line in (0..1usize << BITS).step_by(64) {
+                prefetch(small.as_ptr().wrapping_add(line));
+            }
+        }
+        let carry = &mut self.carry[base..base + (1 << BITS)];
+        for &o in &self.buckets[b * self.cap..b * self.cap + len] {
+            let o = o as usize & ((1 << BITS) - 1);
+            let v = small[o].wrapping_add(1);
+            small[o] = v;
+            if v == 0 {
+                carry[o] = carry[o].saturating_add(256);
+            }
+        }
+        self.lens[b] = 0;
+    }
+
+    #[inline]
+    fn add(&mut self, indices: &[u32]) {
+        for &i in indices {
+            let b = (i >> BITS) as usize;
+            let len = self.lens[b] as usize;
+            self.buckets[b * self.cap + len] = i as u16;
+            self.lens[b] = len as u32 + 1;
+            if len + 1 == self.cap {
+                self.flush(b);
+            }
+        }
+    }
+
+    fn finish(&mut self) -> u64 {
+        for b in 0..self.lens.len() {
+            self.flush(b);
+        }
+        self.small.iter().zip(&self.carry).map(|(&s, &c)| u64::from(s) + u64::from(c)).sum()
+    }
+}
+
 /// User and system CPU-seconds of the calling thread.
 fn thread_times() -> (f64, f64) {
     // SAFETY: a zeroed rusage is a valid out-value.
@@ -210,20 +281,41 @@ fn arrival(dir: &str, n: usize, kernel: &PixelIndex, piece: usize) {
             }
         }
     };
-    let mmap_chunk = |c: usize, tally: &mut Tally| {
-        let (a, l) = (c * chunk, chunk.min(n - c * chunk));
-        let mut out = [0u32; RUN];
-        let mut released = a;
-        for at in (a..a + l).step_by(RUN) {
-            let m = RUN.min(a + l - at);
-            kernel.index(floats(&mx, at, m), floats(&my, at, m), &mut out[..m]);
-            tally.add(&out[..m]);
-            if at + m - released >= 1 << 16 || at + m == a + l {
-                release(released, at + m - released);
-                released = at + m;
+    // Populates the pages of points [a, a + l) in one call (MADV_POPULATE_READ, Linux 5.14).
+    let populate = |a: usize, l: usize| {
+        for m in [&mx, &my] {
+            let lo = (header as usize + 4 * a) & !4095;
+            let hi = ((header as usize + 4 * (a + l)) & !4095).min(m.len() & !4095);
+            if hi > lo {
+                // SAFETY: the range is within the mapping; populating only reads the file.
+                unsafe { libc::madvise(m.as_ptr().add(lo) as *mut _, hi - lo, 22) };
             }
         }
     };
+    let (rmx, rmy, release, populate) = (&mx, &my, &release, &populate);
+    let mmap_every = |every: usize, ahead: bool| {
+        move |c: usize, tally: &mut Tally| {
+            let (a, l) = (c * chunk, chunk.min(n - c * chunk));
+            let mut out = [0u32; RUN];
+            let mut released = a;
+            if ahead {
+                populate(a, every.min(l));
+            }
+            for at in (a..a + l).step_by(RUN) {
+                let m = RUN.min(a + l - at);
+                kernel.index(floats(rmx, at, m), floats(rmy, at, m), &mut out[..m]);
+                tally.add(&out[..m]);
+                if at + m - released >= every || at + m == a + l {
+                    release(released, at + m - released);
+                    released = at + m;
+                    if ahead && released < a + l {
+                        populate(released, every.min(a + l - released));
+                    }
+                }
+            }
+        }
+    };
+    let mmap_chunk = mmap_every(1 << 16, false);
     let pread_chunk = |c: usize, tally: &mut Tally| {
         let (a, l) = (c * chunk, chunk.min(n - c * chunk));
         let mut out = [0u32; RUN];
@@ -244,6 +336,10 @@ fn arrival(dir: &str, n: usize, kernel: &PixelIndex, piece: usize) {
         println!("arrival round {round}, {n} points, pread pieces of {piece}");
         run("mmap + SEQUENTIAL + DONTNEED per 64 Ki", &mmap_chunk);
         run("pread into reused buffers", &pread_chunk);
+        run("mmap, DONTNEED per 256 Ki", &mmap_every(1 << 18, false));
+        run("mmap, DONTNEED per 1 Mi (a chunk)", &mmap_every(1 << 20, false));
+        run("mmap, POPULATE_READ + DONTNEED per 64 Ki", &mmap_every(1 << 16, true));
+        run("mmap, POPULATE_READ + DONTNEED per 256 Ki", &mmap_every(1 << 18, true));
     }
 }
 
@@ -275,6 +371,49 @@ fn main() {
         for at in (start..start + len).step_by(RUN) {
             let m = RUN.min(start + len - at);
             kernel.index(&xs[at..at + m], &ys[at..at + m], &mut out[..m]);
+            f(&out[..m]);
+        }
+    };
+    // The same with the columns prefetched `ahead` points on, 256 points (16 lines a column)
+    // at a time.
+    let index_runs_pf = |start: usize, len: usize, ahead: usize, hint: i32, f: &mut dyn FnMut(&[u32])| {
+        let mut out = [0u32; RUN];
+        let end = start + len;
+        for at in (start..end).step_by(RUN) {
+            let m = RUN.min(end - at);
+            for sub in (0..m).step_by(256) {
+                let k = 256.min(m - sub);
+                let p = (at + sub + ahead).min(n - 1);
+                for line in (0..256).step_by(16) {
+                    let (px, py) = (
+                        xs.as_ptr().wrapping_add(p + line).cast(),
+                        ys.as_ptr().wrapping_add(p + line).cast(),
+                    );
+                    // SAFETY: a prefetch never faults.
+                    unsafe {
+                        use std::arch::x86_64::*;
+                        match hint {
+                            0 => {
+                                _mm_prefetch::<_MM_HINT_T0>(px);
+                                _mm_prefetch::<_MM_HINT_T0>(py)
+                            }
+                            1 => {
+                                _mm_prefetch::<_MM_HINT_T1>(px);
+                                _mm_prefetch::<_MM_HINT_T1>(py)
+                            }
+                            _ => {
+                                _mm_prefetch::<_MM_HINT_NTA>(px);
+                                _mm_prefetch::<_MM_HINT_NTA>(py)
+                            }
+                        }
+                    }
+                }
+                kernel.index(
+                    &xs[at + sub..at + sub + k],
+                    &ys[at + sub..at + sub + k],
+                    &mut out[sub..sub + k],
+                );
+            }
             f(&out[..m]);
         }
     };
@@ -346,6 +485,106 @@ fn main() {
                 }),
             );
             variant!("P: T1 256", _MM_HINT_T1, 256);
+        }
+        if which.contains('f') {
+            for (ahead, hint) in [(256usize, 0), (512, 0), (1024, 0), (512, 1), (512, 2), (1024, 2)] {
+                report(
+                    &format!("F: index only, columns prefetched {ahead} on, hint {hint}"),
+                    two(|w| {
+                        let mut s = 0u64;
+                        for c in (w..chunks).step_by(2) {
+                            let (a, l) = span(c);
+                            index_runs_pf(a, l, ahead, hint, &mut |o| s += u64::from(o[0]));
+                        }
+                        s
+                    }),
+                );
+                report(
+                    &format!("F: + tally, columns prefetched {ahead} on, hint {hint}"),
+                    two(|w| {
+                        let mut t = Tally::new(cells);
+                        for c in (w..chunks).step_by(2) {
+                            let (a, l) = span(c);
+                            index_runs_pf(a, l, ahead, hint, &mut |o| t.add(o));
+                        }
+                        (0..cells).map(|i| u64::from(t.get(i))).sum()
+                    }),
+                );
+            }
+        }
+        if which.contains('r') {
+            macro_rules! radix {
+                ($name:expr, $bits:expr, $cap:expr, $pf:expr) => {
+                    report(
+                        $name,
+                        two(|w| {
+                            let mut t = Radix::<$bits>::new(cells, $cap, $pf);
+                            for c in (w..chunks).step_by(2) {
+                                let (a, l) = span(c);
+                                index_runs(a, l, &mut |o| t.add(o));
+                            }
+                            t.finish()
+                        }),
+                    )
+                };
+            }
+            radix!("R: radix 32 KiB blocks, 2048 each", 15, 2048, false);
+            radix!("R: radix 32 KiB blocks, 4096 each", 15, 4096, false);
+            radix!("R: radix 32 KiB, 4096, block prefetch", 15, 4096, true);
+            radix!("R: radix 64 KiB blocks, 4096 each", 16, 4096, false);
+            radix!("R: radix 64 KiB blocks, 8192 each", 16, 8192, false);
+            radix!("R: radix 16 KiB blocks, 2048 each", 14, 2048, false);
+        }
+        if which.contains('e') {
+            // Rows split with an exchange: each worker indexes its chunks, tallies the points
+            // of its half of the rows into a 2 MB tally and hands the others over in batches.
+            let h = (kernel.dropped() as usize / width as usize).div_ceil(2) * width as usize;
+            for batch in [1usize << 14, 1 << 16] {
+                let (tx0, rx0) = std::sync::mpsc::channel::<Vec<u32>>();
+                let (tx1, rx1) = std::sync::mpsc::channel::<Vec<u32>>();
+                let ends = std::sync::Mutex::new(vec![Some((tx1, rx0)), Some((tx0, rx1))]);
+                report(
+                    &format!("E: rows split, exchange batches of {batch}"),
+                    two(|w| {
+                        let (tx, rx) = ends.lock().unwrap()[w].take().unwrap();
+                        let (lo, hi) = if w == 0 { (0, h) } else { (h, cells) };
+                        let mut t = Tally::new(hi - lo);
+                        let mut mine = [0u32; RUN];
+                        let mut theirs: Vec<u32> = Vec::with_capacity(batch + RUN);
+                        for c in (w..chunks).step_by(2) {
+                            let (a, l) = span(c);
+                            index_runs(a, l, &mut |o| {
+                                let mut k = 0;
+                                for &i in o {
+                                    let j = i.wrapping_sub(lo as u32);
+                                    let keep = (j as usize) < hi - lo;
+                                    mine[k] = j;
+                                    k += usize::from(keep);
+                                    if !keep {
+                                        theirs.push(i);
+                                    }
+                                }
+                                t.add(&mine[..k]);
+                                if theirs.len() >= batch {
+                                    tx.send(std::mem::replace(&mut theirs, Vec::with_capacity(batch + RUN)))
+                                        .unwrap();
+                                }
+                                while let Ok(mut got) = rx.try_recv() {
+                                    got.iter_mut().for_each(|i| *i -= lo as u32);
+                                    t.add(&got);
+                                }
+                            });
+                        }
+                        tx.send(theirs).unwrap();
+                        drop(tx);
+                        for mut got in rx.iter() {
+                            got.iter_mut().for_each(|i| *i -= lo as u32);
+                            t.add(&got);
+                        }
+                        (0..hi - lo).map(|i| u64::from(t.get(i))).sum()
+                    }),
+                );
+            }
         }
         if which.is_empty() || which.contains('b') {
             // Rows split: worker w owns cells [lo, hi); both read every point.

@@ -15,6 +15,38 @@
 
 use crate::canvas::{Axis, Scale, DROPPED};
 
+/// How many points ahead [`PixelIndex::index`] prefetches the columns into L1 (4 KiB of
+/// float32, a page): on the 2-core Xeon of 2026-12-07 (48 KiB L1d, 2 MiB L2), whose
+/// hardware prefetcher left the index kernel waiting on its loads, the kernel alone over
+/// 6 * 10^7 float32 points in memory took 0.051-0.053 CPU-s against 0.074-0.082 without
+/// (256 and 512 points ahead: 0.051-0.055; into L2 the same; non-temporal 0.084-0.106), and
+/// with the tally 0.185-0.193 against 0.207-0.232 (`examples/tally_probe.rs`, `f`).
+pub(crate) const COLUMN_PREFETCH: usize = 1024;
+
+/// Points binned between two rounds of column prefetches: 16 cache lines of float32.
+const PIECE: usize = 256;
+
+/// Asks the CPU to bring the cache lines of `values[ahead..ahead + PIECE]` into L1, wherever
+/// that lies (past the slice's end is the rest of the column, when the caller reads it in
+/// runs; anywhere else a prefetch is a harmless hint).
+#[inline(always)]
+fn prefetch_piece<T>(values: &[T], ahead: usize) {
+    let step = (64 / std::mem::size_of::<T>()).max(1);
+    let at = values.as_ptr().wrapping_add(ahead);
+    for line in (0..PIECE).step_by(step) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch never faults and reads nothing, whatever the address (SSE is in
+        // every x86-64 CPU).
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                at.wrapping_add(line).cast(),
+            );
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = at.wrapping_add(line);
+    }
+}
+
 /// A value type the kernel reads in place: float32 or float64.
 pub trait Lane: Copy + Send + Sync + 'static {
     /// The value as f64 (exact for both).
@@ -138,10 +170,26 @@ impl PixelIndex {
         self.index_lanes::<X, Y, false, false>(xs, ys, out)
     }
 
-    /// The kernel: branch-free, so it vectorises for whatever instruction set the caller
-    /// is compiled with (FMA is never contracted, so the rounding is the same).
+    /// The kernel, [`PIECE`] points at a time, each piece after prefetching the columns
+    /// [`COLUMN_PREFETCH`] points further on.
     #[inline(always)]
     fn index_lanes<X: Lane, Y: Lane, const XLOG: bool, const YLOG: bool>(
+        &self,
+        xs: &[X],
+        ys: &[Y],
+        out: &mut [u32],
+    ) {
+        for ((xs, ys), out) in xs.chunks(PIECE).zip(ys.chunks(PIECE)).zip(out.chunks_mut(PIECE)) {
+            prefetch_piece(xs, COLUMN_PREFETCH);
+            prefetch_piece(ys, COLUMN_PREFETCH);
+            self.index_piece::<X, Y, XLOG, YLOG>(xs, ys, out);
+        }
+    }
+
+    /// The kernel of one piece: branch-free, so it vectorises for whatever instruction set
+    /// the caller is compiled with (FMA is never contracted, so the rounding is the same).
+    #[inline(always)]
+    fn index_piece<X: Lane, Y: Lane, const XLOG: bool, const YLOG: bool>(
         &self,
         xs: &[X],
         ys: &[Y],
@@ -228,6 +276,27 @@ mod tests {
                 assert_eq!(out, want32, "{isa:?} f32 on {x:?} {y:?}");
                 kernel.index(&xs32, &ys, &mut out);
                 assert_eq!(out, want_mixed, "{isa:?} f32, f64 on {x:?} {y:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn runs_around_the_prefetch_piece_give_axis_bins() {
+        let (x, y) = (axis((-10.0, 10.0), 2000, Scale::Linear), axis((-10.0, 10.0), 2000, Scale::Linear));
+        let xs = values(-10.0, 10.0, 3 * PIECE + 5);
+        let mut ys = values(-10.0, 10.0, 3 * PIECE + 5);
+        ys.rotate_left(3);
+        let want = expected(&x, &y, &xs, &ys);
+        for isa in Isa::available() {
+            let kernel = PixelIndex::with_isa(x, y, isa);
+            for len in [0, 1, PIECE - 1, PIECE, PIECE + 1, 2 * PIECE, 3 * PIECE + 5] {
+                // Runs starting mid-piece too, as a column read in runs of any length is.
+                for start in [0, 7] {
+                    let len = len.min(xs.len() - start);
+                    let mut out = vec![0; len];
+                    kernel.index(&xs[start..start + len], &ys[start..start + len], &mut out);
+                    assert_eq!(out, want[start..start + len], "{isa:?}, {len} points from {start}");
+                }
             }
         }
     }
