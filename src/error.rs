@@ -223,6 +223,8 @@ pub enum Field {
     Shard,
     /// `PyramidOptions::stats`: statistics computed beforehand.
     Stats,
+    /// The statistics file [`crate::compute_level_stats`] writes (`--stats-out`).
+    StatsOut,
     /// The statistics parts `PyramidStats::merge_all` merges.
     StatsParts,
     /// The address `serve` listens on.
@@ -265,6 +267,7 @@ impl Field {
             Field::ViewerAssets => "pyramid.viewer",
             Field::Shard => "pyramid.shard",
             Field::Stats => "pyramid.stats",
+            Field::StatsOut => "stats_out",
             Field::StatsParts => "parts",
             Field::Addr => "addr",
             Field::MaxZoom => "max_zoom",
@@ -273,7 +276,7 @@ impl Field {
     }
 
     /// Every field, for front ends that check their spelling covers them all.
-    pub const ALL: [Field; 32] = [
+    pub const ALL: [Field; 33] = [
         Field::Width,
         Field::Height,
         Field::Size,
@@ -302,6 +305,7 @@ impl Field {
         Field::ViewerAssets,
         Field::Shard,
         Field::Stats,
+        Field::StatsOut,
         Field::StatsParts,
         Field::Addr,
         Field::Column,

@@ -41,6 +41,7 @@ impl Flags {
             Field::ViewerAssets => "--viewer-assets",
             Field::Shard => "--shard",
             Field::Stats => "--stats",
+            Field::StatsOut => "--stats-out",
             Field::StatsParts => "--merge",
             Field::Addr => "--addr",
             Field::Column => "--x",

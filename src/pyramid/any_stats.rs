@@ -10,7 +10,7 @@
 //! by level into exactly the statistics of one process; `render --pyramid DIR --stats FILE
 //! --shard I/N` shades with them. The file records what it was computed for: the canvas,
 //! ranges, scales and tile ([`StatsKey`], the x, y and value columns fingerprinted) and the
-//! render ([`RenderKey`]: reduction, glyph, line width, how, spread, tile format); a file of
+//! render ([`RenderKey`]: reduction, glyph, line width, series, how, spread, tile format); a file of
 //! other data or of another pyramid is refused naming it. Statistics gathered in two rounds
 //! (eq-hist of float values, count-cat of anti-aliased lines) and `--dynspread` (each
 //! level's radius from its whole density) are not saved yet: refused in one line.
@@ -18,6 +18,7 @@
 use std::ops::Range;
 use std::path::Path;
 
+use crate::data::series_layout::{Placement, SeriesLayout};
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::progress::Progress;
@@ -44,6 +45,10 @@ pub struct RenderKey {
     pub glyph: String,
     /// The line width, exact (`0.0` for width-0 lines and points).
     pub line_width: String,
+    /// How the x and y columns hold several series (`--series K`, 2-D arrays), if they do:
+    /// the same files read as other series draw other lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     /// The transfer function.
     pub how: How,
     /// `--spread PX` and its shape, if any.
@@ -54,8 +59,8 @@ pub struct RenderKey {
 }
 
 impl RenderKey {
-    /// The key of a pyramid of `pyramid` over a render with `options`.
-    pub fn of(options: &RenderOptions, pyramid: &PyramidOptions) -> RenderKey {
+    /// The key of a pyramid of `pyramid` over a render of `points` with `options`.
+    pub fn of(points: &PointColumns<'_>, options: &RenderOptions, pyramid: &PyramidOptions) -> RenderKey {
         let shape = |s: Shape| match s {
             Shape::Circle => "circle",
             Shape::Square => "square",
@@ -67,6 +72,14 @@ impl RenderKey {
                 Glyph::Lines => "lines".into(),
             },
             line_width: format!("{:?}", options.line_width),
+            series: points.series.filter(SeriesLayout::is_multi).map(|s| {
+                let at = |p: Placement| match p {
+                    Placement::Shared => "shared",
+                    Placement::Interleaved => "interleaved",
+                    Placement::Consecutive => "back to back",
+                };
+                format!("{} series of {} vertices (x {}, y {})", s.count, s.rows, at(s.x), at(s.y))
+            }),
             how: options.how,
             spread: match pyramid.spread {
                 Some(TileSpread::Fixed(px, s)) => Some(format!("{px} {}", shape(s))),
@@ -87,8 +100,9 @@ impl RenderKey {
             w => format!(" {w} px wide"),
         };
         let spread = self.spread.as_ref().map_or(String::new(), |s| format!(", spread {s}"));
+        let series = self.series.as_ref().map_or(String::new(), |s| format!(" in {s}"));
         format!(
-            "{} of {}{width}, {}{spread}, {} tiles",
+            "{} of {}{width}{series}, {}{spread}, {} tiles",
             self.reduction, self.glyph, self.how, self.pyramid_format
         )
     }
@@ -335,13 +349,13 @@ pub fn compute_level_stats(
     let ranges = pyramid.check_render(options)?;
     if generic::plain_counts(options, pyramid) {
         return Err(Error::bad_parameter(
-            Field::Stats,
+            Field::StatsOut,
             "XYZ count pyramids of points take their statistics from gigaplot stats",
         ));
     }
     if let Some(why) = unsaved(options) {
         return Err(Error::bad_parameter(
-            Field::Stats,
+            Field::StatsOut,
             format!("statistics files cannot be made yet: {why}"),
         ));
     }
@@ -361,13 +375,16 @@ pub fn compute_level_stats(
     let saved: Vec<Option<SavedStats>> =
         capture.take().ok_or_else(|| Error::usage("compute_level_stats", "no statistics"))?;
     let levels = saved.into_iter().rev().collect::<Option<Vec<_>>>().ok_or_else(|| {
-        Error::bad_parameter(Field::Stats, "the statistics of this reduction cannot be saved in a file yet")
+        Error::bad_parameter(
+            Field::StatsOut,
+            "the statistics of this reduction cannot be saved in a file yet",
+        )
     })?;
     let file = LevelStatsFile {
         format: STATS_FORMAT.into(),
         version: LEVEL_STATS_VERSION,
         key: pyramid.stats_key(options, ranges),
-        render: RenderKey::of(options, pyramid),
+        render: RenderKey::of(points, options, pyramid),
         shards: pyramid.shard.count,
         parts: vec![pyramid.shard.index],
         levels,

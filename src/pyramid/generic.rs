@@ -115,11 +115,20 @@ pub(crate) fn level_count(plan: &PyramidPlan, format: PyramidFormat) -> u32 {
 /// ([`PyramidOptions::stats`], checked against the render, errors naming it), shades every
 /// level with the file's and, for a shard, reads only the rows under its tiles (and their
 /// spread's halo); without one, gathers them over every row.
-fn stats_io(options: &RenderOptions, pyramid: &PyramidOptions, plan: &PyramidPlan) -> Result<LevelStatsIo> {
+fn stats_io(
+    points: &PointColumns<'_>,
+    options: &RenderOptions,
+    pyramid: &PyramidOptions,
+    plan: &PyramidPlan,
+) -> Result<LevelStatsIo> {
     let Some(path) = &pyramid.stats else { return Ok(LevelStatsIo::default()) };
     let file = any_stats::LevelStatsFile::read(path)?;
     let ranges = (options.x_range.unwrap_or((0.0, 1.0)), options.y_range.unwrap_or((0.0, 1.0)));
-    file.check_for(&pyramid.stats_key(options, ranges), &any_stats::RenderKey::of(options, pyramid), path)?;
+    file.check_for(
+        &pyramid.stats_key(options, ranges),
+        &any_stats::RenderKey::of(points, options, pyramid),
+        path,
+    )?;
     let levels = level_count(plan, pyramid.format);
     let halo = match pyramid.spread {
         Some(TileSpread::Fixed(px, _)) => px as u32,
@@ -155,7 +164,7 @@ pub fn render_levels(
 ) -> Result<(RenderReport, PyramidSummary)> {
     let plan = check(options, pyramid)?;
     // A statistics file is read and checked before anything is written.
-    let io = stats_io(options, pyramid, &plan)?;
+    let io = stats_io(points, options, pyramid, &plan)?;
     if io.rows.is_some() && !sinks.is_empty() {
         return Err(Error::bad_parameter(
             Field::Stats,

@@ -2,7 +2,8 @@
 //! version 3): `render --pyramid DIR --stats-out FILE --shard I/N` parts merged by `stats
 //! --merge` hold exactly the statistics of one process, shards given the merged file read
 //! only the rows under their tiles and together write exactly the files of one process, and
-//! a file of other data or of another pyramid is refused in one line naming it.
+//! a file of other data or of another pyramid (another reduction, format, range, series) is
+//! refused in one line naming it.
 
 use std::path::Path;
 
@@ -147,6 +148,9 @@ fn a_statistics_file_of_other_data_or_another_pyramid_is_refused_naming_it() {
     let mean = ["--agg", "mean", "--value", "V.NPY", "--how", "linear"];
     let (stats, part, counts) = (file("s.json"), file("part.json"), file("counts.json"));
     ok(&with(d, &unused, &mean, &["--stats-out", &stats]));
+    // Lines of the same x and y columns read as two series back to back.
+    let series = file("series.json");
+    ok(&with(d, &unused, &["--glyph", "lines", "--series", "2"], &["--stats-out", &series]));
     ok(&with(d, &unused, &mean, &["--stats-out", &part, "--shard", "0/2"]));
     // A count pyramid's statistics (format version 2), from `gigaplot stats`.
     let mut count = args(d, &unused, &[]);
@@ -197,14 +201,30 @@ fn a_statistics_file_of_other_data_or_another_pyramid_is_refused_naming_it() {
             ),
         ),
         (
+            vec!["--glyph", "lines", "--series", "3", "--stats", &series],
+            format!(
+                "{series}: was computed for a pyramid of count of lines in 2 series of 3000 vertices (x back \
+                 to back, y back to back), eq-hist, xyz tiles, not count of lines in 3 series of 2000 vertices \
+                 (x back to back, y back to back), eq-hist, xyz tiles; compute statistics with the render's flags"
+            ),
+        ),
+        (
+            vec!["--glyph", "lines", "--stats", &series],
+            format!(
+                "{series}: was computed for a pyramid of count of lines in 2 series of 3000 vertices (x back \
+                 to back, y back to back), eq-hist, xyz tiles, not count of lines, eq-hist, xyz tiles; compute \
+                 statistics with the render's flags"
+            ),
+        ),
+        (
             vec!["--agg", "mean", "--value", "V.NPY", "--stats-out", &part],
-            "--stats: statistics files cannot be made yet: eq-hist of float values needs two statistics \
+            "--stats-out: statistics files cannot be made yet: eq-hist of float values needs two statistics \
              rounds (give --how linear, log or cbrt)"
                 .to_string(),
         ),
         (
             vec!["--stats-out", &part],
-            "--stats: XYZ count pyramids of points take their statistics from gigaplot stats".to_string(),
+            "--stats-out: XYZ count pyramids of points take their statistics from gigaplot stats".to_string(),
         ),
     ];
     let pyr = d.join("pyr");

@@ -329,17 +329,22 @@ impl<'a> Resampler<'a> {
     }
 
     /// Adds one raster row (the canvas's columns, `span`) to a canvas row's states.
+    ///
+    /// Pixels of many cells are taken [`LANES`] at a time, their k-th cells in turn: each
+    /// pixel still sees its cells in ascending order (the same bits), but the lanes' add
+    /// chains overlap instead of one pixel's chain of thousands of dependent adds after
+    /// another (a canvas far coarser than the raster: a pyramid's coarse levels).
     #[inline]
     fn push_row<R: CellAggregate>(&self, row: &[f64], acc: &mut [f64], counts: &mut [u64]) {
-        for ((tap, acc), count) in self.x_taps.iter().zip(acc).zip(counts) {
-            match *tap {
-                Tap::Cells { start, end } => {
-                    for &v in &row[start..end] {
-                        R::push(acc, count, v);
-                    }
-                }
-                Tap::Lerp { a, b, w } => R::push(acc, count, lerp(row[a], row[b], w)),
-            }
+        let lanes = self.x_taps.chunks_exact(LANES).zip(acc.chunks_exact_mut(LANES));
+        for ((taps, acc), counts) in lanes.zip(counts.chunks_exact_mut(LANES)) {
+            let (acc, counts): (&mut [f64; LANES], &mut [u64; LANES]) =
+                (acc.try_into().expect("LANES states"), counts.try_into().expect("LANES counts"));
+            push_lanes::<R>(taps.try_into().expect("LANES taps"), row, acc, counts);
+        }
+        let done = self.x_taps.len() / LANES * LANES;
+        for ((tap, acc), count) in self.x_taps[done..].iter().zip(&mut acc[done..]).zip(&mut counts[done..]) {
+            push_tap::<R>(*tap, row, acc, count);
         }
     }
 
@@ -414,6 +419,61 @@ const RELEASE_ROWS: usize = 64;
 fn lerp_rows(row_a: &mut [f64], row_b: &[f64], w: f64) {
     for (va, &vb) in row_a.iter_mut().zip(row_b) {
         *va = lerp(*va, vb, w);
+    }
+}
+
+/// Pixels whose cells [`Resampler::push_row`] takes together, a k-th cell of each in turn.
+const LANES: usize = 4;
+
+/// Adds one raster row's cells to `LANES` pixels' states: as long as every lane is a run of
+/// cells, the k-th cell of each lane in turn (so their add chains overlap), then each
+/// lane's remaining cells; each lane's cells in ascending order either way.
+#[inline(always)]
+fn push_lanes<R: CellAggregate>(
+    taps: &[Tap; LANES],
+    row: &[f64],
+    acc: &mut [f64; LANES],
+    counts: &mut [u64; LANES],
+) {
+    let mut runs = [(0usize, 0usize); LANES];
+    for (run, tap) in runs.iter_mut().zip(taps) {
+        if let Tap::Cells { start, end } = *tap {
+            *run = (start, end);
+        }
+    }
+    let shortest = runs.iter().map(|&(start, end)| end - start).min().unwrap_or(0);
+    if shortest < 2 {
+        for ((acc, count), &tap) in acc.iter_mut().zip(counts.iter_mut()).zip(taps) {
+            push_tap::<R>(tap, row, acc, count);
+        }
+        return;
+    }
+    let mut lanes: [&[f64]; LANES] = [&[]; LANES];
+    for (lane, &(start, _)) in lanes.iter_mut().zip(&runs) {
+        *lane = &row[start..start + shortest];
+    }
+    for k in 0..shortest {
+        for ((acc, count), lane) in acc.iter_mut().zip(counts.iter_mut()).zip(&lanes) {
+            R::push(acc, count, lane[k]);
+        }
+    }
+    for ((acc, count), &(start, end)) in acc.iter_mut().zip(counts.iter_mut()).zip(&runs) {
+        for &v in &row[start + shortest..end] {
+            R::push(acc, count, v);
+        }
+    }
+}
+
+/// Adds one raster row's cells of one pixel (`tap`) to its state, in ascending order.
+#[inline(always)]
+fn push_tap<R: CellAggregate>(tap: Tap, row: &[f64], acc: &mut f64, count: &mut u64) {
+    match tap {
+        Tap::Cells { start, end } => {
+            for &v in &row[start..end] {
+                R::push(acc, count, v);
+            }
+        }
+        Tap::Lerp { a, b, w } => R::push(acc, count, lerp(row[a], row[b], w)),
     }
 }
 

@@ -370,6 +370,68 @@ fn any_split_into_bands_is_byte_identical() {
 /// exactly the canvas resampled alone, bit for bit: every geometry, origin, downsampling
 /// (but mode) and upsampling, with canvases coarser, finer, of one pixel and on log axes
 /// read together.
+/// A pixel's mean is its cells summed in raster memory order (rows ascending, then
+/// columns), bit for bit, however many pixels share a raster row (several pixels' cells are
+/// taken together, a k-th cell of each in turn): values of very different magnitudes, so
+/// any other order gives other bits; canvases of 1 to 13 pixels across, uneven cells per
+/// pixel; the band render and one read alike.
+#[test]
+fn means_sum_each_pixels_cells_in_memory_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, cols) = (23, 97);
+    let values: Vec<f64> = raster(rows, cols, 5, 8)
+        .iter()
+        .enumerate()
+        .map(|(k, v)| v * [1.0, 1e9, 3e-7, 7e15, 0.1][k % 5] + 0.3)
+        .collect();
+    let path = write_grid(dir.path(), "order.npy", DType::F64, rows, cols, &values);
+    let grid = Grid::open(&path).unwrap();
+    let extent = (0.0, cols as f64, 0.0, rows as f64);
+    let how = (Downsample::Mean, Upsample::Nearest);
+    for origin in [Origin::Upper, Origin::Lower] {
+        let place = RasterPlacement { extent, origin };
+        let cy = |i: usize| match origin {
+            Origin::Upper => rows as f64 - (i as f64 + 0.5),
+            Origin::Lower => i as f64 + 0.5,
+        };
+        let canvases: Vec<(Axis, Axis)> = [1, 2, 3, 4, 5, 7, 8, 9, 13]
+            .into_iter()
+            .map(|w| {
+                let x = axis(crate::error::Field::XRange, 0.0, cols as f64, w);
+                (x, axis(crate::error::Field::YRange, 0.0, rows as f64, 3))
+            })
+            .collect();
+        let resamplers: Vec<Resampler> =
+            canvases.iter().map(|(x, y)| Resampler::new(&grid, &place, x, y, how).unwrap()).collect();
+        let together = resample_in_one_read(&resamplers, &crate::progress::NoProgress).unwrap();
+        for (((x, y), r), streamed) in canvases.iter().zip(&resamplers).zip(&together) {
+            let (w, h) = (x.pixels(), y.pixels());
+            let mut want = Vec::new();
+            for r in 0..h {
+                let is: Vec<usize> = (0..rows).filter(|&i| y.bin(cy(i)) == Some(h - 1 - r)).collect();
+                for c in 0..w {
+                    let (mut sum, mut count) = (0.0f64, 0u64);
+                    for &i in &is {
+                        for j in (0..cols).filter(|&j| x.bin(j as f64 + 0.5) == Some(c)) {
+                            let v = values[i * cols + j];
+                            if !v.is_nan() {
+                                sum += v;
+                                count += 1;
+                            }
+                        }
+                    }
+                    want.push(if count == 0 { f64::NAN } else { sum / count as f64 });
+                }
+            }
+            let mut alone = vec![0.0; want.len()];
+            r.band(0..h, &mut alone).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&alone), bits(&want), "{w} pixels across, {origin:?}");
+            assert_eq!(bits(streamed), bits(&want), "{w} pixels across, {origin:?}, one read");
+        }
+    }
+}
+
 #[test]
 fn one_read_gives_every_canvas_its_own_resample() {
     let dir = tempfile::tempdir().unwrap();
