@@ -61,8 +61,16 @@ impl PointRender<'_> {
         for sink in &mut sinks {
             sink.begin(&canvas)?;
         }
+        // Counts of a canvas too large for the budget, but far smaller than the points'
+        // records: one pass into compact counts (`compact.rs`), emitted in bands of the budget
+        // left beside them, unless their side table outgrows its allowance. (Not for a shard
+        // that partitions only the rows under its tiles.)
+        let compact_plan =
+            compact::choose(&reducer, &plan, points.len()).filter(|_| plan.kept_rows.is_none());
+        // A pyramid's coarser levels follow the bands the canvas is emitted in.
+        let emit_plan = compact_plan.clone().filter(|_| levels.is_some()).unwrap_or_else(|| plan.clone());
         let mut coarse = levels
-            .map(|(levels, io)| CoarseLevels::new(&reducer, &plan, options, &canvas, levels, io))
+            .map(|(levels, io)| CoarseLevels::new(&reducer, &emit_plan, options, &canvas, levels, io))
             .transpose()?;
         let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
         let value = if R::Input::READS_VALUE { points.value_source() } else { None };
@@ -92,23 +100,22 @@ impl PointRender<'_> {
                 finish(&reducer, &fill, &plan, options, outputs, progress, || points.check_unchanged())?;
             return Ok(report(fill.plotted(), found));
         }
-        // Counts of a canvas too large for the budget, but far smaller than the points'
-        // records: one pass into compact counts (`compact.rs`), unless their side table
-        // outgrows its allowance.
-        // (Not for pyramids: their coarser levels follow the partitioned plan's bands.)
-        if let Some(emit_plan) = compact::choose(&reducer, &plan, points.len()).filter(|_| coarse.is_none()) {
+        if let Some(compact_plan) = compact_plan {
             if let Some(binner) = glyph.direct(&input, &plan) {
                 crate::io::scratch::remove_stale(Path::new(&scratch_dir));
                 if let Some(counts) = CompactCounts::aggregate(&binner, &plan, progress)? {
                     points.check_unchanged()?;
-                    let outputs = (sinks, None);
-                    let found = finish(&reducer, &counts, &emit_plan, options, outputs, progress, || {
+                    let outputs = (sinks, coarse);
+                    let found = finish(&reducer, &counts, &compact_plan, options, outputs, progress, || {
                         points.check_unchanged()
                     })?;
-                    return Ok(report_on(&emit_plan, counts.plotted(), found));
+                    return Ok(report_on(&compact_plan, counts.plotted(), found));
                 }
             }
         }
+        // The records of a pyramid whose compact counts fell through keep the coarser
+        // levels' bands (smaller than the budget allows: exact all the same).
+        let plan = if coarse.is_some() { emit_plan } else { plan };
         let partition = glyph.partition::<<R::Input as RecordOf<G::Shape>>::Record>(
             &input,
             &plan,
@@ -120,7 +127,7 @@ impl PointRender<'_> {
         let outputs = (sinks, coarse);
         let found =
             finish(&reducer, &records, &plan, options, outputs, progress, || points.check_unchanged())?;
-        Ok(report(partition.total(), found))
+        Ok(report_on(&plan, partition.total(), found))
     }
 }
 
