@@ -20,6 +20,14 @@ use crate::reduce::Fragment;
 /// Mapped pages are released every this many values, soon after they have been read.
 const RELEASE_BLOCK: usize = 1 << 16;
 
+/// [`PointBinner::index_pixels`] releases mapped pages every this many values (4 MiB of a
+/// float32 column, a whole chunk of direct counting): each release is an `madvise` whose
+/// TLB shootdown interrupts the other cores, which a virtual machine pays in exits. On the
+/// 2-core VM of 2026-12-07, 10^9 points at 2000^2 took 2.28 s (1.5 s of system time)
+/// releasing every 2^16 values, 1.88 s every 2^18 and 1.75 s (0.8 s) every 2^20, for 9 MB
+/// more peak RSS.
+const INDEX_RELEASE_BLOCK: usize = 1 << 20;
+
 /// Points are decoded and binned in runs of this many, whose arrays stay in L1 cache.
 const BIN_RUN: usize = 512;
 
@@ -214,7 +222,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
                 }
             }
             f(out);
-            if at + n - released >= RELEASE_BLOCK || at + n == end {
+            if at + n - released >= INDEX_RELEASE_BLOCK || at + n == end {
                 self.release(released, at + n - released);
                 released = at + n;
             }
