@@ -26,13 +26,16 @@ fn points(dir: &Path) -> PointColumns<'static> {
         (0..n).map(|i| -4.0 + 5.0 * (((i as f64 * 0.618).sin() + 1.0) / 2.0).powi(2)).collect();
     let ys: Vec<f64> = (0..n).map(|i| 4.0 * (i as f64 * 0.377).cos() * ((i % 89) as f64 / 89.0)).collect();
     let vs: Vec<f64> = (0..n).map(|i| ((i * 37) % 101) as f64 - 20.0).collect();
+    open_points(dir, &xs, &ys).with_value(Box::new(MemoryColumn::new("v", vs))).unwrap()
+}
+
+/// Points whose x and y are written to `dir`'s x.npy and y.npy and mapped from there.
+fn open_points(dir: &Path, xs: &[f64], ys: &[f64]) -> PointColumns<'static> {
     let (x, y) = (dir.join("x.npy"), dir.join("y.npy"));
-    write_f64(&x, &xs);
-    write_f64(&y, &ys);
-    let points =
-        PointColumns::open(&ColumnSpec::parse(x.to_str().unwrap()), &ColumnSpec::parse(y.to_str().unwrap()))
-            .unwrap();
-    points.with_value(Box::new(MemoryColumn::new("v", vs))).unwrap()
+    write_f64(&x, xs);
+    write_f64(&y, ys);
+    PointColumns::open(&ColumnSpec::parse(x.to_str().unwrap()), &ColumnSpec::parse(y.to_str().unwrap()))
+        .unwrap()
 }
 
 /// The bare render of `options` (spread as `spread` says, over `background`), as RGBA.
@@ -476,12 +479,7 @@ fn compact_count_pyramids_write_the_files_of_one_band() {
     let n = 200_000;
     let xs: Vec<f64> = (0..n).map(|i| 3.0 * (i as f64 * 0.618).sin() * ((i % 97) as f64 / 97.0)).collect();
     let ys: Vec<f64> = (0..n).map(|i| 2.0 * (i as f64 * 0.377).cos() * ((i % 89) as f64 / 89.0)).collect();
-    let (x, y) = (tmp.path().join("x.npy"), tmp.path().join("y.npy"));
-    write_f64(&x, &xs);
-    write_f64(&y, &ys);
-    let pts =
-        PointColumns::open(&ColumnSpec::parse(x.to_str().unwrap()), &ColumnSpec::parse(y.to_str().unwrap()))
-            .unwrap();
+    let pts = open_points(tmp.path(), &xs, &ys);
     for (reduction, how) in
         [(Reduction::Count, How::EqHist), (Reduction::Count, How::Log), (Reduction::Any, How::Linear)]
     {
