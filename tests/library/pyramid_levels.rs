@@ -472,43 +472,58 @@ fn a_pyramid_makes_the_passes_of_one_render() {
 
 /// Counts of many points a pixel on a canvas of several bands take the compact path in a
 /// pyramid as in a bare render (one pass into a byte a pixel, no partition), and write the
-/// files of the pyramid of one band, every level and the metadata.
+/// files of the pyramid of one band, every level and the metadata; so does a pyramid whose
+/// compact side table outgrows its allowance and partitions after all (in the compact
+/// plan's bands).
 #[test]
 fn compact_count_pyramids_write_the_files_of_one_band() {
     let tmp = tempfile::tempdir().unwrap();
     let n = 200_000;
     let xs: Vec<f64> = (0..n).map(|i| 3.0 * (i as f64 * 0.618).sin() * ((i % 97) as f64 / 97.0)).collect();
     let ys: Vec<f64> = (0..n).map(|i| 2.0 * (i as f64 * 0.377).cos() * ((i % 89) as f64 / 89.0)).collect();
-    let pts = open_points(tmp.path(), &xs, &ys);
-    for (reduction, how) in
-        [(Reduction::Count, How::EqHist), (Reduction::Count, How::Log), (Reduction::Any, How::Linear)]
+    let spread_out = tmp.path().join("spread");
+    std::fs::create_dir(&spread_out).unwrap();
+    // 800 pixels of 300 points each: more than one pixel in 128 counted 256 times or more.
+    let hot_pixel = |i: usize| (i % 800) as f64;
+    let hx: Vec<f64> = (0..240_000).map(|i| -3.0 + (hot_pixel(i) % 40.0 * 7.0 + 0.5) * 0.02).collect();
+    let hy: Vec<f64> =
+        (0..240_000).map(|i| -2.0 + ((hot_pixel(i) / 40.0).floor() * 9.0 + 0.5) * 0.02).collect();
+    let hot = tmp.path().join("hot");
+    std::fs::create_dir(&hot).unwrap();
+    for (name, pts, partitions) in
+        [("spread", open_points(&spread_out, &xs, &ys), false), ("hot", open_points(&hot, &hx, &hy), true)]
     {
-        let base = RenderOptions {
-            width: 300,
-            height: 200,
-            x_range: Some((-3.0, 3.0)),
-            y_range: Some((-2.0, 2.0)),
-            reduction,
-            how,
-            tile: 16,
-            threads: Some(2),
-            ..RenderOptions::default()
-        };
-        let one_band = tmp.path().join(format!("{reduction}-{how}-one"));
-        let report = pyramid_of(&pts, &base, &one_band);
-        assert_eq!(report.render.plan.bands, 1, "{reduction} {how}");
-        // 80 MiB is the fixed cost with 2 threads; then about 64 rows of 300 cells a band.
-        let banded = RenderOptions { memory_budget: (80 << 20) + 2 * 300 * 8 * 64, ..base.clone() };
-        let dir = tmp.path().join(format!("{reduction}-{how}-compact"));
-        let stages = Stages::default();
-        let mut pyramid = PyramidOptions::for_render(&dir, &banded);
-        pyramid.tile = TILE;
-        let report = render_pyramid(&pts, &banded, &pyramid, Vec::new(), &stages).unwrap();
-        let stages = stages.0.into_inner().unwrap();
-        assert!(report.render.plan.bands > 1, "{reduction} {how}: {} bands", report.render.plan.bands);
-        assert!(stages.iter().any(|s| s == "aggregate"), "{reduction} {how}: {stages:?}");
-        assert!(!stages.iter().any(|s| s.starts_with("partition")), "{reduction} {how}: {stages:?}");
-        assert!(tree(&dir) == tree(&one_band), "{reduction} {how}: the files differ");
+        for (reduction, how) in
+            [(Reduction::Count, How::EqHist), (Reduction::Count, How::Log), (Reduction::Any, How::Linear)]
+        {
+            let what = format!("{name} {reduction} {how}");
+            let base = RenderOptions {
+                width: 300,
+                height: 200,
+                x_range: Some((-3.0, 3.0)),
+                y_range: Some((-2.0, 2.0)),
+                reduction,
+                how,
+                tile: 16,
+                threads: Some(2),
+                ..RenderOptions::default()
+            };
+            let one_band = tmp.path().join(format!("{name}-{reduction}-{how}-one"));
+            let report = pyramid_of(&pts, &base, &one_band);
+            assert_eq!(report.render.plan.bands, 1, "{what}");
+            // 80 MiB is the fixed cost with 2 threads; then about 64 rows of 300 cells a band.
+            let banded = RenderOptions { memory_budget: (80 << 20) + 2 * 300 * 8 * 64, ..base.clone() };
+            let dir = tmp.path().join(format!("{name}-{reduction}-{how}-compact"));
+            let stages = Stages::default();
+            let mut pyramid = PyramidOptions::for_render(&dir, &banded);
+            pyramid.tile = TILE;
+            let report = render_pyramid(&pts, &banded, &pyramid, Vec::new(), &stages).unwrap();
+            let stages = stages.0.into_inner().unwrap();
+            assert!(report.render.plan.bands > 1, "{what}: {} bands", report.render.plan.bands);
+            assert!(stages.iter().any(|s| s == "aggregate"), "{what}: {stages:?}");
+            assert_eq!(stages.iter().any(|s| s.starts_with("partition")), partitions, "{what}: {stages:?}");
+            assert!(tree(&dir) == tree(&one_band), "{what}: the files differ");
+        }
     }
 }
 
