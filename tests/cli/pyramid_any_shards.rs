@@ -84,6 +84,17 @@ pub(super) fn listing(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Checks that `dir` holds exactly the directories and files of `want` (a [`listing`]), byte
+/// for byte, naming `what` and the first path that differs.
+pub(super) fn assert_same_listing(dir: &Path, want: &BTreeMap<String, Vec<u8>>, what: &str) {
+    let got = listing(dir);
+    let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&got), names(want), "{what}");
+    for (path, bytes) in want {
+        assert!(&got[path] == bytes, "{what}: {path} differs");
+    }
+}
+
 /// The pyramids tested: a mean, count-cat, lines, a spread mean, each as XYZ and DZI.
 const CASES: &[(&str, &[&str])] = &[
     ("mean", &["--agg", "mean", "--value", "V.NPY"]),
@@ -120,12 +131,7 @@ fn shards_of_one_render_pyramids_write_the_files_of_one_process() {
                     assert_eq!(sharded.join(described).exists(), last, "{name} {format} shard {i}/{n}");
                     assert_eq!(sharded.join("index.html").exists(), last, "{name} {format} shard {i}/{n}");
                 }
-                let got = listing(&sharded);
-                let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
-                assert_eq!(names(&got), names(&want), "{name} {format}: {n} shards");
-                for (path, bytes) in &want {
-                    assert!(&got[path] == bytes, "{name} {format}: {n} shards: {path} differs");
-                }
+                assert_same_listing(&sharded, &want, &format!("{name} {format}: {n} shards"));
                 std::fs::remove_dir_all(&sharded).unwrap();
             }
             std::fs::remove_dir_all(&single).unwrap();

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::pyramid_any_shards::{args, listing, ok, write_data};
+use super::pyramid_any_shards::{args, assert_same_listing, listing, ok, write_data};
 use crate::common::*;
 
 /// Several bands (so a shard's partition can drop the others' rows) on any machine.
@@ -103,13 +103,7 @@ fn shards_with_a_merged_statistics_file_read_their_rows_and_write_the_files_of_o
                         "{name} {format} {shard}"
                     );
                 }
-                let got = listing(&sharded);
-                let names =
-                    |m: &std::collections::BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
-                assert_eq!(names(&got), names(&want), "{name} {format}: {n} shards");
-                for (path, bytes) in &want {
-                    assert!(&got[path] == bytes, "{name} {format}: {n} shards: {path} differs");
-                }
+                assert_same_listing(&sharded, &want, &format!("{name} {format}: {n} shards"));
                 std::fs::remove_dir_all(&sharded).unwrap();
             }
             std::fs::remove_dir_all(&single).unwrap();
