@@ -32,6 +32,7 @@ mod by_category;
 mod compact;
 mod direct;
 mod driver;
+pub(crate) mod huge_pages;
 mod inputs;
 pub(crate) mod levels;
 
