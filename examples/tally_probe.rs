@@ -5,10 +5,10 @@
 //! x.npy and y.npy of float32, loaded into memory; WHICH picks arrangements by letter: `i`
 //! index only, `a` the real [`Tally`] with chunks split between the threads, `b` and `c` rows
 //! split between the threads (both read every point; u8 and 4-bit tallies), `d` 4-bit tallies,
-//! `p` prefetch hints and distances, `r` a radix pre-pass into cache-sized blocks, `e` rows
-//! split with the other half's indices handed across, `f` the columns prefetched ahead; all
-//! but `p`, `r`, `e` and `f` when left out); prints CPU-seconds of both threads and points
-//! per CPU-second, three rounds.
+//! `p` prefetch hints and distances, `r` a radix pre-pass into cache-sized blocks, `n` the
+//! real index and tally in runs of 2048 to 32768 points, `e` rows split with the other half's
+//! indices handed across, `f` the columns prefetched ahead; all but `p`, `r`, `n`, `e` and `f`
+//! when left out); prints CPU-seconds of both threads and points per CPU-second, three rounds.
 //!
 //! `... -- arrival DIR POINTS RANGE PIECE`: page arrival with the real index and tally at
 //! 2000^2, mapped columns (`MADV_SEQUENTIAL`, released every 2^16, 2^18 or 2^20 points, or
@@ -485,6 +485,34 @@ fn main() {
                 }),
             );
             variant!("P: T1 256", _MM_HINT_T1, 256);
+        }
+        if which.contains('n') {
+            // The index run's length: points indexed before the tally counts them.
+            macro_rules! run_length {
+                ($run:expr) => {
+                    report(
+                        &format!("N: index + tally in runs of {}", $run),
+                        two(|w| {
+                            let mut t = Tally::new(cells);
+                            let mut out = [0u32; $run];
+                            for c in (w..chunks).step_by(2) {
+                                let (start, len) = span(c);
+                                for at in (start..start + len).step_by($run) {
+                                    let m = $run.min(start + len - at);
+                                    kernel.index(&xs[at..at + m], &ys[at..at + m], &mut out[..m]);
+                                    t.add(&out[..m]);
+                                }
+                            }
+                            (0..cells).map(|i| u64::from(t.get(i))).sum()
+                        }),
+                    )
+                };
+            }
+            run_length!(2048);
+            run_length!(4096);
+            run_length!(8192);
+            run_length!(16384);
+            run_length!(32768);
         }
         if which.contains('f') {
             for (ahead, hint) in [(256usize, 0), (512, 0), (1024, 0), (512, 1), (512, 2), (1024, 2)] {
