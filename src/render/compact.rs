@@ -32,6 +32,7 @@ use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
 use crate::render::band::Fill;
 use crate::render::direct;
+use crate::render::huge_pages::HugePageCells;
 use crate::render::tally::for_each_prefetched;
 
 /// Points each worker bins and sorts at once (8 bytes each: the binned and sorted pixel).
@@ -67,8 +68,9 @@ pub(crate) fn choose<R: Reducer>(reducer: &R, plan: &Plan, items: usize) -> Opti
 /// A whole canvas of counts, one byte per pixel plus the exact side table.
 pub(crate) struct CompactCounts {
     width: u32,
-    /// Count modulo 256 of every pixel, row-major, then of the dropped points.
-    low: Vec<u8>,
+    /// Count modulo 256 of every pixel, row-major, then of the dropped points: on 2 MiB
+    /// pages, as every point lands in it at random ([`HugePageCells`]).
+    low: HugePageCells<u8>,
     /// (pixel, count / 256) of every pixel counted 256 times or more, by pixel.
     table: Vec<(u32, u32)>,
     plotted: u64,
@@ -166,7 +168,7 @@ impl CompactCounts {
         let max_entries = ((pixels as u64 / TABLE_DIVISOR / ENTRY_BYTES) / workers as u64) as usize;
         let max_notes = max_entries.max(1024);
 
-        let mut low = vec![0u8; pixels + 1];
+        let mut low = HugePageCells::<u8>::zeroed(pixels + 1);
         let mut parts = Vec::with_capacity(workers);
         let mut rest = &mut low[..];
         let mut first_pixel = 0usize;
@@ -240,7 +242,6 @@ impl CompactCounts {
             _ => 0,
         };
         let dropped = u64::from(high) * 256 + u64::from(low[pixels]);
-        low.truncate(pixels);
         let plotted = (items as u64).saturating_sub(dropped);
         Ok(Some(CompactCounts { width, low, table, plotted }))
     }
