@@ -20,6 +20,10 @@ use bytemuck::Zeroable;
 /// The size of a transparent huge page on x86-64 and most arm64 kernels.
 const HUGE_PAGE: usize = 2 << 20;
 
+/// Smaller buffers stay on the heap: they fit the TLB's reach anyway, and rounding them up
+/// to a whole huge page would make a 100-pixel canvas cost 2 MiB.
+const HEAP_BELOW: usize = HUGE_PAGE / 2;
+
 /// `len` zero-initialised cells of `T`, on 2 MiB pages where the system gives them.
 pub(crate) struct HugePageCells<T: Zeroable + Copy> {
     storage: Storage<T>,
@@ -29,7 +33,7 @@ pub(crate) struct HugePageCells<T: Zeroable + Copy> {
 
 enum Storage<T> {
     Mapped(memmap2::MmapMut),
-    /// When the anonymous mapping fails (an empty canvas, or a system without it).
+    /// Buffers under [`HEAP_BELOW`], or when the anonymous mapping fails.
     Heap(Vec<T>),
 }
 
@@ -38,7 +42,7 @@ impl<T: Zeroable + Copy> HugePageCells<T> {
     pub(crate) fn zeroed(len: usize) -> HugePageCells<T> {
         let bytes = len.saturating_mul(std::mem::size_of::<T>());
         let storage = match bytes {
-            0 => Storage::Heap(Vec::new()),
+            _ if bytes < HEAP_BELOW => Storage::Heap(vec![T::zeroed(); len]),
             _ => match memmap2::MmapOptions::new().len(bytes.div_ceil(HUGE_PAGE) * HUGE_PAGE).map_anon() {
                 Ok(map) => {
                     #[cfg(target_os = "linux")]
@@ -84,9 +88,10 @@ mod tests {
 
     #[test]
     fn cells_start_at_zero_and_keep_what_is_written() {
-        for len in [0usize, 1, 1000, (HUGE_PAGE / 4) + 3] {
+        for len in [0usize, 1, 1000, HEAP_BELOW / 4, (HUGE_PAGE / 4) + 3] {
             let mut cells = HugePageCells::<u32>::zeroed(len);
             assert_eq!(cells.len(), len);
+            assert_eq!(matches!(cells.storage, Storage::Mapped(_)), len * 4 >= HEAP_BELOW);
             assert!(cells.iter().all(|&c| c == 0));
             for (i, c) in cells.iter_mut().enumerate() {
                 *c = i as u32 * 7;
