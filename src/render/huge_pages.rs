@@ -13,8 +13,6 @@
 //! that follows copies it and flushes the other cores' TLBs, one interrupt per 4 KiB page.
 //! On huge pages that happens once per 2 MiB.
 
-use std::marker::PhantomData;
-
 use bytemuck::Zeroable;
 
 /// The size of a transparent huge page on x86-64 and most arm64 kernels.
@@ -28,7 +26,6 @@ const HEAP_BELOW: usize = HUGE_PAGE / 2;
 pub(crate) struct HugePageCells<T: Zeroable + Copy> {
     storage: Storage<T>,
     len: usize,
-    _cells: PhantomData<T>,
 }
 
 enum Storage<T> {
@@ -41,18 +38,19 @@ impl<T: Zeroable + Copy> HugePageCells<T> {
     /// `len` cells, every byte zero.
     pub(crate) fn zeroed(len: usize) -> HugePageCells<T> {
         let bytes = len.saturating_mul(std::mem::size_of::<T>());
-        let storage = match bytes {
-            _ if bytes < HEAP_BELOW => Storage::Heap(vec![T::zeroed(); len]),
-            _ => match memmap2::MmapOptions::new().len(bytes.div_ceil(HUGE_PAGE) * HUGE_PAGE).map_anon() {
-                Ok(map) => {
-                    #[cfg(target_os = "linux")]
-                    let _ = map.advise(memmap2::Advice::HugePage);
-                    Storage::Mapped(map)
-                }
-                Err(_) => Storage::Heap(vec![T::zeroed(); len]),
-            },
+        let map = match bytes < HEAP_BELOW {
+            true => None,
+            false => memmap2::MmapOptions::new().len(bytes.div_ceil(HUGE_PAGE) * HUGE_PAGE).map_anon().ok(),
         };
-        HugePageCells { storage, len, _cells: PhantomData }
+        let storage = match map {
+            Some(map) => {
+                #[cfg(target_os = "linux")]
+                let _ = map.advise(memmap2::Advice::HugePage);
+                Storage::Mapped(map)
+            }
+            None => Storage::Heap(vec![T::zeroed(); len]),
+        };
+        HugePageCells { storage, len }
     }
 }
 
