@@ -4,8 +4,8 @@
 //! size decides the speed: incrementing random cells of a 16 MB canvas (2000^2) misses the
 //! caches at almost every point, while a 4 MB one mostly hits them. So each worker counts in
 //! u8 cells, and a cell that wraps round to 0 carries 256 into a u32 cell of a second canvas
-//! that only the busiest pixels ever touch (its zeroed pages are mapped lazily, so the
-//! others cost no memory). The count of a pixel is `carry + small`, exactly; the workers'
+//! that only the busiest pixels ever touch (its zeroed pages are mapped lazily, 2 MiB at a
+//! time, so the regions without a busy pixel cost no memory). The count of a pixel is `carry + small`, exactly; the workers'
 //! counts add up in any order. Both canvases are on 2 MiB pages ([`HugePageCells`]): at
 //! 10^9 points on 2000^2, 4 KiB pages cost a TLB miss at most increments and a TLB
 //! shootdown at the first write of every page.
