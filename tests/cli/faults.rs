@@ -179,8 +179,34 @@ fn after_kill_9_the_old_output_stays_and_the_next_run_cleans_up() {
     assert_eq!(read_png(&scene.output()).0, 64);
 }
 
+/// Environment variable that turns [`lock_holder_child`] into the real test body: the file
+/// it names is locked until the child's stdin closes.
+const LOCK_HOLDER_CHILD: &str = "GIGAPLOT_TEST_LOCK_FILE";
+
+/// What [`lock_holder_child`] prints once it holds the lock.
+const LOCK_HELD: &str = "gigaplot-test: lock held";
+
+/// Not a test on its own: run by [`a_locked_scratch_file_of_another_host_is_not_removed`]
+/// in a child process, as the other host's live run. It locks the file, says so on stdout
+/// and keeps the lock until its stdin is closed. (A lock taken in the test process itself
+/// would be shared with every child another test forks meanwhile, and could outlive the
+/// `drop` that should release it.)
+#[test]
+fn lock_holder_child() {
+    use std::io::{Read, Write};
+    let Some(path) = std::env::var_os(LOCK_HOLDER_CHILD) else { return };
+    let holder = std::fs::File::open(path).unwrap();
+    // SAFETY: flock on a descriptor we own.
+    assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&holder), libc::LOCK_EX) }, 0);
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{LOCK_HELD}").unwrap();
+    stdout.flush().unwrap();
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+}
+
 #[test]
 fn a_locked_scratch_file_of_another_host_is_not_removed() {
+    use std::io::BufRead;
     let scene = Scene::new(20_000);
     // pid 4194305 is above Linux's largest pid_max: no local process has it, as for a live
     // run on another node sharing the scratch directory, which holds its file locked.
@@ -188,16 +214,25 @@ fn a_locked_scratch_file_of_another_host_is_not_removed() {
     let dead = scene.scratch.join("gigaplot-scratch-4194305-1.bin");
     std::fs::write(&live, b"another node's records").unwrap();
     std::fs::write(&dead, b"a killed run's records").unwrap();
-    let holder = std::fs::File::open(&live).unwrap();
-    // SAFETY: flock on a descriptor we own.
-    assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&holder), libc::LOCK_EX) }, 0);
+    let mut holder = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", &child_name("lock_holder_child"), "--nocapture", "--test-threads=1"])
+        .env(LOCK_HOLDER_CHILD, &live)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // libtest prints the child test's name first, on the same line as what it says.
+    let mut said = std::io::BufReader::new(holder.stdout.take().unwrap()).lines();
+    assert!(said.any(|line| line.unwrap().ends_with(LOCK_HELD)), "the lock holder never took the lock");
     std::fs::write(scene.output(), OLD_OUTPUT).unwrap();
     let out = scene.render(64, &[]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&live).unwrap(), b"another node's records");
     assert_eq!(files_in(&scene.scratch), ["gigaplot-scratch-4194305-0.bin"], "only the dead run's file goes");
-    // Once its owner lets go, it is a leftover like any other.
-    drop(holder);
+    // Once its owner exits, it is a leftover like any other.
+    drop(holder.stdin.take());
+    assert!(holder.wait().unwrap().success());
     let out = scene.render(64, &[]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(scene.leftovers(), Vec::<String>::new());
