@@ -124,7 +124,13 @@ fn direct_aggregation(c: &mut Criterion) {
 /// (a vectorised sum, so memory bandwidth, not the adder, bounds it: the ceiling of any
 /// kernel that reads 8 bytes a point), `index` computes the pixel indices with each
 /// instruction set, `index_tally` also counts them in one tally per thread (the whole pass of
-/// a count render's aggregation, without page arrival).
+/// a count render's aggregation, without page arrival), and `tally` counts indices computed
+/// beforehand (the increments alone, their indices read from memory).
+///
+/// Each thread takes half of the points, in runs of 2^20: a render of 10^9 points hands
+/// its threads a thousand chunks, so neither waits for the other at the end, while 10^7
+/// points dealt out in 2^20-point chunks (9.5 of them) would leave one thread idle for the
+/// last half chunk and measure that instead of the kernel (5 % of `index_tally`).
 fn count_kernel(c: &mut Criterion) {
     use gigaplot::__bench::{Isa, Tally};
     use gigaplot::{Floats, MemoryColumn};
@@ -147,23 +153,27 @@ fn count_kernel(c: &mut Criterion) {
     let plan = Plan::new(2000, 2000, 256, 256 << 20, 2, 4).unwrap();
     let (x, y) = axes(plan.width, plan.height);
     let binner = PointBinner::new(&points, x, y, &plan);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    let chunk = 1 << 20;
-    let chunks = points.len().div_ceil(chunk);
-    let span = |c: usize| (c * chunk, chunk.min(points.len() - c * chunk));
+    const THREADS: usize = 2;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(THREADS).build().unwrap();
+    // Thread `w`'s runs: (start, length) of at most 2^20 points within its half.
+    let runs = |w: usize| {
+        let (from, to) = (points.len() * w / THREADS, points.len() * (w + 1) / THREADS);
+        (from..to).step_by(1 << 20).map(move |start| (start, (1 << 20).min(to - start)))
+    };
     let mut group = c.benchmark_group("count_kernel");
     group.throughput(Throughput::Elements(n));
     group.bench_function("read", |b| {
         b.iter(|| {
             pool.install(|| {
-                (0..chunks)
+                (0..THREADS)
                     .into_par_iter()
-                    .map(|c| {
-                        let (start, len) = span(c);
+                    .map(|w| {
                         let mut sum = 0u32;
-                        for column in [&points.x, &points.y] {
-                            if let Some(Floats::F32(values)) = column.floats(start, len) {
-                                sum = values.iter().fold(sum, |s, v| s.wrapping_add(v.to_bits()));
+                        for (start, len) in runs(w) {
+                            for column in [&points.x, &points.y] {
+                                if let Some(Floats::F32(values)) = column.floats(start, len) {
+                                    sum = values.iter().fold(sum, |s, v| s.wrapping_add(v.to_bits()));
+                                }
                             }
                         }
                         u64::from(sum)
@@ -177,13 +187,14 @@ fn count_kernel(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("index", format!("{isa:?}")), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    (0..chunks)
+                    (0..THREADS)
                         .into_par_iter()
-                        .map(|c| {
-                            let (start, len) = span(c);
+                        .map(|w| {
                             let mut sum = 0u64;
-                            let add = |indices: &[u32]| sum += u64::from(indices[0]);
-                            binner.index_pixels(&kernel, start, len, add).unwrap();
+                            for (start, len) in runs(w) {
+                                let add = |indices: &[u32]| sum += u64::from(indices[0]);
+                                binner.index_pixels(&kernel, start, len, add).unwrap();
+                            }
                             sum
                         })
                         .sum::<u64>()
@@ -193,16 +204,35 @@ fn count_kernel(c: &mut Criterion) {
     }
     let kernel = binner.pixel_index();
     let mut tallies: Vec<std::sync::Mutex<Tally>> =
-        (0..2).map(|_| std::sync::Mutex::new(Tally::new(kernel.dropped() as usize + 1))).collect();
+        (0..THREADS).map(|_| std::sync::Mutex::new(Tally::new(kernel.dropped() as usize + 1))).collect();
     group.bench_function("index_tally", |b| {
         b.iter(|| {
             pool.install(|| {
                 tallies.par_iter_mut().enumerate().for_each(|(w, tally)| {
                     let tally = tally.get_mut().unwrap();
-                    for c in (w..chunks).step_by(2) {
-                        let (start, len) = span(c);
+                    for (start, len) in runs(w) {
                         binner.index_pixels(&kernel, start, len, |indices| tally.add(indices)).unwrap();
                     }
+                })
+            })
+        })
+    });
+    // The tally alone, on the indices computed beforehand: the ceiling of the increments.
+    let indices: Vec<Vec<u32>> = (0..THREADS)
+        .map(|w| {
+            let mut all = Vec::new();
+            for (start, n) in runs(w) {
+                binner.index_pixels(&kernel, start, n, |run| all.extend_from_slice(run)).unwrap();
+            }
+            all
+        })
+        .collect();
+    group.bench_function("tally", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                tallies.par_iter_mut().zip(&indices).for_each(|(tally, indices)| {
+                    let tally = tally.get_mut().unwrap();
+                    indices.chunks(gigaplot::__bench::INDEX_RUN).for_each(|run| tally.add(run));
                 })
             })
         })

@@ -257,6 +257,7 @@ pub mod shading {
 pub mod __bench {
     pub use crate::canvas::{Axis, Plan};
     pub use crate::glyph::pixel_index::{Isa, PixelIndex};
+    pub use crate::glyph::points::INDEX_RUN;
     pub use crate::glyph::{PointBinner, Points};
     pub use crate::partition::{partition, Binner};
     #[cfg(feature = "serve")]

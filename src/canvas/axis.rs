@@ -148,10 +148,23 @@ impl Axis {
     /// for value.
     #[inline(always)]
     pub fn bin_lane<const LOG: bool>(&self, v: f64) -> i32 {
+        let inside = v >= self.lo && v <= self.hi;
+        let i = self.clamped_bin_lane::<LOG>(v);
+        if inside {
+            i
+        } else {
+            DROPPED
+        }
+    }
+
+    /// [`Axis::bin_lane`] without the range test: the bin `v` falls in, clamped to the
+    /// canvas, for a `v` the caller has found inside the range (any other `v`, NaN included,
+    /// gives some bin of the canvas, never undefined behaviour).
+    #[inline(always)]
+    pub fn clamped_bin_lane<const LOG: bool>(&self, v: f64) -> i32 {
         debug_assert_eq!(LOG, self.scale == Scale::Log);
         // Pixels fit an i32 (`check_side`), so the last bin does too.
         let top = f64::from(self.pixels - 1);
-        let inside = v >= self.lo && v <= self.hi;
         let mapped = if LOG { v.log10() } else { v };
         let f = mapped * self.s + self.t;
         // Clamping before truncating gives what clamping the truncated value gives (NaN
@@ -159,12 +172,7 @@ impl Axis {
         let f = if f > 0.0 { f } else { 0.0 };
         let f = if f < top { f } else { top };
         // SAFETY: `f` is within `0 ..= top` and `top < 2^31`, so it is representable.
-        let i = unsafe { f.to_int_unchecked::<i32>() };
-        if inside {
-            i
-        } else {
-            DROPPED
-        }
+        unsafe { f.to_int_unchecked::<i32>() }
     }
 
     /// The data coordinate of the centre of bin `i`.

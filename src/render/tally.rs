@@ -14,8 +14,11 @@ use crate::render::huge_pages::HugePageCells;
 
 /// How many points ahead [`Tally::add`] and the compact fold prefetch, into L2
 /// ([`prefetch_l2`]; before, 128 points into L1, which had beaten 24, 48, 64 and 96): a 4 MB tally
-/// (2000^2) lives in L3 (the L2 is 1 MiB a core here), and bringing each line only as far
-/// as L2, further ahead, leaves L1's few miss buffers to the increments. In a standalone loop
+/// (2000^2) is twice a core's 2 MiB of L2 (lscpu said 1 MiB on the machine this was first
+/// measured on), and bringing each line only as far as L2, further ahead, leaves L1's few
+/// miss buffers to the increments. Re-measured on 2026-12-07 with the faster index kernel
+/// (criterion `index_tally`, release): 128, 160, 192, 256 and 512 points ahead all gave
+/// 0.97-1.05 G points/s, within the machine's noise. In a standalone loop
 /// over 6 * 10^7 float32 points of the benchmark data at 2000^2 (index kernel + tally, 2
 /// threads, columns in memory, range -10,10, load 5-6, 3 rounds), the CPU time was 0.111-0.119
 /// s at 256 points into L2 against 0.130-0.138 s at 128 points into L1 (the previous
