@@ -127,10 +127,9 @@ fn direct_aggregation(c: &mut Criterion) {
 /// a count render's aggregation, without page arrival), and `tally` counts indices computed
 /// beforehand (the increments alone, their indices read from memory).
 ///
-/// Each thread takes half of the points, in runs of 2^20: a render of 10^9 points hands
-/// its threads a thousand chunks, so neither waits for the other at the end, while 10^7
-/// points dealt out in 2^20-point chunks (9.5 of them) would leave one thread idle for the
-/// last half chunk and measure that instead of the kernel (5 % of `index_tally`).
+/// Each thread takes half of the points, in runs of 2^20, as a render of 10^9 points keeps
+/// both busy to the end with its thousand chunks (10^7 points dealt out in 9.5 chunks of
+/// 2^20 gave one thread half a chunk more; that measured the same, 2026-12-07).
 fn count_kernel(c: &mut Criterion) {
     use gigaplot::__bench::{Isa, Tally};
     use gigaplot::{Floats, MemoryColumn};

@@ -226,7 +226,7 @@ impl PixelIndex {
         let (y_lo, y_hi) = Y::within(y_range.0, y_range.1);
         for ((&x, &y), o) in xs.iter().zip(ys).zip(out.iter_mut()) {
             // Tested in the columns' own type (`Lane::within`), once for both axes: the same
-            // points as `Axis::bin_lane`'s test in f64, in half the instructions for float32.
+            // points as `Axis::bin_lane`'s test in f64, with half the compares for float32.
             let inside = (x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi);
             let column = self.x.clamped_bin_lane::<XLOG>(x.widen());
             let from_bottom = self.y.clamped_bin_lane::<YLOG>(y.widen());
