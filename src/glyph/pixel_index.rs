@@ -202,28 +202,30 @@ impl PixelIndex {
         ys: &[Y],
         out: &mut [u32],
     ) {
+        // The range in the columns' own types, once per call.
+        let (x_range, y_range) = (self.x.range(), self.y.range());
+        let within = (X::within(x_range.0, x_range.1), Y::within(y_range.0, y_range.1));
         for ((xs, ys), out) in xs.chunks(PIECE).zip(ys.chunks(PIECE)).zip(out.chunks_mut(PIECE)) {
             prefetch_piece(xs, COLUMN_PREFETCH);
             prefetch_piece(ys, COLUMN_PREFETCH);
-            self.index_piece::<X, Y, XLOG, YLOG>(xs, ys, out);
+            self.index_piece::<X, Y, XLOG, YLOG>(xs, ys, within, out);
         }
     }
 
-    /// The kernel of one piece: branch-free, so it vectorises for whatever instruction set
-    /// the caller is compiled with (FMA is never contracted, so the rounding is the same).
+    /// The kernel of one piece, given the range as [`Lane::within`] gives it for each axis:
+    /// branch-free, so it vectorises for whatever instruction set the caller is compiled
+    /// with (FMA is never contracted, so the rounding is the same).
     #[inline(always)]
     fn index_piece<X: Lane, Y: Lane, const XLOG: bool, const YLOG: bool>(
         &self,
         xs: &[X],
         ys: &[Y],
+        ((x_lo, x_hi), (y_lo, y_hi)): ((X, X), (Y, Y)),
         out: &mut [u32],
     ) {
         let width = self.x.pixels();
         let top_row = self.y.pixels() as i32 - 1;
         let dropped = self.dropped();
-        let (x_range, y_range) = (self.x.range(), self.y.range());
-        let (x_lo, x_hi) = X::within(x_range.0, x_range.1);
-        let (y_lo, y_hi) = Y::within(y_range.0, y_range.1);
         for ((&x, &y), o) in xs.iter().zip(ys).zip(out.iter_mut()) {
             // Tested in the columns' own type (`Lane::within`), once for both axes: the same
             // points as `Axis::bin_lane`'s test in f64, with half the compares for float32.

@@ -2,29 +2,29 @@
 //!
 //! A count canvas of u32 cells is four times what the counts of a pass mostly need, and its
 //! size decides the speed: incrementing random cells of a 16 MB canvas (2000^2) misses the
-//! caches at almost every point, while a 4 MB one mostly hits them. So each worker counts in
-//! u8 cells, and a cell that wraps round to 0 carries 256 into a u32 cell of a second canvas
-//! that only the busiest pixels ever touch (its zeroed pages are mapped lazily, 2 MiB at a
-//! time, so the regions without a busy pixel cost no memory). The count of a pixel is `carry + small`, exactly; the workers'
-//! counts add up in any order. Both canvases are on 2 MiB pages ([`HugePageCells`]): at
-//! 10^9 points on 2000^2, 4 KiB pages cost a TLB miss at most increments and a TLB
-//! shootdown at the first write of every page.
+//! caches at almost every point, while a 4 MB one mostly hits them. So each worker counts
+//! in u8 cells, and a cell that wraps round to 0 carries 256 into a u32 cell of a second
+//! canvas that only the busiest pixels ever touch (its zeroed pages are mapped lazily, 2
+//! MiB at a time, so the regions without a busy pixel cost no memory). The count of a pixel
+//! is `carry + small`, exactly; the workers' counts add up in any order. Both canvases are
+//! on 2 MiB pages ([`HugePageCells`]): at 10^9 points on 2000^2, 4 KiB pages cost a TLB
+//! miss at most increments and a TLB shootdown at the first write of every page.
 
 use crate::render::huge_pages::HugePageCells;
 
 /// How many points ahead [`Tally::add`] and the compact fold prefetch, into L2
-/// ([`prefetch_l2`]; before, 128 points into L1, which had beaten 24, 48, 64 and 96): a 4 MB tally
-/// (2000^2) is twice a core's 2 MiB of L2 (lscpu said 1 MiB on the machine this was first
-/// measured on), and bringing each line only as far as L2, further ahead, leaves L1's few
-/// miss buffers to the increments. Re-measured on 2026-12-07 with the faster index kernel
-/// (criterion `index_tally`, release): 128, 160, 192, 256 and 512 points ahead all gave
-/// 0.97-1.05 G points/s, within the machine's noise. In a standalone loop
-/// over 6 * 10^7 float32 points of the benchmark data at 2000^2 (index kernel + tally, 2
-/// threads, columns in memory, range -10,10, load 5-6, 3 rounds), the CPU time was 0.111-0.119
-/// s at 256 points into L2 against 0.130-0.138 s at 128 points into L1 (the previous
-/// setting), 0.123-0.128 s at 128 into L2 and 0.110-0.128 s at 320 into L2. The compact
-/// fold of 10^9 points at 10000^2 took 7.0-7.7 CPU-s against 10.1-11.8 with the old setting
-/// (release binaries, alternating, load 7-8, identical PNG).
+/// ([`prefetch_l2`]; before, 128 points into L1, which had beaten 24, 48, 64 and 96): a 4
+/// MB tally (2000^2) is twice a core's 2 MiB of L2 (lscpu said 1 MiB on the machine this
+/// was first measured on), and bringing each line only as far as L2, further ahead, leaves
+/// L1's few miss buffers to the increments. In a standalone loop over 6 * 10^7 float32
+/// points of the benchmark data at 2000^2 (index kernel + tally, 2 threads, columns in
+/// memory, range -10,10, load 5-6, 3 rounds), the CPU time was 0.111-0.119 s at 256 points
+/// into L2 against 0.130-0.138 s at 128 points into L1 (the previous setting), 0.123-0.128
+/// s at 128 into L2 and 0.110-0.128 s at 320 into L2. The compact fold of 10^9 points at
+/// 10000^2 took 7.0-7.7 CPU-s against 10.1-11.8 with the old setting (release binaries,
+/// alternating, load 7-8, identical PNG). Re-measured on 2026-12-07 with the faster index
+/// kernel (criterion `index_tally`, release): 128, 160, 192, 256 and 512 points ahead all
+/// gave 0.97-1.05 G points/s, within the machine's noise.
 pub(crate) const TALLY_L2_PREFETCH: usize = 256;
 
 /// Asks the CPU to bring the cache line of `at` into L2, not L1 (a hint: nothing is read).

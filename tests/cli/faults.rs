@@ -214,8 +214,7 @@ fn a_locked_scratch_file_of_another_host_is_not_removed() {
     let dead = scene.scratch.join("gigaplot-scratch-4194305-1.bin");
     std::fs::write(&live, b"another node's records").unwrap();
     std::fs::write(&dead, b"a killed run's records").unwrap();
-    let mut holder = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", &child_name("lock_holder_child"), "--nocapture", "--test-threads=1"])
+    let mut holder = child_test("lock_holder_child")
         .env(LOCK_HOLDER_CHILD, &live)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -320,11 +319,7 @@ fn sigbus_child() {
 fn sigbus_in_a_mapped_input_names_it_and_cleans_up() {
     let dir = tempfile::tempdir().unwrap();
     write_f64(&dir.path().join("x.npy"), &vec![1.5; 100_000]);
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", &child_name("sigbus_child"), "--nocapture", "--test-threads=1"])
-        .env(SIGBUS_CHILD, dir.path())
-        .output()
-        .unwrap();
+    let out = child_test("sigbus_child").env(SIGBUS_CHILD, dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
     let expected = format!(
@@ -367,11 +362,13 @@ fn a_canvas_over_a_million_pixels_wide_renders_with_a_warning() {
     assert_eq!((width, height), (1_000_001, 2));
 }
 
-/// The full name of the child test `name` as the test harness knows it (its module path
-/// without the crate's name).
-fn child_name(name: &str) -> String {
+/// This test binary, set to run only the child test `name` of this module (named as the
+/// test harness knows it: the module path without the crate's name), with its output.
+fn child_test(name: &str) -> Command {
     let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
-    format!("{module}::{name}")
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", &format!("{module}::{name}"), "--nocapture", "--test-threads=1"]);
+    command
 }
 
 /// Environment variable that turns [`sigbus_threads_child`] into a real test body.
@@ -445,12 +442,8 @@ fn several_threads_faulting_at_once_on_a_truncated_input_exit_cleanly() {
         let fill = round < 4;
         let dir = tempfile::tempdir().unwrap();
         write_f64(&dir.path().join("x.npy"), &vec![1.5; 100_000]);
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command
-            .args(["--exact", &child_name("sigbus_threads_child"), "--nocapture", "--test-threads=1"])
-            .env(SIGBUS_THREADS_CHILD, dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut command = child_test("sigbus_threads_child");
+        command.env(SIGBUS_THREADS_CHILD, dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped());
         if fill {
             command.env(FILL_STDERR, "1");
         }
