@@ -3,11 +3,11 @@
 //!
 //! The input is cut into chunks whose bounds depend only on the number of items and bands
 //! (never on the thread count). Chunks are binned in parallel; each worker keeps one buffer
-//! per band, and a full buffer is appended to the scratch file as a *block* (the file
-//! offset comes from an atomic cursor, so workers never wait for one another). At the end
-//! of a chunk, the partly filled buffers are appended too, band after band, followed by the
-//! chunk's *directory*: the file offsets of its blocks, band after band, each band's blocks
-//! in the order they were filled. Every block but the last of a (chunk, band) holds exactly
+//! per band, and a full buffer is appended to the worker's own scratch file as a *block*
+//! (each worker has a lane of the scratch space, so workers never wait for one another; see
+//! [`crate::io::scratch`]). At the end of a chunk, the partly filled buffers are appended
+//! too, band after band, followed by the chunk's *directory*: the scratch positions of its
+//! blocks, band after band, each band's blocks in the order they were filled. Every block but the last of a (chunk, band) holds exactly
 //! `block` records, so record `k` of chunk `c` in band `b` is in block `k / block` of that
 //! run, and memory holds only, per band and chunk, how many records precede the chunk in
 //! the band and where the run starts in the chunk's directory.
@@ -18,6 +18,7 @@
 //! lives in the page cache and never in this process's RSS.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -72,7 +73,7 @@ pub struct Partition {
     /// `first_block[b * chunks + c]`: where the blocks of band `b` start in the directory
     /// of chunk `c`.
     first_block: Vec<u32>,
-    /// File offset of each chunk's directory.
+    /// Scratch position of each chunk's directory.
     directories: Vec<u64>,
     chunks: usize,
     /// Records per full block.
@@ -231,17 +232,23 @@ fn partition_in_blocks<B: Binner>(
     let record_size = std::mem::size_of::<B::Record>();
     // The free-space check assumes one record per item (exact for points, whose records
     // are at most one per point); the file grows as blocks are appended.
-    let scratch = ScratchFile::create(scratch_dir, (items * record_size) as u64)?;
+    let scratch =
+        ScratchFile::create(scratch_dir, (items * record_size) as u64, rayon::current_num_threads())?;
 
     progress.stage("partition: bin and write", items as u64);
-    // Writers (their buffers are large) are reused from chunk to chunk: one per worker.
+    // Writers (their buffers are large) are reused from chunk to chunk: one per worker, each
+    // with a lane of the scratch space of its own.
     let writers = Mutex::new(Vec::new());
+    let lanes = AtomicUsize::new(0);
     let written: Vec<ChunkRuns> = (0..chunks)
         .into_par_iter()
         .map(|c| -> Result<ChunkRuns> {
             check_cancelled(progress)?;
             let reuse = writers.lock().unwrap_or_else(PoisonError::into_inner).pop();
-            let mut writer = reuse.unwrap_or_else(|| ScatterWriter::<B::Record>::new(&scratch, bands, block));
+            let mut writer = reuse.unwrap_or_else(|| {
+                let lane = lanes.fetch_add(1, Ordering::Relaxed);
+                ScatterWriter::<B::Record>::new(&scratch, lane, bands, block)
+            });
             let (start, len) = chunk_range(c, chunk, items);
             let mut failed = None;
             binner.bin(start, len, |band, record| {
@@ -313,23 +320,26 @@ struct ChunkRuns {
 /// A worker's buffers, one per band, appended to the scratch file as blocks when full.
 struct ScatterWriter<'a, R> {
     scratch: &'a ScratchFile,
+    /// The lane of the scratch space this writer appends to.
+    lane: usize,
     /// Band `b` buffers its records in `buffer[b * block .. (b + 1) * block]`.
     buffer: Vec<R>,
     /// Where band `b`'s next record goes in `buffer`.
     next: Vec<usize>,
     /// Records of the current chunk per band, in blocks already written.
     written: Vec<u32>,
-    /// (band, file offset) of every block of the current chunk, in write order.
+    /// (band, scratch position) of every block of the current chunk, in write order.
     blocks: Vec<(u32, u64)>,
     /// Records per block, a power of two.
     block: usize,
 }
 
 impl<'a, R: bytemuck::Pod> ScatterWriter<'a, R> {
-    fn new(scratch: &'a ScratchFile, bands: usize, block: usize) -> Self {
+    fn new(scratch: &'a ScratchFile, lane: usize, bands: usize, block: usize) -> Self {
         assert!(block.is_power_of_two(), "blocks of {block} records");
         ScatterWriter {
             scratch,
+            lane,
             buffer: vec![R::zeroed(); bands * block],
             next: (0..bands).map(|b| b * block).collect(),
             written: vec![0; bands],
@@ -364,7 +374,7 @@ impl<'a, R: bytemuck::Pod> ScatterWriter<'a, R> {
         // Emptied first, so `push` stays in bounds even after a failed write.
         self.next[b] = first;
         let records = &self.buffer[first..end];
-        let offset = self.scratch.append(bytemuck::cast_slice(records))?;
+        let offset = self.scratch.append(self.lane, bytemuck::cast_slice(records))?;
         self.blocks.push((b as u32, offset));
         // A chunk's records in one band fit a u32 (the index counts them so).
         self.written[b] += (end - first) as u32;
@@ -386,7 +396,7 @@ impl<'a, R: bytemuck::Pod> ScatterWriter<'a, R> {
             }
         }
         let directory: Vec<u64> = self.blocks.iter().map(|&(_, offset)| offset.to_le()).collect();
-        let directory = self.scratch.append(bytemuck::cast_slice(&directory))?;
+        let directory = self.scratch.append(self.lane, bytemuck::cast_slice(&directory))?;
         self.blocks.clear();
         let counts = std::mem::replace(&mut self.written, vec![0; self.next.len()]);
         Ok(ChunkRuns { counts, first_block, directory })
@@ -489,10 +499,11 @@ mod tests {
     }
 
     #[test]
-    fn scratch_file_is_removed_with_the_partition() {
+    fn scratch_files_one_per_thread_are_removed_with_the_partition() {
         let dir = tempfile::tempdir().unwrap();
-        let p = partition(&Toy { items: 1000, bands: 3 }, dir.path(), &NoProgress).unwrap();
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let p = pool.install(|| partition(&Toy { items: 1000, bands: 3 }, dir.path(), &NoProgress).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
         drop(p);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }

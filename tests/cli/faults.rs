@@ -259,8 +259,9 @@ fn a_file_size_limit_mid_write_is_a_clear_error_and_leaves_nothing() {
     let cases: [(&str, u32, Vec<&str>, u64, &str); 3] = [
         // The aggregate (400 x 400 x 4 = 640 KB) overflows; scratch (80 KB) and PNG fit.
         ("aggregate", 400, vec!["--agg-out", agg.to_str().unwrap()], 300_000, "agg.npy"),
-        // The scratch file (80 KB) overflows first (a budget of two bands: a canvas of one
-        // band is aggregated directly, without a scratch file).
+        // The scratch file (80 KB: the points are one chunk, so one worker's file holds
+        // them all) overflows first (a budget of two bands: a canvas of one band is
+        // aggregated directly, without a scratch file).
         ("scratch", 400, vec!["--memory", "81MiB", "--threads", "2"], 40_000, "gigaplot-scratch-"),
         // The PNG (about 110 KB at 800 x 800, spread: truecolour; a count plot's indexed
         // PNG is 49 KB) overflows.
