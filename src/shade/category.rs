@@ -101,6 +101,30 @@ impl CategoryStats {
     pub fn add_counts(&mut self, counts: &[u32]) {
         let c = self.categories.max(1);
         let mut min = self.min_count.unwrap_or(u32::MAX);
+        // Empty pixels come in runs on most plots: 16 pixels are tested at once (one
+        // vectorised OR of their counts) and counted whole. One pixel at a time, the loads
+        // of a band too large for the caches were the pass's bottleneck, and its speed swung
+        // by a third with the compiler's choices elsewhere (2.3 or 3.3 s for the statistics
+        // of 10^8 points in four categories at 20000^2).
+        let mut blocks = counts.chunks_exact(16 * c);
+        for block in &mut blocks {
+            if block.iter().fold(0, |any, &v| any | v) == 0 {
+                self.empty += 16;
+                min = 0;
+            } else {
+                min = self.add_each(block, c, min);
+            }
+        }
+        min = self.add_each(blocks.remainder(), c, min);
+        if counts.len() >= c {
+            self.min_count = Some(min);
+        }
+    }
+
+    /// [`CategoryStats::add_counts`] one pixel at a time; returns the smallest count seen,
+    /// `min` included.
+    #[inline(always)]
+    fn add_each(&mut self, counts: &[u32], c: usize, mut min: u32) -> u32 {
         for pixel in counts.chunks_exact(c) {
             let total = pixel_total(pixel);
             min = pixel.iter().fold(min, |m, &v| m.min(v));
@@ -110,9 +134,7 @@ impl CategoryStats {
                 self.totals.add_count_n(total, 1);
             }
         }
-        if counts.len() >= c {
-            self.min_count = Some(min);
-        }
+        min
     }
 
     /// Adds another band's statistics (same number of categories) into these.
