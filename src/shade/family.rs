@@ -404,8 +404,10 @@ impl Family for CategoryFamily {
     }
     fn gather(stats: &mut CategoryStats, _pass: u32, band: &impl BandValues<u32>) {
         let c = band.channels();
+        // Once the canvas's census has given up, the bands skip it.
+        let census = stats.census().is_open();
         let band = band.fold_tiles(
-            || CategoryStats::new(c),
+            || if census { CategoryStats::new(c) } else { CategoryStats::without_census(c) },
             |mut s, tile| {
                 s.add_counts(tile);
                 s
@@ -419,6 +421,9 @@ impl Family for CategoryFamily {
     }
     fn shader(stats: &CategoryStats, style: &ShadeStyle<'_>) -> CategoryShader {
         CategoryShader::new(&color_key(style), style.how, 255, 40, stats, style.background)
+    }
+    fn palette(shader: &CategoryShader) -> Option<Arc<Palette>> {
+        shader.palette().cloned()
     }
     fn invisible(
         stats: &CategoryStats,

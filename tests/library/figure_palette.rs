@@ -238,14 +238,21 @@ fn palette_figures_do_not_depend_on_tiles_or_threads() {
 }
 
 #[test]
-fn figures_that_do_not_fit_stay_truecolour_and_exact() {
+fn count_cat_figures_take_their_palette_from_the_census() {
     let points = points();
-    let (chosen, _) =
+    let (chosen, truecolour) =
         both(&points, &options(How::EqHist, Reduction::CountCat, 64, 2), || spec(false, true), false);
-    let pixels = decode(&chosen).3;
+    let (color, _, _, pixels) = decode(&chosen);
     assert!(greys(&pixels) > 16, "{} greys: not exact anti-aliasing", greys(&pixels));
-    // count-cat's colours mix categories: no palette to start from.
-    assert_eq!(decode(&chosen).0, png::ColorType::Rgb);
+    // A few hundred points in four categories: few count vectors, so few mixed colours.
+    assert_eq!(color, png::ColorType::Indexed);
+    assert!(pixels == decode(&truecolour).3);
+    assert_eq!(decode(&truecolour).0, png::ColorType::Rgb);
+    assert!(chosen.len() < truecolour.len(), "{} against {} bytes", chosen.len(), truecolour.len());
+}
+
+#[test]
+fn figures_that_do_not_fit_stay_truecolour_and_exact() {
     // 240 distinct counts shaded linearly: too many colours beside a 64-step colour bar.
     let (many, wide) = staircase(240, 1.0, 300, 20);
     let (chosen, truecolour) = both(&many, &wide, || spec(false, false), true);
