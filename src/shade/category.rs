@@ -480,20 +480,37 @@ impl CategoryShader {
 
     /// Shades a row of C-interleaved counts into RGBA bytes (`out.len() == 4 * pixels`).
     pub fn shade_rgba(&self, counts: &[u32], out: &mut [u8]) {
-        let c = self.colors.len();
-        debug_assert_eq!(out.len() * c, 4 * counts.len());
-        for (pixel, rgba) in counts.chunks_exact(c).zip(out.chunks_exact_mut(4)) {
-            rgba.copy_from_slice(&self.shade_pixel(pixel).to_array());
-        }
+        debug_assert_eq!(out.len() * self.colors.len(), 4 * counts.len());
+        self.shade_into::<4>(counts, out);
     }
 
     /// Shades a row of C-interleaved counts into RGB bytes (`out.len() == 3 * pixels`);
     /// only meaningful when [`CategoryShader::is_opaque`].
     pub fn shade_rgb(&self, counts: &[u32], out: &mut [u8]) {
+        debug_assert_eq!(out.len() * self.colors.len(), 3 * counts.len());
+        self.shade_into::<3>(counts, out);
+    }
+
+    /// Shades counts into `N` bytes a pixel (the first `N` of RGBA). Empty pixels, most of
+    /// a large canvas, come in runs: 16 are tested at once (one vectorised OR of their
+    /// counts) and given the empty colour whole, which the mix of a pixel's colours (float
+    /// arithmetic per pixel) would give each of them.
+    fn shade_into<const N: usize>(&self, counts: &[u32], out: &mut [u8]) {
         let c = self.colors.len();
-        debug_assert_eq!(out.len() * c, 3 * counts.len());
-        for (pixel, rgb) in counts.chunks_exact(c).zip(out.chunks_exact_mut(3)) {
-            rgb.copy_from_slice(&self.shade_pixel(pixel).to_array()[..3]);
+        let empty: [u8; 4] = self.shade_pixel(&vec![0; c]).to_array();
+        let mut blocks = counts.chunks_exact(16 * c);
+        let mut outs = out.chunks_exact_mut(16 * N);
+        for (block, out) in (&mut blocks).zip(&mut outs) {
+            if block.iter().fold(0, |any, &v| any | v) == 0 {
+                out.chunks_exact_mut(N).for_each(|o| o.copy_from_slice(&empty[..N]));
+            } else {
+                for (pixel, o) in block.chunks_exact(c).zip(out.chunks_exact_mut(N)) {
+                    o.copy_from_slice(&self.shade_pixel(pixel).to_array()[..N]);
+                }
+            }
+        }
+        for (pixel, o) in blocks.remainder().chunks_exact(c).zip(outs.into_remainder().chunks_exact_mut(N)) {
+            o.copy_from_slice(&self.shade_pixel(pixel).to_array()[..N]);
         }
     }
 
@@ -799,6 +816,27 @@ mod tests {
         let old: CategoryStats = serde_json::from_value(old).unwrap();
         assert_eq!((old.census().vectors(), old.totals()), (None, stats.totals()));
         assert!(CategoryShader::new(&[], How::EqHist, 255, 40, &old, Color::TRANSPARENT).palette().is_none());
+    }
+
+    #[test]
+    fn rows_shade_empty_runs_and_the_rest_as_each_pixel_alone() {
+        // Runs of empty pixels longer and shorter than a block of 16, and a remainder.
+        let mut counts = census_pixels(3, 9, 37);
+        counts.extend(vec![0; 3 * 40]);
+        counts.extend(census_pixels(3, 9, 21));
+        counts.extend(vec![0; 3 * 7]);
+        let stats = gather(&counts, 3, counts.len(), 1);
+        for background in [Color::TRANSPARENT, Color::rgb(9, 8, 7)] {
+            let shader = CategoryShader::new(&[], How::EqHist, 255, 40, &stats, background);
+            let each: Vec<[u8; 4]> =
+                counts.chunks_exact(3).map(|p| shader.shade_pixel(p).to_array()).collect();
+            let mut rgba = vec![0; 4 * each.len()];
+            shader.shade_rgba(&counts, &mut rgba);
+            assert_eq!(rgba, each.concat(), "{background:?}");
+            let mut rgb = vec![0; 3 * each.len()];
+            shader.shade_rgb(&counts, &mut rgb);
+            assert_eq!(rgb, each.iter().flat_map(|p| [p[0], p[1], p[2]]).collect::<Vec<_>>());
+        }
     }
 
     #[test]
