@@ -7,6 +7,7 @@
 pub mod array;
 pub mod category;
 pub mod category_float;
+mod census;
 pub mod color;
 pub mod color_scale;
 pub mod colormap;
