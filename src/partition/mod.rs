@@ -7,10 +7,11 @@
 //! (each worker has a lane of the scratch space, so workers never wait for one another; see
 //! [`crate::io::scratch`]). At the end of a chunk, the partly filled buffers are appended
 //! too, band after band, followed by the chunk's *directory*: the scratch positions of its
-//! blocks, band after band, each band's blocks in the order they were filled. Every block but the last of a (chunk, band) holds exactly
-//! `block` records, so record `k` of chunk `c` in band `b` is in block `k / block` of that
-//! run, and memory holds only, per band and chunk, how many records precede the chunk in
-//! the band and where the run starts in the chunk's directory.
+//! blocks, band after band, each band's blocks in the order they were filled. Every block
+//! but the last of a (chunk, band) holds exactly `block` records, so record `k` of chunk `c`
+//! in band `b` is in block `k / block` of that run, and memory holds only, per band and
+//! chunk, how many records precede the chunk in the band and where the run starts in the
+//! chunk's directory.
 //!
 //! Reading a band walks its chunks in input order, so records within a band are in input
 //! order whatever the thread count, and order-sensitive reductions (first, last, float

@@ -36,7 +36,7 @@ use crate::shade::census::Census;
 use crate::shade::eqhist::EqHist;
 use crate::shade::float::{pointwise, EqCurve, FloatHistogram, FloatStats};
 use crate::shade::numpy;
-use crate::shade::stats::DENSE_LIMIT;
+use crate::shade::stats::{all_zero, DENSE_LIMIT};
 use crate::shade::{Color, CountHistogram, How, Palette};
 
 /// Datashader's default `color_key`, `datashader.colors.Sets1to3`: ColorBrewer's Set1,
@@ -131,8 +131,8 @@ impl CategoryStats {
         }
     }
 
-    /// [`CategoryStats::add_counts`], taking the census when `CENSUS` (a loop of its own
-    /// for each, so the pass without census is the loop it was before).
+    /// [`CategoryStats::add_counts`], taking the census when `CENSUS` (compiled apart, so
+    /// the pass after the census gave up carries none of its tests).
     #[inline(always)]
     fn add_counts_and_census<const CENSUS: bool>(&mut self, counts: &[u32]) {
         let c = self.categories.max(1);
@@ -144,7 +144,7 @@ impl CategoryStats {
         // of 10^8 points in four categories at 20000^2).
         let mut blocks = counts.chunks_exact(16 * c);
         for block in &mut blocks {
-            if block.iter().fold(0, |any, &v| any | v) == 0 {
+            if all_zero(block) {
                 self.empty += 16;
                 min = 0;
             } else {
@@ -238,6 +238,8 @@ pub struct CategoryShader {
     alpha: AlphaMapping,
     /// Colour under every pixel; a fully transparent one keeps Datashader's exact bytes.
     background: Color,
+    /// The colour of an empty pixel (all counts 0), the same everywhere.
+    empty: [u8; 4],
     /// Every colour of the image, when the census knows them and they are at most 256.
     palette: Option<Arc<Palette>>,
 }
@@ -273,15 +275,16 @@ impl CategoryShader {
             alpha_table,
             alpha,
             background,
+            empty: [0; 4],
             palette: None,
         };
+        shader.empty = shader.shade_pixel(&vec![0; n]).to_array();
         // (A statistics file's vectors of another length describe another canvas: no palette.)
         let vectors = stats.census().vectors().filter(|all| all.iter().all(|v| v.len() == n));
         shader.palette = vectors.and_then(|vectors| {
             // The empty pixels' colour first, then each vector's, in the census's order.
-            let empty = vec![0u32; n];
-            let colors = std::iter::once(&empty[..]).chain(vectors);
-            Palette::from_colors(colors.map(|pixel| shader.shade_pixel(pixel).to_array())).map(Arc::new)
+            let colors = vectors.iter().map(|pixel| shader.shade_pixel(pixel).to_array());
+            Palette::from_colors(std::iter::once(shader.empty).chain(colors)).map(Arc::new)
         });
         shader
     }
@@ -349,12 +352,11 @@ impl CategoryShader {
     /// arithmetic per pixel) would give each of them.
     fn shade_into<const N: usize>(&self, counts: &[u32], out: &mut [u8]) {
         let c = self.colors.len();
-        let empty: [u8; 4] = self.shade_pixel(&vec![0; c]).to_array();
         let mut blocks = counts.chunks_exact(16 * c);
         let mut outs = out.chunks_exact_mut(16 * N);
         for (block, out) in (&mut blocks).zip(&mut outs) {
-            if block.iter().fold(0, |any, &v| any | v) == 0 {
-                out.chunks_exact_mut(N).for_each(|o| o.copy_from_slice(&empty[..N]));
+            if all_zero(block) {
+                out.chunks_exact_mut(N).for_each(|o| o.copy_from_slice(&self.empty[..N]));
             } else {
                 for (pixel, o) in block.chunks_exact(c).zip(out.chunks_exact_mut(N)) {
                     o.copy_from_slice(&self.shade_pixel(pixel).to_array()[..N]);

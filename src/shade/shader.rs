@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::shade::eqhist::EqHist;
 use crate::shade::numpy;
 use crate::shade::palette::Palette;
-use crate::shade::stats::DENSE_LIMIT;
+use crate::shade::stats::{all_zero, DENSE_LIMIT};
 use crate::shade::{Color, Colormap, CountHistogram, How};
 
 /// Maps counts to RGBA exactly as Datashader's `tf.shade(agg, cmap, how)` does on the whole
@@ -84,7 +84,7 @@ impl CountShader {
         let mut blocks = counts.chunks_exact(16);
         let mut outs = out.chunks_exact_mut(16);
         for (block, out) in (&mut blocks).zip(&mut outs) {
-            if block.iter().fold(0, |any, &c| any | c) == 0 {
+            if all_zero(block) {
                 out.fill(empty as u8);
                 missing |= empty == NO_INDEX;
             } else {

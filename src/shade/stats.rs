@@ -21,6 +21,14 @@ pub struct CountHistogram {
     sparse: BTreeMap<u32, u64>,
 }
 
+/// Whether every value of `block` is 0, tested with one vectorised OR: how the loops over
+/// counts find the runs of empty pixels (most of a large canvas) 16 at a time and treat
+/// them whole.
+#[inline(always)]
+pub(crate) fn all_zero(block: &[u32]) -> bool {
+    block.iter().fold(0, |any, &v| any | v) == 0
+}
+
 impl CountHistogram {
     /// An empty histogram.
     pub fn new() -> Self {
@@ -33,7 +41,7 @@ impl CountHistogram {
         // of them empty): a block of 16 is tested with one vectorised OR and skipped whole.
         let mut blocks = counts.chunks_exact(16);
         for block in &mut blocks {
-            if block.iter().fold(0, |any, &c| any | c) != 0 {
+            if !all_zero(block) {
                 self.add_each(block);
             }
         }
