@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::glyph::{BandDraw, Glyph, RecordOf};
 use crate::partition::Partition;
 use crate::reduce::{FamilyValue, Reducer};
+use crate::render::lit_cells;
 use crate::shade::{BandValues, CountHistogram, Family};
 use crate::sink::{Band, ColorScale, Palette, PixelFormat};
 
@@ -50,22 +51,37 @@ pub(crate) trait Fill<R: Reducer>: Sync {
         None
     }
     /// Folds band `band` tile by tile, each tile alone in a buffer of one tile per worker,
-    /// and hands the cells of the pixels each tile's fragments reached, each pixel once,
-    /// to `lit(state, cells)`: states made by `init` and summed with `merge`. No band buffer
-    /// is filled or scanned, so a sparse band costs its records, not its pixels. None (the
-    /// default; nothing read) when the fill cannot (records of glyphs that draw several
-    /// pixels, several cells per pixel, more records than a window holds).
+    /// and hands the non-empty cells of the pixels each tile's fragments reached, each
+    /// pixel once, to `lit(state, tile)`, and returns the states (one per worker that
+    /// folded a tile, each made by `init`).
+    /// No band buffer is filled, so a sparse band costs its records, not its pixels; with
+    /// `masked`, each tile's cells are read in pixel order with their mask
+    /// ([`LitTile::mask`]: what `kept.rs` keeps of a sparse band), at the cost of the
+    /// tile's pixels. None (the default; nothing read) when the fill cannot (records of
+    /// glyphs that draw several pixels, several cells per pixel, more records than a
+    /// window holds).
     fn fold_lit<S: Send>(
         &self,
         _reducer: &R,
         _plan: &Plan,
         _band: u32,
+        _masked: bool,
         _init: impl Fn() -> S + Sync,
-        _lit: impl Fn(&mut S, &[R::Cell]) + Sync,
-        _merge: impl Fn(&mut S, S),
-    ) -> Option<Result<S>> {
+        _lit: impl Fn(&mut S, LitTile<'_, R::Cell>) + Sync,
+    ) -> Option<Result<Vec<S>>> {
         None
     }
+}
+
+/// The cells of one tile that its records reached, as [`Fill::fold_lit`] hands them out.
+pub(crate) struct LitTile<'a, C> {
+    /// The tile's index in its band, left to right.
+    pub tile: usize,
+    /// The reached cells that are not empty: in pixel order when `mask` is given, else in
+    /// the order of the records that first reached them.
+    pub cells: &'a [C],
+    /// With `masked`: the tile's mask of non-empty cells ([`lit_cells`]).
+    pub mask: Option<&'a [u64]>,
 }
 
 /// The record of glyph `G`'s shape that reducer `R` reads.
@@ -141,10 +157,10 @@ where
         reducer: &R,
         plan: &Plan,
         band: u32,
+        masked: bool,
         init: impl Fn() -> S + Sync,
-        lit: impl Fn(&mut S, &[R::Cell]) + Sync,
-        merge: impl Fn(&mut S, S),
-    ) -> Option<Result<S>> {
+        lit: impl Fn(&mut S, LitTile<'_, R::Cell>) + Sync,
+    ) -> Option<Result<Vec<S>>> {
         if reducer.channels() != 1 {
             return None;
         }
@@ -155,23 +171,32 @@ where
         let window = plan.record_window_bytes(1, plan.band_bytes());
         let max_records = window / std::mem::size_of::<Rec<R, G>>() as u64;
         let workers = rayon::current_num_threads().max(1);
-        // Per worker: a tile's cells (every one EMPTY between tiles), the reached cells, a state.
-        type Slot<C, S> = Mutex<Option<(Vec<C>, Vec<C>, S)>>;
+        // Per worker: a tile's cells (every one EMPTY between tiles), the reached cells and
+        // their mask, a state.
+        type Slot<C, S> = Mutex<Option<(Vec<C>, Vec<C>, Vec<u64>, S)>>;
         let slots: Vec<Slot<R::Cell, S>> = (0..workers).map(|_| Mutex::new(None)).collect();
         let empty_cell = R::EMPTY;
         let empty = bytemuck::bytes_of(&empty_cell);
         let draw =
             BandDraw { plan, partition: self.partition, band, layout: &layout, overwrite: R::OVERWRITE };
-        let drawn = self.glyph.each_whole_tile::<Rec<R, G>, _>(&draw, max_records, |_, records| {
+        let drawn = self.glyph.each_whole_tile::<Rec<R, G>, _>(&draw, max_records, |t, records| {
             let slot = &slots[rayon::current_thread_index().unwrap_or(0) % workers];
             let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            let (cells, reached, state) =
-                guard.get_or_insert_with(|| (vec![R::EMPTY; tile_pixels], Vec::new(), init()));
+            let (cells, reached, mask, state) =
+                guard.get_or_insert_with(|| (vec![R::EMPTY; tile_pixels], Vec::new(), Vec::new(), init()));
             for (pixel, fragment) in records.iter().filter_map(G::pixel_of) {
                 reducer.fold(cells, pixel, fragment);
             }
             // Read each reached pixel once and empty it again for the next tile.
             reached.clear();
+            if masked {
+                let tile = &mut cells[..layout.tile_columns(t).1 as usize * layout.rows() as usize];
+                mask.clear();
+                lit_cells::encode(tile, &R::EMPTY, mask, reached);
+                lit_cells::clear(tile, mask, R::EMPTY);
+                lit(state, LitTile { tile: t, cells: reached, mask: Some(mask) });
+                return;
+            }
             for (pixel, _) in records.iter().filter_map(G::pixel_of) {
                 let cell = cells[pixel];
                 if bytemuck::bytes_of(&cell) != empty {
@@ -179,16 +204,12 @@ where
                     cells[pixel] = R::EMPTY;
                 }
             }
-            lit(state, reached);
+            lit(state, LitTile { tile: t, cells: reached, mask: None });
         })?;
         Some(drawn.map(|()| {
-            let mut total = init();
-            for slot in slots {
-                if let Some((_, _, state)) = slot.into_inner().unwrap_or_else(PoisonError::into_inner) {
-                    merge(&mut total, state);
-                }
-            }
-            total
+            let slots =
+                slots.into_iter().map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner));
+            slots.flatten().map(|(_, _, _, state)| state).collect()
         }))
     }
 }
@@ -253,8 +274,8 @@ impl<R: Reducer> BandCells<R> {
         self.layout.as_ref().map(|layout| (layout, &mut self.cells[..]))
     }
 
-    /// Replaces the contents with band `band`'s cells as `read` writes them into a
-    /// buffer of the band's size: a band kept between passes (`kept.rs`).
+    /// Replaces the contents with band `band`'s cells as `read` writes them, every one,
+    /// into a buffer of the band's size: a band kept between passes (`kept.rs`).
     pub(crate) fn restore(
         &mut self,
         reducer: &R,
@@ -264,8 +285,10 @@ impl<R: Reducer> BandCells<R> {
         read: impl FnOnce(&mut [R::Cell]) -> Result<()>,
     ) -> Result<()> {
         let layout = fill.layout(plan, band);
-        self.cells.clear();
-        self.cells.resize(layout.pixels() * reducer.channels(), R::EMPTY);
+        // The previous band's cells stay until `read` sets them.
+        let cells = layout.pixels() * reducer.channels();
+        self.cells.truncate(cells);
+        self.cells.resize(cells, R::EMPTY);
         read(&mut self.cells)?;
         self.layout = Some(layout);
         Ok(())

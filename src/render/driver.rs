@@ -232,7 +232,8 @@ type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
 /// every family's shading makes exactly its non-empty pixels non-transparent). Each band
 /// is aggregated once: its cells are kept for the later passes and pass 4 where
 /// [`Kept::choose`] says (in memory for one or two bands, else in a scratch file when
-/// smaller than the records), else folded again.
+/// smaller than the records) or, for statistics of the lit pixels alone, as masks and lit
+/// cells where [`Kept::lit`] says, else folded again.
 fn gather_statistics<R: Reducer>(
     reducer: &R,
     fill: &impl Fill<R>,
@@ -246,8 +247,13 @@ fn gather_statistics<R: Reducer>(
     let scratch_dir = options.scratch_dir.clone().unwrap_or_else(std::env::temp_dir);
     let mut kept = Kept::choose(reducer, fill, plan, &scratch_dir);
     // Statistics summed over the non-empty pixels are gathered from the pixels a band's
-    // records reach, without filling the band, unless something else reads the band.
+    // records reach, without filling the band, unless something else reads the band; the
+    // lit cells are kept, with their masks, where that beats folding again.
     let lit_only = R::Family::GATHERS_LIT && kept.is_none() && density.is_none() && coarse.is_none();
+    if lit_only {
+        kept = Kept::lit(reducer, fill, plan, &scratch_dir);
+    }
+    let keeps_lit = matches!(kept, Some(Kept::Lit(_)));
     // A shard gathers the statistics of its own rows only.
     let gather_rows = coarse.as_deref().and_then(|c| c.gather_rows().cloned());
     for pass in 0..R::Family::passes(options.how) {
@@ -258,16 +264,29 @@ fn gather_statistics<R: Reducer>(
         for b in 0..plan.bands {
             check_cancelled(progress)?;
             if lit_only {
+                let masked = keeps_lit && pass == 0;
                 let found = fill.fold_lit(
                     reducer,
                     plan,
                     b,
-                    || R::Family::new_stats(reducer.channels()),
-                    |state, cells| R::Family::add_lit(state, reducer.values(cells, &mut Vec::new())),
-                    |total, part| R::Family::merge_lit(total, &part),
+                    masked,
+                    || (R::Family::new_stats(reducer.channels()), Vec::new()),
+                    |(state, tiles), tile| {
+                        R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
+                        if let Some(mask) = tile.mask {
+                            tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
+                        }
+                    },
                 );
                 if let Some(found) = found {
-                    R::Family::merge_lit(&mut stats, &found?);
+                    let mut tiles = Vec::new();
+                    for (found, more) in found? {
+                        R::Family::merge_lit(&mut stats, &found);
+                        tiles.extend(more);
+                    }
+                    if let (true, Some(kept)) = (masked, kept.as_mut()) {
+                        kept.keep_lit(fill, plan, b, tiles)?;
+                    }
                     progress.advance(u64::from(plan.band_rows(b).len() as u32));
                     continue;
                 }

@@ -37,6 +37,7 @@ mod inputs;
 pub(crate) mod levels;
 
 mod kept;
+mod lit_cells;
 pub mod raster;
 mod table;
 mod tally;

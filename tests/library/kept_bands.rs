@@ -2,8 +2,8 @@
 //! canvas of many bands renders to the same bytes as the same canvas in one band, for
 //! every reduction of points, tile size and thread count, whether the bands are kept in
 //! memory (two bands), spilled to the scratch file (dense points: the cells are smaller
-//! than the records) or folded again (sparse points), and the scratch directory is left
-//! empty.
+//! than the records), kept as masks and lit cells (sparse counts) or folded again (sparse
+//! points), and the scratch directory is left empty.
 
 use crate::common::render_in_memory;
 use gigaplot::{Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction, RenderOptions};
@@ -68,7 +68,9 @@ fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
     // Dense: 120,000 points on 61,103 pixels; the cells of count-cat, sum, min, max,
     // first and last take fewer bytes than their records (12 bytes a point), so bands
     // beyond two are spilled; mean, var and std (24-byte cells) fold again; count and any
-    // take compact counts. Sparse: 964,403 pixels, so every reduction folds again.
+    // take compact counts. Sparse: 964,403 pixels, so count and any keep their lit cells
+    // and masks (`render/lit_cells.rs`: a bit a pixel, 121 kB, against 480 kB of records),
+    // and every other reduction folds again.
     for (case, size) in [("dense", (301, 203)), ("sparse", (1201, 803))] {
         for &reduction in Reduction::ALL {
             let pixel = match reduction {

@@ -1,10 +1,13 @@
 //! Sparse canvases of many bands (issue 14): a band's count statistics are gathered from
 //! the pixels its records reach, tile by tile, without filling the band; the render pass
-//! folds a sparse band's records in one window; empty pixels are indexed, and mapped into a
-//! figure's palette, a block at a time. The palette PNG, the figure and the aggregate are
-//! byte for byte those of the same canvas rendered as one band (direct aggregation), for
-//! every tile size and thread count, and also when a band holds more records than a window
-//! (the statistics then fill the band as before, and the render pass folds two windows).
+//! reads the lit cells the statistics pass kept with their masks (`render/kept.rs`: here
+//! with tiles of 256 and 64, whose masks are smaller than the records) or folds a sparse
+//! band's records again in one window (tiles of 7, whose masks' partial words outweigh
+//! them); empty pixels are indexed, and mapped into a figure's palette, a block at a time.
+//! The palette PNG, the figure and the aggregate are byte for byte those of the same canvas
+//! rendered as one band (direct aggregation), for every tile size and thread count, and
+//! also when a band holds more records than a window (the statistics then fill the band as
+//! before and keep its lit cells from it).
 
 use gigaplot::{
     render, AggregateArraySink, Colormap, Compression, FigureSink, FigureSpec, How, MemoryColumn, NoProgress,
