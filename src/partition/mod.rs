@@ -108,9 +108,10 @@ impl Partition {
         self.before.iter().skip(self.chunks).step_by(stride).sum()
     }
 
-    /// Bytes of all the records (what aggregating every band again reads).
-    pub fn record_bytes(&self) -> u64 {
-        self.total() * self.record_size
+    /// Bytes of all the records (what aggregating every band again reads), or of band
+    /// `band`'s.
+    pub fn record_bytes(&self, band: Option<u32>) -> u64 {
+        band.map_or_else(|| self.total(), |band| self.band_len(band)) * self.record_size
     }
 
     /// Reads records `start .. start + out.len()` of `band` into `out`. `R` must be the

@@ -44,10 +44,11 @@ pub(crate) trait Fill<R: Reducer>: Sync {
         cells.fill(R::EMPTY);
         self.fill(reducer, plan, layout, band, cells)
     }
-    /// Bytes that filling every band once more reads (a partition's records), which the
-    /// driver weighs against keeping the bands' cells in a scratch file between passes
-    /// (`kept.rs`); None (the default): the fill is never repeated to save a re-read.
-    fn refill_bytes(&self) -> Option<u64> {
+    /// Bytes that filling every band once more reads (a partition's records), or band
+    /// `band` alone, which the driver weighs against keeping the bands' cells in a scratch
+    /// file between passes (`kept.rs`); None (the default): the fill is never repeated to
+    /// save a re-read.
+    fn refill_bytes(&self, _band: Option<u32>) -> Option<u64> {
         None
     }
     /// Folds band `band` tile by tile, each tile alone in a buffer of one tile per worker,
@@ -148,8 +149,8 @@ where
         }
     }
 
-    fn refill_bytes(&self) -> Option<u64> {
-        Some(self.partition.record_bytes())
+    fn refill_bytes(&self, band: Option<u32>) -> Option<u64> {
+        Some(self.partition.record_bytes(band))
     }
 
     fn fold_lit<S: Send>(
