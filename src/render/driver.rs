@@ -253,7 +253,7 @@ fn gather_statistics<R: Reducer>(
     if lit_only {
         kept = Kept::lit(reducer, fill, plan, &scratch_dir);
     }
-    let keeps_lit = matches!(kept, Some(Kept::Lit { .. }));
+    let keeps_lit = matches!(kept, Some(Kept::Lit(_)));
     // A shard gathers the statistics of its own rows only.
     let gather_rows = coarse.as_deref().and_then(|c| c.gather_rows().cloned());
     for pass in 0..R::Family::passes(options.how) {

@@ -22,9 +22,10 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use bytemuck::Pod;
+
 use crate::canvas::plan::BANDS_IN_FLIGHT;
-use crate::canvas::Plan;
-use crate::canvas::TileLayout;
+use crate::canvas::{Plan, TileLayout};
 use crate::error::{Error, Result};
 use crate::io::free_space::free_space;
 use crate::io::scratch::unnamed_file;
@@ -41,10 +42,84 @@ pub(crate) enum Kept<R: Reducer> {
     Memory(Vec<BandCells<R>>),
     /// Every band's cells in an unnamed scratch file.
     Spilled(BandFile),
-    /// The non-empty cells of the bands in `kept` in an unnamed scratch file: for each tile
-    /// of such a band, left to right, its mask words, then its lit cells ([`lit_cells`]).
-    /// The other bands are folded again.
-    Lit { file: BandFile, kept: Vec<bool> },
+    /// The lit cells of the bands worth keeping; the others are folded again.
+    Lit(LitBands),
+}
+
+/// The non-empty cells of the bands in `kept` in an unnamed scratch file: for each tile of
+/// such a band, left to right, its mask words, then its lit cells ([`lit_cells`]). Generic
+/// over the cell type alone, not the reducer and the fill, so the driver's many
+/// (reducer, fill) pairs share its code.
+pub(crate) struct LitBands {
+    file: BandFile,
+    kept: Vec<bool>,
+}
+
+impl LitBands {
+    /// Keeps band `band`'s lit cells, as (tile, mask, cells) in any order (tiles without
+    /// any are empty), unless they take more than [`KEEP_SHARE`] of `records`, the bytes of
+    /// the band's records: that band is folded again.
+    fn keep<C: Pod>(
+        &mut self,
+        layout: &TileLayout,
+        band: u32,
+        records: u64,
+        mut tiles: Vec<(usize, Vec<u64>, Vec<C>)>,
+    ) -> Result<()> {
+        debug_assert_eq!(self.kept.len(), band as usize, "bands kept in order");
+        let words = |t| lit_cells::mask_words(tile_cells(layout, t));
+        let masks: usize = (0..layout.tiles()).map(words).sum();
+        let cells: usize = tiles.iter().map(|(_, _, cells)| cells.len()).sum();
+        let bytes = (masks * 8 + cells * std::mem::size_of::<C>()) as u64;
+        let keep = bytes * KEEP_SHARE.1 <= records * KEEP_SHARE.0;
+        self.kept.push(keep);
+        if keep {
+            tiles.sort_unstable_by_key(|&(t, ..)| t);
+            let mut given = tiles.into_iter().peekable();
+            let nothing = vec![0u64; (0..layout.tiles()).map(words).max().unwrap_or(0)];
+            for t in 0..layout.tiles() {
+                match given.next_if(|&(given, ..)| given == t) {
+                    Some((_, mask, cells)) => {
+                        self.file.append(bytemuck::cast_slice(&mask))?;
+                        self.file.append(bytemuck::cast_slice(&cells))?;
+                    }
+                    None => self.file.append(bytemuck::cast_slice(&nothing[..words(t)]))?,
+                }
+            }
+        }
+        self.file.end_band(band);
+        Ok(())
+    }
+
+    /// The lit cells of every tile of a band's `cells`, as [`LitBands::keep`] takes them.
+    fn encode_band<C: Pod>(layout: &TileLayout, cells: &[C], empty: C) -> Vec<(usize, Vec<u64>, Vec<C>)> {
+        let tiles = layout.tile_slices(cells, 1).into_iter().enumerate();
+        tiles
+            .map(|(t, tile)| {
+                let (mut mask, mut lit) = (Vec::new(), Vec::new());
+                lit_cells::encode(tile, &empty, &mut mask, &mut lit);
+                (t, mask, lit)
+            })
+            .collect()
+    }
+
+    /// Sets every cell of band `band` (kept) from its masks and lit cells, tile by tile: a
+    /// tile's mask and lit cells at a time, not a band's.
+    fn read<C: Pod>(&self, layout: &TileLayout, band: u32, empty: C, cells: &mut [C]) -> Result<()> {
+        let (mut mask, mut lit) = (Vec::<u64>::new(), Vec::<C>::new());
+        let mut at = 0;
+        for (t, tile) in layout.split_tiles_mut(cells, 1).into_iter().enumerate() {
+            mask.resize(lit_cells::mask_words(tile_cells(layout, t)), 0);
+            self.file.read(band, at, bytemuck::cast_slice_mut(&mut mask))?;
+            at += (mask.len() * 8) as u64;
+            lit.resize(lit_cells::lit(&mask), empty);
+            self.file.read(band, at, bytemuck::cast_slice_mut(&mut lit))?;
+            at += std::mem::size_of_val(&lit[..]) as u64;
+            lit_cells::decode(&mask, &lit, empty, tile);
+        }
+        debug_assert_eq!(at, self.file.band_len(band), "band {band}'s size");
+        Ok(())
+    }
 }
 
 /// A band's lit cells and masks are kept when they take at most this share of the bytes
@@ -133,47 +208,22 @@ impl<R: Reducer> Kept<R> {
         if masks >= records || free_space(scratch_dir).ok()? < room {
             return None;
         }
-        BandFile::create(scratch_dir).map(|file| Kept::Lit { file, kept: Vec::new() })
+        BandFile::create(scratch_dir).map(|file| Kept::Lit(LitBands { file, kept: Vec::new() }))
     }
 
     /// Keeps the lit cells of band `band` that [`Fill::fold_lit`] handed out with their
-    /// masks, as (tile, mask, cells), in any order (tiles without any are empty), unless
-    /// they take more than [`KEEP_SHARE`] of the band's records: that band is folded again.
+    /// masks, as (tile, mask, cells), in any order (see [`LitBands::keep`]).
     pub fn keep_lit(
         &mut self,
         fill: &impl Fill<R>,
         plan: &Plan,
         band: u32,
-        mut tiles: Vec<(usize, Vec<u64>, Vec<R::Cell>)>,
+        tiles: Vec<(usize, Vec<u64>, Vec<R::Cell>)>,
     ) -> Result<()> {
-        let Kept::Lit { file, kept } = self else {
+        let Kept::Lit(lit) = self else {
             return Err(Error::usage("Kept::keep_lit", "lit cells kept"));
         };
-        debug_assert_eq!(kept.len(), band as usize, "bands kept in order");
-        let layout = fill.layout(plan, band);
-        let words = |t| lit_cells::mask_words(tile_cells(&layout, t));
-        let masks: usize = (0..layout.tiles()).map(words).sum();
-        let cells: usize = tiles.iter().map(|(_, _, cells)| cells.len()).sum();
-        let bytes = (masks * 8 + cells * std::mem::size_of::<R::Cell>()) as u64;
-        let records = fill.refill_bytes(Some(band)).unwrap_or(0);
-        let keep = bytes * KEEP_SHARE.1 <= records * KEEP_SHARE.0;
-        kept.push(keep);
-        if keep {
-            tiles.sort_unstable_by_key(|&(t, ..)| t);
-            let mut given = tiles.into_iter().peekable();
-            let nothing = vec![0u64; (0..layout.tiles()).map(words).max().unwrap_or(0)];
-            for t in 0..layout.tiles() {
-                match given.next_if(|&(given, ..)| given == t) {
-                    Some((_, mask, cells)) => {
-                        file.append(bytemuck::cast_slice(&mask))?;
-                        file.append(bytemuck::cast_slice(&cells))?;
-                    }
-                    None => file.append(bytemuck::cast_slice(&nothing[..words(t)]))?,
-                }
-            }
-        }
-        file.end_band(band);
-        Ok(())
+        lit.keep(&fill.layout(plan, band), band, fill.refill_bytes(Some(band)).unwrap_or(0), tiles)
     }
 
     /// Aggregates band `band` (the next one, in order) with `fill`, keeps it, and returns
@@ -200,17 +250,11 @@ impl<R: Reducer> Kept<R> {
                 file.end_band(band);
                 Ok(buffer)
             }
-            Kept::Lit { .. } => {
+            Kept::Lit(lit) => {
                 buffer.aggregate(reducer, fill, plan, band)?;
                 let layout = fill.layout(plan, band);
-                let tiles = (layout.tile_slices(buffer.cells(), 1).into_iter().enumerate())
-                    .map(|(t, tile)| {
-                        let (mut mask, mut cells) = (Vec::new(), Vec::new());
-                        lit_cells::encode(tile, &R::EMPTY, &mut mask, &mut cells);
-                        (t, mask, cells)
-                    })
-                    .collect();
-                self.keep_lit(fill, plan, band, tiles)?;
+                let tiles = LitBands::encode_band(&layout, buffer.cells(), R::EMPTY);
+                lit.keep(&layout, band, fill.refill_bytes(Some(band)).unwrap_or(0), tiles)?;
                 Ok(buffer)
             }
         }
@@ -227,7 +271,7 @@ impl<R: Reducer> Kept<R> {
     ) -> Result<&'a BandCells<R>> {
         match self {
             Kept::Memory(bands) => Ok(&bands[band as usize]),
-            Kept::Spilled(_) | Kept::Lit { .. } => {
+            Kept::Spilled(_) | Kept::Lit(_) => {
                 self.load(reducer, fill, plan, band, buffer)?;
                 Ok(buffer)
             }
@@ -250,23 +294,9 @@ impl<R: Reducer> Kept<R> {
                 debug_assert_eq!(file.band_len(band), bytes.len() as u64, "band {band}'s size");
                 file.read(band, 0, bytes)
             }),
-            Kept::Lit { kept, .. } if !kept[band as usize] => buffer.aggregate(reducer, fill, plan, band),
-            // Tile by tile: a tile's mask and lit cells at a time, not a band's.
-            Kept::Lit { file, .. } => buffer.restore(reducer, fill, plan, band, |cells| {
-                let layout = fill.layout(plan, band);
-                let (mut mask, mut lit) = (Vec::<u64>::new(), Vec::<R::Cell>::new());
-                let mut at = 0;
-                for (t, tile) in layout.split_tiles_mut(cells, 1).into_iter().enumerate() {
-                    mask.resize(lit_cells::mask_words(tile_cells(&layout, t)), 0);
-                    file.read(band, at, bytemuck::cast_slice_mut(&mut mask))?;
-                    at += (mask.len() * 8) as u64;
-                    lit.resize(lit_cells::lit(&mask), R::EMPTY);
-                    file.read(band, at, bytemuck::cast_slice_mut(&mut lit))?;
-                    at += std::mem::size_of_val(&lit[..]) as u64;
-                    lit_cells::decode(&mask, &lit, R::EMPTY, tile);
-                }
-                debug_assert_eq!(at, file.band_len(band), "band {band}'s size");
-                Ok(())
+            Kept::Lit(lit) if !lit.kept[band as usize] => buffer.aggregate(reducer, fill, plan, band),
+            Kept::Lit(lit) => buffer.restore(reducer, fill, plan, band, |cells| {
+                lit.read(&fill.layout(plan, band), band, R::EMPTY, cells)
             }),
         }
     }
@@ -361,7 +391,7 @@ mod tests {
         // at most a word per tile, 145 bytes.
         let plan = plan(5);
         let lit = |records| Kept::lit(&Count, &Numbered { records }, &plan, dir.path());
-        assert!(matches!(lit(Some(146)), Some(Kept::Lit { .. })));
+        assert!(matches!(lit(Some(146)), Some(Kept::Lit(_))));
         assert!(lit(Some(145)).is_none());
         assert!(lit(None).is_none());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -398,8 +428,8 @@ mod tests {
             }
             kept.keep_lit(&fill, &plan, b, tiles).unwrap();
         }
-        let Kept::Lit { kept: which, .. } = &kept else { panic!("lit cells kept") };
-        assert_eq!(which, &[true, true, true, true, false], "band 4 is folded again");
+        let Kept::Lit(lit) = &kept else { panic!("lit cells kept") };
+        assert_eq!(lit.kept, [true, true, true, true, false], "band 4 is folded again");
         for b in [3, 0, 4, 1, 2, 3] {
             let cells = kept.band(&Count, &fill, &plan, b, &mut buffer).unwrap();
             let layout = fill.layout(&plan, b);

@@ -148,7 +148,7 @@ mod tests {
                 for cell in &mut cells {
                     state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                     if state >> 62 == 0 {
-                        *cell = empty ^ (1 << (state >> 32) % 32);
+                        *cell = empty ^ (1 << ((state >> 32) % 32));
                     }
                 }
             }
