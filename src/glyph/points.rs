@@ -49,6 +49,9 @@ pub struct PointBinner<'a, R = u32> {
     band_height: u32,
     band_div: FastDiv,
     column_bits: u32,
+    /// The partition's kernel, for records without a value on a canvas whose pixel
+    /// indices fit a u32 (see [`PointBinner::bin`]), and the division by the width.
+    partition_kernel: Option<(PixelIndex, FastDiv)>,
     record: PhantomData<R>,
 }
 
@@ -70,6 +73,10 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
         plan: &Plan,
     ) -> Self {
         let value = if R::HAS_VALUE { value } else { None };
+        // Every pixel index and the dropped points' one past the last fit a u32.
+        let fits = u64::from(plan.width) * u64::from(plan.height) < u64::from(u32::MAX);
+        let partition_kernel =
+            (!R::HAS_VALUE && fits).then(|| (PixelIndex::new(x, y), FastDiv::new(plan.width)));
         PointBinner {
             points,
             value,
@@ -80,6 +87,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
             band_height: plan.band_height,
             band_div: FastDiv::new(plan.band_height),
             column_bits: plan.column_bits,
+            partition_kernel,
             record: PhantomData,
         }
     }
@@ -295,9 +303,29 @@ impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
         [x.chunk_len(), y.chunk_len(), self.value.and_then(|v| v.chunk_len())].into_iter().flatten().max()
     }
 
+    /// Records without a value on a canvas whose pixel indices fit a u32 are binned by
+    /// direct counting's vectorised kernel ([`PixelIndex`], reading float columns in place),
+    /// then split into band and column with two multiplications: 10^8 float32 points at
+    /// 20000^2 decoded into f64 and located one at a time took a third of the partition's
+    /// CPU time.
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
         // The index of the next point in input order (records that keep it: `Indexed`).
         let mut item = start as u64;
+        if let Some((kernel, width_div)) = &self.partition_kernel {
+            let (dropped, width) = (kernel.dropped(), self.x.pixels());
+            return self.index_pixels(kernel, start, len, |pixels| {
+                for &pixel in pixels {
+                    if pixel != dropped {
+                        let row = width_div.quotient(pixel);
+                        let column = pixel - row * width;
+                        let band = self.band_div.quotient(row);
+                        let pixel = ((row - band * self.band_height) << self.column_bits) | column;
+                        emit(band, R::with_item(pixel, f64::NAN, item));
+                    }
+                    item += 1;
+                }
+            });
+        }
         self.scan(start, len, |columns, rows, values| {
             for ((&column, &row), &value) in columns.iter().zip(rows).zip(values) {
                 // Dropped points have row -1.
@@ -383,5 +411,80 @@ impl Glyph for Points {
     #[inline(always)]
     fn pixel_of<R: Record<Shape = u32>>(record: &R) -> Option<(usize, Fragment)> {
         Some((record.shape() as usize, Fragment::of_item(record.value(), record.item())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::MemoryColumn;
+    use crate::error::Field;
+
+    /// 3000 values: the edges of `lo .. hi`, one step past them, NaN, infinities, then a
+    /// spread from a little below `lo` to a little above `hi`.
+    fn values(lo: f64, hi: f64, seed: u64) -> Vec<f64> {
+        let mut v = vec![lo, hi, lo.next_down(), hi.next_up(), f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        let mut state = seed;
+        v.extend((v.len()..3000).map(|_| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            lo - 0.05 * (hi - lo) + (state >> 11) as f64 / (1u64 << 53) as f64 * 1.1 * (hi - lo)
+        }));
+        v
+    }
+
+    /// The values rounded to float32, as a float32 column and as the f64 it reads as.
+    fn float32(values: &[f64]) -> (Vec<f32>, Vec<f64>) {
+        let narrow: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+        let wide = narrow.iter().map(|&v| f64::from(v)).collect();
+        (narrow, wide)
+    }
+
+    #[test]
+    fn the_partition_kernel_bins_every_point_as_the_scalar_rule() {
+        // 37 x 53 pixels in bands of 4 rows (14 bands), linear and log axes, float32 and
+        // float64 columns: every record is the band and packed pixel of `pixel(x, y)`, in
+        // input order, and the dropped points make none.
+        for (scale, (lo, hi)) in [(Scale::Linear, (-2.5, 7.25)), (Scale::Log, (0.5, 300.0))] {
+            let (xs, ys) = (values(lo, hi, 1), values(lo, hi, 2));
+            let plan = Plan::new(37, 53, 4, (80 << 20) + 2 * 4 * 37 * 4, 2, 4).unwrap();
+            assert_eq!(plan.bands, 14);
+            let x = Axis::new(Field::XRange, (lo, hi), 37, scale).unwrap();
+            let y = Axis::new(Field::YRange, (lo, hi), 53, scale).unwrap();
+            let ((x32, x_read), (y32, y_read)) = (float32(&xs), float32(&ys));
+            let cases = [
+                (
+                    "f32 x, f64 y",
+                    MemoryColumn::new("x", x32),
+                    MemoryColumn::new("y", ys.clone()),
+                    &x_read,
+                    &ys,
+                ),
+                (
+                    "f64 x, f32 y",
+                    MemoryColumn::new("x", xs.clone()),
+                    MemoryColumn::new("y", y32),
+                    &xs,
+                    &y_read,
+                ),
+            ];
+            for (types, x_column, y_column, x_read, y_read) in cases {
+                let columns = PointColumns::from_sources(Box::new(x_column), Box::new(y_column)).unwrap();
+                let binner = PointBinner::new(&columns, x, y, &plan);
+                assert!(binner.partition_kernel.is_some(), "{types}: the kernel bins");
+                let mut want = Vec::new();
+                for (&xi, &yi) in x_read.iter().zip(y_read) {
+                    if let Some((column, row)) = binner.pixel(xi, yi) {
+                        let band = row / plan.band_height;
+                        want.push((band, ((row - band * plan.band_height) << plan.column_bits) | column));
+                    }
+                }
+                assert!(want.len() > 2000 && want.len() < 2990, "{types}: {} points kept", want.len());
+                let mut got = Vec::new();
+                // In two pieces, the second starting within a run of the kernel.
+                binner.bin(0, 1001, |band, record| got.push((band, record))).unwrap();
+                binner.bin(1001, xs.len() - 1001, |band, record| got.push((band, record))).unwrap();
+                assert_eq!(got, want, "{scale:?}, {types}");
+            }
+        }
     }
 }
