@@ -264,7 +264,8 @@ fn gather_statistics<R: Reducer>(
         for b in 0..plan.bands {
             check_cancelled(progress)?;
             if lit_only {
-                let masked = keeps_lit && pass == 0;
+                let masked =
+                    keeps_lit && pass == 0 && kept.as_ref().is_some_and(|k| k.worth_masking(fill, plan, b));
                 let found = fill.fold_lit(
                     reducer,
                     plan,
@@ -284,8 +285,8 @@ fn gather_statistics<R: Reducer>(
                         R::Family::merge_lit(&mut stats, &found);
                         tiles.extend(more);
                     }
-                    if let (true, Some(kept)) = (masked, kept.as_mut()) {
-                        kept.keep_lit(fill, plan, b, tiles)?;
+                    if let (true, 0, Some(kept)) = (keeps_lit, pass, kept.as_mut()) {
+                        kept.keep_lit(fill, plan, b, masked.then_some(tiles))?;
                     }
                     progress.advance(u64::from(plan.band_rows(b).len() as u32));
                     continue;

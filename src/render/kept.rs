@@ -46,6 +46,9 @@ pub(crate) enum Kept<R: Reducer> {
     Lit(LitBands),
 }
 
+/// A tile's index in its band, its mask and its lit cells ([`lit_cells`]).
+pub(crate) type MaskedTile<C> = (usize, Vec<u64>, Vec<C>);
+
 /// The non-empty cells of the bands in `kept` in an unnamed scratch file: for each tile of
 /// such a band, left to right, its mask words, then its lit cells ([`lit_cells`]). Generic
 /// over the cell type alone, not the reducer and the fill, so the driver's many
@@ -59,21 +62,24 @@ impl LitBands {
     /// Keeps band `band`'s lit cells, as (tile, mask, cells) in any order (tiles without
     /// any are empty), unless they take more than [`KEEP_SHARE`] of `records`, the bytes of
     /// the band's records: that band is folded again.
+    /// None for `tiles`: the band was not masked ([`LitBands::worth_masking`]), so it is
+    /// folded again.
     fn keep<C: Pod>(
         &mut self,
         layout: &TileLayout,
         band: u32,
         records: u64,
-        mut tiles: Vec<(usize, Vec<u64>, Vec<C>)>,
+        tiles: Option<Vec<MaskedTile<C>>>,
     ) -> Result<()> {
         debug_assert_eq!(self.kept.len(), band as usize, "bands kept in order");
         let words = |t| lit_cells::mask_words(tile_cells(layout, t));
         let masks: usize = (0..layout.tiles()).map(words).sum();
-        let cells: usize = tiles.iter().map(|(_, _, cells)| cells.len()).sum();
-        let bytes = (masks * 8 + cells * std::mem::size_of::<C>()) as u64;
-        let keep = bytes * KEEP_SHARE.1 <= records * KEEP_SHARE.0;
+        let cells: Option<usize> =
+            tiles.as_ref().map(|tiles| tiles.iter().map(|(_, _, cells)| cells.len()).sum());
+        let bytes = cells.map(|cells| (masks * 8 + cells * std::mem::size_of::<C>()) as u64);
+        let keep = bytes.is_some_and(|bytes| bytes * KEEP_SHARE.1 <= records * KEEP_SHARE.0);
         self.kept.push(keep);
-        if keep {
+        if let (true, Some(mut tiles)) = (keep, tiles) {
             tiles.sort_unstable_by_key(|&(t, ..)| t);
             let mut given = tiles.into_iter().peekable();
             let nothing = vec![0u64; (0..layout.tiles()).map(words).max().unwrap_or(0)];
@@ -91,8 +97,17 @@ impl LitBands {
         Ok(())
     }
 
+    /// Whether a band of `layout` whose records take `records` bytes may keep its lit
+    /// cells: its masks alone must fit [`KEEP_SHARE`] of them, else masking it (a pass over
+    /// its pixels) is wasted. 10^7 points at 16000^2 light nearly a pixel a point, and
+    /// their masks alone outweigh half the records of most bands.
+    fn worth_masking(layout: &TileLayout, records: u64) -> bool {
+        let masks: usize = (0..layout.tiles()).map(|t| lit_cells::mask_words(tile_cells(layout, t))).sum();
+        masks as u64 * 8 * KEEP_SHARE.1 <= records * KEEP_SHARE.0
+    }
+
     /// The lit cells of every tile of a band's `cells`, as [`LitBands::keep`] takes them.
-    fn encode_band<C: Pod>(layout: &TileLayout, cells: &[C], empty: C) -> Vec<(usize, Vec<u64>, Vec<C>)> {
+    fn encode_band<C: Pod>(layout: &TileLayout, cells: &[C], empty: C) -> Vec<MaskedTile<C>> {
         let tiles = layout.tile_slices(cells, 1).into_iter().enumerate();
         tiles
             .map(|(t, tile)| {
@@ -211,14 +226,22 @@ impl<R: Reducer> Kept<R> {
         BandFile::create(scratch_dir).map(|file| Kept::Lit(LitBands { file, kept: Vec::new() }))
     }
 
+    /// Whether band `band` is worth masking as [`Fill::fold_lit`] folds it, to keep its
+    /// lit cells (false unless lit cells are kept).
+    pub fn worth_masking(&self, fill: &impl Fill<R>, plan: &Plan, band: u32) -> bool {
+        let records = fill.refill_bytes(Some(band)).unwrap_or(0);
+        matches!(self, Kept::Lit(_)) && LitBands::worth_masking(&fill.layout(plan, band), records)
+    }
+
     /// Keeps the lit cells of band `band` that [`Fill::fold_lit`] handed out with their
-    /// masks, as (tile, mask, cells), in any order (see [`LitBands::keep`]).
+    /// masks, as (tile, mask, cells), in any order, or None when it was not masked (see
+    /// [`LitBands::keep`]).
     pub fn keep_lit(
         &mut self,
         fill: &impl Fill<R>,
         plan: &Plan,
         band: u32,
-        tiles: Vec<(usize, Vec<u64>, Vec<R::Cell>)>,
+        tiles: Option<Vec<MaskedTile<R::Cell>>>,
     ) -> Result<()> {
         let Kept::Lit(lit) = self else {
             return Err(Error::usage("Kept::keep_lit", "lit cells kept"));
@@ -253,8 +276,10 @@ impl<R: Reducer> Kept<R> {
             Kept::Lit(lit) => {
                 buffer.aggregate(reducer, fill, plan, band)?;
                 let layout = fill.layout(plan, band);
-                let tiles = LitBands::encode_band(&layout, buffer.cells(), R::EMPTY);
-                lit.keep(&layout, band, fill.refill_bytes(Some(band)).unwrap_or(0), tiles)?;
+                let records = fill.refill_bytes(Some(band)).unwrap_or(0);
+                let tiles = LitBands::worth_masking(&layout, records)
+                    .then(|| LitBands::encode_band(&layout, buffer.cells(), R::EMPTY));
+                lit.keep(&layout, band, records, tiles)?;
                 Ok(buffer)
             }
         }
@@ -394,6 +419,9 @@ mod tests {
         assert!(matches!(lit(Some(146)), Some(Kept::Lit(_))));
         assert!(lit(Some(145)).is_none());
         assert!(lit(None).is_none());
+        // A band's masks (a word for each of its 3 tiles) must fit half its records.
+        assert!(LitBands::worth_masking(&TileLayout::new(&plan, 0), 48));
+        assert!(!LitBands::worth_masking(&TileLayout::new(&plan, 0), 47));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
@@ -426,7 +454,7 @@ mod tests {
                 lit_cells::encode(tile, &0, &mut mask, &mut lit);
                 tiles.push((t, mask, lit));
             }
-            kept.keep_lit(&fill, &plan, b, tiles).unwrap();
+            kept.keep_lit(&fill, &plan, b, Some(tiles)).unwrap();
         }
         let Kept::Lit(lit) = &kept else { panic!("lit cells kept") };
         assert_eq!(lit.kept, [true, true, true, true, false], "band 4 is folded again");
