@@ -4,7 +4,8 @@
 //! Each point becomes `row * width + column` (rows from the top), or `width * height`, one
 //! past the last pixel, when it is dropped: no branch and no compaction, so a counter
 //! array one cell longer than the canvas takes every point and its last cell counts the
-//! dropped ones. x and y are read as they lie in memory (float32 or float64, widened to f64
+//! dropped ones. The partition takes `row << 32 | column` instead ([`PixelIndex::index_wide`],
+//! [`WIDE_DROPPED`] for a dropped point), for canvases of any size. x and y are read as they lie in memory (float32 or float64, widened to f64
 //! like Datashader does) and binned by [`Axis::clamped_bin_lane`], after a range test in the
 //! columns' own type ([`Lane::within`]), so every index equals what [`Axis::bin`] gives, bit
 //! for bit.
@@ -140,7 +141,8 @@ pub struct PixelIndex {
 
 impl PixelIndex {
     /// The kernel of the canvas whose axes are `x` (width = its pixels) and `y`, with the
-    /// widest instruction set this CPU runs. Needs `width * height < u32::MAX`.
+    /// widest instruction set this CPU runs. [`PixelIndex::index`] needs `width * height <
+    /// u32::MAX`; [`PixelIndex::index_wide`] takes any canvas.
     pub fn new(x: Axis, y: Axis) -> PixelIndex {
         PixelIndex::with_isa(x, y, Isa::detect())
     }
@@ -148,12 +150,11 @@ impl PixelIndex {
     /// [`PixelIndex::new`] with the instruction set `isa`, which the CPU must run
     /// (one of [`Isa::available`]); any other falls back to the baseline.
     pub fn with_isa(x: Axis, y: Axis, isa: Isa) -> PixelIndex {
-        debug_assert!(u64::from(x.pixels()) * u64::from(y.pixels()) < u64::from(u32::MAX));
         let isa = if Isa::available().contains(&isa) { isa } else { Isa::Baseline };
         PixelIndex { x, y, isa }
     }
 
-    /// The index dropped points get: `width * height`.
+    /// The index dropped points get from [`PixelIndex::index`]: `width * height`.
     pub fn dropped(&self) -> u32 {
         self.x.pixels() * self.y.pixels()
     }
@@ -161,6 +162,20 @@ impl PixelIndex {
     /// Writes the index of point `(xs[i], ys[i])` to `out[i]`, for `i < out.len()` (all
     /// three slices have the same length).
     pub fn index<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u32]) {
+        debug_assert!(u64::from(self.x.pixels()) * u64::from(self.y.pixels()) < u64::from(u32::MAX));
+        self.index_into(xs, ys, out)
+    }
+
+    /// Writes `row << 32 | column` of point `(xs[i], ys[i])` to `out[i]`, or
+    /// [`WIDE_DROPPED`] when it is dropped, for `i < out.len()`: the partition's kernel,
+    /// for canvases of any size (65536^2 has more pixels than a u32 counts).
+    pub fn index_wide<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u64]) {
+        self.index_into(xs, ys, out)
+    }
+
+    /// [`PixelIndex::index`] or [`PixelIndex::index_wide`], as `O` says: the kernel for the
+    /// axes' scales and the instruction set.
+    pub fn index_into<X: Lane, Y: Lane, O: Index>(&self, xs: &[X], ys: &[Y], out: &mut [O]) {
         let n = out.len();
         let (xs, ys) = (&xs[..n], &ys[..n]);
         match (self.x.scale(), self.y.scale()) {
@@ -171,36 +186,36 @@ impl PixelIndex {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 Isa::Avx2 => unsafe { self.index_avx2(xs, ys, out) },
-                _ => self.index_lanes::<X, Y, false, false>(xs, ys, out),
+                _ => self.index_lanes::<X, Y, O, false, false>(xs, ys, out),
             },
-            (Scale::Log, Scale::Linear) => self.index_lanes::<X, Y, true, false>(xs, ys, out),
-            (Scale::Linear, Scale::Log) => self.index_lanes::<X, Y, false, true>(xs, ys, out),
-            (Scale::Log, Scale::Log) => self.index_lanes::<X, Y, true, true>(xs, ys, out),
+            (Scale::Log, Scale::Linear) => self.index_lanes::<X, Y, O, true, false>(xs, ys, out),
+            (Scale::Linear, Scale::Log) => self.index_lanes::<X, Y, O, false, true>(xs, ys, out),
+            (Scale::Log, Scale::Log) => self.index_lanes::<X, Y, O, true, true>(xs, ys, out),
         }
     }
 
     /// The linear kernel compiled for AVX-512.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma,bmi2")]
-    fn index_avx512<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u32]) {
-        self.index_lanes::<X, Y, false, false>(xs, ys, out)
+    fn index_avx512<X: Lane, Y: Lane, O: Index>(&self, xs: &[X], ys: &[Y], out: &mut [O]) {
+        self.index_lanes::<X, Y, O, false, false>(xs, ys, out)
     }
 
     /// The linear kernel compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma,bmi2")]
-    fn index_avx2<X: Lane, Y: Lane>(&self, xs: &[X], ys: &[Y], out: &mut [u32]) {
-        self.index_lanes::<X, Y, false, false>(xs, ys, out)
+    fn index_avx2<X: Lane, Y: Lane, O: Index>(&self, xs: &[X], ys: &[Y], out: &mut [O]) {
+        self.index_lanes::<X, Y, O, false, false>(xs, ys, out)
     }
 
     /// The kernel, [`PIECE`] points at a time, each piece after prefetching the columns
     /// [`COLUMN_PREFETCH`] points further on.
     #[inline(always)]
-    fn index_lanes<X: Lane, Y: Lane, const XLOG: bool, const YLOG: bool>(
+    fn index_lanes<X: Lane, Y: Lane, O: Index, const XLOG: bool, const YLOG: bool>(
         &self,
         xs: &[X],
         ys: &[Y],
-        out: &mut [u32],
+        out: &mut [O],
     ) {
         // The range in the columns' own types, once per call.
         let (x_range, y_range) = (self.x.range(), self.y.range());
@@ -208,7 +223,7 @@ impl PixelIndex {
         for ((xs, ys), out) in xs.chunks(PIECE).zip(ys.chunks(PIECE)).zip(out.chunks_mut(PIECE)) {
             prefetch_piece(xs, COLUMN_PREFETCH);
             prefetch_piece(ys, COLUMN_PREFETCH);
-            self.index_piece::<X, Y, XLOG, YLOG>(xs, ys, within, out);
+            self.index_piece::<X, Y, O, XLOG, YLOG>(xs, ys, within, out);
         }
     }
 
@@ -216,27 +231,59 @@ impl PixelIndex {
     /// branch-free, so it vectorises for whatever instruction set the caller is compiled
     /// with (FMA is never contracted, so the rounding is the same).
     #[inline(always)]
-    fn index_piece<X: Lane, Y: Lane, const XLOG: bool, const YLOG: bool>(
+    fn index_piece<X: Lane, Y: Lane, O: Index, const XLOG: bool, const YLOG: bool>(
         &self,
         xs: &[X],
         ys: &[Y],
         ((x_lo, x_hi), (y_lo, y_hi)): ((X, X), (Y, Y)),
-        out: &mut [u32],
+        out: &mut [O],
     ) {
         let width = self.x.pixels();
         let top_row = self.y.pixels() as i32 - 1;
-        let dropped = self.dropped();
+        let dropped = O::dropped(width, self.y.pixels());
         for ((&x, &y), o) in xs.iter().zip(ys).zip(out.iter_mut()) {
             // Tested in the columns' own type (`Lane::within`), once for both axes: the same
             // points as `Axis::bin_lane`'s test in f64, with half the compares for float32.
             let inside = (x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi);
             let column = self.x.clamped_bin_lane::<XLOG>(x.widen());
             let from_bottom = self.y.clamped_bin_lane::<YLOG>(y.widen());
-            // Both within the canvas: the product fits (width * height < u32::MAX).
             let row = (top_row - from_bottom) as u32;
-            let index = row.wrapping_mul(width).wrapping_add(column as u32);
+            let index = O::of(row, column as u32, width);
             *o = if inside { index } else { dropped };
         }
+    }
+}
+
+/// What [`PixelIndex::index_wide`] writes for a dropped point.
+pub const WIDE_DROPPED: u64 = u64::MAX;
+
+/// An index a kernel writes: u32 row-major ([`PixelIndex::index`]), or u64 row and column
+/// ([`PixelIndex::index_wide`]).
+pub trait Index: Copy + Default + Send + Sync + 'static {
+    /// The index of pixel (`column`, `row` from the top) of a canvas `width` wide.
+    fn of(row: u32, column: u32, width: u32) -> Self;
+    /// The index of a dropped point on a `width` x `height` canvas.
+    fn dropped(width: u32, height: u32) -> Self;
+}
+
+impl Index for u32 {
+    #[inline(always)]
+    fn of(row: u32, column: u32, width: u32) -> u32 {
+        // Both within the canvas: the product fits (width * height < u32::MAX).
+        row.wrapping_mul(width).wrapping_add(column)
+    }
+    fn dropped(width: u32, height: u32) -> u32 {
+        width.wrapping_mul(height)
+    }
+}
+
+impl Index for u64 {
+    #[inline(always)]
+    fn of(row: u32, column: u32, _width: u32) -> u64 {
+        (u64::from(row) << 32) | u64::from(column)
+    }
+    fn dropped(_width: u32, _height: u32) -> u64 {
+        WIDE_DROPPED
     }
 }
 
@@ -307,6 +354,42 @@ mod tests {
                 assert_eq!(out, want32, "{isa:?} f32 on {x:?} {y:?}");
                 kernel.index(&xs32, &ys, &mut out);
                 assert_eq!(out, want_mixed, "{isa:?} f32, f64 on {x:?} {y:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_wide_kernel_gives_rows_and_columns_on_canvases_past_u32_pixels() {
+        // 65536 x 65537 pixels (more than a u32 counts) and a small log canvas: every
+        // instruction set gives `row << 32 | column` of `Axis::bin`, or WIDE_DROPPED.
+        let cases = [
+            (axis((-10.0, 10.0), 65_536, Scale::Linear), axis((-10.0, 10.0), 65_537, Scale::Linear)),
+            (axis((0.5, 2.0), 64, Scale::Log), axis((-3.0, 3.0), 33, Scale::Linear)),
+        ];
+        for (x, y) in cases {
+            let (xr, yr) = (x.range(), y.range());
+            let xs = values(xr.0, xr.1, 5_003);
+            let mut ys = values(yr.0, yr.1, 5_003);
+            ys.rotate_left(3);
+            let want: Vec<u64> = (xs.iter().zip(&ys))
+                .map(|(&a, &b)| match (x.bin(a), y.bin(b)) {
+                    (Some(c), Some(r)) => (u64::from(y.pixels() - 1 - r) << 32) | u64::from(c),
+                    _ => WIDE_DROPPED,
+                })
+                .collect();
+            assert!(want.iter().any(|&w| w >> 32 > 60_000) || x.pixels() == 64, "rows past 60000");
+            let xs32: Vec<f32> = xs.iter().map(|&v| v as f32).collect();
+            for isa in Isa::available() {
+                let kernel = PixelIndex::with_isa(x, y, isa);
+                let mut out = vec![0; xs.len()];
+                kernel.index_wide(&xs, &ys, &mut out);
+                assert_eq!(out, want, "{isa:?} f64 on {x:?} {y:?}");
+                // Float32 x: the same as its f64 widening.
+                let widened: Vec<f64> = xs32.iter().map(|&v| v.into()).collect();
+                let mut want32 = vec![0; xs.len()];
+                kernel.index_wide(&widened, &ys, &mut want32);
+                kernel.index_wide(&xs32, &ys, &mut out);
+                assert_eq!(out, want32, "{isa:?} f32, f64 on {x:?} {y:?}");
             }
         }
     }

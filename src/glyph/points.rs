@@ -9,7 +9,7 @@ use crate::canvas::{Axis, FastDiv, Plan, Scale, TileLayout, DROPPED};
 use crate::data::source::Cursor;
 use crate::data::{Floats, PointColumns, Source};
 use crate::error::Result;
-use crate::glyph::pixel_index::PixelIndex;
+use crate::glyph::pixel_index::{Index, PixelIndex, WIDE_DROPPED};
 use crate::glyph::record::{Record, Valued};
 use crate::glyph::route::{for_each_tile_window, for_each_whole_tile};
 use crate::glyph::{BandDraw, Glyph, GlyphInput};
@@ -49,9 +49,8 @@ pub struct PointBinner<'a, R = u32> {
     band_height: u32,
     band_div: FastDiv,
     column_bits: u32,
-    /// The partition's kernel, for records without a value on a canvas whose pixel
-    /// indices fit a u32 (see [`PointBinner::bin`]), and the division by the width.
-    partition_kernel: Option<(PixelIndex, FastDiv)>,
+    /// The partition's kernel, for records without a value (see [`PointBinner::bin`]).
+    partition_kernel: Option<PixelIndex>,
     record: PhantomData<R>,
 }
 
@@ -73,10 +72,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
         plan: &Plan,
     ) -> Self {
         let value = if R::HAS_VALUE { value } else { None };
-        // Every pixel index and the dropped points' one past the last fit a u32.
-        let fits = u64::from(plan.width) * u64::from(plan.height) < u64::from(u32::MAX);
-        let partition_kernel =
-            (!R::HAS_VALUE && fits).then(|| (PixelIndex::new(x, y), FastDiv::new(plan.width)));
+        let partition_kernel = (!R::HAS_VALUE).then(|| PixelIndex::new(x, y));
         PointBinner {
             points,
             value,
@@ -200,15 +196,15 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
     /// of items `start .. start + len`, handed to `f` [`INDEX_RUN`] at a time in input
     /// order; releases the mapped pages behind. float32 and float64 columns are read in
     /// place, others through `Source::read_f64`.
-    pub fn index_pixels(
+    pub fn index_pixels<O: Index>(
         &self,
         kernel: &PixelIndex,
         start: usize,
         len: usize,
-        mut f: impl FnMut(&[u32]),
+        mut f: impl FnMut(&[O]),
     ) -> Result<()> {
         let (x, y) = (&*self.points.x, &*self.points.y);
-        let mut out = [0u32; INDEX_RUN];
+        let mut out = [O::default(); INDEX_RUN];
         let end = start + len;
         let mut released = start;
         let mut read = None;
@@ -216,17 +212,17 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
             let n = INDEX_RUN.min(end - at);
             let out = &mut out[..n];
             match (x.floats(at, n), y.floats(at, n)) {
-                (Some(Floats::F32(xs)), Some(Floats::F32(ys))) => kernel.index(xs, ys, out),
-                (Some(Floats::F64(xs)), Some(Floats::F64(ys))) => kernel.index(xs, ys, out),
-                (Some(Floats::F32(xs)), Some(Floats::F64(ys))) => kernel.index(xs, ys, out),
-                (Some(Floats::F64(xs)), Some(Floats::F32(ys))) => kernel.index(xs, ys, out),
+                (Some(Floats::F32(xs)), Some(Floats::F32(ys))) => kernel.index_into(xs, ys, out),
+                (Some(Floats::F64(xs)), Some(Floats::F64(ys))) => kernel.index_into(xs, ys, out),
+                (Some(Floats::F32(xs)), Some(Floats::F64(ys))) => kernel.index_into(xs, ys, out),
+                (Some(Floats::F64(xs)), Some(Floats::F32(ys))) => kernel.index_into(xs, ys, out),
                 _ => {
                     let (cx, cy, xs, ys) = read.get_or_insert_with(|| {
                         (Cursor::new(x), Cursor::new(y), vec![0.0; INDEX_RUN], vec![0.0; INDEX_RUN])
                     });
                     cx.read(at, &mut xs[..n])?;
                     cy.read(at, &mut ys[..n])?;
-                    kernel.index(&xs[..n], &ys[..n], out);
+                    kernel.index_into(&xs[..n], &ys[..n], out);
                 }
             }
             f(out);
@@ -303,21 +299,18 @@ impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
         [x.chunk_len(), y.chunk_len(), self.value.and_then(|v| v.chunk_len())].into_iter().flatten().max()
     }
 
-    /// Records without a value on a canvas whose pixel indices fit a u32 are binned by
-    /// direct counting's vectorised kernel ([`PixelIndex`], reading float columns in place),
-    /// then split into band and column with two multiplications: 10^8 float32 points at
-    /// 20000^2 decoded into f64 and located one at a time took a third of the partition's
-    /// CPU time.
+    /// Records without a value are binned by direct counting's vectorised kernel
+    /// ([`PixelIndex::index_wide`]: row and column, reading float columns in place), then
+    /// given their band with one multiplication: 10^8 float32 points at 20000^2 decoded
+    /// into f64 and located one at a time took a third of the partition's CPU time.
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
         // The index of the next point in input order (records that keep it: `Indexed`).
         let mut item = start as u64;
-        if let Some((kernel, width_div)) = &self.partition_kernel {
-            let (dropped, width) = (kernel.dropped(), self.x.pixels());
-            return self.index_pixels(kernel, start, len, |pixels| {
+        if let Some(kernel) = &self.partition_kernel {
+            return self.index_pixels(kernel, start, len, |pixels: &[u64]| {
                 for &pixel in pixels {
-                    if pixel != dropped {
-                        let row = width_div.quotient(pixel);
-                        let column = pixel - row * width;
+                    if pixel != WIDE_DROPPED {
+                        let (row, column) = ((pixel >> 32) as u32, pixel as u32);
                         let band = self.band_div.quotient(row);
                         let pixel = ((row - band * self.band_height) << self.column_bits) | column;
                         emit(band, R::with_item(pixel, f64::NAN, item));
