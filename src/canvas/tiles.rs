@@ -109,6 +109,11 @@ impl TileLayout {
         (t as u32 * self.tile) as usize * self.rows as usize
     }
 
+    /// Number of pixels in tile `t`.
+    pub fn tile_pixels(&self, t: usize) -> usize {
+        self.tile_columns(t).1 as usize * self.rows as usize
+    }
+
     /// Number of pixels in the band.
     pub fn pixels(&self) -> usize {
         self.width as usize * self.rows as usize
@@ -118,8 +123,7 @@ impl TileLayout {
     pub fn split_tiles_mut<'b, T>(&self, mut buffer: &'b mut [T], channels: usize) -> Vec<&'b mut [T]> {
         let mut tiles = Vec::with_capacity(self.tiles());
         for t in 0..self.tiles() {
-            let (_, w) = self.tile_columns(t);
-            let (head, rest) = buffer.split_at_mut(w as usize * self.rows as usize * channels);
+            let (head, rest) = buffer.split_at_mut(self.tile_pixels(t) * channels);
             tiles.push(head);
             buffer = rest;
         }
@@ -130,9 +134,8 @@ impl TileLayout {
     pub fn tile_slices<'b, T>(&self, buffer: &'b [T], channels: usize) -> Vec<&'b [T]> {
         (0..self.tiles())
             .map(|t| {
-                let (_, w) = self.tile_columns(t);
                 let start = self.tile_offset(t) * channels;
-                &buffer[start..start + w as usize * self.rows as usize * channels]
+                &buffer[start..start + self.tile_pixels(t) * channels]
             })
             .collect()
     }

@@ -54,13 +54,12 @@ pub(crate) trait Fill<R: Reducer>: Sync {
     /// Folds band `band` tile by tile, each tile alone in a buffer of one tile per worker,
     /// and hands the non-empty cells of the pixels each tile's fragments reached, each
     /// pixel once, to `lit(state, tile)`, and returns the states (one per worker that
-    /// folded a tile, each made by `init`).
-    /// No band buffer is filled, so a sparse band costs its records, not its pixels; with
-    /// `masked`, each tile's cells are read in pixel order with their mask
-    /// ([`LitTile::mask`]: what `kept.rs` keeps of a sparse band), at the cost of the
-    /// tile's pixels. None (the default; nothing read) when the fill cannot (records of
-    /// glyphs that draw several pixels, several cells per pixel, more records than a
-    /// window holds).
+    /// folded a tile, each made by `init`). No band buffer is filled, so a sparse band
+    /// costs its records, not its pixels; with `masked`, each tile's cells are read in
+    /// pixel order with their mask ([`LitTile::mask`]: what `kept.rs` keeps of a sparse
+    /// band), at the cost of the tile's pixels. None (the default; nothing read) when the
+    /// fill cannot (records of glyphs that draw several pixels, several cells per pixel,
+    /// more records than a window holds).
     fn fold_lit<S: Send>(
         &self,
         _reducer: &R,
@@ -191,7 +190,7 @@ where
             // Read each reached pixel once and empty it again for the next tile.
             reached.clear();
             if masked {
-                let tile = &mut cells[..layout.tile_columns(t).1 as usize * layout.rows() as usize];
+                let tile = &mut cells[..layout.tile_pixels(t)];
                 mask.clear();
                 lit_cells::encode(tile, &R::EMPTY, mask, reached);
                 lit_cells::clear(tile, mask, R::EMPTY);

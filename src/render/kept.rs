@@ -72,7 +72,7 @@ impl LitBands {
         tiles: Option<Vec<MaskedTile<C>>>,
     ) -> Result<()> {
         debug_assert_eq!(self.kept.len(), band as usize, "bands kept in order");
-        let words = |t| lit_cells::mask_words(tile_cells(layout, t));
+        let words = |t| lit_cells::mask_words(layout.tile_pixels(t));
         let masks: usize = (0..layout.tiles()).map(words).sum();
         let cells: Option<usize> =
             tiles.as_ref().map(|tiles| tiles.iter().map(|(_, _, cells)| cells.len()).sum());
@@ -102,7 +102,7 @@ impl LitBands {
     /// its pixels) is wasted. 10^7 points at 16000^2 light nearly a pixel a point, and
     /// their masks alone outweigh half the records of most bands.
     fn worth_masking(layout: &TileLayout, records: u64) -> bool {
-        let masks: usize = (0..layout.tiles()).map(|t| lit_cells::mask_words(tile_cells(layout, t))).sum();
+        let masks: usize = (0..layout.tiles()).map(|t| lit_cells::mask_words(layout.tile_pixels(t))).sum();
         masks as u64 * 8 * KEEP_SHARE.1 <= records * KEEP_SHARE.0
     }
 
@@ -124,7 +124,7 @@ impl LitBands {
         let (mut mask, mut lit) = (Vec::<u64>::new(), Vec::<C>::new());
         let mut at = 0;
         for (t, tile) in layout.split_tiles_mut(cells, 1).into_iter().enumerate() {
-            mask.resize(lit_cells::mask_words(tile_cells(layout, t)), 0);
+            mask.resize(lit_cells::mask_words(layout.tile_pixels(t)), 0);
             self.file.read(band, at, bytemuck::cast_slice_mut(&mut mask))?;
             at += (mask.len() * 8) as u64;
             lit.resize(lit_cells::lit(&mask), empty);
@@ -325,11 +325,6 @@ impl<R: Reducer> Kept<R> {
             }),
         }
     }
-}
-
-/// Cells of tile `t` of `layout` (one channel).
-fn tile_cells(layout: &TileLayout, t: usize) -> usize {
-    layout.tile_columns(t).1 as usize * layout.rows() as usize
 }
 
 /// Bytes of the cells of every band of `plan`.
