@@ -113,7 +113,7 @@ impl RenderKey {
 pub struct LevelStatsFile {
     /// Always `gigaplot-pyramid-stats`.
     pub format: String,
-    /// [`LEVEL_STATS_VERSION`].
+    /// `LEVEL_STATS_VERSION`.
     pub version: u32,
     /// The canvas, ranges, scales, tile and fingerprinted columns (x, y, then the value
     /// column when the reduction reads one).

@@ -38,7 +38,7 @@ pub struct PyramidReport {
 impl PyramidOptions {
     /// Fails unless a pyramid can be rendered with `options`: explicit ranges (every level
     /// and shard must share them), a [`PyramidOptions::tile`] that can work, and for
-    /// pyramids built in one render ([`generic::needs_levels`]) one process. Returns the
+    /// pyramids built in one render (`generic::needs_levels`) one process. Returns the
     /// ranges.
     pub fn check_render(&self, options: &RenderOptions) -> Result<((f64, f64), (f64, f64))> {
         let explicit = || problem!["a pyramid needs explicit ", Field::XRange, " and ", Field::YRange];

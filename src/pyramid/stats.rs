@@ -113,7 +113,7 @@ impl StatsKey {
     /// The key of statistics of the x and y columns `x` and `y` (their files fingerprinted,
     /// errors name them) over a `width` x `height` canvas of `tile`-pixel pyramid tiles and
     /// the given ranges, linear axes: what `gigaplot stats` computes and a render with
-    /// [`PyramidOptions::use_stats`] of the same columns and options matches.
+    /// [`crate::pyramid::PyramidOptions::use_stats`] of the same columns and options matches.
     pub fn of_inputs(
         (x, y): (&ColumnSpec, &ColumnSpec),
         (width, height, tile): (u32, u32, u32),
@@ -147,7 +147,7 @@ impl crate::pyramid::PyramidOptions {
 
     /// Records the keys of the x, y and value columns (the value column's only when given:
     /// pass it when the reduction reads one) that a statistics file of a pyramid of any
-    /// reduction is computed for and checked against ([`crate::pyramid::any_stats`]).
+    /// reduction is computed for and checked against (`src/pyramid/any_stats.rs`).
     pub fn record_inputs(
         &mut self,
         x: &ColumnSpec,

@@ -64,10 +64,10 @@ pub struct PyramidOptions {
     /// the statistics are computed in this process.
     pub inputs: Vec<InputKey>,
     /// Spreading of every level by the same pixel radius (`--spread`, `--dynspread`); a
-    /// spread pyramid is built in one render ([`crate::pyramid::generic`]).
+    /// spread pyramid is built in one render (`src/pyramid/generic.rs`).
     pub spread: Option<crate::pyramid::TileSpread>,
     /// The tile layout (`--pyramid-format`): XYZ (default) or Deep Zoom Image, built in
-    /// one render ([`crate::pyramid::dzi`]).
+    /// one render (`src/pyramid/dzi.rs`).
     pub format: crate::pyramid::PyramidFormat,
     /// How the render projected x and y: web-mercator tiles (`--projection web-mercator`)
     /// are the standard XYZ tiles of a `tile * 2^max_zoom` square canvas over the
@@ -132,7 +132,7 @@ pub struct PyramidSummary {
     /// Tiles written and empty tiles skipped, over every level.
     pub tiles: TileCounts,
     /// True when this process wrote `metadata.json` and `index.html`: a whole pyramid, or
-    /// the shard that found every other shard's part written ([`completion`]).
+    /// the shard that found every other shard's part written (`src/pyramid/completion.rs`).
     pub wrote_metadata: bool,
 }
 

@@ -81,7 +81,7 @@ impl PngColor {
 /// Speed against file size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Compression {
-    /// Fast (default): level-1 deflate, gigaplot's own encoder ([`deflate`]) on palette
+    /// Fast (default): level-1 deflate, gigaplot's own encoder (`src/sink/deflate.rs`) on palette
     /// indices and miniz_oxide's level 1 on truecolour rows (chosen by `benches/encoders`).
     #[default]
     Fast,

@@ -95,7 +95,7 @@ impl Grid {
 
     /// Tells the OS that the pages holding rows `rows` are no longer needed, so they stop
     /// counting towards this process's RSS. The span is widened to whole 2 MiB windows
-    /// (the most one fault maps, [`RELEASE_WINDOW`]), which may release pages of neighbouring rows:
+    /// (the most one fault maps, `RELEASE_WINDOW`), which may release pages of neighbouring rows:
     /// whoever touches them again re-reads them from the page cache and releases them after
     /// use, so every page mapped is released by its last reader and none stays resident.
     pub fn release_rows(&self, rows: Range<usize>) {
