@@ -264,8 +264,7 @@ fn gather_statistics<R: Reducer>(
         for b in 0..plan.bands {
             check_cancelled(progress)?;
             if lit_only {
-                let masked =
-                    keeps_lit && pass == 0 && kept.as_ref().is_some_and(|k| k.worth_masking(fill, plan, b));
+                let masked = pass == 0 && kept.as_ref().is_some_and(|k| k.worth_masking(fill, plan, b));
                 let found = fill.fold_lit(
                     reducer,
                     plan,

@@ -73,10 +73,9 @@ impl LitBands {
     ) -> Result<()> {
         debug_assert_eq!(self.kept.len(), band as usize, "bands kept in order");
         let words = |t| lit_cells::mask_words(layout.tile_pixels(t));
-        let masks: usize = (0..layout.tiles()).map(words).sum();
         let cells: Option<usize> =
             tiles.as_ref().map(|tiles| tiles.iter().map(|(_, _, cells)| cells.len()).sum());
-        let bytes = cells.map(|cells| (masks * 8 + cells * std::mem::size_of::<C>()) as u64);
+        let bytes = cells.map(|cells| mask_bytes(layout) + (cells * std::mem::size_of::<C>()) as u64);
         let keep = bytes.is_some_and(|bytes| bytes * KEEP_SHARE.1 <= records * KEEP_SHARE.0);
         self.kept.push(keep);
         if let (true, Some(mut tiles)) = (keep, tiles) {
@@ -102,8 +101,7 @@ impl LitBands {
     /// its pixels) is wasted. 10^7 points at 16000^2 light nearly a pixel a point, and
     /// their masks alone outweigh half the records of most bands.
     fn worth_masking(layout: &TileLayout, records: u64) -> bool {
-        let masks: usize = (0..layout.tiles()).map(|t| lit_cells::mask_words(layout.tile_pixels(t))).sum();
-        masks as u64 * 8 * KEEP_SHARE.1 <= records * KEEP_SHARE.0
+        mask_bytes(layout) * KEEP_SHARE.1 <= records * KEEP_SHARE.0
     }
 
     /// The lit cells of every tile of a band's `cells`, as [`LitBands::keep`] takes them.
@@ -135,6 +133,11 @@ impl LitBands {
         debug_assert_eq!(at, self.file.band_len(band), "band {band}'s size");
         Ok(())
     }
+}
+
+/// Bytes of the masks of a band of `layout`: a word per 64 pixels of each tile.
+fn mask_bytes(layout: &TileLayout) -> u64 {
+    (0..layout.tiles()).map(|t| lit_cells::mask_words(layout.tile_pixels(t)) as u64 * 8).sum()
 }
 
 /// A band's lit cells and masks are kept when they take at most this share of the bytes
