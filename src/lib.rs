@@ -134,6 +134,7 @@ mod data;
 mod figure;
 mod glyph;
 mod io;
+mod parallel;
 mod partition;
 mod progress;
 mod pyramid;

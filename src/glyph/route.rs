@@ -9,11 +9,10 @@
 
 use std::sync::Mutex;
 
-use rayon::prelude::*;
-
 use crate::canvas::TileLayout;
 use crate::error::Result;
 use crate::glyph::record::Record;
+use crate::parallel;
 use crate::partition::Partition;
 
 /// Records are read from the partition in windows of this many bytes (1 Mi pixel records;
@@ -49,7 +48,7 @@ where
 {
     let window = window_bytes.max(WINDOW_BYTES as u64) / std::mem::size_of::<R>().max(1) as u64;
     sorted_windows(partition, band, layout, window, |sorted: &[R], bounds| {
-        tiles.par_iter_mut().enumerate().with_min_len(1).for_each(|(t, tile)| {
+        parallel::for_each_mut(tiles, |t, tile| {
             let (a, b) = (bounds[t], bounds[t + 1]);
             if a < b {
                 accumulate(tile, &sorted[a..b]);
@@ -81,14 +80,11 @@ where
         return None;
     }
     if total == 0 {
-        (0..layout.tiles()).into_par_iter().with_min_len(1).for_each(|t| each(t, &[]));
+        parallel::for_each_index(layout.tiles(), &|t| each(t, &[]));
         return Some(Ok(()));
     }
     Some(sorted_windows(partition, band, layout, max_records, |sorted: &[R], bounds| {
-        (0..layout.tiles())
-            .into_par_iter()
-            .with_min_len(1)
-            .for_each(|t| each(t, &sorted[bounds[t]..bounds[t + 1]]));
+        parallel::for_each_index(layout.tiles(), &|t| each(t, &sorted[bounds[t]..bounds[t + 1]]));
         Ok(())
     }))
 }
@@ -232,7 +228,7 @@ where
                 cursor[t] += 1;
             }
         }
-        tiles.par_iter_mut().enumerate().with_min_len(1).for_each(|(t, tile)| {
+        parallel::for_each_mut(tiles, |t, tile| {
             if bounds[t] < bounds[t + 1] {
                 draw(t, tile, &routed[bounds[t]..bounds[t + 1]]);
             }
@@ -258,16 +254,13 @@ fn sort_by_tile<R: Record<Shape = u32>>(
     let part_len = records.len().div_ceil(SORT_PARTS).max(1);
     let parts: Vec<&[R]> = records.chunks(part_len).collect();
     // counts[p][t]: records of part p in tile t.
-    let counts: Vec<Vec<usize>> = parts
-        .par_iter()
-        .map(|part| {
-            let mut c = vec![0usize; n_tiles];
-            for r in *part {
-                c[layout.locate(r.shape()).0] += 1;
-            }
-            c
-        })
-        .collect();
+    let counts: Vec<Vec<usize>> = parallel::map_indices(parts.len(), |p| {
+        let mut c = vec![0usize; n_tiles];
+        for r in parts[p] {
+            c[layout.locate(r.shape()).0] += 1;
+        }
+        c
+    });
     let mut bounds = vec![0usize; n_tiles + 1];
     let mut starts = vec![vec![0usize; n_tiles]; parts.len()];
     let mut at = 0;
@@ -280,9 +273,9 @@ fn sort_by_tile<R: Record<Shape = u32>>(
     }
     bounds[n_tiles] = at;
     let target = SharedSlice(out.as_mut_ptr(), out.len());
-    parts.par_iter().zip(starts.par_iter()).for_each(|(part, start)| {
-        let mut cursor = start.clone();
-        for r in *part {
+    parallel::for_each_index(parts.len(), &|p| {
+        let mut cursor = starts[p].clone();
+        for r in parts[p] {
             let (t, i) = layout.locate(r.shape());
             target.write(cursor[t], r.with_shape(i));
             cursor[t] += 1;

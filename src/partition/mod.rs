@@ -22,10 +22,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use rayon::prelude::*;
-
 use crate::error::Result;
 use crate::io::ScratchFile;
+use crate::parallel;
 use crate::progress::{check_cancelled, Progress};
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
@@ -242,32 +241,29 @@ fn partition_in_blocks<B: Binner>(
     // with a lane of the scratch space of its own.
     let writers = Mutex::new(Vec::new());
     let lanes = AtomicUsize::new(0);
-    let written: Vec<ChunkRuns> = (0..chunks)
-        .into_par_iter()
-        .map(|c| -> Result<ChunkRuns> {
-            check_cancelled(progress)?;
-            let reuse = writers.lock().unwrap_or_else(PoisonError::into_inner).pop();
-            let mut writer = reuse.unwrap_or_else(|| {
-                let lane = lanes.fetch_add(1, Ordering::Relaxed);
-                ScatterWriter::<B::Record>::new(&scratch, lane, bands, block)
-            });
-            let (start, len) = chunk_range(c, chunk, items);
-            let mut failed = None;
-            binner.bin(start, len, |band, record| {
-                if let Err(e) = writer.push(band, record) {
-                    failed.get_or_insert(e);
-                }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
+    let written: Vec<ChunkRuns> = parallel::try_map_indices(chunks, |c| -> Result<ChunkRuns> {
+        check_cancelled(progress)?;
+        let reuse = writers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let mut writer = reuse.unwrap_or_else(|| {
+            let lane = lanes.fetch_add(1, Ordering::Relaxed);
+            ScatterWriter::<B::Record>::new(&scratch, lane, bands, block)
+        });
+        let (start, len) = chunk_range(c, chunk, items);
+        let mut failed = None;
+        binner.bin(start, len, |band, record| {
+            if let Err(e) = writer.push(band, record) {
+                failed.get_or_insert(e);
             }
-            let runs = writer.finish_chunk()?;
-            // Only a writer that finished its chunk is clean enough to reuse.
-            writers.lock().unwrap_or_else(PoisonError::into_inner).push(writer);
-            progress.advance(len as u64);
-            Ok(runs)
-        })
-        .collect::<Result<_>>()?;
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let runs = writer.finish_chunk()?;
+        // Only a writer that finished its chunk is clean enough to reuse.
+        writers.lock().unwrap_or_else(PoisonError::into_inner).push(writer);
+        progress.advance(len as u64);
+        Ok(runs)
+    })?;
     drop(writers);
 
     let mut before = vec![0u64; bands * (chunks + 1)];

@@ -4,11 +4,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rayon::prelude::*;
-
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
 use crate::glyph::{BandDraw, Glyph, RecordOf};
+use crate::parallel;
 use crate::partition::Partition;
 use crate::reduce::{FamilyValue, Reducer};
 use crate::render::lit_cells;
@@ -53,22 +52,20 @@ pub(crate) trait Fill<R: Reducer>: Sync {
     }
     /// Folds band `band` tile by tile, each tile alone in a buffer of one tile per worker,
     /// and hands the non-empty cells of the pixels each tile's fragments reached, each
-    /// pixel once, to `lit(state, tile)`, and returns the states (one per worker that
-    /// folded a tile, each made by `init`). No band buffer is filled, so a sparse band
-    /// costs its records, not its pixels; with `masked`, each tile's cells are read in
-    /// pixel order with their mask ([`LitTile::mask`]: what `kept.rs` keeps of a sparse
-    /// band), at the cost of the tile's pixels. None (the default; nothing read) when the
-    /// fill cannot (records of glyphs that draw several pixels, several cells per pixel,
-    /// more records than a window holds).
-    fn fold_lit<S: Send>(
+    /// pixel once, to `lit(tile)`, tiles in parallel (on the pool's worker threads). No
+    /// band buffer is filled, so a sparse band costs its records, not its pixels; with
+    /// `masked`, each tile's cells are read in pixel order with their mask
+    /// ([`LitTile::mask`]: what `kept.rs` keeps of a sparse band), at the cost of the tile's
+    /// pixels. None (the default; nothing read) when the fill cannot (records of glyphs
+    /// that draw several pixels, several cells per pixel, more records than a window holds).
+    fn fold_lit(
         &self,
         _reducer: &R,
         _plan: &Plan,
         _band: u32,
         _masked: bool,
-        _init: impl Fn() -> S + Sync,
-        _lit: impl Fn(&mut S, LitTile<'_, R::Cell>) + Sync,
-    ) -> Option<Result<Vec<S>>> {
+        _lit: &(dyn Fn(LitTile<'_, R::Cell>) + Sync),
+    ) -> Option<Result<()>> {
         None
     }
 }
@@ -152,15 +149,14 @@ where
         Some(self.partition.record_bytes(band))
     }
 
-    fn fold_lit<S: Send>(
+    fn fold_lit(
         &self,
         reducer: &R,
         plan: &Plan,
         band: u32,
         masked: bool,
-        init: impl Fn() -> S + Sync,
-        lit: impl Fn(&mut S, LitTile<'_, R::Cell>) + Sync,
-    ) -> Option<Result<Vec<S>>> {
+        lit: &(dyn Fn(LitTile<'_, R::Cell>) + Sync),
+    ) -> Option<Result<()>> {
         if reducer.channels() != 1 {
             return None;
         }
@@ -172,9 +168,9 @@ where
         let max_records = window / std::mem::size_of::<Rec<R, G>>() as u64;
         let workers = rayon::current_num_threads().max(1);
         // Per worker: a tile's cells (every one EMPTY between tiles), the reached cells and
-        // their mask, a state.
-        type Slot<C, S> = Mutex<Option<(Vec<C>, Vec<C>, Vec<u64>, S)>>;
-        let slots: Vec<Slot<R::Cell, S>> = (0..workers).map(|_| Mutex::new(None)).collect();
+        // their mask.
+        type Slot<C> = Mutex<Option<(Vec<C>, Vec<C>, Vec<u64>)>>;
+        let slots: Vec<Slot<R::Cell>> = (0..workers).map(|_| Mutex::new(None)).collect();
         let empty_cell = R::EMPTY;
         let empty = bytemuck::bytes_of(&empty_cell);
         let draw =
@@ -182,8 +178,8 @@ where
         let drawn = self.glyph.each_whole_tile::<Rec<R, G>, _>(&draw, max_records, |t, records| {
             let slot = &slots[rayon::current_thread_index().unwrap_or(0) % workers];
             let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            let (cells, reached, mask, state) =
-                guard.get_or_insert_with(|| (vec![R::EMPTY; tile_pixels], Vec::new(), Vec::new(), init()));
+            let (cells, reached, mask) =
+                guard.get_or_insert_with(|| (vec![R::EMPTY; tile_pixels], Vec::new(), Vec::new()));
             for (pixel, fragment) in records.iter().filter_map(G::pixel_of) {
                 reducer.fold(cells, pixel, fragment);
             }
@@ -194,7 +190,7 @@ where
                 mask.clear();
                 lit_cells::encode(tile, &R::EMPTY, mask, reached);
                 lit_cells::clear(tile, mask, R::EMPTY);
-                lit(state, LitTile { tile: t, cells: reached, mask: Some(mask) });
+                lit(LitTile { tile: t, cells: reached, mask: Some(mask) });
                 return;
             }
             for (pixel, _) in records.iter().filter_map(G::pixel_of) {
@@ -204,13 +200,9 @@ where
                     cells[pixel] = R::EMPTY;
                 }
             }
-            lit(state, LitTile { tile: t, cells: reached, mask: None });
+            lit(LitTile { tile: t, cells: reached, mask: None });
         })?;
-        Some(drawn.map(|()| {
-            let slots =
-                slots.into_iter().map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner));
-            slots.flatten().map(|(_, _, _, state)| state).collect()
-        }))
+        Some(drawn)
     }
 }
 
@@ -232,7 +224,7 @@ impl<R: Reducer> BandCells<R> {
     pub(crate) fn aggregate(
         &mut self,
         reducer: &R,
-        fill: &impl Fill<R>,
+        fill: &dyn Fill<R>,
         plan: &Plan,
         band: u32,
     ) -> Result<()> {
@@ -279,7 +271,7 @@ impl<R: Reducer> BandCells<R> {
     pub(crate) fn restore(
         &mut self,
         reducer: &R,
-        fill: &impl Fill<R>,
+        fill: &dyn Fill<R>,
         plan: &Plan,
         band: u32,
         read: impl FnOnce(&mut [R::Cell]) -> Result<()>,
@@ -356,13 +348,11 @@ impl<R: Reducer> BandValues<FamilyValue<R>> for BandView<'_, R> {
     ) -> S {
         let Some(layout) = self.cells.layout.as_ref() else { return init() };
         let tiles = layout.tile_slices(&self.cells.cells, self.reducer.channels());
-        tiles
-            .par_iter()
-            .fold(&init, |state, tile| {
-                let mut scratch = Vec::new();
-                fold(state, self.reducer.values(tile, &mut scratch))
-            })
-            .reduce(&init, merge)
+        let states = parallel::fold_indices(tiles.len(), &init, |state, t| {
+            let mut scratch = Vec::new();
+            fold(state, self.reducer.values(tiles[t], &mut scratch))
+        });
+        states.into_iter().reduce(merge).unwrap_or_else(init)
     }
 }
 
@@ -396,17 +386,14 @@ impl<R: Reducer> BandValues<FamilyValue<R>> for RowsView<'_, R> {
         let channels = self.view.reducer.channels();
         let tiles = layout.tile_slices(&self.view.cells.cells, channels);
         let rows = self.rows.clone();
-        tiles
-            .par_iter()
-            .enumerate()
-            .fold(&init, |state, (t, tile)| {
-                // A tile's rows are consecutive: the window is one slice of it.
-                let width = layout.tile_columns(t).1 as usize * channels;
-                let cells = &tile[rows.start as usize * width..rows.end as usize * width];
-                let mut scratch = Vec::new();
-                fold(state, self.view.reducer.values(cells, &mut scratch))
-            })
-            .reduce(&init, merge)
+        let states = parallel::fold_indices(tiles.len(), &init, |state, t| {
+            // A tile's rows are consecutive: the window is one slice of it.
+            let width = layout.tile_columns(t).1 as usize * channels;
+            let cells = &tiles[t][rows.start as usize * width..rows.end as usize * width];
+            let mut scratch = Vec::new();
+            fold(state, self.view.reducer.values(cells, &mut scratch))
+        });
+        states.into_iter().reduce(merge).unwrap_or_else(init)
     }
 }
 

@@ -188,7 +188,7 @@ impl Pass<'_, '_> {
             plotted += self.bin(0, &mut current)?;
         }
         for c in 0..chunks {
-            let (_, binned) = rayon::join(
+            let (_, binned) = crate::parallel::join(
                 || current.fold(by, cells, self.points.value.is_some()),
                 || match c + 1 < chunks {
                     true => self.bin(c + 1, &mut next),

@@ -22,11 +22,10 @@
 //! The driver then shades the canvas band by band from these counts ([`Fill`]) with bands
 //! sized by the budget left beside the compact canvas.
 
-use rayon::prelude::*;
-
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
 use crate::glyph::{PointBinner, Valued};
+use crate::parallel;
 use crate::partition::Binner as _;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
@@ -197,7 +196,7 @@ impl CompactCounts {
         let mut buffers: Vec<Chunk> = (0..workers).map(|_| Chunk::default()).collect();
         for first in (0..chunks).step_by(workers) {
             let batch = &mut buffers[..workers.min(chunks - first)];
-            batch.par_iter_mut().enumerate().try_for_each(|(i, buffer)| -> Result<()> {
+            let binned = parallel::map_mut(batch, |i, buffer| -> Result<()> {
                 check_cancelled(progress)?;
                 let start = (first + i) * chunk;
                 let len = chunk.min(items - start);
@@ -215,7 +214,8 @@ impl CompactCounts {
                 buffer.sort_by_region();
                 progress.advance(len as u64);
                 Ok(())
-            })?;
+            });
+            binned.into_iter().collect::<Result<()>>()?;
             // Pages the OS mapped around a read (fault-around) beside a chunk another
             // worker had already released stay mapped: release the batch and the one
             // before it again, so mapped input never adds up in the RSS.
@@ -223,11 +223,11 @@ impl CompactCounts {
             let from = first.saturating_sub(workers) * chunk;
             binner.release(from, end.min(items) - from);
             let batch = &*batch;
-            let fits = parts.par_iter_mut().all(|part| {
+            let fits = parallel::map_mut(&mut parts, |_, part| {
                 batch.iter().for_each(|buffer| part.fold(buffer));
                 part.notes.len() < max_notes || part.merge_notes(max_entries)
             });
-            if !fits {
+            if !fits.into_iter().all(|fits| fits) {
                 return Ok(None);
             }
         }
@@ -283,7 +283,7 @@ impl<R: Reducer> Fill<R> for CompactCounts {
         let width = self.width as usize;
         let cell = |count: u64| reducer.counted(count.min(u64::from(u32::MAX)) as u32).unwrap_or(R::EMPTY);
         let mut tiles = layout.split_tiles_mut(cells, reducer.channels());
-        tiles.par_iter_mut().enumerate().for_each(|(t, tile)| {
+        parallel::for_each_mut(&mut tiles, |t, tile| {
             let (x0, w) = layout.tile_columns(t);
             for (r, out) in tile.chunks_exact_mut(w as usize).enumerate() {
                 let at = (rows.start as usize + r) * width + x0 as usize;

@@ -24,11 +24,10 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use rayon::prelude::*;
-
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
 use crate::glyph::{CellIndex, PointBinner, Valued};
+use crate::parallel;
 use crate::partition::Binner;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Fragment, Reducer, ValueUse as _};
@@ -241,33 +240,30 @@ impl<'a> Direct<'a> {
         let workers = workers.min(chunks).max(1);
         let next = AtomicUsize::new(0);
         let behind = ReleaseBehind::new(chunks);
-        let tallies = (0..workers)
-            .into_par_iter()
-            .map(|_| -> Result<Tally> {
-                let mut tally = Tally::new(dropped + 1);
-                loop {
-                    let c = next.fetch_add(1, Ordering::Relaxed);
-                    if c >= chunks {
-                        return Ok(tally);
-                    }
-                    check_cancelled(self.progress)?;
-                    let start = c * chunk;
-                    let len = chunk.min(items - start);
-                    self.binner.index_pixels(&kernel, start, len, |indices| tally.add(indices))?;
-                    if let Some(again) = behind.finished(c, chunk) {
-                        self.binner.release(again.start, again.len().min(items.saturating_sub(again.start)));
-                    }
-                    self.progress.advance(len as u64);
+        let tallies = parallel::try_map_indices(workers, |_| -> Result<Tally> {
+            let mut tally = Tally::new(dropped + 1);
+            loop {
+                let c = next.fetch_add(1, Ordering::Relaxed);
+                if c >= chunks {
+                    return Ok(tally);
                 }
-            })
-            .collect::<Result<Vec<Tally>>>()?;
+                check_cancelled(self.progress)?;
+                let start = c * chunk;
+                let len = chunk.min(items - start);
+                self.binner.index_pixels(&kernel, start, len, |indices| tally.add(indices))?;
+                if let Some(again) = behind.finished(c, chunk) {
+                    self.binner.release(again.start, again.len().min(items.saturating_sub(again.start)));
+                }
+                self.progress.advance(len as u64);
+            }
+        })?;
         self.binner.release(0, items);
         let count = |i: usize| tallies.iter().fold(0u32, |n, t| n.saturating_add(t.get(i)));
         // One band: the layout's rows are the canvas's, its tiles side by side.
         let rows = layout.rows() as usize;
         let canvas_width = layout.pixels() / rows.max(1);
-        let strips = layout.split_tiles_mut(cells, 1);
-        strips.into_par_iter().enumerate().for_each(|(t, strip)| {
+        let mut strips = layout.split_tiles_mut(cells, 1);
+        parallel::for_each_mut(&mut strips, |t, strip| {
             let (x0, w) = layout.tile_columns(t);
             let (x0, w) = (x0 as usize, w as usize);
             for (r, row) in strip.chunks_mut(w).take(rows).enumerate() {
@@ -343,7 +339,7 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
                 plotted += self.prepare(&index, &shape, 0, reads, &mut current)?;
             }
             for c in 0..chunks {
-                let (_, prepared) = rayon::join(
+                let (_, prepared) = parallel::join(
                     || Self::fold(reducer, &current, cells),
                     || match c + 1 < chunks {
                         true => self.prepare(&index, &shape, c + 1, reads, &mut next),
@@ -359,22 +355,22 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
             canvases.push(cells);
             canvases.extend(extra.iter_mut().map(Vec::as_mut_slice));
             let next = AtomicUsize::new(0);
-            plotted = canvases
-                .par_iter_mut()
-                .map(|canvas| -> Result<u64> {
-                    let (mut plotted, mut buffers) = (0, Buffers::default());
-                    loop {
-                        let c = next.fetch_add(1, Ordering::Relaxed);
-                        if c >= chunks {
-                            return Ok(plotted);
-                        }
-                        plotted += self.prepare(&index, &shape, c, reads, &mut buffers)?;
-                        Self::fold(reducer, &buffers, canvas);
+            plotted = parallel::map_mut(&mut canvases, |_, canvas| -> Result<u64> {
+                let (mut plotted, mut buffers) = (0, Buffers::default());
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= chunks {
+                        return Ok(plotted);
                     }
-                })
-                .try_reduce(|| 0, |a, b| Ok(a + b))?;
+                    plotted += self.prepare(&index, &shape, c, reads, &mut buffers)?;
+                    Self::fold(reducer, &buffers, canvas);
+                }
+            })
+            .into_iter()
+            .sum::<Result<u64>>()?;
             let (cells, others) = canvases.split_first_mut().expect("one canvas per worker");
-            cells.par_chunks_mut(MERGE_PIECE).enumerate().for_each(|(i, piece)| {
+            let mut pieces: Vec<&mut [R::Cell]> = cells.chunks_mut(MERGE_PIECE).collect();
+            parallel::for_each_mut(&mut pieces, |i, piece| {
                 let range = i * MERGE_PIECE..i * MERGE_PIECE + piece.len();
                 for other in others.iter() {
                     for (into, cell) in piece.iter_mut().zip(&other[range.clone()]) {

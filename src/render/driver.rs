@@ -2,6 +2,7 @@
 //! statistics -> shade and emit -> commit, and rasters through the same last passes.
 
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use crate::canvas::{Axis, Plan};
 use crate::data::PointColumns;
@@ -14,7 +15,7 @@ use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::compact::{self, CompactCounts};
 use crate::render::direct::{self, Direct};
 use crate::render::inputs::Inputs;
-use crate::render::kept::Kept;
+use crate::render::kept::{Kept, MaskedTile};
 use crate::render::levels::{window, CoarseLevels, LevelSinks, LevelStatsIo, Stage};
 use crate::render::{RenderOptions, RenderReport, Warning};
 use crate::shade::{DensityStream, Dynspread, Family, ShadeStyle};
@@ -97,7 +98,7 @@ impl PointRender<'_> {
             let fill = Direct::new(binner, progress);
             let outputs = (sinks, coarse.take());
             let found =
-                finish(&reducer, &fill, &plan, options, outputs, progress, || points.check_unchanged())?;
+                finish(&reducer, &fill, &plan, options, outputs, progress, &|| points.check_unchanged())?;
             return Ok(report(fill.plotted(), found));
         }
         if let Some(compact_plan) = compact_plan {
@@ -106,9 +107,10 @@ impl PointRender<'_> {
                 if let Some(counts) = CompactCounts::aggregate(&binner, &plan, progress)? {
                     points.check_unchanged()?;
                     let outputs = (sinks, coarse);
-                    let found = finish(&reducer, &counts, &compact_plan, options, outputs, progress, || {
-                        points.check_unchanged()
-                    })?;
+                    let found =
+                        finish(&reducer, &counts, &compact_plan, options, outputs, progress, &|| {
+                            points.check_unchanged()
+                        })?;
                     return Ok(report_on(&compact_plan, counts.plotted(), found));
                 }
             }
@@ -126,7 +128,7 @@ impl PointRender<'_> {
         let records = Records { glyph: &glyph, partition: &partition };
         let outputs = (sinks, coarse);
         let found =
-            finish(&reducer, &records, &plan, options, outputs, progress, || points.check_unchanged())?;
+            finish(&reducer, &records, &plan, options, outputs, progress, &|| points.check_unchanged())?;
         Ok(report_on(&plan, partition.total(), found))
     }
 }
@@ -153,12 +155,12 @@ pub(crate) fn plan(options: &RenderOptions, bytes_per_pixel: u32) -> Result<Plan
 /// with the sinks.
 pub(crate) fn finish<R: Reducer>(
     reducer: &R,
-    fill: &impl Fill<R>,
+    fill: &dyn Fill<R>,
     plan: &Plan,
     options: &RenderOptions,
     (mut sinks, mut coarse): (Vec<Box<dyn Sink>>, Option<CoarseLevels<R>>),
     progress: &dyn Progress,
-    unchanged: impl Fn() -> Result<()>,
+    unchanged: &dyn Fn() -> Result<()>,
 ) -> Result<(Option<usize>, Vec<Warning>)> {
     // The record windows reused from band to band are freed when the passes end, however.
     let _windows = ReleaseWindows;
@@ -227,6 +229,10 @@ impl Drop for ReleaseWindows {
 /// The statistics of a reducer's family.
 type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
 
+/// What a worker found in the tiles [`Fill::fold_lit`] handed it: their statistics, and the
+/// tiles it masked.
+type Found<R> = (Stats<R>, Vec<MaskedTile<<R as Reducer>::Cell>>);
+
 /// Pass 3: aggregates every band and gathers the global statistics, in as many passes
 /// as the shading needs, and in the first the lit mask into `density` (for dynspread:
 /// every family's shading makes exactly its non-empty pixels non-transparent). Each band
@@ -236,7 +242,7 @@ type Stats<R> = <<R as Reducer>::Family as Family>::Stats;
 /// cells where [`Kept::lit`] says, else folded again.
 fn gather_statistics<R: Reducer>(
     reducer: &R,
-    fill: &impl Fill<R>,
+    fill: &dyn Fill<R>,
     plan: &Plan,
     options: &RenderOptions,
     (mut density, mut coarse): (Option<&mut DensityStream>, Option<&mut CoarseLevels<R>>),
@@ -265,24 +271,29 @@ fn gather_statistics<R: Reducer>(
             check_cancelled(progress)?;
             if lit_only {
                 let masked = pass == 0 && kept.as_ref().is_some_and(|k| k.worth_masking(fill, plan, b));
-                let found = fill.fold_lit(
-                    reducer,
-                    plan,
-                    b,
-                    masked,
-                    || (R::Family::new_stats(reducer.channels()), Vec::new()),
-                    |(state, tiles), tile| {
-                        R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
-                        if let Some(mask) = tile.mask {
-                            tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
-                        }
-                    },
-                );
+                // Per worker thread: the statistics of the tiles it folded, and the tiles it
+                // masked.
+                let workers = rayon::current_num_threads().max(1);
+                let slots: Vec<Mutex<Option<Found<R>>>> = (0..workers).map(|_| Mutex::new(None)).collect();
+                let found = fill.fold_lit(reducer, plan, b, masked, &|tile| {
+                    let slot = &slots[rayon::current_thread_index().unwrap_or(0) % workers];
+                    let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+                    let (state, tiles) =
+                        slot.get_or_insert_with(|| (R::Family::new_stats(reducer.channels()), Vec::new()));
+                    R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
+                    if let Some(mask) = tile.mask {
+                        tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
+                    }
+                });
                 if let Some(found) = found {
+                    found?;
                     let mut tiles = Vec::new();
-                    for (found, more) in found? {
-                        R::Family::merge_lit(&mut stats, &found);
-                        tiles.extend(more);
+                    for slot in slots {
+                        if let Some((found, more)) = slot.into_inner().unwrap_or_else(PoisonError::into_inner)
+                        {
+                            R::Family::merge_lit(&mut stats, &found);
+                            tiles.extend(more);
+                        }
                     }
                     if let (true, 0, Some(kept)) = (keeps_lit, pass, kept.as_mut()) {
                         kept.keep_lit(fill, plan, b, masked.then_some(tiles))?;
@@ -329,7 +340,7 @@ fn gather_statistics<R: Reducer>(
 /// else aggregated again; band k + 1 is read or aggregated while band k is encoded.
 fn emit<R: Reducer>(
     reducer: &R,
-    fill: &impl Fill<R>,
+    fill: &dyn Fill<R>,
     plan: &Plan,
     (stats, shader, spread_px): (&Stats<R>, &<R::Family as Family>::Shader, Option<usize>),
     kept: Option<Kept<R>>,
@@ -364,7 +375,7 @@ fn emit<R: Reducer>(
     let mut next = BandCells::default();
     for band in 0..plan.bands {
         check_cancelled(progress)?;
-        let (emitted, aggregated) = rayon::join(
+        let (emitted, aggregated) = crate::parallel::join(
             || emit_one(sinks, coarse.as_deref_mut(), band, &current),
             || match band + 1 < plan.bands {
                 true => next_band(band + 1, &mut next),

@@ -194,7 +194,7 @@ impl BandFile {
 impl<R: Reducer> Kept<R> {
     /// Where the bands of `plan` filled by `fill` are kept (see the module doc), or None
     /// when they are cheaper to fold again.
-    pub fn choose(reducer: &R, fill: &impl Fill<R>, plan: &Plan, scratch_dir: &Path) -> Option<Kept<R>> {
+    pub fn choose(reducer: &R, fill: &dyn Fill<R>, plan: &Plan, scratch_dir: &Path) -> Option<Kept<R>> {
         if u64::from(plan.bands) <= BANDS_IN_FLIGHT {
             return Some(Kept::Memory(Vec::with_capacity(plan.bands as usize)));
         }
@@ -211,7 +211,7 @@ impl<R: Reducer> Kept<R> {
     /// when they are cheaper to fold again: the masks ([`lit_cells`]) would take as many
     /// bytes as the records a second fold reads, or the scratch directory has no room for
     /// the masks and as many cells as there are records.
-    pub fn lit(reducer: &R, fill: &impl Fill<R>, plan: &Plan, scratch_dir: &Path) -> Option<Kept<R>> {
+    pub fn lit(reducer: &R, fill: &dyn Fill<R>, plan: &Plan, scratch_dir: &Path) -> Option<Kept<R>> {
         if reducer.channels() != 1 {
             return None;
         }
@@ -231,7 +231,7 @@ impl<R: Reducer> Kept<R> {
 
     /// Whether band `band` is worth masking as [`Fill::fold_lit`] folds it, to keep its
     /// lit cells (false unless lit cells are kept).
-    pub fn worth_masking(&self, fill: &impl Fill<R>, plan: &Plan, band: u32) -> bool {
+    pub fn worth_masking(&self, fill: &dyn Fill<R>, plan: &Plan, band: u32) -> bool {
         let records = fill.refill_bytes(Some(band)).unwrap_or(0);
         matches!(self, Kept::Lit(_)) && LitBands::worth_masking(&fill.layout(plan, band), records)
     }
@@ -241,7 +241,7 @@ impl<R: Reducer> Kept<R> {
     /// [`LitBands::keep`]).
     pub fn keep_lit(
         &mut self,
-        fill: &impl Fill<R>,
+        fill: &dyn Fill<R>,
         plan: &Plan,
         band: u32,
         tiles: Option<Vec<MaskedTile<R::Cell>>>,
@@ -257,7 +257,7 @@ impl<R: Reducer> Kept<R> {
     pub fn aggregate<'a>(
         &'a mut self,
         reducer: &R,
-        fill: &impl Fill<R>,
+        fill: &dyn Fill<R>,
         plan: &Plan,
         band: u32,
         buffer: &'a mut BandCells<R>,
@@ -292,7 +292,7 @@ impl<R: Reducer> Kept<R> {
     pub fn band<'a>(
         &'a self,
         reducer: &R,
-        fill: &impl Fill<R>,
+        fill: &dyn Fill<R>,
         plan: &Plan,
         band: u32,
         buffer: &'a mut BandCells<R>,
@@ -310,7 +310,7 @@ impl<R: Reducer> Kept<R> {
     pub fn load(
         &self,
         reducer: &R,
-        fill: &impl Fill<R>,
+        fill: &dyn Fill<R>,
         plan: &Plan,
         band: u32,
         buffer: &mut BandCells<R>,

@@ -22,10 +22,9 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use crate::canvas::{Plan, TileLayout};
 use crate::error::{Error, Result};
+use crate::parallel;
 use crate::reduce::Reducer;
 use crate::render::band::{BandCells, BandView, Fill, RowsView, ShadedBand};
 use crate::render::RenderOptions;
@@ -318,7 +317,7 @@ fn merge_rows<R: Reducer>(reducer: &R, target: &mut BandCells<R>, source: &BandC
     let last = from.tiles() - 1;
     let source_width = from.tile_columns(last).0 + from.tile_columns(last).1;
     let (s0, t0) = (from.canvas_rows().start, to.canvas_rows().start);
-    to.split_tiles_mut(out, channels).into_par_iter().enumerate().for_each(|(t, tile)| {
+    parallel::for_each_mut(&mut to.split_tiles_mut(out, channels), |t, tile| {
         let (x0, w) = to.tile_columns(t);
         let (c0, c1) = (2 * x0, (2 * (x0 + w)).min(source_width));
         for row in rows.clone() {

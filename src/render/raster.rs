@@ -173,7 +173,7 @@ impl RasterCanvas {
     fn render(
         &self,
         raster: &RasterInput<'_>,
-        fill: &impl Fill<ResampledReducer>,
+        fill: &dyn Fill<ResampledReducer>,
         options: &RenderOptions,
         mut sinks: Vec<Box<dyn Sink>>,
         progress: &dyn Progress,
@@ -192,7 +192,9 @@ impl RasterCanvas {
             sink.begin(&canvas)?;
         }
         let (dynspread_px, warnings) =
-            finish(&reducer, fill, plan, options, (sinks, None), progress, || raster.grid.check_unchanged())?;
+            finish(&reducer, fill, plan, options, (sinks, None), progress, &|| {
+                raster.grid.check_unchanged()
+            })?;
         let plan = plan.clone();
         Ok(RenderReport { points: 0, plotted: 0, x_range, y_range, plan, dynspread_px, warnings })
     }

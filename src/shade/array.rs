@@ -6,8 +6,7 @@
 //! render of the same aggregate writes. Rows are shaded in parallel; the output is RGBA,
 //! 4 bytes a pixel, in the input's row order.
 
-use rayon::prelude::*;
-
+use crate::parallel;
 use crate::shade::family::{CountFamily, FloatFamily};
 use crate::shade::{CategoryShader, CategoryStats, Color, Family, How, PixelFormat, ShadeStyle};
 
@@ -44,29 +43,26 @@ pub fn shade_categories(
     let stats = if stride == 0 {
         CategoryStats::new(channels)
     } else {
-        counts
-            .par_chunks(stride * ROWS_PER_CHUNK)
-            .fold(
-                || CategoryStats::new(channels),
-                |mut s, rows| {
-                    s.add_counts(rows);
-                    s
-                },
-            )
-            .reduce(
-                || CategoryStats::new(channels),
-                |mut a, b| {
-                    a.merge(&b);
-                    a
-                },
-            )
+        let chunks: Vec<&[u32]> = counts.chunks(stride * ROWS_PER_CHUNK).collect();
+        let states = parallel::fold_indices(
+            chunks.len(),
+            || CategoryStats::new(channels),
+            |mut s, i| {
+                s.add_counts(chunks[i]);
+                s
+            },
+        );
+        let merged = states.into_iter().reduce(|mut a, b| {
+            a.merge(&b);
+            a
+        });
+        merged.unwrap_or_else(|| CategoryStats::new(channels))
     };
     let shader = CategoryShader::new(color_key, how, alpha, min_alpha, &stats, background);
     let mut out = vec![0u8; 4 * (counts.len() / channels)];
     if stride > 0 {
-        out.par_chunks_mut(4 * width)
-            .zip(counts.par_chunks(stride))
-            .for_each(|(o, row)| shader.shade_rgba(row, o));
+        let mut rows: Vec<&mut [u8]> = out.chunks_mut(4 * width).collect();
+        parallel::for_each_mut(&mut rows, |i, o| shader.shade_rgba(&counts[i * stride..(i + 1) * stride], o));
     }
     out
 }
@@ -109,7 +105,9 @@ impl<V: Sync> crate::shade::BandValues<V> for WholeArray<'_, V> {
         if self.stride() == 0 {
             return init();
         }
-        self.values.par_chunks(self.stride() * ROWS_PER_CHUNK).fold(&init, &fold).reduce(&init, &merge)
+        let chunks: Vec<&[V]> = self.values.chunks(self.stride() * ROWS_PER_CHUNK).collect();
+        let states = parallel::fold_indices(chunks.len(), &init, |s, i| fold(s, chunks[i]));
+        states.into_iter().reduce(&merge).unwrap_or_else(init)
     }
 }
 
@@ -130,9 +128,10 @@ fn shade_family<F: Family>(
     let stride = band.stride();
     let mut out = vec![0u8; 4 * (values.len() / channels.max(1))];
     if stride > 0 {
-        out.par_chunks_mut(4 * width)
-            .zip(values.par_chunks(stride))
-            .for_each(|(o, row)| F::shade(&shader, row, PixelFormat::Rgba, o));
+        let mut rows: Vec<&mut [u8]> = out.chunks_mut(4 * width).collect();
+        parallel::for_each_mut(&mut rows, |i, o| {
+            F::shade(&shader, &values[i * stride..(i + 1) * stride], PixelFormat::Rgba, o)
+        });
     }
     out
 }

@@ -23,10 +23,9 @@
 
 use std::collections::VecDeque;
 
-use rayon::prelude::*;
-
 use super::spread::DensityStats;
 use crate::error::{Error, Field, Result};
+use crate::parallel;
 
 /// The parameters of Datashader's `tf.dynspread(img, threshold, max_px)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,7 +83,7 @@ pub const BATCH_BYTES: usize = 1 << 20;
 impl MaskRow {
     /// Fills the row through `fill` and normalises it to 0s and 1s, with its count and,
     /// when sparse, its lit columns.
-    fn prepare(&mut self, width: usize, fill: impl FnOnce(&mut [u8])) {
+    fn prepare(&mut self, width: usize, fill: &dyn Fn(&mut [u8])) {
         self.lit.resize(width, 0);
         fill(&mut self.lit);
         let mut count = 0;
@@ -152,9 +151,9 @@ impl DensityStream {
     /// Adds the next canvas row: `fill` writes its mask, one byte per pixel, non-zero where
     /// the shaded pixel is not transparent. Rows past the canvas height are ignored.
     #[cfg(test)]
-    pub fn push_row(&mut self, fill: impl FnOnce(&mut [u8])) {
+    pub fn push_row(&mut self, fill: impl Fn(&mut [u8])) {
         let mut row = self.spare.pop().unwrap_or_default();
-        row.prepare(self.width, fill);
+        row.prepare(self.width, &fill);
         self.accept(row);
     }
 
@@ -168,10 +167,7 @@ impl DensityStream {
             let mut prepared: Vec<MaskRow> =
                 (0..count).map(|_| self.spare.pop().unwrap_or_default()).collect();
             let width = self.width;
-            prepared
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(i, row)| row.prepare(width, |m| fill(first + i, m)));
+            parallel::for_each_mut(&mut prepared, |i, row| row.prepare(width, &|m| fill(first + i, m)));
             prepared.into_iter().for_each(|row| self.accept(row));
         }
     }
