@@ -140,6 +140,33 @@ fn compact_counts_of_a_canvas_larger_than_the_budget_stay_under_it_in_one_pass()
 }
 
 #[test]
+fn sparse_count_bands_keep_their_lit_cells_within_the_budget_and_give_the_bytes_of_one_band() {
+    // 10^7 points at 4000^2 under 90 MiB: 16 bands of 256 rows, whose u32 cells (64 MB)
+    // outweigh the points' records (40 MB), while a bit per pixel (2 MB) does not: the
+    // statistics pass keeps the lit cells of the central bands with their masks in the
+    // scratch file (`render/kept.rs`, `Kept::Lit`). Checked with a temporary print on
+    // 2026-12-07: bands 4-8, 10 and 11 kept, 3 and 9 masked but too dense to keep, the
+    // rest folded again. The peak stays under the budget, the scratch file is gone, and
+    // the PNG is the one a single band (aggregated straight from the input) gives.
+    let dir = tempfile::tempdir().unwrap();
+    let data = generated(dir.path(), "10000000");
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let canvas =
+        ["-q", "--bare", "--width", "4000", "--height", "4000", "--x-range", "-17,17", "--y-range", "-17,17"];
+    let banded = dir.path().join("banded.png");
+    let flags: Vec<&str> = canvas.iter().copied().chain(["--threads", "2", "--memory", "90MiB"]).collect();
+    let peak = peak_of_render(&data, &flags, &scratch, &banded);
+    eprintln!("peak RSS of 16 sparse count bands at 4000^2: {} MB", peak / 1_000_000);
+    assert!(peak < 90 << 20, "peak RSS {} MB", peak / 1_000_000);
+    assert!(files_in(&scratch).is_empty(), "{:?}", files_in(&scratch));
+    let whole = dir.path().join("whole.png");
+    let flags: Vec<&str> = canvas.iter().copied().chain(["--memory", "1GiB"]).collect();
+    peak_of_render(&data, &flags, &scratch, &whole);
+    assert_eq!(std::fs::read(&banded).unwrap(), std::fs::read(&whole).unwrap());
+}
+
+#[test]
 fn a_16000_squared_render_at_the_default_budget_stays_under_a_fiftieth_of_datashaders_rss() {
     // Issue 14: Datashader peaks at 9606 MB on 10^7 points at 16000^2, so 1/50 is 192 MB.
     // The budget (256 MiB) would hold two bands of 1280 rows (82 MB each, 204 MB at the
