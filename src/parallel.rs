@@ -12,6 +12,7 @@
 //! band aggregated beside the encoding of the one before) share the pool as before.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -116,10 +117,36 @@ fn join_dyn(a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send)) {
     rayon::join(a, b);
 }
 
+/// A value per worker thread of the pool, made on a thread's first use: what a parallel loop
+/// whose calls arrive from any thread (tiles handed out by a fill) keeps per thread, such as
+/// scratch buffers or partial statistics, without one lock all threads contend for.
+pub(crate) struct PerThread<T> {
+    slots: Vec<Mutex<Option<T>>>,
+}
+
+impl<T: Send> PerThread<T> {
+    /// No value yet, a slot for each thread of the current pool.
+    pub fn new() -> PerThread<T> {
+        let threads = rayon::current_num_threads().max(1);
+        PerThread { slots: (0..threads).map(|_| Mutex::new(None)).collect() }
+    }
+
+    /// `f` of this thread's value, made by `init` if the thread has none yet.
+    pub fn with<U>(&self, init: impl FnOnce() -> T, f: impl FnOnce(&mut T) -> U) -> U {
+        let slot = &self.slots[rayon::current_thread_index().unwrap_or(0) % self.slots.len()];
+        let mut value = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        f(value.get_or_insert_with(init))
+    }
+
+    /// The values made, in the order of the threads' indices.
+    pub fn into_values(self) -> impl Iterator<Item = T> {
+        self.slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
 
     fn pool(threads: usize) -> rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
@@ -183,6 +210,21 @@ mod tests {
                     assert!(states.iter().all(|s| !s.is_empty()));
                     assert_eq!(states.concat(), (0..n).collect::<Vec<_>>(), "{threads} threads, {n}");
                 }
+            });
+        }
+    }
+
+    #[test]
+    fn each_thread_folds_into_a_value_of_its_own() {
+        for threads in [1, 2, 3] {
+            pool(threads).install(|| {
+                let per_thread = PerThread::new();
+                for_each_index(1000, &|i| per_thread.with(Vec::new, |mine: &mut Vec<usize>| mine.push(i)));
+                let values: Vec<Vec<usize>> = per_thread.into_values().collect();
+                assert!((1..=threads).contains(&values.len()), "{} values", values.len());
+                let mut all = values.concat();
+                all.sort_unstable();
+                assert_eq!(all, (0..1000).collect::<Vec<_>>());
             });
         }
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
 use crate::glyph::{BandDraw, Glyph, RecordOf};
-use crate::parallel;
+use crate::parallel::{self, PerThread};
 use crate::partition::Partition;
 use crate::reduce::{FamilyValue, Reducer};
 use crate::render::lit_cells;
@@ -80,6 +80,10 @@ pub(crate) struct LitTile<'a, C> {
     /// With `masked`: the tile's mask of non-empty cells ([`lit_cells`]).
     pub mask: Option<&'a [u64]>,
 }
+
+/// What each worker of [`Fill::fold_lit`] reuses from tile to tile: a tile's cells (every one
+/// EMPTY between tiles), the reached cells and their mask.
+type TileScratch<C> = (Vec<C>, Vec<C>, Vec<u64>);
 
 /// The record of glyph `G`'s shape that reducer `R` reads.
 type Rec<R, G> = <<R as Reducer>::Input as RecordOf<<G as Glyph>::Shape>>::Record;
@@ -166,41 +170,36 @@ where
         // may take half of what is left, up to a band's bytes (sparse bands have fewer).
         let window = plan.record_window_bytes(1, plan.band_bytes());
         let max_records = window / std::mem::size_of::<Rec<R, G>>() as u64;
-        let workers = rayon::current_num_threads().max(1);
-        // Per worker: a tile's cells (every one EMPTY between tiles), the reached cells and
-        // their mask.
-        type Slot<C> = Mutex<Option<(Vec<C>, Vec<C>, Vec<u64>)>>;
-        let slots: Vec<Slot<R::Cell>> = (0..workers).map(|_| Mutex::new(None)).collect();
+        let per_thread: PerThread<TileScratch<R::Cell>> = PerThread::new();
         let empty_cell = R::EMPTY;
         let empty = bytemuck::bytes_of(&empty_cell);
         let draw =
             BandDraw { plan, partition: self.partition, band, layout: &layout, overwrite: R::OVERWRITE };
         let drawn = self.glyph.each_whole_tile::<Rec<R, G>, _>(&draw, max_records, |t, records| {
-            let slot = &slots[rayon::current_thread_index().unwrap_or(0) % workers];
-            let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
-            let (cells, reached, mask) =
-                guard.get_or_insert_with(|| (vec![R::EMPTY; tile_pixels], Vec::new(), Vec::new()));
-            for (pixel, fragment) in records.iter().filter_map(G::pixel_of) {
-                reducer.fold(cells, pixel, fragment);
-            }
-            // Read each reached pixel once and empty it again for the next tile.
-            reached.clear();
-            if masked {
-                let tile = &mut cells[..layout.tile_pixels(t)];
-                mask.clear();
-                lit_cells::encode(tile, &R::EMPTY, mask, reached);
-                lit_cells::clear(tile, mask, R::EMPTY);
-                lit(LitTile { tile: t, cells: reached, mask: Some(mask) });
-                return;
-            }
-            for (pixel, _) in records.iter().filter_map(G::pixel_of) {
-                let cell = cells[pixel];
-                if bytemuck::bytes_of(&cell) != empty {
-                    reached.push(cell);
-                    cells[pixel] = R::EMPTY;
+            let init = || (vec![R::EMPTY; tile_pixels], Vec::new(), Vec::new());
+            per_thread.with(init, |(cells, reached, mask)| {
+                for (pixel, fragment) in records.iter().filter_map(G::pixel_of) {
+                    reducer.fold(cells, pixel, fragment);
                 }
-            }
-            lit(LitTile { tile: t, cells: reached, mask: None });
+                // Read each reached pixel once and empty it again for the next tile.
+                reached.clear();
+                if masked {
+                    let tile = &mut cells[..layout.tile_pixels(t)];
+                    mask.clear();
+                    lit_cells::encode(tile, &R::EMPTY, mask, reached);
+                    lit_cells::clear(tile, mask, R::EMPTY);
+                    lit(LitTile { tile: t, cells: reached, mask: Some(mask) });
+                    return;
+                }
+                for (pixel, _) in records.iter().filter_map(G::pixel_of) {
+                    let cell = cells[pixel];
+                    if bytemuck::bytes_of(&cell) != empty {
+                        reached.push(cell);
+                        cells[pixel] = R::EMPTY;
+                    }
+                }
+                lit(LitTile { tile: t, cells: reached, mask: None });
+            })
         })?;
         Some(drawn)
     }

@@ -2,12 +2,12 @@
 //! statistics -> shade and emit -> commit, and rasters through the same last passes.
 
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
 
 use crate::canvas::{Axis, Plan};
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::glyph::{Glyph, GlyphInput, RecordOf};
+use crate::parallel::PerThread;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::RowsView;
@@ -273,27 +273,22 @@ fn gather_statistics<R: Reducer>(
                 let masked = pass == 0 && kept.as_ref().is_some_and(|k| k.worth_masking(fill, plan, b));
                 // Per worker thread: the statistics of the tiles it folded, and the tiles it
                 // masked.
-                let workers = rayon::current_num_threads().max(1);
-                let slots: Vec<Mutex<Option<Found<R>>>> = (0..workers).map(|_| Mutex::new(None)).collect();
+                let per_thread: PerThread<Found<R>> = PerThread::new();
                 let found = fill.fold_lit(reducer, plan, b, masked, &|tile| {
-                    let slot = &slots[rayon::current_thread_index().unwrap_or(0) % workers];
-                    let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-                    let (state, tiles) =
-                        slot.get_or_insert_with(|| (R::Family::new_stats(reducer.channels()), Vec::new()));
-                    R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
-                    if let Some(mask) = tile.mask {
-                        tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
-                    }
+                    let init = || (R::Family::new_stats(reducer.channels()), Vec::new());
+                    per_thread.with(init, |(state, tiles)| {
+                        R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
+                        if let Some(mask) = tile.mask {
+                            tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
+                        }
+                    })
                 });
                 if let Some(found) = found {
                     found?;
                     let mut tiles = Vec::new();
-                    for slot in slots {
-                        if let Some((found, more)) = slot.into_inner().unwrap_or_else(PoisonError::into_inner)
-                        {
-                            R::Family::merge_lit(&mut stats, &found);
-                            tiles.extend(more);
-                        }
+                    for (found, more) in per_thread.into_values() {
+                        R::Family::merge_lit(&mut stats, &found);
+                        tiles.extend(more);
                     }
                     if let (true, 0, Some(kept)) = (keeps_lit, pass, kept.as_mut()) {
                         kept.keep_lit(fill, plan, b, masked.then_some(tiles))?;
