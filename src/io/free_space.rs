@@ -21,6 +21,26 @@ pub fn free_space(dir: &Path) -> std::io::Result<u64> {
     Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
+/// Bytes of writes the kernel holds in memory before it starts writing them back to disk
+/// (Linux: `vm.dirty_background_bytes`, else `vm.dirty_background_ratio` percent of the
+/// available memory); 0 when unknown. Scratch writes under it cost a memory copy; past
+/// it, they soon go at the disk's speed.
+pub fn write_back_threshold() -> u64 {
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let number = |path: &str| read(path).and_then(|s| s.trim().parse::<u64>().ok());
+    if let Some(bytes) = number("/proc/sys/vm/dirty_background_bytes").filter(|&b| b > 0) {
+        return bytes;
+    }
+    let available = read("/proc/meminfo").and_then(|info| {
+        let line = info.lines().find(|line| line.starts_with("MemAvailable:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok()
+    });
+    match (number("/proc/sys/vm/dirty_background_ratio"), available) {
+        (Some(percent), Some(kib)) => kib.saturating_mul(1024) / 100 * percent.min(100),
+        _ => 0,
+    }
+}
+
 /// Fails with [`Error::DiskSpace`] (naming the first directory of the file system) when the
 /// needs on one file system add up to more than its free space. Directories that do not
 /// exist are skipped: creating the file there reports them.
@@ -49,6 +69,18 @@ pub fn check_disk_space(needs: &[DiskNeed]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_write_back_threshold_is_the_kernels_when_it_says() {
+        let threshold = write_back_threshold();
+        let ratio = std::fs::read_to_string("/proc/sys/vm/dirty_background_ratio");
+        let bytes = std::fs::read_to_string("/proc/sys/vm/dirty_background_bytes");
+        match (ratio, bytes) {
+            (_, Ok(b)) if b.trim() != "0" => assert_eq!(threshold, b.trim().parse::<u64>().unwrap()),
+            (Ok(r), _) if r.trim() != "0" => assert!(threshold > 1 << 20, "{threshold}"),
+            _ => assert_eq!(threshold, 0),
+        }
+    }
 
     #[test]
     fn free_space_is_what_statvfs_says() {

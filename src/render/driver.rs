@@ -14,6 +14,7 @@ use crate::render::band::RowsView;
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::compact::{self, CompactCounts};
 use crate::render::direct::{self, Direct};
+use crate::render::indexed::IndexedBand;
 use crate::render::inputs::Inputs;
 use crate::render::kept::{Kept, MaskedTile};
 use crate::render::levels::{window, CoarseLevels, LevelSinks, LevelStatsIo, Stage};
@@ -331,6 +332,19 @@ fn gather_statistics<R: Reducer>(
     Ok((stats, kept))
 }
 
+/// A band of pass 4: its palette indices when `indexed` (`indexed.rs`), else its cells.
+struct Slot<R: Reducer> {
+    cells: BandCells<R>,
+    indices: IndexedBand,
+    indexed: bool,
+}
+
+impl<R: Reducer> Default for Slot<R> {
+    fn default() -> Self {
+        Slot { cells: BandCells::default(), indices: IndexedBand::default(), indexed: false }
+    }
+}
+
 /// Pass 4: shades and emits every band, top to bottom, from the cells `kept` holds, or
 /// else aggregated again; band k + 1 is read or aggregated while band k is encoded.
 fn emit<R: Reducer>(
@@ -361,17 +375,40 @@ fn emit<R: Reducer>(
         }
         return Ok(());
     }
-    let next_band = |band: u32, cells: &mut BandCells<R>| match &kept {
-        Some(kept) => kept.load(reducer, fill, plan, band, cells),
-        None => cells.aggregate(reducer, fill, plan, band),
+    // Bands shaded straight to palette indices, tile by tile (`indexed.rs`), when every
+    // output reads nothing else and the cells are not kept whole anyway.
+    let palette = R::Family::palette(shader).filter(|_| {
+        coarse.is_none()
+            && !sinks.is_empty()
+            && sinks.iter().all(|sink| sink.reads_indices_only())
+            && !matches!(kept, Some(Kept::Spilled(_)))
+    });
+    // Band `band` into `slot`: its indices when they can be had, else its cells (the
+    // other buffer of the slot freed, so a slot holds no more than a band's cells).
+    let next_band = |band: u32, slot: &mut Slot<R>| -> Result<()> {
+        if let Some(palette) = &palette {
+            slot.indexed = slot.indices.shade(reducer, fill, plan, band, kept.as_ref(), (shader, palette))?;
+            if slot.indexed {
+                slot.cells = BandCells::default();
+                return Ok(());
+            }
+            slot.indices = IndexedBand::default();
+        }
+        match &kept {
+            Some(kept) => kept.load(reducer, fill, plan, band, &mut slot.cells),
+            None => slot.cells.aggregate(reducer, fill, plan, band),
+        }
     };
-    let mut current = BandCells::default();
+    let mut current = Slot::default();
     next_band(0, &mut current)?;
-    let mut next = BandCells::default();
+    let mut next = Slot::default();
     for band in 0..plan.bands {
         check_cancelled(progress)?;
         let (emitted, aggregated) = crate::parallel::join(
-            || emit_one(sinks, coarse.as_deref_mut(), band, &current),
+            || match current.indexed {
+                true => sinks.iter_mut().try_for_each(|sink| sink.band(&current.indices)),
+                false => emit_one(sinks, coarse.as_deref_mut(), band, &current.cells),
+            },
             || match band + 1 < plan.bands {
                 true => next_band(band + 1, &mut next),
                 false => Ok(()),
@@ -379,7 +416,7 @@ fn emit<R: Reducer>(
         );
         emitted?;
         aggregated?;
-        progress.advance(u64::from(current.rows()));
+        progress.advance(plan.band_rows(band).len() as u64);
         std::mem::swap(&mut current, &mut next);
     }
     Ok(())

@@ -46,6 +46,9 @@ pub(crate) enum Kept<R: Reducer> {
     Lit(LitBands),
 }
 
+/// What takes a kept band's tiles one by one: (tile, mask, lit cells).
+pub(crate) type EachLitTile<'a, C> = dyn FnMut(usize, &[u64], &[C]) -> Result<()> + 'a;
+
 /// A tile's index in its band, its mask and its lit cells ([`lit_cells`]).
 pub(crate) type MaskedTile<C> = (usize, Vec<u64>, Vec<C>);
 
@@ -56,11 +59,14 @@ pub(crate) type MaskedTile<C> = (usize, Vec<u64>, Vec<C>);
 pub(crate) struct LitBands {
     file: BandFile,
     kept: Vec<bool>,
+    /// The share of a band's records its lit cells and masks may take and be kept
+    /// ([`keep_share`]).
+    share: (u64, u64),
 }
 
 impl LitBands {
     /// Keeps band `band`'s lit cells, as (tile, mask, cells) in any order (tiles without
-    /// any are empty), unless they take more than [`KEEP_SHARE`] of `records`, the bytes of
+    /// any are empty), unless they take more than [`LitBands::share`] of `records`, the bytes of
     /// the band's records: that band is folded again.
     /// None for `tiles`: the band was not masked ([`LitBands::worth_masking`]), so it is
     /// folded again.
@@ -76,7 +82,7 @@ impl LitBands {
         let cells: Option<usize> =
             tiles.as_ref().map(|tiles| tiles.iter().map(|(_, _, cells)| cells.len()).sum());
         let bytes = cells.map(|cells| mask_bytes(layout) + (cells * std::mem::size_of::<C>()) as u64);
-        let keep = bytes.is_some_and(|bytes| bytes * KEEP_SHARE.1 <= records * KEEP_SHARE.0);
+        let keep = bytes.is_some_and(|bytes| bytes * self.share.1 <= records * self.share.0);
         self.kept.push(keep);
         if let (true, Some(mut tiles)) = (keep, tiles) {
             tiles.sort_unstable_by_key(|&(t, ..)| t);
@@ -97,11 +103,11 @@ impl LitBands {
     }
 
     /// Whether a band of `layout` whose records take `records` bytes may keep its lit
-    /// cells: its masks alone must fit [`KEEP_SHARE`] of them, else masking it (a pass over
-    /// its pixels) is wasted. 10^7 points at 16000^2 light nearly a pixel a point, and
-    /// their masks alone outweigh half the records of most bands.
-    fn worth_masking(layout: &TileLayout, records: u64) -> bool {
-        mask_bytes(layout) * KEEP_SHARE.1 <= records * KEEP_SHARE.0
+    /// cells: its masks alone must fit [`LitBands::share`] of them, else masking it (a pass
+    /// over its pixels) is wasted. 10^7 points at 16000^2 light nearly a pixel a point,
+    /// and their masks alone outweigh half the records of most bands.
+    fn worth_masking(&self, layout: &TileLayout, records: u64) -> bool {
+        mask_bytes(layout) * self.share.1 <= records * self.share.0
     }
 
     /// The lit cells of every tile of a band's `cells`, as [`LitBands::keep`] takes them.
@@ -119,16 +125,32 @@ impl LitBands {
     /// Sets every cell of band `band` (kept) from its masks and lit cells, tile by tile: a
     /// tile's mask and lit cells at a time, not a band's.
     fn read<C: Pod>(&self, layout: &TileLayout, band: u32, empty: C, cells: &mut [C]) -> Result<()> {
+        let mut tiles = layout.split_tiles_mut(cells, 1);
+        self.read_tiles(layout, band, empty, &mut |t, mask, lit| {
+            lit_cells::decode(mask, lit, empty, tiles[t]);
+            Ok(())
+        })
+    }
+
+    /// Hands `each(tile, mask, lit cells)` every tile of band `band` (kept), left to right,
+    /// read one tile at a time.
+    fn read_tiles<C: Pod>(
+        &self,
+        layout: &TileLayout,
+        band: u32,
+        empty: C,
+        each: &mut EachLitTile<'_, C>,
+    ) -> Result<()> {
         let (mut mask, mut lit) = (Vec::<u64>::new(), Vec::<C>::new());
         let mut at = 0;
-        for (t, tile) in layout.split_tiles_mut(cells, 1).into_iter().enumerate() {
+        for t in 0..layout.tiles() {
             mask.resize(lit_cells::mask_words(layout.tile_pixels(t)), 0);
             self.file.read(band, at, bytemuck::cast_slice_mut(&mut mask))?;
             at += (mask.len() * 8) as u64;
             lit.resize(lit_cells::lit(&mask), empty);
             self.file.read(band, at, bytemuck::cast_slice_mut(&mut lit))?;
             at += std::mem::size_of_val(&lit[..]) as u64;
-            lit_cells::decode(&mask, &lit, empty, tile);
+            each(t, &mask, &lit)?;
         }
         debug_assert_eq!(at, self.file.band_len(band), "band {band}'s size");
         Ok(())
@@ -140,12 +162,26 @@ fn mask_bytes(layout: &TileLayout) -> u64 {
     (0..layout.tiles()).map(|t| lit_cells::mask_words(layout.tile_pixels(t)) as u64 * 8).sum()
 }
 
-/// A band's lit cells and masks are kept when they take at most this share of the bytes
-/// of its records: writing the page cache costs more than reading it (4 GB/s against 8
-/// GB/s on the 2-core machine, and 350-500 MB/s, the disk's speed, once the kernel's dirty
-/// pages pass its threshold, as 10^9 points at 65536^2 made them). There, keeping every
-/// band took 9 s more in the statistics pass and saved 2.7 s in the render pass.
-const KEEP_SHARE: (u64, u64) = (1, 2);
+/// The share of a band's records (of `records` bytes in all) its lit cells and masks may
+/// take and be kept: all of them when the records and the kept cells (at most as many
+/// bytes) stay under the kernel's write-back threshold (`threshold`), half otherwise.
+///
+/// Writing the page cache costs more than reading it (4 GB/s against 8 GB/s on the 2-core
+/// machine), and once the kernel's dirty pages pass its threshold, the disk's speed
+/// (350-500 MB/s): at 10^9 points on 65536^2 (4 GB of records), keeping every band took
+/// 9 s more in the statistics pass and saved 2.7 s in the render pass, and keeping the
+/// bands whose cells take up to all their records rather than half, 3.4 s more against
+/// 1.0 s saved. Below the threshold keeping is cheap: at 10^8 points on 20000^2 (400 MB of
+/// records), keeping them up to all their records, not half, kept 44 bands instead of 11
+/// and took the render pass from 0.68-0.74 s to 0.48-0.52 s, the statistics pass unchanged
+/// (release, 2026-12-07).
+fn keep_share(records: u64, threshold: u64) -> (u64, u64) {
+    if records.saturating_mul(2) <= threshold {
+        (1, 1)
+    } else {
+        (1, 2)
+    }
+}
 
 /// Bands written one after the other into an unnamed scratch file in `dir`: band `b` is
 /// the bytes from `offsets[b]` to `offsets[b + 1]` (the last offset: the end of the band
@@ -226,14 +262,15 @@ impl<R: Reducer> Kept<R> {
         if masks >= records || free_space(scratch_dir).ok()? < room {
             return None;
         }
-        BandFile::create(scratch_dir).map(|file| Kept::Lit(LitBands { file, kept: Vec::new() }))
+        let share = keep_share(records, crate::io::free_space::write_back_threshold());
+        BandFile::create(scratch_dir).map(|file| Kept::Lit(LitBands { file, kept: Vec::new(), share }))
     }
 
     /// Whether band `band` is worth masking as [`Fill::fold_lit`] folds it, to keep its
     /// lit cells (false unless lit cells are kept).
     pub fn worth_masking(&self, fill: &dyn Fill<R>, plan: &Plan, band: u32) -> bool {
         let records = fill.refill_bytes(Some(band)).unwrap_or(0);
-        matches!(self, Kept::Lit(_)) && LitBands::worth_masking(&fill.layout(plan, band), records)
+        matches!(self, Kept::Lit(lit) if lit.worth_masking(&fill.layout(plan, band), records))
     }
 
     /// Keeps the lit cells of band `band` that [`Fill::fold_lit`] handed out with their
@@ -280,7 +317,8 @@ impl<R: Reducer> Kept<R> {
                 buffer.aggregate(reducer, fill, plan, band)?;
                 let layout = fill.layout(plan, band);
                 let records = fill.refill_bytes(Some(band)).unwrap_or(0);
-                let tiles = LitBands::worth_masking(&layout, records)
+                let tiles = lit
+                    .worth_masking(&layout, records)
                     .then(|| LitBands::encode_band(&layout, buffer.cells(), R::EMPTY));
                 lit.keep(&layout, band, records, tiles)?;
                 Ok(buffer)
@@ -303,6 +341,25 @@ impl<R: Reducer> Kept<R> {
                 self.load(reducer, fill, plan, band, buffer)?;
                 Ok(buffer)
             }
+        }
+    }
+
+    /// Whether the lit cells of band `band` were kept ([`Kept::read_lit`] gives them).
+    pub fn has_lit(&self, band: u32) -> bool {
+        matches!(self, Kept::Lit(lit) if lit.kept[band as usize])
+    }
+
+    /// Hands `each(tile, mask, lit cells)` every tile of band `band`, whose lit cells were
+    /// kept ([`Kept::has_lit`]), left to right.
+    pub fn read_lit(
+        &self,
+        layout: &TileLayout,
+        band: u32,
+        each: &mut EachLitTile<'_, R::Cell>,
+    ) -> Result<()> {
+        match self {
+            Kept::Lit(lit) if lit.kept[band as usize] => lit.read_tiles(layout, band, R::EMPTY, each),
+            _ => Err(Error::usage("Kept::read_lit", "the band's lit cells kept")),
         }
     }
 
@@ -375,6 +432,16 @@ mod tests {
     }
 
     #[test]
+    fn bands_keep_up_to_all_their_records_only_under_the_write_back_threshold() {
+        assert_eq!(keep_share(400 << 20, 2 << 30), (1, 1));
+        assert_eq!(keep_share(1 << 30, 2 << 30), (1, 1));
+        assert_eq!(keep_share((1 << 30) + 1, 2 << 30), (1, 2));
+        assert_eq!(keep_share(4 << 30, 2 << 30), (1, 2));
+        // Unknown threshold: the cautious share.
+        assert_eq!(keep_share(1, 0), (1, 2));
+    }
+
+    #[test]
     fn the_choice_weighs_the_cells_against_the_records() {
         let dir = tempfile::tempdir().unwrap();
         let (many, cells) = (plan(5), 5 * 40 * 4);
@@ -417,9 +484,17 @@ mod tests {
         assert!(matches!(lit(Some(146)), Some(Kept::Lit(_))));
         assert!(lit(Some(145)).is_none());
         assert!(lit(None).is_none());
-        // A band's masks (a word for each of its 3 tiles) must fit half its records.
-        assert!(LitBands::worth_masking(&TileLayout::new(&plan, 0), 48));
-        assert!(!LitBands::worth_masking(&TileLayout::new(&plan, 0), 47));
+        // A band's masks (a word for each of its 3 tiles, 24 bytes) must fit its share of
+        // its records: all of them under the kernel's write-back threshold, else half.
+        let Some(Kept::Lit(mut bands)) = lit(Some(146)) else { panic!("lit cells kept") };
+        let layout = TileLayout::new(&plan, 0);
+        bands.share = keep_share(146, 1 << 30);
+        assert!(bands.worth_masking(&layout, 24));
+        assert!(!bands.worth_masking(&layout, 23));
+        bands.share = keep_share(146, 0);
+        assert!(bands.worth_masking(&layout, 48));
+        assert!(!bands.worth_masking(&layout, 47));
+        drop(bands);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
@@ -456,6 +531,18 @@ mod tests {
         }
         let Kept::Lit(lit) = &kept else { panic!("lit cells kept") };
         assert_eq!(lit.kept, [true, true, true, true, false], "band 4 is folded again");
+        assert_eq!((0..5).map(|b| kept.has_lit(b)).collect::<Vec<_>>(), [true, true, true, true, false]);
+        // Tile by tile, as the indexed road reads them: band 3's middle tile all empty.
+        let layout = fill.layout(&plan, 3);
+        let mut tiles = Vec::new();
+        kept.read_lit(&layout, 3, &mut |t, mask, lit| {
+            tiles.push((t, lit_cells::lit(mask), lit.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(tiles.iter().map(|(t, n, _)| (*t, *n)).collect::<Vec<_>>(), [(0, 11), (1, 0), (2, 6)]);
+        assert_eq!(tiles[2].2[0], numbered(3, layout.tile_offset(2) as u32));
+        assert!(kept.read_lit(&layout, 4, &mut |_, _, _| Ok(())).is_err(), "band 4 was not kept");
         for b in [3, 0, 4, 1, 2, 3] {
             let cells = kept.band(&Count, &fill, &plan, b, &mut buffer).unwrap();
             let layout = fill.layout(&plan, b);

@@ -33,6 +33,7 @@ mod compact;
 mod direct;
 mod driver;
 pub(crate) mod huge_pages;
+mod indexed;
 mod inputs;
 pub(crate) mod levels;
 

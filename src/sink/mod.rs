@@ -145,6 +145,13 @@ pub trait Sink: Send {
     /// Called after the last band: completes the output and moves it into place. A sink
     /// dropped without `finish` (an error or an interrupt) leaves no file behind.
     fn finish(self: Box<Self>) -> Result<()>;
+    /// Whether this sink reads a band that has a palette through [`Band::palette`] and
+    /// [`Band::index_row`] alone (besides its rows): the render may then shade such bands
+    /// straight to indices, tile by tile, without holding their cells. False (the default)
+    /// for sinks that read the aggregates or the RGBA pixels.
+    fn reads_indices_only(&self) -> bool {
+        false
+    }
     /// The colour this sink composites the shaded pixels over itself, when the render
     /// shades over a transparent background for it (a [`SpreadSink`] spreads first): what
     /// the render's check for invisible data compares with. None: the render's background.
