@@ -2,6 +2,7 @@
 //! statistics -> shade and emit -> commit, and rasters through the same last passes.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::canvas::{Axis, Plan};
 use crate::data::PointColumns;
@@ -383,12 +384,19 @@ fn emit<R: Reducer>(
             && sinks.iter().all(|sink| sink.reads_indices_only())
             && !matches!(kept, Some(Kept::Spilled(_)))
     });
-    // Band `band` into `slot`: its indices when they can be had, else its cells (the
-    // other buffer of the slot freed, so a slot holds no more than a band's cells).
+    // Whether a band took the indexed road yet: the fill can fold lit tiles.
+    let indexing = AtomicBool::new(false);
+    // Band `band` into `slot`: its indices when they can be had, else its cells. The slot's
+    // other buffer is freed first, so a slot holds no more than a band's cells (the cells
+    // of a fill that never indexes are kept for the next band instead).
     let next_band = |band: u32, slot: &mut Slot<R>| -> Result<()> {
         if let Some(palette) = &palette {
+            if indexing.load(Ordering::Relaxed) {
+                slot.cells = BandCells::default();
+            }
             slot.indexed = slot.indices.shade(reducer, fill, plan, band, kept.as_ref(), (shader, palette))?;
             if slot.indexed {
+                indexing.store(true, Ordering::Relaxed);
                 slot.cells = BandCells::default();
                 return Ok(());
             }

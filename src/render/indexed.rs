@@ -33,8 +33,10 @@ pub(crate) struct IndexedBand {
     layout: Option<TileLayout>,
     /// First canvas row of the band.
     y0: u32,
-    /// Every tile's indices, tile after tile; only the written tiles' are meaningful.
-    indices: Vec<u8>,
+    /// Each tile's indices, row after row, allocated when a tile is first written (so a
+    /// fill that cannot fold lit costs no memory) and kept for the next band; only the
+    /// written tiles' are meaningful.
+    tiles: Vec<Vec<u8>>,
     /// Which tiles were written; the others are wholly `empty`.
     written: Vec<bool>,
     /// The index of an empty cell.
@@ -57,47 +59,47 @@ impl IndexedBand {
     ) -> Result<bool> {
         let Some(empty) = index_of_empty(reducer, shader) else { return Ok(false) };
         let layout = fill.layout(plan, band);
-        self.indices.resize(layout.pixels(), empty);
-        self.written.clear();
-        self.written.resize(layout.tiles(), false);
+        self.tiles.resize_with(layout.tiles(), Vec::new);
         (self.y0, self.empty, self.palette) = (layout.canvas_rows().start, empty, Some(palette.clone()));
         let complete = AtomicBool::new(true);
         let written: Vec<AtomicBool> = (0..layout.tiles()).map(|_| AtomicBool::new(false)).collect();
-        {
-            let tiles: Vec<Mutex<&mut [u8]>> =
-                layout.split_tiles_mut(&mut self.indices, 1).into_iter().map(Mutex::new).collect();
-            // A tile's lit cells, shaded, then spread over its pixels by its mask.
-            let shade_tile = |tile: usize, mask: &[u64], cells: &[R::Cell]| {
-                let mut scratch = Vec::new();
-                let values = reducer.values(cells, &mut scratch);
-                let mut lit = vec![0u8; values.len()];
-                if !R::Family::shade_indices(shader, values, &mut lit) {
-                    complete.store(false, Ordering::Relaxed);
-                    return;
-                }
-                let mut out = tiles[tile].lock().unwrap_or_else(|e| e.into_inner());
-                lit_cells::decode(mask, &lit, empty, &mut out);
-                written[tile].store(true, Ordering::Relaxed);
-            };
-            match kept {
-                Some(kept) if kept.has_lit(band) => kept.read_lit(&layout, band, &mut |t, mask, cells| {
-                    shade_tile(t, mask, cells);
-                    Ok(())
-                })?,
-                _ => {
-                    let lit = |tile: LitTile<'_, R::Cell>| {
-                        if let Some(mask) = tile.mask {
-                            shade_tile(tile.tile, mask, tile.cells);
-                        }
-                    };
-                    match fill.fold_lit(reducer, plan, band, true, &lit) {
-                        Some(folded) => folded?,
-                        None => return Ok(false),
-                    }
-                }
+        let tiles: Vec<Mutex<Vec<u8>>> =
+            std::mem::take(&mut self.tiles).into_iter().map(Mutex::new).collect();
+        // A tile's lit cells, shaded, then spread over its pixels by its mask.
+        let shade_tile = |tile: usize, mask: &[u64], cells: &[R::Cell]| {
+            let mut scratch = Vec::new();
+            let values = reducer.values(cells, &mut scratch);
+            let mut lit = vec![0u8; values.len()];
+            if !R::Family::shade_indices(shader, values, &mut lit) {
+                complete.store(false, Ordering::Relaxed);
+                return;
             }
+            let mut out = tiles[tile].lock().unwrap_or_else(|e| e.into_inner());
+            out.resize(layout.tile_pixels(tile), empty);
+            lit_cells::decode(mask, &lit, empty, &mut out);
+            written[tile].store(true, Ordering::Relaxed);
+        };
+        let shaded = match kept {
+            Some(kept) if kept.has_lit(band) => Some(kept.read_lit(&layout, band, &mut |t, mask, cells| {
+                shade_tile(t, mask, cells);
+                Ok(())
+            })),
+            _ => {
+                let lit = |tile: LitTile<'_, R::Cell>| {
+                    if let Some(mask) = tile.mask {
+                        shade_tile(tile.tile, mask, tile.cells);
+                    }
+                };
+                fill.fold_lit(reducer, plan, band, true, &lit)
+            }
+        };
+        self.tiles =
+            tiles.into_iter().map(|tile| tile.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
+        match shaded {
+            Some(shaded) => shaded?,
+            None => return Ok(false),
         }
-        self.written.iter_mut().zip(&written).for_each(|(w, done)| *w = done.load(Ordering::Relaxed));
+        self.written = written.into_iter().map(AtomicBool::into_inner).collect();
         self.layout = Some(layout);
         Ok(complete.load(Ordering::Relaxed))
     }
@@ -110,8 +112,8 @@ impl IndexedBand {
             let (x0, w) = layout.tile_columns(t);
             let (x0, w) = (x0 as usize, w as usize);
             let piece = self.written[t].then(|| {
-                let start = layout.tile_offset(t) + row as usize * w;
-                &self.indices[start..start + w]
+                let start = row as usize * w;
+                &self.tiles[t][start..start + w]
             });
             each(x0, w, piece);
         }
