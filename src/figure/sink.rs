@@ -254,6 +254,12 @@ impl<W: Write + Send> Sink for FigureSink<W> {
         png.write_rows(band.height() as usize, &fill)
     }
 
+    /// The plot is drawn from the band's indices or RGBA, the colorbar from its colour
+    /// scale.
+    fn reads_indices_only(&self) -> bool {
+        true
+    }
+
     fn finish(mut self: Box<Self>) -> Result<()> {
         let (h, bottom) = match self.state.as_ref() {
             Some((figure, _, _)) => (figure.size().1, figure.data_origin().1 + self.data.1),

@@ -15,7 +15,7 @@ use crate::render::band::RowsView;
 use crate::render::band::{BandCells, BandView, Fill, Records, ShadedBand};
 use crate::render::compact::{self, CompactCounts};
 use crate::render::direct::{self, Direct};
-use crate::render::indexed::IndexedBand;
+use crate::render::indexed::{IndexedBand, Shading};
 use crate::render::inputs::Inputs;
 use crate::render::kept::{Kept, MaskedTile};
 use crate::render::levels::{window, CoarseLevels, LevelSinks, LevelStatsIo, Stage};
@@ -378,23 +378,25 @@ fn emit<R: Reducer>(
     }
     // Bands shaded straight to palette indices, tile by tile (`indexed.rs`), when every
     // output reads nothing else and the cells are not kept whole anyway.
-    let palette = R::Family::palette(shader).filter(|_| {
-        coarse.is_none()
-            && !sinks.is_empty()
-            && sinks.iter().all(|sink| sink.reads_indices_only())
-            && !matches!(kept, Some(Kept::Spilled(_)))
-    });
+    let shading = R::Family::palette(shader)
+        .filter(|_| {
+            coarse.is_none()
+                && !sinks.is_empty()
+                && sinks.iter().all(|sink| sink.reads_indices_only())
+                && !matches!(kept, Some(Kept::Spilled(_)))
+        })
+        .map(|palette| Shading { shader, palette, color_scale: R::Family::color_scale(shader) });
     // Whether a band took the indexed road yet: the fill can fold lit tiles.
     let indexing = AtomicBool::new(false);
     // Band `band` into `slot`: its indices when they can be had, else its cells. The slot's
     // other buffer is freed first, so a slot holds no more than a band's cells (the cells
     // of a fill that never indexes are kept for the next band instead).
     let next_band = |band: u32, slot: &mut Slot<R>| -> Result<()> {
-        if let Some(palette) = &palette {
+        if let Some(shading) = &shading {
             if indexing.load(Ordering::Relaxed) {
                 slot.cells = BandCells::default();
             }
-            slot.indexed = slot.indices.shade(reducer, fill, plan, band, kept.as_ref(), (shader, palette))?;
+            slot.indexed = slot.indices.shade(reducer, fill, plan, band, kept.as_ref(), shading)?;
             if slot.indexed {
                 indexing.store(true, Ordering::Relaxed);
                 slot.cells = BandCells::default();

@@ -20,11 +20,19 @@ use crate::reduce::Reducer;
 use crate::render::band::{Fill, LitTile};
 use crate::render::kept::Kept;
 use crate::render::lit_cells;
-use crate::shade::{Family, Palette, PixelFormat};
+use crate::shade::{ColorScale, Family, Palette, PixelFormat};
 use crate::sink::Band;
 
 /// The shader of reducer `R`'s family.
 type Shader<R> = <<R as Reducer>::Family as Family>::Shader;
+
+/// What bands are shaded with on the indexed road: the canvas's shader, its palette, and
+/// its colour scale (for a figure's colorbar).
+pub(crate) struct Shading<'a, R: Reducer> {
+    pub shader: &'a Shader<R>,
+    pub palette: Arc<Palette>,
+    pub color_scale: Option<ColorScale>,
+}
 
 /// One band's palette indices, a byte per pixel, tile by tile in the band's [`TileLayout`]
 /// (each tile's rows one after the other), reused from band to band.
@@ -42,6 +50,7 @@ pub(crate) struct IndexedBand {
     /// The index of an empty cell.
     empty: u8,
     palette: Option<Arc<Palette>>,
+    color_scale: Option<ColorScale>,
 }
 
 impl IndexedBand {
@@ -55,12 +64,14 @@ impl IndexedBand {
         plan: &Plan,
         band: u32,
         kept: Option<&Kept<R>>,
-        (shader, palette): (&Shader<R>, &Arc<Palette>),
+        shading: &Shading<'_, R>,
     ) -> Result<bool> {
+        let shader = shading.shader;
         let Some(empty) = index_of_empty(reducer, shader) else { return Ok(false) };
         let layout = fill.layout(plan, band);
         self.tiles.resize_with(layout.tiles(), Vec::new);
-        (self.y0, self.empty, self.palette) = (layout.canvas_rows().start, empty, Some(palette.clone()));
+        (self.y0, self.empty) = (layout.canvas_rows().start, empty);
+        (self.palette, self.color_scale) = (Some(shading.palette.clone()), shading.color_scale.clone());
         let complete = AtomicBool::new(true);
         let written: Vec<AtomicBool> = (0..layout.tiles()).map(|_| AtomicBool::new(false)).collect();
         let tiles: Vec<Mutex<Vec<u8>>> =
@@ -163,6 +174,10 @@ impl Band for IndexedBand {
         self.palette.clone()
     }
 
+    fn color_scale(&self) -> Option<ColorScale> {
+        self.color_scale.clone()
+    }
+
     fn index_row(&self, row: u32, out: &mut [u8]) -> bool {
         self.for_each_piece(row, |x0, w, piece| match piece {
             Some(piece) => out[x0..x0 + w].copy_from_slice(piece),
@@ -256,7 +271,11 @@ mod tests {
                 stats: &stats,
                 spread_px: None,
             };
-            assert!(indexed.shade(&Count, &Given, &plan, band, None, (&shader, &palette)).unwrap());
+            let shading =
+                Shading { shader: &shader, palette: palette.clone(), color_scale: shaded.color_scale() };
+            assert!(indexed.shade(&Count, &Given, &plan, band, None, &shading).unwrap());
+            let (scale, want) = (indexed.color_scale().unwrap(), shaded.color_scale().unwrap());
+            assert_eq!((scale.range, scale.colors), (want.range, want.colors));
             assert_eq!((indexed.y0(), indexed.height()), (shaded.y0(), shaded.height()));
             assert_eq!(indexed.palette().unwrap().colors(), palette.colors());
             for row in 0..shaded.height() {
@@ -291,6 +310,7 @@ mod tests {
         let shader = CountShader::new(&histogram, How::Linear, &Colormap::default(), Color::TRANSPARENT);
         let palette = shader.palette().unwrap().clone();
         let mut indexed = IndexedBand::default();
-        assert!(!indexed.shade(&Count, &Dense, &plan, 0, None, (&shader, &palette)).unwrap());
+        let shading = Shading { shader: &shader, palette, color_scale: None };
+        assert!(!indexed.shade(&Count, &Dense, &plan, 0, None, &shading).unwrap());
     }
 }

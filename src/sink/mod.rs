@@ -145,10 +145,11 @@ pub trait Sink: Send {
     /// Called after the last band: completes the output and moves it into place. A sink
     /// dropped without `finish` (an error or an interrupt) leaves no file behind.
     fn finish(self: Box<Self>) -> Result<()>;
-    /// Whether this sink reads a band that has a palette through [`Band::palette`] and
-    /// [`Band::index_row`] alone (besides its rows): the render may then shade such bands
-    /// straight to indices, tile by tile, without holding their cells. False (the default)
-    /// for sinks that read the aggregates or the RGBA pixels.
+    /// Whether this sink reads a band that has a palette through its shaded pixels alone
+    /// ([`Band::palette`], [`Band::index_row`], [`Band::shade_row`], [`Band::color_scale`],
+    /// besides its rows), never its aggregates ([`Band::aggregate_row`]) or statistics: the
+    /// render may then shade such bands straight to indices, tile by tile, without
+    /// holding their cells. False (the default) unless the sink says so.
     fn reads_indices_only(&self) -> bool {
         false
     }

@@ -763,8 +763,7 @@ impl<W: Write + Send> Sink for PngSink<W> {
         let out = writer.finish()?;
         self.destination.close(out)
     }
-    /// A band with a palette is written from its indices ([`shade_indexed`]), whose rows
-    /// fall back to RGBA only when the band cannot give them.
+    /// Written from the band's indices, or its RGBA ([`shade_indexed`]).
     fn reads_indices_only(&self) -> bool {
         true
     }
