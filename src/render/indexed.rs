@@ -256,40 +256,43 @@ mod tests {
             histogram.add_counts(dense.cells());
         }
         let cmap = Colormap::by_name("viridis").unwrap();
-        let shader = CountShader::new(&histogram, How::EqHist, &cmap, Color::TRANSPARENT);
-        let palette = shader.palette().expect("a few counts make a palette").clone();
-        let mut indexed = IndexedBand::default();
         let width = plan.width as usize;
-        for band in 0..plan.bands {
-            dense.aggregate(&Count, &Given, &plan, band).unwrap();
-            let stats = histogram.clone();
-            let view = BandView { reducer: &Count, cells: &dense };
-            let shaded = ShadedBand {
-                y0: plan.band_rows(band).start,
-                view,
-                shader: &shader,
-                stats: &stats,
-                spread_px: None,
-            };
-            let shading =
-                Shading { shader: &shader, palette: palette.clone(), color_scale: shaded.color_scale() };
-            assert!(indexed.shade(&Count, &Given, &plan, band, None, &shading).unwrap());
-            let (scale, want) = (indexed.color_scale().unwrap(), shaded.color_scale().unwrap());
-            assert_eq!((scale.range, scale.colors), (want.range, want.colors));
-            assert_eq!((indexed.y0(), indexed.height()), (shaded.y0(), shaded.height()));
-            assert_eq!(indexed.palette().unwrap().colors(), palette.colors());
-            for row in 0..shaded.height() {
-                let (mut want, mut got) = (vec![0u8; width], vec![7u8; width]);
-                assert!(shaded.index_row(row, &mut want));
-                assert!(indexed.index_row(row, &mut got));
-                assert_eq!(got, want, "band {band} row {row}");
-                assert!(want.iter().collect::<std::collections::HashSet<_>>().len() > 1);
-                for format in [PixelFormat::Rgba, PixelFormat::Rgb] {
-                    let bytes = width * format.bytes_per_pixel();
-                    let (mut want, mut got) = (vec![0u8; bytes], vec![7u8; bytes]);
-                    shaded.shade_row(row, format, &mut want);
-                    indexed.shade_row(row, format, &mut got);
-                    assert_eq!(got, want, "band {band} row {row} {format:?}");
+        // Over a transparent background and an opaque one.
+        for background in [Color::TRANSPARENT, Color { r: 250, g: 240, b: 230, a: 255 }] {
+            let shader = CountShader::new(&histogram, How::EqHist, &cmap, background);
+            let palette = shader.palette().expect("a few counts make a palette").clone();
+            let mut indexed = IndexedBand::default();
+            for band in 0..plan.bands {
+                dense.aggregate(&Count, &Given, &plan, band).unwrap();
+                let stats = histogram.clone();
+                let view = BandView { reducer: &Count, cells: &dense };
+                let shaded = ShadedBand {
+                    y0: plan.band_rows(band).start,
+                    view,
+                    shader: &shader,
+                    stats: &stats,
+                    spread_px: None,
+                };
+                let shading =
+                    Shading { shader: &shader, palette: palette.clone(), color_scale: shaded.color_scale() };
+                assert!(indexed.shade(&Count, &Given, &plan, band, None, &shading).unwrap());
+                let (scale, want) = (indexed.color_scale().unwrap(), shaded.color_scale().unwrap());
+                assert_eq!((scale.range, scale.colors), (want.range, want.colors));
+                assert_eq!((indexed.y0(), indexed.height()), (shaded.y0(), shaded.height()));
+                assert_eq!(indexed.palette().unwrap().colors(), palette.colors());
+                for row in 0..shaded.height() {
+                    let (mut want, mut got) = (vec![0u8; width], vec![7u8; width]);
+                    assert!(shaded.index_row(row, &mut want));
+                    assert!(indexed.index_row(row, &mut got));
+                    assert_eq!(got, want, "band {band} row {row}");
+                    assert!(want.iter().collect::<std::collections::HashSet<_>>().len() > 1);
+                    for format in [PixelFormat::Rgba, PixelFormat::Rgb] {
+                        let bytes = width * format.bytes_per_pixel();
+                        let (mut want, mut got) = (vec![0u8; bytes], vec![7u8; bytes]);
+                        shaded.shade_row(row, format, &mut want);
+                        indexed.shade_row(row, format, &mut got);
+                        assert_eq!(got, want, "band {band} row {row} {format:?} over {background:?}");
+                    }
                 }
             }
         }

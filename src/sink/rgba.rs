@@ -118,6 +118,11 @@ impl Sink for RgbaSink {
         Ok(())
     }
 
+    /// Only the band's RGBA is read.
+    fn reads_indices_only(&self) -> bool {
+        true
+    }
+
     fn finish(mut self: Box<Self>) -> Result<()> {
         let image = self.image.take().ok_or_else(not_begun)?;
         if self.rows_done != image.height {
