@@ -186,6 +186,12 @@ where
                 if masked {
                     let tile = &mut cells[..layout.tile_pixels(t)];
                     mask.clear();
+                    if records.is_empty() {
+                        // Nothing reached the tile: an empty mask, without reading its cells.
+                        mask.resize(lit_cells::mask_words(tile.len()), 0);
+                        lit(LitTile { tile: t, cells: reached, mask: Some(mask) });
+                        return;
+                    }
                     lit_cells::encode(tile, &R::EMPTY, mask, reached);
                     lit_cells::clear(tile, mask, R::EMPTY);
                     lit(LitTile { tile: t, cells: reached, mask: Some(mask) });

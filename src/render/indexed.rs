@@ -78,6 +78,10 @@ impl IndexedBand {
             std::mem::take(&mut self.tiles).into_iter().map(Mutex::new).collect();
         // A tile's lit cells, shaded, then spread over its pixels by its mask.
         let shade_tile = |tile: usize, mask: &[u64], cells: &[R::Cell]| {
+            if cells.is_empty() {
+                // No lit cell: the tile stays unwritten, its rows the empty index.
+                return;
+            }
             let mut scratch = Vec::new();
             let values = reducer.values(cells, &mut scratch);
             let mut lit = vec![0u8; values.len()];

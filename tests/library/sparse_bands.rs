@@ -11,7 +11,7 @@
 
 use gigaplot::{
     render, AggregateArraySink, Colormap, Compression, FigureSink, FigureSpec, How, MemoryColumn, NoProgress,
-    PngSink, PointColumns, Reduction, RenderOptions, Sink,
+    PngSink, PointColumns, Reduction, RenderOptions, RgbaSink, Sink,
 };
 
 const MIB: u64 = 1 << 20;
@@ -26,6 +26,19 @@ fn render_all(points: &PointColumns, options: &RenderOptions) -> (u32, Vec<u8>, 
     let report = render(points, options, sinks, &NoProgress).unwrap();
     let aggregate = array.take().unwrap().bytes().to_vec();
     (report.plan.bands, png_bytes.take().unwrap(), figure_bytes.take().unwrap(), aggregate)
+}
+
+/// (bands, palette PNG, figure PNG, RGBA) of one render whose outputs all read the shaded
+/// pixels alone, so bands are shaded straight to palette indices (`render/indexed.rs`).
+fn render_shaded(points: &PointColumns, options: &RenderOptions) -> (u32, Vec<u8>, Vec<u8>, Vec<u8>) {
+    let (png, png_bytes) = PngSink::to_writer(Vec::new(), Compression::Fast);
+    let spec = FigureSpec { title: Some("Sparse bands".into()), ..FigureSpec::default() };
+    let (figure, figure_bytes) = FigureSink::to_writer(Vec::new(), Compression::Fast, spec, None);
+    let (rgba, image) = RgbaSink::new();
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(png), Box::new(figure), Box::new(rgba)];
+    let report = render(points, options, sinks, &NoProgress).unwrap();
+    let rgba = image.take().unwrap().into_pixels();
+    (report.plan.bands, png_bytes.take().unwrap(), figure_bytes.take().unwrap(), rgba)
 }
 
 fn options(size: (u32, u32), reduction: Reduction, tile: u32, threads: usize, budget: u64) -> RenderOptions {
@@ -58,6 +71,7 @@ fn same_as_one_band(points: &PointColumns, size: (u32, u32), rows: u64, runs: &[
             render_all(points, &options(size, reduction, 256, 2, 256 * MIB));
         assert_eq!(bands, 1, "the reference is one band");
         assert_eq!(&want_png[25..26], &[3], "a palette PNG");
+        let (_, _, _, want_rgba) = render_shaded(points, &options(size, reduction, 256, 2, 256 * MIB));
         for &(tile, threads) in runs {
             let budget = budget_for(rows, size.0, threads);
             let (bands, png, figure, aggregate) =
@@ -67,6 +81,13 @@ fn same_as_one_band(points: &PointColumns, size: (u32, u32), rows: u64, runs: &[
             assert!(aggregate == want_aggregate, "{at}: the aggregate differs");
             assert!(png == want_png, "{at}: the PNG differs");
             assert!(figure == want_figure, "{at}: the figure differs");
+            // The same bands shaded straight to indices.
+            let (bands, png, figure, rgba) =
+                render_shaded(points, &options(size, reduction, tile, threads, budget));
+            assert!(bands > 2, "{at}: {bands} bands, shaded");
+            assert!(png == want_png, "{at}: the PNG shaded to indices differs");
+            assert!(figure == want_figure, "{at}: the figure shaded to indices differs");
+            assert!(rgba == want_rgba, "{at}: the RGBA shaded to indices differs");
         }
     }
 }
