@@ -763,7 +763,8 @@ impl<W: Write + Send> Sink for PngSink<W> {
         let out = writer.finish()?;
         self.destination.close(out)
     }
-    /// Written from the band's indices, or its RGBA ([`shade_indexed`]).
+
+    /// Written from the band's indices, or its RGBA when a row has none.
     fn reads_indices_only(&self) -> bool {
         true
     }
