@@ -256,7 +256,7 @@ impl<W: Write + Send> Sink for FigureSink<W> {
 
     /// The plot is drawn from the band's indices or RGBA, the colorbar from its colour
     /// scale.
-    fn reads_indices_only(&self) -> bool {
+    fn reads_shaded_only(&self) -> bool {
         true
     }
 

@@ -382,7 +382,7 @@ fn emit<R: Reducer>(
         .filter(|_| {
             coarse.is_none()
                 && !sinks.is_empty()
-                && sinks.iter().all(|sink| sink.reads_indices_only())
+                && sinks.iter().all(|sink| sink.reads_shaded_only())
                 && !matches!(kept, Some(Kept::Spilled(_)))
         })
         .map(|palette| Shading { shader, palette, color_scale: R::Family::color_scale(shader) });

@@ -1,7 +1,8 @@
 //! A band shaded straight to palette indices, tile by tile: the render pass's road when
-//! every output takes nothing but indices (a bare PNG of a palette) and the fill hands out
-//! each tile's lit cells with their mask ([`Fill::fold_lit`], or the lit cells `kept.rs`
-//! kept).
+//! every output reads the shaded pixels alone (a PNG, a figure, an RGBA image:
+//! [`crate::sink::Sink::reads_shaded_only`]), the shading has a palette, and the fill hands
+//! out each tile's lit cells with their mask ([`Fill::fold_lit`], or the lit cells
+//! `kept.rs` kept).
 //!
 //! The dense road fills a band of cells (a u32 per pixel: 20 MB for 256 rows of 20000
 //! pixels), then reads all of it again to shade each row. At 10^8 points on 20000^2, 90 %
@@ -153,8 +154,7 @@ impl Band for IndexedBand {
         self.layout.as_ref().map_or(0, TileLayout::rows)
     }
 
-    /// The palette's colours of the row's indices (only sinks that shade RGBA ask; the
-    /// road is taken only for sinks that read indices alone).
+    /// The palette's colours of the row's indices: the pixels the band's cells shade to.
     fn shade_row(&self, row: u32, format: PixelFormat, out: &mut [u8]) {
         let Some(palette) = &self.palette else { return };
         let bpp = format.bytes_per_pixel();
@@ -168,7 +168,7 @@ impl Band for IndexedBand {
         });
     }
 
-    /// Not available: the road is taken only for sinks that read indices alone.
+    /// Not available: the road is taken only for sinks that read the shaded pixels alone.
     fn aggregate_row(&self, _row: u32, out: &mut [u8]) {
         debug_assert!(false, "an indexed band has no aggregates");
         out.fill(0);

@@ -150,7 +150,7 @@ pub trait Sink: Send {
     /// besides its rows), never its aggregates ([`Band::aggregate_row`]) or statistics: the
     /// render may then shade such bands straight to indices, tile by tile, without
     /// holding their cells. False (the default) unless the sink says so.
-    fn reads_indices_only(&self) -> bool {
+    fn reads_shaded_only(&self) -> bool {
         false
     }
     /// The colour this sink composites the shaded pixels over itself, when the render

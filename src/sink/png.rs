@@ -765,7 +765,7 @@ impl<W: Write + Send> Sink for PngSink<W> {
     }
 
     /// Written from the band's indices, or its RGBA when a row has none.
-    fn reads_indices_only(&self) -> bool {
+    fn reads_shaded_only(&self) -> bool {
         true
     }
 }

@@ -119,7 +119,7 @@ impl Sink for RgbaSink {
     }
 
     /// Only the band's RGBA is read.
-    fn reads_indices_only(&self) -> bool {
+    fn reads_shaded_only(&self) -> bool {
         true
     }
 
