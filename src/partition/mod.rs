@@ -114,19 +114,28 @@ impl Partition {
     }
 
     /// Reads records `start .. start + out.len()` of `band` into `out`. `R` must be the
-    /// record type the partition was built with.
+    /// record type the partition was built with. A large read is split into parts read in
+    /// parallel ([`parallel::read_in_parts`]).
     pub fn read<R: bytemuck::Pod>(&self, band: u32, start: u64, out: &mut [R]) -> Result<()> {
         assert_eq!(std::mem::size_of::<R>() as u64, self.record_size, "wrong record type");
+        let size = self.record_size as usize;
+        parallel::read_in_parts(bytemuck::cast_slice_mut(out), size, &|offset, part| {
+            self.read_serial(band, start + (offset / size) as u64, part)
+        })
+    }
+
+    /// [`Partition::read`] by the calling thread alone, into the records' bytes.
+    fn read_serial(&self, band: u32, start: u64, out: &mut [u8]) -> Result<()> {
         if out.is_empty() {
             return Ok(());
         }
         let scratch = self.scratch.as_ref().expect("records exist, so the scratch file does");
         let before = self.band_before(band);
-        let end = start + out.len() as u64;
+        let end = start + out.len() as u64 / self.record_size;
         assert!(end <= before[self.chunks], "read past the end of band {band}");
         // The last chunk whose records start at or before `start`.
         let mut c = before.partition_point(|&n| n <= start) - 1;
-        let mut out: &mut [u8] = bytemuck::cast_slice_mut(out);
+        let mut out = out;
         let mut at = start;
         while at < end {
             let run_end = before[c + 1].min(end);

@@ -8,7 +8,7 @@ use crate::canvas::{Axis, Plan};
 use crate::data::PointColumns;
 use crate::error::{Error, Field, Result};
 use crate::glyph::{Glyph, GlyphInput, RecordOf};
-use crate::parallel::PerThread;
+use crate::parallel::{self, PerThread};
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::{Reducer, ValueUse as _};
 use crate::render::band::RowsView;
@@ -269,6 +269,10 @@ fn gather_statistics<R: Reducer>(
         if let Some(coarse) = coarse.as_deref_mut() {
             coarse.begin_pass(pass);
         }
+        // A band's lit cells still to be written to `kept`: written while the next band is
+        // read and folded (the write is a copy into the page cache by one thread, which
+        // left the other idle).
+        let mut unwritten: Option<Unwritten<R>> = None;
         for b in 0..plan.bands {
             check_cancelled(progress)?;
             if lit_only {
@@ -276,15 +280,21 @@ fn gather_statistics<R: Reducer>(
                 // Per worker thread: the statistics of the tiles it folded, and the tiles it
                 // masked.
                 let per_thread: PerThread<Found<R>> = PerThread::new();
-                let found = fill.fold_lit(reducer, plan, b, masked, &|tile| {
-                    let init = || (R::Family::new_stats(reducer.channels()), Vec::new());
-                    per_thread.with(init, |(state, tiles)| {
-                        R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
-                        if let Some(mask) = tile.mask {
-                            tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
-                        }
-                    })
-                });
+                let (written, found) = parallel::join(
+                    || write_lit(kept.as_mut(), fill, plan, unwritten.take()),
+                    || {
+                        fill.fold_lit(reducer, plan, b, masked, &|tile| {
+                            let init = || (R::Family::new_stats(reducer.channels()), Vec::new());
+                            per_thread.with(init, |(state, tiles)| {
+                                R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
+                                if let Some(mask) = tile.mask {
+                                    tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
+                                }
+                            })
+                        })
+                    },
+                );
+                written?;
                 if let Some(found) = found {
                     found?;
                     let mut tiles = Vec::new();
@@ -292,8 +302,8 @@ fn gather_statistics<R: Reducer>(
                         R::Family::merge_lit(&mut stats, &found);
                         tiles.extend(more);
                     }
-                    if let (true, 0, Some(kept)) = (keeps_lit, pass, kept.as_mut()) {
-                        kept.keep_lit(fill, plan, b, masked.then_some(tiles))?;
+                    if keeps_lit && pass == 0 {
+                        unwritten = Some((b, masked.then_some(tiles)));
                     }
                     progress.advance(u64::from(plan.band_rows(b).len() as u32));
                     continue;
@@ -325,12 +335,30 @@ fn gather_statistics<R: Reducer>(
             }
             progress.advance(u64::from(band.rows()));
         }
+        write_lit(kept.as_mut(), fill, plan, unwritten.take())?;
         R::Family::end_pass(&mut stats, pass, options.how);
         if let Some(coarse) = coarse.as_deref_mut() {
             coarse.end_pass(pass, options.how);
         }
     }
     Ok((stats, kept))
+}
+
+/// A band whose lit cells [`gather_statistics`] has yet to keep: its index, and its masked
+/// tiles (None: not masked, so not kept).
+type Unwritten<R> = (u32, Option<Vec<MaskedTile<<R as Reducer>::Cell>>>);
+
+/// Keeps the lit cells of band `unwritten` (if any) in `kept`.
+fn write_lit<R: Reducer>(
+    kept: Option<&mut Kept<R>>,
+    fill: &dyn Fill<R>,
+    plan: &Plan,
+    unwritten: Option<Unwritten<R>>,
+) -> Result<()> {
+    match (kept, unwritten) {
+        (Some(kept), Some((band, tiles))) => kept.keep_lit(fill, plan, band, tiles),
+        _ => Ok(()),
+    }
 }
 
 /// A band of pass 4: its palette indices when `indexed` (`indexed.rs`), else its cells.

@@ -96,10 +96,12 @@ impl IndexedBand {
             written[tile].store(true, Ordering::Relaxed);
         };
         let shaded = match kept {
-            Some(kept) if kept.has_lit(band) => Some(kept.read_lit(&layout, band, &mut |t, mask, cells| {
-                shade_tile(t, mask, cells);
-                Ok(())
-            })),
+            Some(kept) if kept.has_lit(band) => {
+                Some(kept.read_lit(plan, &layout, band, &|t, mask, cells| {
+                    shade_tile(t, mask, cells);
+                    Ok(())
+                }))
+            }
             _ => {
                 let lit = |tile: LitTile<'_, R::Cell>| {
                     if let Some(mask) = tile.mask {

@@ -21,6 +21,7 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use bytemuck::Pod;
 
@@ -29,6 +30,7 @@ use crate::canvas::{Plan, TileLayout};
 use crate::error::{Error, Result};
 use crate::io::free_space::free_space;
 use crate::io::scratch::unnamed_file;
+use crate::parallel;
 use crate::reduce::Reducer;
 use crate::render::band::{BandCells, Fill};
 use crate::render::lit_cells;
@@ -46,8 +48,8 @@ pub(crate) enum Kept<R: Reducer> {
     Lit(LitBands),
 }
 
-/// What takes a kept band's tiles one by one: (tile, mask, lit cells).
-pub(crate) type EachLitTile<'a, C> = dyn FnMut(usize, &[u64], &[C]) -> Result<()> + 'a;
+/// What takes a kept band's tiles, from any thread: (tile, mask, lit cells).
+pub(crate) type EachLitTile<'a, C> = dyn Fn(usize, &[u64], &[C]) -> Result<()> + Sync + 'a;
 
 /// A tile's index in its band, its mask and its lit cells ([`lit_cells`]).
 pub(crate) type MaskedTile<C> = (usize, Vec<u64>, Vec<C>);
@@ -62,6 +64,8 @@ pub(crate) struct LitBands {
     /// The share of a band's records its lit cells and masks may take and be kept
     /// ([`keep_share`]).
     share: (u64, u64),
+    /// The window [`LitBands::read_tiles`] reads bands into, kept from band to band.
+    reading: Mutex<Vec<u8>>,
 }
 
 impl LitBands {
@@ -122,38 +126,94 @@ impl LitBands {
             .collect()
     }
 
-    /// Sets every cell of band `band` (kept) from its masks and lit cells, tile by tile: a
-    /// tile's mask and lit cells at a time, not a band's.
-    fn read<C: Pod>(&self, layout: &TileLayout, band: u32, empty: C, cells: &mut [C]) -> Result<()> {
-        let mut tiles = layout.split_tiles_mut(cells, 1);
-        self.read_tiles(layout, band, empty, &mut |t, mask, lit| {
-            lit_cells::decode(mask, lit, empty, tiles[t]);
-            Ok(())
-        })
-    }
-
-    /// Hands `each(tile, mask, lit cells)` every tile of band `band` (kept), left to right,
-    /// read one tile at a time.
-    fn read_tiles<C: Pod>(
+    /// Sets every cell of band `band` (kept) from its masks and lit cells, tile by tile
+    /// ([`LitBands::read_tiles`]).
+    fn read<C: Pod + Send + Sync>(
         &self,
         layout: &TileLayout,
         band: u32,
         empty: C,
-        each: &mut EachLitTile<'_, C>,
+        window: u64,
+        cells: &mut [C],
     ) -> Result<()> {
-        let (mut mask, mut lit) = (Vec::<u64>::new(), Vec::<C>::new());
-        let mut at = 0;
-        for t in 0..layout.tiles() {
-            mask.resize(lit_cells::mask_words(layout.tile_pixels(t)), 0);
-            self.file.read(band, at, bytemuck::cast_slice_mut(&mut mask))?;
-            at += (mask.len() * 8) as u64;
-            lit.resize(lit_cells::lit(&mask), empty);
-            self.file.read(band, at, bytemuck::cast_slice_mut(&mut lit))?;
-            at += std::mem::size_of_val(&lit[..]) as u64;
-            each(t, &mask, &lit)?;
+        let tiles: Vec<Mutex<&mut [C]>> =
+            layout.split_tiles_mut(cells, 1).into_iter().map(Mutex::new).collect();
+        self.read_tiles(layout, band, window, &|t, mask, lit| {
+            lit_cells::decode(mask, lit, empty, &mut tiles[t].lock().unwrap_or_else(PoisonError::into_inner));
+            Ok(())
+        })
+    }
+
+    /// Hands `each(tile, mask, lit cells)` every tile of band `band` (kept), tiles in
+    /// parallel: the band is read in windows of at most `window` bytes (each in parallel,
+    /// into a buffer kept for the next band; a window grows to a tile if a tile is larger),
+    /// and the tiles whole in a window are handed out together. Read a tile at a time by
+    /// one thread, the render pass's other thread waited (session 17).
+    fn read_tiles<C: Pod>(
+        &self,
+        layout: &TileLayout,
+        band: u32,
+        window: u64,
+        each: &EachLitTile<'_, C>,
+    ) -> Result<()> {
+        let len = self.file.band_len(band);
+        let mut buffer = self.reading.lock().unwrap_or_else(PoisonError::into_inner);
+        let wanted = window.min(len) as usize;
+        if buffer.len() < wanted {
+            buffer.resize(wanted, 0);
         }
-        debug_assert_eq!(at, self.file.band_len(band), "band {band}'s size");
+        let (mut at, mut first) = (0u64, 0);
+        while first < layout.tiles() {
+            let n = (buffer.len() as u64).min(len - at) as usize;
+            self.file.read(band, at, &mut buffer[..n])?;
+            // The tiles whole in the window: their starts, and the end of the last.
+            let mut starts = vec![0];
+            let mut needed = 0;
+            for t in first..layout.tiles() {
+                let start = *starts.last().expect("a start");
+                let mask = lit_cells::mask_words(layout.tile_pixels(t)) * 8;
+                if start + mask > n {
+                    needed = start + mask;
+                    break;
+                }
+                let lit = lit_cells::lit_in_bytes(&buffer[start..start + mask]);
+                let end = start + mask + lit * std::mem::size_of::<C>();
+                if end > n {
+                    needed = end;
+                    break;
+                }
+                starts.push(end);
+            }
+            let whole = starts.len() - 1;
+            if whole == 0 {
+                // A tile larger than the window: a window of its size.
+                buffer.resize(needed, 0);
+                continue;
+            }
+            let bytes = &buffer[..n];
+            parallel::try_map_indices(whole, |i| {
+                let t = first + i;
+                let tile = &bytes[starts[i]..starts[i + 1]];
+                let (mask, lit) = tile.split_at(lit_cells::mask_words(layout.tile_pixels(t)) * 8);
+                let (mut mask_copy, mut lit_copy) = (Vec::new(), Vec::new());
+                each(t, aligned(mask, &mut mask_copy), aligned(lit, &mut lit_copy))
+            })?;
+            at += starts[whole] as u64;
+            first += whole;
+        }
+        debug_assert_eq!(at, len, "band {band}'s size");
         Ok(())
+    }
+}
+
+/// `bytes` as values of `T`: in place when aligned for `T`, else copied into `copy`.
+fn aligned<'a, T: Pod>(bytes: &'a [u8], copy: &'a mut Vec<T>) -> &'a [T] {
+    match bytemuck::try_cast_slice(bytes) {
+        Ok(values) => values,
+        Err(_) => {
+            copy.extend(bytes.chunks_exact(std::mem::size_of::<T>()).map(bytemuck::pod_read_unaligned::<T>));
+            copy
+        }
     }
 }
 
@@ -218,7 +278,9 @@ impl BandFile {
     fn read(&self, band: u32, at: u64, out: &mut [u8]) -> Result<()> {
         let start = self.offsets[band as usize] + at;
         debug_assert!(start + out.len() as u64 <= self.offsets[band as usize + 1], "within band {band}");
-        self.file.read_exact_at(out, start).map_err(|e| Error::io(&self.dir, e))
+        parallel::read_in_parts(out, 1, &|offset, part| {
+            self.file.read_exact_at(part, start + offset as u64).map_err(|e| Error::io(&self.dir, e))
+        })
     }
 
     /// Bytes of band `band`.
@@ -263,7 +325,8 @@ impl<R: Reducer> Kept<R> {
             return None;
         }
         let share = keep_share(records, crate::io::free_space::write_back_threshold());
-        BandFile::create(scratch_dir).map(|file| Kept::Lit(LitBands { file, kept: Vec::new(), share }))
+        BandFile::create(scratch_dir)
+            .map(|file| Kept::Lit(LitBands { file, kept: Vec::new(), share, reading: Mutex::default() }))
     }
 
     /// Whether band `band` is worth masking as [`Fill::fold_lit`] folds it, to keep its
@@ -353,12 +416,15 @@ impl<R: Reducer> Kept<R> {
     /// kept ([`Kept::has_lit`]), left to right.
     pub fn read_lit(
         &self,
+        plan: &Plan,
         layout: &TileLayout,
         band: u32,
-        each: &mut EachLitTile<'_, R::Cell>,
+        each: &EachLitTile<'_, R::Cell>,
     ) -> Result<()> {
         match self {
-            Kept::Lit(lit) if lit.kept[band as usize] => lit.read_tiles(layout, band, R::EMPTY, each),
+            Kept::Lit(lit) if lit.kept[band as usize] => {
+                lit.read_tiles(layout, band, read_window(plan), each)
+            }
             _ => Err(Error::usage("Kept::read_lit", "the band's lit cells kept")),
         }
     }
@@ -381,10 +447,16 @@ impl<R: Reducer> Kept<R> {
             }),
             Kept::Lit(lit) if !lit.kept[band as usize] => buffer.aggregate(reducer, fill, plan, band),
             Kept::Lit(lit) => buffer.restore(reducer, fill, plan, band, |cells| {
-                lit.read(&fill.layout(plan, band), band, R::EMPTY, cells)
+                lit.read(&fill.layout(plan, band), band, R::EMPTY, read_window(plan), cells)
             }),
         }
     }
+}
+
+/// Most bytes of a kept band read at once in the render pass: a band's record window when
+/// it is folded there instead (a quarter of a band, within the budget).
+fn read_window(plan: &Plan) -> u64 {
+    plan.fold_window_bytes()
 }
 
 /// Bytes of the cells of every band of `plan`.
@@ -533,16 +605,28 @@ mod tests {
         assert_eq!(lit.kept, [true, true, true, true, false], "band 4 is folded again");
         assert_eq!((0..5).map(|b| kept.has_lit(b)).collect::<Vec<_>>(), [true, true, true, true, false]);
         // Tile by tile, as the indexed road reads them: band 3's middle tile all empty.
+        // Read a tile at a time (a window of 0 bytes, grown to each tile), a few tiles at a
+        // time, or at once (the band fits the plan's window), tiles handed out in
+        // parallel: the same tiles. Band 3's first tile has 11 lit cells, so the second
+        // tile's mask starts off the alignment of a u64.
         let layout = fill.layout(&plan, 3);
-        let mut tiles = Vec::new();
-        kept.read_lit(&layout, 3, &mut |t, mask, lit| {
-            tiles.push((t, lit_cells::lit(mask), lit.to_vec()));
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(tiles.iter().map(|(t, n, _)| (*t, *n)).collect::<Vec<_>>(), [(0, 11), (1, 0), (2, 6)]);
-        assert_eq!(tiles[2].2[0], numbered(3, layout.tile_offset(2) as u32));
-        assert!(kept.read_lit(&layout, 4, &mut |_, _, _| Ok(())).is_err(), "band 4 was not kept");
+        for window in [Some(0), Some(100), None] {
+            let tiles = Mutex::new(Vec::new());
+            let each = |t, mask: &[u64], lit: &[u32]| {
+                tiles.lock().unwrap().push((t, lit_cells::lit(mask), lit.to_vec()));
+                Ok(())
+            };
+            match window {
+                None => kept.read_lit(&plan, &layout, 3, &each).unwrap(),
+                Some(window) => lit.read_tiles(&layout, 3, window, &each).unwrap(),
+            }
+            let mut tiles = tiles.into_inner().unwrap();
+            tiles.sort_by_key(|&(t, ..)| t);
+            assert_eq!(tiles.iter().map(|(t, n, _)| (*t, *n)).collect::<Vec<_>>(), [(0, 11), (1, 0), (2, 6)]);
+            assert_eq!(tiles[2].2[0], numbered(3, layout.tile_offset(2) as u32));
+            assert_eq!(tiles[2].2.len(), 6);
+        }
+        assert!(kept.read_lit(&plan, &layout, 4, &|_, _, _| Ok(())).is_err(), "band 4 was not kept");
         for b in [3, 0, 4, 1, 2, 3] {
             let cells = kept.band(&Count, &fill, &plan, b, &mut buffer).unwrap();
             let layout = fill.layout(&plan, b);

@@ -88,8 +88,15 @@ pub(crate) fn decode<C: Pod>(mask: &[u64], values: &[C], empty: C, cells: &mut [
 }
 
 /// Values a mask marks.
+#[cfg(test)]
 pub(crate) fn lit(mask: &[u64]) -> usize {
     mask.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// Values a mask marks, the mask given as its bytes (as read back from a file, not
+/// necessarily aligned for `u64`).
+pub(crate) fn lit_in_bytes(mask: &[u8]) -> usize {
+    mask.chunks_exact(8).map(|word| bytemuck::pod_read_unaligned::<u64>(word).count_ones() as usize).sum()
 }
 
 /// Calls `each(k)` for every set bit `k` of `word`, lowest first.
