@@ -254,7 +254,11 @@ fn sort_by_tile<R: Record<Shape = u32>>(
     let part_len = records.len().div_ceil(SORT_PARTS).max(1);
     let parts: Vec<&[R]> = records.chunks(part_len).collect();
     // counts[p][t]: records of part p in tile t.
+    // Each loop works on its own copies of the layout and the output's address, which the
+    // compiler then keeps in registers (through references it reloaded them at every record,
+    // since the stores might have changed them).
     let counts: Vec<Vec<usize>> = parallel::map_indices(parts.len(), |p| {
+        let layout = layout.clone();
         let mut c = vec![0usize; n_tiles];
         for r in parts[p] {
             c[layout.locate(r.shape()).0] += 1;
@@ -274,6 +278,7 @@ fn sort_by_tile<R: Record<Shape = u32>>(
     bounds[n_tiles] = at;
     let target = SharedSlice(out.as_mut_ptr(), out.len());
     parallel::for_each_index(parts.len(), &|p| {
+        let (layout, target) = (layout.clone(), target.copy());
         let mut cursor = starts[p].clone();
         for r in parts[p] {
             let (t, i) = layout.locate(r.shape());
@@ -293,6 +298,12 @@ unsafe impl<R: Send> Send for SharedSlice<R> {}
 unsafe impl<R: Send> Sync for SharedSlice<R> {}
 
 impl<R> SharedSlice<R> {
+    /// The same slice, as a value of the caller's own.
+    #[inline(always)]
+    fn copy(&self) -> SharedSlice<R> {
+        SharedSlice(self.0, self.1)
+    }
+
     #[inline(always)]
     fn write(&self, position: usize, value: R) {
         assert!(position < self.1);
