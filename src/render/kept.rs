@@ -186,6 +186,13 @@ impl LitBands {
             }
             let whole = starts.len() - 1;
             if whole == 0 {
+                if needed as u64 > len - at {
+                    // Masks that mark more cells than the band holds: an error, not a
+                    // window grown again and again.
+                    let problem = format!("band {band}'s kept lit cells end inside tile {first}");
+                    let e = std::io::Error::new(std::io::ErrorKind::InvalidData, problem);
+                    return Err(Error::io(&self.file.dir, e));
+                }
                 // A tile larger than the window: a window of its size.
                 buffer.resize(needed, 0);
                 continue;
@@ -568,6 +575,27 @@ mod tests {
         assert!(!bands.worth_masking(&layout, 47));
         drop(bands);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn masks_marking_more_cells_than_kept_are_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan(3);
+        let fill = Numbered { records: Some(1 << 20) };
+        let Some(Kept::Lit(mut lit)) = Kept::lit(&Count, &fill, &plan, dir.path()) else {
+            panic!("lit cells kept")
+        };
+        let layout = fill.layout(&plan, 0);
+        // Band 0: the first tile's mask marks all its cells, and only one cell follows.
+        let words = lit_cells::mask_words(layout.tile_pixels(0));
+        lit.file.append(bytemuck::cast_slice(&vec![u64::MAX; words])).unwrap();
+        lit.file.append(bytemuck::bytes_of(&7u32)).unwrap();
+        lit.file.end_band(0);
+        lit.kept.push(true);
+        for window in [0, 1 << 20] {
+            let err = lit.read_tiles::<u32>(&layout, 0, window, &|_, _, _| Ok(())).unwrap_err();
+            assert!(err.to_string().contains("band 0's kept lit cells end inside tile 0"), "{err}");
+        }
     }
 
     #[test]
