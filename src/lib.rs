@@ -133,6 +133,7 @@ mod canvas;
 mod data;
 mod figure;
 mod glyph;
+mod huge_pages;
 mod io;
 mod parallel;
 mod partition;

@@ -44,8 +44,12 @@ def versions(gigaplot):
     """gigaplot's version and commit (of the checkout holding the binary), Python's, the packages'."""
     version = subprocess.run([gigaplot, '--version'], capture_output=True, text=True).stdout.strip()
     directory = Path(gigaplot).resolve().parent
-    commit = _git(directory, 'rev-parse', '--short', 'HEAD')
-    dirty = ' (uncommitted changes)' if _git(directory, 'status', '--porcelain', '--', ':/src') else ''
+    # A binary copied out of its checkout (GIGAPLOT=...) says its commit in GIGAPLOT_COMMIT.
+    commit = os.environ.get('GIGAPLOT_COMMIT', '').strip()
+    dirty = ''
+    if not commit:
+        commit = _git(directory, 'rev-parse', '--short', 'HEAD')
+        dirty = ' (uncommitted changes)' if _git(directory, 'status', '--porcelain', '--', ':/src') else ''
     version = version.removeprefix('gigaplot ') or '?'
     found = {'gigaplot': f'{version} ({gigaplot}, commit {commit or "?"}{dirty})',
              'python': platform.python_version()}

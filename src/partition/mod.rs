@@ -26,7 +26,7 @@ use crate::error::Result;
 use crate::io::ScratchFile;
 use crate::parallel;
 use crate::progress::{check_cancelled, Progress};
-use crate::render::huge_pages::HugePageCells;
+use crate::huge_pages::HugePageCells;
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
 /// very many bands, to bound the chunk index).

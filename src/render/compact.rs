@@ -31,7 +31,7 @@ use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
 use crate::render::band::Fill;
 use crate::render::direct;
-use crate::render::huge_pages::HugePageCells;
+use crate::huge_pages::HugePageCells;
 use crate::render::tally::for_each_prefetched;
 
 /// Points each worker bins and sorts at once (8 bytes each: the binned and sorted pixel).

@@ -32,7 +32,6 @@ mod by_category;
 mod compact;
 mod direct;
 mod driver;
-pub(crate) mod huge_pages;
 mod indexed;
 mod inputs;
 pub(crate) mod levels;

@@ -10,7 +10,7 @@
 //! on 2 MiB pages ([`HugePageCells`]): at 10^9 points on 2000^2, 4 KiB pages cost a TLB
 //! miss at most increments and a TLB shootdown at the first write of every page.
 
-use crate::render::huge_pages::HugePageCells;
+use crate::huge_pages::HugePageCells;
 
 /// How many points ahead [`Tally::add`] and the compact fold prefetch, into L2
 /// ([`prefetch_l2`]; before, 128 points into L1, which had beaten 24, 48, 64 and 96): a 4
