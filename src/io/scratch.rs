@@ -78,6 +78,17 @@ impl ScratchFile {
         Ok(ScratchFile { lanes })
     }
 
+    /// Empties every lane (the records are no longer needed): the page cache they hold is
+    /// freed now, by the calling thread, instead of when the files are removed. Reads after
+    /// this fail; failures to truncate are ignored (removal frees the space anyway).
+    pub fn release(&self) {
+        std::thread::scope(|scope| {
+            for lane in &self.lanes {
+                scope.spawn(|| lane.temp.file().set_len(0));
+            }
+        });
+    }
+
     /// How many lanes there are.
     #[cfg(test)]
     fn lanes(&self) -> usize {
@@ -170,6 +181,25 @@ mod tests {
         }
         assert!(paths.iter().all(|p| !p.exists()));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn release_empties_every_lane_and_later_reads_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ScratchFile::create(dir.path(), 1 << 20, 2).unwrap();
+        let block = vec![7u8; 64 << 10];
+        let (a, b) = (s.append(0, &block).unwrap(), s.append(1, &block).unwrap());
+        let sizes = || s.paths().map(|p| std::fs::metadata(p).unwrap().len()).collect::<Vec<_>>();
+        assert_eq!(sizes(), [64 << 10, 64 << 10]);
+        s.release();
+        assert_eq!(sizes(), [0, 0], "every lane is emptied");
+        let mut out = [0u8; 16];
+        assert!(s.read_at(a, &mut out).is_err() && s.read_at(b, &mut out).is_err());
+        // The files themselves are still there (removed on drop).
+        assert_eq!(s.paths().filter(|p| p.exists()).count(), 2);
+        let paths: Vec<_> = s.paths().map(Path::to_path_buf).collect();
+        drop(s);
+        assert!(paths.iter().all(|p| !p.exists()));
     }
 
     #[test]

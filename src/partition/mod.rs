@@ -23,10 +23,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::Result;
+use crate::huge_pages::HugePageCells;
 use crate::io::ScratchFile;
 use crate::parallel;
 use crate::progress::{check_cancelled, Progress};
-use crate::huge_pages::HugePageCells;
 
 /// Input items are processed in chunks of about this many (fewer chunks when there are
 /// very many bands, to bound the chunk index).
@@ -98,6 +98,14 @@ impl Partition {
             chunks: 0,
             block: 1,
             record_size: 1,
+        }
+    }
+
+    /// Frees the scratch space of the records, which must not be read again
+    /// ([`ScratchFile::release`]); the counts stay.
+    pub fn release(&self) {
+        if let Some(scratch) = &self.scratch {
+            scratch.release();
         }
     }
 

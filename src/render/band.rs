@@ -50,6 +50,9 @@ pub(crate) trait Fill<R: Reducer>: Sync {
     fn refill_bytes(&self, _band: Option<u32>) -> Option<u64> {
         None
     }
+    /// Frees what a refill would read (a partition's scratch files), once every band is
+    /// kept: no band is filled again. Nothing by default.
+    fn release(&self) {}
     /// Folds band `band` tile by tile, each tile alone in a buffer of one tile per worker,
     /// and hands the non-empty cells of the pixels each tile's fragments reached, each
     /// pixel once, to `lit(tile)`, tiles in parallel (on the pool's worker threads). No
@@ -151,6 +154,10 @@ where
 
     fn refill_bytes(&self, band: Option<u32>) -> Option<u64> {
         Some(self.partition.record_bytes(band))
+    }
+
+    fn release(&self) {
+        self.partition.release();
     }
 
     fn fold_lit(

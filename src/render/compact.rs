@@ -25,13 +25,13 @@
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
 use crate::glyph::{PointBinner, Valued};
+use crate::huge_pages::HugePageCells;
 use crate::parallel;
 use crate::partition::Binner as _;
 use crate::progress::{check_cancelled, Progress};
 use crate::reduce::Reducer;
 use crate::render::band::Fill;
 use crate::render::direct;
-use crate::huge_pages::HugePageCells;
 use crate::render::tally::for_each_prefetched;
 
 /// Points each worker bins and sorts at once (8 bytes each: the binned and sorted pixel).

@@ -275,6 +275,11 @@ impl BandFile {
         Ok(())
     }
 
+    /// How many bands were ended.
+    fn bands(&self) -> usize {
+        self.offsets.len() - 2
+    }
+
     /// Ends band `band`: what follows belongs to the next.
     fn end_band(&mut self, band: u32) {
         debug_assert_eq!(self.offsets.len(), band as usize + 2, "bands kept in order");
@@ -414,6 +419,15 @@ impl<R: Reducer> Kept<R> {
         }
     }
 
+    /// Whether every band of `plan` is kept, so none is filled again.
+    pub fn every_band(&self, plan: &Plan) -> bool {
+        match self {
+            Kept::Memory(bands) => bands.len() == plan.bands as usize,
+            Kept::Spilled(file) => file.bands() == plan.bands as usize,
+            Kept::Lit(lit) => lit.kept.len() == plan.bands as usize && lit.kept.iter().all(|&k| k),
+        }
+    }
+
     /// Whether the lit cells of band `band` were kept ([`Kept::read_lit`] gives them).
     pub fn has_lit(&self, band: u32) -> bool {
         matches!(self, Kept::Lit(lit) if lit.kept[band as usize])
@@ -526,6 +540,13 @@ mod tests {
         let (many, cells) = (plan(5), 5 * 40 * 4);
         let choose = |records, plan: &Plan| Kept::choose(&Count, &Numbered { records }, plan, dir.path());
         assert!(matches!(choose(None, &plan(2)), Some(Kept::Memory(_))));
+        let Some(mut two) = choose(None, &plan(2)) else { panic!("kept in memory") };
+        let mut buffer = BandCells::default();
+        for b in 0..2 {
+            assert!(!two.every_band(&plan(2)));
+            two.aggregate(&Count, &Numbered { records: None }, &plan(2), b, &mut buffer).unwrap();
+        }
+        assert!(two.every_band(&plan(2)));
         assert!(matches!(choose(Some(0), &plan(1)), Some(Kept::Memory(_))));
         assert!(matches!(choose(Some(cells + 1), &many), Some(Kept::Spilled(_))));
         assert!(choose(Some(cells), &many).is_none());
@@ -542,9 +563,11 @@ mod tests {
         let mut kept = Kept::choose(&Count, &fill, &plan, dir.path()).unwrap();
         let mut buffer = BandCells::default();
         for b in 0..5 {
+            assert!(!kept.every_band(&plan), "band {b} is not kept yet");
             let cells = kept.aggregate(&Count, &fill, &plan, b, &mut buffer).unwrap();
             assert_eq!(cells.cells()[2], b * 1000 + 2);
         }
+        assert!(kept.every_band(&plan), "no band is filled again: the records can go");
         for b in [3, 0, 4, 1, 2] {
             let cells = kept.band(&Count, &fill, &plan, b, &mut buffer).unwrap();
             let want: Vec<u32> = (0..40).map(|i| numbered(b, i)).collect();
@@ -631,6 +654,7 @@ mod tests {
         }
         let Kept::Lit(lit) = &kept else { panic!("lit cells kept") };
         assert_eq!(lit.kept, [true, true, true, true, false], "band 4 is folded again");
+        assert!(!kept.every_band(&plan), "band 4 needs its records again");
         assert_eq!((0..5).map(|b| kept.has_lit(b)).collect::<Vec<_>>(), [true, true, true, true, false]);
         // Tile by tile, as the indexed road reads them: band 3's middle tile all empty.
         // Read a tile at a time (a window of 0 bytes, grown to each tile), a few tiles at a
