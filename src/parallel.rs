@@ -117,6 +117,27 @@ fn join_dyn(a: &mut (dyn FnMut() + Send), b: &mut (dyn FnMut() + Send)) {
     rayon::join(a, b);
 }
 
+/// Runs `work` on a thread of `scope` (joined when the scope ends), or at once on the
+/// calling thread when the system refuses a thread (a process or pid limit): background
+/// work that must never fail the render for want of a thread.
+pub(crate) fn spawn_or_run<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    work: impl FnOnce() + Send + 'scope,
+) {
+    use std::sync::{Arc, Mutex, PoisonError};
+    // Shared, since a refused spawn drops the closure it was given.
+    let work = Arc::new(Mutex::new(Some(work)));
+    fn run<F: FnOnce()>(work: &Mutex<Option<F>>) {
+        if let Some(work) = work.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            work();
+        }
+    }
+    let given = Arc::clone(&work);
+    if std::thread::Builder::new().spawn_scoped(scope, move || run(&given)).is_err() {
+        run(&work);
+    }
+}
+
 /// Reads of fewer bytes than this [`read_in_parts`] leaves to the calling thread.
 pub(crate) const PARALLEL_READ_BYTES: usize = 1 << 20;
 
@@ -194,6 +215,22 @@ mod tests {
                 }
             });
         }
+    }
+
+    #[test]
+    fn spawned_work_runs_once_on_another_thread_before_the_scope_ends() {
+        let caller = std::thread::current().id();
+        let ran = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for k in 0..3 {
+                let ran = &ran;
+                spawn_or_run(scope, move || ran.lock().unwrap().push((k, std::thread::current().id())));
+            }
+        });
+        let mut ran = ran.into_inner().unwrap();
+        ran.sort_by_key(|&(k, _)| k);
+        assert_eq!(ran.iter().map(|&(k, _)| k).collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(ran.iter().all(|&(_, id)| id != caller), "threads were given");
     }
 
     #[test]

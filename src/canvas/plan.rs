@@ -137,20 +137,53 @@ impl Plan {
         u64::from(self.band_height) * u64::from(self.width) * u64::from(self.aggregate_bytes)
     }
 
-    /// Bytes each of a band's two record buffers (as read, and sorted by tile) may take
-    /// while `bands_held` band buffers are in memory: half of what the budget leaves beside
-    /// them and the render's fixed costs, at most `cap`. The fixed overhead already counts
-    /// windows of 4 MiB, so a window never needs to be smaller.
-    pub(crate) fn record_window_bytes(&self, bands_held: u64, cap: u64) -> u64 {
+    /// Bytes of each record buffer of a band folded into its cells while another band is
+    /// emitted, and of the window kept bands are read back in (the three may be held at
+    /// once in the render pass): a quarter of a band at most, within the budget.
+    pub(crate) fn fold_window_bytes(&self) -> u64 {
+        self.window_share(BANDS_IN_FLIGHT, 3, self.band_bytes() / 4)
+    }
+
+    /// One of `windows` equal shares of what the budget leaves beside `bands_held` band
+    /// buffers and the render's fixed costs, at most `cap`. The fixed overhead already
+    /// counts windows of 4 MiB, so a window never needs to be smaller.
+    fn window_share(&self, bands_held: u64, windows: u64, cap: u64) -> u64 {
         let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
-        let left = self.budget.saturating_sub(overhead + bands_held * self.band_bytes()) / 2;
+        let left = self.budget.saturating_sub(overhead + bands_held * self.band_bytes()) / windows;
         left.min(cap).max(4 * MIB)
     }
 
-    /// Bytes of each record buffer of a band folded into its cells while another band is
-    /// emitted: a quarter of a band at most, within the budget.
-    pub(crate) fn fold_window_bytes(&self) -> u64 {
-        self.record_window_bytes(BANDS_IN_FLIGHT, self.band_bytes() / 4)
+    /// Bytes of each of the two record buffers (as read, and sorted by tile) of a band
+    /// whose statistics are gathered from the pixels its records reach ([`Fill::fold_lit`]):
+    /// a third of what the budget leaves beside the render's fixed costs, one band buffer
+    /// (held if a band took the full path) and the band's masks, at most a band's bytes;
+    /// the third third is for the band's lit cells, no more than its records (a cell per
+    /// record, and a cell takes no more bytes than a record).
+    ///
+    /// [`Fill::fold_lit`]: crate::render::band::Fill::fold_lit
+    pub(crate) fn lit_window_bytes(&self) -> u64 {
+        let band = self.band_bytes();
+        let spare = self.budget.saturating_sub(self.band_masks_bytes());
+        let plan = Plan { budget: spare, ..self.clone() };
+        plan.window_share(1, 3, band)
+    }
+
+    /// Bytes of a band's lit cells and masks the statistics pass may hold while it folds
+    /// the next band (written behind it): what the budget leaves beside the render's fixed
+    /// costs, one band buffer, the fold's two record windows and the next band's own lit
+    /// cells and masks ([`Plan::lit_window_bytes`]). Larger ones are written first.
+    pub(crate) fn write_behind_bytes(&self) -> u64 {
+        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
+        let window = self.lit_window_bytes();
+        let next_lit = window + self.band_masks_bytes();
+        self.budget.saturating_sub(overhead + self.band_bytes() + 2 * window + next_lit)
+    }
+
+    /// Bytes of the masks of a band's lit cells: a bit per pixel, and at most a partial
+    /// word per tile.
+    fn band_masks_bytes(&self) -> u64 {
+        let pixels = u64::from(self.width) * u64::from(self.band_height);
+        pixels / 8 + 8 * u64::from(self.width.div_ceil(self.tile))
     }
 
     /// The canvas rows of band `band`, counted from the top: `start .. end`.
@@ -260,6 +293,43 @@ mod tests {
         // The cap never raises a band beyond what the budget holds.
         let p = Plan::new(65_536, 65_536, 256, 160 << 20, 2, 4).unwrap();
         assert!(p.band_height < 256 && u64::from(p.band_height) * 65_536 * 4 * 2 <= (160 - 80) << 20);
+    }
+
+    #[test]
+    fn windows_and_lit_cells_written_behind_fit_the_budget_beside_the_bands() {
+        let overhead = |p: &Plan| FIXED_OVERHEAD + PER_THREAD_OVERHEAD * p.threads as u64;
+        for (width, budget) in [(20_000, 256u64), (20_000, 128), (65_536, 256), (65_536, 200), (5_000, 100)] {
+            let p = Plan::new(width, 100_000, 256, budget << 20, 2, 4).unwrap();
+            let at = format!("{width} wide, {budget} MiB");
+            let band = p.band_bytes();
+            // The render pass: two bands, a band's two record windows folded again, and
+            // the window kept bands are read in.
+            let fold = p.fold_window_bytes();
+            assert!(fold <= (band / 4).max(4 * MIB), "{at}");
+            if fold > 4 * MIB {
+                assert!(overhead(&p) + 2 * band + 3 * fold <= p.budget, "{at}");
+            }
+            // The statistics pass: a band buffer, two record windows, the lit cells of the
+            // band being folded (a cell per record of its window, a bit per pixel) and
+            // those of the one before it, written behind.
+            let window = p.lit_window_bytes();
+            let masks = u64::from(width) * u64::from(p.band_height) / 8 + 8 * u64::from(width.div_ceil(256));
+            if window > 4 * MIB {
+                assert!(window <= band && overhead(&p) + band + 3 * window + masks <= p.budget, "{at}");
+            }
+            let behind = p.write_behind_bytes();
+            if behind > 0 {
+                assert_eq!(overhead(&p) + band + 2 * window + (window + masks) + behind, p.budget, "{at}");
+            }
+        }
+        // 10^8 points at 20000^2: bands of 256 rows (20 MB), a quarter-band window, and
+        // about 97 MiB for the lit cells written behind (a band's are about 3 MB).
+        let p = Plan::new(20_000, 20_000, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!((p.band_height, p.fold_window_bytes()), (256, 20_000 * 256));
+        assert!(p.write_behind_bytes() > 90 * MIB, "{}", p.write_behind_bytes());
+        // A budget of two bands and the fixed costs leaves nothing to write behind.
+        let p = Plan::new(1203, 997, 256, (80 << 20) + 2 * 64 * 1203 * 4, 2, 4).unwrap();
+        assert_eq!((p.band_height, p.write_behind_bytes()), (64, 0));
     }
 
     #[test]

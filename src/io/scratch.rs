@@ -84,7 +84,9 @@ impl ScratchFile {
     pub fn release(&self) {
         std::thread::scope(|scope| {
             for lane in &self.lanes {
-                scope.spawn(|| lane.temp.file().set_len(0));
+                crate::parallel::spawn_or_run(scope, || {
+                    let _ = lane.temp.file().set_len(0);
+                });
             }
         });
     }

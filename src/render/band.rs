@@ -173,9 +173,9 @@ where
         }
         let layout = TileLayout::new(plan, band);
         let tile_pixels = plan.tile.min(plan.width) as usize * layout.rows() as usize;
-        // No band buffer is held (one may be, from a band that took the full path): a window
-        // may take half of what is left, up to a band's bytes (sparse bands have fewer).
-        let window = plan.record_window_bytes(1, plan.band_bytes());
+        // No band buffer is filled (one may be held, from a band that took the full path):
+        // a window may take a third of what is left beside it, up to a band's bytes.
+        let window = plan.lit_window_bytes();
         let max_records = window / std::mem::size_of::<Rec<R, G>>() as u64;
         let per_thread: PerThread<TileScratch<R::Cell>> = PerThread::new();
         let empty_cell = R::EMPTY;

@@ -211,15 +211,15 @@ pub(crate) fn finish<R: Reducer>(
     let done_with_records = kept.as_ref().is_some_and(|kept| kept.every_band(plan));
     std::thread::scope(|scope| {
         if done_with_records {
-            scope.spawn(|| fill.release());
+            parallel::spawn_or_run(scope, || fill.release());
         }
         let shading = (&stats, &shader, spread_px);
         let kept = emit(reducer, fill, plan, shading, kept, (&mut sinks, coarse.as_mut()), progress)?;
         if !done_with_records {
-            scope.spawn(|| fill.release());
+            parallel::spawn_or_run(scope, || fill.release());
         }
         if let Some(kept) = kept {
-            scope.spawn(move || drop(kept));
+            parallel::spawn_or_run(scope, move || drop(kept));
         }
         // Outputs replace the old files only once every sink has finished (issue 7).
         let commits = crate::io::CommitGroup::begin();
@@ -280,6 +280,7 @@ fn gather_statistics<R: Reducer>(
         kept = Kept::lit(reducer, fill, plan, &scratch_dir);
     }
     let keeps_lit = matches!(kept, Some(Kept::Lit(_)));
+    let cell_bytes = std::mem::size_of::<R::Cell>();
     // A shard gathers the statistics of its own rows only.
     let gather_rows = coarse.as_deref().and_then(|c| c.gather_rows().cloned());
     for pass in 0..R::Family::passes(options.how) {
@@ -321,7 +322,16 @@ fn gather_statistics<R: Reducer>(
                         tiles.extend(more);
                     }
                     if keeps_lit && pass == 0 {
-                        unwritten = Some((b, masked.then_some(tiles)));
+                        // Held while the next band is folded only within the budget.
+                        let held: usize = tiles
+                            .iter()
+                            .map(|(_, mask, cells)| 8 * mask.len() + cell_bytes * cells.len())
+                            .sum();
+                        let band = Some((b, masked.then_some(tiles)));
+                        match held as u64 <= plan.write_behind_bytes() {
+                            true => unwritten = band,
+                            false => write_lit(kept.as_mut(), fill, plan, band)?,
+                        }
                     }
                     progress.advance(u64::from(plan.band_rows(b).len() as u32));
                     continue;

@@ -146,9 +146,9 @@ impl LitBands {
 
     /// Hands `each(tile, mask, lit cells)` every tile of band `band` (kept), tiles in
     /// parallel: the band is read in windows of at most `window` bytes (each in parallel,
-    /// into a buffer kept for the next band; a window grows to a tile if a tile is larger),
-    /// and the tiles whole in a window are handed out together. Read a tile at a time by
-    /// one thread, the render pass's other thread waited (session 17).
+    /// into a buffer kept for the next band; a window grows to a tile if a tile is larger,
+    /// for that band only), and the tiles whole in a window are handed out together. Read a
+    /// tile at a time by one thread, the render pass's other thread waited (session 17).
     fn read_tiles<C: Pod>(
         &self,
         layout: &TileLayout,
@@ -209,6 +209,11 @@ impl LitBands {
             first += whole;
         }
         debug_assert_eq!(at, len, "band {band}'s size");
+        if buffer.len() as u64 > window {
+            // Grown to a tile larger than the window: not kept at that size for the next band.
+            buffer.truncate(window as usize);
+            buffer.shrink_to_fit();
+        }
         Ok(())
     }
 }
@@ -670,7 +675,11 @@ mod tests {
             };
             match window {
                 None => kept.read_lit(&plan, &layout, 3, &each).unwrap(),
-                Some(window) => lit.read_tiles(&layout, 3, window, &each).unwrap(),
+                Some(window) => {
+                    lit.read_tiles(&layout, 3, window, &each).unwrap();
+                    // A window grown to a tile is not kept at that size.
+                    assert!(lit.reading.lock().unwrap().len() as u64 <= window, "window {window}");
+                }
             }
             let mut tiles = tiles.into_inner().unwrap();
             tiles.sort_by_key(|&(t, ..)| t);
