@@ -146,14 +146,15 @@ const KEPT_WINDOWS: usize = 2;
 struct WindowBuffer(Vec<u64>);
 
 impl WindowBuffer {
-    /// A buffer of `bytes` (rounded up to 8): a kept one of that size, or a new one.
+    /// A buffer of `bytes` (rounded up to 8): a kept one of that size, or a new one. Kept
+    /// buffers of other sizes are freed, not held beside it (the plan budgets the windows
+    /// of one kind at a time: a band folded from its lit pixels, or folded whole).
     fn take(bytes: usize) -> WindowBuffer {
         let words = bytes.div_ceil(8);
         let mut kept = WINDOWS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match kept.iter().position(|buffer| buffer.len() == words) {
-            Some(i) => WindowBuffer(kept.swap_remove(i)),
-            None => WindowBuffer(vec![0; words]),
-        }
+        let reused = kept.iter().position(|buffer| buffer.len() == words).map(|i| kept.swap_remove(i));
+        kept.clear();
+        WindowBuffer(reused.unwrap_or_else(|| vec![0; words]))
     }
 
     /// The first `n` records of the buffer (None if `R`'s alignment exceeds 8 bytes).

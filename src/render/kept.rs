@@ -114,16 +114,42 @@ impl LitBands {
         mask_bytes(layout) * self.share.1 <= records * self.share.0
     }
 
-    /// The lit cells of every tile of a band's `cells`, as [`LitBands::keep`] takes them.
-    fn encode_band<C: Pod>(layout: &TileLayout, cells: &[C], empty: C) -> Vec<MaskedTile<C>> {
-        let tiles = layout.tile_slices(cells, 1).into_iter().enumerate();
-        tiles
-            .map(|(t, tile)| {
-                let (mut mask, mut lit) = (Vec::new(), Vec::new());
+    /// Keeps the lit cells of band `band` from its `cells` (a band that took the full path),
+    /// as [`LitBands::keep`] would from its tiles, but each tile appended as soon as it is
+    /// encoded: no copy of the band's lit cells is held (for a band of 65536 x 256 counts,
+    /// up to 66 MB beside the band). A band whose lit cells turn out to take more than its
+    /// share of `records` is dropped from the file again, and folded again.
+    fn keep_band<C: Pod>(
+        &mut self,
+        layout: &TileLayout,
+        band: u32,
+        records: u64,
+        cells: &[C],
+        empty: C,
+    ) -> Result<()> {
+        debug_assert_eq!(self.kept.len(), band as usize, "bands kept in order");
+        let mut keep = self.worth_masking(layout, records);
+        if keep {
+            let (mut mask, mut lit) = (Vec::new(), Vec::new());
+            let mut bytes = mask_bytes(layout);
+            for tile in layout.tile_slices(cells, 1) {
+                (mask.clear(), lit.clear());
                 lit_cells::encode(tile, &empty, &mut mask, &mut lit);
-                (t, mask, lit)
-            })
-            .collect()
+                bytes += (lit.len() * std::mem::size_of::<C>()) as u64;
+                if bytes * self.share.1 > records * self.share.0 {
+                    keep = false;
+                    break;
+                }
+                self.file.append(bytemuck::cast_slice(&mask))?;
+                self.file.append(bytemuck::cast_slice(&lit))?;
+            }
+            if !keep {
+                self.file.drop_band();
+            }
+        }
+        self.kept.push(keep);
+        self.file.end_band(band);
+        Ok(())
     }
 
     /// Sets every cell of band `band` (kept) from its masks and lit cells, tile by tile
@@ -280,6 +306,12 @@ impl BandFile {
         Ok(())
     }
 
+    /// Drops what was appended to the band being written (the next band overwrites it).
+    fn drop_band(&mut self) {
+        let start = self.offsets[self.offsets.len() - 2];
+        *self.offsets.last_mut().expect("the end is always there") = start;
+    }
+
     /// How many bands were ended.
     fn bands(&self) -> usize {
         self.offsets.len() - 2
@@ -397,10 +429,7 @@ impl<R: Reducer> Kept<R> {
                 buffer.aggregate(reducer, fill, plan, band)?;
                 let layout = fill.layout(plan, band);
                 let records = fill.refill_bytes(Some(band)).unwrap_or(0);
-                let tiles = lit
-                    .worth_masking(&layout, records)
-                    .then(|| LitBands::encode_band(&layout, buffer.cells(), R::EMPTY));
-                lit.keep(&layout, band, records, tiles)?;
+                lit.keep_band(&layout, band, records, buffer.cells(), R::EMPTY)?;
                 Ok(buffer)
             }
         }
@@ -603,6 +632,31 @@ mod tests {
         assert!(!bands.worth_masking(&layout, 47));
         drop(bands);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_full_band_whose_lit_cells_outgrow_its_share_is_dropped_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan(3);
+        let fill = Numbered { records: Some(1 << 20) };
+        let Some(Kept::Lit(mut lit)) = Kept::lit(&Count, &fill, &plan, dir.path()) else {
+            panic!("lit cells kept")
+        };
+        lit.share = (1, 1);
+        let layout = fill.layout(&plan, 0);
+        let band = |b| (0..40).map(|i| numbered(b, i)).collect::<Vec<u32>>();
+        // Band 0: 26 lit cells (104 bytes) and 3 mask words (24 bytes) against records of
+        // 100 bytes: worth masking, but its lit cells outgrow the records, so it is dropped
+        // after some of its tiles were appended. Band 1 (27 lit cells, 132 bytes in all) is
+        // kept with records of as many bytes, band 2 not even masked (23 bytes of records).
+        lit.keep_band(&layout, 0, 100, &band(0), 0).unwrap();
+        lit.keep_band(&layout, 1, 132, &band(1), 0).unwrap();
+        lit.keep_band(&layout, 2, 23, &band(2), 0).unwrap();
+        assert_eq!(lit.kept, [false, true, false]);
+        assert_eq!((0..3).map(|b| lit.file.band_len(b)).collect::<Vec<_>>(), [0, 132, 0]);
+        let mut cells = vec![9u32; 40];
+        lit.read(&layout, 1, 0, 1 << 20, &mut cells).unwrap();
+        assert_eq!(cells, band(1), "band 1 reads back whole after band 0 was dropped");
     }
 
     #[test]
