@@ -133,7 +133,8 @@ impl LitBands {
             let (mut mask, mut lit) = (Vec::new(), Vec::new());
             let mut bytes = mask_bytes(layout);
             for tile in layout.tile_slices(cells, 1) {
-                (mask.clear(), lit.clear());
+                mask.clear();
+                lit.clear();
                 lit_cells::encode(tile, &empty, &mut mask, &mut lit);
                 bytes += (lit.len() * std::mem::size_of::<C>()) as u64;
                 if bytes * self.share.1 > records * self.share.0 {
