@@ -132,6 +132,11 @@ impl Plan {
         self.budget.saturating_sub(overhead + band)
     }
 
+    /// Bytes of the budget beside the render's fixed and per-thread costs.
+    pub(crate) fn beside_fixed_costs(&self) -> u64 {
+        self.budget.saturating_sub(FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64)
+    }
+
     /// Bytes of one band's aggregate.
     pub(crate) fn band_bytes(&self) -> u64 {
         u64::from(self.band_height) * u64::from(self.width) * u64::from(self.aggregate_bytes)

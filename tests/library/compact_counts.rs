@@ -24,7 +24,7 @@ impl Progress for Stages {
 }
 
 /// 150,000 clustered points, and `hot` pixels that get 300 points each (counts past 255,
-/// so the side table holds them), interleaved.
+/// so the side table holds them), interleaved evenly.
 fn columns(hot: usize) -> (Vec<f32>, Vec<f64>) {
     let mut state = 0x853c_49e6_748f_ea9bu64;
     let mut next = |n: u64| {
@@ -32,10 +32,13 @@ fn columns(hot: usize) -> (Vec<f32>, Vec<f64>) {
         (state >> 33) % n
     };
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
-    for i in 0..150_000 + hot * 300 {
-        if i % 2 == 1 && i / 2 < hot * 300 {
+    let (hot_points, n) = (hot * 300, 150_000 + hot * 300);
+    for i in 0..n {
+        // Point i is the k-th hot point when k = i * hot_points / n steps up at i.
+        let k = i * hot_points / n;
+        if (i + 1) * hot_points / n > k {
             // Pixel centres of a hot grid, 1 pixel apart.
-            let h = (i / 2) % hot;
+            let h = k % hot;
             xs.push(((h % 250) as f32 + 20.5) / WIDTH as f32);
             ys.push(((h / 250) as f64 + 30.5) / f64::from(HEIGHT));
         } else {
@@ -84,9 +87,11 @@ fn render_bytes(
 
 #[test]
 fn compact_counts_give_the_bytes_of_one_band_and_fall_back_when_the_side_table_is_full() {
-    // 80 hot pixels fit the side table (61,103 pixels: 477 entries for one worker, 238
-    // for two); 600 do not.
-    for (hot, compact) in [(80, true), (600, false)] {
+    // 80 hot pixels fit the side table (61,103 pixels in one region, so one worker: a
+    // quarter of the 200,000 bytes the budget leaves beside the fixed costs, less the
+    // canvas, makes 1,085 entries), and so do 1,000 (a quarter of a byte per pixel, the
+    // allowance before session 18, held 477); 3,000 do not.
+    for (hot, compact) in [(80, true), (1000, true), (3000, false)] {
         for reduction in [Reduction::Count, Reduction::Any] {
             let (bands, stages, want_aggregate, want_pixels, want_plotted) =
                 render_bytes(reduction, hot, 256, 2, 256 * MIB);
