@@ -57,13 +57,14 @@ const ENTRY_BYTES: u64 = 32;
 
 /// The plan of the render pass of a compact count render of `plan`'s canvas (bands sized
 /// by the budget left beside the compact canvas and its side table), or None when the
-/// render should partition: the reducer does more than count, the canvas is one band
-/// already, pixel indices (and the dropped points' one past the last) would not fit a u32, the points' records (4 bytes each) would not
+/// render should partition or count directly: the reducer does more than count, the canvas
+/// is one band whose direct counting runs on every thread, pixel indices (and the dropped points' one past the last) would not fit a u32, the points' records (4 bytes each) would not
 /// outweigh the canvas's bytes, or the budget has no room for the compact canvas.
 pub(crate) fn choose<R: Reducer>(reducer: &R, plan: &Plan, items: usize) -> Option<Plan> {
     reducer.counted(0)?;
     let pixels = u64::from(plan.width) * u64::from(plan.height);
-    if plan.bands == 1 || !direct::fits(pixels + 1) || (items as u64).saturating_mul(4) <= pixels {
+    let direct_counts = plan.bands == 1 && direct::counts_in_parallel(plan);
+    if direct_counts || !direct::fits(pixels + 1) || (items as u64).saturating_mul(4) <= pixels {
         return None;
     }
     let held = pixels + table_bytes(plan, pixels);

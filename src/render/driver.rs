@@ -89,10 +89,12 @@ impl PointRender<'_> {
         };
         let report = |plotted, found| report_on(&plan, plotted, found);
         // A canvas that is one band aggregates straight from the input (`direct.rs`), unless
-        // the reduction reads each item's index, which only partition records carry.
+        // the reduction reads each item's index, which only partition records carry, or
+        // compact counts take it (the budget holds one direct tally for several threads).
         if let Some(binner) = glyph.direct(&input, &plan).filter(|_| {
             !R::Input::READS_ITEM
                 && plan.bands == 1
+                && compact_plan.is_none()
                 && direct::fits(u64::from(plan.width) * u64::from(plan.height))
         }) {
             // No scratch file, but the scratch directory is still swept of dead runs' files.

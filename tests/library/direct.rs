@@ -2,8 +2,9 @@
 //! the same bytes as the partitioned path, for every reduction of points, tile size and
 //! thread count: the aggregate and the shaded pixels. The budgets force each path: a
 //! generous one (direct, count-like reductions on parallel partial canvases), one that
-//! leaves room for a single worker's small sort buffers (direct, many chunks, one canvas),
-//! and one that cuts the canvas into several bands (partitioned).
+//! leaves room for a single worker's small sort buffers (direct, many chunks, one canvas;
+//! compact counts for count and any, which then have no room for a tally per thread), and
+//! one that cuts the canvas into several bands (partitioned).
 
 use crate::common::render_in_memory;
 use gigaplot::{
@@ -72,9 +73,13 @@ fn direct_and_partitioned_renders_are_identical_for_every_reduction_tile_and_thr
             // Partial canvases for every thread, each with sort buffers of 40,000 points.
             let t = threads as u64;
             let spare = ((t - 1) * canvas + t * 40_000 * point).max(canvas);
+            // Count and any with no room for a tally per thread (5 bytes a pixel) take
+            // compact counts instead (`render/compact.rs`), in the bands left beside them.
+            let counted = matches!(reduction, Reduction::Count | Reduction::Any);
+            let one_canvas = if counted { "compact counts" } else { "direct, one canvas" };
             let budgets = [
                 ("direct, a canvas per thread", overhead(threads) + canvas + spare, true),
-                ("direct, one canvas", overhead(threads) + 2 * canvas, true),
+                (one_canvas, overhead(threads) + 2 * canvas, !counted),
                 ("partitioned", overhead(threads) + 2 * 30 * u64::from(WIDTH) * pixel, false),
             ];
             for (path, budget, one_band) in budgets {
