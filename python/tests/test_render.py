@@ -182,7 +182,7 @@ INTERRUPTED = textwrap.dedent("""
     y = np.random.default_rng(2).random(n, dtype=np.float32)
     print("ready", flush=True)
     try:
-        gp.render({"x": x, "y": y}, "x", "y", output=sys.argv[1], width=30000, height=30000,
+        gp.render({"x": x, "y": y}, "x", "y", output=sys.argv[1], width=80000, height=80000,
                   x_range=(0, 1), y_range=(0, 1), memory="128MiB", scratch_dir=sys.argv[2])
     except KeyboardInterrupt:
         print("interrupted", time.monotonic(), flush=True)
@@ -198,8 +198,14 @@ def test_ctrl_c_raises_keyboard_interrupt_within_a_second_and_leaves_no_file(tmp
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPTED, str(out_dir / "big.png"), str(scratch)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(1.5)
+    # Interrupted once its partition has begun (its scratch files exist), not after a fixed
+    # time: the whole render takes 3.7 s here (2·10^7 points on 80000^2), and a faster
+    # machine must not finish it first (30000^2 took 1.5 s, as long as the old fixed wait).
+    deadline = time.monotonic() + 20
+    while not any(scratch.glob("gigaplot-scratch-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
     assert proc.poll() is None, "the render ended before it could be interrupted"
+    assert any(scratch.glob("gigaplot-scratch-*")), "the partition never began"
     sent = time.monotonic()
     proc.send_signal(2)
     out, err = proc.communicate(timeout=30)
