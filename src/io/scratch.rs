@@ -79,7 +79,7 @@ impl ScratchFile {
     }
 
     /// Empties every lane (the records are no longer needed): the page cache they hold is
-    /// freed now, by the calling thread, instead of when the files are removed. Reads after
+    /// freed now, a thread per lane, instead of when the files are removed. Reads after
     /// this fail; failures to truncate are ignored (removal frees the space anyway).
     pub fn release(&self) {
         std::thread::scope(|scope| {

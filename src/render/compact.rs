@@ -17,9 +17,8 @@
 //! The side table holds at most one entry per pixel counted 256 or more times. It has an
 //! allowance in the budget (a quarter of a byte per pixel, or a quarter of what the budget
 //! leaves beside the canvas and the fixed costs if that is more); a canvas whose table
-//! outgrows it stops, and
-//! the render partitions instead, reading the input a second time: exact, bounded, O(N)
-//! still.
+//! outgrows it stops, and the render partitions instead, reading the input a second time:
+//! exact, bounded, O(N) still.
 //!
 //! The driver then shades the canvas band by band from these counts ([`Fill`]) with bands
 //! sized by the budget left beside the compact canvas.
@@ -74,10 +73,9 @@ pub(crate) fn choose<R: Reducer>(reducer: &R, plan: &Plan, items: usize) -> Opti
 
 /// Bytes the side table of a compact canvas of `pixels` may take: a quarter of a byte per
 /// pixel, or a quarter of what the budget leaves beside the canvas and the render's fixed
-/// costs if that is more. With
-/// the first alone, 10^9 points (range -17,17) at 6000^2 lit more pixels 256 times than
-/// the table held, and the render read its input again to partition 4 GB of records:
-/// 13.1 s against 2.4 s with a larger budget.
+/// costs if that is more. With the first alone, 10^9 points (range -17,17) at 6000^2 lit
+/// more pixels 256 times than the table held, and the render read its input again to
+/// partition 4 GB of records: 13.1 s against 2.4 s with a larger budget.
 fn table_bytes(plan: &Plan, pixels: u64) -> u64 {
     (pixels / TABLE_DIVISOR).max(plan.beside_fixed_costs().saturating_sub(pixels) / TABLE_SHARE)
 }
