@@ -127,9 +127,7 @@ impl Plan {
     /// band's aggregate: what direct aggregation of a one-band canvas may spend on partial
     /// canvases and sort buffers.
     pub fn spare_bytes(&self) -> u64 {
-        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
-        let band = u64::from(self.band_height) * u64::from(self.width) * u64::from(self.aggregate_bytes);
-        self.budget.saturating_sub(overhead + band)
+        self.beside_fixed_costs().saturating_sub(self.band_bytes())
     }
 
     /// Bytes of the budget beside the render's fixed and per-thread costs.
@@ -146,15 +144,14 @@ impl Plan {
     /// emitted, and of the window kept bands are read back in (the three may be held at
     /// once in the render pass): a quarter of a band at most, within the budget.
     pub(crate) fn fold_window_bytes(&self) -> u64 {
-        self.window_share(BANDS_IN_FLIGHT, 3, self.band_bytes() / 4)
+        self.window_share(BANDS_IN_FLIGHT * self.band_bytes(), 3, self.band_bytes() / 4)
     }
 
-    /// One of `windows` equal shares of what the budget leaves beside `bands_held` band
-    /// buffers and the render's fixed costs, at most `cap`. The fixed overhead already
-    /// counts windows of 4 MiB, so a window never needs to be smaller.
-    fn window_share(&self, bands_held: u64, windows: u64, cap: u64) -> u64 {
-        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
-        let left = self.budget.saturating_sub(overhead + bands_held * self.band_bytes()) / windows;
+    /// One of `windows` equal shares of what the budget leaves beside `held` bytes (band
+    /// buffers, masks) and the render's fixed costs, at most `cap`. The fixed overhead
+    /// already counts windows of 4 MiB, so a window never needs to be smaller.
+    fn window_share(&self, held: u64, windows: u64, cap: u64) -> u64 {
+        let left = self.beside_fixed_costs().saturating_sub(held) / windows;
         left.min(cap).max(4 * MIB)
     }
 
@@ -168,9 +165,7 @@ impl Plan {
     /// [`Fill::fold_lit`]: crate::render::band::Fill::fold_lit
     pub(crate) fn lit_window_bytes(&self) -> u64 {
         let band = self.band_bytes();
-        let spare = self.budget.saturating_sub(self.band_masks_bytes());
-        let plan = Plan { budget: spare, ..self.clone() };
-        plan.window_share(1, 3, band)
+        self.window_share(band + self.band_masks_bytes(), 3, band)
     }
 
     /// Bytes of a band's lit cells and masks the statistics pass may hold while it folds
@@ -178,10 +173,9 @@ impl Plan {
     /// costs, one band buffer, the fold's two record windows and the next band's own lit
     /// cells and masks ([`Plan::lit_window_bytes`]). Larger ones are written first.
     pub(crate) fn write_behind_bytes(&self) -> u64 {
-        let overhead = FIXED_OVERHEAD + PER_THREAD_OVERHEAD * self.threads as u64;
         let window = self.lit_window_bytes();
         let next_lit = window + self.band_masks_bytes();
-        self.budget.saturating_sub(overhead + self.band_bytes() + 2 * window + next_lit)
+        self.beside_fixed_costs().saturating_sub(self.band_bytes() + 2 * window + next_lit)
     }
 
     /// Bytes of the masks of a band's lit cells: a bit per pixel, and at most a partial

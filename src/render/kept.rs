@@ -86,7 +86,7 @@ impl LitBands {
         let cells: Option<usize> =
             tiles.as_ref().map(|tiles| tiles.iter().map(|(_, _, cells)| cells.len()).sum());
         let bytes = cells.map(|cells| mask_bytes(layout) + (cells * std::mem::size_of::<C>()) as u64);
-        let keep = bytes.is_some_and(|bytes| bytes * self.share.1 <= records * self.share.0);
+        let keep = bytes.is_some_and(|bytes| self.within_share(bytes, records));
         self.kept.push(keep);
         if let (true, Some(mut tiles)) = (keep, tiles) {
             tiles.sort_unstable_by_key(|&(t, ..)| t);
@@ -111,7 +111,12 @@ impl LitBands {
     /// over its pixels) is wasted. 10^7 points at 16000^2 light nearly a pixel a point,
     /// and their masks alone outweigh half the records of most bands.
     fn worth_masking(&self, layout: &TileLayout, records: u64) -> bool {
-        mask_bytes(layout) * self.share.1 <= records * self.share.0
+        self.within_share(mask_bytes(layout), records)
+    }
+
+    /// Whether `bytes` kept for a band fit [`LitBands::share`] of its `records` bytes.
+    fn within_share(&self, bytes: u64, records: u64) -> bool {
+        bytes * self.share.1 <= records * self.share.0
     }
 
     /// Keeps the lit cells of band `band` from its `cells` (a band that took the full path),
@@ -137,7 +142,7 @@ impl LitBands {
                 lit.clear();
                 lit_cells::encode(tile, &empty, &mut mask, &mut lit);
                 bytes += (lit.len() * std::mem::size_of::<C>()) as u64;
-                if bytes * self.share.1 > records * self.share.0 {
+                if !self.within_share(bytes, records) {
                     keep = false;
                     break;
                 }
@@ -635,14 +640,20 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// The lit-cell keeper [`Kept::lit`] makes for `fill` on `plan`, in `dir`.
+    fn lit_bands(dir: &Path, plan: &Plan, fill: &Numbered) -> LitBands {
+        match Kept::lit(&Count, fill, plan, dir) {
+            Some(Kept::Lit(lit)) => lit,
+            _ => panic!("lit cells kept"),
+        }
+    }
+
     #[test]
     fn a_full_band_whose_lit_cells_outgrow_its_share_is_dropped_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let plan = plan(3);
         let fill = Numbered { records: Some(1 << 20) };
-        let Some(Kept::Lit(mut lit)) = Kept::lit(&Count, &fill, &plan, dir.path()) else {
-            panic!("lit cells kept")
-        };
+        let mut lit = lit_bands(dir.path(), &plan, &fill);
         lit.share = (1, 1);
         let layout = fill.layout(&plan, 0);
         let band = |b| (0..40).map(|i| numbered(b, i)).collect::<Vec<u32>>();
@@ -665,9 +676,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let plan = plan(3);
         let fill = Numbered { records: Some(1 << 20) };
-        let Some(Kept::Lit(mut lit)) = Kept::lit(&Count, &fill, &plan, dir.path()) else {
-            panic!("lit cells kept")
-        };
+        let mut lit = lit_bands(dir.path(), &plan, &fill);
         let layout = fill.layout(&plan, 0);
         // Band 0: the first tile's mask marks all its cells, and only one cell follows.
         let words = lit_cells::mask_words(layout.tile_pixels(0));
