@@ -7,7 +7,7 @@ pub mod fastdiv;
 pub mod plan;
 pub mod tiles;
 
-pub use axis::{auto_range, parse_range, Axis, Scale, DROPPED};
+pub use axis::{auto_range, parse_range, Axis, Scale};
 pub use fastdiv::FastDiv;
 pub use plan::{parse_size, Plan};
 pub use tiles::{PixelWindow, TileLayout};

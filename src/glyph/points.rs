@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 use std::path::Path;
 
-use crate::canvas::{Axis, FastDiv, Plan, Scale, TileLayout, DROPPED};
+use crate::canvas::{Axis, FastDiv, Plan, TileLayout};
 use crate::data::source::Cursor;
 use crate::data::{Floats, PointColumns, Source};
 use crate::error::Result;
@@ -17,9 +17,6 @@ use crate::partition::{partition_kept, Binner, Partition};
 use crate::progress::Progress;
 use crate::reduce::Fragment;
 
-/// Mapped pages are released every this many values, soon after they have been read.
-const RELEASE_BLOCK: usize = 1 << 16;
-
 /// [`PointBinner::index_pixels`] releases mapped pages every this many values (4 MiB of a
 /// float32 column, a whole chunk of direct counting): each release is an `madvise` whose
 /// TLB shootdown interrupts the other cores, which a virtual machine pays in exits. On the
@@ -27,9 +24,6 @@ const RELEASE_BLOCK: usize = 1 << 16;
 /// releasing every 2^16 values, 1.88 s every 2^18 and 1.75 s (0.8 s) every 2^20, for 9 MB
 /// more peak RSS.
 const INDEX_RELEASE_BLOCK: usize = 1 << 20;
-
-/// Points are decoded and binned in runs of this many, whose arrays stay in L1 cache.
-const BIN_RUN: usize = 512;
 
 /// Points [`PointBinner::index_pixels`] indexes at once (32 KiB of indices, in L1 and L2
 /// cache): long enough that the tally's prefetch, which looks ahead within a run, misses
@@ -49,8 +43,8 @@ pub struct PointBinner<'a, R = u32> {
     band_height: u32,
     band_div: FastDiv,
     column_bits: u32,
-    /// The partition's kernel, for records without a value (see [`PointBinner::bin`]).
-    partition_kernel: Option<PixelIndex>,
+    /// The kernel that locates points (see [`PointBinner::bin`]).
+    kernel: PixelIndex,
     record: PhantomData<R>,
 }
 
@@ -72,7 +66,6 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
         plan: &Plan,
     ) -> Self {
         let value = if R::HAS_VALUE { value } else { None };
-        let partition_kernel = (!R::HAS_VALUE).then(|| PixelIndex::new(x, y));
         PointBinner {
             points,
             value,
@@ -83,7 +76,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
             band_height: plan.band_height,
             band_div: FastDiv::new(plan.band_height),
             column_bits: plan.column_bits,
-            partition_kernel,
+            kernel: PixelIndex::new(x, y),
             record: PhantomData,
         }
     }
@@ -96,100 +89,66 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
         Some((column, self.height - 1 - from_bottom))
     }
 
-    /// Reads items `start .. start + len` (at most [`BIN_RUN`]) into `run` and computes
-    /// their columns and rows, monomorphised for the axis scales (branch-free loops the
-    /// compiler vectorises).
-    #[inline(always)]
-    fn read_run<const XLOG: bool, const YLOG: bool>(
-        &self,
-        start: usize,
-        len: usize,
-        run: &mut Run<'_>,
-    ) -> Result<()> {
-        let n = len;
-        run.x.read(start, &mut run.xs[..n])?;
-        run.y.read(start, &mut run.ys[..n])?;
-        if let Some(value) = run.value.as_mut() {
-            value.read(start, &mut run.values[..n])?;
-        }
-        self.locate::<XLOG, YLOG>(&run.xs[..n], &run.ys[..n], &mut run.columns[..n], &mut run.rows[..n]);
-        Ok(())
-    }
-
-    /// Reads and locates items `start .. start + len` run by run, calling
-    /// `f(columns, rows, values)` for each run (row -1: dropped; values NaN without a value
-    /// column), and releases the mapped pages behind.
-    #[inline(always)]
-    fn scan(&self, start: usize, len: usize, mut f: impl FnMut(&[u32], &[i32], &[f64])) -> Result<()> {
-        let mut run = Run {
-            x: Cursor::new(&*self.points.x),
-            y: Cursor::new(&*self.points.y),
-            value: self.value.map(Cursor::new),
-            xs: [0.0; BIN_RUN],
-            ys: [0.0; BIN_RUN],
-            values: [f64::NAN; BIN_RUN],
-            columns: [0; BIN_RUN],
-            rows: [0; BIN_RUN],
-        };
-        let end = start + len;
-        let mut released = start;
-        for at in (start..end).step_by(BIN_RUN) {
-            let n = BIN_RUN.min(end - at);
-            match (self.x.scale(), self.y.scale()) {
-                (Scale::Linear, Scale::Linear) => self.read_run::<false, false>(at, n, &mut run),
-                (Scale::Log, Scale::Linear) => self.read_run::<true, false>(at, n, &mut run),
-                (Scale::Linear, Scale::Log) => self.read_run::<false, true>(at, n, &mut run),
-                (Scale::Log, Scale::Log) => self.read_run::<true, true>(at, n, &mut run),
-            }?;
-            f(&run.columns[..n], &run.rows[..n], &run.values[..n]);
-            if at + n - released >= RELEASE_BLOCK || at + n == end {
-                self.release(released, at + n - released);
-                released = at + n;
-            }
-        }
-        Ok(())
-    }
-
-    /// Direct aggregation's kernel: appends the cell index `cells.base[column] + row *
-    /// cells.stride[column]` of every point of items `start .. start + len` on the canvas
-    /// to `pixels`, in input order, and its value to `values` when given. Branch-free: a
-    /// dropped point is written and not counted.
+    /// Direct aggregation's kernel: the cell index `cells.base[column] + row *
+    /// cells.stride[column]` of every point of items `start .. start + len` on the canvas,
+    /// handed to `f` a run of at most [`INDEX_RUN`] at a time in input order, with the
+    /// points' values when `with_values` (NaN without a value column; else an empty slice).
+    /// Points are located by direct counting's vectorised kernel
+    /// ([`PointBinner::index_pixels`], reading float columns in place); a dropped point is
+    /// written and not counted, so the loops have no branch.
     pub fn bin_cells(
         &self,
         start: usize,
         len: usize,
         cells: &CellIndex,
-        pixels: &mut Vec<u32>,
-        mut values: Option<&mut Vec<f64>>,
+        with_values: bool,
+        mut f: impl FnMut(&[u32], &[f64]),
     ) -> Result<()> {
         let (base, stride) = (&cells.base[..], &cells.stride[..]);
-        self.scan(start, len, |columns, rows, run_values| {
-            let n = columns.len();
-            let at = pixels.len();
-            pixels.resize(at + n, 0);
-            let out = &mut pixels[at..];
+        let mut out = vec![0u32; INDEX_RUN];
+        let mut kept = vec![0.0; if with_values { INDEX_RUN } else { 0 }];
+        self.index_valued(&self.kernel, start, len, with_values, |located: &[u64], values| {
             let mut k = 0;
-            for (&column, &row) in columns.iter().zip(rows) {
-                let inside = row >= 0;
-                // Dropped points have row -1 (and any column): read cell 0's entries.
-                let c = if inside { column as usize } else { 0 };
-                let r = if inside { row as u32 } else { 0 };
+            for &wide in located {
+                let inside = wide != WIDE_DROPPED;
+                // Dropped points read cell 0's entries.
+                let (r, c) = if inside { ((wide >> 32) as u32, wide as u32 as usize) } else { (0, 0) };
                 out[k] = base[c].wrapping_add(r.wrapping_mul(stride[c]));
                 k += usize::from(inside);
             }
-            pixels.truncate(at + k);
-            if let Some(values) = values.as_deref_mut() {
-                let at = values.len();
-                values.resize(at + n, 0.0);
-                let out = &mut values[at..];
-                let mut k = 0;
-                for (&v, &row) in run_values.iter().zip(rows) {
-                    out[k] = v;
-                    k += usize::from(row >= 0);
-                }
-                values.truncate(at + k);
+            let mut v = 0;
+            for (&value, &wide) in values.iter().zip(located) {
+                kept[v] = value;
+                v += usize::from(wide != WIDE_DROPPED);
             }
+            f(&out[..k], &kept[..v]);
         })
+    }
+
+    /// [`PointBinner::index_pixels`], handing `f` each run's values too when `with_values`
+    /// (NaN without a value column; an empty slice when not asked for).
+    fn index_valued<O: Index>(
+        &self,
+        kernel: &PixelIndex,
+        start: usize,
+        len: usize,
+        with_values: bool,
+        mut f: impl FnMut(&[O], &[f64]),
+    ) -> Result<()> {
+        let mut cursor = self.value.filter(|_| with_values).map(Cursor::new);
+        let mut values = vec![f64::NAN; if with_values { INDEX_RUN } else { 0 }];
+        let (mut at, mut read) = (start, Ok(()));
+        self.index_pixels(kernel, start, len, |located: &[O]| {
+            let n = if with_values { located.len() } else { 0 };
+            if let (Some(cursor), Ok(())) = (cursor.as_mut(), &read) {
+                read = cursor.read(at, &mut values[..n]);
+            }
+            at += located.len();
+            if read.is_ok() {
+                f(located, &values[..n]);
+            }
+        })?;
+        read
     }
 
     /// Direct counting's kernel: the row-major pixel index ([`PixelIndex`]) of every point
@@ -236,27 +195,7 @@ impl<'a, R: Record<Shape = u32>> PointBinner<'a, R> {
 
     /// The kernel of [`PointBinner::index_pixels`] for this canvas.
     pub fn pixel_index(&self) -> PixelIndex {
-        PixelIndex::new(self.x, self.y)
-    }
-
-    /// The column and row (from the top) of every point; a point dropped on either axis gets
-    /// row -1. Branch-free, so the compiler vectorises it.
-    #[inline(always)]
-    fn locate<const XLOG: bool, const YLOG: bool>(
-        &self,
-        xs: &[f64],
-        ys: &[f64],
-        columns: &mut [u32],
-        rows: &mut [i32],
-    ) {
-        let top_row = self.height as i32 - 1;
-        let points = xs.iter().zip(ys).zip(columns.iter_mut().zip(rows.iter_mut()));
-        for ((&x, &y), (column, row)) in points {
-            let c = self.x.bin_lane::<XLOG>(x);
-            let from_bottom = self.y.bin_lane::<YLOG>(y);
-            *column = c as u32;
-            *row = if c != DROPPED && from_bottom != DROPPED { top_row - from_bottom } else { -1 };
-        }
+        self.kernel
     }
 }
 
@@ -269,18 +208,6 @@ impl<R> PointBinner<'_, R> {
             value.release(start, len);
         }
     }
-}
-
-/// The readers of one chunk and the intermediate arrays of one run of points.
-struct Run<'s> {
-    x: Cursor<'s>,
-    y: Cursor<'s>,
-    value: Option<Cursor<'s>>,
-    xs: [f64; BIN_RUN],
-    ys: [f64; BIN_RUN],
-    values: [f64; BIN_RUN],
-    columns: [u32; BIN_RUN],
-    rows: [i32; BIN_RUN],
 }
 
 impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
@@ -299,33 +226,22 @@ impl<R: Record<Shape = u32>> Binner for PointBinner<'_, R> {
         [x.chunk_len(), y.chunk_len(), self.value.and_then(|v| v.chunk_len())].into_iter().flatten().max()
     }
 
-    /// Records without a value are binned by direct counting's vectorised kernel
+    /// Records are binned by direct counting's vectorised kernel
     /// ([`PixelIndex::index_wide`]: row and column, reading float columns in place), then
     /// given their band with one multiplication: 10^8 float32 points at 20000^2 decoded
-    /// into f64 and located one at a time took a third of the partition's CPU time.
+    /// into f64 and located one at a time took a third of the partition's CPU time. Values
+    /// are read run by run beside them.
     fn bin<E: FnMut(u32, R)>(&self, start: usize, len: usize, mut emit: E) -> Result<()> {
         // The index of the next point in input order (records that keep it: `Indexed`).
         let mut item = start as u64;
-        if let Some(kernel) = &self.partition_kernel {
-            return self.index_pixels(kernel, start, len, |pixels: &[u64]| {
-                for &pixel in pixels {
-                    if pixel != WIDE_DROPPED {
-                        let (row, column) = ((pixel >> 32) as u32, pixel as u32);
-                        let band = self.band_div.quotient(row);
-                        let pixel = ((row - band * self.band_height) << self.column_bits) | column;
-                        emit(band, R::with_item(pixel, f64::NAN, item));
-                    }
-                    item += 1;
-                }
-            });
-        }
-        self.scan(start, len, |columns, rows, values| {
-            for ((&column, &row), &value) in columns.iter().zip(rows).zip(values) {
-                // Dropped points have row -1.
-                if let Ok(row) = u32::try_from(row) {
+        self.index_valued(&self.kernel, start, len, R::HAS_VALUE, |pixels: &[u64], values| {
+            for (i, &pixel) in pixels.iter().enumerate() {
+                if pixel != WIDE_DROPPED {
+                    let (row, column) = ((pixel >> 32) as u32, pixel as u32);
                     let band = self.band_div.quotient(row);
                     let pixel = ((row - band * self.band_height) << self.column_bits) | column;
-                    emit(band, R::with_item(pixel, if R::HAS_VALUE { value } else { f64::NAN }, item));
+                    let value = if R::HAS_VALUE { values[i] } else { f64::NAN };
+                    emit(band, R::with_item(pixel, value, item));
                 }
                 item += 1;
             }
@@ -410,6 +326,7 @@ impl Glyph for Points {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canvas::Scale;
     use crate::data::MemoryColumn;
     use crate::error::Field;
 
@@ -463,7 +380,6 @@ mod tests {
             for (types, x_column, y_column, x_read, y_read) in cases {
                 let columns = PointColumns::from_sources(Box::new(x_column), Box::new(y_column)).unwrap();
                 let binner = PointBinner::new(&columns, x, y, &plan);
-                assert!(binner.partition_kernel.is_some(), "{types}: the kernel bins");
                 let mut want = Vec::new();
                 for (&xi, &yi) in x_read.iter().zip(y_read) {
                     if let Some((column, row)) = binner.pixel(xi, yi) {

@@ -260,9 +260,10 @@ impl<A: Accumulator> Reducer for Values<A> {
     fn dtype(&self) -> DType {
         self.dtype
     }
-    /// Accumulators hold up to three 8-byte fields (var: n, sum, m2).
+    /// The accumulator's own size (8 to 24 bytes: var holds n, sum and m2), so canvases of
+    /// the smaller ones fit one band (max of 2000^2 in 32 MB, not 96).
     fn plan_bytes(&self) -> u32 {
-        24
+        std::mem::size_of::<A>() as u32
     }
     #[inline(always)]
     fn fold(&self, tile: &mut [A], pixel: usize, fragment: Fragment) {

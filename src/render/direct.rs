@@ -11,9 +11,12 @@
 //! own canvas (as many as the memory budget holds beside the band), then the canvases are
 //! merged pixel by pixel: integer counts, so the cells are those of one pass in input
 //! order whatever the thread count. The others (float sums, min, max, first, last) fold
-//! every chunk in input order into the one canvas (the next chunk is binned and sorted
-//! meanwhile), as the partitioned path does band by band, so their cells are the same
-//! bytes too.
+//! into the one canvas in input order, yet on every thread: each chunk is cut into a piece
+//! per thread, the pieces are binned and sorted in parallel, then the regions are folded in
+//! parallel, each by one task that takes the pieces' runs of it in piece order. A pixel's
+//! fragments fold in input order and no two tasks share a cell, so the cells are the same
+//! bytes as one pass in order, whatever the thread count (as the partitioned path's are,
+//! band by band).
 //!
 //! Reductions that only count points ([`Reducer::counted`]: count, any) take a shorter
 //! road when the budget holds a [`Tally`] per worker: the points' row-major pixel indices
@@ -26,6 +29,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::canvas::{Plan, TileLayout};
 use crate::error::Result;
+use crate::glyph::points::INDEX_RUN;
 use crate::glyph::{CellIndex, PointBinner, Valued};
 use crate::parallel;
 use crate::partition::Binner;
@@ -115,10 +119,16 @@ struct Shape {
     regions: usize,
 }
 
-/// How many workers fold in parallel and how many points each bins at once.
+/// How many canvases are folded in parallel, how many sets of sort buffers there are and
+/// how many points each bins at once.
 #[derive(Debug, PartialEq, Eq)]
 struct Split {
+    /// Canvases: the band's, and one more per extra worker of an any-order reduction.
     workers: usize,
+    /// Sets of sort buffers: one per worker, or with one canvas, one per thread (the pieces
+    /// of a chunk binned in parallel).
+    pieces: usize,
+    /// Points a set of buffers holds.
     chunk: usize,
 }
 
@@ -126,10 +136,10 @@ impl Split {
     /// The split that fits `spare` bytes: reductions whose partial canvases merge in any
     /// order (`any_order`) get as many workers as `threads` and the budget allow, each a
     /// canvas of `canvas_bytes` (the first is the band itself) and sort buffers of at least
-    /// [`MIN_CHUNK`] points of `point_bytes`; the others one worker in input order (two sets
-    /// of sort buffers: the next chunk is binned while one is folded). The chunk is what
-    /// each set's share of the rest holds, within [`MIN_CHUNK`] and
-    /// [`MAX_CHUNK`].
+    /// [`MIN_CHUNK`] points of `point_bytes`; the others fold the one canvas in input order
+    /// with a set of sort buffers per thread (a chunk's pieces are binned in parallel, then
+    /// its regions folded in parallel). The chunk is what each set's share of the rest
+    /// holds, within [`MIN_CHUNK`] and [`MAX_CHUNK`].
     fn new(spare: u64, canvas_bytes: u64, point_bytes: u64, threads: usize, any_order: bool) -> Split {
         let min_sort = MIN_CHUNK as u64 * point_bytes;
         let workers = match any_order {
@@ -139,25 +149,48 @@ impl Split {
                 .unwrap_or(1),
             false => 1,
         };
-        // One worker in input order keeps two sets of sort buffers (one binned while the
-        // other is folded).
-        let buffer_sets = if workers == 1 { 2 } else { workers };
-        let per_worker = spare.saturating_sub((workers - 1) * canvas_bytes) / buffer_sets;
-        let chunk = ((per_worker / point_bytes.max(1)) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
-        Split { workers: workers as usize, chunk }
+        let pieces = if workers == 1 { threads.max(1) as u64 } else { workers };
+        let per_set = spare.saturating_sub((workers - 1) * canvas_bytes) / pieces;
+        let chunk = ((per_set / point_bytes.max(1)) as usize).clamp(MIN_CHUNK, MAX_CHUNK);
+        Split { workers: workers as usize, pieces: pieces as usize, chunk }
     }
 }
 
-/// A worker's buffers for one chunk: cell indices and values as binned, then sorted.
+/// A worker's points of one chunk (or one piece of it), sorted by region run by run: each
+/// run of at most [`INDEX_RUN`] points, as [`PointBinner::bin_cells`] hands them over, is
+/// sorted by region (a stable counting sort, within the L1 and L2 caches) into `pixels`
+/// and `values`, and its regions' offsets kept. A region's points are its slice of every
+/// run, in input order.
 #[derive(Default)]
 struct Buffers {
+    /// Cell indices, run after run, each run sorted by region.
     pixels: Vec<u32>,
+    /// Their values (empty when the reduction reads none).
     values: Vec<f64>,
-    sorted_pixels: Vec<u32>,
-    sorted_values: Vec<f64>,
-    next: Vec<usize>,
-    /// Whether the chunk is in `sorted_*` (else, one region, in `pixels` and `values`).
-    sorted: bool,
+    /// Where each run starts in `pixels`, and one past the last run.
+    starts: Vec<usize>,
+    /// Per run, where each region's points start within it, and the run's length:
+    /// `regions + 1` entries a run.
+    offsets: Vec<u16>,
+    /// Scratch: the next free place of each region while a run is sorted.
+    next: Vec<u16>,
+}
+
+// A run's offsets are u16.
+const _: () = assert!(INDEX_RUN <= u16::MAX as usize);
+
+impl Buffers {
+    /// The points of region `r` of `regions`, run by run, in input order.
+    fn region(&self, r: usize, regions: usize) -> impl Iterator<Item = (&[u32], &[f64])> {
+        self.starts.windows(2).zip(self.offsets.chunks_exact(regions + 1)).map(move |(run, offsets)| {
+            let range = run[0] + usize::from(offsets[r])..run[0] + usize::from(offsets[r + 1]);
+            let values = match self.values.is_empty() {
+                true => &[][..],
+                false => &self.values[range.clone()],
+            };
+            (&self.pixels[range], values)
+        })
+    }
 }
 
 impl<'a> Direct<'a> {
@@ -171,55 +204,59 @@ impl<'a> Direct<'a> {
         self.plotted.load(Ordering::Relaxed)
     }
 
-    /// Bins chunk `c` into `buffers` and sorts it by region (stable); returns how many
-    /// points landed on the canvas.
+    /// Bins the `len` points from `start` into `buffers`, sorted by region run by run;
+    /// returns how many landed on the canvas.
     fn prepare(
         &self,
         index: &CellIndex,
         shape: &Shape,
-        c: usize,
+        (start, len): (usize, usize),
         reads: bool,
         buffers: &mut Buffers,
     ) -> Result<u64> {
         check_cancelled(self.progress)?;
-        let start = c * shape.chunk;
-        let len = shape.chunk.min(self.binner.items() - start);
-        let Buffers { pixels, values, sorted_pixels, sorted_values, next, sorted } = buffers;
+        let Buffers { pixels, values, starts, offsets, next } = buffers;
         pixels.clear();
         values.clear();
-        self.binner.bin_cells(start, len, index, pixels, reads.then_some(&mut *values))?;
-        let n = pixels.len();
-        *sorted = shape.regions > 1;
-        if *sorted {
-            // A stable counting sort by region.
-            let bits = shape.region_bits;
+        starts.clear();
+        offsets.clear();
+        let (regions, bits) = (shape.regions, shape.region_bits);
+        self.binner.bin_cells(start, len, index, reads, |run_pixels, run_values| {
+            let (base, n) = (pixels.len(), run_pixels.len());
+            starts.push(base);
+            let at = offsets.len();
+            offsets.resize(at + regions + 1, 0);
+            let offsets = &mut offsets[at..];
+            for &p in run_pixels {
+                offsets[(p >> bits) as usize + 1] += 1;
+            }
+            for r in 1..offsets.len() {
+                offsets[r] += offsets[r - 1];
+            }
             next.clear();
-            next.resize(shape.regions + 1, 0);
-            for &p in pixels.iter() {
-                next[(p >> bits) as usize + 1] += 1;
-            }
-            for r in 1..next.len() {
-                next[r] += next[r - 1];
-            }
-            sorted_pixels.resize(n, 0);
+            next.extend_from_slice(&offsets[..regions]);
+            pixels.resize(base + n, 0);
+            let sorted_pixels = &mut pixels[base..];
             if reads {
-                sorted_values.resize(n, 0.0);
-                for (&p, &v) in pixels.iter().zip(values.iter()) {
+                values.resize(base + n, 0.0);
+                let sorted_values = &mut values[base..];
+                for (&p, &v) in run_pixels.iter().zip(run_values) {
                     let at = &mut next[(p >> bits) as usize];
-                    sorted_pixels[*at] = p;
-                    sorted_values[*at] = v;
+                    sorted_pixels[usize::from(*at)] = p;
+                    sorted_values[usize::from(*at)] = v;
                     *at += 1;
                 }
             } else {
-                for &p in pixels.iter() {
+                for &p in run_pixels {
                     let at = &mut next[(p >> bits) as usize];
-                    sorted_pixels[*at] = p;
+                    sorted_pixels[usize::from(*at)] = p;
                     *at += 1;
                 }
             }
-        }
+        })?;
+        starts.push(pixels.len());
         self.progress.advance(len as u64);
-        Ok(n as u64)
+        Ok(pixels.len() as u64)
     }
 
     /// How many workers count in tallies of `cells` cells within `spare` bytes and
@@ -287,19 +324,79 @@ impl<'a> Direct<'a> {
         Ok(())
     }
 
-    /// Folds the points [`Direct::prepare`] left in `buffers` into `cells`, a whole band.
-    fn fold<R: Reducer>(reducer: &R, buffers: &Buffers, cells: &mut [R::Cell]) {
-        let (pixels, values) = match buffers.sorted {
-            true => (&buffers.sorted_pixels, &buffers.sorted_values),
-            false => (&buffers.pixels, &buffers.values),
-        };
+    /// Folds the points [`Direct::prepare`] left in `buffers` into `cells`, a whole band,
+    /// region by region.
+    fn fold<R: Reducer>(reducer: &R, shape: &Shape, buffers: &Buffers, cells: &mut [R::Cell]) {
+        for r in 0..shape.regions {
+            for (pixels, values) in buffers.region(r, shape.regions) {
+                Self::fold_run(reducer, pixels, values, 0, cells);
+            }
+        }
+    }
+
+    /// Folds points of cells `pixels` (with their `values`, when the reduction reads them)
+    /// into `cells`, the canvas's cells from pixel `offset` on.
+    #[inline(always)]
+    fn fold_run<R: Reducer>(
+        reducer: &R,
+        pixels: &[u32],
+        values: &[f64],
+        offset: usize,
+        cells: &mut [R::Cell],
+    ) {
         match R::Input::READS_VALUE {
             true => pixels
                 .iter()
                 .zip(values)
-                .for_each(|(&p, &v)| reducer.fold(cells, p as usize, Fragment::full(v))),
-            false => pixels.iter().for_each(|&p| reducer.fold(cells, p as usize, Fragment::full(f64::NAN))),
+                .for_each(|(&p, &v)| reducer.fold(cells, p as usize - offset, Fragment::full(v))),
+            false => pixels
+                .iter()
+                .for_each(|&p| reducer.fold(cells, p as usize - offset, Fragment::full(f64::NAN))),
         }
+    }
+
+    /// Folds every point into `cells` in input order on every thread (see the module doc):
+    /// chunks of `pieces` pieces of `shape.chunk` points; returns the points plotted.
+    fn fill_in_order<R: Reducer>(
+        &self,
+        reducer: &R,
+        index: &CellIndex,
+        shape: &Shape,
+        pieces: usize,
+        cells: &mut [R::Cell],
+    ) -> Result<u64> {
+        let items = self.binner.items();
+        let step = shape.chunk * pieces;
+        let pixels = (cells.len() / reducer.channels().max(1)).max(1);
+        let region_cells = (1usize << shape.region_bits).min(pixels);
+        let mut sets: Vec<Buffers> = (0..pieces).map(|_| Buffers::default()).collect();
+        let (mut plotted, mut released) = (0, 0);
+        for first in (0..items).step_by(step.max(1)) {
+            plotted += parallel::map_mut(&mut sets, |w, buffers| {
+                let start = (first + w * shape.chunk).min(items);
+                let len = shape.chunk.min(items - start);
+                self.prepare(index, shape, (start, len), R::Input::READS_VALUE, buffers)
+            })
+            .into_iter()
+            .sum::<Result<u64>>()?;
+            let mut regions: Vec<&mut [R::Cell]> =
+                cells.chunks_mut(region_cells * reducer.channels().max(1)).collect();
+            parallel::for_each_mut(&mut regions, |r, region| {
+                for buffers in &sets {
+                    for (pixels, values) in buffers.region(r, shape.regions) {
+                        Self::fold_run(reducer, pixels, values, r * region_cells, region);
+                    }
+                }
+            });
+            // Pages the chunk's pieces mapped beyond their own (see `ReleaseBehind`).
+            let end = (first + step).min(items).saturating_sub(RELEASE_MARGIN);
+            if end > released {
+                self.binner.release(released, end - released);
+                released = end;
+            }
+        }
+        self.binner.release(0, items);
+        Ok(plotted)
     }
 }
 
@@ -340,40 +437,26 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
         let region_bits = region_cells.ilog2();
         let shape = Shape { chunk, region_bits, regions: (layout.pixels() >> region_bits) + 1 };
 
-        let mut plotted = 0;
         let reads = R::Input::READS_VALUE;
-        if workers <= 1 {
-            // In input order: chunk c + 1 is binned and sorted while chunk c is folded.
-            let (mut current, mut next) = (Buffers::default(), Buffers::default());
-            if chunks > 0 {
-                plotted += self.prepare(&index, &shape, 0, reads, &mut current)?;
-            }
-            for c in 0..chunks {
-                let (_, prepared) = parallel::join(
-                    || Self::fold(reducer, &current, cells),
-                    || match c + 1 < chunks {
-                        true => self.prepare(&index, &shape, c + 1, reads, &mut next),
-                        false => Ok(0),
-                    },
-                );
-                plotted += prepared?;
-                std::mem::swap(&mut current, &mut next);
-            }
+        let plotted = if workers <= 1 {
+            self.fill_in_order(reducer, &index, &shape, split.pieces, cells)?
         } else {
             let mut extra: Vec<Vec<R::Cell>> = (1..workers).map(|_| vec![R::EMPTY; cells.len()]).collect();
             let mut canvases: Vec<&mut [R::Cell]> = Vec::with_capacity(workers);
             canvases.push(cells);
             canvases.extend(extra.iter_mut().map(Vec::as_mut_slice));
             let next = AtomicUsize::new(0);
-            plotted = parallel::map_mut(&mut canvases, |_, canvas| -> Result<u64> {
+            let plotted = parallel::map_mut(&mut canvases, |_, canvas| -> Result<u64> {
                 let (mut plotted, mut buffers) = (0, Buffers::default());
                 loop {
                     let c = next.fetch_add(1, Ordering::Relaxed);
                     if c >= chunks {
                         return Ok(plotted);
                     }
-                    plotted += self.prepare(&index, &shape, c, reads, &mut buffers)?;
-                    Self::fold(reducer, &buffers, canvas);
+                    let start = c * shape.chunk;
+                    let len = shape.chunk.min(items - start);
+                    plotted += self.prepare(&index, &shape, (start, len), reads, &mut buffers)?;
+                    Self::fold(reducer, &shape, &buffers, canvas);
                 }
             })
             .into_iter()
@@ -388,7 +471,8 @@ impl<R: Reducer> Fill<R> for Direct<'_> {
                     }
                 }
             });
-        }
+            plotted
+        };
         self.plotted.store(plotted, Ordering::Relaxed);
         Ok(())
     }
@@ -404,16 +488,19 @@ mod tests {
     fn workers_and_chunks_fit_the_spare_budget() {
         // 2000^2 counts (16 MB) under 256 MiB with 2 threads: 160 MiB spare.
         let canvas = 16_000_000;
-        assert_eq!(Split::new(160 * MIB, canvas, 8, 2, true), Split { workers: 2, chunk: MAX_CHUNK });
-        // Order-sensitive reductions keep one worker.
-        assert_eq!(Split::new(160 * MIB, canvas, 24, 2, false), Split { workers: 1, chunk: MAX_CHUNK });
-        // No room for a second canvas: one worker, whose two buffer sets share the spare bytes.
-        assert_eq!(Split::new(canvas, canvas, 8, 4, true), Split { workers: 1, chunk: 1_000_000 });
+        let two = Split { workers: 2, pieces: 2, chunk: MAX_CHUNK };
+        assert_eq!(Split::new(160 * MIB, canvas, 8, 2, true), two);
+        // Order-sensitive reductions keep one canvas, and a set of sort buffers per thread.
+        let ordered = Split { workers: 1, pieces: 2, chunk: MAX_CHUNK };
+        assert_eq!(Split::new(160 * MIB, canvas, 24, 2, false), ordered);
+        // No room for a second canvas: one canvas, whose 4 buffer sets share the spare bytes.
+        let one = Split { workers: 1, pieces: 4, chunk: 500_000 };
+        assert_eq!(Split::new(canvas, canvas, 8, 4, true), one);
         // Room for two canvases of 4 threads: workers share what is left.
         let two = Split::new(canvas + 2 * 800_000, canvas, 8, 4, true);
-        assert_eq!(two, Split { workers: 2, chunk: 100_000 });
-        // Almost nothing spare: the smallest chunk, one worker.
-        assert_eq!(Split::new(1000, canvas, 24, 2, true), Split { workers: 1, chunk: MIN_CHUNK });
+        assert_eq!(two, Split { workers: 2, pieces: 2, chunk: 100_000 });
+        // Almost nothing spare: the smallest chunk, one canvas.
+        assert_eq!(Split::new(1000, canvas, 24, 2, true), Split { workers: 1, pieces: 2, chunk: MIN_CHUNK });
     }
 
     #[test]

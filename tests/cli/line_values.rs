@@ -15,12 +15,14 @@ const W: u32 = 300;
 const H: u32 = 200;
 
 /// 40 MiB + 20 MiB per thread (2), plus 54 rows of two 300-pixel bands of 24-byte
-/// accumulators: 48-row bands with 16-pixel tiles, 5 of them (3 for count-cat).
+/// accumulators: 48-row bands with 16-pixel tiles, 5 of them (3 for count-cat; 2 of 160
+/// rows for 8-byte accumulators).
 const SEVERAL_BANDS: &str = "84663680";
 
-/// The tile, threads and memory of every render compared.
+/// The tile, threads and memory of every render compared: the third cuts 8-byte
+/// accumulators into bands of 140 rows, 24-byte ones into bands of 42.
 const SETUPS: [(&str, &str, &str); 3] =
-    [("1000", "1", "1GiB"), ("16", "2", SEVERAL_BANDS), ("7", "2", "85000000")];
+    [("1000", "1", "1GiB"), ("16", "2", SEVERAL_BANDS), ("7", "2", "84586080")];
 
 /// Copies the random walk with NaN breaks, jumps across the canvas and excursions out of
 /// it (x.npy, y.npy), its values (v.npy: NaN every 13th vertex, negatives, repeats) and
@@ -165,7 +167,7 @@ fn width0_aggregates_equal_the_library_render_for_every_setup() {
             assert_bits_equal(&floats(&agg), &want, &format!("{reduction} {setup:?}"));
             seen.push((png, agg, bands));
         }
-        assert!(seen[1].2 >= 5 && seen[2].2 >= 2, "{reduction}: bands {} and {}", seen[1].2, seen[2].2);
+        assert!(seen[1].2 >= 2 && seen[2].2 >= 2, "{reduction}: bands {} and {}", seen[1].2, seen[2].2);
         assert!(seen.iter().all(|s| s.0 == seen[0].0), "{reduction}: PNG differs between setups");
     }
 }

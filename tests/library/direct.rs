@@ -24,6 +24,17 @@ fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
 
 /// The aggregate's bytes and the shaded RGBA pixels of one render.
 fn render_bytes(reduction: Reduction, tile: u32, threads: usize, budget: u64) -> (u32, Vec<u8>, Vec<u8>) {
+    render_sized(reduction, (WIDTH, HEIGHT), tile, threads, budget)
+}
+
+/// [`render_bytes`] on a `size` canvas.
+fn render_sized(
+    reduction: Reduction,
+    (width, height): (u32, u32),
+    tile: u32,
+    threads: usize,
+    budget: u64,
+) -> (u32, Vec<u8>, Vec<u8>) {
     let (xs, ys, vs, cs) = columns();
     let points = PointColumns::from_sources(
         Box::new(MemoryColumn::new("x", xs)),
@@ -36,8 +47,8 @@ fn render_bytes(reduction: Reduction, tile: u32, threads: usize, budget: u64) ->
         _ => points,
     };
     let options = RenderOptions {
-        width: WIDTH,
-        height: HEIGHT,
+        width,
+        height,
         x_range: Some((0.0, 1.0)),
         y_range: Some((0.0, 1.0)),
         how: How::EqHist,
@@ -65,7 +76,9 @@ fn direct_and_partitioned_renders_are_identical_for_every_reduction_tile_and_thr
         let (pixel, point) = match reduction {
             Reduction::Count | Reduction::Any => (4, 8),
             Reduction::CountCat => (4 * 5, 24),
-            _ => (24, 24),
+            Reduction::Mean => (16, 24),
+            Reduction::Var | Reduction::Std => (24, 24),
+            _ => (8, 24),
         };
         let canvas = u64::from(WIDTH) * u64::from(HEIGHT) * pixel;
         let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
@@ -87,6 +100,46 @@ fn direct_and_partitioned_renders_are_identical_for_every_reduction_tile_and_thr
                 assert_eq!(bands == 1, one_band, "{reduction} {path}: {bands} bands");
                 let lit = pixels.chunks(4).filter(|p| p[3] != 0).count();
                 assert!(lit > 10_000, "{reduction}: {lit} pixels lit");
+                match &reference {
+                    None => reference = Some((aggregate, pixels)),
+                    Some((a, p)) => {
+                        let at = format!("{reduction}, {path}, tile {tile}, {threads} threads");
+                        assert!(a == &aggregate, "aggregate differs: {at}");
+                        assert!(p == &pixels, "pixels differ: {at}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Order-sensitive reductions on a canvas of many cache-sized regions (1201 x 803: 15 to
+/// 45 regions by the cell size), binned in a piece per thread and folded region by region
+/// in parallel (`render/direct.rs`), give the bytes of one thread and of the partitioned
+/// path: float sums whose result depends on the order, first and last, max of both zeros.
+#[test]
+fn ordered_reductions_folded_in_parallel_regions_are_identical_for_every_thread_count() {
+    let size = (1201, 803);
+    for (reduction, pixel) in [
+        (Reduction::Sum, 8),
+        (Reduction::Mean, 16),
+        (Reduction::Var, 24),
+        (Reduction::Max, 8),
+        (Reduction::First, 8),
+        (Reduction::Last, 8),
+    ] {
+        let canvas = u64::from(size.0) * u64::from(size.1) * pixel;
+        let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
+        for (tile, threads) in [(256, 1), (7, 2), (64, 3)] {
+            let budgets = [
+                // Sort buffers of 20,000 to 2^21 points a thread.
+                ("direct, small pieces", overhead(threads) + 2 * canvas, true),
+                ("direct", overhead(threads) + canvas + 256 * MIB, true),
+                ("partitioned", overhead(threads) + 2 * 100 * u64::from(size.0) * pixel, false),
+            ];
+            for (path, budget, one_band) in budgets {
+                let (bands, aggregate, pixels) = render_sized(reduction, size, tile, threads, budget);
+                assert_eq!(bands == 1, one_band, "{reduction} {path}: {bands} bands");
                 match &reference {
                     None => reference = Some((aggregate, pixels)),
                     Some((a, p)) => {

@@ -67,7 +67,7 @@ fn budget_for(rows: u64, width: u32, pixel_bytes: u64, threads: usize) -> u64 {
 fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
     // Dense: 120,000 points on 61,103 pixels; the cells of count-cat, sum, min, max,
     // first and last take fewer bytes than their records (12 bytes a point), so bands
-    // beyond two are spilled; mean, var and std (24-byte cells) fold again; count and any
+    // beyond two are spilled; mean, var and std (16- and 24-byte cells) fold again; count and any
     // take compact counts. Sparse: 964,403 pixels, so count and any keep their lit cells
     // and masks (`render/lit_cells.rs`: a bit a pixel, 121 kB, against 480 kB of records),
     // and every other reduction folds again.
@@ -76,7 +76,9 @@ fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
             let pixel = match reduction {
                 Reduction::Count | Reduction::Any => 4,
                 Reduction::CountCat => 4 * 5,
-                _ => 24,
+                Reduction::Mean => 16,
+                Reduction::Var | Reduction::Std => 24,
+                _ => 8,
             };
             let (_, want_aggregate, want_pixels) = render_bytes(reduction, size, 256, 2, 256 * MIB);
             let lit = want_pixels.chunks(4).filter(|p| p[3] != 0).count();
