@@ -260,8 +260,8 @@ type Found<R> = (Stats<R>, Vec<MaskedTile<<R as Reducer>::Cell>>);
 /// every family's shading makes exactly its non-empty pixels non-transparent). Each band
 /// is aggregated once: its cells are kept for the later passes and pass 4 where
 /// [`Kept::choose`] says (in memory for one or two bands, else in a scratch file when
-/// smaller than the records) or, for statistics of the lit pixels alone, as masks and lit
-/// cells where [`Kept::lit`] says, else folded again.
+/// smaller than the records) or else as masks and lit cells where [`Kept::lit`] says
+/// (statistics of the lit pixels alone are gathered from them), else folded again.
 fn gather_statistics<R: Reducer>(
     reducer: &R,
     fill: &dyn Fill<R>,
@@ -278,7 +278,10 @@ fn gather_statistics<R: Reducer>(
     // records reach, without filling the band, unless something else reads the band; the
     // lit cells are kept, with their masks, where that beats folding again.
     let lit_only = R::Family::GATHERS_LIT && kept.is_none() && density.is_none() && coarse.is_none();
-    if lit_only {
+    // Bands too large to keep whole keep their lit cells where that beats folding again:
+    // gathered from the lit pixels alone, or from whole bands, whose later passes (a float
+    // eq-hist's second, the render) restore them from the lit cells.
+    if kept.is_none() {
         kept = Kept::lit(reducer, fill, plan, &scratch_dir);
     }
     let keeps_lit = matches!(kept, Some(Kept::Lit(_)));

@@ -8,11 +8,12 @@
 //! - else in an unnamed scratch file (page cache, not RSS; nothing left behind however
 //!   the process ends), when the cells take fewer bytes than the records a second fold
 //!   reads ([`Fill::refill_bytes`]) and the scratch directory has room for them;
-//! - else, when the statistics are gathered from the lit pixels alone (counts), as a mask
-//!   of the non-empty cells and their values ([`lit_cells`]) in an unnamed scratch file,
-//!   when the mask (a bit per pixel) is smaller than the records: a sparse canvas (10^8
-//!   points at 20000^2 light a tenth of the pixels) keeps 210 MB instead of reading 400 MB
-//!   of records and folding them again;
+//! - else as a mask of the non-empty cells and their values ([`lit_cells`]) in an unnamed
+//!   scratch file, when the mask (a bit per pixel) is smaller than the records: a sparse
+//!   canvas (10^8 points at 20000^2 light a tenth of the pixels) keeps 210 MB instead of
+//!   reading 400 MB of records and folding them again. Statistics summed over the lit
+//!   pixels (counts) are gathered from them alone; other bands are restored from them for
+//!   the later passes (a float eq-hist's second, the render);
 //! - else nowhere: the render pass folds the records again, as very sparse canvases (far
 //!   more pixels than points) are cheaper to re-fold than to write out.
 //!
@@ -359,9 +360,9 @@ impl<R: Reducer> Kept<R> {
         BandFile::create(scratch_dir).map(Kept::Spilled)
     }
 
-    /// Where the lit cells of the bands of `plan` filled by `fill` are kept, for a render
-    /// whose statistics are gathered from the lit pixels alone ([`Fill::fold_lit`]), or None
-    /// when they are cheaper to fold again: the masks ([`lit_cells`]) would take as many
+    /// Where the lit cells of the bands of `plan` filled by `fill` are kept (bands not kept
+    /// whole: statistics gathered from the lit pixels alone, [`Fill::fold_lit`], or bands
+    /// restored from them), or None when they are cheaper to fold again: the masks ([`lit_cells`]) would take as many
     /// bytes as the records a second fold reads, or the scratch directory has no room for
     /// the masks and as many cells as there are records.
     pub fn lit(reducer: &R, fill: &dyn Fill<R>, plan: &Plan, scratch_dir: &Path) -> Option<Kept<R>> {

@@ -68,9 +68,10 @@ fn kept_spilled_and_refolded_bands_give_the_bytes_of_one_band() {
     // Dense: 120,000 points on 61,103 pixels; the cells of count-cat, sum, min, max,
     // first and last take fewer bytes than their records (12 bytes a point), so bands
     // beyond two are spilled; mean, var and std (16- and 24-byte cells) fold again; count and any
-    // take compact counts. Sparse: 964,403 pixels, so count and any keep their lit cells
-    // and masks (`render/lit_cells.rs`: a bit a pixel, 121 kB, against 480 kB of records),
-    // and every other reduction folds again.
+    // take compact counts. Sparse: 964,403 pixels, so every reduction of one channel keeps
+    // its lit cells and masks (`render/lit_cells.rs`: a bit a pixel, 121 kB, against 480 kB
+    // or more of records), count and any gathering their statistics from them, the others
+    // restoring their bands from them; count-cat folds again.
     for (case, size) in [("dense", (301, 203)), ("sparse", (1201, 803))] {
         for &reduction in Reduction::ALL {
             let pixel = match reduction {
