@@ -304,20 +304,38 @@ fn gather_statistics<R: Reducer>(
                 // Per worker thread: the statistics of the tiles it folded, and the tiles it
                 // masked.
                 let per_thread: PerThread<Found<R>> = PerThread::new();
-                let (written, found) = parallel::join(
-                    || write_lit(kept.as_mut(), fill, plan, unwritten.take()),
-                    || {
-                        fill.fold_lit(reducer, plan, b, masked, &|tile| {
-                            let init = || (R::Family::new_stats(reducer.channels()), Vec::new());
-                            per_thread.with(init, |(state, tiles)| {
-                                R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
-                                if let Some(mask) = tile.mask {
-                                    tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
-                                }
+                let init = || (R::Family::lit_part(&stats, reducer.channels()), Vec::new());
+                let add = |cells: &[R::Cell]| {
+                    per_thread.with(init, |(state, _)| {
+                        R::Family::add_lit(state, reducer.values(cells, &mut Vec::new()))
+                    })
+                };
+                // A later pass reads the lit cells the first one kept, if it kept the band's.
+                let (written, found) = match kept.as_ref() {
+                    Some(k) if pass > 0 && k.has_lit(b) => {
+                        let layout = fill.layout(plan, b);
+                        (
+                            Ok(()),
+                            Some(k.read_lit(plan, &layout, b, &|_, _, cells| {
+                                add(cells);
+                                Ok(())
+                            })),
+                        )
+                    }
+                    _ => parallel::join(
+                        || write_lit(kept.as_mut(), fill, plan, unwritten.take()),
+                        || {
+                            fill.fold_lit(reducer, plan, b, masked, &|tile| {
+                                per_thread.with(init, |(state, tiles)| {
+                                    R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
+                                    if let Some(mask) = tile.mask {
+                                        tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
+                                    }
+                                })
                             })
-                        })
-                    },
-                );
+                        },
+                    ),
+                };
                 written?;
                 if let Some(found) = found {
                     found?;

@@ -88,6 +88,12 @@ pub trait Family: Send + Sync + 'static {
     fn add_lit(_stats: &mut Self::Stats, _values: &[Self::Value]) {}
     /// Adds statistics gathered apart into `stats`, when [`Family::GATHERS_LIT`].
     fn merge_lit(_stats: &mut Self::Stats, _other: &Self::Stats) {}
+    /// Empty statistics for a part of the current pass, gathered apart and merged into
+    /// `stats` ([`Family::merge_lit`]): a later pass's part takes what the earlier ones
+    /// found (a float eq-hist's bins).
+    fn lit_part(_stats: &Self::Stats, channels: usize) -> Self::Stats {
+        Self::new_stats(channels)
+    }
     /// The shader of the whole canvas.
     fn shader(stats: &Self::Stats, style: &ShadeStyle<'_>) -> Self::Shader;
     /// Shades the pixels of `values` (`channels` values each) into `out`.
@@ -316,6 +322,26 @@ impl Family for FloatFamily {
     fn end_pass(stats: &mut FloatPasses, pass: u32, how: How) {
         if pass == 0 && how == How::EqHist {
             stats.histogram = Some(FloatHistogram::new(&stats.stats));
+        }
+    }
+    /// Both passes skip NaN and merge in any order: min/max/count, then the histogram.
+    const GATHERS_LIT: bool = true;
+    fn add_lit(stats: &mut FloatPasses, values: &[f64]) {
+        match stats.histogram.as_mut() {
+            Some(histogram) => histogram.add_values(values),
+            None => stats.stats.add_values(values),
+        }
+    }
+    fn merge_lit(stats: &mut FloatPasses, other: &FloatPasses) {
+        match (stats.histogram.as_mut(), other.histogram.as_ref()) {
+            (Some(histogram), Some(part)) => histogram.merge(part),
+            _ => stats.stats.merge(&other.stats),
+        }
+    }
+    fn lit_part(stats: &FloatPasses, _channels: usize) -> FloatPasses {
+        FloatPasses {
+            stats: FloatStats::default(),
+            histogram: stats.histogram.as_ref().map(FloatHistogram::empty_like),
         }
     }
     fn shader(stats: &FloatPasses, style: &ShadeStyle<'_>) -> FloatShader {
