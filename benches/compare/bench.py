@@ -26,19 +26,24 @@ OOM_MARKERS = ('MemoryError', 'Unable to allocate', 'memory allocation of',
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark point: how many points (a power of ten) on how many pixels."""
+    """One benchmark point: how many points (a power of ten) on how many pixels, and the
+    reduction: `count`, or `mean` of the x column (a value reduction: float sums in input
+    order)."""
     points: int
     width: int
     height: int
     check: bool = False  # also run the same-answer check
+    agg: str = 'count'
 
     @property
     def name(self):
-        return f'1e{len(str(self.points)) - 1} points @ {self.width}x{self.height}'
+        name = f'1e{len(str(self.points)) - 1} points @ {self.width}x{self.height}'
+        return name if self.agg == 'count' else f'{name}, {self.agg} of x'
 
     @property
     def slug(self):
-        return f'1e{len(str(self.points)) - 1}-{self.width}x{self.height}'
+        slug = f'1e{len(str(self.points)) - 1}-{self.width}x{self.height}'
+        return slug if self.agg == 'count' else f'{slug}-{self.agg}'
 
 
 CASES = (
@@ -50,8 +55,12 @@ CASES = (
     # Screen-sized canvases, where most people start (issue #18).
     Case(10**8, 2000, 2000),
     Case(10**9, 2000, 2000),
+    # A value reduction: the mean of the x column per pixel.
+    Case(10**6, 2000, 2000, check=True, agg='mean'),
+    Case(10**8, 2000, 2000, agg='mean'),
 )
-CASE_GROUPS = {'small': CASES[:2], 'big': CASES[2:5], 'screen': CASES[5:], 'all': CASES}
+CASE_GROUPS = {'small': CASES[:2], 'big': CASES[2:5], 'screen': CASES[5:7], 'mean': CASES[7:],
+               'all': CASES}
 
 
 @dataclass
@@ -184,9 +193,13 @@ def command(tool, case, data, gigaplot, png=None, agg_out=None):
     if tool == 'gigaplot':
         cmd = [gigaplot, 'render', '--bare', *columns, *size, f'--x-range={RANGE}', f'--y-range={RANGE}',
                '--how', 'eq-hist', '-o', png]
+        if case.agg != 'count':
+            cmd += ['--agg', case.agg, '--value', str(data / 'x.npy')]
     else:
         python = report.VAEX_PYTHON if tool == 'vaex' else sys.executable
         cmd = [python, HERE / f'tool_{tool}.py', *columns, *size, f'--range={RANGE}']
+        if case.agg != 'count':
+            cmd += ['--agg', case.agg]
         if png:
             cmd += ['--png', png]
     if agg_out:
@@ -195,7 +208,10 @@ def command(tool, case, data, gigaplot, png=None, agg_out=None):
 
 
 def skip_reason(tool, case, args):
-    """Why `tool` is not run on `case` (it clearly cannot fit under the limit), or None."""
+    """Why `tool` is not run on `case` (it clearly cannot fit under the limit, or has no such
+    reduction here), or None."""
+    if tool == 'matplotlib' and case.agg != 'count':
+        return 'skipped: counts only (np.histogram2d)'
     need = estimated_bytes(tool, case)
     if need > args.mem_limit and not args.no_skip:
         return f'skipped: needs ~{need / 1e9:.0f} GB'

@@ -107,7 +107,8 @@ def check_line(check):
     agg = check['aggregate']
     if 'differing' not in agg:
         return f'aggregate shapes differ: {agg["shape_a"]} vs {agg["shape_b"]}'
-    text = (f'{agg["differing"]} differing pixels in the aggregate; total counts '
+    what = 'sums of the values' if isinstance(agg['total_a'], float) else 'total counts'
+    text = (f'{agg["differing"]} differing pixels in the aggregate; {what} '
             f'{agg["total_a"]} (gigaplot) and {agg["total_b"]} (Datashader)')
     png = check.get('png')
     if png:

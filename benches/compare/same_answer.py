@@ -12,7 +12,8 @@ BAND_BYTES = 64 << 20
 
 
 def compare_aggregates(path_a, path_b):
-    """Shapes, differing pixels and total counts of two (H, W) count aggregates."""
+    """Shapes, differing pixels and totals of two (H, W) aggregates: counts, or floats whose
+    NaN (empty) pixels match NaN (and whose totals skip them)."""
     a, b = np.load(path_a, mmap_mode='r'), np.load(path_b, mmap_mode='r')
     result = {'shape_a': list(a.shape), 'shape_b': list(b.shape),
               'dtype_a': str(a.dtype), 'dtype_b': str(b.dtype)}
@@ -22,9 +23,15 @@ def compare_aggregates(path_a, path_b):
     differing = total_a = total_b = 0
     for start in range(0, a.shape[0], rows):
         band_a, band_b = a[start:start + rows], b[start:start + rows]
-        differing += int(np.count_nonzero(band_a != band_b))
-        total_a += int(band_a.sum(dtype=np.uint64))
-        total_b += int(band_b.sum(dtype=np.uint64))
+        differ = band_a != band_b
+        if band_a.dtype.kind == 'f' and band_b.dtype.kind == 'f':
+            differ &= ~(np.isnan(band_a) & np.isnan(band_b))
+            total_a += float(np.nansum(band_a, dtype=np.float64))
+            total_b += float(np.nansum(band_b, dtype=np.float64))
+        else:
+            total_a += int(band_a.sum(dtype=np.uint64))
+            total_b += int(band_b.sum(dtype=np.uint64))
+        differing += int(np.count_nonzero(differ))
     return result | {'differing': differing, 'total_a': total_a, 'total_b': total_b}
 
 

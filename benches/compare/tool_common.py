@@ -19,8 +19,10 @@ def parse_args(description, agg_out=False):
     parser.add_argument('--range', type=_range, default=(-10.0, 10.0),
                         help='LO,HI of both axes (write --range=-10,10)')
     parser.add_argument('--png', help='output PNG (omit to stop after the aggregate)')
+    parser.add_argument('--agg', choices=('count', 'mean'), default='count',
+                        help='count, or the mean of the x column per pixel')
     if agg_out:
-        parser.add_argument('--agg-out', help='save the counts as (H, W) uint32 .npy, row 0 = top')
+        parser.add_argument('--agg-out', help='save the aggregate as (H, W) .npy, row 0 = top')
     return parser.parse_args()
 
 

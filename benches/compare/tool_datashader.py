@@ -1,5 +1,5 @@
-"""Datashader: np.load the columns, a pandas DataFrame, Canvas.points with count, shade with
-eq_hist, save the PNG through PIL; optionally save the aggregate in image order (row 0 = top)."""
+"""Datashader: np.load the columns, a pandas DataFrame, Canvas.points with count (or the mean of
+x), shade with eq_hist, save the PNG through PIL; optionally save the aggregate in image order (row 0 = top)."""
 
 from tool_common import Stages, parse_args
 
@@ -22,10 +22,11 @@ def main():
         return ds.Canvas(plot_width=width, plot_height=height,
                          x_range=args.range, y_range=args.range)
 
+    reduction = ds.mean('x') if args.agg == 'mean' else ds.count()
     # Numba compiles the aggregation on first use: do it on two points so 'aggregate' is the work.
-    canvas(2, 2).points(df.head(2), 'x', 'y', agg=ds.count())
+    canvas(2, 2).points(df.head(2), 'x', 'y', agg=reduction)
     stages.done('jit')
-    agg = canvas(args.width, args.height).points(df, 'x', 'y', agg=ds.count())
+    agg = canvas(args.width, args.height).points(df, 'x', 'y', agg=reduction)
     stages.done('aggregate')
 
     if args.agg_out:

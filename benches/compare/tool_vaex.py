@@ -1,6 +1,6 @@
 """Vaex: the columns memory-mapped (np.load with mmap_mode='r'), vaex.from_arrays, the counts
-of a 2-D binby with the canvas's shape and limits, eq_hist shading in NumPy (ranks of the
-distinct non-zero counts, Datashader's default light blue to dark blue ramp), the PNG through
+(or the mean of x) of a 2-D binby with the canvas's shape and limits, eq_hist shading in NumPy
+(ranks of the distinct values of the non-empty pixels, Datashader's default light blue to dark blue ramp), the PNG through
 PIL. Vaex bins are half-open ([lo, hi)), so points exactly on the top edge are not counted:
 the timing compares, the pixels may differ in the last row and column."""
 
@@ -20,13 +20,17 @@ def main():
     stages.done('load')
 
     lo, hi = args.range
-    counts = df.count(binby=[df.x, df.y], limits=[[lo, hi], [lo, hi]], shape=(args.width, args.height))
+    bins = dict(binby=[df.x, df.y], limits=[[lo, hi], [lo, hi]], shape=(args.width, args.height))
+    if args.agg == 'mean':
+        grid = df.mean(df.x, **bins)
+    else:
+        grid = df.count(**bins)
     stages.done('aggregate')
 
     if args.png:
         from PIL import Image
-        image = np.ascontiguousarray(counts.T[::-1])  # row 0 = top
-        lit = image > 0
+        image = np.ascontiguousarray(grid.T[::-1])  # row 0 = top
+        lit = ~np.isnan(image) if args.agg == 'mean' else image > 0
         distinct, rank = np.unique(image[lit], return_inverse=True)
         level = np.zeros(image.shape)
         level[lit] = (rank + 1) / max(len(distinct), 1)
