@@ -102,9 +102,7 @@ impl Plan {
         } else {
             rows = whole_tile_rows(rows);
             if u64::from(height).div_ceil(rows) > BANDS_IN_FLIGHT {
-                let useful =
-                    (MAX_BAND_BYTES / (u64::from(width) * u64::from(aggregate_bytes))).max(tile_rows);
-                rows = whole_tile_rows(rows.min(useful));
+                rows = whole_tile_rows(rows.min(useful_rows(width, tile, aggregate_bytes)));
             }
         }
         let band_height = rows.max(1) as u32;
@@ -121,6 +119,19 @@ impl Plan {
             column_bits,
             kept_rows: None,
         })
+    }
+
+    /// This plan cut into bands of at most [`MAX_BAND_BYTES`] (and at least a tile row, or
+    /// what fits), as a canvas that takes more than [`BANDS_IN_FLIGHT`] bands is, whatever
+    /// the budget: for a canvas the budget holds as one band, but which is faster in bands
+    /// (counts on a canvas too large for direct counting's tallies to stay in the caches).
+    pub(crate) fn in_bands(&self) -> Plan {
+        let useful = useful_rows(self.width, self.tile, self.aggregate_bytes);
+        let tile_rows = u64::from(self.tile);
+        let rows = u64::from(self.band_height).min(useful);
+        let rows = if rows >= tile_rows { rows - rows % tile_rows } else { rows };
+        let band_height = rows.max(1) as u32;
+        Plan { band_height, bands: self.height.div_ceil(band_height), ..self.clone() }
     }
 
     /// Bytes of the budget left beside the render's fixed and per-thread costs and one
@@ -199,6 +210,12 @@ impl Plan {
         }
         Some(rows.start / self.band_height..(rows.end - 1) / self.band_height + 1)
     }
+}
+
+/// Rows of a band of at most [`MAX_BAND_BYTES`] of a `width`-pixel canvas of
+/// `aggregate_bytes` a pixel, at least a row of `tile`-pixel tiles.
+fn useful_rows(width: u32, tile: u32, aggregate_bytes: u32) -> u64 {
+    (MAX_BAND_BYTES / (u64::from(width) * u64::from(aggregate_bytes))).max(u64::from(tile))
 }
 
 /// Checks one side of an image: 1 to 2^31 - 1 pixels, what a PNG can hold. `field` is the
@@ -292,6 +309,25 @@ mod tests {
         // The cap never raises a band beyond what the budget holds.
         let p = Plan::new(65_536, 65_536, 256, 160 << 20, 2, 4).unwrap();
         assert!(p.band_height < 256 && u64::from(p.band_height) * 65_536 * 4 * 2 <= (160 - 80) << 20);
+    }
+
+    #[test]
+    fn a_one_band_plan_in_bands_is_cut_as_a_canvas_of_many_bands() {
+        // 20000^2 counts under 4 GiB: one band of 1.6 GB; in bands, the default budget's
+        // 79 bands of 256 rows.
+        let one = Plan::new(20_000, 20_000, 256, 4 << 30, 2, 4).unwrap();
+        assert_eq!(one.bands, 1);
+        let banded = one.in_bands();
+        let default = Plan::new(20_000, 20_000, 256, 256 << 20, 2, 4).unwrap();
+        assert_eq!((banded.band_height, banded.bands), (default.band_height, default.bands));
+        assert_eq!((banded.band_height, banded.bands), (256, 79));
+        assert_eq!((banded.budget, banded.width, banded.aggregate_bytes), (4 << 30, 20_000, 4));
+        // 8000 wide: 1024-row bands (32 MB), whole tile rows.
+        let banded = Plan::new(8_000, 8_000, 256, 1 << 30, 2, 4).unwrap().in_bands();
+        assert_eq!((banded.band_height, banded.bands), (1024, 8));
+        // At least a tile row, even beyond the cap.
+        let banded = Plan::new(65_536, 300, 256, 8 << 30, 2, 4).unwrap().in_bands();
+        assert_eq!((banded.band_height, banded.bands), (256, 2));
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl PointRender<'_> {
         // Coarser levels hold a third of a band more: budgeted as a sixth of the two bands.
         let extra = if levels.is_some() { reducer.plan_bytes().div_ceil(6) } else { 0 };
         let mut plan = plan(options, reducer.plan_bytes() + extra)?;
+        // Counts of a canvas too large for direct counting take bands, however large the
+        // budget (then compact counts, or the partition).
+        if reducer.counted(0).is_some() && direct::counts_in_bands(&plan) {
+            plan = plan.in_bands();
+        }
         plan.kept_rows = levels.as_ref().and_then(|(_, io)| io.rows.clone());
         let (x_range, y_range) = (inputs.x_range, inputs.y_range);
         let x = Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?;

@@ -197,3 +197,41 @@ fn a_16000_squared_render_at_the_default_budget_stays_under_a_fiftieth_of_datash
     let reader = decoder.read_info().unwrap();
     assert_eq!((reader.info().width, reader.info().height), (16000, 16000));
 }
+
+/// Counts on a canvas too large for direct counting's tallies to stay in the caches are
+/// cut into bands however large the budget (`direct::counts_in_bands`): a larger budget
+/// must not make a render slower and bigger. 7800^2 (60.8 M pixels) under 2 GiB held it as
+/// one band of 243 MB, counted in per-worker tallies of 61 MB each.
+#[test]
+fn a_larger_budget_still_cuts_a_large_count_canvas_into_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generated(dir.path(), "100000");
+    let mut bands_and_peak = Vec::new();
+    for memory in ["256MiB", "2GiB"] {
+        let png = dir.path().join(format!("{memory}.png"));
+        let flags = ["--bare", "--width", "7800", "--height", "7800", "--memory", memory];
+        let peak = peak_of_render(&data, &flags, dir.path(), &png);
+        let out = run_ok(&[
+            "render",
+            "--bare",
+            "--width",
+            "7800",
+            "--height",
+            "7800",
+            "--memory",
+            memory,
+            "--x",
+            data.join("x.npy").to_str().unwrap(),
+            "--y",
+            data.join("y.npy").to_str().unwrap(),
+            "-o",
+            png.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(stderr.contains("8 bands of 1024 rows"), "{memory}: {stderr}");
+        bands_and_peak.push((std::fs::read(&png).unwrap(), peak));
+    }
+    let (small, large) = (&bands_and_peak[0], &bands_and_peak[1]);
+    assert!(small.0 == large.0, "the PNG depends on the budget");
+    assert!(large.1 < 200_000_000, "peak RSS under 2 GiB: {} MB", large.1 / 1_000_000);
+}
