@@ -246,6 +246,54 @@ pub fn clustered_columns(seed: u64, points: usize) -> (Vec<f32>, Vec<f64>, Vec<f
     (xs, ys, vs, cs)
 }
 
+/// The options the clustered-point tests render with: `reduction` on a `width x height`
+/// canvas of the unit square, eq-hist on viridis, `tile`, `threads` and `budget`.
+pub fn clustered_options(
+    reduction: gigaplot::Reduction,
+    (width, height): (u32, u32),
+    tile: u32,
+    threads: usize,
+    budget: u64,
+) -> gigaplot::RenderOptions {
+    gigaplot::RenderOptions {
+        width,
+        height,
+        x_range: Some((0.0, 1.0)),
+        y_range: Some((0.0, 1.0)),
+        how: gigaplot::How::EqHist,
+        cmap: gigaplot::Colormap::by_name("viridis").unwrap(),
+        reduction,
+        tile,
+        threads: Some(threads),
+        memory_budget: budget,
+        ..gigaplot::RenderOptions::default()
+    }
+}
+
+/// Renders [`clustered_columns`]`(seed, points)` with `options`: the category column is the
+/// value of count-cat, the values column that of a reduction reading one. Returns the
+/// plan's bands, the aggregate's bytes and the RGBA pixels.
+pub fn render_clustered(
+    seed: u64,
+    points: usize,
+    options: &gigaplot::RenderOptions,
+) -> (u32, Vec<u8>, Vec<u8>) {
+    use gigaplot::{MemoryColumn, PointColumns, Reduction};
+    let (xs, ys, vs, cs) = clustered_columns(seed, points);
+    let columns = PointColumns::from_sources(
+        Box::new(MemoryColumn::new("x", xs)),
+        Box::new(MemoryColumn::new("y", ys)),
+    )
+    .unwrap();
+    let columns = match options.reduction {
+        Reduction::CountCat => columns.with_value(Box::new(MemoryColumn::new("c", cs))).unwrap(),
+        r if r.needs_value() => columns.with_value(Box::new(MemoryColumn::new("v", vs))).unwrap(),
+        _ => columns,
+    };
+    let (report, aggregate, pixels) = render_in_memory(&columns, options, &gigaplot::NoProgress);
+    (report.plan.bands, aggregate, pixels)
+}
+
 /// Checks level `level`'s tiles under `dir` (XYZ `{z}/{x}/{y}.png` padded to `tile`, or DZI
 /// `pyramid_files/{level}/{col}_{row}.png` cut) against the `lw x lh` RGBA `image` (a flat
 /// render of that level's canvas): exactly the tiles not all `background` exist, and decode

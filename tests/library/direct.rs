@@ -19,8 +19,11 @@ const POINTS: usize = 150_000;
 /// Clustered points, many per pixel, with values whose sums depend on the order
 /// (magnitudes from 1e-3 to 1e6, both zeros, NaN) and a category column.
 fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
-    crate::common::clustered_columns(0x9e37_79b9_7f4a_7c15u64, POINTS)
+    crate::common::clustered_columns(SEED, POINTS)
 }
+
+/// The seed of [`columns`].
+const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The aggregate's bytes and the shaded RGBA pixels of one render.
 fn render_bytes(reduction: Reduction, tile: u32, threads: usize, budget: u64) -> (u32, Vec<u8>, Vec<u8>) {
@@ -30,37 +33,25 @@ fn render_bytes(reduction: Reduction, tile: u32, threads: usize, budget: u64) ->
 /// [`render_bytes`] on a `size` canvas.
 fn render_sized(
     reduction: Reduction,
-    (width, height): (u32, u32),
+    size: (u32, u32),
     tile: u32,
     threads: usize,
     budget: u64,
 ) -> (u32, Vec<u8>, Vec<u8>) {
-    let (xs, ys, vs, cs) = columns();
-    let points = PointColumns::from_sources(
-        Box::new(MemoryColumn::new("x", xs)),
-        Box::new(MemoryColumn::new("y", ys)),
-    )
-    .unwrap();
-    let points = match reduction {
-        Reduction::CountCat => points.with_value(Box::new(MemoryColumn::new("c", cs))).unwrap(),
-        r if r.needs_value() => points.with_value(Box::new(MemoryColumn::new("v", vs))).unwrap(),
-        _ => points,
-    };
-    let options = RenderOptions {
-        width,
-        height,
-        x_range: Some((0.0, 1.0)),
-        y_range: Some((0.0, 1.0)),
-        how: How::EqHist,
-        cmap: Colormap::by_name("viridis").unwrap(),
-        reduction,
-        tile,
-        threads: Some(threads),
-        memory_budget: budget,
-        ..RenderOptions::default()
-    };
-    let (report, aggregate, pixels) = render_in_memory(&points, &options, &NoProgress);
-    (report.plan.bands, aggregate, pixels)
+    let options = crate::common::clustered_options(reduction, size, tile, threads, budget);
+    crate::common::render_clustered(SEED, POINTS, &options)
+}
+
+/// Keeps the first render's (aggregate, pixels) in `reference`, and asserts every later
+/// one (`at` says which) equals it.
+fn same_as_first(reference: &mut Option<(Vec<u8>, Vec<u8>)>, got: (Vec<u8>, Vec<u8>), at: &str) {
+    match reference {
+        None => *reference = Some(got),
+        Some((a, p)) => {
+            assert!(*a == got.0, "aggregate differs: {at}");
+            assert!(*p == got.1, "pixels differ: {at}");
+        }
+    }
 }
 
 /// The plan's fixed and per-thread costs (`canvas/plan.rs`).
@@ -100,14 +91,8 @@ fn direct_and_partitioned_renders_are_identical_for_every_reduction_tile_and_thr
                 assert_eq!(bands == 1, one_band, "{reduction} {path}: {bands} bands");
                 let lit = pixels.chunks(4).filter(|p| p[3] != 0).count();
                 assert!(lit > 10_000, "{reduction}: {lit} pixels lit");
-                match &reference {
-                    None => reference = Some((aggregate, pixels)),
-                    Some((a, p)) => {
-                        let at = format!("{reduction}, {path}, tile {tile}, {threads} threads");
-                        assert!(a == &aggregate, "aggregate differs: {at}");
-                        assert!(p == &pixels, "pixels differ: {at}");
-                    }
-                }
+                let at = format!("{reduction}, {path}, tile {tile}, {threads} threads");
+                same_as_first(&mut reference, (aggregate, pixels), &at);
             }
         }
     }
@@ -140,14 +125,8 @@ fn ordered_reductions_folded_in_parallel_regions_are_identical_for_every_thread_
             for (path, budget, one_band) in budgets {
                 let (bands, aggregate, pixels) = render_sized(reduction, size, tile, threads, budget);
                 assert_eq!(bands == 1, one_band, "{reduction} {path}: {bands} bands");
-                match &reference {
-                    None => reference = Some((aggregate, pixels)),
-                    Some((a, p)) => {
-                        let at = format!("{reduction}, {path}, tile {tile}, {threads} threads");
-                        assert!(a == &aggregate, "aggregate differs: {at}");
-                        assert!(p == &pixels, "pixels differ: {at}");
-                    }
-                }
+                let at = format!("{reduction}, {path}, tile {tile}, {threads} threads");
+                same_as_first(&mut reference, (aggregate, pixels), &at);
             }
         }
     }

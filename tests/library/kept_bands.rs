@@ -5,56 +5,33 @@
 //! than the records), kept as masks and lit cells (sparse counts) or folded again (sparse
 //! points), and the scratch directory is left empty.
 
-use crate::common::render_in_memory;
-use gigaplot::{Colormap, How, MemoryColumn, NoProgress, PointColumns, Reduction, RenderOptions};
+use gigaplot::{Reduction, RenderOptions};
 
 const MIB: u64 = 1 << 20;
 const POINTS: usize = 120_000;
 
-/// Clustered points with order-sensitive values (as `direct.rs`) and a category column.
-fn columns() -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<u8>) {
-    crate::common::clustered_columns(0x2545_f491_4f6c_dd1du64, POINTS)
-}
+/// The seed of the clustered points with order-sensitive values (as `direct.rs`) and a
+/// category column (`common::clustered_columns`).
+const SEED: u64 = 0x2545_f491_4f6c_dd1d;
 
-/// (bands, aggregate bytes, RGBA pixels) of one render, and what it left in its scratch
-/// directory.
+/// (bands, aggregate bytes, RGBA pixels) of one render, which must leave its scratch
+/// directory empty.
 fn render_bytes(
     reduction: Reduction,
-    (width, height): (u32, u32),
+    size: (u32, u32),
     tile: u32,
     threads: usize,
     budget: u64,
 ) -> (u32, Vec<u8>, Vec<u8>) {
-    let (xs, ys, vs, cs) = columns();
-    let points = PointColumns::from_sources(
-        Box::new(MemoryColumn::new("x", xs)),
-        Box::new(MemoryColumn::new("y", ys)),
-    )
-    .unwrap();
-    let points = match reduction {
-        Reduction::CountCat => points.with_value(Box::new(MemoryColumn::new("c", cs))).unwrap(),
-        r if r.needs_value() => points.with_value(Box::new(MemoryColumn::new("v", vs))).unwrap(),
-        _ => points,
-    };
     let scratch = tempfile::tempdir().unwrap();
     let options = RenderOptions {
-        width,
-        height,
-        x_range: Some((0.0, 1.0)),
-        y_range: Some((0.0, 1.0)),
-        how: How::EqHist,
-        cmap: Colormap::by_name("viridis").unwrap(),
-        reduction,
-        tile,
-        threads: Some(threads),
-        memory_budget: budget,
         scratch_dir: Some(scratch.path().to_path_buf()),
-        ..RenderOptions::default()
+        ..crate::common::clustered_options(reduction, size, tile, threads, budget)
     };
-    let (report, aggregate, pixels) = render_in_memory(&points, &options, &NoProgress);
+    let rendered = crate::common::render_clustered(SEED, POINTS, &options);
     let left: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "{reduction}: the render left {left:?} in its scratch directory");
-    (report.plan.bands, aggregate, pixels)
+    rendered
 }
 
 /// The budget that cuts a canvas `width` wide into bands of `rows` rows (`canvas/plan.rs`:
