@@ -4,7 +4,9 @@
 //! by side, chunk by chunk, and folds each point (or each pixel of each width-0 line
 //! segment, with its start vertex's value and category) into the cell of its category
 //! ([`PerCategory`]), in input order: first, last, sum and var keep Datashader's input-order
-//! semantics, and the bytes do not depend on the thread count.
+//! semantics, and the bytes do not depend on the thread count. A chunk of points is folded
+//! on every thread, each task owning a run of pixels (`Chunk::fold_in_parts`), while the
+//! next chunk is read and binned.
 //!
 //! The cells of all K categories take `K x` the reduction's state per pixel. When that
 //! exceeds the memory budget, the categories are split into as many groups as needed and
@@ -177,7 +179,7 @@ impl Pass<'_, '_> {
     }
 
     /// Folds every point into `cells`; returns how many landed on the canvas. Chunk c + 1
-    /// is read and binned while chunk c is folded.
+    /// is read and binned while chunk c is folded (on every thread, pixel runs apart).
     fn points<R: Reducer>(&self, by: &PerCategory<R>, cells: &mut [R::Cell]) -> Result<u64> {
         let n = self.points.len();
         let chunks = n.div_ceil(CHUNK);
@@ -189,7 +191,7 @@ impl Pass<'_, '_> {
         }
         for c in 0..chunks {
             let (_, binned) = crate::parallel::join(
-                || current.fold(by, cells, self.points.value.is_some()),
+                || current.fold_in_parts(by, cells, self.points.value.is_some()),
                 || match c + 1 < chunks {
                     true => self.bin(c + 1, &mut next),
                     false => Ok(0),
@@ -274,6 +276,10 @@ impl Pass<'_, '_> {
 /// The pixel of a point off the canvas.
 const DROPPED: usize = usize::MAX;
 
+/// Runs of pixels per thread a chunk's fold is cut into ([`Chunk::fold_in_parts`]): more
+/// than one, so a thread that finishes early takes another run.
+const FOLD_PARTS: usize = 4;
+
 /// The rows of one chunk, as f64, and the points' pixels.
 #[derive(Default)]
 struct Chunk {
@@ -308,12 +314,23 @@ impl Chunk {
     }
 
     /// Folds the binned points into `cells`, in input order; with a value column
-    /// (`has_value`), those whose value is NaN are skipped.
-    fn fold<R: Reducer>(&self, by: &PerCategory<R>, cells: &mut [R::Cell], has_value: bool) {
-        for ((&pixel, &v), &c) in self.pixels.iter().zip(&self.values).zip(&self.categories) {
-            if pixel != DROPPED && !(has_value && v.is_nan()) {
-                by.fold(cells, pixel, c, Fragment::full(v));
+    /// (`has_value`), those whose value is NaN are skipped. The cells are cut into
+    /// [`FOLD_PARTS`] runs of whole pixels per thread, folded in parallel, each by one task
+    /// that takes the points of its own pixels from the whole chunk, in input order: the
+    /// cells of one fold in input order, whatever the thread count.
+    fn fold_in_parts<R: Reducer>(&self, by: &PerCategory<R>, cells: &mut [R::Cell], has_value: bool) {
+        let held = by.categories().len().max(1);
+        let pixels = cells.len() / held;
+        let per_part = pixels.div_ceil(FOLD_PARTS * rayon::current_num_threads()).max(1);
+        let mut parts: Vec<&mut [R::Cell]> = cells.chunks_mut(per_part * held).collect();
+        crate::parallel::for_each_mut(&mut parts, |i, part| {
+            let first = i * per_part;
+            let own = first..first + part.len() / held;
+            for ((&pixel, &v), &c) in self.pixels.iter().zip(&self.values).zip(&self.categories) {
+                if own.contains(&pixel) && !(has_value && v.is_nan()) {
+                    by.fold(part, pixel - first, c, Fragment::full(v));
+                }
             }
-        }
+        });
     }
 }
