@@ -93,16 +93,14 @@ impl Plan {
         let column_bits = 32 - (width - 1).leading_zeros();
         // A record is a u32, so a band may not have more rows than the column bits leave.
         let max_rows_by_record = 1u64 << (32 - column_bits).min(31);
-        let tile_rows = u64::from(tile);
-        let whole_tile_rows = |rows: u64| if rows >= tile_rows { rows - rows % tile_rows } else { rows };
         let mut rows = rows_that_fit.min(max_rows_by_record);
         if rows >= u64::from(height) {
             // The whole canvas is one band.
             rows = u64::from(height);
         } else {
-            rows = whole_tile_rows(rows);
+            rows = whole_tile_rows(rows, tile);
             if u64::from(height).div_ceil(rows) > BANDS_IN_FLIGHT {
-                rows = whole_tile_rows(rows.min(useful_rows(width, tile, aggregate_bytes)));
+                rows = whole_tile_rows(rows.min(useful_rows(width, tile, aggregate_bytes)), tile);
             }
         }
         let band_height = rows.max(1) as u32;
@@ -127,9 +125,7 @@ impl Plan {
     /// (counts on a canvas too large for direct counting's tallies to stay in the caches).
     pub(crate) fn in_bands(&self) -> Plan {
         let useful = useful_rows(self.width, self.tile, self.aggregate_bytes);
-        let tile_rows = u64::from(self.tile);
-        let rows = u64::from(self.band_height).min(useful);
-        let rows = if rows >= tile_rows { rows - rows % tile_rows } else { rows };
+        let rows = whole_tile_rows(u64::from(self.band_height).min(useful), self.tile);
         let band_height = rows.max(1) as u32;
         Plan { band_height, bands: self.height.div_ceil(band_height), ..self.clone() }
     }
@@ -209,6 +205,16 @@ impl Plan {
             return Some(0..0);
         }
         Some(rows.start / self.band_height..(rows.end - 1) / self.band_height + 1)
+    }
+}
+
+/// `rows` rounded down to whole rows of `tile`-pixel tiles, when at least one fits.
+fn whole_tile_rows(rows: u64, tile: u32) -> u64 {
+    let tile_rows = u64::from(tile);
+    if rows >= tile_rows {
+        rows - rows % tile_rows
+    } else {
+        rows
     }
 }
 

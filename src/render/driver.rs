@@ -310,11 +310,10 @@ fn gather_statistics<R: Reducer>(
                 // masked.
                 let per_thread: PerThread<Found<R>> = PerThread::new();
                 let init = || (R::Family::lit_part(&stats, reducer.channels()), Vec::new());
-                let add = |cells: &[R::Cell]| {
-                    per_thread.with(init, |(state, _)| {
-                        R::Family::add_lit(state, reducer.values(cells, &mut Vec::new()))
-                    })
+                let add_to = |state: &mut Stats<R>, cells: &[R::Cell]| {
+                    R::Family::add_lit(state, reducer.values(cells, &mut Vec::new()))
                 };
+                let add = |cells: &[R::Cell]| per_thread.with(init, |(state, _)| add_to(state, cells));
                 // A later pass reads the lit cells the first one kept, if it kept the band's.
                 let (written, found) = match kept.as_ref() {
                     Some(k) if pass > 0 && k.has_lit(b) => {
@@ -332,7 +331,7 @@ fn gather_statistics<R: Reducer>(
                         || {
                             fill.fold_lit(reducer, plan, b, masked, &|tile| {
                                 per_thread.with(init, |(state, tiles)| {
-                                    R::Family::add_lit(state, reducer.values(tile.cells, &mut Vec::new()));
+                                    add_to(state, tile.cells);
                                     if let Some(mask) = tile.mask {
                                         tiles.push((tile.tile, mask.to_vec(), tile.cells.to_vec()));
                                     }
