@@ -33,10 +33,9 @@ pub(crate) fn allocate(sink: &str, what: &str, bytes: u64, limit: u64) -> Result
         return Err(refuse(format!("over the limit of {limit} bytes (raise it with {sink}::with_limit)")));
     }
     let len = usize::try_from(bytes).map_err(|_| refuse("more than this machine can address".into()))?;
-    let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(|_| refuse("more than could be allocated".into()))?;
-    buffer.resize(len, 0);
-    Ok(buffer)
+    // Zeroed by the system page by page as the sink first writes them, on whichever thread
+    // writes: filling the buffer here had one thread fault in and clear every page twice.
+    bytemuck::allocation::try_zeroed_vec(len).map_err(|()| refuse("more than could be allocated".into()))
 }
 
 /// The result of a sink, available after the render finished successfully.
