@@ -72,12 +72,14 @@ pub enum Error {
     },
     /// The memory budget cannot hold even one band of the canvas: a band of one row needs
     /// the row's cells, tile buffers for every thread and the encoders' rows.
-    #[error("{}: {}", Field::MemoryBudget, budget_problem(.budget, .width, .minimum, .minimum_mib))]
+    #[error("{}: {}", Field::MemoryBudget, budget_problem(.budget, .width, .threads, .minimum, .minimum_mib))]
     BudgetTooSmall {
         /// The budget given, in bytes.
         budget: u64,
         /// The canvas width in pixels.
         width: u64,
+        /// The worker threads planned for (each takes its own buffers).
+        threads: usize,
         /// The smallest budget that would work, in bytes.
         minimum: u64,
         /// The same in MiB, rounded up.
@@ -109,10 +111,14 @@ pub enum Error {
 }
 
 /// The sentence of [`Error::BudgetTooSmall`] after the field.
-fn budget_problem(budget: &u64, width: &u64, minimum: &u64, minimum_mib: &u64) -> String {
+fn budget_problem(budget: &u64, width: &u64, threads: &usize, minimum: &u64, minimum_mib: &u64) -> String {
+    let (workers, fewer) = match threads {
+        1 => ("1 worker thread".to_string(), ""),
+        n => (format!("{n} worker threads"), ", or fewer threads"),
+    };
     format!(
-        "a budget of {budget} bytes cannot hold one band of a {width}-pixel-wide canvas; \
-         at least {minimum} bytes ({minimum_mib} MiB) are needed"
+        "a budget of {budget} bytes cannot hold one band of a {width}-pixel-wide canvas beside \
+         {workers}; at least {minimum} bytes ({minimum_mib} MiB) are needed{fewer}"
     )
 }
 
@@ -152,10 +158,10 @@ impl Error {
             Error::BadParameter { field, problem } => {
                 format!("{}: {}", spelling.field(*field), problem.spelled(spelling))
             }
-            Error::BudgetTooSmall { budget, width, minimum, minimum_mib } => format!(
+            Error::BudgetTooSmall { budget, width, threads, minimum, minimum_mib } => format!(
                 "{}: {}",
                 spelling.field(Field::MemoryBudget),
-                budget_problem(budget, width, minimum, minimum_mib)
+                budget_problem(budget, width, threads, minimum, minimum_mib)
             ),
             other => other.to_string(),
         }
@@ -482,8 +488,18 @@ mod tests {
         );
         assert_eq!(e.to_string(), "line_width: applies to glyph=lines only; see value");
         assert_eq!(e.spelled(&Flags), "--line-width: applies to --glyph lines only; see --value FILE");
-        let e = Error::BudgetTooSmall { budget: 1, width: 2, minimum: 3, minimum_mib: 1 };
-        assert!(e.to_string().starts_with("memory_budget: a budget of 1 bytes"), "{e}");
+        let e = Error::BudgetTooSmall { budget: 1, width: 2, threads: 1, minimum: 3, minimum_mib: 1 };
+        assert_eq!(
+            e.to_string(),
+            "memory_budget: a budget of 1 bytes cannot hold one band of a 2-pixel-wide canvas beside 1 worker \
+             thread; at least 3 bytes (1 MiB) are needed"
+        );
+        let e = Error::BudgetTooSmall { budget: 1, width: 2, threads: 12, minimum: 3, minimum_mib: 1 };
+        assert!(
+            e.to_string()
+                .ends_with("beside 12 worker threads; at least 3 bytes (1 MiB) are needed, or fewer threads"),
+            "{e}"
+        );
         assert!(e.spelled(&Flags).starts_with("--memory-budget: a budget of 1 bytes"));
         let e = Error::bad_input("x.npy", problem!["give ", Field::XRange]);
         assert_eq!(

@@ -86,6 +86,7 @@ impl Plan {
             return Err(Error::BudgetTooSmall {
                 budget,
                 width: u64::from(width),
+                threads,
                 minimum,
                 minimum_mib: minimum.div_ceil(MIB),
             });
@@ -117,6 +118,17 @@ impl Plan {
             column_bits,
             kept_rows: None,
         })
+    }
+
+    /// The most worker threads whose buffers fit `budget` beside the fixed costs and one
+    /// pixel row of a `width`-pixel-wide canvas of 4-byte cells (both bands in flight), at
+    /// least 1: a render's default, so that a machine of many cores does not need a larger
+    /// budget than one of few (at 256 MiB, 10 threads for canvases up to about 1.3 million
+    /// pixels wide).
+    pub fn threads_within(width: u32, budget: u64) -> usize {
+        let row = BANDS_IN_FLIGHT * u64::from(width) * 4;
+        let spare = budget.saturating_sub(FIXED_OVERHEAD + row) / PER_THREAD_OVERHEAD;
+        usize::try_from(spare).unwrap_or(usize::MAX).max(1)
     }
 
     /// This plan cut into bands of at most [`MAX_BAND_BYTES`] (and at least a tile row, or
@@ -268,6 +280,18 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_threads_are_those_whose_buffers_the_budget_holds() {
+        // 256 MiB: 40 MiB fixed, a 1000-pixel row of two 4-byte bands, 20 MiB a thread.
+        assert_eq!(Plan::threads_within(1000, 256 * MIB), 10);
+        assert!(Plan::new(1000, 1000, 256, 256 * MIB, 10, 4).is_ok());
+        assert!(Plan::new(1000, 1000, 256, 256 * MIB, 11, 4).is_err());
+        assert_eq!(Plan::threads_within(1000, 60 * MIB + 8000), 1);
+        assert_eq!(Plan::threads_within(1000, 60 * MIB + 7999), 1, "at least one");
+        assert_eq!(Plan::threads_within(1000, 80 * MIB + 8000), 2);
+        assert_eq!(Plan::threads_within(u32::MAX, 256 * MIB), 1);
+    }
 
     #[test]
     fn sizes() {

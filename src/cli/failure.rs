@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn library_errors_name_flags() {
-        let e = gigaplot::Error::BudgetTooSmall { budget: 1, width: 2, minimum: 3, minimum_mib: 1 };
+        let e =
+            gigaplot::Error::BudgetTooSmall { budget: 1, width: 2, threads: 1, minimum: 3, minimum_mib: 1 };
         assert!(Failure::from(e).line().starts_with("--memory: a budget of 1 bytes"));
         let e = gigaplot::Error::bad_parameter(Field::XRange, "x");
         assert_eq!(Failure::from(e).line(), "--x-range: x");

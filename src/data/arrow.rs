@@ -378,7 +378,17 @@ fn text_values(values: &ArrayRef) -> Vec<String> {
 
 /// The element type gigaplot reads a column of `t` as, or why it cannot.
 fn dtype_of(t: &DataType) -> std::result::Result<DType, String> {
-    Ok(match t {
+    numeric(t).ok_or_else(|| {
+        format!(
+            "is a column of {}, not numbers; gigaplot reads integer, float, bool and dictionary-encoded columns",
+            type_name(t)
+        )
+    })
+}
+
+/// The element type gigaplot reads a column of `t` as, if any.
+fn numeric(t: &DataType) -> Option<DType> {
+    Some(match t {
         DataType::Boolean => DType::Bool,
         DataType::Int8 => DType::I8,
         DataType::Int16 => DType::I16,
@@ -391,15 +401,9 @@ fn dtype_of(t: &DataType) -> std::result::Result<DType, String> {
         // float16 widens to float32 exactly.
         DataType::Float16 | DataType::Float32 => DType::F32,
         DataType::Float64 => DType::F64,
-        DataType::Dictionary(key, values) if is_text(values) => dtype_of(key)?,
-        DataType::Dictionary(key, values) if dtype_of(key).is_ok() => dtype_of(values)?,
-        other => {
-            return Err(format!(
-                "is a column of {}, not numbers; gigaplot reads integer, float, bool and dictionary-encoded \
-                 columns",
-                type_name(other)
-            ))
-        }
+        DataType::Dictionary(key, values) if is_text(values) => numeric(key)?,
+        DataType::Dictionary(key, values) if numeric(key).is_some() => numeric(values)?,
+        _ => return None,
     })
 }
 
@@ -409,9 +413,9 @@ fn type_name(t: &DataType) -> String {
         DataType::Float16 => "float16".to_string(),
         DataType::Dictionary(k, v) => format!("dictionary<{}, {}>", type_name(k), type_name(v)),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "string".to_string(),
-        other => match dtype_of(other) {
-            Ok(d) => d.name().to_string(),
-            Err(_) => other.to_string().to_lowercase(),
+        other => match numeric(other) {
+            Some(d) => d.name().to_string(),
+            None => other.to_string().to_lowercase(),
         },
     }
 }

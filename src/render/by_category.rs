@@ -49,6 +49,18 @@ pub fn aggregate_by(
 ) -> Result<(AggregateArray, RenderReport)> {
     options.validate()?;
     check(points, category, categories, options)?;
+    let pool = crate::render::thread_pool(options)?;
+    pool.install(|| aggregate_in_pool(points, category, categories, options, progress))
+}
+
+/// [`aggregate_by`] in the render's worker pool.
+fn aggregate_in_pool(
+    points: &PointColumns<'_>,
+    category: &dyn Source,
+    categories: usize,
+    options: &RenderOptions,
+    progress: &dyn Progress,
+) -> Result<(AggregateArray, RenderReport)> {
     let inputs = inputs::resolve(points, options, progress)?;
     let plan = driver::plan(options, 4)?;
     let x = Axis::new(Field::XRange, inputs.x_range, options.width, options.x_scale)?;

@@ -32,6 +32,15 @@ pub(crate) fn resolve(
         Reduction::CountCat => points.value_source(),
         _ => None,
     };
+    // A column of strings is read as its category codes: a category, never a number.
+    let numbers =
+        [Some(&*points.x), Some(&*points.y), points.value_source().filter(|_| categories.is_none())];
+    if let Some(text) = numbers.into_iter().flatten().find(|c| c.category_labels().is_some()) {
+        return Err(Error::bad_input(
+            text.label(),
+            "is a column of strings, not numbers; strings are categories (count-cat's or by()'s category column)",
+        ));
+    }
     if let Some(column) = categories {
         if column.dtype().is_float() {
             return Err(Error::bad_input(

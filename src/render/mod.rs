@@ -84,7 +84,8 @@ pub struct RenderOptions {
     pub background: Color,
     /// Tile side in pixels: the unit of parallel work. Does not change the output.
     pub tile: u32,
-    /// Worker threads; None uses every core. Does not change the output.
+    /// Worker threads; None uses every core, as many as the memory budget holds (see
+    /// [`RenderOptions::worker_threads`]). Does not change the output.
     pub threads: Option<usize>,
     /// Peak memory budget in bytes.
     pub memory_budget: u64,
@@ -146,8 +147,7 @@ impl RenderOptions {
         check_threads(self.threads)?;
         check_line_width(self)?;
         table::check_supported(self)?;
-        let threads = self.threads.unwrap_or_else(rayon::current_num_threads);
-        Plan::new(self.width, self.height, self.tile, self.memory_budget, threads, 4)?;
+        Plan::new(self.width, self.height, self.tile, self.memory_budget, self.worker_threads(), 4)?;
         Ok(())
     }
 }
@@ -291,14 +291,24 @@ pub fn check_threads(threads: Option<usize>) -> Result<()> {
     }
 }
 
-/// The worker pool of a render: `options.threads` threads, or one per core.
-fn thread_pool(options: &RenderOptions) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    check_threads(options.threads)?;
-    if let Some(threads) = options.threads {
-        builder = builder.num_threads(threads);
+impl RenderOptions {
+    /// The worker threads of a render: [`RenderOptions::threads`], or one per core (rayon's
+    /// count, which `RAYON_NUM_THREADS` sets) as far as the memory budget holds their
+    /// buffers ([`Plan::threads_within`]).
+    pub fn worker_threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            rayon::current_num_threads().min(Plan::threads_within(self.width, self.memory_budget))
+        })
     }
-    builder.build().map_err(|e| Error::bad_parameter(Field::Threads, format!("cannot start threads: {e}")))
+}
+
+/// The worker pool of a render: [`RenderOptions::worker_threads`] threads.
+pub(crate) fn thread_pool(options: &RenderOptions) -> Result<rayon::ThreadPool> {
+    check_threads(options.threads)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(options.worker_threads())
+        .build()
+        .map_err(|e| Error::bad_parameter(Field::Threads, format!("cannot start threads: {e}")))
 }
 
 fn render_in_pool(

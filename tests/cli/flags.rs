@@ -412,6 +412,22 @@ fn cases() -> Vec<Case> {
                 std::fs::read(d.join(out)).unwrap()
             };
             assert!(big(&["--threads", "1"], "a.png") == big(&["--threads", "3"], "b.png"), "--threads changed the output");
+            // On a machine of 16 cores the default budget holds the buffers of 10 threads:
+            // the default takes that many; 16 asked for are refused, naming the threads.
+            let many = std::process::Command::new(bin())
+                .current_dir(d)
+                .env("RAYON_NUM_THREADS", "16")
+                .args(["render", "-q", "--x", "x.npy", "--y", "y.npy", "--width", "300", "--height", "200", "--bare", "-o", "c.png"])
+                .output()
+                .unwrap();
+            assert!(many.status.success(), "{}", String::from_utf8_lossy(&many.stderr));
+            assert!(std::fs::read(d.join("c.png")).unwrap() == std::fs::read(d.join("a.png")).unwrap(), "16 cores changed the output");
+            let line = fails(d, &base(&["--threads", "16", "-o", "z.png"]), 1);
+            assert_eq!(
+                line,
+                "gigaplot: error: --memory: a budget of 268435456 bytes cannot hold one band of a 4-pixel-wide canvas \
+                 beside 16 worker threads; at least 377487392 bytes (361 MiB) are needed, or fewer threads"
+            );
             let line = fails(d, &base(&["--threads", "100000", "-o", "z.png"]), 1);
             assert_eq!(line, "gigaplot: error: --threads: 100000 threads is more than the 1024 a render can use");
         }},

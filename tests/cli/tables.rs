@@ -295,6 +295,100 @@ fn parquet_strings_without_a_dictionary_are_refused() {
     );
 }
 
+/// Strings are read as their category codes, so only a category column may hold them: as
+/// a coordinate or a value (mean of strings) they are refused, in Parquet and Arrow alike.
+#[test]
+fn strings_are_refused_as_coordinates_and_values() {
+    let d = dir("strnum");
+    let parquet = fixture("categories.parquet");
+    let columns = sample(50);
+    let arrow = d.join("t.arrow");
+    write_arrow(&arrow, &columns, 20, None, false);
+    let arrow = arrow.display().to_string();
+    let o = d.join("o.png").display().to_string();
+    for (t, text) in [(&parquet, "label"), (&parquet, "name"), (&arrow, "label")] {
+        let refused = format!(
+            "gigaplot: error: {t}:{text}: is a column of strings, not numbers; strings are categories \
+             (count-cat's or by()'s category column)"
+        );
+        for args in [
+            &["--x", text, "--y", "y"][..],
+            &["--x", "x", "--y", text],
+            &["--x", "x", "--y", "y", "--agg", "mean", "--value", text],
+            &["--x", "x", "--y", "y", "--agg", "max", "--value", text],
+        ] {
+            assert_eq!(
+                fails(&d, &[&["render", t][..], args, &["-q", "-o", &o]].concat()),
+                refused,
+                "{args:?}"
+            );
+        }
+        run_ok(&["render", t, "--x", "x", "--y", "y", "--agg", "count-cat", "--value", text, "-q", "-o", &o]);
+        assert!(d.join("o.png").exists());
+        std::fs::remove_file(d.join("o.png")).unwrap();
+    }
+}
+
+/// Columns of types gigaplot does not read (times, decimals, lists, ...) are listed by
+/// `info` and ignored by a render that does not pick them; picking one is one line.
+#[test]
+fn arrow_columns_of_other_types_are_listed_and_ignored() {
+    use arrow_array::{
+        ArrayRef, Date32Array, Float64Array, ListArray, RecordBatch, TimestampMillisecondArray,
+    };
+    use std::sync::Arc;
+    let d = dir("arrowtypes");
+    let xs = Float64Array::from(vec![0.5, 1.5, 2.5]);
+    let list = ListArray::from_iter_primitive::<arrow_array::types::Int32Type, _, _>(vec![
+        Some(vec![Some(1)]),
+        None,
+        Some(vec![]),
+    ]);
+    let batch = RecordBatch::try_from_iter([
+        ("x", Arc::new(xs.clone()) as ArrayRef),
+        ("y", Arc::new(xs)),
+        ("t", Arc::new(TimestampMillisecondArray::from(vec![1, 2, 3]))),
+        ("day", Arc::new(Date32Array::from(vec![1, 2, 3]))),
+        ("l", Arc::new(list)),
+    ])
+    .unwrap();
+    let o = d.join("o.png").display().to_string();
+    for stream in [false, true] {
+        let path = d.join(if stream { "t.arrows" } else { "t.arrow" });
+        let file = std::fs::File::create(&path).unwrap();
+        if stream {
+            let mut w = arrow_ipc::writer::StreamWriter::try_new(file, &batch.schema()).unwrap();
+            w.write(&batch).unwrap();
+            w.finish().unwrap();
+        } else {
+            let mut w = arrow_ipc::writer::FileWriter::try_new(file, &batch.schema()).unwrap();
+            w.write(&batch).unwrap();
+            w.finish().unwrap();
+        }
+        let t = path.display().to_string();
+        let info = String::from_utf8_lossy(&run_ok(&["info", &t]).stdout).to_string();
+        for line in [
+            format!("{t}:t: timestamp(ms), 3 rows, not numeric"),
+            format!("{t}:day: date32, 3 rows, not numeric"),
+        ] {
+            assert!(info.contains(&line), "{info}");
+        }
+        assert!(info.contains(&format!("{t}:l: list(")), "{info}");
+        run_ok(&[
+            "render", &t, "--x", "x", "--y", "y", "--width", "3", "--height", "3", "-q", "--bare", "-o", &o,
+        ]);
+        assert!(d.join("o.png").exists());
+        std::fs::remove_file(d.join("o.png")).unwrap();
+        assert_eq!(
+            fails(&d, &["render", &t, "--x", "t", "--y", "y", "-q", "-o", &o]),
+            format!(
+                "gigaplot: error: {t}:t: is a column of timestamp(ms), not numbers; gigaplot reads integer, \
+                 float, bool and dictionary-encoded columns"
+            )
+        );
+    }
+}
+
 #[test]
 fn info_lists_a_tables_columns() {
     let d = dir("info");
