@@ -63,10 +63,15 @@ fn aggregate_in_pool(
 ) -> Result<(AggregateArray, RenderReport)> {
     let inputs = inputs::resolve(points, options, progress)?;
     let plan = driver::plan(options, 4)?;
-    let x = Axis::new(Field::XRange, inputs.x_range, options.width, options.x_scale)?;
-    let y = Axis::new(Field::YRange, inputs.y_range, options.height, options.y_scale)?;
-    let pass = Pass { points, category, categories, x, y, budget: options.memory_budget, progress };
     let lines = options.glyph == Glyph::Lines;
+    // Points of float32 columns on log axes: Datashader's single-precision log10 (lines
+    // take it in double precision, as Datashader's clipped segments do).
+    let float32 = |column: &dyn Source| !lines && column.dtype() == DType::F32;
+    let x = Axis::new(Field::XRange, inputs.x_range, options.width, options.x_scale)?
+        .for_float32(float32(&*points.x));
+    let y = Axis::new(Field::YRange, inputs.y_range, options.height, options.y_scale)?
+        .for_float32(float32(&*points.y));
+    let pass = Pass { points, category, categories, x, y, budget: options.memory_budget, progress };
     // float64 for every value reduction, float32 columns too: Datashader's `by` keeps
     // float32 for none (its plain min, max, first and last do).
     let v = DType::F64;

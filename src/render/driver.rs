@@ -55,8 +55,12 @@ impl PointRender<'_> {
         }
         plan.kept_rows = levels.as_ref().and_then(|(_, io)| io.rows.clone());
         let (x_range, y_range) = (inputs.x_range, inputs.y_range);
-        let x = Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?;
-        let y = Axis::new(Field::YRange, y_range, plan.height, options.y_scale)?;
+        // Points of float32 columns on log axes: Datashader's single-precision log10.
+        let float32 = |column: &dyn crate::data::Source| column.dtype() == crate::data::DType::F32;
+        let x =
+            Axis::new(Field::XRange, x_range, plan.width, options.x_scale)?.for_float32(float32(&*points.x));
+        let y =
+            Axis::new(Field::YRange, y_range, plan.height, options.y_scale)?.for_float32(float32(&*points.y));
         let canvas = CanvasInfo {
             width: plan.width,
             height: plan.height,
