@@ -9,8 +9,9 @@
 //! is an error naming the file, the line and the column. The index is shared by the
 //! columns of one file (x and y are indexed once).
 //!
-//! CSV has no types: a column reads as int64 when its first values are all integers
-//! (so count-cat takes it), else as float64.
+//! CSV has no types: a column reads as int64 when every value is an integer (so count-cat
+//! takes it; the indexing pass checks each field), as text (no column of numbers) when
+//! none of its first values is a number, else as float64.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -27,7 +28,7 @@ use crate::error::{Error, Result};
 /// Records per block (a unit of parallel parsing).
 pub const BLOCK_ROWS: usize = 1 << 18;
 
-/// Values looked at to decide whether a column holds integers.
+/// Values looked at to decide whether a column holds numbers or text.
 const SAMPLE: usize = 1000;
 
 /// A CSV file's index: header, delimiter, and where its blocks of records start.
@@ -47,6 +48,8 @@ struct CsvIndex {
     /// Start position of every block (byte, line, record).
     starts: Vec<csv::Position>,
     rows: usize,
+    /// Per column: every non-empty field is an integer.
+    integers: Vec<bool>,
 }
 
 /// Indexes already made in this process, by file, size, modification time and delimiter.
@@ -79,43 +82,55 @@ impl CsvFile {
         Ok(CsvFile { index, label: label.to_string(), path: path.to_path_buf(), fs_meta })
     }
 
-    /// The columns (their types sampled from the first values).
-    pub fn columns(&self) -> Vec<ColumnInfo> {
-        let types = self.sample_types().unwrap_or_default();
-        self.index
+    /// The columns: int64 where every value is an integer, text (no dtype) where none of
+    /// the first [`SAMPLE`] values is a number, else float64.
+    pub fn columns(&self) -> Result<Vec<ColumnInfo>> {
+        let numbers = self.sample_numbers()?;
+        Ok(self
+            .index
             .names
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let dtype = types.get(i).copied().unwrap_or(DType::F64);
+                let dtype = match (numbers[i], self.index.integers[i]) {
+                    (false, _) => None,
+                    (true, true) => Some(DType::I64),
+                    (true, false) => Some(DType::F64),
+                };
                 ColumnInfo {
                     name: name.clone(),
-                    type_name: dtype.name().to_string(),
-                    dtype: Some(dtype),
+                    type_name: dtype.map_or("text", |d| d.name()).to_string(),
+                    dtype,
                     rows: self.index.rows,
                 }
             })
-            .collect()
+            .collect())
     }
 
-    /// int64 for the columns whose first [`SAMPLE`] non-empty fields are all integers,
-    /// float64 for the others.
-    fn sample_types(&self) -> Result<Vec<DType>> {
-        let mut ints = vec![true; self.index.names.len()];
-        let Some(start) = self.index.starts.first().cloned() else { return Ok(vec![DType::F64; ints.len()]) };
+    /// Per column: a number among its first [`SAMPLE`] non-empty fields, or none of them
+    /// text (a column with a word among numbers is one of numbers, whose word is an error
+    /// naming its line when read).
+    fn sample_numbers(&self) -> Result<Vec<bool>> {
+        let columns = self.index.names.len();
+        let (mut number, mut text) = (vec![false; columns], vec![false; columns]);
+        let numbers =
+            |number: &[bool], text: &[bool]| number.iter().zip(text).map(|(&n, &t)| n || !t).collect();
+        let Some(start) = self.index.starts.first().cloned() else { return Ok(numbers(&number, &text)) };
         let mut reader = self.reader_at(start)?;
         let mut record = csv::ByteRecord::new();
         for _ in 0..SAMPLE.min(self.index.rows) {
             if !reader.read_byte_record(&mut record).map_err(|e| self.bad(&e))? {
                 break;
             }
-            for (int, field) in ints.iter_mut().zip(record.iter()) {
-                let field = trim(field);
-                *int &=
-                    field.is_empty() || std::str::from_utf8(field).is_ok_and(|t| t.parse::<i64>().is_ok());
+            for ((number, text), field) in number.iter_mut().zip(&mut text).zip(record.iter()) {
+                match trim(field) {
+                    b"" => {}
+                    f if std::str::from_utf8(f).is_ok_and(|t| t.parse::<f64>().is_ok()) => *number = true,
+                    _ => *text = true,
+                }
             }
         }
-        Ok(ints.into_iter().map(|int| if int { DType::I64 } else { DType::F64 }).collect())
+        Ok(numbers(&number, &text))
     }
 
     /// A record reader positioned at `start`.
@@ -132,9 +147,15 @@ impl CsvFile {
 
     /// The column `pick` selects, as a source (its label is `label`).
     pub fn column(self, path: &Path, pick: &Pick, label: String) -> Result<BlockColumn<CsvBlocks>> {
-        let columns = self.columns();
+        let columns = self.columns()?;
         let index = pick.find(&columns, &self.label)?;
-        let dtype = columns[index].dtype.unwrap_or(DType::F64);
+        let Some(dtype) = columns[index].dtype else {
+            return Err(Error::bad_input(
+                &label,
+                "is a column of text, not numbers (none of its first values is a number); gigaplot reads \
+                 CSV columns of numbers, and categories as integer codes",
+            ));
+        };
         let rows = self.index.rows;
         let lens: Vec<usize> =
             (0..self.index.starts.len()).map(|b| BLOCK_ROWS.min(rows - b * BLOCK_ROWS)).collect();
@@ -170,6 +191,7 @@ fn index(file: File, label: &str, delimiter: u8) -> Result<CsvIndex> {
     let mut starts = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0usize;
+    let mut integers = vec![true; names.len()];
     loop {
         let position = reader.position().clone();
         let more = reader
@@ -182,9 +204,21 @@ fn index(file: File, label: &str, delimiter: u8) -> Result<CsvIndex> {
             // The position before reading is where this record's bytes start.
             starts.push(record.position().cloned().unwrap_or(position));
         }
+        for (integer, field) in integers.iter_mut().zip(record.iter()).filter(|(integer, _)| **integer) {
+            *integer = is_integer(trim(field));
+        }
         rows += 1;
     }
-    Ok(CsvIndex { names, delimiter, starts, rows })
+    Ok(CsvIndex { names, delimiter, starts, rows, integers })
+}
+
+/// An empty field (a null), or an integer an i64 holds: digits after an optional sign.
+fn is_integer(field: &[u8]) -> bool {
+    let digits = field.strip_prefix(b"-").or_else(|| field.strip_prefix(b"+")).unwrap_or(field);
+    field.is_empty()
+        || (!digits.is_empty()
+            && digits.iter().all(u8::is_ascii_digit)
+            && (digits.len() < 19 || std::str::from_utf8(field).is_ok_and(|t| t.parse::<i64>().is_ok())))
 }
 
 /// One sentence on a CSV parse error: ragged rows name the line.

@@ -119,7 +119,7 @@ pub fn describe(path: &Path, delimiter: Option<u8>) -> Result<Option<TableInfo>>
             crate::data::arrow::ArrowFile::open(path, &label, format)?.columns()
         }
         #[cfg(feature = "csv")]
-        Format::Csv => crate::data::csv::CsvFile::open(path, &label, delimiter)?.columns(),
+        Format::Csv => crate::data::csv::CsvFile::open(path, &label, delimiter)?.columns()?,
         #[allow(unreachable_patterns)]
         other => return Err(not_built(&label, other)),
     };

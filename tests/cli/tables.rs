@@ -389,6 +389,51 @@ fn arrow_columns_of_other_types_are_listed_and_ignored() {
     }
 }
 
+/// A CSV column is int64 only when every value is an integer (a 1.5 after 1500 integer
+/// rows makes it float64, which count-cat refuses, instead of counting category 1), and a
+/// column whose first values are not numbers is text: listed by `info`, refused when picked.
+#[test]
+fn csv_types_come_from_every_value_and_text_is_listed() {
+    let d = dir("csvtypes");
+    let csv = d.join("t.csv");
+    let mut text = String::from("x,y,c,name\n");
+    for i in 0..1500 {
+        text.push_str(&format!("{},{},{},n{}\n", i % 10, i % 7, i % 3, i % 4));
+    }
+    text.push_str("5,5,1.5,n1\n");
+    std::fs::write(&csv, text).unwrap();
+    let t = csv.display().to_string();
+    let info = String::from_utf8_lossy(&run_ok(&["info", &t]).stdout).to_string();
+    assert_eq!(
+        info,
+        format!(
+            "{t}: a CSV text file, 1501 rows, 4 columns\n{t}:x: int64, 1501 rows, 0 nulls, min 0, max 9\n\
+             {t}:y: int64, 1501 rows, 0 nulls, min 0, max 6\n{t}:c: float64, 1501 rows, 0 nulls, min 0, max 2\n\
+             {t}:name: text, 1501 rows, not numeric\n"
+        )
+    );
+    let o = d.join("o.png").display().to_string();
+    assert_eq!(
+        fails(&d, &["render", &t, "--x", "x", "--y", "y", "--category", "c", "-q", "-o", &o]),
+        format!("gigaplot: error: {t}:c: is float64; count-cat needs an integer or bool category column")
+    );
+    for args in [["--x", "name", "--y", "y"], ["--x", "x", "--y", "y"]] {
+        let mut all = vec!["render", t.as_str()];
+        all.extend(args);
+        if args[1] == "x" {
+            all.extend(["--category", "name"]);
+        }
+        all.extend(["-q", "-o", o.as_str()]);
+        assert_eq!(
+            fails(&d, &all),
+            format!(
+                "gigaplot: error: {t}:name: is a column of text, not numbers (none of its first values is a number); \
+                 gigaplot reads CSV columns of numbers, and categories as integer codes"
+            )
+        );
+    }
+}
+
 #[test]
 fn info_lists_a_tables_columns() {
     let d = dir("info");
