@@ -61,12 +61,16 @@ impl FloatStats {
         FloatStats::default()
     }
 
-    /// Records every non-NaN value of `values` (NaN is an empty pixel).
+    /// Records every non-NaN value of `values` (NaN is an empty pixel); the range is that of
+    /// the finite ones (an infinity, from the value column or an overflowing sum, is shaded
+    /// as the colormap's end: [`FloatShader::shade`]).
     pub fn add_values(&mut self, values: &[f64]) {
         for &v in values {
             if !v.is_nan() {
-                self.min = lower(self.min, v);
-                self.max = higher(self.max, v);
+                if v.is_finite() {
+                    self.min = lower(self.min, v);
+                    self.max = higher(self.max, v);
+                }
                 self.count += 1;
             }
         }
@@ -80,9 +84,9 @@ impl FloatStats {
         self.count += other.count;
     }
 
-    /// `(nanmin, nanmax)`, or None when every value was NaN.
+    /// The smallest and largest finite value, or None when there is none.
     pub fn min_max(&self) -> Option<(f64, f64)> {
-        (self.count > 0).then_some((self.min, self.max))
+        (self.count > 0 && self.min <= self.max).then_some((self.min, self.max))
     }
 
     /// Number of non-NaN values recorded.
@@ -369,11 +373,19 @@ impl FloatShader {
             .map_or_else(Vec::new, |m| crate::shade::colormap::sample_channels(&m.channels, n))
     }
 
-    /// The colour of one pixel with value `value`.
+    /// The colour of one pixel with value `value`: NaN (empty) the background; -inf and +inf
+    /// the colours of the smallest and largest finite values, the colormap's ends (Datashader
+    /// offsets by an infinite minimum and its span turns infinite, so every pixel's colour
+    /// breaks: it defines none here).
     pub fn shade(&self, value: f64) -> Color {
         match (&self.mapping, value.is_nan()) {
             // shaded colours are opaque: over any background they stay as they are
             (Some(mapping), false) => {
+                let value = match value {
+                    f64::INFINITY => mapping.max,
+                    f64::NEG_INFINITY => mapping.offset,
+                    finite => finite,
+                };
                 let [r, g, b] = mapping.rgb(value);
                 Color::rgb(r, g, b)
             }
@@ -622,6 +634,31 @@ mod tests {
         let mut h = FloatHistogram::new(&one);
         h.add_values(&[4.0, 4.0]);
         assert_eq!(h.counts[32768], 2);
+    }
+
+    #[test]
+    fn infinities_take_the_colormap_ends_and_leave_the_statistics() {
+        let finite = [1.0, 2.0, 5.0, f64::NAN, 3.5];
+        let with = [1.0, 2.0, 5.0, f64::NAN, 3.5, f64::INFINITY, f64::NEG_INFINITY];
+        let (s0, h0) = gather(&[&finite]);
+        let (s1, h1) = gather(&[&with]);
+        assert_eq!(s1.min_max(), Some((1.0, 5.0)));
+        assert_eq!(s1.count(), 6);
+        for how in [How::Linear, How::Log, How::Cbrt, How::EqHist] {
+            let cmap = Colormap::default();
+            let plain = FloatShader::new(&s0, Some(&h0), how, &cmap, Color::TRANSPARENT);
+            let shader = FloatShader::new(&s1, Some(&h1), how, &cmap, Color::TRANSPARENT);
+            // the finite pixels as without the infinities, which take the ends' colours
+            assert_eq!(shade_all(&shader, &finite), shade_all(&plain, &finite), "{how:?}");
+            assert_eq!(shader.shade(f64::INFINITY), plain.shade(5.0), "{how:?}");
+            assert_eq!(shader.shade(f64::NEG_INFINITY), plain.shade(1.0), "{how:?}");
+            assert_eq!(shader.shade(f64::NAN), Color::TRANSPARENT);
+        }
+        // infinities alone: no finite range, nothing to shade
+        let (s2, h2) = gather(&[&[f64::INFINITY, f64::NAN]]);
+        assert_eq!(s2.min_max(), None);
+        let shader = FloatShader::new(&s2, Some(&h2), How::Linear, &Colormap::default(), Color::TRANSPARENT);
+        assert_eq!(shader.shade(f64::INFINITY), Color::TRANSPARENT);
     }
 
     #[test]
