@@ -158,12 +158,16 @@ class Canvas:
     def line(self, source: Any, x: str, y: str, agg: Optional[Reduction] = None, axis: int = 0,
              line_width: float = 0, antialias: bool = False, *, progress: Any = None):
         """Aggregates the polyline through consecutive rows (broken at NaN); ``line_width`` > 0
-        draws Datashader's anti-aliased lines."""
+        draws Datashader's anti-aliased lines. Without ``agg``, ``any()``, as Datashader."""
         if axis != 0:
             raise ValueError("axis: only axis=0 (one line through the rows) is supported")
+        for keyword, name in (("x", x), ("y", y)):
+            if not isinstance(name, str):
+                raise ValueError(f"{keyword}: give the name of one column, not {name!r}; several lines "
+                                 "from lists of columns are not supported")
         if antialias and not line_width:
             line_width = 1.0
-        return self._aggregate(source, x, y, agg, "lines", float(line_width), progress)
+        return self._aggregate(source, x, y, any() if agg is None else agg, "lines", float(line_width), progress)
 
     def raster(self, source: Any, layer: Any = None, upsample_method: str = "linear",
                downsample_method: Any = "mean", nan_value: Any = None, agg: Any = None,
@@ -273,6 +277,8 @@ class Canvas:
                 self.y_range, agg._name, glyph, line_width, self._memory(),
                 (self.x_axis_type, self.y_axis_type), callback)
         values = bytes_.view(np.dtype(dtype)).reshape(shape)
+        if values.dtype == np.float32 and agg._name in ("min", "max", "first", "last"):
+            values = values.astype(np.float64)  # Datashader's dtype (the engine keeps float32)
         extra = None
         if agg._name == "count-cat":
             names = categories.get(agg.column)
@@ -526,8 +532,8 @@ def _cli_text(name: str, value: Any) -> Optional[str]:
     if name in ("x_range", "y_range"):
         lo, hi = _range(name, value)
         return f"{lo!r},{hi!r}"
-    if name in ("color_key", "labels") and not isinstance(value, str):
-        return ",".join(_color_text(v) if name == "color_key" else str(v) for v in value)
+    if name in ("color_key", "labels", "cmap") and not isinstance(value, str):
+        return ",".join(str(v) if name == "labels" else _color_text(v) for v in value)
     if name in ("output", "agg_out", "scratch_dir", "pyramid", "viewer_assets"):
         return os.fspath(value)
     if name == "extent" and not isinstance(value, str):

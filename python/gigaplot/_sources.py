@@ -124,11 +124,19 @@ def _load_npy(path: Any) -> np.ndarray:
         raise ValueError(f"{os.fspath(path)}: {e}") from e
 
 
+def _category_codes(series: Any) -> Tuple[Any, list]:
+    """A pandas Categorical's codes and categories; missing values (code -1) are nulls, which
+    count for no category (Datashader's -1 code wraps around to the last category)."""
+    codes = series.cat.codes.to_numpy()
+    missing = codes < 0
+    return (("masked", codes, missing) if missing.any() else codes), list(series.dtype.categories)
+
+
 def _pandas_column(df: Any, name: str) -> Tuple[Any, Optional[list]]:
     series = df[name]
     dtype = series.dtype
     if str(dtype) == "category":
-        return series.cat.codes.to_numpy(), list(dtype.categories)
+        return _category_codes(series)
     array = series.array
     if hasattr(array, "_pa_array"):  # an Arrow dtype ("double[pyarrow]"): its chunks in place
         return _arrow_chunks(array._pa_array), None
@@ -148,7 +156,9 @@ def _polars_column(df: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
     series = df.get_column(name)
     dtype = str(series.dtype)
     if dtype.startswith(("Categorical", "Enum")):
-        return series.to_physical().to_numpy(), series.cat.get_categories().to_list()
+        # As Arrow: codes into the series' own categories (Polars' physical codes index a
+        # global mapping), an Enum's unused categories kept.
+        return _arrow_dictionary(series.to_arrow())
     if series.null_count() > 0:
         try:
             # the Arrow arrays under the series (no copy): values and validity read in place
@@ -162,12 +172,24 @@ def _arrow_column(table: Any, name: str) -> Tuple[np.ndarray, Optional[list]]:
     import pyarrow as pa
 
     column = table.column(name)
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     if pa.types.is_dictionary(column.type):
-        categories = chunks[0].dictionary.to_pylist() if chunks else []
-        codes = [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
-        return (np.concatenate(codes) if len(codes) != 1 else codes[0]), categories
-    return _arrow_chunks(chunks), None
+        return _arrow_dictionary(column)
+    return _arrow_chunks(column), None
+
+
+def _arrow_dictionary(column: Any) -> Tuple[Any, list]:
+    """The codes and categories of a dictionary-encoded Arrow array or chunked array: chunks
+    with dictionaries of their own are unified first (as ``to_pandas`` does), so each code
+    names the same category in every chunk; null codes count for no category."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.unify_dictionaries()
+        chunks = column.chunks
+    else:
+        chunks = [column]
+    categories = chunks[0].dictionary.to_pylist() if chunks else []
+    return _arrow_chunks([c.indices for c in chunks]), categories
 
 
 def _arrow_chunks(chunks: Any) -> Any:
@@ -239,7 +261,7 @@ def columns(source: Any, names: Sequence[Optional[str]]) -> Tuple[list, Dict[str
             if _is_path(array):
                 array = _load_npy(array)
             elif str(getattr(array, "dtype", "")) == "category":
-                array, cats = array.cat.codes.to_numpy(), list(array.dtype.categories)
+                array, cats = _category_codes(array)
         elif _is_table_file(source):
             array = _TableColumn(f"{os.fspath(source)}:{name}")
         elif _is_path(source):

@@ -30,7 +30,8 @@ impl Nulls<'_> {
     }
 }
 
-/// A column whose nulls read as NaN; the values under a null are never read as numbers.
+/// A column whose nulls read as NaN (its dtype the values'); the values under a null are
+/// never read as numbers.
 #[derive(Debug)]
 pub struct NullableColumn<'a> {
     /// The values (whatever they hold under a null).
@@ -64,12 +65,9 @@ impl Source for NullableColumn<'_> {
         self.values.len()
     }
     fn dtype(&self) -> DType {
-        // NaN marks a null: integers are read as float64, as pandas' to_numpy(float) gives
-        if self.values.dtype().is_float() {
-            self.values.dtype()
-        } else {
-            DType::F64
-        }
+        // The values' own: nulls read as NaN whatever the dtype (as the library's nullable
+        // Parquet and Arrow columns do), so integer codes with nulls stay categories.
+        self.values.dtype()
     }
     fn read_f64(&self, start: usize, out: &mut [f64]) -> gigaplot::Result<()> {
         self.values.read_f64(start, out)?;

@@ -110,3 +110,37 @@ def test_log_axes_of_float32_columns_equal_datashader(agg):
     ours = gp.Canvas(n, n, **kw).points(frame, "x", "y", agg=ours_agg)
     theirs = ds.Canvas(n, n, **kw).points(frame, "x", "y", agg=theirs_agg)
     np.testing.assert_array_equal(ours.values, theirs.values)
+
+
+@pytest.mark.parametrize("glyph", ["points", "line"])
+@pytest.mark.parametrize("name", ["count", "any"])
+def test_count_and_any_of_a_column_skip_its_nan(df, glyph, name):
+    """count('v') and any('v') count only the rows whose v is not NaN, as Datashader's."""
+    assert df["v"].isna().any()
+    ours = getattr(gp.Canvas(120, 80, X_RANGE, Y_RANGE), glyph)(df, "x", "y", agg=getattr(gp, name)("v"))
+    theirs = getattr(ds.Canvas(120, 80, X_RANGE, Y_RANGE), glyph)(df, "x", "y", agg=getattr(ds, name)("v"))
+    assert_same_aggregate(ours, theirs)
+    plain = getattr(gp.Canvas(120, 80, X_RANGE, Y_RANGE), glyph)(df, "x", "y", agg=getattr(gp, name)())
+    assert (ours.values != plain.values).any()
+
+
+def test_a_line_without_agg_is_any_as_in_datashader(df):
+    ours = gp.Canvas(90, 60, X_RANGE, Y_RANGE).line(df, "x", "y")
+    theirs = ds.Canvas(90, 60, X_RANGE, Y_RANGE).line(df, "x", "y")
+    assert ours.dtype == np.bool_
+    assert_same_aggregate(ours, theirs)
+
+
+@pytest.mark.parametrize("name", ["min", "max", "first", "last"])
+def test_order_statistics_of_float32_are_float64_as_in_datashader(name):
+    import pandas as pd
+    frame = pd.DataFrame({"x": [0.5, 0.2, 0.7], "y": [0.5, 0.5, 0.5], "v": np.array([1.5, 2.5, 0.25], np.float32)})
+    ours = gp.Canvas(2, 1, (0, 1), (0, 1)).points(frame, "x", "y", agg=getattr(gp, name)("v"))
+    theirs = ds.Canvas(2, 1, (0, 1), (0, 1)).points(frame, "x", "y", agg=getattr(ds, name)("v"))
+    assert ours.dtype == theirs.dtype == np.float64
+    assert_same_aggregate(ours, theirs)
+
+
+def test_several_columns_per_line_are_refused_naming_the_keyword(df):
+    with pytest.raises(ValueError, match="^x: give the name of one column"):
+        gp.Canvas(10, 10, X_RANGE, Y_RANGE).line(df, ["x", "x"], ["y", "y"])

@@ -60,6 +60,9 @@ CASES = [
      ["--bare", "--dynspread", "--dynspread-max", "4"]),
     ({"width": 200, "height": 150, "glyph": "lines", "bare": True, "threads": 1},
      ["--glyph", "lines", "--bare", "--threads", "1"]),
+    # a list of colours, as gp.shade and Datashader take it
+    ({"width": 200, "height": 150, "bare": True, "cmap": ["lightblue", (0, 0, 139)]},
+     ["--bare", "--cmap", "lightblue,#00008b"]),
 ]
 
 

@@ -198,3 +198,47 @@ def test_csv_file(arrays, tmp_path):
     frame.to_csv(path, index=False, float_format="%.17g")
     theirs = ds.Canvas(200, 150, X_RANGE, Y_RANGE).points(pd.read_csv(path), "x", "y", agg=ds.mean("v"))
     assert_same_aggregate(_agg(path), theirs)
+
+
+def test_arrow_chunks_with_dictionaries_of_their_own_are_unified():
+    """pa.concat_tables and datasets give chunks whose codes index different dictionaries."""
+    one = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int32()), pa.array(["a", "b"]))
+    two = pa.DictionaryArray.from_arrays(pa.array([0, 0, 2], pa.int32()), pa.array(["b", "a", "c"]))
+    table = pa.table({"x": [0.5, 1.5, 0.5, 0.5, 1.5], "y": [0.5] * 5, "c": pa.chunked_array([one, two])})
+    ours = gp.Canvas(2, 1, (0, 2), (0, 1)).points(table, "x", "y", agg=gp.count_cat("c"))
+    theirs = ds.Canvas(2, 1, (0, 2), (0, 1)).points(table.to_pandas(), "x", "y", agg=ds.count_cat("c"))
+    assert list(ours["c"].values) == ["a", "b", "c"]
+    assert_same_aggregate(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["categorical", "enum"])
+def test_polars_categoricals_count_by_their_names(dtype):
+    kind = pl.Categorical if dtype == "categorical" else pl.Enum(["a", "b", "z"])
+    pl.Series(["z", "q"]).cast(pl.Categorical)  # other strings in Polars' global mapping first
+    frame = pl.DataFrame({"x": [0.5, 1.5, 1.5], "y": [0.5] * 3, "c": pl.Series(["b", "a", "b"]).cast(kind)})
+    ours = gp.Canvas(2, 1, (0, 2), (0, 1)).points(frame, "x", "y", agg=gp.count_cat("c"))
+    theirs = ds.Canvas(2, 1, (0, 2), (0, 1)).points(frame.to_pandas(), "x", "y", agg=ds.count_cat("c"))
+    assert list(ours["c"].values) == list(theirs["c"].values)
+    assert_same_aggregate(ours, theirs)
+    if dtype == "enum":
+        assert list(ours["c"].values) == ["a", "b", "z"]  # unused categories kept
+
+
+@pytest.mark.parametrize("source", ["pandas", "polars", "arrow"])
+def test_missing_categories_count_for_none(source):
+    """A missing category (pandas code -1, a null) counts for no category, in count_cat and
+    by(); Datashader's -1 code wraps around to the last category instead."""
+    names = ["a", None, "b", None]
+    x, y = [0.5, 1.5, 1.5, 0.5], [0.5] * 4
+    if source == "pandas":
+        frame = pd.DataFrame({"x": x, "y": y, "c": pd.Categorical(names, categories=["a", "b"])})
+    elif source == "polars":
+        frame = pl.DataFrame({"x": x, "y": y, "c": pl.Series(names).cast(pl.Enum(["a", "b"]))})
+    else:
+        frame = pa.table({"x": x, "y": y, "c": pa.array(names).dictionary_encode()})
+    cvs = gp.Canvas(2, 1, (0, 2), (0, 1))
+    counts = cvs.points(frame, "x", "y", agg=gp.count_cat("c"))
+    assert counts.values.tolist() == [[[1, 0], [0, 1]]]
+    assert cvs.points(frame, "x", "y", agg=gp.by("c")).values.tolist() == [[[1, 0], [0, 1]]]
+    marks = cvs.points(frame, "x", "y", agg=gp.by("c", gp.any()))
+    assert marks.values.tolist() == [[[True, False], [False, True]]]

@@ -95,16 +95,6 @@ pub fn check_render(args: &RenderArgs, given: &Given) -> Result<()> {
         ),
         rule("series", "--series", lines, only_lines),
         rule("line_width", "--line-width", lines, only_lines),
-        Rule {
-            id: "value",
-            flag: "--value",
-            applies: args.reduction.needs_value(),
-            why: format!(
-                "the {} reduction reads no value column; drop --value or choose a reduction of it \
-                 (--agg sum, mean, ...)",
-                args.reduction
-            ),
-        },
         rule("color_key", "--color-key", categories, only_categories),
         rule("labels", "--labels", categories, only_categories),
         rule("colorbar", "--colorbar", !categories, "count-cat figures get a legend, not a colorbar"),

@@ -38,8 +38,11 @@ impl Reducer for CountCat {
     }
     #[inline(always)]
     fn fold(&self, tile: &mut [u32], pixel: usize, fragment: Fragment) {
-        // The category (checked to be in range when the column was read).
-        tile[pixel * self.categories + fragment.value as usize] += 1;
+        // The category (checked to be in range when the column was read); a null (NaN)
+        // category counts for none.
+        if !fragment.value.is_nan() {
+            tile[pixel * self.categories + fragment.value as usize] += 1;
+        }
     }
     fn merge(&self, into: &mut u32, other: &u32) {
         *into = into.saturating_add(*other);
@@ -57,7 +60,7 @@ mod tests {
     fn each_category_counts_in_its_channel() {
         let reducer = CountCat::new(3);
         let mut tile = [0u32; 6];
-        for (pixel, category) in [(0, 2.0), (1, 0.0), (1, 0.0), (0, 1.0)] {
+        for (pixel, category) in [(0, 2.0), (1, 0.0), (1, 0.0), (0, 1.0), (0, f64::NAN), (1, f64::NAN)] {
             reducer.fold(&mut tile, pixel, Fragment::full(category));
         }
         assert_eq!(tile, [0, 1, 1, 2, 0, 0]);

@@ -1,8 +1,10 @@
 //! `count` (how many fragments fell in each pixel, u32, Datashader's `ds.count()` on points
-//! and width-0 lines) and `any` (whether any did, exported as bool).
+//! and width-0 lines) and `any` (whether any did, exported as bool); with a value column,
+//! [`CountValues`] and [`AnyValues`] count only the fragments whose value is not NaN
+//! (`ds.count("v")`, `ds.any("v")`).
 
 use crate::data::DType;
-use crate::reduce::{FamilyValue, Fragment, NoValue, Reducer};
+use crate::reduce::{FamilyValue, Fragment, NoValue, ReadsValue, Reducer};
 use crate::shade::family::CountFamily;
 
 /// `count`: u32 counts.
@@ -63,6 +65,66 @@ impl Reducer for Any {
     }
     fn counted(&self, n: u32) -> Option<u32> {
         Some(n.min(1))
+    }
+    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
+        cells
+    }
+}
+
+/// `count(column)`: how many fragments whose value is not NaN fell in each pixel (u32).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CountValues;
+
+impl Reducer for CountValues {
+    type Cell = u32;
+    type Family = CountFamily;
+    type Input = ReadsValue;
+    const EMPTY: u32 = 0;
+    const MERGES_IN_ANY_ORDER: bool = true;
+
+    fn dtype(&self) -> DType {
+        DType::U32
+    }
+    fn plan_bytes(&self) -> u32 {
+        4
+    }
+    #[inline(always)]
+    fn fold(&self, tile: &mut [u32], pixel: usize, fragment: Fragment) {
+        tile[pixel] += u32::from(!fragment.value.is_nan());
+    }
+    fn merge(&self, into: &mut u32, other: &u32) {
+        *into = into.saturating_add(*other);
+    }
+    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
+        cells
+    }
+}
+
+/// `any(column)`: whether a fragment whose value is not NaN fell in the pixel (bool).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyValues;
+
+impl Reducer for AnyValues {
+    type Cell = u32;
+    type Family = CountFamily;
+    type Input = ReadsValue;
+    const EMPTY: u32 = 0;
+    const MERGES_IN_ANY_ORDER: bool = true;
+
+    fn dtype(&self) -> DType {
+        DType::Bool
+    }
+    fn plan_bytes(&self) -> u32 {
+        4
+    }
+    #[inline(always)]
+    fn fold(&self, tile: &mut [u32], pixel: usize, fragment: Fragment) {
+        if !fragment.value.is_nan() {
+            tile[pixel] = 1;
+        }
+    }
+    fn merge(&self, into: &mut u32, other: &u32) {
+        *into = (*into).max(*other);
     }
     fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
         cells

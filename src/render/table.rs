@@ -7,7 +7,10 @@ use crate::data::DType;
 use crate::error::{Error, Field, Result};
 use crate::glyph::{AaLines, Lines, Points};
 use crate::reduce::antialiased::{AaAny, AaMax, AaMean, AaSum};
-use crate::reduce::{AaCount, AaCountCat, AaValues, Any, Count, CountCat, InOrder, Reduction as R, Values};
+use crate::reduce::{
+    AaCount, AaCountCat, AaValues, Any, AnyValues, Count, CountCat, CountValues, InOrder, Reduction as R,
+    Values,
+};
 use crate::reduce::{First, Last, Max, Mean, Min, Std, Sum, Var};
 use crate::render::driver::PointRender;
 use crate::render::{Glyph, RenderReport};
@@ -22,7 +25,22 @@ pub(crate) fn run(render: PointRender<'_>) -> Result<RenderReport> {
     // A pyramid's coarser levels of first and last keep the earliest / latest input item of
     // their finest pixels: its cells and records carry the item (`reduce/ordered.rs`).
     let in_order = render.levels.is_some();
+    // count and any of a value column count only the items whose value is not NaN.
+    let valued = render.points.value_source().is_some();
     match (options.glyph, options.line_width > 0.0, options.reduction) {
+        (Glyph::Points, _, R::Count) if valued => render.run(Points, CountValues),
+        (Glyph::Points, _, R::Any) if valued => render.run(Points, AnyValues),
+        (Glyph::Lines, false, R::Count) if valued => render.run(Lines, CountValues),
+        (Glyph::Lines, false, R::Any) if valued => render.run(Lines, AnyValues),
+        (Glyph::Lines, true, other @ (R::Count | R::Any)) if valued => Err(Error::bad_parameter(
+            Field::Value,
+            problem![
+                format!("{other} of a value column along anti-aliased lines ("),
+                Field::LineWidth,
+                " > 0) is not supported; drop the value column or use ",
+                Field::LineWidth.set(0)
+            ],
+        )),
         (Glyph::Points, _, R::First) if in_order => render.run(Points, InOrder::<false>::new(v)),
         (Glyph::Points, _, R::Last) if in_order => render.run(Points, InOrder::<true>::new(v)),
         (Glyph::Lines, false, R::First) if in_order => render.run(Lines, InOrder::<false>::new(v)),

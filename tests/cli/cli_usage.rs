@@ -100,8 +100,8 @@ fn cases() -> Vec<Case> {
         // flags that a combination makes meaningless (they were ignored)
         c(render!("--color-key", "red,blue"), 1, "gigaplot: error: --color-key: applies to --agg count-cat only"),
         c(render!("--labels", "a,b"), 1, "gigaplot: error: --labels: applies to --agg count-cat only"),
-        c(render!("--value", "x.npy"), 1,
-          "gigaplot: error: --value: the count reduction reads no value column; drop --value or choose a reduction of it (--agg sum, mean, ...)"),
+        c(render!("--glyph", "lines", "--line-width", "1", "--value", "x.npy"), 1,
+          "gigaplot: error: --value: count of a value column along anti-aliased lines (--line-width > 0) is not supported; drop the value column or use --line-width 0"),
         c(render!("--agg", "count-cat", "--value", "cat.npy", "--colorbar"), 1,
           "gigaplot: error: --colorbar: count-cat figures get a legend, not a colorbar"),
         c(render!("--bare", "--title", "T"), 1, "gigaplot: error: --title: applies to figures only; drop --bare"),

@@ -89,7 +89,7 @@ fn npy_parts(bytes: &[u8]) -> (String, Vec<u8>) {
     (String::from_utf8_lossy(&bytes[10..10 + len]).into_owned(), bytes[10 + len..].to_vec())
 }
 
-fn render(dir: &Path, d: &Data, agg: &str, value: &Path, extra: &[&str]) -> (String, Vec<u8>) {
+fn render(dir: &Path, d: &Data, agg: &str, value: Option<&Path>, extra: &[&str]) -> (String, Vec<u8>) {
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
     write_f64(&xp, &d.xs);
     write_f64(&yp, &d.ys);
@@ -117,8 +117,7 @@ fn render(dir: &Path, d: &Data, agg: &str, value: &Path, extra: &[&str]) -> (Str
         "--agg-out",
         out.to_str().unwrap(),
     ];
-    // count and any read no value column (gigaplot refuses one there)
-    if !matches!(agg, "count" | "any") {
+    if let Some(value) = value {
         args.extend(["--value", value.to_str().unwrap()]);
     }
     args.extend_from_slice(extra);
@@ -135,7 +134,7 @@ fn float_reductions_match_brute_force() {
     let groups = per_pixel(&d);
     assert!(groups.iter().all(|g| !g.is_empty()), "every pixel gets values on this grid");
     for name in ["sum", "mean", "var", "std", "min", "max", "first", "last"] {
-        let (header, bytes) = render(dir.path(), &d, name, &vp, &[]);
+        let (header, bytes) = render(dir.path(), &d, name, Some(&vp), &[]);
         assert!(header.contains("'<f8'") && header.contains("(7, 13)"), "{name}: {header}");
         let got: Vec<f64> =
             bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
@@ -164,14 +163,53 @@ fn count_any_and_count_cat_match_brute_force() {
         counts[p] += 1;
         by_cat[p * 5 + d.cats[i] as usize] += 1;
     }
-    let (header, bytes) = render(dir.path(), &d, "count-cat", &cp, &[]);
+    let (header, bytes) = render(dir.path(), &d, "count-cat", Some(&cp), &[]);
     assert!(header.contains("'<u4'") && header.contains("(7, 13, 5)"), "{header}");
     let got: Vec<u32> = bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
     assert_eq!(got, by_cat);
-    let (header, bytes) = render(dir.path(), &d, "any", &cp, &[]);
+    let (header, bytes) = render(dir.path(), &d, "any", None, &[]);
     assert!(header.contains("'|b1'") && header.contains("(7, 13)"), "{header}");
     let want: Vec<u8> = counts.iter().map(|&c| u8::from(c > 0)).collect();
     assert_eq!(bytes, want);
+}
+
+/// count and any of a value column (Datashader's `count("v")`, `any("v")`) count only the
+/// points whose value is not NaN: every 17th value here.
+#[test]
+fn count_and_any_of_a_value_column_skip_its_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = data();
+    let vp = dir.path().join("v.npy");
+    write_f64(&vp, &d.vs);
+    let valid: Vec<u32> = per_pixel(&d).iter().map(|g| g.len() as u32).collect();
+    let mut all = vec![0u32; W * H];
+    for i in 0..d.xs.len() {
+        all[pixel(d.xs[i], d.ys[i])] += 1;
+    }
+    assert!(valid.iter().zip(&all).any(|(v, a)| v < a), "some pixels hold NaN values");
+    for extra in [&[][..], &["--tile", "3", "--threads", "2"]] {
+        let (header, bytes) = render(dir.path(), &d, "count", Some(&vp), extra);
+        assert!(header.contains("'<u4'"), "{header}");
+        let got: Vec<u32> =
+            bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(got, valid);
+    }
+    // any: a pixel whose points all have NaN values is empty (one point of value NaN, alone)
+    let mut lone = data();
+    lone.xs.push(0.1);
+    lone.ys.push(6.9);
+    lone.vs.push(f64::NAN);
+    lone.cats.push(0);
+    for (i, x) in lone.xs.iter_mut().enumerate().take(3000) {
+        if pixel(*x, lone.ys[i]) == pixel(0.1, 6.9) {
+            *x = 12.9; // moved out of that pixel
+        }
+    }
+    write_f64(&vp, &lone.vs);
+    let (_, bytes) = render(dir.path(), &lone, "any", Some(&vp), &[]);
+    let want: Vec<u8> = per_pixel(&lone).iter().map(|g| u8::from(!g.is_empty())).collect();
+    assert_eq!(bytes, want);
+    assert_eq!(bytes[pixel(0.1, 6.9)], 0, "a pixel of NaN values alone is empty");
 }
 
 #[test]
@@ -182,7 +220,7 @@ fn a_float_reduction_is_identical_for_every_tile_and_thread_count() {
     write_f64(&vp, &d.vs);
     let mut first: Option<(Vec<u8>, Vec<u8>)> = None;
     for (tile, threads) in [("1", "1"), ("3", "2"), ("256", "4")] {
-        let (_, agg) = render(dir.path(), &d, "mean", &vp, &["--tile", tile, "--threads", threads]);
+        let (_, agg) = render(dir.path(), &d, "mean", Some(&vp), &["--tile", tile, "--threads", threads]);
         let png = std::fs::read(dir.path().join("o.png")).unwrap();
         match &first {
             None => first = Some((agg, png)),

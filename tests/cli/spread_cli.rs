@@ -295,7 +295,7 @@ fn dynspread_covers_value_reductions_and_rasters() {
     let points = std::fs::read(format!("{REFERENCES}/sparse.x.npy")).unwrap().len();
     write_f64(&value, &vec![2.5; (points - 128) / 8]);
     for agg in ["sum", "max", "any"] {
-        // any reads no value column (gigaplot refuses one there)
+        // any without a value column: every point marks its pixel
         let value_flags = if agg == "any" { vec![] } else { vec!["--value", value.to_str().unwrap()] };
         let base: Vec<String> = sparse.flags[..6]
             .iter()
