@@ -281,9 +281,13 @@ class Canvas:
             values = values.astype(np.float64)  # Datashader's dtype (the engine keeps float32)
         extra = None
         if agg._name == "count-cat":
+            if values.ndim == 2:  # one category (or no points): the engine's (H, W)
+                values = values[:, :, np.newaxis]
+                shape = values.shape
             names = categories.get(agg.column)
             if names is not None and len(names) > shape[2]:
-                padded = np.zeros(tuple(shape[:2]) + (len(names),), dtype=values.dtype)
+                empty = np.nan if values.dtype.kind == "f" else 0  # an anti-aliased channel: NaN
+                padded = np.full(tuple(shape[:2]) + (len(names),), empty, dtype=values.dtype)
                 padded[:, :, :shape[2]] = values
                 values = padded
             extra = (agg.column, names if names is not None else list(range(values.shape[2])))

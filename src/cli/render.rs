@@ -191,8 +191,21 @@ pub fn resolve_table(args: &mut RenderArgs, given: &Given) -> Result<()> {
     Ok(())
 }
 
-/// The x, y (and value) columns: for lines, possibly several series (2-D arrays, --series).
+/// The x, y (and value) columns: for lines, possibly several series (2-D arrays, --series);
+/// none is an error (the library renders an empty canvas, as Datashader does for an empty
+/// frame, but an empty input file is a mistake on the command line).
 fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
+    let points = open_points_of(args, x, y)?;
+    if points.is_empty() {
+        return Err(
+            gigaplot::Error::bad_input(points.x.label(), "has no points; there is nothing to plot").into()
+        );
+    }
+    Ok(points)
+}
+
+/// [`open_points`], empty or not.
+fn open_points_of(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
     if args.glyph != Glyph::Lines {
         if args.series.is_some() {
             return Err(Failure::flag("--series", "applies to --glyph lines only"));

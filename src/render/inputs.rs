@@ -98,6 +98,9 @@ enum Role {
 
 /// Datashader's automatic range of a column, or why there is none.
 fn range_of(column: &dyn Source, summary: &ColumnSummary, field: Field) -> Result<(f64, f64)> {
+    if summary.len == 0 {
+        return Ok(auto_range(None, None)); // Datashader's -1..1 of an empty frame
+    }
     if summary.nan_count == summary.len as u64 {
         return Err(Error::bad_input(column.label(), "every value is NaN; there is nothing to plot"));
     }
@@ -125,6 +128,8 @@ fn category_count(column: &dyn Source, summary: &ColumnSummary) -> Result<usize>
             column.label(),
             format!("holds categories {min} to {max}; count-cat takes 0 to {}", MAX_CATEGORIES - 1),
         )),
+        // An empty canvas has one category (a caller that knows more pads the channels).
+        _ if summary.len == 0 => Ok(1),
         _ => Err(Error::bad_input(column.label(), "has no categories")),
     }
 }

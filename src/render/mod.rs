@@ -330,9 +330,6 @@ fn render_in_pool(
     }
     check_line_width(options)?;
     check_series(points, options)?;
-    if points.is_empty() {
-        return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot"));
-    }
     match levels {
         // A pyramid's first and last records are larger (`reduce/ordered.rs`).
         Some(_) => crate::io::preflight::check_pyramid_disk_space(options, points.len() as u64)?,

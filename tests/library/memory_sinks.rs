@@ -160,3 +160,46 @@ fn canvases_over_the_memory_limit_fail_before_the_render() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 3, "only the inputs: {left:?}");
 }
+
+/// No points (an empty frame, a filter that matched nothing) render an empty canvas, as
+/// Datashader's aggregate of an empty frame is: zero counts, NaN values, a transparent
+/// PNG; the automatic ranges are Datashader's -1..1. In bands and in one, points and lines.
+#[test]
+fn no_points_render_an_empty_canvas() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("e.npy");
+    write_f64(&empty, &[]);
+    let spec = ColumnSpec::parse(empty.to_str().unwrap());
+    let points = PointColumns::open_with_value(&spec, &spec, &spec).unwrap();
+    for glyph in [gigaplot::Glyph::Points, gigaplot::Glyph::Lines] {
+        for (reduction, dtype) in [(Reduction::Count, DType::U32), (Reduction::Mean, DType::F64)] {
+            for (ranges, budget) in [(Some((0.0, 1.0)), (80 << 20) + 400_000), (None, 1 << 30)] {
+                let options = RenderOptions {
+                    glyph,
+                    x_range: ranges,
+                    y_range: ranges,
+                    memory_budget: budget,
+                    ..options(reduction, Color::TRANSPARENT)
+                };
+                let (png_writer, png_bytes) = PngSink::to_writer(Vec::new(), Compression::Fast);
+                let (array_sink, array) = AggregateArraySink::new();
+                let sinks: Vec<Box<dyn Sink>> = vec![Box::new(png_writer), Box::new(array_sink)];
+                let report = render(&points, &options, sinks, &NoProgress).unwrap();
+                let case = format!("{glyph:?} {reduction} {ranges:?}");
+                assert_eq!((report.points, report.plotted), (0, 0), "{case}");
+                let expected = ranges.unwrap_or((-1.0, 1.0));
+                assert_eq!((report.x_range, report.y_range), (expected, expected), "{case}");
+                let array = array.take().unwrap();
+                assert_eq!((array.dtype(), array.shape()), (dtype, &[301, 173][..]), "{case}");
+                match dtype {
+                    DType::U32 => assert!(array.values::<u32>().unwrap().iter().all(|&c| c == 0), "{case}"),
+                    _ => assert!(array.values::<f64>().unwrap().iter().all(|v| v.is_nan()), "{case}"),
+                }
+                let png = dir.path().join("empty.png");
+                std::fs::write(&png, png_bytes.take().unwrap()).unwrap();
+                let (_, _, _, rgba) = read_png_rgba(&png);
+                assert!(rgba.chunks_exact(4).all(|p| p[3] == 0), "{case}: every pixel transparent");
+            }
+        }
+    }
+}
