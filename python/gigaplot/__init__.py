@@ -442,7 +442,10 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
     if values.ndim == 2:
         cmap = _DEFAULT_CMAP if cmap is None else cmap
         engine_cmap = _cmap_arg(cmap)
-        if engine_cmap is None or span is not None or rescale_discrete_levels or callable(how):
+        # Signed integers: Datashader's eq-hist takes their discrete levels (the engine's
+        # float path a 65,536-bin histogram), so the NumPy port shades them.
+        signed_eq_hist = values.dtype.kind == "i" and how == "eq_hist"
+        if engine_cmap is None or span is not None or rescale_discrete_levels or callable(how) or signed_eq_hist:
             from ._shade_numpy import interpolate
             if isinstance(engine_cmap, str):
                 cmap = _gigaplot.colormap_colors(engine_cmap)

@@ -3,6 +3,7 @@ import datashader as ds
 import datashader.transfer_functions as tf
 import numpy as np
 import pytest
+import xarray as xr
 
 import gigaplot as gp
 from conftest import X_RANGE, Y_RANGE
@@ -184,3 +185,17 @@ def test_shade_gigaplot_float_categories(df):
     ours = gp.Canvas(200, 150, X_RANGE, Y_RANGE).points(df, "x", "y", agg=gp.by("c", gp.mean("v")))
     theirs = ds.Canvas(200, 150, X_RANGE, Y_RANGE).points(df, "x", "y", agg=ds.by("c", ds.mean("v")))
     same_pixels(gp.shade(ours, how="linear"), tf.shade(theirs, how="linear"))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64"])
+def test_eq_hist_of_signed_integers_takes_their_discrete_levels(dtype):
+    """Datashader's eq-hist bins integer data by its discrete levels (and masks no zero of a
+    signed type): signed aggregates equal it pixel for pixel."""
+    rng = np.random.default_rng(2)
+    values = np.clip(rng.integers(-50, 300, (40, 50)), np.iinfo(dtype).min, np.iinfo(dtype).max).astype(dtype)
+    agg = xr.DataArray(values, dims=["y", "x"], coords={"y": np.arange(40.0), "x": np.arange(50.0)})
+    for cmap in (None, ["red", "blue"]):
+        kw = {} if cmap is None else {"cmap": cmap}
+        ours = gp.shade(agg, how="eq_hist", **kw).rgba
+        theirs = np.ascontiguousarray(tf.shade(agg, how="eq_hist", **kw).data).view(np.uint8).reshape(40, 50, 4)
+        np.testing.assert_array_equal(ours, theirs)
