@@ -192,10 +192,12 @@ def test_eq_hist_of_signed_integers_takes_their_discrete_levels(dtype):
     """Datashader's eq-hist bins integer data by its discrete levels (and masks no zero of a
     signed type): signed aggregates equal it pixel for pixel."""
     rng = np.random.default_rng(2)
-    values = np.clip(rng.integers(-50, 300, (40, 50)), np.iinfo(dtype).min, np.iinfo(dtype).max).astype(dtype)
-    agg = xr.DataArray(values, dims=["y", "x"], coords={"y": np.arange(40.0), "x": np.arange(50.0)})
-    for cmap in (None, ["red", "blue"]):
-        kw = {} if cmap is None else {"cmap": cmap}
-        ours = gp.shade(agg, how="eq_hist", **kw).rgba
-        theirs = np.ascontiguousarray(tf.shade(agg, how="eq_hist", **kw).data).view(np.uint8).reshape(40, 50, 4)
-        np.testing.assert_array_equal(ours, theirs)
+    noisy = np.clip(rng.integers(-50, 300, (40, 50)), np.iinfo(dtype).min, np.iinfo(dtype).max)
+    for values in (noisy.astype(dtype), np.arange(40, dtype=dtype).reshape(5, 8)):
+        h, w = values.shape
+        agg = xr.DataArray(values, dims=["y", "x"], coords={"y": np.arange(h * 1.0), "x": np.arange(w * 1.0)})
+        for cmap in (None, ["red", "blue"]):
+            kw = {} if cmap is None else {"cmap": cmap}
+            ours = gp.shade(agg, how="eq_hist", **kw).rgba
+            theirs = np.ascontiguousarray(tf.shade(agg, how="eq_hist", **kw).data).view(np.uint8).reshape(h, w, 4)
+            np.testing.assert_array_equal(ours, theirs)
