@@ -345,6 +345,13 @@ impl PyramidStats {
                     ),
                 ))
             }
+            (Some(STATS_FORMAT), Some(crate::pyramid::any_stats::LEVEL_STATS_VERSION)) => {
+                return Err(Error::bad_input(
+                    path,
+                    "holds the statistics of a render --pyramid (format version 3, render --stats-out), not \
+                     of a count pyramid (gigaplot stats); merge and use files of one kind",
+                ))
+            }
             (Some(STATS_FORMAT), Some(version)) => return Err(newer_version(path, version, STATS_VERSION)),
             _ => return Err(not_a_stats_file(path)),
         }

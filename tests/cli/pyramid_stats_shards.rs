@@ -244,4 +244,25 @@ fn a_statistics_file_of_other_data_or_another_pyramid_is_refused_naming_it() {
         "gigaplot: error: --merge: the statistics files are for different canvases, ranges, data or reductions"
     );
     assert!(!d.join("m.json").exists());
+    // Files of the two kinds do not merge, in either order: the one of the other kind is named.
+    for (first, second, refused, why) in [
+        (
+            &counts,
+            &part,
+            &part,
+            "holds the statistics of a render --pyramid (format version 3, render --stats-out), not of a \
+             count pyramid (gigaplot stats); merge and use files of one kind",
+        ),
+        (
+            &part,
+            &counts,
+            &counts,
+            "holds the statistics of a count pyramid (format version 2, gigaplot stats), not of this pyramid; \
+             compute them with render --pyramid DIR --stats-out FILE and the render's flags",
+        ),
+    ] {
+        let out = run(&["stats", "--merge", first, second, "-o", &file("m.json")]);
+        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), format!("gigaplot: error: {refused}: {why}"));
+        assert!(!d.join("m.json").exists());
+    }
 }
