@@ -136,6 +136,8 @@ class Canvas:
         for name, side in (("plot_width", plot_width), ("plot_height", plot_height)):
             if not isinstance(side, (int, np.integer)) or side < 1:
                 raise ValueError(f"{name}: must be a positive whole number of pixels, not {side!r}")
+            if side > 2**31 - 1:
+                raise ValueError(f"{name}: {side} pixels is more than the 2147483647 a side can have")
         for name, kind in (("x_axis_type", x_axis_type), ("y_axis_type", y_axis_type)):
             if kind not in ("linear", "log"):
                 raise ValueError(f"{name}: must be 'linear' or 'log', not {kind!r}")

@@ -172,6 +172,8 @@ def test_bad_sources_and_columns(arrays, tmp_path):
         gp.Canvas(10, 10).points(tmp_path, "x", "y")
     with pytest.raises(ValueError, match="^x: .*same length|length"):
         gp.Canvas(10, 10).points({"x": np.zeros(3), "y": np.zeros(4)}, "x", "y")
+    with pytest.raises(ValueError, match="^plot_height: 2147483648 pixels is more than"):
+        gp.Canvas(10, 2**31)
     with pytest.raises(ValueError, match="^plot_width"):
         gp.Canvas(0, 10)
     with pytest.raises(ValueError, match="^by: the reduction must be"):
