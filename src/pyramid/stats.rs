@@ -765,9 +765,15 @@ mod tests {
             "s.json: is a statistics file of an older gigaplot (format version 1), which did not fingerprint \
              its data; recompute it with gigaplot stats"
         );
+        // version 3 is a render's file (`render --stats-out`): named as such
         let err = parse_after(&whole, |j| j["version"] = 3.into()).unwrap();
         assert!(
-            err.contains("version 3, newer") && err.ends_with("recompute it with gigaplot stats"),
+            err.starts_with("s.json: holds the statistics of a render --pyramid (format version 3"),
+            "{err}"
+        );
+        let err = parse_after(&whole, |j| j["version"] = 4.into()).unwrap();
+        assert!(
+            err.contains("version 4, newer") && err.ends_with("recompute it with gigaplot stats"),
             "{err}"
         );
         let err = parse_after(&whole, |j| j["format"] = "x".into()).unwrap();

@@ -1,7 +1,7 @@
 //! `count` (how many fragments fell in each pixel, u32, Datashader's `ds.count()` on points
 //! and width-0 lines) and `any` (whether any did, exported as bool); with a value column,
-//! [`CountValues`] and [`AnyValues`] count only the fragments whose value is not NaN
-//! (`ds.count("v")`, `ds.any("v")`).
+//! [`NotNan`] of them counts only the fragments whose value is not NaN (`ds.count("v")`,
+//! `ds.any("v")`).
 
 use crate::data::DType;
 use crate::reduce::{FamilyValue, Fragment, NoValue, ReadsValue, Reducer};
@@ -71,63 +71,43 @@ impl Reducer for Any {
     }
 }
 
-/// `count(column)`: how many fragments whose value is not NaN fell in each pixel (u32).
+/// `R` (count or any) of a value column: only the fragments whose value is not NaN fold
+/// (Datashader's `count("v")`, `any("v")`), so the records carry the values.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct CountValues;
+pub struct NotNan<R>(pub R);
 
-impl Reducer for CountValues {
-    type Cell = u32;
-    type Family = CountFamily;
+impl<R: Reducer<Input = NoValue>> Reducer for NotNan<R> {
+    type Cell = R::Cell;
+    type Family = R::Family;
     type Input = ReadsValue;
-    const EMPTY: u32 = 0;
-    const MERGES_IN_ANY_ORDER: bool = true;
+    const OVERWRITE: bool = R::OVERWRITE;
+    const EMPTY: R::Cell = R::EMPTY;
+    const MERGES_IN_ANY_ORDER: bool = R::MERGES_IN_ANY_ORDER;
 
+    fn channels(&self) -> usize {
+        self.0.channels()
+    }
     fn dtype(&self) -> DType {
-        DType::U32
+        self.0.dtype()
     }
     fn plan_bytes(&self) -> u32 {
-        4
+        self.0.plan_bytes()
     }
     #[inline(always)]
-    fn fold(&self, tile: &mut [u32], pixel: usize, fragment: Fragment) {
-        tile[pixel] += u32::from(!fragment.value.is_nan());
-    }
-    fn merge(&self, into: &mut u32, other: &u32) {
-        *into = into.saturating_add(*other);
-    }
-    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
-        cells
-    }
-}
-
-/// `any(column)`: whether a fragment whose value is not NaN fell in the pixel (bool).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AnyValues;
-
-impl Reducer for AnyValues {
-    type Cell = u32;
-    type Family = CountFamily;
-    type Input = ReadsValue;
-    const EMPTY: u32 = 0;
-    const MERGES_IN_ANY_ORDER: bool = true;
-
-    fn dtype(&self) -> DType {
-        DType::Bool
-    }
-    fn plan_bytes(&self) -> u32 {
-        4
-    }
-    #[inline(always)]
-    fn fold(&self, tile: &mut [u32], pixel: usize, fragment: Fragment) {
+    fn fold(&self, tile: &mut [R::Cell], pixel: usize, fragment: Fragment) {
         if !fragment.value.is_nan() {
-            tile[pixel] = 1;
+            self.0.fold(tile, pixel, fragment);
         }
     }
-    fn merge(&self, into: &mut u32, other: &u32) {
-        *into = (*into).max(*other);
+    fn merge(&self, into: &mut R::Cell, other: &R::Cell) {
+        self.0.merge(into, other);
     }
-    fn values<'v>(&self, cells: &'v [u32], _scratch: &'v mut Vec<u32>) -> &'v [FamilyValue<Self>] {
-        cells
+    fn values<'v>(
+        &self,
+        cells: &'v [R::Cell],
+        scratch: &'v mut Vec<FamilyValue<Self>>,
+    ) -> &'v [FamilyValue<Self>] {
+        self.0.values(cells, scratch)
     }
 }
 
@@ -152,5 +132,13 @@ mod tests {
         assert_eq!(a, 5);
         Any.merge(&mut marks[1], &1);
         assert_eq!(marks[1], 1);
+        // of a value column: NaN values fold nothing
+        let (mut counts, mut marks) = ([0u32; 2], [0u32; 2]);
+        for (p, v) in [(0, 1.0), (0, f64::NAN), (1, f64::NAN), (0, -2.0)] {
+            NotNan(Count).fold(&mut counts, p, Fragment::full(v));
+            NotNan(Any).fold(&mut marks, p, Fragment::full(v));
+        }
+        assert_eq!((counts, marks), ([2, 0], [1, 0]));
+        assert_eq!((NotNan(Any).dtype(), NotNan(Count).counted(3)), (DType::Bool, None));
     }
 }

@@ -43,7 +43,7 @@ use std::str::FromStr;
 
 pub use antialiased::{AaCount, AaCountCat, AaValues};
 pub use category::CountCat;
-pub use count::{Any, AnyValues, Count, CountValues};
+pub use count::{Any, Count, NotNan};
 pub use ordered::InOrder;
 pub use resampled::Resampled;
 pub use value::{First, Last, Max, Mean, Min, Std, Sum, Values, Var};

@@ -49,45 +49,38 @@ pub fn aggregate_by(
 ) -> Result<(AggregateArray, RenderReport)> {
     options.validate()?;
     check(points, category, categories, options)?;
+    // In the render's worker pool.
     let pool = crate::render::thread_pool(options)?;
-    pool.install(|| aggregate_in_pool(points, category, categories, options, progress))
-}
-
-/// [`aggregate_by`] in the render's worker pool.
-fn aggregate_in_pool(
-    points: &PointColumns<'_>,
-    category: &dyn Source,
-    categories: usize,
-    options: &RenderOptions,
-    progress: &dyn Progress,
-) -> Result<(AggregateArray, RenderReport)> {
-    let inputs = inputs::resolve(points, options, progress)?;
-    let plan = driver::plan(options, 4)?;
-    let lines = options.glyph == Glyph::Lines;
-    // Points of float32 columns on log axes: Datashader's single-precision log10 (lines
-    // take it in double precision, as Datashader's clipped segments do).
-    let float32 = |column: &dyn Source| !lines && column.dtype() == DType::F32;
-    let x = Axis::new(Field::XRange, inputs.x_range, options.width, options.x_scale)?
-        .for_float32(float32(&*points.x));
-    let y = Axis::new(Field::YRange, inputs.y_range, options.height, options.y_scale)?
-        .for_float32(float32(&*points.y));
-    let pass = Pass { points, category, categories, x, y, budget: options.memory_budget, progress };
-    // float64 for every value reduction, float32 columns too: Datashader's `by` keeps
-    // float32 for none (its plain min, max, first and last do).
-    let v = DType::F64;
-    let (array, plotted) = match options.reduction {
-        R::Count => pass.run(Count, lines),
-        R::Any => pass.run(Any, lines),
-        R::Sum => pass.run(Values::<Sum>::new(v), lines),
-        R::Mean => pass.run(Values::<Mean>::new(v), lines),
-        R::Var => pass.run(Values::<Var>::new(v), lines),
-        R::Std => pass.run(Values::<Std>::new(v), lines),
-        R::Min => pass.run(Values::<Min>::new(v), lines),
-        R::Max => pass.run(Values::<Max>::new(v), lines),
-        R::First => pass.run(Values::<First>::new(v), lines),
-        R::Last => pass.run(Values::<Last>::new(v), lines),
-        R::CountCat => Err(nested()),
-    }?;
+    let (inputs, plan, array, plotted) = pool.install(|| -> Result<_> {
+        let inputs = inputs::resolve(points, options, progress)?;
+        let plan = driver::plan(options, 4)?;
+        let lines = options.glyph == Glyph::Lines;
+        // Points of float32 columns on log axes: Datashader's single-precision log10 (lines
+        // take it in double precision, as Datashader's clipped segments do).
+        let float32 = |column: &dyn Source| !lines && column.dtype() == DType::F32;
+        let x = Axis::new(Field::XRange, inputs.x_range, options.width, options.x_scale)?
+            .for_float32(float32(&*points.x));
+        let y = Axis::new(Field::YRange, inputs.y_range, options.height, options.y_scale)?
+            .for_float32(float32(&*points.y));
+        let pass = Pass { points, category, categories, x, y, budget: options.memory_budget, progress };
+        // float64 for every value reduction, float32 columns too: Datashader's `by` keeps
+        // float32 for none (its plain min, max, first and last do).
+        let v = DType::F64;
+        let (array, plotted) = match options.reduction {
+            R::Count => pass.run(Count, lines),
+            R::Any => pass.run(Any, lines),
+            R::Sum => pass.run(Values::<Sum>::new(v), lines),
+            R::Mean => pass.run(Values::<Mean>::new(v), lines),
+            R::Var => pass.run(Values::<Var>::new(v), lines),
+            R::Std => pass.run(Values::<Std>::new(v), lines),
+            R::Min => pass.run(Values::<Min>::new(v), lines),
+            R::Max => pass.run(Values::<Max>::new(v), lines),
+            R::First => pass.run(Values::<First>::new(v), lines),
+            R::Last => pass.run(Values::<Last>::new(v), lines),
+            R::CountCat => Err(nested()),
+        }?;
+        Ok((inputs, plan, array, plotted))
+    })?;
     points.check_unchanged()?;
     category.check_unchanged()?;
     let report = RenderReport {

@@ -8,8 +8,7 @@ use crate::error::{Error, Field, Result};
 use crate::glyph::{AaLines, Lines, Points};
 use crate::reduce::antialiased::{AaAny, AaMax, AaMean, AaSum};
 use crate::reduce::{
-    AaCount, AaCountCat, AaValues, Any, AnyValues, Count, CountCat, CountValues, InOrder, Reduction as R,
-    Values,
+    AaCount, AaCountCat, AaValues, Any, Count, CountCat, InOrder, NotNan, Reduction as R, Values,
 };
 use crate::reduce::{First, Last, Max, Mean, Min, Std, Sum, Var};
 use crate::render::driver::PointRender;
@@ -28,10 +27,10 @@ pub(crate) fn run(render: PointRender<'_>) -> Result<RenderReport> {
     // count and any of a value column count only the items whose value is not NaN.
     let valued = render.points.value_source().is_some();
     match (options.glyph, options.line_width > 0.0, options.reduction) {
-        (Glyph::Points, _, R::Count) if valued => render.run(Points, CountValues),
-        (Glyph::Points, _, R::Any) if valued => render.run(Points, AnyValues),
-        (Glyph::Lines, false, R::Count) if valued => render.run(Lines, CountValues),
-        (Glyph::Lines, false, R::Any) if valued => render.run(Lines, AnyValues),
+        (Glyph::Points, _, R::Count) if valued => render.run(Points, NotNan(Count)),
+        (Glyph::Points, _, R::Any) if valued => render.run(Points, NotNan(Any)),
+        (Glyph::Lines, false, R::Count) if valued => render.run(Lines, NotNan(Count)),
+        (Glyph::Lines, false, R::Any) if valued => render.run(Lines, NotNan(Any)),
         (Glyph::Lines, true, other @ (R::Count | R::Any)) if valued => Err(Error::bad_parameter(
             Field::Value,
             problem![
