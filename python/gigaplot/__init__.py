@@ -463,6 +463,10 @@ def shade(agg: Any, cmap: Any = None, color_key: Any = None, how: str = "eq_hist
             key = _gigaplot.default_color_key(n)
         elif isinstance(color_key, dict):
             names = list(coords[dims[2]].values) if coords is not None else list(range(n))
+            missing = [c for c in names if c not in color_key]
+            if missing:
+                raise ValueError(f"color_key: no colour for the categories {missing[:5]!r} (a dict is keyed by "
+                                 "the aggregate's category names; a bare array's are 0, 1, ...)")
             key = [_color_text(color_key[c]) for c in names]
         else:
             key = [_color_text(c) for c in color_key]

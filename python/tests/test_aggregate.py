@@ -146,22 +146,24 @@ def test_several_columns_per_line_are_refused_naming_the_keyword(df):
         gp.Canvas(10, 10, X_RANGE, Y_RANGE).line(df, ["x", "x"], ["y", "y"])
 
 
-@pytest.mark.parametrize("ranges", [((0, 1), (0, 1)), (None, None)], ids=["given", "automatic"])
 @pytest.mark.parametrize("glyph", ["points", "line"])
-def test_an_empty_frame_gives_datashader_s_empty_aggregate(glyph, ranges, tmp_path):
-    """A filter that matched no rows: zeros, NaN or False everywhere, as Datashader's."""
+def test_an_empty_frame_gives_datashader_s_empty_aggregate(glyph, tmp_path):
+    """A filter that matched no rows: zeros, NaN or False everywhere, as Datashader's, and
+    its -1..1 ranges when none are given. (Few reductions: Datashader compiles each.)"""
     import pandas as pd
     frame = pd.DataFrame({"x": np.array([], float), "y": np.array([], float), "v": np.array([], float),
                           "c": pd.Categorical([], categories=["a", "b"])})
-    for name, args in (("count", ()), ("any", ()), ("mean", ("v",)), ("max", ("v",)), ("count_cat", ("c",))):
-        ours = getattr(gp.Canvas(30, 20, *ranges), glyph)(frame, "x", "y", agg=getattr(gp, name)(*args))
-        theirs = getattr(ds.Canvas(30, 20, *ranges), glyph)(frame, "x", "y", agg=getattr(ds, name)(*args))
+    cases = [((0, 1), (0, 1), "count", ()), ((0, 1), (0, 1), "mean", ("v",)), (None, None, "count_cat", ("c",))]
+    for x_range, y_range, name, args in cases:
+        ours = getattr(gp.Canvas(30, 20, x_range, y_range), glyph)(frame, "x", "y", agg=getattr(gp, name)(*args))
+        theirs = getattr(ds.Canvas(30, 20, x_range, y_range), glyph)(frame, "x", "y", agg=getattr(ds, name)(*args))
         assert_same_aggregate(ours, theirs)
-    assert gp.Canvas(30, 20, (0, 1), (0, 1)).points(frame, "x", "y", agg=gp.by("c", gp.sum("v"))).shape == (20, 30, 2)
-    out = tmp_path / "empty.png"
-    gp.render(frame, "x", "y", output=str(out), width=30, height=20, bare=True)
-    from PIL import Image
-    assert (np.asarray(Image.open(out).convert("RGBA"))[:, :, 3] == 0).all()
+    if glyph == "points":
+        assert gp.Canvas(30, 20, (0, 1), (0, 1)).points(frame, "x", "y", agg=gp.by("c", gp.sum("v"))).shape == (20, 30, 2)
+        out = tmp_path / "empty.png"
+        gp.render(frame, "x", "y", output=str(out), width=30, height=20, bare=True)
+        from PIL import Image
+        assert (np.asarray(Image.open(out).convert("RGBA"))[:, :, 3] == 0).all()
 
 
 def test_one_category_keeps_its_channel():

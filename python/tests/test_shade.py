@@ -201,3 +201,11 @@ def test_eq_hist_of_signed_integers_takes_their_discrete_levels(dtype):
             ours = gp.shade(agg, how="eq_hist", **kw).rgba
             theirs = np.ascontiguousarray(tf.shade(agg, how="eq_hist", **kw).data).view(np.uint8).reshape(h, w, 4)
             np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_color_key_dict_missing_categories_names_them():
+    counts = np.zeros((2, 3, 2), np.uint32)
+    counts[0, 0] = (1, 2)
+    with pytest.raises(ValueError, match=r"^color_key: no colour for the categories \[0, 1\]"):
+        gp.shade(counts, color_key={"a": "red", "b": "blue"})
+    assert gp.shade(counts, color_key={0: "red", 1: "blue"}).rgba.shape == (2, 3, 4)

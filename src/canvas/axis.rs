@@ -354,6 +354,21 @@ mod tests {
     }
 
     #[test]
+    fn float32_data_takes_log10_in_single_precision_on_log_axes() {
+        // log10(0.39810717f32) is -0.4f32 (-0.40000000596 as f64), just under the edge of
+        // column 16 of 50 over 0.01..1000; in f64 it is -0.39999999945, just over it.
+        let v = f64::from(0.398_107_17_f32);
+        let log = Axis::new(Field::XRange, (0.01, 1000.0), 50, Scale::Log).unwrap();
+        assert_eq!(log.bin(v), Some(16));
+        assert_eq!(log.for_float32(true).bin(v), Some(15));
+        assert_eq!(log.for_float32(true).clamped_bin_lane::<true>(v), 15);
+        assert_eq!(log.for_float32(true).for_float32(false).bin(v), Some(16));
+        // linear axes are the same either way
+        let linear = Axis::new(Field::XRange, (0.0, 1.0), 50, Scale::Linear).unwrap();
+        assert_eq!(linear.for_float32(true).bin(v), linear.bin(v));
+    }
+
+    #[test]
     fn bad_axes_are_errors() {
         assert!(Axis::new(Field::XRange, (1.0, 1.0), 10, Scale::Linear).is_err());
         assert!(Axis::new(Field::XRange, (0.0, f64::NAN), 10, Scale::Linear).is_err());
