@@ -34,7 +34,7 @@ class count(Reduction):
 
 
 class any(Reduction):
-    """Whether any point fell in the pixel (bool)."""
+    """Whether any point fell in the pixel (bool); with a column, any whose value is not NaN."""
 
     _name = "any"
 

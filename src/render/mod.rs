@@ -150,6 +150,15 @@ impl RenderOptions {
         Plan::new(self.width, self.height, self.tile, self.memory_budget, self.worker_threads(), 4)?;
         Ok(())
     }
+
+    /// The worker threads of a render: [`RenderOptions::threads`], or one per core (rayon's
+    /// count, which `RAYON_NUM_THREADS` sets) as far as the memory budget holds their
+    /// buffers ([`Plan::threads_within`]).
+    pub fn worker_threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            rayon::current_num_threads().min(Plan::threads_within(self.width, self.memory_budget))
+        })
+    }
 }
 
 impl Default for RenderOptions {
@@ -288,17 +297,6 @@ pub fn check_threads(threads: Option<usize>) -> Result<()> {
             format!("{n} threads is more than the {MAX_THREADS} a render can use"),
         )),
         _ => Ok(()),
-    }
-}
-
-impl RenderOptions {
-    /// The worker threads of a render: [`RenderOptions::threads`], or one per core (rayon's
-    /// count, which `RAYON_NUM_THREADS` sets) as far as the memory budget holds their
-    /// buffers ([`Plan::threads_within`]).
-    pub fn worker_threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| {
-            rayon::current_num_threads().min(Plan::threads_within(self.width, self.memory_budget))
-        })
     }
 }
 
