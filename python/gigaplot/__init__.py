@@ -545,7 +545,8 @@ def _cli_text(name: str, value: Any) -> Optional[str]:
     if name in ("x_range", "y_range"):
         lo, hi = _range(name, value)
         return f"{lo!r},{hi!r}"
-    if name in ("color_key", "labels", "cmap") and not isinstance(value, str):
+    listed = name in ("color_key", "labels") and not isinstance(value, str)
+    if listed or name == "cmap" and isinstance(value, (list, tuple)):
         return ",".join(str(v) if name == "labels" else _color_text(v) for v in value)
     if name in ("output", "agg_out", "scratch_dir", "pyramid", "viewer_assets"):
         return os.fspath(value)
