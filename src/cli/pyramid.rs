@@ -121,9 +121,7 @@ pub fn stats(args: &StatsArgs, given: &Given, quiet: bool) -> Result<()> {
         Projection::WebMercator => gigaplot::projection::web_mercator(PointColumns::open(x, y)?),
         Projection::None => PointColumns::open(x, y)?,
     };
-    if points.is_empty() {
-        return Err(Error::bad_input(points.x.label(), "has no points; there is nothing to plot").into());
-    }
+    let points = super::render::some_points(points)?;
     let mut key =
         StatsKey::of_inputs((x, y), (options.width, options.height, args.pyramid_tile), (x_range, y_range))?;
     key.projection = args.projection;

@@ -195,7 +195,11 @@ pub fn resolve_table(args: &mut RenderArgs, given: &Given) -> Result<()> {
 /// none is an error (the library renders an empty canvas, as Datashader does for an empty
 /// frame, but an empty input file is a mistake on the command line).
 fn open_points(args: &RenderArgs, x: &ColumnSpec, y: &ColumnSpec) -> Result<PointColumns<'static>> {
-    let points = open_points_of(args, x, y)?;
+    some_points(open_points_of(args, x, y)?)
+}
+
+/// `points`, or the command line's refusal of an empty input (render and stats).
+pub(super) fn some_points(points: PointColumns<'static>) -> Result<PointColumns<'static>> {
     if points.is_empty() {
         return Err(
             gigaplot::Error::bad_input(points.x.label(), "has no points; there is nothing to plot").into()

@@ -607,3 +607,21 @@ fn help_and_version_still_print_normally() {
     let out = run(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// The command line refuses an empty input for statistics as for a render (the library
+/// renders an empty canvas; `tests/library/memory_sinks.rs`), with no output file.
+#[test]
+fn statistics_of_no_points_are_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("e.npy");
+    write_f64(&empty, &[]);
+    let (e, out) = (empty.to_str().unwrap(), dir.path().join("s.json"));
+    let o = out.to_str().unwrap();
+    let result = run(&["stats", "-q", "--x", e, "--y", e, "--x-range", "0,1", "--y-range", "0,1", "-o", o]);
+    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&result.stderr),
+        format!("gigaplot: error: {e}: has no points; there is nothing to plot\n")
+    );
+    assert!(!out.exists());
+}
